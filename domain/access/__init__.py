@@ -1,0 +1,195 @@
+"""Who may do what: the one place both faces ask.
+
+``can(actor, operation, target)`` answers every "may this actor do this to this
+object" question; ``require`` raises the matching domain error. Rules:
+an enterprise's users see only their own enterprise; a regulator what its
+jurisdiction covers; the administrator everything; the public only what is
+disclosed. Tokens with only the ``read`` scope never write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from domain import regions
+from domain.errors import N_, NotAuthenticated, PermissionDenied
+
+
+class Role(StrEnum):
+    ENTERPRISE_STAFF = "enterprise_staff"
+    ENTERPRISE_ADMIN = "enterprise_admin"
+    AGENCY_STAFF = "agency_staff"
+    PERMITTING = "permitting"  # 审批科
+    ECOLOGY = "ecology"  # 生态科 (ecology / monitoring supervision)
+    POLLUTION_PREVENTION = "pollution_prevention"  # 污防科
+    LEGAL = "legal"  # 法制科 (legal and credit)
+    ENFORCEMENT = "enforcement"  # 执法大队
+    MONITORING_STATION = "monitoring_station"  # 监测站
+    ADMIN = "admin"
+
+
+ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_STAFF, Role.ENTERPRISE_ADMIN})
+REGULATOR_ROLES = frozenset(
+    {
+        Role.PERMITTING,
+        Role.ECOLOGY,
+        Role.POLLUTION_PREVENTION,
+        Role.LEGAL,
+        Role.ENFORCEMENT,
+        Role.MONITORING_STATION,
+    }
+)
+ALL_ROLES = tuple(Role)
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.ENTERPRISE_STAFF: ("企业环保专员", "Enterprise staff"),
+    Role.ENTERPRISE_ADMIN: ("企业管理员", "Enterprise administrator"),
+    Role.AGENCY_STAFF: ("第三方机构人员", "Agency staff"),
+    Role.PERMITTING: ("审批科", "Permitting section"),
+    Role.ECOLOGY: ("生态科", "Ecology section"),
+    Role.POLLUTION_PREVENTION: ("污防科", "Pollution prevention section"),
+    Role.LEGAL: ("法制科", "Legal and credit section"),
+    Role.ENFORCEMENT: ("执法大队", "Enforcement brigade"),
+    Role.MONITORING_STATION: ("监测站", "Monitoring station"),
+    Role.ADMIN: ("系统管理员", "System administrator"),
+}
+
+
+def role_label(role: Role | str, locale: str = "zh_Hans") -> str:
+    labels = ROLE_LABELS[Role(role)]
+    return labels[1] if locale == "en" else labels[0]
+
+
+class Operation(StrEnum):
+    VIEW_PUBLIC = "view_public"
+    ENTERPRISE_LIST = "enterprise.list"
+    ENTERPRISE_VIEW = "enterprise.view"
+    ENTERPRISE_REGISTER = "enterprise.register"
+    ENTERPRISE_EDIT = "enterprise.edit"
+    USER_MANAGE = "user.manage"
+    TOKEN_MANAGE_OWN = "token.manage_own"
+    TOKEN_ISSUE_FOR_OTHERS = "token.issue_for_others"
+    AUDIT_VIEW = "audit.view"
+
+
+WRITE_OPERATIONS = frozenset(
+    {
+        Operation.ENTERPRISE_REGISTER,
+        Operation.ENTERPRISE_EDIT,
+        Operation.USER_MANAGE,
+        Operation.TOKEN_MANAGE_OWN,
+        Operation.TOKEN_ISSUE_FOR_OTHERS,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever is acting: a user (through the portal, a token or the CLI) or the public."""
+
+    user_id: int | None = None
+    username: str | None = None
+    role: Role | None = None
+    enterprise_id: int | None = None
+    agency_id: int | None = None
+    region_code: str | None = None
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset({"read", "write"}))
+    channel: str = "portal"
+    on_behalf_of: str | None = None
+    request_id: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None or self.channel == "cli"
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.role in REGULATOR_ROLES
+
+    @property
+    def is_enterprise_user(self) -> bool:
+        return self.role in ENTERPRISE_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+ANONYMOUS = Actor(channel="public", scopes=frozenset({"read"}))
+
+
+def operator(username: str = "cli") -> Actor:
+    """The operator running the CLI on the server: acts as the system administrator."""
+    return Actor(username=username, role=Role.ADMIN, channel="cli")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an access question is about: the enterprise and region an object belongs to."""
+
+    enterprise_id: int | None = None
+    region_code: str | None = None
+    owner_user_id: int | None = None
+
+
+def in_jurisdiction(actor: Actor, region_code: str | None) -> bool:
+    if actor.region_code is None or region_code is None:
+        return False
+    return regions.covers(actor.region_code, region_code)
+
+
+def _enterprise_scoped(actor: Actor, target: Target | None) -> bool:
+    """Own enterprise for its users; jurisdiction for regulators; all for the administrator."""
+    if actor.is_admin:
+        return True
+    if target is None:
+        return False
+    if actor.is_enterprise_user:
+        return target.enterprise_id is not None and target.enterprise_id == actor.enterprise_id
+    if actor.is_regulator:
+        return in_jurisdiction(actor, target.region_code)
+    return False
+
+
+def can(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
+    if operation in WRITE_OPERATIONS and "write" not in actor.scopes:
+        return False
+    match operation:
+        case Operation.VIEW_PUBLIC:
+            return True
+        case Operation.ENTERPRISE_LIST:
+            return actor.is_admin or actor.is_regulator
+        case Operation.ENTERPRISE_VIEW:
+            return _enterprise_scoped(actor, target)
+        case Operation.ENTERPRISE_REGISTER | Operation.ENTERPRISE_EDIT:
+            if actor.is_admin:
+                return True
+            return actor.role == Role.PERMITTING and target is not None and in_jurisdiction(
+                actor, target.region_code
+            )
+        case Operation.USER_MANAGE | Operation.TOKEN_ISSUE_FOR_OTHERS | Operation.AUDIT_VIEW:
+            return actor.is_admin
+        case Operation.TOKEN_MANAGE_OWN:
+            return actor.user_id is not None and (
+                target is None or target.owner_user_id == actor.user_id
+            )
+    return False
+
+
+def require(actor: Actor, operation: Operation, target: Target | None = None) -> None:
+    """Raise unless the actor may perform the operation on the target."""
+    if can(actor, operation, target):
+        return
+    if not actor.is_authenticated:
+        raise NotAuthenticated(N_("Please log in to continue."))
+    raise PermissionDenied(N_("You are not allowed to do this."), params={"operation": operation})
+
+
+def jurisdiction_prefix(actor: Actor) -> str | None:
+    """The region-code prefix an actor's lists are limited to; None means no limit."""
+    if actor.is_admin:
+        return None
+    if actor.is_regulator and actor.region_code:
+        return regions.significant_prefix(actor.region_code)
+    return "\x00"  # matches nothing: lists are for regulators and the administrator

@@ -1,0 +1,78 @@
+"""Users, API tokens and login attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from domain import base
+from domain.access import ALL_ROLES, ENTERPRISE_ROLES, REGULATOR_ROLES
+from domain.clock import utcnow
+
+_ENTERPRISE_ROLES_SQL = base.sql_in("role", tuple(sorted(r.value for r in ENTERPRISE_ROLES)))
+_REGULATOR_ROLES_SQL = base.sql_in("role", tuple(sorted(r.value for r in REGULATOR_ROLES)))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(base.sql_in("role", tuple(r.value for r in ALL_ROLES)), name="role_known"),
+        sa.CheckConstraint(
+            f"NOT ({_ENTERPRISE_ROLES_SQL}) OR enterprise_id IS NOT NULL",
+            name="enterprise_role_has_enterprise",
+        ),
+        sa.CheckConstraint(
+            f"NOT ({_REGULATOR_ROLES_SQL}) OR region_code IS NOT NULL",
+            name="regulator_role_has_region",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=32, unique=True)
+    display_name: str = Field(default="", max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=32)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    region_code: str | None = Field(default=None, max_length=6)
+    is_active: bool = Field(default=True)
+    # Bumped when the password changes or the account is disabled: older session
+    # cookies carry the previous value and stop working.
+    session_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the GraphQL API. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    name: str = Field(max_length=64)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: str = Field(default="read write", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every login attempt, kept in the database so that rate limits hold across processes."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        sa.Index("ix_login_attempt_username_at", "username", "attempted_at"),
+        sa.Index("ix_login_attempt_address_at", "address", "attempted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    address: str = Field(max_length=64)
+    succeeded: bool
+    attempted_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,319 @@
+"""Use cases for accounts: users, logins (rate-limited), API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain import regions
+from domain.access import (
+    ENTERPRISE_ROLES,
+    REGULATOR_ROLES,
+    Actor,
+    Operation,
+    Role,
+    Target,
+    require,
+)
+from domain.accounts import passwords
+from domain.accounts.models import ApiToken, LoginAttempt, User
+from domain.audit.service import record
+from domain.clock import utcnow
+from domain.enterprises.models import Enterprise
+from domain.enterprises.rules import normalize_credit_code
+from domain.errors import N_, DomainError, FieldError, NotAuthenticated, NotFound, RateLimited, ValidationFailed
+from domain.settings import get_settings
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+TOKEN_PREFIX = "pwt_"
+TOKEN_SCOPES = ("read", "write")
+
+
+def actor_for(user: User, *, channel: str, scopes: frozenset[str] | None = None,
+              request_id: str | None = None) -> Actor:
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        enterprise_id=user.enterprise_id,
+        region_code=user.region_code,
+        scopes=scopes if scopes is not None else frozenset(TOKEN_SCOPES),
+        channel=channel,
+        request_id=request_id,
+    )
+
+
+def _password_errors(password: str, username: str, field: str = "password") -> list[FieldError]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [FieldError(field, "password_short", N_("A password has at least {min} characters."),
+                           {"min": MIN_PASSWORD_LENGTH})]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [FieldError(field, "too_long", N_("At most {limit} characters (got {length})."),
+                           {"limit": MAX_PASSWORD_LENGTH, "length": len(password)})]
+    if password.lower() == username.lower():
+        return [FieldError(field, "password_is_username", N_("The password must not be the username."))]
+    return []
+
+
+async def create_user(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    email: str | None = None,
+    enterprise_credit_code: str | None = None,
+    region_code: str | None = None,
+) -> User:
+    """Create an account (the administrator, or the operator on the command line)."""
+    require(actor, Operation.USER_MANAGE)
+    username = username.strip().lower()
+    errors: list[FieldError] = []
+    if not USERNAME.match(username):
+        errors.append(FieldError("username", "username_format", N_(
+            "3 to 32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.")))
+    errors += _password_errors(password, username)
+    parsed_role: Role | None = None
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        errors.append(FieldError("role", "choice", N_("Unknown role '{role}'."), {"role": role}))
+    enterprise: Enterprise | None = None
+    if parsed_role in ENTERPRISE_ROLES:
+        if not enterprise_credit_code:
+            errors.append(FieldError("enterprise", "required",
+                                     N_("Enterprise accounts need the enterprise's credit code.")))
+        else:
+            code = normalize_credit_code(enterprise_credit_code)
+            enterprise = (await session.exec(select(Enterprise).where(Enterprise.credit_code == code))).first()
+            if enterprise is None:
+                errors.append(FieldError("enterprise", "not_found", N_("No enterprise with this credit code.")))
+    elif parsed_role == Role.AGENCY_STAFF:
+        errors.append(FieldError("role", "agency_registration", N_(
+            "Agency staff accounts are created when their agency registers, not here.")))
+    if parsed_role in REGULATOR_ROLES and not region_code:
+        errors.append(FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code).")))
+    if region_code and not regions.is_valid_region_code(region_code):
+        errors.append(FieldError("region", "region_code_format",
+                                 N_("A region code (GB/T 2260) is six digits, e.g. 310107.")))
+    if email and (len(email) > 254 or "@" not in email):
+        errors.append(FieldError("email", "email_format", N_("This is not an e-mail address.")))
+    if not errors and (await session.exec(select(User).where(User.username == username))).first():
+        errors.append(FieldError("username", "duplicate", N_("This username is taken.")))
+    if errors:
+        raise ValidationFailed(errors)
+    assert parsed_role is not None
+    user = User(
+        username=username,
+        display_name=display_name.strip()[:64] or username,
+        email=email or None,
+        password_hash=await passwords.hash_password_async(password),
+        role=parsed_role.value,
+        enterprise_id=enterprise.id if enterprise else None,
+        region_code=region_code or None,
+    )
+    session.add(user)
+    await session.flush()
+    record(session, actor, action="user.create", object_type="user", object_id=user.username,
+           after={"username": user.username, "role": user.role,
+                  "enterprise": enterprise.credit_code if enterprise else None, "region_code": user.region_code})
+    return user
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The result of a login attempt. Failures are returned, not raised, so the attempt is kept."""
+
+    user: User | None
+    error: DomainError | None
+
+
+async def _recent_failures(session: AsyncSession, column: object, value: str, since: object) -> int:
+    statement = select(func.count()).select_from(LoginAttempt).where(
+        column == value, col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def authenticate(session: AsyncSession, *, username: str, password: str, address: str) -> LoginOutcome:
+    """Check a login, with a back-off per account and per address; every attempt is recorded."""
+    settings = get_settings()
+    username = (username or "").strip().lower()[:64]
+    address = (address or "unknown")[:64]
+    now = utcnow()
+    since = now - timedelta(seconds=settings.login_window_seconds)
+    if (
+        await _recent_failures(session, LoginAttempt.username, username, since)
+        >= settings.login_max_failures_per_account
+        or await _recent_failures(session, LoginAttempt.address, address, since)
+        >= settings.login_max_failures_per_address
+    ):
+        session.add(LoginAttempt(username=username, address=address, succeeded=False, attempted_at=now))
+        return LoginOutcome(None, RateLimited(
+            N_("Too many failed logins. Wait {minutes} minutes and try again."),
+            params={"minutes": settings.login_window_seconds // 60}))
+    user = (await session.exec(select(User).where(User.username == username))).first()
+    ok, new_hash = await passwords.verify_password_async(password or "", user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        session.add(LoginAttempt(username=username, address=address, succeeded=False, attempted_at=now))
+        return LoginOutcome(None, NotAuthenticated(N_("Wrong username or password."), field="password"))
+    session.add(LoginAttempt(username=username, address=address, succeeded=True, attempted_at=now))
+    if new_hash:
+        user.password_hash = new_hash
+    user.last_login_at = now
+    session.add(user)
+    return LoginOutcome(user, None)
+
+
+async def user_for_session(session: AsyncSession, *, user_id: int, session_version: int) -> User | None:
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != session_version:
+        return None
+    return user
+
+
+async def change_password(
+    session: AsyncSession, actor: Actor, *, current_password: str, new_password: str
+) -> User:
+    if actor.user_id is None:
+        raise NotAuthenticated(N_("Please log in to continue."))
+    user = await session.get(User, actor.user_id)
+    if user is None:
+        raise NotAuthenticated(N_("Please log in to continue."))
+    ok, _ = await passwords.verify_password_async(current_password, user.password_hash)
+    if not ok:
+        raise ValidationFailed([FieldError("current_password", "wrong_password",
+                                           N_("The current password is not right."))])
+    errors = _password_errors(new_password, user.username, field="new_password")
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = await passwords.hash_password_async(new_password)
+    user.session_version += 1
+    session.add(user)
+    record(session, actor, action="user.change_password", object_type="user", object_id=user.username)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_api_token(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str,
+    scopes: list[str] | None = None,
+    for_username: str | None = None,
+) -> tuple[str, ApiToken]:
+    """Create a token; the plain value is returned once and never stored."""
+    if for_username is not None:
+        require(actor, Operation.TOKEN_ISSUE_FOR_OTHERS)
+        owner = (await session.exec(select(User).where(User.username == for_username.strip().lower()))).first()
+        if owner is None:
+            raise NotFound(N_("No user with this username."), field="username")
+    else:
+        require(actor, Operation.TOKEN_MANAGE_OWN)
+        owner = await session.get(User, actor.user_id)
+        if owner is None:
+            raise NotAuthenticated(N_("Please log in to continue."))
+    name = (name or "").strip()
+    chosen = sorted(set(scopes or TOKEN_SCOPES))
+    errors: list[FieldError] = []
+    if not name:
+        errors.append(FieldError("name", "required", N_("This field is required.")))
+    elif len(name) > 64:
+        errors.append(FieldError("name", "too_long", N_("At most {limit} characters (got {length})."),
+                                 {"limit": 64, "length": len(name)}))
+    if not chosen or any(scope not in TOKEN_SCOPES for scope in chosen):
+        errors.append(FieldError("scopes", "choice", N_("Scopes are 'read' and 'write'.")))
+    if errors:
+        raise ValidationFailed(errors)
+    if "write" in chosen and "read" not in chosen:
+        chosen = ["read", "write"]
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=owner.id, name=name, prefix=plain[: len(TOKEN_PREFIX) + 6], token_hash=_token_hash(plain),
+        scopes=" ".join(chosen), created_by_id=actor.user_id,
+    )
+    session.add(token)
+    await session.flush()
+    record(session, actor, action="token.create", object_type="api_token", object_id=token.id or 0,
+           after={"owner": owner.username, "name": name, "scopes": token.scopes, "prefix": token.prefix})
+    return plain, token
+
+
+async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
+    require(actor, Operation.TOKEN_MANAGE_OWN)
+    statement = select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(col(ApiToken.id).desc())
+    return list((await session.exec(statement)).all())
+
+
+async def revoke_api_token(session: AsyncSession, actor: Actor, *, token_id: int) -> ApiToken:
+    token = await session.get(ApiToken, token_id)
+    if token is None or not (
+        actor.is_admin or token.user_id == actor.user_id
+    ):
+        raise NotFound(N_("No such token."), field="token")
+    require(actor, Operation.TOKEN_MANAGE_OWN if token.user_id == actor.user_id else Operation.USER_MANAGE,
+            Target(owner_user_id=token.user_id))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        record(session, actor, action="token.revoke", object_type="api_token", object_id=token.id or 0,
+               before={"revoked_at": None}, after={"revoked_at": token.revoked_at.isoformat()})
+    return token
+
+
+@dataclass(frozen=True)
+class TokenLookup:
+    actor: Actor
+    token_id: int
+    touch_due: bool
+
+
+async def actor_for_token(session: AsyncSession, *, token: str, request_id: str | None = None) -> TokenLookup | None:
+    """The actor a bearer token stands for, or None when it is unknown, revoked or its user disabled.
+
+    Read-only, so that API reads never take a write lock; ``touch_due`` tells the
+    caller to record the last-used time (at most once a minute per token).
+    """
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    row = (await session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    interval = timedelta(seconds=get_settings().api_token_touch_interval_seconds)
+    touch_due = row.last_used_at is None or utcnow() - row.last_used_at >= interval
+    actor = actor_for(user, channel="graphql", scopes=frozenset(row.scopes.split()), request_id=request_id)
+    assert row.id is not None
+    return TokenLookup(actor=actor, token_id=row.id, touch_due=touch_due)
+
+
+async def touch_api_token(session: AsyncSession, *, token_id: int) -> None:
+    token = await session.get(ApiToken, token_id)
+    if token is not None:
+        token.last_used_at = utcnow()
+        session.add(token)
+
+
+async def find_user(session: AsyncSession, *, username: str) -> User | None:
+    return (await session.exec(select(User).where(User.username == username.strip().lower()))).first()
+
+
+async def enterprise_of(session: AsyncSession, user: User) -> Enterprise | None:
+    return await session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None

@@ -1,0 +1,69 @@
+"""Recording and reading the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import Actor, Operation, require
+from domain.audit.models import AuditEntry
+from domain.clock import utcnow
+
+REDACTED = "••••"
+SENSITIVE_KEYS = frozenset({"password", "password_hash", "token", "token_hash"})
+
+
+def _redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {key: (REDACTED if key in SENSITIVE_KEYS else value) for key, value in values.items()}
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the caller's transaction (it commits or rolls back with the change)."""
+    entry = AuditEntry(
+        occurred_at=utcnow(),
+        actor_user_id=actor.user_id,
+        actor_username=actor.username,
+        actor_role=actor.role.value if actor.role else None,
+        on_behalf_of=actor.on_behalf_of,
+        channel=actor.channel,
+        request_id=actor.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=_redact(before),
+        after=_redact(after),
+    )
+    session.add(entry)
+    return entry
+
+
+async def entries_for(
+    session: AsyncSession, actor: Actor, *, object_type: str, object_id: str | int, limit: int = 200
+) -> list[AuditEntry]:
+    require(actor, Operation.AUDIT_VIEW)
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+        .order_by(col(AuditEntry.occurred_at).desc(), col(AuditEntry.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def recent(session: AsyncSession, actor: Actor, *, limit: int = 100) -> list[AuditEntry]:
+    require(actor, Operation.AUDIT_VIEW)
+    statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    return list((await session.exec(statement)).all())

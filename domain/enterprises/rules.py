@@ -1,0 +1,183 @@
+"""Pure rules about enterprises (排污单位): credit codes, industry codes, input validation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from enum import StrEnum
+
+from domain import regions
+from domain.errors import N_, FieldError
+
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_LENGTH = 18
+_CREDIT_VALUES = {symbol: value for value, symbol in enumerate(CREDIT_CODE_ALPHABET)}
+_CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+class ManagementCategory(StrEnum):
+    KEY = "key"  # 重点管理
+    SIMPLIFIED = "simplified"  # 简化管理
+    REGISTRATION = "registration"  # 排污登记
+
+
+CATEGORY_LABELS = {
+    ManagementCategory.KEY: ("重点管理", "Key management"),
+    ManagementCategory.SIMPLIFIED: ("简化管理", "Simplified management"),
+    ManagementCategory.REGISTRATION: ("排污登记", "Registration only"),
+}
+
+
+def category_label(category: str, locale: str = "zh_Hans") -> str:
+    labels = CATEGORY_LABELS[ManagementCategory(category)]
+    return labels[1] if locale == "en" else labels[0]
+
+
+# Classes of GB/T 4754-2017 that the platform names; any four-digit class is accepted.
+INDUSTRY_NAMES: dict[str, tuple[str, str]] = {
+    "1713": ("棉印染精加工", "Cotton printing and dyeing"),
+    "2211": ("木竹浆制造", "Wood and bamboo pulp"),
+    "2221": ("机制纸及纸板制造", "Machine-made paper and paperboard"),
+    "2511": ("原油加工及石油制品制造", "Crude oil processing"),
+    "2614": ("有机化学原料制造", "Organic chemical raw materials"),
+    "2619": ("其他基础化学原料制造", "Other basic chemical raw materials"),
+    "2621": ("氮肥制造", "Nitrogen fertiliser"),
+    "2651": ("初级形态塑料及合成树脂制造", "Primary plastics and synthetic resins"),
+    "2710": ("化学药品原料药制造", "Chemical active pharmaceutical ingredients"),
+    "2720": ("化学药品制剂制造", "Chemical pharmaceutical preparations"),
+    "3011": ("水泥制造", "Cement"),
+    "3110": ("炼铁", "Iron making"),
+    "3120": ("炼钢", "Steel making"),
+    "3360": ("金属表面处理及热处理加工", "Metal surface treatment (electroplating)"),
+    "4411": ("火力发电", "Thermal power"),
+    "4412": ("热电联产", "Combined heat and power"),
+    "4620": ("污水处理及其再生利用", "Sewage treatment and reuse"),
+}
+
+INDUSTRY_CODE = re.compile(r"^\d{4}$")
+PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+
+def industry_name(code: str, locale: str = "zh_Hans") -> str:
+    names = INDUSTRY_NAMES.get(code)
+    if names is None:
+        return code
+    return names[1] if locale == "en" else names[0]
+
+
+def credit_code_check_character(first_seventeen: str) -> str:
+    total = sum(_CREDIT_VALUES[c] * w for c, w in zip(first_seventeen, _CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(raw: str) -> str:
+    return raw.strip().replace(" ", "").upper()
+
+
+def credit_code_error(code: str, field: str = "credit_code") -> FieldError | None:
+    """Why a unified social credit code (GB 32100-2015) is invalid, or None when it is valid."""
+    if len(code) != CREDIT_CODE_LENGTH:
+        return FieldError(
+            field,
+            "credit_code_length",
+            N_("A unified social credit code has 18 characters; this one has {length}."),
+            {"length": len(code)},
+        )
+    for position, symbol in enumerate(code, start=1):
+        if symbol not in _CREDIT_VALUES:
+            return FieldError(
+                field,
+                "credit_code_character",
+                N_(
+                    "Character '{symbol}' at position {position} is not allowed in a unified "
+                    "social credit code (I, O, S, V and Z are never used)."
+                ),
+                {"symbol": symbol, "position": position},
+            )
+    expected = credit_code_check_character(code[:17])
+    if code[17] != expected:
+        return FieldError(
+            field,
+            "credit_code_check",
+            N_(
+                "The check character (18th) should be '{expected}' but is '{actual}': "
+                "the code was probably mistyped."
+            ),
+            {"expected": expected, "actual": code[17]},
+        )
+    return None
+
+
+def make_credit_code(first_seventeen: str) -> str:
+    """Complete 17 characters with their check character (demo data and tests)."""
+    return first_seventeen + credit_code_check_character(first_seventeen)
+
+
+@dataclass
+class EnterpriseInput:
+    """What a regulator types to register or edit an enterprise (raw strings)."""
+
+    name: str = ""
+    credit_code: str = ""
+    registered_address: str = ""
+    operating_address: str = ""
+    legal_representative: str = ""
+    technical_lead: str = ""
+    contact_phone: str = ""
+    industry_code: str = ""
+    region_code: str = ""
+    management_category: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+MAX_LENGTHS = {
+    "name": 200,
+    "registered_address": 300,
+    "operating_address": 300,
+    "legal_representative": 50,
+    "technical_lead": 50,
+    "contact_phone": 20,
+}
+REQUIRED = ("name", "credit_code", "registered_address", "legal_representative",
+            "industry_code", "region_code", "management_category")
+
+
+def clean_enterprise_input(data: EnterpriseInput) -> tuple[EnterpriseInput, list[FieldError]]:
+    """Trim and check every field; returns the cleaned input and every problem found."""
+    cleaned = EnterpriseInput(**{k: (v or "").strip() for k, v in data.as_dict().items()})
+    cleaned.credit_code = normalize_credit_code(cleaned.credit_code)
+    if not cleaned.operating_address:
+        cleaned.operating_address = cleaned.registered_address
+    errors: list[FieldError] = []
+    for name in REQUIRED:
+        if not getattr(cleaned, name):
+            errors.append(FieldError(name, "required", N_("This field is required.")))
+    missing = {e.field for e in errors}
+    for name, limit in MAX_LENGTHS.items():
+        value = getattr(cleaned, name)
+        if len(value) > limit:
+            errors.append(
+                FieldError(name, "too_long", N_("At most {limit} characters (got {length})."),
+                           {"limit": limit, "length": len(value)})
+            )
+    if "credit_code" not in missing:
+        problem = credit_code_error(cleaned.credit_code)
+        if problem:
+            errors.append(problem)
+    if "industry_code" not in missing and not INDUSTRY_CODE.match(cleaned.industry_code):
+        errors.append(FieldError("industry_code", "industry_code_format",
+                                 N_("An industry code (GB/T 4754) is four digits, e.g. 4411.")))
+    if "region_code" not in missing and not regions.is_valid_region_code(cleaned.region_code):
+        errors.append(FieldError("region_code", "region_code_format",
+                                 N_("A region code (GB/T 2260) is six digits, e.g. 310107.")))
+    if "management_category" not in missing and cleaned.management_category not in set(
+        ManagementCategory
+    ):
+        errors.append(FieldError("management_category", "choice",
+                                 N_("Choose key management, simplified management or registration.")))
+    if cleaned.contact_phone and not PHONE.match(cleaned.contact_phone):
+        errors.append(FieldError("contact_phone", "phone_format",
+                                 N_("A phone number has 5 to 20 digits, spaces, +, - or brackets.")))
+    return cleaned, errors
