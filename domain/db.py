@@ -121,12 +121,12 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only unit of work: whatever happens, nothing is committed."""
+        """A read-only unit of work: nothing is committed; closing releases the connection.
+
+        Objects read stay usable after the block (closing detaches without expiring them).
+        """
         async with self._reader() as session:
-            try:
-                yield session
-            finally:
-                await session.rollback()
+            yield session
 
     @asynccontextmanager
     async def _session(self, factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:

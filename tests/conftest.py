@@ -123,3 +123,22 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield session
     finally:
         await session.close()
+
+
+@pytest.fixture
+async def app(db: Database, settings):  # type: ignore[no-untyped-def]
+    """The whole ASGI application, wired to the test's rolled-back transaction."""
+    from portal.app import create_app
+
+    return create_app(settings, db)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
+    """An HTTP client talking to the app in-process (same event loop as the test)."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                 follow_redirects=False) as client:
+        yield client

@@ -317,3 +317,32 @@ async def find_user(session: AsyncSession, *, username: str) -> User | None:
 
 async def enterprise_of(session: AsyncSession, user: User) -> Enterprise | None:
     return await session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+
+
+async def list_users(session: AsyncSession, actor: Actor, *, limit: int = 500) -> list[tuple[User, Enterprise | None]]:
+    """Every account with its enterprise, for the administrator."""
+    require(actor, Operation.USER_MANAGE)
+    statement = (
+        select(User, Enterprise)
+        .join(Enterprise, col(User.enterprise_id) == col(Enterprise.id), isouter=True)
+        .order_by(col(User.role), col(User.username))
+        .limit(limit)
+    )
+    return [(user, enterprise) for user, enterprise in (await session.exec(statement)).all()]
+
+
+async def set_user_active(session: AsyncSession, actor: Actor, *, username: str, active: bool) -> User:
+    """Disable or re-enable an account; disabling ends its sessions at once."""
+    require(actor, Operation.USER_MANAGE)
+    user = await find_user(session, username=username)
+    if user is None:
+        raise NotFound(N_("No user with this username."), field="username")
+    if user.id == actor.user_id and not active:
+        raise ValidationFailed([FieldError("username", "self", N_("You cannot disable your own account."))])
+    if user.is_active != active:
+        user.is_active = active
+        user.session_version += 1
+        session.add(user)
+        record(session, actor, action="user.enable" if active else "user.disable", object_type="user",
+               object_id=user.username, before={"is_active": not active}, after={"is_active": active})
+    return user

@@ -236,3 +236,43 @@ async def enterprise_history(
         .order_by(col(EnterpriseRevision.version).desc())
     )
     return list((await session.exec(statement)).all())
+
+
+async def check_enterprise_input(
+    session: AsyncSession, actor: Actor, *, data: EnterpriseInput, credit_code_of_existing: str | None = None
+) -> list[FieldError]:
+    """Every problem the input has, without writing anything (inline validation of forms)."""
+    if credit_code_of_existing is None:
+        require_may_register(actor)
+    else:
+        await get_enterprise_for_edit(session, actor, credit_code=credit_code_of_existing)
+        data.credit_code = data.credit_code or credit_code_of_existing
+    cleaned, errors = clean_enterprise_input(data)
+    bad = {e.field for e in errors}
+    if credit_code_of_existing is None and "credit_code" not in bad:
+        if await _find(session, cleaned.credit_code) is not None:
+            errors.append(FieldError("credit_code", "duplicate",
+                                     N_("An enterprise with this credit code is already registered.")))
+    if "region_code" not in bad and cleaned.region_code and not can(
+        actor, Operation.ENTERPRISE_REGISTER, Target(region_code=cleaned.region_code)
+    ):
+        errors.append(FieldError("region_code", "outside_jurisdiction", N_("This region is outside your jurisdiction.")))
+    return errors
+
+
+def may_register(actor: Actor) -> bool:
+    return can(actor, Operation.ENTERPRISE_REGISTER, Target(region_code=actor.region_code))
+
+
+def require_may_register(actor: Actor) -> None:
+    require(actor, Operation.ENTERPRISE_REGISTER, Target(region_code=actor.region_code))
+
+
+def may_edit(actor: Actor, enterprise: Enterprise) -> bool:
+    return can(actor, Operation.ENTERPRISE_EDIT, target_of(enterprise))
+
+
+async def get_enterprise_for_edit(session: AsyncSession, actor: Actor, *, credit_code: str) -> Enterprise:
+    enterprise = await get_enterprise(session, actor, credit_code=credit_code)
+    require(actor, Operation.ENTERPRISE_EDIT, target_of(enterprise))
+    return enterprise

@@ -1,0 +1,69 @@
+# permitwatch — the two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALES := domain/i18n/locale
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export TEST_POSTGRES_URL
+
+.PHONY: install run test test-sqlite test-postgres test-browser lint format catalogs extract-messages \
+        browser-deps bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogs (.mo) are build products: made from the committed .po files on every install.
+catalogs: $(STAMP)
+	$(BIN)/pybabel -q compile --use-fuzzy -d $(LOCALES) -D messages
+
+install: $(STAMP) catalogs
+
+run: install
+	$(BIN)/permitwatch migrate
+	$(BIN)/permitwatch demo --if-empty
+	@echo ""
+	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
+	$(BIN)/permitwatch serve --host 127.0.0.1 --port 8000
+
+# Debian's chromium drives the browser tests (Playwright's own download cannot work here).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: install browser-deps
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install
+	TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check domain graphql_schema portal tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format domain graphql_schema portal tests
+	$(BIN)/ruff check --fix .
+
+# After adding or changing user-facing text: extract, then translate the new zh_Hans entries.
+extract-messages: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+	  --project permitwatch -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+
+bench: install
+	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider -o addopts=""
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

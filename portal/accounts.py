@@ -1,0 +1,158 @@
+"""Login, logout, the account page, API tokens and the administrator's user list."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.accounts import service as accounts
+from domain.audit.service import recent
+from domain.errors import FieldError, ValidationFailed
+from portal.context import SESSION_CSRF, SESSION_USER, SESSION_VERSION
+from portal.pages import safe_next
+from portal.responses import actor_of, db_of, redirect, render
+from portal.templating import field_errors
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def login_form(request: Request) -> Response:
+    actor = await actor_of(request)
+    if actor.user_id is not None:
+        return redirect(safe_next(request.query_params.get("next")))
+    return render(request, "accounts/login.html", {"next": safe_next(request.query_params.get("next")),
+                                                   "username": "", "errors": {}})
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))[:64]
+    password = str(form.get("password", ""))[:256]
+    next_url = safe_next(str(form.get("next", "")))
+    async with db_of(request).transaction() as session:
+        outcome = await accounts.authenticate(
+            session, username=username, password=password, address=client_address(request)
+        )
+        user = outcome.user
+        user_id, session_version = (user.id, user.session_version) if user else (None, 0)
+    if outcome.error is not None or user_id is None:
+        assert outcome.error is not None
+        status = 429 if outcome.error.code == "rate_limited" else 400
+        return render(request, "accounts/login.html",
+                      {"next": next_url, "username": username,
+                       "errors": field_errors([FieldError("", outcome.error.code, outcome.error.message,
+                                                          outcome.error.params)])},
+                      status_code=status)
+    # A fresh session on login: nothing from before the login (fixation) survives.
+    request.session.clear()
+    request.session[SESSION_USER] = user_id
+    request.session[SESSION_VERSION] = session_version
+    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return redirect(next_url)
+
+
+async def logout(request: Request) -> Response:
+    request.session.clear()
+    return redirect("/")
+
+
+async def account(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        tokens = await accounts.list_api_tokens(session, actor)
+    return render(request, "accounts/account.html",
+                  {"tokens": tokens, "errors": {}, "new_token": None, "password_changed": False})
+
+
+async def change_password(request: Request) -> Response:
+    actor = await actor_of(request)
+    form = await request.form()
+    try:
+        async with db_of(request).transaction() as session:
+            user = await accounts.change_password(
+                session, actor, current_password=str(form.get("current_password", "")),
+                new_password=str(form.get("new_password", "")),
+            )
+            new_version = user.session_version
+    except ValidationFailed as error:
+        async with db_of(request).read() as session:
+            tokens = await accounts.list_api_tokens(session, actor)
+        return render(request, "accounts/account.html",
+                      {"tokens": tokens, "errors": field_errors(error.errors), "new_token": None,
+                       "password_changed": False}, status_code=400)
+    # Other sessions of this user end; this one continues with the new version.
+    request.session[SESSION_VERSION] = new_version
+    request.state.actor = None
+    return redirect("/account?password_changed=1")
+
+
+async def create_token(request: Request) -> Response:
+    actor = await actor_of(request)
+    form = await request.form()
+    scopes = [str(s) for s in form.getlist("scopes")] or ["read"]
+    errors: dict[str, list[FieldError]] = {}
+    plain = None
+    try:
+        async with db_of(request).transaction() as session:
+            plain, _token = await accounts.create_api_token(session, actor, name=str(form.get("name", "")),
+                                                            scopes=scopes)
+    except ValidationFailed as error:
+        errors = field_errors(error.errors)
+    async with db_of(request).read() as session:
+        tokens = await accounts.list_api_tokens(session, actor)
+    return render(request, "accounts/account.html",
+                  {"tokens": tokens, "errors": errors, "new_token": plain, "password_changed": False},
+                  fragment="accounts/_tokens.html", status_code=400 if errors else 200)
+
+
+async def revoke_token(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).transaction() as session:
+        await accounts.revoke_api_token(session, actor, token_id=int(request.path_params["token_id"]))
+    async with db_of(request).read() as session:
+        tokens = await accounts.list_api_tokens(session, actor)
+    return render(request, "accounts/account.html",
+                  {"tokens": tokens, "errors": {}, "new_token": None, "password_changed": False},
+                  fragment="accounts/_tokens.html")
+
+
+async def admin_users(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        users = await accounts.list_users(session, actor)
+    return render(request, "accounts/users.html", {"users": users})
+
+
+async def admin_set_active(request: Request) -> Response:
+    actor = await actor_of(request)
+    form = await request.form()
+    async with db_of(request).transaction() as session:
+        await accounts.set_user_active(session, actor, username=request.path_params["username"],
+                                       active=form.get("active") == "1")
+    return redirect("/admin/users")
+
+
+async def admin_audit(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        entries = await recent(session, actor, limit=200)
+    return render(request, "accounts/audit.html", {"entries": entries})
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"], name="login_form"),
+    Route("/login", login, methods=["POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/account", account, methods=["GET"], name="account"),
+    Route("/account/password", change_password, methods=["POST"], name="change_password"),
+    Route("/account/tokens", create_token, methods=["POST"], name="create_token"),
+    Route("/account/tokens/{token_id:int}/revoke", revoke_token, methods=["POST"], name="revoke_token"),
+    Route("/admin/users", admin_users, methods=["GET"], name="admin_users"),
+    Route("/admin/users/{username}/active", admin_set_active, methods=["POST"], name="admin_set_active"),
+    Route("/admin/audit", admin_audit, methods=["GET"], name="admin_audit"),
+]

@@ -1,0 +1,117 @@
+"""The ASGI application: portal pages, static files and the GraphQL API, built by a factory.
+
+``portal.app:app`` builds the real application on its first event, so importing
+this module reads no settings and opens no database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from domain.db import Database
+from domain.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from domain.settings import Settings, get_settings
+from portal import accounts, enterprises, pages
+from portal.context import RequestContextMiddleware, request_id
+from portal.csrf import CSRFMiddleware
+from portal.responses import error_page
+from portal.templating import STATIC_DIR, make_templates
+
+log = logging.getLogger("permitwatch")
+SESSION_COOKIE = "pw_session"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+    db = database or Database(settings.database_url)
+    templates = make_templates()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    from graphql_schema.app import make_graphql_app
+
+    routes = [
+        *pages.routes,
+        *accounts.routes,
+        *enterprises.routes,
+        Mount("/graphql", app=make_graphql_app(db, settings), name="graphql"),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+
+    async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = error_page(request, 403, "csrf")
+        await response(scope, receive, send)
+
+    middleware = [
+        Middleware(RequestContextMiddleware, default_locale=settings.default_locale),
+        Middleware(GZipMiddleware, minimum_size=1024),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.resolved_secret_key(),
+            session_cookie=SESSION_COOKIE,
+            max_age=settings.session_max_age_seconds,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        ),
+        Middleware(CSRFMiddleware, exempt_prefixes=("/graphql",), on_failure=csrf_failure),
+    ]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_page(request, exc.status_code)
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, NotAuthenticated):
+            return error_page(request, 401)
+        if isinstance(exc, PermissionDenied):
+            return error_page(request, 403)
+        if isinstance(exc, NotFound):
+            return error_page(request, 404)
+        return error_page(request, 400, message=exc.message if isinstance(exc, DomainError) else None)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error, request %s", request_id(request), exc_info=exc)
+        return error_page(request, 500)
+
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error, DomainError: domain_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.state.templates = templates
+    return app
+
+
+class _LazyApp:
+    """Build the application when the server first calls it (after settings are in place)."""
+
+    def __init__(self) -> None:
+        self._app: Starlette | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            self._app = create_app()
+        await self._app(scope, receive, send)
+
+
+app = _LazyApp()

@@ -1,0 +1,159 @@
+"""`permitwatch`: the operators' command line. Every command reads DATABASE_URL like the server."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from domain.access import ALL_ROLES, operator
+from domain.db import Database
+from domain.errors import DomainError
+from domain.i18n import translate
+from domain.settings import get_settings
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        database = Database(get_settings().database_url)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+def _fail(error: DomainError) -> None:
+    for problem in error.errors:
+        where = f"{problem.field}: " if problem.field else ""
+        click.echo(f"error: {where}{translate(problem.message, 'en', **problem.params)}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """permitwatch: post-permit supervision platform for pollutant discharge permits."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the portal and the GraphQL API."""
+    import uvicorn
+
+    uvicorn.run("portal.app:app", host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, log_level="info")
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from domain import migrate as migrations
+
+    migrations.upgrade(get_settings().database_url)
+    click.echo("database is up to date")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in ALL_ROLES]))
+@click.option("--enterprise", "enterprise_code", default=None, help="Credit code, for enterprise roles.")
+@click.option("--region", "region_code", default=None, help="Jurisdiction region code, for regulator roles.")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--email", default=None)
+def create_user_command(username: str, password: str, role: str, enterprise_code: str | None,
+                        region_code: str | None, display_name: str, email: str | None) -> None:
+    """Create a user account."""
+    from domain.accounts.service import create_user
+
+    async def work(database: Database) -> str:
+        async with database.transaction() as session:
+            user = await create_user(session, operator(), username=username, password=password, role=role,
+                                     display_name=display_name, email=email,
+                                     enterprise_credit_code=enterprise_code, region_code=region_code)
+            return user.username
+
+    try:
+        created = _run(work)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created user {created} ({role})")
+
+
+@main.command("create-token")
+@click.option("--username", required=True)
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(["read", "write"]),
+              help="Scopes (default: read and write).")
+def create_token_command(username: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Create an API token for a user and print it (only the token, once)."""
+    from domain.accounts.service import create_api_token
+
+    async def work(database: Database) -> str:
+        async with database.transaction() as session:
+            plain, _token = await create_api_token(session, operator(), name=name,
+                                                   scopes=list(scopes) or None, for_username=username)
+            return plain
+
+    try:
+        click.echo(_run(work))
+    except DomainError as error:
+        _fail(error)
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def demo(if_empty: bool) -> None:
+    """Load demonstration data (regulators, enterprises, their users) and print the logins."""
+    from domain import demo as demo_data
+
+    settings = get_settings()
+    if settings.environment == "production":
+        click.echo("error: demonstration data is never loaded into a production database", err=True)
+        sys.exit(2)
+
+    async def work(database: Database) -> list[demo_data.DemoLogin] | None:
+        async with database.transaction() as session:
+            if not await demo_data.is_empty(session):
+                return None
+            return await demo_data.load(session)
+
+    logins = _run(work)
+    if logins is None:
+        if if_empty:
+            click.echo("database already has users: demonstration data not loaded")
+            _print_logins(demo_data.LOGINS, demo_data.DEMO_PASSWORD, heading="demo logins (if loaded before)")
+            return
+        click.echo("error: the database already has users; demo data goes into an empty database", err=True)
+        sys.exit(2)
+    click.echo(f"loaded {len(demo_data.ENTERPRISES)} enterprises and {len(logins)} users")
+    _print_logins(logins, demo_data.DEMO_PASSWORD)
+
+
+def _print_logins(logins: list, password: str, heading: str = "demo logins") -> None:  # type: ignore[type-arg]
+    click.echo(f"\n{heading} (password for all: {password}):")
+    for login in logins:
+        click.echo(f"  {login.username:<16} {login.description}")
+
+
+@main.command("export-schema")
+def export_schema_command() -> None:
+    """Write the GraphQL schema to graphql_schema/schema.graphql."""
+    from graphql_schema.export import write_schema
+
+    path = write_schema()
+    click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

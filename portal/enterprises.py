@@ -1,0 +1,163 @@
+"""Enterprise pages: the regulators' register (search, pages, forms) and each unit's profile."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.enterprises import service
+from domain.enterprises.rules import INDUSTRY_NAMES, EnterpriseInput, ManagementCategory
+from domain.errors import N_, Conflict, NotFound, ValidationFailed
+from domain.regions import REGION_NAMES
+from portal.responses import actor_of, db_of, redirect, render
+from portal.templating import field_errors
+
+PAGE_SIZE = 20
+
+
+def _input_from(form: FormData) -> EnterpriseInput:
+    values = {name: str(form.get(name, ""))[:1000] for name in EnterpriseInput().as_dict()}
+    return EnterpriseInput(**values)
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
+def _choices() -> dict[str, object]:
+    return {
+        "industries": sorted(INDUSTRY_NAMES),
+        "regions": [code for code in REGION_NAMES if code != "000000"],
+        "categories": [c.value for c in ManagementCategory],
+    }
+
+
+async def enterprise_list(request: Request) -> Response:
+    actor = await actor_of(request)
+    params = request.query_params
+    filters = service.EnterpriseFilter(
+        query=params.get("q", "")[:100],
+        industry_code=params.get("industry", "")[:4],
+        region_code=params.get("region", "")[:6],
+        management_category=params.get("category", "")[:16],
+    )
+    page_number = _page_number(params.get("page"))
+    async with db_of(request).read() as session:
+        page = await service.list_enterprises(
+            session, actor, filters=filters, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+        )
+    last_page = max(1, -(-page.total // PAGE_SIZE))
+    return render(
+        request, "enterprises/list.html",
+        {"page": page, "filters": filters, "page_number": page_number, "last_page": last_page, **_choices()},
+        fragment="enterprises/_results.html",
+    )
+
+
+def _form_context(data: EnterpriseInput, errors: dict, *, enterprise=None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return {"data": data, "errors": errors, "enterprise": enterprise, **_choices()}
+
+
+async def new_form(request: Request) -> Response:
+    service.require_may_register(await actor_of(request))
+    return render(request, "enterprises/form.html", _form_context(EnterpriseInput(), {}))
+
+
+async def create(request: Request) -> Response:
+    actor = await actor_of(request)
+    data = _input_from(await request.form())
+    try:
+        async with db_of(request).transaction() as session:
+            enterprise = await service.register_enterprise(session, actor, data=data)
+            code = enterprise.credit_code
+    except ValidationFailed as error:
+        return render(request, "enterprises/form.html", _form_context(data, field_errors(error.errors)),
+                      status_code=400)
+    return redirect(f"/enterprises/{code}?saved=1")
+
+
+async def validate(request: Request) -> Response:
+    """Inline validation: the errors of the field that just changed (htmx), nothing written."""
+    actor = await actor_of(request)
+    form = await request.form()
+    field = request.headers.get("hx-trigger-name") or str(form.get("_field", ""))
+    existing = str(form.get("_existing", "")) or None
+    async with db_of(request).read() as session:
+        errors = await service.check_enterprise_input(
+            session, actor, data=_input_from(form), credit_code_of_existing=existing
+        )
+    # A field nobody has filled in yet is not an error while typing.
+    if not str(form.get(field, "")).strip():
+        errors = []
+    return render(request, "enterprises/_field_errors.html",
+                  {"field": field, "field_errors": [e for e in errors if e.field == field]})
+
+
+async def detail(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        enterprise = await service.get_enterprise(session, actor, credit_code=request.path_params["code"])
+        history = await service.enterprise_history(session, actor, credit_code=enterprise.credit_code)
+    return render(request, "enterprises/detail.html",
+                  {"enterprise": enterprise, "history": history, "may_edit": service.may_edit(actor, enterprise),
+                   "saved": request.query_params.get("saved")})
+
+
+async def edit_form(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        enterprise = await service.get_enterprise_for_edit(
+            session, actor, credit_code=request.path_params["code"]
+        )
+    data = EnterpriseInput(**enterprise.snapshot())
+    return render(request, "enterprises/form.html", _form_context(data, {}, enterprise=enterprise))
+
+
+async def update(request: Request) -> Response:
+    actor = await actor_of(request)
+    form = await request.form()
+    data = _input_from(form)
+    code = request.path_params["code"]
+    try:
+        expected = int(str(form.get("version", "")))
+    except ValueError:
+        expected = None
+    try:
+        async with db_of(request).transaction() as session:
+            enterprise = await service.update_enterprise(
+                session, actor, credit_code=code, data=data, expected_version=expected
+            )
+            code = enterprise.credit_code
+    except (ValidationFailed, Conflict) as error:
+        async with db_of(request).read() as session:
+            enterprise = await service.get_enterprise(session, actor, credit_code=code)
+        return render(request, "enterprises/form.html",
+                      _form_context(data, field_errors(error.errors), enterprise=enterprise),
+                      status_code=409 if isinstance(error, Conflict) else 400)
+    return redirect(f"/enterprises/{code}?saved=1")
+
+
+async def my_enterprise(request: Request) -> Response:
+    actor = await actor_of(request)
+    if actor.enterprise_id is None:
+        raise NotFound(N_("No such enterprise."))
+    async with db_of(request).read() as session:
+        enterprise = await service.get_enterprise_by_id(session, actor, enterprise_id=actor.enterprise_id)
+    return redirect(f"/enterprises/{enterprise.credit_code}")
+
+
+routes = [
+    Route("/enterprises", enterprise_list, methods=["GET"], name="enterprise_list"),
+    Route("/enterprises/new", new_form, methods=["GET"], name="enterprise_new"),
+    Route("/enterprises/new", create, methods=["POST"], name="enterprise_create"),
+    Route("/enterprises/validate", validate, methods=["POST"], name="enterprise_validate"),
+    Route("/my-enterprise", my_enterprise, methods=["GET"], name="my_enterprise"),
+    Route("/enterprises/{code}", detail, methods=["GET"], name="enterprise_detail"),
+    Route("/enterprises/{code}/edit", edit_form, methods=["GET"], name="enterprise_edit"),
+    Route("/enterprises/{code}/edit", update, methods=["POST"], name="enterprise_update"),
+]

@@ -1,0 +1,56 @@
+"""Home page, health check and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from domain.overview import home_overview
+from domain.i18n import SUPPORTED_LOCALES
+from portal.context import LOCALE_COOKIE
+from portal.responses import actor_of, db_of, render
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only local paths: a login or language link must never send people to another site."""
+    if not value:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return default
+    return value
+
+
+async def home(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        overview = await home_overview(session, actor)
+    return render(request, "home.html", {"overview": overview})
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        async with db_of(request).read() as session:
+            await session.exec(sa.select(1))  # type: ignore[call-overload]
+    except Exception:  # noqa: BLE001 - health checks report, they do not raise
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def set_language(request: Request) -> Response:
+    code = request.path_params["code"]
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    if code in SUPPORTED_LOCALES:
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/healthz", healthz, name="healthz"),
+    Route("/lang/{code}", set_language, name="set_language"),
+]

@@ -1,0 +1,71 @@
+"""Jinja2 environment: translations, CSRF token, actor and formatting helpers for every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from domain import regions
+from domain.access import ANONYMOUS, Operation, can, role_label
+from domain.enterprises.rules import category_label, industry_name
+from domain.enterprises.service import may_register
+from domain.errors import FieldError
+from domain.i18n import translate, translations_for
+from portal.context import request_locale
+from portal.csrf import csrf_token
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web_templates"
+STATIC_DIR = TEMPLATE_DIR / "static"
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Stored times are UTC; people in China read them in China Standard Time."""
+    if value is None:
+        return ""
+    return value.astimezone(CHINA_TIME).strftime(fmt)
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    locale = request_locale(request)
+    translations = translations_for(locale)
+    session = request.scope.get("session")
+    actor = getattr(request.state, "actor", None) or ANONYMOUS
+    return {
+        "locale": locale,
+        "_": translations.gettext,
+        "gettext": translations.gettext,
+        "ngettext": translations.ngettext,
+        "csrf_token": csrf_token(session) if session is not None else "",
+        "actor": actor,
+        "can": lambda operation: can(actor, Operation(operation)),
+        "may_register": may_register(actor),
+        "region_name": lambda code: regions.region_name(code, locale),
+        "industry_name": lambda code: industry_name(code, locale),
+        "category_label": lambda value: category_label(value, locale),
+        "role_label": lambda value: role_label(value, locale),
+        "error_text": lambda error: translate(error.message, locale, **error.params),
+    }
+
+
+def field_errors(errors: list[FieldError]) -> dict[str, list[FieldError]]:
+    """Errors grouped by field, for showing each next to its input ('' for form-wide ones)."""
+    grouped: dict[str, list[FieldError]] = {}
+    for error in errors:
+        grouped.setdefault(error.field or "", []).append(error)
+    return grouped
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_page_context])
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.autoescape = True
+    env.filters["local_time"] = local_time
+    env.globals["static_version"] = "1"
+    return templates
