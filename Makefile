@@ -30,12 +30,15 @@ run: install
 	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
 	$(BIN)/permitwatch serve --host 127.0.0.1 --port 8000
 
-# Debian's chromium drives the browser tests (Playwright's own download cannot work here).
+# Debian's chromium drives the browser tests (Playwright's own download cannot work here);
+# the CJK font makes their screenshots readable.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	fi
 
 test: install browser-deps
 	$(MAKE) --no-print-directory test-sqlite

@@ -6,7 +6,8 @@ that shows them (portal or GraphQL) through the shared Babel catalogs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 
@@ -15,7 +16,7 @@ class FieldError:
     field: str | None
     code: str
     message: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
 
 
 class DomainError(Exception):

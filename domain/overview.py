@@ -30,7 +30,9 @@ async def home_overview(session: AsyncSession, actor: Actor) -> Overview:
         overview.enterprise_total = page.total
         overview.recent_enterprises = page.items
     if actor.enterprise_id is not None:
-        overview.own_enterprise = await get_enterprise_by_id(session, actor, enterprise_id=actor.enterprise_id)
+        overview.own_enterprise = await get_enterprise_by_id(
+            session, actor, enterprise_id=actor.enterprise_id
+        )
     if can(actor, Operation.USER_MANAGE):
         overview.user_count = len(await list_users(session, actor))
     if can(actor, Operation.AUDIT_VIEW):

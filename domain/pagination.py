@@ -49,7 +49,7 @@ def decode_cursor(cursor: str | None, field: str = "after") -> int:
 
 def check_page_size(first: int, field: str = "first") -> int:
     if first < 1 or first > MAX_PAGE_SIZE:
-        raise ValidationFailed([
-            FieldError(field, "page_size", N_("Ask for between 1 and {max} rows."), {"max": MAX_PAGE_SIZE})
-        ])
+        raise ValidationFailed(
+            [FieldError(field, "page_size", N_("Ask for between 1 and {max} rows."), {"max": MAX_PAGE_SIZE})]
+        )
     return first

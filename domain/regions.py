@@ -58,3 +58,11 @@ def region_name(code: str, locale: str = "zh_Hans") -> str:
     if names is None:
         return code
     return names[1] if locale == "en" else names[0]
+
+
+def known_regions_within(jurisdiction: str | None) -> list[str]:
+    """The named regions a jurisdiction covers (all of them for no jurisdiction), for choice lists."""
+    codes = [code for code in REGION_NAMES if code != NATIONAL]
+    if jurisdiction is None:
+        return codes
+    return [code for code in codes if covers(jurisdiction, code)]

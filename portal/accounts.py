@@ -25,8 +25,11 @@ async def login_form(request: Request) -> Response:
     actor = await actor_of(request)
     if actor.user_id is not None:
         return redirect(safe_next(request.query_params.get("next")))
-    return render(request, "accounts/login.html", {"next": safe_next(request.query_params.get("next")),
-                                                   "username": "", "errors": {}})
+    return render(
+        request,
+        "accounts/login.html",
+        {"next": safe_next(request.query_params.get("next")), "username": "", "errors": {}},
+    )
 
 
 async def login(request: Request) -> Response:
@@ -43,11 +46,18 @@ async def login(request: Request) -> Response:
     if outcome.error is not None or user_id is None:
         assert outcome.error is not None
         status = 429 if outcome.error.code == "rate_limited" else 400
-        return render(request, "accounts/login.html",
-                      {"next": next_url, "username": username,
-                       "errors": field_errors([FieldError("", outcome.error.code, outcome.error.message,
-                                                          outcome.error.params)])},
-                      status_code=status)
+        return render(
+            request,
+            "accounts/login.html",
+            {
+                "next": next_url,
+                "username": username,
+                "errors": field_errors(
+                    [FieldError("", outcome.error.code, outcome.error.message, outcome.error.params)]
+                ),
+            },
+            status_code=status,
+        )
     # A fresh session on login: nothing from before the login (fixation) survives.
     request.session.clear()
     request.session[SESSION_USER] = user_id
@@ -65,8 +75,11 @@ async def account(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
         tokens = await accounts.list_api_tokens(session, actor)
-    return render(request, "accounts/account.html",
-                  {"tokens": tokens, "errors": {}, "new_token": None, "password_changed": False})
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "errors": {}, "new_token": None, "password_changed": False},
+    )
 
 
 async def change_password(request: Request) -> Response:
@@ -75,16 +88,26 @@ async def change_password(request: Request) -> Response:
     try:
         async with db_of(request).transaction() as session:
             user = await accounts.change_password(
-                session, actor, current_password=str(form.get("current_password", "")),
+                session,
+                actor,
+                current_password=str(form.get("current_password", "")),
                 new_password=str(form.get("new_password", "")),
             )
             new_version = user.session_version
     except ValidationFailed as error:
         async with db_of(request).read() as session:
             tokens = await accounts.list_api_tokens(session, actor)
-        return render(request, "accounts/account.html",
-                      {"tokens": tokens, "errors": field_errors(error.errors), "new_token": None,
-                       "password_changed": False}, status_code=400)
+        return render(
+            request,
+            "accounts/account.html",
+            {
+                "tokens": tokens,
+                "errors": field_errors(error.errors),
+                "new_token": None,
+                "password_changed": False,
+            },
+            status_code=400,
+        )
     # Other sessions of this user end; this one continues with the new version.
     request.session[SESSION_VERSION] = new_version
     request.state.actor = None
@@ -99,15 +122,20 @@ async def create_token(request: Request) -> Response:
     plain = None
     try:
         async with db_of(request).transaction() as session:
-            plain, _token = await accounts.create_api_token(session, actor, name=str(form.get("name", "")),
-                                                            scopes=scopes)
+            plain, _token = await accounts.create_api_token(
+                session, actor, name=str(form.get("name", "")), scopes=scopes
+            )
     except ValidationFailed as error:
         errors = field_errors(error.errors)
     async with db_of(request).read() as session:
         tokens = await accounts.list_api_tokens(session, actor)
-    return render(request, "accounts/account.html",
-                  {"tokens": tokens, "errors": errors, "new_token": plain, "password_changed": False},
-                  fragment="accounts/_tokens.html", status_code=400 if errors else 200)
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "errors": errors, "new_token": plain, "password_changed": False},
+        fragment="accounts/_tokens.html",
+        status_code=400 if errors else 200,
+    )
 
 
 async def revoke_token(request: Request) -> Response:
@@ -116,9 +144,12 @@ async def revoke_token(request: Request) -> Response:
         await accounts.revoke_api_token(session, actor, token_id=int(request.path_params["token_id"]))
     async with db_of(request).read() as session:
         tokens = await accounts.list_api_tokens(session, actor)
-    return render(request, "accounts/account.html",
-                  {"tokens": tokens, "errors": {}, "new_token": None, "password_changed": False},
-                  fragment="accounts/_tokens.html")
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "errors": {}, "new_token": None, "password_changed": False},
+        fragment="accounts/_tokens.html",
+    )
 
 
 async def admin_users(request: Request) -> Response:
@@ -132,8 +163,9 @@ async def admin_set_active(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
     async with db_of(request).transaction() as session:
-        await accounts.set_user_active(session, actor, username=request.path_params["username"],
-                                       active=form.get("active") == "1")
+        await accounts.set_user_active(
+            session, actor, username=request.path_params["username"], active=form.get("active") == "1"
+        )
     return redirect("/admin/users")
 
 

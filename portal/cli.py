@@ -50,8 +50,15 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the portal and the GraphQL API."""
     import uvicorn
 
-    uvicorn.run("portal.app:app", host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "portal.app:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @main.command()
@@ -71,16 +78,31 @@ def migrate() -> None:
 @click.option("--region", "region_code", default=None, help="Jurisdiction region code, for regulator roles.")
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option("--email", default=None)
-def create_user_command(username: str, password: str, role: str, enterprise_code: str | None,
-                        region_code: str | None, display_name: str, email: str | None) -> None:
+def create_user_command(
+    username: str,
+    password: str,
+    role: str,
+    enterprise_code: str | None,
+    region_code: str | None,
+    display_name: str,
+    email: str | None,
+) -> None:
     """Create a user account."""
     from domain.accounts.service import create_user
 
     async def work(database: Database) -> str:
         async with database.transaction() as session:
-            user = await create_user(session, operator(), username=username, password=password, role=role,
-                                     display_name=display_name, email=email,
-                                     enterprise_credit_code=enterprise_code, region_code=region_code)
+            user = await create_user(
+                session,
+                operator(),
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                email=email,
+                enterprise_credit_code=enterprise_code,
+                region_code=region_code,
+            )
             return user.username
 
     try:
@@ -93,16 +115,22 @@ def create_user_command(username: str, password: str, role: str, enterprise_code
 @main.command("create-token")
 @click.option("--username", required=True)
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-@click.option("--scope", "scopes", multiple=True, type=click.Choice(["read", "write"]),
-              help="Scopes (default: read and write).")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(["read", "write"]),
+    help="Scopes (default: read and write).",
+)
 def create_token_command(username: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API token for a user and print it (only the token, once)."""
     from domain.accounts.service import create_api_token
 
     async def work(database: Database) -> str:
         async with database.transaction() as session:
-            plain, _token = await create_api_token(session, operator(), name=name,
-                                                   scopes=list(scopes) or None, for_username=username)
+            plain, _token = await create_api_token(
+                session, operator(), name=name, scopes=list(scopes) or None, for_username=username
+            )
             return plain
 
     try:

@@ -32,8 +32,10 @@ class RequestContextMiddleware:
         connection = HTTPConnection(scope)
         request_id = uuid.uuid4().hex
         chosen = connection.query_params.get("lang") or connection.cookies.get(LOCALE_COOKIE)
-        locale = chosen if chosen in SUPPORTED_LOCALES else negotiate(
-            connection.headers.get("accept-language"), self.default_locale
+        locale = (
+            chosen
+            if chosen in SUPPORTED_LOCALES
+            else negotiate(connection.headers.get("accept-language"), self.default_locale)
         )
         state = scope.setdefault("state", {})
         state["request_id"] = request_id

@@ -32,8 +32,12 @@ def csrf_token(session: dict) -> str:  # type: ignore[type-arg]
 
 
 def tokens_match(expected: object, given: object) -> bool:
-    return isinstance(expected, str) and isinstance(given, str) and bool(expected) and \
-        secrets.compare_digest(expected.encode(), given.encode())
+    return (
+        isinstance(expected, str)
+        and isinstance(given, str)
+        and bool(expected)
+        and secrets.compare_digest(expected.encode(), given.encode())
+    )
 
 
 class CSRFMiddleware:
@@ -96,6 +100,7 @@ async def _form_token(scope: Scope, headers: Headers, body: bytes) -> str | None
         values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(FORM_FIELD)
         return values[0] if values else None
     if content_type.startswith("multipart/form-data"):
+
         async def receive_body() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 

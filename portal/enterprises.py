@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.access import Actor
 from domain.enterprises import service
 from domain.enterprises.rules import INDUSTRY_NAMES, EnterpriseInput, ManagementCategory
 from domain.errors import N_, Conflict, NotFound, ValidationFailed
-from domain.regions import REGION_NAMES
+from domain.regions import known_regions_within
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
@@ -29,10 +30,10 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def _choices() -> dict[str, object]:
+def _choices(actor: Actor) -> dict[str, object]:
     return {
         "industries": sorted(INDUSTRY_NAMES),
-        "regions": [code for code in REGION_NAMES if code != "000000"],
+        "regions": known_regions_within(actor.region_code),
         "categories": [c.value for c in ManagementCategory],
     }
 
@@ -53,19 +54,27 @@ async def enterprise_list(request: Request) -> Response:
         )
     last_page = max(1, -(-page.total // PAGE_SIZE))
     return render(
-        request, "enterprises/list.html",
-        {"page": page, "filters": filters, "page_number": page_number, "last_page": last_page, **_choices()},
+        request,
+        "enterprises/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "page_number": page_number,
+            "last_page": last_page,
+            **_choices(actor),
+        },
         fragment="enterprises/_results.html",
     )
 
 
-def _form_context(data: EnterpriseInput, errors: dict, *, enterprise=None) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    return {"data": data, "errors": errors, "enterprise": enterprise, **_choices()}
+def _form_context(actor: Actor, data: EnterpriseInput, errors: dict, *, enterprise=None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return {"data": data, "errors": errors, "enterprise": enterprise, **_choices(actor)}
 
 
 async def new_form(request: Request) -> Response:
-    service.require_may_register(await actor_of(request))
-    return render(request, "enterprises/form.html", _form_context(EnterpriseInput(), {}))
+    actor = await actor_of(request)
+    service.require_may_register(actor)
+    return render(request, "enterprises/form.html", _form_context(actor, EnterpriseInput(), {}))
 
 
 async def create(request: Request) -> Response:
@@ -76,8 +85,12 @@ async def create(request: Request) -> Response:
             enterprise = await service.register_enterprise(session, actor, data=data)
             code = enterprise.credit_code
     except ValidationFailed as error:
-        return render(request, "enterprises/form.html", _form_context(data, field_errors(error.errors)),
-                      status_code=400)
+        return render(
+            request,
+            "enterprises/form.html",
+            _form_context(actor, data, field_errors(error.errors)),
+            status_code=400,
+        )
     return redirect(f"/enterprises/{code}?saved=1")
 
 
@@ -94,8 +107,11 @@ async def validate(request: Request) -> Response:
     # A field nobody has filled in yet is not an error while typing.
     if not str(form.get(field, "")).strip():
         errors = []
-    return render(request, "enterprises/_field_errors.html",
-                  {"field": field, "field_errors": [e for e in errors if e.field == field]})
+    return render(
+        request,
+        "enterprises/_field_errors.html",
+        {"field": field, "field_errors": [e for e in errors if e.field == field]},
+    )
 
 
 async def detail(request: Request) -> Response:
@@ -103,9 +119,16 @@ async def detail(request: Request) -> Response:
     async with db_of(request).read() as session:
         enterprise = await service.get_enterprise(session, actor, credit_code=request.path_params["code"])
         history = await service.enterprise_history(session, actor, credit_code=enterprise.credit_code)
-    return render(request, "enterprises/detail.html",
-                  {"enterprise": enterprise, "history": history, "may_edit": service.may_edit(actor, enterprise),
-                   "saved": request.query_params.get("saved")})
+    return render(
+        request,
+        "enterprises/detail.html",
+        {
+            "enterprise": enterprise,
+            "history": history,
+            "may_edit": service.may_edit(actor, enterprise),
+            "saved": request.query_params.get("saved"),
+        },
+    )
 
 
 async def edit_form(request: Request) -> Response:
@@ -115,7 +138,7 @@ async def edit_form(request: Request) -> Response:
             session, actor, credit_code=request.path_params["code"]
         )
     data = EnterpriseInput(**enterprise.snapshot())
-    return render(request, "enterprises/form.html", _form_context(data, {}, enterprise=enterprise))
+    return render(request, "enterprises/form.html", _form_context(actor, data, {}, enterprise=enterprise))
 
 
 async def update(request: Request) -> Response:
@@ -136,9 +159,12 @@ async def update(request: Request) -> Response:
     except (ValidationFailed, Conflict) as error:
         async with db_of(request).read() as session:
             enterprise = await service.get_enterprise(session, actor, credit_code=code)
-        return render(request, "enterprises/form.html",
-                      _form_context(data, field_errors(error.errors), enterprise=enterprise),
-                      status_code=409 if isinstance(error, Conflict) else 400)
+        return render(
+            request,
+            "enterprises/form.html",
+            _form_context(actor, data, field_errors(error.errors), enterprise=enterprise),
+            status_code=409 if isinstance(error, Conflict) else 400,
+        )
     return redirect(f"/enterprises/{code}?saved=1")
 
 

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from domain.overview import home_overview
 from domain.i18n import SUPPORTED_LOCALES
+from domain.overview import home_overview
 from portal.context import LOCALE_COOKIE
 from portal.responses import actor_of, db_of, render
 

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from domain.access import Actor
-from domain.errors import N_
 from domain.db import Database
+from domain.errors import N_
 from portal.context import session_actor
 
 ERROR_TEXT = {
@@ -19,10 +19,17 @@ ERROR_TEXT = {
     403: (N_("Not allowed"), N_("Your account may not open this page or do this action.")),
     404: (N_("Page not found"), N_("The page or record does not exist, or you may not see it.")),
     405: (N_("Method not allowed"), N_("This address does not accept this kind of request.")),
-    500: (N_("Something went wrong on our side"),
-          N_("The error was logged with its request number. Please try again in a moment.")),
-    "csrf": (N_("The form expired"), N_("The form was open too long or sent from another site. "
-                                        "Nothing was saved. Reload the page and try again.")),
+    500: (
+        N_("Something went wrong on our side"),
+        N_("The error was logged with its request number. Please try again in a moment."),
+    ),
+    "csrf": (
+        N_("The form expired"),
+        N_(
+            "The form was open too long or sent from another site. "
+            "Nothing was saved. Reload the page and try again."
+        ),
+    ),
 }
 
 
@@ -38,8 +45,14 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
-           fragment: str | None = None, status_code: int = 200) -> Response:
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+) -> Response:
     """Render a page; an htmx request gets only the named fragment template."""
     template = fragment if fragment and is_htmx(request) else name
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
@@ -51,12 +64,17 @@ def redirect(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def error_page(request: Request, status: int | str, kind: str | None = None, *,
-               message: str | None = None) -> Response:
+def error_page(
+    request: Request, status: int | str, kind: str | None = None, *, message: str | None = None
+) -> Response:
     key = kind or status
     title, text = ERROR_TEXT.get(key, ERROR_TEXT[500])  # type: ignore[call-overload]
     code = 403 if status == "csrf" else int(status)
     if code == 401 and request.method == "GET" and not is_htmx(request):
         return redirect(f"/login?next={quote(request.url.path)}")
-    return render(request, "errors/error.html",
-                  {"title": title, "text": text, "status": code, "detail": message}, status_code=code)
+    return render(
+        request,
+        "errors/error.html",
+        {"title": title, "text": text, "status": code, "detail": message},
+        status_code=code,
+    )

@@ -51,8 +51,9 @@ def _create_postgres_database() -> tuple[str, str]:
         with engine.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except Exception as error:  # pragma: no cover - depends on the machine
-        pytest.exit(f"PostgreSQL was asked for (TEST_DATABASE=postgresql) but is not reachable: {error}",
-                    returncode=3)
+        pytest.exit(
+            f"PostgreSQL was asked for (TEST_DATABASE=postgresql) but is not reachable: {error}", returncode=3
+        )
     finally:
         engine.dispose()
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
@@ -117,8 +118,7 @@ async def db(connection: AsyncConnection, database_url: str) -> Database:
 @pytest.fixture
 async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
     """A session for arranging and checking data directly (inside the test transaction)."""
-    session = AsyncSession(bind=connection, join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
+    session = AsyncSession(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield session
     finally:
@@ -139,6 +139,38 @@ async def client(app) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
     import httpx
 
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                 follow_redirects=False) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", follow_redirects=False
+    ) as client:
         yield client
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """A separate, migrated database for code that commits for real (CLI, servers)."""
+    if database_kind() == "postgresql":
+        admin_url, url = _create_postgres_database()
+        migrate.upgrade(url)
+        yield url
+        _drop_postgres_database(admin_url, url)
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def cli(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run `permitwatch ARGS…` in-process against the fresh database; returns click's result."""
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    get_settings.cache_clear()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    yield run
+    get_settings.cache_clear()

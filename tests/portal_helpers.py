@@ -24,8 +24,9 @@ async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
     token = await csrf_token(client)
-    response = await client.post("/login", data={"username": username, "password": password,
-                                                 "csrf_token": token, "next": "/"})
+    response = await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"}
+    )
     return response
 
 

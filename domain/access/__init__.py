@@ -165,15 +165,15 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
         case Operation.ENTERPRISE_REGISTER | Operation.ENTERPRISE_EDIT:
             if actor.is_admin:
                 return True
-            return actor.role == Role.PERMITTING and target is not None and in_jurisdiction(
-                actor, target.region_code
+            return (
+                actor.role == Role.PERMITTING
+                and target is not None
+                and in_jurisdiction(actor, target.region_code)
             )
         case Operation.USER_MANAGE | Operation.TOKEN_ISSUE_FOR_OTHERS | Operation.AUDIT_VIEW:
             return actor.is_admin
         case Operation.TOKEN_MANAGE_OWN:
-            return actor.user_id is not None and (
-                target is None or target.owner_user_id == actor.user_id
-            )
+            return actor.user_id is not None and (target is None or target.owner_user_id == actor.user_id)
     return False
 
 

@@ -27,7 +27,15 @@ from domain.audit.service import record
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import normalize_credit_code
-from domain.errors import N_, DomainError, FieldError, NotAuthenticated, NotFound, RateLimited, ValidationFailed
+from domain.errors import (
+    N_,
+    DomainError,
+    FieldError,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from domain.settings import get_settings
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
@@ -37,8 +45,9 @@ TOKEN_PREFIX = "pwt_"
 TOKEN_SCOPES = ("read", "write")
 
 
-def actor_for(user: User, *, channel: str, scopes: frozenset[str] | None = None,
-              request_id: str | None = None) -> Actor:
+def actor_for(
+    user: User, *, channel: str, scopes: frozenset[str] | None = None, request_id: str | None = None
+) -> Actor:
     return Actor(
         user_id=user.id,
         username=user.username,
@@ -53,11 +62,23 @@ def actor_for(user: User, *, channel: str, scopes: frozenset[str] | None = None,
 
 def _password_errors(password: str, username: str, field: str = "password") -> list[FieldError]:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return [FieldError(field, "password_short", N_("A password has at least {min} characters."),
-                           {"min": MIN_PASSWORD_LENGTH})]
+        return [
+            FieldError(
+                field,
+                "password_short",
+                N_("A password has at least {min} characters."),
+                {"min": MIN_PASSWORD_LENGTH},
+            )
+        ]
     if len(password) > MAX_PASSWORD_LENGTH:
-        return [FieldError(field, "too_long", N_("At most {limit} characters (got {length})."),
-                           {"limit": MAX_PASSWORD_LENGTH, "length": len(password)})]
+        return [
+            FieldError(
+                field,
+                "too_long",
+                N_("At most {limit} characters (got {length})."),
+                {"limit": MAX_PASSWORD_LENGTH, "length": len(password)},
+            )
+        ]
     if password.lower() == username.lower():
         return [FieldError(field, "password_is_username", N_("The password must not be the username."))]
     return []
@@ -80,8 +101,15 @@ async def create_user(
     username = username.strip().lower()
     errors: list[FieldError] = []
     if not USERNAME.match(username):
-        errors.append(FieldError("username", "username_format", N_(
-            "3 to 32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.")))
+        errors.append(
+            FieldError(
+                "username",
+                "username_format",
+                N_(
+                    "3 to 32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."  # noqa: E501
+                ),
+            )
+        )
     errors += _password_errors(password, username)
     parsed_role: Role | None = None
     try:
@@ -91,21 +119,38 @@ async def create_user(
     enterprise: Enterprise | None = None
     if parsed_role in ENTERPRISE_ROLES:
         if not enterprise_credit_code:
-            errors.append(FieldError("enterprise", "required",
-                                     N_("Enterprise accounts need the enterprise's credit code.")))
+            errors.append(
+                FieldError(
+                    "enterprise", "required", N_("Enterprise accounts need the enterprise's credit code.")
+                )
+            )
         else:
             code = normalize_credit_code(enterprise_credit_code)
-            enterprise = (await session.exec(select(Enterprise).where(Enterprise.credit_code == code))).first()
+            enterprise = (
+                await session.exec(select(Enterprise).where(Enterprise.credit_code == code))
+            ).first()
             if enterprise is None:
-                errors.append(FieldError("enterprise", "not_found", N_("No enterprise with this credit code.")))
+                errors.append(
+                    FieldError("enterprise", "not_found", N_("No enterprise with this credit code."))
+                )
     elif parsed_role == Role.AGENCY_STAFF:
-        errors.append(FieldError("role", "agency_registration", N_(
-            "Agency staff accounts are created when their agency registers, not here.")))
+        errors.append(
+            FieldError(
+                "role",
+                "agency_registration",
+                N_("Agency staff accounts are created when their agency registers, not here."),
+            )
+        )
     if parsed_role in REGULATOR_ROLES and not region_code:
-        errors.append(FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code).")))
+        errors.append(
+            FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code)."))
+        )
     if region_code and not regions.is_valid_region_code(region_code):
-        errors.append(FieldError("region", "region_code_format",
-                                 N_("A region code (GB/T 2260) is six digits, e.g. 310107.")))
+        errors.append(
+            FieldError(
+                "region", "region_code_format", N_("A region code (GB/T 2260) is six digits, e.g. 310107.")
+            )
+        )
     if email and (len(email) > 254 or "@" not in email):
         errors.append(FieldError("email", "email_format", N_("This is not an e-mail address.")))
     if not errors and (await session.exec(select(User).where(User.username == username))).first():
@@ -124,9 +169,19 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    record(session, actor, action="user.create", object_type="user", object_id=user.username,
-           after={"username": user.username, "role": user.role,
-                  "enterprise": enterprise.credit_code if enterprise else None, "region_code": user.region_code})
+    record(
+        session,
+        actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.username,
+        after={
+            "username": user.username,
+            "role": user.role,
+            "enterprise": enterprise.credit_code if enterprise else None,
+            "region_code": user.region_code,
+        },
+    )
     return user
 
 
@@ -139,8 +194,12 @@ class LoginOutcome:
 
 
 async def _recent_failures(session: AsyncSession, column: object, value: str, since: object) -> int:
-    statement = select(func.count()).select_from(LoginAttempt).where(
-        column == value, col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since
+    statement = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            column == value, col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since
+        )
     )
     return int((await session.exec(statement)).one())
 
@@ -159,9 +218,13 @@ async def authenticate(session: AsyncSession, *, username: str, password: str, a
         >= settings.login_max_failures_per_address
     ):
         session.add(LoginAttempt(username=username, address=address, succeeded=False, attempted_at=now))
-        return LoginOutcome(None, RateLimited(
-            N_("Too many failed logins. Wait {minutes} minutes and try again."),
-            params={"minutes": settings.login_window_seconds // 60}))
+        return LoginOutcome(
+            None,
+            RateLimited(
+                N_("Too many failed logins. Wait {minutes} minutes and try again."),
+                params={"minutes": settings.login_window_seconds // 60},
+            ),
+        )
     user = (await session.exec(select(User).where(User.username == username))).first()
     ok, new_hash = await passwords.verify_password_async(password or "", user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
@@ -192,8 +255,9 @@ async def change_password(
         raise NotAuthenticated(N_("Please log in to continue."))
     ok, _ = await passwords.verify_password_async(current_password, user.password_hash)
     if not ok:
-        raise ValidationFailed([FieldError("current_password", "wrong_password",
-                                           N_("The current password is not right."))])
+        raise ValidationFailed(
+            [FieldError("current_password", "wrong_password", N_("The current password is not right."))]
+        )
     errors = _password_errors(new_password, user.username, field="new_password")
     if errors:
         raise ValidationFailed(errors)
@@ -220,7 +284,9 @@ async def create_api_token(
     """Create a token; the plain value is returned once and never stored."""
     if for_username is not None:
         require(actor, Operation.TOKEN_ISSUE_FOR_OTHERS)
-        owner = (await session.exec(select(User).where(User.username == for_username.strip().lower()))).first()
+        owner = (
+            await session.exec(select(User).where(User.username == for_username.strip().lower()))
+        ).first()
         if owner is None:
             raise NotFound(N_("No user with this username."), field="username")
     else:
@@ -234,23 +300,40 @@ async def create_api_token(
     if not name:
         errors.append(FieldError("name", "required", N_("This field is required.")))
     elif len(name) > 64:
-        errors.append(FieldError("name", "too_long", N_("At most {limit} characters (got {length})."),
-                                 {"limit": 64, "length": len(name)}))
+        errors.append(
+            FieldError(
+                "name",
+                "too_long",
+                N_("At most {limit} characters (got {length})."),
+                {"limit": 64, "length": len(name)},
+            )
+        )
     if not chosen or any(scope not in TOKEN_SCOPES for scope in chosen):
         errors.append(FieldError("scopes", "choice", N_("Scopes are 'read' and 'write'.")))
     if errors:
         raise ValidationFailed(errors)
     if "write" in chosen and "read" not in chosen:
         chosen = ["read", "write"]
+    assert owner.id is not None
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=owner.id, name=name, prefix=plain[: len(TOKEN_PREFIX) + 6], token_hash=_token_hash(plain),
-        scopes=" ".join(chosen), created_by_id=actor.user_id,
+        user_id=owner.id,
+        name=name,
+        prefix=plain[: len(TOKEN_PREFIX) + 6],
+        token_hash=_token_hash(plain),
+        scopes=" ".join(chosen),
+        created_by_id=actor.user_id,
     )
     session.add(token)
     await session.flush()
-    record(session, actor, action="token.create", object_type="api_token", object_id=token.id or 0,
-           after={"owner": owner.username, "name": name, "scopes": token.scopes, "prefix": token.prefix})
+    record(
+        session,
+        actor,
+        action="token.create",
+        object_type="api_token",
+        object_id=token.id or 0,
+        after={"owner": owner.username, "name": name, "scopes": token.scopes, "prefix": token.prefix},
+    )
     return plain, token
 
 
@@ -262,17 +345,25 @@ async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]
 
 async def revoke_api_token(session: AsyncSession, actor: Actor, *, token_id: int) -> ApiToken:
     token = await session.get(ApiToken, token_id)
-    if token is None or not (
-        actor.is_admin or token.user_id == actor.user_id
-    ):
+    if token is None or not (actor.is_admin or token.user_id == actor.user_id):
         raise NotFound(N_("No such token."), field="token")
-    require(actor, Operation.TOKEN_MANAGE_OWN if token.user_id == actor.user_id else Operation.USER_MANAGE,
-            Target(owner_user_id=token.user_id))
+    require(
+        actor,
+        Operation.TOKEN_MANAGE_OWN if token.user_id == actor.user_id else Operation.USER_MANAGE,
+        Target(owner_user_id=token.user_id),
+    )
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
-        record(session, actor, action="token.revoke", object_type="api_token", object_id=token.id or 0,
-               before={"revoked_at": None}, after={"revoked_at": token.revoked_at.isoformat()})
+        record(
+            session,
+            actor,
+            action="token.revoke",
+            object_type="api_token",
+            object_id=token.id or 0,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at.isoformat()},
+        )
     return token
 
 
@@ -283,7 +374,9 @@ class TokenLookup:
     touch_due: bool
 
 
-async def actor_for_token(session: AsyncSession, *, token: str, request_id: str | None = None) -> TokenLookup | None:
+async def actor_for_token(
+    session: AsyncSession, *, token: str, request_id: str | None = None
+) -> TokenLookup | None:
     """The actor a bearer token stands for, or None when it is unknown, revoked or its user disabled.
 
     Read-only, so that API reads never take a write lock; ``touch_due`` tells the
@@ -319,7 +412,9 @@ async def enterprise_of(session: AsyncSession, user: User) -> Enterprise | None:
     return await session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
 
 
-async def list_users(session: AsyncSession, actor: Actor, *, limit: int = 500) -> list[tuple[User, Enterprise | None]]:
+async def list_users(
+    session: AsyncSession, actor: Actor, *, limit: int = 500
+) -> list[tuple[User, Enterprise | None]]:
     """Every account with its enterprise, for the administrator."""
     require(actor, Operation.USER_MANAGE)
     statement = (
@@ -343,6 +438,13 @@ async def set_user_active(session: AsyncSession, actor: Actor, *, username: str,
         user.is_active = active
         user.session_version += 1
         session.add(user)
-        record(session, actor, action="user.enable" if active else "user.disable", object_type="user",
-               object_id=user.username, before={"is_active": not active}, after={"is_active": active})
+        record(
+            session,
+            actor,
+            action="user.enable" if active else "user.disable",
+            object_type="user",
+            object_id=user.username,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
     return user

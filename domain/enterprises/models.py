@@ -13,8 +13,16 @@ from domain.clock import utcnow
 from domain.enterprises.rules import ManagementCategory
 
 SNAPSHOT_FIELDS = (
-    "name", "credit_code", "registered_address", "operating_address", "legal_representative",
-    "technical_lead", "contact_phone", "industry_code", "region_code", "management_category",
+    "name",
+    "credit_code",
+    "registered_address",
+    "operating_address",
+    "legal_representative",
+    "technical_lead",
+    "contact_phone",
+    "industry_code",
+    "region_code",
+    "management_category",
 )
 # Personal data of staff: never on a public page or in an anonymous query.
 PERSONAL_FIELDS = frozenset({"technical_lead", "contact_phone"})

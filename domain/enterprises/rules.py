@@ -140,8 +140,15 @@ MAX_LENGTHS = {
     "technical_lead": 50,
     "contact_phone": 20,
 }
-REQUIRED = ("name", "credit_code", "registered_address", "legal_representative",
-            "industry_code", "region_code", "management_category")
+REQUIRED = (
+    "name",
+    "credit_code",
+    "registered_address",
+    "legal_representative",
+    "industry_code",
+    "region_code",
+    "management_category",
+)
 
 
 def clean_enterprise_input(data: EnterpriseInput) -> tuple[EnterpriseInput, list[FieldError]]:
@@ -159,25 +166,47 @@ def clean_enterprise_input(data: EnterpriseInput) -> tuple[EnterpriseInput, list
         value = getattr(cleaned, name)
         if len(value) > limit:
             errors.append(
-                FieldError(name, "too_long", N_("At most {limit} characters (got {length})."),
-                           {"limit": limit, "length": len(value)})
+                FieldError(
+                    name,
+                    "too_long",
+                    N_("At most {limit} characters (got {length})."),
+                    {"limit": limit, "length": len(value)},
+                )
             )
     if "credit_code" not in missing:
         problem = credit_code_error(cleaned.credit_code)
         if problem:
             errors.append(problem)
     if "industry_code" not in missing and not INDUSTRY_CODE.match(cleaned.industry_code):
-        errors.append(FieldError("industry_code", "industry_code_format",
-                                 N_("An industry code (GB/T 4754) is four digits, e.g. 4411.")))
+        errors.append(
+            FieldError(
+                "industry_code",
+                "industry_code_format",
+                N_("An industry code (GB/T 4754) is four digits, e.g. 4411."),
+            )
+        )
     if "region_code" not in missing and not regions.is_valid_region_code(cleaned.region_code):
-        errors.append(FieldError("region_code", "region_code_format",
-                                 N_("A region code (GB/T 2260) is six digits, e.g. 310107.")))
-    if "management_category" not in missing and cleaned.management_category not in set(
-        ManagementCategory
-    ):
-        errors.append(FieldError("management_category", "choice",
-                                 N_("Choose key management, simplified management or registration.")))
+        errors.append(
+            FieldError(
+                "region_code",
+                "region_code_format",
+                N_("A region code (GB/T 2260) is six digits, e.g. 310107."),
+            )
+        )
+    if "management_category" not in missing and cleaned.management_category not in set(ManagementCategory):
+        errors.append(
+            FieldError(
+                "management_category",
+                "choice",
+                N_("Choose key management, simplified management or registration."),
+            )
+        )
     if cleaned.contact_phone and not PHONE.match(cleaned.contact_phone):
-        errors.append(FieldError("contact_phone", "phone_format",
-                                 N_("A phone number has 5 to 20 digits, spaces, +, - or brackets.")))
+        errors.append(
+            FieldError(
+                "contact_phone",
+                "phone_format",
+                N_("A phone number has 5 to 20 digits, spaces, +, - or brackets."),
+            )
+        )
     return cleaned, errors

@@ -19,7 +19,6 @@ from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
 
 
-
 def target_of(enterprise: Enterprise) -> Target:
     return Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
 
@@ -84,22 +83,49 @@ async def register_enterprise(session: AsyncSession, actor: Actor, *, data: Ente
     if errors:
         raise ValidationFailed(errors)
     if not can(actor, Operation.ENTERPRISE_REGISTER, Target(region_code=cleaned.region_code)):
-        raise ValidationFailed([FieldError("region_code", "outside_jurisdiction",
-                                           N_("This region is outside your jurisdiction."))])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "region_code", "outside_jurisdiction", N_("This region is outside your jurisdiction.")
+                )
+            ]
+        )
     if await _find(session, cleaned.credit_code) is not None:
-        raise ValidationFailed([FieldError("credit_code", "duplicate",
-                                           N_("An enterprise with this credit code is already registered."))])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "credit_code",
+                    "duplicate",
+                    N_("An enterprise with this credit code is already registered."),
+                )
+            ]
+        )
     now = utcnow()
-    enterprise = Enterprise(**cleaned.as_dict(), version=1, created_at=now, updated_at=now)
+    enterprise = Enterprise.model_validate(
+        {**cleaned.as_dict(), "version": 1, "created_at": now, "updated_at": now}
+    )
     session.add(enterprise)
     try:
         await session.flush()
     except IntegrityError:
-        raise ValidationFailed([FieldError("credit_code", "duplicate",
-                                           N_("An enterprise with this credit code is already registered."))]) from None
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "credit_code",
+                    "duplicate",
+                    N_("An enterprise with this credit code is already registered."),
+                )
+            ]
+        ) from None
     _add_revision(session, actor, enterprise, list(SNAPSHOT_FIELDS))
-    record(session, actor, action="enterprise.register", object_type="enterprise",
-           object_id=enterprise.credit_code, after=enterprise.snapshot())
+    record(
+        session,
+        actor,
+        action="enterprise.register",
+        object_type="enterprise",
+        object_id=enterprise.credit_code,
+        after=enterprise.snapshot(),
+    )
     return enterprise
 
 
@@ -117,18 +143,31 @@ async def update_enterprise(
     data.credit_code = data.credit_code or enterprise.credit_code
     cleaned, errors = clean_enterprise_input(data)
     if not any(e.field == "credit_code" for e in errors) and cleaned.credit_code != enterprise.credit_code:
-        errors.append(FieldError("credit_code", "immutable",
-                                 N_("The credit code identifies the enterprise and cannot be changed.")))
+        errors.append(
+            FieldError(
+                "credit_code",
+                "immutable",
+                N_("The credit code identifies the enterprise and cannot be changed."),
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     # Moving a unit to another region must stay within the editor's own jurisdiction.
     if not can(actor, Operation.ENTERPRISE_EDIT, Target(region_code=cleaned.region_code)):
-        raise ValidationFailed([FieldError("region_code", "outside_jurisdiction",
-                                           N_("This region is outside your jurisdiction."))])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "region_code", "outside_jurisdiction", N_("This region is outside your jurisdiction.")
+                )
+            ]
+        )
     if expected_version is not None and expected_version != enterprise.version:
         raise Conflict(
-            N_("Someone else changed this enterprise meanwhile (now version {current}); reload and edit again."),
-            field="version", params={"current": enterprise.version},
+            N_(
+                "Someone else changed this enterprise meanwhile (now version {current}); reload and edit again."  # noqa: E501
+            ),
+            field="version",
+            params={"current": enterprise.version},
         )
     before = enterprise.snapshot()
     after = cleaned.as_dict()
@@ -142,9 +181,15 @@ async def update_enterprise(
     session.add(enterprise)
     await session.flush()
     _add_revision(session, actor, enterprise, changed)
-    record(session, actor, action="enterprise.update", object_type="enterprise",
-           object_id=enterprise.credit_code,
-           before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    record(
+        session,
+        actor,
+        action="enterprise.update",
+        object_type="enterprise",
+        object_id=enterprise.credit_code,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
     return enterprise
 
 
@@ -198,7 +243,9 @@ def _filtered(actor: Actor, filters: EnterpriseFilter) -> Any:
         statement = statement.where(Enterprise.industry_code == filters.industry_code.strip())
     if filters.region_code:
         statement = statement.where(
-            col(Enterprise.region_code).startswith(filters.region_code.strip().rstrip("0") or "", autoescape=True)
+            col(Enterprise.region_code).startswith(
+                filters.region_code.strip().rstrip("0") or "", autoescape=True
+            )
         )
     if filters.management_category:
         statement = statement.where(Enterprise.management_category == filters.management_category)
@@ -249,14 +296,24 @@ async def check_enterprise_input(
         data.credit_code = data.credit_code or credit_code_of_existing
     cleaned, errors = clean_enterprise_input(data)
     bad = {e.field for e in errors}
-    if credit_code_of_existing is None and "credit_code" not in bad:
-        if await _find(session, cleaned.credit_code) is not None:
-            errors.append(FieldError("credit_code", "duplicate",
-                                     N_("An enterprise with this credit code is already registered.")))
-    if "region_code" not in bad and cleaned.region_code and not can(
-        actor, Operation.ENTERPRISE_REGISTER, Target(region_code=cleaned.region_code)
+    if (
+        credit_code_of_existing is None
+        and "credit_code" not in bad
+        and await _find(session, cleaned.credit_code) is not None
     ):
-        errors.append(FieldError("region_code", "outside_jurisdiction", N_("This region is outside your jurisdiction.")))
+        errors.append(
+            FieldError(
+                "credit_code", "duplicate", N_("An enterprise with this credit code is already registered.")
+            )
+        )
+    if (
+        "region_code" not in bad
+        and cleaned.region_code
+        and not can(actor, Operation.ENTERPRISE_REGISTER, Target(region_code=cleaned.region_code))
+    ):
+        errors.append(
+            FieldError("region_code", "outside_jurisdiction", N_("This region is outside your jurisdiction."))
+        )
     return errors
 
 

@@ -49,8 +49,9 @@ async def test_repeated_failures_lock_the_account_even_with_the_right_password(c
     locked = await log_in(client, user.username, PASSWORD)
     assert locked.status_code == 429
     assert "登录失败次数过多" in locked.text
-    failures = await session.exec(select(func.count()).select_from(LoginAttempt)
-                                  .where(LoginAttempt.username == user.username))
+    failures = await session.exec(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username == user.username)
+    )
     assert failures.one() == 6
 
 
@@ -73,8 +74,9 @@ async def test_a_login_form_without_the_csrf_token_is_refused(client, session):
 async def test_a_user_creates_a_token_sees_it_once_and_can_revoke_it(client, session):
     user = await make_user(session, "enforcement")
     await log_in(client, user.username)
-    created = await post_form(client, "/account/tokens", {"name": "sync", "scopes": ["read", "write"]},
-                              page="/account")
+    created = await post_form(
+        client, "/account/tokens", {"name": "sync", "scopes": ["read", "write"]}, page="/account"
+    )
     assert created.status_code == 200
     assert "pwt_" in created.text
     token = (await session.exec(select(ApiToken).where(ApiToken.user_id == user.id))).one()
@@ -96,8 +98,15 @@ async def test_pages_for_registered_users_send_the_public_to_the_login_page(clie
 async def test_a_login_never_redirects_to_another_site(client, session):
     user = await make_user(session, "ecology")
     token = await csrf_token(client)
-    response = await client.post("/login", data={"username": user.username, "password": PASSWORD,
-                                                 "csrf_token": token, "next": "https://evil.example/"})
+    response = await client.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
+    )
     assert response.headers["location"] == "/"
 
 
@@ -110,9 +119,12 @@ async def test_changing_the_password_ends_other_sessions(app, client, session):
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         await log_in(other, user.username)
         assert (await other.get("/account")).status_code == 200
-        changed = await post_form(client, "/account/password",
-                                  {"current_password": PASSWORD, "new_password": "a-brand-new-secret"},
-                                  page="/account")
+        changed = await post_form(
+            client,
+            "/account/password",
+            {"current_password": PASSWORD, "new_password": "a-brand-new-secret"},
+            page="/account",
+        )
         assert changed.status_code == 303
         assert (await client.get("/account")).status_code == 200
         assert (await other.get("/account")).status_code == 303

@@ -28,7 +28,9 @@ async def test_a_permitting_officer_registers_an_enterprise_and_its_first_versio
     officer = await make_user(session, "permitting", region_code="310107")
     await log_in(client, officer.username)
     code = credit_code()
-    response = await post_form(client, "/enterprises/new", {**VALID, "credit_code": code}, page="/enterprises/new")
+    response = await post_form(
+        client, "/enterprises/new", {**VALID, "credit_code": code}, page="/enterprises/new"
+    )
     assert response.status_code == 303 and response.headers["location"] == f"/enterprises/{code}?saved=1"
     page = await client.get(response.headers["location"])
     assert "上海申普热电有限公司" in page.text and "已保存为第 1 版" in page.text
@@ -43,8 +45,9 @@ async def test_a_bad_credit_code_is_shown_next_to_the_field_and_the_input_is_kep
     officer = await make_user(session, "permitting")
     await log_in(client, officer.username)
     before = await count(session, Enterprise)
-    response = await post_form(client, "/enterprises/new", {**VALID, "credit_code": "91350100M000100Y44"},
-                               page="/enterprises/new")
+    response = await post_form(
+        client, "/enterprises/new", {**VALID, "credit_code": "91350100M000100Y44"}, page="/enterprises/new"
+    )
     assert response.status_code == 400
     assert "校验位" in response.text and "应为“3”" in response.text
     assert 'value="上海申普热电有限公司"' in response.text  # nothing the user typed is lost
@@ -56,14 +59,16 @@ async def test_inline_validation_returns_only_the_changed_fields_error(client, s
     await log_in(client, officer.username)
     token = await csrf_token(client, "/enterprises/new")
     response = await client.post(
-        "/enterprises/validate", data={**VALID, "credit_code": "91350100I000100Y43"},
+        "/enterprises/validate",
+        data={**VALID, "credit_code": "91350100I000100Y43"},
         headers={"HX-Request": "true", "HX-Trigger-Name": "credit_code", "X-CSRF-Token": token},
     )
     assert response.status_code == 200
     assert 'id="errors-credit_code"' in response.text and "第 9 位" in response.text
     assert "<html" not in response.text
     fine = await client.post(
-        "/enterprises/validate", data={**VALID, "credit_code": credit_code()},
+        "/enterprises/validate",
+        data={**VALID, "credit_code": credit_code()},
         headers={"HX-Request": "true", "HX-Trigger-Name": "credit_code", "X-CSRF-Token": token},
     )
     assert 'class="error"' not in fine.text
@@ -75,8 +80,9 @@ async def test_an_ecology_officer_may_read_but_not_register(client, session):
     await log_in(client, officer.username)
     assert (await client.get("/enterprises")).status_code == 200
     assert (await client.get("/enterprises/new")).status_code == 403
-    response = await post_form(client, "/enterprises/new", {**VALID, "credit_code": credit_code()},
-                               page="/enterprises")
+    response = await post_form(
+        client, "/enterprises/new", {**VALID, "credit_code": credit_code()}, page="/enterprises"
+    )
     assert response.status_code == 403
     assert await count(session, Enterprise) == 0
 
@@ -104,13 +110,22 @@ async def test_editing_keeps_the_previous_version_readable(client, session):
     officer = await make_user(session, "permitting", region_code="310107")
     await log_in(client, officer.username)
     form = {**VALID, "name": "新名称有限公司", "credit_code": enterprise.credit_code, "version": "1"}
-    response = await post_form(client, f"/enterprises/{enterprise.credit_code}/edit", form,
-                               page=f"/enterprises/{enterprise.credit_code}/edit")
+    response = await post_form(
+        client,
+        f"/enterprises/{enterprise.credit_code}/edit",
+        form,
+        page=f"/enterprises/{enterprise.credit_code}/edit",
+    )
     assert response.status_code == 303
     page = await client.get(f"/enterprises/{enterprise.credit_code}")
     assert "新名称有限公司" in page.text and "旧名称有限公司" in page.text  # history shows the old value
-    revisions = (await session.exec(select(EnterpriseRevision).where(
-        EnterpriseRevision.enterprise_id == enterprise.id).order_by(EnterpriseRevision.version))).all()
+    revisions = (
+        await session.exec(
+            select(EnterpriseRevision)
+            .where(EnterpriseRevision.enterprise_id == enterprise.id)
+            .order_by(EnterpriseRevision.version)
+        )
+    ).all()
     assert [r.data["name"] for r in revisions] == ["旧名称有限公司", "新名称有限公司"]
     assert revisions[1].changed_by_username == officer.username
 
@@ -120,11 +135,19 @@ async def test_a_stale_edit_is_refused_instead_of_overwriting(client, session):
     officer = await make_user(session, "permitting", region_code="310107")
     await log_in(client, officer.username)
     form = {**VALID, "credit_code": enterprise.credit_code, "version": "1"}
-    first = await post_form(client, f"/enterprises/{enterprise.credit_code}/edit", form,
-                            page=f"/enterprises/{enterprise.credit_code}/edit")
+    first = await post_form(
+        client,
+        f"/enterprises/{enterprise.credit_code}/edit",
+        form,
+        page=f"/enterprises/{enterprise.credit_code}/edit",
+    )
     assert first.status_code == 303
-    stale = await post_form(client, f"/enterprises/{enterprise.credit_code}/edit",
-                            {**form, "name": "另一个名字有限公司"}, page=f"/enterprises/{enterprise.credit_code}/edit")
+    stale = await post_form(
+        client,
+        f"/enterprises/{enterprise.credit_code}/edit",
+        {**form, "name": "另一个名字有限公司"},
+        page=f"/enterprises/{enterprise.credit_code}/edit",
+    )
     assert stale.status_code == 409 and "其他人" in stale.text
 
 

@@ -16,40 +16,76 @@ REGION = "310107"
 OWN = Target(enterprise_id=OWN_ENTERPRISE, region_code=REGION, owner_user_id=OWN_USER)
 FOREIGN = Target(enterprise_id=2, region_code="370102", owner_user_id=99)
 
-O = Operation
+OP = Operation
 Y, N = True, False
 
 # operation: (allowed on own/in-jurisdiction target, allowed on foreign target)
 REGULATOR_VIEW_ONLY = {
-    O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (Y, Y), O.ENTERPRISE_VIEW: (Y, N),
-    O.ENTERPRISE_REGISTER: (N, N), O.ENTERPRISE_EDIT: (N, N), O.USER_MANAGE: (N, N),
-    O.TOKEN_MANAGE_OWN: (Y, N), O.TOKEN_ISSUE_FOR_OTHERS: (N, N), O.AUDIT_VIEW: (N, N),
+    OP.VIEW_PUBLIC: (Y, Y),
+    OP.ENTERPRISE_LIST: (Y, Y),
+    OP.ENTERPRISE_VIEW: (Y, N),
+    OP.ENTERPRISE_REGISTER: (N, N),
+    OP.ENTERPRISE_EDIT: (N, N),
+    OP.USER_MANAGE: (N, N),
+    OP.TOKEN_MANAGE_OWN: (Y, N),
+    OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
+    OP.AUDIT_VIEW: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
-        O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (N, N), O.ENTERPRISE_VIEW: (N, N),
-        O.ENTERPRISE_REGISTER: (N, N), O.ENTERPRISE_EDIT: (N, N), O.USER_MANAGE: (N, N),
-        O.TOKEN_MANAGE_OWN: (N, N), O.TOKEN_ISSUE_FOR_OTHERS: (N, N), O.AUDIT_VIEW: (N, N),
+        OP.VIEW_PUBLIC: (Y, Y),
+        OP.ENTERPRISE_LIST: (N, N),
+        OP.ENTERPRISE_VIEW: (N, N),
+        OP.ENTERPRISE_REGISTER: (N, N),
+        OP.ENTERPRISE_EDIT: (N, N),
+        OP.USER_MANAGE: (N, N),
+        OP.TOKEN_MANAGE_OWN: (N, N),
+        OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
+        OP.AUDIT_VIEW: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
-        O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (N, N), O.ENTERPRISE_VIEW: (Y, N),
-        O.ENTERPRISE_REGISTER: (N, N), O.ENTERPRISE_EDIT: (N, N), O.USER_MANAGE: (N, N),
-        O.TOKEN_MANAGE_OWN: (Y, N), O.TOKEN_ISSUE_FOR_OTHERS: (N, N), O.AUDIT_VIEW: (N, N),
+        OP.VIEW_PUBLIC: (Y, Y),
+        OP.ENTERPRISE_LIST: (N, N),
+        OP.ENTERPRISE_VIEW: (Y, N),
+        OP.ENTERPRISE_REGISTER: (N, N),
+        OP.ENTERPRISE_EDIT: (N, N),
+        OP.USER_MANAGE: (N, N),
+        OP.TOKEN_MANAGE_OWN: (Y, N),
+        OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
+        OP.AUDIT_VIEW: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
-        O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (N, N), O.ENTERPRISE_VIEW: (Y, N),
-        O.ENTERPRISE_REGISTER: (N, N), O.ENTERPRISE_EDIT: (N, N), O.USER_MANAGE: (N, N),
-        O.TOKEN_MANAGE_OWN: (Y, N), O.TOKEN_ISSUE_FOR_OTHERS: (N, N), O.AUDIT_VIEW: (N, N),
+        OP.VIEW_PUBLIC: (Y, Y),
+        OP.ENTERPRISE_LIST: (N, N),
+        OP.ENTERPRISE_VIEW: (Y, N),
+        OP.ENTERPRISE_REGISTER: (N, N),
+        OP.ENTERPRISE_EDIT: (N, N),
+        OP.USER_MANAGE: (N, N),
+        OP.TOKEN_MANAGE_OWN: (Y, N),
+        OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
+        OP.AUDIT_VIEW: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
-        O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (N, N), O.ENTERPRISE_VIEW: (N, N),
-        O.ENTERPRISE_REGISTER: (N, N), O.ENTERPRISE_EDIT: (N, N), O.USER_MANAGE: (N, N),
-        O.TOKEN_MANAGE_OWN: (Y, N), O.TOKEN_ISSUE_FOR_OTHERS: (N, N), O.AUDIT_VIEW: (N, N),
+        OP.VIEW_PUBLIC: (Y, Y),
+        OP.ENTERPRISE_LIST: (N, N),
+        OP.ENTERPRISE_VIEW: (N, N),
+        OP.ENTERPRISE_REGISTER: (N, N),
+        OP.ENTERPRISE_EDIT: (N, N),
+        OP.USER_MANAGE: (N, N),
+        OP.TOKEN_MANAGE_OWN: (Y, N),
+        OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
+        OP.AUDIT_VIEW: (N, N),
     },
     Role.PERMITTING: {
-        O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (Y, Y), O.ENTERPRISE_VIEW: (Y, N),
-        O.ENTERPRISE_REGISTER: (Y, N), O.ENTERPRISE_EDIT: (Y, N), O.USER_MANAGE: (N, N),
-        O.TOKEN_MANAGE_OWN: (Y, N), O.TOKEN_ISSUE_FOR_OTHERS: (N, N), O.AUDIT_VIEW: (N, N),
+        OP.VIEW_PUBLIC: (Y, Y),
+        OP.ENTERPRISE_LIST: (Y, Y),
+        OP.ENTERPRISE_VIEW: (Y, N),
+        OP.ENTERPRISE_REGISTER: (Y, N),
+        OP.ENTERPRISE_EDIT: (Y, N),
+        OP.USER_MANAGE: (N, N),
+        OP.TOKEN_MANAGE_OWN: (Y, N),
+        OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
+        OP.AUDIT_VIEW: (N, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -57,9 +93,15 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     Role.ENFORCEMENT: REGULATOR_VIEW_ONLY,
     Role.MONITORING_STATION: REGULATOR_VIEW_ONLY,
     Role.ADMIN: {
-        O.VIEW_PUBLIC: (Y, Y), O.ENTERPRISE_LIST: (Y, Y), O.ENTERPRISE_VIEW: (Y, Y),
-        O.ENTERPRISE_REGISTER: (Y, Y), O.ENTERPRISE_EDIT: (Y, Y), O.USER_MANAGE: (Y, Y),
-        O.TOKEN_MANAGE_OWN: (Y, N), O.TOKEN_ISSUE_FOR_OTHERS: (Y, Y), O.AUDIT_VIEW: (Y, Y),
+        OP.VIEW_PUBLIC: (Y, Y),
+        OP.ENTERPRISE_LIST: (Y, Y),
+        OP.ENTERPRISE_VIEW: (Y, Y),
+        OP.ENTERPRISE_REGISTER: (Y, Y),
+        OP.ENTERPRISE_EDIT: (Y, Y),
+        OP.USER_MANAGE: (Y, Y),
+        OP.TOKEN_MANAGE_OWN: (Y, N),
+        OP.TOKEN_ISSUE_FOR_OTHERS: (Y, Y),
+        OP.AUDIT_VIEW: (Y, Y),
     },
 }
 
@@ -68,10 +110,13 @@ def make_actor(role: Role | None, scopes=frozenset({"read", "write"})) -> Actor:
     if role is None:
         return ANONYMOUS
     return Actor(
-        user_id=OWN_USER, username="u", role=role,
+        user_id=OWN_USER,
+        username="u",
+        role=role,
         enterprise_id=OWN_ENTERPRISE if role in (Role.ENTERPRISE_STAFF, Role.ENTERPRISE_ADMIN) else None,
-        region_code=REGION if role not in (Role.ENTERPRISE_STAFF, Role.ENTERPRISE_ADMIN, Role.ADMIN,
-                                           Role.AGENCY_STAFF) else None,
+        region_code=REGION
+        if role not in (Role.ENTERPRISE_STAFF, Role.ENTERPRISE_ADMIN, Role.ADMIN, Role.AGENCY_STAFF)
+        else None,
         scopes=scopes,
     )
 
@@ -100,12 +145,17 @@ def test_role_may_do_exactly_what_the_table_says(role, operation, which):
 @pytest.mark.parametrize("role", [r for r in Role])
 def test_a_read_only_token_never_writes(role):
     actor = make_actor(role, scopes=frozenset({"read"}))
-    for operation in (O.ENTERPRISE_REGISTER, O.ENTERPRISE_EDIT, O.USER_MANAGE, O.TOKEN_MANAGE_OWN,
-                      O.TOKEN_ISSUE_FOR_OTHERS):
+    for operation in (
+        OP.ENTERPRISE_REGISTER,
+        OP.ENTERPRISE_EDIT,
+        OP.USER_MANAGE,
+        OP.TOKEN_MANAGE_OWN,
+        OP.TOKEN_ISSUE_FOR_OTHERS,
+    ):
         assert can(actor, operation, OWN) is False
 
 
 def test_a_city_regulator_sees_the_districts_of_its_city():
     city = Actor(user_id=1, role=Role.ENFORCEMENT, region_code="370100")
-    assert can(city, O.ENTERPRISE_VIEW, Target(enterprise_id=5, region_code="370116"))
-    assert not can(city, O.ENTERPRISE_VIEW, Target(enterprise_id=5, region_code="310107"))
+    assert can(city, OP.ENTERPRISE_VIEW, Target(enterprise_id=5, region_code="370116"))
+    assert not can(city, OP.ENTERPRISE_VIEW, Target(enterprise_id=5, region_code="310107"))

@@ -36,9 +36,15 @@ def test_make_credit_code_completes_a_valid_code():
 
 
 def _valid_input(**overrides):
-    values = dict(name="上海申普热电有限公司", credit_code="91350100M000100Y43", registered_address="上海市普陀区",
-                  legal_representative="陈建国", industry_code="4411", region_code="310107",
-                  management_category="key")
+    values = dict(
+        name="上海申普热电有限公司",
+        credit_code="91350100M000100Y43",
+        registered_address="上海市普陀区",
+        legal_representative="陈建国",
+        industry_code="4411",
+        region_code="310107",
+        management_category="key",
+    )
     values.update(overrides)
     return EnterpriseInput(**values)
 
@@ -52,8 +58,14 @@ def test_valid_input_is_cleaned_and_the_operating_address_defaults_to_the_regist
 
 def test_every_problem_is_reported_at_once_with_its_field():
     _, errors = clean_enterprise_input(
-        _valid_input(name="", industry_code="44", region_code="31", management_category="big",
-                     contact_phone="call me", legal_representative="x" * 51)
+        _valid_input(
+            name="",
+            industry_code="44",
+            region_code="31",
+            management_category="big",
+            contact_phone="call me",
+            legal_representative="x" * 51,
+        )
     )
     assert {(e.field, e.code) for e in errors} == {
         ("name", "required"),

@@ -19,4 +19,9 @@ def test_jurisdiction_covers_the_regions_below_it(jurisdiction, region, expected
 
 
 def test_significant_prefix_drops_trailing_zero_pairs():
-    assert [significant_prefix(c) for c in ("370000", "370100", "370102", "000000")] == ["37", "3701", "370102", ""]
+    assert [significant_prefix(c) for c in ("370000", "370100", "370102", "000000")] == [
+        "37",
+        "3701",
+        "370102",
+        "",
+    ]
