@@ -17,7 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -46,11 +46,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from graphql_schema.app import make_graphql_app
 
+    graphql_app = make_graphql_app(db, settings)
+
     routes = [
         *pages.routes,
         *accounts.routes,
         *enterprises.routes,
-        Mount("/graphql", app=make_graphql_app(db, settings), name="graphql"),
+        Route("/graphql", endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

@@ -344,6 +344,7 @@ async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]
 
 
 async def revoke_api_token(session: AsyncSession, actor: Actor, *, token_id: int) -> ApiToken:
+    require(actor, Operation.TOKEN_MANAGE_OWN)
     token = await session.get(ApiToken, token_id)
     if token is None or not (actor.is_admin or token.user_id == actor.user_id):
         raise NotFound(N_("No such token."), field="token")
@@ -402,6 +403,14 @@ async def touch_api_token(session: AsyncSession, *, token_id: int) -> None:
     if token is not None:
         token.last_used_at = utcnow()
         session.add(token)
+
+
+async def current_user(session: AsyncSession, actor: Actor) -> User | None:
+    """The account behind the actor (None for the public and the command-line operator)."""
+    if actor.user_id is None:
+        return None
+    user = await session.get(User, actor.user_id)
+    return user if user is not None and user.is_active else None
 
 
 async def find_user(session: AsyncSession, *, username: str) -> User | None:

@@ -210,6 +210,18 @@ async def get_enterprise_public(session: AsyncSession, *, credit_code: str) -> E
     return EnterprisePublic.from_model(enterprise)
 
 
+async def view_enterprise(
+    session: AsyncSession, actor: Actor, *, credit_code: str
+) -> Enterprise | EnterprisePublic | None:
+    """One enterprise as this actor may see it: the full record, else the public identity, else None."""
+    enterprise = await _find(session, credit_code)
+    if enterprise is None:
+        return None
+    if can(actor, Operation.ENTERPRISE_VIEW, target_of(enterprise)):
+        return enterprise
+    return EnterprisePublic.from_model(enterprise)
+
+
 async def get_enterprise_by_id(session: AsyncSession, actor: Actor, *, enterprise_id: int) -> Enterprise:
     enterprise = await session.get(Enterprise, enterprise_id)
     if enterprise is None or not can(actor, Operation.ENTERPRISE_VIEW, target_of(enterprise)):

@@ -1,0 +1,1 @@
+"""The GraphQL face of permitwatch (strawberry): thin types and resolvers over the domain."""

@@ -1,0 +1,1 @@
+"""Accounts: the viewer and API tokens."""

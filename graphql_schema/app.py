@@ -1,0 +1,126 @@
+"""The GraphQL endpoint, mounted by the portal at /graphql.
+
+GraphiQL stays on for integrators; queries over GET are off (a cross-site GET
+must not run a query with someone's session). Problems with the HTTP request
+itself (a bad bearer token, a GET query, a malformed body) are answered with an
+HTTP status and a JSON body in the GraphQL error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import strawberry
+from cross_web import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from domain.db import Database
+from domain.errors import N_
+from domain.i18n import translate
+from domain.settings import Settings
+from graphql_schema.context import (
+    GraphQLContext,
+    TransportError,
+    authenticate,
+    request_id,
+    request_locale,
+)
+from graphql_schema.schema import make_schema
+
+log = logging.getLogger("permitwatch.graphql")
+
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+@lru_cache(maxsize=8)
+def _schema(max_depth: int, max_tokens: int, max_aliases: int) -> strawberry.Schema:
+    return make_schema(max_depth=max_depth, max_tokens=max_tokens, max_aliases=max_aliases)
+
+
+def _error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
+    def __init__(self, schema: strawberry.Schema, db: Database) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=False,
+            subscription_protocols=(),
+        )
+        self.db = db
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphQLContext:
+        rid = request_id(request)
+        actor = await authenticate(request, self.db, request_id=rid)
+        return GraphQLContext(
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            db=self.db,
+            actor=actor,
+            locale=request_locale(request),
+            request_id=rid,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except TransportError as error:
+            response = _error_response(
+                error.status_code,
+                error.code,
+                translate(error.message, request_locale(request), **error.params),
+                request_id(request),
+                error.headers,
+            )
+        except HTTPException as error:
+            response = _error_response(
+                error.status_code,
+                HTTP_ERROR_CODES.get(error.status_code, "bad_request"),
+                error.reason,
+                request_id(request),
+            )
+        except Exception:
+            rid = request_id(request)
+            log.exception("GraphQL request %s failed", rid)
+            response = _error_response(500, "internal_error", _internal_error_message(request, rid), rid)
+        await response(scope, receive, send)
+
+
+def _internal_error_message(connection: HTTPConnection, rid: str) -> str:
+    return translate(
+        N_("Something went wrong on our side. The error was logged as request {request_id}."),
+        request_locale(connection),
+        request_id=rid,
+    )
+
+
+def make_graphql_app(db: Database, settings: Settings) -> ASGIApp:
+    schema = _schema(settings.graphql_max_depth, settings.graphql_max_tokens, settings.graphql_max_aliases)
+    return PermitwatchGraphQL(schema, db)

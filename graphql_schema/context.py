@@ -1,0 +1,144 @@
+"""Per-request context: who calls, in which language, and how resolvers reach the database."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from strawberry.dataloader import DataLoader
+
+from domain.access import ANONYMOUS, Actor
+from domain.accounts.service import actor_for_token, touch_api_token
+from domain.db import Database
+from domain.enterprises.service import enterprises_by_ids
+from domain.errors import N_
+from domain.i18n import SUPPORTED_LOCALES, negotiate
+from graphql_schema.enterprises.types import Enterprise
+from portal.context import SESSION_CSRF, SESSION_USER, session_actor
+from portal.csrf import HEADER as CSRF_HEADER
+from portal.csrf import tokens_match
+
+
+class TransportError(Exception):
+    """The HTTP request itself is unacceptable (e.g. a bad bearer token): refused before GraphQL."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        params: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.params = params or {}
+        self.headers = headers or {}
+
+
+@dataclass
+class Loaders:
+    """Dataloaders of one request, so that relationship fields batch their lookups."""
+
+    enterprise_by_id: DataLoader[int, Enterprise | None]
+
+
+@dataclass
+class GraphQLContext:
+    request: HTTPConnection
+    response: Response | None
+    db: Database
+    actor: Actor
+    locale: str
+    request_id: str
+    loaders: Loaders = field(init=False)
+    # One database session at a time per request: graphql-core resolves sibling
+    # fields concurrently, and a request should not hold several pool connections.
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(enterprise_by_id=DataLoader(load_fn=self._load_enterprises))
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit of work. Never await a dataloader inside: the loader needs the lock."""
+        async with self._lock, self.db.read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write unit of work: commits when the block ends, rolls back whole on any exception."""
+        async with self._lock, self.db.transaction() as session:
+            yield session
+
+    async def _load_enterprises(self, ids: Sequence[int]) -> list[Enterprise | None]:
+        async with self.read() as session:
+            found = {
+                key: Enterprise.from_model(model)
+                for key, model in (await enterprises_by_ids(session, list(ids))).items()
+            }
+        return [found.get(enterprise_id) for enterprise_id in ids]
+
+
+def request_locale(connection: HTTPConnection) -> str:
+    """The locale the portal middleware chose, else the Accept-Language header's."""
+    chosen = getattr(connection.state, "locale", None)
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    return negotiate(connection.headers.get("accept-language"))
+
+
+def request_id(connection: HTTPConnection) -> str:
+    chosen = getattr(connection.state, "request_id", None)
+    if not chosen:
+        chosen = uuid.uuid4().hex
+        connection.state.request_id = chosen
+    return str(chosen)
+
+
+def _invalid_token() -> TransportError:
+    return TransportError(
+        401,
+        "invalid_token",
+        N_("The API token is not valid: it is unknown, revoked or its account is disabled."),
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+async def authenticate(connection: HTTPConnection, db: Database, *, request_id: str) -> Actor:
+    """The caller: a bearer token, else a portal session proven by its CSRF header, else the public.
+
+    A browser sends the session cookie with any cross-site POST; only a page of ours
+    can read the session's CSRF token and echo it, so without it the cookie counts
+    for nothing.
+    """
+    authorization = connection.headers.get("authorization")
+    if authorization is not None:
+        # A caller who sends credentials means to be someone: bad credentials are an
+        # error, never a silent downgrade to anonymous access.
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _invalid_token()
+        async with db.read() as session:
+            lookup = await actor_for_token(session, token=token.strip(), request_id=request_id)
+        if lookup is None:
+            raise _invalid_token()
+        if lookup.touch_due:
+            async with db.transaction() as session:
+                await touch_api_token(session, token_id=lookup.token_id)
+        return lookup.actor
+    session = connection.scope.get("session") or {}
+    if session.get(SESSION_USER) is not None and tokens_match(
+        session.get(SESSION_CSRF), connection.headers.get(CSRF_HEADER)
+    ):
+        return await session_actor(connection, db, channel="graphql")
+    return ANONYMOUS

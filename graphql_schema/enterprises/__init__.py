@@ -1,0 +1,1 @@
+"""Enterprises (排污单位): types, queries and mutations."""

@@ -1,0 +1,58 @@
+"""The one schema: per-feature Query and Mutation classes composed (pycon style)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from domain.settings import Settings
+from graphql_schema.accounts.mutations import AccountMutation
+from graphql_schema.accounts.queries import AccountQuery
+from graphql_schema.enterprises.mutations import EnterpriseMutation
+from graphql_schema.enterprises.queries import EnterpriseQuery
+from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
+from graphql_schema.limits import limit_extensions, log_unexpected
+
+
+@strawberry.type(description="查询")
+class Query(AccountQuery, EnterpriseQuery):
+    pass
+
+
+@strawberry.type(description="变更：结果中的 errors 列出失败原因，失败时不写入任何数据")
+class Mutation(AccountMutation, EnterpriseMutation):
+    pass
+
+
+class PermitwatchSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Refusals and invalid documents are the client's business, not the log's;
+        # only unexpected exceptions are logged, with the request id the client sees.
+        context = execution_context.context if execution_context else None
+        log_unexpected(errors, getattr(context, "request_id", None))
+
+
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
+def make_schema(
+    *,
+    max_depth: int = _default("graphql_max_depth"),
+    max_tokens: int = _default("graphql_max_tokens"),
+    max_aliases: int = _default("graphql_max_aliases"),
+) -> strawberry.Schema:
+    return PermitwatchSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Enterprise, EnterprisePublic],
+        extensions=limit_extensions(max_depth=max_depth, max_tokens=max_tokens, max_aliases=max_aliases),
+    )
+
+
+schema = make_schema()
