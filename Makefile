@@ -66,7 +66,7 @@ extract-messages: install
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
 
 bench: install
-	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider -o addopts=""
+	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider -o addopts="" -o python_files="bench_*.py"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

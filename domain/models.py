@@ -4,5 +4,31 @@ from domain.accounts.models import ApiToken, LoginAttempt, User
 from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.enterprises.models import Enterprise, EnterpriseRevision
+from domain.permits.models import (
+    Permit,
+    PermitApplication,
+    PermitEvent,
+    PermitLedgerRequirement,
+    PermitLimit,
+    PermitMonitoring,
+    PermitOutlet,
+    PermitVersion,
+)
 
-__all__ = ["ApiToken", "AuditEntry", "Enterprise", "EnterpriseRevision", "LoginAttempt", "User", "metadata"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Enterprise",
+    "EnterpriseRevision",
+    "LoginAttempt",
+    "Permit",
+    "PermitApplication",
+    "PermitEvent",
+    "PermitLedgerRequirement",
+    "PermitLimit",
+    "PermitMonitoring",
+    "PermitOutlet",
+    "PermitVersion",
+    "User",
+    "metadata",
+]

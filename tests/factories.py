@@ -76,3 +76,106 @@ async def make_user(
 
 def actor(user: User, channel: str = "portal") -> Actor:
     return actor_for(user, channel=channel)
+
+
+def permit_content(**overrides: object) -> dict:  # type: ignore[type-arg]
+    """The copy (副本) of a small thermal power permit: one main air outlet, one water outlet."""
+    content: dict[str, object] = {
+        "production_facilities": [{"name": "1#燃煤锅炉", "capacity": "220 t/h"}],
+        "products": [{"name": "电力", "capacity": "50 MW"}],
+        "control_facilities": [{"name": "石灰石-石膏湿法脱硫", "process": "湿法脱硫"}],
+        "outlets": [
+            {
+                "code": "DA001",
+                "name": "1#锅炉烟囱",
+                "medium": "air",
+                "kind": "main",
+                "location": "厂区东北角",
+                "longitude": 121.39,
+                "latitude": 31.25,
+                "direction": "排入大气",
+                "height_m": 80,
+                "online_monitoring": True,
+                "limits": [
+                    {
+                        "pollutant": "SO2",
+                        "concentration_limit": 35,
+                        "unit": "mg/m3",
+                        "annual_quantity_limit": 120.5,
+                        "standard": "GB 13223-2011",
+                    },
+                    {
+                        "pollutant": "NOX",
+                        "concentration_limit": 50,
+                        "unit": "mg/m3",
+                        "annual_quantity_limit": 180,
+                    },
+                    {"pollutant": "PM", "concentration_limit": 10, "unit": "mg/m3"},
+                ],
+            },
+            {
+                "code": "DW001",
+                "name": "废水总排口",
+                "medium": "water",
+                "kind": "general",
+                "direction": "排入城市污水处理厂",
+                "limits": [{"pollutant": "COD", "concentration_limit": 500, "unit": "mg/L"}],
+            },
+        ],
+        "fugitive_sources": [
+            {
+                "code": "MF0001",
+                "name": "煤场",
+                "limits": [{"pollutant": "PM", "concentration_limit": 1.0, "unit": "mg/m3"}],
+            }
+        ],
+        "monitoring": [
+            {"point": "DA001", "pollutant": "SO2", "frequency": "continuous", "method": "automatic"},
+            {"point": "DA001", "pollutant": "NOX", "frequency": "continuous", "method": "automatic"},
+            {"point": "DW001", "pollutant": "COD", "frequency": "quarterly", "method": "manual"},
+        ],
+        "ledger_records": [
+            {"kind": "production_facility", "frequency": "daily"},
+            {"kind": "monitoring", "frequency": "hourly"},
+        ],
+        "report_kinds": ["quarterly", "annual"],
+        "special_period_limits": [],
+        "commitments": "严格按照排污许可证规定排放污染物。",
+        "secret_sections": ["products"],
+    }
+    content.update(overrides)
+    return content
+
+
+def permit_record(
+    enterprise: Enterprise, *, decision_date: str, sequence: int = 1, **overrides: object
+) -> dict:  # type: ignore[type-arg]
+    record: dict[str, object] = {
+        "number": f"{enterprise.credit_code}{sequence:03d}P",
+        "enterprise_credit_code": enterprise.credit_code,
+        "category": "key",
+        "issuing_authority": "上海市普陀区生态环境局",
+        "decision_date": decision_date,
+        "renewed": False,
+        "content": permit_content(),
+    }
+    record.update(overrides)
+    return record
+
+
+async def make_permit(
+    session: AsyncSession,
+    enterprise: Enterprise | None = None,
+    *,
+    decision_date: str = "2025-06-02",
+    **overrides: object,
+):  # type: ignore[no-untyped-def]
+    """An issued permit, loaded as the import from the national platform does."""
+    from domain.permits.service import import_permits
+
+    enterprise = enterprise or await make_enterprise(session)
+    permits = await import_permits(
+        session, operator(), records=[permit_record(enterprise, decision_date=decision_date, **overrides)]
+    )
+    await session.flush()
+    return permits[0]

@@ -71,6 +71,10 @@ class Operation(StrEnum):
     TOKEN_MANAGE_OWN = "token.manage_own"
     TOKEN_ISSUE_FOR_OTHERS = "token.issue_for_others"
     AUDIT_VIEW = "audit.view"
+    PERMIT_LIST = "permit.list"
+    PERMIT_VIEW = "permit.view"
+    PERMIT_APPLY = "permit.apply"
+    PERMIT_DECIDE = "permit.decide"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -80,6 +84,8 @@ WRITE_OPERATIONS = frozenset(
         Operation.USER_MANAGE,
         Operation.TOKEN_MANAGE_OWN,
         Operation.TOKEN_ISSUE_FOR_OTHERS,
+        Operation.PERMIT_APPLY,
+        Operation.PERMIT_DECIDE,
     }
 )
 
@@ -158,11 +164,19 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
     match operation:
         case Operation.VIEW_PUBLIC:
             return True
-        case Operation.ENTERPRISE_LIST:
+        case Operation.ENTERPRISE_LIST | Operation.PERMIT_LIST:
             return actor.is_admin or actor.is_regulator
-        case Operation.ENTERPRISE_VIEW:
+        case Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW:
             return _enterprise_scoped(actor, target)
-        case Operation.ENTERPRISE_REGISTER | Operation.ENTERPRISE_EDIT:
+        case Operation.PERMIT_APPLY:
+            if actor.role == Role.ENTERPRISE_ADMIN:
+                return _enterprise_scoped(actor, target)
+            return actor.is_admin or (
+                actor.role == Role.PERMITTING
+                and target is not None
+                and in_jurisdiction(actor, target.region_code)
+            )
+        case Operation.ENTERPRISE_REGISTER | Operation.ENTERPRISE_EDIT | Operation.PERMIT_DECIDE:
             if actor.is_admin:
                 return True
             return (

@@ -90,9 +90,7 @@ async def test_a_revoked_token_is_refused_with_401_not_served_as_anonymous(clien
 
 @pytest.mark.parametrize("authorization", ["Bearer pwt_not-a-real-token", "Basic dXNlcjpwYXNz", "Bearer "])
 async def test_bad_credentials_are_refused_with_401(client, authorization):
-    response = await client.post(
-        "/graphql", json={"query": VIEWER}, headers={"Authorization": authorization}
-    )
+    response = await client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": authorization})
 
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "invalid_token"

@@ -30,6 +30,10 @@ REGULATOR_VIEW_ONLY = {
     OP.TOKEN_MANAGE_OWN: (Y, N),
     OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
     OP.AUDIT_VIEW: (N, N),
+    OP.PERMIT_LIST: (Y, Y),
+    OP.PERMIT_VIEW: (Y, N),
+    OP.PERMIT_APPLY: (N, N),
+    OP.PERMIT_DECIDE: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -42,6 +46,10 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.TOKEN_MANAGE_OWN: (N, N),
         OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
         OP.AUDIT_VIEW: (N, N),
+        OP.PERMIT_LIST: (N, N),
+        OP.PERMIT_VIEW: (N, N),
+        OP.PERMIT_APPLY: (N, N),
+        OP.PERMIT_DECIDE: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -53,6 +61,10 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.TOKEN_MANAGE_OWN: (Y, N),
         OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
         OP.AUDIT_VIEW: (N, N),
+        OP.PERMIT_LIST: (N, N),
+        OP.PERMIT_VIEW: (Y, N),
+        OP.PERMIT_APPLY: (N, N),
+        OP.PERMIT_DECIDE: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -64,6 +76,10 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.TOKEN_MANAGE_OWN: (Y, N),
         OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
         OP.AUDIT_VIEW: (N, N),
+        OP.PERMIT_LIST: (N, N),
+        OP.PERMIT_VIEW: (Y, N),
+        OP.PERMIT_APPLY: (Y, N),
+        OP.PERMIT_DECIDE: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -75,6 +91,10 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.TOKEN_MANAGE_OWN: (Y, N),
         OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
         OP.AUDIT_VIEW: (N, N),
+        OP.PERMIT_LIST: (N, N),
+        OP.PERMIT_VIEW: (N, N),
+        OP.PERMIT_APPLY: (N, N),
+        OP.PERMIT_DECIDE: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -86,6 +106,10 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.TOKEN_MANAGE_OWN: (Y, N),
         OP.TOKEN_ISSUE_FOR_OTHERS: (N, N),
         OP.AUDIT_VIEW: (N, N),
+        OP.PERMIT_LIST: (Y, Y),
+        OP.PERMIT_VIEW: (Y, N),
+        OP.PERMIT_APPLY: (Y, N),
+        OP.PERMIT_DECIDE: (Y, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -102,6 +126,10 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.TOKEN_MANAGE_OWN: (Y, N),
         OP.TOKEN_ISSUE_FOR_OTHERS: (Y, Y),
         OP.AUDIT_VIEW: (Y, Y),
+        OP.PERMIT_LIST: (Y, Y),
+        OP.PERMIT_VIEW: (Y, Y),
+        OP.PERMIT_APPLY: (Y, Y),
+        OP.PERMIT_DECIDE: (Y, Y),
     },
 }
 

@@ -1,0 +1,29 @@
+"""Working days (工作日) and deadlines counted in them; see ``domain.calendar.rules``."""
+
+from domain.calendar.rules import (
+    HOLIDAY_DATA_MISSING,
+    MAX_WORKING_DAYS,
+    Deadline,
+    holiday_data_warning,
+    holiday_data_warning_params,
+    is_covered,
+    is_working_day,
+    uncovered_years_between,
+    working_days_after,
+    working_days_before,
+    working_days_between,
+)
+
+__all__ = [
+    "HOLIDAY_DATA_MISSING",
+    "MAX_WORKING_DAYS",
+    "Deadline",
+    "holiday_data_warning",
+    "holiday_data_warning_params",
+    "is_covered",
+    "is_working_day",
+    "uncovered_years_between",
+    "working_days_after",
+    "working_days_before",
+    "working_days_between",
+]
