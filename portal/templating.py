@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from domain import regions
 from domain.access import ANONYMOUS, Operation, can, role_label
+from domain.audit.labels import ACTION_LABELS, FIELD_LABELS
 from domain.enterprises.rules import category_label, industry_name
 from domain.enterprises.service import may_register
 from domain.errors import FieldError
@@ -29,6 +30,10 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(CHINA_TIME).strftime(fmt)
+
+
+def _label(translations: Any, labels: dict[str, str], key: str) -> str:
+    return translations.gettext(labels[key]) if key in labels else key
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -50,6 +55,8 @@ def _page_context(request: Request) -> dict[str, Any]:
         "category_label": lambda value: category_label(value, locale),
         "role_label": lambda value: role_label(value, locale),
         "error_text": lambda error: translate(error.message, locale, **error.params),
+        "action_label": lambda action: _label(translations, ACTION_LABELS, action),
+        "field_label": lambda name: _label(translations, FIELD_LABELS, name),
     }
 
 

@@ -1,5 +1,7 @@
 """Logging in and out, CSRF, the login back-off, tokens and the account page, over HTTP."""
 
+import re
+
 from sqlmodel import func, select
 
 from domain.accounts.models import ApiToken, LoginAttempt
@@ -138,3 +140,29 @@ async def test_health_check_reports_the_database(client):
 async def test_unknown_pages_get_a_localized_404(client):
     response = await client.get("/no-such-page")
     assert response.status_code == 404 and "页面不存在" in response.text
+
+
+async def test_an_unexpected_error_shows_a_localized_page_with_the_request_number_and_no_trace(app):
+    import httpx
+    from starlette.routing import Route
+
+    async def broken(request):
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.router.routes.append(Route("/broken", broken))
+    # Starlette re-raises after answering so that the server logs it; the browser only sees the page.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/broken")
+    assert response.status_code == 500
+    assert "系统出错了" in response.text
+    assert re.search(r"<code>[0-9a-f]{32}</code>", response.text)  # the number to quote to support
+    assert "hunter2" not in response.text and "Traceback" not in response.text
+
+
+async def test_many_failures_from_one_address_lock_it_out_across_usernames(client, session):
+    user = await make_user(session, "ecology")
+    for attempt in range(20):
+        await log_in(client, f"guess-{attempt}", "wrong-password-1")
+    locked = await log_in(client, user.username, PASSWORD)
+    assert locked.status_code == 429
