@@ -4,6 +4,7 @@ from domain.accounts.models import ApiToken, LoginAttempt, User
 from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.enterprises.models import Enterprise, EnterpriseRevision
+from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
 from domain.permits.models import (
     Permit,
     PermitApplication,
@@ -21,6 +22,9 @@ __all__ = [
     "Enterprise",
     "EnterpriseRevision",
     "LoginAttempt",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
     "Permit",
     "PermitApplication",
     "PermitEvent",

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
 
     # argon2id parameters: the OWASP minimum (19 MiB, t=2, p=1) keeps a login near
     # 20 ms on two cores; hashes made with other parameters are upgraded at login.
+    smtp_timeout_seconds: float = 20.0
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: int = 60
+    outbox_lease_seconds: int = 300
+    worker_batch_size: int = 20
+    worker_poll_seconds: float = 5.0
+
+    # Renewal reminders: working days before the renewal deadline (M48 §46), and on the day it passes.
+    renewal_reminder_lead_days: tuple[int, ...] = (60, 30, 10)
+
     argon2_memory_cost: int = 19456
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1

@@ -174,13 +174,68 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
         click.echo(f"  {login.username:<16} {login.description}")
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Send one batch and exit (for cron or tests).")
+def worker(once: bool) -> None:
+    """Send the mail waiting in the outbox, retrying with back-off (run one or more)."""
+    import logging
+    import signal
+
+    from domain.notifications import worker as mail_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+
+    async def work(database: Database) -> None:
+        if once:
+            result = await mail_worker.run_once(database, settings)
+            click.echo(f"sent {result.sent}, retrying {result.retrying}, failed {result.failed}")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        click.echo(
+            f"worker {mail_worker.worker_name()} sending mail via {settings.smtp_host}:{settings.smtp_port}"
+        )
+        await mail_worker.run(database, settings, stop=stop)
+
+    _run(work)
+
+
+@main.command()
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date (China time). Default: today.",
+)
+def remind(on: object) -> None:
+    """Write today's reminders (notices and mail) once; run it daily, running it again is harmless."""
+    from domain.notifications.reminders import send_due_reminders
+    from domain.permits.service import today
+
+    day = on.date() if on is not None else today()  # type: ignore[attr-defined]
+
+    async def work(database: Database) -> object:
+        async with database.transaction() as session:
+            return await send_due_reminders(session, on=day)
+
+    summary = _run(work)
+    click.echo(
+        f"{day.isoformat()}: {summary.notices} notices, {summary.emails} e-mails queued "  # type: ignore[attr-defined]
+        f"for {len(summary.permits)} permits"  # type: ignore[attr-defined]
+    )
+
+
 @main.command("export-schema")
 def export_schema_command() -> None:
     """Write the GraphQL schema to graphql_schema/schema.graphql."""
-    from graphql_schema.export import write_schema
+    from graphql_schema.export import SCHEMA_FILE, export_schema
 
-    path = write_schema()
-    click.echo(f"wrote {path}")
+    SCHEMA_FILE.write_text(export_schema(), encoding="utf-8")
+    click.echo(f"wrote {SCHEMA_FILE}")
 
 
 if __name__ == "__main__":

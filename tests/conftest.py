@@ -174,3 +174,58 @@ def cli(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: igno
 
     yield run
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[object]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives; it can stop and restart."""
+    import socket as socket_module
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list = []  # type: ignore[type-arg]
+
+        def handle_message(self, message) -> None:  # type: ignore[no-untyped-def]
+            self.messages.append(message)
+
+    # aiosmtpd cannot pick port 0 itself (STACK_NOTES pitfall 8): choose a free one first.
+    with socket_module.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    class Server:
+        def __init__(self) -> None:
+            self.inbox = Inbox()
+            self.port = port
+            self.controller: Controller | None = None
+
+        def start(self) -> None:
+            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+        def stop(self) -> None:
+            if self.controller is not None:
+                self.controller.stop()
+                self.controller = None
+
+        @property
+        def messages(self) -> list:  # type: ignore[type-arg]
+            return self.inbox.messages
+
+    server = Server()
+    server.start()
+    previous = {key: os.environ.get(key) for key in ("SMTP_HOST", "SMTP_PORT")}
+    os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(port)
+    get_settings.cache_clear()
+    yield server
+    server.stop()
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()

@@ -1,0 +1,195 @@
+"""Reminders before deadlines (JN ch. 1 (2); AP (4)): nobody misses a deadline because nobody told them.
+
+``send_due_reminders`` is idempotent: every notice has a key made of the object,
+the deadline cycle, the stage and the recipient, so running it twice on a day (or
+every hour) writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import jinja2
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import ENTERPRISE_ROLES
+from domain.accounts.models import User
+from domain.calendar import working_days_before
+from domain.enterprises.models import Enterprise
+from domain.notifications.models import Notification, NotificationPreference
+from domain.notifications.outbox import enqueue
+from domain.permits.models import Permit, PermitApplication
+from domain.permits.rules import ApplicationKind, PermitStatus
+from domain.settings import get_settings
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parents[2] / "web_templates" / "emails")),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+)
+
+RENEWAL_KIND = "permit_renewal"
+PASSED = "passed"
+OPEN_STATUSES = ("submitted", "accepted", "granted")
+
+
+def renewal_stages(renewal_due: date, leads: tuple[int, ...]) -> list[tuple[str, date]]:
+    """(stage, day to send) pairs: N working days before the renewal deadline, and the day after it passes."""
+    stages = [
+        (f"{lead}wd", working_days_before(renewal_due, lead).date) for lead in sorted(leads, reverse=True)
+    ]
+    stages.append((PASSED, renewal_due + timedelta(days=1)))
+    return stages
+
+
+def current_stage(renewal_due: date, valid_until: date, on: date, leads: tuple[int, ...]) -> str | None:
+    """The latest stage whose day has come, or None; once a permit has expired no renewal notice is due."""
+    if on > valid_until:
+        return None
+    chosen = None
+    for stage, send_on in renewal_stages(renewal_due, leads):
+        if send_on <= on:
+            chosen = stage
+    return chosen
+
+
+@dataclass
+class ReminderSummary:
+    notices: int = 0
+    emails: int = 0
+    permits: set[int] = field(default_factory=set)
+
+
+async def _wants_email(session: AsyncSession, user: User, kind: str) -> bool:
+    preference = (
+        await session.exec(
+            select(NotificationPreference).where(
+                NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+            )
+        )
+    ).first()
+    return preference is None or preference.email_enabled
+
+
+async def _notify(
+    session: AsyncSession,
+    *,
+    user: User,
+    kind: str,
+    key: str,
+    title: str,
+    body: str,
+    link: str,
+    email_text: str,
+    email_html: str,
+    summary: ReminderSummary,
+) -> None:
+    exists = (await session.exec(select(Notification.id).where(Notification.dedupe_key == key))).first()
+    if exists is not None:
+        return
+    assert user.id is not None
+    emailed = bool(user.email) and await _wants_email(session, user, kind)
+    notification = Notification(
+        dedupe_key=key, user_id=user.id, kind=kind, title=title, body=body, link=link, emailed=emailed
+    )
+    try:
+        async with session.begin_nested():
+            session.add(notification)
+    except IntegrityError:  # a concurrent run wrote it first
+        return
+    summary.notices += 1
+    if emailed and user.email:
+        written = await enqueue(
+            session,
+            dedupe_key=key,
+            kind=kind,
+            to_address=user.email,
+            subject=title,
+            body_text=email_text,
+            body_html=email_html,
+            recipient_user_id=user.id,
+        )
+        if written is not None:
+            summary.emails += 1
+
+
+async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
+    """Write today's renewal reminders (notices and mail) for every unit whose stage has come."""
+    settings = get_settings()
+    leads = settings.renewal_reminder_lead_days
+    horizon = on + timedelta(days=int(max(leads, default=0) * 1.6) + 30)
+    renewing = select(PermitApplication.permit_id).where(
+        PermitApplication.kind == ApplicationKind.RENEWAL, col(PermitApplication.status).in_(OPEN_STATUSES)
+    )
+    rows = (
+        await session.exec(
+            select(Permit, Enterprise)
+            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+            .where(
+                Permit.status == PermitStatus.ISSUED,
+                col(Permit.renewal_due).is_not(None),
+                col(Permit.renewal_due) <= horizon,
+                col(Permit.valid_until) >= on,
+                col(Permit.id).not_in(renewing),
+            )
+        )
+    ).all()
+    summary = ReminderSummary()
+    users_by_enterprise: dict[int, list[User]] = {}
+    if rows:
+        enterprise_ids = {permit.enterprise_id for permit, _ in rows}
+        users = (
+            await session.exec(
+                select(User).where(
+                    col(User.enterprise_id).in_(enterprise_ids),
+                    col(User.is_active).is_(True),
+                    col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
+                )
+            )
+        ).all()
+        for user in users:
+            assert user.enterprise_id is not None
+            users_by_enterprise.setdefault(user.enterprise_id, []).append(user)
+    for permit, enterprise in rows:
+        assert permit.renewal_due is not None and permit.valid_until is not None
+        stage = current_stage(permit.renewal_due, permit.valid_until, on, leads)
+        if stage is None:
+            continue
+        summary.permits.add(permit.id or 0)
+        context = {
+            "enterprise": enterprise.name,
+            "number": permit.number,
+            "renewal_due": permit.renewal_due.isoformat(),
+            "valid_until": permit.valid_until.isoformat(),
+            "passed": stage == PASSED,
+            "approximate": permit.renewal_due_approximate,
+            "link": f"{settings.base_url.rstrip('/')}/permits/{permit.number}",
+        }
+        if stage == PASSED:
+            title = f"【排污许可】延续申请期限已过：{permit.number} / Renewal deadline passed"
+        else:
+            title = (
+                f"【排污许可】延续提醒：请于 {permit.renewal_due.isoformat()} 前申请延续 {permit.number} "
+                f"/ Renewal reminder: apply by {permit.renewal_due.isoformat()}"
+            )
+        text = TEMPLATES.get_template("permit_renewal.txt").render(**context)
+        html = TEMPLATES.get_template("permit_renewal.html").render(**context)
+        for user in users_by_enterprise.get(permit.enterprise_id, []):
+            key = f"renewal:{permit.id}:{permit.valid_until.isoformat()}:{stage}:{user.id}"
+            await _notify(
+                session,
+                user=user,
+                kind=RENEWAL_KIND,
+                key=key,
+                title=title,
+                body=text,
+                link=f"/permits/{permit.number}",
+                email_text=text,
+                email_html=html,
+                summary=summary,
+            )
+    return summary

@@ -1,0 +1,182 @@
+"""Mail goes through the outbox to a real SMTP server; reminders are written once; nothing is lost."""
+
+import asyncio
+from datetime import timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+from sqlmodel import func, select
+
+from domain.calendar import working_days_before
+from domain.clock import utcnow
+from domain.db import Database
+from domain.notifications import outbox, worker
+from domain.notifications.models import Notification, OutboxMessage
+from domain.notifications.reminders import send_due_reminders
+from domain.settings import get_settings
+from tests.factories import make_enterprise, make_permit, make_user
+
+
+def subject_of(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def text_of(message) -> str:
+    parsed = message_from_bytes(message.as_bytes())
+    for part in parsed.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode()
+    return ""
+
+
+async def write(session, key="k1", to="officer@example.cn"):
+    message = await outbox.enqueue(
+        session,
+        dedupe_key=key,
+        kind="test",
+        to_address=to,
+        subject="测试 / Test",
+        body_text="正文 body",
+        body_html="<p>正文 body</p>",
+    )
+    await session.flush()
+    return message
+
+
+async def test_a_message_written_to_the_outbox_arrives_and_is_marked_sent(session, db, smtp_server):
+    message = await write(session)
+    result = await worker.run_once(db, get_settings(), worker="w1")
+    assert result.sent == 1
+    [received] = smtp_server.messages
+    assert received["To"] == "officer@example.cn" and subject_of(received) == "测试 / Test"
+    assert "正文 body" in text_of(received)
+    await session.refresh(message)
+    assert message.status == "sent" and message.sent_at is not None
+
+
+async def test_the_same_key_is_written_only_once(session):
+    assert await write(session, key="same") is not None
+    assert await write(session, key="same") is None
+    count = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
+    assert count == 1
+
+
+async def test_a_stopped_smtp_server_delays_mail_but_loses_none(session, db, smtp_server):
+    message = await write(session)
+    smtp_server.stop()
+    result = await worker.run_once(db, get_settings(), worker="w1")
+    assert result.retrying == 1 and smtp_server.messages == []
+    await session.refresh(message)
+    assert message.status == "pending" and message.next_attempt_at > utcnow() and message.last_error
+    smtp_server.start()
+    assert (await worker.run_once(db, get_settings(), worker="w1")).claimed == 0  # not due yet: back-off
+    message.next_attempt_at = utcnow() - timedelta(seconds=1)  # the back-off has elapsed
+    session.add(message)
+    await session.flush()
+    assert (await worker.run_once(db, get_settings(), worker="w1")).sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+async def test_after_the_last_attempt_a_message_is_failed_and_visible(session, db, smtp_server, monkeypatch):
+    monkeypatch.setenv("OUTBOX_MAX_ATTEMPTS", "2")
+    get_settings.cache_clear()
+    message = await write(session)
+    smtp_server.stop()
+    for _ in range(2):
+        await worker.run_once(db, get_settings(), worker="w1")
+        await session.refresh(message)
+        message.next_attempt_at = utcnow() - timedelta(seconds=1)
+        session.add(message)
+        await session.flush()
+    await session.refresh(message)
+    assert message.status == "failed" and message.attempts == 2
+    admin = await make_user(session, "admin")
+    from tests.factories import actor
+
+    summary = await outbox.summary(session, actor(admin))
+    assert summary.failed == 1 and summary.recent_failures[0].id == message.id
+
+
+async def test_a_worker_killed_mid_send_loses_nothing(session, db, smtp_server):
+    message = await write(session)
+    async with db.transaction() as claim_session:  # the killed worker got this far
+        await outbox.claim(claim_session, worker="dead", limit=10)
+    assert (await worker.run_once(db, get_settings(), worker="w2")).claimed == 0  # lease still held
+    await session.refresh(message)
+    message.claimed_at = utcnow() - timedelta(seconds=get_settings().outbox_lease_seconds + 1)
+    session.add(message)
+    await session.flush()
+    assert (await worker.run_once(db, get_settings(), worker="w2")).sent == 1
+
+
+async def test_two_workers_started_together_deliver_each_message_exactly_once(
+    fresh_database_url, smtp_server
+):
+    first, second = Database(fresh_database_url), Database(fresh_database_url)
+    try:
+        async with first.transaction() as session:
+            for n in range(40):
+                await outbox.enqueue(
+                    session,
+                    dedupe_key=f"m{n}",
+                    kind="test",
+                    to_address=f"u{n}@example.cn",
+                    subject=f"message {n}",
+                    body_text="x",
+                    body_html="<p>x</p>",
+                )
+        settings = get_settings().model_copy(update={"worker_batch_size": 5})
+        for _ in range(20):
+            a, b = await asyncio.gather(
+                worker.run_once(first, settings, worker="a"), worker.run_once(second, settings, worker="b")
+            )
+            if a.claimed == 0 and b.claimed == 0:
+                break
+        subjects = [subject_of(m) for m in smtp_server.messages]
+        assert sorted(subjects) == sorted(f"message {n}" for n in range(40))
+        async with first.read() as session:
+            statuses = (await session.exec(select(OutboxMessage.status))).all()
+        assert set(statuses) == {"sent"}
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_a_permit_30_working_days_before_its_renewal_deadline_gets_its_reminder_once(
+    session, db, smtp_server
+):
+    enterprise = await make_enterprise(session, name="上海申普热电有限公司")
+    permit = await make_permit(
+        session, enterprise, decision_date=(utcnow().date() - timedelta(days=900)).isoformat()
+    )
+    officer = await make_user(session, "enterprise_admin", enterprise=enterprise)
+    officer.email = "env@shenpu.example.cn"
+    session.add(officer)
+    await session.flush()
+    on = working_days_before(permit.renewal_due, 30).date
+    first = await send_due_reminders(session, on=on)
+    assert first.notices == 1 and first.emails == 1
+    again = await send_due_reminders(session, on=on)
+    assert again.notices == 0 and again.emails == 0
+    await worker.run_once(db, get_settings(), worker="w1")
+    [received] = smtp_server.messages
+    assert received["To"] == "env@shenpu.example.cn"
+    assert permit.renewal_due.isoformat() in subject_of(received)
+    body = text_of(received)
+    assert "上海申普热电有限公司" in body and permit.number in body and f"/permits/{permit.number}" in body
+    notice = (await session.exec(select(Notification).where(Notification.user_id == officer.id))).one()
+    assert notice.emailed and notice.link == f"/permits/{permit.number}"
+
+
+async def test_no_reminder_before_its_day_and_a_notice_when_the_deadline_passes(session):
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(
+        session, enterprise, decision_date=(utcnow().date() - timedelta(days=900)).isoformat()
+    )
+    await make_user(session, "enterprise_staff", enterprise=enterprise)
+    early = working_days_before(permit.renewal_due, 61).date
+    assert (await send_due_reminders(session, on=early)).notices == 0
+    passed = await send_due_reminders(session, on=permit.renewal_due + timedelta(days=1))
+    assert passed.notices == 1
+    notice = (await session.exec(select(Notification))).one()
+    assert "已过" in notice.title
