@@ -75,6 +75,7 @@ class Operation(StrEnum):
     PERMIT_VIEW = "permit.view"
     PERMIT_APPLY = "permit.apply"
     PERMIT_DECIDE = "permit.decide"
+    NOTIFICATIONS_OWN = "notifications.own"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -86,6 +87,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.TOKEN_ISSUE_FOR_OTHERS,
         Operation.PERMIT_APPLY,
         Operation.PERMIT_DECIDE,
+        Operation.NOTIFICATIONS_OWN,
     }
 )
 
@@ -186,7 +188,7 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
             )
         case Operation.USER_MANAGE | Operation.TOKEN_ISSUE_FOR_OTHERS | Operation.AUDIT_VIEW:
             return actor.is_admin
-        case Operation.TOKEN_MANAGE_OWN:
+        case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN:
             return actor.user_id is not None and (target is None or target.owner_user_id == actor.user_id)
     return False
 

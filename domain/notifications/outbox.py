@@ -82,7 +82,9 @@ async def claim(
         .where(
             sa.or_(
                 sa.and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
-                sa.and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < lease_expired),
+                sa.and_(
+                    col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < lease_expired
+                ),
             )
         )
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))

@@ -34,6 +34,7 @@ REGULATOR_VIEW_ONLY = {
     OP.PERMIT_VIEW: (Y, N),
     OP.PERMIT_APPLY: (N, N),
     OP.PERMIT_DECIDE: (N, N),
+    OP.NOTIFICATIONS_OWN: (Y, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -50,6 +51,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_VIEW: (N, N),
         OP.PERMIT_APPLY: (N, N),
         OP.PERMIT_DECIDE: (N, N),
+        OP.NOTIFICATIONS_OWN: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -65,6 +67,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_VIEW: (Y, N),
         OP.PERMIT_APPLY: (N, N),
         OP.PERMIT_DECIDE: (N, N),
+        OP.NOTIFICATIONS_OWN: (Y, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -80,6 +83,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_VIEW: (Y, N),
         OP.PERMIT_APPLY: (Y, N),
         OP.PERMIT_DECIDE: (N, N),
+        OP.NOTIFICATIONS_OWN: (Y, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -95,6 +99,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_VIEW: (N, N),
         OP.PERMIT_APPLY: (N, N),
         OP.PERMIT_DECIDE: (N, N),
+        OP.NOTIFICATIONS_OWN: (Y, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -110,6 +115,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_VIEW: (Y, N),
         OP.PERMIT_APPLY: (Y, N),
         OP.PERMIT_DECIDE: (Y, N),
+        OP.NOTIFICATIONS_OWN: (Y, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -130,6 +136,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_VIEW: (Y, Y),
         OP.PERMIT_APPLY: (Y, Y),
         OP.PERMIT_DECIDE: (Y, Y),
+        OP.NOTIFICATIONS_OWN: (Y, N),
     },
 }
 

@@ -1,0 +1,5 @@
+"""(being built)"""
+
+from starlette.routing import Route
+
+routes: list[Route] = []
