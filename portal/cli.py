@@ -176,8 +176,9 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
 
 @main.command()
 @click.option("--once", is_flag=True, help="Send one batch and exit (for cron or tests).")
-def worker(once: bool) -> None:
-    """Send the mail waiting in the outbox, retrying with back-off (run one or more)."""
+@click.option("--no-reminders", is_flag=True, help="Do not write the daily reminders from this worker.")
+def worker(once: bool, no_reminders: bool) -> None:
+    """Send the mail waiting in the outbox, retrying with back-off; writes each day's reminders too."""
     import logging
     import signal
 
@@ -198,7 +199,7 @@ def worker(once: bool) -> None:
         click.echo(
             f"worker {mail_worker.worker_name()} sending mail via {settings.smtp_host}:{settings.smtp_port}"
         )
-        await mail_worker.run(database, settings, stop=stop)
+        await mail_worker.run(database, settings, stop=stop, schedule_reminders=not no_reminders)
 
     _run(work)
 

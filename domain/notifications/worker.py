@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 
 from domain.db import Database
 from domain.notifications import mailer, outbox
@@ -65,6 +66,19 @@ async def run_once(
     return result
 
 
+async def remind_if_new_day(db: Database, last_day: date | None) -> date:
+    """The worker's scheduler: write the day's reminders once per China date (idempotent anyway)."""
+    from domain.notifications.reminders import send_due_reminders
+    from domain.permits.service import today
+
+    day = today()
+    if day != last_day:
+        async with db.transaction() as session:
+            summary = await send_due_reminders(session, on=day)
+        log.info("reminders for %s: %s notices, %s e-mails", day, summary.notices, summary.emails)
+    return day
+
+
 async def run(
     db: Database,
     settings: Settings,
@@ -72,10 +86,14 @@ async def run(
     stop: asyncio.Event,
     worker: str | None = None,
     send: Sender = mailer.send,
+    schedule_reminders: bool = True,
 ) -> None:
     """Keep sending until ``stop`` is set; sleeps between rounds when there is nothing to do."""
     worker = worker or worker_name()
+    last_day: date | None = None
     while not stop.is_set():
+        if schedule_reminders:
+            last_day = await remind_if_new_day(db, last_day)
         result = await run_once(db, settings, worker=worker, send=send)
         if result.claimed < settings.worker_batch_size:
             with contextlib.suppress(TimeoutError):

@@ -17,6 +17,10 @@ from domain.settings import get_settings
 from tests.factories import make_enterprise, make_permit, make_user
 
 
+def days_ago(days: int) -> str:
+    return (utcnow().date() - timedelta(days=days)).isoformat()
+
+
 def subject_of(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
@@ -180,3 +184,20 @@ async def test_no_reminder_before_its_day_and_a_notice_when_the_deadline_passes(
     assert passed.notices == 1
     notice = (await session.exec(select(Notification))).one()
     assert "已过" in notice.title
+
+
+async def test_the_worker_writes_the_days_reminders_once_and_sends_them(session, db, smtp_server):
+    from domain.permits.service import today
+
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(session, enterprise, decision_date=days_ago(3 * 365 - 20))  # deadline passed
+    staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
+    staff.email = "staff@example.cn"
+    session.add(staff)
+    await session.flush()
+    day = await worker.remind_if_new_day(db, None)
+    assert day == today()
+    assert await worker.remind_if_new_day(db, day) == day  # same day: nothing runs again
+    await worker.run_once(db, get_settings(), worker="w1")
+    [received] = smtp_server.messages
+    assert permit.number in subject_of(received)
