@@ -4,6 +4,7 @@ from domain.accounts.models import ApiToken, LoginAttempt, User
 from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.enterprises.models import Enterprise, EnterpriseRevision
+from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
 from domain.permits.models import (
     Permit,
@@ -21,7 +22,11 @@ __all__ = [
     "AuditEntry",
     "Enterprise",
     "EnterpriseRevision",
+    "Exceedance",
+    "LedgerEntry",
+    "LedgerEntryRevision",
     "LoginAttempt",
+    "MonitoringReading",
     "Notification",
     "NotificationPreference",
     "OutboxMessage",

@@ -76,6 +76,8 @@ class Operation(StrEnum):
     PERMIT_APPLY = "permit.apply"
     PERMIT_DECIDE = "permit.decide"
     NOTIFICATIONS_OWN = "notifications.own"
+    LEDGER_VIEW = "ledger.view"
+    LEDGER_WRITE = "ledger.write"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -88,6 +90,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.PERMIT_APPLY,
         Operation.PERMIT_DECIDE,
         Operation.NOTIFICATIONS_OWN,
+        Operation.LEDGER_WRITE,
     }
 )
 
@@ -168,7 +171,10 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
             return True
         case Operation.ENTERPRISE_LIST | Operation.PERMIT_LIST:
             return actor.is_admin or actor.is_regulator
-        case Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW:
+        case Operation.LEDGER_WRITE:
+            # The unit keeps its own ledger; regulators read it, they never write it.
+            return actor.is_enterprise_user and _enterprise_scoped(actor, target)
+        case Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW | Operation.LEDGER_VIEW:
             return _enterprise_scoped(actor, target)
         case Operation.PERMIT_APPLY:
             if actor.role == Role.ENTERPRISE_ADMIN:

@@ -35,6 +35,8 @@ REGULATOR_VIEW_ONLY = {
     OP.PERMIT_APPLY: (N, N),
     OP.PERMIT_DECIDE: (N, N),
     OP.NOTIFICATIONS_OWN: (Y, N),
+    OP.LEDGER_VIEW: (Y, N),
+    OP.LEDGER_WRITE: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -52,6 +54,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_APPLY: (N, N),
         OP.PERMIT_DECIDE: (N, N),
         OP.NOTIFICATIONS_OWN: (N, N),
+        OP.LEDGER_VIEW: (N, N),
+        OP.LEDGER_WRITE: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -68,6 +72,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_APPLY: (N, N),
         OP.PERMIT_DECIDE: (N, N),
         OP.NOTIFICATIONS_OWN: (Y, N),
+        OP.LEDGER_VIEW: (Y, N),
+        OP.LEDGER_WRITE: (Y, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -84,6 +90,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_APPLY: (Y, N),
         OP.PERMIT_DECIDE: (N, N),
         OP.NOTIFICATIONS_OWN: (Y, N),
+        OP.LEDGER_VIEW: (Y, N),
+        OP.LEDGER_WRITE: (Y, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -100,6 +108,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_APPLY: (N, N),
         OP.PERMIT_DECIDE: (N, N),
         OP.NOTIFICATIONS_OWN: (Y, N),
+        OP.LEDGER_VIEW: (N, N),
+        OP.LEDGER_WRITE: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -116,6 +126,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_APPLY: (Y, N),
         OP.PERMIT_DECIDE: (Y, N),
         OP.NOTIFICATIONS_OWN: (Y, N),
+        OP.LEDGER_VIEW: (Y, N),
+        OP.LEDGER_WRITE: (N, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -137,6 +149,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.PERMIT_APPLY: (Y, Y),
         OP.PERMIT_DECIDE: (Y, Y),
         OP.NOTIFICATIONS_OWN: (Y, N),
+        OP.LEDGER_VIEW: (Y, Y),
+        OP.LEDGER_WRITE: (N, N),
     },
 }
 

@@ -1,0 +1,351 @@
+"""Pure rules of the ledger: units, plausibility, exceedances, completeness, actual emissions.
+
+Sources: M48 §35 (ledger contents), §36 (actual emission quantity and its order of
+methods), JN ch. 2 (2) (ledgers kept as a formality: items missing, frequency not met).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import N_, FieldError
+from domain.permits.reference import Frequency, Medium
+
+# Canonical units: air concentrations in mg/m³, water in mg/L, quantities in kg.
+CONCENTRATION_FACTORS: dict[str, dict[str, float]] = {
+    Medium.AIR: {"mg/m3": 1.0, "mg/m³": 1.0, "ug/m3": 0.001, "μg/m3": 0.001, "μg/m³": 0.001, "g/m3": 1000.0},
+    Medium.WATER: {"mg/L": 1.0, "mg/l": 1.0, "ug/L": 0.001, "μg/L": 0.001, "g/L": 1000.0},
+}
+CANONICAL_UNIT = {Medium.AIR: "mg/m3", Medium.WATER: "mg/L"}
+QUANTITY_FACTORS = {"kg": 1.0, "t": 1000.0, "g": 0.001}
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def to_canonical_concentration(value: float, unit: str, medium: str) -> tuple[float, str] | None:
+    """Convert to the medium's canonical unit; None when the unit does not fit the medium."""
+    factors = CONCENTRATION_FACTORS.get(Medium(medium), {})
+    factor = factors.get(unit.strip())
+    if factor is None:
+        return None
+    return value * factor, CANONICAL_UNIT[Medium(medium)]
+
+
+def canonical_unit(medium: str | None) -> str:
+    return CANONICAL_UNIT[Medium(medium)] if medium else CANONICAL_UNIT[Medium.AIR]
+
+
+def to_kg(value: float, unit: str) -> float | None:
+    factor = QUANTITY_FACTORS.get(unit.strip())
+    return None if factor is None else value * factor
+
+
+def quantity_from_flow(concentration: float, flow_m3: float, medium: str) -> float:
+    """kg emitted: mg/m³ × m³ = mg (air); mg/L × m³ = g per … × 1000 L/m³ (water)."""
+    if medium == Medium.WATER:
+        return concentration * flow_m3 * 1000 / 1_000_000
+    return concentration * flow_m3 / 1_000_000
+
+
+@dataclass(frozen=True)
+class ReadingInput:
+    """One monitoring result as typed or imported (before checks)."""
+
+    outlet_code: str
+    pollutant: str
+    method: str
+    measured_at: datetime
+    concentration: float
+    unit: str
+    period_end: datetime | None = None
+    flow_m3: float | None = None
+    quantity: float | None = None
+    quantity_unit: str = "kg"
+
+
+@dataclass(frozen=True)
+class CheckedReading:
+    outlet_code: str
+    pollutant: str
+    method: str
+    measured_at: datetime
+    period_end: datetime
+    concentration: float
+    unit: str
+    flow_m3: float | None
+    quantity_kg: float | None
+
+
+@dataclass(frozen=True)
+class PointInfo:
+    """What the permit says about one outlet: its medium and the pollutants it has limits for."""
+
+    medium: str | None
+    pollutants: frozenset[str]
+    limits: dict[str, float]  # pollutant -> permitted concentration (canonical unit)
+    annual_quantities: dict[str, float]  # pollutant -> permitted t/a
+
+
+def check_reading(
+    reading: ReadingInput, points: dict[str, PointInfo], now: datetime, prefix: str = ""
+) -> tuple[CheckedReading | None, list[FieldError]]:
+    """Refuse impossible values with a reason: negative or non-numeric concentrations, times in the
+    future, an end before the start, a pollutant the outlet has no limit for, a unit that does not fit."""
+    errors: list[FieldError] = []
+    code = reading.outlet_code.strip().upper()
+    pollutant = reading.pollutant.strip().upper()
+    point = points.get(code)
+    if point is None:
+        errors.append(
+            FieldError(
+                f"{prefix}outlet",
+                "unknown_point",
+                N_("No outlet or fugitive source {code} in this permit."),
+                {"code": code},
+            )
+        )
+    elif pollutant not in point.pollutants:
+        errors.append(
+            FieldError(
+                f"{prefix}pollutant",
+                "unknown_pollutant_at_point",
+                N_("{code} has no permitted limit for this pollutant."),
+                {"code": code},
+            )
+        )
+    if reading.method not in ("automatic", "manual"):
+        errors.append(
+            FieldError(
+                f"{prefix}method", "choice", N_("Choose one of: {choices}."), {"choices": "automatic, manual"}
+            )
+        )
+    value = reading.concentration
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(float(value)):
+        errors.append(FieldError(f"{prefix}concentration", "type", N_("Expected a number.")))
+        value = None  # type: ignore[assignment]
+    elif value < 0:
+        errors.append(
+            FieldError(f"{prefix}concentration", "negative", N_("A concentration cannot be negative."))
+        )
+    measured = _aware(reading.measured_at)
+    if measured > now + FUTURE_TOLERANCE:
+        errors.append(FieldError(f"{prefix}measured_at", "future", N_("This time is in the future.")))
+    default_span = timedelta(hours=1) if reading.method == "automatic" else timedelta(minutes=1)
+    end = _aware(reading.period_end) if reading.period_end else measured + default_span
+    if end <= measured:
+        errors.append(
+            FieldError(f"{prefix}period_end", "end_before_start", N_("The end is not after the start."))
+        )
+    elif end > now + FUTURE_TOLERANCE + default_span:
+        errors.append(FieldError(f"{prefix}period_end", "future", N_("This time is in the future.")))
+    canonical: tuple[float, str] | None = None
+    if point is not None and point.medium and value is not None:
+        canonical = to_canonical_concentration(float(value), reading.unit, point.medium)
+        if canonical is None:
+            allowed = ", ".join(sorted(CONCENTRATION_FACTORS[Medium(point.medium)]))
+            errors.append(
+                FieldError(
+                    f"{prefix}unit", "unit", N_("The unit must be one of: {units}."), {"units": allowed}
+                )
+            )
+    elif point is not None and value is not None:  # fugitive sources: ambient air
+        canonical = to_canonical_concentration(float(value), reading.unit, Medium.AIR)
+        if canonical is None:
+            errors.append(
+                FieldError(
+                    f"{prefix}unit",
+                    "unit",
+                    N_("The unit must be one of: {units}."),
+                    {"units": "mg/m3, μg/m3"},
+                )
+            )
+    if reading.flow_m3 is not None and (not math.isfinite(reading.flow_m3) or reading.flow_m3 < 0):
+        errors.append(FieldError(f"{prefix}flow", "negative", N_("Must not be negative.")))
+    quantity_kg = None
+    if reading.quantity is not None:
+        quantity_kg = to_kg(reading.quantity, reading.quantity_unit)
+        if quantity_kg is None:
+            errors.append(
+                FieldError(
+                    f"{prefix}quantity_unit",
+                    "unit",
+                    N_("The unit must be one of: {units}."),
+                    {"units": "kg, t, g"},
+                )
+            )
+        elif not math.isfinite(quantity_kg) or quantity_kg < 0:
+            errors.append(FieldError(f"{prefix}quantity", "negative", N_("Must not be negative.")))
+    if errors or canonical is None or point is None:
+        return None, errors
+    concentration, unit = canonical
+    if quantity_kg is None and reading.flow_m3 is not None:
+        quantity_kg = quantity_from_flow(concentration, reading.flow_m3, point.medium or Medium.AIR)
+    return CheckedReading(
+        code, pollutant, reading.method, measured, end, concentration, unit, reading.flow_m3, quantity_kg
+    ), []
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------
+# Exceedances
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Episode:
+    started_at: datetime
+    ended_at: datetime
+    count: int
+    max_value: float
+
+
+def exceedance_episodes(
+    series: Iterable[tuple[datetime, datetime, float]], limit: float, *, max_gap: timedelta = timedelta(0)
+) -> list[Episode]:
+    """Runs of readings above the limit; readings closer than ``max_gap`` join one episode.
+
+    ``series`` is (start, end, concentration), sorted by start. Equal to the limit is compliant.
+    """
+    episodes: list[Episode] = []
+    current: Episode | None = None
+    for start, end, value in series:
+        if value <= limit:
+            if current is not None:
+                episodes.append(current)
+                current = None
+            continue
+        if current is not None and start - current.ended_at <= max_gap:
+            current = Episode(
+                current.started_at,
+                max(end, current.ended_at),
+                current.count + 1,
+                max(current.max_value, value),
+            )
+        else:
+            if current is not None:
+                episodes.append(current)
+            current = Episode(start, end, 1, value)
+    if current is not None:
+        episodes.append(current)
+    return episodes
+
+
+# ---------------------------------------------------------------------------
+# Completeness
+# ---------------------------------------------------------------------------
+
+
+def slot_of(moment: datetime, frequency: str, origin: datetime) -> int:
+    """The index of the slot (hour, day, week, month, quarter, half-year, year) a moment falls into."""
+    moment = _aware(moment)
+    if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
+        return int((moment - origin).total_seconds() // 3600)
+    if frequency == Frequency.DAILY:
+        return (moment.date() - origin.date()).days
+    if frequency == Frequency.WEEKLY:
+        return (moment.date() - origin.date()).days // 7
+    months = (moment.year - origin.year) * 12 + moment.month - origin.month
+    if frequency == Frequency.MONTHLY:
+        return months
+    if frequency == Frequency.QUARTERLY:
+        return months // 3
+    if frequency == Frequency.SEMIANNUAL:
+        return months // 6
+    return moment.year - origin.year
+
+
+def slot_count(start: datetime, end: datetime, frequency: str) -> int:
+    """How many slots of this frequency the period [start, end) holds (a started slot counts)."""
+    if end <= start:
+        return 0
+    return slot_of(end - timedelta(microseconds=1), frequency, start) + 1
+
+
+@dataclass(frozen=True)
+class Gap:
+    requirement: str  # e.g. "monitoring DA001 SO2 continuous" or "production_facility daily"
+    first_missing: datetime
+    last_missing: datetime
+    missing: int
+
+
+@dataclass(frozen=True)
+class RequirementCoverage:
+    label: str
+    kind: str
+    frequency: str
+    expected: int
+    recorded: int
+    gaps: list[Gap]
+
+
+def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
+    if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
+        return origin + timedelta(hours=index)
+    if frequency == Frequency.DAILY:
+        return origin + timedelta(days=index)
+    if frequency == Frequency.WEEKLY:
+        return origin + timedelta(days=7 * index)
+    step = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.SEMIANNUAL: 6}.get(
+        Frequency(frequency), 12
+    )
+    months = origin.month - 1 + index * step
+    return origin.replace(year=origin.year + months // 12, month=months % 12 + 1, day=1)
+
+
+def coverage(
+    label: str, kind: str, frequency: str, start: datetime, end: datetime, recorded: Iterable[datetime]
+) -> RequirementCoverage:
+    """Compare the slots a requirement expects in [start, end) with the moments recorded."""
+    expected = slot_count(start, end, frequency)
+    filled = {slot_of(moment, frequency, start) for moment in recorded}
+    filled = {slot for slot in filled if 0 <= slot < expected}
+    gaps: list[Gap] = []
+    run_start: int | None = None
+    for slot in range(expected + 1):
+        missing = slot < expected and slot not in filled
+        if missing and run_start is None:
+            run_start = slot
+        elif not missing and run_start is not None:
+            gaps.append(
+                Gap(
+                    label,
+                    slot_start(run_start, frequency, start),
+                    slot_start(slot - 1, frequency, start),
+                    slot - run_start,
+                )
+            )
+            run_start = None
+    return RequirementCoverage(label, kind, frequency, expected, len(filled), gaps)
+
+
+def completeness_ratio(items: Sequence[RequirementCoverage]) -> float:
+    expected = sum(item.expected for item in items)
+    return 1.0 if expected == 0 else sum(item.recorded for item in items) / expected
+
+
+# ---------------------------------------------------------------------------
+# Actual emission quantity (M48 §36)
+# ---------------------------------------------------------------------------
+
+AUTOMATIC_COVERAGE_REQUIRED = 0.75  # share of hours with valid automatic data for it to count
+
+
+def choose_method(
+    *, automatic_required: bool, automatic_coverage: float, has_manual: bool, has_factor: bool
+) -> str:
+    """Which figure counts: automatic monitoring where required and compliant; manual monitoring where
+    automatic is not required; emission factors / material balance otherwise — including where automatic
+    monitoring was required but missing or non-compliant (M48 §36)."""
+    if automatic_required:
+        if automatic_coverage >= AUTOMATIC_COVERAGE_REQUIRED:
+            return "automatic"
+        return "factor" if has_factor else "missing"
+    if has_manual:
+        return "manual"
+    return "factor" if has_factor else "missing"

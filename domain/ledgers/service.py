@@ -1,0 +1,978 @@
+"""Use cases of the ledger: record, correct and void; exceedances; completeness; actual emissions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
+from domain.audit.service import record
+from domain.clock import utcnow
+from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.ledgers import rules
+from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
+from domain.ledgers.rules import CheckedReading, PointInfo, ReadingInput
+from domain.pagination import Page, check_page_size
+from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet
+from domain.permits.rules import PermitStatus
+from domain.permits.service import target_of
+
+MAX_BATCH = 50_000
+
+
+async def _permit(session: AsyncSession, actor: Actor, number: str, operation: Operation) -> Permit:
+    permit = (
+        await session.exec(select(Permit).where(Permit.number == (number or "").strip().upper()))
+    ).first()
+    if permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
+        if not actor.is_authenticated:
+            require(actor, Operation.LEDGER_VIEW)
+        raise NotFound(N_("No permit with this number."), field="permit_number")
+    require(actor, operation, target_of(permit))
+    return permit
+
+
+async def permit_points(session: AsyncSession, permit: Permit) -> dict[str, PointInfo]:
+    """Outlets and fugitive sources of the permit's current version, with their pollutants and limits."""
+    outlets = (
+        await session.exec(
+            select(PermitOutlet).where(
+                PermitOutlet.permit_id == permit.id, PermitOutlet.version == permit.content_version
+            )
+        )
+    ).all()
+    limits = (
+        await session.exec(
+            select(PermitLimit).where(
+                PermitLimit.permit_id == permit.id, PermitLimit.version == permit.content_version
+            )
+        )
+    ).all()
+    by_point: dict[str, list[PermitLimit]] = defaultdict(list)
+    for limit in limits:
+        by_point[limit.point_code].append(limit)
+    points: dict[str, PointInfo] = {}
+    for outlet in outlets:
+        own = by_point.get(outlet.code, [])
+        points[outlet.code] = PointInfo(
+            medium=outlet.medium,
+            pollutants=frozenset(limit.pollutant for limit in own),
+            limits={limit.pollutant: limit.concentration_limit for limit in own},
+            annual_quantities={
+                limit.pollutant: limit.annual_quantity_limit
+                for limit in own
+                if limit.annual_quantity_limit is not None
+            },
+        )
+    return points
+
+
+# ---------------------------------------------------------------------------
+# Monitoring readings
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    written: int
+    exceedances_opened: int
+    series: int
+
+
+async def record_readings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    readings: list[ReadingInput],
+    source: str = "portal",
+) -> BatchResult:
+    """Validate a batch of readings and write them in bulk, all or nothing; errors name readings[i].field."""
+    permit = await _permit(session, actor, permit_number, Operation.LEDGER_WRITE)
+    if permit.status != PermitStatus.ISSUED:
+        raise Conflict(N_("Ledgers are kept for permits in force."), field="permit_number")
+    if not readings:
+        raise ValidationFailed([FieldError("readings", "required", N_("This field is required."))])
+    if len(readings) > MAX_BATCH:
+        raise ValidationFailed(
+            [FieldError("readings", "too_many", N_("At most {limit} entries."), {"limit": MAX_BATCH})]
+        )
+    points = await permit_points(session, permit)
+    now = utcnow()
+    checked: list[CheckedReading] = []
+    errors: list[FieldError] = []
+    seen: set[tuple[str, str, str, datetime]] = set()
+    for index, reading in enumerate(readings):
+        result, problems = rules.check_reading(reading, points, now, prefix=f"readings[{index}].")
+        errors.extend(problems)
+        if result is not None:
+            key = (result.outlet_code, result.pollutant, result.method, result.measured_at)
+            if key in seen:
+                errors.append(
+                    FieldError(
+                        f"readings[{index}].measured_at",
+                        "duplicate",
+                        N_("This reading is in the batch twice."),
+                    )
+                )
+            seen.add(key)
+            checked.append(result)
+        if len(errors) >= 200:  # enough to fix the file; do not flood the client
+            break
+    if not errors:
+        errors.extend(await _already_recorded(session, permit, checked))
+    if errors:
+        raise ValidationFailed(errors)
+    rows = [
+        {
+            "permit_id": permit.id,
+            "outlet_code": r.outlet_code,
+            "pollutant": r.pollutant,
+            "method": r.method,
+            "measured_at": r.measured_at,
+            "period_end": r.period_end,
+            "concentration": r.concentration,
+            "unit": r.unit,
+            "flow_m3": r.flow_m3,
+            "quantity_kg": r.quantity_kg,
+            "entered_at": now,
+            "entered_by": actor.username,
+            "on_behalf_of": actor.on_behalf_of,
+            "source": source[:16],
+            "void_reason": "",
+        }
+        for r in checked
+    ]
+    await session.exec(sa.insert(MonitoringReading), params=rows)  # type: ignore[call-overload]
+    series = {(r.outlet_code, r.pollutant) for r in checked}
+    first = min(r.measured_at for r in checked)
+    last = max(r.period_end for r in checked)
+    opened = await _detect_exceedances(session, permit, points, series, first, last)
+    record(
+        session,
+        actor,
+        action="ledger.readings",
+        object_type="permit",
+        object_id=permit.number or "",
+        after={"count": len(rows), "from": first.isoformat(), "to": last.isoformat(), "source": source},
+    )
+    return BatchResult(written=len(rows), exceedances_opened=opened, series=len(series))
+
+
+async def _already_recorded(
+    session: AsyncSession, permit: Permit, checked: list[CheckedReading]
+) -> list[FieldError]:
+    if not checked:
+        return []
+    first = min(r.measured_at for r in checked)
+    last = max(r.measured_at for r in checked)
+    existing = (
+        await session.exec(
+            select(
+                MonitoringReading.outlet_code,
+                MonitoringReading.pollutant,
+                MonitoringReading.method,
+                MonitoringReading.measured_at,
+            ).where(
+                MonitoringReading.permit_id == permit.id,
+                col(MonitoringReading.measured_at) >= first,
+                col(MonitoringReading.measured_at) <= last,
+                col(MonitoringReading.voided_at).is_(None),
+            )
+        )
+    ).all()
+    taken = {(o, p, m, _utc(t)) for o, p, m, t in existing}
+    errors = []
+    for index, r in enumerate(checked):
+        if (r.outlet_code, r.pollutant, r.method, r.measured_at) in taken:
+            errors.append(
+                FieldError(
+                    f"readings[{index}].measured_at",
+                    "already_recorded",
+                    N_("A reading for this outlet, pollutant and time exists; correct it instead."),
+                )
+            )
+            if len(errors) >= 200:
+                break
+    return errors
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _detect_exceedances(
+    session: AsyncSession,
+    permit: Permit,
+    points: dict[str, PointInfo],
+    series: set[tuple[str, str]],
+    start: datetime,
+    end: datetime,
+) -> int:
+    """(Re)build concentration exceedance episodes for the series touched, and check annual quantities."""
+    opened = 0
+    margin = timedelta(hours=2)
+    for outlet_code, pollutant in sorted(series):
+        limit = points[outlet_code].limits.get(pollutant)
+        if limit is None:
+            continue
+        rows = (
+            await session.exec(
+                select(
+                    MonitoringReading.measured_at,
+                    MonitoringReading.period_end,
+                    MonitoringReading.concentration,
+                )
+                .where(
+                    MonitoringReading.permit_id == permit.id,
+                    MonitoringReading.outlet_code == outlet_code,
+                    MonitoringReading.pollutant == pollutant,
+                    col(MonitoringReading.voided_at).is_(None),
+                    col(MonitoringReading.measured_at) >= start - margin,
+                    col(MonitoringReading.measured_at) <= end + margin,
+                )
+                .order_by(col(MonitoringReading.measured_at))
+            )
+        ).all()
+        episodes = rules.exceedance_episodes(((_utc(a), _utc(b), c) for a, b, c in rows), limit)
+        for episode in episodes:
+            opened += await _upsert_exceedance(
+                session,
+                permit,
+                outlet_code,
+                pollutant,
+                "concentration",
+                episode.started_at,
+                episode.ended_at,
+                episode.count,
+                episode.max_value,
+                limit,
+                rules.canonical_unit(points[outlet_code].medium),
+            )
+        annual = points[outlet_code].annual_quantities.get(pollutant)
+        if annual is not None:
+            opened += await _check_annual_quantity(session, permit, outlet_code, pollutant, annual, end)
+    return opened
+
+
+async def _upsert_exceedance(
+    session: AsyncSession,
+    permit: Permit,
+    outlet_code: str,
+    pollutant: str,
+    kind: str,
+    started: datetime,
+    ended: datetime,
+    count: int,
+    max_value: float,
+    limit: float,
+    unit: str,
+) -> int:
+    # An episode that grew (a later batch continued it) keeps its row: match on overlap.
+    existing = (
+        await session.exec(
+            select(Exceedance).where(
+                Exceedance.permit_id == permit.id,
+                Exceedance.outlet_code == outlet_code,
+                Exceedance.pollutant == pollutant,
+                Exceedance.kind == kind,
+                col(Exceedance.started_at) <= ended,
+                col(Exceedance.ended_at) >= started,
+            )
+        )
+    ).first()
+    if existing is not None:
+        existing.started_at = min(_utc(existing.started_at), started)
+        existing.ended_at = max(_utc(existing.ended_at), ended)
+        existing.reading_count = max(existing.reading_count, count)
+        existing.max_value = max(existing.max_value, max_value)
+        session.add(existing)
+        return 0
+    session.add(
+        Exceedance(
+            permit_id=permit.id or 0,
+            enterprise_id=permit.enterprise_id,
+            region_code=permit.region_code,
+            outlet_code=outlet_code,
+            pollutant=pollutant,
+            kind=kind,
+            started_at=started,
+            ended_at=ended,
+            reading_count=count,
+            max_value=max_value,
+            limit_value=limit,
+            unit=unit,
+        )
+    )
+    return 1
+
+
+async def _check_annual_quantity(
+    session: AsyncSession, permit: Permit, outlet_code: str, pollutant: str, annual_t: float, until: datetime
+) -> int:
+    year_start = datetime(until.year, 1, 1, tzinfo=UTC)
+    total_kg = (
+        await session.exec(
+            select(sa.func.coalesce(sa.func.sum(MonitoringReading.quantity_kg), 0.0)).where(
+                MonitoringReading.permit_id == permit.id,
+                MonitoringReading.outlet_code == outlet_code,
+                MonitoringReading.pollutant == pollutant,
+                col(MonitoringReading.voided_at).is_(None),
+                col(MonitoringReading.measured_at) >= year_start,
+                col(MonitoringReading.measured_at) < year_start.replace(year=year_start.year + 1),
+            )
+        )
+    ).one()
+    total_t = float(total_kg or 0.0) / 1000
+    if total_t <= annual_t:
+        return 0
+    return await _upsert_exceedance(
+        session,
+        permit,
+        outlet_code,
+        pollutant,
+        "annual_quantity",
+        year_start,
+        until,
+        1,
+        total_t,
+        annual_t,
+        "t",
+    )
+
+
+async def void_reading(
+    session: AsyncSession, actor: Actor, *, reading_id: int, reason: str
+) -> MonitoringReading:
+    """Withdraw a reading with a reason; it stays in the ledger, marked void (who, when, why)."""
+    reading = await session.get(MonitoringReading, reading_id)
+    permit = await session.get(Permit, reading.permit_id) if reading else None
+    if reading is None or permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
+        raise NotFound(N_("No such record."), field="reading")
+    require(actor, Operation.LEDGER_WRITE, target_of(permit))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([FieldError("reason", "required", N_("This field is required."))])
+    if reading.voided_at is not None:
+        raise Conflict(N_("This record is already void."), field="reading")
+    reading.voided_at, reading.voided_by, reading.void_reason = utcnow(), actor.username, reason[:500]
+    session.add(reading)
+    record(
+        session,
+        actor,
+        action="ledger.void_reading",
+        object_type="monitoring_reading",
+        object_id=reading_id,
+        before={"concentration": reading.concentration},
+        after={"void_reason": reason[:500]},
+    )
+    return reading
+
+
+async def correct_reading(
+    session: AsyncSession, actor: Actor, *, reading_id: int, corrected: ReadingInput, reason: str
+) -> MonitoringReading:
+    """Correct a reading: the old one is voided with the reason, the new one points back to it."""
+    old = await void_reading(session, actor, reading_id=reading_id, reason=reason)
+    permit = await session.get(Permit, old.permit_id)
+    assert permit is not None and permit.number is not None
+    await session.flush()
+    await record_readings(
+        session, actor, permit_number=permit.number, readings=[corrected], source="correction"
+    )
+    new = (
+        await session.exec(
+            select(MonitoringReading)
+            .where(MonitoringReading.permit_id == permit.id, col(MonitoringReading.voided_at).is_(None))
+            .order_by(col(MonitoringReading.id).desc())
+        )
+    ).first()
+    assert new is not None
+    new.replaces_id = old.id
+    session.add(new)
+    return new
+
+
+# ---------------------------------------------------------------------------
+# Other ledger entries (facility operation, abnormal events, other records)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class EntryInput:
+    kind: str
+    subject: str
+    period_start: datetime | None
+    period_end: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+ENTRY_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
+    # (field, required) per kind; the ledger keeps what M48 §35 lists for each.
+    "production_facility": (
+        ("status", True),
+        ("hours", False),
+        ("load_percent", False),
+        ("output", False),
+        ("fuel", False),
+        ("abnormal_cause", False),
+        ("abnormal_measures", False),
+    ),
+    "control_facility": (
+        ("status", True),
+        ("hours", False),
+        ("reagent", False),
+        ("reagent_amount", False),
+        ("abnormal_cause", False),
+        ("abnormal_measures", False),
+    ),
+    "abnormal": (("description", True), ("cause", True), ("measures", True)),
+    "other": (("description", True),),
+}
+NUMERIC_FIELDS = frozenset({"hours", "load_percent", "reagent_amount"})
+
+
+def _check_entry(data: EntryInput, now: datetime) -> tuple[dict[str, Any], list[FieldError]]:
+    errors: list[FieldError] = []
+    if data.kind not in ENTRY_KINDS:
+        errors.append(
+            FieldError("kind", "choice", N_("Choose one of: {choices}."), {"choices": ", ".join(ENTRY_KINDS)})
+        )
+        return {}, errors
+    if not (data.subject or "").strip():
+        errors.append(FieldError("subject", "required", N_("This field is required.")))
+    if data.period_start is None:
+        errors.append(FieldError("period_start", "required", N_("This field is required.")))
+    elif _utc(data.period_start) > now + rules.FUTURE_TOLERANCE:
+        errors.append(FieldError("period_start", "future", N_("This time is in the future.")))
+    if (
+        data.period_end is not None
+        and data.period_start is not None
+        and _utc(data.period_end) < _utc(data.period_start)
+    ):
+        errors.append(FieldError("period_end", "end_before_start", N_("The end is not after the start.")))
+    if (
+        data.kind == "abnormal"
+        and data.period_end is not None
+        and _utc(data.period_end) > now + rules.FUTURE_TOLERANCE
+    ):
+        errors.append(FieldError("period_end", "future", N_("This time is in the future.")))
+    cleaned: dict[str, Any] = {}
+    for name, required in ENTRY_FIELDS[data.kind]:
+        value = data.data.get(name)
+        if value in (None, ""):
+            if required:
+                errors.append(FieldError(f"data.{name}", "required", N_("This field is required.")))
+            continue
+        if name in NUMERIC_FIELDS:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                errors.append(FieldError(f"data.{name}", "type", N_("Expected a number.")))
+                continue
+            if number < 0 or (name == "hours" and number > 24 * 366):
+                errors.append(FieldError(f"data.{name}", "range", N_("This value is not possible.")))
+                continue
+            cleaned[name] = number
+        else:
+            text = str(value).strip()
+            if len(text) > 2000:
+                errors.append(
+                    FieldError(
+                        f"data.{name}",
+                        "too_long",
+                        N_("At most {limit} characters (got {length})."),
+                        {"limit": 2000, "length": len(text)},
+                    )
+                )
+                continue
+            cleaned[name] = text
+    if data.kind == "other" and data.data.get("estimate") is not None:
+        estimate = data.data["estimate"]
+        try:
+            quantity = float(estimate["quantity_kg"])
+            if quantity < 0:
+                raise ValueError(quantity)
+            cleaned["estimate"] = {
+                "outlet": str(estimate["outlet"]).strip().upper()[:8],
+                "pollutant": str(estimate["pollutant"]).strip().upper()[:16],
+                "quantity_kg": quantity,
+                "basis": str(estimate.get("basis", "")).strip()[:500],
+            }
+        except (KeyError, TypeError, ValueError):
+            errors.append(
+                FieldError(
+                    "data.estimate",
+                    "estimate",
+                    N_("An estimate needs an outlet, a pollutant and a quantity in kg (not negative)."),
+                )
+            )
+    return cleaned, errors
+
+
+async def record_entry(
+    session: AsyncSession, actor: Actor, *, permit_number: str, data: EntryInput
+) -> LedgerEntry:
+    permit = await _permit(session, actor, permit_number, Operation.LEDGER_WRITE)
+    cleaned, errors = _check_entry(data, utcnow())
+    if errors:
+        raise ValidationFailed(errors)
+    assert data.period_start is not None and permit.id is not None
+    entry = LedgerEntry(
+        permit_id=permit.id,
+        kind=data.kind,
+        subject=data.subject.strip()[:100],
+        period_start=_utc(data.period_start),
+        period_end=_utc(data.period_end) if data.period_end else None,
+        data=cleaned,
+        created_by=actor.username,
+        on_behalf_of=actor.on_behalf_of,
+    )
+    session.add(entry)
+    await session.flush()
+    _revision(session, actor, entry, note="")
+    record(
+        session,
+        actor,
+        action="ledger.entry",
+        object_type="ledger_entry",
+        object_id=entry.id or 0,
+        after={"kind": entry.kind, "subject": entry.subject, **cleaned},
+    )
+    return entry
+
+
+def _revision(session: AsyncSession, actor: Actor, entry: LedgerEntry, note: str) -> None:
+    assert entry.id is not None
+    session.add(
+        LedgerEntryRevision(
+            entry_id=entry.id,
+            revision=entry.revision,
+            subject=entry.subject,
+            period_start=entry.period_start,
+            period_end=entry.period_end,
+            data=dict(entry.data),
+            changed_by=actor.username,
+            on_behalf_of=actor.on_behalf_of,
+            note=note[:500],
+        )
+    )
+
+
+async def _entry(session: AsyncSession, actor: Actor, entry_id: int) -> tuple[LedgerEntry, Permit]:
+    entry = await session.get(LedgerEntry, entry_id)
+    permit = await session.get(Permit, entry.permit_id) if entry else None
+    if entry is None or permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
+        raise NotFound(N_("No such record."), field="entry")
+    require(actor, Operation.LEDGER_WRITE, target_of(permit))
+    return entry, permit
+
+
+async def revise_entry(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    entry_id: int,
+    data: EntryInput,
+    note: str,
+    expected_revision: int | None,
+) -> LedgerEntry:
+    """Edit an entry; the previous revision stays readable with who and when."""
+    entry, _permit_row = await _entry(session, actor, entry_id)
+    if entry.voided_at is not None:
+        raise Conflict(N_("This record is already void."), field="entry")
+    if expected_revision is not None and expected_revision != entry.revision:
+        raise Conflict(
+            N_("Someone else changed this record meanwhile (now revision {current}); reload and edit again."),
+            field="revision",
+            params={"current": entry.revision},
+        )
+    data.kind = entry.kind
+    cleaned, errors = _check_entry(data, utcnow())
+    if not (note or "").strip():
+        errors.append(FieldError("note", "required", N_("Say why the record is changed.")))
+    if errors:
+        raise ValidationFailed(errors)
+    assert data.period_start is not None
+    before = {"subject": entry.subject, **entry.data}
+    entry.subject = data.subject.strip()[:100]
+    entry.period_start = _utc(data.period_start)
+    entry.period_end = _utc(data.period_end) if data.period_end else None
+    entry.data = cleaned
+    entry.revision += 1
+    session.add(entry)
+    _revision(session, actor, entry, note=note)
+    record(
+        session,
+        actor,
+        action="ledger.revise",
+        object_type="ledger_entry",
+        object_id=entry_id,
+        before=before,
+        after={"subject": entry.subject, **cleaned, "note": note[:500]},
+    )
+    return entry
+
+
+async def void_entry(session: AsyncSession, actor: Actor, *, entry_id: int, reason: str) -> LedgerEntry:
+    entry, _permit_row = await _entry(session, actor, entry_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([FieldError("reason", "required", N_("This field is required."))])
+    if entry.voided_at is not None:
+        raise Conflict(N_("This record is already void."), field="entry")
+    entry.voided_at, entry.voided_by, entry.void_reason = utcnow(), actor.username, reason[:500]
+    session.add(entry)
+    record(
+        session,
+        actor,
+        action="ledger.void",
+        object_type="ledger_entry",
+        object_id=entry_id,
+        after={"void_reason": reason[:500]},
+    )
+    return entry
+
+
+async def entry_revisions(session: AsyncSession, actor: Actor, *, entry_id: int) -> list[LedgerEntryRevision]:
+    entry = await session.get(LedgerEntry, entry_id)
+    permit = await session.get(Permit, entry.permit_id) if entry else None
+    if entry is None or permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
+        raise NotFound(N_("No such record."), field="entry")
+    statement = (
+        select(LedgerEntryRevision)
+        .where(LedgerEntryRevision.entry_id == entry_id)
+        .order_by(col(LedgerEntryRevision.revision).desc())
+    )
+    return list((await session.exec(statement)).all())
+
+
+# ---------------------------------------------------------------------------
+# Reading the ledger
+# ---------------------------------------------------------------------------
+
+
+async def readings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    outlet: str = "",
+    pollutant: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    include_void: bool = False,
+    first: int = 50,
+    offset: int = 0,
+) -> Page[MonitoringReading]:
+    permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
+    check_page_size(first)
+    statement = select(MonitoringReading).where(MonitoringReading.permit_id == permit.id)
+    if outlet:
+        statement = statement.where(MonitoringReading.outlet_code == outlet.strip().upper())
+    if pollutant:
+        statement = statement.where(MonitoringReading.pollutant == pollutant.strip().upper())
+    if start:
+        statement = statement.where(col(MonitoringReading.measured_at) >= start)
+    if end:
+        statement = statement.where(col(MonitoringReading.measured_at) < end)
+    if not include_void:
+        statement = statement.where(col(MonitoringReading.voided_at).is_(None))
+    total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    rows = (
+        await session.exec(
+            statement.order_by(col(MonitoringReading.measured_at).desc(), col(MonitoringReading.id).desc())
+            .offset(offset)
+            .limit(first)
+        )
+    ).all()
+    return Page(items=list(rows), offset=offset, total=int(total))
+
+
+async def entries(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    kind: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    first: int = 50,
+    offset: int = 0,
+) -> Page[LedgerEntry]:
+    permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
+    check_page_size(first)
+    statement = select(LedgerEntry).where(LedgerEntry.permit_id == permit.id)
+    if kind:
+        statement = statement.where(LedgerEntry.kind == kind)
+    if start:
+        statement = statement.where(col(LedgerEntry.period_start) >= start)
+    if end:
+        statement = statement.where(col(LedgerEntry.period_start) < end)
+    total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    rows = (
+        await session.exec(
+            statement.order_by(col(LedgerEntry.period_start).desc()).offset(offset).limit(first)
+        )
+    ).all()
+    return Page(items=list(rows), offset=offset, total=int(total))
+
+
+# ---------------------------------------------------------------------------
+# Exceedances
+# ---------------------------------------------------------------------------
+
+
+async def list_exceedances(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: str = "",
+    permit_number: str = "",
+    first: int = 50,
+    offset: int = 0,
+) -> Page[tuple[Exceedance, Permit]]:
+    """Enterprise users: their own; regulators: their jurisdiction's (the 超量预警 list)."""
+    if not actor.is_enterprise_user:
+        require(actor, Operation.PERMIT_LIST)
+    check_page_size(first)
+    statement = select(Exceedance, Permit).join(Permit, col(Permit.id) == col(Exceedance.permit_id))
+    if actor.is_enterprise_user:
+        statement = statement.where(Exceedance.enterprise_id == actor.enterprise_id)
+    else:
+        prefix = jurisdiction_prefix(actor)
+        if prefix is not None:
+            statement = statement.where(col(Exceedance.region_code).startswith(prefix, autoescape=True))
+    if status:
+        statement = statement.where(Exceedance.status == status)
+    if permit_number:
+        statement = statement.where(Permit.number == permit_number.strip().upper())
+    total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    rows = (
+        await session.exec(
+            statement.order_by(col(Exceedance.status).desc(), col(Exceedance.started_at).desc())
+            .offset(offset)
+            .limit(first)
+        )
+    ).all()
+    return Page(items=[(e, p) for e, p in rows], offset=offset, total=int(total))
+
+
+async def explain_exceedance(
+    session: AsyncSession, actor: Actor, *, exceedance_id: int, cause: str, measures: str
+) -> Exceedance:
+    """Record the cause and the measures taken; that closes the exceedance (it stays listed)."""
+    exceedance = await session.get(Exceedance, exceedance_id)
+    permit = await session.get(Permit, exceedance.permit_id) if exceedance else None
+    if exceedance is None or permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
+        raise NotFound(N_("No such record."), field="exceedance")
+    require(actor, Operation.LEDGER_WRITE, target_of(permit))
+    errors = []
+    for name, value in (("cause", cause), ("measures", measures)):
+        text = (value or "").strip()
+        if not text:
+            errors.append(FieldError(name, "required", N_("This field is required.")))
+        elif len(text) > 2000:
+            errors.append(
+                FieldError(
+                    name,
+                    "too_long",
+                    N_("At most {limit} characters (got {length})."),
+                    {"limit": 2000, "length": len(text)},
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    before = {"status": exceedance.status, "cause": exceedance.cause, "measures": exceedance.measures}
+    exceedance.cause, exceedance.measures = cause.strip(), measures.strip()
+    exceedance.status = "explained"
+    exceedance.explained_at, exceedance.explained_by = utcnow(), actor.username
+    session.add(exceedance)
+    record(
+        session,
+        actor,
+        action="ledger.explain_exceedance",
+        object_type="exceedance",
+        object_id=exceedance_id,
+        before=before,
+        after={"status": "explained", "cause": exceedance.cause, "measures": exceedance.measures},
+    )
+    return exceedance
+
+
+# ---------------------------------------------------------------------------
+# Completeness and actual emissions for a period
+# ---------------------------------------------------------------------------
+
+
+async def completeness(
+    session: AsyncSession, actor: Actor, *, permit_number: str, start: datetime, end: datetime
+) -> list[rules.RequirementCoverage]:
+    """What the permit requires against what was recorded in [start, end): the gaps and the ratio."""
+    permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
+    end = min(end, utcnow())  # a period still running is judged up to now
+    items: list[rules.RequirementCoverage] = []
+    monitoring = (
+        await session.exec(
+            select(PermitMonitoring).where(
+                PermitMonitoring.permit_id == permit.id, PermitMonitoring.version == permit.content_version
+            )
+        )
+    ).all()
+    for requirement in monitoring:
+        moments = (
+            await session.exec(
+                select(MonitoringReading.measured_at).where(
+                    MonitoringReading.permit_id == permit.id,
+                    MonitoringReading.outlet_code == requirement.point_code,
+                    MonitoringReading.pollutant == requirement.pollutant,
+                    MonitoringReading.method == requirement.method,
+                    col(MonitoringReading.voided_at).is_(None),
+                    col(MonitoringReading.measured_at) >= start,
+                    col(MonitoringReading.measured_at) < end,
+                )
+            )
+        ).all()
+        label = f"{requirement.point_code} {requirement.pollutant}"
+        items.append(rules.coverage(label, "monitoring", requirement.frequency, start, end, moments))
+    from domain.permits.models import PermitLedgerRequirement
+
+    required = (
+        await session.exec(
+            select(PermitLedgerRequirement).where(
+                PermitLedgerRequirement.permit_id == permit.id,
+                PermitLedgerRequirement.version == permit.content_version,
+            )
+        )
+    ).all()
+    for ledger_requirement in required:
+        if ledger_requirement.kind == "monitoring":
+            continue  # covered above, per outlet and pollutant
+        moments = (
+            await session.exec(
+                select(LedgerEntry.period_start).where(
+                    LedgerEntry.permit_id == permit.id,
+                    LedgerEntry.kind == ledger_requirement.kind,
+                    col(LedgerEntry.voided_at).is_(None),
+                    col(LedgerEntry.period_start) >= start,
+                    col(LedgerEntry.period_start) < end,
+                )
+            )
+        ).all()
+        items.append(
+            rules.coverage(
+                ledger_requirement.kind,
+                ledger_requirement.kind,
+                ledger_requirement.frequency,
+                start,
+                end,
+                moments,
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class EmissionFigure:
+    outlet_code: str
+    pollutant: str
+    method: str  # automatic / manual / factor / missing
+    quantity_kg: float | None
+    automatic_coverage: float
+    readings: int
+
+
+async def actual_emissions(
+    session: AsyncSession, actor: Actor, *, permit_number: str, start: datetime, end: datetime
+) -> list[EmissionFigure]:
+    """Actual emission quantity per outlet and pollutant in [start, end), and the method used (M48 §36)."""
+    permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
+    monitoring = (
+        await session.exec(
+            select(PermitMonitoring).where(
+                PermitMonitoring.permit_id == permit.id, PermitMonitoring.version == permit.content_version
+            )
+        )
+    ).all()
+    automatic_required = {(m.point_code, m.pollutant) for m in monitoring if m.method == "automatic"}
+    sums = (
+        await session.exec(  # type: ignore[call-overload]
+            sa.select(  # type: ignore[call-overload]
+                MonitoringReading.outlet_code,
+                MonitoringReading.pollutant,
+                MonitoringReading.method,
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(MonitoringReading.quantity_kg), 0.0),
+            )
+            .where(
+                MonitoringReading.permit_id == permit.id,
+                col(MonitoringReading.voided_at).is_(None),
+                col(MonitoringReading.measured_at) >= start,
+                col(MonitoringReading.measured_at) < end,
+            )
+            .group_by(MonitoringReading.outlet_code, MonitoringReading.pollutant, MonitoringReading.method)
+        )
+    ).all()
+    by_series: dict[tuple[str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
+    for outlet_code, pollutant, method, count, total in sums:
+        by_series[(outlet_code, pollutant)][method] = (int(count), float(total))
+    factors = await _factor_estimates(session, permit, start, end)
+    points = await permit_points(session, permit)
+    hours = max(1.0, (min(end, utcnow()) - start).total_seconds() / 3600)
+    figures: list[EmissionFigure] = []
+    for outlet_code, point in sorted(points.items()):
+        if point.medium is None:
+            continue  # fugitive sources are reported by estimate only
+        for pollutant in sorted(point.pollutants):
+            methods = by_series.get((outlet_code, pollutant), {})
+            automatic_count, automatic_total = methods.get("automatic", (0, 0.0))
+            manual_count, manual_total = methods.get("manual", (0, 0.0))
+            coverage_share = min(1.0, automatic_count / hours)
+            factor = factors.get((outlet_code, pollutant))
+            method = rules.choose_method(
+                automatic_required=(outlet_code, pollutant) in automatic_required,
+                automatic_coverage=coverage_share,
+                has_manual=manual_count > 0,
+                has_factor=factor is not None,
+            )
+            quantity = {"automatic": automatic_total, "manual": manual_total, "factor": factor}.get(method)
+            count = {"automatic": automatic_count, "manual": manual_count}.get(method, 0)
+            figures.append(EmissionFigure(outlet_code, pollutant, method, quantity, coverage_share, count))
+    return figures
+
+
+async def _factor_estimates(
+    session: AsyncSession, permit: Permit, start: datetime, end: datetime
+) -> dict[tuple[str, str], float]:
+    """Quantities the unit estimated from emission factors or material balance ("other" entries)."""
+    rows = (
+        await session.exec(
+            select(LedgerEntry).where(
+                LedgerEntry.permit_id == permit.id,
+                LedgerEntry.kind == "other",
+                col(LedgerEntry.voided_at).is_(None),
+                col(LedgerEntry.period_start) >= start,
+                col(LedgerEntry.period_start) < end,
+            )
+        )
+    ).all()
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for row in rows:
+        estimate = row.data.get("estimate") if isinstance(row.data, dict) else None
+        if isinstance(estimate, dict) and {"outlet", "pollutant", "quantity_kg"} <= estimate.keys():
+            totals[(str(estimate["outlet"]), str(estimate["pollutant"]))] += float(estimate["quantity_kg"])
+    return dict(totals)
+
+
+def may_write(actor: Actor, permit: Permit) -> bool:
+    return can(
+        actor,
+        Operation.LEDGER_WRITE,
+        Target(enterprise_id=permit.enterprise_id, region_code=permit.region_code),
+    )
