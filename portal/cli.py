@@ -230,6 +230,65 @@ def remind(on: object) -> None:
     )
 
 
+@main.command("import-monitoring")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--username", required=True, help="The enterprise user the data is recorded as.")
+@click.option("--batch-size", default=5000, show_default=True, type=int, help="Readings per transaction.")
+def import_monitoring(path: str, username: str, batch_size: int) -> None:
+    """Load monitoring data (CSV/XLSX) in bulk, one transaction per batch, with a progress bar."""
+    from pathlib import Path
+
+    from domain.accounts.service import actor_for, find_user
+    from domain.errors import ValidationFailed
+    from domain.ledgers.files import read_readings, relabel
+    from domain.ledgers.service import record_readings
+
+    data = Path(path).read_bytes()
+    try:
+        rows = read_readings(Path(path).name, data)
+    except DomainError as error:
+        _fail(error)
+    by_permit: dict[str, list] = {}  # type: ignore[type-arg]
+    for item in rows:
+        by_permit.setdefault(item.permit_number, []).append(item)
+
+    async def work(database: Database) -> int:
+        async with database.read() as session:
+            user = await find_user(session, username=username)
+        if user is None:
+            click.echo(f"error: username: no user {username}", err=True)
+            sys.exit(2)
+        actor = actor_for(user, channel="cli")
+        written = 0
+        with click.progressbar(length=len(rows), label="importing readings") as bar:
+            for number, items in by_permit.items():
+                for start in range(0, len(items), batch_size):
+                    batch = items[start : start + batch_size]
+                    try:
+                        async with database.transaction() as session:
+                            result = await record_readings(
+                                session,
+                                actor,
+                                permit_number=number,
+                                readings=[item.reading for item in batch],
+                                source="import",
+                            )
+                    except DomainError as error:
+                        click.echo("")
+                        click.echo(
+                            f"stopped: {written} readings were written in earlier batches; this batch "
+                            "and the rest were not.",
+                            err=True,
+                        )
+                        _fail(ValidationFailed(relabel(error.errors, batch)))
+                    written += result.written
+                    bar.update(len(batch))
+        return written
+
+    written = _run(work)
+    click.echo(f"imported {written} readings")
+
+
 @main.command("export-schema")
 def export_schema_command() -> None:
     """Write the GraphQL schema to graphql_schema/schema.graphql."""
