@@ -20,6 +20,7 @@ from domain.enterprises.service import enterprises_by_ids
 from domain.errors import N_
 from domain.i18n import SUPPORTED_LOCALES, negotiate
 from graphql_schema.enterprises.types import Enterprise
+from graphql_schema.permits.loaders import PermitLoaders
 from portal.context import SESSION_CSRF, SESSION_USER, session_actor
 from portal.csrf import HEADER as CSRF_HEADER
 from portal.csrf import tokens_match
@@ -50,6 +51,7 @@ class Loaders:
     """Dataloaders of one request, so that relationship fields batch their lookups."""
 
     enterprise_by_id: DataLoader[int, Enterprise | None]
+    permits: PermitLoaders
 
 
 @dataclass
@@ -66,7 +68,9 @@ class GraphQLContext:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(enterprise_by_id=DataLoader(load_fn=self._load_enterprises))
+        self.loaders = Loaders(
+            enterprise_by_id=DataLoader(load_fn=self._load_enterprises), permits=PermitLoaders(self)
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

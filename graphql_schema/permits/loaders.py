@@ -47,7 +47,9 @@ class PermitLoaders:
         )
         self.outlets: DataLoader[PermitKey, list[PermitOutlet]] = self._loader(batch.outlets_for, [])
         self.limits: DataLoader[PermitKey, list[PermitLimit]] = self._loader(batch.limits_for, [])
-        self.monitoring: DataLoader[PermitKey, list[PermitMonitoring]] = self._loader(batch.monitoring_for, [])
+        self.monitoring: DataLoader[PermitKey, list[PermitMonitoring]] = self._loader(
+            batch.monitoring_for, []
+        )
         self.ledger_requirements: DataLoader[PermitKey, list[PermitLedgerRequirement]] = self._loader(
             batch.ledger_requirements_for, []
         )

@@ -1,0 +1,588 @@
+"""GraphQL projections of permits: explicit, field by field; relationships through the request's loaders.
+
+What a caller may see of a permit is decided by the domain (``domain.permits.batch``):
+a ``Permit`` carries the key of that decision, and every relationship is loaded
+with it, so the public never receives secret sections, history or applications.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.calendar import Deadline
+from domain.i18n import translate
+from domain.pagination import Page
+from domain.permits import models, rules
+from domain.permits.batch import PermitKey, PermitRow, PermitView, application_overdue
+from domain.permits.reference import pollutant_name
+from domain.permits.service import PermitFilter
+from graphql_schema.enterprises.types import EnterpriseIdentity
+from graphql_schema.errors import camel_case
+from graphql_schema.pagination import PageInfo
+
+# ---------------------------------------------------------------------------
+# Enumerations
+# ---------------------------------------------------------------------------
+
+
+@strawberry.enum(description="排污许可证状态；EXPIRED（已过期）由有效期推算")
+class PermitStatus(Enum):
+    APPLIED = strawberry.enum_value("applied", description="已申请，待受理")
+    ACCEPTED = strawberry.enum_value("accepted", description="已受理，待作出许可决定")
+    NOT_ACCEPTED = strawberry.enum_value("not_accepted", description="不予受理")
+    GRANTED = strawberry.enum_value("granted", description="准予许可，待核发")
+    REFUSED = strawberry.enum_value("refused", description="不予许可")
+    ISSUED = strawberry.enum_value("issued", description="已核发，在有效期内")
+    EXPIRED = strawberry.enum_value(rules.EXPIRED, description="已过期：有效期已届满")
+    REVOKED = strawberry.enum_value("revoked", description="已撤销")
+    CANCELLED = strawberry.enum_value("cancelled", description="已注销")
+
+
+@strawberry.enum(description="排污许可管理类别")
+class PermitCategory(Enum):
+    KEY = strawberry.enum_value("key", description="重点管理")
+    SIMPLIFIED = strawberry.enum_value("simplified", description="简化管理")
+
+
+@strawberry.enum(description="排放口类型（介质）")
+class OutletMedium(Enum):
+    AIR = strawberry.enum_value("air", description="废气（编码 DA…）")
+    WATER = strawberry.enum_value("water", description="废水（编码 DW…）")
+
+
+@strawberry.enum(description="排放口类别")
+class OutletKind(Enum):
+    MAIN = strawberry.enum_value("main", description="主要排放口")
+    GENERAL = strawberry.enum_value("general", description="一般排放口")
+    SPECIAL = strawberry.enum_value("special", description="特殊排放口")
+
+
+@strawberry.enum(description="监测或记录频次")
+class MonitoringFrequency(Enum):
+    CONTINUOUS = strawberry.enum_value("continuous", description="连续（自动监测）")
+    HOURLY = strawberry.enum_value("hourly", description="每小时")
+    DAILY = strawberry.enum_value("daily", description="每日")
+    WEEKLY = strawberry.enum_value("weekly", description="每周")
+    MONTHLY = strawberry.enum_value("monthly", description="每月")
+    QUARTERLY = strawberry.enum_value("quarterly", description="每季度")
+    SEMIANNUAL = strawberry.enum_value("semiannual", description="每半年")
+    ANNUAL = strawberry.enum_value("annual", description="每年")
+
+
+@strawberry.enum(description="自行监测方式")
+class MonitoringMethod(Enum):
+    AUTOMATIC = strawberry.enum_value("automatic", description="自动监测")
+    MANUAL = strawberry.enum_value("manual", description="手工监测")
+
+
+@strawberry.enum(description="环境管理台账记录内容")
+class LedgerRecordKind(Enum):
+    PRODUCTION_FACILITY = strawberry.enum_value("production_facility", description="生产设施运行管理信息")
+    CONTROL_FACILITY = strawberry.enum_value("control_facility", description="污染防治设施运行管理信息")
+    MONITORING = strawberry.enum_value("monitoring", description="监测记录信息")
+    ABNORMAL = strawberry.enum_value("abnormal", description="非正常工况")
+    OTHER = strawberry.enum_value("other", description="其他环境管理信息")
+
+
+@strawberry.enum(description="执行报告类别")
+class ReportKind(Enum):
+    MONTHLY = strawberry.enum_value("monthly", description="月报")
+    QUARTERLY = strawberry.enum_value("quarterly", description="季报")
+    ANNUAL = strawberry.enum_value("annual", description="年报")
+
+
+@strawberry.enum(description="排污单位可申请作为商业秘密不予公开的副本内容（第二十六条）")
+class ContentSection(Enum):
+    PRODUCTION_FACILITIES = strawberry.enum_value("production_facilities", description="主要生产设施")
+    PRODUCTS = strawberry.enum_value("products", description="主要产品及产能")
+    CONTROL_FACILITIES = strawberry.enum_value("control_facilities", description="污染防治设施")
+
+
+@strawberry.enum(description="申请事项")
+class ApplicationKind(Enum):
+    FIRST = strawberry.enum_value("first", description="首次申请")
+    RENEWAL = strawberry.enum_value("renewal", description="延续")
+    CHANGE_BASIC = strawberry.enum_value("change_basic", description="变更正本基本信息")
+    CHANGE_ITEMS = strawberry.enum_value("change_items", description="变更许可事项")
+    CHANGE_RESTART = strawberry.enum_value("change_restart", description="变更，有效期重新计算")
+    REPLACEMENT = strawberry.enum_value("replacement", description="遗失补办、损毁补领")
+
+
+@strawberry.enum(description="变更类型（第四十三条）")
+class PermitChangeKind(Enum):
+    CHANGE_BASIC = strawberry.enum_value(
+        "change_basic", description="变更正本基本信息：变更之日起 30 个工作日内申请"
+    )
+    CHANGE_ITEMS = strawberry.enum_value(
+        "change_items", description="变更许可事项：变更前至少 30 个工作日申请，有效期不变"
+    )
+    CHANGE_RESTART = strawberry.enum_value(
+        "change_restart", description="变更许可事项，有效期自变更之日起重新计算（第四十五条第二款）"
+    )
+
+
+@strawberry.enum(description="申请办理状态")
+class ApplicationStatus(Enum):
+    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待受理")
+    ACCEPTED = strawberry.enum_value("accepted", description="已受理，待决定")
+    NOT_ACCEPTED = strawberry.enum_value("not_accepted", description="不予受理")
+    GRANTED = strawberry.enum_value("granted", description="已准予，待核发")
+    REFUSED = strawberry.enum_value("refused", description="不予许可")
+    COMPLETED = strawberry.enum_value("completed", description="已办结（已核发）")
+
+
+@strawberry.enum(description="注销事由（第五十条）")
+class CancellationReason(Enum):
+    EXPIRED_NOT_RENEWED = strawberry.enum_value("expired_not_renewed", description="有效期届满未延续")
+    UNIT_TERMINATED = strawberry.enum_value("unit_terminated", description="排污单位依法终止")
+    OTHER = strawberry.enum_value("other", description="其他依法应当注销的情形（须填写说明）")
+
+
+# ---------------------------------------------------------------------------
+# JSON documents: camelCase on the wire, snake_case in the domain
+# ---------------------------------------------------------------------------
+
+CAMEL_KEY = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+
+
+def snake_case(name: str) -> str:
+    """concentrationLimit -> concentration_limit; snake_case and other keys stay as they are."""
+    if not CAMEL_KEY.match(name):
+        return name
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def snake_keys(value: Any) -> Any:
+    """A JSON document as the domain reads it: keys (and the names in secretSections) in snake_case."""
+    if isinstance(value, dict):
+        converted = {
+            snake_case(key) if isinstance(key, str) else key: snake_keys(v) for key, v in value.items()
+        }
+        sections = converted.get("secret_sections")
+        if isinstance(sections, list):
+            converted["secret_sections"] = [snake_case(s) if isinstance(s, str) else s for s in sections]
+        return converted
+    if isinstance(value, list):
+        return [snake_keys(item) for item in value]
+    return value
+
+
+def _camel_entries(entries: list[dict[str, str]] | None) -> list[JSON] | None:
+    if entries is None:
+        return None
+    return [{camel_case(key) or key: value for key, value in entry.items()} for entry in entries]
+
+
+# ---------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------
+
+
+@strawberry.type(description="许可排放的一项污染物：许可排放浓度及（如有）年许可排放量")
+class PollutantLimit:
+    code: str = strawberry.field(description="污染物代码，例如 SO2、NOX、COD")
+    concentration_limit: float = strawberry.field(description="许可排放浓度限值")
+    unit: str = strawberry.field(description="浓度单位：mg/m3、mg/L 或 dimensionless（无量纲）")
+    annual_quantity_limit: float | None = strawberry.field(description="年许可排放量（t/a）；未规定时为 null")
+    standard: str = strawberry.field(description="执行的排放标准")
+
+    @strawberry.field(description="污染物名称（按请求语言）")
+    def name(self, info: strawberry.Info) -> str:
+        return pollutant_name(self.code, info.context.locale)
+
+    @classmethod
+    def from_model(cls, limit: models.PermitLimit) -> PollutantLimit:
+        return cls(
+            code=limit.pollutant,
+            concentration_limit=limit.concentration_limit,
+            unit=limit.unit,
+            annual_quantity_limit=limit.annual_quantity_limit,
+            standard=limit.standard,
+        )
+
+
+@strawberry.type(description="自行监测要求")
+class MonitoringRequirement:
+    pollutant: str = strawberry.field(description="污染物代码")
+    frequency: MonitoringFrequency = strawberry.field(description="监测频次")
+    method: MonitoringMethod = strawberry.field(description="监测方式")
+
+    @classmethod
+    def from_model(cls, item: models.PermitMonitoring) -> MonitoringRequirement:
+        return cls(
+            pollutant=item.pollutant,
+            frequency=MonitoringFrequency(item.frequency),
+            method=MonitoringMethod(item.method),
+        )
+
+
+@strawberry.type(description="排放口或无组织排放源（isFugitive 为 true）及其许可排放限值")
+class Outlet:
+    code: str = strawberry.field(description="编码：废气 DA001…，废水 DW001…，无组织排放源如 MF0001")
+    name: str = strawberry.field(description="名称")
+    medium: OutletMedium | None = strawberry.field(description="类型（废气/废水）；无组织排放源为 null")
+    kind: OutletKind | None = strawberry.field(description="类别（主要/一般/特殊）；无组织排放源为 null")
+    location: str = strawberry.field(description="位置")
+    longitude: float | None = strawberry.field(description="经度")
+    latitude: float | None = strawberry.field(description="纬度")
+    direction: str = strawberry.field(description="排放去向")
+    height_m: float | None = strawberry.field(description="排气筒高度（米）")
+    online_monitoring: bool = strawberry.field(description="是否安装自动监测（在线监测）设备")
+    is_fugitive: bool = strawberry.field(description="是否为无组织排放源")
+    permit: Permit = strawberry.field(description="所属排污许可证")
+
+    @strawberry.field(description="许可排放的污染物及限值")
+    async def pollutants(self, info: strawberry.Info) -> list[PollutantLimit]:
+        limits = await info.context.loaders.permits.limits.load(self.permit.key)
+        return [PollutantLimit.from_model(limit) for limit in limits if limit.point_code == self.code]
+
+    @strawberry.field(description="本排放口的自行监测要求")
+    async def monitoring(self, info: strawberry.Info) -> list[MonitoringRequirement]:
+        items = await info.context.loaders.permits.monitoring.load(self.permit.key)
+        return [MonitoringRequirement.from_model(item) for item in items if item.point_code == self.code]
+
+    @classmethod
+    def from_model(cls, outlet: models.PermitOutlet, permit: Permit) -> Outlet:
+        return cls(
+            code=outlet.code,
+            name=outlet.name,
+            medium=OutletMedium(outlet.medium) if outlet.medium else None,
+            kind=OutletKind(outlet.kind) if outlet.kind else None,
+            location=outlet.location,
+            longitude=outlet.longitude,
+            latitude=outlet.latitude,
+            direction=outlet.direction,
+            height_m=outlet.height_m,
+            online_monitoring=outlet.online_monitoring,
+            is_fugitive=outlet.is_fugitive,
+            permit=permit,
+        )
+
+
+@strawberry.type(description="许可证规定的环境管理台账记录要求（第十八条、第三十五条）")
+class LedgerRequirement:
+    kind: LedgerRecordKind = strawberry.field(description="记录内容")
+    frequency: MonitoringFrequency = strawberry.field(description="记录频次")
+
+    @classmethod
+    def from_model(cls, item: models.PermitLedgerRequirement) -> LedgerRequirement:
+        return cls(kind=LedgerRecordKind(item.kind), frequency=MonitoringFrequency(item.frequency))
+
+
+@strawberry.type(description="许可证的一次状态变化；公众只能看到已公告的事项")
+class PermitEvent:
+    kind: str = strawberry.field(
+        description=(
+            "事项：granted 准予许可、issued 核发、renewed 延续、changed 变更、replaced 补办、"
+            "revoked 撤销、cancelled 注销、refused 不予许可、not_accepted 不予受理等"
+        )
+    )
+    effective_on: date = strawberry.field(description="生效日期")
+    occurred_at: datetime = strawberry.field(description="记录时间（UTC，服务器时间）")
+    raw_note: strawberry.Private[str]
+
+    @strawberry.field(description="说明（如撤销、注销的理由）")
+    def note(self, info: strawberry.Info) -> str:
+        return translate(self.raw_note, info.context.locale) if self.raw_note else ""
+
+    @classmethod
+    def from_model(cls, event: models.PermitEvent) -> PermitEvent:
+        return cls(
+            kind=event.kind,
+            effective_on=event.effective_on,
+            occurred_at=event.occurred_at,
+            raw_note=event.note,
+        )
+
+
+@strawberry.type(description="许可证的一个历史版本（每次核发、变更、延续生成一个，不可修改）")
+class PermitVersion:
+    version: int = strawberry.field(description="版本号")
+    reason: str = strawberry.field(
+        description=(
+            "产生原因：imported 导入、first 首次核发、renewal 延续、"
+            "change_basic/change_items/change_restart 变更"
+        )
+    )
+    category: PermitCategory = strawberry.field(description="该版本的管理类别")
+    decision_date: date | None = strawberry.field(description="许可决定日期")
+    valid_from: date | None = strawberry.field(description="有效期起")
+    valid_until: date | None = strawberry.field(description="有效期至（含当日）")
+    created_at: datetime = strawberry.field(description="生成时间（UTC）")
+
+    @classmethod
+    def from_model(cls, version: models.PermitVersion) -> PermitVersion:
+        return cls(
+            version=version.version,
+            reason=version.reason,
+            category=PermitCategory(version.category),
+            decision_date=version.decision_date,
+            valid_from=version.valid_from,
+            valid_until=version.valid_until,
+            created_at=version.created_at,
+        )
+
+
+@strawberry.type(description="一项许可申请（首次申请、延续、变更、补办）及其办理时限")
+class PermitApplication:
+    id: strawberry.ID = strawberry.field(description="申请编号；受理、决定、核发时使用")
+    kind: ApplicationKind = strawberry.field(description="申请事项")
+    status: ApplicationStatus = strawberry.field(description="办理状态")
+    received_on: date = strawberry.field(description="收到申请的日期（服务器日期）")
+    accept_due: date = strawberry.field(description="受理期限：收到后 5 个工作日（第二十七条）")
+    accepted_on: date | None = strawberry.field(description="受理日期")
+    decision_due: date | None = strawberry.field(description="许可决定期限：受理后 20 个工作日，可延长 10 个")
+    extended: bool = strawberry.field(description="决定期限是否已延长（只能延长一次）")
+    decided_on: date | None = strawberry.field(description="作出决定的日期")
+    issue_due: date | None = strawberry.field(description="核发期限：决定后 10 个工作日")
+    completed_on: date | None = strawberry.field(description="办结（核发）日期")
+    reason: str = strawberry.field(description="不予受理、不予许可的理由或缩短有效期的理由")
+    permit: Permit | None = strawberry.field(description="所涉排污许可证")
+
+    @strawberry.field(description="当前环节是否已超过办理期限")
+    def overdue(self) -> bool:
+        return application_overdue(self.model)
+
+    model: strawberry.Private[models.PermitApplication]
+
+    @classmethod
+    def from_model(cls, application: models.PermitApplication, permit: Permit | None) -> PermitApplication:
+        return cls(
+            id=strawberry.ID(str(application.id)),
+            kind=ApplicationKind(application.kind),
+            status=ApplicationStatus(application.status),
+            received_on=application.received_on,
+            accept_due=application.accept_due,
+            accepted_on=application.accepted_on,
+            decision_due=application.decision_due,
+            extended=application.extended,
+            decided_on=application.decided_on,
+            issue_due=application.issue_due,
+            completed_on=application.completed_on,
+            reason=application.reason,
+            permit=permit,
+            model=application,
+        )
+
+
+@strawberry.type(
+    description=(
+        "排污许可证。有权查看者（本单位、辖区监管人员、系统管理员）看到全部内容；"
+        "其他人（含匿名访问者）只看到已公开的部分：不含商业秘密部分、个人信息、历史版本和在办申请"
+    )
+)
+class Permit:
+    number: str | None = strawberry.field(description="许可证编号（22 位）；准予许可前为 null")
+    status: PermitStatus = strawberry.field(description="状态")
+    category: PermitCategory = strawberry.field(description="管理类别")
+    issuing_authority: str = strawberry.field(description="核发机关")
+    decision_date: date | None = strawberry.field(description="许可决定日期")
+    valid_from: date | None = strawberry.field(description="有效期起")
+    valid_until: date | None = strawberry.field(description="有效期至（含当日）")
+    renewed: bool = strawberry.field(description="是否为延续后的许可证（有效期 5 年）")
+    renewal_deadline: date | None = strawberry.field(
+        description="申请延续的最后一天：有效期届满前第 30 个工作日（第四十六条）"
+    )
+    renewal_deadline_approximate: bool = strawberry.field(
+        description="延续期限是否为估算：相关年份尚无法定节假日安排，仅扣除了周末（见 warnings）"
+    )
+    content_version: int = strawberry.field(description="现行副本内容的版本号")
+    key: strawberry.Private[PermitKey]
+    enterprise_id: strawberry.Private[int]
+    renewal: strawberry.Private[Deadline | None]
+
+    @classmethod
+    def from_view(cls, view: PermitView) -> Permit:
+        permit, deadline = view.permit, view.renewal_deadline
+        return cls(
+            number=permit.number,
+            status=PermitStatus(view.display_status),
+            category=PermitCategory(permit.category),
+            issuing_authority=permit.issuing_authority,
+            decision_date=permit.decision_date,
+            valid_from=permit.valid_from,
+            valid_until=permit.valid_until,
+            renewed=permit.renewed,
+            renewal_deadline=deadline.date if deadline else None,
+            renewal_deadline_approximate=deadline.approximate if deadline else False,
+            content_version=permit.content_version,
+            key=view.key,
+            enterprise_id=permit.enterprise_id,
+            renewal=deadline,
+        )
+
+    @strawberry.field(description="提醒（按请求语言），例如延续期限因缺少节假日数据而为估算")
+    def warnings(self, info: strawberry.Info) -> list[str]:
+        if self.renewal is None or self.renewal.warning is None:
+            return []
+        return [translate(self.renewal.warning, info.context.locale, **self.renewal.warning_params)]
+
+    @strawberry.field(
+        description="排污单位：有权查看者得到完整档案（Enterprise），其他人得到公开信息（EnterprisePublic）"
+    )
+    async def enterprise(self, info: strawberry.Info) -> EnterpriseIdentity:
+        found = await info.context.loaders.permits.enterprise.load(self.enterprise_id)
+        assert found is not None  # a permit always belongs to a registered unit
+        return found  # type: ignore[no-any-return]
+
+    @strawberry.field(description="排放口和无组织排放源（按编码排序）")
+    async def outlets(self, info: strawberry.Info) -> list[Outlet]:
+        rows = await info.context.loaders.permits.outlets.load(self.key)
+        return [Outlet.from_model(row, self) for row in rows]
+
+    @strawberry.field(description="环境管理台账记录要求")
+    async def ledger_requirements(self, info: strawberry.Info) -> list[LedgerRequirement]:
+        rows = await info.context.loaders.permits.ledger_requirements.load(self.key)
+        return [LedgerRequirement.from_model(row) for row in rows]
+
+    @strawberry.field(description="须提交的执行报告类别")
+    async def report_kinds(self, info: strawberry.Info) -> list[ReportKind]:
+        content = await info.context.loaders.permits.contents.load(self.key)
+        return [ReportKind(kind) for kind in content.report_kinds]
+
+    @strawberry.field(description="主要生产设施；作为商业秘密不予公开且调用者无权查看时为 null")
+    async def production_facilities(self, info: strawberry.Info) -> list[JSON] | None:
+        content = await info.context.loaders.permits.contents.load(self.key)
+        return _camel_entries(content.production_facilities)
+
+    @strawberry.field(description="主要产品及产能；作为商业秘密不予公开且调用者无权查看时为 null")
+    async def products(self, info: strawberry.Info) -> list[JSON] | None:
+        content = await info.context.loaders.permits.contents.load(self.key)
+        return _camel_entries(content.products)
+
+    @strawberry.field(description="污染防治设施；作为商业秘密不予公开且调用者无权查看时为 null")
+    async def control_facilities(self, info: strawberry.Info) -> list[JSON] | None:
+        content = await info.context.loaders.permits.contents.load(self.key)
+        return _camel_entries(content.control_facilities)
+
+    @strawberry.field(description="排污单位申请作为商业秘密不予公开的部分")
+    async def secret_sections(self, info: strawberry.Info) -> list[ContentSection]:
+        content = await info.context.loaders.permits.contents.load(self.key)
+        return [ContentSection(section) for section in content.secret_sections]
+
+    @strawberry.field(description="排污单位承诺")
+    async def commitments(self, info: strawberry.Info) -> str:
+        content = await info.context.loaders.permits.contents.load(self.key)
+        return content.commitments
+
+    @strawberry.field(description="状态变化记录，最新在前；公众只能看到已公告的事项")
+    async def events(self, info: strawberry.Info) -> list[PermitEvent]:
+        rows = await info.context.loaders.permits.events.load(self.key)
+        return [PermitEvent.from_model(row) for row in rows]
+
+    @strawberry.field(description="全部历史版本，最新在前；仅有权查看者可见，其他人为 null")
+    async def versions(self, info: strawberry.Info) -> list[PermitVersion] | None:
+        rows = await info.context.loaders.permits.versions.load(self.key)
+        return None if rows is None else [PermitVersion.from_model(row) for row in rows]
+
+    @strawberry.field(description="正在办理的申请；仅有权查看者可见，没有或无权查看时为 null")
+    async def open_application(self, info: strawberry.Info) -> PermitApplication | None:
+        row = await info.context.loaders.permits.open_application.load(self.key)
+        return None if row is None else PermitApplication.from_model(row, self)
+
+
+@strawberry.type(description="许可证列表中的一条")
+class PermitEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: Permit = strawberry.field(description="排污许可证")
+
+
+@strawberry.type(description="排污许可证分页列表（Relay 连接）")
+class PermitConnection:
+    edges: list[PermitEdge] = strawberry.field(description="本页记录")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    total_count: int = strawberry.field(description="符合条件的记录总数")
+
+    @classmethod
+    def from_page(cls, page: Page[PermitRow]) -> PermitConnection:
+        return cls(
+            edges=[
+                PermitEdge(cursor=page.cursor_at(index), node=Permit.from_view(row.permit))
+                for index, row in enumerate(page.items)
+            ],
+            page_info=PageInfo.from_page(page),
+            total_count=page.total,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+
+@strawberry.input(description="排污许可证检索条件")
+class PermitFilterInput:
+    query: str | None = strawberry.field(default=None, description="单位名称关键字、信用代码或许可证编号前缀")
+    status: PermitStatus | None = strawberry.field(default=None, description="状态（含推算的 EXPIRED）")
+    category: PermitCategory | None = strawberry.field(default=None, description="管理类别")
+    industry_code: str | None = strawberry.field(default=None, description="行业类别代码")
+    region_code: str | None = strawberry.field(
+        default=None, description="行政区划代码（310100 含上海市下辖各区）"
+    )
+    expiring_within_days: int | None = strawberry.field(
+        default=None, description="在此天数内到期的在有效期内的许可证（0–3660）"
+    )
+    renewal_deadline_passed: bool | None = strawberry.field(
+        default=None, description="只列出已过延续申请期限且未申请延续的许可证"
+    )
+
+    def to_domain(self) -> PermitFilter:
+        return PermitFilter(
+            query=self.query or "",
+            status=self.status.value if self.status else "",
+            category=self.category.value if self.category else "",
+            industry_code=self.industry_code or "",
+            region_code=self.region_code or "",
+            expiring_within_days=self.expiring_within_days,
+            renewal_deadline_passed=bool(self.renewal_deadline_passed),
+        )
+
+
+CONTENT_DESCRIPTION = (
+    "许可证副本内容（JSON）：outlets、fugitiveSources、monitoring、ledgerRecords、reportKinds、"
+    "productionFacilities、products、controlFacilities、commitments、secretSections；"
+    "字段名可用 camelCase 或 snake_case"
+)
+
+
+@strawberry.input(description="首次申请排污许可证")
+class ApplyForPermitInput:
+    enterprise_credit_code: str = strawberry.field(description="申请单位的统一社会信用代码")
+    issuing_authority: str = strawberry.field(description="核发机关")
+    content: JSON = strawberry.field(description=CONTENT_DESCRIPTION)
+    category: PermitCategory | None = strawberry.field(
+        default=None, description="管理类别；省略时按单位的管理类别"
+    )
+
+
+@strawberry.input(description="申请变更排污许可证")
+class ChangePermitInput:
+    permit_number: str = strawberry.field(description="许可证编号")
+    kind: PermitChangeKind = strawberry.field(description="变更类型")
+    description: str = strawberry.field(description="变更内容说明")
+    content: JSON | None = strawberry.field(
+        default=None, description="变更后的完整副本内容；省略时沿用现行内容。" + CONTENT_DESCRIPTION
+    )
+    category: PermitCategory | None = strawberry.field(default=None, description="变更后的管理类别")
+
+
+@strawberry.input(description="申请延续排污许可证（有效期届满前至少 30 个工作日）")
+class RenewPermitInput:
+    permit_number: str = strawberry.field(description="许可证编号")
+    content: JSON | None = strawberry.field(
+        default=None, description="延续后的完整副本内容；省略时沿用现行内容。" + CONTENT_DESCRIPTION
+    )
+    category: PermitCategory | None = strawberry.field(default=None, description="延续后的管理类别")
+
+
+@strawberry.input(description="申请补办遗失或损毁的排污许可证（第五十一条）")
+class ReplacePermitInput:
+    permit_number: str = strawberry.field(description="许可证编号")
+    lost_on: date = strawberry.field(description="遗失或损毁的日期")
+    description: str = strawberry.field(default="", description="情况说明（如遗失声明的刊登情况）")

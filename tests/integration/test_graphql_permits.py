@@ -1,0 +1,320 @@
+"""GraphQL: reading permits (list, one permit, one outlet) in full or as disclosed to the public."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from domain.access import operator
+from domain.calendar import is_covered
+from domain.enterprises.models import Enterprise
+from domain.permits import service
+from domain.permits.rules import renewal_deadline
+from domain.permits.service import ApplicationInput, today
+from tests.factories import make_enterprise, make_permit, make_user, permit_content, permit_record
+from tests.graphql_helpers import bearer_token, graphql, graphql_data
+
+PERMIT_FIELDS = """
+  number status category issuingAuthority decisionDate validFrom validUntil renewed
+  renewalDeadline renewalDeadlineApproximate warnings contentVersion
+  enterprise {
+    __typename creditCode name
+    ... on Enterprise { technicalLead contactPhone }
+  }
+  outlets {
+    code name medium kind location longitude latitude direction heightM onlineMonitoring isFugitive
+    pollutants { code name concentrationLimit unit annualQuantityLimit standard }
+    monitoring { pollutant frequency method }
+  }
+  ledgerRequirements { kind frequency }
+  reportKinds
+  productionFacilities products controlFacilities secretSections commitments
+  events { kind effectiveOn occurredAt note }
+  versions { version reason decisionDate validUntil createdAt }
+  openApplication { id kind status receivedOn acceptDue decisionDue extended issueDue overdue }
+"""
+PERMIT = "query($number: String!) { permit(number: $number) {" + PERMIT_FIELDS + "} }"
+PERMITS = (
+    "query($first: Int!, $after: String, $filter: PermitFilterInput) {"
+    " permits(first: $first, after: $after, filter: $filter) {"
+    " totalCount pageInfo { hasNextPage endCursor } edges { cursor node {" + PERMIT_FIELDS + "} } } }"
+)
+OUTLET = """
+query($number: String!, $code: String!) {
+  outlet(permitNumber: $number, code: $code) {
+    code name medium isFugitive onlineMonitoring
+    pollutants { code name concentrationLimit unit }
+    monitoring { pollutant frequency method }
+    permit { number status products versions { version } enterprise { __typename } }
+  }
+}"""
+PERSONAL = ("李娜", "021-62000000")  # the factory enterprise's technical lead and phone
+
+
+def years_ago(years: int, plus_days: int = 0) -> str:
+    day = today()
+    return (day.replace(year=day.year - years) + timedelta(days=plus_days)).isoformat()
+
+
+async def regulator_token(session, region_code: str = "310107") -> str:  # type: ignore[no-untyped-def]
+    return await bearer_token(session, await make_user(session, "permitting", region_code=region_code))
+
+
+async def test_a_regulator_of_the_region_reads_the_whole_permit(client, session):
+    permit = await make_permit(session, decision_date=years_ago(1))
+    token = await regulator_token(session)
+
+    found = (await graphql_data(client, PERMIT, {"number": permit.number}, token=token))["permit"]
+
+    assert (found["number"], found["status"], found["category"]) == (permit.number, "ISSUED", "KEY")
+    assert found["validUntil"] == permit.valid_until.isoformat()
+    assert found["renewalDeadline"] == renewal_deadline(permit.valid_until).date.isoformat()
+    assert found["enterprise"]["__typename"] == "Enterprise"
+    assert (found["enterprise"]["technicalLead"], found["enterprise"]["contactPhone"]) == PERSONAL
+    assert [o["code"] for o in found["outlets"]] == ["DA001", "DW001", "MF0001"]
+    stack, water, coal_yard = found["outlets"]
+    assert (stack["medium"], stack["kind"], stack["heightM"], stack["onlineMonitoring"]) == (
+        "AIR",
+        "MAIN",
+        80.0,
+        True,
+    )
+    assert stack["pollutants"][0] == {
+        "code": "SO2",
+        "name": "二氧化硫",
+        "concentrationLimit": 35.0,
+        "unit": "mg/m3",
+        "annualQuantityLimit": 120.5,
+        "standard": "GB 13223-2011",
+    }
+    assert [p["code"] for p in stack["pollutants"]] == ["SO2", "NOX", "PM"]
+    assert stack["monitoring"] == [
+        {"pollutant": "SO2", "frequency": "CONTINUOUS", "method": "AUTOMATIC"},
+        {"pollutant": "NOX", "frequency": "CONTINUOUS", "method": "AUTOMATIC"},
+    ]
+    assert water["monitoring"] == [{"pollutant": "COD", "frequency": "QUARTERLY", "method": "MANUAL"}]
+    assert coal_yard["isFugitive"] is True and coal_yard["medium"] is None
+    assert [p["code"] for p in coal_yard["pollutants"]] == ["PM"]
+    assert found["ledgerRequirements"] == [
+        {"kind": "PRODUCTION_FACILITY", "frequency": "DAILY"},
+        {"kind": "MONITORING", "frequency": "HOURLY"},
+    ]
+    assert found["reportKinds"] == ["QUARTERLY", "ANNUAL"]
+    assert found["products"] == [{"name": "电力", "capacity": "50 MW"}]  # secret to the public only
+    assert found["secretSections"] == ["PRODUCTS"]
+    assert [v["version"] for v in found["versions"]] == [1]
+    assert found["events"][0]["kind"] == "issued"
+    assert found["events"][0]["note"] == "自全国排污许可证管理信息平台导入"
+    assert found["openApplication"] is None
+
+
+async def test_an_anonymous_caller_never_sees_secret_sections_personal_data_or_history(client, session):
+    content = permit_content(secret_sections=["products", "control_facilities"])
+    permit = await make_permit(session, decision_date=years_ago(1), content=content)
+    # A renewal in progress: its filing is not announced, and applications are not public.
+    await service.submit_application(
+        session, operator(), data=ApplicationInput(kind="renewal", permit_number=permit.number)
+    )
+    await session.flush()
+
+    one = await graphql(client, PERMIT, {"number": permit.number})
+    listed = await graphql(client, PERMITS, {"first": 10})
+    outlet = await graphql(client, OUTLET, {"number": permit.number, "code": "DA001"})
+
+    found = one.json()["data"]["permit"]
+    assert found["number"] == permit.number and found["status"] == "ISSUED"
+    assert found["products"] is None and found["controlFacilities"] is None
+    assert found["productionFacilities"] == [{"name": "1#燃煤锅炉", "capacity": "220 t/h"}]
+    assert found["secretSections"] == ["PRODUCTS", "CONTROL_FACILITIES"]
+    assert found["enterprise"]["__typename"] == "EnterprisePublic"
+    assert found["versions"] is None and found["openApplication"] is None
+    assert [e["kind"] for e in found["events"]] == ["issued"]  # not the renewal application
+    assert [p["code"] for p in found["outlets"][0]["pollutants"]] == ["SO2", "NOX", "PM"]  # permitted items
+    assert [e["node"]["number"] for e in listed.json()["data"]["permits"]["edges"]] == [permit.number]
+    assert outlet.json()["data"]["outlet"]["permit"]["products"] is None
+    assert outlet.json()["data"]["outlet"]["permit"]["versions"] is None
+    for response in (one, listed, outlet):
+        text = response.text
+        for secret in ("电力", "50 MW", "石灰石-石膏湿法脱硫", *PERSONAL, "technicalLead", "application."):
+            assert secret not in text, (secret, text)
+
+
+async def test_a_regulator_of_another_region_sees_only_the_public_part(client, session):
+    permit = await make_permit(session, decision_date=years_ago(1))
+    token = await regulator_token(session, region_code="370102")
+
+    found = (await graphql_data(client, PERMIT, {"number": permit.number}, token=token))["permit"]
+
+    assert found["enterprise"]["__typename"] == "EnterprisePublic"
+    assert found["products"] is None and found["versions"] is None
+
+
+async def test_the_public_list_holds_only_permits_that_have_a_number(client, session):
+    issued = await make_permit(session, decision_date=years_ago(1))
+    applicant = await make_enterprise(session)
+    await service.submit_application(
+        session,
+        operator(),
+        data=ApplicationInput(
+            kind="first",
+            enterprise_credit_code=applicant.credit_code,
+            category="key",
+            issuing_authority="上海市普陀区生态环境局",
+            content=permit_content(),
+        ),
+    )
+    await session.flush()
+    token = await regulator_token(session)
+
+    public = (await graphql_data(client, PERMITS, {"first": 10}))["permits"]
+    regulator = (await graphql_data(client, PERMITS, {"first": 10}, token=token))["permits"]
+
+    assert public["totalCount"] == 1
+    assert [e["node"]["number"] for e in public["edges"]] == [issued.number]
+    assert regulator["totalCount"] == 2
+    pending = next(e["node"] for e in regulator["edges"] if e["node"]["number"] is None)
+    assert pending["status"] == "APPLIED" and pending["openApplication"]["status"] == "SUBMITTED"
+    assert pending["openApplication"]["overdue"] is False
+
+
+async def test_enterprise_users_list_only_their_own_permits(client, session):
+    mine = await make_permit(session, decision_date=years_ago(1))
+    await make_permit(session, decision_date=years_ago(1))
+    staff = await make_user(
+        session, "enterprise_staff", enterprise=await session.get(Enterprise, mine.enterprise_id)
+    )
+    token = await bearer_token(session, staff)
+
+    listed = (await graphql_data(client, PERMITS, {"first": 10}, token=token))["permits"]
+
+    assert [e["node"]["number"] for e in listed["edges"]] == [mine.number]
+    assert listed["edges"][0]["node"]["enterprise"]["__typename"] == "Enterprise"
+
+
+async def test_the_status_filter_finds_expired_permits(client, session):
+    expired = await make_permit(session, decision_date=years_ago(4))
+    current = await make_permit(session, decision_date=years_ago(1))
+    token = await regulator_token(session)
+
+    async def numbers(status: str) -> list[str]:
+        data = await graphql_data(client, PERMITS, {"first": 10, "filter": {"status": status}}, token=token)
+        return [(e["node"]["number"], e["node"]["status"]) for e in data["permits"]["edges"]]
+
+    assert await numbers("EXPIRED") == [(expired.number, "EXPIRED")]
+    assert await numbers("ISSUED") == [(current.number, "ISSUED")]
+    anonymous = await graphql_data(client, PERMITS, {"first": 10, "filter": {"status": "EXPIRED"}})
+    assert [e["node"]["number"] for e in anonymous["permits"]["edges"]] == [expired.number]
+
+
+async def test_late_renewals_are_listed(client, session):
+    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))  # expires in ~19 days
+    await make_permit(session, decision_date=years_ago(1))
+    token = await regulator_token(session)
+
+    data = await graphql_data(
+        client, PERMITS, {"first": 10, "filter": {"renewalDeadlinePassed": True}}, token=token
+    )
+    expiring = await graphql_data(
+        client, PERMITS, {"first": 10, "filter": {"expiringWithinDays": 60}}, token=token
+    )
+
+    assert [e["node"]["number"] for e in data["permits"]["edges"]] == [late.number]
+    assert [e["node"]["number"] for e in expiring["permits"]["edges"]] == [late.number]
+
+
+@pytest.mark.parametrize(
+    ("variables", "field", "code"),
+    [
+        ({"first": 10, "after": "not a cursor"}, "after", "cursor"),
+        ({"first": 500}, "first", "page_size"),
+        ({"first": 10, "filter": {"expiringWithinDays": -1}}, "expiringWithinDays", "range"),
+    ],
+)
+async def test_permits_names_the_bad_argument(client, session, variables, field, code):
+    body = (await graphql(client, PERMITS, variables)).json()
+
+    assert body["data"] is None
+    assert (body["errors"][0]["extensions"]["field"], body["errors"][0]["extensions"]["code"]) == (
+        field,
+        code,
+    )
+
+
+async def test_a_renewal_deadline_without_holiday_data_carries_a_translated_warning(client, session):
+    fresh = await make_permit(session, decision_date=today().isoformat())
+    older = await make_permit(session, decision_date=years_ago(4))  # expired: its year has holiday data
+    assert not is_covered(fresh.valid_until.year) and is_covered(older.valid_until.year)
+
+    english = {"Accept-Language": "en"}
+    approximate = (await graphql_data(client, PERMIT, {"number": fresh.number}, headers=english))["permit"]
+    exact = (await graphql_data(client, PERMIT, {"number": older.number}, headers=english))["permit"]
+    chinese = (await graphql_data(client, PERMIT, {"number": fresh.number}))["permit"]
+
+    assert approximate["renewalDeadlineApproximate"] is True
+    assert len(approximate["warnings"]) == 1
+    assert approximate["warnings"][0].startswith(
+        f"Holiday data for {fresh.valid_until.year} is not available"
+    )
+    assert "法定节假日" in chinese["warnings"][0]
+    assert exact["renewalDeadlineApproximate"] is False and exact["warnings"] == []
+
+
+async def test_an_outlet_is_found_by_permit_number_and_code(client, session):
+    permit = await make_permit(session, decision_date=years_ago(1))
+
+    water = (await graphql_data(client, OUTLET, {"number": permit.number.lower(), "code": "dw001"}))["outlet"]
+    missing = (await graphql_data(client, OUTLET, {"number": permit.number, "code": "DW009"}))["outlet"]
+    english = (
+        await graphql_data(
+            client, OUTLET, {"number": permit.number, "code": "DW001"}, headers={"Accept-Language": "en"}
+        )
+    )["outlet"]
+
+    assert (water["code"], water["medium"], water["isFugitive"]) == ("DW001", "WATER", False)
+    assert water["pollutants"] == [
+        {"code": "COD", "name": "化学需氧量", "concentrationLimit": 500.0, "unit": "mg/L"}
+    ]
+    assert water["permit"]["number"] == permit.number
+    assert english["pollutants"][0]["name"] == "Chemical oxygen demand"
+    assert missing is None
+
+
+async def test_an_unknown_number_gives_null(client, session):
+    data = await graphql_data(client, PERMIT, {"number": "91310107MA0000000X001P"})
+
+    assert data == {"permit": None}
+
+
+async def statements_of(client, db, query, variables, token):  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        data = await graphql_data(client, query, variables, token=token)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", remember)
+    return data, statements
+
+
+async def test_a_page_of_permits_costs_the_same_statements_whatever_its_size(client, session, db):
+    enterprises = [await make_enterprise(session) for _ in range(12)]
+    await service.import_permits(
+        session, operator(), records=[permit_record(e, decision_date=years_ago(1)) for e in enterprises]
+    )
+    await session.flush()
+    token = await regulator_token(session)
+    query = PERMITS
+    await graphql_data(client, query, {"first": 1}, token=token)  # the token's first use is recorded once
+
+    small, few = await statements_of(client, db, query, {"first": 5}, token)
+    large, many = await statements_of(client, db, query, {"first": 50}, token)
+
+    assert len(small["permits"]["edges"]) == 5 and len(large["permits"]["edges"]) == 12
+    assert all(len(e["node"]["outlets"][0]["pollutants"]) == 3 for e in large["permits"]["edges"])
+    assert len(many) == len(few), many
+    assert not any("FROM enterprise" in s and "JOIN" not in s for s in many)  # the list's join serves it
