@@ -982,3 +982,8 @@ def may_write(actor: Actor, permit: Permit) -> bool:
         Operation.LEDGER_WRITE,
         Target(enterprise_id=permit.enterprise_id, region_code=permit.region_code),
     )
+
+
+async def permit_number_of(session: AsyncSession, permit_id: int) -> str:
+    permit = await session.get(Permit, permit_id)
+    return permit.number or "" if permit else ""

@@ -1,0 +1,139 @@
+"""Writing the ledger through GraphQL. Problems come back in the payload's ``errors``; nothing is written."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import DomainError
+from domain.ledgers import service
+from graphql_schema.errors import UserError, user_errors
+from graphql_schema.ledgers.types import Exceedance, LedgerEntry, LedgerEntryInputType, ReadingInputType
+
+PermitNumber = Annotated[str, strawberry.argument(description="许可证编号")]
+
+
+@strawberry.type(description="批量提交监测数据的结果")
+class SubmitMonitoringBatchPayload:
+    written: int = strawberry.field(description="写入的条数；失败时为 0")
+    exceedances_opened: int = strawberry.field(description="新发现的超标记录数")
+    errors: list[UserError] = strawberry.field(description="失败原因（字段形如 readings[3].concentration）")
+
+
+@strawberry.type(description="台账记录操作的结果")
+class LedgerEntryPayload:
+    entry: LedgerEntry | None
+    errors: list[UserError]
+
+
+@strawberry.type(description="说明超标原因的结果")
+class ExplainExceedancePayload:
+    exceedance: Exceedance | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class LedgerMutation:
+    @strawberry.mutation(
+        description="批量提交监测数据（一个事务，最多 50,000 条）：全部通过校验才写入，并检查超标。"
+    )
+    async def submit_monitoring_batch(
+        self, info: strawberry.Info, permit_number: PermitNumber, readings: list[ReadingInputType]
+    ) -> SubmitMonitoringBatchPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                result = await service.record_readings(
+                    session,
+                    context.actor,
+                    permit_number=permit_number,
+                    readings=[reading.to_domain() for reading in readings],
+                    source="api",
+                )
+        except DomainError as error:
+            return SubmitMonitoringBatchPayload(
+                written=0, exceedances_opened=0, errors=user_errors(error, context.locale)
+            )
+        return SubmitMonitoringBatchPayload(
+            written=result.written, exceedances_opened=result.exceedances_opened, errors=[]
+        )
+
+    @strawberry.mutation(description="新增台账记录")
+    async def record_ledger_entry(
+        self, info: strawberry.Info, permit_number: PermitNumber, input: LedgerEntryInputType
+    ) -> LedgerEntryPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                entry = LedgerEntry.from_model(
+                    await service.record_entry(
+                        session, context.actor, permit_number=permit_number, data=input.to_domain()
+                    )
+                )
+        except DomainError as error:
+            return LedgerEntryPayload(entry=None, errors=user_errors(error, context.locale))
+        return LedgerEntryPayload(entry=entry, errors=[])
+
+    @strawberry.mutation(description="修改台账记录：须说明原因；原版本保留")
+    async def revise_ledger_entry(
+        self,
+        info: strawberry.Info,
+        id: int,
+        input: LedgerEntryInputType,
+        note: str,
+        expected_revision: int | None = None,
+    ) -> LedgerEntryPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                entry = LedgerEntry.from_model(
+                    await service.revise_entry(
+                        session,
+                        context.actor,
+                        entry_id=id,
+                        data=input.to_domain(),
+                        note=note,
+                        expected_revision=expected_revision,
+                    )
+                )
+        except DomainError as error:
+            return LedgerEntryPayload(
+                entry=None,
+                errors=user_errors(
+                    error, context.locale, rename={"revision": "expectedRevision", "entry": "id"}
+                ),
+            )
+        return LedgerEntryPayload(entry=entry, errors=[])
+
+    @strawberry.mutation(description="作废台账记录：须说明原因；记录保留并标记作废")
+    async def void_ledger_entry(self, info: strawberry.Info, id: int, reason: str) -> LedgerEntryPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                entry = LedgerEntry.from_model(
+                    await service.void_entry(session, context.actor, entry_id=id, reason=reason)
+                )
+        except DomainError as error:
+            return LedgerEntryPayload(
+                entry=None, errors=user_errors(error, context.locale, rename={"entry": "id"})
+            )
+        return LedgerEntryPayload(entry=entry, errors=[])
+
+    @strawberry.mutation(description="记录超标原因和采取的措施（记录后超标状态为 explained）")
+    async def explain_exceedance(
+        self, info: strawberry.Info, id: int, cause: str, measures: str
+    ) -> ExplainExceedancePayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                exceedance = await service.explain_exceedance(
+                    session, context.actor, exceedance_id=id, cause=cause, measures=measures
+                )
+                permit_number = await service.permit_number_of(session, exceedance.permit_id)
+                result = Exceedance.from_model(exceedance, permit_number)
+        except DomainError as error:
+            return ExplainExceedancePayload(
+                exceedance=None, errors=user_errors(error, context.locale, rename={"exceedance": "id"})
+            )
+        return ExplainExceedancePayload(exceedance=result, errors=[])

@@ -1,0 +1,183 @@
+"""Reading the ledger through GraphQL: the same use cases and permissions as the portal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import DomainError
+from domain.ledgers import rules, service
+from domain.pagination import decode_cursor
+from graphql_schema.errors import refused
+from graphql_schema.ledgers.types import (
+    EmissionFigure,
+    Exceedance,
+    LedgerCompleteness,
+    LedgerEntry,
+    MonitoringReading,
+    RequirementCoverage,
+)
+
+PermitNumber = Annotated[str, strawberry.argument(description="许可证编号")]
+
+
+@strawberry.type(description="一页监测数据")
+class MonitoringReadingPage:
+    total_count: int
+    end_cursor: str | None
+    has_next_page: bool
+    nodes: list[MonitoringReading]
+
+
+@strawberry.type(description="一页台账记录")
+class LedgerEntryPage:
+    total_count: int
+    end_cursor: str | None
+    has_next_page: bool
+    nodes: list[LedgerEntry]
+
+
+@strawberry.type(description="一页超标记录")
+class ExceedancePage:
+    total_count: int
+    end_cursor: str | None
+    has_next_page: bool
+    nodes: list[Exceedance]
+
+
+@strawberry.type
+class LedgerQuery:
+    @strawberry.field(description="监测数据，按时间倒序（本单位、辖区监管部门可查）")
+    async def monitoring_readings(
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        outlet: str = "",
+        pollutant: str = "",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        include_void: bool = False,
+        first: int = 50,
+        after: str | None = None,
+    ) -> MonitoringReadingPage:
+        context = info.context
+        try:
+            async with context.read() as session:
+                page = await service.readings(
+                    session,
+                    context.actor,
+                    permit_number=permit_number,
+                    outlet=outlet,
+                    pollutant=pollutant,
+                    start=start,
+                    end=end,
+                    include_void=include_void,
+                    first=first,
+                    offset=decode_cursor(after),
+                )
+                nodes = [MonitoringReading.from_model(row) for row in page.items]
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return MonitoringReadingPage(
+            total_count=page.total,
+            has_next_page=page.has_next,
+            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            nodes=nodes,
+        )
+
+    @strawberry.field(description="台账记录（生产设施、污染防治设施、非正常工况、其他）")
+    async def ledger_records(
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        kind: str = "",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> LedgerEntryPage:
+        context = info.context
+        try:
+            async with context.read() as session:
+                page = await service.entries(
+                    session,
+                    context.actor,
+                    permit_number=permit_number,
+                    kind=kind,
+                    start=start,
+                    end=end,
+                    first=first,
+                    offset=decode_cursor(after),
+                )
+                nodes = [LedgerEntry.from_model(row) for row in page.items]
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return LedgerEntryPage(
+            total_count=page.total,
+            has_next_page=page.has_next,
+            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            nodes=nodes,
+        )
+
+    @strawberry.field(description="超标记录：企业看本单位，监管部门看本辖区（超量预警）")
+    async def exceedances(
+        self,
+        info: strawberry.Info,
+        status: str = "",
+        permit_number: str = "",
+        first: int = 50,
+        after: str | None = None,
+    ) -> ExceedancePage:
+        context = info.context
+        try:
+            async with context.read() as session:
+                page = await service.list_exceedances(
+                    session,
+                    context.actor,
+                    status=status,
+                    permit_number=permit_number,
+                    first=first,
+                    offset=decode_cursor(after),
+                )
+                nodes = [Exceedance.from_model(row, permit.number or "") for row, permit in page.items]
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return ExceedancePage(
+            total_count=page.total,
+            has_next_page=page.has_next,
+            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            nodes=nodes,
+        )
+
+    @strawberry.field(description="台账完整性：所查期间 [start, end) 的应记、已记和缺失时段")
+    async def ledger_completeness(
+        self, info: strawberry.Info, permit_number: PermitNumber, start: datetime, end: datetime
+    ) -> LedgerCompleteness:
+        context = info.context
+        try:
+            async with context.read() as session:
+                items = await service.completeness(
+                    session, context.actor, permit_number=permit_number, start=start, end=end
+                )
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return LedgerCompleteness(
+            ratio=rules.completeness_ratio(items),
+            requirements=[RequirementCoverage.from_rule(item) for item in items],
+        )
+
+    @strawberry.field(description="实际排放量：每个排放口和污染物一项，并说明所用核算方法")
+    async def actual_emissions(
+        self, info: strawberry.Info, permit_number: PermitNumber, start: datetime, end: datetime
+    ) -> list[EmissionFigure]:
+        context = info.context
+        try:
+            async with context.read() as session:
+                figures = await service.actual_emissions(
+                    session, context.actor, permit_number=permit_number, start=start, end=end
+                )
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return [EmissionFigure.from_domain(figure) for figure in figures]

@@ -1,0 +1,232 @@
+"""GraphQL projections of the ledger: readings, entries, exceedances, completeness, emissions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.ledgers import models, rules, service
+
+
+@strawberry.type(description="监测数据（自动监测为小时值，手工监测为一次采样）；更正时原记录作废保留")
+class MonitoringReading:
+    id: int
+    outlet_code: str = strawberry.field(description="排放口编号")
+    pollutant: str = strawberry.field(description="污染物代码")
+    method: str = strawberry.field(description="automatic 自动 / manual 手工")
+    measured_at: datetime = strawberry.field(description="监测时间（开始）")
+    period_end: datetime = strawberry.field(description="监测时段结束")
+    concentration: float = strawberry.field(description="浓度（废气 mg/m³，废水 mg/L）")
+    unit: str
+    flow_m3: float | None = strawberry.field(description="流量（m³）")
+    quantity_kg: float | None = strawberry.field(description="排放量（kg）")
+    entered_at: datetime = strawberry.field(description="服务器接收时间")
+    entered_by: str | None
+    on_behalf_of: str | None = strawberry.field(description="代为填报的第三方机构")
+    voided_at: datetime | None = strawberry.field(description="作废时间；有效记录为 null")
+    void_reason: str
+    replaces_id: int | None = strawberry.field(description="本记录更正的原记录")
+
+    @classmethod
+    def from_model(cls, row: models.MonitoringReading) -> MonitoringReading:
+        return cls(
+            id=row.id or 0,
+            outlet_code=row.outlet_code,
+            pollutant=row.pollutant,
+            method=row.method,
+            measured_at=row.measured_at,
+            period_end=row.period_end,
+            concentration=row.concentration,
+            unit=row.unit,
+            flow_m3=row.flow_m3,
+            quantity_kg=row.quantity_kg,
+            entered_at=row.entered_at,
+            entered_by=row.entered_by,
+            on_behalf_of=row.on_behalf_of,
+            voided_at=row.voided_at,
+            void_reason=row.void_reason,
+            replaces_id=row.replaces_id,
+        )
+
+
+@strawberry.type(description="台账记录（生产设施、污染防治设施、非正常工况、其他）；修改保留全部版本")
+class LedgerEntry:
+    id: int
+    kind: str = strawberry.field(description="production_facility / control_facility / abnormal / other")
+    subject: str = strawberry.field(description="记录对象（设施、排放口）")
+    period_start: datetime
+    period_end: datetime | None
+    data: JSON = strawberry.field(description="记录内容")
+    revision: int = strawberry.field(description="当前版本号")
+    created_at: datetime
+    created_by: str | None
+    on_behalf_of: str | None
+    voided_at: datetime | None
+    void_reason: str
+
+    @classmethod
+    def from_model(cls, row: models.LedgerEntry) -> LedgerEntry:
+        return cls(
+            id=row.id or 0,
+            kind=row.kind,
+            subject=row.subject,
+            period_start=row.period_start,
+            period_end=row.period_end,
+            data=dict(row.data),
+            revision=row.revision,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            on_behalf_of=row.on_behalf_of,
+            voided_at=row.voided_at,
+            void_reason=row.void_reason,
+        )
+
+
+@strawberry.type(description="超标记录：记录原因和措施前一直处于 open 状态")
+class Exceedance:
+    id: int
+    permit_number: str
+    outlet_code: str
+    pollutant: str
+    kind: str = strawberry.field(description="concentration 浓度超标 / annual_quantity 年排放量超许可量")
+    started_at: datetime
+    ended_at: datetime
+    reading_count: int
+    max_value: float
+    limit_value: float
+    unit: str
+    status: str = strawberry.field(description="open 待说明 / explained 已说明")
+    cause: str
+    measures: str
+    explained_at: datetime | None
+
+    @classmethod
+    def from_model(cls, row: models.Exceedance, permit_number: str) -> Exceedance:
+        return cls(
+            id=row.id or 0,
+            permit_number=permit_number,
+            outlet_code=row.outlet_code,
+            pollutant=row.pollutant,
+            kind=row.kind,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            reading_count=row.reading_count,
+            max_value=row.max_value,
+            limit_value=row.limit_value,
+            unit=row.unit,
+            status=row.status,
+            cause=row.cause,
+            measures=row.measures,
+            explained_at=row.explained_at,
+        )
+
+
+@strawberry.type(description="缺失时段")
+class LedgerGap:
+    first_missing: datetime
+    last_missing: datetime
+    missing: int = strawberry.field(description="缺失的时段数（小时、日、月……）")
+
+
+@strawberry.type(description="一项台账或监测要求在所查期间的完整情况")
+class RequirementCoverage:
+    label: str
+    kind: str
+    frequency: str
+    expected: int
+    recorded: int
+    gaps: list[LedgerGap]
+
+    @classmethod
+    def from_rule(cls, item: rules.RequirementCoverage) -> RequirementCoverage:
+        return cls(
+            label=item.label,
+            kind=item.kind,
+            frequency=item.frequency,
+            expected=item.expected,
+            recorded=item.recorded,
+            gaps=[
+                LedgerGap(first_missing=g.first_missing, last_missing=g.last_missing, missing=g.missing)
+                for g in item.gaps
+            ],
+        )
+
+
+@strawberry.type(description="台账完整性：要求与实际记录的对比")
+class LedgerCompleteness:
+    ratio: float = strawberry.field(description="已记录时段占应记录时段的比例（0–1）")
+    requirements: list[RequirementCoverage]
+
+
+@strawberry.type(description="实际排放量（《排污许可管理办法》第三十六条的核算方法顺序）")
+class EmissionFigure:
+    outlet_code: str
+    pollutant: str
+    method: str = strawberry.field(
+        description="automatic 自动监测 / manual 手工监测 / factor 排污系数或物料衡算 / missing 缺失"
+    )
+    quantity_kg: float | None
+    automatic_coverage: float = strawberry.field(description="自动监测有效小时占比")
+    readings: int
+
+    @classmethod
+    def from_domain(cls, figure: service.EmissionFigure) -> EmissionFigure:
+        return cls(
+            outlet_code=figure.outlet_code,
+            pollutant=figure.pollutant,
+            method=figure.method,
+            quantity_kg=figure.quantity_kg,
+            automatic_coverage=figure.automatic_coverage,
+            readings=figure.readings,
+        )
+
+
+@strawberry.input(description="一条监测数据")
+class ReadingInputType:
+    outlet_code: str
+    pollutant: str
+    method: str = strawberry.field(description="automatic / manual")
+    measured_at: datetime = strawberry.field(description="监测时间；无时区时按 UTC 处理")
+    concentration: float
+    unit: str = strawberry.field(description="mg/m3、μg/m3、mg/L …")
+    period_end: datetime | None = None
+    flow_m3: float | None = None
+    quantity_kg: float | None = None
+
+    def to_domain(self) -> rules.ReadingInput:
+        return rules.ReadingInput(
+            outlet_code=self.outlet_code,
+            pollutant=self.pollutant,
+            method=self.method,
+            measured_at=self.measured_at,
+            concentration=self.concentration,
+            unit=self.unit,
+            period_end=self.period_end,
+            flow_m3=self.flow_m3,
+            quantity=self.quantity_kg,
+            quantity_unit="kg",
+        )
+
+
+@strawberry.input(description="台账记录")
+class LedgerEntryInputType:
+    kind: str = strawberry.field(description="production_facility / control_facility / abnormal / other")
+    subject: str
+    period_start: datetime
+    period_end: datetime | None = None
+    data: JSON = strawberry.field(
+        description="记录内容，如 {status, hours, load_percent} 或 {description, cause, measures}"
+    )
+
+    def to_domain(self) -> service.EntryInput:
+        data: dict[str, Any] = dict(self.data) if isinstance(self.data, dict) else {}
+        return service.EntryInput(
+            kind=self.kind,
+            subject=self.subject,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            data=data,
+        )
