@@ -14,18 +14,20 @@ from graphql_schema.accounts.queries import AccountQuery
 from graphql_schema.enterprises.mutations import EnterpriseMutation
 from graphql_schema.enterprises.queries import EnterpriseQuery
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
+from graphql_schema.ledgers.mutations import LedgerMutation
+from graphql_schema.ledgers.queries import LedgerQuery
 from graphql_schema.limits import limit_extensions, log_unexpected
 from graphql_schema.permits.mutations import PermitMutation
 from graphql_schema.permits.queries import PermitQuery
 
 
 @strawberry.type(description="查询")
-class Query(AccountQuery, EnterpriseQuery, PermitQuery):
+class Query(AccountQuery, EnterpriseQuery, PermitQuery, LedgerQuery):
     pass
 
 
 @strawberry.type(description="变更：结果中的 errors 列出失败原因，失败时不写入任何数据")
-class Mutation(AccountMutation, EnterpriseMutation, PermitMutation):
+class Mutation(AccountMutation, EnterpriseMutation, PermitMutation, LedgerMutation):
     pass
 
 

@@ -43,8 +43,8 @@ from domain.permits.rules import ApplicationStatus
 from domain.permits.service import (
     OPEN_APPLICATION_STATUSES,
     PermitFilter,
-    _check_filter,
-    _filtered,
+    check_permit_filter,
+    filter_permits,
     list_permits,
     target_of,
     today,
@@ -122,14 +122,14 @@ async def list_public_permits(
     filters = filters or PermitFilter()
     # The public list is never narrowed to one unit: that filter is for the unit's own users.
     filters = replace(filters, enterprise_id=None)
-    _check_filter(filters)
+    check_permit_filter(filters)
     check_page_size(first)
     base_statement = (
         select(Permit, Enterprise)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
         .where(col(Permit.number).is_not(None))
     )
-    statement = _filtered(base_statement, None, filters, today())
+    statement = filter_permits(base_statement, None, filters, today())
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     rows = (
         await session.exec(

@@ -376,7 +376,8 @@ def parse_content(raw: Any, *, prefix: str = "") -> tuple[PermitContent, list[Fi
     c = _Collector(prefix)
     content = PermitContent()
     if not isinstance(raw, dict):
-        c.add("content", "type", N_("Expected the permit content as an object."))
+        # The content itself is wrong: the caller's prefix (e.g. "content.") names it.
+        c.errors.append(FieldError(prefix.rstrip("."), "type", N_("Expected the permit content as an object."), {}))
         return content, c.errors
     for section in SECRET_CAPABLE_SECTIONS:
         entries = c.items(raw, section)

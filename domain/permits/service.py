@@ -94,7 +94,7 @@ async def get_permit_by_id(session: AsyncSession, actor: Actor, *, permit_id: in
     return permit
 
 
-def _filtered(statement: Any, actor: Actor | None, filters: PermitFilter, on: date) -> Any:
+def filter_permits(statement: Any, actor: Actor | None, filters: PermitFilter, on: date) -> Any:
     if actor is not None:
         prefix = jurisdiction_prefix(actor)
         if actor.is_enterprise_user:
@@ -150,7 +150,7 @@ def _filtered(statement: Any, actor: Actor | None, filters: PermitFilter, on: da
     return statement
 
 
-def _check_filter(filters: PermitFilter) -> None:
+def check_permit_filter(filters: PermitFilter) -> None:
     errors: list[FieldError] = []
     if filters.status and filters.status not in rules.DISPLAY_STATUSES:
         errors.append(
@@ -179,13 +179,13 @@ async def list_permits(
     if not actor.is_enterprise_user:
         require(actor, Operation.PERMIT_LIST)
     filters = filters or PermitFilter()
-    _check_filter(filters)
+    check_permit_filter(filters)
     check_page_size(first)
     on = today()
     base_statement = select(Permit, Enterprise).join(
         Enterprise, col(Enterprise.id) == col(Permit.enterprise_id)
     )
-    statement = _filtered(base_statement, actor, filters, on)
+    statement = filter_permits(base_statement, actor, filters, on)
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     rows = (
         await session.exec(

@@ -429,7 +429,7 @@ class Permit:
     async def enterprise(self, info: strawberry.Info) -> EnterpriseIdentity:
         found = await info.context.loaders.permits.enterprise.load(self.enterprise_id)
         assert found is not None  # a permit always belongs to a registered unit
-        return found  # type: ignore[no-any-return]
+        return found
 
     @strawberry.field(description="排放口和无组织排放源（按编码排序）")
     async def outlets(self, info: strawberry.Info) -> list[Outlet]:
