@@ -16,10 +16,24 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
+from domain.reports.models import (
+    AuditFinding,
+    EnforcementLead,
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportSubmission,
+)
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "AuditFinding",
+    "EnforcementLead",
+    "ExecutionReport",
+    "FeedbackForm",
+    "FeedbackItem",
+    "ReportSubmission",
     "Enterprise",
     "EnterpriseRevision",
     "Exceedance",

@@ -78,6 +78,9 @@ class Operation(StrEnum):
     NOTIFICATIONS_OWN = "notifications.own"
     LEDGER_VIEW = "ledger.view"
     LEDGER_WRITE = "ledger.write"
+    REPORT_VIEW = "report.view"
+    REPORT_WRITE = "report.write"
+    REPORT_REVIEW = "report.review"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -91,6 +94,8 @@ WRITE_OPERATIONS = frozenset(
         Operation.PERMIT_DECIDE,
         Operation.NOTIFICATIONS_OWN,
         Operation.LEDGER_WRITE,
+        Operation.REPORT_WRITE,
+        Operation.REPORT_REVIEW,
     }
 )
 
@@ -171,10 +176,16 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
             return True
         case Operation.ENTERPRISE_LIST | Operation.PERMIT_LIST:
             return actor.is_admin or actor.is_regulator
-        case Operation.LEDGER_WRITE:
+        case Operation.REPORT_REVIEW:
+            return actor.is_admin or (
+                actor.is_regulator and target is not None and in_jurisdiction(actor, target.region_code)
+            )
+        case Operation.LEDGER_WRITE | Operation.REPORT_WRITE:
             # The unit keeps its own ledger; regulators read it, they never write it.
             return actor.is_enterprise_user and _enterprise_scoped(actor, target)
-        case Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW | Operation.LEDGER_VIEW:
+        case (
+            Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW | Operation.LEDGER_VIEW | Operation.REPORT_VIEW
+        ):
             return _enterprise_scoped(actor, target)
         case Operation.PERMIT_APPLY:
             if actor.role == Role.ENTERPRISE_ADMIN:

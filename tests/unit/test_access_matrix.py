@@ -37,6 +37,9 @@ REGULATOR_VIEW_ONLY = {
     OP.NOTIFICATIONS_OWN: (Y, N),
     OP.LEDGER_VIEW: (Y, N),
     OP.LEDGER_WRITE: (N, N),
+    OP.REPORT_VIEW: (Y, N),
+    OP.REPORT_WRITE: (N, N),
+    OP.REPORT_REVIEW: (Y, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -56,6 +59,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.NOTIFICATIONS_OWN: (N, N),
         OP.LEDGER_VIEW: (N, N),
         OP.LEDGER_WRITE: (N, N),
+        OP.REPORT_VIEW: (N, N),
+        OP.REPORT_WRITE: (N, N),
+        OP.REPORT_REVIEW: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -74,6 +80,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.NOTIFICATIONS_OWN: (Y, N),
         OP.LEDGER_VIEW: (Y, N),
         OP.LEDGER_WRITE: (Y, N),
+        OP.REPORT_VIEW: (Y, N),
+        OP.REPORT_WRITE: (Y, N),
+        OP.REPORT_REVIEW: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -92,6 +101,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.NOTIFICATIONS_OWN: (Y, N),
         OP.LEDGER_VIEW: (Y, N),
         OP.LEDGER_WRITE: (Y, N),
+        OP.REPORT_VIEW: (Y, N),
+        OP.REPORT_WRITE: (Y, N),
+        OP.REPORT_REVIEW: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -110,6 +122,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.NOTIFICATIONS_OWN: (Y, N),
         OP.LEDGER_VIEW: (N, N),
         OP.LEDGER_WRITE: (N, N),
+        OP.REPORT_VIEW: (N, N),
+        OP.REPORT_WRITE: (N, N),
+        OP.REPORT_REVIEW: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -128,6 +143,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.NOTIFICATIONS_OWN: (Y, N),
         OP.LEDGER_VIEW: (Y, N),
         OP.LEDGER_WRITE: (N, N),
+        OP.REPORT_VIEW: (Y, N),
+        OP.REPORT_WRITE: (N, N),
+        OP.REPORT_REVIEW: (Y, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -151,6 +169,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.NOTIFICATIONS_OWN: (Y, N),
         OP.LEDGER_VIEW: (Y, Y),
         OP.LEDGER_WRITE: (N, N),
+        OP.REPORT_VIEW: (Y, Y),
+        OP.REPORT_WRITE: (N, N),
+        OP.REPORT_REVIEW: (Y, Y),
     },
 }
 

@@ -1,0 +1,187 @@
+"""The rule engine: rules are pure functions of a ``RuleContext``; each finding names its exact field.
+
+A rule has a code (G… general, I<industry>… industry), a scope ("general" or GB/T 4754
+industry codes), a severity (error / warning), the report kinds it applies to, a
+message id (translated where shown; Chinese catalog) and the field path it faults.
+Rules run on every submission (findings stored) and on drafts (the "check" button).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date, datetime
+from typing import Any
+
+from domain.reports.rules import Period
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class LimitFact:
+    """A permitted limit at a point of the permit version in force."""
+
+    point: str
+    pollutant: str
+    concentration_limit: float
+    unit: str
+    annual_quantity_t: float | None
+    medium: str | None  # air / water; None for fugitive sources
+    outlet_kind: str | None  # main / general / special; None for fugitive sources
+
+
+@dataclass(frozen=True)
+class MonitoringFact:
+    point: str
+    pollutant: str
+    frequency: str
+    method: str
+
+
+@dataclass(frozen=True)
+class SeriesFact:
+    """What the ledger says for one point and pollutant over the report period."""
+
+    point: str
+    pollutant: str
+    method: str  # automatic / manual / factor / missing (M48 §36)
+    quantity_t: float | None
+    concentration_avg: float | None
+    concentration_max: float | None
+    readings: int
+    automatic_coverage: float
+
+
+@dataclass(frozen=True)
+class ExceedanceFact:
+    point: str
+    pollutant: str
+    kind: str
+    started_at: datetime
+    ended_at: datetime
+    max_value: float
+    limit_value: float
+    status: str
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    kind: str  # monthly / quarterly / annual
+    period: Period
+    content: dict[str, Any]
+    industry_code: str
+    category: str  # key / simplified
+    permit_valid_from: date | None
+    permit_valid_until: date | None
+    report_kinds_required: tuple[str, ...]
+    limits: tuple[LimitFact, ...] = ()
+    monitoring: tuple[MonitoringFact, ...] = ()
+    series: dict[tuple[str, str], SeriesFact] = dataclass_field(default_factory=dict)
+    exceedances: tuple[ExceedanceFact, ...] = ()
+    completeness_ratio: float | None = None
+    tolerance: float = 0.05  # relative difference allowed between report and ledger
+
+    def limit(self, point: str, pollutant: str) -> LimitFact | None:
+        for fact in self.limits:
+            if fact.point == point and fact.pollutant == pollutant:
+                return fact
+        return None
+
+    def rows(self, section: str) -> list[tuple[int, dict[str, Any]]]:
+        value = self.content.get(section) or []
+        return (
+            [(i, row) for i, row in enumerate(value) if isinstance(row, dict)]
+            if isinstance(value, list)
+            else []
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    field: str
+    message: str
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+
+Check = Callable[[RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    scope: tuple[str, ...]  # ("general",) or industry codes, e.g. ("4411", "4412")
+    severity: str
+    kinds: tuple[str, ...]  # report kinds it applies to
+    title: str  # message id: what the rule checks (catalogue)
+    message: str  # message id of a finding, with {params}
+    field: str  # the field path it faults (pattern, e.g. content.emissions[].concentration_max)
+    check: Check
+
+    def applies_to(self, context: RuleContext) -> bool:
+        if context.kind not in self.kinds:
+            return False
+        return "general" in self.scope or context.industry_code in self.scope
+
+    def finding(self, field_path: str, **params: Any) -> Finding:
+        return Finding(self.code, self.severity, field_path, self.message, params)
+
+
+ALL_KINDS = ("monthly", "quarterly", "annual")
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    *,
+    severity: str,
+    title: str,
+    message: str,
+    field: str,
+    scope: tuple[str, ...] = ("general",),
+    kinds: tuple[str, ...] = ALL_KINDS,
+) -> Callable[[Check], Check]:
+    """Register a check function as a rule."""
+
+    def register(check: Check) -> Check:
+        if code in _REGISTRY:
+            raise ValueError(f"duplicate rule code {code}")
+        _REGISTRY[code] = Rule(code, scope, severity, kinds, title, message, field, check)
+        return check
+
+    return register
+
+
+def catalogue() -> list[Rule]:
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda r: (r.scope != ("general",), r.code))
+
+
+def run(context: RuleContext) -> list[Finding]:
+    """Every finding of every rule that applies, errors first, in rule order."""
+    findings: list[Finding] = []
+    for item in catalogue():
+        if item.applies_to(context):
+            findings.extend(item.check(context))
+    return sorted(findings, key=lambda f: (f.severity != ERROR, f.code, f.field))
+
+
+def _load() -> None:
+    # Importing the rule modules registers them.
+    from domain.audit_rules import general, industry  # noqa: F401
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def differs(reported: float, recorded: float, tolerance: float) -> bool:
+    """Relative difference beyond tolerance (absolute for values near zero)."""
+    scale = max(abs(recorded), abs(reported), 1e-9)
+    return abs(reported - recorded) / scale > tolerance and abs(reported - recorded) > 1e-6

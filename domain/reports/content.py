@@ -1,0 +1,158 @@
+"""What an execution report contains (M48 §37), as plain JSON-able dicts, and the checks of its shape.
+
+Monthly and quarterly reports: actual emission concentrations and quantities from
+self-monitoring with a compliance judgement; explanations of exceedances and of
+abnormal operation of pollution-control facilities. The annual report adds seven
+sections: basic production information; pollution-control-facility operation;
+self-monitoring execution; ledger execution; information disclosure; internal
+environmental management system; other permit requirements.
+
+Shape (keys in snake_case; the portal and the API use the same):
+
+    {
+      "emissions": [{"outlet": "DA001", "pollutant": "SO2", "method": "automatic",
+                     "concentration_avg": 18.2, "concentration_max": 33.0, "unit": "mg/m3",
+                     "quantity_t": 12.4, "compliant": true}],
+      "exceedances": [{"outlet": "DA001", "pollutant": "SO2", "started_at": "...", "ended_at": "...",
+                       "max_value": 48.0, "limit_value": 35.0, "cause": "...", "measures": "..."}],
+      "abnormal_operation": [{"facility": "...", "started_at": "...", "ended_at": "...",
+                              "cause": "...", "measures": "..."}],
+      "statement": "...",
+      # annual only:
+      "production": {"operating_days": 330, "main_products": "...", "output": "...", "fuel": "..."},
+      "control_facilities": [{"name": "...", "operating_hours": 7900, "abnormal_hours": 12, "notes": "..."}],
+      "self_monitoring": {"planned": 8760, "performed": 8700, "notes": "..."},
+      "ledger_execution": {"complete": true, "completeness_ratio": 0.98, "notes": "..."},
+      "disclosure": {"done": true, "channels": "...", "notes": "..."},
+      "management_system": {"responsible_person": "...", "training_sessions": 4, "notes": "..."},
+      "other_requirements": "..."
+    }
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from domain.errors import N_, FieldError
+from domain.permits.reference import ReportKind
+
+ANNUAL_SECTIONS = (
+    "production",
+    "control_facilities",
+    "self_monitoring",
+    "ledger_execution",
+    "disclosure",
+    "management_system",
+    "other_requirements",
+)
+BASE_SECTIONS = ("emissions", "exceedances", "abnormal_operation", "statement")
+MAX_ROWS = 2000
+MAX_TEXT = 5000
+
+
+def empty_content(kind: str) -> dict[str, Any]:
+    content: dict[str, Any] = {"emissions": [], "exceedances": [], "abnormal_operation": [], "statement": ""}
+    if kind == ReportKind.ANNUAL:
+        content.update(
+            production={},
+            control_facilities=[],
+            self_monitoring={},
+            ledger_execution={},
+            disclosure={},
+            management_system={},
+            other_requirements="",
+        )
+    return content
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value))
+
+
+def check_shape(kind: str, content: Any) -> list[FieldError]:
+    """Type checks only (the audit rules judge the substance): lists are lists, numbers are numbers."""
+    if not isinstance(content, dict):
+        return [FieldError("content", "type", N_("Expected the report content as an object."))]
+    errors: list[FieldError] = []
+    allowed = set(BASE_SECTIONS) | (set(ANNUAL_SECTIONS) if kind == ReportKind.ANNUAL else set())
+    for key in content:
+        if key not in allowed:
+            errors.append(
+                FieldError(
+                    f"content.{key}",
+                    "unknown_section",
+                    N_("This report has no section '{name}'."),
+                    {"name": key},
+                )
+            )
+    for section in ("emissions", "exceedances", "abnormal_operation", "control_facilities"):
+        rows = content.get(section, [])
+        if section not in allowed:
+            continue
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            errors.append(FieldError(f"content.{section}", "type", N_("Expected a list of entries.")))
+            continue
+        if len(rows) > MAX_ROWS:
+            errors.append(
+                FieldError(
+                    f"content.{section}", "too_many", N_("At most {limit} entries."), {"limit": MAX_ROWS}
+                )
+            )
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                where = f"content.{section}[{index}].{key}"
+                if key in (
+                    "concentration_avg",
+                    "concentration_max",
+                    "quantity_t",
+                    "max_value",
+                    "limit_value",
+                    "operating_hours",
+                    "abnormal_hours",
+                ):
+                    if value is not None and not _is_number(value):
+                        errors.append(FieldError(where, "type", N_("Expected a number.")))
+                    elif value is not None and value < 0:
+                        errors.append(FieldError(where, "negative", N_("Must not be negative.")))
+                elif key == "compliant":
+                    if not isinstance(value, bool):
+                        errors.append(FieldError(where, "type", N_("Expected true or false.")))
+                elif value is not None and not isinstance(value, str | int | float):
+                    errors.append(FieldError(where, "type", N_("Expected text.")))
+                elif isinstance(value, str) and len(value) > MAX_TEXT:
+                    errors.append(
+                        FieldError(
+                            where,
+                            "too_long",
+                            N_("At most {limit} characters (got {length})."),
+                            {"limit": MAX_TEXT, "length": len(value)},
+                        )
+                    )
+    for section in ("statement", "other_requirements"):
+        value = content.get(section, "")
+        if section in allowed and not isinstance(value, str):
+            errors.append(FieldError(f"content.{section}", "type", N_("Expected text.")))
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
+            errors.append(
+                FieldError(
+                    f"content.{section}",
+                    "too_long",
+                    N_("At most {limit} characters (got {length})."),
+                    {"limit": MAX_TEXT, "length": len(value)},
+                )
+            )
+    if kind == ReportKind.ANNUAL:
+        for section in (
+            "production",
+            "self_monitoring",
+            "ledger_execution",
+            "disclosure",
+            "management_system",
+        ):
+            value = content.get(section, {})
+            if not isinstance(value, dict):
+                errors.append(
+                    FieldError(f"content.{section}", "type", N_("Expected the report content as an object."))
+                )
+    return errors

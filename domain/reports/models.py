@@ -1,0 +1,139 @@
+"""Execution reports, their append-only submissions, findings, feedback forms and enforcement leads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from domain import base
+from domain.clock import utcnow
+from domain.permits.reference import ReportKind
+
+REPORT_STATES = ("draft", "submitted", "returned", "accepted")
+
+
+class ExecutionReport(SQLModel, table=True):
+    """One report of one permit for one period (monthly / quarterly / annual)."""
+
+    __tablename__ = "execution_report"
+    __table_args__ = (
+        sa.UniqueConstraint("permit_id", "kind", "period", name="uq_execution_report_period"),
+        sa.CheckConstraint(base.sql_in("kind", tuple(k.value for k in ReportKind)), name="kind_known"),
+        sa.CheckConstraint(base.sql_in("state", REPORT_STATES), name="state_known"),
+        sa.Index("ix_execution_report_region_due", "region_code", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    permit_id: int = Field(foreign_key="permit.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    region_code: str = Field(max_length=6)
+    industry_code: str = Field(max_length=4)
+    kind: str = Field(max_length=16)
+    period: str = Field(max_length=8)
+    period_start: date
+    period_end: date
+    due_date: date
+    state: str = Field(default="draft", max_length=12)
+    first_submitted_at: datetime | None = None
+    on_time: bool | None = None
+    latest_version: int = Field(default=0)
+    draft: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    draft_saved_at: datetime | None = None
+    draft_saved_by: str | None = Field(default=None, max_length=64)
+    draft_on_behalf_of: str | None = Field(default=None, max_length=64)
+    accepted_at: datetime | None = None
+    accepted_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportSubmission(SQLModel, table=True):
+    """One (re)submission, exactly as received. Triggers refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "report_submission"
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "version", name="uq_report_submission_version"),
+        sa.UniqueConstraint("report_id", "idempotency_key", name="uq_report_submission_idempotency"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="execution_report.id", index=True)
+    version: int
+    received_at: datetime
+    submitted_by: str = Field(max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    content: dict[str, Any] = Field(sa_type=sa.JSON)
+    content_hash: str = Field(max_length=64)
+    previous_hash: str = Field(max_length=64)
+    receipt_number: str = Field(max_length=32, unique=True)
+    idempotency_key: str = Field(max_length=80)
+    error_count: int = Field(default=0)
+    warning_count: int = Field(default=0)
+
+
+class AuditFinding(SQLModel, table=True):
+    """What the audit rules found in one submission (stored with it, shown to the unit at once)."""
+
+    __tablename__ = "audit_finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="report_submission.id", index=True)
+    rule_code: str = Field(max_length=16)
+    severity: str = Field(max_length=8)
+    field: str = Field(max_length=200)
+    message: str = Field(max_length=500)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class FeedbackForm(SQLModel, table=True):
+    """问题反馈意见单 (PT §5): every problem of a report in one form, with a deadline."""
+
+    __tablename__ = "feedback_form"
+    __table_args__ = (
+        sa.CheckConstraint(base.sql_in("status", ("open", "answered", "closed")), name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="execution_report.id", index=True)
+    submission_id: int = Field(foreign_key="report_submission.id")
+    issued_at: datetime = Field(default_factory=utcnow)
+    issued_by: str = Field(max_length=64)
+    department: str = Field(max_length=32)
+    deadline: date
+    status: str = Field(default="open", max_length=10)
+    response: str = Field(default="", max_length=5000)
+    responded_at: datetime | None = None
+    responded_by: str | None = Field(default=None, max_length=64)
+    closed_at: datetime | None = None
+
+
+class FeedbackItem(SQLModel, table=True):
+    __tablename__ = "feedback_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    form_id: int = Field(foreign_key="feedback_form.id", index=True)
+    field: str = Field(default="", max_length=200)
+    problem: str = Field(max_length=2000)
+    rule_code: str | None = Field(default=None, max_length=16)
+    is_violation: bool = Field(default=False)
+    resolved: bool = Field(default=False)
+
+
+class EnforcementLead(SQLModel, table=True):
+    """违法线索: a problem found in review that the enforcement side must pick up."""
+
+    __tablename__ = "enforcement_lead"
+    __table_args__ = (sa.Index("ix_enforcement_lead_region_status", "region_code", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="execution_report.id")
+    feedback_item_id: int | None = Field(default=None, foreign_key="feedback_item.id")
+    permit_id: int = Field(foreign_key="permit.id")
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    region_code: str = Field(max_length=6)
+    description: str = Field(max_length=2000)
+    status: str = Field(default="new", max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(max_length=64)

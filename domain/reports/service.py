@@ -1,0 +1,1137 @@
+"""Use cases of execution reports: schedule, drafts pre-filled from the ledger, append-only
+submissions in a hash chain with idempotency, audit findings, review with one feedback form,
+acceptance, enforcement leads, and the filing statistics.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import Actor, Operation, can, jurisdiction_prefix, require
+from domain.audit.service import record
+from domain.audit_rules import engine
+from domain.clock import utcnow
+from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.ledgers import service as ledgers
+from domain.ledgers.models import Exceedance, LedgerEntry, MonitoringReading
+from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet, PermitVersion
+from domain.permits.reference import ReportKind
+from domain.permits.rules import PermitStatus
+from domain.permits.service import target_of, today
+from domain.reports import content as report_content
+from domain.reports import rules
+from domain.reports.models import (
+    AuditFinding,
+    EnforcementLead,
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportSubmission,
+)
+
+CHINA = timedelta(hours=8)
+IDEMPOTENCY_KEY_MAX = 80
+
+
+def _china_midnight(day: date) -> datetime:
+    """The UTC instant at which a China date begins (periods are China calendar periods)."""
+    return datetime.combine(day, time(0), tzinfo=UTC) - CHINA
+
+
+async def _permit(session: AsyncSession, actor: Actor, number: str) -> Permit:
+    permit = (
+        await session.exec(select(Permit).where(Permit.number == (number or "").strip().upper()))
+    ).first()
+    if permit is None or not can(actor, Operation.REPORT_VIEW, target_of(permit)):
+        if not actor.is_authenticated:
+            require(actor, Operation.REPORT_VIEW)
+        raise NotFound(N_("No permit with this number."), field="permit_number")
+    return permit
+
+
+async def _required_kinds(session: AsyncSession, permit: Permit) -> tuple[str, ...]:
+    version = (
+        await session.exec(
+            select(PermitVersion).where(
+                PermitVersion.permit_id == permit.id, PermitVersion.version == permit.content_version
+            )
+        )
+    ).first()
+    kinds = version.content.get("report_kinds", []) if version else []
+    return tuple(k for k in ("monthly", "quarterly", "annual") if k in kinds)
+
+
+def _period(kind: str, label: str) -> rules.Period:
+    period = rules.parse_period(kind, label)
+    if period is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "period",
+                    "period_format",
+                    N_("Write the period like {example}."),
+                    {"example": rules.period_label_example(kind)},
+                )
+            ]
+        )
+    return period
+
+
+async def _report_for(
+    session: AsyncSession, permit: Permit, kind: str, label: str, *, create: bool, lock: bool = False
+) -> ExecutionReport | None:
+    if kind not in {k.value for k in ReportKind}:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "kind",
+                    "choice",
+                    N_("Choose one of: {choices}."),
+                    {"choices": "monthly, quarterly, annual"},
+                )
+            ]
+        )
+    period = _period(kind, label)
+    statement = select(ExecutionReport).where(
+        ExecutionReport.permit_id == permit.id,
+        ExecutionReport.kind == kind,
+        ExecutionReport.period == period.label,
+    )
+    if lock:
+        statement = statement.with_for_update()
+    report = (await session.exec(statement)).first()
+    if report is not None or not create:
+        return report
+    if kind not in await _required_kinds(session, permit):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "kind", "not_required", N_("This permit does not require {kind} reports."), {"kind": kind}
+                )
+            ]
+        )
+    if (
+        permit.valid_from
+        and permit.valid_until
+        and (period.end < permit.valid_from or period.start > permit.valid_until)
+    ):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "period",
+                    "outside_validity",
+                    N_(
+                        "The period {period} is outside the permit's validity ({valid_from} to {valid_until})."  # noqa: E501
+                    ),
+                    {
+                        "period": period.label,
+                        "valid_from": permit.valid_from.isoformat(),
+                        "valid_until": permit.valid_until.isoformat(),
+                    },
+                )
+            ]
+        )
+    if period.start > today():
+        raise ValidationFailed([FieldError("period", "future", N_("This period has not started yet."))])
+    assert permit.id is not None
+    report = ExecutionReport(
+        permit_id=permit.id,
+        enterprise_id=permit.enterprise_id,
+        region_code=permit.region_code,
+        industry_code=permit.industry_code,
+        kind=kind,
+        period=period.label,
+        period_start=period.start,
+        period_end=period.end,
+        due_date=rules.due_date(period),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(report)
+    except IntegrityError:  # created by a concurrent request a moment ago
+        report = (await session.exec(statement)).one()
+    return report
+
+
+# ---------------------------------------------------------------------------
+# The schedule of reports a permit requires
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledReport:
+    kind: str
+    period: rules.Period
+    due_date: date
+    state: str  # not_due / open / overdue / draft / submitted / returned / accepted
+    report: ExecutionReport | None
+
+    @property
+    def late(self) -> bool:
+        return self.report is not None and self.report.on_time is False
+
+
+def schedule_state(report: ExecutionReport | None, period: rules.Period, due: date, on: date) -> str:
+    if report is not None and report.state != "draft":
+        return report.state
+    if period.end >= on:
+        return "not_due" if report is None else "draft"
+    return "overdue" if on > due else ("draft" if report is not None else "open")
+
+
+async def report_schedule(
+    session: AsyncSession, actor: Actor, *, permit_number: str
+) -> list[ScheduledReport]:
+    """Every period the permit requires a report for, from the start of its validity to now, newest first."""
+    permit = await _permit(session, actor, permit_number)
+    if permit.valid_from is None or permit.valid_until is None:
+        return []
+    on = today()
+    last = min(permit.valid_until, on)
+    existing = {
+        (r.kind, r.period): r
+        for r in (
+            await session.exec(select(ExecutionReport).where(ExecutionReport.permit_id == permit.id))
+        ).all()
+    }
+    scheduled: list[ScheduledReport] = []
+    for kind in await _required_kinds(session, permit):
+        for period in rules.periods_between(kind, permit.valid_from, last):
+            due = rules.due_date(period)
+            report = existing.get((kind, period.label))
+            scheduled.append(
+                ScheduledReport(kind, period, due, schedule_state(report, period, due, on), report)
+            )
+    return sorted(scheduled, key=lambda s: (s.period.end, s.kind), reverse=True)
+
+
+# ---------------------------------------------------------------------------
+# Drafts: pre-filled from the ledger, autosaved, private to the unit
+# ---------------------------------------------------------------------------
+
+
+async def _series_stats(
+    session: AsyncSession, permit: Permit, start: datetime, end: datetime
+) -> dict[tuple[str, str], tuple[float, float, int]]:
+    rows = (
+        await session.exec(
+            sa.select(  # type: ignore[call-overload]
+                MonitoringReading.outlet_code,
+                MonitoringReading.pollutant,
+                sa.func.avg(MonitoringReading.concentration),
+                sa.func.max(MonitoringReading.concentration),
+                sa.func.count(),
+            )
+            .where(
+                MonitoringReading.permit_id == permit.id,
+                col(MonitoringReading.voided_at).is_(None),
+                col(MonitoringReading.measured_at) >= start,
+                col(MonitoringReading.measured_at) < end,
+            )
+            .group_by(MonitoringReading.outlet_code, MonitoringReading.pollutant)
+        )
+    ).all()
+    return {(o, p): (float(avg), float(mx), int(n)) for o, p, avg, mx, n in rows}
+
+
+async def _limits(session: AsyncSession, permit: Permit) -> list[engine.LimitFact]:
+    outlets = {
+        o.code: o
+        for o in (
+            await session.exec(
+                select(PermitOutlet).where(
+                    PermitOutlet.permit_id == permit.id, PermitOutlet.version == permit.content_version
+                )
+            )
+        ).all()
+    }
+    limits = (
+        await session.exec(
+            select(PermitLimit).where(
+                PermitLimit.permit_id == permit.id, PermitLimit.version == permit.content_version
+            )
+        )
+    ).all()
+    facts = []
+    for limit in limits:
+        outlet = outlets.get(limit.point_code)
+        facts.append(
+            engine.LimitFact(
+                point=limit.point_code,
+                pollutant=limit.pollutant,
+                concentration_limit=limit.concentration_limit,
+                unit=limit.unit,
+                annual_quantity_t=limit.annual_quantity_limit,
+                medium=outlet.medium if outlet else None,
+                outlet_kind=outlet.kind if outlet else None,
+            )
+        )
+    return facts
+
+
+@dataclass
+class LedgerFacts:
+    limits: list[engine.LimitFact]
+    monitoring: list[engine.MonitoringFact]
+    series: dict[tuple[str, str], engine.SeriesFact]
+    exceedances: list[Exceedance]
+    abnormal: list[LedgerEntry]
+    completeness_ratio: float
+
+
+async def ledger_facts(
+    session: AsyncSession, actor: Actor, permit: Permit, period: rules.Period
+) -> LedgerFacts:
+    """What the ledger says for the report period: the basis of the pre-filled draft and of reconciliation."""
+    start, end = _china_midnight(period.start), _china_midnight(period.end + timedelta(days=1))
+    assert permit.number is not None
+    figures = await ledgers.actual_emissions(
+        session, actor, permit_number=permit.number, start=start, end=end
+    )
+    stats = await _series_stats(session, permit, start, end)
+    series = {}
+    for figure in figures:
+        avg, mx, count = stats.get((figure.outlet_code, figure.pollutant), (None, None, 0))
+        series[(figure.outlet_code, figure.pollutant)] = engine.SeriesFact(
+            point=figure.outlet_code,
+            pollutant=figure.pollutant,
+            method=figure.method,
+            quantity_t=None if figure.quantity_kg is None else figure.quantity_kg / 1000,
+            concentration_avg=avg,
+            concentration_max=mx,
+            readings=count,
+            automatic_coverage=figure.automatic_coverage,
+        )
+    monitoring = [
+        engine.MonitoringFact(m.point_code, m.pollutant, m.frequency, m.method)
+        for m in (
+            await session.exec(
+                select(PermitMonitoring).where(
+                    PermitMonitoring.permit_id == permit.id,
+                    PermitMonitoring.version == permit.content_version,
+                )
+            )
+        ).all()
+    ]
+    exceedances = list(
+        (
+            await session.exec(
+                select(Exceedance)
+                .where(
+                    Exceedance.permit_id == permit.id,
+                    col(Exceedance.started_at) < end,
+                    col(Exceedance.ended_at) > start,
+                )
+                .order_by(col(Exceedance.started_at))
+            )
+        ).all()
+    )
+    abnormal = list(
+        (
+            await session.exec(
+                select(LedgerEntry).where(
+                    LedgerEntry.permit_id == permit.id,
+                    LedgerEntry.kind == "abnormal",
+                    col(LedgerEntry.voided_at).is_(None),
+                    col(LedgerEntry.period_start) >= start,
+                    col(LedgerEntry.period_start) < end,
+                )
+            )
+        ).all()
+    )
+    from domain.ledgers.rules import completeness_ratio
+
+    coverage = await ledgers.completeness(session, actor, permit_number=permit.number, start=start, end=end)
+    return LedgerFacts(
+        await _limits(session, permit),
+        monitoring,
+        series,
+        exceedances,
+        abnormal,
+        completeness_ratio(coverage),
+    )
+
+
+def prefill_content(kind: str, facts: LedgerFacts) -> dict[str, Any]:
+    """The draft the unit starts from: the ledger's figures with their method, exceedances with their
+    explanations, abnormal operation; the unit reviews and completes it."""
+    content = report_content.empty_content(kind)
+    limits = {(f.point, f.pollutant): f for f in facts.limits}
+    for (point, pollutant), fact in sorted(facts.series.items()):
+        limit = limits.get((point, pollutant))
+        content["emissions"].append(
+            {
+                "outlet": point,
+                "pollutant": pollutant,
+                "method": fact.method,
+                "concentration_avg": None
+                if fact.concentration_avg is None
+                else round(fact.concentration_avg, 4),
+                "concentration_max": None
+                if fact.concentration_max is None
+                else round(fact.concentration_max, 4),
+                "unit": limit.unit if limit else "",
+                "quantity_t": None if fact.quantity_t is None else round(fact.quantity_t, 6),
+                "compliant": bool(
+                    limit
+                    and fact.concentration_max is not None
+                    and fact.concentration_max <= limit.concentration_limit
+                ),
+            }
+        )
+    for exceedance in facts.exceedances:
+        content["exceedances"].append(
+            {
+                "outlet": exceedance.outlet_code,
+                "pollutant": exceedance.pollutant,
+                "started_at": exceedance.started_at.isoformat(),
+                "ended_at": exceedance.ended_at.isoformat(),
+                "max_value": exceedance.max_value,
+                "limit_value": exceedance.limit_value,
+                "cause": exceedance.cause,
+                "measures": exceedance.measures,
+            }
+        )
+    for entry in facts.abnormal:
+        content["abnormal_operation"].append(
+            {
+                "facility": entry.subject,
+                "started_at": entry.period_start.isoformat(),
+                "ended_at": entry.period_end.isoformat() if entry.period_end else None,
+                "cause": entry.data.get("cause", ""),
+                "measures": entry.data.get("measures", ""),
+            }
+        )
+    if kind == ReportKind.ANNUAL:
+        content["ledger_execution"] = {
+            "complete": facts.completeness_ratio >= 0.999,
+            "completeness_ratio": round(facts.completeness_ratio, 4),
+            "notes": "",
+        }
+        content["self_monitoring"] = {
+            "planned": sum(1 for _ in facts.monitoring),
+            "performed": sum(1 for s in facts.series.values() if s.readings),
+            "notes": "",
+        }
+    return content
+
+
+@dataclass
+class Draft:
+    report: ExecutionReport | None
+    content: dict[str, Any]
+    prefilled: bool
+
+
+async def get_draft(
+    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str
+) -> Draft:
+    """The unit's draft; a period without one is pre-filled from the ledger. Regulators never see drafts."""
+    permit = await _permit(session, actor, permit_number)
+    require(actor, Operation.REPORT_WRITE, target_of(permit))
+    report = await _report_for(session, permit, kind, period, create=False)
+    if report is not None and report.draft:
+        return Draft(report, dict(report.draft), prefilled=False)
+    facts = await ledger_facts(session, actor, permit, _period(kind, period))
+    return Draft(report, prefill_content(kind, facts), prefilled=True)
+
+
+async def save_draft(
+    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str, content: Any
+) -> ExecutionReport:
+    permit = await _permit(session, actor, permit_number)
+    require(actor, Operation.REPORT_WRITE, target_of(permit))
+    errors = report_content.check_shape(kind, content)
+    if errors:
+        raise ValidationFailed(errors)
+    report = await _report_for(session, permit, kind, period, create=True)
+    assert report is not None
+    if report.state == "accepted":
+        raise Conflict(N_("This report was accepted and is closed."), field="period")
+    report.draft = content
+    report.draft_saved_at, report.draft_saved_by = utcnow(), actor.username
+    report.draft_on_behalf_of = actor.on_behalf_of
+    session.add(report)
+    return report
+
+
+async def _context(
+    session: AsyncSession,
+    actor: Actor,
+    permit: Permit,
+    kind: str,
+    period: rules.Period,
+    content: dict[str, Any],
+) -> engine.RuleContext:
+    facts = await ledger_facts(session, actor, permit, period)
+    return engine.RuleContext(
+        kind=kind,
+        period=period,
+        content=content,
+        industry_code=permit.industry_code,
+        category=permit.category,
+        permit_valid_from=permit.valid_from,
+        permit_valid_until=permit.valid_until,
+        report_kinds_required=await _required_kinds(session, permit),
+        limits=tuple(facts.limits),
+        monitoring=tuple(facts.monitoring),
+        series=facts.series,
+        exceedances=tuple(
+            engine.ExceedanceFact(
+                e.outlet_code,
+                e.pollutant,
+                e.kind,
+                e.started_at,
+                e.ended_at,
+                e.max_value,
+                e.limit_value,
+                e.status,
+            )
+            for e in facts.exceedances
+        ),
+        completeness_ratio=facts.completeness_ratio,
+    )
+
+
+async def check_draft(
+    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str, content: Any
+) -> list[engine.Finding]:
+    """Run the audit rules on a draft before anything is filed (the "check" button, checkReportDraft)."""
+    permit = await _permit(session, actor, permit_number)
+    require(actor, Operation.REPORT_WRITE, target_of(permit))
+    errors = report_content.check_shape(kind, content)
+    if errors:
+        raise ValidationFailed(errors)
+    return engine.run(await _context(session, actor, permit, kind, _period(kind, period), content))
+
+
+# ---------------------------------------------------------------------------
+# Submissions: append-only, chained, idempotent
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class SubmissionResult:
+    report: ExecutionReport
+    submission: ReportSubmission
+    findings: list[AuditFinding]
+    replayed: bool  # the same idempotency key again: the first result, nothing written
+
+
+def _check_key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "idempotency_key",
+                    "idempotency_key",
+                    N_(
+                        "Send a unique key of 1 to 80 characters with each submission (the same key again returns the "  # noqa: E501
+                        "first result)."
+                    ),
+                )
+            ]
+        )
+    return key
+
+
+async def _findings_of(session: AsyncSession, submission_id: int) -> list[AuditFinding]:
+    statement = (
+        select(AuditFinding).where(AuditFinding.submission_id == submission_id).order_by(col(AuditFinding.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def submit_report(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    kind: str,
+    period: str,
+    content: Any,
+    idempotency_key: str,
+) -> SubmissionResult:
+    """File a report. The server stamps the time; every filing is a new version chained to the one before."""
+    key = _check_key(idempotency_key)
+    permit = await _permit(session, actor, permit_number)
+    require(actor, Operation.REPORT_WRITE, target_of(permit))
+    if permit.status != PermitStatus.ISSUED:
+        raise Conflict(N_("Reports are filed for permits that have been issued."), field="permit_number")
+    # Lock the report row so concurrent filings of one report queue up (SQLite: the write lock does it).
+    report = await _report_for(session, permit, kind, period, create=True)
+    assert report is not None and report.id is not None
+    report = await _report_for(session, permit, kind, period, create=False, lock=True)
+    assert report is not None and report.id is not None
+    existing = (
+        await session.exec(
+            select(ReportSubmission).where(
+                ReportSubmission.report_id == report.id, ReportSubmission.idempotency_key == key
+            )
+        )
+    ).first()
+    if existing is not None:
+        assert existing.id is not None
+        return SubmissionResult(report, existing, await _findings_of(session, existing.id), replayed=True)
+    errors = report_content.check_shape(kind, content)
+    if errors:
+        raise ValidationFailed(errors)
+    if report.state == "accepted":
+        raise Conflict(N_("This report was accepted and is closed."), field="period")
+    previous = (
+        await session.exec(
+            select(ReportSubmission).where(
+                ReportSubmission.report_id == report.id, ReportSubmission.version == report.latest_version
+            )
+        )
+    ).first()
+    version = report.latest_version + 1
+    received = utcnow()
+    previous_hash = previous.content_hash if previous else rules.GENESIS
+    digest = rules.submission_hash(
+        report_key=f"{permit.number}/{kind}/{report.period}",
+        version=version,
+        received_at=received,
+        submitted_by=actor.username or "",
+        on_behalf_of=actor.on_behalf_of,
+        content=content,
+        previous_hash=previous_hash,
+    )
+    findings = engine.run(await _context(session, actor, permit, kind, _period(kind, period), content))
+    submission = ReportSubmission(
+        report_id=report.id,
+        version=version,
+        received_at=received,
+        submitted_by=actor.username or "",
+        on_behalf_of=actor.on_behalf_of,
+        content=content,
+        content_hash=digest,
+        previous_hash=previous_hash,
+        receipt_number=rules.receipt_number(report.id, version, received),
+        idempotency_key=key,
+        error_count=sum(1 for f in findings if f.severity == engine.ERROR),
+        warning_count=sum(1 for f in findings if f.severity == engine.WARNING),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(submission)
+    except IntegrityError:
+        # The same key raced past the check in another process: answer with the first result.
+        replay = (
+            await session.exec(
+                select(ReportSubmission).where(
+                    ReportSubmission.report_id == report.id, ReportSubmission.idempotency_key == key
+                )
+            )
+        ).first()
+        if replay is None:
+            raise Conflict(
+                N_("Another filing of this report arrived at the same moment; try again."), field="period"
+            ) from None
+        assert replay.id is not None
+        return SubmissionResult(report, replay, await _findings_of(session, replay.id), replayed=True)
+    assert submission.id is not None
+    stored = [
+        AuditFinding(
+            submission_id=submission.id,
+            rule_code=f.code,
+            severity=f.severity,
+            field=f.field[:200],
+            message=f.message[:500],
+            params={k: _plain(v) for k, v in f.params.items()},
+        )
+        for f in findings
+    ]
+    session.add_all(stored)
+    if report.first_submitted_at is None:
+        report.first_submitted_at = received
+        report.on_time = rules.on_time(received, report.due_date)
+    report.latest_version = version
+    report.state = "submitted"
+    report.draft = content
+    session.add(report)
+    await _answer_open_feedback(session, report, actor, N_("Resubmitted as version {version}."), version)
+    record(
+        session,
+        actor,
+        action="report.submit",
+        object_type="execution_report",
+        object_id=f"{permit.number}/{kind}/{report.period}",
+        after={
+            "version": version,
+            "receipt": submission.receipt_number,
+            "hash": digest,
+            "errors": submission.error_count,
+        },
+    )
+    return SubmissionResult(report, submission, stored, replayed=False)
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    version: int
+    receipt_number: str
+    received_at: datetime
+    stored_hash: str
+    intact: bool
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    intact: bool
+    links: list[ChainLink]
+
+
+async def verify_chain(session: AsyncSession, actor: Actor, *, report_id: int) -> ChainVerification:
+    """Recompute every submission's hash and link; says whether a report's submissions are intact."""
+    report, permit = await _report(session, actor, report_id, public_annual=True)
+    submissions = (
+        await session.exec(
+            select(ReportSubmission)
+            .where(ReportSubmission.report_id == report.id)
+            .order_by(col(ReportSubmission.version))
+        )
+    ).all()
+    links: list[ChainLink] = []
+    previous = rules.GENESIS
+    for expected_version, submission in enumerate(submissions, start=1):
+        received = (
+            submission.received_at
+            if submission.received_at.tzinfo
+            else submission.received_at.replace(tzinfo=UTC)
+        )
+        recomputed = rules.submission_hash(
+            report_key=f"{permit.number}/{report.kind}/{report.period}",
+            version=submission.version,
+            received_at=received,
+            submitted_by=submission.submitted_by,
+            on_behalf_of=submission.on_behalf_of,
+            content=submission.content,
+            previous_hash=submission.previous_hash,
+        )
+        intact = (
+            recomputed == submission.content_hash
+            and submission.previous_hash == previous
+            and submission.version == expected_version
+        )
+        links.append(
+            ChainLink(
+                submission.version,
+                submission.receipt_number,
+                submission.received_at,
+                submission.content_hash,
+                intact,
+            )
+        )
+        previous = submission.content_hash
+    return ChainVerification(intact=all(link.intact for link in links), links=links)
+
+
+async def _report(
+    session: AsyncSession, actor: Actor, report_id: int, *, public_annual: bool = False
+) -> tuple[ExecutionReport, Permit]:
+    report = await session.get(ExecutionReport, report_id)
+    permit = await session.get(Permit, report.permit_id) if report else None
+    if report is None or permit is None:
+        raise NotFound(N_("No such report."), field="report")
+    if public_annual and report.kind == ReportKind.ANNUAL and report.latest_version > 0:
+        return report, permit  # annual reports are public (M48 §37)
+    if not can(actor, Operation.REPORT_VIEW, target_of(permit)):
+        if not actor.is_authenticated:
+            require(actor, Operation.REPORT_VIEW)
+        raise NotFound(N_("No such report."), field="report")
+    return report, permit
+
+
+@dataclass
+class ReportView:
+    report: ExecutionReport
+    permit: Permit
+    submissions: list[ReportSubmission]
+    findings: dict[int, list[AuditFinding]]
+    feedback: list[tuple[FeedbackForm, list[FeedbackItem]]] = field(default_factory=list)
+
+
+async def report_view(session: AsyncSession, actor: Actor, *, report_id: int) -> ReportView:
+    """A report with every submission time (newest first), findings and feedback forms."""
+    report, permit = await _report(session, actor, report_id, public_annual=True)
+    submissions = list(
+        (
+            await session.exec(
+                select(ReportSubmission)
+                .where(ReportSubmission.report_id == report.id)
+                .order_by(col(ReportSubmission.version).desc())
+            )
+        ).all()
+    )
+    ids = [s.id for s in submissions if s.id is not None]
+    findings: dict[int, list[AuditFinding]] = defaultdict(list)
+    if ids:
+        for finding in (
+            await session.exec(select(AuditFinding).where(col(AuditFinding.submission_id).in_(ids)))
+        ).all():
+            findings[finding.submission_id].append(finding)
+    forms = list(
+        (
+            await session.exec(
+                select(FeedbackForm)
+                .where(FeedbackForm.report_id == report.id)
+                .order_by(col(FeedbackForm.id).desc())
+            )
+        ).all()
+    )
+    items: dict[int, list[FeedbackItem]] = defaultdict(list)
+    form_ids = [f.id for f in forms if f.id is not None]
+    if form_ids:
+        for item in (
+            await session.exec(select(FeedbackItem).where(col(FeedbackItem.form_id).in_(form_ids)))
+        ).all():
+            items[item.form_id].append(item)
+    return ReportView(
+        report, permit, submissions, dict(findings), [(f, items.get(f.id or 0, [])) for f in forms]
+    )
+
+
+async def find_report(
+    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str
+) -> ReportView:
+    permit = await _permit(session, actor, permit_number)
+    report = await _report_for(session, permit, kind, period, create=False)
+    if report is None:
+        raise NotFound(N_("No such report."), field="period")
+    return await report_view(session, actor, report_id=report.id or 0)
+
+
+async def submission_by_receipt(
+    session: AsyncSession, actor: Actor, *, receipt_number: str
+) -> tuple[ReportSubmission, ExecutionReport, Permit]:
+    submission = (
+        await session.exec(
+            select(ReportSubmission).where(ReportSubmission.receipt_number == receipt_number.strip())
+        )
+    ).first()
+    if submission is None:
+        raise NotFound(N_("No submission with this receipt number."), field="receipt_number")
+    report, permit = await _report(session, actor, submission.report_id, public_annual=True)
+    return submission, report, permit
+
+
+# ---------------------------------------------------------------------------
+# Review (PT §5): one feedback form with every problem, a deadline, acceptance
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackItemInput:
+    problem: str
+    field: str = ""
+    rule_code: str | None = None
+    is_violation: bool = False
+
+
+async def issue_feedback(
+    session: AsyncSession, actor: Actor, *, report_id: int, items: list[FeedbackItemInput], deadline: date
+) -> FeedbackForm:
+    """Return a report with one form listing all problems; violations become enforcement leads at once."""
+    report, permit = await _report(session, actor, report_id)
+    require(actor, Operation.REPORT_REVIEW, target_of(permit))
+    if report.state != "submitted":
+        raise Conflict(N_("Only a submitted report can be returned."), field="report")
+    errors: list[FieldError] = []
+    if not items:
+        errors.append(FieldError("items", "required", N_("List at least one problem.")))
+    for index, item in enumerate(items):
+        if not (item.problem or "").strip():
+            errors.append(FieldError(f"items[{index}].problem", "required", N_("This field is required.")))
+        elif len(item.problem) > 2000:
+            errors.append(
+                FieldError(
+                    f"items[{index}].problem",
+                    "too_long",
+                    N_("At most {limit} characters (got {length})."),
+                    {"limit": 2000, "length": len(item.problem)},
+                )
+            )
+    if deadline <= today():
+        errors.append(FieldError("deadline", "past", N_("The deadline must be after today.")))
+    if errors:
+        raise ValidationFailed(errors)
+    latest = (
+        await session.exec(
+            select(ReportSubmission).where(
+                ReportSubmission.report_id == report.id, ReportSubmission.version == report.latest_version
+            )
+        )
+    ).one()
+    assert latest.id is not None and report.id is not None
+    form = FeedbackForm(
+        report_id=report.id,
+        submission_id=latest.id,
+        issued_by=actor.username or "",
+        department=actor.role.value if actor.role else "",
+        deadline=deadline,
+    )
+    session.add(form)
+    await session.flush()
+    assert form.id is not None
+    for item in items:
+        row = FeedbackItem(
+            form_id=form.id,
+            field=item.field[:200],
+            problem=item.problem.strip(),
+            rule_code=item.rule_code,
+            is_violation=item.is_violation,
+        )
+        session.add(row)
+        if item.is_violation:
+            await session.flush()
+            session.add(
+                EnforcementLead(
+                    report_id=report.id,
+                    feedback_item_id=row.id,
+                    permit_id=permit.id or 0,
+                    enterprise_id=permit.enterprise_id,
+                    region_code=permit.region_code,
+                    description=item.problem.strip(),
+                    created_by=actor.username or "",
+                )
+            )
+    report.state = "returned"
+    session.add(report)
+    record(
+        session,
+        actor,
+        action="report.feedback",
+        object_type="execution_report",
+        object_id=f"{permit.number}/{report.kind}/{report.period}",
+        after={
+            "items": len(items),
+            "deadline": deadline.isoformat(),
+            "violations": sum(1 for i in items if i.is_violation),
+        },
+    )
+    return form
+
+
+async def respond_to_feedback(
+    session: AsyncSession, actor: Actor, *, form_id: int, response: str
+) -> FeedbackForm:
+    """The unit explains instead of (or besides) resubmitting."""
+    form = await session.get(FeedbackForm, form_id)
+    if form is None:
+        raise NotFound(N_("No such feedback form."), field="form")
+    report, permit = await _report(session, actor, form.report_id)
+    require(actor, Operation.REPORT_WRITE, target_of(permit))
+    response = (response or "").strip()
+    if not response:
+        raise ValidationFailed([FieldError("response", "required", N_("This field is required."))])
+    if form.status == "closed":
+        raise Conflict(N_("This feedback form is closed."), field="form")
+    form.response, form.responded_at, form.responded_by = response[:5000], utcnow(), actor.username
+    form.status = "answered"
+    session.add(form)
+    report.state = "submitted"
+    session.add(report)
+    record(
+        session,
+        actor,
+        action="report.respond",
+        object_type="feedback_form",
+        object_id=form_id,
+        after={"response": response[:500]},
+    )
+    return form
+
+
+async def _answer_open_feedback(
+    session: AsyncSession, report: ExecutionReport, actor: Actor, note: str, version: int
+) -> None:
+    forms = (
+        await session.exec(
+            select(FeedbackForm).where(FeedbackForm.report_id == report.id, FeedbackForm.status == "open")
+        )
+    ).all()
+    for form in forms:
+        form.status = "answered"
+        form.responded_at, form.responded_by = utcnow(), actor.username
+        form.response = form.response or f"v{version}"
+        session.add(form)
+
+
+async def accept_report(session: AsyncSession, actor: Actor, *, report_id: int) -> ExecutionReport:
+    """Accept the latest submission: the report closes, and so do its open feedback forms."""
+    report, permit = await _report(session, actor, report_id)
+    require(actor, Operation.REPORT_REVIEW, target_of(permit))
+    if report.state not in ("submitted",):
+        raise Conflict(N_("Only a submitted report can be accepted."), field="report")
+    report.state = "accepted"
+    report.accepted_at, report.accepted_by = utcnow(), actor.username
+    session.add(report)
+    forms = (await session.exec(select(FeedbackForm).where(FeedbackForm.report_id == report.id))).all()
+    for form in forms:
+        if form.status != "closed":
+            form.status = "closed"
+            form.closed_at = utcnow()
+            session.add(form)
+    record(
+        session,
+        actor,
+        action="report.accept",
+        object_type="execution_report",
+        object_id=f"{permit.number}/{report.kind}/{report.period}",
+        after={"version": report.latest_version},
+    )
+    return report
+
+
+async def escalate_overdue_feedback(session: AsyncSession, *, on: date) -> int:
+    """Problems not answered by their deadline become enforcement leads (run daily by the worker)."""
+    forms = (
+        await session.exec(
+            select(FeedbackForm).where(FeedbackForm.status == "open", col(FeedbackForm.deadline) < on)
+        )
+    ).all()
+    created = 0
+    for form in forms:
+        report = await session.get(ExecutionReport, form.report_id)
+        assert report is not None
+        items = (await session.exec(select(FeedbackItem).where(FeedbackItem.form_id == form.id))).all()
+        for item in items:
+            exists = (
+                await session.exec(
+                    select(EnforcementLead.id).where(EnforcementLead.feedback_item_id == item.id)
+                )
+            ).first()
+            if exists is None and not item.resolved:
+                session.add(
+                    EnforcementLead(
+                        report_id=report.id or 0,
+                        feedback_item_id=item.id,
+                        permit_id=report.permit_id,
+                        enterprise_id=report.enterprise_id,
+                        region_code=report.region_code,
+                        description=item.problem,
+                        created_by="system",
+                    )
+                )
+                created += 1
+        form.status = "closed"
+        form.closed_at = utcnow()
+        session.add(form)
+    return created
+
+
+# ---------------------------------------------------------------------------
+# The regulator's queue and the filing statistics ("double hundred")
+# ---------------------------------------------------------------------------
+
+
+async def review_queue(
+    session: AsyncSession, actor: Actor, *, state: str = "submitted", first: int = 50, offset: int = 0
+) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None]], int]:
+    """Reports of the jurisdiction waiting for review: those with rule errors first, then by due date."""
+    require(actor, Operation.PERMIT_LIST)
+    statement = (
+        select(ExecutionReport, Permit, ReportSubmission)
+        .join(Permit, col(Permit.id) == col(ExecutionReport.permit_id))
+        .join(
+            ReportSubmission,
+            sa.and_(
+                col(ReportSubmission.report_id) == col(ExecutionReport.id),
+                col(ReportSubmission.version) == col(ExecutionReport.latest_version),
+            ),
+            isouter=True,
+        )
+        .where(ExecutionReport.state == state)
+    )
+    prefix = jurisdiction_prefix(actor)
+    if prefix is not None:
+        statement = statement.where(col(ExecutionReport.region_code).startswith(prefix, autoescape=True))
+    total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    rows = (
+        await session.exec(
+            statement.order_by(col(ReportSubmission.error_count).desc(), col(ExecutionReport.due_date))
+            .offset(offset)
+            .limit(first)
+        )
+    ).all()
+    return [(r, p, s) for r, p, s in rows], int(total)
+
+
+@dataclass(frozen=True)
+class FilingRate:
+    group: str
+    due: int
+    submitted: int
+    on_time: int
+
+    @property
+    def submission_rate(self) -> float:
+        return self.submitted / self.due if self.due else 1.0
+
+    @property
+    def on_time_rate(self) -> float:
+        return self.on_time / self.due if self.due else 1.0
+
+
+async def filing_statistics(
+    session: AsyncSession, actor: Actor, *, kind: str, period: str, by: str = "region"
+) -> list[FilingRate]:
+    """Submission and on-time rates for a period, by region or industry, over the permits that owe it."""
+    require(actor, Operation.PERMIT_LIST)
+    target = _period(kind, period)
+    statement = select(Permit).where(
+        Permit.status == PermitStatus.ISSUED,
+        col(Permit.valid_from) <= target.end,
+        col(Permit.valid_until) >= target.start,
+    )
+    prefix = jurisdiction_prefix(actor)
+    if prefix is not None:
+        statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
+    permits = (await session.exec(statement)).all()
+    versions = (
+        {
+            (v.permit_id, v.version): v.content.get("report_kinds", [])
+            for v in (
+                await session.exec(
+                    select(PermitVersion).where(col(PermitVersion.permit_id).in_([p.id for p in permits]))
+                )
+            ).all()
+        }
+        if permits
+        else {}
+    )
+    owing = [p for p in permits if kind in versions.get((p.id or 0, p.content_version), [])]
+    reports = {
+        r.permit_id: r
+        for r in (
+            await session.exec(
+                select(ExecutionReport).where(
+                    ExecutionReport.kind == kind, ExecutionReport.period == target.label
+                )
+            )
+        ).all()
+    }
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for permit in owing:
+        key = permit.region_code if by == "region" else permit.industry_code
+        counts = groups[key]
+        counts[0] += 1
+        report = reports.get(permit.id or 0)
+        if report is not None and report.first_submitted_at is not None:
+            counts[1] += 1
+            counts[2] += 1 if report.on_time else 0
+    return [FilingRate(key, *values) for key, values in sorted(groups.items())]
