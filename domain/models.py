@@ -1,6 +1,7 @@
 """Every table of the domain, imported in one place for Alembic and the schema checks."""
 
 from domain.accounts.models import ApiToken, LoginAttempt, User
+from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.enterprises.models import Enterprise, EnterpriseRevision
@@ -26,6 +27,9 @@ from domain.reports.models import (
 )
 
 __all__ = [
+    "Agency",
+    "AgencyAuthorisation",
+    "CreditEvent",
     "ApiToken",
     "AuditEntry",
     "AuditFinding",

@@ -8,7 +8,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import ANONYMOUS, Actor
-from domain.accounts.service import actor_for, user_for_session
+from domain.accounts.service import actor_for_user, user_for_session
 from domain.db import Database
 from domain.i18n import SUPPORTED_LOCALES, negotiate
 
@@ -72,9 +72,11 @@ async def session_actor(connection: HTTPConnection, db: Database, *, channel: st
             user = await user_for_session(
                 db_session, user_id=user_id, session_version=int(session.get(SESSION_VERSION, 0))
             )
-        if user is not None:
-            actor = actor_for(user, channel=channel, request_id=request_id(connection))
-        else:
+            if user is not None:
+                actor = await actor_for_user(
+                    db_session, user, channel=channel, request_id=request_id(connection)
+                )
+        if user is None:
             session.clear()
     connection.state.actor = actor
     return actor

@@ -81,6 +81,11 @@ class Operation(StrEnum):
     REPORT_VIEW = "report.view"
     REPORT_WRITE = "report.write"
     REPORT_REVIEW = "report.review"
+    MONITORING_WRITE = "monitoring.write"
+    AGENCY_REVIEW = "agency.review"
+    AGENCY_OWN = "agency.own"
+    AGENCY_AUTHORISE = "agency.authorise"
+    CREDIT_RECORD = "credit.record"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -96,8 +101,22 @@ WRITE_OPERATIONS = frozenset(
         Operation.LEDGER_WRITE,
         Operation.REPORT_WRITE,
         Operation.REPORT_REVIEW,
+        Operation.MONITORING_WRITE,
+        Operation.AGENCY_REVIEW,
+        Operation.AGENCY_AUTHORISE,
+        Operation.CREDIT_RECORD,
     }
 )
+
+# Which authorisation scope lets an agency do an operation for an enterprise.
+AGENCY_SCOPE_OF: dict[Operation, tuple[str, ...]] = {
+    # Filing reports means reading the ledger they are pre-filled from and reconciled with.
+    Operation.LEDGER_VIEW: ("ledger", "self_monitoring", "facility_operation", "reports"),
+    Operation.LEDGER_WRITE: ("ledger", "facility_operation"),
+    Operation.MONITORING_WRITE: ("self_monitoring",),
+    Operation.REPORT_VIEW: ("reports",),
+    Operation.REPORT_WRITE: ("reports",),
+}
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,8 @@ class Actor:
     agency_id: int | None = None
     region_code: str | None = None
     scopes: frozenset[str] = field(default_factory=lambda: frozenset({"read", "write"}))
+    # For agency staff: (enterprise id, scope) pairs of the agency's authorisations in force today.
+    authorisations: frozenset[tuple[int, str]] = field(default_factory=frozenset)
     channel: str = "portal"
     on_behalf_of: str | None = None
     request_id: str | None = None
@@ -126,6 +147,16 @@ class Actor:
     @property
     def is_enterprise_user(self) -> bool:
         return self.role in ENTERPRISE_ROLES
+
+    @property
+    def is_agency_staff(self) -> bool:
+        return self.role == Role.AGENCY_STAFF
+
+    def authorised_for(self, enterprise_id: int | None, scopes: tuple[str, ...] | None = None) -> bool:
+        """An agency acts for an enterprise only within an authorisation in force (scope and window)."""
+        if not self.is_agency_staff or enterprise_id is None:
+            return False
+        return any(e == enterprise_id and (scopes is None or s in scopes) for e, s in self.authorisations)
 
     @property
     def is_admin(self) -> bool:
@@ -147,6 +178,7 @@ class Target:
     enterprise_id: int | None = None
     region_code: str | None = None
     owner_user_id: int | None = None
+    agency_id: int | None = None
 
 
 def in_jurisdiction(actor: Actor, region_code: str | None) -> bool:
@@ -165,6 +197,8 @@ def _enterprise_scoped(actor: Actor, target: Target | None) -> bool:
         return target.enterprise_id is not None and target.enterprise_id == actor.enterprise_id
     if actor.is_regulator:
         return in_jurisdiction(actor, target.region_code)
+    if actor.is_agency_staff:
+        return actor.authorised_for(target.enterprise_id)
     return False
 
 
@@ -180,12 +214,35 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
             return actor.is_admin or (
                 actor.is_regulator and target is not None and in_jurisdiction(actor, target.region_code)
             )
-        case Operation.LEDGER_WRITE | Operation.REPORT_WRITE:
-            # The unit keeps its own ledger; regulators read it, they never write it.
+        case Operation.LEDGER_WRITE | Operation.REPORT_WRITE | Operation.MONITORING_WRITE:
+            # The unit keeps its own ledger (or its authorised agency, within scope); regulators only read.
+            if actor.is_agency_staff:
+                return target is not None and actor.authorised_for(
+                    target.enterprise_id, AGENCY_SCOPE_OF[operation]
+                )
             return actor.is_enterprise_user and _enterprise_scoped(actor, target)
-        case (
-            Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW | Operation.LEDGER_VIEW | Operation.REPORT_VIEW
-        ):
+        case Operation.AGENCY_REVIEW:
+            return actor.is_admin or actor.role == Role.LEGAL
+        case Operation.CREDIT_RECORD:
+            return actor.is_admin or actor.role in (Role.LEGAL, Role.ENFORCEMENT)
+        case Operation.AGENCY_OWN:
+            if actor.is_admin or actor.is_regulator:
+                return True
+            return (
+                actor.is_agency_staff
+                and target is not None
+                and target.agency_id is not None
+                and target.agency_id == actor.agency_id
+            )
+        case Operation.AGENCY_AUTHORISE:
+            return actor.role == Role.ENTERPRISE_ADMIN and _enterprise_scoped(actor, target)
+        case Operation.LEDGER_VIEW | Operation.REPORT_VIEW:
+            if actor.is_agency_staff:
+                return target is not None and actor.authorised_for(
+                    target.enterprise_id, AGENCY_SCOPE_OF[operation]
+                )
+            return _enterprise_scoped(actor, target)
+        case Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW:
             return _enterprise_scoped(actor, target)
         case Operation.PERMIT_APPLY:
             if actor.role == Role.ENTERPRISE_ADMIN:

@@ -27,6 +27,7 @@ class User(SQLModel, table=True):
             f"NOT ({_REGULATOR_ROLES_SQL}) OR region_code IS NOT NULL",
             name="regulator_role_has_region",
         ),
+        sa.CheckConstraint("role <> 'agency_staff' OR agency_id IS NOT NULL", name="agency_role_has_agency"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,6 +38,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
     region_code: str | None = Field(default=None, max_length=6)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     is_active: bool = Field(default=True)
     # Bumped when the password changes or the account is disabled: older session
     # cookies carry the previous value and stop working.

@@ -60,6 +60,33 @@ def actor_for(
     )
 
 
+async def actor_for_user(
+    session: AsyncSession,
+    user: User,
+    *,
+    channel: str,
+    scopes: frozenset[str] | None = None,
+    request_id: str | None = None,
+) -> Actor:
+    """The actor of a user; agency staff carry their agency and its authorisations in force today."""
+    actor = actor_for(user, channel=channel, scopes=scopes, request_id=request_id)
+    if user.role != Role.AGENCY_STAFF or user.agency_id is None:
+        return actor
+    from dataclasses import replace
+
+    from domain.agencies.models import Agency
+    from domain.agencies.service import active_authorisations, agency_tag
+    from domain.permits.service import today
+
+    agency = await session.get(Agency, user.agency_id)
+    if agency is None:
+        return actor
+    authorisations = await active_authorisations(session, agency_id=user.agency_id, on=today())
+    return replace(
+        actor, agency_id=user.agency_id, authorisations=authorisations, on_behalf_of=agency_tag(agency)
+    )
+
+
 def _password_errors(password: str, username: str, field: str = "password") -> list[FieldError]:
     if len(password) < MIN_PASSWORD_LENGTH:
         return [
@@ -393,7 +420,9 @@ async def actor_for_token(
         return None
     interval = timedelta(seconds=get_settings().api_token_touch_interval_seconds)
     touch_due = row.last_used_at is None or utcnow() - row.last_used_at >= interval
-    actor = actor_for(user, channel="graphql", scopes=frozenset(row.scopes.split()), request_id=request_id)
+    actor = await actor_for_user(
+        session, user, channel="graphql", scopes=frozenset(row.scopes.split()), request_id=request_id
+    )
     assert row.id is not None
     return TokenLookup(actor=actor, token_id=row.id, touch_due=touch_due)
 

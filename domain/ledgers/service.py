@@ -95,7 +95,7 @@ async def record_readings(
     source: str = "portal",
 ) -> BatchResult:
     """Validate a batch of readings and write them in bulk, all or nothing; errors name readings[i].field."""
-    permit = await _permit(session, actor, permit_number, Operation.LEDGER_WRITE)
+    permit = await _permit(session, actor, permit_number, Operation.MONITORING_WRITE)
     if permit.status != PermitStatus.ISSUED:
         raise Conflict(N_("Ledgers are kept for permits in force."), field="permit_number")
     if not readings:
@@ -361,7 +361,7 @@ async def void_reading(
     permit = await session.get(Permit, reading.permit_id) if reading else None
     if reading is None or permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
         raise NotFound(N_("No such record."), field="reading")
-    require(actor, Operation.LEDGER_WRITE, target_of(permit))
+    require(actor, Operation.MONITORING_WRITE, target_of(permit))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed([FieldError("reason", "required", N_("This field is required."))])

@@ -660,6 +660,7 @@ async def submit_report(
     report.draft = content
     session.add(report)
     await _answer_open_feedback(session, report, actor, N_("Resubmitted as version {version}."), version)
+    await _credit_for_filing(session, report, submission, stored)
     record(
         session,
         actor,
@@ -674,6 +675,46 @@ async def submit_report(
         },
     )
     return SubmissionResult(report, submission, stored, replayed=False)
+
+
+async def _credit_for_filing(
+    session: AsyncSession, report: ExecutionReport, submission: ReportSubmission, findings: list[AuditFinding]
+) -> None:
+    """A filing made by an agency moves its credit: each rule finding, and a late first filing."""
+    from domain.agencies.service import add_credit_event, agency_of_tag
+
+    agency = await agency_of_tag(session, submission.on_behalf_of)
+    if agency is None or agency.id is None:
+        return
+    for finding in findings:
+        kind = "finding_error" if finding.severity == engine.ERROR else "finding_warning"
+        await add_credit_event(
+            session,
+            agency_id=agency.id,
+            kind=kind,
+            source_type="finding",
+            source_id=f"{submission.receipt_number}:{finding.rule_code}:{finding.field}"[:64],
+            note=f"{finding.rule_code} {finding.field}",
+        )
+    if submission.version == 1 and report.on_time is False:
+        await add_credit_event(
+            session,
+            agency_id=agency.id,
+            kind="late_filing",
+            source_type="submission",
+            source_id=submission.receipt_number,
+            note=f"{report.kind} {report.period}",
+        )
+
+
+async def _latest_submission(session: AsyncSession, report: ExecutionReport) -> ReportSubmission | None:
+    return (
+        await session.exec(
+            select(ReportSubmission).where(
+                ReportSubmission.report_id == report.id, ReportSubmission.version == report.latest_version
+            )
+        )
+    ).first()
 
 
 def _plain(value: Any) -> Any:
@@ -911,6 +952,18 @@ async def issue_feedback(
             )
     report.state = "returned"
     session.add(report)
+    from domain.agencies.service import add_credit_event, agency_of_tag
+
+    agency = await agency_of_tag(session, latest.on_behalf_of)
+    if agency is not None and agency.id is not None:
+        await add_credit_event(
+            session,
+            agency_id=agency.id,
+            kind="feedback_form",
+            source_type="feedback_form",
+            source_id=str(form.id),
+            note=f"{report.kind} {report.period}",
+        )
     record(
         session,
         actor,
@@ -980,6 +1033,20 @@ async def accept_report(session: AsyncSession, actor: Actor, *, report_id: int) 
     report.state = "accepted"
     report.accepted_at, report.accepted_by = utcnow(), actor.username
     session.add(report)
+    latest = await _latest_submission(session, report)
+    if latest is not None and latest.error_count == 0 and latest.warning_count == 0:
+        from domain.agencies.service import add_credit_event, agency_of_tag
+
+        agency = await agency_of_tag(session, latest.on_behalf_of)
+        if agency is not None and agency.id is not None:
+            await add_credit_event(
+                session,
+                agency_id=agency.id,
+                kind="clean_filing_accepted",
+                source_type="report",
+                source_id=str(report.id),
+                note=f"{report.kind} {report.period}",
+            )
     forms = (await session.exec(select(FeedbackForm).where(FeedbackForm.report_id == report.id))).all()
     for form in forms:
         if form.status != "closed":

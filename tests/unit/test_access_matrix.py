@@ -40,6 +40,11 @@ REGULATOR_VIEW_ONLY = {
     OP.REPORT_VIEW: (Y, N),
     OP.REPORT_WRITE: (N, N),
     OP.REPORT_REVIEW: (Y, N),
+    OP.MONITORING_WRITE: (N, N),
+    OP.AGENCY_REVIEW: (N, N),
+    OP.AGENCY_OWN: (Y, Y),
+    OP.AGENCY_AUTHORISE: (N, N),
+    OP.CREDIT_RECORD: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -62,6 +67,11 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.REPORT_VIEW: (N, N),
         OP.REPORT_WRITE: (N, N),
         OP.REPORT_REVIEW: (N, N),
+        OP.MONITORING_WRITE: (N, N),
+        OP.AGENCY_REVIEW: (N, N),
+        OP.AGENCY_OWN: (N, N),
+        OP.AGENCY_AUTHORISE: (N, N),
+        OP.CREDIT_RECORD: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -83,6 +93,11 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.REPORT_VIEW: (Y, N),
         OP.REPORT_WRITE: (Y, N),
         OP.REPORT_REVIEW: (N, N),
+        OP.MONITORING_WRITE: (Y, N),
+        OP.AGENCY_REVIEW: (N, N),
+        OP.AGENCY_OWN: (N, N),
+        OP.AGENCY_AUTHORISE: (N, N),
+        OP.CREDIT_RECORD: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -104,6 +119,11 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.REPORT_VIEW: (Y, N),
         OP.REPORT_WRITE: (Y, N),
         OP.REPORT_REVIEW: (N, N),
+        OP.MONITORING_WRITE: (Y, N),
+        OP.AGENCY_REVIEW: (N, N),
+        OP.AGENCY_OWN: (N, N),
+        OP.AGENCY_AUTHORISE: (Y, N),
+        OP.CREDIT_RECORD: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -125,6 +145,11 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.REPORT_VIEW: (N, N),
         OP.REPORT_WRITE: (N, N),
         OP.REPORT_REVIEW: (N, N),
+        OP.MONITORING_WRITE: (N, N),
+        OP.AGENCY_REVIEW: (N, N),
+        OP.AGENCY_OWN: (N, N),
+        OP.AGENCY_AUTHORISE: (N, N),
+        OP.CREDIT_RECORD: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -146,11 +171,16 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.REPORT_VIEW: (Y, N),
         OP.REPORT_WRITE: (N, N),
         OP.REPORT_REVIEW: (Y, N),
+        OP.MONITORING_WRITE: (N, N),
+        OP.AGENCY_REVIEW: (N, N),
+        OP.AGENCY_OWN: (Y, Y),
+        OP.AGENCY_AUTHORISE: (N, N),
+        OP.CREDIT_RECORD: (N, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
-    Role.LEGAL: REGULATOR_VIEW_ONLY,
-    Role.ENFORCEMENT: REGULATOR_VIEW_ONLY,
+    Role.LEGAL: {**REGULATOR_VIEW_ONLY, OP.AGENCY_REVIEW: (Y, Y), OP.CREDIT_RECORD: (Y, Y)},
+    Role.ENFORCEMENT: {**REGULATOR_VIEW_ONLY, OP.CREDIT_RECORD: (Y, Y)},
     Role.MONITORING_STATION: REGULATOR_VIEW_ONLY,
     Role.ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -172,6 +202,11 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.REPORT_VIEW: (Y, Y),
         OP.REPORT_WRITE: (N, N),
         OP.REPORT_REVIEW: (Y, Y),
+        OP.MONITORING_WRITE: (N, N),
+        OP.AGENCY_REVIEW: (Y, Y),
+        OP.AGENCY_OWN: (Y, Y),
+        OP.AGENCY_AUTHORISE: (N, N),
+        OP.CREDIT_RECORD: (Y, Y),
     },
 }
 
@@ -229,3 +264,36 @@ def test_a_city_regulator_sees_the_districts_of_its_city():
     city = Actor(user_id=1, role=Role.ENFORCEMENT, region_code="370100")
     assert can(city, OP.ENTERPRISE_VIEW, Target(enterprise_id=5, region_code="370116"))
     assert not can(city, OP.ENTERPRISE_VIEW, Target(enterprise_id=5, region_code="310107"))
+
+
+AGENCY = Actor(
+    user_id=30,
+    username="agency-clerk",
+    role=Role.AGENCY_STAFF,
+    agency_id=7,
+    authorisations=frozenset({(1, "ledger"), (1, "self_monitoring"), (2, "reports")}),
+)
+
+
+@pytest.mark.parametrize(
+    ("operation", "enterprise_id", "expected"),
+    [
+        (OP.ENTERPRISE_VIEW, 1, True),
+        (OP.ENTERPRISE_VIEW, 3, False),  # no authorisation at all
+        (OP.LEDGER_WRITE, 1, True),
+        (OP.MONITORING_WRITE, 1, True),
+        (OP.REPORT_WRITE, 1, False),  # enterprise 1 authorised ledger and monitoring, not reports
+        (OP.REPORT_WRITE, 2, True),
+        (OP.LEDGER_VIEW, 2, True),  # reports are pre-filled from the ledger: reading it is part of filing
+        (OP.LEDGER_WRITE, 2, False),
+        (OP.PERMIT_DECIDE, 1, False),
+        (OP.ENTERPRISE_EDIT, 1, False),
+    ],
+)
+def test_an_agency_acts_only_within_the_scopes_it_was_authorised_for(operation, enterprise_id, expected):
+    assert can(AGENCY, operation, Target(enterprise_id=enterprise_id, region_code=REGION)) is expected
+
+
+def test_an_agency_sees_its_own_records_only():
+    assert can(AGENCY, OP.AGENCY_OWN, Target(agency_id=7))
+    assert not can(AGENCY, OP.AGENCY_OWN, Target(agency_id=8))
