@@ -49,7 +49,12 @@ async def set_language(request: Request) -> Response:
     return response
 
 
+async def favicon(request: Request) -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 routes = [
+    Route("/favicon.ico", favicon, name="favicon"),
     Route("/", home, name="home"),
     Route("/healthz", healthz, name="healthz"),
     Route("/lang/{code}", set_language, name="set_language"),

@@ -79,8 +79,8 @@ def permit_view(actor: Actor, permit: Permit, *, on: date | None = None) -> Perm
     """The permit as this actor may see it; None when it is neither theirs to view nor disclosed."""
     if can(actor, Operation.PERMIT_VIEW, target_of(permit)):
         full = True
-    elif permit.number:
-        # A permit has a number once it is granted; from then on it is announced (M48 §32).
+    elif permit.number and permit.content_version >= 1:
+        # Disclosed once issued (M48 §32): the same rule as the public pages (domain.permits.public).
         full = False
     else:
         return None
@@ -127,7 +127,7 @@ async def list_public_permits(
     base_statement = (
         select(Permit, Enterprise)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-        .where(col(Permit.number).is_not(None))
+        .where(col(Permit.number).is_not(None), col(Permit.content_version) >= 1)
     )
     statement = filter_permits(base_statement, None, filters, today())
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()

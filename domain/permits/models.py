@@ -44,6 +44,8 @@ class Permit(SQLModel, table=True):
     valid_from: date | None = None
     valid_until: date | None = None
     validity_cut_reason: str = Field(default="", max_length=300)
+    # The ground of a cancellation (M48 §50), so lists such as "expired and not renewed" need no text search.
+    cancellation_reason: str | None = Field(default=None, max_length=24)
     renewal_due: date | None = Field(default=None, index=True)
     renewal_due_approximate: bool = Field(default=False)
     content_version: int = Field(default=1)

@@ -1024,6 +1024,7 @@ async def cancel_permit(
         note = _require_text(note, "note")
     before = _permit_state(permit)
     permit.status = PermitStatus.CANCELLED
+    permit.cancellation_reason = ground.value
     permit.updated_at = utcnow()
     session.add(permit)
     await _close_open_application(session, permit, note or ground.value)
