@@ -75,6 +75,10 @@ class Database:
     """Engine, session factories and the per-process SQLite write lock."""
 
     def __init__(self, url: str, *, bind: AsyncConnection | None = None, echo: bool = False):
+        # Every table must be known before the first flush, or a foreign key (e.g. user_account.agency_id)
+        # cannot be resolved when a process only imported part of the domain.
+        import domain.models  # noqa: F401
+
         self.url = url
         self.is_sqlite = is_sqlite_url(url)
         self._external_connection = bind

@@ -97,3 +97,17 @@ def test_create_user_explains_what_is_wrong_and_creates_nothing(cli, fresh_datab
 def test_create_token_for_an_unknown_user_fails_cleanly(cli):
     result = cli("create-token", "--username", "ghost")
     assert result.exit_code == 2 and "No user with this username" in result.output
+
+
+def test_the_cli_works_in_a_fresh_interpreter(fresh_database_url):
+    """In-process tests have every module imported already; operators start a new process."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": fresh_database_url}
+    result = subprocess.run([sys.executable, "-m", "portal.cli", "create-user", "--username", "fresh-admin",
+                             "--password", "fresh-password-1", "--role", "admin"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "created user fresh-admin" in result.stdout
