@@ -1,5 +1,683 @@
-"""(being built)"""
+"""Permit pages for regulators and units: the register, one permit, its versions, lifecycle forms, worklist.
 
+Every endpoint parses its input, calls one use case of ``domain.permits`` and renders;
+who may see or do what is answered by the domain (``domain.permits.worklist``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
-routes: list[Route] = []
+from domain.access import Actor
+from domain.enterprises.rules import INDUSTRY_NAMES
+from domain.errors import N_, Conflict, DomainError, FieldError, ValidationFailed
+from domain.i18n import translations_for
+from domain.permits import service, worklist
+from domain.permits.reference import UNIT_LABELS, label, pollutant_name
+from domain.permits.rules import CHANGE_KINDS, DISPLAY_STATUSES, SECRET_CAPABLE_SECTIONS, CancellationReason
+from domain.permits.service import ApplicationInput, GrantInput, PermitFilter
+from domain.regions import known_regions_within
+from portal.context import request_locale
+from portal.responses import actor_of, db_of, redirect, render
+from portal.templating import field_errors
+
+PAGE_SIZE = 20
+EXPIRY_WINDOWS = (30, 60, 90, 180)
+TEXT_LIMIT = 2000
+CONTENT_LIMIT = 500_000
+
+
+class PermitNumberConvertor(Convertor[str]):
+    """A national permit number (22 characters), so /permits/import, /permits/apply … stay other pages."""
+
+    regex = "[0-9A-Za-z]{22}"
+
+    def convert(self, value: str) -> str:
+        return value.upper()
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("permit_number", PermitNumberConvertor())
+
+# What the page says after an action succeeded (?done=…).
+DONE_MESSAGES = {
+    "apply": N_("The application was filed. The acceptance time limit runs from today."),
+    "accept": N_("The application was accepted; the decision time limit runs from the acceptance date."),
+    "reject": N_("The application was not accepted; the unit is told the reason."),
+    "extend": N_("The decision time limit was extended by 10 working days."),
+    "grant": N_("The permit was granted; it must be issued within 10 working days."),
+    "refuse": N_("The application was refused; the unit is told the reason."),
+    "issue": N_("Issued: the new version of the permit is in force and announced."),
+    "change": N_("The change application was filed."),
+    "renew": N_("The renewal application was filed."),
+    "replace": N_("The replacement application was filed."),
+    "revoke": N_("The permit was revoked."),
+    "cancel": N_("The permit was cancelled."),
+}
+
+# The fields of each form: errors on other fields (e.g. the application's state) are shown form-wide.
+DECISION_FIELDS: dict[str, tuple[str, ...]] = {
+    "accept": (),
+    "reject": ("reason",),
+    "extend": ("reason",),
+    "grant": ("number", "validity_cut_to", "validity_cut_reason"),
+    "refuse": ("reason",),
+    "issue": (),
+}
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "apply": ("enterprise_credit_code", "category", "issuing_authority", "content"),
+    "change": ("kind", "change_description", "event_date", "content"),
+    "renew": ("content",),
+    "replace": ("event_date", "change_description"),
+    "revoke": ("reason",),
+    "cancel": ("reason", "note"),
+}
+
+
+# ---------------------------------------------------------------------------
+# Helpers for the templates and for reading forms
+# ---------------------------------------------------------------------------
+
+
+def _helpers(request: Request) -> dict[str, Any]:
+    locale = request_locale(request)
+    translated = translations_for(locale).gettext
+
+    def plabel(group: str, value: str | None) -> str:
+        key = str(value or "")
+        found = worklist.LABELS.get(group, {}).get(key)
+        return translated(found) if found else key
+
+    def unit_label(unit: str) -> str:
+        if unit == "dimensionless":
+            return translated(N_("dimensionless"))
+        return UNIT_LABELS.get(unit, unit)
+
+    return {
+        "plabel": plabel,
+        "num": _number,
+        "ref_label": lambda value: label(str(value or ""), locale),
+        "pollutant_name": lambda code: pollutant_name(code, locale),
+        "unit_label": unit_label,
+        "secret_capable": SECRET_CAPABLE_SECTIONS,
+        "done_message": translated(DONE_MESSAGES[request.query_params["done"]])
+        if request.query_params.get("done") in DONE_MESSAGES
+        else None,
+    }
+
+
+def _number(value: float | None) -> str:
+    """35.0 -> "35", 120.5 -> "120.5": limits read as they were written, never in exponent form."""
+    if value is None:
+        return ""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
+def _text(form: FormData, name: str, limit: int = TEXT_LIMIT) -> str:
+    return str(form.get(name, ""))[:limit]
+
+
+def _date(form: FormData, name: str, problems: list[FieldError]) -> date | None:
+    raw = _text(form, name, 20).strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(FieldError(name, "date", N_("Expected a date as YYYY-MM-DD.")))
+        return None
+
+
+def _content(form: FormData, problems: list[FieldError]) -> Any:
+    """The copy's content typed as JSON; None when left empty. The domain checks what it says."""
+    raw = str(form.get("content", ""))
+    if len(raw) > CONTENT_LIMIT:
+        problems.append(
+            FieldError(
+                "content",
+                "too_long",
+                N_("At most {limit} characters (got {length})."),
+                {"limit": CONTENT_LIMIT, "length": len(raw)},
+            )
+        )
+        return None
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        problems.append(
+            FieldError(
+                "content",
+                "json",
+                N_("This is not valid JSON: {problem} (line {line}, column {column})."),
+                {"problem": error.msg, "line": error.lineno, "column": error.colno},
+            )
+        )
+        return None
+
+
+def _grouped(errors: list[FieldError], fields: tuple[str, ...]) -> dict[str, list[FieldError]]:
+    """Errors by field; content paths go with the content box, errors of no field of this form form-wide."""
+    placed: list[FieldError] = []
+    for error in errors:
+        name = error.field or ""
+        if name.startswith("content") and "content" in fields or name in fields:
+            placed.append(error)
+        else:
+            placed.append(FieldError("", error.code, error.message, error.params))
+    return field_errors(placed)
+
+
+PATH_STEP = re.compile(r"([a-z_]+)\[(\d+)\]")
+
+
+def _content_errors(errors: dict[str, list[FieldError]], raw: str) -> list[tuple[str, str, FieldError]]:
+    """Errors of the content box with their path and, where it helps, the code or name at each step.
+
+    ``outlets[0].limits[1].unit`` reads ``outlets[0] DA001 › limits[1] NOX › unit``, so the officer finds
+    the place in the JSON without counting entries.
+    """
+    try:
+        document: Any = json.loads(raw) if raw.strip() else None
+    except json.JSONDecodeError:
+        document = None
+    found: list[tuple[str, str, FieldError]] = []
+    for name, items in errors.items():
+        if not name.startswith("content"):
+            continue
+        path = name[len("content.") :] if name.startswith("content.") else ""
+        steps: list[str] = []
+        node = document
+        for part in path.split(".") if path else []:
+            match = PATH_STEP.fullmatch(part)
+            if not match:
+                steps.append(part)
+                node = node.get(part) if isinstance(node, dict) else None
+                continue
+            key, index = match.group(1), int(match.group(2))
+            items_at = node.get(key) if isinstance(node, dict) else None
+            node = items_at[index] if isinstance(items_at, list) and index < len(items_at) else None
+            tag = next(
+                (
+                    str(node[k])
+                    for k in ("code", "pollutant", "name", "point", "kind")
+                    if isinstance(node, dict) and node.get(k)
+                ),
+                "",
+            )
+            steps.append(f"{part} {tag}".strip())
+        for error in items:
+            found.append((path, " › ".join(steps), error))
+    return found
+
+
+def _status_of(error: DomainError) -> int:
+    return 409 if isinstance(error, Conflict) else 400
+
+
+def _pretty(content: Any) -> str:
+    return json.dumps(content, ensure_ascii=False, indent=2)
+
+
+def _permit_url(permit: Any, done: str = "") -> str:
+    suffix = f"?done={done}" if done else ""
+    if permit.number:
+        return f"/permits/{permit.number}{suffix}"
+    return f"/permits/id/{permit.id}{suffix}"
+
+
+# ---------------------------------------------------------------------------
+# The register
+# ---------------------------------------------------------------------------
+
+
+def _filters(request: Request) -> tuple[PermitFilter, dict[str, str]]:
+    params = request.query_params
+    raw = {
+        "q": params.get("q", "")[:100],
+        "status": params.get("status", "")[:16],
+        "category": params.get("category", "")[:16],
+        "industry": params.get("industry", "")[:4],
+        "region": params.get("region", "")[:6],
+        "expiring": params.get("expiring", "")[:4],
+        "renewal_passed": "1" if params.get("renewal_passed") else "",
+    }
+    expiring = int(raw["expiring"]) if raw["expiring"].isdigit() else None
+    if expiring is not None and expiring not in EXPIRY_WINDOWS:
+        expiring, raw["expiring"] = None, ""
+    if raw["status"] not in DISPLAY_STATUSES:
+        raw["status"] = ""
+    if raw["category"] not in ("key", "simplified"):
+        raw["category"] = ""
+    filters = PermitFilter(
+        query=raw["q"],
+        status=raw["status"],
+        category=raw["category"],
+        industry_code=raw["industry"],
+        region_code=raw["region"],
+        expiring_within_days=expiring,
+        renewal_deadline_passed=bool(raw["renewal_passed"]),
+    )
+    return filters, raw
+
+
+async def permit_list(request: Request) -> Response:
+    actor = await actor_of(request)
+    filters, raw = _filters(request)
+    page_number = _page_number(request.query_params.get("page"))
+    async with db_of(request).read() as session:
+        listing = await worklist.list_permit_rows(
+            session, actor, filters=filters, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+        )
+    query = urlencode({name: value for name, value in raw.items() if value})
+    return render(
+        request,
+        "permits/list.html",
+        {
+            **_helpers(request),
+            "listing": listing,
+            "page": listing.page,
+            "raw": raw,
+            "query": query,
+            "page_number": page_number,
+            "last_page": max(1, -(-listing.page.total // PAGE_SIZE)),
+            "statuses": DISPLAY_STATUSES,
+            "windows": EXPIRY_WINDOWS,
+            "industries": sorted(INDUSTRY_NAMES),
+            "regions": known_regions_within(actor.region_code),
+            "may_apply_first": worklist.may_apply_first(actor),
+            "may_see_worklist": worklist.may_see_worklist(actor),
+        },
+        fragment="permits/_results.html",
+    )
+
+
+async def worklist_page(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        found = await worklist.regulator_worklist(session, actor)
+    return render(
+        request,
+        "permits/worklist.html",
+        {
+            **_helpers(request),
+            "worklist": found,
+            "may_apply_first": worklist.may_apply_first(actor),
+            "may_see_worklist": True,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# One permit
+# ---------------------------------------------------------------------------
+
+
+def _detail_context(
+    request: Request,
+    actor: Actor,
+    page: worklist.PermitPage,
+    *,
+    form: str = "",
+    errors: dict[str, list[FieldError]] | None = None,
+    data: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    return {
+        **_helpers(request),
+        "p": page,
+        "permit": page.permit,
+        "detail": page.detail,
+        "form": form,
+        "errors": errors or {},
+        "data": data or {},
+        "may_apply_first": worklist.may_apply_first(actor),
+        "may_see_worklist": worklist.may_see_worklist(actor),
+    }
+
+
+async def detail(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        page = await worklist.permit_page(session, actor, number=request.path_params["number"])
+    return render(request, "permits/detail.html", _detail_context(request, actor, page))
+
+
+async def detail_by_id(request: Request) -> Response:
+    """A permit still without a number (a first application before the grant); with one, its address."""
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        page = await worklist.permit_page(session, actor, permit_id=request.path_params["permit_id"])
+    if page.permit.number:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return redirect(f"/permits/{page.permit.number}{query}")
+    return render(request, "permits/detail.html", _detail_context(request, actor, page))
+
+
+async def version(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        found = await worklist.version_page(
+            session, actor, number=request.path_params["number"], version=request.path_params["version"]
+        )
+    context = {
+        **_helpers(request),
+        "v": found,
+        "may_apply_first": worklist.may_apply_first(actor),
+        "may_see_worklist": worklist.may_see_worklist(actor),
+    }
+    return render(request, "permits/version.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Decisions on an open application (forms on the permit's page)
+# ---------------------------------------------------------------------------
+
+Decision = Callable[[AsyncSession, Actor, int, FormData], Awaitable[Any]]
+
+
+async def _accept(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.accept_application(session, actor, application_id=application_id)
+
+
+async def _reject(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.reject_application(
+        session, actor, application_id=application_id, reason=_text(form, "reason")
+    )
+
+
+async def _extend(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.extend_decision(
+        session, actor, application_id=application_id, reason=_text(form, "reason")
+    )
+
+
+async def _grant(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    problems: list[FieldError] = []
+    cut_to = _date(form, "validity_cut_to", problems)
+    if problems:
+        raise ValidationFailed(problems)
+    data = GrantInput(
+        number=_text(form, "number", 40),
+        validity_cut_to=cut_to,
+        validity_cut_reason=_text(form, "validity_cut_reason", 300),
+    )
+    return await service.grant_application(session, actor, application_id=application_id, data=data)
+
+
+async def _refuse(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.refuse_application(
+        session, actor, application_id=application_id, reason=_text(form, "reason")
+    )
+
+
+async def _issue(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.issue_permit(session, actor, application_id=application_id)
+
+
+DECISIONS: dict[str, Decision] = {
+    "accept": _accept,
+    "reject": _reject,
+    "extend": _extend,
+    "grant": _grant,
+    "refuse": _refuse,
+    "issue": _issue,
+}
+
+
+def _decision_endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        actor = await actor_of(request)
+        form = await request.form()
+        application_id = request.path_params["application_id"]
+        try:
+            async with db_of(request).transaction() as session:
+                result = await DECISIONS[name](session, actor, application_id, form)
+                permit_id = getattr(result, "permit_id", None) or result.id
+        except (ValidationFailed, Conflict) as error:
+            async with db_of(request).read() as session:
+                page = await worklist.permit_page_for_application(
+                    session, actor, application_id=application_id
+                )
+            data = {field: _text(form, field) for field in DECISION_FIELDS[name]}
+            context = _detail_context(
+                request,
+                actor,
+                page,
+                form=name,
+                errors=_grouped(error.errors, DECISION_FIELDS[name]),
+                data=data,
+            )
+            return render(request, "permits/detail.html", context, status_code=_status_of(error))
+        return redirect(f"/permits/id/{permit_id}?done={name}")
+
+    endpoint.__name__ = f"permit_{name}"
+    return endpoint
+
+
+# ---------------------------------------------------------------------------
+# Forms of their own: first application, change, renewal, replacement, revocation, cancellation
+# ---------------------------------------------------------------------------
+
+
+def _form_context(
+    request: Request,
+    actor: Actor,
+    action: str,
+    data: dict[str, str],
+    errors: dict[str, list[FieldError]] | None = None,
+    page: worklist.PermitPage | None = None,
+) -> dict[str, Any]:
+    return {
+        **_helpers(request),
+        "action": action,
+        "data": data,
+        "errors": errors or {},
+        "content_errors": _content_errors(errors or {}, data.get("content", "")),
+        "p": page,
+        "permit": page.permit if page else None,
+        "change_kinds": sorted(k.value for k in CHANGE_KINDS),
+        "cancellation_reasons": [r.value for r in CancellationReason],
+        "may_apply_first": worklist.may_apply_first(actor),
+        "may_see_worklist": worklist.may_see_worklist(actor),
+    }
+
+
+async def apply_form(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        defaults = await worklist.first_application_defaults(
+            session, actor, credit_code=request.query_params.get("credit_code", "")
+        )
+    data = {
+        "enterprise_credit_code": defaults.enterprise_credit_code,
+        "category": defaults.category,
+        "issuing_authority": "",
+        "content": _pretty(worklist.content_skeleton()),
+    }
+    return render(request, "permits/form.html", _form_context(request, actor, "apply", data))
+
+
+async def apply_submit(request: Request) -> Response:
+    actor = await actor_of(request)
+    form = await request.form()
+    data = {
+        name: _text(form, name, CONTENT_LIMIT if name == "content" else TEXT_LIMIT)
+        for name in ACTION_FIELDS["apply"]
+    }
+    problems: list[FieldError] = []
+    content = _content(form, problems)
+    if content is None and not problems:
+        problems.append(FieldError("content", "required", N_("This field is required.")))
+    try:
+        if problems:
+            raise ValidationFailed(problems)
+        async with db_of(request).transaction() as session:
+            application = await service.submit_application(
+                session,
+                actor,
+                data=ApplicationInput(
+                    kind="first",
+                    enterprise_credit_code=data["enterprise_credit_code"],
+                    category=data["category"],
+                    issuing_authority=data["issuing_authority"],
+                    content=content,
+                ),
+            )
+            permit_id = application.permit_id
+    except (ValidationFailed, Conflict) as error:
+        context = _form_context(request, actor, "apply", data, _grouped(error.errors, ACTION_FIELDS["apply"]))
+        return render(request, "permits/form.html", context, status_code=_status_of(error))
+    return redirect(f"/permits/id/{permit_id}?done=apply")
+
+
+def _action_defaults(action: str, page: worklist.PermitPage) -> dict[str, str]:
+    current = _pretty(page.detail.content.to_dict())
+    return {
+        "change": {"kind": "", "change_description": "", "event_date": "", "content": current},
+        "renew": {"content": current},
+        "replace": {"event_date": "", "change_description": ""},
+        "revoke": {"reason": ""},
+        "cancel": {"reason": "", "note": ""},
+    }[action]
+
+
+async def _load_for(session: AsyncSession, actor: Actor, action: str, number: str) -> worklist.PermitPage:
+    if action in ("revoke", "cancel"):
+        return await worklist.permit_page_to_decide(session, actor, number=number)
+    return await worklist.permit_page_to_apply(session, actor, number=number)
+
+
+def _action_form_endpoint(action: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        actor = await actor_of(request)
+        async with db_of(request).read() as session:
+            page = await _load_for(session, actor, action, request.path_params["number"])
+        context = _form_context(request, actor, action, _action_defaults(action, page), page=page)
+        return render(request, "permits/form.html", context)
+
+    endpoint.__name__ = f"permit_{action}_form"
+    return endpoint
+
+
+async def _submit(session: AsyncSession, actor: Actor, action: str, number: str, form: FormData) -> None:
+    problems: list[FieldError] = []
+    if action in ("change", "renew", "replace"):
+        kind = {"renew": "renewal", "replace": "replacement"}.get(action) or _text(form, "kind", 20)
+        if action == "change" and kind not in {k.value for k in CHANGE_KINDS}:
+            problems.append(
+                FieldError(
+                    "kind",
+                    "choice",
+                    N_("Choose one of: {choices}."),
+                    {"choices": ", ".join(sorted(k.value for k in CHANGE_KINDS))},
+                )
+            )
+        event_date = _date(form, "event_date", problems)
+        content = _content(form, problems) if action != "replace" else None
+        if problems:
+            raise ValidationFailed(problems)
+        await service.submit_application(
+            session,
+            actor,
+            data=ApplicationInput(
+                kind=kind,
+                permit_number=number,
+                content=content,
+                change_description=_text(form, "change_description"),
+                event_date=event_date,
+            ),
+        )
+    elif action == "revoke":
+        await service.revoke_permit(session, actor, number=number, reason=_text(form, "reason"))
+    else:
+        await service.cancel_permit(
+            session, actor, number=number, reason=_text(form, "reason", 40), note=_text(form, "note")
+        )
+
+
+def _action_submit_endpoint(action: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        actor = await actor_of(request)
+        form = await request.form()
+        number = request.path_params["number"]
+        fields = ACTION_FIELDS[action]
+        data = {
+            name: _text(form, name, CONTENT_LIMIT if name == "content" else TEXT_LIMIT) for name in fields
+        }
+        try:
+            async with db_of(request).transaction() as session:
+                await _submit(session, actor, action, number, form)
+        except (ValidationFailed, Conflict) as error:
+            async with db_of(request).read() as session:
+                page = await _load_for(session, actor, action, number)
+            context = _form_context(request, actor, action, data, _grouped(error.errors, fields), page=page)
+            return render(request, "permits/form.html", context, status_code=_status_of(error))
+        return redirect(f"/permits/{number}?done={action}")
+
+    endpoint.__name__ = f"permit_{action}"
+    return endpoint
+
+
+routes = [
+    Route("/permits", permit_list, methods=["GET"], name="permit_list"),
+    Route("/permits/worklist", worklist_page, methods=["GET"], name="permit_worklist"),
+    Route("/permits/apply", apply_form, methods=["GET"], name="permit_apply_form"),
+    Route("/permits/apply", apply_submit, methods=["POST"], name="permit_apply"),
+    Route("/permits/id/{permit_id:int}", detail_by_id, methods=["GET"], name="permit_by_id"),
+    *[
+        Route(
+            f"/permits/applications/{{application_id:int}}/{name}",
+            _decision_endpoint(name),
+            methods=["POST"],
+            name=f"permit_{name}",
+        )
+        for name in DECISIONS
+    ],
+    Route("/permits/{number:permit_number}", detail, methods=["GET"], name="permit_detail"),
+    Route(
+        "/permits/{number:permit_number}/versions/{version:int}",
+        version,
+        methods=["GET"],
+        name="permit_version",
+    ),
+    *[
+        route
+        for action in ("change", "renew", "replace", "revoke", "cancel")
+        for route in (
+            Route(
+                f"/permits/{{number:permit_number}}/{action}",
+                _action_form_endpoint(action),
+                methods=["GET"],
+                name=f"permit_{action}_form",
+            ),
+            Route(
+                f"/permits/{{number:permit_number}}/{action}",
+                _action_submit_endpoint(action),
+                methods=["POST"],
+                name=f"permit_{action}",
+            ),
+        )
+    ],
+]
