@@ -214,14 +214,14 @@ def worker(once: bool, no_reminders: bool) -> None:
 )
 def remind(on: object) -> None:
     """Write today's reminders (notices and mail) once; run it daily, running it again is harmless."""
-    from domain.notifications.reminders import send_due_reminders
+    from domain.notifications.reminders import run_daily
     from domain.permits.service import today
 
     day = on.date() if on is not None else today()  # type: ignore[attr-defined]
 
     async def work(database: Database) -> object:
         async with database.transaction() as session:
-            return await send_due_reminders(session, on=day)
+            return await run_daily(session, on=day)
 
     summary = _run(work)
     click.echo(

@@ -193,3 +193,17 @@ async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSumm
                 summary=summary,
             )
     return summary
+
+
+async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
+    """Everything due on a day: renewal reminders, the monthly digest (on the 1st), and feedback
+    problems left unanswered past their deadline becoming enforcement leads."""
+    from domain.notifications.digest import send_monthly_digests
+    from domain.reports.service import escalate_overdue_feedback
+
+    summary = await send_due_reminders(session, on=on)
+    digest = await send_monthly_digests(session, on=on)
+    summary.notices += digest.notices
+    summary.emails += digest.emails
+    await escalate_overdue_feedback(session, on=on)
+    return summary

@@ -68,13 +68,13 @@ async def run_once(
 
 async def remind_if_new_day(db: Database, last_day: date | None) -> date:
     """The worker's scheduler: write the day's reminders once per China date (idempotent anyway)."""
-    from domain.notifications.reminders import send_due_reminders
+    from domain.notifications.reminders import run_daily
     from domain.permits.service import today
 
     day = today()
     if day != last_day:
         async with db.transaction() as session:
-            summary = await send_due_reminders(session, on=day)
+            summary = await run_daily(session, on=day)
         log.info("reminders for %s: %s notices, %s e-mails", day, summary.notices, summary.emails)
     return day
 

@@ -201,3 +201,39 @@ async def test_the_worker_writes_the_days_reminders_once_and_sends_them(session,
     await worker.run_once(db, get_settings(), worker="w1")
     [received] = smtp_server.messages
     assert permit.number in subject_of(received)
+
+
+async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db, smtp_server):
+    from datetime import date
+
+    from domain.notifications.digest import send_monthly_digests
+    from domain.permits.public import expired_not_renewed
+    from domain.permits.service import today
+
+    first_of_month = today().replace(day=1)
+    last_month = (first_of_month - timedelta(days=1)).replace(day=1)
+    # A permit whose last valid day fell last month: decided three years before the 10th of last month.
+    tenth = last_month.replace(day=10)
+    expired = await make_permit(session, decision_date=date(tenth.year - 3, tenth.month, 11).isoformat())
+    elsewhere = await make_permit(
+        session,
+        await make_enterprise(session, region_code="370102"),
+        decision_date=date(tenth.year - 3, tenth.month, 11).isoformat(),
+    )
+    officer = await make_user(session, "permitting", region_code="310107")
+    officer.email = "permitting@putuo.example.cn"
+    session.add(officer)
+    await session.flush()
+    public = await expired_not_renewed(session, month=last_month)
+    assert {row.number for row in public.rows} == {expired.number, elsewhere.number}
+    summary = await send_monthly_digests(session, on=first_of_month)
+    assert summary.notices == 1 and summary.emails == 1
+    assert (await send_monthly_digests(session, on=first_of_month)).notices == 0  # once a month
+    await worker.run_once(db, get_settings(), worker="w1")
+    [received] = smtp_server.messages
+    body = text_of(received)
+    assert (
+        expired.number in body and elsewhere.number not in body
+    )  # the jurisdiction's part of the public list
+    assert f"/public/expired?month={last_month:%Y-%m}" in body
+    assert (await send_monthly_digests(session, on=first_of_month + timedelta(days=1))).notices == 0
