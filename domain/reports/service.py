@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit.service import record
-from domain.audit_rules import engine
+from domain.audit_rules import engine, general
 from domain.clock import utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.ledgers import service as ledgers
@@ -360,7 +360,7 @@ async def ledger_facts(
     )
 
 
-def prefill_content(kind: str, facts: LedgerFacts) -> dict[str, Any]:
+def prefill_content(kind: str, facts: LedgerFacts, period: rules.Period) -> dict[str, Any]:
     """The draft the unit starts from: the ledger's figures with their method, exceedances with their
     explanations, abnormal operation; the unit reviews and completes it."""
     content = report_content.empty_content(kind)
@@ -392,6 +392,7 @@ def prefill_content(kind: str, facts: LedgerFacts) -> dict[str, Any]:
             {
                 "outlet": exceedance.outlet_code,
                 "pollutant": exceedance.pollutant,
+                "kind": exceedance.kind,
                 "started_at": exceedance.started_at.isoformat(),
                 "ended_at": exceedance.ended_at.isoformat(),
                 "max_value": exceedance.max_value,
@@ -417,8 +418,8 @@ def prefill_content(kind: str, facts: LedgerFacts) -> dict[str, Any]:
             "notes": "",
         }
         content["self_monitoring"] = {
-            "planned": sum(1 for _ in facts.monitoring),
-            "performed": sum(1 for s in facts.series.values() if s.readings),
+            "planned": general.required_runs(facts.monitoring, period),
+            "performed": general.recorded_runs(facts.monitoring, facts.series),
             "notes": "",
         }
     return content
@@ -440,8 +441,9 @@ async def get_draft(
     report = await _report_for(session, permit, kind, period, create=False)
     if report is not None and report.draft:
         return Draft(report, dict(report.draft), prefilled=False)
-    facts = await ledger_facts(session, actor, permit, _period(kind, period))
-    return Draft(report, prefill_content(kind, facts), prefilled=True)
+    target = _period(kind, period)
+    facts = await ledger_facts(session, actor, permit, target)
+    return Draft(report, prefill_content(kind, facts, target), prefilled=True)
 
 
 async def save_draft(
