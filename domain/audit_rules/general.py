@@ -755,7 +755,7 @@ def automatic_not_replaced_by_manual(context: RuleContext) -> Iterator[Finding]:
     field="content.emissions[].method",
     title=N_("Automatic monitoring delivered enough valid data"),
     message=N_(
-        "{outlet} {pollutant}: automatic monitoring gave valid data for {coverage} % of the hours; "
+        "{outlet} {pollutant}: automatic monitoring gave valid data for {coverage} per cent of the hours; "
         "at least {required} % are required."
     ),
 )
@@ -1559,7 +1559,7 @@ def performed_backed_by_ledger(context: RuleContext) -> Iterator[Finding]:
     field="content.ledger_execution.completeness_ratio",
     title=N_("The stated ledger completeness agrees with the ledger"),
     message=N_(
-        "The report states the ledger is {reported} % complete; the ledger itself is {recorded} % complete."
+        "The report states the ledger is {reported} per cent complete; the ledger itself is {recorded} per cent complete."
     ),
     kinds=("annual",),
 )
@@ -1581,7 +1581,7 @@ def completeness_matches_ledger(context: RuleContext) -> Iterator[Finding]:
     field="content.ledger_execution.complete",
     title=N_("A ledger declared complete meets the completeness threshold"),
     message=N_(
-        "The ledger is declared complete, but only {recorded} % of the required records exist "
+        "The ledger is declared complete, but only {recorded} per cent of the required records exist "
         "({required} % needed)."
     ),
     kinds=("annual",),
@@ -1607,7 +1607,7 @@ def complete_ledger_really_complete(context: RuleContext) -> Iterator[Finding]:
     field="content.ledger_execution.notes",
     title=N_("An incomplete ledger is explained"),
     message=N_(
-        "Only {recorded} % of the required ledger records exist ({required} % needed), "
+        "Only {recorded} per cent of the required ledger records exist ({required} % needed), "
         "and no explanation is given."
     ),
     kinds=("annual",),
