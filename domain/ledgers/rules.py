@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from domain.errors import N_, FieldError
 from domain.permits.reference import Frequency, Medium
@@ -240,9 +240,16 @@ def exceedance_episodes(
 # ---------------------------------------------------------------------------
 
 
+CHINA_TIME = timezone(timedelta(hours=8))  # China keeps one offset all year
+
+
 def slot_of(moment: datetime, frequency: str, origin: datetime) -> int:
-    """The index of the slot (hour, day, week, month, quarter, half-year, year) a moment falls into."""
-    moment = _aware(moment)
+    """The index of the slot (hour, day, week, month, quarter, half-year, year) a moment falls into.
+
+    Days, months and years are China calendar ones, whatever offset the times were given in.
+    """
+    moment = _aware(moment).astimezone(CHINA_TIME)
+    origin = _aware(origin).astimezone(CHINA_TIME)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return int((moment - origin).total_seconds() // 3600)
     if frequency == Frequency.DAILY:
@@ -285,6 +292,7 @@ class RequirementCoverage:
 
 
 def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
+    origin = _aware(origin).astimezone(CHINA_TIME)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return origin + timedelta(hours=index)
     if frequency == Frequency.DAILY:
@@ -296,6 +304,23 @@ def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
     )
     months = origin.month - 1 + index * step
     return origin.replace(year=origin.year + months // 12, month=months % 12 + 1, day=1)
+
+
+def slot_floor(moment: datetime, frequency: str) -> datetime:
+    """The start of the China-calendar slot a moment falls into (a quarterly sample taken in May counts
+    for a view of June, since both lie in the same quarter)."""
+    local = _aware(moment).astimezone(CHINA_TIME)
+    if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if frequency == Frequency.DAILY:
+        return day
+    if frequency == Frequency.WEEKLY:
+        return day - timedelta(days=day.weekday())
+    span = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.SEMIANNUAL: 6}
+    months = span.get(Frequency(frequency), 12)
+    first_month = (day.month - 1) // months * months + 1
+    return day.replace(month=first_month, day=1)
 
 
 def coverage(

@@ -832,6 +832,9 @@ async def completeness(
         )
     ).all()
     for requirement in monitoring:
+        # Judge from the start of the slot the period begins in: a quarterly sample taken last month
+        # covers this month too when both lie in one quarter.
+        origin = rules.slot_floor(start, requirement.frequency)
         moments = (
             await session.exec(
                 select(MonitoringReading.measured_at).where(
@@ -840,13 +843,13 @@ async def completeness(
                     MonitoringReading.pollutant == requirement.pollutant,
                     MonitoringReading.method == requirement.method,
                     col(MonitoringReading.voided_at).is_(None),
-                    col(MonitoringReading.measured_at) >= start,
+                    col(MonitoringReading.measured_at) >= origin,
                     col(MonitoringReading.measured_at) < end,
                 )
             )
         ).all()
         label = f"{requirement.point_code} {requirement.pollutant}"
-        items.append(rules.coverage(label, "monitoring", requirement.frequency, start, end, moments))
+        items.append(rules.coverage(label, "monitoring", requirement.frequency, origin, end, moments))
     from domain.permits.models import PermitLedgerRequirement
 
     required = (
@@ -860,13 +863,14 @@ async def completeness(
     for ledger_requirement in required:
         if ledger_requirement.kind == "monitoring":
             continue  # covered above, per outlet and pollutant
+        origin = rules.slot_floor(start, ledger_requirement.frequency)
         moments = (
             await session.exec(
                 select(LedgerEntry.period_start).where(
                     LedgerEntry.permit_id == permit.id,
                     LedgerEntry.kind == ledger_requirement.kind,
                     col(LedgerEntry.voided_at).is_(None),
-                    col(LedgerEntry.period_start) >= start,
+                    col(LedgerEntry.period_start) >= origin,
                     col(LedgerEntry.period_start) < end,
                 )
             )
@@ -876,7 +880,7 @@ async def completeness(
                 ledger_requirement.kind,
                 ledger_requirement.kind,
                 ledger_requirement.frequency,
-                start,
+                origin,
                 end,
                 moments,
             )

@@ -39,7 +39,10 @@ def hours(start, values, **extra):
 
 
 def day_start(days_back: int) -> datetime:
-    today = utcnow().replace(minute=0, second=0, microsecond=0, hour=0)
+    """Midnight in China, days_back days ago (ledger days are China calendar days)."""
+    from domain.ledgers.rules import CHINA_TIME
+
+    today = utcnow().astimezone(CHINA_TIME).replace(minute=0, second=0, microsecond=0, hour=0)
     return today - timedelta(days=days_back)
 
 
