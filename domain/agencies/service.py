@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +28,6 @@ from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import PHONE, credit_code_error, normalize_credit_code
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
-from domain.pagination import Page, check_page_size
 
 BASE_SCORE = 100.0
 CREDIT_POINTS: dict[str, float] = {
@@ -590,38 +588,6 @@ class AgencyListing:
     agency: Agency
     score: float
     level: str
-
-
-async def list_agencies(
-    session: AsyncSession,
-    *,
-    query: str = "",
-    service: str = "",
-    status: str = "approved",
-    first: int = 50,
-    offset: int = 0,
-) -> Page[AgencyListing]:
-    """The public directory (approved agencies) with credit levels; regulators may ask other statuses."""
-    check_page_size(first)
-    scores = (
-        select(CreditEvent.agency_id, sa.func.sum(CreditEvent.points).label("points"))
-        .group_by(col(CreditEvent.agency_id))
-        .subquery()
-    )
-    statement = select(Agency, scores.c.points).join(scores, scores.c.agency_id == Agency.id, isouter=True)
-    if status:
-        statement = statement.where(Agency.status == status)
-    if query.strip():
-        statement = statement.where(col(Agency.name).contains(query.strip()))
-    total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
-    rows = (await session.exec(statement.order_by(col(Agency.name)).offset(offset).limit(first))).all()
-    items = []
-    for agency, points in rows:
-        if service and service not in agency.service_types:
-            continue
-        score = BASE_SCORE + float(points or 0)
-        items.append(AgencyListing(agency, round(score, 2), level_of(score)))
-    return Page(items=items, offset=offset, total=int(total))
 
 
 async def get_agency(session: AsyncSession, *, credit_code: str) -> Agency:

@@ -745,12 +745,19 @@ async def list_exceedances(
     offset: int = 0,
 ) -> Page[tuple[Exceedance, Permit]]:
     """Enterprise users: their own; regulators: their jurisdiction's (the 超量预警 list)."""
-    if not actor.is_enterprise_user:
+    if not (actor.is_enterprise_user or actor.is_agency_staff):
         require(actor, Operation.PERMIT_LIST)
     check_page_size(first)
     statement = select(Exceedance, Permit).join(Permit, col(Permit.id) == col(Exceedance.permit_id))
     if actor.is_enterprise_user:
         statement = statement.where(Exceedance.enterprise_id == actor.enterprise_id)
+    elif actor.is_agency_staff:
+        # The units whose ledger or monitoring the agency is authorised for, today.
+        clients = {
+            enterprise for enterprise, scope in actor.authorisations
+            if scope in ("ledger", "self_monitoring", "facility_operation", "reports")
+        }
+        statement = statement.where(col(Exceedance.enterprise_id).in_(clients or {-1}))
     else:
         prefix = jurisdiction_prefix(actor)
         if prefix is not None:

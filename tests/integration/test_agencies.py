@@ -295,3 +295,29 @@ async def test_registration_names_every_problem(session):
         "staff[0].username",
         "staff[0].password",
     } <= fields
+
+
+async def test_agency_staff_see_the_exceedances_of_their_clients_only(session):
+    agency, clerk = await registered_agency(session)
+    await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
+    _enterprise, permit, admin = await unit_with_permit(session)
+    _other, other_permit, _other_admin = await unit_with_permit(session)
+    await agencies.authorise_agency(
+        session,
+        admin,
+        data=AuthorisationInput(
+            agency.credit_code,
+            ["self_monitoring"],
+            today() - timedelta(days=1),
+            today() + timedelta(days=30),
+            "HT-X",
+        ),
+    )
+    high = ReadingInput("DA001", "SO2", "automatic", reading().measured_at, 90.0, "mg/m3")
+    await ledgers.record_readings(
+        session, await clerk_actor(session, clerk), permit_number=permit.number, readings=[high]
+    )
+    staff_other = actor(await make_user(session, "enterprise_staff", enterprise=_other))
+    await ledgers.record_readings(session, staff_other, permit_number=other_permit.number, readings=[high])
+    page = await ledgers.list_exceedances(session, await clerk_actor(session, clerk))
+    assert [p.number for _e, p in page.items] == [permit.number]
