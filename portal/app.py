@@ -24,7 +24,19 @@ from starlette.types import Receive, Scope, Send
 from domain.db import Database
 from domain.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from domain.settings import Settings, get_settings
-from portal import accounts, agencies, audit_rules, enterprises, ledgers, notifications, pages, permit_import, permits, public
+from portal import (
+    accounts,
+    agencies,
+    audit_rules,
+    enterprises,
+    ledgers,
+    notifications,
+    pages,
+    permit_import,
+    permits,
+    public,
+    reports,
+)
 from portal.context import RequestContextMiddleware, request_id
 from portal.csrf import CSRFMiddleware
 from portal.responses import error_page
@@ -56,6 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *permits.routes,
         *ledgers.routes,
         *agencies.routes,
+        *reports.routes,
         *permit_import.routes,
         *public.routes,
         *audit_rules.routes,
