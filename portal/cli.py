@@ -141,7 +141,14 @@ def create_token_command(username: str, name: str, scopes: tuple[str, ...]) -> N
 
 @main.command()
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
-def demo(if_empty: bool) -> None:
+@click.option(
+    "--enterprises",
+    "size",
+    type=int,
+    default=None,
+    help="Total units to create (at least the 64 of the demo city), e.g. 10000 for load tests.",
+)
+def demo(if_empty: bool, size: int | None) -> None:
     """Load demonstration data (regulators, enterprises, their users) and print the logins."""
     from domain import demo as demo_data
 
@@ -154,9 +161,22 @@ def demo(if_empty: bool) -> None:
         async with database.transaction() as session:
             if not await demo_data.is_empty(session):
                 return None
-            return await demo_data.load(session)
+            if size is None:
+                return await demo_data.load(session)
+            with click.progressbar(length=size, label="creating units") as bar:
+                done = 0
 
-    logins = _run(work)
+                def progress(current: int, _total: int) -> None:
+                    nonlocal done
+                    bar.update(current - done)
+                    done = current
+
+                return await demo_data.load(session, enterprises=size, progress=progress)
+
+    try:
+        logins = _run(work)
+    except DomainError as error:
+        _fail(error)
     if logins is None:
         if if_empty:
             click.echo("database already has users: demonstration data not loaded")
@@ -164,7 +184,7 @@ def demo(if_empty: bool) -> None:
             return
         click.echo("error: the database already has users; demo data goes into an empty database", err=True)
         sys.exit(2)
-    click.echo(f"loaded {len(demo_data.ENTERPRISES)} enterprises and {len(logins)} users")
+    click.echo(f"loaded {size or len(demo_data.ENTERPRISES)} enterprises and {len(logins)} users")
     _print_logins(logins, demo_data.DEMO_PASSWORD)
 
 
@@ -287,6 +307,50 @@ def import_monitoring(path: str, username: str, batch_size: int) -> None:
 
     written = _run(work)
     click.echo(f"imported {written} readings")
+
+
+@main.command("import-permits")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--username", required=True, help="The permitting officer (or administrator) importing.")
+def import_permits_command(path: str, username: str) -> None:
+    """Load permits issued on the national platform (JSON or XLSX), all or nothing, with a progress bar."""
+    from pathlib import Path
+
+    from domain.accounts.service import actor_for_user, find_user
+    from domain.permits.files import import_permit_records, open_permit_file
+
+    source = Path(path)
+    try:
+        permit_file = open_permit_file(source.name, source.read_bytes())
+    except DomainError as error:
+        _fail(error)
+
+    async def work(database: Database) -> int:
+        async with database.read() as session:
+            user = await find_user(session, username=username)
+            if user is None:
+                click.echo(f"error: username: no user {username}", err=True)
+                sys.exit(2)
+            actor = await actor_for_user(session, user, channel="cli")
+        with click.progressbar(length=len(permit_file.records), label="importing permits") as bar:
+            done = 0
+
+            def progress(current: int, _total: int) -> None:
+                nonlocal done
+                bar.update(current - done)
+                done = current
+
+            async with database.transaction() as session:
+                permits = await import_permit_records(
+                    session, actor, permit_file=permit_file, progress=progress
+                )
+        return len(permits)
+
+    try:
+        count = _run(work)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"imported {count} permits")
 
 
 @main.command("export-schema")

@@ -17,6 +17,7 @@ from domain.enterprises.rules import category_label, industry_name
 from domain.enterprises.service import may_register
 from domain.errors import FieldError
 from domain.i18n import translate, translations_for
+from domain.permits.files import may_import
 from portal.context import request_locale
 from portal.csrf import csrf_token
 
@@ -50,6 +51,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "actor": actor,
         "can": lambda operation: can(actor, Operation(operation)),
         "may_register": may_register(actor),
+        "may_import_permits": may_import(actor),
         "region_name": lambda code: regions.region_name(code, locale),
         "industry_name": lambda code: industry_name(code, locale),
         "category_label": lambda value: category_label(value, locale),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.demo import DEMO_PASSWORD
+from domain.demo import DEMO_PASSWORD, ENTERPRISES
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -24,11 +24,15 @@ def test_a_regulator_logs_in_in_chinese_and_searches_enterprises_without_reloadi
     page.click("nav.mainnav >> text=排污单位")
     page.wait_for_url("**/enterprises")
     rows = page.locator("#results tbody tr")
-    assert rows.count() == 6  # the Putuo units only: Jinan is outside this jurisdiction
-    page.fill("#q", "印染")
+    putuo = sum(e.region_code == "310107" for e in ENTERPRISES)
+    assert rows.count() == min(
+        20, putuo
+    )  # the Putuo units only (a page of 20): Jinan is outside this jurisdiction
+    assert f"共 {putuo} 家排污单位" in page.locator("#results").inner_text()
+    page.fill("#q", "长风印染")
     page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
     assert "上海长风印染有限公司" in page.locator("#results").inner_text()
-    assert "q=%E5%8D%B0%E6%9F%93" in page.url  # htmx pushed the search into the address bar
+    assert "q=%E9%95%BF%E9%A3%8E%E5%8D%B0%E6%9F%93" in page.url  # htmx pushed the search into the address bar
     screenshot(page, "enterprise-search")
 
 

@@ -111,3 +111,18 @@ def test_the_cli_works_in_a_fresh_interpreter(fresh_database_url):
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "created user fresh-admin" in result.stdout
+
+
+def test_import_permits_loads_the_example_file_and_refuses_a_bad_one(cli, fresh_database_url, tmp_path):
+    from pathlib import Path
+
+    assert cli("demo").exit_code == 0
+    example = Path(__file__).resolve().parents[2] / "web_templates/static/examples/permits-import-example.json"
+    result = cli("import-permits", str(example), "--username", "pt-permitting")
+    assert result.exit_code == 0, result.output
+    assert "imported 2 permits" in result.output
+    again = cli("import-permits", str(example), "--username", "pt-permitting")
+    assert again.exit_code == 2 and "already in use" in again.output  # all or nothing: nothing new
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"not": "a list"}', encoding="utf-8")
+    assert cli("import-permits", str(broken), "--username", "pt-permitting").exit_code == 2
