@@ -1559,7 +1559,7 @@ def performed_backed_by_ledger(context: RuleContext) -> Iterator[Finding]:
     field="content.ledger_execution.completeness_ratio",
     title=N_("The stated ledger completeness agrees with the ledger"),
     message=N_(
-        "The report states the ledger is {reported} per cent complete; the ledger itself is {recorded} per cent complete."
+        "The report states the ledger is {reported} per cent complete; the ledger itself is {recorded} per cent complete."  # noqa: E501
     ),
     kinds=("annual",),
 )
