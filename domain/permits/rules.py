@@ -377,7 +377,9 @@ def parse_content(raw: Any, *, prefix: str = "") -> tuple[PermitContent, list[Fi
     content = PermitContent()
     if not isinstance(raw, dict):
         # The content itself is wrong: the caller's prefix (e.g. "content.") names it.
-        c.errors.append(FieldError(prefix.rstrip("."), "type", N_("Expected the permit content as an object."), {}))
+        c.errors.append(
+            FieldError(prefix.rstrip("."), "type", N_("Expected the permit content as an object."), {})
+        )
         return content, c.errors
     for section in SECRET_CAPABLE_SECTIONS:
         entries = c.items(raw, section)

@@ -117,7 +117,8 @@ def test_import_permits_loads_the_example_file_and_refuses_a_bad_one(cli, fresh_
     from pathlib import Path
 
     assert cli("demo").exit_code == 0
-    example = Path(__file__).resolve().parents[2] / "web_templates/static/examples/permits-import-example.json"
+    examples = Path(__file__).resolve().parents[2] / "web_templates/static/examples"
+    example = examples / "permits-import-example.json"
     result = cli("import-permits", str(example), "--username", "pt-permitting")
     assert result.exit_code == 0, result.output
     assert "imported 2 permits" in result.output
