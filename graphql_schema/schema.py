@@ -11,6 +11,8 @@ from strawberry.types import ExecutionContext
 from domain.settings import Settings
 from graphql_schema.accounts.mutations import AccountMutation
 from graphql_schema.accounts.queries import AccountQuery
+from graphql_schema.agencies.mutations import AgencyMutation
+from graphql_schema.agencies.queries import AgencyQuery
 from graphql_schema.enterprises.mutations import EnterpriseMutation
 from graphql_schema.enterprises.queries import EnterpriseQuery
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
@@ -19,15 +21,19 @@ from graphql_schema.ledgers.queries import LedgerQuery
 from graphql_schema.limits import limit_extensions, log_unexpected
 from graphql_schema.permits.mutations import PermitMutation
 from graphql_schema.permits.queries import PermitQuery
+from graphql_schema.reports.mutations import ReportMutation
+from graphql_schema.reports.queries import ReportQuery
 
 
 @strawberry.type(description="查询")
-class Query(AccountQuery, EnterpriseQuery, PermitQuery, LedgerQuery):
+class Query(AccountQuery, EnterpriseQuery, PermitQuery, LedgerQuery, ReportQuery, AgencyQuery):
     pass
 
 
 @strawberry.type(description="变更：结果中的 errors 列出失败原因，失败时不写入任何数据")
-class Mutation(AccountMutation, EnterpriseMutation, PermitMutation, LedgerMutation):
+class Mutation(
+    AccountMutation, EnterpriseMutation, PermitMutation, LedgerMutation, ReportMutation, AgencyMutation
+):
     pass
 
 

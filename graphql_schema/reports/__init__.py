@@ -1,0 +1,1 @@
+"""GraphQL face of execution reports (执行报告)."""

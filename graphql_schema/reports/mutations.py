@@ -1,0 +1,205 @@
+"""Filing and reviewing execution reports, as mutations.
+
+Each mutation calls one use case in one transaction: on any problem the payload's
+``errors`` names the field (camelCase, with the full path into the content, e.g.
+``content.emissions[0].concentrationAvg``) and nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import N_, DomainError, NotFound
+from domain.reports import service
+from domain.reports.batch import feedback_result, rows_of
+from graphql_schema.errors import UserError, user_errors
+from graphql_schema.reports.queries import BY_REPORT_ID, MAX_ID, parse_report_id
+from graphql_schema.reports.types import (
+    AuditFinding,
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItemInputType,
+    ReportDraft,
+    ReportSubmission,
+    SaveReportDraftInput,
+    SubmitExecutionReportInput,
+    snake_content,
+)
+
+ReportId = Annotated[strawberry.ID, strawberry.argument(description="报告编号")]
+BY_FORM_ID = {"form": "formId"}
+
+
+def _form_id(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        raise NotFound(N_("No such feedback form."), field="form")
+    return int(value)
+
+
+@strawberry.type(description="保存报告草稿的结果")
+class ReportDraftPayload:
+    draft: ReportDraft | None = strawberry.field(description="保存后的草稿；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+
+
+@strawberry.type(description="提交执行报告的结果")
+class SubmitExecutionReportPayload:
+    report: ExecutionReport | None = strawberry.field(description="提交后的报告；失败时为 null")
+    submission: ReportSubmission | None = strawberry.field(
+        description="本次提交（含服务器时间和回执编号）；失败时为 null"
+    )
+    findings: list[AuditFinding] = strawberry.field(description="审核规则对本次提交的发现，错误在前")
+    replayed: bool = strawberry.field(
+        description="true 表示同一幂等键已提交过：返回的是第一次的结果，本次未写入任何数据"
+    )
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+
+
+@strawberry.type(description="问题反馈意见单操作的结果")
+class FeedbackFormPayload:
+    form: FeedbackForm | None = strawberry.field(description="意见单；失败时为 null")
+    report: ExecutionReport | None = strawberry.field(description="办理后的报告；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+
+
+@strawberry.type(description="审核执行报告的结果")
+class ExecutionReportPayload:
+    report: ExecutionReport | None = strawberry.field(description="办理后的报告；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+
+
+@strawberry.type
+class ReportMutation:
+    @strawberry.mutation(description="保存执行报告草稿（本单位或其委托的第三方机构）；草稿仅本单位可见。")
+    async def save_report_draft(
+        self, info: strawberry.Info, input: SaveReportDraftInput
+    ) -> ReportDraftPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                report = await service.save_draft(
+                    session,
+                    context.actor,
+                    permit_number=input.permit_number,
+                    kind=input.kind.value,
+                    period=input.period,
+                    content=snake_content(input.content),
+                )
+                draft = ReportDraft.from_report(report, permit_number=input.permit_number.strip().upper())
+        except DomainError as error:
+            return ReportDraftPayload(draft=None, errors=user_errors(error, context.locale))
+        return ReportDraftPayload(draft=draft, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "提交执行报告。服务器记录收到的时间；每次提交保存为新版本，不覆盖以前的提交，是否按时按第一次"
+            "提交判断。同一幂等键重发时返回第一次的结果（replayed 为 true），不重复提交。"
+        )
+    )
+    async def submit_execution_report(
+        self, info: strawberry.Info, input: SubmitExecutionReportInput
+    ) -> SubmitExecutionReportPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                result = await service.submit_report(
+                    session,
+                    context.actor,
+                    permit_number=input.permit_number,
+                    kind=input.kind.value,
+                    period=input.period,
+                    content=snake_content(input.content),
+                    idempotency_key=input.idempotency_key,
+                )
+                rows = await rows_of(session, context.actor, [result.report])
+        except DomainError as error:
+            return SubmitExecutionReportPayload(
+                report=None,
+                submission=None,
+                findings=[],
+                replayed=False,
+                errors=user_errors(error, context.locale),
+            )
+        return SubmitExecutionReportPayload(
+            report=ExecutionReport.from_row(rows[0]) if rows else None,
+            submission=ReportSubmission.from_model(result.submission),
+            findings=[AuditFinding.from_model(finding) for finding in result.findings],
+            replayed=result.replayed,
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description=(
+            "退回报告并发出问题反馈意见单（辖区监管部门）：一次列出全部问题并规定答复期限；"
+            "涉嫌违法的问题立即转为违法线索。"
+        )
+    )
+    async def issue_feedback(
+        self,
+        info: strawberry.Info,
+        report_id: ReportId,
+        items: Annotated[list[FeedbackItemInputType], strawberry.argument(description="问题清单")],
+        deadline: Annotated[date, strawberry.argument(description="答复期限（晚于今天）")],
+    ) -> FeedbackFormPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                form = await service.issue_feedback(
+                    session,
+                    context.actor,
+                    report_id=parse_report_id(report_id),
+                    items=[item.to_domain() for item in items],
+                    deadline=deadline,
+                )
+                view, row = await feedback_result(session, context.actor, form)
+        except DomainError as error:
+            return FeedbackFormPayload(
+                form=None, report=None, errors=user_errors(error, context.locale, rename=BY_REPORT_ID)
+            )
+        return FeedbackFormPayload(
+            form=FeedbackForm.from_view(view),
+            report=ExecutionReport.from_row(row) if row is not None else None,
+            errors=[],
+        )
+
+    @strawberry.mutation(description="答复问题反馈意见单（本单位）：作出说明；报告回到待审核状态。")
+    async def respond_to_feedback(
+        self,
+        info: strawberry.Info,
+        form_id: Annotated[strawberry.ID, strawberry.argument(description="意见单编号")],
+        response: Annotated[str, strawberry.argument(description="答复（更正情况或说明）")],
+    ) -> FeedbackFormPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                form = await service.respond_to_feedback(
+                    session, context.actor, form_id=_form_id(form_id), response=response
+                )
+                view, row = await feedback_result(session, context.actor, form)
+        except DomainError as error:
+            return FeedbackFormPayload(
+                form=None, report=None, errors=user_errors(error, context.locale, rename=BY_FORM_ID)
+            )
+        return FeedbackFormPayload(
+            form=FeedbackForm.from_view(view),
+            report=ExecutionReport.from_row(row) if row is not None else None,
+            errors=[],
+        )
+
+    @strawberry.mutation(description="通过审核（辖区监管部门）：报告关闭，其问题反馈意见单随之关闭。")
+    async def accept_report(self, info: strawberry.Info, report_id: ReportId) -> ExecutionReportPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                report = await service.accept_report(
+                    session, context.actor, report_id=parse_report_id(report_id)
+                )
+                rows = await rows_of(session, context.actor, [report])
+        except DomainError as error:
+            return ExecutionReportPayload(
+                report=None, errors=user_errors(error, context.locale, rename=BY_REPORT_ID)
+            )
+        return ExecutionReportPayload(report=ExecutionReport.from_row(rows[0]) if rows else None, errors=[])

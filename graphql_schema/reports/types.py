@@ -1,0 +1,457 @@
+"""GraphQL projections of execution reports: explicit, field by field; relationships through loaders.
+
+What a caller may see of a report is decided by the domain (``domain.reports.batch``):
+an ``ExecutionReport`` carries the key of that decision and every relationship is
+loaded with it, so the public never receives staff names, secret sections, audit
+findings or feedback forms. Report content travels as JSON with camelCase keys
+(``concentrationAvg``); the domain keeps snake_case, and field paths are translated
+segment by segment (``content.emissions[0].concentrationAvg``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.audit_rules import engine
+from domain.i18n import translate
+from domain.pagination import Page
+from domain.reports import models
+from domain.reports.batch import FeedbackView, ReportFilter, ReportKey, ReportRow, SubmissionView
+from domain.reports.service import ChainVerification, Draft, FeedbackItemInput
+from graphql_schema.errors import camel_case
+from graphql_schema.pagination import PageInfo
+from graphql_schema.permits.types import ReportKind, snake_case
+from graphql_schema.reports.loaders import report_loaders
+
+# ---------------------------------------------------------------------------
+# Names: camelCase on the wire, snake_case in the domain
+# ---------------------------------------------------------------------------
+
+SEGMENT = re.compile(r"^([^\[]*)(.*)$")
+
+
+def camel_path(path: str) -> str:
+    """content.emissions[0].concentration_avg -> content.emissions[0].concentrationAvg"""
+    return ".".join(camel_case(segment) or segment for segment in path.split("."))
+
+
+def snake_path(path: str) -> str:
+    """content.emissions[0].quantityT -> content.emissions[0].quantity_t"""
+    parts = []
+    for segment in path.split("."):
+        match = SEGMENT.match(segment)
+        assert match is not None  # the pattern matches any string
+        parts.append(snake_case(match.group(1)) + match.group(2))
+    return ".".join(parts)
+
+
+def camel_keys(value: Any) -> Any:
+    """A report's content as the API shows it: every key in camelCase."""
+    if isinstance(value, dict):
+        return {camel_case(k) if isinstance(k, str) else k: camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+def snake_content(value: Any) -> Any:
+    """A report's content as the domain reads it (keys may be sent in camelCase or snake_case)."""
+    if isinstance(value, dict):
+        return {snake_case(k) if isinstance(k, str) else k: snake_content(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [snake_content(item) for item in value]
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Enumerations
+# ---------------------------------------------------------------------------
+
+
+@strawberry.enum(description="执行报告状态")
+class ReportState(Enum):
+    DRAFT = strawberry.enum_value("draft", description="草稿：尚未提交，仅本单位可见")
+    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
+    RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
+    ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
+
+
+@strawberry.enum(description="审核发现的严重程度")
+class FindingSeverity(Enum):
+    ERROR = strawberry.enum_value(engine.ERROR, description="错误")
+    WARNING = strawberry.enum_value(engine.WARNING, description="提示")
+
+
+@strawberry.enum(description="问题反馈意见单状态")
+class FeedbackStatus(Enum):
+    OPEN = strawberry.enum_value("open", description="待排污单位答复或重新提交")
+    ANSWERED = strawberry.enum_value("answered", description="已答复或已重新提交")
+    CLOSED = strawberry.enum_value("closed", description="已关闭（报告通过审核或逾期转为违法线索）")
+
+
+# ---------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------
+
+
+@strawberry.type(description="审核规则的一项发现：规则代码、严重程度、所指字段和说明")
+class AuditFinding:
+    code: str = strawberry.field(description="规则代码，例如 G003")
+    severity: FindingSeverity = strawberry.field(description="严重程度")
+    field: str = strawberry.field(
+        description="所指字段（camelCase 路径），例如 content.emissions[0].concentrationAvg"
+    )
+    message_id: strawberry.Private[str]
+    params: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="说明（按请求语言）")
+    def message(self, info: strawberry.Info) -> str:
+        return translate(self.message_id, info.context.locale, **self.params)
+
+    @classmethod
+    def from_model(cls, finding: models.AuditFinding) -> AuditFinding:
+        return cls(
+            code=finding.rule_code,
+            severity=FindingSeverity(finding.severity),
+            field=camel_path(finding.field),
+            message_id=finding.message,
+            params=dict(finding.params),
+        )
+
+    @classmethod
+    def from_finding(cls, finding: engine.Finding) -> AuditFinding:
+        return cls(
+            code=finding.code,
+            severity=FindingSeverity(finding.severity),
+            field=camel_path(finding.field),
+            message_id=finding.message,
+            params=dict(finding.params),
+        )
+
+
+@strawberry.type(description="一次提交（提交记录）：原样保存，不可修改或删除；时间由服务器记录")
+class ReportSubmission:
+    version: int = strawberry.field(description="版本号：第 1 次提交为 1，每次重新提交加 1")
+    submitted_at: datetime = strawberry.field(description="服务器收到的时间")
+    content_hash: str = strawberry.field(description="本次提交的 SHA-256 摘要（含上一版本的摘要，构成链）")
+    previous_hash: str = strawberry.field(description="上一版本的摘要；第 1 版为 64 个 0")
+    receipt_number: str = strawberry.field(description="回执编号")
+    submitted_by: str | None = strawberry.field(description="提交人账号；公众查看时为 null（个人信息）")
+    on_behalf_of: str | None = strawberry.field(
+        description="代为提交的第三方技术服务机构；本单位自行提交时为 null"
+    )
+    error_count: int = strawberry.field(description="审核规则发现的错误数")
+    warning_count: int = strawberry.field(description="审核规则发现的提示数")
+    raw_content: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(
+        description="提交的报告内容（JSON，camelCase）；公众查看时不含排污单位申请作为商业秘密的部分"
+    )
+    def content(self) -> JSON:
+        return camel_keys(self.raw_content)
+
+    @classmethod
+    def from_view(cls, view: SubmissionView) -> ReportSubmission:
+        submission = view.submission
+        return cls(
+            version=submission.version,
+            submitted_at=submission.received_at,
+            content_hash=submission.content_hash,
+            previous_hash=submission.previous_hash,
+            receipt_number=submission.receipt_number,
+            submitted_by=view.submitted_by,
+            on_behalf_of=submission.on_behalf_of,
+            error_count=submission.error_count,
+            warning_count=submission.warning_count,
+            raw_content=view.content,
+        )
+
+    @classmethod
+    def from_model(cls, submission: models.ReportSubmission) -> ReportSubmission:
+        """The filer's own view of what was just filed."""
+        return cls.from_view(SubmissionView(submission, submission.submitted_by, dict(submission.content)))
+
+
+@strawberry.type(description="问题反馈意见单中的一个问题")
+class FeedbackItem:
+    problem: str = strawberry.field(description="问题描述")
+    field: str | None = strawberry.field(description="所指字段（camelCase 路径）；未指明时为 null")
+    rule_code: str | None = strawberry.field(description="相关的审核规则代码")
+    is_violation: bool = strawberry.field(description="是否涉嫌违法（已转为违法线索）")
+    resolved: bool = strawberry.field(description="是否已解决")
+
+    @classmethod
+    def from_model(cls, item: models.FeedbackItem) -> FeedbackItem:
+        return cls(
+            problem=item.problem,
+            field=camel_path(item.field) if item.field else None,
+            rule_code=item.rule_code,
+            is_violation=item.is_violation,
+            resolved=item.resolved,
+        )
+
+
+@strawberry.type(description="问题反馈意见单：一次列出报告的全部问题，并规定答复期限")
+class FeedbackForm:
+    id: strawberry.ID = strawberry.field(description="意见单编号")
+    report_id: strawberry.ID = strawberry.field(description="所属执行报告的编号")
+    issued_at: datetime = strawberry.field(description="发出时间")
+    issued_by: str = strawberry.field(description="发出人账号")
+    department: str = strawberry.field(description="发出部门（角色代码）")
+    deadline: date = strawberry.field(description="答复期限")
+    status: FeedbackStatus = strawberry.field(description="状态")
+    response: str = strawberry.field(description="排污单位的答复")
+    responded_at: datetime | None = strawberry.field(description="答复时间")
+    responded_by: str | None = strawberry.field(description="答复人账号")
+    closed_at: datetime | None = strawberry.field(description="关闭时间")
+    items: list[FeedbackItem] = strawberry.field(description="问题清单")
+
+    @classmethod
+    def from_model(cls, form: models.FeedbackForm, items: list[models.FeedbackItem]) -> FeedbackForm:
+        return cls(
+            id=strawberry.ID(str(form.id)),
+            report_id=strawberry.ID(str(form.report_id)),
+            issued_at=form.issued_at,
+            issued_by=form.issued_by,
+            department=form.department,
+            deadline=form.deadline,
+            status=FeedbackStatus(form.status),
+            response=form.response,
+            responded_at=form.responded_at,
+            responded_by=form.responded_by,
+            closed_at=form.closed_at,
+            items=[FeedbackItem.from_model(item) for item in items],
+        )
+
+    @classmethod
+    def from_view(cls, view: FeedbackView) -> FeedbackForm:
+        return cls.from_model(view.form, view.items)
+
+
+@strawberry.type(
+    description=(
+        "执行报告（一个许可证、一个报告类别、一个报告期）。本单位、其委托的第三方机构、辖区监管部门"
+        "和系统管理员看到全部内容；已提交的年度执行报告向公众公开（第三十七条），公众看不到提交人、"
+        "商业秘密部分、审核发现和问题反馈意见单"
+    )
+)
+class ExecutionReport:
+    id: strawberry.ID = strawberry.field(description="报告编号")
+    permit_number: str = strawberry.field(description="许可证编号")
+    kind: ReportKind = strawberry.field(description="报告类别")
+    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026")
+    period_start: date = strawberry.field(description="报告期第一天")
+    period_end: date = strawberry.field(description="报告期最后一天")
+    due_date: date = strawberry.field(
+        description="应提交日期（月报、季报为次月 15 日，年报为次年 1 月 31 日）"
+    )
+    state: ReportState = strawberry.field(description="状态")
+    first_submitted_at: datetime | None = strawberry.field(
+        description="第一次提交的时间（重新提交不改变）；未提交时为 null"
+    )
+    on_time: bool | None = strawberry.field(description="是否按时提交（按第一次提交判断）；未提交时为 null")
+    latest_version: int = strawberry.field(description="最新提交的版本号；未提交时为 0")
+    accepted_at: datetime | None = strawberry.field(description="通过审核的时间")
+    region_code: str = strawberry.field(description="行政区划代码")
+    industry_code: str = strawberry.field(description="行业类别代码")
+    key: strawberry.Private[ReportKey]
+
+    @classmethod
+    def from_row(cls, row: ReportRow) -> ExecutionReport:
+        report = row.report
+        return cls(
+            id=strawberry.ID(str(report.id)),
+            permit_number=row.permit_number,
+            kind=ReportKind(report.kind),
+            period=report.period,
+            period_start=report.period_start,
+            period_end=report.period_end,
+            due_date=report.due_date,
+            state=ReportState(report.state),
+            first_submitted_at=report.first_submitted_at,
+            on_time=report.on_time,
+            latest_version=report.latest_version,
+            accepted_at=report.accepted_at,
+            region_code=report.region_code,
+            industry_code=report.industry_code,
+            key=row.key,
+        )
+
+    @strawberry.field(description="全部提交记录及其时间，最新在前；重新提交不覆盖以前的提交")
+    async def submissions(self, info: strawberry.Info) -> list[ReportSubmission]:
+        views = await report_loaders(info.context).submissions.load(self.key)
+        return [ReportSubmission.from_view(view) for view in views]
+
+    @strawberry.field(description="最新一次提交的审核发现（错误在前）；无权查看者为 null")
+    async def findings(self, info: strawberry.Info) -> list[AuditFinding] | None:
+        found = await report_loaders(info.context).findings.load(self.key)
+        return None if found is None else [AuditFinding.from_model(finding) for finding in found]
+
+    @strawberry.field(description="问题反馈意见单，最新在前；无权查看者为 null")
+    async def feedback_forms(self, info: strawberry.Info) -> list[FeedbackForm] | None:
+        found = await report_loaders(info.context).feedback.load(self.key)
+        return None if found is None else [FeedbackForm.from_view(view) for view in found]
+
+
+@strawberry.type(description="执行报告列表中的一条")
+class ExecutionReportEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: ExecutionReport = strawberry.field(description="执行报告")
+
+
+@strawberry.type(description="执行报告分页列表（Relay 连接）")
+class ExecutionReportConnection:
+    edges: list[ExecutionReportEdge] = strawberry.field(description="本页记录")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    total_count: int = strawberry.field(description="符合条件的记录总数")
+
+    @classmethod
+    def from_page(cls, page: Page[ReportRow]) -> ExecutionReportConnection:
+        return cls(
+            edges=[
+                ExecutionReportEdge(cursor=page.cursor_at(index), node=ExecutionReport.from_row(row))
+                for index, row in enumerate(page.items)
+            ],
+            page_info=PageInfo.from_page(page),
+            total_count=page.total,
+        )
+
+
+@strawberry.type(description="执行报告草稿：仅本单位（及其委托的第三方机构）可见")
+class ReportDraft:
+    permit_number: str = strawberry.field(description="许可证编号")
+    kind: ReportKind = strawberry.field(description="报告类别")
+    period: str = strawberry.field(description="报告期")
+    prefilled: bool = strawberry.field(description="是否为按台账预填的内容（尚未保存过草稿）")
+    saved_at: datetime | None = strawberry.field(description="草稿保存时间；预填内容为 null")
+    saved_by: str | None = strawberry.field(description="保存人账号")
+    content: JSON = strawberry.field(description="报告内容（JSON，camelCase）")
+
+    @classmethod
+    def from_draft(cls, draft: Draft, *, permit_number: str, kind: str, period: str) -> ReportDraft:
+        report = draft.report
+        saved = report is not None and not draft.prefilled
+        return cls(
+            permit_number=permit_number,
+            kind=ReportKind(kind),
+            period=report.period if report is not None else period,
+            prefilled=draft.prefilled,
+            saved_at=report.draft_saved_at if saved and report is not None else None,
+            saved_by=report.draft_saved_by if saved and report is not None else None,
+            content=camel_keys(draft.content),
+        )
+
+    @classmethod
+    def from_report(cls, report: models.ExecutionReport, *, permit_number: str) -> ReportDraft:
+        return cls.from_draft(
+            Draft(report, dict(report.draft), prefilled=False),
+            permit_number=permit_number,
+            kind=report.kind,
+            period=report.period,
+        )
+
+
+@strawberry.type(description="提交记录链中的一环")
+class ReportChainLink:
+    version: int = strawberry.field(description="版本号")
+    receipt_number: str = strawberry.field(description="回执编号")
+    received_at: datetime = strawberry.field(description="服务器收到的时间")
+    intact: bool = strawberry.field(description="重新计算的摘要与保存的一致，且与上一版本相连")
+
+
+@strawberry.type(description="提交记录链的校验结果：任何一次提交被改动都会被发现")
+class ReportChain:
+    intact: bool = strawberry.field(description="全部提交记录完好")
+    links: list[ReportChainLink] = strawberry.field(description="每次提交的校验结果，按版本号排序")
+
+    @classmethod
+    def from_domain(cls, verification: ChainVerification) -> ReportChain:
+        return cls(
+            intact=verification.intact,
+            links=[
+                ReportChainLink(
+                    version=link.version,
+                    receipt_number=link.receipt_number,
+                    received_at=link.received_at,
+                    intact=link.intact,
+                )
+                for link in verification.links
+            ],
+        )
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+CONTENT_DESCRIPTION = (
+    "报告内容（JSON）：emissions、exceedances、abnormalOperation、statement；年报另有 production、"
+    "controlFacilities、selfMonitoring、ledgerExecution、disclosure、managementSystem、otherRequirements；"
+    "字段名可用 camelCase 或 snake_case"
+)
+
+
+@strawberry.input(description="执行报告检索条件")
+class ExecutionReportFilterInput:
+    permit_number: str | None = strawberry.field(default=None, description="许可证编号")
+    kind: ReportKind | None = strawberry.field(default=None, description="报告类别")
+    period: str | None = strawberry.field(default=None, description="报告期，例如 2026-Q1")
+    state: ReportState | None = strawberry.field(default=None, description="状态")
+    region_code: str | None = strawberry.field(
+        default=None, description="行政区划代码（310100 含上海市下辖各区）"
+    )
+
+    def to_domain(self) -> ReportFilter:
+        return ReportFilter(
+            permit_number=self.permit_number or "",
+            kind=self.kind.value if self.kind else "",
+            period=self.period or "",
+            state=self.state.value if self.state else "",
+            region_code=self.region_code or "",
+        )
+
+
+@strawberry.input(description="保存执行报告草稿")
+class SaveReportDraftInput:
+    permit_number: str = strawberry.field(description="许可证编号")
+    kind: ReportKind = strawberry.field(description="报告类别")
+    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026")
+    content: JSON = strawberry.field(description=CONTENT_DESCRIPTION)
+
+
+@strawberry.input(description="提交执行报告")
+class SubmitExecutionReportInput:
+    permit_number: str = strawberry.field(description="许可证编号")
+    kind: ReportKind = strawberry.field(description="报告类别")
+    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026")
+    content: JSON = strawberry.field(description=CONTENT_DESCRIPTION)
+    idempotency_key: str = strawberry.field(
+        description=(
+            "幂等键（1–80 个字符）：每次提交使用新的值；网络超时或重复点击时用同一个值重发，"
+            "返回第一次的结果而不重复提交"
+        )
+    )
+
+
+@strawberry.input(name="FeedbackItemInput", description="问题反馈意见单中的一个问题")
+class FeedbackItemInputType:
+    problem: str = strawberry.field(description="问题描述")
+    field: str | None = strawberry.field(
+        default=None, description="所指字段（camelCase 路径），例如 content.emissions[0].quantityT"
+    )
+    rule_code: str | None = strawberry.field(default=None, description="相关的审核规则代码")
+    is_violation: bool = strawberry.field(default=False, description="是否涉嫌违法（转为违法线索）")
+
+    def to_domain(self) -> FeedbackItemInput:
+        return FeedbackItemInput(
+            problem=self.problem,
+            field=snake_path(self.field) if self.field else "",
+            rule_code=self.rule_code or None,
+            is_violation=self.is_violation,
+        )

@@ -1,0 +1,494 @@
+"""GraphQL: filing execution reports (idempotent, every submission time kept), findings that name their
+field, review with one feedback form, drafts private to the unit, annual reports public."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from domain.audit.models import AuditEntry
+from domain.ledgers import service as ledgers
+from domain.ledgers.rules import ReadingInput
+from domain.permits.service import today
+from domain.reports import rules
+from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
+from tests.factories import actor as actor_of
+from tests.factories import make_enterprise, make_permit, make_user
+from tests.graphql_helpers import bearer_token, count, graphql, graphql_data
+
+ERRORS = "errors { field code message }"
+REPORT = """
+  id permitNumber kind period dueDate state firstSubmittedAt onTime latestVersion
+  submissions { version submittedAt contentHash previousHash receiptNumber submittedBy onBehalfOf content }
+  findings { code severity field message }
+  feedbackForms { id status deadline response items { problem field ruleCode isViolation } }
+"""
+SUBMIT = (
+    "mutation($input: SubmitExecutionReportInput!) { submitExecutionReport(input: $input) {"
+    " report { id state latestVersion firstSubmittedAt }"
+    " submission { version submittedAt receiptNumber contentHash previousHash submittedBy }"
+    " findings { code severity field message } replayed " + ERRORS + " } }"
+)
+ONE = (
+    "query($number: String!, $kind: ReportKind!, $period: String!) {"
+    " executionReport(permitNumber: $number, kind: $kind, period: $period) {" + REPORT + "} }"
+)
+LIST = (
+    "query($first: Int!, $filter: ExecutionReportFilterInput) {"
+    " executionReports(first: $first, filter: $filter) { totalCount pageInfo { hasNextPage endCursor }"
+    " edges { node { id permitNumber kind period state"
+    " submissions { version submittedAt } findings { code field } } } } }"
+)
+DRAFT = (
+    "query($number: String!, $kind: ReportKind!, $period: String!) {"
+    " reportDraft(permitNumber: $number, kind: $kind, period: $period) { prefilled savedAt content } }"
+)
+SAVE = (
+    "mutation($input: SaveReportDraftInput!) { saveReportDraft(input: $input) {"
+    " draft { prefilled savedAt content } " + ERRORS + " } }"
+)
+CHECK = (
+    "query($number: String!, $kind: ReportKind!, $period: String!, $content: JSON!) {"
+    " checkReportDraft(permitNumber: $number, kind: $kind, period: $period, content: $content)"
+    " { code severity field message } }"
+)
+FEEDBACK = (
+    "mutation($id: ID!, $items: [FeedbackItemInput!]!, $deadline: Date!) {"
+    " issueFeedback(reportId: $id, items: $items, deadline: $deadline) {"
+    " form { id status items { problem field isViolation } } report { state } " + ERRORS + " } }"
+)
+RESPOND = (
+    "mutation($id: ID!, $response: String!) { respondToFeedback(formId: $id, response: $response) {"
+    " form { status response } report { state } " + ERRORS + " } }"
+)
+ACCEPT = "mutation($id: ID!) { acceptReport(reportId: $id) { report { state } " + ERRORS + " } }"
+VERIFY = (
+    "query($id: ID!) { verifyReportChain(reportId: $id) {"
+    " intact links { version receiptNumber receivedAt intact } } }"
+)
+EN = {"Accept-Language": "en"}
+
+
+def last_full_quarter() -> str:
+    day = today()
+    quarter = (day.month - 1) // 3
+    year = day.year if quarter else day.year - 1
+    return f"{year}-Q{quarter or 4}"
+
+
+def last_year() -> str:
+    return str(today().year - 1)
+
+
+def content(**overrides: Any) -> dict[str, Any]:
+    """A quarterly report as an integrator sends it: camelCase keys, every main outlet reported."""
+    values: dict[str, Any] = {
+        "emissions": [
+            {
+                "outlet": "DA001",
+                "pollutant": pollutant,
+                "method": "automatic",
+                "concentrationAvg": avg,
+                "concentrationMax": avg * 1.5,
+                "unit": "mg/m3",
+                "quantityT": 1.2,
+                "compliant": True,
+            }
+            for pollutant, avg in (("SO2", 12.0), ("NOX", 20.0), ("PM", 3.0))
+        ],
+        "exceedances": [],
+        "abnormalOperation": [],
+        "statement": "本季度按证排污。",
+    }
+    values.update(overrides)
+    return values
+
+
+def annual_content() -> dict[str, Any]:
+    return {
+        **content(),
+        "production": {"operatingDays": 330, "mainProducts": "电力", "output": "4.1 亿千瓦时"},
+        "controlFacilities": [{"name": "湿法脱硫", "operatingHours": 7900, "abnormalHours": 0}],
+        "selfMonitoring": {"planned": 3, "performed": 3},
+        "ledgerExecution": {"complete": True},
+        "disclosure": {"done": True},
+        "managementSystem": {"responsiblePerson": "李娜"},
+        "otherRequirements": "",
+    }
+
+
+async def unit(session):  # type: ignore[no-untyped-def]
+    """A unit with an issued permit (quarterly and annual reports; products marked secret), its staff's
+    token and the token of an ecology officer of its district."""
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(session, enterprise, decision_date=(today() - timedelta(days=700)).isoformat())
+    staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
+    officer = await make_user(session, "ecology", region_code="310107")
+    return permit, staff, await bearer_token(session, staff), await bearer_token(session, officer)
+
+
+async def submit(client, token, permit, key, *, kind="QUARTERLY", period=None, body=None, headers=None):  # type: ignore[no-untyped-def]
+    values = {
+        "permitNumber": permit.number,
+        "kind": kind,
+        "period": period or last_full_quarter(),
+        "content": body if body is not None else content(),
+        "idempotencyKey": key,
+    }
+    data = await graphql_data(client, SUBMIT, {"input": values}, token=token, headers=headers)
+    return data["submitExecutionReport"]
+
+
+async def one(client, permit, *, kind="QUARTERLY", period=None, token=None, headers=None):  # type: ignore[no-untyped-def]
+    variables = {"number": permit.number, "kind": kind, "period": period or last_full_quarter()}
+    return await graphql(client, ONE, variables, token=token, headers=headers)
+
+
+async def test_the_same_idempotency_key_twice_files_one_version_and_says_replayed(client, session):
+    permit, _staff, token, _officer = await unit(session)
+
+    first = await submit(client, token, permit, "double-click-1")
+    again = await submit(client, token, permit, "double-click-1", body=content(statement="另一份内容"))
+
+    assert first["errors"] == [] and first["replayed"] is False
+    assert first["submission"]["version"] == 1 and first["report"]["state"] == "SUBMITTED"
+    assert again["errors"] == [] and again["replayed"] is True
+    assert again["submission"] == first["submission"]
+    assert await count(session, ReportSubmission) == 1
+
+
+async def test_a_resubmission_lists_both_times_and_keeps_the_first(client, session):
+    permit, staff, token, officer = await unit(session)
+
+    first = await submit(client, token, permit, "v1")
+    second = await submit(client, token, permit, "v2", body=content(statement="补充说明"))
+    report = (await one(client, permit, token=officer)).json()["data"]["executionReport"]
+
+    assert [s["version"] for s in report["submissions"]] == [2, 1]
+    assert [s["submittedAt"] for s in report["submissions"]] == [
+        second["submission"]["submittedAt"],
+        first["submission"]["submittedAt"],
+    ]
+    assert report["firstSubmittedAt"] == first["submission"]["submittedAt"]
+    assert second["report"]["firstSubmittedAt"] == first["report"]["firstSubmittedAt"]
+    assert report["latestVersion"] == 2 and report["state"] == "SUBMITTED"
+    assert report["submissions"][0]["previousHash"] == report["submissions"][1]["contentHash"]
+    assert report["submissions"][1]["previousHash"] == rules.GENESIS
+    assert report["submissions"][0]["submittedBy"] == staff.username
+    assert report["submissions"][0]["content"]["statement"] == "补充说明"
+    assert report["submissions"][0]["content"]["emissions"][0]["concentrationAvg"] == 12.0
+    due = rules.due_date(rules.parse_period("quarterly", last_full_quarter()))
+    assert report["dueDate"] == due.isoformat()
+    received = datetime.fromisoformat(first["submission"]["submittedAt"])
+    assert report["onTime"] is rules.on_time(received, due)
+
+    verified = await graphql_data(client, VERIFY, {"id": report["id"]}, token=officer)
+
+    chain = verified["verifyReportChain"]
+    assert chain["intact"] is True
+    assert [(link["version"], link["intact"]) for link in chain["links"]] == [(1, True), (2, True)]
+    assert [link["receiptNumber"] for link in chain["links"]] == [
+        first["submission"]["receiptNumber"],
+        second["submission"]["receiptNumber"],
+    ]
+
+
+async def test_a_finding_names_the_exact_field_in_camel_case_with_both_figures(client, session):
+    permit, staff, token, officer = await unit(session)
+    label = last_full_quarter()
+    period = rules.parse_period("quarterly", label)
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
+    await ledgers.record_readings(
+        session,
+        actor_of(staff),
+        permit_number=permit.number,
+        readings=[
+            ReadingInput("DA001", "SO2", "automatic", start + timedelta(hours=h), 0.43, "mg/m3", flow_m3=1e5)
+            for h in range(48)
+        ],
+    )
+    await session.flush()
+    draft = (
+        await graphql_data(
+            client, DRAFT, {"number": permit.number, "kind": "QUARTERLY", "period": label}, token=token
+        )
+    )["reportDraft"]
+    assert draft["prefilled"] is True
+    rows = draft["content"]["emissions"]
+    index = next(i for i, row in enumerate(rows) if (row["outlet"], row["pollutant"]) == ("DA001", "SO2"))
+    assert rows[index]["concentrationAvg"] == 0.43
+    rows[index]["concentrationAvg"] = 0.13
+    expected = {
+        "code": "G003",
+        "severity": "ERROR",
+        "field": f"content.emissions[{index}].concentrationAvg",
+        "message": "DA001 SO2: the report says 0.13 mg/m3 on average, the ledger says 0.43 mg/m3.",
+    }
+
+    checked = await graphql_data(
+        client,
+        CHECK,
+        {"number": permit.number, "kind": "QUARTERLY", "period": label, "content": draft["content"]},
+        token=token,
+        headers=EN,
+    )
+    filed = await submit(client, token, permit, "k", body=draft["content"], headers=EN)
+    seen = (await one(client, permit, token=officer, headers=EN)).json()["data"]["executionReport"]
+
+    assert expected in checked["checkReportDraft"]
+    assert filed["errors"] == [] and expected in filed["findings"]
+    assert expected in seen["findings"]
+    assert all(f["severity"] in ("ERROR", "WARNING") for f in seen["findings"])
+
+
+async def test_bad_content_is_refused_naming_the_field_and_nothing_is_written(client, session):
+    permit, _staff, token, _officer = await unit(session)
+    before = (await count(session, ExecutionReport), await count(session, ReportSubmission))
+
+    bad_row = content()
+    bad_row["emissions"][1]["quantityT"] = -3
+    negative = await submit(client, token, permit, "k1", body=bad_row, headers=EN)
+    shape = await submit(client, token, permit, "k2", body=content(emissions="lots"), headers=EN)
+    period = await submit(client, token, permit, "k3", period="2026-13", headers=EN)
+    key = await submit(client, token, permit, "", headers=EN)
+
+    assert negative["errors"] == [
+        {"field": "content.emissions[1].quantityT", "code": "negative", "message": "Must not be negative."}
+    ]
+    assert negative["report"] is None and negative["submission"] is None and negative["replayed"] is False
+    assert [e["field"] for e in shape["errors"]] == ["content.emissions"]
+    assert [(e["field"], e["code"]) for e in period["errors"]] == [("period", "period_format")]
+    assert [e["field"] for e in key["errors"]] == ["idempotencyKey"]
+    assert (await count(session, ExecutionReport), await count(session, ReportSubmission)) == before
+
+
+async def test_feedback_returns_the_report_the_unit_resubmits_and_the_regulator_accepts(client, session):
+    permit, _staff, token, officer = await unit(session)
+    first = await submit(client, token, permit, "v1")
+    report_id = first["report"]["id"]
+    deadline = (today() + timedelta(days=10)).isoformat()
+    items = [
+        {
+            "problem": "二氧化硫排放量与台账不符",
+            "field": "content.emissions[0].quantityT",
+            "ruleCode": "G004",
+        },
+        {"problem": "瞒报超标排放", "isViolation": True},
+    ]
+
+    refused = await graphql_data(
+        client, FEEDBACK, {"id": report_id, "items": items, "deadline": deadline}, token=token
+    )
+    issued = await graphql_data(
+        client, FEEDBACK, {"id": report_id, "items": items, "deadline": deadline}, token=officer
+    )
+    seen = (await one(client, permit, token=token)).json()["data"]["executionReport"]
+    second = await submit(client, token, permit, "v2", body=content(statement="已更正"))
+    answered = (await one(client, permit, token=officer)).json()["data"]["executionReport"]
+    accepted = await graphql_data(client, ACCEPT, {"id": report_id}, token=officer)
+    closed = (await one(client, permit, token=token)).json()["data"]["executionReport"]
+    late = await submit(client, token, permit, "v3")
+
+    assert [e["code"] for e in refused["issueFeedback"]["errors"]] == ["forbidden"]
+    payload = issued["issueFeedback"]
+    assert payload["errors"] == [] and payload["report"] == {"state": "RETURNED"}
+    assert payload["form"]["status"] == "OPEN"
+    assert payload["form"]["items"][0] == {
+        "problem": "二氧化硫排放量与台账不符",
+        "field": "content.emissions[0].quantityT",
+        "isViolation": False,
+    }
+    assert seen["state"] == "RETURNED"
+    [form] = seen["feedbackForms"]
+    assert form["deadline"] == deadline and [i["isViolation"] for i in form["items"]] == [False, True]
+    assert second["errors"] == [] and second["report"]["state"] == "SUBMITTED"
+    assert answered["state"] == "SUBMITTED" and answered["feedbackForms"][0]["status"] == "ANSWERED"
+    assert [s["version"] for s in answered["submissions"]] == [2, 1]
+    assert accepted["acceptReport"] == {"report": {"state": "ACCEPTED"}, "errors": []}
+    assert closed["state"] == "ACCEPTED" and closed["feedbackForms"][0]["status"] == "CLOSED"
+    assert [e["code"] for e in late["errors"]] == ["conflict"] and late["submission"] is None
+    assert await count(session, ReportSubmission) == 2
+
+
+async def test_the_unit_answers_a_feedback_form_instead_of_resubmitting(client, session):
+    permit, _staff, token, officer = await unit(session)
+    report_id = (await submit(client, token, permit, "v1"))["report"]["id"]
+    deadline = (today() + timedelta(days=5)).isoformat()
+    issued = await graphql_data(
+        client,
+        FEEDBACK,
+        {"id": report_id, "items": [{"problem": "请说明停产原因"}], "deadline": deadline},
+        token=officer,
+    )
+    form_id = issued["issueFeedback"]["form"]["id"]
+
+    empty = await graphql_data(client, RESPOND, {"id": form_id, "response": "  "}, token=token, headers=EN)
+    unknown = await graphql_data(client, RESPOND, {"id": "999999", "response": "x"}, token=token)
+    answered = await graphql_data(client, RESPOND, {"id": form_id, "response": "检修停产两周"}, token=token)
+
+    assert [(e["field"], e["code"]) for e in empty["respondToFeedback"]["errors"]] == [
+        ("response", "required")
+    ]
+    assert [(e["field"], e["code"]) for e in unknown["respondToFeedback"]["errors"]] == [
+        ("formId", "not_found")
+    ]
+    assert answered["respondToFeedback"] == {
+        "form": {"status": "ANSWERED", "response": "检修停产两周"},
+        "report": {"state": "SUBMITTED"},
+        "errors": [],
+    }
+
+
+async def test_a_feedback_form_without_problems_or_with_a_past_deadline_writes_nothing(client, session):
+    permit, _staff, token, officer = await unit(session)
+    report_id = (await submit(client, token, permit, "v1"))["report"]["id"]
+    before = (await count(session, FeedbackForm), await count(session, AuditEntry))
+
+    data = await graphql_data(
+        client, FEEDBACK, {"id": report_id, "items": [], "deadline": today().isoformat()}, token=officer
+    )
+    unknown = await graphql_data(
+        client, FEEDBACK, {"id": "abc", "items": [{"problem": "x"}], "deadline": "2099-01-01"}, token=officer
+    )
+
+    assert [(e["field"], e["code"]) for e in data["issueFeedback"]["errors"]] == [
+        ("items", "required"),
+        ("deadline", "past"),
+    ]
+    assert [(e["field"], e["code"]) for e in unknown["issueFeedback"]["errors"]] == [
+        ("reportId", "not_found")
+    ]
+    assert (await count(session, FeedbackForm), await count(session, AuditEntry)) == before
+
+
+async def test_a_regulator_cannot_read_the_units_draft(client, session):
+    permit, _staff, token, officer = await unit(session)
+    label = last_full_quarter()
+    variables = {"number": permit.number, "kind": "QUARTERLY", "period": label}
+    saved = await graphql_data(
+        client,
+        SAVE,
+        {
+            "input": {
+                "permitNumber": permit.number,
+                "kind": "QUARTERLY",
+                "period": label,
+                "content": content(),
+            }
+        },
+        token=token,
+    )
+
+    mine = await graphql_data(client, DRAFT, variables, token=token)
+    theirs = await graphql(client, DRAFT, variables, token=officer)
+    report = await graphql_data(client, ONE, variables, token=officer)
+    listed = await graphql_data(client, LIST, {"first": 10}, token=officer)
+    own_list = await graphql_data(client, LIST, {"first": 10}, token=token)
+
+    assert (
+        saved["saveReportDraft"]["errors"] == [] and saved["saveReportDraft"]["draft"]["prefilled"] is False
+    )
+    assert mine["reportDraft"]["prefilled"] is False
+    assert mine["reportDraft"]["content"]["emissions"][0]["concentrationAvg"] == 12.0
+    body = theirs.json()
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "forbidden"
+    assert report["executionReport"] is None
+    assert listed["executionReports"]["totalCount"] == 0
+    [edge] = own_list["executionReports"]["edges"]
+    assert edge["node"]["state"] == "DRAFT" and edge["node"]["submissions"] == []
+
+
+async def test_the_public_reads_annual_report_times_without_secrets_but_no_quarterly_report(client, session):
+    permit, _staff, token, _officer = await unit(session)  # the permit marks its products as secret
+    annual = await submit(
+        client, token, permit, "a1", kind="ANNUAL", period=last_year(), body=annual_content()
+    )
+    await submit(client, token, permit, "q1")
+
+    public = await one(client, permit, kind="ANNUAL", period=last_year())
+    quarterly = await one(client, permit, headers=EN)
+    listed = await graphql_data(client, LIST, {"first": 10})
+
+    assert annual["errors"] == []
+    report = public.json()["data"]["executionReport"]
+    [submission] = report["submissions"]
+    assert submission["submittedAt"] == annual["submission"]["submittedAt"]
+    assert submission["receiptNumber"] == annual["submission"]["receiptNumber"]
+    assert submission["submittedBy"] is None
+    assert "production" not in submission["content"] and "controlFacilities" in submission["content"]
+    assert report["findings"] is None and report["feedbackForms"] is None
+    body = quarterly.json()
+    assert body["data"] == {"executionReport": None}
+    assert body["errors"][0]["extensions"]["code"] == "unauthenticated"
+    assert [e["node"]["kind"] for e in listed["executionReports"]["edges"]] == ["ANNUAL"]
+    assert listed["executionReports"]["edges"][0]["node"]["findings"] is None
+
+
+async def test_the_list_is_scoped_to_the_unit_and_the_jurisdiction_and_filters(client, session):
+    permit, _staff, token, officer = await unit(session)
+    neighbour = await make_enterprise(session)
+    other = await make_permit(session, neighbour, decision_date=(today() - timedelta(days=700)).isoformat())
+    other_token = await bearer_token(
+        session, await make_user(session, "enterprise_staff", enterprise=neighbour)
+    )
+    await submit(client, token, permit, "mine")
+    await submit(client, token, permit, "annual", kind="ANNUAL", period=last_year(), body=annual_content())
+    await submit(client, other_token, other, "theirs")
+    elsewhere = await bearer_token(session, await make_user(session, "ecology", region_code="310110"))
+
+    regional = await graphql_data(client, LIST, {"first": 10}, token=officer)
+    filtered = await graphql_data(
+        client,
+        LIST,
+        {"first": 10, "filter": {"permitNumber": permit.number, "kind": "QUARTERLY"}},
+        token=officer,
+    )
+    own = await graphql_data(client, LIST, {"first": 10}, token=token)
+    far = await graphql_data(client, LIST, {"first": 10}, token=elsewhere)
+    bad = await graphql(
+        client, LIST, {"first": 10, "filter": {"period": "Q1-2026"}}, token=officer, headers=EN
+    )
+
+    assert regional["executionReports"]["totalCount"] == 3
+    assert [
+        (e["node"]["permitNumber"], e["node"]["period"]) for e in filtered["executionReports"]["edges"]
+    ] == [(permit.number, last_full_quarter())]
+    assert {e["node"]["permitNumber"] for e in own["executionReports"]["edges"]} == {permit.number}
+    assert far["executionReports"]["totalCount"] == 0
+    assert bad.json()["errors"][0]["extensions"]["field"] == "period"
+
+
+async def statements_of(client, db, query, variables, token):  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        data = await graphql_data(client, query, variables, token=token)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", remember)
+    return data, statements
+
+
+async def test_a_page_of_reports_costs_the_same_statements_whatever_its_size(client, session, db):
+    officer = await bearer_token(session, await make_user(session, "ecology", region_code="310107"))
+    for n in range(6):
+        enterprise = await make_enterprise(session)
+        permit = await make_permit(
+            session, enterprise, decision_date=(today() - timedelta(days=700 + n)).isoformat()
+        )
+        staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
+        token = await bearer_token(session, staff)
+        await submit(client, token, permit, f"k{n}")
+    await graphql_data(client, LIST, {"first": 1}, token=officer)  # the token's first use is recorded once
+
+    small, few = await statements_of(client, db, LIST, {"first": 2}, officer)
+    large, many = await statements_of(client, db, LIST, {"first": 50}, officer)
+
+    assert len(small["executionReports"]["edges"]) == 2 and len(large["executionReports"]["edges"]) == 6
+    assert all(len(e["node"]["submissions"]) == 1 for e in large["executionReports"]["edges"])
+    assert len(many) == len(few), many
