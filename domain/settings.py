@@ -44,6 +44,8 @@ class Settings(BaseSettings):
 
     # Renewal reminders: working days before the renewal deadline (M48 §46), and on the day it passes.
     renewal_reminder_lead_days: tuple[int, ...] = (60, 30, 10)
+    # Report reminders: calendar days before the due date (and the day after it passes).
+    report_reminder_lead_days: tuple[int, ...] = (10, 3)
 
     argon2_memory_cost: int = 19456
     argon2_time_cost: int = 2

@@ -202,8 +202,197 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     from domain.reports.service import escalate_overdue_feedback
 
     summary = await send_due_reminders(session, on=on)
-    digest = await send_monthly_digests(session, on=on)
-    summary.notices += digest.notices
-    summary.emails += digest.emails
+    for part in (
+        await send_report_reminders(session, on=on),
+        await send_feedback_reminders(session, on=on),
+        await send_monthly_digests(session, on=on),
+    ):
+        summary.notices += part.notices
+        summary.emails += part.emails
+        summary.permits |= part.permits
     await escalate_overdue_feedback(session, on=on)
+    return summary
+
+
+REPORT_KIND = "report_due"
+FEEDBACK_KIND = "feedback_due"
+OVERDUE = "overdue"
+
+
+def report_stage(due: date, on: date, leads: tuple[int, ...]) -> str | None:
+    """Which report reminder is due today: N days before the due date, or the day after it passed."""
+    if on == due + timedelta(days=1):
+        return OVERDUE
+    for lead in sorted(leads):
+        if on == due - timedelta(days=lead):
+            return f"{lead}d"
+    return None
+
+
+async def _recipients(session: AsyncSession, enterprise_id: int, scope: str, on: date) -> list[User]:
+    """The unit's own users, and the staff of agencies authorised today for that scope."""
+    from domain.agencies.models import Agency, AgencyAuthorisation
+
+    users = list(
+        (
+            await session.exec(
+                select(User).where(
+                    User.enterprise_id == enterprise_id,
+                    col(User.is_active).is_(True),
+                    col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
+                )
+            )
+        ).all()
+    )
+    authorisations = (
+        await session.exec(
+            select(AgencyAuthorisation)
+            .join(Agency, col(Agency.id) == col(AgencyAuthorisation.agency_id))
+            .where(
+                AgencyAuthorisation.enterprise_id == enterprise_id,
+                col(AgencyAuthorisation.revoked_at).is_(None),
+                col(AgencyAuthorisation.valid_from) <= on,
+                col(AgencyAuthorisation.valid_until) >= on,
+                Agency.status == "approved",
+            )
+        )
+    ).all()
+    agency_ids = {a.agency_id for a in authorisations if scope in a.scopes}
+    if agency_ids:
+        users += list(
+            (
+                await session.exec(
+                    select(User).where(col(User.agency_id).in_(agency_ids), col(User.is_active).is_(True))
+                )
+            ).all()
+        )
+    return users
+
+
+async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
+    """Reports due in 10 and 3 days (configurable) and reports that became overdue yesterday, once each."""
+    from domain.permits.models import PermitVersion
+    from domain.reports import rules as report_rules
+    from domain.reports.models import ExecutionReport
+
+    settings = get_settings()
+    leads = settings.report_reminder_lead_days
+    summary = ReminderSummary()
+    rows = (
+        await session.exec(
+            select(Permit, Enterprise)
+            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+            .where(
+                Permit.status == PermitStatus.ISSUED,
+                col(Permit.valid_from) <= on,
+                col(Permit.valid_until) >= on - timedelta(days=62),
+            )
+        )
+    ).all()
+    if not rows:
+        return summary
+    ids = [p.id for p, _ in rows]
+    kinds = {
+        (v.permit_id, v.version): v.content.get("report_kinds", [])
+        for v in (
+            await session.exec(select(PermitVersion).where(col(PermitVersion.permit_id).in_(ids)))
+        ).all()
+    }
+    filed = {
+        (r.permit_id, r.kind, r.period)
+        for r in (
+            await session.exec(
+                select(ExecutionReport).where(
+                    col(ExecutionReport.permit_id).in_(ids),
+                    col(ExecutionReport.first_submitted_at).is_not(None),
+                )
+            )
+        ).all()
+    }
+    window_start = on - timedelta(days=400)
+    for permit, enterprise in rows:
+        assert permit.valid_from is not None and permit.valid_until is not None
+        for kind in kinds.get((permit.id, permit.content_version), []):
+            first = max(permit.valid_from, window_start)
+            for period in report_rules.periods_between(kind, first, min(permit.valid_until, on)):
+                due = report_rules.due_date(period)
+                stage = report_stage(due, on, leads)
+                if stage is None or (permit.id, kind, period.label) in filed or period.end >= on:
+                    continue
+                link = f"/reports/{permit.number}/{kind}/{period.label}"
+                context = {
+                    "enterprise": enterprise.name,
+                    "number": permit.number,
+                    "kind": kind,
+                    "period": period.label,
+                    "due": due.isoformat(),
+                    "overdue": stage == OVERDUE,
+                    "link": settings.base_url.rstrip("/") + link,
+                }
+                day = due.isoformat()
+                if stage == OVERDUE:
+                    title = f"【排污许可】执行报告已逾期：{permit.number} {period.label} / Report overdue"
+                else:
+                    title = f"【排污许可】请于 {day} 前提交执行报告 {period.label} / Report due {day}"
+                text = TEMPLATES.get_template("report_due.txt").render(**context)
+                html = TEMPLATES.get_template("report_due.html").render(**context)
+                for user in await _recipients(session, permit.enterprise_id, "reports", on):
+                    key = f"report:{permit.id}:{kind}:{period.label}:{stage}:{user.id}"
+                    await _notify(
+                        session,
+                        user=user,
+                        kind=REPORT_KIND,
+                        key=key,
+                        title=title,
+                        body=text,
+                        link=link,
+                        email_text=text,
+                        email_html=html,
+                        summary=summary,
+                    )
+                    summary.permits.add(permit.id or 0)
+    return summary
+
+
+async def send_feedback_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
+    """Feedback forms whose deadline is in 3 days or is today, while still unanswered."""
+    from domain.reports.models import ExecutionReport, FeedbackForm
+
+    summary = ReminderSummary()
+    forms = (
+        await session.exec(
+            select(FeedbackForm, ExecutionReport, Permit, Enterprise)
+            .join(ExecutionReport, col(ExecutionReport.id) == col(FeedbackForm.report_id))
+            .join(Permit, col(Permit.id) == col(ExecutionReport.permit_id))
+            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+            .where(
+                FeedbackForm.status == "open", col(FeedbackForm.deadline).in_([on, on + timedelta(days=3)])
+            )
+        )
+    ).all()
+    for form, report, permit, enterprise in forms:
+        stage = "today" if form.deadline == on else "3d"
+        title = (
+            f"【排污许可】执行报告问题反馈意见单须于 {form.deadline.isoformat()} 前答复 "
+            f"/ Feedback form due {form.deadline.isoformat()}"
+        )
+        text = (
+            f"{enterprise.name}：执行报告 {permit.number} {report.kind} {report.period} 的问题反馈意见单须于 "
+            f"{form.deadline.isoformat()} 前修改报告或提交说明；逾期未答复的问题将移交执法。\n"
+            f"Feedback form on report {report.period} must be answered by {form.deadline.isoformat()}."
+        )
+        link = f"/reports/id/{report.id}"
+        for user in await _recipients(session, permit.enterprise_id, "reports", on):
+            await _notify(
+                session,
+                user=user,
+                kind=FEEDBACK_KIND,
+                key=f"feedback:{form.id}:{stage}:{user.id}",
+                title=title,
+                body=text,
+                link=link,
+                email_text=text,
+                email_html=f"<p>{text}</p>",
+                summary=summary,
+            )
     return summary

@@ -237,3 +237,101 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
     )  # the jurisdiction's part of the public list
     assert f"/public/expired?month={last_month:%Y-%m}" in body
     assert (await send_monthly_digests(session, on=first_of_month + timedelta(days=1))).notices == 0
+
+
+async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_per_stage(session):
+    from domain.access import operator
+    from domain.accounts.models import User
+    from domain.agencies import service as agencies
+    from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
+    from domain.notifications.reminders import send_report_reminders
+    from domain.permits.service import today
+    from domain.reports import rules as report_rules
+    from tests.factories import actor, credit_code
+
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(session, enterprise, decision_date=days_ago(700))
+    admin = await make_user(session, "enterprise_admin", enterprise=enterprise)
+    admin.email = "env@unit.example.cn"
+    session.add(admin)
+    agency = await agencies.register_agency(
+        session,
+        operator("portal"),
+        data=AgencyInput(
+            name="报告代办机构",
+            credit_code=credit_code(),
+            address="上海",
+            region_code="310107",
+            contact_person="周",
+            contact_phone="021-1234567",
+            service_types=["reports"],
+        ),
+        staff=[
+            StaffInput(username="report-clerk", password="clerk-password-1", email="clerk@agency.example.cn")
+        ],
+    )
+    await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
+    await agencies.authorise_agency(
+        session,
+        actor(admin),
+        data=AuthorisationInput(
+            agency.credit_code,
+            ["reports"],
+            today() - timedelta(days=400),
+            today() + timedelta(days=400),
+            "HT",
+        ),
+    )
+    await session.flush()
+    # The last quarter that ended: reminders 3 days before its due date, and the day after it passed.
+    quarters = report_rules.periods_between(
+        "quarterly", today() - timedelta(days=120), today() - timedelta(days=1)
+    )
+    period = next(p for p in reversed(quarters) if p.end < today())
+    due = report_rules.due_date(period)
+    reminded = await send_report_reminders(session, on=due - timedelta(days=3))
+    assert reminded.notices == 2 and reminded.emails == 2  # the unit's admin and the agency's clerk
+    assert (await send_report_reminders(session, on=due - timedelta(days=3))).notices == 0
+    overdue = await send_report_reminders(session, on=due + timedelta(days=1))
+    assert overdue.notices == 2
+    clerk = (await session.exec(select(User).where(User.username == "report-clerk"))).one()
+    titles = (await session.exec(select(Notification.title).where(Notification.user_id == clerk.id))).all()
+    assert any("逾期" in t for t in titles) and any(due.isoformat() in t for t in titles)
+    assert permit.number in " ".join((await session.exec(select(Notification.body))).all())
+
+
+async def test_an_unanswered_feedback_form_is_reminded_three_days_before_its_deadline(session):
+    from domain.notifications.reminders import send_feedback_reminders
+    from domain.permits.service import today
+    from domain.reports import service as reports
+    from domain.reports.service import FeedbackItemInput
+    from tests.factories import actor
+
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(session, enterprise, decision_date=days_ago(700))
+    staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
+    officer = await make_user(session, "ecology", region_code="310107")
+    period = str(today().year - 1)
+    draft = await reports.get_draft(
+        session, actor(staff), permit_number=permit.number, kind="annual", period=period
+    )
+    result = await reports.submit_report(
+        session,
+        actor(staff),
+        permit_number=permit.number,
+        kind="annual",
+        period=period,
+        content=draft.content,
+        idempotency_key="k",
+    )
+    deadline = today() + timedelta(days=7)
+    await reports.issue_feedback(
+        session,
+        actor(officer),
+        report_id=result.report.id,
+        deadline=deadline,
+        items=[FeedbackItemInput("自行监测频次不足")],
+    )
+    assert (await send_feedback_reminders(session, on=today())).notices == 0
+    assert (await send_feedback_reminders(session, on=deadline - timedelta(days=3))).notices == 1
+    assert (await send_feedback_reminders(session, on=deadline - timedelta(days=3))).notices == 0
