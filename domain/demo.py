@@ -1058,6 +1058,14 @@ async def load(
         },
     )
     await _tell_stories(session, actors, codes)
+    # A year of ledger data for the units whose staff can log in (shenpu-staff, zhenru-admin, minghu-admin).
+    from domain.demo_ledgers import keep_demo_ledgers
+
+    keepers = {}
+    for login in LOGINS:
+        if login.enterprise_index is not None and codes[login.enterprise_index] not in keepers:
+            keepers[codes[login.enterprise_index]] = actor_for(users[login.username], channel="demo")
+    await keep_demo_ledgers(session, keepers)
     if progress is not None:
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):

@@ -26,6 +26,8 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 def to_canonical_concentration(value: float, unit: str, medium: str) -> tuple[float, str] | None:
     """Convert to the medium's canonical unit; None when the unit does not fit the medium."""
+    if Medium(medium) == Medium.WATER and unit.strip() == "dimensionless":
+        return value, "dimensionless"  # pH, colour: no unit to convert (the permit says so too)
     factors = CONCENTRATION_FACTORS.get(Medium(medium), {})
     factor = factors.get(unit.strip())
     if factor is None:
@@ -145,6 +147,8 @@ def check_reading(
         canonical = to_canonical_concentration(float(value), reading.unit, point.medium)
         if canonical is None:
             allowed = ", ".join(sorted(CONCENTRATION_FACTORS[Medium(point.medium)]))
+            if point.medium == Medium.WATER:
+                allowed += ", dimensionless"
             errors.append(
                 FieldError(
                     f"{prefix}unit", "unit", N_("The unit must be one of: {units}."), {"units": allowed}

@@ -142,3 +142,8 @@ def test_a_quarterly_sample_counts_for_every_month_of_its_quarter():
         [sample_in_may],
     )
     assert (quarterly.expected, quarterly.recorded) == (1, 1)
+
+
+def test_ph_and_colour_are_dimensionless_in_water_only():
+    assert to_canonical_concentration(7.4, "dimensionless", "water") == (7.4, "dimensionless")
+    assert to_canonical_concentration(7.4, "dimensionless", "air") is None
