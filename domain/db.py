@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -141,3 +141,9 @@ class Database:
     async def dispose(self) -> None:
         if self._external_connection is None:
             await self.engine.dispose()
+
+
+async def ping(session: AsyncSession) -> None:
+    """Round-trip to the database (health checks)."""
+    connection = await session.connection()
+    await connection.execute(text("SELECT 1"))

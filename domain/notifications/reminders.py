@@ -312,7 +312,7 @@ async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderS
     window_start = on - timedelta(days=400)
     for permit, enterprise in rows:
         assert permit.valid_from is not None and permit.valid_until is not None
-        for kind in kinds.get((permit.id, permit.content_version), []):
+        for kind in kinds.get((permit.id or 0, permit.content_version), []):
             first = max(permit.valid_from, window_start)
             for period in report_rules.periods_between(kind, first, min(permit.valid_until, on)):
                 due = report_rules.due_date(period)
