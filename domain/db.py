@@ -95,7 +95,9 @@ class Database:
         else:
             kwargs: dict[str, Any] = {"echo": echo}
             if not self.is_sqlite:
-                kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+                # No ping before each checkout (a round trip per request): a connection the server dropped
+                # fails one request, and SQLAlchemy then discards every pooled connection made before it.
+                kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
             self.engine = create_async_engine(async_url(url), **kwargs)
             if self.is_sqlite:
                 configure_sqlite(self.engine.sync_engine)
@@ -147,3 +149,30 @@ async def ping(session: AsyncSession) -> None:
     """Round-trip to the database (health checks)."""
     connection = await session.connection()
     await connection.execute(text("SELECT 1"))
+
+
+async def insert_unless_present(
+    session: AsyncSession,
+    model: Any,
+    rows: dict[str, Any] | list[dict[str, Any]],
+    unique: tuple[str, ...],
+) -> None:
+    """INSERT rows unless one with the same ``unique`` columns exists (ON CONFLICT DO NOTHING).
+
+    Two requests creating the same row at once neither fail nor need a savepoint: one row is written.
+    Callers that insert several rows pass them in one fixed order (sorted by ``unique``), so that two
+    transactions inserting overlapping rows wait for each other in that order and never deadlock.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    values = [rows] if isinstance(rows, dict) else rows
+    if not values:
+        return
+    table = model.__table__
+    statement: postgresql.Insert | sqlite.Insert
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=unique)
+    else:
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=unique)
+    connection = await session.connection()
+    await connection.execute(statement)

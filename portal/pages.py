@@ -41,6 +41,11 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+async def livez(request: Request) -> Response:
+    """The process answers (liveness, for a supervisor or load balancer): no database, no work."""
+    return JSONResponse({"status": "ok"})
+
+
 async def set_language(request: Request) -> Response:
     code = request.path_params["code"]
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
@@ -57,5 +62,6 @@ routes = [
     Route("/favicon.ico", favicon, name="favicon"),
     Route("/", home, name="home"),
     Route("/healthz", healthz, name="healthz"),
+    Route("/livez", livez, name="livez"),
     Route("/lang/{code}", set_language, name="set_language"),
 ]

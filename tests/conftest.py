@@ -99,6 +99,16 @@ async def engine(database_url: str) -> AsyncIterator[object]:
     await engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _forget_permit_terms() -> Iterator[None]:
+    """Permit terms are cached per (permit id, version); rolled-back tests and fresh databases reuse ids."""
+    from domain.permits import terms
+
+    terms.forget_all()
+    yield
+    terms.forget_all()
+
+
 @pytest.fixture
 async def connection(engine, settings) -> AsyncIterator[AsyncConnection]:  # type: ignore[no-untyped-def]
     async with engine.connect() as connection:

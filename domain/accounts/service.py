@@ -412,11 +412,17 @@ async def actor_for_token(
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    row = (await session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))).first()
-    if row is None or row.revoked_at is not None:
+    found = (
+        await session.exec(
+            select(ApiToken, User)
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .where(ApiToken.token_hash == _token_hash(token))
+        )
+    ).first()
+    if found is None:
         return None
-    user = await session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.revoked_at is not None or not user.is_active:
         return None
     interval = timedelta(seconds=get_settings().api_token_touch_interval_seconds)
     touch_due = row.last_used_at is None or utcnow() - row.last_used_at >= interval

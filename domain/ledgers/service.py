@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +20,10 @@ from domain.ledgers import rules
 from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.ledgers.rules import CheckedReading, PointInfo, ReadingInput
 from domain.pagination import Page, check_page_size
-from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet
+from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
 from domain.permits.service import target_of
+from domain.permits.terms import LimitTerm, PermitTerms, permit_terms
 
 MAX_BATCH = 50_000
 READINGS: sa.Table = MonitoringReading.__table__  # type: ignore[attr-defined]
@@ -41,25 +43,15 @@ async def _permit(session: AsyncSession, actor: Actor, number: str, operation: O
 
 async def permit_points(session: AsyncSession, permit: Permit) -> dict[str, PointInfo]:
     """Outlets and fugitive sources of the permit's current version, with their pollutants and limits."""
-    outlets = (
-        await session.exec(
-            select(PermitOutlet).where(
-                PermitOutlet.permit_id == permit.id, PermitOutlet.version == permit.content_version
-            )
-        )
-    ).all()
-    limits = (
-        await session.exec(
-            select(PermitLimit).where(
-                PermitLimit.permit_id == permit.id, PermitLimit.version == permit.content_version
-            )
-        )
-    ).all()
-    by_point: dict[str, list[PermitLimit]] = defaultdict(list)
-    for limit in limits:
-        by_point[limit.point_code].append(limit)
+    return points_of(await permit_terms(session, permit))
+
+
+def points_of(terms: PermitTerms) -> dict[str, PointInfo]:
+    by_point: dict[str, list[LimitTerm]] = defaultdict(list)
+    for limit in terms.limits:
+        by_point[limit.point].append(limit)
     points: dict[str, PointInfo] = {}
-    for outlet in outlets:
+    for outlet in terms.outlets:
         own = by_point.get(outlet.code, [])
         points[outlet.code] = PointInfo(
             medium=outlet.medium,
@@ -754,7 +746,8 @@ async def list_exceedances(
     elif actor.is_agency_staff:
         # The units whose ledger or monitoring the agency is authorised for, today.
         clients = {
-            enterprise for enterprise, scope in actor.authorisations
+            enterprise
+            for enterprise, scope in actor.authorisations
             if scope in ("ledger", "self_monitoring", "facility_operation", "reports")
         }
         statement = statement.where(col(Exceedance.enterprise_id).in_(clients or {-1}))
@@ -829,70 +822,8 @@ async def completeness(
 ) -> list[rules.RequirementCoverage]:
     """What the permit requires against what was recorded in [start, end): the gaps and the ratio."""
     permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
-    end = min(end, utcnow())  # a period still running is judged up to now
-    items: list[rules.RequirementCoverage] = []
-    monitoring = (
-        await session.exec(
-            select(PermitMonitoring).where(
-                PermitMonitoring.permit_id == permit.id, PermitMonitoring.version == permit.content_version
-            )
-        )
-    ).all()
-    for requirement in monitoring:
-        # Judge from the start of the slot the period begins in: a quarterly sample taken last month
-        # covers this month too when both lie in one quarter.
-        origin = rules.slot_floor(start, requirement.frequency)
-        moments = (
-            await session.exec(
-                select(MonitoringReading.measured_at).where(
-                    MonitoringReading.permit_id == permit.id,
-                    MonitoringReading.outlet_code == requirement.point_code,
-                    MonitoringReading.pollutant == requirement.pollutant,
-                    MonitoringReading.method == requirement.method,
-                    col(MonitoringReading.voided_at).is_(None),
-                    col(MonitoringReading.measured_at) >= origin,
-                    col(MonitoringReading.measured_at) < end,
-                )
-            )
-        ).all()
-        label = f"{requirement.point_code} {requirement.pollutant}"
-        items.append(rules.coverage(label, "monitoring", requirement.frequency, origin, end, moments))
-    from domain.permits.models import PermitLedgerRequirement
-
-    required = (
-        await session.exec(
-            select(PermitLedgerRequirement).where(
-                PermitLedgerRequirement.permit_id == permit.id,
-                PermitLedgerRequirement.version == permit.content_version,
-            )
-        )
-    ).all()
-    for ledger_requirement in required:
-        if ledger_requirement.kind == "monitoring":
-            continue  # covered above, per outlet and pollutant
-        origin = rules.slot_floor(start, ledger_requirement.frequency)
-        moments = (
-            await session.exec(
-                select(LedgerEntry.period_start).where(
-                    LedgerEntry.permit_id == permit.id,
-                    LedgerEntry.kind == ledger_requirement.kind,
-                    col(LedgerEntry.voided_at).is_(None),
-                    col(LedgerEntry.period_start) >= origin,
-                    col(LedgerEntry.period_start) < end,
-                )
-            )
-        ).all()
-        items.append(
-            rules.coverage(
-                ledger_requirement.kind,
-                ledger_requirement.kind,
-                ledger_requirement.frequency,
-                origin,
-                end,
-                moments,
-            )
-        )
-    return items
+    summary = await period_ledger(session, permit, start=start, end=end, emissions=False)
+    return summary.coverage
 
 
 @dataclass(frozen=True)
@@ -910,40 +841,177 @@ async def actual_emissions(
 ) -> list[EmissionFigure]:
     """Actual emission quantity per outlet and pollutant in [start, end), and the method used (M48 §36)."""
     permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
-    monitoring = (
+    summary = await period_ledger(session, permit, start=start, end=end, coverage=False)
+    return summary.figures
+
+
+@dataclass(frozen=True)
+class SeriesStats:
+    """Concentrations recorded for one outlet and pollutant over a period, whatever the method."""
+
+    average: float | None
+    maximum: float | None
+    readings: int
+
+
+@dataclass
+class PeriodLedger:
+    """What the ledger holds for one permit over [start, end): actual emissions with their method,
+    concentration statistics, completeness against the permit's requirements, abnormal-operation entries."""
+
+    figures: list[EmissionFigure]
+    stats: dict[tuple[str, str], SeriesStats]
+    coverage: list[rules.RequirementCoverage]
+    abnormal: list[LedgerEntry]
+
+
+async def period_ledger(
+    session: AsyncSession,
+    permit: Permit,
+    *,
+    start: datetime,
+    end: datetime,
+    emissions: bool = True,
+    coverage: bool = True,
+) -> PeriodLedger:
+    """The ledger of a permit over [start, end). The caller checks access."""
+    assert permit.id is not None
+    found = await period_ledgers(
+        session, [permit], start=start, end=end, emissions=emissions, coverage=coverage
+    )
+    return found[permit.id]
+
+
+async def period_ledgers(
+    session: AsyncSession,
+    permits: Sequence[Permit],
+    *,
+    start: datetime,
+    end: datetime,
+    emissions: bool = True,
+    coverage: bool = True,
+) -> dict[int, PeriodLedger]:
+    """The ledgers of many permits over one period [start, end), in three queries whatever the number of
+    permits, outlets, pollutants and requirements: at a filing deadline many units file the same period
+    at once. The caller checks access."""
+    if not permits:
+        return {}
+    ids = sorted({p.id for p in permits if p.id is not None})
+    terms = {p.id: await permit_terms(session, p) for p in permits if p.id is not None}
+    now = utcnow()
+    judged_until = min(end, now)  # completeness of a period still running is judged up to now
+    frequencies = {m.frequency for t in terms.values() for m in t.monitoring} | {
+        r.frequency for t in terms.values() for r in t.ledger_requirements
+    }
+    origins = {frequency: rules.slot_floor(start, frequency) for frequency in frequencies}
+    earliest = min([start, *origins.values()])
+    entries: dict[int, list[LedgerEntry]] = defaultdict(list)
+    for entry in (
         await session.exec(
-            select(PermitMonitoring).where(
-                PermitMonitoring.permit_id == permit.id, PermitMonitoring.version == permit.content_version
+            select(LedgerEntry).where(
+                col(LedgerEntry.permit_id).in_(ids),
+                col(LedgerEntry.voided_at).is_(None),
+                col(LedgerEntry.period_start) >= earliest,
+                col(LedgerEntry.period_start) < end,
             )
         )
-    ).all()
-    automatic_required = {(m.point_code, m.pollutant) for m in monitoring if m.method == "automatic"}
-    sums = (
+    ).all():
+        entries[entry.permit_id].append(entry)
+    sums = await _reading_sums(session, ids, start, end) if emissions else {}
+    moments = await _required_moments(session, terms, origins, judged_until) if coverage else {}
+    found: dict[int, PeriodLedger] = {}
+    for permit_id, permit_terms_ in terms.items():
+        own = entries.get(permit_id, [])
+        in_period = [e for e in own if _aware(e.period_start) >= start]
+        figures: list[EmissionFigure] = []
+        stats: dict[tuple[str, str], SeriesStats] = {}
+        if emissions:
+            figures, stats = _emission_figures(
+                permit_terms_, sums.get(permit_id, []), start, end, now, in_period
+            )
+        items: list[rules.RequirementCoverage] = []
+        if coverage:
+            items = _coverage(permit_terms_, moments.get(permit_id, {}), origins, judged_until, own)
+        found[permit_id] = PeriodLedger(
+            figures=figures,
+            stats=stats,
+            coverage=items,
+            abnormal=[e for e in in_period if e.kind == "abnormal"],
+        )
+    return found
+
+
+SumRow = tuple[str, str, str, int, float, float | None, int, float | None]
+
+
+async def _reading_sums(
+    session: AsyncSession, ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[SumRow]]:
+    """Per permit, outlet, pollutant and method: readings, quantity, and concentration sum/count/max."""
+    rows = (
         await session.exec(  # type: ignore[call-overload]
             sa.select(  # type: ignore[call-overload]
+                MonitoringReading.permit_id,
                 MonitoringReading.outlet_code,
                 MonitoringReading.pollutant,
                 MonitoringReading.method,
                 sa.func.count(),
                 sa.func.coalesce(sa.func.sum(MonitoringReading.quantity_kg), 0.0),
+                sa.func.sum(MonitoringReading.concentration),
+                sa.func.count(col(MonitoringReading.concentration)),
+                sa.func.max(MonitoringReading.concentration),
             )
             .where(
-                MonitoringReading.permit_id == permit.id,
+                col(MonitoringReading.permit_id).in_(ids),
                 col(MonitoringReading.voided_at).is_(None),
                 col(MonitoringReading.measured_at) >= start,
                 col(MonitoringReading.measured_at) < end,
             )
-            .group_by(MonitoringReading.outlet_code, MonitoringReading.pollutant, MonitoringReading.method)
+            .group_by(
+                MonitoringReading.permit_id,
+                MonitoringReading.outlet_code,
+                MonitoringReading.pollutant,
+                MonitoringReading.method,
+            )
         )
     ).all()
+    found: dict[int, list[SumRow]] = defaultdict(list)
+    for permit_id, *rest in rows:
+        found[int(permit_id)].append(tuple(rest))  # type: ignore[arg-type]
+    return found
+
+
+def _emission_figures(
+    terms: PermitTerms,
+    sums: list[SumRow],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    entries: list[LedgerEntry],
+) -> tuple[list[EmissionFigure], dict[tuple[str, str], SeriesStats]]:
     by_series: dict[tuple[str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
-    for outlet_code, pollutant, method, count, total in sums:
-        by_series[(outlet_code, pollutant)][method] = (int(count), float(total))
-    factors = await _factor_estimates(session, permit, start, end)
-    points = await permit_points(session, permit)
-    hours = max(1.0, (min(end, utcnow()) - start).total_seconds() / 3600)
+    concentration: dict[tuple[str, str], list[float]] = {}  # [sum, count, max, readings]
+    for outlet_code, pollutant, method, count, total, c_sum, c_count, c_max in sums:
+        series = (outlet_code, pollutant)
+        by_series[series][method] = (int(count), float(total))
+        seen = concentration.setdefault(series, [0.0, 0, float("-inf"), 0])
+        seen[0] += float(c_sum or 0.0)
+        seen[1] += int(c_count)
+        seen[2] = max(seen[2], float(c_max)) if c_max is not None else seen[2]
+        seen[3] += int(count)
+    stats = {
+        series: SeriesStats(
+            average=total / counted if counted else None,
+            maximum=highest if counted else None,
+            readings=int(readings),
+        )
+        for series, (total, counted, highest, readings) in concentration.items()
+    }
+    factors = _factor_estimates(entries)
+    automatic_required = {(m.point, m.pollutant) for m in terms.monitoring if m.method == "automatic"}
+    hours = max(1.0, (min(end, now) - start).total_seconds() / 3600)
     figures: list[EmissionFigure] = []
-    for outlet_code, point in sorted(points.items()):
+    for outlet_code, point in sorted(points_of(terms).items()):
         if point.medium is None:
             continue  # fugitive sources are reported by estimate only
         for pollutant in sorted(point.pollutants):
@@ -961,26 +1029,100 @@ async def actual_emissions(
             quantity = {"automatic": automatic_total, "manual": manual_total, "factor": factor}.get(method)
             count = {"automatic": automatic_count, "manual": manual_count}.get(method, 0)
             figures.append(EmissionFigure(outlet_code, pollutant, method, quantity, coverage_share, count))
-    return figures
+    return figures, stats
 
 
-async def _factor_estimates(
-    session: AsyncSession, permit: Permit, start: datetime, end: datetime
-) -> dict[tuple[str, str], float]:
-    """Quantities the unit estimated from emission factors or material balance ("other" entries)."""
+Moments = dict[tuple[str, str, str], list[datetime]]
+
+
+async def _required_moments(
+    session: AsyncSession, terms: dict[int, PermitTerms], origins: dict[str, datetime], end: datetime
+) -> dict[int, Moments]:
+    """When each required series (outlet, pollutant, method) was measured, per permit, from the earliest
+    slot any requirement starts in."""
+    required = {
+        permit_id: {(m.point, m.pollutant, m.method) for m in t.monitoring} for permit_id, t in terms.items()
+    }
+    wanted = [permit_id for permit_id, series in required.items() if series]
+    if not wanted:
+        return {}
+    earliest = min(origins[m.frequency] for permit_id in wanted for m in terms[permit_id].monitoring)
+    outlets = sorted({series[0] for permit_id in wanted for series in required[permit_id]})
     rows = (
-        await session.exec(
-            select(LedgerEntry).where(
-                LedgerEntry.permit_id == permit.id,
-                LedgerEntry.kind == "other",
-                col(LedgerEntry.voided_at).is_(None),
-                col(LedgerEntry.period_start) >= start,
-                col(LedgerEntry.period_start) < end,
+        await session.exec(  # type: ignore[call-overload]
+            sa.select(  # type: ignore[call-overload]
+                MonitoringReading.permit_id,
+                MonitoringReading.outlet_code,
+                MonitoringReading.pollutant,
+                MonitoringReading.method,
+                MonitoringReading.measured_at,
+            ).where(
+                col(MonitoringReading.permit_id).in_(wanted),
+                col(MonitoringReading.outlet_code).in_(outlets),
+                col(MonitoringReading.voided_at).is_(None),
+                col(MonitoringReading.measured_at) >= earliest,
+                col(MonitoringReading.measured_at) < end,
             )
         )
     ).all()
+    found: dict[int, Moments] = defaultdict(lambda: defaultdict(list))
+    for permit_id, outlet_code, pollutant, method, measured_at in rows:
+        if (outlet_code, pollutant, method) in required[permit_id]:
+            found[permit_id][(outlet_code, pollutant, method)].append(measured_at)
+    return found
+
+
+def _coverage(
+    terms: PermitTerms,
+    moments: Moments,
+    origins: dict[str, datetime],
+    end: datetime,
+    entries: Sequence[LedgerEntry],
+) -> list[rules.RequirementCoverage]:
+    """Each requirement's slots from the start of the slot the period begins in (a quarterly sample
+    taken last month covers this month too when both lie in one quarter) up to ``end``."""
+    items: list[rules.RequirementCoverage] = []
+    for requirement in terms.monitoring:
+        origin = origins[requirement.frequency]
+        recorded = [
+            moment
+            for moment in moments.get((requirement.point, requirement.pollutant, requirement.method), [])
+            if _aware(moment) >= origin
+        ]
+        label = f"{requirement.point} {requirement.pollutant}"
+        items.append(rules.coverage(label, "monitoring", requirement.frequency, origin, end, recorded))
+    for ledger_requirement in terms.ledger_requirements:
+        if ledger_requirement.kind == "monitoring":
+            continue  # covered above, per outlet and pollutant
+        origin = origins[ledger_requirement.frequency]
+        recorded = [
+            e.period_start
+            for e in entries
+            if e.kind == ledger_requirement.kind and origin <= _aware(e.period_start) < end
+        ]
+        items.append(
+            rules.coverage(
+                ledger_requirement.kind,
+                ledger_requirement.kind,
+                ledger_requirement.frequency,
+                origin,
+                end,
+                recorded,
+            )
+        )
+    return items
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _factor_estimates(entries: Sequence[LedgerEntry]) -> dict[tuple[str, str], float]:
+    """Quantities the unit estimated from emission factors or material balance ("other" entries)."""
     totals: dict[tuple[str, str], float] = defaultdict(float)
-    for row in rows:
+    for row in entries:
+        if row.kind != "other":
+            continue
         estimate = row.data.get("estimate") if isinstance(row.data, dict) else None
         if isinstance(estimate, dict) and {"outlet", "pollutant", "quantity_kg"} <= estimate.keys():
             totals[(str(estimate["outlet"]), str(estimate["pollutant"]))] += float(estimate["quantity_kg"])

@@ -6,7 +6,8 @@ acceptance, enforcement leads, and the filing statistics.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -19,13 +20,15 @@ from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit.service import record
 from domain.audit_rules import engine, general
 from domain.clock import utcnow
-from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.db import insert_unless_present
+from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.ledgers import service as ledgers
-from domain.ledgers.models import Exceedance, LedgerEntry, MonitoringReading
-from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet, PermitVersion
+from domain.ledgers.models import Exceedance, LedgerEntry
+from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.service import target_of, today
+from domain.permits.terms import PermitTerms, permit_terms
 from domain.reports import content as report_content
 from domain.reports import rules
 from domain.reports.models import (
@@ -46,10 +49,12 @@ def _china_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC) - CHINA
 
 
-async def _permit(session: AsyncSession, actor: Actor, number: str) -> Permit:
-    permit = (
-        await session.exec(select(Permit).where(Permit.number == (number or "").strip().upper()))
-    ).first()
+def _normal_number(number: str) -> str:
+    return (number or "").strip().upper()
+
+
+def _visible(actor: Actor, permit: Permit | None) -> Permit:
+    """The permit, if the actor may see its reports; otherwise it does not exist for them."""
     if permit is None or not can(actor, Operation.REPORT_VIEW, target_of(permit)):
         if not actor.is_authenticated:
             require(actor, Operation.REPORT_VIEW)
@@ -57,16 +62,13 @@ async def _permit(session: AsyncSession, actor: Actor, number: str) -> Permit:
     return permit
 
 
+async def _permit(session: AsyncSession, actor: Actor, number: str) -> Permit:
+    permit = (await session.exec(select(Permit).where(Permit.number == _normal_number(number)))).first()
+    return _visible(actor, permit)
+
+
 async def _required_kinds(session: AsyncSession, permit: Permit) -> tuple[str, ...]:
-    version = (
-        await session.exec(
-            select(PermitVersion).where(
-                PermitVersion.permit_id == permit.id, PermitVersion.version == permit.content_version
-            )
-        )
-    ).first()
-    kinds = version.content.get("report_kinds", []) if version else []
-    return tuple(k for k in ("monthly", "quarterly", "annual") if k in kinds)
+    return (await permit_terms(session, permit)).report_kinds
 
 
 def _period(kind: str, label: str) -> rules.Period:
@@ -85,9 +87,7 @@ def _period(kind: str, label: str) -> rules.Period:
     return period
 
 
-async def _report_for(
-    session: AsyncSession, permit: Permit, kind: str, label: str, *, create: bool, lock: bool = False
-) -> ExecutionReport | None:
+def _check_kind(kind: str) -> str:
     if kind not in {k.value for k in ReportKind}:
         raise ValidationFailed(
             [
@@ -99,18 +99,12 @@ async def _report_for(
                 )
             ]
         )
-    period = _period(kind, label)
-    statement = select(ExecutionReport).where(
-        ExecutionReport.permit_id == permit.id,
-        ExecutionReport.kind == kind,
-        ExecutionReport.period == period.label,
-    )
-    if lock:
-        statement = statement.with_for_update()
-    report = (await session.exec(statement)).first()
-    if report is not None or not create:
-        return report
-    if kind not in await _required_kinds(session, permit):
+    return kind
+
+
+def _check_new_report(permit: Permit, report_kinds: tuple[str, ...], kind: str, period: rules.Period) -> None:
+    """A report may be opened for a kind the permit requires and a period within its validity, begun."""
+    if kind not in report_kinds:
         raise ValidationFailed(
             [
                 FieldError(
@@ -141,8 +135,11 @@ async def _report_for(
         )
     if period.start > today():
         raise ValidationFailed([FieldError("period", "future", N_("This period has not started yet."))])
+
+
+def _new_report(permit: Permit, kind: str, period: rules.Period) -> dict[str, Any]:
     assert permit.id is not None
-    report = ExecutionReport(
+    return ExecutionReport(
         permit_id=permit.id,
         enterprise_id=permit.enterprise_id,
         region_code=permit.region_code,
@@ -152,13 +149,30 @@ async def _report_for(
         period_start=period.start,
         period_end=period.end,
         due_date=rules.due_date(period),
+    ).model_dump(exclude={"id"})
+
+
+async def _report_for(
+    session: AsyncSession, permit: Permit, kind: str, label: str, *, create: bool, lock: bool = False
+) -> ExecutionReport | None:
+    period = _period(_check_kind(kind), label)
+    statement = select(ExecutionReport).where(
+        ExecutionReport.permit_id == permit.id,
+        ExecutionReport.kind == kind,
+        ExecutionReport.period == period.label,
     )
-    try:
-        async with session.begin_nested():
-            session.add(report)
-    except IntegrityError:  # created by a concurrent request a moment ago
-        report = (await session.exec(statement)).one()
-    return report
+    if lock:
+        statement = statement.with_for_update()
+    report = (await session.exec(statement)).first()
+    if report is not None or not create:
+        return report
+    _check_new_report(permit, await _required_kinds(session, permit), kind, period)
+    # Another request may create the same report a moment ago: its row wins and this one is not written
+    # (no savepoint needed), then both read (and, when asked, lock) the one row.
+    await insert_unless_present(
+        session, ExecutionReport, _new_report(permit, kind, period), ("permit_id", "kind", "period")
+    )
+    return (await session.exec(statement)).one()
 
 
 # ---------------------------------------------------------------------------
@@ -218,54 +232,13 @@ async def report_schedule(
 # ---------------------------------------------------------------------------
 
 
-async def _series_stats(
-    session: AsyncSession, permit: Permit, start: datetime, end: datetime
-) -> dict[tuple[str, str], tuple[float, float, int]]:
-    rows = (
-        await session.exec(
-            sa.select(  # type: ignore[call-overload]
-                MonitoringReading.outlet_code,
-                MonitoringReading.pollutant,
-                sa.func.avg(MonitoringReading.concentration),
-                sa.func.max(MonitoringReading.concentration),
-                sa.func.count(),
-            )
-            .where(
-                MonitoringReading.permit_id == permit.id,
-                col(MonitoringReading.voided_at).is_(None),
-                col(MonitoringReading.measured_at) >= start,
-                col(MonitoringReading.measured_at) < end,
-            )
-            .group_by(MonitoringReading.outlet_code, MonitoringReading.pollutant)
-        )
-    ).all()
-    return {(o, p): (float(avg), float(mx), int(n)) for o, p, avg, mx, n in rows}
-
-
-async def _limits(session: AsyncSession, permit: Permit) -> list[engine.LimitFact]:
-    outlets = {
-        o.code: o
-        for o in (
-            await session.exec(
-                select(PermitOutlet).where(
-                    PermitOutlet.permit_id == permit.id, PermitOutlet.version == permit.content_version
-                )
-            )
-        ).all()
-    }
-    limits = (
-        await session.exec(
-            select(PermitLimit).where(
-                PermitLimit.permit_id == permit.id, PermitLimit.version == permit.content_version
-            )
-        )
-    ).all()
+def _limits(terms: PermitTerms) -> list[engine.LimitFact]:
     facts = []
-    for limit in limits:
-        outlet = outlets.get(limit.point_code)
+    for limit in terms.limits:
+        outlet = terms.outlet(limit.point)
         facts.append(
             engine.LimitFact(
-                point=limit.point_code,
+                point=limit.point,
                 pollutant=limit.pollutant,
                 concentration_limit=limit.concentration_limit,
                 unit=limit.unit,
@@ -285,79 +258,77 @@ class LedgerFacts:
     exceedances: list[Exceedance]
     abnormal: list[LedgerEntry]
     completeness_ratio: float
+    report_kinds: tuple[str, ...]
 
 
-async def ledger_facts(
-    session: AsyncSession, actor: Actor, permit: Permit, period: rules.Period
-) -> LedgerFacts:
-    """What the ledger says for the report period: the basis of the pre-filled draft and of reconciliation."""
-    start, end = _china_midnight(period.start), _china_midnight(period.end + timedelta(days=1))
-    assert permit.number is not None
-    figures = await ledgers.actual_emissions(
-        session, actor, permit_number=permit.number, start=start, end=end
-    )
-    stats = await _series_stats(session, permit, start, end)
-    series = {}
-    for figure in figures:
-        avg, mx, count = stats.get((figure.outlet_code, figure.pollutant), (None, None, 0))
-        series[(figure.outlet_code, figure.pollutant)] = engine.SeriesFact(
-            point=figure.outlet_code,
-            pollutant=figure.pollutant,
-            method=figure.method,
-            quantity_t=None if figure.quantity_kg is None else figure.quantity_kg / 1000,
-            concentration_avg=avg,
-            concentration_max=mx,
-            readings=count,
-            automatic_coverage=figure.automatic_coverage,
-        )
-    monitoring = [
-        engine.MonitoringFact(m.point_code, m.pollutant, m.frequency, m.method)
-        for m in (
-            await session.exec(
-                select(PermitMonitoring).where(
-                    PermitMonitoring.permit_id == permit.id,
-                    PermitMonitoring.version == permit.content_version,
-                )
-            )
-        ).all()
-    ]
-    exceedances = list(
-        (
+async def ledger_facts(session: AsyncSession, permit: Permit, period: rules.Period) -> LedgerFacts:
+    """What the ledger says for the report period: the basis of the pre-filled draft and of reconciliation.
+    The caller checks access."""
+    assert permit.id is not None
+    return (await ledger_facts_many(session, [(permit, period)]))[(permit.id, period.start, period.end)]
+
+
+FactsKey = tuple[int, date, date]  # permit id, first and last day of the period
+
+
+async def ledger_facts_many(
+    session: AsyncSession, wanted: Sequence[tuple[Permit, rules.Period]]
+) -> dict[FactsKey, LedgerFacts]:
+    """Ledger facts of many permits and periods: four queries per distinct period, whatever the number of
+    permits and the size of each (their terms come from memory). At a deadline most units file the same
+    period, so a batch of filings costs a handful of queries. The caller checks access."""
+    from domain.ledgers.rules import completeness_ratio
+
+    by_window: dict[tuple[date, date], dict[int, Permit]] = defaultdict(dict)
+    for permit, period in wanted:
+        assert permit.id is not None
+        by_window[(period.start, period.end)][permit.id] = permit
+    found: dict[FactsKey, LedgerFacts] = {}
+    for (first, last), permits in by_window.items():
+        start, end = _china_midnight(first), _china_midnight(last + timedelta(days=1))
+        ledgers_of = await ledgers.period_ledgers(session, list(permits.values()), start=start, end=end)
+        exceedances: dict[int, list[Exceedance]] = defaultdict(list)
+        for exceedance in (
             await session.exec(
                 select(Exceedance)
                 .where(
-                    Exceedance.permit_id == permit.id,
+                    col(Exceedance.permit_id).in_(sorted(permits)),
                     col(Exceedance.started_at) < end,
                     col(Exceedance.ended_at) > start,
                 )
                 .order_by(col(Exceedance.started_at))
             )
-        ).all()
-    )
-    abnormal = list(
-        (
-            await session.exec(
-                select(LedgerEntry).where(
-                    LedgerEntry.permit_id == permit.id,
-                    LedgerEntry.kind == "abnormal",
-                    col(LedgerEntry.voided_at).is_(None),
-                    col(LedgerEntry.period_start) >= start,
-                    col(LedgerEntry.period_start) < end,
+        ).all():
+            exceedances[exceedance.permit_id].append(exceedance)
+        for permit_id, permit in permits.items():
+            terms = await permit_terms(session, permit)
+            ledger = ledgers_of[permit_id]
+            series = {}
+            for figure in ledger.figures:
+                stats = ledger.stats.get((figure.outlet_code, figure.pollutant))
+                series[(figure.outlet_code, figure.pollutant)] = engine.SeriesFact(
+                    point=figure.outlet_code,
+                    pollutant=figure.pollutant,
+                    method=figure.method,
+                    quantity_t=None if figure.quantity_kg is None else figure.quantity_kg / 1000,
+                    concentration_avg=stats.average if stats else None,
+                    concentration_max=stats.maximum if stats else None,
+                    readings=stats.readings if stats else 0,
+                    automatic_coverage=figure.automatic_coverage,
                 )
+            found[(permit_id, first, last)] = LedgerFacts(
+                limits=_limits(terms),
+                monitoring=[
+                    engine.MonitoringFact(m.point, m.pollutant, m.frequency, m.method)
+                    for m in terms.monitoring
+                ],
+                series=series,
+                exceedances=exceedances.get(permit_id, []),
+                abnormal=ledger.abnormal,
+                completeness_ratio=completeness_ratio(ledger.coverage),
+                report_kinds=terms.report_kinds,
             )
-        ).all()
-    )
-    from domain.ledgers.rules import completeness_ratio
-
-    coverage = await ledgers.completeness(session, actor, permit_number=permit.number, start=start, end=end)
-    return LedgerFacts(
-        await _limits(session, permit),
-        monitoring,
-        series,
-        exceedances,
-        abnormal,
-        completeness_ratio(coverage),
-    )
+    return found
 
 
 def prefill_content(kind: str, facts: LedgerFacts, period: rules.Period) -> dict[str, Any]:
@@ -442,7 +413,7 @@ async def get_draft(
     if report is not None and report.draft:
         return Draft(report, dict(report.draft), prefilled=False)
     target = _period(kind, period)
-    facts = await ledger_facts(session, actor, permit, target)
+    facts = await ledger_facts(session, permit, target)
     return Draft(report, prefill_content(kind, facts, target), prefilled=True)
 
 
@@ -467,13 +438,17 @@ async def save_draft(
 
 async def _context(
     session: AsyncSession,
-    actor: Actor,
     permit: Permit,
     kind: str,
     period: rules.Period,
     content: dict[str, Any],
 ) -> engine.RuleContext:
-    facts = await ledger_facts(session, actor, permit, period)
+    return _rule_context(permit, kind, period, content, await ledger_facts(session, permit, period))
+
+
+def _rule_context(
+    permit: Permit, kind: str, period: rules.Period, content: dict[str, Any], facts: LedgerFacts
+) -> engine.RuleContext:
     return engine.RuleContext(
         kind=kind,
         period=period,
@@ -482,7 +457,7 @@ async def _context(
         category=permit.category,
         permit_valid_from=permit.valid_from,
         permit_valid_until=permit.valid_until,
-        report_kinds_required=await _required_kinds(session, permit),
+        report_kinds_required=facts.report_kinds,
         limits=tuple(facts.limits),
         monitoring=tuple(facts.monitoring),
         series=facts.series,
@@ -512,7 +487,7 @@ async def check_draft(
     errors = report_content.check_shape(kind, content)
     if errors:
         raise ValidationFailed(errors)
-    return engine.run(await _context(session, actor, permit, kind, _period(kind, period), content))
+    return engine.run(await _context(session, permit, kind, _period(kind, period), content))
 
 
 # ---------------------------------------------------------------------------
@@ -526,6 +501,7 @@ class SubmissionResult:
     submission: ReportSubmission
     findings: list[AuditFinding]
     replayed: bool  # the same idempotency key again: the first result, nothing written
+    permit: Permit
 
 
 def _check_key(key: str) -> str:
@@ -553,6 +529,18 @@ async def _findings_of(session: AsyncSession, submission_id: int) -> list[AuditF
     return list((await session.exec(statement)).all())
 
 
+@dataclass(frozen=True)
+class Filing:
+    """One filing as a unit (or its agency) sends it."""
+
+    actor: Actor
+    permit_number: str
+    kind: str
+    period: str
+    content: Any
+    idempotency_key: str
+
+
 async def submit_report(
     session: AsyncSession,
     actor: Actor,
@@ -564,119 +552,247 @@ async def submit_report(
     idempotency_key: str,
 ) -> SubmissionResult:
     """File a report. The server stamps the time; every filing is a new version chained to the one before."""
-    key = _check_key(idempotency_key)
-    permit = await _permit(session, actor, permit_number)
-    require(actor, Operation.REPORT_WRITE, target_of(permit))
-    if permit.status != PermitStatus.ISSUED:
-        raise Conflict(N_("Reports are filed for permits that have been issued."), field="permit_number")
-    # Lock the report row so concurrent filings of one report queue up (SQLite: the write lock does it).
-    report = await _report_for(session, permit, kind, period, create=True)
-    assert report is not None and report.id is not None
-    report = await _report_for(session, permit, kind, period, create=False, lock=True)
-    assert report is not None and report.id is not None
-    existing = (
-        await session.exec(
-            select(ReportSubmission).where(
-                ReportSubmission.report_id == report.id, ReportSubmission.idempotency_key == key
-            )
-        )
-    ).first()
-    if existing is not None:
-        assert existing.id is not None
-        return SubmissionResult(report, existing, await _findings_of(session, existing.id), replayed=True)
-    errors = report_content.check_shape(kind, content)
-    if errors:
-        raise ValidationFailed(errors)
-    if report.state == "accepted":
-        raise Conflict(N_("This report was accepted and is closed."), field="period")
-    previous = (
-        await session.exec(
-            select(ReportSubmission).where(
-                ReportSubmission.report_id == report.id, ReportSubmission.version == report.latest_version
-            )
-        )
-    ).first()
-    version = report.latest_version + 1
-    received = utcnow()
-    previous_hash = previous.content_hash if previous else rules.GENESIS
-    digest = rules.submission_hash(
-        report_key=f"{permit.number}/{kind}/{report.period}",
-        version=version,
-        received_at=received,
-        submitted_by=actor.username or "",
-        on_behalf_of=actor.on_behalf_of,
-        content=content,
-        previous_hash=previous_hash,
-    )
-    findings = engine.run(await _context(session, actor, permit, kind, _period(kind, period), content))
-    submission = ReportSubmission(
-        report_id=report.id,
-        version=version,
-        received_at=received,
-        submitted_by=actor.username or "",
-        on_behalf_of=actor.on_behalf_of,
-        content=content,
-        content_hash=digest,
-        previous_hash=previous_hash,
-        receipt_number=rules.receipt_number(report.id, version, received),
-        idempotency_key=key,
-        error_count=sum(1 for f in findings if f.severity == engine.ERROR),
-        warning_count=sum(1 for f in findings if f.severity == engine.WARNING),
-    )
-    try:
-        async with session.begin_nested():
-            session.add(submission)
-    except IntegrityError:
-        # The same key raced past the check in another process: answer with the first result.
-        replay = (
-            await session.exec(
-                select(ReportSubmission).where(
-                    ReportSubmission.report_id == report.id, ReportSubmission.idempotency_key == key
+    filing = Filing(actor, permit_number, kind, period, content, idempotency_key)
+    outcome = (await submit_reports(session, [filing]))[0]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+ReportKey = tuple[int, str, str]  # permit id, kind, period label
+
+
+async def submit_reports(
+    session: AsyncSession, filings: Sequence[Filing]
+) -> list[SubmissionResult | DomainError]:
+    """File many reports in one transaction, each judged on its own: the outcome of each filing, in order,
+    is its result or the error that refused it (a refused filing writes nothing; the others go through).
+
+    The reports' rows are locked first, in one fixed order, so filings of one report (a double click, a
+    retry, two clerks, two batches in two processes) queue up and the later one sees the earlier one's row;
+    within the batch, filings of one report are taken in the order received. Whatever the number of
+    filings, this costs about a dozen statements (the permits' terms come from memory): the filing desk
+    (``domain.reports.filing``) hands in the filings that arrive together at a deadline.
+    """
+    outcomes: list[SubmissionResult | DomainError | None] = [None] * len(filings)
+    numbers = sorted({_normal_number(f.permit_number) for f in filings})
+    permits = {
+        p.number: p for p in (await session.exec(select(Permit).where(col(Permit.number).in_(numbers)))).all()
+    }
+    targets: dict[int, tuple[Permit, str, rules.Period]] = {}  # filing index -> permit, key, period
+    for index, filing in enumerate(filings):
+        try:
+            key = _check_key(filing.idempotency_key)
+            permit = _visible(filing.actor, permits.get(_normal_number(filing.permit_number)))
+            require(filing.actor, Operation.REPORT_WRITE, target_of(permit))
+            if permit.status != PermitStatus.ISSUED:
+                raise Conflict(
+                    N_("Reports are filed for permits that have been issued."), field="permit_number"
                 )
-            )
-        ).first()
-        if replay is None:
-            raise Conflict(
-                N_("Another filing of this report arrived at the same moment; try again."), field="period"
-            ) from None
-        assert replay.id is not None
-        return SubmissionResult(report, replay, await _findings_of(session, replay.id), replayed=True)
-    assert submission.id is not None
-    stored = [
-        AuditFinding(
-            submission_id=submission.id,
-            rule_code=f.code,
-            severity=f.severity,
-            field=f.field[:200],
-            message=f.message[:500],
-            params={k: _plain(v) for k, v in f.params.items()},
+            targets[index] = (permit, key, _period(_check_kind(filing.kind), filing.period))
+        except DomainError as error:
+            outcomes[index] = error
+
+    def report_key(index: int) -> ReportKey:
+        permit, _key, period = targets[index]
+        assert permit.id is not None
+        return (permit.id, filings[index].kind, period.label)
+
+    reports = await _lock_reports(session, {report_key(index) for index in targets})
+    opening: dict[ReportKey, dict[str, Any]] = {}
+    for index in targets:
+        wanted = report_key(index)
+        if wanted in reports or wanted in opening:
+            continue
+        permit, _key, period = targets[index]
+        try:
+            _check_new_report(permit, await _required_kinds(session, permit), filings[index].kind, period)
+        except DomainError as error:
+            outcomes[index] = error
+            continue
+        opening[wanted] = _new_report(permit, filings[index].kind, period)
+    if opening:
+        # Sorted, so that two batches opening the same reports wait for each other in one order.
+        await insert_unless_present(
+            session, ExecutionReport, [opening[k] for k in sorted(opening)], ("permit_id", "kind", "period")
         )
-        for f in findings
+        reports.update(await _lock_reports(session, set(opening)))
+    standing = [index for index in sorted(targets) if outcomes[index] is None]
+
+    by_id = {report.id: report for report in reports.values()}
+    keys = sorted({targets[index][1] for index in standing})
+    heads = [(report.id, report.latest_version) for report in by_id.values() if report.latest_version > 0]
+    conditions = [
+        sa.and_(
+            col(ReportSubmission.report_id).in_(sorted(by_id)),
+            col(ReportSubmission.idempotency_key).in_(keys),
+        )
     ]
-    session.add_all(stored)
-    if report.first_submitted_at is None:
-        report.first_submitted_at = received
-        report.on_time = rules.on_time(received, report.due_date)
-    report.latest_version = version
-    report.state = "submitted"
-    report.draft = content
-    session.add(report)
-    await _answer_open_feedback(session, report, actor, N_("Resubmitted as version {version}."), version)
-    await _credit_for_filing(session, report, submission, stored)
-    record(
-        session,
-        actor,
-        action="report.submit",
-        object_type="execution_report",
-        object_id=f"{permit.number}/{kind}/{report.period}",
-        after={
-            "version": version,
-            "receipt": submission.receipt_number,
-            "hash": digest,
-            "errors": submission.error_count,
-        },
+    if heads:
+        conditions.append(
+            sa.tuple_(col(ReportSubmission.report_id), col(ReportSubmission.version)).in_(sorted(heads))
+        )
+    earlier = (
+        (await session.exec(select(ReportSubmission).where(sa.or_(*conditions)))).all() if standing else []
     )
-    return SubmissionResult(report, submission, stored, replayed=False)
+    filed = {(s.report_id, s.idempotency_key): s for s in earlier}
+    chain_head = {
+        s.report_id: s.content_hash for s in earlier if s.version == by_id[s.report_id].latest_version
+    }
+    facts = await ledger_facts_many(session, [(targets[i][0], targets[i][2]) for i in standing])
+
+    replays: list[tuple[int, ExecutionReport, ReportSubmission, Permit]] = []
+    written: dict[tuple[int, str], int] = {}  # (report id, key) -> the filing index that wrote it
+    new: list[tuple[int, ExecutionReport, ReportSubmission, list[engine.Finding], Permit]] = []
+    for index in standing:
+        filing, (permit, key, period) = filings[index], targets[index]
+        report = reports[report_key(index)]
+        assert report.id is not None
+        if (report.id, key) in filed:
+            replays.append((index, report, filed[(report.id, key)], permit))
+            continue
+        if (report.id, key) in written:
+            continue  # the same filing twice in this batch: answered with the first below
+        try:
+            errors = report_content.check_shape(filing.kind, filing.content)
+            if errors:
+                raise ValidationFailed(errors)
+            if report.state == "accepted":
+                raise Conflict(N_("This report was accepted and is closed."), field="period")
+        except DomainError as error:
+            outcomes[index] = error
+            continue
+        version = report.latest_version + 1
+        received = utcnow()
+        previous_hash = chain_head.get(report.id, rules.GENESIS)
+        digest = rules.submission_hash(
+            report_key=f"{permit.number}/{filing.kind}/{report.period}",
+            version=version,
+            received_at=received,
+            submitted_by=filing.actor.username or "",
+            on_behalf_of=filing.actor.on_behalf_of,
+            content=filing.content,
+            previous_hash=previous_hash,
+        )
+        assert permit.id is not None
+        findings = engine.run(
+            _rule_context(
+                permit, filing.kind, period, filing.content, facts[(permit.id, period.start, period.end)]
+            )
+        )
+        submission = ReportSubmission(
+            report_id=report.id,
+            version=version,
+            received_at=received,
+            submitted_by=filing.actor.username or "",
+            on_behalf_of=filing.actor.on_behalf_of,
+            content=filing.content,
+            content_hash=digest,
+            previous_hash=previous_hash,
+            receipt_number=rules.receipt_number(report.id, version, received),
+            idempotency_key=key,
+            error_count=sum(1 for f in findings if f.severity == engine.ERROR),
+            warning_count=sum(1 for f in findings if f.severity == engine.WARNING),
+        )
+        session.add(submission)
+        chain_head[report.id] = digest
+        written[(report.id, key)] = index
+        if report.first_submitted_at is None:
+            report.first_submitted_at = received
+            report.on_time = rules.on_time(received, report.due_date)
+        returned = report.state == "returned"
+        report.latest_version = version
+        report.state = "submitted"
+        report.draft = filing.content
+        session.add(report)
+        if returned:  # open feedback forms exist only while the report is returned
+            await _answer_open_feedback(
+                session, report, filing.actor, N_("Resubmitted as version {version}."), version
+            )
+        new.append((index, report, submission, findings, permit))
+    try:
+        await session.flush()  # the submissions in one INSERT; their ids come back
+    except IntegrityError:
+        # Only possible if the row locks above were bypassed; nothing is written and the client retries,
+        # getting the first result for its key.
+        raise Conflict(
+            N_("Another filing of this report arrived at the same moment; try again."), field="period"
+        ) from None
+
+    results: dict[tuple[int, str], SubmissionResult] = {}
+    for index, report, submission, findings, permit in new:
+        assert submission.id is not None
+        stored = [
+            AuditFinding(
+                submission_id=submission.id,
+                rule_code=f.code,
+                severity=f.severity,
+                field=f.field[:200],
+                message=f.message[:500],
+                params={k: _plain(v) for k, v in f.params.items()},
+            )
+            for f in findings
+        ]
+        session.add_all(stored)
+        if submission.on_behalf_of:
+            await _credit_for_filing(session, report, submission, stored)
+        record(
+            session,
+            filings[index].actor,
+            action="report.submit",
+            object_type="execution_report",
+            object_id=f"{permit.number}/{report.kind}/{report.period}",
+            after={
+                "version": submission.version,
+                "receipt": submission.receipt_number,
+                "hash": submission.content_hash,
+                "errors": submission.error_count,
+            },
+        )
+        result = SubmissionResult(report, submission, stored, replayed=False, permit=permit)
+        outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
+    if replays:
+        found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
+        for index, report, submission, permit in replays:
+            assert submission.id is not None
+            outcomes[index] = SubmissionResult(
+                report, submission, found.get(submission.id, []), replayed=True, permit=permit
+            )
+    for index in standing:  # the second of two identical filings in one batch: the first's result
+        if outcomes[index] is None:
+            first = results[(reports[report_key(index)].id or 0, targets[index][1])]
+            outcomes[index] = replace(first, replayed=True)
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _lock_reports(session: AsyncSession, keys: set[ReportKey]) -> dict[ReportKey, ExecutionReport]:
+    """The reports with these keys, locked (FOR UPDATE) in the order of their ids."""
+    if not keys:
+        return {}
+    statement = (
+        select(ExecutionReport)
+        .where(
+            sa.tuple_(
+                col(ExecutionReport.permit_id), col(ExecutionReport.kind), col(ExecutionReport.period)
+            ).in_(sorted(keys))
+        )
+        .order_by(col(ExecutionReport.id))
+        .with_for_update()
+    )
+    return {(r.permit_id, r.kind, r.period): r for r in (await session.exec(statement)).all()}
+
+
+async def _findings_of_many(session: AsyncSession, ids: list[int | None]) -> dict[int, list[AuditFinding]]:
+    found: dict[int, list[AuditFinding]] = defaultdict(list)
+    statement = (
+        select(AuditFinding)
+        .where(col(AuditFinding.submission_id).in_([i for i in ids if i is not None]))
+        .order_by(col(AuditFinding.id))
+    )
+    for finding in (await session.exec(statement)).all():
+        found[finding.submission_id].append(finding)
+    return found
 
 
 async def _credit_for_filing(

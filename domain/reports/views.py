@@ -25,10 +25,11 @@ from domain.audit_rules import engine
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.i18n import translate
-from domain.permits.models import Permit, PermitLimit, PermitVersion
+from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.service import target_of, today
+from domain.permits.terms import permit_terms
 from domain.reports import review, rules, service
 from domain.reports.content import ANNUAL_SECTIONS
 from domain.reports.models import AuditFinding, ExecutionReport, FeedbackForm, FeedbackItem, ReportSubmission
@@ -419,16 +420,12 @@ class EditorPage:
 
 
 async def _limits(session: AsyncSession, permit: Permit) -> dict[tuple[str, str], LimitInfo]:
-    rows = (
-        await session.exec(
-            select(PermitLimit).where(
-                PermitLimit.permit_id == permit.id, PermitLimit.version == permit.content_version
-            )
-        )
-    ).all()
+    terms = await permit_terms(session, permit)
     return {
-        (r.point_code, r.pollutant): LimitInfo(r.concentration_limit, r.unit, r.annual_quantity_limit)
-        for r in rows
+        (limit.point, limit.pollutant): LimitInfo(
+            limit.concentration_limit, limit.unit, limit.annual_quantity_limit
+        )
+        for limit in terms.limits
     }
 
 

@@ -14,7 +14,7 @@ import strawberry
 
 from domain.errors import N_, DomainError, NotFound
 from domain.reports import service
-from domain.reports.batch import feedback_result, rows_of
+from domain.reports.batch import feedback_result, report_row, rows_of
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.reports.queries import BY_REPORT_ID, MAX_ID, parse_report_id
 from graphql_schema.reports.types import (
@@ -114,7 +114,7 @@ class ReportMutation:
                     content=snake_content(input.content),
                     idempotency_key=input.idempotency_key,
                 )
-                rows = await rows_of(session, context.actor, [result.report])
+            row = report_row(context.actor, result.report, result.permit)
         except DomainError as error:
             return SubmitExecutionReportPayload(
                 report=None,
@@ -124,7 +124,7 @@ class ReportMutation:
                 errors=user_errors(error, context.locale),
             )
         return SubmitExecutionReportPayload(
-            report=ExecutionReport.from_row(rows[0]) if rows else None,
+            report=ExecutionReport.from_row(row) if row else None,
             submission=ReportSubmission.from_model(result.submission),
             findings=[AuditFinding.from_model(finding) for finding in result.findings],
             replayed=result.replayed,

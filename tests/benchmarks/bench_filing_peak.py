@@ -9,7 +9,7 @@ dropped at the end):
      transaction per row, at the same concurrency as the load (psycopg async, 50 connections);
   3. starts the application as users run it (``uvicorn portal.app:app --workers 2``, production
      settings) and, from a separate client process on 127.0.0.1, measures
-       a. a plain endpoint that does no work: GET /static/app.css (a static file),
+       a. a plain endpoint that does no work: GET /livez (liveness: answers, touches nothing),
        b. GET /healthz, which runs one ``SELECT 1``,
        c. ``submitExecutionReport`` at 50 concurrent clients, about 10 % of which send every filing
           twice with the same idempotency key (a double click), bounded to 3,000 filings and 120 s;
@@ -356,22 +356,32 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-async def plain_load(base: str, path: str, clients: int) -> dict[str, Any]:
-    import httpx
+def client_session(base: str) -> Any:
+    """One keep-alive connection per simulated client, as a browser tab or an integrator's client holds."""
+    import aiohttp
 
+    return aiohttp.ClientSession(
+        base_url=base,
+        connector=aiohttp.TCPConnector(limit=1),
+        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+    )
+
+
+async def plain_load(base: str, path: str, clients: int) -> dict[str, Any]:
     tally = Tally()
     remaining = PLAIN_REQUESTS
     deadline = time.perf_counter() + PLAIN_SECONDS
 
     async def client() -> None:
         nonlocal remaining
-        async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT) as http:
+        async with client_session(base) as http:
             while remaining > 0 and time.perf_counter() < deadline:
                 remaining -= 1
                 began = time.perf_counter()
-                response = await http.get(path)
+                async with http.get(path) as response:
+                    await response.read()
                 tally.latencies.append(time.perf_counter() - began)
-                tally.count(str(response.status_code))
+                tally.count(str(response.status))
 
     began = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -381,8 +391,6 @@ async def plain_load(base: str, path: str, clients: int) -> dict[str, Any]:
 
 async def filing_load(base: str, units: list[dict[str, Any]], clients: int) -> dict[str, Any]:
     """``clients`` clients; client c files for units c, c + clients, …; every tenth client double-clicks."""
-    import httpx
-
     tally = Tally()
     acknowledged: set[str] = set()
     replayed = 0
@@ -395,22 +403,25 @@ async def filing_load(base: str, units: list[dict[str, Any]], clients: int) -> d
     every = round(1 / RETRYING_SHARE)  # every tenth client double-clicks
     per_client: list[int] = []
 
-    async def post(http: httpx.AsyncClient, token: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+    async def post(http: Any, token: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+        import aiohttp
+
         began = time.perf_counter()
         try:
-            response = await http.post(
+            async with http.post(
                 "/graphql",
                 json={"query": SUBMIT, "variables": variables},
                 headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
-            )
-        except httpx.HTTPError as error:
+            ) as response:
+                status = response.status
+                body = await response.json() if status == 200 else None
+        except (aiohttp.ClientError, TimeoutError) as error:
             tally.count(type(error).__name__)
             return None
         tally.latencies.append(time.perf_counter() - began)
-        tally.count(str(response.status_code))
-        if response.status_code != 200:
+        tally.count(str(status))
+        if body is None:
             return None
-        body = response.json()
         payload = (body.get("data") or {}).get("submitExecutionReport")
         if payload is None:
             problem = "graphql: " + str(body.get("errors"))[:120]
@@ -430,10 +441,7 @@ async def filing_load(base: str, units: list[dict[str, Any]], clients: int) -> d
         double_clicks = index % every == 0
         if not mine:
             return
-        async with (
-            httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT) as http,
-            httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT) as second_tab,
-        ):
+        async with client_session(base) as http, client_session(base) as second_tab:
             sequence = 0
             while remaining > 0 and time.perf_counter() < deadline:
                 unit = mine[sequence % len(mine)]
@@ -716,7 +724,7 @@ def main() -> None:
                 wait_until_healthy(server, port)
                 meter = CpuMeter(server.pid, url)
                 result: dict[str, Any] = {}
-                for phase in ("/static/app.css", "/healthz", "filing"):
+                for phase in ("/livez", "/healthz", "filing"):
                     plan = {"base_url": f"http://127.0.0.1:{port}", "clients": CLIENTS, "phase": phase}
                     if phase == "filing":
                         plan["units"] = units
@@ -749,7 +757,7 @@ def main() -> None:
             f"  raw committed single-row inserts (psycopg, {CLIENTS} conns){raw_rate:9,.0f} /s   "
             f"({raw_rows:,} rows in {raw_seconds:.1f} s)"
         )
-        figures("GET /static/app.css (no work)", result["/static/app.css"])
+        figures("GET /livez (no work)", result["/livez"])
         figures("GET /healthz (one SELECT 1)", result["/healthz"])
         _requests_rate, _p50, p99, server_ms = figures("submitExecutionReport, requests", filing)
         filing_rate = filing["new_versions"] / filing["seconds"] if filing["seconds"] else 0.0
@@ -816,15 +824,12 @@ def main() -> None:
 PROFILED_STEPS = (
     ("domain.reports.service", "submit_report", "submit_report (whole use case)"),
     ("domain.reports.service", "ledger_facts", "  ledger facts for the rules"),
-    ("domain.ledgers.service", "completeness", "    ledger completeness"),
-    ("domain.ledgers.service", "actual_emissions", "    actual emissions"),
-    ("domain.reports.service", "_limits", "    permitted limits"),
-    ("domain.reports.service", "_series_stats", "    concentration statistics"),
+    ("domain.ledgers.service", "period_ledger", "    the period's ledger (emissions, completeness)"),
+    ("domain.permits.terms", "permit_terms", "    the permit's terms (from memory)"),
     ("domain.reports.service", "_report_for", "  find/create and lock the report"),
-    ("domain.reports.service", "_answer_open_feedback", "  feedback forms (+ autoflush of the writes)"),
     ("domain.reports.service", "_permit", "  the permit"),
-    ("domain.reports.service", "_required_kinds", "  report kinds the permit requires"),
     ("domain.audit_rules.engine", "run", "  the audit rules themselves"),
+    ("domain.reports.service", "_answer_open_feedback", "  feedback forms (returned reports only)"),
 )
 
 
@@ -937,8 +942,10 @@ async def profile_submissions(url: str, count: int) -> None:
         for index in range(count, count + 100):
             await one(index)
         profiler.disable()
-        print("\ncProfile, 100 more submissions, top functions by own time:")
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+        order = os.environ.get("BENCH_PROFILE_SORT", "tottime")  # or cumulative
+        lines = int(os.environ.get("BENCH_PROFILE_LINES", "15"))
+        print(f"\ncProfile, 100 more submissions, top {lines} functions by {order}:")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(lines)
     finally:
         await database.dispose()
 

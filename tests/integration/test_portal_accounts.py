@@ -137,6 +137,16 @@ async def test_health_check_reports_the_database(client):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
+async def test_the_liveness_check_answers_without_the_database(app, client, monkeypatch):
+    async def unreachable(*_args, **_kwargs):
+        raise OSError("database down")
+
+    monkeypatch.setattr("portal.pages.ping", unreachable)
+    assert (await client.get("/healthz")).status_code == 503
+    response = await client.get("/livez")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
 async def test_unknown_pages_get_a_localized_404(client):
     response = await client.get("/no-such-page")
     assert response.status_code == 404 and "页面不存在" in response.text
