@@ -74,7 +74,15 @@ def configure_sqlite(sync_engine: Any) -> None:
 class Database:
     """Engine, session factories and the per-process SQLite write lock."""
 
-    def __init__(self, url: str, *, bind: AsyncConnection | None = None, echo: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        bind: AsyncConnection | None = None,
+        echo: bool = False,
+        pool_size: int = 30,
+        max_overflow: int = 10,
+    ):
         # Every table must be known before the first flush, or a foreign key (e.g. user_account.agency_id)
         # cannot be resolved when a process only imported part of the domain.
         import domain.models  # noqa: F401
@@ -97,7 +105,7 @@ class Database:
             if not self.is_sqlite:
                 # No ping before each checkout (a round trip per request): a connection the server dropped
                 # fails one request, and SQLAlchemy then discards every pooled connection made before it.
-                kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+                kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
             self.engine = create_async_engine(async_url(url), **kwargs)
             if self.is_sqlite:
                 configure_sqlite(self.engine.sync_engine)
@@ -109,6 +117,11 @@ class Database:
         # SQLite allows one writer at a time; queueing writers inside the process
         # instead of in SQLite's busy handler cut p99 from ~0.9 s to ~65 ms here.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite and bind is None else None
+
+    @property
+    def shares_connection(self) -> bool:
+        """Every session joins one outer connection (tests): only one task may use it at a time."""
+        return self._external_connection is not None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

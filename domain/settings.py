@@ -20,6 +20,11 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///instance/permitwatch.db"
+    # PostgreSQL connections each server process keeps open. A request holds one for a moment; when more
+    # requests than this wait at once, extra connections are opened and closed again, which costs both
+    # sides far more than the query (2 workers x (30 + 10) stays under PostgreSQL's default 100).
+    database_pool_size: int = Field(default=30, ge=1, le=500)
+    database_max_overflow: int = Field(default=10, ge=0, le=500)
     secret_key: SecretStr = SecretStr("")
     base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["zh_Hans", "en"] = "zh_Hans"

@@ -84,6 +84,12 @@ class GraphQLContext:
         async with self._lock, self.db.transaction() as session:
             yield session
 
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold the request's database turn while a domain service opens its own unit of work."""
+        async with self._lock:
+            yield
+
     async def _load_enterprises(self, ids: Sequence[int]) -> list[Enterprise | None]:
         async with self.read() as session:
             found = {

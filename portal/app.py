@@ -48,7 +48,11 @@ SESSION_COOKIE = "pw_session"
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or get_settings()
-    db = database or Database(settings.database_url)
+    db = database or Database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     templates = make_templates()
 
     @asynccontextmanager

@@ -24,7 +24,8 @@ from domain.permits.reference import pollutant_name
 from domain.permits.service import today
 from domain.regions import region_name
 from domain.reports import service, views
-from domain.reports.service import FeedbackItemInput
+from domain.reports.filing import desk_for
+from domain.reports.service import FeedbackItemInput, Filing
 from portal.context import request_locale
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import CHINA_TIME, field_errors
@@ -256,18 +257,11 @@ async def submit(request: Request) -> Response:
     if errors:
         return await _editor_with(request, content, errors, key=key or None, status_code=400)
     try:
-        async with db_of(request).transaction() as session:
-            result = await service.submit_report(
-                session,
-                actor,
-                permit_number=permit_number,
-                kind=kind,
-                period=period,
-                content=content,
-                idempotency_key=key,
-            )
-            receipt = result.submission.receipt_number
-            replayed = result.replayed
+        result = await desk_for(db_of(request)).file(
+            Filing(actor, permit_number, kind, period, content, idempotency_key=key)
+        )
+        receipt = result.submission.receipt_number
+        replayed = result.replayed
     except (ValidationFailed, Conflict) as error:
         return await _editor_with(
             request,

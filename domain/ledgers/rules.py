@@ -335,21 +335,19 @@ def coverage(
     filled = {slot_of(moment, frequency, start) for moment in recorded}
     filled = {slot for slot in filled if 0 <= slot < expected}
     gaps: list[Gap] = []
-    run_start: int | None = None
-    for slot in range(expected + 1):
-        missing = slot < expected and slot not in filled
-        if missing and run_start is None:
-            run_start = slot
-        elif not missing and run_start is not None:
+    previous = -1
+    # Walk the filled slots only (a year of hourly slots is 8,760; the gaps lie between filled ones).
+    for slot in [*sorted(filled), expected]:
+        if slot > previous + 1:
             gaps.append(
                 Gap(
                     label,
-                    slot_start(run_start, frequency, start),
+                    slot_start(previous + 1, frequency, start),
                     slot_start(slot - 1, frequency, start),
-                    slot - run_start,
+                    slot - previous - 1,
                 )
             )
-            run_start = None
+        previous = slot
     return RequirementCoverage(label, kind, frequency, expected, len(filled), gaps)
 
 

@@ -41,6 +41,7 @@ from domain.reports.models import (
 )
 
 CHINA = timedelta(hours=8)
+FINDINGS: sa.Table = AuditFinding.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY_KEY_MAX = 80
 
 
@@ -499,7 +500,7 @@ async def check_draft(
 class SubmissionResult:
     report: ExecutionReport
     submission: ReportSubmission
-    findings: list[AuditFinding]
+    findings: list[engine.Finding]  # as stored with the submission
     replayed: bool  # the same idempotency key again: the first result, nothing written
     permit: Permit
 
@@ -520,13 +521,6 @@ def _check_key(key: str) -> str:
             ]
         )
     return key
-
-
-async def _findings_of(session: AsyncSession, submission_id: int) -> list[AuditFinding]:
-    statement = (
-        select(AuditFinding).where(AuditFinding.submission_id == submission_id).order_by(col(AuditFinding.id))
-    )
-    return list((await session.exec(statement)).all())
 
 
 @dataclass(frozen=True)
@@ -720,12 +714,12 @@ async def submit_reports(
         ) from None
 
     results: dict[tuple[int, str], SubmissionResult] = {}
+    finding_rows: list[dict[str, Any]] = []
     for index, report, submission, findings, permit in new:
         assert submission.id is not None
         stored = [
-            AuditFinding(
-                submission_id=submission.id,
-                rule_code=f.code,
+            engine.Finding(
+                code=f.code,
                 severity=f.severity,
                 field=f.field[:200],
                 message=f.message[:500],
@@ -733,7 +727,17 @@ async def submit_reports(
             )
             for f in findings
         ]
-        session.add_all(stored)
+        finding_rows.extend(
+            {
+                "submission_id": submission.id,
+                "rule_code": f.code,
+                "severity": f.severity,
+                "field": f.field,
+                "message": f.message,
+                "params": f.params,
+            }
+            for f in stored
+        )
         if submission.on_behalf_of:
             await _credit_for_filing(session, report, submission, stored)
         record(
@@ -751,6 +755,8 @@ async def submit_reports(
         )
         result = SubmissionResult(report, submission, stored, replayed=False, permit=permit)
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
+    if finding_rows:  # one statement for the whole batch's findings
+        await (await session.connection()).execute(sa.insert(FINDINGS), finding_rows)
     if replays:
         found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
         for index, report, submission, permit in replays:
@@ -783,20 +789,26 @@ async def _lock_reports(session: AsyncSession, keys: set[ReportKey]) -> dict[Rep
     return {(r.permit_id, r.kind, r.period): r for r in (await session.exec(statement)).all()}
 
 
-async def _findings_of_many(session: AsyncSession, ids: list[int | None]) -> dict[int, list[AuditFinding]]:
-    found: dict[int, list[AuditFinding]] = defaultdict(list)
+async def _findings_of_many(session: AsyncSession, ids: list[int | None]) -> dict[int, list[engine.Finding]]:
+    """The stored findings of these submissions, as the rules gave them."""
+    found: dict[int, list[engine.Finding]] = defaultdict(list)
     statement = (
         select(AuditFinding)
         .where(col(AuditFinding.submission_id).in_([i for i in ids if i is not None]))
         .order_by(col(AuditFinding.id))
     )
-    for finding in (await session.exec(statement)).all():
-        found[finding.submission_id].append(finding)
+    for row in (await session.exec(statement)).all():
+        found[row.submission_id].append(
+            engine.Finding(row.rule_code, row.severity, row.field, row.message, dict(row.params))
+        )
     return found
 
 
 async def _credit_for_filing(
-    session: AsyncSession, report: ExecutionReport, submission: ReportSubmission, findings: list[AuditFinding]
+    session: AsyncSession,
+    report: ExecutionReport,
+    submission: ReportSubmission,
+    findings: list[engine.Finding],
 ) -> None:
     """A filing made by an agency moves its credit: each rule finding, and a late first filing."""
     from domain.agencies.service import add_credit_event, agency_of_tag
@@ -811,8 +823,8 @@ async def _credit_for_filing(
             agency_id=agency.id,
             kind=kind,
             source_type="finding",
-            source_id=f"{submission.receipt_number}:{finding.rule_code}:{finding.field}"[:64],
-            note=f"{finding.rule_code} {finding.field}",
+            source_id=f"{submission.receipt_number}:{finding.code}:{finding.field}"[:64],
+            note=f"{finding.code} {finding.field}",
         )
     if submission.version == 1 and report.on_time is False:
         await add_credit_event(

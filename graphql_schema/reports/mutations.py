@@ -15,6 +15,8 @@ import strawberry
 from domain.errors import N_, DomainError, NotFound
 from domain.reports import service
 from domain.reports.batch import feedback_result, report_row, rows_of
+from domain.reports.filing import desk_for
+from domain.reports.service import Filing
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.reports.queries import BY_REPORT_ID, MAX_ID, parse_report_id
 from graphql_schema.reports.types import (
@@ -104,16 +106,16 @@ class ReportMutation:
     ) -> SubmitExecutionReportPayload:
         context = info.context
         try:
-            async with context.transaction() as session:
-                result = await service.submit_report(
-                    session,
-                    context.actor,
-                    permit_number=input.permit_number,
-                    kind=input.kind.value,
-                    period=input.period,
-                    content=snake_content(input.content),
-                    idempotency_key=input.idempotency_key,
-                )
+            filing = Filing(
+                actor=context.actor,
+                permit_number=input.permit_number,
+                kind=input.kind.value,
+                period=input.period,
+                content=snake_content(input.content),
+                idempotency_key=input.idempotency_key,
+            )
+            async with context.exclusive():
+                result = await desk_for(context.db).file(filing)
             row = report_row(context.actor, result.report, result.permit)
         except DomainError as error:
             return SubmitExecutionReportPayload(
@@ -126,7 +128,7 @@ class ReportMutation:
         return SubmitExecutionReportPayload(
             report=ExecutionReport.from_row(row) if row else None,
             submission=ReportSubmission.from_model(result.submission),
-            findings=[AuditFinding.from_model(finding) for finding in result.findings],
+            findings=[AuditFinding.from_finding(finding) for finding in result.findings],
             replayed=result.replayed,
             errors=[],
         )

@@ -152,7 +152,7 @@ async def test_a_restated_concentration_is_an_error_naming_both_figures(session)
     index = draft.content["emissions"].index(row)
     assert g003[0].field == f"content.emissions[{index}].concentration_avg"
     result = await submit(session, staff, permit, label, draft.content, "k")
-    assert result.submission.error_count >= 1 and "G003" in {f.rule_code for f in result.findings}
+    assert result.submission.error_count >= 1 and "G003" in {f.code for f in result.findings}
 
 
 async def test_a_regulator_returns_a_report_with_one_form_and_sees_it_come_back(session):
