@@ -44,20 +44,31 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
-@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes, each on its own socket (SO_REUSEPORT); about one per CPU.",
+)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development; one worker).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) -> None:
     """Serve the portal and the GraphQL API."""
+    if workers > 1 and not reload:
+        from portal.serve import serve as serve_workers
+
+        raise SystemExit(serve_workers(host, port, workers, access_log=access_log))
     import uvicorn
 
     uvicorn.run(
         "portal.app:app",
         host=host,
         port=port,
-        workers=workers,
         reload=reload,
         proxy_headers=True,
         log_level="info",
+        access_log=access_log,
     )
 
 

@@ -7,7 +7,7 @@ dropped at the end):
      member holding an API token (domain use cases, one transaction);
   2. measures the database's raw rate of single-row committed inserts into a scratch table, one
      transaction per row, at the same concurrency as the load (psycopg async, 50 connections);
-  3. starts the application as users run it (``uvicorn portal.app:app --workers 2``, production
+  3. starts the application as users run it (``permitwatch serve --workers 2``, production
      settings) and, from a separate client process on 127.0.0.1, measures
        a. a plain endpoint that does no work: GET /livez (liveness: answers, touches nothing),
        b. GET /healthz, which runs one ``SELECT 1``,
@@ -300,9 +300,9 @@ def start_server(url: str, port: int, log_path: Path) -> subprocess.Popen[bytes]
     env.update(
         DATABASE_URL=url, ENVIRONMENT="production", SECRET_KEY=secret, BASE_URL=f"http://127.0.0.1:{port}"
     )
-    uvicorn = Path(sys.executable).with_name("uvicorn")
-    command = [str(uvicorn), "portal.app:app", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
-    # Popen runs uvicorn itself (no shell in between), so proc.pid is the server's own PID (pitfall 9).
+    permitwatch = Path(sys.executable).with_name("permitwatch")
+    command = [str(permitwatch), "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+    # Popen runs the server itself (no shell in between), so proc.pid is the server's own PID (pitfall 9).
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return process
@@ -555,7 +555,7 @@ def cpu_seconds(pids: set[int]) -> dict[int, float]:
 
 
 def descendants(root: int) -> set[int]:
-    """The server's processes: uvicorn's supervisor and the workers it spawned."""
+    """The server's processes: the supervisor and the workers it spawned."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -652,8 +652,8 @@ class CpuMeter:
 
 
 def connections_per_worker(port: int) -> list[int]:
-    """Client connections each server process holds (uvicorn workers share one listening socket, so
-    the kernel decides which worker accepts a client; with keep-alive the client stays there)."""
+    """Client connections each server process holds (each worker has its own SO_REUSEPORT socket and the
+    kernel spreads new connections over them; with keep-alive a client stays where it landed)."""
     try:
         listing = subprocess.run(
             ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
