@@ -101,12 +101,15 @@ async def engine(database_url: str) -> AsyncIterator[object]:
 
 @pytest.fixture(autouse=True)
 def _forget_permit_terms() -> Iterator[None]:
-    """Permit terms are cached per (permit id, version); rolled-back tests and fresh databases reuse ids."""
+    """Permit terms and valid tokens are remembered per process; rolled-back tests reuse ids and rows."""
+    from domain.accounts.service import token_cache
     from domain.permits import terms
 
     terms.forget_all()
+    token_cache.clear()
     yield
     terms.forget_all()
+    token_cache.clear()
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ Tests that roll back between cases (SQLite reuses row ids after a rollback) call
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -87,72 +89,77 @@ _cache: OrderedDict[tuple[int, int], PermitTerms] = OrderedDict()
 async def permit_terms(session: AsyncSession, permit: Permit) -> PermitTerms:
     """The terms of the permit's version in force (from memory after the first read)."""
     assert permit.id is not None
-    key = (permit.id, permit.content_version)
-    found = _cache.get(key)
-    if found is not None:
-        _cache.move_to_end(key)
-        return found
-    terms = await _read(session, permit.id, permit.content_version)
-    _cache[key] = terms
-    if len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-    return terms
+    return (await terms_of(session, [permit]))[permit.id]
+
+
+async def terms_of(session: AsyncSession, permits: Sequence[Permit]) -> dict[int, PermitTerms]:
+    """The terms of many permits' versions in force; those not yet in memory read in five queries."""
+    found: dict[int, PermitTerms] = {}
+    missing: dict[tuple[int, int], Permit] = {}
+    for permit in permits:
+        assert permit.id is not None
+        key = (permit.id, permit.content_version)
+        terms = _cache.get(key)
+        if terms is None:
+            missing[key] = permit
+        else:
+            _cache.move_to_end(key)
+            found[permit.id] = terms
+    if missing:
+        for key, terms in (await _read(session, sorted(missing))).items():
+            _cache[key] = found[key[0]] = terms
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
 
 
 def forget_all() -> None:
     _cache.clear()
 
 
-async def _read(session: AsyncSession, permit_id: int, version: int) -> PermitTerms:
-    content = (
-        await session.exec(
-            select(PermitVersion.content).where(
-                PermitVersion.permit_id == permit_id, PermitVersion.version == version
-            )
+async def _read(session: AsyncSession, keys: list[tuple[int, int]]) -> dict[tuple[int, int], PermitTerms]:
+    ids = sorted({permit_id for permit_id, _version in keys})
+    wanted = set(keys)
+
+    async def rows(model: Any, *order: Any) -> dict[tuple[int, int], list[Any]]:
+        grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        statement = select(model).where(col(model.permit_id).in_(ids)).order_by(*order)
+        for row in (await session.exec(statement)).all():
+            if (row.permit_id, row.version) in wanted:
+                grouped[(row.permit_id, row.version)].append(row)
+        return grouped
+
+    versions = await rows(PermitVersion, col(PermitVersion.id))
+    outlets = await rows(PermitOutlet, col(PermitOutlet.code))
+    limits = await rows(PermitLimit, col(PermitLimit.point_code), col(PermitLimit.id))
+    monitoring = await rows(PermitMonitoring, col(PermitMonitoring.id))
+    ledger = await rows(PermitLedgerRequirement, col(PermitLedgerRequirement.id))
+    found: dict[tuple[int, int], PermitTerms] = {}
+    for permit_id, version in keys:
+        key = (permit_id, version)
+        content = versions[key][0].content if versions.get(key) else {}
+        kinds = content.get("report_kinds", []) if isinstance(content, dict) else []
+        found[key] = PermitTerms(
+            permit_id=permit_id,
+            version=version,
+            report_kinds=tuple(k for k in REPORT_KIND_ORDER if k in kinds),
+            outlets=tuple(
+                OutletTerm(o.code, o.name, o.is_fugitive, o.medium, o.kind) for o in outlets.get(key, [])
+            ),
+            limits=tuple(
+                LimitTerm(
+                    lim.point_code,
+                    lim.pollutant,
+                    lim.concentration_limit,
+                    lim.unit,
+                    lim.annual_quantity_limit,
+                )
+                for lim in limits.get(key, [])
+            ),
+            monitoring=tuple(
+                MonitoringTerm(m.point_code, m.pollutant, m.frequency, m.method)
+                for m in monitoring.get(key, [])
+            ),
+            ledger_requirements=tuple(LedgerTerm(r.kind, r.frequency) for r in ledger.get(key, [])),
         )
-    ).first()
-    kinds = (content or {}).get("report_kinds", []) if isinstance(content, dict) else []
-    outlets = (
-        await session.exec(
-            select(PermitOutlet)
-            .where(PermitOutlet.permit_id == permit_id, PermitOutlet.version == version)
-            .order_by(col(PermitOutlet.code))
-        )
-    ).all()
-    limits = (
-        await session.exec(
-            select(PermitLimit)
-            .where(PermitLimit.permit_id == permit_id, PermitLimit.version == version)
-            .order_by(col(PermitLimit.point_code), col(PermitLimit.id))
-        )
-    ).all()
-    monitoring = (
-        await session.exec(
-            select(PermitMonitoring)
-            .where(PermitMonitoring.permit_id == permit_id, PermitMonitoring.version == version)
-            .order_by(col(PermitMonitoring.id))
-        )
-    ).all()
-    ledger = (
-        await session.exec(
-            select(PermitLedgerRequirement)
-            .where(PermitLedgerRequirement.permit_id == permit_id, PermitLedgerRequirement.version == version)
-            .order_by(col(PermitLedgerRequirement.id))
-        )
-    ).all()
-    return PermitTerms(
-        permit_id=permit_id,
-        version=version,
-        report_kinds=tuple(k for k in REPORT_KIND_ORDER if k in kinds),
-        outlets=tuple(OutletTerm(o.code, o.name, o.is_fugitive, o.medium, o.kind) for o in outlets),
-        limits=tuple(
-            LimitTerm(
-                lim.point_code, lim.pollutant, lim.concentration_limit, lim.unit, lim.annual_quantity_limit
-            )
-            for lim in limits
-        ),
-        monitoring=tuple(
-            MonitoringTerm(m.point_code, m.pollutant, m.frequency, m.method) for m in monitoring
-        ),
-        ledger_requirements=tuple(LedgerTerm(r.kind, r.frequency) for r in ledger),
-    )
+    return found

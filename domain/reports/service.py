@@ -28,7 +28,7 @@ from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.service import target_of, today
-from domain.permits.terms import PermitTerms, permit_terms
+from domain.permits.terms import PermitTerms, permit_terms, terms_of
 from domain.reports import content as report_content
 from domain.reports import rules
 from domain.reports.models import (
@@ -573,6 +573,7 @@ async def submit_reports(
     permits = {
         p.number: p for p in (await session.exec(select(Permit).where(col(Permit.number).in_(numbers)))).all()
     }
+    await terms_of(session, list(permits.values()))  # the terms not yet in memory, in one go
     targets: dict[int, tuple[Permit, str, rules.Period]] = {}  # filing index -> permit, key, period
     for index, filing in enumerate(filings):
         try:

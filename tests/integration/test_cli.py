@@ -106,9 +106,24 @@ def test_the_cli_works_in_a_fresh_interpreter(fresh_database_url):
     import sys
 
     env = {**os.environ, "DATABASE_URL": fresh_database_url}
-    result = subprocess.run([sys.executable, "-m", "portal.cli", "create-user", "--username", "fresh-admin",
-                             "--password", "fresh-password-1", "--role", "admin"],
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "portal.cli",
+            "create-user",
+            "--username",
+            "fresh-admin",
+            "--password",
+            "fresh-password-1",
+            "--role",
+            "admin",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "created user fresh-admin" in result.stdout
 

@@ -243,6 +243,39 @@ async def test_a_revoked_token_stops_working_at_once(client, session):
     assert (await graphql(client, VIEWER, token=token)).status_code == 200
 
 
+async def test_a_token_used_then_revoked_in_this_process_is_refused_at_once(client, session):
+    regulator = await make_user(session, "permitting")
+    token = await bearer_token(session, regulator)
+    assert (await graphql(client, VIEWER, token=token)).status_code == 200  # now remembered
+    token_row = (await session.exec(select(ApiToken).where(ApiToken.user_id == regulator.id))).one()
+
+    await revoke_api_token(session, actor(regulator), token_id=token_row.id)
+    await session.flush()
+
+    assert (await graphql(client, VIEWER, token=token)).status_code == 401
+
+
+async def test_a_token_revoked_by_another_process_stops_working_within_the_remembered_seconds(
+    client, session, monkeypatch
+):
+    import time
+
+    from domain.clock import utcnow
+
+    regulator = await make_user(session, "permitting")
+    token = await bearer_token(session, regulator)
+    assert (await graphql(client, VIEWER, token=token)).status_code == 200
+    token_row = (await session.exec(select(ApiToken).where(ApiToken.user_id == regulator.id))).one()
+    token_row.revoked_at = utcnow()  # as another server process would: this one's memory is not told
+    session.add(token_row)
+    await session.flush()
+
+    assert (await graphql(client, VIEWER, token=token)).status_code == 200
+    later = time.monotonic() + 6  # api_token_cache_seconds is 5
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert (await graphql(client, VIEWER, token=token)).status_code == 401
+
+
 @pytest.mark.parametrize("token_id", ["other", "abc", "99999999999"])
 async def test_revoking_a_token_one_does_not_own_is_not_found(client, session, token_id):
     owner = await make_user(session, "permitting")
