@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
@@ -62,13 +63,14 @@ class GraphQLContext:
     actor: Actor
     locale: str
     request_id: str
-    loaders: Loaders = field(init=False)
     # One database session at a time per request: graphql-core resolves sibling
     # fields concurrently, and a request should not hold several pool connections.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(
+    @cached_property
+    def loaders(self) -> Loaders:
+        """Built when a resolver first needs one (a filing needs none)."""
+        return Loaders(
             enterprise_by_id=DataLoader(load_fn=self._load_enterprises), permits=PermitLoaders(self)
         )
 

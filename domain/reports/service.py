@@ -756,8 +756,10 @@ async def submit_reports(
         )
         result = SubmissionResult(report, submission, stored, replayed=False, permit=permit)
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
-    if finding_rows:  # one statement for the whole batch's findings
-        await (await session.connection()).execute(sa.insert(FINDINGS), finding_rows)
+    if finding_rows:
+        # One statement for the whole batch's findings: with RETURNING, SQLAlchemy sends the rows as one
+        # multi-row INSERT ("insertmanyvalues") instead of one INSERT per row.
+        await (await session.connection()).execute(sa.insert(FINDINGS).returning(FINDINGS.c.id), finding_rows)
     if replays:
         found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
         for index, report, submission, permit in replays:
