@@ -822,12 +822,11 @@ def main() -> None:
 # ---------------------------------------------------------------------------
 
 PROFILED_STEPS = (
-    ("domain.reports.service", "submit_report", "submit_report (whole use case)"),
-    ("domain.reports.service", "ledger_facts", "  ledger facts for the rules"),
-    ("domain.ledgers.service", "period_ledger", "    the period's ledger (emissions, completeness)"),
-    ("domain.permits.terms", "permit_terms", "    the permit's terms (from memory)"),
-    ("domain.reports.service", "_report_for", "  find/create and lock the report"),
-    ("domain.reports.service", "_permit", "  the permit"),
+    ("domain.reports.service", "submit_reports", "submit_reports (a batch of one)"),
+    ("domain.reports.service", "ledger_facts_many", "  ledger facts for the rules"),
+    ("domain.ledgers.service", "period_ledgers", "    the period's ledger (emissions, completeness)"),
+    ("domain.permits.terms", "terms_of", "  the permits' terms (from memory)"),
+    ("domain.reports.service", "_lock_reports", "  lock (and open) the reports"),
     ("domain.audit_rules.engine", "run", "  the audit rules themselves"),
     ("domain.reports.service", "_answer_open_feedback", "  feedback forms (returned reports only)"),
 )
