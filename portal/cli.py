@@ -61,9 +61,6 @@ def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) ->
         raise SystemExit(serve_workers(host, port, workers, access_log=access_log))
     import uvicorn
 
-    from portal.serve import tune_gc
-
-    tune_gc()
     uvicorn.run(
         "portal.app:app",
         host=host,

@@ -36,19 +36,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def tune_gc() -> None:
-    """A request allocates many short-lived objects, and Python collects its youngest generation every
-    700 allocations by default. Collecting less often cut a filing's CPU from 7.7 to 6.1 ms and the
-    filing peak's p99 from 675 to 431 ms (tests/benchmarks/bench_filing_peak.py)."""
-    import gc
-
-    gc.set_threshold(20_000, 20, 20)
-
-
 def _worker(host: str, port: int, log_level: str, access_log: bool) -> None:
     import uvicorn
-
-    tune_gc()
 
     config = uvicorn.Config(APP, proxy_headers=True, log_level=log_level, access_log=access_log)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
