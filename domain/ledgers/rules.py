@@ -131,11 +131,11 @@ def check_reading(
         errors.append(
             FieldError(f"{prefix}concentration", "negative", N_("A concentration cannot be negative."))
         )
-    measured = _aware(reading.measured_at)
+    measured = aware(reading.measured_at)
     if measured > now + FUTURE_TOLERANCE:
         errors.append(FieldError(f"{prefix}measured_at", "future", N_("This time is in the future.")))
     default_span = timedelta(hours=1) if reading.method == "automatic" else timedelta(minutes=1)
-    end = _aware(reading.period_end) if reading.period_end else measured + default_span
+    end = aware(reading.period_end) if reading.period_end else measured + default_span
     if end <= measured:
         errors.append(
             FieldError(f"{prefix}period_end", "end_before_start", N_("The end is not after the start."))
@@ -191,7 +191,8 @@ def check_reading(
     ), []
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
+    """A datetime read back without its zone (SQLite) is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -252,8 +253,8 @@ def slot_of(moment: datetime, frequency: str, origin: datetime) -> int:
 
     Days, months and years are China calendar ones, whatever offset the times were given in.
     """
-    moment = _aware(moment).astimezone(CHINA_TIME)
-    origin = _aware(origin).astimezone(CHINA_TIME)
+    moment = aware(moment).astimezone(CHINA_TIME)
+    origin = aware(origin).astimezone(CHINA_TIME)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return int((moment - origin).total_seconds() // 3600)
     if frequency == Frequency.DAILY:
@@ -296,7 +297,7 @@ class RequirementCoverage:
 
 
 def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
-    origin = _aware(origin).astimezone(CHINA_TIME)
+    origin = aware(origin).astimezone(CHINA_TIME)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return origin + timedelta(hours=index)
     if frequency == Frequency.DAILY:
@@ -313,7 +314,7 @@ def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
 def slot_floor(moment: datetime, frequency: str) -> datetime:
     """The start of the China-calendar slot a moment falls into (a quarterly sample taken in May counts
     for a view of June, since both lie in the same quarter)."""
-    local = _aware(moment).astimezone(CHINA_TIME)
+    local = aware(moment).astimezone(CHINA_TIME)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return local.replace(minute=0, second=0, microsecond=0)
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -21,18 +21,16 @@ from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEn
 from domain.ledgers.rules import CheckedReading, PointInfo, ReadingInput
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit
-from domain.permits.rules import PermitStatus
+from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of
-from domain.permits.terms import LimitTerm, PermitTerms, permit_terms
+from domain.permits.terms import LimitTerm, PermitTerms, permit_terms, terms_of
 
 MAX_BATCH = 50_000
 READINGS: sa.Table = MonitoringReading.__table__  # type: ignore[attr-defined]
 
 
 async def _permit(session: AsyncSession, actor: Actor, number: str, operation: Operation) -> Permit:
-    permit = (
-        await session.exec(select(Permit).where(Permit.number == (number or "").strip().upper()))
-    ).first()
+    permit = (await session.exec(select(Permit).where(Permit.number == normal_number(number)))).first()
     if permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
         if not actor.is_authenticated:
             require(actor, Operation.LEDGER_VIEW)
@@ -897,7 +895,7 @@ async def period_ledgers(
     if not permits:
         return {}
     ids = sorted({p.id for p in permits if p.id is not None})
-    terms = {p.id: await permit_terms(session, p) for p in permits if p.id is not None}
+    terms = await terms_of(session, permits)
     now = utcnow()
     judged_until = min(end, now)  # completeness of a period still running is judged up to now
     frequencies = {m.frequency for t in terms.values() for m in t.monitoring} | {
@@ -922,7 +920,7 @@ async def period_ledgers(
     found: dict[int, PeriodLedger] = {}
     for permit_id, permit_terms_ in terms.items():
         own = entries.get(permit_id, [])
-        in_period = [e for e in own if _aware(e.period_start) >= start]
+        in_period = [e for e in own if rules.aware(e.period_start) >= start]
         figures: list[EmissionFigure] = []
         stats: dict[tuple[str, str], SeriesStats] = {}
         if emissions:
@@ -1087,7 +1085,7 @@ def _coverage(
         recorded = [
             moment
             for moment in moments.get((requirement.point, requirement.pollutant, requirement.method), [])
-            if _aware(moment) >= origin
+            if rules.aware(moment) >= origin
         ]
         label = f"{requirement.point} {requirement.pollutant}"
         items.append(rules.coverage(label, "monitoring", requirement.frequency, origin, end, recorded))
@@ -1098,7 +1096,7 @@ def _coverage(
         recorded = [
             e.period_start
             for e in entries
-            if e.kind == ledger_requirement.kind and origin <= _aware(e.period_start) < end
+            if e.kind == ledger_requirement.kind and origin <= rules.aware(e.period_start) < end
         ]
         items.append(
             rules.coverage(
@@ -1111,10 +1109,6 @@ def _coverage(
             )
         )
     return items
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _factor_estimates(entries: Sequence[LedgerEntry]) -> dict[tuple[str, str], float]:

@@ -39,7 +39,7 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
-from domain.permits.rules import ApplicationStatus
+from domain.permits.rules import ApplicationStatus, normal_number
 from domain.permits.service import (
     OPEN_APPLICATION_STATUSES,
     PermitFilter,
@@ -105,13 +105,9 @@ class PermitRow:
     enterprise: Enterprise | EnterprisePublic
 
 
-def _number(value: str) -> str:
-    return (value or "").strip().upper()
-
-
 async def view_permit(session: AsyncSession, actor: Actor, *, number: str) -> PermitView | None:
     """One permit by its number, as the actor may see it; None when unknown or not visible."""
-    permit = (await session.exec(select(Permit).where(Permit.number == _number(number)))).first()
+    permit = (await session.exec(select(Permit).where(Permit.number == normal_number(number)))).first()
     return permit_view(actor, permit) if permit is not None else None
 
 
@@ -180,7 +176,7 @@ async def find_outlet(
             select(PermitOutlet).where(
                 PermitOutlet.permit_id == view.permit.id,
                 PermitOutlet.version == view.permit.content_version,
-                PermitOutlet.code == _number(code),
+                PermitOutlet.code == normal_number(code),
             )
         )
     ).first()

@@ -40,7 +40,7 @@ from domain.permits.models import (
     PermitVersion,
 )
 from domain.permits.reference import MonitoringMethod
-from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus
+from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, normal_number
 from domain.permits.service import PermitFilter, filter_permits, today
 
 CHINA_OFFSET = timedelta(hours=8)
@@ -219,14 +219,10 @@ async def register_freshness(session: AsyncSession) -> Freshness:
 
 async def permit_freshness(session: AsyncSession, *, number: str) -> Freshness:
     """Freshness of one permit's public page and of its outlets' pages; NotFound if it is not disclosed."""
-    freshness = await _freshness(session, Permit.number == _number(number))
+    freshness = await _freshness(session, Permit.number == normal_number(number))
     if freshness.count == 0:
         raise NotFound(N_("No permit with this number."), field="number")
     return freshness
-
-
-def _number(value: str) -> str:
-    return (value or "").strip().upper()
 
 
 # ---------------------------------------------------------------------------
@@ -392,7 +388,7 @@ async def _public_permit_row(session: AsyncSession, number: str) -> tuple[Permit
         await session.exec(
             select(Permit, Enterprise)
             .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-            .where(Permit.number == _number(number), *_disclosed())
+            .where(Permit.number == normal_number(number), *_disclosed())
         )
     ).first()
     if found is None:
@@ -497,7 +493,7 @@ class PublicOutlet:
 async def public_outlet(session: AsyncSession, *, number: str, code: str) -> PublicOutlet:
     """One outlet (not a fugitive source) of a disclosed permit's current version."""
     permit, enterprise = await _public_permit_row(session, number)
-    code = _number(code)
+    code = normal_number(code)
     where = (PermitOutlet.permit_id == permit.id, PermitOutlet.version == permit.content_version)
     outlet = (
         await session.exec(

@@ -130,6 +130,11 @@ def effective_acceptance_date(received: date, acceptance_deadline: date, today: 
     return received if today > acceptance_deadline else today
 
 
+def normal_number(value: str | None) -> str:
+    """A permit number (or an outlet code) as stored: no surrounding spaces, capital letters."""
+    return (value or "").strip().upper()
+
+
 PERMIT_NUMBER = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}\d{3}[A-Z]$")
 
 

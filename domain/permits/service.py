@@ -74,7 +74,7 @@ class PermitFilter:
 
 
 async def _find(session: AsyncSession, number: str) -> Permit | None:
-    statement = select(Permit).where(Permit.number == (number or "").strip().upper())
+    statement = select(Permit).where(Permit.number == rules.normal_number(number))
     return (await session.exec(statement)).first()
 
 

@@ -26,7 +26,7 @@ from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance, LedgerEntry
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
-from domain.permits.rules import PermitStatus
+from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import PermitTerms, permit_terms, terms_of
 from domain.reports import content as report_content
@@ -50,10 +50,6 @@ def _china_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC) - CHINA
 
 
-def _normal_number(number: str) -> str:
-    return (number or "").strip().upper()
-
-
 def _visible(actor: Actor, permit: Permit | None) -> Permit:
     """The permit, if the actor may see its reports; otherwise it does not exist for them."""
     if permit is None or not can(actor, Operation.REPORT_VIEW, target_of(permit)):
@@ -64,7 +60,7 @@ def _visible(actor: Actor, permit: Permit | None) -> Permit:
 
 
 async def _permit(session: AsyncSession, actor: Actor, number: str) -> Permit:
-    permit = (await session.exec(select(Permit).where(Permit.number == _normal_number(number)))).first()
+    permit = (await session.exec(select(Permit).where(Permit.number == normal_number(number)))).first()
     return _visible(actor, permit)
 
 
@@ -569,7 +565,7 @@ async def submit_reports(
     (``domain.reports.filing``) hands in the filings that arrive together at a deadline.
     """
     outcomes: list[SubmissionResult | DomainError | None] = [None] * len(filings)
-    numbers = sorted({_normal_number(f.permit_number) for f in filings})
+    numbers = sorted({normal_number(f.permit_number) for f in filings})
     permits = {
         p.number: p for p in (await session.exec(select(Permit).where(col(Permit.number).in_(numbers)))).all()
     }
@@ -578,7 +574,7 @@ async def submit_reports(
     for index, filing in enumerate(filings):
         try:
             key = _check_key(filing.idempotency_key)
-            permit = _visible(filing.actor, permits.get(_normal_number(filing.permit_number)))
+            permit = _visible(filing.actor, permits.get(normal_number(filing.permit_number)))
             require(filing.actor, Operation.REPORT_WRITE, target_of(permit))
             if permit.status != PermitStatus.ISSUED:
                 raise Conflict(
