@@ -155,6 +155,35 @@ async def test_a_restated_concentration_is_an_error_naming_both_figures(session)
     assert result.submission.error_count >= 1 and "G003" in {f.code for f in result.findings}
 
 
+async def test_filed_together_each_report_is_reconciled_against_its_own_ledger(session):
+    """One batch, two units, same period: the grouped ledger queries must not mix one unit's readings
+    into the other's figures."""
+    label = last_full_quarter()
+    (first, first_staff, _), (second, second_staff, _) = await unit(session), await unit(session)
+    await quarter_of_readings(session, first, first_staff, label, value=0.43)
+    await quarter_of_readings(session, second, second_staff, label, value=0.13)
+    contents = []
+    for permit, staff in ((first, first_staff), (second, second_staff)):
+        draft = await service.get_draft(
+            session, staff, permit_number=permit.number, kind="quarterly", period=label
+        )
+        row = next(r for r in draft.content["emissions"] if (r["outlet"], r["pollutant"]) == ("DA001", "SO2"))
+        row["concentration_avg"] = 0.13  # right for the second unit, a restatement for the first
+        contents.append(draft.content)
+
+    outcomes = await service.submit_reports(
+        session,
+        [
+            service.Filing(first_staff, first.number, "quarterly", label, contents[0], "a"),
+            service.Filing(second_staff, second.number, "quarterly", label, contents[1], "b"),
+        ],
+    )
+
+    first_g003 = [f for f in outcomes[0].findings if f.code == "G003"]
+    assert len(first_g003) == 1 and first_g003[0].params["recorded"] == 0.43
+    assert not [f for f in outcomes[1].findings if f.code == "G003"]
+
+
 async def test_a_regulator_returns_a_report_with_one_form_and_sees_it_come_back(session):
     permit, staff, officer = await unit(session)
     label = last_full_quarter()
