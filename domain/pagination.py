@@ -29,6 +29,15 @@ class Page(Generic[T]):
     def cursor_at(self, index: int) -> str:
         return encode_cursor(self.offset + index)
 
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursor_at(0) if self.items else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        """The cursor of the page's last item: pass it as ``after`` for the next page."""
+        return self.cursor_at(len(self.items) - 1) if self.items else None
+
 
 def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()

@@ -21,6 +21,6 @@ class PageInfo:
         return cls(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=page.cursor_at(0) if page.items else None,
-            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
         )

@@ -83,7 +83,7 @@ class LedgerQuery:
         return MonitoringReadingPage(
             total_count=page.total,
             has_next_page=page.has_next,
-            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            end_cursor=page.end_cursor,
             nodes=nodes,
         )
 
@@ -117,7 +117,7 @@ class LedgerQuery:
         return LedgerEntryPage(
             total_count=page.total,
             has_next_page=page.has_next,
-            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            end_cursor=page.end_cursor,
             nodes=nodes,
         )
 
@@ -147,7 +147,7 @@ class LedgerQuery:
         return ExceedancePage(
             total_count=page.total,
             has_next_page=page.has_next,
-            end_cursor=page.cursor_at(len(page.items) - 1) if page.items else None,
+            end_cursor=page.end_cursor,
             nodes=nodes,
         )
 
