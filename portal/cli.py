@@ -58,7 +58,12 @@ def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) ->
     if workers > 1 and not reload:
         from portal.serve import serve as serve_workers
 
-        raise SystemExit(serve_workers(host, port, workers, access_log=access_log))
+        try:
+            status = serve_workers(host, port, workers, access_log=access_log)
+        except OSError as error:  # the address is taken, or not one of this machine's
+            message = f"cannot listen on {host}:{port}: {error.strerror}"
+            raise click.BadParameter(message, param_hint="--port") from None
+        raise SystemExit(status)
     import uvicorn
 
     uvicorn.run(
