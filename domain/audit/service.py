@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, require
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
+from domain.db import insert_rows
 
 REDACTED = "••••"
 SENSITIVE_KEYS = frozenset({"password", "password_hash", "token", "token_hash"})
@@ -19,6 +20,33 @@ def _redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
     return {key: (REDACTED if key in SENSITIVE_KEYS else value) for key, value in values.items()}
+
+
+def entry_values(
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit entry: who (and for whom, through which channel), what, when (server
+    time), and the values before and after, secrets redacted."""
+    return {
+        "occurred_at": utcnow(),
+        "actor_user_id": actor.user_id,
+        "actor_username": actor.username,
+        "actor_role": actor.role.value if actor.role else None,
+        "on_behalf_of": actor.on_behalf_of,
+        "channel": actor.channel,
+        "request_id": actor.request_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": _redact(before),
+        "after": _redact(after),
+    }
 
 
 def record(
@@ -33,21 +61,17 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry to the caller's transaction (it commits or rolls back with the change)."""
     entry = AuditEntry(
-        occurred_at=utcnow(),
-        actor_user_id=actor.user_id,
-        actor_username=actor.username,
-        actor_role=actor.role.value if actor.role else None,
-        on_behalf_of=actor.on_behalf_of,
-        channel=actor.channel,
-        request_id=actor.request_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=_redact(before),
-        after=_redact(after),
+        **entry_values(
+            actor, action=action, object_type=object_type, object_id=object_id, before=before, after=after
+        )
     )
     session.add(entry)
     return entry
+
+
+async def record_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """Write many audit entries (``entry_values``) in one statement, in the caller's transaction."""
+    await insert_rows(session, AuditEntry.__table__, entries)
 
 
 async def entries_for(

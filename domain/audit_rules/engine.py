@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from domain.reports.rules import Period
@@ -123,9 +124,10 @@ class Rule:
     check: Check
 
     def applies_to(self, context: RuleContext) -> bool:
-        if context.kind not in self.kinds:
-            return False
-        return "general" in self.scope or context.industry_code in self.scope
+        return self.applies(context.kind, context.industry_code)
+
+    def applies(self, kind: str, industry_code: str) -> bool:
+        return kind in self.kinds and ("general" in self.scope or industry_code in self.scope)
 
     def finding(self, field_path: str, **params: Any) -> Finding:
         return Finding(self.code, self.severity, field_path, self.message, params)
@@ -164,10 +166,17 @@ def catalogue() -> list[Rule]:
 def run(context: RuleContext) -> list[Finding]:
     """Every finding of every rule that applies, errors first, in rule order."""
     findings: list[Finding] = []
-    for item in catalogue():
-        if item.applies_to(context):
-            findings.extend(item.check(context))
+    for item in _rules_for(context.kind, context.industry_code, len(_REGISTRY)):
+        findings.extend(item.check(context))
     return sorted(findings, key=lambda f: (f.severity != ERROR, f.code, f.field))
+
+
+@lru_cache(maxsize=256)
+def _rules_for(kind: str, industry_code: str, _registered: int) -> tuple[Rule, ...]:
+    """The rules that apply to a report of this kind and industry, in catalogue order (worked out once
+    per kind and industry: a filing peak runs them thousands of times; a rule registered later changes
+    ``_registered`` and so the answer)."""
+    return tuple(item for item in catalogue() if item.applies(kind, industry_code))
 
 
 def _load() -> None:

@@ -17,10 +17,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
-from domain.audit.service import record
+from domain.audit.service import entry_values, record, record_many
 from domain.audit_rules import engine, general
 from domain.clock import utcnow
-from domain.db import insert_unless_present
+from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance, LedgerEntry
@@ -42,6 +42,7 @@ from domain.reports.models import (
 
 CHINA = timedelta(hours=8)
 FINDINGS: sa.Table = AuditFinding.__table__  # type: ignore[attr-defined]
+SUBMISSIONS: sa.Table = ReportSubmission.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY_KEY_MAX = 80
 
 
@@ -613,18 +614,26 @@ async def submit_reports(
     by_id = {report.id: report for report in reports.values()}
     keys = sorted({targets[index][1] for index in standing})
     heads = [(report.id, report.latest_version) for report in by_id.values() if report.latest_version > 0]
-    conditions = [
-        sa.and_(
-            col(ReportSubmission.report_id).in_(sorted(by_id)),
-            col(ReportSubmission.idempotency_key).in_(keys),
-        )
-    ]
-    if heads:
-        conditions.append(
-            sa.tuple_(col(ReportSubmission.report_id), col(ReportSubmission.version)).in_(sorted(heads))
-        )
+    # The submissions this batch may replay (same key) or chain to (each report's latest). A report never
+    # filed has neither: at a deadline, when most filings are first filings, this read is often skipped.
     earlier = (
-        (await session.exec(select(ReportSubmission).where(sa.or_(*conditions)))).all() if standing else []
+        (
+            await session.exec(
+                select(ReportSubmission).where(
+                    sa.or_(
+                        sa.and_(
+                            col(ReportSubmission.report_id).in_(sorted(by_id)),
+                            col(ReportSubmission.idempotency_key).in_(keys),
+                        ),
+                        sa.tuple_(col(ReportSubmission.report_id), col(ReportSubmission.version)).in_(
+                            sorted(heads)
+                        ),
+                    )
+                )
+            )
+        ).all()
+        if standing and heads
+        else []
     )
     filed = {(s.report_id, s.idempotency_key): s for s in earlier}
     chain_head = {
@@ -671,6 +680,7 @@ async def submit_reports(
                 permit, filing.kind, period, filing.content, facts[(permit.id, period.start, period.end)]
             )
         )
+        # Not added to the session: the batch's submissions are written below in one statement.
         submission = ReportSubmission(
             report_id=report.id,
             version=version,
@@ -685,7 +695,6 @@ async def submit_reports(
             error_count=sum(1 for f in findings if f.severity == engine.ERROR),
             warning_count=sum(1 for f in findings if f.severity == engine.WARNING),
         )
-        session.add(submission)
         chain_head[report.id] = digest
         written[(report.id, key)] = index
         if report.first_submitted_at is None:
@@ -702,7 +711,15 @@ async def submit_reports(
             )
         new.append((index, report, submission, findings, permit))
     try:
-        await session.flush()  # the submissions in one INSERT; their ids come back
+        ids = {
+            (row.report_id, row.version): row.id
+            for row in await insert_rows(
+                session,
+                SUBMISSIONS,
+                [_submission_values(submission) for _i, _r, submission, _f, _p in new],
+                returning=("id", "report_id", "version"),
+            )
+        }
     except IntegrityError:
         # Only possible if the row locks above were bypassed; nothing is written and the client retries,
         # getting the first result for its key.
@@ -712,8 +729,9 @@ async def submit_reports(
 
     results: dict[tuple[int, str], SubmissionResult] = {}
     finding_rows: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
     for index, report, submission, findings, permit in new:
-        assert submission.id is not None
+        submission.id = ids[(submission.report_id, submission.version)]
         stored = [
             engine.Finding(
                 code=f.code,
@@ -737,25 +755,24 @@ async def submit_reports(
         )
         if submission.on_behalf_of:
             await _credit_for_filing(session, report, submission, stored)
-        record(
-            session,
-            filings[index].actor,
-            action="report.submit",
-            object_type="execution_report",
-            object_id=f"{permit.number}/{report.kind}/{report.period}",
-            after={
-                "version": submission.version,
-                "receipt": submission.receipt_number,
-                "hash": submission.content_hash,
-                "errors": submission.error_count,
-            },
+        audit_rows.append(
+            entry_values(
+                filings[index].actor,
+                action="report.submit",
+                object_type="execution_report",
+                object_id=f"{permit.number}/{report.kind}/{report.period}",
+                after={
+                    "version": submission.version,
+                    "receipt": submission.receipt_number,
+                    "hash": submission.content_hash,
+                    "errors": submission.error_count,
+                },
+            )
         )
         result = SubmissionResult(report, submission, stored, replayed=False, permit=permit)
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
-    if finding_rows:
-        # One statement for the whole batch's findings: with RETURNING, SQLAlchemy sends the rows as one
-        # multi-row INSERT ("insertmanyvalues") instead of one INSERT per row.
-        await (await session.connection()).execute(sa.insert(FINDINGS).returning(FINDINGS.c.id), finding_rows)
+    await insert_rows(session, FINDINGS, finding_rows)
+    await record_many(session, audit_rows)
     if replays:
         found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
         for index, report, submission, permit in replays:
@@ -844,6 +861,15 @@ async def _latest_submission(session: AsyncSession, report: ExecutionReport) -> 
             )
         )
     ).first()
+
+
+def _submission_values(submission: ReportSubmission) -> dict[str, Any]:
+    """The columns of a new submission row (its id comes from the database)."""
+    return {
+        name: getattr(submission, name)
+        for name in SUBMISSIONS.columns.keys()  # noqa: SIM118 (a column collection, not a dict)
+        if name != "id"
+    }
 
 
 def _plain(value: Any) -> Any:

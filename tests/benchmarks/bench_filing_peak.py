@@ -11,7 +11,9 @@ dropped at the end):
      settings) and, from a separate client process on 127.0.0.1, measures
        a. a plain endpoint that does no work: GET /livez (liveness: answers, touches nothing),
        b. GET /healthz, which runs one ``SELECT 1``,
-       c. ``submitExecutionReport`` at 50 concurrent clients, about 10 % of which send every filing
+       c. ``submitExecutionReport`` with a report kind that does not exist, which the GraphQL layer
+          refuses before any resolver runs: the cheapest request of the kind, the ceiling of (d),
+       d. ``submitExecutionReport`` at 50 concurrent clients, about 10 % of which send every filing
           twice with the same idempotency key (a double click), bounded to 3,000 filings and 120 s;
   4. counts, in the database, the acknowledged submissions (every receipt the server acknowledged
      must be there) and the duplicates (an idempotency key with more than one row: must be none).
@@ -367,24 +369,48 @@ def client_session(base: str) -> Any:
     )
 
 
-async def plain_load(base: str, path: str, clients: int) -> dict[str, Any]:
+async def plain_load(
+    base: str, path: str, clients: int, units: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """GET ``path``; or, with ``units``, POST a submitExecutionReport that the GraphQL layer refuses
+    before any resolver runs (a report kind that does not exist): the cheapest request of its kind."""
     tally = Tally()
     remaining = PLAIN_REQUESTS
     deadline = time.perf_counter() + PLAIN_SECONDS
 
-    async def client() -> None:
+    def request(http: Any, index: int) -> Any:
+        if units is None:
+            return http.get(path)
+        unit = units[index % len(units)]
+        variables = {
+            "input": {
+                "permitNumber": unit["permit_number"],
+                "kind": "FORTNIGHTLY",
+                "period": "2026Q1",
+                "content": report_content("quarterly", index),
+                "idempotencyKey": f"refused-{index}",
+            }
+        }
+        return http.post(
+            path,
+            json={"query": SUBMIT, "variables": variables},
+            headers={"Authorization": f"Bearer {unit['token']}", "Accept-Language": "en"},
+        )
+
+    async def client(index: int) -> None:
         nonlocal remaining
         async with client_session(base) as http:
             while remaining > 0 and time.perf_counter() < deadline:
                 remaining -= 1
                 began = time.perf_counter()
-                async with http.get(path) as response:
-                    await response.read()
+                async with request(http, index) as response:
+                    body = await response.read()
                 tally.latencies.append(time.perf_counter() - began)
-                tally.count(str(response.status))
+                refused = units is not None and b'"errors"' not in body
+                tally.count("200 but not refused" if refused else str(response.status))
 
     began = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(index) for index in range(clients)))
     tally.seconds = time.perf_counter() - began
     return {"latencies": tally.latencies, "statuses": tally.statuses, "seconds": tally.seconds}
 
@@ -504,6 +530,8 @@ async def client_main(plan: dict[str, Any]) -> dict[str, Any]:
     base, clients, phase = plan["base_url"], plan["clients"], plan["phase"]
     if phase == "filing":
         return await filing_load(base, plan["units"], clients)
+    if phase == "refused":
+        return await plain_load(base, "/graphql", clients, plan["units"])
     return await plain_load(base, phase, clients)
 
 
@@ -724,9 +752,9 @@ def main() -> None:
                 wait_until_healthy(server, port)
                 meter = CpuMeter(server.pid, url)
                 result: dict[str, Any] = {}
-                for phase in ("/livez", "/healthz", "filing"):
+                for phase in ("/livez", "/healthz", "refused", "filing"):
                     plan = {"base_url": f"http://127.0.0.1:{port}", "clients": CLIENTS, "phase": phase}
-                    if phase == "filing":
+                    if phase in ("refused", "filing"):
                         plan["units"] = units
                     meter.start()
                     placement: list[list[int]] = []
@@ -759,6 +787,7 @@ def main() -> None:
         )
         figures("GET /livez (no work)", result["/livez"])
         figures("GET /healthz (one SELECT 1)", result["/healthz"])
+        refused_rate, *_rest = figures("submitExecutionReport refused by GraphQL", result["refused"])
         _requests_rate, _p50, p99, server_ms = figures("submitExecutionReport, requests", filing)
         filing_rate = filing["new_versions"] / filing["seconds"] if filing["seconds"] else 0.0
         print(
@@ -811,6 +840,11 @@ def main() -> None:
             f"({filing_rate:,.0f} / {raw_rate:,.0f} = {share:.1%})"
         )
         print(f"    {verdict(p99 < 500)}  p99 < 500 ms at {CLIENTS} clients (p99 {p99:.0f} ms)")
+        print(
+            f"  for scale: the same mutation refused by the GraphQL layer, before any filing work or SQL, "
+            f"runs at {refused_rate:,.0f} /s = {refused_rate / raw_rate if raw_rate else 0.0:.1%} of the raw "
+            f"rate: the ceiling of any submitExecutionReport on this machine and stack"
+        )
         if errors_logged:
             print(server_log[server_log.index("Traceback") :][:3000])
     finally:
