@@ -61,9 +61,9 @@ format: install
 
 # After adding or changing user-facing text: extract, then translate the new zh_Hans entries.
 extract-messages: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --width 100 \
 	  --project permitwatch -o $(LOCALES)/messages.pot .
-	$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+	$(BIN)/pybabel -q update --no-fuzzy-matching --width 100 -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
 
 bench: install
 	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider -o addopts="" -o python_files="bench_*.py"

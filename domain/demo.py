@@ -255,7 +255,14 @@ LOGINS = [
         "济南明湖纸业 企业管理员 / enterprise admin",
         enterprise_index=7,
     ),
+    # Registered with its agency (below), not as a plain user.
+    DemoLogin("lvyuan-clerk", Role.AGENCY_STAFF, "上海绿源环境技术服务 机构人员 / agency clerk"),
 ]
+
+# A third-party service agency of Putuo, approved by the legal section, that keeps the ledger and files
+# the reports of 申普热电 and files the reports of 真如精细化工 (authorised by their administrators).
+DEMO_AGENCY_NAME = "上海绿源环境技术服务有限公司"
+DEMO_AGENCY_CLIENTS = ((0, ("ledger", "reports")), (1, ("reports",)))
 
 
 def demo_credit_code(region_code: str, index: int) -> str:
@@ -1033,6 +1040,8 @@ async def load(
         codes.append(enterprise.credit_code)
     users: dict[str, User] = {}
     for login in LOGINS:
+        if login.role == Role.AGENCY_STAFF:
+            continue  # created with the demo agency
         users[login.username] = await create_user(
             session,
             actor,
@@ -1058,6 +1067,7 @@ async def load(
         },
     )
     await _tell_stories(session, actors, codes)
+    await _demo_agency(session, actor_for(users["pt-legal"], channel="demo"), actors)
     # A year of ledger data for the units whose staff can log in (shenpu-staff, zhenru-admin, minghu-admin).
     from domain.demo_ledgers import keep_demo_ledgers
 
@@ -1071,6 +1081,52 @@ async def load(
     if total > len(ENTERPRISES):
         await _generate(session, actor, start=len(ENTERPRISES), total=total, progress=progress)
     return LOGINS
+
+
+async def _demo_agency(session: AsyncSession, legal: Actor, actors: _Actors) -> None:
+    """The demo agency: registered, approved, and authorised by two units for a year from today."""
+    from domain.agencies.service import (
+        AgencyInput,
+        AuthorisationInput,
+        StaffInput,
+        authorise_agency,
+        register_agency,
+        review_agency,
+    )
+
+    clerk = next(login for login in LOGINS if login.role == Role.AGENCY_STAFF)
+    agency = await register_agency(
+        session,
+        operator("demo"),
+        data=AgencyInput(
+            name=DEMO_AGENCY_NAME,
+            credit_code=demo_credit_code("310107", 999_999_000),
+            address="上海市普陀区真北路 1000 号",
+            region_code="310107",
+            contact_person="周敏",
+            contact_phone="021-52000000",
+            service_types=["ledger", "reports", "self_monitoring"],
+            qualifications=[
+                {"name": "检验检测机构资质认定（CMA）", "number": "230912340567", "valid_until": "2029-06-30"}
+            ],
+        ),
+        staff=[StaffInput(clerk.username, DEMO_PASSWORD, display_name="周敏")],
+    )
+    await session.flush()
+    await review_agency(session, legal, credit_code=agency.credit_code, decision="approve")
+    on = permits.today()
+    for index, scopes in DEMO_AGENCY_CLIENTS:
+        await authorise_agency(
+            session,
+            actors.enterprise_admins[index],
+            data=AuthorisationInput(
+                agency.credit_code,
+                list(scopes),
+                on,
+                on + timedelta(days=364),
+                f"LY-{on.year}-{index + 1:03d}",
+            ),
+        )
 
 
 async def _tell_stories(session: AsyncSession, actors: _Actors, codes: list[str]) -> None:

@@ -349,6 +349,7 @@ def landing(actor: Actor) -> str | None:
 @dataclass
 class PermitSchedule:
     permit: Permit
+    enterprise: Enterprise
     items: list[service.ScheduledReport]
 
     @property
@@ -357,26 +358,32 @@ class PermitSchedule:
 
 
 async def my_schedules(session: AsyncSession, actor: Actor) -> list[PermitSchedule]:
-    """The schedule of every permit of the actor's own unit, newest periods first."""
-    if actor.enterprise_id is None:
+    """The schedule of every permit the actor files reports for, newest periods first: its own unit's
+    (unit staff), or those of the enterprises that authorised its agency for execution reports, with an
+    authorisation in force today (agency staff), client by client."""
+    if actor.is_agency_staff:
+        enterprise_ids = sorted({e for e, scope in actor.authorisations if scope == "reports"})
+    elif actor.enterprise_id is not None:
+        enterprise_ids = [actor.enterprise_id]
+    else:
         require(actor, Operation.REPORT_WRITE, None)
-    permits = (
+        enterprise_ids = []
+    if not enterprise_ids:
+        return []
+    rows = (
         await session.exec(
-            select(Permit)
+            select(Permit, Enterprise)
+            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
             .where(
-                Permit.enterprise_id == actor.enterprise_id,
+                col(Permit.enterprise_id).in_(enterprise_ids),
                 col(Permit.number).is_not(None),
                 col(Permit.valid_from).is_not(None),
             )
-            .order_by(col(Permit.number))
+            .order_by(col(Enterprise.name), col(Permit.number))
         )
     ).all()
-    schedules = []
-    for permit in permits:
-        assert permit.number is not None
-        items = await service.report_schedule(session, actor, permit_number=permit.number)
-        schedules.append(PermitSchedule(permit, items))
-    return schedules
+    schedules = await service.report_schedules(session, [permit for permit, _enterprise in rows])
+    return [PermitSchedule(permit, enterprise, schedules[permit.id or 0]) for permit, enterprise in rows]
 
 
 @dataclass(frozen=True)

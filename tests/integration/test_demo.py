@@ -183,6 +183,23 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
     assert [e.name for _, e in own.items] == ["上海申普热电有限公司"]
 
 
+async def test_the_demo_agency_clerk_files_for_the_two_units_that_authorised_it(city):
+    from domain.accounts.service import actor_for_user
+    from domain.reports.views import my_schedules
+
+    async with city.read() as session:
+        clerk = await actor_for_user(
+            session, await find_user(session, username="lvyuan-clerk"), channel="portal"
+        )
+        schedules = await my_schedules(session, clerk)
+    assert clerk.is_agency_staff
+    assert sorted({s.enterprise.name for s in schedules}) == [
+        "上海申普热电有限公司",
+        "上海真如精细化工有限公司",
+    ]
+    assert all(s.items for s in schedules)
+
+
 async def test_the_example_files_import_into_the_demo_city_as_the_putuo_permitting_section(city):
     data = (EXAMPLES / "permits-import-example.xlsx").read_bytes()
     async with city.read() as session:  # a read unit of work: never committed
