@@ -440,6 +440,16 @@ async def test_the_agency_sees_its_filings_traced_to_the_person_and_every_credit
     unseen = await client.get(f"/agencies/{agency.credit_code}/filings", headers=EN)
     assert unseen.status_code == 200 and "0 filings" in unseen.text and "3 readings" not in unseen.text
 
+    # the unit sees who entered its readings and filed its report: the clerk, for the agency (a link to
+    # the agency's public credit page), never the internal tag
+    client.cookies.clear()
+    await log_in(client, (await make_user(session, "enterprise_staff", enterprise=enterprise)).username)
+    agency_link = f'service agency <a href="/public/agencies/{agency.credit_code}">'
+    for page in (f"/ledger/{permit.number}/readings", f"/reports/id/{result.report.id}"):
+        shown = await client.get(page, headers=EN)
+        assert shown.status_code == 200 and clerk.username in shown.text
+        assert agency_link in shown.text and f"agency:{agency.credit_code}" not in shown.text
+
     # another agency's page is closed to this clerk
     client.cookies.clear()
     await log_in(client, clerk.username, CLERK_PASSWORD)
@@ -559,3 +569,46 @@ async def test_regulators_rank_the_agencies_of_their_jurisdiction_with_falling_s
     await log_in(client, owner.username)
     assert (await client.get("/agencies/ranking")).status_code == 403
     assert await count(session, CreditEvent) == 3
+
+
+async def test_the_clerk_sees_the_report_schedule_of_every_client_that_authorised_reports_and_no_other(
+    client, session
+):
+    agency, clerk = await make_agency(session)
+    reports_client, reports_permit = await unit_with_permit(session)
+    ledger_client, ledger_permit = await unit_with_permit(session)
+    ended_client, ended_permit = await unit_with_permit(session)
+    stranger, stranger_permit = await unit_with_permit(session)
+    await authorise(session, reports_client, agency, ["reports"])
+    await authorise(session, ledger_client, agency, ["ledger"])
+    await authorise(session, ended_client, agency, ["reports"], days=(-60, -1))  # the window has passed
+
+    await log_in(client, clerk.username, CLERK_PASSWORD)
+    home = await client.get("/agency", headers=EN)
+    assert 'href="/reports"' in home.text  # reachable from the navigation
+    page = await client.get("/reports", headers=EN)
+    assert page.status_code == 200
+    assert "Execution reports of your clients" in page.text
+    card = page.text.split(f'id="permit-{reports_permit.number}"')[1].split("</section>")[0]
+    assert reports_client.name in card
+    # every past period is listed; the permit was decided 700 days ago, so some are overdue
+    assert 'data-state="overdue"' in card
+    assert f'href="/reports/{reports_permit.number}/' in card
+    for number in (ledger_permit.number, ended_permit.number, stranger_permit.number):
+        assert number not in page.text
+    attention = page.text.split('class="card rp-attention"')[1].split("</section>")[0]
+    assert f'href="#permit-{reports_permit.number}"' in attention
+
+    # and the editor of a listed report opens for the clerk
+    first = re.search(rf'href="(/reports/{reports_permit.number}/[a-z]+/[0-9QM-]+)"', card)
+    assert first is not None
+    assert (await client.get(first.group(1), headers=EN)).status_code == 200
+
+
+async def test_a_clerk_whose_agency_files_for_no_one_is_told_so(client, session):
+    _agency, clerk = await make_agency(session)
+    await log_in(client, clerk.username, CLERK_PASSWORD)
+    page = await client.get("/reports", headers=EN)
+    assert page.status_code == 200
+    assert "No enterprise has an authorisation in force" in page.text
+    assert 'href="/agency"' in page.text
