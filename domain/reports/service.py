@@ -205,7 +205,17 @@ async def report_schedule(
     """Every period the permit requires a report for, from the start of its validity to now, newest first."""
     permit = await _permit(session, actor, permit_number)
     assert permit.id is not None
-    return (await report_schedules(session, [permit]))[permit.id]
+    scheduled = (await report_schedules(session, [permit]))[permit.id]
+    if actor.is_enterprise_user or actor.is_agency_staff:
+        return scheduled
+    # A report never filed holds only the unit's draft: regulators see the period as not yet filed.
+    on = today()
+    return [
+        replace(item, state=schedule_state(None, item.period, item.due_date, on), report=None)
+        if item.report is not None and item.report.latest_version == 0
+        else item
+        for item in scheduled
+    ]
 
 
 async def report_schedules(

@@ -27,7 +27,7 @@ from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.i18n import translate
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
-from domain.permits.rules import PermitStatus
+from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import permit_terms
 from domain.reports import review, rules, service
@@ -384,6 +384,19 @@ async def my_schedules(session: AsyncSession, actor: Actor) -> list[PermitSchedu
     ).all()
     schedules = await service.report_schedules(session, [permit for permit, _enterprise in rows])
     return [PermitSchedule(permit, enterprise, schedules[permit.id or 0]) for permit, enterprise in rows]
+
+
+async def permit_schedule(session: AsyncSession, actor: Actor, *, permit_number: str) -> PermitSchedule:
+    """One permit's schedule for anyone who may see the permit (regulators do not see drafts)."""
+    items = await service.report_schedule(session, actor, permit_number=permit_number)
+    permit, enterprise = (
+        await session.exec(
+            select(Permit, Enterprise)
+            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+            .where(Permit.number == normal_number(permit_number))
+        )
+    ).one()
+    return PermitSchedule(permit, enterprise, items)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from domain.errors import N_, DomainError, NotFound
 from domain.pagination import decode_cursor
-from domain.reports import service
+from domain.reports import service, views
 from domain.reports.batch import browse_reports, find_report_row
 from graphql_schema.errors import refused
 from graphql_schema.permits.types import ReportKind
@@ -20,6 +20,7 @@ from graphql_schema.reports.types import (
     ExecutionReportFilterInput,
     ReportChain,
     ReportDraft,
+    ScheduledReport,
     snake_content,
 )
 
@@ -87,6 +88,33 @@ class ReportQuery:
         except DomainError as error:
             raise refused(error, context.locale) from None
         return ExecutionReport.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description=(
+            "报告期日程：许可证要求的每个报告期（自有效期开始至今，最新在前）及其应提交日期和填报状态，"
+            "包括尚未开始填写的报告期。不指定许可证时：企业用户为本单位全部许可证，第三方机构人员为委托其"
+            "填报执行报告（授权在有效期内）的单位的许可证。指定许可证时须有权查看该许可证；监管部门看不到草稿。"
+        )
+    )
+    async def report_schedule(
+        self,
+        info: strawberry.Info,
+        permit_number: Annotated[
+            str | None, strawberry.argument(description="许可证编号；不指定时为本人填报的全部许可证")
+        ] = None,
+    ) -> list[ScheduledReport]:
+        context = info.context
+        try:
+            async with context.read() as session:
+                if permit_number is None:
+                    schedules = await views.my_schedules(session, context.actor)
+                else:
+                    schedules = [
+                        await views.permit_schedule(session, context.actor, permit_number=permit_number)
+                    ]
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return [item for s in schedules for item in ScheduledReport.from_schedule(context.actor, s)]
 
     @strawberry.field(
         description=(

@@ -18,12 +18,21 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.access import Actor
 from domain.audit_rules import engine
 from domain.i18n import translate
 from domain.pagination import Page
 from domain.reports import models
-from domain.reports.batch import FeedbackView, ReportFilter, ReportKey, ReportRow, SubmissionView
+from domain.reports.batch import (
+    FeedbackView,
+    ReportFilter,
+    ReportKey,
+    ReportRow,
+    SubmissionView,
+    report_row,
+)
 from domain.reports.service import ChainVerification, Draft, FeedbackItemInput
+from domain.reports.views import PermitSchedule
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
 from graphql_schema.permits.types import ReportKind, snake_case
@@ -77,6 +86,17 @@ def snake_content(value: Any) -> Any:
 @strawberry.enum(description="执行报告状态")
 class ReportState(Enum):
     DRAFT = strawberry.enum_value("draft", description="草稿：尚未提交，仅本单位可见")
+    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
+    RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
+    ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
+
+
+@strawberry.enum(description="报告期的填报状态（含尚未开始填写的报告期）")
+class ScheduleState(Enum):
+    NOT_DUE = strawberry.enum_value("not_due", description="报告期尚未结束")
+    OPEN = strawberry.enum_value("open", description="报告期已结束，尚未填写，未到截止日期")
+    OVERDUE = strawberry.enum_value("overdue", description="已过截止日期仍未提交")
+    DRAFT = strawberry.enum_value("draft", description="已保存草稿，尚未提交（仅本单位及其委托机构可见）")
     SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
     RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
     ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
@@ -455,3 +475,40 @@ class FeedbackItemInputType:
             rule_code=self.rule_code or None,
             is_violation=self.is_violation,
         )
+
+
+@strawberry.type(description="许可证要求的一个报告期：应提交日期和填报状态；尚未开始填写的报告期也在其中")
+class ScheduledReport:
+    permit_number: str = strawberry.field(description="许可证编号")
+    enterprise_name: str = strawberry.field(description="排污单位名称")
+    kind: ReportKind = strawberry.field(description="报告类别")
+    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026")
+    period_start: date = strawberry.field(description="报告期第一天")
+    period_end: date = strawberry.field(description="报告期最后一天")
+    due_date: date = strawberry.field(description="应提交日期")
+    state: ScheduleState = strawberry.field(description="填报状态")
+    late: bool = strawberry.field(description="第一次提交晚于应提交日期")
+    report: ExecutionReport | None = strawberry.field(
+        description="报告本身；尚未保存草稿或提交时为 null（监管部门看不到草稿）"
+    )
+
+    @classmethod
+    def from_schedule(cls, actor: Actor, schedule: PermitSchedule) -> list[ScheduledReport]:
+        found = []
+        for item in schedule.items:
+            row = report_row(actor, item.report, schedule.permit) if item.report is not None else None
+            found.append(
+                cls(
+                    permit_number=schedule.permit.number or "",
+                    enterprise_name=schedule.enterprise.name,
+                    kind=ReportKind(item.kind),
+                    period=item.period.label,
+                    period_start=item.period.start,
+                    period_end=item.period.end,
+                    due_date=item.due_date,
+                    state=ScheduleState(item.state),
+                    late=item.late,
+                    report=ExecutionReport.from_row(row) if row is not None else None,
+                )
+            )
+        return found

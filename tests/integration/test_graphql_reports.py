@@ -492,3 +492,74 @@ async def test_a_page_of_reports_costs_the_same_statements_whatever_its_size(cli
     assert len(small["executionReports"]["edges"]) == 2 and len(large["executionReports"]["edges"]) == 6
     assert all(len(e["node"]["submissions"]) == 1 for e in large["executionReports"]["edges"])
     assert len(many) == len(few), many
+
+
+SCHEDULE = (
+    "query($number: String) { reportSchedule(permitNumber: $number) {"
+    " permitNumber enterpriseName kind period periodStart dueDate state late report { id state } } }"
+)
+
+
+async def test_the_schedule_lists_every_period_with_its_state_and_hides_drafts_from_regulators(
+    client, session
+):
+    permit, _staff, token, officer = await unit(session)
+    quarter = last_full_quarter()
+    year = last_year()
+    await submit(client, token, permit, "filed-1")  # the last full quarter is filed
+    saved = await graphql_data(
+        client,
+        SAVE,
+        {"input": {"permitNumber": permit.number, "kind": "ANNUAL", "period": year, "content": content()}},
+        token=token,
+    )
+    assert saved["saveReportDraft"]["errors"] == []
+    day = today()
+    current = f"{day.year}-Q{(day.month - 1) // 3 + 1}"  # still running: a draft started early
+    early = await graphql_data(
+        client,
+        SAVE,
+        {
+            "input": {
+                "permitNumber": permit.number,
+                "kind": "QUARTERLY",
+                "period": current,
+                "content": content(),
+            }
+        },
+        token=token,
+    )
+    assert early["saveReportDraft"]["errors"] == []
+
+    mine = (await graphql_data(client, SCHEDULE, {}, token=token))["reportSchedule"]
+    by_period = {(item["kind"], item["period"]): item for item in mine}
+    assert {item["permitNumber"] for item in mine} == {permit.number}
+    filed = by_period[("QUARTERLY", quarter)]
+    assert filed["state"] == "SUBMITTED" and filed["report"]["state"] == "SUBMITTED"
+    draft = by_period[("ANNUAL", year)]
+    # last year's annual report was due on 31 January: a draft saved since is still overdue
+    assert draft["state"] == "OVERDUE" and draft["report"]["state"] == "DRAFT"
+    assert by_period[("QUARTERLY", current)]["state"] == "DRAFT"
+    # periods nobody has started are listed too, with their due date; the permit is 700 days old
+    untouched = [item for item in mine if item["report"] is None]
+    assert untouched and {item["state"] for item in untouched} <= {"NOT_DUE", "OPEN", "OVERDUE"}
+    assert any(item["state"] == "OVERDUE" and item["dueDate"] < today().isoformat() for item in untouched)
+    starts = [item["periodStart"] for item in mine]
+    assert starts[0] >= starts[-1]  # newest first
+
+    # the ecology officer of the district sees the permit's schedule, but the unit's draft is not theirs
+    seen = await graphql_data(client, SCHEDULE, {"number": permit.number}, token=officer)
+    regulator_view = {(item["kind"], item["period"]): item for item in seen["reportSchedule"]}
+    assert regulator_view[("QUARTERLY", quarter)]["state"] == "SUBMITTED"
+    assert regulator_view[("ANNUAL", year)]["report"] is None
+    assert regulator_view[("ANNUAL", year)]["state"] == "OVERDUE"
+    assert regulator_view[("QUARTERLY", current)] | {"report": None} == regulator_view[("QUARTERLY", current)]
+    assert regulator_view[("QUARTERLY", current)]["state"] == "NOT_DUE"
+
+    # another unit's staff do not learn that the permit exists
+    stranger = await make_user(session, "enterprise_staff", enterprise=await make_enterprise(session))
+    stranger_token = await bearer_token(session, stranger)
+    refused = await graphql(client, SCHEDULE, {"number": permit.number}, token=stranger_token, headers=EN)
+    body = refused.json()
+    assert body["data"] is None and "No permit with this number" in body["errors"][0]["message"]
+    assert (await graphql_data(client, SCHEDULE, {}, token=stranger_token))["reportSchedule"] == []
