@@ -399,6 +399,42 @@ async def permit_schedule(session: AsyncSession, actor: Actor, *, permit_number:
     return PermitSchedule(permit, enterprise, items)
 
 
+@dataclass
+class PermitReports:
+    """A permit's execution reports at a glance (its page): counts by state and the latest periods."""
+
+    schedule: PermitSchedule
+    latest: list[service.ScheduledReport]
+    files: bool  # the actor files this permit's reports (the unit, its agency)
+    reviews: bool  # the actor reviews them (the jurisdiction's regulators)
+
+    def count(self, *states: str) -> int:
+        return sum(1 for item in self.schedule.items if item.state in states)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for item in self.schedule.items if item.late)
+
+
+async def permit_reports(
+    session: AsyncSession, actor: Actor, permit: Permit, *, latest: int = 8
+) -> PermitReports | None:
+    """The summary for the permit's page; None for a permit without reports or a reader who may not
+    see them (the public reads annual reports on the disclosure pages)."""
+    if permit.number is None or permit.valid_from is None:
+        return None
+    if not can(actor, Operation.REPORT_VIEW, target_of(permit)):
+        return None
+    schedule = await permit_schedule(session, actor, permit_number=permit.number)
+    due = [item for item in schedule.items if item.state != "not_due" or item.report is not None]
+    return PermitReports(
+        schedule=schedule,
+        latest=due[:latest],
+        files=actor.is_enterprise_user or actor.is_agency_staff,
+        reviews=can(actor, Operation.REPORT_REVIEW, target_of(permit)),
+    )
+
+
 @dataclass(frozen=True)
 class LimitInfo:
     concentration_limit: float

@@ -838,3 +838,44 @@ def test_secret_permit_sections_hide_the_report_sections_that_reveal_them():
     content = {"production": {"main_products": "x"}, "control_facilities": [], "statement": "s"}
     public, hidden = views.strip_secret_sections(content, ["products", "control_facilities"])
     assert public == {"statement": "s"} and hidden == ["production", "control_facilities"]
+
+
+async def test_the_permit_page_shows_its_reports_to_the_unit_and_to_the_regulators_each_with_their_action(
+    english, session
+):
+    client = english
+    permit, staff = await unit(session)
+    label = last_full_quarter()
+    draft = await service.get_draft(
+        session, actor(staff), permit_number=permit.number, kind="quarterly", period=label
+    )
+    filed = await service.submit_report(
+        session,
+        actor(staff),
+        permit_number=permit.number,
+        kind="quarterly",
+        period=label,
+        content=draft.content,
+        idempotency_key="permit-page-1",
+    )
+    await session.flush()
+
+    await log_in_as(client, staff.username)
+    page = await client.get(f"/permits/{permit.number}")
+    assert page.status_code == 200
+    section = page.text.split('id="reports"')[1].split("</section>")[0]
+    row = section.split(f'data-period="{label}" data-kind="quarterly"')[1].split("</tr>")[0]
+    assert 'data-state="submitted"' in row
+    assert "awaiting review" in section and "1 awaiting review" in section
+    assert f'href="/reports/id/{filed.report.id}"' in row  # filed: the unit views it
+    overdue = re.search(r'<tr class="rp-row-overdue".*?</tr>', section, re.S).group(0)
+    assert f'href="/reports/{permit.number}/' in overdue  # not filed in time: the unit writes it
+    assert f'href="/reports#permit-{permit.number}"' in section
+
+    officer = await make_user(session, "ecology", region_code="310107")
+    await log_in_as(client, officer.username)
+    seen = (
+        (await client.get(f"/permits/{permit.number}")).text.split('id="reports"')[1].split("</section>")[0]
+    )
+    assert f'href="/review/{filed.report.id}"' in seen  # the regulator reviews it
+    assert f'href="/reports/{permit.number}/' not in seen  # and writes nothing
