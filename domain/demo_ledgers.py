@@ -91,12 +91,18 @@ async def _one_unit(
     ).all()
     written = 0
     first_series = True
+    first_over = True  # at the sloppy unit, one series runs over its permitted annual quantity
     for requirement in requirements:
         limit = limits.get((requirement.point_code, requirement.pollutant))
         if limit is None:
             continue
         medium = media.get(requirement.point_code)
-        flow = WATER_FLOW_M3_PER_HOUR if medium == "water" else AIR_FLOW_M3_PER_HOUR
+        over = (
+            sloppy and first_over and requirement.method == "automatic" and bool(limit.annual_quantity_limit)
+        )
+        first_over = first_over and not over
+        this_year = int((now - now.replace(month=1, day=1, hour=0)).total_seconds() // 3600)
+        flow = _flow(limit, medium, over=over, hours=min(hours, this_year))
         readings: list[ReadingInput] = []
         if requirement.method == "automatic":
             spikes = _exceedance_hours(hours, rng) if first_series else set()
@@ -150,12 +156,28 @@ async def _one_unit(
     return written
 
 
+MEAN_SHARE = 0.42  # of the permitted concentration: the mean of ``_value``
+
+
+def _flow(limit: PermitLimit, medium: str | None, *, over: bool, hours: int) -> float:
+    """The outlet's flow (m³/h), at most the plant-sized default, and small enough that a year at this
+    concentration stays near 70 % of the permitted annual quantity; where it should run over, enough for
+    the ``hours`` of data in this calendar year to pass it."""
+    default = WATER_FLOW_M3_PER_HOUR if medium == "water" else AIR_FLOW_M3_PER_HOUR
+    if not limit.annual_quantity_limit or limit.unit == "dimensionless":
+        return default
+    tonnes_per_m3 = limit.concentration_limit * MEAN_SHARE * (1e-6 if medium == "water" else 1e-9)
+    if over:
+        return 1.15 * limit.annual_quantity_limit / (tonnes_per_m3 * max(hours, 24))
+    return min(default, 0.7 * limit.annual_quantity_limit / (tonnes_per_m3 * 24 * 365))
+
+
 def _value(limit: PermitLimit, moment: datetime, rng: random.Random) -> float:
     if limit.unit == "dimensionless":
         return round(rng.uniform(6.9, 7.8), 2)  # pH around neutral
     hour = moment.astimezone(CHINA_TIME).hour
     diurnal = 0.12 * math.sin((hour - 6) / 24 * 2 * math.pi)
-    share = 0.42 + diurnal + rng.uniform(-0.06, 0.06)
+    share = MEAN_SHARE + diurnal + rng.uniform(-0.06, 0.06)
     return round(max(0.01, limit.concentration_limit * share), 3)
 
 
