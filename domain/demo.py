@@ -22,12 +22,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
-from domain.accounts.service import actor_for, create_user
+from domain.accounts.service import actor_for, create_user, find_user
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision
@@ -263,6 +263,7 @@ LOGINS = [
 # the reports of 申普热电 and files the reports of 真如精细化工 (authorised by their administrators).
 DEMO_AGENCY_NAME = "上海绿源环境技术服务有限公司"
 DEMO_AGENCY_CLIENTS = ((0, ("ledger", "reports")), (1, ("reports",)))
+DEMO_AGENCY_SINCE_DAYS = 240  # the authorisations began this many days before the demo was loaded
 
 
 def demo_credit_code(region_code: str, index: int) -> str:
@@ -1076,6 +1077,19 @@ async def load(
         if login.enterprise_index is not None and codes[login.enterprise_index] not in keepers:
             keepers[codes[login.enterprise_index]] = actor_for(users[login.username], channel="demo")
     await keep_demo_ledgers(session, keepers)
+    from domain.demo_reports import file_demo_reports
+
+    filers, handovers, shenpu = await _filers(session, actor, users, codes)
+    await file_demo_reports(
+        session,
+        filers,
+        handovers=handovers,
+        reviewers={
+            "31": actor_for(users["pt-ecology"], channel="demo"),
+            "37": actor_for(users["jn-permitting"], channel="demo"),
+        },
+        returned_by=shenpu,
+    )
     if progress is not None:
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):
@@ -1083,8 +1097,58 @@ async def load(
     return LOGINS
 
 
+async def _filers(
+    session: AsyncSession, actor: Actor, users: dict[str, User], codes: list[str]
+) -> tuple[dict[int, Actor], dict[int, tuple[date, Actor]], int]:
+    """Who files each unit's reports in the demo history (enterprise id → actor), who takes over and
+    when, and 申普's id: the units with logins file as those users (真如 through its agency's clerk since
+    it authorised the agency); every other unit with a permit in force gets a staff login of its own,
+    unitNN-staff, so that its filings are traced to a person."""
+    from domain.accounts.service import actor_for_user
+
+    with_permit = {
+        code: enterprise_id
+        for code, enterprise_id in (
+            await session.exec(
+                select(Enterprise.credit_code, Enterprise.id)
+                .join(Permit, col(Permit.enterprise_id) == col(Enterprise.id))
+                .where(col(Enterprise.credit_code).in_(codes), Permit.status == PermitStatus.ISSUED)
+            )
+        ).all()
+    }
+    own = {
+        login.enterprise_index: users[login.username]
+        for login in reversed(LOGINS)  # the environmental officer before the administrator
+        if login.enterprise_index is not None
+    }
+    clerk = next(login.username for login in LOGINS if login.role == Role.AGENCY_STAFF)
+    agency_client = DEMO_AGENCY_CLIENTS[1][0]  # authorised for reports only: its agency files them
+    filers: dict[int, Actor] = {}
+    handovers: dict[int, tuple[date, Actor]] = {}
+    for index, code in enumerate(codes):
+        enterprise_id = with_permit.get(code)
+        if enterprise_id is None:
+            continue
+        if index == agency_client:
+            user = await find_user(session, username=clerk)
+            assert user is not None
+            since = permits.today() - timedelta(days=DEMO_AGENCY_SINCE_DAYS)
+            handovers[enterprise_id] = (since, await actor_for_user(session, user, channel="demo"))
+        user = own.get(index) or await create_user(
+            session,
+            actor,
+            username=f"unit{index:02d}-staff",
+            password=DEMO_PASSWORD,
+            role=Role.ENTERPRISE_STAFF.value,
+            display_name="环保专员",
+            enterprise_credit_code=code,
+        )
+        filers[enterprise_id] = actor_for(user, channel="demo")
+    return filers, handovers, with_permit[codes[0]]
+
+
 async def _demo_agency(session: AsyncSession, legal: Actor, actors: _Actors) -> None:
-    """The demo agency: registered, approved, and authorised by two units for a year from today."""
+    """The demo agency: registered, approved, and authorised by two units for a year (eight months ago)."""
     from domain.agencies.service import (
         AgencyInput,
         AuthorisationInput,
@@ -1122,8 +1186,8 @@ async def _demo_agency(session: AsyncSession, legal: Actor, actors: _Actors) -> 
             data=AuthorisationInput(
                 agency.credit_code,
                 list(scopes),
-                on,
-                on + timedelta(days=364),
+                on - timedelta(days=DEMO_AGENCY_SINCE_DAYS),  # a one-year contract, signed months ago
+                on - timedelta(days=DEMO_AGENCY_SINCE_DAYS) + timedelta(days=364),
                 f"LY-{on.year}-{index + 1:03d}",
             ),
         )

@@ -208,6 +208,9 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
     click.echo(f"\n{heading} (password for all: {password}):")
     for login in logins:
         click.echo(f"  {login.username:<16} {login.description}")
+    click.echo(
+        f"  {'unitNN-staff':<16} 其他持证单位的环保专员 / every other filing unit's environmental officer"
+    )
 
 
 @main.command()

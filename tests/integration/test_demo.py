@@ -1,5 +1,7 @@
 """The demonstration city: loaded through the domain's use cases, believable, every permit status present."""
 
+import re
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from domain.access import operator
 from domain.accounts.models import User
 from domain.accounts.service import actor_for, find_user
 from domain.audit.models import AuditEntry
+from domain.clock import utcnow
 from domain.db import Database
 from domain.enterprises.models import Enterprise
 from domain.enterprises.service import EnterpriseFilter, list_enterprises
@@ -178,7 +181,9 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
         theirs = await service.list_permits(session, putuo_officer, first=100)
         plant = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
         own = await service.list_permits(session, plant, first=100)
-    assert usernames == {login.username for login in demo.LOGINS}
+    printed = {login.username for login in demo.LOGINS}
+    assert printed <= usernames  # and each unit that files reports has its environmental officer:
+    assert all(re.fullmatch(r"unit\d\d-staff", name) for name in usernames - printed)
     assert theirs.total >= 15 and all(p.region_code == "310107" for p, _ in theirs.items)
     assert [e.name for _, e in own.items] == ["上海申普热电有限公司"]
 
@@ -198,6 +203,36 @@ async def test_the_demo_agency_clerk_files_for_the_two_units_that_authorised_it(
         "上海真如精细化工有限公司",
     ]
     assert all(s.items for s in schedules)
+
+
+async def test_the_demo_history_files_reports_on_time_late_and_not_at_all_with_intact_chains(city):
+    from domain.reports import service as reports
+    from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
+
+    async with city.read() as session:
+        filed = (await session.exec(select(ExecutionReport))).all()
+        admin = actor_for(await find_user(session, username="admin"), channel="portal")
+        chains = [await reports.verify_chain(session, admin, report_id=r.id) for r in filed]
+        by_agency = (
+            await session.exec(
+                select(ReportSubmission).where(col(ReportSubmission.on_behalf_of).startswith("agency:"))
+            )
+        ).all()
+        forms = (await session.exec(select(FeedbackForm))).all()
+        latest = max(s.received_at for s in (await session.exec(select(ReportSubmission))).all())
+        shenpu = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
+        schedule = await reports.report_schedule(
+            session,
+            shenpu,
+            permit_number=demo.permit_number(demo.demo_credit_code(demo.ENTERPRISES[0].region_code, 0)),
+        )
+    states = Counter(r.state for r in filed)
+    assert states["accepted"] and states["submitted"] and states["returned"] == 1 and len(forms) == 1
+    assert {r.on_time for r in filed} == {True, False}  # judged on the first submission's time
+    assert all(chain.intact for chain in chains) and len(chains) == len(filed)
+    assert by_agency  # 真如精细化工's reports are filed by its agency's clerk
+    assert latest < utcnow()  # the history lies in the past
+    assert {item.state for item in schedule} >= {"accepted", "returned", "overdue"}
 
 
 async def test_the_example_files_import_into_the_demo_city_as_the_putuo_permitting_section(city):

@@ -1,0 +1,218 @@
+"""The demo city's filing history: execution reports of the last months, filed as they would have been.
+
+Every report goes through the product's own use cases (draft pre-filled from the ledger, submit, accept,
+feedback form), each stamped as if the server had received it at that moment (``clock.history_at``), so
+receipts, hash chains, on-time judgements, the review queue and the filing dashboard all show a
+believable past: most reports on time, some late, a few never filed (overdue), some resubmitted, older
+ones accepted by the district, and one report returned with a feedback form the unit has yet to answer.
+Which report gets which fate follows from its name (a checksum), so every load tells the same story.
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import Actor
+from domain.clock import history_at, utcnow
+from domain.permits.models import Permit
+from domain.permits.reference import ReportKind
+from domain.permits.rules import PermitStatus
+from domain.permits.service import today
+from domain.permits.terms import PermitTerms, terms_of
+from domain.reports import rules, service
+
+LOOKBACK_DAYS = 600  # the periods that ended in this window get a history (the dashboard trend)
+REVIEWED_AFTER_DAYS = 20  # the district accepts a clean report about this long after it arrived
+CHINA = timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class Filed:
+    report_id: int
+    permit: Permit
+    kind: str
+    moment: datetime
+    errors: int  # of the latest submission: a regulator accepts only a report the rules find clean
+
+
+def _fate(name: str) -> int:
+    return zlib.crc32(name.encode()) % 20
+
+
+def _at(day: date, hour: int) -> datetime:
+    """``hour`` o'clock China time on that day, as UTC."""
+    return datetime.combine(day, time(hour), tzinfo=UTC) - CHINA
+
+
+def _completed(
+    kind: str, content: dict[str, Any], terms: PermitTerms, fate: int, share_of_year: float
+) -> dict[str, Any]:
+    """What the unit's officer makes of the pre-filled draft before filing: quantities the ledger cannot
+    give estimated from emission factors, a statement, and for the annual report its further sections."""
+    content = copy.deepcopy(content)
+    limits = {(limit.point, limit.pollutant): limit for limit in terms.limits}
+    share = 0.35 + (fate % 5) / 20  # of the permitted annual quantity
+    for row in content["emissions"]:
+        limit = limits.get((row["outlet"], row["pollutant"]))
+        if limit is None:
+            continue
+        if row["concentration_avg"] is None and row["method"] != "factor":
+            # No monitoring result in the ledger: the quantity is estimated from emission factors
+            # (M48 §36), which come without a concentration.
+            row["method"], row["concentration_max"], row["compliant"] = "factor", None, True
+        if row["quantity_t"] is None and limit.annual_quantity_limit:
+            row["quantity_t"] = round(limit.annual_quantity_limit * share * share_of_year, 3)
+    content["statement"] = (
+        content.get("statement") or "本期按照排污许可证要求排放污染物，污染防治设施正常运行。"
+    )
+    if kind == ReportKind.ANNUAL:
+        content["production"] = {
+            "operating_days": 330 - fate % 20,
+            "main_products": "主要产品按许可证载明的生产工艺生产",
+            "output": "与上年基本持平",
+        }
+        content["control_facilities"] = [
+            {"name": "污染防治设施（按许可证载明）", "operating_hours": 7800, "abnormal_hours": fate % 7}
+        ]
+        content["disclosure"] = {
+            "done": True,
+            "channels": "全国排污许可证管理信息平台、企业网站",
+            "notes": "",
+        }
+        content["management_system"] = {"responsible_person": "环保专员", "training_sessions": 4, "notes": ""}
+    return content
+
+
+async def file_demo_reports(
+    session: AsyncSession,
+    filers: dict[int, Actor],
+    reviewers: dict[str, Actor],
+    returned_by: int,
+    handovers: dict[int, tuple[date, Actor]] | None = None,
+) -> int:
+    """``filers``: enterprise id → who files its reports; ``handovers``: enterprise id → from which day
+    someone else files them (an agency, once authorised); ``reviewers``: province prefix of the region
+    code ("31", "37") → the regulator who accepts them. The latest quarterly report of enterprise
+    ``returned_by`` is returned with a feedback form. Returns the number of submissions written."""
+    handovers = handovers or {}
+    now, on = utcnow(), today()
+    permits = (
+        await session.exec(
+            select(Permit)
+            .where(col(Permit.enterprise_id).in_(sorted(filers)), Permit.status == PermitStatus.ISSUED)
+            .order_by(col(Permit.number))
+        )
+    ).all()
+    terms = await terms_of(session, permits)
+    written = 0
+    filed: list[Filed] = []
+    for permit in permits:
+        assert permit.id is not None and permit.number is not None
+        if permit.valid_from is None or permit.valid_until is None:
+            continue
+        start = max(permit.valid_from, on - timedelta(days=LOOKBACK_DAYS))
+        last = min(on - timedelta(days=1), permit.valid_until)
+        for kind in terms[permit.id].report_kinds:
+            for period in rules.periods_between(kind, start, last):
+                if period.end >= on or period.start < permit.valid_from or period.end > permit.valid_until:
+                    continue
+                name = f"{permit.number}/{kind}/{period.label}"
+                fate = _fate(name)
+                if fate < 2:
+                    continue  # never filed: overdue, or still open
+                due = rules.due_date(period)
+                if fate < 5:
+                    moment = _at(due + timedelta(days=2 + fate % 12), 15)  # late
+                else:
+                    moment = _at(due - timedelta(days=1 + fate % 9), 10)  # on time
+                moment = min(moment, now - timedelta(hours=6))
+                if moment <= _at(period.end + timedelta(days=1), 9):
+                    continue  # too recent to have been filed yet
+                filer = filers[permit.enterprise_id]
+                since, successor = handovers.get(permit.enterprise_id, (None, None))
+                if since is not None and successor is not None and moment >= _at(since, 0):
+                    filer = successor
+                with history_at(moment):
+                    draft = await service.get_draft(
+                        session, filer, permit_number=permit.number, kind=kind, period=period.label
+                    )
+                    share_of_year = ((period.end - period.start).days + 1) / 365
+                    content = _completed(kind, draft.content, terms[permit.id], fate, share_of_year)
+                    result = await service.submit_report(
+                        session,
+                        filer,
+                        permit_number=permit.number,
+                        kind=kind,
+                        period=period.label,
+                        content=content,
+                        idempotency_key=f"demo-{name}",
+                    )
+                written += 1
+                latest, errors = moment, result.submission.error_count
+                if fate == 5 and moment + timedelta(days=2) < now:  # corrected two days later
+                    latest = moment + timedelta(days=2)
+                    with history_at(latest):
+                        corrected = await service.submit_report(
+                            session,
+                            filer,
+                            permit_number=permit.number,
+                            kind=kind,
+                            period=period.label,
+                            content={**content, "statement": "更正：补充了非正常工况说明。"},
+                            idempotency_key=f"demo-{name}-v2",
+                        )
+                    written += 1
+                    errors = corrected.submission.error_count
+                assert result.report.id is not None
+                filed.append(Filed(result.report.id, permit, kind, latest, errors))
+    await _review(session, filed, reviewers, returned_by, now)
+    return written
+
+
+async def _review(
+    session: AsyncSession,
+    filed: list[Filed],
+    reviewers: dict[str, Actor],
+    returned_by: int,
+    now: datetime,
+) -> None:
+    """Older reports the rules find clean accepted by the district (the others wait in its queue, errors
+    first); the returned unit's latest quarterly report sent back with a feedback form."""
+    returned = max(
+        (f for f in filed if f.permit.enterprise_id == returned_by and f.kind == "quarterly"),
+        key=lambda f: f.moment,
+        default=None,
+    )
+    for item in filed:
+        reviewer = reviewers.get(item.permit.region_code[:2])
+        if reviewer is None:
+            continue
+        if item is returned:
+            with history_at(min(item.moment + timedelta(days=5), now - timedelta(hours=1))):
+                await service.issue_feedback(
+                    session,
+                    reviewer,
+                    report_id=item.report_id,
+                    items=[
+                        service.FeedbackItemInput(
+                            problem="非正常工况记录与台账不一致，请补充说明原因和采取的措施。",
+                            field="abnormal_operation",
+                        ),
+                        service.FeedbackItemInput(
+                            problem="请补充本季度污染防治设施运行情况的说明。", field="statement"
+                        ),
+                    ],
+                    deadline=(item.moment + timedelta(days=5) + CHINA).date() + timedelta(days=30),
+                )
+            continue
+        accepted_at = item.moment + timedelta(days=REVIEWED_AFTER_DAYS)
+        if item.errors == 0 and accepted_at < now and _fate(f"accept/{item.report_id}") % 3:
+            with history_at(accepted_at):
+                await service.accept_report(session, reviewer, report_id=item.report_id)
