@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -355,6 +355,22 @@ class PermitSchedule:
     @property
     def needs_attention(self) -> int:
         return sum(1 for s in self.items if s.state in ("overdue", "returned"))
+
+    def _recent(self, item: service.ScheduledReport) -> bool:
+        return item.period.end >= today() - RECENT or item.state not in ("submitted", "accepted")
+
+    @property
+    def recent(self) -> list[service.ScheduledReport]:
+        """The periods of the last year, and older ones that still wait for the unit."""
+        return [item for item in self.items if self._recent(item)]
+
+    @property
+    def earlier(self) -> list[service.ScheduledReport]:
+        """Older periods filed and closed or under review (shown folded)."""
+        return [item for item in self.items if not self._recent(item)]
+
+
+RECENT = timedelta(days=366)
 
 
 async def my_schedules(session: AsyncSession, actor: Actor) -> list[PermitSchedule]:

@@ -879,3 +879,37 @@ async def test_the_permit_page_shows_its_reports_to_the_unit_and_to_the_regulato
     )
     assert f'href="/review/{filed.report.id}"' in seen  # the regulator reviews it
     assert f'href="/reports/{permit.number}/' not in seen  # and writes nothing
+
+
+async def test_the_schedule_folds_filed_periods_older_than_a_year_and_keeps_what_still_waits(
+    english, session
+):
+    client = english
+    permit, staff = await unit(session)  # decided 700 days ago: two years of periods
+    labels = [last_full_quarter()]
+    while len(labels) < 7:
+        labels.append(quarter_before(labels[-1]))
+    oldest_filed = labels[5]  # about a year and a half ago
+    for label in (labels[0], oldest_filed):
+        draft = await service.get_draft(
+            session, actor(staff), permit_number=permit.number, kind="quarterly", period=label
+        )
+        await service.submit_report(
+            session,
+            actor(staff),
+            permit_number=permit.number,
+            kind="quarterly",
+            period=label,
+            content=draft.content,
+            idempotency_key=f"fold-{label}",
+        )
+    await session.flush()
+
+    await log_in_as(client, staff.username)
+    page = (await client.get("/reports")).text
+    card = page.split(f'id="permit-{permit.number}"')[1].split("</section>")[0]
+    shown, folded = card.split('<details class="rp-earlier">')
+    assert f'data-period="{labels[0]}" data-kind="quarterly"' in shown  # filed, but recent
+    assert f'data-period="{oldest_filed}" data-kind="quarterly"' in folded  # filed long ago: folded
+    assert f'data-period="{labels[6]}" data-kind="quarterly" data-state="overdue"' in shown  # still owed
+    assert "Earlier periods, filed (" in folded
