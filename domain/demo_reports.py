@@ -1,4 +1,4 @@
-"""The demo city's filing history: execution reports of the last months, filed as they would have been.
+"""The demo city's filing history: execution reports since each permit took effect, as they were filed.
 
 Every report goes through the product's own use cases (draft pre-filled from the ledger, submit, accept,
 feedback form), each stamped as if the server had received it at that moment (``clock.history_at``), so
@@ -28,7 +28,9 @@ from domain.permits.service import today
 from domain.permits.terms import PermitTerms, terms_of
 from domain.reports import rules, service
 
-LOOKBACK_DAYS = 600  # the periods that ended in this window get a history (the dashboard trend)
+LOOKBACK_DAYS = (
+    1100  # periods that ended in these three years get a history (the permit, the dashboard trend)
+)
 REVIEWED_AFTER_DAYS = 20  # the district accepts a clean report about this long after it arrived
 CHINA = timedelta(hours=8)
 
