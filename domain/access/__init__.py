@@ -152,6 +152,12 @@ class Actor:
     def is_agency_staff(self) -> bool:
         return self.role == Role.AGENCY_STAFF
 
+    @property
+    def is_unit_side(self) -> bool:
+        """The unit's own staff or an agency's: the side that keeps ledgers and files reports (and sees
+        drafts), as against regulators and the public."""
+        return self.is_enterprise_user or self.is_agency_staff
+
     def authorised_for(self, enterprise_id: int | None, scopes: tuple[str, ...] | None = None) -> bool:
         """An agency acts for an enterprise only within an authorisation in force (scope and window)."""
         if not self.is_agency_staff or enterprise_id is None:

@@ -735,7 +735,7 @@ async def list_exceedances(
     offset: int = 0,
 ) -> Page[tuple[Exceedance, Permit]]:
     """Enterprise users: their own; regulators: their jurisdiction's (the 超量预警 list)."""
-    if not (actor.is_enterprise_user or actor.is_agency_staff):
+    if not actor.is_unit_side:
         require(actor, Operation.PERMIT_LIST)
     check_page_size(first)
     statement = select(Exceedance, Permit).join(Permit, col(Permit.id) == col(Exceedance.permit_id))

@@ -74,16 +74,12 @@ class ReportRow:
     key: ReportKey
 
 
-def _unit_side(actor: Actor) -> bool:
-    return actor.is_enterprise_user or actor.is_agency_staff
-
-
 def report_row(actor: Actor, report: ExecutionReport, permit: Permit) -> ReportRow | None:
     """The report as this actor may see it; None when it is neither theirs to view nor public."""
     assert report.id is not None and permit.id is not None
     if can(actor, Operation.REPORT_VIEW, target_of(permit)):
         # A report never filed holds only the unit's draft: regulators do not see it yet.
-        if report.latest_version == 0 and not _unit_side(actor):
+        if report.latest_version == 0 and not actor.is_unit_side:
             return None
         full = True
     elif report.kind == ReportKind.ANNUAL and report.latest_version > 0:

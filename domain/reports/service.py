@@ -206,7 +206,7 @@ async def report_schedule(
     permit = await _permit(session, actor, permit_number)
     assert permit.id is not None
     scheduled = (await report_schedules(session, [permit]))[permit.id]
-    if actor.is_enterprise_user or actor.is_agency_staff:
+    if actor.is_unit_side:
         return scheduled
     # A report never filed holds only the unit's draft: regulators see the period as not yet filed.
     on = today()

@@ -446,7 +446,7 @@ async def permit_reports(
     return PermitReports(
         schedule=schedule,
         latest=due[:latest],
-        files=actor.is_enterprise_user or actor.is_agency_staff,
+        files=actor.is_unit_side,
         reviews=can(actor, Operation.REPORT_REVIEW, target_of(permit)),
     )
 
