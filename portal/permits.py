@@ -31,6 +31,7 @@ from domain.permits.service import ApplicationInput, GrantInput, PermitFilter
 from domain.regions import known_regions_within
 from domain.reports import views as report_views
 from portal.context import request_locale
+from portal.reports import schedule_labels
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
@@ -363,13 +364,7 @@ async def detail(request: Request) -> Response:
     async with db_of(request).read() as session:
         page = await worklist.permit_page(session, actor, number=request.path_params["number"])
         reports = await report_views.permit_reports(session, actor, page.permit)
-    gettext = translations_for(request_locale(request)).gettext
-    context = {
-        **_detail_context(request, actor, page),
-        "reports": reports,
-        "kind_label": lambda kind: gettext(report_views.KIND_LABELS.get(kind, str(kind))),
-        "state_label": lambda state: gettext(report_views.STATE_LABELS.get(state, str(state))),
-    }
+    context = {**_detail_context(request, actor, page), **schedule_labels(request), "reports": reports}
     return render(request, "permits/detail.html", context)
 
 

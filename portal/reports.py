@@ -76,6 +76,19 @@ def _report_time(value: Any) -> str:
     return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
+def _labelled(request: Request, table: dict[str, str]) -> Any:
+    gettext = translations_for(request_locale(request)).gettext
+    return lambda key: gettext(table[key]) if key in table else str(key or "")
+
+
+def schedule_labels(request: Request) -> dict[str, Any]:
+    """What a page showing report periods needs to name their kinds and states (the permit page too)."""
+    return {
+        "kind_label": _labelled(request, views.KIND_LABELS),
+        "state_label": _labelled(request, views.STATE_LABELS),
+    }
+
+
 def _helpers(request: Request) -> dict[str, Any]:
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
@@ -83,11 +96,10 @@ def _helpers(request: Request) -> dict[str, Any]:
     done = DONE_MESSAGES.get(request.query_params.get("done", ""))
 
     def labelled(table: dict[str, str]) -> Any:
-        return lambda key: gettext(table[key]) if key in table else str(key or "")
+        return _labelled(request, table)
 
     return {
-        "kind_label": labelled(views.KIND_LABELS),
-        "state_label": labelled(views.STATE_LABELS),
+        **schedule_labels(request),
         "method_label": labelled(views.METHOD_LABELS),
         "section_label": labelled(views.SECTION_LABELS),
         "column_label": labelled(views.FIELD_LABELS),
