@@ -26,6 +26,7 @@ from domain.ledgers import files, views
 from domain.ledgers.models import ENTRY_KINDS
 from domain.ledgers.service import ENTRY_FIELDS, MAX_BATCH
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
+from domain.spreadsheets import append_row, csv_row
 from portal.context import request_locale
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
@@ -719,8 +720,8 @@ async def template_csv(request: Request) -> Response:
     template = await _template(request)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(template.header)
-    writer.writerows(template.rows)
+    writer.writerow(csv_row(template.header))
+    writer.writerows(csv_row(row) for row in template.rows)
     # The byte order mark lets Excel open the Chinese header as UTF-8; the importer skips it.
     body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     return _download(body, "text/csv; charset=utf-8", f"ledger-{request.path_params['number']}-template.csv")
@@ -733,9 +734,9 @@ async def template_xlsx(request: Request) -> Response:
     gettext = translations_for(request_locale(request)).gettext
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("Readings"))
-    sheet.append(template.header)
+    append_row(sheet, template.header)
     for row in template.rows:
-        sheet.append(row)
+        append_row(sheet, row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _download(buffer.getvalue(), XLSX, f"ledger-{request.path_params['number']}-template.xlsx")
@@ -771,7 +772,8 @@ async def export_xlsx(request: Request) -> Response:
     _ = translations_for(locale).gettext
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Monitoring readings"))
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Measured at"),
             _("Until"),
@@ -790,11 +792,12 @@ async def export_xlsx(request: Request) -> Response:
             _("Void reason"),
             _("Replaces reading"),
             _("Reading no."),
-        ]
+        ],
     )
     for row in data.readings:
         limit = data.context.limit(row.outlet_code, row.pollutant)
-        sheet.append(
+        append_row(
+            sheet,
             [
                 _local(row.measured_at),
                 _local(row.period_end),
@@ -813,13 +816,14 @@ async def export_xlsx(request: Request) -> Response:
                 row.void_reason or "",
                 row.replaces_id,
                 row.id,
-            ]
+            ],
         )
     names = [name for kind in ENTRY_KINDS for name, _required in ENTRY_FIELDS[kind]]
     names = list(dict.fromkeys(names))
     titles = {name: _(text) for name, text in FIELD_LABELS.items()}
     sheet = workbook.create_sheet(_("Ledger entries"))
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Kind"),
             *[titles[name] for name in ("subject", "period_start", "period_end", *names)],
@@ -830,11 +834,12 @@ async def export_xlsx(request: Request) -> Response:
             _("Status"),
             _("Void reason"),
             _("Entry no."),
-        ]
+        ],
     )
     for entry in data.entries:
         estimate = entry.data.get("estimate") if isinstance(entry.data, dict) else None
-        sheet.append(
+        append_row(
+            sheet,
             [
                 label(entry.kind, locale),
                 entry.subject,
@@ -852,10 +857,11 @@ async def export_xlsx(request: Request) -> Response:
                 _("Void") if entry.voided_at else _("Valid"),
                 entry.void_reason,
                 entry.id,
-            ]
+            ],
         )
     sheet = workbook.create_sheet(_("Exceedances"))
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Outlet"),
             _("Pollutant"),
@@ -869,10 +875,11 @@ async def export_xlsx(request: Request) -> Response:
             _("Status"),
             _("Cause"),
             _("Measures taken"),
-        ]
+        ],
     )
     for e in data.exceedances:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 e.outlet_code,
                 e.pollutant,
@@ -886,7 +893,7 @@ async def export_xlsx(request: Request) -> Response:
                 _("Awaiting explanation") if e.status == "open" else _("Explained"),
                 e.cause,
                 e.measures,
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

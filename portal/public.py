@@ -31,6 +31,7 @@ from domain.permits import public
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
 from domain.permits.service import today
 from domain.regions import known_regions_within, region_name
+from domain.spreadsheets import csv_row
 from portal.context import request_locale
 from portal.responses import actor_of, db_of, is_htmx, render
 from portal.templating import field_errors
@@ -369,12 +370,6 @@ async def expired_list(request: Request) -> Response:
         return await conditional(request, freshness, build, variant=[month.isoformat(), raw, bool(errors)])
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection: =, +, -, @ at the start)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 async def expired_csv(request: Request) -> Response:
     on = today()
     locale = request_locale(request)
@@ -402,17 +397,19 @@ async def expired_csv(request: Request) -> Response:
             )
             for row in listing.rows:
                 writer.writerow(
-                    [
-                        csv_cell(row.number),
-                        csv_cell(row.unit_name),
-                        csv_cell(row.credit_code),
-                        csv_cell(region_name(row.region_code, locale)),
-                        csv_cell(f"{row.industry_code} {industry_name(row.industry_code, locale)}"),
-                        csv_cell(category_label(row.category, locale)),
-                        row.valid_until.isoformat() if row.valid_until else "",
-                        csv_cell(gettext(STATUS_LABELS.get(row.status, row.status))),
-                        csv_cell(row.issuing_authority),
-                    ]
+                    csv_row(
+                        [
+                            row.number,
+                            row.unit_name,
+                            row.credit_code,
+                            region_name(row.region_code, locale),
+                            f"{row.industry_code} {industry_name(row.industry_code, locale)}",
+                            category_label(row.category, locale),
+                            row.valid_until.isoformat() if row.valid_until else "",
+                            gettext(STATUS_LABELS.get(row.status, row.status)),
+                            row.issuing_authority,
+                        ]
+                    )
                 )
             name = f"expired-not-renewed-{month.strftime('%Y-%m')}.csv"
             # A byte-order mark: spreadsheet programs in China otherwise read UTF-8 as GBK.

@@ -33,6 +33,7 @@ from domain.errors import N_, FieldError, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.reference import LABELS_ZH, POLLUTANTS, Frequency, LedgerRecordKind
 from domain.permits.service import ImportFailed, import_permits
+from domain.spreadsheets import append_row
 
 Progress = Callable[[int, int], None]
 
@@ -790,14 +791,14 @@ def records_to_xlsx(records: list[dict[str, Any]], *, notes: list[str] | None = 
     if notes:
         first.title = "说明 README"
         for line in notes:
-            first.append([line])
+            append_row(first, [line])
         first.column_dimensions["A"].width = 120
     else:
         workbook.remove(first)
     sheets = {sheet.key: workbook.create_sheet(sheet.key) for sheet in SHEETS}
     for sheet in SHEETS:
         worksheet = sheets[sheet.key]
-        worksheet.append([column.header for column in sheet.columns])
+        append_row(worksheet, [column.header for column in sheet.columns])
         for cell in worksheet[1]:
             cell.font = Font(bold=True)
         for position, column in enumerate(sheet.columns, start=1):
@@ -829,7 +830,7 @@ def records_to_xlsx(records: list[dict[str, Any]], *, notes: list[str] | None = 
                 row.append(date.fromisoformat(str(record[column.key])))
             else:
                 row.append(label(column.key, record.get(column.key)))
-        sheets["permits"].append(row)
+        append_row(sheets["permits"], row)
         for section in ("outlets", "fugitive_sources"):
             for entry in content.get(section) or []:
                 values = []
@@ -838,11 +839,12 @@ def records_to_xlsx(records: list[dict[str, Any]], *, notes: list[str] | None = 
                     if column.key == "online_monitoring":
                         value = "是" if value else "否"
                     values.append(label(column.key, value))
-                sheets[section].append([number, *values])
+                append_row(sheets[section], [number, *values])
                 for limit in entry.get("limits") or []:
-                    sheets["limits"].append(
+                    append_row(
+                        sheets["limits"],
                         [number, entry.get("code")]
-                        + [limit.get(c.key) for c in SHEET_BY_KEY["limits"].columns[2:]]
+                        + [limit.get(c.key) for c in SHEET_BY_KEY["limits"].columns[2:]],
                     )
         for key in ("monitoring", "ledger_records", "special_period_limits"):
             for entry in content.get(key) or []:
@@ -852,11 +854,11 @@ def records_to_xlsx(records: list[dict[str, Any]], *, notes: list[str] | None = 
                     if column.kind == "choice" and column.key != "method":
                         value = reverse(column.choices or {}, value)
                     values.append(label(column.key, value))
-                sheets[key].append([number, *values])
+                append_row(sheets[key], [number, *values])
         for section_key, section_label in ((v, k) for k, v in SECTION.items()):
             for entry in content.get(section_key) or []:
-                sheets["facilities"].append(
-                    [number, section_label, *(entry.get(key) for key in FACILITY_KEYS)]
+                append_row(
+                    sheets["facilities"], [number, section_label, *(entry.get(key) for key in FACILITY_KEYS)]
                 )
     for worksheet in sheets.values():
         for row_cells in worksheet.iter_rows(min_row=2):
