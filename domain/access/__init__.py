@@ -83,9 +83,11 @@ class Operation(StrEnum):
     REPORT_REVIEW = "report.review"
     MONITORING_WRITE = "monitoring.write"
     AGENCY_REVIEW = "agency.review"
+    AGENCY_REVIEW_LIST = "agency.review_list"
     AGENCY_OWN = "agency.own"
     AGENCY_AUTHORISE = "agency.authorise"
     CREDIT_RECORD = "credit.record"
+    SESSION_MANAGE_OWN = "session.manage_own"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -105,6 +107,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.AGENCY_REVIEW,
         Operation.AGENCY_AUTHORISE,
         Operation.CREDIT_RECORD,
+        Operation.SESSION_MANAGE_OWN,
     }
 )
 
@@ -227,10 +230,20 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
                     target.enterprise_id, AGENCY_SCOPE_OF[operation]
                 )
             return actor.is_enterprise_user and _enterprise_scoped(actor, target)
-        case Operation.AGENCY_REVIEW:
+        case Operation.AGENCY_REVIEW_LIST:
+            # The legal section's review lists; their SQL keeps to agencies registered in its jurisdiction.
             return actor.is_admin or actor.role == Role.LEGAL
+        case Operation.AGENCY_REVIEW:
+            # Approve, reject, suspend: an agency registered in the section's jurisdiction (its region).
+            return actor.is_admin or (
+                actor.role == Role.LEGAL and target is not None and in_jurisdiction(actor, target.region_code)
+            )
         case Operation.CREDIT_RECORD:
-            return actor.is_admin or actor.role in (Role.LEGAL, Role.ENFORCEMENT)
+            return actor.is_admin or (
+                actor.role in (Role.LEGAL, Role.ENFORCEMENT)
+                and target is not None
+                and in_jurisdiction(actor, target.region_code)
+            )
         case Operation.AGENCY_OWN:
             if actor.is_admin or actor.is_regulator:
                 return True
@@ -268,7 +281,7 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
             )
         case Operation.USER_MANAGE | Operation.TOKEN_ISSUE_FOR_OTHERS | Operation.AUDIT_VIEW:
             return actor.is_admin
-        case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN:
+        case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN | Operation.SESSION_MANAGE_OWN:
             return actor.user_id is not None and (target is None or target.owner_user_id == actor.user_id)
     return False
 

@@ -22,6 +22,7 @@ from domain.access import Actor, Operation, Role, Target, can, require
 from domain.accounts import passwords
 from domain.accounts.models import User
 from domain.accounts.service import USERNAME, _password_errors
+from domain.agencies import notices
 from domain.agencies.models import SERVICE_SCOPES, Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.service import record
 from domain.clock import utcnow
@@ -244,12 +245,21 @@ async def _agency(session: AsyncSession, credit_code: str) -> Agency:
     return agency
 
 
+def agency_target(agency: Agency) -> Target:
+    """What access rules see of an agency: itself, and the region it registered in (the jurisdiction of the
+    regulators who review it and record its credit)."""
+    return Target(agency_id=agency.id, region_code=agency.region_code)
+
+
 async def review_agency(
     session: AsyncSession, actor: Actor, *, credit_code: str, decision: str, reason: str = ""
 ) -> Agency:
-    """Legal and credit section: approve, reject (with reasons) or suspend an agency."""
-    require(actor, Operation.AGENCY_REVIEW)
+    """Legal and credit section: approve, reject (with reasons) or suspend an agency of its jurisdiction.
+
+    The agency's staff are told (and, on suspension, the units it acts for) in the same transaction."""
+    require(actor, Operation.AGENCY_REVIEW_LIST)
     agency = await _agency(session, credit_code)
+    require(actor, Operation.AGENCY_REVIEW, agency_target(agency))
     allowed = {
         "approve": ("pending", "suspended", "rejected"),
         "reject": ("pending",),
@@ -289,6 +299,8 @@ async def review_agency(
         before={"status": before},
         after={"status": agency.status, "reason": reason[:500]},
     )
+    await session.flush()
+    await notices.agency_status_changed(session, agency)
     return agency
 
 
@@ -401,6 +413,7 @@ async def authorise_agency(
             "contract": contract,
         },
     )
+    await notices.authorisation_changed(session, authorisation, agency=agency, enterprise=enterprise)
     return authorisation
 
 
@@ -431,6 +444,9 @@ async def revoke_authorisation(
             object_id=authorisation_id,
             after={"revoked": True, "reason": authorisation.revoke_reason},
         )
+        agency = await session.get(Agency, authorisation.agency_id)
+        assert agency is not None
+        await notices.authorisation_changed(session, authorisation, agency=agency, enterprise=enterprise)
     return authorisation
 
 
@@ -532,7 +548,13 @@ async def record_credit_event(
     session: AsyncSession, actor: Actor, *, credit_code: str, kind: str, note: str, source_id: str
 ) -> CreditEvent:
     """Regulators record training, assessments and falsified data found by enforcement (serious: public)."""
-    require(actor, Operation.CREDIT_RECORD)
+    try:
+        agency = await _agency(session, credit_code)
+    except NotFound:
+        # Only someone who may record credit anywhere learns that there is no such agency.
+        require(actor, Operation.CREDIT_RECORD, Target(region_code=actor.region_code))
+        raise
+    require(actor, Operation.CREDIT_RECORD, agency_target(agency))
     if kind not in MANUAL_KINDS:
         raise ValidationFailed(
             [
@@ -544,7 +566,6 @@ async def record_credit_event(
     note = (note or "").strip()
     if not note:
         raise ValidationFailed([FieldError("note", "required", N_("This field is required."))])
-    agency = await _agency(session, credit_code)
     assert agency.id is not None
     event = await add_credit_event(
         session,

@@ -332,12 +332,16 @@ class ReviewList:
 
 async def review_list(session: AsyncSession, actor: Actor, *, status: str = "pending") -> ReviewList:
     """The legal section's lists: pending, approved, suspended and rejected agencies."""
-    require(actor, Operation.AGENCY_REVIEW)
+    require(actor, Operation.AGENCY_REVIEW_LIST)
     if status not in STATUS_LABELS:
         status = "pending"
     counts = {s: 0 for s in STATUS_LABELS}
+    # The SQL form of can(AGENCY_REVIEW, agency): agencies registered in the actor's jurisdiction.
+    in_scope = _in_scope(actor, Agency.region_code)
     for value, number in (
-        await session.exec(select(Agency.status, sa.func.count()).group_by(col(Agency.status)))
+        await session.exec(
+            select(Agency.status, sa.func.count()).where(in_scope).group_by(col(Agency.status))
+        )
     ).all():
         counts[value] = int(number)
     scores = _scores()
@@ -345,7 +349,7 @@ async def review_list(session: AsyncSession, actor: Actor, *, status: str = "pen
         await session.exec(
             select(Agency, scores.c.points)
             .join(scores, scores.c.agency_id == Agency.id, isouter=True)
-            .where(Agency.status == status)
+            .where(Agency.status == status, in_scope)
             .order_by(col(Agency.created_at), col(Agency.id))
             .limit(500)
         )
@@ -871,8 +875,8 @@ async def _page(session: AsyncSession, actor: Actor, agency: Agency) -> AgencyPa
         clients=await _clients(session, actor, agency),
         summary=await filing_summary(session, actor, agency),
         recent=await filings(session, actor, credit_code=agency.credit_code, first=20),
-        may_review=can(actor, Operation.AGENCY_REVIEW),
-        may_record_credit=can(actor, Operation.CREDIT_RECORD),
+        may_review=can(actor, Operation.AGENCY_REVIEW, service.agency_target(agency)),
+        may_record_credit=can(actor, Operation.CREDIT_RECORD, service.agency_target(agency)),
         is_own=actor.agency_id is not None and actor.agency_id == agency.id,
     )
 
