@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30
+    # Estimated rows an operation may ask for (graphql_schema/cost.py): the product of `first` along
+    # each path of connections, a list without `first` counted as graphql_list_estimate rows.
+    graphql_max_cost: int = Field(default=10_000, ge=1)
+    graphql_list_estimate: int = Field(default=5, ge=1)
 
     page_size: int = Field(default=20, ge=1, le=200)
 

@@ -45,8 +45,16 @@ HTTP_ERROR_CODES = {
 
 
 @lru_cache(maxsize=8)
-def _schema(max_depth: int, max_tokens: int, max_aliases: int) -> strawberry.Schema:
-    return make_schema(max_depth=max_depth, max_tokens=max_tokens, max_aliases=max_aliases)
+def _schema(
+    max_depth: int, max_tokens: int, max_aliases: int, max_cost: int, list_estimate: int
+) -> strawberry.Schema:
+    return make_schema(
+        max_depth=max_depth,
+        max_tokens=max_tokens,
+        max_aliases=max_aliases,
+        max_cost=max_cost,
+        list_estimate=list_estimate,
+    )
 
 
 def _error_response(
@@ -122,5 +130,11 @@ def _internal_error_message(connection: HTTPConnection, rid: str) -> str:
 
 
 def make_graphql_app(db: Database, settings: Settings) -> ASGIApp:
-    schema = _schema(settings.graphql_max_depth, settings.graphql_max_tokens, settings.graphql_max_aliases)
+    schema = _schema(
+        settings.graphql_max_depth,
+        settings.graphql_max_tokens,
+        settings.graphql_max_aliases,
+        settings.graphql_max_cost,
+        settings.graphql_list_estimate,
+    )
     return PermitwatchGraphQL(schema, db)

@@ -56,12 +56,20 @@ def make_schema(
     max_depth: int = _default("graphql_max_depth"),
     max_tokens: int = _default("graphql_max_tokens"),
     max_aliases: int = _default("graphql_max_aliases"),
+    max_cost: int = _default("graphql_max_cost"),
+    list_estimate: int = _default("graphql_list_estimate"),
 ) -> strawberry.Schema:
     return PermitwatchSchema(
         query=Query,
         mutation=Mutation,
         types=[Enterprise, EnterprisePublic],
-        extensions=limit_extensions(max_depth=max_depth, max_tokens=max_tokens, max_aliases=max_aliases),
+        extensions=limit_extensions(
+            max_depth=max_depth,
+            max_tokens=max_tokens,
+            max_aliases=max_aliases,
+            max_cost=max_cost,
+            list_estimate=list_estimate,
+        ),
     )
 
 

@@ -162,3 +162,90 @@ async def test_a_malformed_request_gets_a_json_error(client, body):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "bad_request"
+
+
+# --- cost: estimated rows = product of `first` along each path, summed over the operation ---
+
+PAGE_OF_PERMITS = (
+    "permits(first: 100) { edges { node { number outlets { pollutants { code } monitoring { method } } } } }"
+)
+# each alias: 100 permits + 100 × 5 outlets + 100 × 5 × 5 pollutant limits + as many monitoring rows
+EXPENSIVE = "{ a: " + PAGE_OF_PERMITS + " b: " + PAGE_OF_PERMITS + " }"
+
+
+async def test_an_expensive_query_is_refused_before_it_runs_with_its_cost_and_the_limit(
+    client, session, settings, monkeypatch
+):
+    regulator = await make_user(session, "permitting", region_code="310107")
+    token = await bearer_token(session, regulator)
+    ran: list[bool] = []
+
+    async def browse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        ran.append(True)
+        raise AssertionError("the expensive query ran")
+
+    monkeypatch.setattr("graphql_schema.permits.queries.browse_permits", browse)
+    response = await graphql(client, EXPENSIVE, token=token, headers={"Accept-Language": "en"})
+
+    body = response.json()
+    assert ran == []
+    assert body.get("data") is None
+    error = body["errors"][0]
+    assert error["extensions"] == {
+        "code": "query_too_expensive",
+        "cost": 11200,
+        "limit": settings.graphql_max_cost,
+    }
+    assert "11200" in error["message"] and str(settings.graphql_max_cost) in error["message"]
+    assert body["extensions"]["cost"] == {"estimatedRows": 11200, "limit": settings.graphql_max_cost}
+
+
+async def test_the_refusal_speaks_the_callers_language(client):
+    body = (await graphql(client, EXPENSIVE)).json()
+
+    assert "行" in body["errors"][0]["message"]
+
+
+def cheap_app(db, settings, limit: int):  # type: ignore[no-untyped-def]
+    app = make_graphql_app(db, settings.model_copy(update={"graphql_max_cost": limit}))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_aliases_are_summed_against_the_limit(db, settings):
+    one = "{ a: agencies(first: 100) { totalCount } }"
+    two = "{ a: agencies(first: 100) { totalCount } b: agencies(first: 100) { totalCount } }"
+    async with cheap_app(db, settings, 150) as small:
+        first = (await small.post("/", json={"query": one})).json()
+        second = (await small.post("/", json={"query": two})).json()
+
+    assert first["extensions"]["cost"] == {"estimatedRows": 100, "limit": 150}
+    assert "errors" not in first or all(
+        e["extensions"]["code"] != "query_too_expensive" for e in first["errors"]
+    )
+    assert second["errors"][0]["extensions"]["code"] == "query_too_expensive"
+    assert second["errors"][0]["extensions"]["cost"] == 200
+
+
+async def test_fragments_and_variables_count_like_written_fields(db, settings):
+    query = """query($n: Int!) { ...F ...F }
+      fragment F on Query { agencies(first: $n) { totalCount } }"""
+    async with cheap_app(db, settings, 150) as small:
+        fits = (await small.post("/", json={"query": query, "variables": {"n": 75}})).json()
+        over = (await small.post("/", json={"query": query, "variables": {"n": 76}})).json()
+
+    assert fits["extensions"]["cost"]["estimatedRows"] == 150
+    assert over["errors"][0]["extensions"] == {"code": "query_too_expensive", "cost": 152, "limit": 150}
+
+
+async def test_every_response_states_its_cost_and_the_limit(client, session, settings):
+    regulator = await make_user(session, "permitting", region_code="310107")
+    token = await bearer_token(session, regulator)
+
+    query = (await graphql(client, "{ enterprises { totalCount } }", token=token)).json()
+    mutation = (
+        await graphql(client, 'mutation { revokeApiToken(id: "999999") { errors { code } } }', token=token)
+    ).json()
+
+    # first left out counts as its default page (20); a payload's error list as 5 rows.
+    assert query["extensions"]["cost"] == {"estimatedRows": 20, "limit": settings.graphql_max_cost}
+    assert mutation["extensions"]["cost"] == {"estimatedRows": 5, "limit": settings.graphql_max_cost}
