@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30
+    # Request bodies (portal/body_limit.py), refused with 413 while streaming: GraphQL requests (the
+    # 50,000 readings submitMonitoringBatch accepts take up to about 11 MB of JSON), ordinary forms,
+    # multipart uploads (the largest file a page accepts, 40 MB, plus the form).
+    max_graphql_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_form_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_body_bytes: int = Field(default=48 * 1024 * 1024, ge=1024)
     # Estimated rows an operation may ask for (graphql_schema/cost.py): the product of `first` along
     # each path of connections, a list without `first` counted as graphql_list_estimate rows.
     graphql_max_cost: int = Field(default=10_000, ge=1)

@@ -31,6 +31,7 @@ from graphql_schema.context import (
     request_locale,
 )
 from graphql_schema.schema import make_schema
+from portal.body_limit import BodyTooLarge, readable_size
 
 log = logging.getLogger("permitwatch.graphql")
 
@@ -61,11 +62,23 @@ def _error_response(
     status_code: int,
     code: str,
     message: str,
-    request_id: str,
+    request_id: str | None,
     headers: dict[str, str] | None = None,
+    **extensions: object,
 ) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    details = {"code": code, **extensions, "requestId": request_id}
+    body = {"errors": [{"message": message, "extensions": details}]}
     return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def body_too_large_response(request: Request, limit: int) -> Response:
+    """The 413 of a GraphQL request whose body passed its limit (see portal.body_limit)."""
+    message = translate(
+        N_("The request is larger than the {limit} this address accepts. Nothing was run."),
+        request_locale(request),
+        limit=readable_size(limit),
+    )
+    return _error_response(413, "payload_too_large", message, request_id(request), limitBytes=limit)
 
 
 class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
@@ -107,6 +120,8 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
                 request_id(request),
                 error.headers,
             )
+        except BodyTooLarge:
+            raise  # answered with 413 by the body limit around the whole application
         except HTTPException as error:
             response = _error_response(
                 error.status_code,

@@ -22,7 +22,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from domain.db import Database
-from domain.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied
+from domain.i18n import translate
 from domain.settings import Settings, get_settings
 from portal import (
     accounts,
@@ -37,13 +38,15 @@ from portal import (
     public,
     reports,
 )
-from portal.context import RequestContextMiddleware, request_id
+from portal.body_limit import BodyLimitMiddleware, BodyLimits, readable_size
+from portal.context import RequestContextMiddleware, request_id, request_locale
 from portal.csrf import CSRFMiddleware
 from portal.responses import error_page
 from portal.templating import STATIC_DIR, make_templates
 
 log = logging.getLogger("permitwatch")
 SESSION_COOKIE = "pw_session"
+GRAPHQL_PATH = "/graphql"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -60,7 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         await db.dispose()
 
-    from graphql_schema.app import make_graphql_app
+    from graphql_schema.app import body_too_large_response, make_graphql_app
 
     graphql_app = make_graphql_app(db, settings)
 
@@ -76,7 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *permit_import.routes,
         *public.routes,
         *audit_rules.routes,
-        Route("/graphql", endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
+        Route(GRAPHQL_PATH, endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 
@@ -85,8 +88,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         response = error_page(request, 403, "csrf")
         await response(scope, receive, send)
 
+    async def body_too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        request = Request(scope, receive)
+        if scope["path"].startswith(GRAPHQL_PATH):
+            response = body_too_large_response(request, limit)
+        else:
+            detail = translate(
+                N_("This address accepts at most {limit}."),
+                request_locale(request),
+                limit=readable_size(limit),
+            )
+            response = error_page(request, 413, message=detail)
+        await response(scope, receive, send)
+
+    body_limits = BodyLimits(
+        graphql=settings.max_graphql_body_bytes,
+        form=settings.max_form_body_bytes,
+        upload=settings.max_upload_body_bytes,
+        graphql_prefix=GRAPHQL_PATH,
+    )
     middleware = [
         Middleware(RequestContextMiddleware, default_locale=settings.default_locale),
+        Middleware(BodyLimitMiddleware, limits=body_limits, on_refused=body_too_large),
         Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(
             SessionMiddleware,
@@ -96,7 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             same_site="lax",
             https_only=settings.secure_cookies,
         ),
-        Middleware(CSRFMiddleware, exempt_prefixes=("/graphql",), on_failure=csrf_failure),
+        Middleware(CSRFMiddleware, exempt_prefixes=(GRAPHQL_PATH,), on_failure=csrf_failure),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -19,6 +19,7 @@ ERROR_TEXT = {
     403: (N_("Not allowed"), N_("Your account may not open this page or do this action.")),
     404: (N_("Page not found"), N_("The page or record does not exist, or you may not see it.")),
     405: (N_("Method not allowed"), N_("This address does not accept this kind of request.")),
+    413: (N_("The request is too large"), N_("Nothing was saved. Send a smaller file or less text.")),
     500: (
         N_("Something went wrong on our side"),
         N_("The error was logged with its request number. Please try again in a moment."),
