@@ -30,7 +30,7 @@ from domain.accounts.models import User
 from domain.accounts.service import actor_for, create_user, find_user
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
-from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision
+from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision, ProductionSite
 from domain.enterprises.rules import EnterpriseInput, clean_enterprise_input, make_credit_code
 from domain.enterprises.service import register_enterprise
 from domain.errors import N_, FieldError, ValidationFailed
@@ -1572,6 +1572,27 @@ async def _write_generated(
             }
         )
     await connection.execute(EnterpriseRevision.__table__.insert(), revisions)  # type: ignore[attr-defined]
+    # Each unit's production site 001, as register_enterprise writes it.
+    site_table = ProductionSite.__table__  # type: ignore[attr-defined]
+    sites = await connection.execute(
+        site_table.insert().returning(site_table.c.id, site_table.c.enterprise_id),
+        [
+            {
+                "enterprise_id": ids[enterprise["credit_code"]],
+                "sequence": 1,
+                "name": enterprise["name"],
+                "address": enterprise["operating_address"],
+                "region_code": enterprise["region_code"],
+                "industry_code": enterprise["industry_code"],
+                "longitude": None,
+                "latitude": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for enterprise in enterprises
+        ],
+    )
+    site_ids = {enterprise_id: id_ for id_, enterprise_id in sites}
     issued: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
     for (index, item), enterprise in zip(batch, enterprises, strict=True):
         if item.story == Story.REGISTRATION:
@@ -1593,6 +1614,7 @@ async def _write_generated(
             **templates[Permit],
             "number": permit_number(enterprise["credit_code"]),
             "enterprise_id": ids[enterprise["credit_code"]],
+            "site_id": site_ids[ids[enterprise["credit_code"]]],
             "category": item.category,
             "status": PermitStatus.ISSUED.value,
             "issuing_authority": issuing_authority(item.region_code),
@@ -1620,7 +1642,7 @@ async def _write_generated(
         rows: dict[str, list[dict[str, Any]]] = {"outlets": [], "limits": [], "monitoring": [], "ledger": []}
         for permit, enterprise, content in issued:
             permit_id = permit_ids[permit["number"]]
-            basic_info = {key: enterprise[key] for key in BASIC_INFO_FIELDS}
+            basic_info = {**{key: enterprise[key] for key in BASIC_INFO_FIELDS}, "site": "001"}
             versions.append(
                 {
                     **templates[PermitVersion],

@@ -4,7 +4,7 @@ from domain.accounts.models import ApiToken, LoginAttempt, User
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.models import AuditEntry
 from domain.base import metadata
-from domain.enterprises.models import Enterprise, EnterpriseRevision
+from domain.enterprises.models import Enterprise, EnterpriseRevision, ProductionSite
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
 from domain.permits.models import (
@@ -40,6 +40,7 @@ __all__ = [
     "ReportSubmission",
     "Enterprise",
     "EnterpriseRevision",
+    "ProductionSite",
     "Exceedance",
     "LedgerEntry",
     "LedgerEntryRevision",

@@ -20,6 +20,7 @@ from domain.db import Database
 from domain.enterprises.service import enterprises_by_ids
 from domain.errors import N_
 from domain.i18n import SUPPORTED_LOCALES, negotiate
+from graphql_schema.enterprises.loaders import EnterpriseLoaders
 from graphql_schema.enterprises.types import Enterprise
 from graphql_schema.permits.loaders import PermitLoaders
 from portal.context import SESSION_CSRF, SESSION_USER, session_actor
@@ -53,6 +54,7 @@ class Loaders:
 
     enterprise_by_id: DataLoader[int, Enterprise | None]
     permits: PermitLoaders
+    enterprises: EnterpriseLoaders
 
 
 @dataclass
@@ -71,7 +73,9 @@ class GraphQLContext:
     def loaders(self) -> Loaders:
         """Built when a resolver first needs one (a filing needs none)."""
         return Loaders(
-            enterprise_by_id=DataLoader(load_fn=self._load_enterprises), permits=PermitLoaders(self)
+            enterprise_by_id=DataLoader(load_fn=self._load_enterprises),
+            permits=PermitLoaders(self),
+            enterprises=EnterpriseLoaders(self),
         )
 
     @asynccontextmanager

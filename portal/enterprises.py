@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from domain.access import Actor
 from domain.enterprises import service
-from domain.enterprises.rules import INDUSTRY_NAMES, EnterpriseInput, ManagementCategory
+from domain.enterprises.rules import INDUSTRY_NAMES, EnterpriseInput, ManagementCategory, SiteInput
 from domain.errors import N_, Conflict, NotFound, ValidationFailed
 from domain.regions import known_regions_within
 from portal.responses import actor_of, db_of, redirect, render
@@ -114,21 +114,59 @@ async def validate(request: Request) -> Response:
     )
 
 
-async def detail(request: Request) -> Response:
+async def _detail_page(
+    request: Request,
+    *,
+    site_data: SiteInput | None = None,
+    site_errors: dict | None = None,
+    status_code: int = 200,  # type: ignore[type-arg]
+) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
         enterprise = await service.get_enterprise(session, actor, credit_code=request.path_params["code"])
         history = await service.enterprise_history(session, actor, credit_code=enterprise.credit_code)
+        sites = await service.list_sites(session, actor, credit_code=enterprise.credit_code)
     return render(
         request,
         "enterprises/detail.html",
         {
             "enterprise": enterprise,
             "history": history,
+            "sites": sites,
+            "site_data": site_data
+            or SiteInput(region_code=enterprise.region_code, industry_code=enterprise.industry_code),
+            "site_errors": site_errors or {},
             "may_edit": service.may_edit(actor, enterprise),
             "saved": request.query_params.get("saved"),
+            "site_added": request.query_params.get("site"),
+            **_choices(actor),
         },
+        status_code=status_code,
     )
+
+
+async def detail(request: Request) -> Response:
+    return await _detail_page(request)
+
+
+async def add_site(request: Request) -> Response:
+    """新增生产经营场所: the next sequence (002 ...) under the same credit code."""
+    actor = await actor_of(request)
+    form = await request.form()
+    data = SiteInput(**{name: str(form.get(name, ""))[:400] for name in SiteInput().as_dict()})
+    code = request.path_params["code"]
+    try:
+        async with db_of(request).transaction() as session:
+            site = await service.add_site(session, actor, credit_code=code, data=data)
+            sequence = site.code
+    except (ValidationFailed, Conflict) as error:
+        return await _detail_page(
+            request,
+            site_data=data,
+            site_errors=field_errors(error.errors),
+            status_code=409 if isinstance(error, Conflict) else 400,
+        )
+    return redirect(f"/enterprises/{code}?site={sequence}#sites")
 
 
 async def edit_form(request: Request) -> Response:
@@ -186,4 +224,5 @@ routes = [
     Route("/enterprises/{code}", detail, methods=["GET"], name="enterprise_detail"),
     Route("/enterprises/{code}/edit", edit_form, methods=["GET"], name="enterprise_edit"),
     Route("/enterprises/{code}/edit", update, methods=["POST"], name="enterprise_update"),
+    Route("/enterprises/{code}/sites", add_site, methods=["POST"], name="enterprise_add_site"),
 ]

@@ -81,7 +81,7 @@ DECISION_FIELDS: dict[str, tuple[str, ...]] = {
     "issue": (),
 }
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "apply": ("enterprise_credit_code", "category", "issuing_authority", "content"),
+    "apply": ("enterprise_credit_code", "site", "category", "issuing_authority", "content"),
     "change": ("kind", "change_description", "event_date", "content"),
     "renew": ("content",),
     "replace": ("event_date", "change_description"),
@@ -516,6 +516,7 @@ async def apply_form(request: Request) -> Response:
         )
     data = {
         "enterprise_credit_code": defaults.enterprise_credit_code,
+        "site": request.query_params.get("site", "")[:3],
         "category": defaults.category,
         "issuing_authority": "",
         "content": _pretty(worklist.content_skeleton()),
@@ -544,6 +545,7 @@ async def apply_submit(request: Request) -> Response:
                 data=ApplicationInput(
                     kind="first",
                     enterprise_credit_code=data["enterprise_credit_code"],
+                    site=data["site"],
                     category=data["category"],
                     issuing_authority=data["issuing_authority"],
                     content=content,

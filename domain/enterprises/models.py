@@ -1,4 +1,4 @@
-"""Enterprises (排污单位) and their revisions."""
+"""Enterprises (排污单位), their revisions and their production sites (生产经营场所)."""
 
 from __future__ import annotations
 
@@ -73,3 +73,49 @@ class EnterpriseRevision(SQLModel, table=True):
     changed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     changed_by_username: str | None = Field(default=None, max_length=64)
     on_behalf_of: str | None = Field(default=None, max_length=64)
+
+
+class ProductionSite(SQLModel, table=True):
+    """A production site (生产经营场所) of one legal entity.
+
+    A legal entity holds one permit per site (M48 §7, Order 32 keeps it; see docs/domain-rules.md):
+    permits and registrations are keyed by the site, and the site's three-digit sequence (001,
+    002 ...) follows the credit code in their numbers. Every enterprise has site 001 from its
+    registration on.
+    """
+
+    __tablename__ = "production_site"
+    __table_args__ = (
+        sa.UniqueConstraint("enterprise_id", "sequence", name="uq_production_site_sequence"),
+        sa.CheckConstraint("sequence BETWEEN 1 AND 999", name="sequence_range"),
+        sa.CheckConstraint("(longitude IS NULL) = (latitude IS NULL)", name="coordinates_paired"),
+        sa.Index("ix_production_site_region_industry", "region_code", "industry_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    sequence: int
+    name: str = Field(max_length=200)
+    address: str = Field(max_length=300)
+    region_code: str = Field(max_length=6)
+    industry_code: str = Field(max_length=4)
+    longitude: float | None = None
+    latitude: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def code(self) -> str:
+        """The site's sequence as permit and registration numbers write it: 001, 002 ..."""
+        return f"{self.sequence:03d}"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "name": self.name,
+            "address": self.address,
+            "region_code": self.region_code,
+            "industry_code": self.industry_code,
+            "longitude": self.longitude,
+            "latitude": self.latitude,
+        }

@@ -151,28 +151,37 @@ REQUIRED = (
 )
 
 
+def text_field_errors(
+    values: dict[str, str], required: tuple[str, ...], max_lengths: dict[str, int], prefix: str = ""
+) -> list[FieldError]:
+    """The required fields left empty, then the fields over their length (field named ``prefix`` + name)."""
+    errors = [
+        FieldError(prefix + name, "required", N_("This field is required."))
+        for name in required
+        if not values.get(name)
+    ]
+    for name, limit in max_lengths.items():
+        length = len(values.get(name) or "")
+        if length > limit:
+            errors.append(
+                FieldError(
+                    prefix + name,
+                    "too_long",
+                    N_("At most {limit} characters (got {length})."),
+                    {"limit": limit, "length": length},
+                )
+            )
+    return errors
+
+
 def clean_enterprise_input(data: EnterpriseInput) -> tuple[EnterpriseInput, list[FieldError]]:
     """Trim and check every field; returns the cleaned input and every problem found."""
     cleaned = EnterpriseInput(**{k: (v or "").strip() for k, v in data.as_dict().items()})
     cleaned.credit_code = normalize_credit_code(cleaned.credit_code)
     if not cleaned.operating_address:
         cleaned.operating_address = cleaned.registered_address
-    errors: list[FieldError] = []
-    for name in REQUIRED:
-        if not getattr(cleaned, name):
-            errors.append(FieldError(name, "required", N_("This field is required.")))
-    missing = {e.field for e in errors}
-    for name, limit in MAX_LENGTHS.items():
-        value = getattr(cleaned, name)
-        if len(value) > limit:
-            errors.append(
-                FieldError(
-                    name,
-                    "too_long",
-                    N_("At most {limit} characters (got {length})."),
-                    {"limit": limit, "length": len(value)},
-                )
-            )
+    errors = text_field_errors(cleaned.as_dict(), REQUIRED, MAX_LENGTHS)
+    missing = {e.field for e in errors if e.code == "required"}
     if "credit_code" not in missing:
         problem = credit_code_error(cleaned.credit_code)
         if problem:
@@ -210,3 +219,118 @@ def clean_enterprise_input(data: EnterpriseInput) -> tuple[EnterpriseInput, list
             )
         )
     return cleaned, errors
+
+
+# ---------------------------------------------------------------------------
+# Production sites (生产经营场所)
+# ---------------------------------------------------------------------------
+
+MAX_SITE_SEQUENCE = 999  # three digits in permit and registration numbers
+# Coordinates of a site in China (WGS 84), roughly the country's extent: a typo, not a place, outside it.
+LONGITUDE_RANGE = (73.0, 136.0)
+LATITUDE_RANGE = (3.0, 54.0)
+
+
+@dataclass
+class SiteInput:
+    """A production site as typed (raw strings); coordinates optional, both or neither."""
+
+    name: str = ""
+    address: str = ""
+    region_code: str = ""
+    industry_code: str = ""
+    longitude: str = ""
+    latitude: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class CleanSite:
+    name: str
+    address: str
+    region_code: str
+    industry_code: str
+    longitude: float | None
+    latitude: float | None
+
+
+def _coordinate(raw: str, name: str, bounds: tuple[float, float], errors: list[FieldError]) -> float | None:
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        errors.append(
+            FieldError(name, "number", N_("Enter a number, e.g. {example}."), {"example": bounds[0] + 48})
+        )
+        return None
+    if not bounds[0] <= value <= bounds[1] or value != value:
+        errors.append(
+            FieldError(
+                name,
+                "coordinate_range",
+                N_("A coordinate in China lies between {low} and {high}."),
+                {"low": bounds[0], "high": bounds[1]},
+            )
+        )
+        return None
+    return round(value, 6)
+
+
+def clean_site_input(data: SiteInput, *, prefix: str = "") -> tuple[CleanSite | None, list[FieldError]]:
+    """Trim and check a site; errors name the field (``prefix`` + name), nothing is guessed."""
+    values = {k: (v or "").strip() for k, v in data.as_dict().items()}
+    errors = text_field_errors(
+        values, ("name", "address", "region_code", "industry_code"), {"name": 200, "address": 300}, prefix
+    )
+    if values["industry_code"] and not INDUSTRY_CODE.match(values["industry_code"]):
+        errors.append(
+            FieldError(
+                prefix + "industry_code",
+                "industry_code_format",
+                N_("An industry code (GB/T 4754) is four digits, e.g. 4411."),
+            )
+        )
+    if values["region_code"] and not regions.is_valid_region_code(values["region_code"]):
+        errors.append(
+            FieldError(
+                prefix + "region_code",
+                "region_code_format",
+                N_("A region code (GB/T 2260) is six digits, e.g. 310107."),
+            )
+        )
+    longitude = _coordinate(values["longitude"], prefix + "longitude", LONGITUDE_RANGE, errors)
+    latitude = _coordinate(values["latitude"], prefix + "latitude", LATITUDE_RANGE, errors)
+    for name, given, other in (
+        ("longitude", values["longitude"], values["latitude"]),
+        ("latitude", values["latitude"], values["longitude"]),
+    ):
+        if other and not given:
+            errors.append(
+                FieldError(
+                    prefix + name, "coordinate_pair", N_("Give both longitude and latitude, or neither.")
+                )
+            )
+    if errors:
+        return None, errors
+    return (
+        CleanSite(
+            name=values["name"],
+            address=values["address"],
+            region_code=values["region_code"],
+            industry_code=values["industry_code"],
+            longitude=longitude,
+            latitude=latitude,
+        ),
+        [],
+    )
+
+
+def site_sequence_error(raw: str, field: str = "site") -> tuple[int | None, FieldError | None]:
+    """A site sequence as typed ("2", "002") to its number, or why it is not one."""
+    value = (raw or "").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_SITE_SEQUENCE:
+        return None, FieldError(field, "site_sequence", N_("A site is numbered 001 to 999, e.g. 002."))
+    return int(value), None

@@ -13,8 +13,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
 from domain.audit.service import record
 from domain.clock import utcnow
-from domain.enterprises.models import PERSONAL_FIELDS, SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision
-from domain.enterprises.rules import EnterpriseInput, clean_enterprise_input, normalize_credit_code
+from domain.enterprises.models import (
+    PERSONAL_FIELDS,
+    SNAPSHOT_FIELDS,
+    Enterprise,
+    EnterpriseRevision,
+    ProductionSite,
+)
+from domain.enterprises.rules import (
+    MAX_SITE_SEQUENCE,
+    CleanSite,
+    EnterpriseInput,
+    SiteInput,
+    clean_enterprise_input,
+    clean_site_input,
+    normalize_credit_code,
+    site_sequence_error,
+)
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
 
@@ -126,7 +141,160 @@ async def register_enterprise(session: AsyncSession, actor: Actor, *, data: Ente
         object_id=enterprise.credit_code,
         after=enterprise.snapshot(),
     )
+    # Every unit has its first production site (001) where it operates; the registration's audit
+    # entry (operating address, region, industry) already tells it.
+    await _write_site(
+        session,
+        actor,
+        enterprise,
+        CleanSite(
+            name=enterprise.name,
+            address=enterprise.operating_address,
+            region_code=enterprise.region_code,
+            industry_code=enterprise.industry_code,
+            longitude=None,
+            latitude=None,
+        ),
+        sequence=1,
+        audited=False,
+    )
     return enterprise
+
+
+# ---------------------------------------------------------------------------
+# Production sites (生产经营场所): one permit or registration per site
+# ---------------------------------------------------------------------------
+
+
+def site_target(site: ProductionSite) -> Target:
+    return Target(enterprise_id=site.enterprise_id, region_code=site.region_code)
+
+
+async def _write_site(
+    session: AsyncSession,
+    actor: Actor,
+    enterprise: Enterprise,
+    cleaned: CleanSite,
+    *,
+    sequence: int,
+    audited: bool = True,
+) -> ProductionSite:
+    assert enterprise.id is not None
+    now = utcnow()
+    site = ProductionSite(
+        enterprise_id=enterprise.id,
+        sequence=sequence,
+        name=cleaned.name,
+        address=cleaned.address,
+        region_code=cleaned.region_code,
+        industry_code=cleaned.industry_code,
+        longitude=cleaned.longitude,
+        latitude=cleaned.latitude,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(site)
+    await session.flush()
+    if audited:
+        record(
+            session,
+            actor,
+            action="site.add",
+            object_type="production_site",
+            object_id=f"{enterprise.credit_code}-{site.code}",
+            after=site.snapshot(),
+        )
+    return site
+
+
+async def sites_of(session: AsyncSession, enterprise_ids: list[int]) -> dict[int, list[ProductionSite]]:
+    """The sites of these enterprises, by sequence; callers have checked access to the enterprises."""
+    found: dict[int, list[ProductionSite]] = {key: [] for key in enterprise_ids}
+    if not enterprise_ids:
+        return found
+    rows = await session.exec(
+        select(ProductionSite)
+        .where(col(ProductionSite.enterprise_id).in_(enterprise_ids))
+        .order_by(col(ProductionSite.enterprise_id), col(ProductionSite.sequence))
+    )
+    for site in rows.all():
+        found[site.enterprise_id].append(site)
+    return found
+
+
+async def list_sites(session: AsyncSession, actor: Actor, *, credit_code: str) -> list[ProductionSite]:
+    enterprise = await get_enterprise(session, actor, credit_code=credit_code)
+    assert enterprise.id is not None
+    return (await sites_of(session, [enterprise.id]))[enterprise.id]
+
+
+async def find_site(
+    session: AsyncSession, enterprise: Enterprise, raw_sequence: str, *, field: str = "site"
+) -> ProductionSite:
+    """The unit's site by its sequence as typed; with none typed, its only site. Errors name ``field``."""
+    sites = (await sites_of(session, [enterprise.id or 0]))[enterprise.id or 0]
+    if not (raw_sequence or "").strip():
+        if len(sites) == 1:
+            return sites[0]
+        raise ValidationFailed(
+            [
+                FieldError(
+                    field,
+                    "site_required",
+                    N_("This unit has {count} production sites: choose one ({sites})."),
+                    {"count": len(sites), "sites": ", ".join(f"{s.code} {s.address}" for s in sites)},
+                )
+            ]
+        )
+    sequence, problem = site_sequence_error(raw_sequence, field)
+    if problem:
+        raise ValidationFailed([problem])
+    for site in sites:
+        if site.sequence == sequence:
+            return site
+    raise ValidationFailed(
+        [
+            FieldError(
+                field,
+                "site_not_found",
+                N_("This unit has no production site {site}."),
+                {"site": f"{sequence:03d}"},
+            )
+        ]
+    )
+
+
+async def add_site(
+    session: AsyncSession, actor: Actor, *, credit_code: str, data: SiteInput
+) -> ProductionSite:
+    """Add a production site to a unit; it takes the next sequence (002, 003 ...)."""
+    enterprise = await get_enterprise_for_edit(session, actor, credit_code=credit_code)
+    cleaned, errors = clean_site_input(data)
+    if cleaned is not None and not can(
+        actor, Operation.ENTERPRISE_EDIT, Target(enterprise_id=enterprise.id, region_code=cleaned.region_code)
+    ):
+        errors.append(
+            FieldError("region_code", "outside_jurisdiction", N_("This region is outside your jurisdiction."))
+        )
+    if errors or cleaned is None:
+        raise ValidationFailed(errors)
+    assert enterprise.id is not None
+    last = (
+        await session.exec(
+            select(func.max(ProductionSite.sequence)).where(ProductionSite.enterprise_id == enterprise.id)
+        )
+    ).one()
+    sequence = int(last or 0) + 1
+    if sequence > MAX_SITE_SEQUENCE:
+        raise ValidationFailed(
+            [FieldError("name", "too_many_sites", N_("A unit has at most 999 production sites."))]
+        )
+    try:
+        return await _write_site(session, actor, enterprise, cleaned, sequence=sequence)
+    except IntegrityError:
+        raise Conflict(
+            N_("Someone else added a site to this unit meanwhile; reload and add it again."), field="name"
+        ) from None
 
 
 async def update_enterprise(

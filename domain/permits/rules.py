@@ -138,8 +138,11 @@ def normal_number(value: str | None) -> str:
 PERMIT_NUMBER = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}\d{3}[A-Z]$")
 
 
-def permit_number_error(number: str, credit_code: str, field_name: str = "number") -> FieldError | None:
-    """National permit numbers: the unit's credit code, a three-digit sequence and a letter (M48 §32)."""
+def permit_number_error(
+    number: str, credit_code: str, field_name: str = "number", site_sequence: int | None = None
+) -> FieldError | None:
+    """National permit numbers: the unit's credit code, its site's three-digit sequence (M48 §7) and a
+    letter (M48 §32)."""
     if not PERMIT_NUMBER.match(number):
         return FieldError(
             field_name,
@@ -157,7 +160,22 @@ def permit_number_error(number: str, credit_code: str, field_name: str = "number
             N_("The permit number must begin with the unit's credit code {code}."),
             {"code": credit_code},
         )
+    if (
+        site_sequence is not None
+        and number[CREDIT_CODE_LENGTH : CREDIT_CODE_LENGTH + 3] != f"{site_sequence:03d}"
+    ):
+        return FieldError(
+            field_name,
+            "permit_number_site",
+            N_("Digits 19 to 21 of the permit number are the production site's sequence, here {site}."),
+            {"site": f"{site_sequence:03d}"},
+        )
     return None
+
+
+def site_permit_number(credit_code: str, site_sequence: int) -> str:
+    """The number a site's permit gets: credit code, the site's three digits, and P (M48 §7)."""
+    return f"{credit_code}{site_sequence:03d}P"
 
 
 # ---------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, re
 from domain.audit.service import record
 from domain.calendar import Deadline
 from domain.clock import utcnow
-from domain.enterprises.models import Enterprise
+from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
+from domain.enterprises.service import find_site
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
 from domain.permits import rules
@@ -348,13 +349,15 @@ async def permit_version(session: AsyncSession, actor: Actor, *, number: str, ve
 # ---------------------------------------------------------------------------
 
 
-def _basic_info(enterprise: Enterprise) -> dict[str, Any]:
-    """The original's (正本) basic information as it stood when the version was decided."""
+def _basic_info(enterprise: Enterprise, site: ProductionSite) -> dict[str, Any]:
+    """The original's (正本) basic information as it stood when the version was decided; the
+    operating address is the permit's production site's."""
     return {
         "name": enterprise.name,
         "credit_code": enterprise.credit_code,
         "registered_address": enterprise.registered_address,
-        "operating_address": enterprise.operating_address,
+        "operating_address": site.address,
+        "site": site.code,
         "legal_representative": enterprise.legal_representative,
         "industry_code": enterprise.industry_code,
     }
@@ -543,6 +546,8 @@ class ApplicationInput:
 
     kind: str
     enterprise_credit_code: str = ""
+    # The production site of a first application (001, 002 ...); empty when the unit has only one.
+    site: str = ""
     permit_number: str = ""
     category: str = ""
     issuing_authority: str = ""
@@ -666,10 +671,12 @@ async def _new_permit_for_application(session: AsyncSession, actor: Actor, data:
                 )
             ]
         )
+    site = await find_site(session, enterprise, data.site)
+    # One permit per production site (M48 §7): another site of the same unit may apply.
     existing = (
         await session.exec(
             select(Permit).where(
-                Permit.enterprise_id == enterprise.id,
+                Permit.site_id == site.id,
                 col(Permit.status).in_(
                     [PermitStatus.APPLIED, PermitStatus.ACCEPTED, PermitStatus.GRANTED, PermitStatus.ISSUED]
                 ),
@@ -678,19 +685,20 @@ async def _new_permit_for_application(session: AsyncSession, actor: Actor, data:
     ).first()
     if existing is not None:
         raise Conflict(
-            N_("This unit already has a permit or an application in progress ({number})."),
-            field="enterprise_credit_code",
+            N_("This site already has a permit or an application in progress ({number})."),
+            field="site",
             params={"number": existing.number or "—"},
         )
     authority = _require_text(data.issuing_authority, "issuing_authority", 100)
-    assert enterprise.id is not None
+    assert enterprise.id is not None and site.id is not None
     permit = Permit(
         enterprise_id=enterprise.id,
+        site_id=site.id,
         category=(data.category or enterprise.management_category),
         status=PermitStatus.APPLIED,
         issuing_authority=authority,
-        region_code=enterprise.region_code,
-        industry_code=enterprise.industry_code,
+        region_code=site.region_code,
+        industry_code=site.industry_code,
         content_version=0,
     )
     session.add(permit)
@@ -842,9 +850,13 @@ async def grant_application(
     decided = today()
     if kind == ApplicationKind.FIRST:
         enterprise = await session.get(Enterprise, permit.enterprise_id)
-        assert enterprise is not None
-        number = (data.number or "").strip().upper()
-        problem = rules.permit_number_error(number, enterprise.credit_code)
+        site = await session.get(ProductionSite, permit.site_id)
+        assert enterprise is not None and site is not None
+        # Left empty, the number is the site's own: credit code + site sequence + P (M48 §7).
+        number = (data.number or "").strip().upper() or rules.site_permit_number(
+            enterprise.credit_code, site.sequence
+        )
+        problem = rules.permit_number_error(number, enterprise.credit_code, site_sequence=site.sequence)
         if problem:
             raise ValidationFailed([problem])
         if await _find(session, number) is not None:
@@ -900,7 +912,9 @@ async def issue_permit(session: AsyncSession, actor: Actor, *, application_id: i
     kind = ApplicationKind(application.kind)
     before = _permit_state(permit)
     enterprise = await session.get(Enterprise, permit.enterprise_id)
-    assert enterprise is not None and permit.id is not None and application.decided_on is not None
+    site = await session.get(ProductionSite, permit.site_id)
+    assert enterprise is not None and site is not None
+    assert permit.id is not None and application.decided_on is not None
     issued = today()
     if kind == ApplicationKind.REPLACEMENT:
         application.status = ApplicationStatus.COMPLETED
@@ -941,7 +955,7 @@ async def issue_permit(session: AsyncSession, actor: Actor, *, application_id: i
             decision_date=permit.decision_date,
             valid_from=permit.valid_from,
             valid_until=permit.valid_until,
-            basic_info=_basic_info(enterprise),
+            basic_info=_basic_info(enterprise, site),
             content=content.to_dict(),
             created_by_username=actor.username,
         )
@@ -1088,7 +1102,7 @@ async def import_permits(
     if not isinstance(records, list) or not records:
         raise ValidationFailed([FieldError("rows", "required", N_("The file contains no permits."))])
     row_errors: list[RowError] = []
-    prepared: list[tuple[dict[str, Any], Enterprise, PermitContent, date, date | None]] = []
+    prepared: list[tuple[dict[str, Any], Enterprise, ProductionSite, PermitContent, date, date | None]] = []
     seen_numbers: set[str] = set()
     on = today()
     for row_number, raw in enumerate(records, start=1):
@@ -1117,10 +1131,17 @@ async def import_permits(
                 )
             )
         number = str(raw.get("number", "")).strip().upper()
+        site: ProductionSite | None = None
         if enterprise is not None:
             problem = rules.permit_number_error(number, enterprise.credit_code)
             if problem:
                 problems.append(problem)
+            else:
+                # The number names the production site (M48 §7): it must be one of the unit's sites.
+                try:
+                    site = await find_site(session, enterprise, number[18:21], field="number")
+                except ValidationFailed as error:
+                    problems.extend(error.errors)
         if number in seen_numbers or (number and await _find(session, number) is not None):
             problems.append(FieldError("number", "duplicate", N_("This permit number is already in use.")))
         seen_numbers.add(number)
@@ -1148,21 +1169,22 @@ async def import_permits(
             row_errors.append(
                 RowError(row_number, problem.field or "row", problem.code, problem.message, problem.params)
             )
-        if not problems and enterprise is not None and decision is not None:
-            prepared.append((raw, enterprise, content, decision, cut_to))
+        if not problems and enterprise is not None and site is not None and decision is not None:
+            prepared.append((raw, enterprise, site, content, decision, cut_to))
     if row_errors:
         raise ImportFailed(row_errors)
     permits: list[Permit] = []
-    for raw, enterprise, content, decision, cut_to in prepared:
-        assert enterprise.id is not None
+    for raw, enterprise, site, content, decision, cut_to in prepared:
+        assert enterprise.id is not None and site.id is not None
         permit = Permit(
             number=str(raw["number"]).strip().upper(),
             enterprise_id=enterprise.id,
+            site_id=site.id,
             category=raw["category"],
             status=PermitStatus.ISSUED,
             issuing_authority=str(raw["issuing_authority"]).strip()[:100],
-            region_code=enterprise.region_code,
-            industry_code=enterprise.industry_code,
+            region_code=site.region_code,
+            industry_code=site.industry_code,
             content_version=1,
         )
         years = rules.RENEWED_TERM_YEARS if raw.get("renewed") else rules.FIRST_TERM_YEARS
@@ -1183,7 +1205,7 @@ async def import_permits(
                 decision_date=decision,
                 valid_from=permit.valid_from,
                 valid_until=permit.valid_until,
-                basic_info=_basic_info(enterprise),
+                basic_info=_basic_info(enterprise, site),
                 content=content.to_dict(),
                 created_by_username=actor.username,
             )

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from domain.enterprises.service import register_enterprise, update_enterprise
+from domain.enterprises.service import add_site, register_enterprise, update_enterprise
 from domain.errors import DomainError
-from graphql_schema.enterprises.types import Enterprise, EnterpriseInputType
+from graphql_schema.enterprises.types import Enterprise, EnterpriseInputType, Site, SiteInputType
 from graphql_schema.errors import UserError, user_errors
 
 
@@ -24,8 +24,33 @@ class UpdateEnterprisePayload:
     errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
 
 
+@strawberry.type(description="新增生产经营场所的结果")
+class AddSitePayload:
+    site: Site | None = strawberry.field(description="新增的场所（顺序码接续）；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+
+
 @strawberry.type
 class EnterpriseMutation:
+    @strawberry.mutation(
+        description="为排污单位新增生产经营场所（本辖区审批科或系统管理员）；顺序码接续（002、003……）。"
+    )
+    async def add_site(
+        self,
+        info: strawberry.Info,
+        credit_code: Annotated[str, strawberry.argument(description="统一社会信用代码")],
+        input: SiteInputType,
+    ) -> AddSitePayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                site = Site.from_model(
+                    await add_site(session, context.actor, credit_code=credit_code, data=input.to_domain())
+                )
+        except DomainError as error:
+            return AddSitePayload(site=None, errors=user_errors(error, context.locale))
+        return AddSitePayload(site=site, errors=[])
+
     @strawberry.mutation(description="登记排污单位（本辖区审批科或系统管理员）。")
     async def register_enterprise(
         self,

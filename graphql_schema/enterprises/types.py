@@ -23,16 +23,10 @@ class ManagementCategory(Enum):
     REGISTRATION = strawberry.enum_value(rules.ManagementCategory.REGISTRATION.value, description="排污登记")
 
 
-@strawberry.interface(description="排污单位的公开信息：任何人（包括匿名访问者）都可查看")
-class EnterpriseIdentity:
-    credit_code: str = strawberry.field(description="统一社会信用代码（18 位）")
-    name: str = strawberry.field(description="单位名称")
-    registered_address: str = strawberry.field(description="注册地址")
-    operating_address: str = strawberry.field(description="生产经营场所地址")
-    legal_representative: str = strawberry.field(description="法定代表人")
+@strawberry.interface(description="有行业类别和行政区划的对象：排污单位、生产经营场所")
+class Located:
     industry_code: str = strawberry.field(description="行业类别代码（GB/T 4754，4 位）")
     region_code: str = strawberry.field(description="行政区划代码（GB/T 2260，6 位）")
-    management_category: ManagementCategory = strawberry.field(description="管理类别")
 
     @strawberry.field(description="行业类别名称（按请求语言）")
     def industry_name(self, info: strawberry.Info) -> str:
@@ -41,6 +35,16 @@ class EnterpriseIdentity:
     @strawberry.field(description="行政区划名称（按请求语言）")
     def region_name(self, info: strawberry.Info) -> str:
         return regions.region_name(self.region_code, info.context.locale)
+
+
+@strawberry.interface(description="排污单位的公开信息：任何人（包括匿名访问者）都可查看")
+class EnterpriseIdentity(Located):
+    credit_code: str = strawberry.field(description="统一社会信用代码（18 位）")
+    name: str = strawberry.field(description="单位名称")
+    registered_address: str = strawberry.field(description="注册地址")
+    operating_address: str = strawberry.field(description="生产经营场所地址")
+    legal_representative: str = strawberry.field(description="法定代表人")
+    management_category: ManagementCategory = strawberry.field(description="管理类别")
 
 
 @strawberry.type(description="排污单位公开信息：不含技术负责人、联系电话等个人信息")
@@ -59,6 +63,47 @@ class EnterprisePublic(EnterpriseIdentity):
         )
 
 
+@strawberry.type(description="生产经营场所：一个法人单位可有多个场所，每个场所一张排污许可证或一份排污登记")
+class Site(Located):
+    sequence: str = strawberry.field(description="场所顺序码（001、002……），即许可证编号第 19-21 位")
+    name: str = strawberry.field(description="场所名称")
+    address: str = strawberry.field(description="场所地址")
+    longitude: float | None = strawberry.field(description="中心经度（可选）")
+    latitude: float | None = strawberry.field(description="中心纬度（可选）")
+
+    @classmethod
+    def from_model(cls, site: models.ProductionSite) -> Site:
+        return cls(
+            sequence=site.code,
+            name=site.name,
+            address=site.address,
+            industry_code=site.industry_code,
+            region_code=site.region_code,
+            longitude=site.longitude,
+            latitude=site.latitude,
+        )
+
+
+@strawberry.input(name="SiteInput", description="新增生产经营场所时填写的内容")
+class SiteInputType:
+    name: str = strawberry.field(description="场所名称")
+    address: str = strawberry.field(description="场所地址")
+    industry_code: str = strawberry.field(description="行业类别代码（GB/T 4754，4 位）")
+    region_code: str = strawberry.field(description="行政区划代码（GB/T 2260，6 位）")
+    longitude: float | None = strawberry.field(default=None, description="中心经度（可选，与纬度同填）")
+    latitude: float | None = strawberry.field(default=None, description="中心纬度（可选，与经度同填）")
+
+    def to_domain(self) -> rules.SiteInput:
+        return rules.SiteInput(
+            name=self.name,
+            address=self.address,
+            region_code=self.region_code,
+            industry_code=self.industry_code,
+            longitude="" if self.longitude is None else str(self.longitude),
+            latitude="" if self.latitude is None else str(self.latitude),
+        )
+
+
 @strawberry.type(description="排污单位完整档案：仅本单位用户、辖区监管人员和系统管理员可见")
 class Enterprise(EnterpriseIdentity):
     technical_lead: str = strawberry.field(description="环保技术负责人（个人信息）")
@@ -66,10 +111,18 @@ class Enterprise(EnterpriseIdentity):
     version: int = strawberry.field(description="档案版本号：每次修改加一，用于并发修改检查")
     created_at: datetime = strawberry.field(description="登记时间（UTC）")
     updated_at: datetime = strawberry.field(description="最后修改时间（UTC）")
+    enterprise_id: strawberry.Private[int]
+
+    @strawberry.field(description="生产经营场所（按顺序码）：许可证和排污登记按场所办理")
+    async def sites(self, info: strawberry.Info) -> list[Site]:
+        found = await info.context.loaders.enterprises.sites.load(self.enterprise_id)
+        return [Site.from_model(site) for site in found]
 
     @classmethod
     def from_model(cls, enterprise: models.Enterprise) -> Enterprise:
+        assert enterprise.id is not None
         return cls(
+            enterprise_id=enterprise.id,
             credit_code=enterprise.credit_code,
             name=enterprise.name,
             registered_address=enterprise.registered_address,

@@ -115,6 +115,7 @@ class PermitMutation:
         data = ApplicationInput(
             kind="first",
             enterprise_credit_code=input.enterprise_credit_code,
+            site=input.site or "",
             category=input.category.value if input.category else "",
             issuing_authority=input.issuing_authority,
             content=snake_keys(input.content),

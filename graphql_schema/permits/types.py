@@ -556,6 +556,9 @@ class ApplyForPermitInput:
     enterprise_credit_code: str = strawberry.field(description="申请单位的统一社会信用代码")
     issuing_authority: str = strawberry.field(description="核发机关")
     content: JSON = strawberry.field(description=CONTENT_DESCRIPTION)
+    site: str | None = strawberry.field(
+        default=None, description="生产经营场所顺序码（001、002……）；单位只有一个场所时可省略"
+    )
     category: PermitCategory | None = strawberry.field(
         default=None, description="管理类别；省略时按单位的管理类别"
     )

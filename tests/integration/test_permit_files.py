@@ -10,6 +10,8 @@ from sqlmodel import func, select
 
 from domain.access import operator
 from domain.demo import example_records
+from domain.enterprises.rules import SiteInput
+from domain.enterprises.service import add_site
 from domain.errors import PermissionDenied
 from domain.permits import files, service
 from domain.permits.models import Permit
@@ -81,6 +83,12 @@ async def test_a_file_with_bad_rows_names_sheet_row_and_field_and_writes_nothing
 async def test_problems_in_every_batch_are_reported_and_good_batches_are_undone(session):
     good = await make_enterprise(session)
     bad = await make_enterprise(session)
+    await add_site(
+        session,
+        operator(),
+        credit_code=bad.credit_code,
+        data=SiteInput("二厂", "上海市普陀区祁连山南路2号", "310107", "2614"),
+    )
     officer = await putuo_permitting(session)
     records = [
         permit_record(good, decision_date="2025-03-03"),

@@ -1,0 +1,27 @@
+"""Per-request dataloaders of the enterprise register: the sites of a page of units in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+
+from domain.enterprises.models import ProductionSite
+from domain.enterprises.service import sites_of
+
+if TYPE_CHECKING:
+    from graphql_schema.context import GraphQLContext
+
+
+class EnterpriseLoaders:
+    """Built once per request; never awaited while the context's session lock is held."""
+
+    def __init__(self, context: GraphQLContext) -> None:
+        self._context = context
+        self.sites: DataLoader[int, list[ProductionSite]] = DataLoader(load_fn=self._sites)
+
+    async def _sites(self, enterprise_ids: Sequence[int]) -> list[list[ProductionSite]]:
+        async with self._context.read() as session:
+            found = await sites_of(session, list(enterprise_ids))
+        return [found.get(key, []) for key in enterprise_ids]
