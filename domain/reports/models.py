@@ -40,6 +40,10 @@ class ExecutionReport(SQLModel, table=True):
     first_submitted_at: datetime | None = None
     on_time: bool | None = None
     latest_version: int = Field(default=0)
+    # The content hash of the latest submission (64 zeros before the first): with ``latest_version`` it
+    # pins the chain's end, so a removed newest submission is noticed. Triggers keep the first
+    # submission time and the on-time flag as first set and never let the version go back.
+    head_hash: str = Field(default="0" * 64, max_length=64)
     draft: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     draft_saved_at: datetime | None = None
     draft_saved_by: str | None = Field(default=None, max_length=64)
@@ -50,7 +54,8 @@ class ExecutionReport(SQLModel, table=True):
 
 
 class ReportSubmission(SQLModel, table=True):
-    """One (re)submission, exactly as received. Triggers refuse UPDATE and DELETE on this table."""
+    """One (re)submission, exactly as received. Triggers refuse UPDATE, DELETE, TRUNCATE and an INSERT that
+    would replace a row (SQLite's REPLACE)."""
 
     __tablename__ = "report_submission"
     __table_args__ = (

@@ -725,6 +725,7 @@ async def submit_reports(
             report.on_time = rules.on_time(received, report.due_date)
         returned = report.state == "returned"
         report.latest_version = version
+        report.head_hash = digest
         report.state = "submitted"
         report.draft = filing.content
         session.add(report)
@@ -909,13 +910,69 @@ class ChainLink:
 
 
 @dataclass(frozen=True)
+class ChainProblem:
+    """Something the report row says about its submissions that they do not bear out."""
+
+    code: str  # missing_submissions, head_differs, first_time_differs, on_time_differs
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ChainVerification:
     intact: bool
     links: list[ChainLink]
+    problems: list[ChainProblem] = field(default_factory=list)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _report_problems(report: ExecutionReport, submissions: Sequence[ReportSubmission]) -> list[ChainProblem]:
+    """The report row against its chain: how many versions and which head it recorded (a removed newest
+    submission leaves the row pointing past the end), and the first time and on-time flag (judged on
+    version 1's server time)."""
+    problems: list[ChainProblem] = []
+    last = submissions[-1] if submissions else None
+    found = last.version if last else 0
+    if report.latest_version != found or len(submissions) != found:
+        problems.append(
+            ChainProblem(
+                "missing_submissions",
+                N_("The report records {expected} versions, but {found} are stored."),
+                {"expected": report.latest_version, "found": len(submissions)},
+            )
+        )
+    elif report.head_hash != (last.content_hash if last else rules.GENESIS):
+        problems.append(
+            ChainProblem(
+                "head_differs",
+                N_("The report's recorded chain head does not match its latest submission."),
+            )
+        )
+    first = submissions[0] if submissions and submissions[0].version == 1 else None
+    recorded = _aware(report.first_submitted_at) if report.first_submitted_at else None
+    if (first is None) != (recorded is None) or (first and recorded != _aware(first.received_at)):
+        problems.append(
+            ChainProblem(
+                "first_time_differs",
+                N_("The report's first submission time differs from the time version 1 was received."),
+            )
+        )
+    elif first is not None and report.on_time != rules.on_time(_aware(first.received_at), report.due_date):
+        problems.append(
+            ChainProblem(
+                "on_time_differs",
+                N_("The report's on-time flag differs from the judgement on version 1's time received."),
+            )
+        )
+    return problems
 
 
 async def verify_chain(session: AsyncSession, actor: Actor, *, report_id: int) -> ChainVerification:
-    """Recompute every submission's hash and link; says whether a report's submissions are intact."""
+    """Recompute every submission's hash and link, and hold the report row to them: its latest version
+    and head hash (nothing removed from the end), its first submission time and on-time flag."""
     report, permit = await _report(session, actor, report_id, public_annual=True)
     submissions = (
         await session.exec(
@@ -927,15 +984,10 @@ async def verify_chain(session: AsyncSession, actor: Actor, *, report_id: int) -
     links: list[ChainLink] = []
     previous = rules.GENESIS
     for expected_version, submission in enumerate(submissions, start=1):
-        received = (
-            submission.received_at
-            if submission.received_at.tzinfo
-            else submission.received_at.replace(tzinfo=UTC)
-        )
         recomputed = rules.submission_hash(
             report_key=f"{permit.number}/{report.kind}/{report.period}",
             version=submission.version,
-            received_at=received,
+            received_at=_aware(submission.received_at),
             submitted_by=submission.submitted_by,
             on_behalf_of=submission.on_behalf_of,
             content=submission.content,
@@ -956,7 +1008,10 @@ async def verify_chain(session: AsyncSession, actor: Actor, *, report_id: int) -
             )
         )
         previous = submission.content_hash
-    return ChainVerification(intact=all(link.intact for link in links), links=links)
+    problems = _report_problems(report, submissions)
+    return ChainVerification(
+        intact=all(link.intact for link in links) and not problems, links=links, problems=problems
+    )
 
 
 async def _report(

@@ -182,4 +182,4 @@ class ReportQuery:
                 )
         except DomainError as error:
             raise refused(error, context.locale, rename=BY_REPORT_ID) from None
-        return ReportChain.from_domain(verification)
+        return ReportChain.from_domain(verification, context.locale)

@@ -385,13 +385,32 @@ class ReportChainLink:
     intact: bool = strawberry.field(description="重新计算的摘要与保存的一致，且与上一版本相连")
 
 
-@strawberry.type(description="提交记录链的校验结果：任何一次提交被改动都会被发现")
+@strawberry.type(description="报告记录与其提交记录不符之处")
+class ReportChainProblem:
+    code: str = strawberry.field(
+        description=(
+            "missing_submissions（报告记录的版本数与保存的提交不符，如最新一次提交被删除）、head_differs"
+            "（链头摘要不符）、first_time_differs（首次提交时间与第 1 版的收到时间不符）、on_time_differs"
+            "（是否按时与按第 1 版收到时间的判断不符）"
+        )
+    )
+    message: str = strawberry.field(description="说明（按 Accept-Language）")
+
+
+@strawberry.type(
+    description="提交记录链的校验结果：任何一次提交被改动或删除、报告的首次提交时间或按时标记被改动都会被发现"
+)
 class ReportChain:
-    intact: bool = strawberry.field(description="全部提交记录完好")
+    intact: bool = strawberry.field(
+        description="全部提交记录完好，且与报告记录的版本数、链头、首次提交时间一致"
+    )
     links: list[ReportChainLink] = strawberry.field(description="每次提交的校验结果，按版本号排序")
+    problems: list[ReportChainProblem] = strawberry.field(
+        description="报告记录与提交记录不符之处（完好时为空）"
+    )
 
     @classmethod
-    def from_domain(cls, verification: ChainVerification) -> ReportChain:
+    def from_domain(cls, verification: ChainVerification, locale: str) -> ReportChain:
         return cls(
             intact=verification.intact,
             links=[
@@ -402,6 +421,10 @@ class ReportChain:
                     intact=link.intact,
                 )
                 for link in verification.links
+            ],
+            problems=[
+                ReportChainProblem(code=p.code, message=translate(p.message, locale, **p.params))
+                for p in verification.problems
             ],
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from domain.audit.models import AuditEntry
@@ -66,7 +67,7 @@ RESPOND = (
 ACCEPT = "mutation($id: ID!) { acceptReport(reportId: $id) { report { state } " + ERRORS + " } }"
 VERIFY = (
     "query($id: ID!) { verifyReportChain(reportId: $id) {"
-    " intact links { version receiptNumber receivedAt intact } } }"
+    " intact links { version receiptNumber receivedAt intact } problems { code message } } }"
 )
 EN = {"Accept-Language": "en"}
 
@@ -563,3 +564,27 @@ async def test_the_schedule_lists_every_period_with_its_state_and_hides_drafts_f
     body = refused.json()
     assert body["data"] is None and "No permit with this number" in body["errors"][0]["message"]
     assert (await graphql_data(client, SCHEDULE, {}, token=stranger_token))["reportSchedule"] == []
+
+
+async def test_the_chain_check_holds_the_report_row_to_version_one(client, session, connection):
+    permit, _staff, token, officer = await unit(session)
+    await submit(client, token, permit, "v1")
+    report = (await one(client, permit, token=officer)).json()["data"]["executionReport"]
+    verified = (await graphql_data(client, VERIFY, {"id": report["id"]}, token=officer))["verifyReportChain"]
+    assert verified["intact"] is True and verified["problems"] == []
+    # Someone with the owner's rights drops the report's guard and moves its first time a month back.
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            sa.text("ALTER TABLE execution_report DISABLE TRIGGER execution_report_keeps_record")
+        )
+        moved = "first_submitted_at - interval '30 days'"
+    else:
+        await connection.execute(sa.text("DROP TRIGGER execution_report_keeps_record"))
+        moved = "'2020-01-01 00:00:00.000000'"
+    await connection.execute(sa.text(f"UPDATE execution_report SET first_submitted_at = {moved}"))
+    verified = (await graphql_data(client, VERIFY, {"id": report["id"]}, token=officer))["verifyReportChain"]
+    assert verified["intact"] is False
+    assert [link["intact"] for link in verified["links"]] == [True]
+    assert verified["problems"] == [
+        {"code": "first_time_differs", "message": "报告的首次提交时间与第 1 版的收到时间不一致。"}
+    ]
