@@ -62,9 +62,6 @@ class Settings(BaseSettings):
 
     session_max_age_seconds: int = 8 * 3600
     api_token_touch_interval_seconds: int = 60
-    # A valid bearer token is remembered this long per server process (a revoked one stops working within
-    # it in the other processes); 0 looks every token up on every request.
-    api_token_cache_seconds: int = Field(default=5, ge=0, le=300)
 
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000

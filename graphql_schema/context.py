@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +15,7 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from domain.access import ANONYMOUS, Actor
-from domain.accounts.service import actor_for_token, token_cache, touch_api_token
+from domain.accounts.service import actor_for_token, touch_api_token
 from domain.db import Database
 from domain.enterprises.service import enterprises_by_ids
 from domain.errors import N_
@@ -145,14 +145,11 @@ async def authenticate(connection: HTTPConnection, db: Database, *, request_id: 
         if scheme.lower() != "bearer" or not token.strip():
             raise _invalid_token()
         token = token.strip()
-        remembered = token_cache.get(token)
-        if remembered is not None:
-            return replace(remembered.actor, request_id=request_id)
+        # Looked up on every request (never remembered), so a revocation anywhere holds at once.
         async with db.read() as session:
             lookup = await actor_for_token(session, token=token, request_id=request_id)
         if lookup is None:
             raise _invalid_token()
-        token_cache.put(token, lookup)
         if lookup.touch_due:
             async with db.transaction() as session:
                 await touch_api_token(session, token_id=lookup.token_id)

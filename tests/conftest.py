@@ -101,15 +101,12 @@ async def engine(database_url: str) -> AsyncIterator[object]:
 
 @pytest.fixture(autouse=True)
 def _forget_permit_terms() -> Iterator[None]:
-    """Permit terms and valid tokens are remembered per process; rolled-back tests reuse ids and rows."""
-    from domain.accounts.service import token_cache
+    """Permit terms are remembered per process; rolled-back tests reuse ids and rows."""
     from domain.permits import terms
 
     terms.forget_all()
-    token_cache.clear()
     yield
     terms.forget_all()
-    token_cache.clear()
 
 
 @pytest.fixture

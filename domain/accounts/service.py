@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
+from functools import lru_cache
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,7 @@ from domain.access import (
 )
 from domain.accounts import passwords
 from domain.accounts.models import ApiToken, LoginAttempt, User
+from domain.agencies.models import Agency
 from domain.audit.service import record
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
@@ -70,21 +73,87 @@ async def actor_for_user(
     request_id: str | None = None,
 ) -> Actor:
     """The actor of a user; agency staff carry their agency and its authorisations in force today."""
-    actor = actor_for(user, channel=channel, scopes=scopes, request_id=request_id)
     if user.role != Role.AGENCY_STAFF or user.agency_id is None:
-        return actor
-    from dataclasses import replace
-
-    from domain.agencies.models import Agency
-    from domain.agencies.service import active_authorisations, agency_tag
+        return actor_for(user, channel=channel, scopes=scopes, request_id=request_id)
     from domain.permits.service import today
 
-    agency = await session.get(Agency, user.agency_id)
-    if agency is None:
-        return actor
-    authorisations = await active_authorisations(session, agency_id=user.agency_id, on=today())
-    return replace(
-        actor, agency_id=user.agency_id, authorisations=authorisations, on_behalf_of=agency_tag(agency)
+    statement = _credential_query().where(User.__table__.c.id == user.id)  # type: ignore[attr-defined]
+    rows = list((await session.exec(statement, params={"on": today()})).all())
+    found = _actor_of_rows(
+        rows,
+        channel=channel,
+        scopes=scopes if scopes is not None else frozenset(TOKEN_SCOPES),
+        request_id=request_id,
+    )
+    return found or actor_for(user, channel=channel, scopes=scopes, request_id=request_id)
+
+
+def _credential_query(*extra: Any) -> Any:  # bind "on": today
+    """The rows an actor is made of: the user's columns, their agency's status and code, and (agency staff
+    of an approved agency) one row per authorisation in force today.
+
+    Read on every request, for a bearer token or a portal session alike, in one indexed statement, so that
+    whatever changed a moment ago in any process (a token or session ended, an account disabled, a role
+    changed, an agency suspended, an authorisation revoked) holds from the very next request.
+    """
+    from domain.agencies.models import AgencyAuthorisation
+
+    user = User.__table__.c  # type: ignore[attr-defined]
+    agency = Agency.__table__.c  # type: ignore[attr-defined]
+    granted = AgencyAuthorisation.__table__  # type: ignore[attr-defined]
+    on = sa.bindparam("on", type_=sa.Date())
+    in_force = sa.and_(
+        granted.c.agency_id == agency.id,
+        agency.status == "approved",  # a suspended agency's authorisations grant nothing
+        granted.c.revoked_at.is_(None),
+        granted.c.valid_from <= on,
+        granted.c.valid_until >= on,
+    )
+    joined = sa.outerjoin(
+        User.__table__,  # type: ignore[attr-defined]
+        Agency.__table__,  # type: ignore[attr-defined]
+        agency.id == user.agency_id,
+    ).outerjoin(granted, in_force)
+    return sa.select(
+        *extra,
+        user.id.label("user_id"),
+        user.username,
+        user.role,
+        user.enterprise_id,
+        user.region_code,
+        user.agency_id,
+        user.is_active,
+        agency.credit_code.label("agency_code"),
+        granted.c.enterprise_id.label("granted_enterprise_id"),
+        granted.c.scopes.label("granted_scopes"),
+    ).select_from(joined)
+
+
+def _actor_of_rows(
+    rows: list[Any], *, channel: str, scopes: frozenset[str], request_id: str | None
+) -> Actor | None:
+    """The actor of the rows of ``_credential_query`` (none when the account is disabled)."""
+    row = rows[0]
+    if not row.is_active:
+        return None
+    agency_staff = row.role == Role.AGENCY_STAFF and row.agency_id is not None
+    return Actor(
+        user_id=row.user_id,
+        username=row.username,
+        role=Role(row.role),
+        enterprise_id=row.enterprise_id,
+        region_code=row.region_code,
+        agency_id=row.agency_id if agency_staff else None,
+        authorisations=frozenset(
+            (r.granted_enterprise_id, scope)
+            for r in rows
+            if r.granted_enterprise_id is not None
+            for scope in r.granted_scopes
+        ),
+        on_behalf_of=f"agency:{row.agency_code}" if agency_staff else None,
+        scopes=scopes,
+        channel=channel,
+        request_id=request_id,
     )
 
 
@@ -384,7 +453,6 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, *, token_id: int
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
-        token_cache.clear()
         record(
             session,
             actor,
@@ -404,42 +472,15 @@ class TokenLookup:
     touch_due: bool
 
 
-class TokenCache:
-    """Bearer tokens recently found valid, remembered for ``api_token_cache_seconds`` (default 5).
-
-    An integrator's client sends the same token with every request; at a filing deadline looking it up
-    each time costs as much as a tenth of the filing itself. A token revoked, or an account disabled, in
-    this process is forgotten at once; in the other server processes it stops working within the
-    remembered seconds. Set the setting to 0 to look every token up every time.
-    """
-
-    MAX_ENTRIES = 50_000
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, TokenLookup]] = {}
-
-    def get(self, token: str) -> TokenLookup | None:
-        found = self._entries.get(_token_hash(token))
-        if found is None or found[0] < time.monotonic():
-            return None
-        return found[1]
-
-    def put(self, token: str, lookup: TokenLookup) -> None:
-        seconds = get_settings().api_token_cache_seconds
-        if seconds <= 0:
-            return
-        now = time.monotonic()
-        if len(self._entries) >= self.MAX_ENTRIES:
-            self._entries = {key: entry for key, entry in self._entries.items() if entry[0] >= now}
-            if len(self._entries) >= self.MAX_ENTRIES:
-                self._entries.clear()
-        self._entries[_token_hash(token)] = (now + seconds, lookup)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-token_cache = TokenCache()
+@lru_cache(maxsize=1)
+def _token_statement() -> Any:
+    """Built once: constructing the statement cost as much as running it (bench_auth_lookup)."""
+    tokens = ApiToken.__table__.c  # type: ignore[attr-defined]
+    return (
+        _credential_query(tokens.id.label("token_id"), tokens.revoked_at, tokens.scopes, tokens.last_used_at)
+        .join(ApiToken.__table__, tokens.user_id == User.__table__.c.id)  # type: ignore[attr-defined]
+        .where(tokens.token_hash == sa.bindparam("token_hash"))
+    )
 
 
 async def actor_for_token(
@@ -447,30 +488,36 @@ async def actor_for_token(
 ) -> TokenLookup | None:
     """The actor a bearer token stands for, or None when it is unknown, revoked or its user disabled.
 
-    Read-only, so that API reads never take a write lock; ``touch_due`` tells the
-    caller to record the last-used time (at most once a minute per token).
+    Looked up on every request, never remembered: a token revoked, an account disabled or an agency
+    suspended by any process is refused from the next request on (``bench_auth_lookup`` measures the cost).
+    Read-only, so that API reads never take a write lock; ``touch_due`` tells the caller to record the
+    last-used time (at most once a minute per token).
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    found = (
-        await session.exec(
-            select(ApiToken, User)
-            .join(User, col(User.id) == col(ApiToken.user_id))
-            .where(ApiToken.token_hash == _token_hash(token))
-        )
-    ).first()
-    if found is None:
+    from domain.permits.service import today
+
+    rows = list(
+        (
+            await (await session.connection()).execute(
+                _token_statement(), {"token_hash": _token_hash(token), "on": today()}
+            )
+        ).all()
+    )
+    if not rows or rows[0].revoked_at is not None:
         return None
-    row, user = found
-    if row.revoked_at is not None or not user.is_active:
+    row = rows[0]
+    actor = _actor_of_rows(
+        rows, channel="graphql", scopes=frozenset(row.scopes.split()), request_id=request_id
+    )
+    if actor is None:
         return None
     interval = timedelta(seconds=get_settings().api_token_touch_interval_seconds)
-    touch_due = row.last_used_at is None or utcnow() - row.last_used_at >= interval
-    actor = await actor_for_user(
-        session, user, channel="graphql", scopes=frozenset(row.scopes.split()), request_id=request_id
-    )
-    assert row.id is not None
-    return TokenLookup(actor=actor, token_id=row.id, touch_due=touch_due)
+    last_used = row.last_used_at
+    if last_used is not None and last_used.tzinfo is None:
+        last_used = last_used.replace(tzinfo=UTC)
+    touch_due = last_used is None or utcnow() - last_used >= interval
+    return TokenLookup(actor=actor, token_id=row.token_id, touch_due=touch_due)
 
 
 async def touch_api_token(session: AsyncSession, *, token_id: int) -> None:
@@ -522,7 +569,6 @@ async def set_user_active(session: AsyncSession, actor: Actor, *, username: str,
         user.is_active = active
         user.session_version += 1
         session.add(user)
-        token_cache.clear()
         record(
             session,
             actor,

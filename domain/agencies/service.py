@@ -450,26 +450,6 @@ async def revoke_authorisation(
     return authorisation
 
 
-async def active_authorisations(
-    session: AsyncSession, *, agency_id: int, on: date
-) -> frozenset[tuple[int, str]]:
-    """(enterprise, scope) pairs in force today for an approved agency; nothing for any other agency."""
-    agency = await session.get(Agency, agency_id)
-    if agency is None or agency.status != "approved":
-        return frozenset()
-    rows = (
-        await session.exec(
-            select(AgencyAuthorisation).where(
-                AgencyAuthorisation.agency_id == agency_id,
-                col(AgencyAuthorisation.revoked_at).is_(None),
-                col(AgencyAuthorisation.valid_from) <= on,
-                col(AgencyAuthorisation.valid_until) >= on,
-            )
-        )
-    ).all()
-    return frozenset((row.enterprise_id, scope) for row in rows for scope in row.scopes)
-
-
 async def authorisations_of_enterprise(
     session: AsyncSession, actor: Actor
 ) -> list[tuple[AgencyAuthorisation, Agency]]:

@@ -72,9 +72,10 @@ KIND_LABELS = {
     "training_passed": N_("Training passed"),
     "assessment_passed": N_("Assessment passed"),
 }
-AUTHORISATION_STATES = ("in_force", "not_started", "expired", "revoked")
+AUTHORISATION_STATES = ("in_force", "not_started", "suspended", "expired", "revoked")
 AUTHORISATION_STATE_LABELS = {
     "in_force": N_("In force"),
+    "suspended": N_("Agency suspended: grants nothing"),
     "not_started": N_("Not started"),
     "expired": N_("Expired"),
     "revoked": N_("Revoked by the unit"),
@@ -142,13 +143,17 @@ def qualification_rows(agency: Agency, on: date) -> list[QualificationRow]:
     return rows
 
 
-def authorisation_state(authorisation: AgencyAuthorisation, on: date) -> str:
+def authorisation_state(authorisation: AgencyAuthorisation, agency: Agency, on: date) -> str:
+    """What an authorisation grants today: an agency that is not approved (suspended) acts for no one, so
+    its unrevoked, unexpired authorisations read as suspended, never in force."""
     if authorisation.revoked_at is not None:
         return "revoked"
-    if authorisation.valid_from > on:
-        return "not_started"
     if authorisation.valid_until < on:
         return "expired"
+    if agency.status != "approved":
+        return "suspended"
+    if authorisation.valid_from > on:
+        return "not_started"
     return "in_force"
 
 
@@ -855,7 +860,7 @@ async def _clients(session: AsyncSession, actor: Actor, agency: Agency) -> list[
         ).all():
             permits[enterprise_id].append(number or "")
     return [
-        ClientRow(a, name, code, authorisation_state(a, on), tuple(permits.get(a.enterprise_id, ())))
+        ClientRow(a, name, code, authorisation_state(a, agency, on), tuple(permits.get(a.enterprise_id, ())))
         for a, name, code in rows
     ]
 
@@ -1059,7 +1064,7 @@ async def authorisations_page(session: AsyncSession, actor: Actor) -> Authorisat
     enterprise = await _own_enterprise(session, actor)
     on = today()
     rows = [
-        AuthorisationRow(a, agency, authorisation_state(a, on), enterprise.name, enterprise.credit_code)
+        AuthorisationRow(a, agency, authorisation_state(a, agency, on), enterprise.name, enterprise.credit_code)
         for a, agency in await service.authorisations_of_enterprise(session, actor)
     ]
     may = can(
@@ -1082,7 +1087,7 @@ async def _row(session: AsyncSession, authorisation: AgencyAuthorisation) -> Aut
     return AuthorisationRow(
         authorisation,
         agency,
-        authorisation_state(authorisation, today()),
+        authorisation_state(authorisation, agency, today()),
         enterprise.name,
         enterprise.credit_code,
     )

@@ -56,6 +56,7 @@ class CreditEventKind(Enum):
 class AgencyAuthorizationState(Enum):
     IN_FORCE = strawberry.enum_value("in_force", description="有效")
     NOT_STARTED = strawberry.enum_value("not_started", description="尚未开始")
+    SUSPENDED = strawberry.enum_value("suspended", description="机构已被暂停：授权不产生任何权限")
     EXPIRED = strawberry.enum_value("expired", description="已到期")
     REVOKED = strawberry.enum_value("revoked", description="已撤销")
 
