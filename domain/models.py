@@ -1,6 +1,6 @@
 """Every table of the domain, imported in one place for Alembic and the schema checks."""
 
-from domain.accounts.models import ApiToken, LoginAttempt, User
+from domain.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.models import AuditEntry
 from domain.base import metadata
@@ -45,6 +45,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerEntryRevision",
     "LoginAttempt",
+    "UserSession",
     "MonitoringReading",
     "Notification",
     "NotificationPreference",

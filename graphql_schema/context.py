@@ -23,7 +23,7 @@ from domain.i18n import SUPPORTED_LOCALES, negotiate
 from graphql_schema.enterprises.loaders import EnterpriseLoaders
 from graphql_schema.enterprises.types import Enterprise
 from graphql_schema.permits.loaders import PermitLoaders
-from portal.context import SESSION_CSRF, SESSION_USER, session_actor
+from portal.context import SESSION_CSRF, SESSION_KEY, session_actor
 from portal.csrf import HEADER as CSRF_HEADER
 from portal.csrf import tokens_match
 
@@ -155,7 +155,7 @@ async def authenticate(connection: HTTPConnection, db: Database, *, request_id: 
                 await touch_api_token(session, token_id=lookup.token_id)
         return lookup.actor
     session = connection.scope.get("session") or {}
-    if session.get(SESSION_USER) is not None and tokens_match(
+    if session.get(SESSION_KEY) is not None and tokens_match(
         session.get(SESSION_CSRF), connection.headers.get(CSRF_HEADER)
     ):
         return await session_actor(connection, db, channel="graphql")

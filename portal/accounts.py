@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,8 +11,8 @@ from starlette.routing import Route
 
 from domain.accounts import service as accounts
 from domain.audit.service import recent
-from domain.errors import FieldError, ValidationFailed
-from portal.context import SESSION_CSRF, SESSION_USER, SESSION_VERSION
+from domain.errors import N_, FieldError, NotFound, ValidationFailed
+from portal.context import SESSION_CSRF, SESSION_KEY
 from portal.pages import safe_next
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
@@ -42,8 +43,17 @@ async def login(request: Request) -> Response:
             session, username=username, password=password, address=client_address(request)
         )
         user = outcome.user
-        user_id, session_version = (user.id, user.session_version) if user else (None, 0)
-    if outcome.error is not None or user_id is None:
+        key = (
+            accounts.start_session(
+                session,
+                user,
+                address=client_address(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+            if user is not None
+            else None
+        )
+    if outcome.error is not None or key is None:
         assert outcome.error is not None
         status = 429 if outcome.error.code == "rate_limited" else 400
         return render(
@@ -60,13 +70,16 @@ async def login(request: Request) -> Response:
         )
     # A fresh session on login: nothing from before the login (fixation) survives.
     request.session.clear()
-    request.session[SESSION_USER] = user_id
-    request.session[SESSION_VERSION] = session_version
+    request.session[SESSION_KEY] = key
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
     return redirect(next_url)
 
 
 async def logout(request: Request) -> Response:
+    """End the session on the server (a copy of the cookie stops working too), then forget the cookie."""
+    actor = await actor_of(request)
+    async with db_of(request).transaction() as session:
+        await accounts.log_out(session, actor)
     request.session.clear()
     return redirect("/")
 
@@ -87,13 +100,12 @@ async def change_password(request: Request) -> Response:
     form = await request.form()
     try:
         async with db_of(request).transaction() as session:
-            user = await accounts.change_password(
+            await accounts.change_password(
                 session,
                 actor,
                 current_password=str(form.get("current_password", "")),
                 new_password=str(form.get("new_password", "")),
             )
-            new_version = user.session_version
     except ValidationFailed as error:
         async with db_of(request).read() as session:
             tokens = await accounts.list_api_tokens(session, actor)
@@ -108,9 +120,7 @@ async def change_password(request: Request) -> Response:
             },
             status_code=400,
         )
-    # Other sessions of this user end; this one continues with the new version.
-    request.session[SESSION_VERSION] = new_version
-    request.state.actor = None
+    # The user's other sessions ended with the change; this one goes on.
     return redirect("/account?password_changed=1")
 
 
@@ -169,6 +179,53 @@ async def admin_set_active(request: Request) -> Response:
     return redirect("/admin/users")
 
 
+async def _sessions_page(request: Request, username: str | None) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        owner, sessions = await accounts.sessions_of(session, actor, username=username)
+    return render(request, "accounts/sessions.html", {"owner": owner, "sessions": sessions})
+
+
+async def my_sessions(request: Request) -> Response:
+    return await _sessions_page(request, None)
+
+
+async def end_my_session(request: Request) -> Response:
+    actor = await actor_of(request)
+    async with db_of(request).transaction() as session:
+        await accounts.end_session(session, actor, session_id=_id(request.path_params["session_id"]))
+    return redirect("/account/sessions?ended=1")
+
+
+async def admin_sessions(request: Request) -> Response:
+    return await _sessions_page(request, request.path_params["username"])
+
+
+async def admin_end_session(request: Request) -> Response:
+    actor = await actor_of(request)
+    username = request.path_params["username"]
+    async with db_of(request).transaction() as session:
+        await accounts.end_session(
+            session, actor, session_id=_id(request.path_params["session_id"]), username=username
+        )
+    return redirect(f"/admin/users/{quote(username)}/sessions?ended=1")
+
+
+async def admin_end_all_sessions(request: Request) -> Response:
+    actor = await actor_of(request)
+    username = request.path_params["username"]
+    async with db_of(request).transaction() as session:
+        await accounts.end_all_sessions(session, actor, username=username)
+    return redirect(f"/admin/users/{quote(username)}/sessions?ended=1")
+
+
+def _id(raw: str) -> int:
+    """A session id from the path; one that cannot be an id is no session (404, never a 500)."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(N_("No such session."), field="session")
+    return int(raw)
+
+
 async def admin_audit(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
@@ -184,7 +241,22 @@ routes = [
     Route("/account/password", change_password, methods=["POST"], name="change_password"),
     Route("/account/tokens", create_token, methods=["POST"], name="create_token"),
     Route("/account/tokens/{token_id:int}/revoke", revoke_token, methods=["POST"], name="revoke_token"),
+    Route("/account/sessions", my_sessions, methods=["GET"], name="my_sessions"),
+    Route("/account/sessions/{session_id}/end", end_my_session, methods=["POST"], name="end_my_session"),
     Route("/admin/users", admin_users, methods=["GET"], name="admin_users"),
+    Route("/admin/users/{username}/sessions", admin_sessions, methods=["GET"], name="admin_sessions"),
+    Route(
+        "/admin/users/{username}/sessions/end-all",
+        admin_end_all_sessions,
+        methods=["POST"],
+        name="admin_end_all_sessions",
+    ),
+    Route(
+        "/admin/users/{username}/sessions/{session_id}/end",
+        admin_end_session,
+        methods=["POST"],
+        name="admin_end_session",
+    ),
     Route("/admin/users/{username}/active", admin_set_active, methods=["POST"], name="admin_set_active"),
     Route("/admin/audit", admin_audit, methods=["GET"], name="admin_audit"),
 ]

@@ -8,13 +8,14 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import ANONYMOUS, Actor
-from domain.accounts.service import actor_for_user, user_for_session
+from domain.accounts.service import actor_for_session, touch_session
 from domain.db import Database
 from domain.i18n import SUPPORTED_LOCALES, negotiate
 
 LOCALE_COOKIE = "pw_locale"
-SESSION_USER = "uid"
-SESSION_VERSION = "sv"
+# The signed cookie holds the key of a server-side session record (domain.accounts: UserSession) and the
+# session's CSRF token; who the user is, and whether the session still stands, is read from the database.
+SESSION_KEY = "sk"
 SESSION_CSRF = "csrf"
 
 
@@ -60,23 +61,28 @@ def request_id(connection: HTTPConnection) -> str | None:
 
 
 async def session_actor(connection: HTTPConnection, db: Database, *, channel: str = "portal") -> Actor:
-    """The actor of a signed session cookie, or the public when there is none (or it is stale)."""
+    """The actor of the session cookie, or the public when there is none or its session was ended (logged
+    out, ended from "my sessions" or by an administrator, password changed elsewhere, account disabled)."""
     cached = getattr(connection.state, "actor", None)
     if cached is not None:
         return cached
     actor = ANONYMOUS
     session = connection.scope.get("session") or {}
-    user_id = session.get(SESSION_USER)
-    if isinstance(user_id, int):
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
         async with db.read() as db_session:
-            user = await user_for_session(
-                db_session, user_id=user_id, session_version=int(session.get(SESSION_VERSION, 0))
+            lookup = await actor_for_session(
+                db_session, key=key, channel=channel, request_id=request_id(connection)
             )
-            if user is not None:
-                actor = await actor_for_user(
-                    db_session, user, channel=channel, request_id=request_id(connection)
-                )
-        if user is None:
+        if lookup is None:
             session.clear()
+        else:
+            actor = lookup.actor
+            if lookup.touch_due:
+                async with db.transaction() as db_session:
+                    await touch_session(db_session, session_id=lookup.session_id)
+    elif session:
+        session.pop("uid", None)  # a cookie of before server-side sessions: it no longer logs anyone in
+        session.pop("sv", None)
     connection.state.actor = actor
     return actor

@@ -138,6 +138,8 @@ class Actor:
     channel: str = "portal"
     on_behalf_of: str | None = None
     request_id: str | None = None
+    # The portal session the request came with (server-side record), so "end my other sessions" knows it.
+    session_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -40,8 +40,8 @@ class User(SQLModel, table=True):
     region_code: str | None = Field(default=None, max_length=6)
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     is_active: bool = Field(default=True)
-    # Bumped when the password changes or the account is disabled: older session
-    # cookies carry the previous value and stop working.
+    # No longer read: sessions are server-side records (UserSession), ended one by one. The column stays so
+    # that SQLite need not rebuild the table every other table refers to.
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
@@ -65,12 +65,13 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Every login attempt, kept in the database so that rate limits hold across processes."""
+    """Every login attempt, kept in the database so that the back-off holds across processes."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (
         sa.Index("ix_login_attempt_username_at", "username", "attempted_at"),
         sa.Index("ix_login_attempt_address_at", "address", "attempted_at"),
+        sa.Index("ix_login_attempt_pair_at", "username", "address", "attempted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -78,3 +79,24 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(max_length=64)
     succeeded: bool
     attempted_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A portal login, held on the server: the signed cookie carries only a random key, whose SHA-256 is
+    stored. Logging out, a password change (for the user's other sessions), disabling the account, or the
+    user or an administrator ending it sets ``ended_at``; from then on the cookie counts for nothing, even a
+    copy taken before."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.Index("ix_user_session_user_ended", "user_id", "ended_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+    ended_at: datetime | None = None
+    ended_by: str | None = Field(default=None, max_length=64)
+    end_reason: str | None = Field(default=None, max_length=24)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from functools import lru_cache
 from typing import Any
@@ -25,7 +25,7 @@ from domain.access import (
     require,
 )
 from domain.accounts import passwords
-from domain.accounts.models import ApiToken, LoginAttempt, User
+from domain.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from domain.agencies.models import Agency
 from domain.audit.service import record
 from domain.clock import utcnow
@@ -335,13 +335,6 @@ async def authenticate(session: AsyncSession, *, username: str, password: str, a
     return LoginOutcome(user, None)
 
 
-async def user_for_session(session: AsyncSession, *, user_id: int, session_version: int) -> User | None:
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active or user.session_version != session_version:
-        return None
-    return user
-
-
 async def change_password(
     session: AsyncSession, actor: Actor, *, current_password: str, new_password: str
 ) -> User:
@@ -359,9 +352,16 @@ async def change_password(
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = await passwords.hash_password_async(new_password)
-    user.session_version += 1
     session.add(user)
-    record(session, actor, action="user.change_password", object_type="user", object_id=user.username)
+    ended = await _end_sessions_of(session, actor, user_id=user.id or 0, reason="password_changed")
+    record(
+        session,
+        actor,
+        action="user.change_password",
+        object_type="user",
+        object_id=user.username,
+        after={"other_sessions_ended": ended},
+    )
     return user
 
 
@@ -567,8 +567,9 @@ async def set_user_active(session: AsyncSession, actor: Actor, *, username: str,
         raise ValidationFailed([FieldError("username", "self", N_("You cannot disable your own account."))])
     if user.is_active != active:
         user.is_active = active
-        user.session_version += 1
         session.add(user)
+        if not active:
+            await _end_sessions_of(session, actor, user_id=user.id or 0, reason="account_disabled")
         record(
             session,
             actor,
@@ -579,3 +580,191 @@ async def set_user_active(session: AsyncSession, actor: Actor, *, username: str,
             after={"is_active": active},
         )
     return user
+
+
+# ---------------------------------------------------------------------------
+# Portal sessions, held on the server
+# ---------------------------------------------------------------------------
+
+SESSION_TOUCH_SECONDS = 300
+SESSION_END_REASONS = ("logout", "password_changed", "account_disabled", "ended_by_user", "ended_by_admin")
+
+
+@dataclass(frozen=True)
+class SessionLookup:
+    actor: Actor
+    session_id: int
+    touch_due: bool
+
+
+def start_session(session: AsyncSession, user: User, *, address: str, user_agent: str) -> str:
+    """Open a portal session for a user who just logged in; returns the key for the (signed) cookie.
+
+    Only the key's SHA-256 is stored: a copy of the table lets nobody in."""
+    assert user.id is not None
+    key = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            key_hash=_token_hash(key),
+            user_id=user.id,
+            address=(address or "")[:64],
+            user_agent=(user_agent or "")[:200],
+        )
+    )
+    return key
+
+
+@lru_cache(maxsize=1)
+def _session_statement() -> Any:
+    sessions = UserSession.__table__.c  # type: ignore[attr-defined]
+    return (
+        _credential_query(sessions.id.label("session_id"), sessions.last_seen_at)
+        .join(UserSession.__table__, sessions.user_id == User.__table__.c.id)  # type: ignore[attr-defined]
+        .where(
+            sessions.key_hash == sa.bindparam("key_hash"),
+            sessions.ended_at.is_(None),
+            sessions.created_at >= sa.bindparam("since"),
+        )
+    )
+
+
+async def actor_for_session(
+    session: AsyncSession, *, key: str, channel: str = "portal", request_id: str | None = None
+) -> SessionLookup | None:
+    """The actor of a portal session key, or None when the session was ended, has expired (the server
+    keeps ``session_max_age_seconds`` too, whatever the cookie says) or its account is disabled.
+
+    Read on every request, like a bearer token: an ending holds from the next request in every process."""
+    if not key or len(key) > 128:
+        return None
+    from domain.permits.service import today
+
+    now = utcnow()
+    since = now - timedelta(seconds=get_settings().session_max_age_seconds)
+    rows = list(
+        (
+            await (await session.connection()).execute(
+                _session_statement(), {"key_hash": _token_hash(key), "on": today(), "since": since}
+            )
+        ).all()
+    )
+    if not rows:
+        return None
+    actor = _actor_of_rows(rows, channel=channel, scopes=frozenset(TOKEN_SCOPES), request_id=request_id)
+    if actor is None:
+        return None
+    row = rows[0]
+    last_seen = row.last_seen_at
+    if last_seen.tzinfo is None:
+        last_seen = last_seen.replace(tzinfo=UTC)
+    touch_due = now - last_seen >= timedelta(seconds=SESSION_TOUCH_SECONDS)
+    return SessionLookup(replace(actor, session_id=row.session_id), row.session_id, touch_due)
+
+
+async def touch_session(session: AsyncSession, *, session_id: int) -> None:
+    """Record that a session is still in use (at most every few minutes: it is a write)."""
+    row = await session.get(UserSession, session_id)
+    if row is not None and row.ended_at is None:
+        row.last_seen_at = utcnow()
+        session.add(row)
+
+
+async def _end_sessions_of(
+    session: AsyncSession, actor: Actor, *, user_id: int, reason: str, keep_current: bool = True
+) -> int:
+    """End every open session of a user (but the actor's own, when it is the user's and keep_current)."""
+    statement = select(UserSession).where(UserSession.user_id == user_id, col(UserSession.ended_at).is_(None))
+    if keep_current and actor.session_id is not None and actor.user_id == user_id:
+        statement = statement.where(UserSession.id != actor.session_id)
+    rows = list((await session.exec(statement)).all())
+    now = utcnow()
+    for row in rows:
+        row.ended_at, row.ended_by, row.end_reason = now, actor.username, reason
+        session.add(row)
+    return len(rows)
+
+
+async def log_out(session: AsyncSession, actor: Actor) -> None:
+    """End the session the request came with: the cookie, and any copy of it, counts for nothing after."""
+    if actor.session_id is None:
+        return
+    row = await session.get(UserSession, actor.session_id)
+    if row is not None and row.ended_at is None:
+        row.ended_at, row.ended_by, row.end_reason = utcnow(), actor.username, "logout"
+        session.add(row)
+
+
+async def _owner_of(session: AsyncSession, actor: Actor, username: str | None) -> User:
+    """The user whose sessions are asked for: oneself, or (the administrator) anyone."""
+    if username is None or (actor.username is not None and username.strip().lower() == actor.username):
+        require(actor, Operation.SESSION_MANAGE_OWN)
+        user = await session.get(User, actor.user_id) if actor.user_id is not None else None
+        if user is None:
+            raise NotAuthenticated(N_("Please log in to continue."))
+        return user
+    require(actor, Operation.USER_MANAGE)
+    user = await find_user(session, username=username)
+    if user is None:
+        raise NotFound(N_("No user with this username."), field="username")
+    return user
+
+
+async def sessions_of(
+    session: AsyncSession, actor: Actor, *, username: str | None = None, limit: int = 50
+) -> tuple[User, list[UserSession]]:
+    """A user's open sessions, newest first: one's own ("my sessions"), or anyone's for the administrator."""
+    user = await _owner_of(session, actor, username)
+    since = utcnow() - timedelta(seconds=get_settings().session_max_age_seconds)
+    statement = (
+        select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            col(UserSession.ended_at).is_(None),
+            col(UserSession.created_at) >= since,
+        )
+        .order_by(col(UserSession.last_seen_at).desc(), col(UserSession.id).desc())
+        .limit(limit)
+    )
+    return user, list((await session.exec(statement)).all())
+
+
+async def end_session(
+    session: AsyncSession, actor: Actor, *, session_id: int, username: str | None = None
+) -> UserSession:
+    """End one session of one's own, or (the administrator) of anyone's; recorded in the audit trail."""
+    user = await _owner_of(session, actor, username)
+    row = await session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(N_("No such session."), field="session")
+    if row.ended_at is None:
+        own = user.id == actor.user_id
+        row.ended_at, row.ended_by = utcnow(), actor.username
+        row.end_reason = "ended_by_user" if own else "ended_by_admin"
+        session.add(row)
+        record(
+            session,
+            actor,
+            action="session.end",
+            object_type="user_session",
+            object_id=row.id or 0,
+            before={"user": user.username, "ended_at": None},
+            after={"ended_at": row.ended_at.isoformat(), "reason": row.end_reason},
+        )
+    return row
+
+
+async def end_all_sessions(session: AsyncSession, actor: Actor, *, username: str) -> int:
+    """The administrator ends every session of an account (e.g. a lost laptop)."""
+    user = await _owner_of(session, actor, username)
+    ended = await _end_sessions_of(
+        session, actor, user_id=user.id or 0, reason="ended_by_admin", keep_current=False
+    )
+    record(
+        session,
+        actor,
+        action="session.end_all",
+        object_type="user",
+        object_id=user.username,
+        after={"ended": ended},
+    )
+    return ended

@@ -1064,7 +1064,9 @@ async def authorisations_page(session: AsyncSession, actor: Actor) -> Authorisat
     enterprise = await _own_enterprise(session, actor)
     on = today()
     rows = [
-        AuthorisationRow(a, agency, authorisation_state(a, agency, on), enterprise.name, enterprise.credit_code)
+        AuthorisationRow(
+            a, agency, authorisation_state(a, agency, on), enterprise.name, enterprise.credit_code
+        )
         for a, agency in await service.authorisations_of_enterprise(session, actor)
     ]
     may = can(

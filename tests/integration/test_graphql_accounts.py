@@ -109,16 +109,21 @@ async def test_using_a_token_records_when_it_was_last_used(client, session):
     assert token_row.last_used_at is not None
 
 
-async def _cookie_headers(settings, user, csrf: str = "csrf-token-of-the-session") -> dict[str, str]:
-    cookie = session_cookie(
-        settings.resolved_secret_key(), {"uid": user.id, "sv": user.session_version, "csrf": csrf}
-    )
+async def _cookie_headers(
+    settings, user, csrf: str = "csrf-token-of-the-session", session=None
+) -> dict[str, str]:
+    """The cookie of a portal session of the user, as a login would have opened it."""
+    from domain.accounts.service import start_session
+
+    key = start_session(session, user, address="127.0.0.1", user_agent="tests")
+    await session.flush()
+    cookie = session_cookie(settings.resolved_secret_key(), {"sk": key, "csrf": csrf})
     return {"Cookie": f"{SESSION_COOKIE}={cookie}"}
 
 
 async def test_a_portal_session_counts_when_the_csrf_header_matches(client, session, settings):
     regulator = await make_user(session, "permitting", username="li.na")
-    headers = await _cookie_headers(settings, regulator)
+    headers = await _cookie_headers(settings, regulator, session=session)
     headers["X-CSRF-Token"] = "csrf-token-of-the-session"
 
     data = await graphql_data(client, "{ viewer { username } }", headers=headers)
@@ -129,7 +134,7 @@ async def test_a_portal_session_counts_when_the_csrf_header_matches(client, sess
 @pytest.mark.parametrize("csrf_header", [None, "some-other-token"])
 async def test_a_portal_session_without_its_csrf_header_is_anonymous(client, session, settings, csrf_header):
     regulator = await make_user(session, "permitting")
-    headers = await _cookie_headers(settings, regulator)
+    headers = await _cookie_headers(settings, regulator, session=session)
     if csrf_header is not None:
         headers["X-CSRF-Token"] = csrf_header
 
@@ -140,7 +145,7 @@ async def test_a_portal_session_without_its_csrf_header_is_anonymous(client, ses
 
 async def test_a_mutation_on_the_session_cookie_needs_the_csrf_header(client, session, settings):
     permitting = await make_user(session, "permitting", region_code="310107")
-    headers = await _cookie_headers(settings, permitting)
+    headers = await _cookie_headers(settings, permitting, session=session)
     before = await count(session, Enterprise)
     variables = {
         "input": {
