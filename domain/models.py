@@ -17,6 +17,7 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
+from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.reports.models import (
     AuditFinding,
     EnforcementLead,
@@ -50,6 +51,8 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxMessage",
+    "DischargeRegistration",
+    "RegistrationRevision",
     "Permit",
     "PermitApplication",
     "PermitEvent",

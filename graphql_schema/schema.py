@@ -21,18 +21,28 @@ from graphql_schema.ledgers.queries import LedgerQuery
 from graphql_schema.limits import limit_extensions, log_unexpected
 from graphql_schema.permits.mutations import PermitMutation
 from graphql_schema.permits.queries import PermitQuery
+from graphql_schema.registrations.mutations import RegistrationMutation
+from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 
 
 @strawberry.type(description="查询")
-class Query(AccountQuery, EnterpriseQuery, PermitQuery, LedgerQuery, ReportQuery, AgencyQuery):
+class Query(
+    AccountQuery, EnterpriseQuery, PermitQuery, LedgerQuery, ReportQuery, AgencyQuery, RegistrationQuery
+):
     pass
 
 
 @strawberry.type(description="变更：结果中的 errors 列出失败原因，失败时不写入任何数据")
 class Mutation(
-    AccountMutation, EnterpriseMutation, PermitMutation, LedgerMutation, ReportMutation, AgencyMutation
+    AccountMutation,
+    EnterpriseMutation,
+    PermitMutation,
+    LedgerMutation,
+    ReportMutation,
+    AgencyMutation,
+    RegistrationMutation,
 ):
     pass
 

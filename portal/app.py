@@ -36,6 +36,7 @@ from portal import (
     permit_import,
     permits,
     public,
+    registrations,
     reports,
 )
 from portal.body_limit import BodyLimitMiddleware, BodyLimits, readable_size
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *reports.routes,
         *permit_import.routes,
         *public.routes,
+        *registrations.routes,
         *audit_rules.routes,
         Route(GRAPHQL_PATH, endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),

@@ -12,6 +12,7 @@ from domain.enterprises import service
 from domain.enterprises.rules import INDUSTRY_NAMES, EnterpriseInput, ManagementCategory, SiteInput
 from domain.errors import N_, Conflict, NotFound, ValidationFailed
 from domain.regions import known_regions_within
+from domain.registrations import service as registrations
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
@@ -126,6 +127,9 @@ async def _detail_page(
         enterprise = await service.get_enterprise(session, actor, credit_code=request.path_params["code"])
         history = await service.enterprise_history(session, actor, credit_code=enterprise.credit_code)
         sites = await service.list_sites(session, actor, credit_code=enterprise.credit_code)
+        registered = await registrations.registrations_of_unit(
+            session, actor, credit_code=enterprise.credit_code
+        )
     return render(
         request,
         "enterprises/detail.html",
@@ -133,6 +137,8 @@ async def _detail_page(
             "enterprise": enterprise,
             "history": history,
             "sites": sites,
+            "registration_of_site": {r.site_id: r for r in registered},
+            "may_register": registrations.may_file_for(actor, enterprise),
             "site_data": site_data
             or SiteInput(region_code=enterprise.region_code, industry_code=enterprise.industry_code),
             "site_errors": site_errors or {},

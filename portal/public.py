@@ -31,8 +31,11 @@ from domain.permits import public
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
 from domain.permits.service import today
 from domain.regions import known_regions_within, region_name
+from domain.registrations import views as registrations
+from domain.registrations.rules import DISPLAY_STATUSES as REGISTRATION_STATUSES
 from domain.spreadsheets import csv_row
 from portal.context import request_locale
+from portal.registration_labels import registration_labels
 from portal.responses import actor_of, db_of, is_htmx, render
 from portal.templating import field_errors
 
@@ -47,6 +50,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 
 STATUS_LABELS = {
     "issued": N_("In force"),
+    "registered": N_("Registration in force"),
     "expired": N_("Expired"),
     "revoked": N_("Revoked by the authority"),
     "cancelled": N_("Cancelled"),
@@ -201,6 +205,7 @@ def _labels(request: Request) -> dict[str, Any]:
         "unit_label": unit_label,
         "outlet_path": outlet_path,
         "industry_label": lambda code: f"{code} {industry_name(code, locale)}",
+        **registration_labels(),
     }
 
 
@@ -247,7 +252,44 @@ def _search_choices() -> dict[str, Any]:
     }
 
 
+async def _search_page(
+    request: Request,
+    search: Callable[[Any, int], Awaitable[Page[Any]]],
+    template: str,
+    fragment: str,
+    context: dict[str, Any],
+) -> Response:
+    """A public search page: the register's freshness, one page of results, filter errors by field."""
+    page_number = _page_number(request.query_params.get("page"))
+    async with db_of(request).read() as session:
+        freshness = await public.register_freshness(session)
+
+        async def build() -> Response:
+            errors: dict[str, Any] = {}
+            try:
+                page = await search(session, (page_number - 1) * PAGE_SIZE)
+            except ValidationFailed as error:
+                errors = field_errors(error.errors)
+                page = Page(items=[], offset=0, total=0)
+            return _page(
+                request,
+                template,
+                {
+                    "page": page,
+                    "page_number": page_number,
+                    "last_page": max(1, -(-page.total // PAGE_SIZE)),
+                    "errors": errors,
+                    **context,
+                },
+                fragment=fragment,
+                status_code=400 if errors else 200,
+            )
+
+        return await conditional(request, freshness, build)
+
+
 async def permit_search(request: Request) -> Response:
+    """Permits and registrations (shown as 登记) of the public register."""
     params = request.query_params
     filters = public.PublicPermitFilter(
         query=params.get("q", "")[:100],
@@ -256,35 +298,15 @@ async def permit_search(request: Request) -> Response:
         industry_code=params.get("industry", "")[:4],
         region_code=params.get("region", "")[:6],
     )
-    page_number = _page_number(params.get("page"))
-    async with db_of(request).read() as session:
-        freshness = await public.register_freshness(session)
-
-        async def build() -> Response:
-            errors: dict[str, Any] = {}
-            try:
-                page = await public.search_permits(
-                    session, filters=filters, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
-                )
-            except ValidationFailed as error:
-                errors = field_errors(error.errors)
-                page = Page(items=[], offset=0, total=0)
-            return _page(
-                request,
-                "public/search.html",
-                {
-                    "page": page,
-                    "filters": filters,
-                    "page_number": page_number,
-                    "last_page": max(1, -(-page.total // PAGE_SIZE)),
-                    "errors": errors,
-                    **_search_choices(),
-                },
-                fragment="public/_results.html",
-                status_code=400 if errors else 200,
-            )
-
-        return await conditional(request, freshness, build)
+    return await _search_page(
+        request,
+        lambda session, offset: public.search_permits(
+            session, filters=filters, first=PAGE_SIZE, offset=offset
+        ),
+        "public/search.html",
+        "public/_results.html",
+        {"filters": filters, **_search_choices()},
+    )
 
 
 async def permit_page(request: Request) -> Response:
@@ -443,6 +465,38 @@ async def statistics(request: Request) -> Response:
         return await conditional(request, freshness, build)
 
 
+async def registration_search(request: Request) -> Response:
+    """排污登记 register: registration-only units as anyone reads them."""
+    params = request.query_params
+    filters = registrations.RegistrationFilter(
+        query=params.get("q", "")[:100],
+        status=params.get("status", "")[:16],
+        industry_code=params.get("industry", "")[:4],
+        region_code=params.get("region", "")[:6],
+    )
+    return await _search_page(
+        request,
+        lambda session, offset: registrations.search_registrations(
+            session, filters=filters, first=PAGE_SIZE, offset=offset
+        ),
+        "public/registrations.html",
+        "public/_registration_results.html",
+        {"filters": filters, **_search_choices(), "statuses": REGISTRATION_STATUSES},
+    )
+
+
+async def registration_page(request: Request) -> Response:
+    number = request.path_params["number"]
+    async with db_of(request).read() as session:
+        registration = await registrations.public_registration(session, number=number)
+        freshness = public.combine_freshness(1, registration.updated_at)
+
+        async def build() -> Response:
+            return _page(request, "public/registration.html", {"registration": registration})
+
+        return await conditional(request, freshness, build, variant=[today().isoformat()])
+
+
 routes = [
     Route("/public", index, methods=["GET"], name="public_index"),
     Route("/public/permits", permit_search, methods=["GET"], name="public_permits"),
@@ -453,4 +507,6 @@ routes = [
     Route("/public/expired", expired_list, methods=["GET"], name="public_expired"),
     Route("/public/expired.csv", expired_csv, methods=["GET"], name="public_expired_csv"),
     Route("/public/statistics", statistics, methods=["GET"], name="public_statistics"),
+    Route("/public/registrations", registration_search, methods=["GET"], name="public_registrations"),
+    Route("/public/registrations/{number}", registration_page, methods=["GET"], name="public_registration"),
 ]

@@ -278,6 +278,14 @@ async def add_site(
         )
     if errors or cleaned is None:
         raise ValidationFailed(errors)
+    return await add_site_for_unit(session, actor, enterprise, cleaned)
+
+
+async def add_site_for_unit(
+    session: AsyncSession, actor: Actor, enterprise: Enterprise, cleaned: CleanSite
+) -> ProductionSite:
+    """The unit's next site (002, 003 ...). The caller has checked the actor may declare it: the
+    permitting section adding a site, or the unit registering a new site's discharges."""
     assert enterprise.id is not None
     last = (
         await session.exec(

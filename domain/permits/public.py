@@ -42,6 +42,9 @@ from domain.permits.models import (
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, normal_number
 from domain.permits.service import PermitFilter, filter_permits, today
+from domain.registrations import rules as registration_rules
+from domain.registrations import views as registrations
+from domain.registrations.models import DischargeRegistration
 
 CHINA_OFFSET = timedelta(hours=8)
 
@@ -52,7 +55,14 @@ PUBLIC_STATUSES = (
     PermitStatus.REVOKED.value,
     PermitStatus.CANCELLED.value,
 )
-CATEGORIES = ("key", "simplified")
+# Registration-only units (排污登记) are found by the same search, shown as registrations.
+CATEGORIES = ("key", "simplified", "registration")
+# How the search's status filter reads for a registration; a registration is never revoked.
+REGISTRATION_STATUS_FOR = {
+    PermitStatus.ISSUED.value: registration_rules.RegistrationStatus.REGISTERED.value,
+    EXPIRED: registration_rules.EXPIRED,
+    PermitStatus.CANCELLED.value: registration_rules.RegistrationStatus.CANCELLED.value,
+}
 
 # The original's (正本) basic information, as the permit shows it. Staff data is never part of it.
 ORIGINAL_FIELDS = (
@@ -212,9 +222,17 @@ async def register_freshness(session: AsyncSession) -> Freshness:
     """Freshness of the whole public register: lists, the monthly expiry list and the statistics.
 
     Lists use the whole register on purpose: a permit that leaves a filtered list (revoked,
-    renewed) changes the list although it is no longer among the rows shown.
+    renewed) changes the list although it is no longer among the rows shown. Registrations are
+    part of the register (search, statistics).
     """
-    return await _freshness(session)
+    permits = await _freshness(session)
+    count, changed, lapsed = await registrations.registration_freshness(session)
+    return combine_freshness(
+        permits.count + count,
+        permits.changed_at,
+        changed,
+        expiry_transition(lapsed) if lapsed else None,
+    )
 
 
 async def permit_freshness(session: AsyncSession, *, number: str) -> Freshness:
@@ -268,6 +286,8 @@ def check_public_filter(filters: PublicPermitFilter) -> None:
 
 @dataclass(frozen=True)
 class PublicPermitRow:
+    """A row of the public search: a permit, or a registration (kind "registration", category 排污登记)."""
+
     number: str
     unit_name: str
     credit_code: str
@@ -278,6 +298,7 @@ class PublicPermitRow:
     issuing_authority: str
     valid_from: date | None
     valid_until: date | None
+    kind: str = "permit"
 
 
 def _row(permit: Permit, enterprise: Enterprise, on: date) -> PublicPermitRow:
@@ -296,29 +317,99 @@ def _row(permit: Permit, enterprise: Enterprise, on: date) -> PublicPermitRow:
     )
 
 
+def _searched_registrations(filters: PublicPermitFilter, on: date) -> Any | None:
+    """The registrations the search also finds, in the permit rows' columns; None when none can match."""
+    if filters.category and filters.category != "registration":
+        return None
+    if filters.status and filters.status not in REGISTRATION_STATUS_FOR:
+        return None
+    columns: list[Any] = [
+        sa.literal("registration").label("kind"),
+        col(DischargeRegistration.number).label("number"),
+        col(Enterprise.name).label("unit_name"),
+        col(Enterprise.credit_code).label("credit_code"),
+        col(DischargeRegistration.region_code).label("region_code"),
+        col(DischargeRegistration.industry_code).label("industry_code"),
+        sa.literal("registration").label("category"),
+        col(DischargeRegistration.status).label("status"),
+        sa.literal("").label("issuing_authority"),
+        col(DischargeRegistration.valid_from).label("valid_from"),
+        col(DischargeRegistration.valid_until).label("valid_until"),
+    ]
+    statement = sa.select(*columns).join(
+        Enterprise, col(Enterprise.id) == col(DischargeRegistration.enterprise_id)
+    )
+    return registrations.filter_registrations(
+        statement,
+        registrations.RegistrationFilter(
+            query=filters.query,
+            status=REGISTRATION_STATUS_FOR.get(filters.status, ""),
+            industry_code=filters.industry_code,
+            region_code=filters.region_code,
+        ),
+        on,
+    )
+
+
+def _searched_row(row: Any, on: date) -> PublicPermitRow:
+    if row.kind == "registration":
+        status = registration_rules.display_status(row.status, row.valid_until, on)
+    else:
+        status = rules.display_status(row.status, row.valid_until, on)
+    return PublicPermitRow(
+        number=row.number,
+        unit_name=row.unit_name,
+        credit_code=row.credit_code,
+        region_code=row.region_code,
+        industry_code=row.industry_code,
+        category=row.category,
+        status=status,
+        issuing_authority=row.issuing_authority,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        kind=row.kind,
+    )
+
+
 async def search_permits(
     session: AsyncSession, *, filters: PublicPermitFilter | None = None, first: int = 20, offset: int = 0
 ) -> Page[PublicPermitRow]:
-    """Disclosed permits matching the filters, by unit name then number."""
+    """Disclosed permits and registrations matching the filters, by unit name then number."""
     filters = filters or PublicPermitFilter()
     check_public_filter(filters)
     check_page_size(first)
     on = today()
-    statement = (
-        select(Permit, Enterprise)
+    columns: list[Any] = [
+        sa.literal("permit").label("kind"),
+        col(Permit.number).label("number"),
+        col(Enterprise.name).label("unit_name"),
+        col(Enterprise.credit_code).label("credit_code"),
+        col(Permit.region_code).label("region_code"),
+        col(Permit.industry_code).label("industry_code"),
+        col(Permit.category).label("category"),
+        col(Permit.status).label("status"),
+        col(Permit.issuing_authority).label("issuing_authority"),
+        col(Permit.valid_from).label("valid_from"),
+        col(Permit.valid_until).label("valid_until"),
+    ]
+    permits = (
+        sa.select(*columns)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
         .where(*_disclosed())
     )
-    statement = filter_permits(statement, None, filters.as_permit_filter(), on)
-    total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
+    permits = filter_permits(permits, None, filters.as_permit_filter(), on)
+    registered = _searched_registrations(filters, on)
+    searched: Any = permits if registered is None else sa.union_all(permits, registered)
+    found = searched.subquery()
+    total = (await session.exec(select(func.count()).select_from(found))).one()
+    # Core rows: sqlmodel's select of one subquery would yield its first column only.
+    connection = await session.connection()
     rows = (
-        await session.exec(
-            statement.order_by(col(Enterprise.name), col(Permit.number)).offset(max(0, offset)).limit(first)
+        await connection.execute(
+            sa.select(found).order_by(found.c.unit_name, found.c.number).offset(max(0, offset)).limit(first)
         )
     ).all()
-    return Page(
-        items=[_row(permit, enterprise, on) for permit, enterprise in rows], offset=offset, total=int(total)
-    )
+    return Page(items=[_searched_row(row, on) for row in rows], offset=offset, total=int(total))
 
 
 # ---------------------------------------------------------------------------
@@ -609,6 +700,12 @@ class PermitStatistics:
     by_category: list[tuple[str, int]]
     by_industry: list[tuple[str, int]]
     by_region: list[tuple[str, int]]
+    # Registration-only units (排污登记), by status as shown; counted in the register beside permits.
+    registrations: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def registrations_total(self) -> int:
+        return sum(count for _, count in self.registrations)
 
 
 async def _counts(session: AsyncSession, key: Any) -> list[tuple[str, int]]:
@@ -630,4 +727,5 @@ async def permit_statistics(session: AsyncSession) -> PermitStatistics:
         by_category=await _counts(session, col(Permit.category)),
         by_industry=await _counts(session, col(Permit.industry_code)),
         by_region=await _counts(session, col(Permit.region_code)),
+        registrations=await registrations.registration_counts(session),
     )

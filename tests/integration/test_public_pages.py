@@ -47,14 +47,13 @@ async def test_anyone_finds_a_permit_by_unit_name_credit_code_or_number_without_
         response = await client.get("/public/permits", params={"q": query})
         assert response.status_code == 200
         assert permit.number in response.text, query
-        assert (
-            "1 permits found" in (await client.get("/public/permits", params={"q": query}, headers=EN)).text
-        )
+        english = await client.get("/public/permits", params={"q": query}, headers=EN)
+        assert "1 permits and registrations found" in english.text
     # Nobody logged in and nothing minted for the visitor: no cookie, a page any cache may share.
     assert "set-cookie" not in response.headers
     assert response.headers["cache-control"] == "public, max-age=60"
     missing = await client.get("/public/permits", params={"q": "没有这个单位"}, headers=EN)
-    assert "0 permits found" in missing.text and permit.number not in missing.text
+    assert "0 permits and registrations found" in missing.text and permit.number not in missing.text
 
 
 async def test_applications_that_never_led_to_an_issued_permit_are_not_public(client, session):
@@ -86,7 +85,7 @@ async def test_applications_that_never_led_to_an_issued_permit_are_not_public(cl
     await session.flush()
     for query in ("只获准予尚未核发", "被拒绝申请", number):
         response = await client.get("/public/permits", params={"q": query}, headers=EN)
-        assert "0 permits found" in response.text, query
+        assert "0 permits and registrations found" in response.text, query
     assert (await client.get(f"/public/permits/{number}")).status_code == 404
     assert (await client.get(f"/public/outlets/{number}/DA001")).status_code == 404
 
@@ -112,7 +111,7 @@ async def test_the_search_filters_by_status_including_expired_revoked_and_cancel
         shown = set(re.findall(r"/public/permits/([0-9A-Z]{22})", response.text))
         assert shown == {permit.number}, status
     everything = await client.get("/public/permits", params={"q": "状态筛选"}, headers=EN)
-    assert "4 permits found" in everything.text
+    assert "4 permits and registrations found" in everything.text
     for label in ("In force", "Expired", "Revoked by the authority", "Cancelled"):
         assert label in everything.text
     wrong = await client.get("/public/permits", params={"status": "applied"}, headers=EN)

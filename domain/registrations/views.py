@@ -1,0 +1,282 @@
+"""Reads of the registration register for anyone (信息公开): never the contact person or telephone.
+
+A registration is public from the day it is filed (the guidance publishes the registration form);
+its revisions are shown as what happened and when, never who in an authority recorded them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.enterprises.models import Enterprise, ProductionSite
+from domain.enterprises.rules import normalize_credit_code
+from domain.errors import N_, FieldError, NotFound, ValidationFailed
+from domain.pagination import Page, check_page_size
+from domain.permits.service import today
+from domain.registrations import rules
+from domain.registrations.models import DischargeRegistration, RegistrationRevision
+from domain.registrations.rules import EXPIRED, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class RegistrationFilter:
+    query: str = ""  # unit name (part of), credit code or registration number (beginning)
+    status: str = ""  # one of rules.DISPLAY_STATUSES
+    industry_code: str = ""
+    region_code: str = ""
+
+
+def check_filter(filters: RegistrationFilter) -> None:
+    if filters.status and filters.status not in rules.DISPLAY_STATUSES:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "status",
+                    "choice",
+                    N_("Choose one of: {choices}."),
+                    {"choices": ", ".join(rules.DISPLAY_STATUSES)},
+                )
+            ]
+        )
+
+
+def shown_status() -> Any:
+    """The status as shown, in SQL: a registration past its last valid day is "expired"."""
+    return sa.case(
+        (
+            sa.and_(
+                col(DischargeRegistration.status) == RegistrationStatus.REGISTERED,
+                col(DischargeRegistration.valid_until) < today(),
+            ),
+            sa.literal(EXPIRED),
+        ),
+        else_=col(DischargeRegistration.status),
+    )
+
+
+def filter_registrations(statement: Any, filters: RegistrationFilter, on: date) -> Any:
+    """The filters on a statement joining DischargeRegistration and Enterprise."""
+    query = filters.query.strip()
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            sa.or_(
+                col(Enterprise.name).like(pattern, escape="\\"),
+                col(Enterprise.credit_code).startswith(normalize_credit_code(query), autoescape=True),
+                col(DischargeRegistration.number).startswith(query.upper(), autoescape=True),
+            )
+        )
+    registered = col(DischargeRegistration.status) == RegistrationStatus.REGISTERED
+    if filters.status == EXPIRED:
+        statement = statement.where(registered, col(DischargeRegistration.valid_until) < on)
+    elif filters.status == RegistrationStatus.REGISTERED:
+        statement = statement.where(registered, col(DischargeRegistration.valid_until) >= on)
+    elif filters.status:
+        statement = statement.where(DischargeRegistration.status == filters.status)
+    if filters.industry_code.strip():
+        statement = statement.where(DischargeRegistration.industry_code == filters.industry_code.strip())
+    if filters.region_code.strip():
+        prefix = filters.region_code.strip()
+        while prefix.endswith("00"):
+            prefix = prefix[:-2]
+        statement = statement.where(
+            col(DischargeRegistration.region_code).startswith(prefix, autoescape=True)
+        )
+    return statement
+
+
+@dataclass(frozen=True)
+class PublicRegistrationRow:
+    number: str
+    unit_name: str
+    credit_code: str
+    site_address: str
+    region_code: str
+    industry_code: str
+    status: str  # as shown: "expired" derived from the dates
+    valid_from: date
+    valid_until: date
+
+
+async def search_registrations(
+    session: AsyncSession, *, filters: RegistrationFilter | None = None, first: int = 20, offset: int = 0
+) -> Page[PublicRegistrationRow]:
+    """Registrations matching the filters, by unit name then number."""
+    filters = filters or RegistrationFilter()
+    check_filter(filters)
+    check_page_size(first)
+    on = today()
+    statement = (
+        select(DischargeRegistration, Enterprise, ProductionSite)
+        .join(Enterprise, col(Enterprise.id) == col(DischargeRegistration.enterprise_id))
+        .join(ProductionSite, col(ProductionSite.id) == col(DischargeRegistration.site_id))
+    )
+    statement = filter_registrations(statement, filters, on)
+    total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
+    rows = (
+        await session.exec(
+            statement.order_by(col(Enterprise.name), col(DischargeRegistration.number))
+            .offset(max(0, offset))
+            .limit(first)
+        )
+    ).all()
+    return Page(
+        items=[
+            PublicRegistrationRow(
+                number=r.number,
+                unit_name=e.name,
+                credit_code=e.credit_code,
+                site_address=s.address,
+                region_code=r.region_code,
+                industry_code=r.industry_code,
+                status=rules.display_status(r.status, r.valid_until, on),
+                valid_from=r.valid_from,
+                valid_until=r.valid_until,
+            )
+            for r, e, s in rows
+        ],
+        offset=offset,
+        total=int(total),
+    )
+
+
+@dataclass(frozen=True)
+class PublicRevision:
+    kind: str
+    version: int
+    recorded_at: datetime
+    changed_fields: list[str]
+    changed_on: date | None
+    late: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class PublicRegistration:
+    """The registration form as the public reads it: everything but the contact person and telephone."""
+
+    number: str
+    unit_name: str
+    credit_code: str
+    legal_representative: str
+    registered_address: str
+    site: str
+    site_address: str
+    region_code: str
+    industry_code: str
+    longitude: float | None
+    latitude: float | None
+    status: str
+    first_registered_on: date
+    valid_from: date
+    valid_until: date
+    production_process: str
+    outlets: list[dict[str, Any]]
+    discharge_destination: str
+    control_facilities: str
+    emission_standards: str
+    cancelled_on: date | None
+    cancellation_reason: str
+    revisions: list[PublicRevision]
+    updated_at: datetime
+
+
+async def public_registration(session: AsyncSession, *, number: str) -> PublicRegistration:
+    row = (
+        await session.exec(
+            select(DischargeRegistration, Enterprise, ProductionSite)
+            .join(Enterprise, col(Enterprise.id) == col(DischargeRegistration.enterprise_id))
+            .join(ProductionSite, col(ProductionSite.id) == col(DischargeRegistration.site_id))
+            .where(DischargeRegistration.number == (number or "").strip().upper())
+        )
+    ).first()
+    if row is None:
+        raise NotFound(N_("No registration with this number."), field="number")
+    registration, enterprise, site = row
+    revisions = (
+        await session.exec(
+            select(RegistrationRevision)
+            .where(RegistrationRevision.registration_id == registration.id)
+            .order_by(col(RegistrationRevision.version).desc())
+        )
+    ).all()
+    return PublicRegistration(
+        number=registration.number,
+        unit_name=enterprise.name,
+        credit_code=enterprise.credit_code,
+        legal_representative=enterprise.legal_representative,
+        registered_address=enterprise.registered_address,
+        site=site.code,
+        site_address=site.address,
+        region_code=site.region_code,
+        industry_code=site.industry_code,
+        longitude=site.longitude,
+        latitude=site.latitude,
+        status=rules.display_status(registration.status, registration.valid_until, today()),
+        first_registered_on=registration.first_registered_on,
+        valid_from=registration.valid_from,
+        valid_until=registration.valid_until,
+        production_process=registration.production_process,
+        outlets=registration.outlets,
+        discharge_destination=registration.discharge_destination,
+        control_facilities=registration.control_facilities,
+        emission_standards=registration.emission_standards,
+        cancelled_on=registration.cancelled_on,
+        cancellation_reason=registration.cancellation_reason,
+        revisions=[
+            PublicRevision(
+                kind=r.kind,
+                version=r.version,
+                recorded_at=r.recorded_at,
+                changed_fields=[f for f in r.changed_fields if f not in rules.PERSONAL_FIELDS],
+                changed_on=r.changed_on,
+                late=r.late,
+                note=r.note,
+            )
+            for r in revisions
+        ],
+        updated_at=registration.updated_at,
+    )
+
+
+async def registration_freshness(
+    session: AsyncSession, *conditions: Any
+) -> tuple[int, datetime | None, date | None]:
+    """How many registrations, when one last changed, and the last expiry that has passed."""
+    on = today()
+    lapsed = sa.case(
+        (
+            sa.and_(
+                col(DischargeRegistration.status) == RegistrationStatus.REGISTERED,
+                col(DischargeRegistration.valid_until) < on,
+            ),
+            col(DischargeRegistration.valid_until),
+        ),
+        else_=None,
+    )
+    count, changed, last_lapsed = (
+        await session.exec(
+            select(
+                func.count(col(DischargeRegistration.id)),
+                func.max(DischargeRegistration.updated_at),
+                func.max(lapsed),
+            ).where(*conditions)
+        )
+    ).one()
+    if isinstance(last_lapsed, str):  # SQLite returns the CASE of dates as text
+        last_lapsed = date.fromisoformat(last_lapsed)
+    return int(count or 0), changed, last_lapsed
+
+
+async def registration_counts(session: AsyncSession) -> list[tuple[str, int]]:
+    """Registrations by status as shown (registered, expired, cancelled), in that order."""
+    keyed = select(shown_status().label("key")).subquery()
+    rows = (await session.exec(select(keyed.c.key, func.count()).group_by(keyed.c.key))).all()
+    found = {str(key): int(n) for key, n in rows}
+    return [(status, found[status]) for status in rules.DISPLAY_STATUSES if status in found]

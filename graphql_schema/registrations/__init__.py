@@ -1,0 +1,1 @@
+"""GraphQL face of the discharge registration (排污登记)."""
