@@ -42,6 +42,7 @@ from portal import (
 from portal.body_limit import BodyLimitMiddleware, BodyLimits, readable_size
 from portal.context import RequestContextMiddleware, request_id, request_locale
 from portal.csrf import CSRFMiddleware
+from portal.input_guard import InputGuardMiddleware
 from portal.responses import error_page
 from portal.templating import STATIC_DIR, make_templates
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             https_only=settings.secure_cookies,
         ),
         Middleware(CSRFMiddleware, exempt_prefixes=(GRAPHQL_PATH,), on_failure=csrf_failure),
+        Middleware(InputGuardMiddleware, exempt_prefixes=(GRAPHQL_PATH,)),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:

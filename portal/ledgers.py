@@ -757,13 +757,7 @@ async def export_xlsx(request: Request) -> Response:
 
     actor = await actor_of(request)
     params = request.query_params
-    now_start = views.china_month_start(datetime.now(views.CHINA))
-    try:
-        start = views.parse_china_date(params["from"]) if params.get("from") else now_start
-        last = views.parse_china_date(params["to"]) if params.get("to") else None
-    except ValueError:
-        raise ValidationFailed([FieldError("from", "date", N_("Expected a date (YYYY-MM-DD)."))]) from None
-    end = last + timedelta(days=1) if last else views.month_bounds(start.strftime("%Y-%m"))[1]
+    start, end = views.export_window(params.get("from", ""), params.get("to", ""))
     async with db_of(request).read() as session:
         data = await views.export_period(
             session, actor, permit_number=request.path_params["number"], start=start, end=end

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.ledgers.rules import ReadingInput
 
@@ -46,6 +47,7 @@ def parse_time(value: object) -> datetime:
         moment = value
     else:
         moment = datetime.fromisoformat(str(value).strip().replace("/", "-"))
+    in_range(moment)
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
@@ -129,6 +131,8 @@ def read_readings(
                 continue
             try:
                 times[key] = parse_time(raw)
+            except OutOfRange:
+                problems.append(out_of_range(f"row {row_number}: {key}"))
             except ValueError:
                 problems.append(
                     FieldError(f"row {row_number}: {key}", "date", N_("Expected a date and time."))

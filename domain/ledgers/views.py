@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
+from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -426,13 +427,13 @@ def form_time(moment: datetime | None) -> str:
 
 def parse_china_time(text: str) -> datetime:
     """A time typed in China time (or with an explicit offset) as an aware datetime."""
-    moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+    moment = in_range(datetime.fromisoformat(text.strip().replace("/", "-")))
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
 def parse_china_date(text: str) -> datetime:
     """The start of a China calendar day, aware."""
-    day = date.fromisoformat(text.strip())
+    day = in_range(date.fromisoformat(text.strip()))
     return datetime(day.year, day.month, day.day, tzinfo=CHINA)
 
 
@@ -460,6 +461,9 @@ def _time(text: str, name: str, errors: list[FieldError], *, required: bool) -> 
         return None
     try:
         return parse_china_time(text)
+    except OutOfRange:
+        errors.append(out_of_range(name))
+        return None
     except ValueError:
         errors.append(FieldError(name, "date", N_("Expected a date and time.")))
         return None
@@ -655,6 +659,9 @@ def _day(text: str, name: str, errors: list[FieldError]) -> datetime | None:
         return None
     try:
         return parse_china_date(text)
+    except OutOfRange:
+        errors.append(out_of_range(name))
+        return None
     except ValueError:
         errors.append(FieldError(name, "date", N_("Expected a date (YYYY-MM-DD).")))
         return None
@@ -881,11 +888,25 @@ class EntriesPage:
     month_end: datetime
 
 
+def export_window(first: str, last: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of an export from two typed days (China time): from ``first`` (default: the start
+    of this month) to the end of ``last`` (default: the end of ``first``'s month)."""
+    errors: list[FieldError] = []
+    start = _day(first, "from", errors) or china_month_start(now or utcnow())
+    last_day = _day(last, "to", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    end = last_day + timedelta(days=1) if last_day else month_bounds(start.strftime("%Y-%m"))[1]
+    if end <= start:
+        raise ValidationFailed([FieldError("to", "end_before_start", N_("The end is not after the start."))])
+    return start, end
+
+
 def month_bounds(text: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     """[first day, first day of next month) of a YYYY-MM month in China time; this month when unreadable."""
     try:
         year, month = (int(part) for part in (text or "").split("-")[:2])
-        start = datetime(year, month, 1, tzinfo=CHINA)
+        start = in_range(datetime(year, month, 1, tzinfo=CHINA))
     except ValueError:
         start = china_month_start(now or utcnow())
     following = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.enterprises.models import PERSONAL_FIELDS, Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
@@ -116,6 +117,9 @@ def parse_month(raw: str | None, on: date) -> date:
     try:
         year, month = (int(part) for part in text.split("-"))
         chosen = date(year, month, 1)
+        in_range(chosen)
+    except OutOfRange:
+        raise ValidationFailed([out_of_range("month")]) from None
     except ValueError:
         raise ValidationFailed([FieldError("month", "month", N_("Expected a month as YYYY-MM."))]) from None
     if chosen > on.replace(day=1):

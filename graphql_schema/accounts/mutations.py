@@ -7,18 +7,18 @@ from typing import Annotated
 import strawberry
 
 from domain.accounts.service import create_api_token, revoke_api_token
+from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from graphql_schema.accounts.types import ApiToken, CreateApiTokenInput
 from graphql_schema.errors import UserError, user_errors
 
-MAX_ID = 2**31 - 1  # the database's integer keys
-
 
 def _parse_id(value: str) -> int:
     """An ID that cannot name a row is simply not found."""
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise NotFound(N_("No such token."), field="token")
-    return int(value)
+    return parsed
 
 
 @strawberry.type(description="创建 API 令牌的结果")

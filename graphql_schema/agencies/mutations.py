@@ -13,6 +13,7 @@ import strawberry
 
 from domain.agencies import service, views
 from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
+from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from graphql_schema.agencies.types import (
     Agency,
@@ -23,7 +24,6 @@ from graphql_schema.agencies.types import (
 )
 from graphql_schema.errors import UserError, user_errors
 
-MAX_ID = 2**31 - 1
 CreditCode = Annotated[str, strawberry.argument(description="机构的统一社会信用代码")]
 Reason = Annotated[str, strawberry.argument(description="理由（告知机构）")]
 
@@ -86,9 +86,10 @@ class CreditEventPayload:
 
 
 def _authorisation_id(value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise NotFound(N_("No such authorisation."), field="authorisation")
-    return int(value)
+    return parsed
 
 
 async def _review(info: strawberry.Info, credit_code: str, decision: str, reason: str = "") -> AgencyPayload:

@@ -15,6 +15,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.scalars import JSON
 
+from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from domain.permits import models, service
 from domain.permits.batch import application_view, visible_permits
@@ -31,14 +32,13 @@ from graphql_schema.permits.types import (
     snake_keys,
 )
 
-MAX_ID = 2**31 - 1  # the database's integer keys
-
 
 def _application_id(value: str) -> int:
     """An ID that cannot name a row is simply not found."""
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise NotFound(N_("No such application."), field="application")
-    return int(value)
+    return parsed
 
 
 @strawberry.type(description="办理许可申请的结果")

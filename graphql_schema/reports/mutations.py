@@ -12,13 +12,14 @@ from typing import Annotated
 
 import strawberry
 
+from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from domain.reports import service
 from domain.reports.batch import feedback_result, report_row, rows_of
 from domain.reports.filing import desk_for
 from domain.reports.service import Filing
 from graphql_schema.errors import UserError, user_errors
-from graphql_schema.reports.queries import BY_REPORT_ID, MAX_ID, parse_report_id
+from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
     AuditFinding,
     ExecutionReport,
@@ -36,9 +37,10 @@ BY_FORM_ID = {"form": "formId"}
 
 
 def _form_id(value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise NotFound(N_("No such feedback form."), field="form")
-    return int(value)
+    return parsed
 
 
 @strawberry.type(description="保存报告草稿的结果")

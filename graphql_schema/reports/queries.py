@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from domain.pagination import decode_cursor
 from domain.reports import service, views
@@ -24,8 +25,6 @@ from graphql_schema.reports.types import (
     snake_content,
 )
 
-MAX_ID = 2**31 - 1  # the database's integer keys
-
 PermitNumber = Annotated[str, strawberry.argument(description="许可证编号")]
 Kind = Annotated[ReportKind, strawberry.argument(description="报告类别")]
 Period = Annotated[str, strawberry.argument(description="报告期，例如 2026-03、2026-Q1、2026")]
@@ -34,9 +33,10 @@ BY_REPORT_ID = {"report": "reportId"}
 
 def parse_report_id(value: str) -> int:
     """An ID that cannot name a row is simply not found."""
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise NotFound(N_("No such report."), field="report")
-    return int(value)
+    return parsed
 
 
 @strawberry.type

@@ -1,0 +1,63 @@
+"""What a value typed by a person may be before anything stores or computes with it.
+
+Ids: the database's integer keys end at ``MAX_ID`` (PostgreSQL ``integer``). A larger id names
+nothing; it must not reach a query, where PostgreSQL (above 2^31) and SQLite (above 2^63) fail.
+
+Days: a date the product works with lies in ``EARLIEST_DAY`` … ``LATEST_DAY``. Python's calendar
+runs from year 1 to 9999, and a day at either end breaks the first computation that steps past it
+(the month after 9999-12, a time zone shift of 0001-01-01 00:00), so such a date is refused as a
+field error where it is read, not discovered as an overflow later.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TypeVar
+
+from domain.errors import N_, FieldError, ValidationFailed
+
+MAX_ID = 2**31 - 1  # PostgreSQL ``integer``; SQLite holds more, but no key of ours grows past this
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+D = TypeVar("D", date, datetime)
+
+
+def parse_id(value: object) -> int | None:
+    """The id written in ``value`` (digits only), or None when it cannot name a row."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
+def day_in_range(day: date | datetime) -> bool:
+    value = day.date() if isinstance(day, datetime) else day
+    return EARLIEST_DAY <= value <= LATEST_DAY
+
+
+class OutOfRange(ValueError):
+    """A date outside ``EARLIEST_DAY`` … ``LATEST_DAY`` (a ValueError, so parsers that refuse
+    unreadable dates refuse it too; catch it first to say which range applies)."""
+
+
+def in_range(day: D) -> D:
+    """``day`` itself, or ``OutOfRange`` when it lies outside the range the product works in."""
+    if not day_in_range(day):
+        raise OutOfRange(str(day))
+    return day
+
+
+def out_of_range(field: str) -> FieldError:
+    return FieldError(
+        field,
+        "date_range",
+        N_("Enter a date between {earliest} and {latest}."),
+        {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
+    )
+
+
+def check_day(day: D, field: str) -> D:
+    """``day`` itself, or a field error when it lies outside the range the product works in."""
+    if not day_in_range(day):
+        raise ValidationFailed([out_of_range(field)])
+    return day

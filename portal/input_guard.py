@@ -1,0 +1,153 @@
+"""Parameters no page can use are refused at the door with a 400 that names them.
+
+- Integer path parameters (``{report_id:int}`` …) match only ids the database can hold
+  (``MAX_ID``, PostgreSQL's ``integer``). ``/permits/id/99999999999`` is a page that does not
+  exist (404), not an out-of-range query (a 500 on PostgreSQL above 2^31, on SQLite above 2^63).
+  Starlette's ``int`` convertor is replaced for every route, so a new route cannot forget it.
+- A NUL character in the path, a query parameter or a form field (urlencoded or the text fields
+  of a multipart form) is refused before any page runs: PostgreSQL cannot store or compare it
+  in text, and no name, number or search term contains one. Uploaded files may hold NUL bytes
+  (an XLSX is a zip); they are not inspected here.
+
+GraphQL brings its own check (``graphql_schema.app``): its strings arrive in JSON.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.bounds import MAX_ID
+from domain.errors import N_
+from domain.i18n import translations_for
+from portal.context import request_locale
+from portal.csrf import MAX_FORM_BYTES
+
+# 0 … 2147483647 (MAX_ID), leading zeros allowed: one alternative per leading digit run.
+_UP_TO_MAX_ID = (
+    "0*(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+    "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])"
+)
+assert MAX_ID == 2147483647  # the expression above spells this number out
+
+
+class IdConvertor(Convertor[int]):
+    """An integer path parameter that the database can hold; a larger one matches no route."""
+
+    regex = _UP_TO_MAX_ID
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        if not 0 <= value <= MAX_ID:
+            raise ValueError("an id outside the database's range")
+        return str(value)
+
+
+register_url_convertor("int", IdConvertor())
+
+NUL_MESSAGE = N_("“{field}” contains a character that is not allowed (NUL). Nothing was saved.")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class InputGuardMiddleware:
+    def __init__(self, app: ASGIApp, *, exempt_prefixes: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.exempt_prefixes = exempt_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        field = _nul_in_path_or_query(scope)
+        replay = receive
+        content_type = Headers(scope=scope).get("content-type", "")
+        if (
+            field is None
+            and scope["method"] not in ("GET", "HEAD", "OPTIONS")
+            and content_type.startswith(FORM_TYPES)
+            and not scope["path"].startswith(self.exempt_prefixes)
+        ):
+            body, replay = await _read_body(receive)
+            field = await _nul_in_form(scope, content_type, body)
+        if field is not None:
+            await refuse(scope, replay, send, field)
+            return
+        await self.app(scope, replay, send)
+
+
+def _nul_in_path_or_query(scope: Scope) -> str | None:
+    if "\x00" in scope["path"]:
+        return "path"
+    query = scope.get("query_string", b"").decode("latin-1")
+    if "%00" in query or "\x00" in query:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return name.replace("\x00", "") or "query"
+    return None
+
+
+async def _nul_in_form(scope: Scope, content_type: str, body: bytes) -> str | None:
+    if not body:
+        return None
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        if b"%00" not in body and b"\x00" not in body:
+            return None
+        for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return name.replace("\x00", "") or "form"
+        return None
+
+    async def receive_body() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, receive_body).form()
+    except Exception:  # noqa: BLE001 - a malformed multipart body is the page's to refuse, with its message
+        return None
+    try:
+        for name, value in form.multi_items():
+            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                return name.replace("\x00", "") or "form"
+    finally:
+        await form.close()
+    return None
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The body up to ``MAX_FORM_BYTES`` (a larger one goes on unread to the page's own limit)."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more and size <= MAX_FORM_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return (body if not more else b""), replay
+
+
+async def refuse(scope: Scope, receive: Receive, send: Send, field: str) -> None:
+    from portal.responses import error_page
+
+    request = Request(scope, receive)
+    message = translations_for(request_locale(request)).gettext(NUL_MESSAGE).format(field=field[:60])
+    await error_page(request, 400, message=message)(scope, receive, send)
