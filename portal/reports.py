@@ -259,8 +259,14 @@ async def check(request: Request) -> Response:
     return await _editor_with(request, content, errors, key=key, check=True)
 
 
+CARRIED_FIELDS = ("csrf_token", "idempotency_key", "confirmed", "_add")
+
+
 async def submit(request: Request) -> Response:
-    """File the report. The key was minted when the page was drawn: the same form sent twice files once."""
+    """File the report, once confirmed. Without ``confirmed`` the answer is the confirmation step (a page,
+    or the editor's place for htmx): what will be filed, its errors and warnings, that it stays. The key
+    was minted when the editor was drawn and travels through the confirmation: the same form sent twice
+    files once."""
     actor = await actor_of(request)
     permit_number, kind, period = _path(request)
     form = await request.form(max_fields=MAX_FORM_FIELDS)
@@ -268,6 +274,8 @@ async def submit(request: Request) -> Response:
     key = str(form.get("idempotency_key", ""))[:200]
     if errors:
         return await _editor_with(request, content, errors, key=key or None, status_code=400)
+    if form.get("confirmed") != "1":
+        return await _confirmation(request, form, content, key)
     try:
         result = await desk_for(db_of(request)).file(
             Filing(actor, permit_number, kind, period, content, idempotency_key=key)
@@ -275,14 +283,43 @@ async def submit(request: Request) -> Response:
         receipt = result.submission.receipt_number
         replayed = result.replayed
     except (ValidationFailed, Conflict) as error:
+        # A key already used for another filing is spent: the editor comes back with a fresh one.
+        reused = error.code == "idempotency_key_reused"
         return await _editor_with(
             request,
             content,
             error.errors,
-            key=key or None,
+            key=None if reused else key or None,
             status_code=409 if isinstance(error, Conflict) else 400,
         )
     return redirect(f"/receipts/{receipt}" + ("?replayed=1" if replayed else ""))
+
+
+async def _confirmation(request: Request, form: FormData, content: dict[str, Any], key: str) -> Response:
+    actor = await actor_of(request)
+    permit_number, kind, period = _path(request)
+    try:
+        async with db_of(request).read() as session:
+            page = await views.confirm_page(
+                session, actor, permit_number=permit_number, kind=kind, period=period, content=content
+            )
+    except (ValidationFailed, Conflict) as error:
+        status = 409 if isinstance(error, Conflict) else 400
+        return await _editor_with(
+            request, content, error.errors, key=key or None, status_code=200 if is_htmx(request) else status
+        )
+    return render(
+        request,
+        "reports/confirm.html",
+        {
+            **_helpers(request),
+            "page": page,
+            "base": _base(page.permit.number or "", kind, page.period.label),
+            "carried": [(k, str(v)) for k, v in form.multi_items() if k not in CARRIED_FIELDS],
+            "idempotency_key": key or secrets.token_urlsafe(24),
+        },
+        fragment="reports/_confirm.html",
+    )
 
 
 async def receipt(request: Request) -> Response:

@@ -511,6 +511,57 @@ async def check_draft(
     return engine.run(await _context(session, permit, kind, _period(kind, period), content))
 
 
+@dataclass
+class SubmissionPreview:
+    """What a filing would be, shown for confirmation before it is made: nothing is written."""
+
+    permit: Permit
+    report: ExecutionReport | None
+    period: rules.Period
+    due_date: date
+    version: int  # the version this filing would become
+    findings: list[engine.Finding]
+    late: bool | None  # a first filing judged at this moment; None for a resubmission
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity == engine.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity == engine.WARNING)
+
+
+async def preview_submission(
+    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str, content: Any
+) -> SubmissionPreview:
+    """Everything ``submit_report`` would refuse, refused now, and the audit rules' findings on the
+    content: what the unit confirms before filing (a filing cannot be withdrawn)."""
+    permit = await _permit(session, actor, permit_number)
+    require(actor, Operation.REPORT_WRITE, target_of(permit))
+    _check_issued(permit)
+    target = _check_ended(_period(_check_kind(kind), period))
+    errors = report_content.check_shape(kind, content)
+    if errors:
+        raise ValidationFailed(errors)
+    report = await _report_for(session, permit, kind, period, create=False)
+    if report is None:
+        _check_new_report(permit, await _required_kinds(session, permit), kind, target)
+    elif report.state == "accepted":
+        raise Conflict(N_("This report was accepted and is closed."), field="period")
+    version = (report.latest_version if report else 0) + 1
+    due = rules.due_date(target)
+    return SubmissionPreview(
+        permit=permit,
+        report=report,
+        period=target,
+        due_date=due,
+        version=version,
+        findings=engine.run(await _context(session, permit, kind, target, content)),
+        late=None if version > 1 else not rules.on_time(utcnow(), due),
+    )
+
+
 # ---------------------------------------------------------------------------
 # Submissions: append-only, chained, idempotent
 # ---------------------------------------------------------------------------
@@ -541,6 +592,54 @@ def _check_key(key: str) -> str:
             ]
         )
     return key
+
+
+def _check_issued(permit: Permit) -> None:
+    if permit.status != PermitStatus.ISSUED:
+        raise Conflict(N_("Reports are filed for permits that have been issued."), field="permit_number")
+
+
+def _check_ended(period: rules.Period) -> rules.Period:
+    """A period is reported on once it is over: before that its figures are not final, and an early
+    filing would freeze a first submission time and an on-time judgement on half a period."""
+    if period.end >= today():
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "period",
+                    "period_not_ended",
+                    N_("The period {period} ends on {end}: it can be submitted from {first_day} on."),
+                    {
+                        "period": period.label,
+                        "end": period.end.isoformat(),
+                        "first_day": (period.end + timedelta(days=1)).isoformat(),
+                    },
+                )
+            ]
+        )
+    return period
+
+
+def _same_filing(submitted_by: str, on_behalf_of: str | None, content: Any, filing: Filing) -> bool:
+    """Whether a filing is the repetition of an earlier one under its key: same person, same capacity,
+    same content (compared in the canonical form the hash uses)."""
+    if submitted_by != (filing.actor.username or "") or on_behalf_of != filing.actor.on_behalf_of:
+        return False
+    try:
+        return rules.canonical_json(content) == rules.canonical_json(filing.content)
+    except (TypeError, ValueError):  # not JSON at all: not what was filed
+        return False
+
+
+def _key_reused() -> Conflict:
+    return Conflict(
+        N_(
+            "This idempotency key was already used for a different filing of this report (other content, or "
+            "another person): it answers only the filing it was first sent with. Send a new key."
+        ),
+        field="idempotency_key",
+        code="idempotency_key_reused",
+    )
 
 
 @dataclass(frozen=True)
@@ -600,11 +699,8 @@ async def submit_reports(
             key = _check_key(filing.idempotency_key)
             permit = _visible(filing.actor, permits.get(normal_number(filing.permit_number)))
             require(filing.actor, Operation.REPORT_WRITE, target_of(permit))
-            if permit.status != PermitStatus.ISSUED:
-                raise Conflict(
-                    N_("Reports are filed for permits that have been issued."), field="permit_number"
-                )
-            targets[index] = (permit, key, _period(_check_kind(filing.kind), filing.period))
+            _check_issued(permit)
+            targets[index] = (permit, key, _check_ended(_period(_check_kind(filing.kind), filing.period)))
         except DomainError as error:
             outcomes[index] = error
 
@@ -672,9 +768,23 @@ async def submit_reports(
         report = reports[report_key(index)]
         assert report.id is not None
         if (report.id, key) in filed:
-            replays.append((index, report, filed[(report.id, key)], permit))
+            earlier_filing = filed[(report.id, key)]
+            if not _same_filing(
+                earlier_filing.submitted_by, earlier_filing.on_behalf_of, earlier_filing.content, filing
+            ):
+                outcomes[index] = _key_reused()
+            else:
+                replays.append((index, report, earlier_filing, permit))
             continue
         if (report.id, key) in written:
+            first_filing = filings[written[(report.id, key)]]
+            if not _same_filing(
+                first_filing.actor.username or "",
+                first_filing.actor.on_behalf_of,
+                first_filing.content,
+                filing,
+            ):
+                outcomes[index] = _key_reused()
             continue  # the same filing twice in this batch: answered with the first below
         try:
             errors = report_content.check_shape(filing.kind, filing.content)

@@ -479,6 +479,15 @@ class EditorPage:
         return self.period.kind
 
     @property
+    def ended(self) -> bool:
+        """Whether the period is over, so that it can be submitted (a draft can be kept before)."""
+        return self.period.end < today()
+
+    @property
+    def first_filing_day(self) -> date:
+        return self.period.end + timedelta(days=1)
+
+    @property
     def closed(self) -> bool:
         return self.report is not None and self.report.state == "accepted"
 
@@ -542,6 +551,50 @@ async def editor_page(
             session, actor, permit_number=permit_number, kind=kind, period=period, content=page.content
         )
     return page
+
+
+@dataclass
+class ConfirmPage:
+    """The step before filing: what will be filed, its errors and warnings, and that it stays."""
+
+    preview: service.SubmissionPreview
+    enterprise: Enterprise
+    content: dict[str, Any]
+    sections: tuple[str, ...]
+
+    @property
+    def permit(self) -> Permit:
+        return self.preview.permit
+
+    @property
+    def kind(self) -> str:
+        return self.preview.period.kind
+
+    @property
+    def period(self) -> rules.Period:
+        return self.preview.period
+
+    def rows(self, section: str) -> int | None:
+        """How many rows a list section holds (None for the other sections)."""
+        value = self.content.get(section)
+        return len(value) if section in LIST_SECTIONS and isinstance(value, list) else None
+
+
+async def confirm_page(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    kind: str,
+    period: str,
+    content: dict[str, Any],
+) -> ConfirmPage:
+    preview = await service.preview_submission(
+        session, actor, permit_number=permit_number, kind=kind, period=period, content=content
+    )
+    enterprise = await session.get(Enterprise, preview.permit.enterprise_id)
+    assert enterprise is not None
+    return ConfirmPage(preview, enterprise, content, sections_of(kind))
 
 
 # ---------------------------------------------------------------------------

@@ -233,8 +233,15 @@ def test_an_officer_writes_checks_and_files_a_report_and_gets_its_receipt(page):
     assert page.input_value("textarea[name='content.exceedances[0].cause']") == "脱硫循环泵跳停"
     assert page.input_value("input[name=idempotency_key]") == key  # checking keeps the filing key
 
-    # Submit with a double click: one version, one receipt.
-    page.dblclick("#submit-button")
+    # Submit: first the confirmation in the editor's place (what is filed, its findings, that it stays).
+    page.click("#submit-button")
+    page.locator("#confirm-button").wait_for()
+    assert page.locator("form.rp-confirm").get_attribute("data-version") == "1"
+    assert page.locator("#confirm-final").is_visible()
+    assert page.input_value("input[name=idempotency_key]") == key  # the filing key travels through
+    screenshot(page, "reports-confirm")
+    # Confirm with a double click: one version, one receipt.
+    page.dblclick("#confirm-button")
     # The second click's submission aborts the first navigation; wait for the one that lands.
     wait_through_aborted_navigation(page, "**/receipts/R*")
     number = page.locator("#receipt-number").inner_text()
@@ -299,6 +306,7 @@ def test_an_annual_report_is_public_without_its_commercial_secret_section(page):
     page.fill("#f-content-statement", "本单位承诺年度报告内容真实。")
     screenshot(page, "reports-annual-editor")
     page.click("#submit-button")
+    page.click("#confirm-button")
     page.wait_for_url("**/receipts/R*")
     page.click("form[action='/logout'] button")
 

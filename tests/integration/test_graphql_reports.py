@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from domain.audit.models import AuditEntry
+from domain.enterprises.models import Enterprise
 from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
 from domain.permits.service import today
@@ -151,13 +152,33 @@ async def test_the_same_idempotency_key_twice_files_one_version_and_says_replaye
     permit, _staff, token, _officer = await unit(session)
 
     first = await submit(client, token, permit, "double-click-1")
-    again = await submit(client, token, permit, "double-click-1", body=content(statement="另一份内容"))
+    again = await submit(client, token, permit, "double-click-1")
 
     assert first["errors"] == [] and first["replayed"] is False
     assert first["submission"]["version"] == 1 and first["report"]["state"] == "SUBMITTED"
     assert again["errors"] == [] and again["replayed"] is True
     assert again["submission"] == first["submission"]
     assert await count(session, ReportSubmission) == 1
+
+
+async def test_a_key_reused_with_other_content_or_by_another_person_is_refused(client, session):
+    permit, staff, token, _officer = await unit(session)
+    enterprise = await session.get(Enterprise, staff.enterprise_id)
+    colleague = await make_user(session, "enterprise_staff", enterprise=enterprise)
+    colleague_token = await bearer_token(session, colleague)
+    first = await submit(client, token, permit, "key-1")
+
+    changed = await submit(client, token, permit, "key-1", body=content(statement="另一份内容"), headers=EN)
+    someone_else = await submit(client, colleague_token, permit, "key-1", headers=EN)
+
+    for refused in (changed, someone_else):
+        assert refused["submission"] is None and refused["replayed"] is False
+        assert [(e["field"], e["code"]) for e in refused["errors"]] == [
+            ("idempotencyKey", "idempotency_key_reused")
+        ]
+        assert "already used for a different filing" in refused["errors"][0]["message"]
+    assert await count(session, ReportSubmission) == 1
+    assert first["submission"]["submittedBy"] == staff.username
 
 
 async def test_a_resubmission_lists_both_times_and_keeps_the_first(client, session):
@@ -588,3 +609,19 @@ async def test_the_chain_check_holds_the_report_row_to_version_one(client, sessi
     assert verified["problems"] == [
         {"code": "first_time_differs", "message": "报告的首次提交时间与第 1 版的收到时间不一致。"}
     ]
+
+
+async def test_a_period_that_has_not_ended_is_refused_naming_its_end(client, session):
+    permit, _staff, token, _officer = await unit(session)
+    day = today()
+    current = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    end = rules.parse_period("quarterly", current).end
+
+    early = await submit(client, token, permit, "early", period=current)
+
+    assert early["submission"] is None and early["report"] is None
+    assert [(e["field"], e["code"]) for e in early["errors"]] == [("period", "period_not_ended")]
+    assert early["errors"][0]["message"] == (
+        f"报告期 {current} 于 {end.isoformat()} 结束：自 {(end + timedelta(days=1)).isoformat()} 起方可提交。"
+    )
+    assert await count(session, ReportSubmission) == 0

@@ -163,7 +163,12 @@ async def open_editor(client, permit, label, kind="quarterly"):
 
 
 async def submit_form(client, permit, label, fields, kind="quarterly"):
-    return await client.post(f"{editor_path(permit, label, kind)}/submit", data=as_data(fields))
+    """Submit as a person does: the editor's submit button, then the confirmation's file button."""
+    path = f"{editor_path(permit, label, kind)}/submit"
+    confirmation = await client.post(path, data=as_data(fields))
+    if confirmation.status_code != 200 or 'id="confirm-button"' not in confirmation.text:
+        return confirmation  # refused before confirming: the editor again, with the errors
+    return await client.post(path, data=as_data(form_fields(confirmation.text)))
 
 
 async def count(session, model) -> int:
@@ -393,6 +398,90 @@ async def test_the_same_form_sent_twice_files_one_version(english, session):
     # A fresh page carries a fresh key: that is a deliberate resubmission.
     page, fresh = await open_editor(client, permit, label)
     assert key_of(fresh) != key_of(fields) and "Submit as version 2" in page.text
+    assert (await submit_form(client, permit, label, fresh)).status_code == 303
+    assert await count(session, ReportSubmission) == 2
+
+
+async def test_a_submission_is_confirmed_first_and_one_with_errors_says_so(english, session):
+    client = english
+    permit, staff = await unit(session)
+    label = last_full_quarter()
+    await readings(session, permit, staff, label, value=0.43)
+    await log_in_as(client, staff.username)
+    _, fields = await open_editor(client, permit, label)
+    fields = replace(fields, f"content.emissions[{row_index(fields)}].concentration_avg", "0.13")
+    path = f"{editor_path(permit, label)}/submit"
+
+    confirmation = await client.post(path, data=as_data(fields))
+
+    assert confirmation.status_code == 200 and await count(session, ReportSubmission) == 0
+    text = confirmation.text
+    assert "Confirm the submission" in text and permit.number in text
+    assert "The first submission (version 1)" in text
+    assert "cannot be withdrawn or changed" in text
+    assert 'id="confirm-has-errors"' in text and "is filed with them" in text
+    assert 'data-rule="G003"' in text  # the error itself, named
+    assert re.search(r'id="confirm-button">File it with \d+ errors<', text)
+    carried = form_fields(text)
+    assert ("confirmed", "1") in carried and key_of(carried) == key_of(fields)
+    assert dict(carried)[f"content.emissions[{row_index(fields)}].concentration_avg"] == "0.13"
+
+    filed = await client.post(path, data=as_data(carried))
+    assert filed.status_code == 303 and filed.headers["location"].startswith("/receipts/R")
+    submission = (await session.exec(select(ReportSubmission))).one()
+    assert submission.error_count > 0 and submission.idempotency_key == key_of(fields)
+
+
+async def test_with_htmx_the_confirmation_takes_the_editors_place(english, session):
+    client = english
+    permit, staff = await unit(session)
+    label = last_full_quarter()
+    await log_in_as(client, staff.username)
+    _, fields = await open_editor(client, permit, label)
+    confirmation = await client.post(
+        f"{editor_path(permit, label)}/submit", data=as_data(fields), headers={"HX-Request": "true"}
+    )
+    assert confirmation.status_code == 200 and "<html" not in confirmation.text
+    assert confirmation.text.lstrip().startswith("{#") or '<form id="editor"' in confirmation.text
+    assert 'id="confirm-button"' in confirmation.text and 'hx-post="' in confirmation.text
+    assert "The audit rules found no error" in confirmation.text or 'id="confirm-has-errors"' in (
+        confirmation.text
+    )
+    assert await count(session, ReportSubmission) == 0
+
+
+async def test_a_period_that_has_not_ended_is_refused_naming_its_end(english, session):
+    client = english
+    permit, staff = await unit(session)
+    day = today()
+    label = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    end = rules.parse_period("quarterly", label).end
+    await log_in_as(client, staff.username)
+    page, fields = await open_editor(client, permit, label)
+    assert 'id="not-ended"' in page.text and end.isoformat() in page.text
+    assert 'id="submit-button" disabled' in page.text
+    response = await client.post(f"{editor_path(permit, label)}/submit", data=as_data(fields))
+    assert response.status_code == 400 and await count(session, ReportSubmission) == 0
+    assert f"The period {label} ends on {end.isoformat()}" in response.text
+    chinese = await client.post(
+        f"{editor_path(permit, label)}/submit", data=as_data(fields), headers={"accept-language": "zh-CN"}
+    )
+    assert f"报告期 {label} 于 {end.isoformat()} 结束" in chinese.text
+
+
+async def test_a_key_used_for_another_filing_is_refused_and_the_editor_mints_a_new_one(english, session):
+    client = english
+    permit, staff = await unit(session)
+    label = last_full_quarter()
+    await log_in_as(client, staff.username)
+    _, fields = await open_editor(client, permit, label)
+    assert (await submit_form(client, permit, label, fields)).status_code == 303
+    # Back in the browser's history: the old page, edited, sent again with its spent key.
+    refused = await submit_form(client, permit, label, replace(fields, "content.statement", "改过的说明"))
+    assert refused.status_code == 409 and "already used for a different filing" in refused.text
+    assert await count(session, ReportSubmission) == 1
+    fresh = form_fields(refused.text)
+    assert key_of(fresh) != key_of(fields) and dict(fresh)["content.statement"] == "改过的说明"
     assert (await submit_form(client, permit, label, fresh)).status_code == 303
     assert await count(session, ReportSubmission) == 2
 

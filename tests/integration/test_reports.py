@@ -8,6 +8,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import func, select
 
 from domain.clock import utcnow
+from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
@@ -83,9 +84,43 @@ async def test_the_same_idempotency_key_returns_the_first_result_and_writes_noth
         session, staff, permit_number=permit.number, kind="quarterly", period=label
     )
     first = await submit(session, staff, permit, label, draft.content, "double-click")
-    again = await submit(session, staff, permit, label, {**draft.content, "statement": "x"}, "double-click")
+    again = await submit(session, staff, permit, label, dict(draft.content), "double-click")
     assert again.replayed and again.submission.id == first.submission.id
     assert (await session.exec(select(func.count()).select_from(ReportSubmission))).one() == 1
+
+
+async def test_a_reused_key_is_refused_and_never_answered_with_another_filing(session):
+    permit, staff, _officer = await unit(session)
+    enterprise = await session.get(Enterprise, permit.enterprise_id)
+    colleague = actor(await make_user(session, "enterprise_staff", enterprise=enterprise))
+    label = last_full_quarter()
+    draft = await service.get_draft(
+        session, staff, permit_number=permit.number, kind="quarterly", period=label
+    )
+    await submit(session, staff, permit, label, draft.content, "k")
+    for who, content in ((staff, {**draft.content, "statement": "x"}), (colleague, draft.content)):
+        with pytest.raises(Conflict) as refused:
+            await submit(session, who, permit, label, content, "k")
+        assert refused.value.code == "idempotency_key_reused" and refused.value.field == "idempotency_key"
+    assert (await session.exec(select(func.count()).select_from(ReportSubmission))).one() == 1
+
+
+async def test_a_period_that_has_not_ended_cannot_be_submitted(session):
+    permit, staff, _officer = await unit(session)
+    day = today()
+    current = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    period = rules.parse_period("quarterly", current)
+    draft = await service.get_draft(
+        session, staff, permit_number=permit.number, kind="quarterly", period=current
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        await submit(session, staff, permit, current, draft.content, "early")
+    error = refused.value.errors[0]
+    assert (error.field, error.code) == ("period", "period_not_ended")
+    assert error.params["end"] == period.end.isoformat()
+    assert (await session.exec(select(func.count()).select_from(ReportSubmission))).one() == 0
+    report = (await session.exec(select(ExecutionReport))).first()
+    assert report is None or report.first_submitted_at is None
 
 
 async def test_raw_sql_cannot_alter_or_delete_a_submission(session, connection):
