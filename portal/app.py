@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.db import Database
 from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied
@@ -44,11 +44,22 @@ from portal.context import RequestContextMiddleware, request_id, request_locale
 from portal.csrf import CSRFMiddleware
 from portal.input_guard import InputGuardMiddleware
 from portal.responses import error_page
+from portal.security_headers import security_headers
 from portal.templating import STATIC_DIR, make_templates
 
 log = logging.getLogger("permitwatch")
 SESSION_COOKIE = "pw_session"
 GRAPHQL_PATH = "/graphql"
+
+
+class Portal(Starlette):
+    """The application. Its security headers wrap the whole stack, so error pages get them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        return security_headers(
+            super().build_middleware_stack(), https=settings.secure_cookies, graphql_path=GRAPHQL_PATH
+        )
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -143,7 +154,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         log.exception("unhandled error, request %s", request_id(request), exc_info=exc)
         return error_page(request, 500)
 
-    app = Starlette(
+    app = Portal(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: http_error, DomainError: domain_error, Exception: server_error},

@@ -235,7 +235,7 @@ def test_the_charts_draw_the_limit_and_the_months(ledger_page, ledger_server):
     log_in(page, OFFICER)
     page.goto(f"/ledger/{number}/charts")
     page.wait_for_function(
-        "window.Chart && Chart.getChart('concentration-chart') && Chart.getChart('completeness-chart')"
+        "() => window.Chart && Chart.getChart('concentration-chart') && Chart.getChart('completeness-chart')"
     )
     datasets = page.evaluate("Chart.getChart('concentration-chart').data.datasets.map(d => d.data.length)")
     assert len(datasets) == 2 and datasets[0] == datasets[1] > 10  # the readings and the limit line

@@ -30,7 +30,7 @@ def test_a_regulator_logs_in_in_chinese_and_searches_enterprises_without_reloadi
     )  # the Putuo units only (a page of 20): Jinan is outside this jurisdiction
     assert f"共 {putuo} 家排污单位" in page.locator("#results").inner_text()
     page.fill("#q", "长风印染")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert "上海长风印染有限公司" in page.locator("#results").inner_text()
     assert "q=%E9%95%BF%E9%A3%8E%E5%8D%B0%E6%9F%93" in page.url  # htmx pushed the search into the address bar
     screenshot(page, "enterprise-search")

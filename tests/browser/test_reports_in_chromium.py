@@ -209,7 +209,7 @@ def test_an_officer_writes_checks_and_files_a_report_and_gets_its_receipt(page):
     # Autosave: a change is saved without a click.
     page.fill("#f-content-statement", "本单位承诺本报告内容真实、准确、完整。")
     page.locator("#f-content-statement").dispatch_event("change")
-    page.wait_for_function(r"/\d\d:\d\d/.test(document.getElementById('save-status').textContent)")
+    page.wait_for_function(r"() => /\d\d:\d\d/.test(document.getElementById('save-status').textContent)")
     screenshot(page, "reports-editor")
 
     # Check: the unexplained exceedance is named at the maximum concentration it concerns.
@@ -229,7 +229,7 @@ def test_an_officer_writes_checks_and_files_a_report_and_gets_its_receipt(page):
     page.fill("textarea[name='content.exceedances[0].cause']", "脱硫循环泵跳停")
     page.fill("textarea[name='content.exceedances[0].measures']", "更换循环泵并加强巡检")
     page.click("#check-button")
-    page.wait_for_function("!document.querySelector(\"#findings li[data-rule='G001']\")")
+    page.wait_for_function("() => !document.querySelector(\"#findings li[data-rule='G001']\")")
     assert page.input_value("textarea[name='content.exceedances[0].cause']") == "脱硫循环泵跳停"
     assert page.input_value("input[name=idempotency_key]") == key  # checking keeps the filing key
 
@@ -283,7 +283,7 @@ def test_a_regulator_reviews_returns_with_one_form_and_reads_the_dashboard(page)
 
     page.goto(f"/review/dashboard?kind=quarterly&period={label}")
     page.wait_for_function(
-        "document.querySelector('#chart-region') && document.querySelector('#chart-region').width > 0"
+        "() => document.querySelector('#chart-region') && document.querySelector('#chart-region').width > 0"
     )
     assert page.locator("#due-count").inner_text() == "2"
     assert page.locator("#rates-region tr[data-group='310107'] td").nth(2).inner_text() in ("1", "2")

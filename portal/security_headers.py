@@ -1,0 +1,99 @@
+"""Security headers on every response, built with the `secure` library.
+
+Two policies. The portal's (pages, public pages, static files, GraphQL answers, error pages):
+scripts and styles only from this site's own files — no inline script, no inline event
+handler, no eval (htmx runs with ``allowEval`` off) — nothing may frame a page, MIME types are
+not sniffed, the referrer stays on this site, HSTS when the public address is https.
+
+GraphiQL (``GET /graphql`` in a browser) is strawberry's page, which loads React and GraphiQL
+from the unpkg CDN (pinned versions with Subresource Integrity) and runs one inline script: its
+policy allows that CDN and that script by its SHA-256 (computed here from the page strawberry
+serves, so an upgrade that changes it keeps working), and inline styles; nothing else differs.
+Where browsers cannot reach the CDN, GraphiQL stays blank; the API itself is unaffected.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from secure import (
+    ContentSecurityPolicy,
+    CrossOriginOpenerPolicy,
+    CrossOriginResourcePolicy,
+    PermissionsPolicy,
+    ReferrerPolicy,
+    Secure,
+    StrictTransportSecurity,
+    XContentTypeOptions,
+    XFrameOptions,
+)
+from secure.middleware import SecureASGIMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.http.ides import get_graphql_ide_html
+
+GRAPHIQL_CDN = "https://unpkg.com"
+HSTS_SECONDS = 365 * 24 * 3600
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """CSP sources ('sha256-…') for the inline scripts of a page."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in _INLINE_SCRIPT.findall(html)
+    ]
+
+
+def _policy(csp: ContentSecurityPolicy, *, https: bool) -> Secure:
+    return Secure(
+        csp=csp,
+        hsts=StrictTransportSecurity().max_age(HSTS_SECONDS) if https else None,
+        xcto=XContentTypeOptions().nosniff(),
+        xfo=XFrameOptions().deny(),
+        referrer=ReferrerPolicy().same_origin(),
+        coop=CrossOriginOpenerPolicy().same_origin(),
+        corp=CrossOriginResourcePolicy().same_origin(),
+        permissions=PermissionsPolicy().camera().microphone().geolocation().payment().usb(),
+    )
+
+
+def _common(csp: ContentSecurityPolicy) -> ContentSecurityPolicy:
+    return (
+        csp.base_uri("'self'")
+        .form_action("'self'")
+        .frame_ancestors("'none'")
+        .object_src("'none'")
+        .connect_src("'self'")
+        .img_src("'self'", "data:")
+        .script_src_attr("'none'")
+    )
+
+
+def portal_policy(*, https: bool) -> Secure:
+    csp = _common(ContentSecurityPolicy().default_src("'self'")).script_src("'self'").style_src("'self'")
+    return _policy(csp, https=https)
+
+
+def graphiql_policy(*, https: bool) -> Secure:
+    page = get_graphql_ide_html("graphiql")
+    csp = (
+        _common(ContentSecurityPolicy().default_src("'self'"))
+        .script_src(*inline_script_hashes(page), GRAPHIQL_CDN)
+        .style_src("'self'", "'unsafe-inline'", GRAPHIQL_CDN)
+        .font_src("'self'", "data:", GRAPHIQL_CDN)
+    )
+    return _policy(csp, https=https)
+
+
+def security_headers(app: ASGIApp, *, https: bool, graphql_path: str) -> ASGIApp:
+    """Wrap the whole application (error pages too): GraphiQL's policy for it, the portal's elsewhere."""
+    portal = SecureASGIMiddleware(app, secure=portal_policy(https=https))
+    graphiql = SecureASGIMiddleware(app, secure=graphiql_policy(https=https))
+
+    async def choose(scope: Scope, receive: Receive, send: Send) -> None:
+        ide = scope["type"] == "http" and scope["path"] == graphql_path and scope["method"] in ("GET", "HEAD")
+        await (graphiql if ide else portal)(scope, receive, send)
+
+    return choose
