@@ -130,6 +130,22 @@ async def revisions_of(
     return list((await session.exec(statement)).all())
 
 
+async def get_enterprise_for_registration(
+    session: AsyncSession, actor: Actor, *, credit_code: str
+) -> Enterprise:
+    """The unit whose registration the actor may file (to pre-fill the form)."""
+    enterprise = (
+        await session.exec(
+            select(Enterprise).where(Enterprise.credit_code == normalize_credit_code(credit_code))
+        )
+    ).first()
+    if enterprise is None or not can(
+        actor, Operation.PERMIT_APPLY, Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
+    ):
+        raise NotFound(N_("No enterprise with this credit code."), field="credit_code")
+    return enterprise
+
+
 async def registrations_of_unit(
     session: AsyncSession, actor: Actor, *, credit_code: str
 ) -> list[DischargeRegistration]:

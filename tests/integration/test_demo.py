@@ -323,3 +323,25 @@ def test_every_industry_makes_a_valid_permit_copy_in_both_areas_and_categories(i
             assert bool(mains) == (
                 category == "key" and any(p.kind == "main" for p in demo.PROFILES[industry].points)
             )
+
+
+async def test_one_entity_holds_two_permits_at_two_sites_and_small_units_are_registered(city):
+    from domain.registrations import views as registrations
+    from domain.registrations.models import DischargeRegistration, RegistrationRevision
+
+    async with city.read() as session:
+        unit = (await session.exec(select(Enterprise).where(Enterprise.name == demo.SECOND_SITE_UNIT))).one()
+        numbers = sorted(
+            (await session.exec(select(Permit.number).where(Permit.enterprise_id == unit.id))).all()
+        )
+        page = await registrations.search_registrations(session, first=100)
+        late = (
+            await session.exec(select(RegistrationRevision).where(col(RegistrationRevision.late).is_(True)))
+        ).all()
+        sites = (await session.exec(select(DischargeRegistration.number))).all()
+    assert numbers == [unit.credit_code + "001P", unit.credit_code + "002P"]
+    registration_units = [e for e in demo.ENTERPRISES if e.story == demo.Story.REGISTRATION]
+    assert page.total == len(registration_units) + 1 >= 4
+    assert {row.status for row in page.items} == {"registered"}
+    assert any(number.endswith("002W") for number in sites)
+    assert len(late) == 1
