@@ -10,7 +10,7 @@ REGISTRATION_STATUS_LABELS = {
     "cancelled": N_("Cancelled"),
 }
 REVISION_LABELS = {
-    "registered": N_("Registration filed"),
+    "registered": N_("Filed the registration"),
     "changed": N_("Changed"),
     "renewed": N_("Renewed"),
     "cancelled": N_("Cancelled"),

@@ -38,6 +38,7 @@ INDUSTRY_NAMES: dict[str, tuple[str, str]] = {
     "1713": ("棉印染精加工", "Cotton printing and dyeing"),
     "2211": ("木竹浆制造", "Wood and bamboo pulp"),
     "2221": ("机制纸及纸板制造", "Machine-made paper and paperboard"),
+    "2319": ("包装装潢及其他印刷", "Packaging and other printing"),
     "2511": ("原油加工及石油制品制造", "Crude oil processing"),
     "2614": ("有机化学原料制造", "Organic chemical raw materials"),
     "2619": ("其他基础化学原料制造", "Other basic chemical raw materials"),
