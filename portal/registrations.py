@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.enterprises.rules import INDUSTRY_NAMES
 from domain.enterprises.service import get_enterprise, get_enterprise_by_id
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
@@ -39,7 +40,10 @@ def _changed_on(raw: str, problems: list[FieldError]) -> date | None:
     if not raw.strip():
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        return in_range(date.fromisoformat(raw.strip()))
+    except OutOfRange:
+        problems.append(out_of_range("changed_on"))
+        return None
     except ValueError:
         problems.append(FieldError("changed_on", "date", N_("Expected a date (YYYY-MM-DD).")))
         return None

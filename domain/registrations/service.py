@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, require
 from domain.audit.service import record
+from domain.bounds import day_in_range, out_of_range
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import EnterpriseInput, ManagementCategory, normalize_credit_code
@@ -402,6 +403,8 @@ async def change_registration(
     on = today()
     if changed_on is None:
         errors.append(FieldError("changed_on", "required", N_("This field is required.")))
+    elif not day_in_range(changed_on):
+        errors.append(out_of_range("changed_on"))
     elif changed_on > on:
         errors.append(FieldError("changed_on", "future", N_("This date is in the future.")))
     if site_values is not None and site_values.region_code != site.region_code:

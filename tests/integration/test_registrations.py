@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -180,6 +180,11 @@ async def test_a_change_is_recorded_and_flagged_late_after_20_days(session):
     with pytest.raises(ValidationFailed) as undated:
         await service.change_registration(session, regulator, number=number, data=form(), changed_on=None)
     assert ("changed_on", "required") in [(e.field, e.code) for e in undated.value.errors]
+    with pytest.raises(ValidationFailed) as ancient:
+        await service.change_registration(
+            session, regulator, number=number, data=form(), changed_on=date(1800, 1, 1)
+        )
+    assert ("changed_on", "date_range") in [(e.field, e.code) for e in ancient.value.errors]
 
 
 async def test_renewal_opens_90_days_before_expiry_and_continues_the_validity(session):
