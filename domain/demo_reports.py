@@ -26,7 +26,8 @@ from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.service import today
 from domain.permits.terms import PermitTerms, terms_of
-from domain.reports import rules, service
+from domain.reports import schedule as plans
+from domain.reports import service
 
 LOOKBACK_DAYS = (
     1100  # periods that ended in these three years get a history (the permit, the dashboard trend)
@@ -121,59 +122,59 @@ async def file_demo_reports(
             continue
         start = max(permit.valid_from, on - timedelta(days=LOOKBACK_DAYS))
         last = min(on - timedelta(days=1), permit.valid_until)
-        for kind in terms[permit.id].report_kinds:
-            for period in rules.periods_between(kind, start, last):
-                if period.end >= on or period.start < permit.valid_from or period.end > permit.valid_until:
-                    continue
-                name = f"{permit.number}/{kind}/{period.label}"
-                fate = _fate(name)
-                if fate < 2:
-                    continue  # never filed: overdue, or still open
-                due = rules.due_date(period)
-                if fate < 5:
-                    moment = _at(due + timedelta(days=2 + fate % 12), 15)  # late
-                else:
-                    moment = _at(due - timedelta(days=1 + fate % 9), 10)  # on time
-                moment = min(moment, now - timedelta(hours=6))
-                if moment <= _at(period.end + timedelta(days=1), 9):
-                    continue  # too recent to have been filed yet
-                filer = filers[permit.enterprise_id]
-                since, successor = handovers.get(permit.enterprise_id, (None, None))
-                if since is not None and successor is not None and moment >= _at(since, 0):
-                    filer = successor
-                with history_at(moment):
-                    draft = await service.get_draft(
-                        session, filer, permit_number=permit.number, kind=kind, period=period.label
-                    )
-                    share_of_year = ((period.end - period.start).days + 1) / 365
-                    content = _completed(kind, draft.content, terms[permit.id], fate, share_of_year)
-                    result = await service.submit_report(
+        for item in plans.permit_plan(permit, terms[permit.id], until=last):
+            kind, period = item.kind, item.period
+            if not item.owed or period.end >= on or item.begins < start or period.end > permit.valid_until:
+                continue
+            name = f"{permit.number}/{kind}/{period.label}"
+            fate = _fate(name)
+            if fate < 2:
+                continue  # never filed: overdue, or still open
+            due = item.due_date
+            if fate < 5:
+                moment = _at(due + timedelta(days=2 + fate % 12), 15)  # late
+            else:
+                moment = _at(due - timedelta(days=1 + fate % 9), 10)  # on time
+            moment = min(moment, now - timedelta(hours=6))
+            if moment <= _at(period.end + timedelta(days=1), 9):
+                continue  # too recent to have been filed yet
+            filer = filers[permit.enterprise_id]
+            since, successor = handovers.get(permit.enterprise_id, (None, None))
+            if since is not None and successor is not None and moment >= _at(since, 0):
+                filer = successor
+            with history_at(moment):
+                draft = await service.get_draft(
+                    session, filer, permit_number=permit.number, kind=kind, period=period.label
+                )
+                share_of_year = ((period.end - period.start).days + 1) / 365
+                content = _completed(kind, draft.content, terms[permit.id], fate, share_of_year)
+                result = await service.submit_report(
+                    session,
+                    filer,
+                    permit_number=permit.number,
+                    kind=kind,
+                    period=period.label,
+                    content=content,
+                    idempotency_key=f"demo-{name}",
+                )
+            written += 1
+            latest, errors = moment, result.submission.error_count
+            if fate == 5 and moment + timedelta(days=2) < now:  # corrected two days later
+                latest = moment + timedelta(days=2)
+                with history_at(latest):
+                    corrected = await service.submit_report(
                         session,
                         filer,
                         permit_number=permit.number,
                         kind=kind,
                         period=period.label,
-                        content=content,
-                        idempotency_key=f"demo-{name}",
+                        content={**content, "statement": "更正：补充了非正常工况说明。"},
+                        idempotency_key=f"demo-{name}-v2",
                     )
                 written += 1
-                latest, errors = moment, result.submission.error_count
-                if fate == 5 and moment + timedelta(days=2) < now:  # corrected two days later
-                    latest = moment + timedelta(days=2)
-                    with history_at(latest):
-                        corrected = await service.submit_report(
-                            session,
-                            filer,
-                            permit_number=permit.number,
-                            kind=kind,
-                            period=period.label,
-                            content={**content, "statement": "更正：补充了非正常工况说明。"},
-                            idempotency_key=f"demo-{name}-v2",
-                        )
-                    written += 1
-                    errors = corrected.submission.error_count
-                assert result.report.id is not None
-                filed.append(Filed(result.report.id, permit, kind, latest, errors))
+                errors = corrected.submission.error_count
+            assert result.report.id is not None
+            filed.append(Filed(result.report.id, permit, kind, latest, errors))
     await _review(session, filed, reviewers, returned_by, now)
     return written
 

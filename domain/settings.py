@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     renewal_reminder_lead_days: tuple[int, ...] = (60, 30, 10)
     # Report reminders: calendar days before the due date (and the day after it passes).
     report_reminder_lead_days: tuple[int, ...] = (10, 3)
+    # Report due dates where a permit's copy is silent: the day of the month after the period, per kind
+    # (the Putuo plan lets the city set them; the defaults are the technical specifications').
+    report_due_days: dict[str, int] = Field(
+        default_factory=lambda: {"monthly": 15, "quarterly": 15, "semiannual": 15, "annual": 31}
+    )
 
     argon2_memory_cost: int = 19456
     argon2_time_cost: int = 2

@@ -17,10 +17,11 @@ from domain import regions
 from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
 from domain.notifications.reminders import TEMPLATES, ReminderSummary, _notify
-from domain.permits.models import Permit, PermitVersion
+from domain.permits.models import Permit
 from domain.permits.public import expired_not_renewed
 from domain.permits.rules import PermitStatus
-from domain.reports import rules as report_rules
+from domain.permits.terms import terms_of
+from domain.reports import schedule as report_schedule
 from domain.reports.models import ExecutionReport
 from domain.settings import get_settings
 
@@ -86,14 +87,8 @@ async def digest_for(session: AsyncSession, *, jurisdiction: str, on: date) -> D
     ]
     enterprises = {e.id: e for _p, e in in_force}
     if permits:
-        versions = {
-            (v.permit_id, v.version): v.content.get("report_kinds", [])
-            for v in (
-                await session.exec(
-                    select(PermitVersion).where(col(PermitVersion.permit_id).in_([p.id for p in permits]))
-                )
-            ).all()
-        }
+        terms = await terms_of(session, permits)
+        defaults = report_schedule.default_due_days()
         filed = {
             (r.permit_id, r.kind, r.period)
             for r in (
@@ -106,19 +101,17 @@ async def digest_for(session: AsyncSession, *, jurisdiction: str, on: date) -> D
             ).all()
         }
         for permit in permits:
-            if permit.valid_from is None or permit.valid_until is None:
-                continue
-            for kind in versions.get((permit.id or 0, permit.content_version), []):
-                for period in report_rules.periods_between(
-                    kind, permit.valid_from, min(permit.valid_until, month_end)
-                ):
-                    due = report_rules.due_date(period)
-                    if month <= due <= month_end and (permit.id, kind, period.label) not in filed:
-                        enterprise = enterprises.get(permit.enterprise_id) or await session.get(
-                            Enterprise, permit.enterprise_id
-                        )
-                        assert enterprise is not None
-                        content.overdue.append((permit, enterprise, kind, period.label, due))
+            assert permit.id is not None
+            for item in report_schedule.permit_plan(
+                permit, terms[permit.id], until=month_end, defaults=defaults
+            ):
+                kind, label, due = item.kind, item.period.label, item.due_date
+                if item.owed and month <= due <= month_end and (permit.id, kind, label) not in filed:
+                    enterprise = enterprises.get(permit.enterprise_id) or await session.get(
+                        Enterprise, permit.enterprise_id
+                    )
+                    assert enterprise is not None
+                    content.overdue.append((permit, enterprise, kind, label, due))
     return content
 
 

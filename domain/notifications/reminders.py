@@ -271,8 +271,8 @@ async def _recipients(session: AsyncSession, enterprise_id: int, scope: str, on:
 
 async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Reports due in 10 and 3 days (configurable) and reports that became overdue yesterday, once each."""
-    from domain.permits.models import PermitVersion
-    from domain.reports import rules as report_rules
+    from domain.permits.terms import terms_of
+    from domain.reports import schedule as report_schedule
     from domain.reports.models import ExecutionReport
 
     settings = get_settings()
@@ -292,12 +292,8 @@ async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderS
     if not rows:
         return summary
     ids = [p.id for p, _ in rows]
-    kinds = {
-        (v.permit_id, v.version): v.content.get("report_kinds", [])
-        for v in (
-            await session.exec(select(PermitVersion).where(col(PermitVersion.permit_id).in_(ids)))
-        ).all()
-    }
+    terms = await terms_of(session, [p for p, _ in rows])
+    defaults = report_schedule.default_due_days()
     filed = {
         (r.permit_id, r.kind, r.period)
         for r in (
@@ -311,46 +307,48 @@ async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderS
     }
     window_start = on - timedelta(days=400)
     for permit, enterprise in rows:
-        assert permit.valid_from is not None and permit.valid_until is not None
-        for kind in kinds.get((permit.id or 0, permit.content_version), []):
-            first = max(permit.valid_from, window_start)
-            for period in report_rules.periods_between(kind, first, min(permit.valid_until, on)):
-                due = report_rules.due_date(period)
-                stage = report_stage(due, on, leads)
-                if stage is None or (permit.id, kind, period.label) in filed or period.end >= on:
-                    continue
-                link = f"/reports/{permit.number}/{kind}/{period.label}"
-                context = {
-                    "enterprise": enterprise.name,
-                    "number": permit.number,
-                    "kind": kind,
-                    "period": period.label,
-                    "due": due.isoformat(),
-                    "overdue": stage == OVERDUE,
-                    "link": settings.base_url.rstrip("/") + link,
-                }
-                day = due.isoformat()
-                if stage == OVERDUE:
-                    title = f"【排污许可】执行报告已逾期：{permit.number} {period.label} / Report overdue"
-                else:
-                    title = f"【排污许可】请于 {day} 前提交执行报告 {period.label} / Report due {day}"
-                text = TEMPLATES.get_template("report_due.txt").render(**context)
-                html = TEMPLATES.get_template("report_due.html").render(**context)
-                for user in await _recipients(session, permit.enterprise_id, "reports", on):
-                    key = f"report:{permit.id}:{kind}:{period.label}:{stage}:{user.id}"
-                    await _notify(
-                        session,
-                        user=user,
-                        kind=REPORT_KIND,
-                        key=key,
-                        title=title,
-                        body=text,
-                        link=link,
-                        email_text=text,
-                        email_html=html,
-                        summary=summary,
-                    )
-                    summary.permits.add(permit.id or 0)
+        assert permit.id is not None
+        # A period the permit does not owe (held too short, or a longer report stands for it) is never
+        # reminded: the report that covers it is.
+        for item in report_schedule.permit_plan(permit, terms[permit.id], until=on, defaults=defaults):
+            if not item.owed or item.period.end < window_start:
+                continue
+            kind, period, due = item.kind, item.period, item.due_date
+            stage = report_stage(due, on, leads)
+            if stage is None or (permit.id, kind, period.label) in filed or period.end >= on:
+                continue
+            link = f"/reports/{permit.number}/{kind}/{period.label}"
+            context = {
+                "enterprise": enterprise.name,
+                "number": permit.number,
+                "kind": kind,
+                "period": period.label,
+                "due": due.isoformat(),
+                "overdue": stage == OVERDUE,
+                "link": settings.base_url.rstrip("/") + link,
+            }
+            day = due.isoformat()
+            if stage == OVERDUE:
+                title = f"【排污许可】执行报告已逾期：{permit.number} {period.label} / Report overdue"
+            else:
+                title = f"【排污许可】请于 {day} 前提交执行报告 {period.label} / Report due {day}"
+            text = TEMPLATES.get_template("report_due.txt").render(**context)
+            html = TEMPLATES.get_template("report_due.html").render(**context)
+            for user in await _recipients(session, permit.enterprise_id, "reports", on):
+                key = f"report:{permit.id}:{kind}:{period.label}:{stage}:{user.id}"
+                await _notify(
+                    session,
+                    user=user,
+                    kind=REPORT_KIND,
+                    key=key,
+                    title=title,
+                    body=text,
+                    link=link,
+                    email_text=text,
+                    email_html=html,
+                    summary=summary,
+                )
+                summary.permits.add(permit.id or 0)
     return summary
 
 

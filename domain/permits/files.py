@@ -151,9 +151,11 @@ LEDGER_KIND = _labels([k.value for k in LedgerRecordKind])
 REPORT_KIND = {
     "月报": "monthly",
     "季报": "quarterly",
+    "半年报": "semiannual",
     "年报": "annual",
     "月度执行报告": "monthly",
     "季度执行报告": "quarterly",
+    "半年执行报告": "semiannual",
     "年度执行报告": "annual",
 }
 SECTION = {"生产设施": "production_facilities", "产品": "products", "污染防治设施": "control_facilities"}

@@ -42,9 +42,10 @@ class LedgerRecordKind(StrEnum):
 
 
 class ReportKind(StrEnum):
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    ANNUAL = "annual"
+    MONTHLY = "monthly"  # 月度执行报告
+    QUARTERLY = "quarterly"  # 季度执行报告
+    SEMIANNUAL = "semiannual"  # 半年执行报告 (the first half; the annual report covers the second)
+    ANNUAL = "annual"  # 年度执行报告
 
 
 # Units a permitted concentration may be given in, per medium.

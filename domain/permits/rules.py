@@ -255,12 +255,23 @@ class PermitContent:
     monitoring: list[MonitoringRequirement] = field(default_factory=list)
     ledger_records: list[LedgerRequirement] = field(default_factory=list)
     report_kinds: list[str] = field(default_factory=list)
+    # The report timing the copy states: the day of the month after the period, per kind (HJ 944-2018 §5);
+    # kinds left out take the deployment's defaults.
+    report_due_days: dict[str, int] = field(default_factory=dict)
+    # Whether the quarterly report stands for the quarter's last monthly report and the annual for Q4 and
+    # December (the industry specification, where the permit says so).
+    report_folding: bool = False
     special_period_limits: list[SpecialLimit] = field(default_factory=list)
     commitments: str = ""
     secret_sections: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        # Report terms a copy is silent on are left out: such a copy reads and compares as it always did.
+        for key in ("report_due_days", "report_folding"):
+            if not values[key]:
+                del values[key]
+        return values
 
     def public_dict(self) -> dict[str, Any]:
         """What the public may see: sections the unit marked as commercial secret are left out (M48 §26)."""
@@ -517,6 +528,31 @@ def parse_content(raw: Any, *, prefix: str = "") -> tuple[PermitContent, list[Fi
         c.add("report_kinds", "annual_required", N_("Every permit requires an annual execution report."))
     else:
         content.report_kinds = [k for k in allowed_kinds if k in kinds]
+    due_days = raw.get("report_due_days") or {}
+    if not isinstance(due_days, dict):
+        c.add("report_due_days", "invalid", N_("Give the due day of each report kind as a number."))
+        due_days = {}
+    for kind, day in due_days.items():
+        if kind not in content.report_kinds:
+            c.add(
+                f"report_due_days.{kind}",
+                "not_required",
+                N_("This permit does not require {kind} reports."),
+                kind=kind,
+            )
+        elif isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
+            c.add(
+                f"report_due_days.{kind}",
+                "day_of_month",
+                N_("The due day is a day of the month after the period, 1 to 31."),
+            )
+        else:
+            content.report_due_days[kind] = day
+    folding = raw.get("report_folding", False)
+    if not isinstance(folding, bool):
+        c.add("report_folding", "invalid", N_("Say yes or no."))
+    else:
+        content.report_folding = folding
     for index, entry in enumerate(c.items(raw, "special_period_limits")):
         where = f"special_period_limits[{index}]"
         point = c.text(entry, "point", where, limit=8).upper()

@@ -30,7 +30,7 @@ from domain.permits.models import (
     PermitVersion,
 )
 
-REPORT_KIND_ORDER = ("monthly", "quarterly", "annual")
+REPORT_KIND_ORDER = ("monthly", "quarterly", "semiannual", "annual")
 CACHE_SIZE = 20_000  # a few KB each: a city's permits, several times over
 
 
@@ -70,11 +70,15 @@ class LedgerTerm:
 class PermitTerms:
     permit_id: int
     version: int
-    report_kinds: tuple[str, ...]  # in the order monthly, quarterly, annual
+    report_kinds: tuple[str, ...]  # in the order monthly, quarterly, semiannual, annual
     outlets: tuple[OutletTerm, ...]
     limits: tuple[LimitTerm, ...]
     monitoring: tuple[MonitoringTerm, ...]
     ledger_requirements: tuple[LedgerTerm, ...]
+    # The report timing the permit's copy states (day of the month after the period, per kind; kinds it
+    # is silent on take the deployment's defaults) and whether it lets longer reports stand for shorter.
+    report_due_days: tuple[tuple[str, int], ...] = ()
+    report_folding: bool = False
 
     def outlet(self, code: str) -> OutletTerm | None:
         for outlet in self.outlets:
@@ -139,6 +143,7 @@ async def _read(session: AsyncSession, keys: list[tuple[int, int]]) -> dict[tupl
         key = (permit_id, version)
         content = versions[key][0].content if versions.get(key) else {}
         kinds = content.get("report_kinds", []) if isinstance(content, dict) else []
+        due_days = content.get("report_due_days") if isinstance(content, dict) else None
         found[key] = PermitTerms(
             permit_id=permit_id,
             version=version,
@@ -161,5 +166,11 @@ async def _read(session: AsyncSession, keys: list[tuple[int, int]]) -> dict[tupl
                 for m in monitoring.get(key, [])
             ),
             ledger_requirements=tuple(LedgerTerm(r.kind, r.frequency) for r in ledger.get(key, [])),
+            report_due_days=tuple(
+                (kind, int(day))
+                for kind, day in sorted((due_days or {}).items())
+                if kind in REPORT_KIND_ORDER and isinstance(day, int)
+            ),
+            report_folding=bool(isinstance(content, dict) and content.get("report_folding")),
         )
     return found

@@ -24,13 +24,14 @@ from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance, LedgerEntry
-from domain.permits.models import Permit, PermitVersion
+from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import PermitTerms, permit_terms, terms_of
 from domain.reports import content as report_content
 from domain.reports import rules
+from domain.reports import schedule as plans
 from domain.reports.models import (
     AuditFinding,
     EnforcementLead,
@@ -93,15 +94,22 @@ def _check_kind(kind: str) -> str:
                     "kind",
                     "choice",
                     N_("Choose one of: {choices}."),
-                    {"choices": "monthly, quarterly, annual"},
+                    {"choices": ", ".join(k.value for k in ReportKind)},
                 )
             ]
         )
     return kind
 
 
-def _check_new_report(permit: Permit, report_kinds: tuple[str, ...], kind: str, period: rules.Period) -> None:
-    """A report may be opened for a kind the permit requires and a period within its validity, begun."""
+def _check_new_report(
+    permit: Permit,
+    report_kinds: tuple[str, ...],
+    kind: str,
+    period: rules.Period,
+    planned: rules.PlannedPeriod | None,
+) -> None:
+    """A report may be opened for a kind the permit requires and a period within its validity, begun, that
+    the permit owes (not held too short, not covered by a longer report)."""
     if kind not in report_kinds:
         raise ValidationFailed(
             [
@@ -133,10 +141,27 @@ def _check_new_report(permit: Permit, report_kinds: tuple[str, ...], kind: str, 
         )
     if period.start > today():
         raise ValidationFailed([FieldError("period", "future", N_("This period has not started yet."))])
+    if planned is not None and not planned.owed:
+        cover = planned.covered_by
+        params = {"period": period.label, "cover": cover.label if cover else ""}
+        if planned.reason == rules.SHORT_HOLDING:
+            message = N_(
+                "No report is owed for {period}: the permit was held too short a time in it; its content goes into the report for {cover}."  # noqa: E501
+            )
+            code = "short_holding"
+        else:
+            message = N_("No report is owed for {period}: the report for {cover} stands for it.")
+            code = "covered"
+        raise ValidationFailed([FieldError("period", code, message, params)])
 
 
-def _new_report(permit: Permit, kind: str, period: rules.Period) -> dict[str, Any]:
+def _new_report(
+    permit: Permit, kind: str, period: rules.Period, planned: rules.PlannedPeriod | None
+) -> dict[str, Any]:
+    """The report row of a period, its first day and due date as the permit's schedule has them."""
     assert permit.id is not None
+    if planned is not None:
+        period = planned.period
     return ExecutionReport(
         permit_id=permit.id,
         enterprise_id=permit.enterprise_id,
@@ -146,8 +171,23 @@ def _new_report(permit: Permit, kind: str, period: rules.Period) -> dict[str, An
         period=period.label,
         period_start=period.start,
         period_end=period.end,
-        due_date=rules.due_date(period),
+        due_date=planned.due_date
+        if planned is not None
+        else rules.due_date(period, plans.default_due_days()),
     ).model_dump(exclude={"id"})
+
+
+async def _planned(
+    session: AsyncSession, permit: Permit, kind: str, period: rules.Period
+) -> rules.PlannedPeriod | None:
+    """The period as the permit's schedule has it (its start reaching back over an exempt period)."""
+    return plans.planned_period(permit, await permit_terms(session, permit), kind, period.label)
+
+
+async def _scheduled_period(session: AsyncSession, permit: Permit, kind: str, label: str) -> rules.Period:
+    period = _period(_check_kind(kind), label)
+    planned = await _planned(session, permit, kind, period)
+    return planned.period if planned is not None else period
 
 
 async def _report_for(
@@ -164,11 +204,12 @@ async def _report_for(
     report = (await session.exec(statement)).first()
     if report is not None or not create:
         return report
-    _check_new_report(permit, await _required_kinds(session, permit), kind, period)
+    planned = await _planned(session, permit, kind, period)
+    _check_new_report(permit, await _required_kinds(session, permit), kind, period, planned)
     # Another request may create the same report a moment ago: its row wins and this one is not written
     # (no savepoint needed), then both read (and, when asked, lock) the one row.
     await insert_unless_present(
-        session, ExecutionReport, _new_report(permit, kind, period), ("permit_id", "kind", "period")
+        session, ExecutionReport, _new_report(permit, kind, period, planned), ("permit_id", "kind", "period")
     )
     return (await session.exec(statement)).one()
 
@@ -183,17 +224,23 @@ class ScheduledReport:
     kind: str
     period: rules.Period
     due_date: date
-    state: str  # not_due / open / overdue / draft / submitted / returned / accepted
+    state: str  # not_due / open / overdue / draft / submitted / returned / accepted / covered
     report: ExecutionReport | None
+    reason: str | None = None  # why the permit does not owe it: rules.SHORT_HOLDING or rules.FOLDED
+    covered_by: rules.Period | None = None  # the report whose content includes this period's
 
     @property
     def late(self) -> bool:
         return self.report is not None and self.report.on_time is False
 
 
-def schedule_state(report: ExecutionReport | None, period: rules.Period, due: date, on: date) -> str:
+def schedule_state(
+    report: ExecutionReport | None, period: rules.Period, due: date, on: date, *, owed: bool = True
+) -> str:
     if report is not None and report.state != "draft":
         return report.state
+    if not owed:
+        return "covered"
     if period.end >= on:
         return "not_due" if report is None else "draft"
     return "overdue" if on > due else ("draft" if report is not None else "open")
@@ -211,7 +258,11 @@ async def report_schedule(
     # A report never filed holds only the unit's draft: regulators see the period as not yet filed.
     on = today()
     return [
-        replace(item, state=schedule_state(None, item.period, item.due_date, on), report=None)
+        replace(
+            item,
+            state=schedule_state(None, item.period, item.due_date, on, owed=item.reason is None),
+            report=None,
+        )
         if item.report is not None and item.report.latest_version == 0
         else item
         for item in scheduled
@@ -232,18 +283,19 @@ async def report_schedules(
         ).all():
             existing[report.permit_id][(report.kind, report.period)] = report
     terms = await terms_of(session, permits)
+    defaults = plans.default_due_days()
     schedules: dict[int, list[ScheduledReport]] = {}
     for permit in permits:
         assert permit.id is not None
         scheduled: list[ScheduledReport] = []
-        if permit.valid_from is not None and permit.valid_until is not None:
-            last = min(permit.valid_until, on)
-            for kind in terms[permit.id].report_kinds:
-                for period in rules.periods_between(kind, permit.valid_from, last):
-                    due = rules.due_date(period)
-                    report = existing[permit.id].get((kind, period.label))
-                    state = schedule_state(report, period, due, on)
-                    scheduled.append(ScheduledReport(kind, period, due, state, report))
+        for item in plans.permit_plan(permit, terms[permit.id], until=on, defaults=defaults):
+            report = existing[permit.id].get((item.kind, item.period.label))
+            state = schedule_state(report, item.period, item.due_date, on, owed=item.owed)
+            scheduled.append(
+                ScheduledReport(
+                    item.kind, item.period, item.due_date, state, report, item.reason, item.covered_by
+                )
+            )
         schedules[permit.id] = sorted(scheduled, key=lambda s: (s.period.end, s.kind), reverse=True)
     return schedules
 
@@ -433,7 +485,7 @@ async def get_draft(
     report = await _report_for(session, permit, kind, period, create=False)
     if report is not None and report.draft:
         return Draft(report, dict(report.draft), prefilled=False)
-    target = _period(kind, period)
+    target = await _scheduled_period(session, permit, kind, period)
     facts = await ledger_facts(session, permit, target)
     return Draft(report, prefill_content(kind, facts, target), prefilled=True)
 
@@ -508,7 +560,9 @@ async def check_draft(
     errors = report_content.check_shape(kind, content)
     if errors:
         raise ValidationFailed(errors)
-    return engine.run(await _context(session, permit, kind, _period(kind, period), content))
+    return engine.run(
+        await _context(session, permit, kind, await _scheduled_period(session, permit, kind, period), content)
+    )
 
 
 @dataclass
@@ -540,17 +594,19 @@ async def preview_submission(
     permit = await _permit(session, actor, permit_number)
     require(actor, Operation.REPORT_WRITE, target_of(permit))
     _check_issued(permit)
-    target = _check_ended(_period(_check_kind(kind), period))
+    nominal = _check_ended(_period(_check_kind(kind), period))
+    planned = await _planned(session, permit, kind, nominal)
+    target = planned.period if planned is not None else nominal
     errors = report_content.check_shape(kind, content)
     if errors:
         raise ValidationFailed(errors)
     report = await _report_for(session, permit, kind, period, create=False)
     if report is None:
-        _check_new_report(permit, await _required_kinds(session, permit), kind, target)
+        _check_new_report(permit, await _required_kinds(session, permit), kind, nominal, planned)
     elif report.state == "accepted":
         raise Conflict(N_("This report was accepted and is closed."), field="period")
     version = (report.latest_version if report else 0) + 1
-    due = rules.due_date(target)
+    due = planned.due_date if planned is not None else rules.due_date(target, plans.default_due_days())
     return SubmissionPreview(
         permit=permit,
         report=report,
@@ -694,13 +750,17 @@ async def submit_reports(
     }
     await terms_of(session, list(permits.values()))  # the terms not yet in memory, in one go
     targets: dict[int, tuple[Permit, str, rules.Period]] = {}  # filing index -> permit, key, period
+    plans: dict[int, rules.PlannedPeriod | None] = {}  # filing index -> the period in the permit's schedule
     for index, filing in enumerate(filings):
         try:
             key = _check_key(filing.idempotency_key)
             permit = _visible(filing.actor, permits.get(normal_number(filing.permit_number)))
             require(filing.actor, Operation.REPORT_WRITE, target_of(permit))
             _check_issued(permit)
-            targets[index] = (permit, key, _check_ended(_period(_check_kind(filing.kind), filing.period)))
+            period = _check_ended(_period(_check_kind(filing.kind), filing.period))
+            plans[index] = await _planned(session, permit, filing.kind, period)
+            planned = plans[index]
+            targets[index] = (permit, key, planned.period if planned is not None else period)
         except DomainError as error:
             outcomes[index] = error
 
@@ -717,11 +777,13 @@ async def submit_reports(
             continue
         permit, _key, period = targets[index]
         try:
-            _check_new_report(permit, await _required_kinds(session, permit), filings[index].kind, period)
+            _check_new_report(
+                permit, await _required_kinds(session, permit), filings[index].kind, period, plans[index]
+            )
         except DomainError as error:
             outcomes[index] = error
             continue
-        opening[wanted] = _new_report(permit, filings[index].kind, period)
+        opening[wanted] = _new_report(permit, filings[index].kind, period, plans[index])
     if opening:
         # Sorted, so that two batches opening the same reports wait for each other in one order.
         await insert_unless_present(
@@ -1512,19 +1574,7 @@ async def filing_statistics(
     if prefix is not None:
         statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
     permits = (await session.exec(statement)).all()
-    versions = (
-        {
-            (v.permit_id, v.version): v.content.get("report_kinds", [])
-            for v in (
-                await session.exec(
-                    select(PermitVersion).where(col(PermitVersion.permit_id).in_([p.id for p in permits]))
-                )
-            ).all()
-        }
-        if permits
-        else {}
-    )
-    owing = [p for p in permits if kind in versions.get((p.id or 0, p.content_version), [])]
+    owing = [permit for permit, _item in await plans.owing(session, permits, kind, target.label)]
     reports = {
         r.permit_id: r
         for r in (

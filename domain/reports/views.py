@@ -31,6 +31,7 @@ from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import permit_terms
 from domain.reports import review, rules, service
+from domain.reports import schedule as report_schedule
 from domain.reports.content import ANNUAL_SECTIONS
 from domain.reports.models import AuditFinding, ExecutionReport, FeedbackForm, FeedbackItem, ReportSubmission
 
@@ -142,6 +143,7 @@ FIELD_LABELS = {
 KIND_LABELS = {
     "monthly": N_("Monthly report"),
     "quarterly": N_("Quarterly report"),
+    "semiannual": N_("Semi-annual report"),
     "annual": N_("Annual report"),
 }
 STATE_LABELS = {
@@ -152,6 +154,7 @@ STATE_LABELS = {
     "submitted": N_("Submitted"),
     "returned": N_("Returned"),
     "accepted": N_("Accepted by the regulator"),
+    "covered": N_("Not filed separately"),
 }
 METHOD_LABELS = {
     "automatic": N_("Automatic monitoring"),
@@ -293,7 +296,8 @@ def strip_secret_sections(
 def latest_due_period(kind: str, on: date) -> rules.Period:
     """The most recent period of a kind whose report was due on or before ``on``."""
     first = date(on.year - 2, 1, 1)
-    candidates = [p for p in rules.periods_between(kind, first, on) if rules.due_date(p) <= on]
+    due_days = report_schedule.default_due_days()
+    candidates = [p for p in rules.periods_between(kind, first, on) if rules.due_date(p, due_days) <= on]
     return candidates[-1]
 
 
@@ -357,7 +361,7 @@ class PermitSchedule:
         return sum(1 for s in self.items if s.state in ("overdue", "returned"))
 
     def _recent(self, item: service.ScheduledReport) -> bool:
-        return item.period.end >= today() - RECENT or item.state not in ("submitted", "accepted")
+        return item.period.end >= today() - RECENT or item.state not in ("submitted", "accepted", "covered")
 
     @property
     def recent(self) -> list[service.ScheduledReport]:
@@ -529,13 +533,17 @@ async def editor_page(
     enterprise = await session.get(Enterprise, permit.enterprise_id)
     assert enterprise is not None
     report = draft.report
-    due = rules.due_date(target)
+    planned = report_schedule.planned_period(permit, await permit_terms(session, permit), kind, period)
+    if planned is not None:
+        target, due = planned.period, planned.due_date
+    else:
+        due = rules.due_date(target, report_schedule.default_due_days())
     page = EditorPage(
         permit=permit,
         enterprise=enterprise,
         period=target,
         due_date=due,
-        state=service.schedule_state(report, target, due, today()),
+        state=service.schedule_state(report, target, due, today(), owed=planned is None or planned.owed),
         report=report,
         content=content if content is not None else draft.content,
         prefilled=draft.prefilled and content is None,
@@ -939,8 +947,10 @@ class Dashboard:
         return total.submitted == total.due and total.on_time == total.due
 
 
-async def _owing(session: AsyncSession, actor: Actor, kind: str, period: rules.Period) -> list[Permit]:
-    """Issued permits of the jurisdiction whose validity overlaps the period and that require the kind."""
+async def _owing(
+    session: AsyncSession, actor: Actor, kind: str, period: rules.Period
+) -> list[tuple[Permit, rules.PlannedPeriod]]:
+    """Issued permits of the jurisdiction whose validity overlaps the period and that owe its report."""
     statement = select(Permit).where(
         Permit.status == PermitStatus.ISSUED,
         col(Permit.valid_from) <= period.end,
@@ -950,17 +960,7 @@ async def _owing(session: AsyncSession, actor: Actor, kind: str, period: rules.P
     if prefix is not None:
         statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
     permits = (await session.exec(statement.order_by(col(Permit.number)))).all()
-    if not permits:
-        return []
-    versions = {
-        (v.permit_id, v.version): v.content.get("report_kinds", [])
-        for v in (
-            await session.exec(
-                select(PermitVersion).where(col(PermitVersion.permit_id).in_([p.id for p in permits]))
-            )
-        ).all()
-    }
-    return [p for p in permits if kind in versions.get((p.id or 0, p.content_version), [])]
+    return await report_schedule.owing(session, permits, kind, period.label)
 
 
 async def overdue_reports(
@@ -969,11 +969,13 @@ async def overdue_reports(
     """Reports of the jurisdiction for a period that are past due and were never submitted."""
     require(actor, Operation.PERMIT_LIST)
     target = _period(kind, period)
-    due = rules.due_date(target)
     on = today()
-    if on <= due:
+    if on <= target.end:
         return []
-    permits = await _owing(session, actor, kind, target)
+    owing = [
+        (p, item.due_date) for p, item in await _owing(session, actor, kind, target) if on > item.due_date
+    ]
+    permits = [p for p, _due in owing]
     reports = {
         r.permit_id: r
         for r in (
@@ -989,7 +991,7 @@ async def overdue_reports(
     names = await _enterprise_names(session, (p.enterprise_id for p in permits))
     return [
         OverdueReport(p, names.get(p.enterprise_id, ""), reports.get(p.id or 0), due, (on - due).days)
-        for p in permits
+        for p, due in owing
         if reports.get(p.id or 0) is None or reports[p.id or 0].first_submitted_at is None
     ]
 
@@ -1021,7 +1023,7 @@ async def dashboard(session: AsyncSession, actor: Actor, *, kind: str, period: s
     return Dashboard(
         kind,
         target,
-        rules.due_date(target),
+        rules.due_date(target, report_schedule.default_due_days()),
         by_region,
         by_industry,
         await overdue_reports(session, actor, kind=kind, period=target.label),

@@ -94,6 +94,7 @@ class LedgerRecordKind(Enum):
 class ReportKind(Enum):
     MONTHLY = strawberry.enum_value("monthly", description="月报")
     QUARTERLY = strawberry.enum_value("quarterly", description="季报")
+    SEMIANNUAL = strawberry.enum_value("semiannual", description="半年报（上半年；下半年由年报代替）")
     ANNUAL = strawberry.enum_value("annual", description="年报")
 
 

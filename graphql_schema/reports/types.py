@@ -89,6 +89,18 @@ class ReportState(Enum):
     SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
     RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
     ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
+    COVERED = strawberry.enum_value(
+        "covered", description="不单独报告：持证时间不足并入下一期报告，或由许可证允许的季报/年报代替"
+    )
+
+
+@strawberry.enum(description="报告期不单独报告的原因")
+class NotOwedReason(Enum):
+    SHORT_HOLDING = strawberry.enum_value(
+        "short_holding",
+        description="当月持证不足10天、当季不足一个月或当年（半年）不足三个月，内容并入下一期报告",
+    )
+    FOLDED = strawberry.enum_value("folded", description="许可证允许由季报/年报代替（下半年总由年报代替）")
 
 
 @strawberry.enum(description="报告期的填报状态（含尚未开始填写的报告期）")
@@ -265,8 +277,10 @@ class ExecutionReport:
     id: strawberry.ID = strawberry.field(description="报告编号")
     permit_number: str = strawberry.field(description="许可证编号")
     kind: ReportKind = strawberry.field(description="报告类别")
-    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026")
-    period_start: date = strawberry.field(description="报告期第一天")
+    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026-H1、2026")
+    period_start: date = strawberry.field(
+        description="报告期第一天（并入了持证不足的前一期时，为许可证生效日）"
+    )
     period_end: date = strawberry.field(description="报告期最后一天")
     due_date: date = strawberry.field(
         description="应提交日期（月报、季报为次月 15 日，年报为次年 1 月 31 日）"
@@ -505,8 +519,10 @@ class ScheduledReport:
     permit_number: str = strawberry.field(description="许可证编号")
     enterprise_name: str = strawberry.field(description="排污单位名称")
     kind: ReportKind = strawberry.field(description="报告类别")
-    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026")
-    period_start: date = strawberry.field(description="报告期第一天")
+    period: str = strawberry.field(description="报告期，例如 2026-03、2026-Q1、2026-H1、2026")
+    period_start: date = strawberry.field(
+        description="报告期第一天（并入了持证不足的前一期时，为许可证生效日）"
+    )
     period_end: date = strawberry.field(description="报告期最后一天")
     due_date: date = strawberry.field(description="应提交日期")
     state: ScheduleState = strawberry.field(description="填报状态")
@@ -514,6 +530,10 @@ class ScheduledReport:
     report: ExecutionReport | None = strawberry.field(
         description="报告本身；尚未保存草稿或提交时为 null（监管部门看不到草稿）"
     )
+    owed: bool = strawberry.field(description="许可证是否要求单独提交本期报告")
+    not_owed_reason: NotOwedReason | None = strawberry.field(description="不单独报告的原因；应报告时为 null")
+    covered_by_kind: ReportKind | None = strawberry.field(description="包含本期内容的报告的类别")
+    covered_by_period: str | None = strawberry.field(description="包含本期内容的报告的报告期")
 
     @classmethod
     def from_schedule(cls, actor: Actor, schedule: PermitSchedule) -> list[ScheduledReport]:
@@ -532,6 +552,10 @@ class ScheduledReport:
                     state=ScheduleState(item.state),
                     late=item.late,
                     report=ExecutionReport.from_row(row) if row is not None else None,
+                    owed=item.reason is None,
+                    not_owed_reason=NotOwedReason(item.reason) if item.reason else None,
+                    covered_by_kind=ReportKind(item.covered_by.kind) if item.covered_by else None,
+                    covered_by_period=item.covered_by.label if item.covered_by else None,
                 )
             )
         return found
