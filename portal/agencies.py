@@ -31,6 +31,7 @@ from portal.templating import field_errors
 PAGE_SIZE = 20
 FILINGS_PAGE_SIZE = 30
 SESSION_REGISTERED = "agency_registered"
+SESSION_REGISTERED_LOGINS = "agency_registered_logins"
 ROW_KINDS = ("qualification", "staff")
 QUALIFICATION_FIELDS = ("name", "number", "valid_until")
 STAFF_FIELDS = ("username", "display_name", "password")
@@ -160,6 +161,7 @@ async def register(request: Request) -> Response:
         async with db_of(request).transaction() as session:
             agency = await service.register_agency(session, actor, data=data, staff=members)
             code = agency.credit_code
+            logins = [member.username for member in members]  # as assigned: asked-for name + suffix
     except ValidationFailed as error:
         response = render(
             request,
@@ -170,6 +172,7 @@ async def register(request: Request) -> Response:
         response.headers.update(NO_STORE)  # the page holds the passwords as typed
         return response
     request.session[SESSION_REGISTERED] = code
+    request.session[SESSION_REGISTERED_LOGINS] = logins
     return redirect("/agencies/register/submitted")
 
 
@@ -180,7 +183,12 @@ async def registered(request: Request) -> Response:
         return redirect("/agencies/register")
     async with db_of(request).read() as session:
         agency = await service.get_agency(session, credit_code=code)
-    return render(request, "agencies/submitted.html", {"agency": agency, **_labels()})
+    logins = request.session.get(SESSION_REGISTERED_LOGINS)
+    return render(
+        request,
+        "agencies/submitted.html",
+        {"agency": agency, "logins": logins if isinstance(logins, list) else [], **_labels()},
+    )
 
 
 # ---------------------------------------------------------------------------

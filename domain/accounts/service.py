@@ -157,7 +157,7 @@ def _actor_of_rows(
     )
 
 
-def _password_errors(password: str, username: str, field: str = "password") -> list[FieldError]:
+def _password_shape_errors(password: str, username: str, field: str) -> list[FieldError]:
     if len(password) < MIN_PASSWORD_LENGTH:
         return [
             FieldError(
@@ -178,6 +178,28 @@ def _password_errors(password: str, username: str, field: str = "password") -> l
         ]
     if password.lower() == username.lower():
         return [FieldError(field, "password_is_username", N_("The password must not be the username."))]
+    return []
+
+
+async def password_errors(
+    password: str, username: str, field: str = "password", *, hints: tuple[str, ...] = ()
+) -> list[FieldError]:
+    """What is wrong with a new password: too short or long, the username itself, or easy to guess (a
+    common password, a name, a date, a keyboard pattern, the user's own names: zxcvbn score below 3)."""
+    errors = _password_shape_errors(password, username, field)
+    if errors:
+        return errors
+    if await passwords.strength_async(password, (username, *hints)) < passwords.MIN_STRENGTH:
+        return [
+            FieldError(
+                field,
+                "password_guessable",
+                N_(
+                    "This password is too easy to guess: it is common, or made of names, dates, words or "
+                    "keyboard patterns. Use several unrelated words or a longer phrase."
+                ),
+            )
+        ]
     return []
 
 
@@ -207,7 +229,7 @@ async def create_user(
                 ),
             )
         )
-    errors += _password_errors(password, username)
+    errors += await password_errors(password, username, hints=(display_name, email or ""))
     parsed_role: Role | None = None
     try:
         parsed_role = Role(role)
@@ -290,28 +312,35 @@ class LoginOutcome:
     error: DomainError | None
 
 
-async def _recent_failures(session: AsyncSession, column: object, value: str, since: object) -> int:
+async def _recent_failures(session: AsyncSession, since: object, *conditions: Any) -> int:
     statement = (
         select(func.count())
         .select_from(LoginAttempt)
-        .where(
-            column == value, col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since
-        )
+        .where(*conditions, col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since)
     )
     return int((await session.exec(statement)).one())
 
 
 async def authenticate(session: AsyncSession, *, username: str, password: str, address: str) -> LoginOutcome:
-    """Check a login, with a back-off per account and per address; every attempt is recorded."""
+    """Check a login, with a back-off per address and per account-and-address pair; every attempt is kept.
+
+    The back-off is never per account alone: then anyone could lock any account's owner out by failing
+    on purpose. Failures from one address slow that address (``login_max_failures_per_address`` in the
+    window, whatever usernames it tries) and that address's guesses at one account
+    (``login_max_failures_per_account``); the owner, logging in from elsewhere, is not held back. Kept in
+    the database, so it holds across processes.
+    """
     settings = get_settings()
     username = (username or "").strip().lower()[:64]
     address = (address or "unknown")[:64]
     now = utcnow()
     since = now - timedelta(seconds=settings.login_window_seconds)
     if (
-        await _recent_failures(session, LoginAttempt.username, username, since)
+        await _recent_failures(
+            session, since, LoginAttempt.username == username, LoginAttempt.address == address
+        )
         >= settings.login_max_failures_per_account
-        or await _recent_failures(session, LoginAttempt.address, address, since)
+        or await _recent_failures(session, since, LoginAttempt.address == address)
         >= settings.login_max_failures_per_address
     ):
         session.add(LoginAttempt(username=username, address=address, succeeded=False, attempted_at=now))
@@ -348,7 +377,9 @@ async def change_password(
         raise ValidationFailed(
             [FieldError("current_password", "wrong_password", N_("The current password is not right."))]
         )
-    errors = _password_errors(new_password, user.username, field="new_password")
+    errors = await password_errors(
+        new_password, user.username, field="new_password", hints=(user.display_name, user.email or "")
+    )
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = await passwords.hash_password_async(new_password)

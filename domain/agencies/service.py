@@ -9,6 +9,8 @@ event the agency can see, with its source.
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,7 +23,7 @@ from domain import regions
 from domain.access import Actor, Operation, Role, Target, can, require
 from domain.accounts import passwords
 from domain.accounts.models import User
-from domain.accounts.service import USERNAME, _password_errors
+from domain.accounts.service import USERNAME, password_errors
 from domain.agencies import notices
 from domain.agencies.models import SERVICE_SCOPES, Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.service import record
@@ -161,10 +163,38 @@ def _check_agency(data: AgencyInput) -> tuple[AgencyInput, list[FieldError]]:
     return data, errors
 
 
+# A public registration's login names: what the registrant asked for, and a random suffix.
+REQUESTED_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,26}$")
+USERNAME_SUFFIX_CHARS = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _suffixed(username: str) -> str:
+    return f"{username}-{''.join(secrets.choice(USERNAME_SUFFIX_CHARS) for _ in range(4))}"
+
+
+async def _free_username(session: AsyncSession, requested: str, taken: set[str]) -> str:
+    """The requested name with a random suffix that nobody holds. The answer is the same whether or not the
+    requested name itself exists, so registering tells nobody which usernames exist."""
+    while True:
+        candidate = _suffixed(requested)
+        if (
+            candidate not in taken
+            and not (await session.exec(select(User.id).where(User.username == candidate))).first()
+        ):
+            return candidate
+
+
 async def register_agency(
     session: AsyncSession, actor: Actor, *, data: AgencyInput, staff: list[StaffInput]
 ) -> Agency:
-    """An agency registers itself (anyone may file; it acts for no one until approved)."""
+    """An agency registers itself (anyone may file; it acts for no one until approved).
+
+    Anyone may register, so a registration must not reveal whether a username exists: each staff member's
+    login is the name they asked for plus a random suffix (``lvyuan-li`` becomes e.g. ``lvyuan-li-k7m2``),
+    shown to the registrant once registered. Only the administrator (and the operator on the command line,
+    the demo) chooses exact usernames, and is told when one is taken. Passwords must be hard to guess.
+    """
+    exact = actor.is_admin
     data, errors = _check_agency(data)
     if not staff:
         errors.append(FieldError("staff", "required", N_("Register at least one staff member with a login.")))
@@ -172,7 +202,7 @@ async def register_agency(
     for index, member in enumerate(staff):
         username = (member.username or "").strip().lower()
         member.username = username
-        if not USERNAME.match(username):
+        if exact and not USERNAME.match(username):
             errors.append(
                 FieldError(
                     f"staff[{index}].username",
@@ -182,14 +212,31 @@ async def register_agency(
                     ),
                 )
             )
-        elif (
-            username in seen or (await session.exec(select(User.id).where(User.username == username))).first()
-        ):
+        elif not exact and not REQUESTED_USERNAME.match(username):
+            errors.append(
+                FieldError(
+                    f"staff[{index}].username",
+                    "username_format",
+                    N_(
+                        "3 to 27 characters: lower-case letters, digits, '.', '_' or '-', starting with a "
+                        "letter or digit (a short suffix is added to make the login unique)."
+                    ),
+                )
+            )
+        elif username in seen:
+            errors.append(
+                FieldError(
+                    f"staff[{index}].username", "repeated", N_("Each staff member needs their own name.")
+                )
+            )
+        elif exact and (await session.exec(select(User.id).where(User.username == username))).first():
             errors.append(FieldError(f"staff[{index}].username", "duplicate", N_("This username is taken.")))
         seen.add(username)
         errors += [
             FieldError(f"staff[{index}].password", e.code, e.message, e.params)
-            for e in _password_errors(member.password or "", username)
+            for e in await password_errors(
+                member.password or "", username, hints=(member.display_name, member.email or "", data.name)
+            )
         ]
     if (
         not errors
@@ -214,7 +261,11 @@ async def register_agency(
     )
     session.add(agency)
     await session.flush()
+    assigned: set[str] = set()
     for member in staff:
+        if not exact:
+            member.username = await _free_username(session, member.username, assigned)
+        assigned.add(member.username)
         session.add(
             User(
                 username=member.username,

@@ -37,8 +37,11 @@ class AgencyQualificationInput:
 
 @strawberry.input(description="机构人员登录账号")
 class AgencyStaffInput:
-    username: str = strawberry.field(description="用户名：3–32 位小写字母、数字、点、下划线或连字符")
-    password: str = strawberry.field(description="密码")
+    username: str = strawberry.field(
+        description="希望的用户名：3–27 位小写字母、数字、点、下划线或连字符；"
+        "登录名为其加随机后缀（见 staffUsernames）"
+    )
+    password: str = strawberry.field(description="密码：至少 10 位，且不能是常见或易猜的密码")
     display_name: str = strawberry.field(default="", description="姓名")
     email: str | None = strawberry.field(default=None, description="电子邮箱")
 
@@ -71,6 +74,10 @@ class AuthorizeAgencyInput:
 class AgencyPayload:
     agency: Agency | None = strawberry.field(description="办理后的机构；失败时为 null")
     errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+    staff_usernames: list[str] = strawberry.field(
+        default_factory=list,
+        description="备案时分配的人员登录名（所填名称加随机后缀，以免泄露已有用户名）；其他操作为空列表",
+    )
 
 
 @strawberry.type(description="委托授权或撤销的结果")
@@ -141,7 +148,7 @@ class AgencyMutation:
                 )
         except DomainError as error:
             return AgencyPayload(agency=None, errors=user_errors(error, context.locale))
-        return AgencyPayload(agency=agency, errors=[])
+        return AgencyPayload(agency=agency, errors=[], staff_usernames=[m.username for m in staff])
 
     @strawberry.mutation(description="审核通过机构备案，或恢复已暂停、不通过的机构（法制科或系统管理员）。")
     async def approve_agency(self, info: strawberry.Info, credit_code: CreditCode) -> AgencyPayload:

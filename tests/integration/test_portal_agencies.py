@@ -167,7 +167,7 @@ async def test_registration_names_each_bad_field_keeps_the_input_and_writes_noth
     # each problem next to its field
     assert re.search(r'id="errors-credit_code"[^>]*>\s*<p class="error">[^<]*check character', html)
     assert re.search(r'id="errors-service_types"[^>]*>\s*<p class="error">Choose one of', html)
-    assert re.search(r'id="errors-staff\[0\]\.username"[^>]*>\s*<p class="error">3 to 32 characters', html)
+    assert re.search(r'id="errors-staff\[0\]\.username"[^>]*>\s*<p class="error">3 to 27 characters', html)
     assert re.search(r'id="errors-staff\[0\]\.password"[^>]*>\s*<p class="error">', html)
     assert re.search(
         r'id="errors-qualifications\[0\]\.valid_until"[^>]*>\s*<p class="error">Expected a date', html
@@ -205,10 +205,12 @@ async def test_an_agency_registers_over_http_and_waits_for_review(client, sessio
         {"name": "检验检测机构资质认定", "number": "CMA-2025-88", "valid_until": "2030-06-30"}
     ]
     staff = (await session.exec(select(User).where(User.agency_id == agency.id))).one()
-    assert staff.username == "qingyuan-li" and staff.role == "agency_staff"
+    # the login is the name asked for and a suffix (registering tells nobody which usernames exist)
+    assert re.fullmatch(r"qingyuan-li-[a-z2-9]{4}", staff.username) and staff.role == "agency_staff"
+    assert f"<code>{staff.username}</code>" in page.text
     # The clerk can log in and sees the agency waiting; it acts for no one yet.
     client.cookies.clear()
-    assert (await log_in(client, "qingyuan-li", "qingyuan-password-1")).status_code == 303
+    assert (await log_in(client, staff.username, "qingyuan-password-1")).status_code == 303
     home = await client.get("/agency", headers=EN)
     assert home.status_code == 200 and "awaiting review by the legal section" in home.text
     assert "No authorisation is in force today." in home.text
