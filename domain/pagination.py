@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from domain.bounds import parse_id
 from domain.errors import N_, FieldError, ValidationFailed
 
 T = TypeVar("T")
@@ -49,7 +50,8 @@ def decode_cursor(cursor: str | None, field: str = "after") -> int:
         return 0
     try:
         kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        if kind != "offset" or int(value) < 0:
+        # An offset past any row a table can hold is no position at all (and overflows OFFSET).
+        if kind != "offset" or parse_id(value) is None:
             raise ValueError(cursor)
         return int(value) + 1
     except (ValueError, UnicodeDecodeError):

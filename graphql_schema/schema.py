@@ -16,6 +16,7 @@ from graphql_schema.agencies.queries import AgencyQuery
 from graphql_schema.enterprises.mutations import EnterpriseMutation
 from graphql_schema.enterprises.queries import EnterpriseQuery
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
+from graphql_schema.input_guard import RefuseNulCharacters
 from graphql_schema.ledgers.mutations import LedgerMutation
 from graphql_schema.ledgers.queries import LedgerQuery
 from graphql_schema.limits import limit_extensions, log_unexpected
@@ -73,13 +74,16 @@ def make_schema(
         query=Query,
         mutation=Mutation,
         types=[Enterprise, EnterprisePublic],
-        extensions=limit_extensions(
-            max_depth=max_depth,
-            max_tokens=max_tokens,
-            max_aliases=max_aliases,
-            max_cost=max_cost,
-            list_estimate=list_estimate,
-        ),
+        extensions=[
+            RefuseNulCharacters,
+            *limit_extensions(
+                max_depth=max_depth,
+                max_tokens=max_tokens,
+                max_aliases=max_aliases,
+                max_cost=max_cost,
+                list_estimate=list_estimate,
+            ),
+        ],
     )
 
 

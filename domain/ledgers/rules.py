@@ -24,6 +24,40 @@ QUANTITY_FACTORS = {"kg": 1.0, "t": 1000.0, "g": 0.001}
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
+# Physical plausibility (docs/reading-bounds.md): a value beyond these is a typing or unit error, or a
+# hostile one, never a measurement. Concentrations in the canonical unit of the medium; a bound of a
+# pollutant replaces its medium's. Air: nothing in a gas stream is denser than about 1 kg/m³ of it;
+# water: a litre weighs 1,000,000 mg.
+CONCENTRATION_BOUNDS: dict[str, tuple[float, float]] = {Medium.AIR: (0.0, 1e6), Medium.WATER: (0.0, 1e6)}
+POLLUTANT_BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
+    (Medium.AIR, "SO2"): (0.0, 1e5),  # raw flue gas of high-sulphur coal stays below 2e4
+    (Medium.AIR, "NOX"): (0.0, 5e4),
+    (Medium.AIR, "PM"): (0.0, 1e5),  # dust load before a filter
+    (Medium.AIR, "HG"): (0.0, 1e3),  # saturated mercury vapour at stack temperatures
+    (Medium.AIR, "CRM"): (0.0, 1e3),
+    (Medium.AIR, "DIOX"): (0.0, 1.0),  # limits are 1e-7 mg/m³ (0.1 ng TEQ/m³)
+    (Medium.WATER, "PH"): (0.0, 14.0),
+    (Medium.WATER, "HG"): (0.0, 1e3),
+    (Medium.WATER, "CR6"): (0.0, 1e5),
+    (Medium.WATER, "COLOR"): (0.0, 1e6),  # dilution multiple
+    (Medium.WATER, "FCOLI"): (0.0, 1e12),  # count per litre
+}
+# One reading's flow (m³; an hour for automatic monitoring): the largest stacks pass about 5e6 m³/h,
+# the largest sewage works about 5e6 m³ a day.
+FLOW_BOUNDS: dict[str, float] = {Medium.AIR: 1e8, Medium.WATER: 1e7}
+QUANTITY_MAX_KG = 1e7  # one reading's emitted quantity: 10,000 t
+
+
+def concentration_bounds(pollutant: str, medium: str | None) -> tuple[float, float]:
+    """The plausible range of a concentration in the canonical unit (fugitive sources: air)."""
+    medium = medium or Medium.AIR
+    return POLLUTANT_BOUNDS.get((medium, pollutant), CONCENTRATION_BOUNDS[Medium(medium)])
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
 def to_canonical_concentration(value: float, unit: str, medium: str) -> tuple[float, str] | None:
     """Convert to the medium's canonical unit; None when the unit does not fit the medium."""
     if Medium(medium) == Medium.WATER and unit.strip() == "dimensionless":
@@ -165,8 +199,30 @@ def check_reading(
                     {"units": "mg/m3, μg/m3"},
                 )
             )
+    if canonical is not None and point is not None and value is not None and value >= 0:
+        low, high = concentration_bounds(pollutant, point.medium)
+        if not (math.isfinite(canonical[0]) and low <= canonical[0] <= high):
+            unit = "" if canonical[1] == "dimensionless" else f" {canonical[1]}"
+            errors.append(
+                FieldError(
+                    f"{prefix}concentration",
+                    "implausible",
+                    N_("Not a plausible value for this pollutant: accepted from {low} to {high}{unit}."),
+                    {"low": _number_text(low), "high": _number_text(high), "unit": unit},
+                )
+            )
+    medium = (point.medium if point is not None else None) or Medium.AIR
     if reading.flow_m3 is not None and (not math.isfinite(reading.flow_m3) or reading.flow_m3 < 0):
         errors.append(FieldError(f"{prefix}flow", "negative", N_("Must not be negative.")))
+    elif reading.flow_m3 is not None and reading.flow_m3 > FLOW_BOUNDS[Medium(medium)]:
+        errors.append(
+            FieldError(
+                f"{prefix}flow",
+                "implausible",
+                N_("Not a plausible flow: one reading holds at most {high} m³."),
+                {"high": _number_text(FLOW_BOUNDS[Medium(medium)])},
+            )
+        )
     quantity_kg = None
     if reading.quantity is not None:
         quantity_kg = to_kg(reading.quantity, reading.quantity_unit)
@@ -181,6 +237,15 @@ def check_reading(
             )
         elif not math.isfinite(quantity_kg) or quantity_kg < 0:
             errors.append(FieldError(f"{prefix}quantity", "negative", N_("Must not be negative.")))
+        elif quantity_kg > QUANTITY_MAX_KG:
+            errors.append(
+                FieldError(
+                    f"{prefix}quantity",
+                    "implausible",
+                    N_("Not a plausible quantity: one reading holds at most {high} kg."),
+                    {"high": _number_text(QUANTITY_MAX_KG)},
+                )
+            )
     if errors or canonical is None or point is None:
         return None, errors
     concentration, unit = canonical

@@ -147,3 +147,31 @@ def test_a_quarterly_sample_counts_for_every_month_of_its_quarter():
 def test_ph_and_colour_are_dimensionless_in_water_only():
     assert to_canonical_concentration(7.4, "dimensionless", "water") == (7.4, "dimensionless")
     assert to_canonical_concentration(7.4, "dimensionless", "air") is None
+
+
+def test_physically_implausible_values_are_refused_with_bounds_per_pollutant_and_medium():
+    water = {"DW001": PointInfo("water", frozenset({"COD", "PH"}), {"COD": 500.0}, {})}
+
+    def codes(points, **overrides):  # type: ignore[no-untyped-def]
+        checked, errors = check_reading(reading(**overrides), points, NOW)
+        return [(e.field, e.code) for e in errors]
+
+    assert codes(POINTS, concentration=1e308) == [("concentration", "implausible")]
+    assert codes(POINTS, concentration=1e306, unit="g/m3") == [("concentration", "implausible")]  # inf
+    assert codes(POINTS, concentration=100_001) == [("concentration", "implausible")]  # SO2 ≤ 1e5
+    assert codes(POINTS, pollutant="NOX", concentration=60_000) == [("concentration", "implausible")]
+    assert codes(POINTS, concentration=99_000) == []
+    assert codes(POINTS, flow_m3=1e300) == [("flow", "implausible")]
+    assert codes(POINTS, flow_m3=float("inf")) == [("flow", "negative")]
+    assert codes(POINTS, quantity=1e12) == [("quantity", "implausible")]
+    assert codes(POINTS, quantity=2, quantity_unit="t") == []
+    ph = dict(outlet_code="DW001", pollutant="PH", unit="dimensionless")
+    assert codes(water, concentration=14.5, **ph) == [("concentration", "implausible")]
+    assert codes(water, concentration=7.2, **ph) == []
+    assert codes(water, outlet_code="DW001", pollutant="COD", unit="mg/L", concentration=2e6) == [
+        ("concentration", "implausible")
+    ]
+    assert codes(water, outlet_code="DW001", pollutant="COD", unit="mg/L", concentration=80_000) == []
+    assert codes(water, outlet_code="DW001", pollutant="COD", unit="mg/L", flow_m3=2e7) == [
+        ("flow", "implausible")
+    ]
