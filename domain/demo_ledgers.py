@@ -23,7 +23,7 @@ from domain.enterprises.models import Enterprise
 from domain.ledgers import rules as ledger_rules
 from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance
-from domain.ledgers.rules import CHINA_TIME, ReadingInput
+from domain.ledgers.rules import CHINA_TIME, FLOW_BOUNDS, ReadingInput
 from domain.ledgers.service import EntryInput
 from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet
 from domain.permits.rules import PermitStatus
@@ -168,7 +168,10 @@ def _flow(limit: PermitLimit, medium: str | None, *, over: bool, hours: int) -> 
         return default
     tonnes_per_m3 = limit.concentration_limit * MEAN_SHARE * (1e-6 if medium == "water" else 1e-9)
     if over:
-        return 1.15 * limit.annual_quantity_limit / (tonnes_per_m3 * max(hours, 24))
+        # Never past the plausible flow of one reading (docs/reading-bounds.md): early in January a
+        # series may then stay under its annual quantity.
+        plausible = FLOW_BOUNDS["water" if medium == "water" else "air"]
+        return min(plausible, 1.15 * limit.annual_quantity_limit / (tonnes_per_m3 * max(hours, 24)))
     return min(default, 0.7 * limit.annual_quantity_limit / (tonnes_per_m3 * 24 * 365))
 
 
