@@ -9,9 +9,6 @@ by whoever opens it, in either language.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,18 +18,12 @@ from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
-from domain.notifications.models import Notification
-from domain.notifications.outbox import enqueue
+from domain.notifications.notices import both as _both
+from domain.notifications.notices import tell as _tell
 from domain.permits.service import today
-from domain.settings import get_settings
 
 KIND_AGENCY_STATUS = "agency_status"
 KIND_AUTHORISATION = "agency_authorisation"
-
-
-def _both(message: str, **params: Any) -> str:
-    """Chinese, then English: one stored text for readers of either language."""
-    return f"{translate(message, 'zh_Hans', **params)} / {translate(message, 'en', **params)}"
 
 
 def _scopes(scopes: list[str], locale: str) -> str:
@@ -44,50 +35,6 @@ def _scopes(scopes: list[str], locale: str) -> str:
 async def _staff(session: AsyncSession, agency_id: int) -> list[User]:
     statement = select(User).where(User.agency_id == agency_id, col(User.is_active).is_(True))
     return list((await session.exec(statement.order_by(col(User.id)))).all())
-
-
-async def _tell(
-    session: AsyncSession, users: list[User], *, kind: str, key: str, title: str, body: str, link: str
-) -> int:
-    """Write the notice (and the mail, when the user has an address) once per key and user."""
-    written = 0
-    url = get_settings().base_url.rstrip("/") + link
-    for user in users:
-        assert user.id is not None
-        user_key = f"{key}:{user.id}"[:200]
-        if (await session.exec(select(Notification.id).where(Notification.dedupe_key == user_key))).first():
-            continue
-        notification = Notification(
-            dedupe_key=user_key,
-            user_id=user.id,
-            kind=kind,
-            title=title[:300],
-            body=body,
-            link=link,
-            emailed=bool(user.email),
-        )
-        try:
-            async with session.begin_nested():
-                session.add(notification)
-        except IntegrityError:  # written a moment ago by a replay of the same change
-            continue
-        written += 1
-        if user.email:
-            await enqueue(
-                session,
-                dedupe_key=user_key,
-                kind=kind,
-                to_address=user.email,
-                subject=title,
-                body_text=f"{body}\n\n{url}\n",
-                body_html=f'<p>{_escape(body)}</p><p><a href="{_escape(url)}">{_escape(url)}</a></p>',
-                recipient_user_id=user.id,
-            )
-    return written
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 async def agency_status_changed(session: AsyncSession, agency: Agency) -> int:

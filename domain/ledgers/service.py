@@ -16,6 +16,7 @@ from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, re
 from domain.audit.service import record
 from domain.clock import utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.ledgers import notices as exceedance_notices
 from domain.ledgers import rules
 from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.ledgers.rules import CheckedReading, PointInfo, ReadingInput
@@ -290,22 +291,23 @@ async def _upsert_exceedance(
         existing.max_value = max(existing.max_value, max_value)
         session.add(existing)
         return 0
-    session.add(
-        Exceedance(
-            permit_id=permit.id or 0,
-            enterprise_id=permit.enterprise_id,
-            region_code=permit.region_code,
-            outlet_code=outlet_code,
-            pollutant=pollutant,
-            kind=kind,
-            started_at=started,
-            ended_at=ended,
-            reading_count=count,
-            max_value=max_value,
-            limit_value=limit,
-            unit=unit,
-        )
+    exceedance = Exceedance(
+        permit_id=permit.id or 0,
+        enterprise_id=permit.enterprise_id,
+        region_code=permit.region_code,
+        outlet_code=outlet_code,
+        pollutant=pollutant,
+        kind=kind,
+        started_at=started,
+        ended_at=ended,
+        reading_count=count,
+        max_value=max_value,
+        limit_value=limit,
+        unit=unit,
     )
+    session.add(exceedance)
+    # Opened now: the unit (and an agency keeping its ledger) is told in this same transaction.
+    await exceedance_notices.exceedance_opened(session, permit, exceedance)
     return 1
 
 

@@ -21,6 +21,7 @@ from domain.accounts.models import User
 from domain.calendar import working_days_before
 from domain.enterprises.models import Enterprise
 from domain.notifications.models import Notification, NotificationPreference
+from domain.notifications.notices import unit_and_agency_users as _recipients
 from domain.notifications.outbox import enqueue
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationKind, PermitStatus
@@ -227,46 +228,6 @@ def report_stage(due: date, on: date, leads: tuple[int, ...]) -> str | None:
         if on == due - timedelta(days=lead):
             return f"{lead}d"
     return None
-
-
-async def _recipients(session: AsyncSession, enterprise_id: int, scope: str, on: date) -> list[User]:
-    """The unit's own users, and the staff of agencies authorised today for that scope."""
-    from domain.agencies.models import Agency, AgencyAuthorisation
-
-    users = list(
-        (
-            await session.exec(
-                select(User).where(
-                    User.enterprise_id == enterprise_id,
-                    col(User.is_active).is_(True),
-                    col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
-                )
-            )
-        ).all()
-    )
-    authorisations = (
-        await session.exec(
-            select(AgencyAuthorisation)
-            .join(Agency, col(Agency.id) == col(AgencyAuthorisation.agency_id))
-            .where(
-                AgencyAuthorisation.enterprise_id == enterprise_id,
-                col(AgencyAuthorisation.revoked_at).is_(None),
-                col(AgencyAuthorisation.valid_from) <= on,
-                col(AgencyAuthorisation.valid_until) >= on,
-                Agency.status == "approved",
-            )
-        )
-    ).all()
-    agency_ids = {a.agency_id for a in authorisations if scope in a.scopes}
-    if agency_ids:
-        users += list(
-            (
-                await session.exec(
-                    select(User).where(col(User.agency_id).in_(agency_ids), col(User.is_active).is_(True))
-                )
-            ).all()
-        )
-    return users
 
 
 async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:

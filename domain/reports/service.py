@@ -30,7 +30,7 @@ from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import PermitTerms, permit_terms, terms_of
 from domain.reports import content as report_content
-from domain.reports import rules
+from domain.reports import notices, rules
 from domain.reports import schedule as plans
 from domain.reports.models import (
     AuditFinding,
@@ -1369,6 +1369,7 @@ async def issue_feedback(
             source_id=str(form.id),
             note=f"{report.kind} {report.period}",
         )
+    await notices.report_returned(session, report, permit, form, len(items))
     record(
         session,
         actor,
@@ -1458,6 +1459,7 @@ async def accept_report(session: AsyncSession, actor: Actor, *, report_id: int) 
             form.status = "closed"
             form.closed_at = utcnow()
             session.add(form)
+    await notices.report_accepted(session, report, permit)
     record(
         session,
         actor,

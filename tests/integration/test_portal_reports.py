@@ -654,6 +654,9 @@ async def test_a_regulator_returns_a_report_with_one_form_and_the_unit_resubmits
 
     # The unit sees the form, with its deadline and the violation, and the editor lists the problems.
     await log_in_as(client, staff.username)
+    # "The unit is told at once": the notice is in its notification centre already.
+    notices = await client.get("/notifications")
+    assert f'href="/reports/id/{report.id}"' in notices.text and form.deadline.isoformat() in notices.text
     page = await client.get(f"/reports/id/{report.id}")
     assert "瞒报超标排放" in page.text and "Violation: passed to enforcement" in page.text
     assert (

@@ -1,0 +1,121 @@
+"""Telling people what happened: a notice in the notification centre and, for those with an e-mail
+address, a message in the outbox, both written in the transaction of the change itself, so nobody is
+told of a change that was rolled back and no change happens untold.
+
+Texts are stored in both languages (Chinese first): a notice is written once and read by whoever opens
+it, in either language. Each use case that tells someone something calls ``tell`` with its own key, so
+a replay of the same change tells nobody twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import ENTERPRISE_ROLES
+from domain.accounts.models import User
+from domain.i18n import translate
+from domain.notifications.models import Notification
+from domain.notifications.outbox import enqueue
+from domain.settings import get_settings
+
+
+def both(message: str, **params: Any) -> str:
+    """Chinese, then English: one stored text for readers of either language."""
+    return f"{translate(message, 'zh_Hans', **params)} / {translate(message, 'en', **params)}"
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+async def tell(
+    session: AsyncSession, users: list[User], *, kind: str, key: str, title: str, body: str, link: str
+) -> int:
+    """Write the notice (and the mail, when the user has an address) once per key and user; returns how
+    many notices were written."""
+    written = 0
+    url = get_settings().base_url.rstrip("/") + link
+    for user in users:
+        assert user.id is not None
+        user_key = f"{key}:{user.id}"[:200]
+        if (await session.exec(select(Notification.id).where(Notification.dedupe_key == user_key))).first():
+            continue
+        notification = Notification(
+            dedupe_key=user_key,
+            user_id=user.id,
+            kind=kind,
+            title=title[:300],
+            body=body,
+            link=link,
+            emailed=bool(user.email),
+        )
+        try:
+            async with session.begin_nested():
+                session.add(notification)
+        except IntegrityError:  # written a moment ago by a replay of the same change
+            continue
+        written += 1
+        if user.email:
+            await enqueue(
+                session,
+                dedupe_key=user_key,
+                kind=kind,
+                to_address=user.email,
+                subject=title,
+                body_text=f"{body}\n\n{url}\n",
+                body_html=f'<p>{escape(body)}</p><p><a href="{escape(url)}">{escape(url)}</a></p>',
+                recipient_user_id=user.id,
+            )
+    return written
+
+
+async def unit_and_agency_users(
+    session: AsyncSession, enterprise_id: int, scope: str, on: date
+) -> list[User]:
+    """The unit's own active users, and the active staff of every approved agency it has authorised on
+    that day for ``scope`` (ledger, reports, ...), without duplicates."""
+    from domain.agencies.models import Agency, AgencyAuthorisation
+
+    users = list(
+        (
+            await session.exec(
+                select(User)
+                .where(
+                    User.enterprise_id == enterprise_id,
+                    col(User.is_active).is_(True),
+                    col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
+                )
+                .order_by(col(User.id))
+            )
+        ).all()
+    )
+    authorisations = (
+        await session.exec(
+            select(AgencyAuthorisation)
+            .join(Agency, col(Agency.id) == col(AgencyAuthorisation.agency_id))
+            .where(
+                AgencyAuthorisation.enterprise_id == enterprise_id,
+                col(AgencyAuthorisation.revoked_at).is_(None),
+                col(AgencyAuthorisation.valid_from) <= on,
+                col(AgencyAuthorisation.valid_until) >= on,
+                Agency.status == "approved",
+            )
+        )
+    ).all()
+    agency_ids = {a.agency_id for a in authorisations if scope in a.scopes}
+    if agency_ids:
+        users += list(
+            (
+                await session.exec(
+                    select(User)
+                    .where(col(User.agency_id).in_(agency_ids), col(User.is_active).is_(True))
+                    .order_by(col(User.id))
+                )
+            ).all()
+        )
+    return users
