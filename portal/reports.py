@@ -109,6 +109,7 @@ def _helpers(request: Request) -> dict[str, Any]:
         "fid": lambda path: "f-" + _ID_UNSAFE.sub("-", path).strip("-"),
         "pct": lambda rate: f"{rate * 100:.1f} %",
         "pollutant_name": lambda code: pollutant_name(str(code or ""), locale),
+        "unit_label": lambda unit: views.unit_label(str(unit or "")),
         "rule_code": lambda finding: getattr(finding, "rule_code", None) or getattr(finding, "code", ""),
         "list_sections": views.LIST_SECTIONS,
         "dict_sections": views.DICT_SECTIONS,

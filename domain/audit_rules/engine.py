@@ -133,7 +133,7 @@ class Rule:
         return Finding(self.code, self.severity, field_path, self.message, params)
 
 
-ALL_KINDS = ("monthly", "quarterly", "annual")
+ALL_KINDS = ("monthly", "quarterly", "semiannual", "annual")
 _REGISTRY: dict[str, Rule] = {}
 
 

@@ -70,14 +70,10 @@ def reported_exceedance_explained(context: RuleContext) -> Iterator[Finding]:
 def main_outlets_reported(context: RuleContext) -> Iterator[Finding]:
     reported = {(str(row.get("outlet")), str(row.get("pollutant"))) for _, row in context.rows("emissions")}
     # A pollutant monitored less often than the period (e.g. quarterly in a monthly report) owes no figure.
-    sparse = {
-        (fact.point, fact.pollutant)
-        for fact in context.monitoring
-        if expected_results(fact.frequency, context.period) is None
-    }
+    not_due = sparse(context)
     for fact in context.limits:
         key = (fact.point, fact.pollutant)
-        if fact.outlet_kind == "main" and key not in reported and key not in sparse:
+        if fact.outlet_kind == "main" and key not in reported and key not in not_due:
             yield rule_finding("G002", "content.emissions", outlet=fact.point, pollutant=fact.pollutant)
 
 
@@ -275,6 +271,24 @@ def monitoring_of(context: RuleContext, point: str, pollutant: str) -> Monitorin
 
 def same_unit(first: str, second: str) -> bool:
     return UNIT_ALIASES.get(first, first) == UNIT_ALIASES.get(second, second)
+
+
+def is_dimensionless(context: RuleContext, row: dict[str, Any]) -> bool:
+    """pH and the other parameters the permit (or, without a limit, the row) gives as 无量纲."""
+    point, pollutant = key_of(row)
+    limit = context.limit(point, pollutant)
+    unit = limit.unit if limit is not None else text(row.get("unit"))
+    return pollutant == "PH" or same_unit(unit, "dimensionless")
+
+
+def sparse(context: RuleContext) -> set[tuple[str, str]]:
+    """(point, pollutant) monitored less often than the period (e.g. half-yearly in a monthly report): the
+    period owes no figure for them, and their absence is no fault of its report."""
+    return {
+        (fact.point, fact.pollutant)
+        for fact in context.monitoring
+        if expected_results(fact.frequency, context.period) is None
+    }
 
 
 def percent(ratio: float) -> float:
@@ -687,6 +701,8 @@ def quantity_not_zero_when_measured(context: RuleContext) -> Iterator[Finding]:
         point, pollutant = key_of(row)
         fact = context.series.get((point, pollutant))
         quantity, average = number(row.get("quantity_t")), number(row.get("concentration_avg"))
+        if is_dimensionless(context, row):
+            continue  # G069: no quantity at all
         if quantity == 0 and average and average > 0 and fact is not None and fact.readings > 0:
             yield rule_finding(
                 "G020",
@@ -1697,4 +1713,22 @@ def annual_numbers_in_range(context: RuleContext) -> Iterator[Finding]:
                 value=value,
                 minimum=minimum,
                 maximum="∞" if maximum is None else maximum,
+            )
+
+
+@rule(
+    "G069",
+    severity=ERROR,
+    field="content.emissions[].quantity_t",
+    title=N_("No emission quantity for pH and other dimensionless parameters"),
+    message=N_(
+        "{outlet} {pollutant}: a dimensionless parameter has no emission quantity; leave the quantity empty."
+    ),
+)
+def no_quantity_when_dimensionless(context: RuleContext) -> Iterator[Finding]:
+    for index, row in context.rows("emissions"):
+        if is_dimensionless(context, row) and number(row.get("quantity_t")) is not None:
+            point, pollutant = key_of(row)
+            yield rule_finding(
+                "G069", f"content.emissions[{index}].quantity_t", outlet=point, pollutant=pollutant
             )

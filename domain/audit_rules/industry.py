@@ -21,6 +21,7 @@ from domain.audit_rules.general import (
     reported_pairs,
     rule_finding,
     section,
+    sparse,
     text,
 )
 from domain.errors import N_
@@ -93,9 +94,11 @@ def _required_pollutants(
     def check(context: RuleContext) -> Iterator[Finding]:
         if when is not None and not when(context):
             return
-        reported = reported_pairs(context)
+        reported, not_due = reported_pairs(context), sparse(context)
         for point in main_points(context, medium):
             for pollutant in pollutants:
+                if (point, pollutant) in not_due:
+                    continue  # sampled less often than the period: not this report's fault
                 if context.limit(point, pollutant) is None and (point, pollutant) not in reported:
                     yield rule_finding(code, "content.emissions", outlet=point, pollutant=pollutant)
 

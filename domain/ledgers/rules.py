@@ -78,6 +78,9 @@ def to_kg(value: float, unit: str) -> float | None:
     return None if factor is None else value * factor
 
 
+DIMENSIONLESS = "dimensionless"  # 无量纲: pH and the like
+
+
 def quantity_from_flow(concentration: float, flow_m3: float, medium: str) -> float:
     """kg emitted: mg/m³ × m³ = mg (air); mg/L × m³ = g per … × 1000 L/m³ (water)."""
     if medium == Medium.WATER:
@@ -249,6 +252,20 @@ def check_reading(
     if errors or canonical is None or point is None:
         return None, errors
     concentration, unit = canonical
+    if unit == DIMENSIONLESS:
+        # pH and other dimensionless parameters are a state of the water, not an amount: no quantity
+        # (HJ 944-2018 reports quantities for pollutants with a mass only).
+        if quantity_kg is not None:
+            return None, [
+                FieldError(
+                    f"{prefix}quantity",
+                    "dimensionless_quantity",
+                    N_("A dimensionless parameter such as pH has no emission quantity."),
+                )
+            ]
+        return CheckedReading(
+            code, pollutant, reading.method, measured, end, concentration, unit, reading.flow_m3, None
+        ), []
     if quantity_kg is None and reading.flow_m3 is not None:
         quantity_kg = quantity_from_flow(concentration, reading.flow_m3, point.medium or Medium.AIR)
     return CheckedReading(

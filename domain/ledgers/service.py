@@ -1010,6 +1010,7 @@ def _emission_figures(
     factors = _factor_estimates(entries)
     automatic_required = {(m.point, m.pollutant) for m in terms.monitoring if m.method == "automatic"}
     hours = max(1.0, (min(end, now) - start).total_seconds() / 3600)
+    dimensionless = {(lim.point, lim.pollutant) for lim in terms.limits if lim.unit == rules.DIMENSIONLESS}
     figures: list[EmissionFigure] = []
     for outlet_code, point in sorted(points_of(terms).items()):
         if point.medium is None:
@@ -1027,6 +1028,8 @@ def _emission_figures(
                 has_factor=factor is not None,
             )
             quantity = {"automatic": automatic_total, "manual": manual_total, "factor": factor}.get(method)
+            if (outlet_code, pollutant) in dimensionless:
+                quantity = None  # pH and the like: a state of the discharge, no amount
             count = {"automatic": automatic_count, "manual": manual_count}.get(method, 0)
             figures.append(EmissionFigure(outlet_code, pollutant, method, quantity, coverage_share, count))
     return figures, stats

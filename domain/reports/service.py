@@ -25,7 +25,7 @@ from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, Valid
 from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance, LedgerEntry
 from domain.permits.models import Permit
-from domain.permits.reference import ReportKind
+from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import PermitTerms, permit_terms, terms_of
@@ -422,8 +422,12 @@ def prefill_content(kind: str, facts: LedgerFacts, period: rules.Period) -> dict
                 "concentration_max": None
                 if fact.concentration_max is None
                 else round(fact.concentration_max, 4),
-                "unit": limit.unit if limit else "",
-                "quantity_t": None if fact.quantity_t is None else round(fact.quantity_t, 6),
+                # Units as the standards write them (mg/m³, mg/L, 无量纲); pH and other dimensionless
+                # parameters have no quantity (HJ 944-2018).
+                "unit": UNIT_LABELS.get(limit.unit, limit.unit) if limit else "",
+                "quantity_t": None
+                if fact.quantity_t is None or (limit is not None and limit.unit == "dimensionless")
+                else round(fact.quantity_t, 6),
                 "compliant": bool(
                     limit
                     and fact.concentration_max is not None

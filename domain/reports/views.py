@@ -26,7 +26,8 @@ from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.i18n import translate
 from domain.permits.models import Permit, PermitVersion
-from domain.permits.reference import ReportKind
+from domain.audit_rules.general import UNIT_ALIASES
+from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
 from domain.permits.terms import permit_terms
@@ -291,6 +292,11 @@ def strip_secret_sections(
             if section not in hidden:
                 hidden.append(section)
     return {k: v for k, v in content.items() if k not in hidden}, hidden
+
+
+def unit_label(unit: str) -> str:
+    """A unit as the discharge standards write it (mg/m³, mg/L, 无量纲), whatever spelling the report has."""
+    return UNIT_LABELS.get(UNIT_ALIASES.get(unit, unit), unit)
 
 
 def latest_due_period(kind: str, on: date) -> rules.Period:

@@ -36,12 +36,14 @@ from domain.permits.reference import POLLUTANTS
 from domain.reports.rules import parse_period
 
 DROP = object()  # a row override that removes the key
-PERIODS = {"monthly": "2025-02", "quarterly": "2025-Q1", "annual": "2025"}
-MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
-# Results each frequency calls for, counted by hand: February 2025 (28 days), Q1 2025 (90 days), 2025.
+PERIODS = {"monthly": "2025-02", "quarterly": "2025-Q1", "semiannual": "2025-H1", "annual": "2025"}
+MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+# Results each frequency calls for, counted by hand: February 2025 (28 days), Q1 2025 (90 days),
+# the first half of 2025 (181 days), 2025.
 EXPECTED = {
     "monthly": {"continuous": 672, "daily": 28, "monthly": 1},
     "quarterly": {"continuous": 2160, "daily": 90, "monthly": 3, "quarterly": 1},
+    "semiannual": {"continuous": 4344, "daily": 181, "monthly": 6, "quarterly": 2, "semiannual": 1},
     "annual": {"continuous": 8760, "daily": 365, "monthly": 12, "quarterly": 4},
 }
 FACILITY = "1#脱硫设施"
@@ -325,7 +327,7 @@ class Spec:
             category=self.category,
             permit_valid_from=date(2024, 1, 1),
             permit_valid_until=date(2028, 12, 31),
-            report_kinds_required=("monthly", "quarterly", "annual"),
+            report_kinds_required=("monthly", "quarterly", "semiannual", "annual"),
             limits=limits,
             monitoring=monitoring,
             series=series,
@@ -805,6 +807,9 @@ FAILING: list[tuple[str, str, str, Mutation, Where]] = [
     ),
     # Sewage treatment
     ("I4620-01", "4620", "quarterly", drop("DW001", "FCOLI"), "content.emissions"),
+    # pH and the like: a state of the discharge, no amount (HJ 944-2018)
+    ("G069", "1713", "quarterly", row("DW001", "COLOR", quantity_t=1.5), at("DW001", "COLOR", "quantity_t")),
+    ("G069", "1713", "monthly", row("DW001", "COLOR", quantity_t=0), at("DW001", "COLOR", "quantity_t")),
     ("I4620-02", "4620", "quarterly", point("DW001", "TP", method="manual"), at("DW001", "TP", "method")),
     ("I4620-03", "4620", "quarterly", point("DW001", "FCOLI", unit="mg/L"), at("DW001", "FCOLI", "unit")),
     # Textile dyeing
@@ -822,6 +827,14 @@ FAILING: list[tuple[str, str, str, Mutation, Where]] = [
 # Reports that pass: beyond the clean report, the situations a rule must accept.
 EVENTFUL = seq(EXPLAINED_NOX, abnormal())
 PASSING: list[tuple[str, str, str, Mutation | None]] = [
+    # Faecal coliforms sampled half-yearly are not missing from a month's or a quarter's report.
+    (
+        "I4620-01",
+        "4620",
+        "monthly",
+        point("DW001", "FCOLI", in_permit=False, in_ledger=False, reported=False, frequency="semiannual"),
+    ),
+    ("G069", "1713", "quarterly", None),
     ("G001", "4411", "quarterly", EXPLAINED_NOX),
     ("G001", "4411", "quarterly", point("DA001", "SO2", max=35)),  # equal to the limit is compliant
     ("G002", "4411", "monthly", None),
