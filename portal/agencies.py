@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.agencies import service, views
+from domain.agencies.evidence import EVIDENCE_LABELS
 from domain.agencies.models import SERVICE_SCOPES
 from domain.agencies.service import MANUAL_KINDS, AgencyInput, AuthorisationInput, StaffInput
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -50,6 +51,7 @@ def _labels() -> dict[str, Any]:
         "report_kind_labels": views.REPORT_KIND_LABELS,
         "scopes": SERVICE_SCOPES,
         "manual_kinds": MANUAL_KINDS,
+        "evidence_labels": EVIDENCE_LABELS,
         "credit_points": service.CREDIT_POINTS,
         "base_score": service.BASE_SCORE,
     }
@@ -262,11 +264,22 @@ async def record_event(request: Request) -> Response:
         "kind": _text(form, "kind", 40),
         "note": _text(form, "note", 1100),
         "source_id": _text(form, "source_id", 64),
+        "evidence": _text(form, "evidence", 100),  # "kind:reference", one of the page's choices
     }
+    evidence_kind, _, evidence_id = typed["evidence"].partition(":")
     code = request.path_params["code"]
     try:
         async with db_of(request).transaction() as session:
-            await service.record_credit_event(session, actor, credit_code=code, **typed)
+            await service.record_credit_event(
+                session,
+                actor,
+                credit_code=code,
+                kind=typed["kind"],
+                note=typed["note"],
+                source_id=typed["source_id"],
+                evidence_kind=evidence_kind,
+                evidence_id=evidence_id,
+            )
     except (ValidationFailed, Conflict) as error:
         return await _detail(
             request,

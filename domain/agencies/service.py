@@ -24,7 +24,7 @@ from domain.access import Actor, Operation, Role, Target, can, require
 from domain.accounts import passwords
 from domain.accounts.models import User
 from domain.accounts.service import USERNAME, password_errors
-from domain.agencies import notices
+from domain.agencies import evidence, notices
 from domain.agencies.models import SERVICE_SCOPES, Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.service import record
 from domain.clock import utcnow
@@ -576,9 +576,23 @@ async def agency_of_tag(session: AsyncSession, on_behalf_of: str | None) -> Agen
 
 
 async def record_credit_event(
-    session: AsyncSession, actor: Actor, *, credit_code: str, kind: str, note: str, source_id: str
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    credit_code: str,
+    kind: str,
+    note: str,
+    source_id: str = "",
+    evidence_kind: str = "",
+    evidence_id: str = "",
 ) -> CreditEvent:
-    """Regulators record training, assessments and falsified data found by enforcement (serious: public)."""
+    """Regulators of the agency's region record training, assessments and falsified data found by
+    enforcement (serious: public).
+
+    An event that lowers the score names its evidence, a record checked to exist and to concern this
+    agency (``domain.agencies.evidence``); it is stored as the event's source, once per record. Events that
+    raise it keep a certificate or inspection number (``source_id``) if given.
+    """
     try:
         agency = await _agency(session, credit_code)
     except NotFound:
@@ -586,36 +600,68 @@ async def record_credit_event(
         require(actor, Operation.CREDIT_RECORD, Target(region_code=actor.region_code))
         raise
     require(actor, Operation.CREDIT_RECORD, agency_target(agency))
+    errors: list[FieldError] = []
     if kind not in MANUAL_KINDS:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "kind", "choice", N_("Choose one of: {choices}."), {"choices": ", ".join(MANUAL_KINDS)}
-                )
-            ]
+        errors.append(
+            FieldError(
+                "kind", "choice", N_("Choose one of: {choices}."), {"choices": ", ".join(MANUAL_KINDS)}
+            )
         )
     note = (note or "").strip()
     if not note:
-        raise ValidationFailed([FieldError("note", "required", N_("This field is required."))])
+        errors.append(FieldError("note", "required", N_("This field is required.")))
+    source_type, reference = "regulator", (source_id or "").strip()
+    lowers = kind in MANUAL_KINDS and CREDIT_POINTS[kind] < 0
+    if lowers and not (evidence_kind and (evidence_id or "").strip()):
+        errors.append(
+            FieldError(
+                "evidence",
+                "evidence_required",
+                N_(
+                    "An event that lowers the score names its evidence: a report submission, a feedback form "
+                    "or the monitoring readings the agency filed."
+                ),
+            )
+        )
+    elif lowers:
+        found = await evidence.resolve(session, agency, evidence_kind, evidence_id)
+        if found is None:
+            errors.append(
+                FieldError(
+                    "evidence",
+                    "evidence_not_found",
+                    N_("There is no such record, or it does not concern this agency."),
+                )
+            )
+        else:
+            source_type, reference = found.kind, found.reference
+    if errors:
+        raise ValidationFailed(errors)
     assert agency.id is not None
     event = await add_credit_event(
         session,
         agency_id=agency.id,
         kind=kind,
-        source_type="regulator",
-        source_id=(source_id or "").strip() or f"{kind}:{utcnow().isoformat()}",
+        source_type=source_type,
+        source_id=reference or f"{kind}:{utcnow().isoformat()}",
         note=note,
         recorded_by=actor.username,
     )
     if event is None:
-        raise Conflict(N_("This event is already recorded."), field="source_id")
+        raise Conflict(N_("This event is already recorded."), field="evidence" if lowers else "source_id")
     record(
         session,
         actor,
         action="agency.credit_event",
         object_type="agency",
         object_id=agency.credit_code,
-        after={"kind": kind, "points": event.points, "note": note[:500]},
+        after={
+            "kind": kind,
+            "points": event.points,
+            "note": note[:500],
+            "source_type": event.source_type,
+            "source_id": event.source_id,
+        },
     )
     return event
 

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
 from domain.accounts.models import User
-from domain.agencies import service
+from domain.agencies import evidence, service
 from domain.agencies.models import SERVICE_SCOPES, Agency, AgencyAuthorisation, CreditEvent
 from domain.agencies.service import (
     BASE_SCORE,
@@ -408,7 +408,7 @@ async def event_sources(session: AsyncSession, events: Iterable[CreditEvent]) ->
         int(e.source_id) for e in events if e.source_type == "feedback_form" and e.source_id.isdigit()
     }
     report_ids = {int(e.source_id) for e in events if e.source_type == "report" and e.source_id.isdigit()}
-    numbers = {e.source_id for e in events if e.source_type == "regulator"}
+    numbers = {e.source_id for e in events if e.source_type in ("regulator", "readings")}
 
     report_of_receipt: dict[str, int] = {}
     if receipts:
@@ -476,7 +476,7 @@ async def event_sources(session: AsyncSession, events: Iterable[CreditEvent]) ->
             source = report_source(report_of_form.get(int(event.source_id)), None)
         elif event.source_type == "report" and event.source_id.isdigit():
             source = report_source(int(event.source_id), None)
-        elif event.source_type == "regulator" and event.source_id in permits:
+        elif event.source_type in ("regulator", "readings") and event.source_id in permits:
             source = EventSource(
                 "readings", permit_number=event.source_id, enterprise_name=permits[event.source_id]
             )
@@ -528,7 +528,7 @@ class CreditPage:
     agency: Agency
     score: float
     level: str
-    events: list[CreditEvent]  # the public ones
+    events: list[EventRow]  # the public ones, each with the record it rests on
     history: list[ScorePoint]
     formula: list[tuple[str, float]]
     levels: list[tuple[str, float | None]]
@@ -548,7 +548,7 @@ async def public_credit_page(session: AsyncSession, *, credit_code: str) -> Cred
         agency=agency,
         score=credit.score,
         level=credit.level,
-        events=credit.events,
+        events=await event_sources(session, credit.events),
         history=await score_history(session, agency),
         formula=formula(),
         levels=level_thresholds(),
@@ -827,6 +827,8 @@ class AgencyPage:
     may_review: bool
     may_record_credit: bool
     is_own: bool
+    # The records a credit event that lowers the score may name (for those who may record one).
+    evidence_choices: list[evidence.Evidence] = field(default_factory=list)
 
     @property
     def clients_in_force(self) -> list[ClientRow]:
@@ -868,6 +870,7 @@ async def _clients(session: AsyncSession, actor: Actor, agency: Agency) -> list[
 async def _page(session: AsyncSession, actor: Actor, agency: Agency) -> AgencyPage:
     assert agency.id is not None
     credit = await service.credit_of(session, agency_id=agency.id)
+    may_record = can(actor, Operation.CREDIT_RECORD, service.agency_target(agency))
     staff = (
         await session.exec(select(User).where(User.agency_id == agency.id).order_by(col(User.username)))
     ).all()
@@ -881,8 +884,9 @@ async def _page(session: AsyncSession, actor: Actor, agency: Agency) -> AgencyPa
         summary=await filing_summary(session, actor, agency),
         recent=await filings(session, actor, credit_code=agency.credit_code, first=20),
         may_review=can(actor, Operation.AGENCY_REVIEW, service.agency_target(agency)),
-        may_record_credit=can(actor, Operation.CREDIT_RECORD, service.agency_target(agency)),
+        may_record_credit=may_record,
         is_own=actor.agency_id is not None and actor.agency_id == agency.id,
+        evidence_choices=await evidence.choices(session, agency) if may_record else [],
     )
 
 

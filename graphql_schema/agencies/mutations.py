@@ -7,6 +7,7 @@ names the field (camelCase, e.g. ``staff[0].username``) and nothing is written.
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -117,6 +118,15 @@ async def _review(info: strawberry.Info, credit_code: str, decision: str, reason
     return AgencyPayload(agency=Agency.from_view(view) if view else None, errors=[])
 
 
+@strawberry.enum(description="扣分的信用事件所依据的记录类型")
+class CreditEvidenceKind(Enum):
+    SUBMISSION = strawberry.enum_value("submission", description="机构代为提交的执行报告（回执编号）")
+    FEEDBACK_FORM = strawberry.enum_value(
+        "feedback_form", description="针对机构提交的报告下发的反馈单（编号）"
+    )
+    READINGS = strawberry.enum_value("readings", description="机构代为录入的监测数据（许可证编号）")
+
+
 @strawberry.type
 class AgencyMutation:
     @strawberry.mutation(
@@ -218,8 +228,17 @@ class AgencyMutation:
             strawberry.argument(description="TRAINING_PASSED、ASSESSMENT_PASSED 或 FALSIFIED_DATA"),
         ],
         note: Annotated[str, strawberry.argument(description="说明")],
-        source_id: Annotated[
-            str, strawberry.argument(description="依据：检查或证书编号，或所涉报告的回执编号、许可证编号")
+        source_id: Annotated[str, strawberry.argument(description="培训、考核的证书编号（加分事件）")] = "",
+        evidence_kind: Annotated[
+            CreditEvidenceKind | None,
+            strawberry.argument(description="扣分事件必填：所依据记录的类型"),
+        ] = None,
+        evidence_id: Annotated[
+            str,
+            strawberry.argument(
+                description="扣分事件必填：所依据的记录——报告提交的回执编号、反馈单编号或监测数据的许可证编号；"
+                "须存在且涉及该机构"
+            ),
         ] = "",
     ) -> CreditEventPayload:
         context = info.context
@@ -233,6 +252,8 @@ class AgencyMutation:
                         kind=kind.value,
                         note=note,
                         source_id=source_id,
+                        evidence_kind=evidence_kind.value if evidence_kind else "",
+                        evidence_id=evidence_id,
                     )
                 )
         except DomainError as error:

@@ -250,7 +250,11 @@ async def test_a_finding_on_an_assisted_report_moves_the_agencys_credit_with_a_v
 
 
 async def test_falsified_data_is_public_and_costs_thirty_points(session):
-    agency, _clerk = await registered_agency(session)
+    from tests.integration.test_portal_agencies import agency_readings
+
+    agency, clerk = await registered_agency(session)
+    await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
+    _enterprise, permit = await agency_readings(session, agency, clerk)
     enforcement = actor(await make_user(session, "enforcement", region_code="310107"))
     await agencies.record_credit_event(
         session,
@@ -258,7 +262,8 @@ async def test_falsified_data_is_public_and_costs_thirty_points(session):
         credit_code=agency.credit_code,
         kind="falsified_data",
         note="监测报告数据造假（执法检查）",
-        source_id="INSP-2026-001",
+        evidence_kind="readings",
+        evidence_id=permit.number,
     )
     public = await agencies.credit_of(session, agency_id=agency.id, public_only=True)
     assert (

@@ -245,7 +245,8 @@ async def test_an_enterprise_admin_authorizes_an_agency_and_the_agency_query_sho
         credit_code=agency.credit_code,
         kind="falsified_data",
         note="数据造假",
-        source_id="INSP-9",
+        evidence_kind="readings",
+        evidence_id=permit.number,
     )
     await session.flush()
     public = (await graphql_data(client, AGENCY, {"code": agency.credit_code}))["agency"]
@@ -253,7 +254,7 @@ async def test_an_enterprise_admin_authorizes_an_agency_and_the_agency_query_sho
     assert public["serviceTypes"] == ["LEDGER", "REPORTS", "SELF_MONITORING"]
     assert public["contactPerson"] is None
     assert [(e["kind"], e["points"], e["source"], e["public"]) for e in public["creditEvents"]] == [
-        ("FALSIFIED_DATA", -30.0, "regulator:INSP-9", True)
+        ("FALSIFIED_DATA", -30.0, f"readings:{permit.number}", True)
     ]
     own = (await graphql_data(client, AGENCY, {"code": agency.credit_code}, token=clerk_token))["agency"]
     assert {e["kind"] for e in own["creditEvents"]} == {"FALSIFIED_DATA", "TRAINING_PASSED"}

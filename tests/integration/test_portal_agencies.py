@@ -118,6 +118,21 @@ async def authorise(session, enterprise, agency, scopes, days=(-1, 365)):  # typ
     return authorisation
 
 
+async def agency_readings(session, agency, clerk):  # type: ignore[no-untyped-def]
+    """The agency enters a few readings for a new client: a record a credit event can rest on."""
+    enterprise, permit = await unit_with_permit(session)
+    await authorise(session, enterprise, agency, ["self_monitoring"])
+    moment = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=30)
+    await ledgers.record_readings(
+        session,
+        await actor_for_user(session, clerk, channel="portal"),
+        permit_number=permit.number,
+        readings=[ReadingInput("DA001", "SO2", "automatic", moment, 20.0, "mg/m3", flow_m3=1e5)],
+    )
+    await session.flush()
+    return enterprise, permit
+
+
 def registration(code: str, **overrides: object) -> dict:  # type: ignore[type-arg]
     form: dict[str, object] = {
         "name": "上海清源检测技术有限公司",
@@ -467,7 +482,8 @@ async def test_the_agency_sees_its_filings_traced_to_the_person_and_every_credit
 async def test_enforcement_records_falsified_data_and_the_public_page_shows_it_but_not_private_events(
     client, session
 ):
-    agency, _clerk = await make_agency(session)
+    agency, clerk = await make_agency(session)
+    enterprise, permit = await agency_readings(session, agency, clerk)
     pending, _ = await make_agency(session, status="pending")
     legal = actor(await make_user(session, "legal", region_code="310107"))
     await agencies.record_credit_event(
@@ -489,10 +505,17 @@ async def test_enforcement_records_falsified_data_and_the_public_page_shows_it_b
     )
     assert empty.status_code == 400 and re.search(r'id="errors-note"[^>]*>\s*<p class="error">', empty.text)
     assert 'value="INSP-1"' in empty.text
+    # lowering the score needs its evidence: one of the agency's own records, offered by name
+    assert re.search(r'id="errors-evidence"[^>]*>\s*<p class="error">', empty.text)
+    assert f'value="readings:{permit.number}"' in empty.text and enterprise.name in empty.text
     recorded = await post_form(
         client,
         f"/agencies/{agency.credit_code}/credit-events",
-        {"kind": "falsified_data", "note": "自动监测数据造假（执法检查查实）", "source_id": "INSP-1"},
+        {
+            "kind": "falsified_data",
+            "note": "自动监测数据造假（执法检查查实）",
+            "evidence": f"readings:{permit.number}",
+        },
         page=f"/agencies/{agency.credit_code}",
     )
     assert recorded.status_code == 303
@@ -501,6 +524,8 @@ async def test_enforcement_records_falsified_data_and_the_public_page_shows_it_b
     page = await client.get(f"/public/agencies/{agency.credit_code}", headers=EN)
     assert page.status_code == 200
     assert "自动监测数据造假（执法检查查实）" in page.text and "2025年度培训（内部）" not in page.text
+    evidence = page.text.split('class="evidence">')[1].split("</td>")[0]
+    assert f"Monitoring readings · {enterprise.name}" in evidence and permit.number not in evidence
     assert 'data-score="72.0"' in page.text  # 100 + 2 - 30: the score counts every event
     assert "/static/vendor/chartjs/chart.umd.min.js" in page.text and 'id="agency-score-data"' in page.text
     formula = page.text.split('id="formula"')[1].split("</section>")[0]
