@@ -5,11 +5,10 @@ scripts and styles only from this site's own files — no inline script, no inli
 handler, no eval (htmx runs with ``allowEval`` off) — nothing may frame a page, MIME types are
 not sniffed, the referrer stays on this site, HSTS when the public address is https.
 
-GraphiQL (``GET /graphql`` in a browser) is strawberry's page, which loads React and GraphiQL
-from the unpkg CDN (pinned versions with Subresource Integrity) and runs one inline script: its
-policy allows that CDN and that script by its SHA-256 (computed here from the page strawberry
-serves, so an upgrade that changes it keeps working), and inline styles; nothing else differs.
-Where browsers cannot reach the CDN, GraphiQL stays blank; the API itself is unaffected.
+GraphiQL (``GET /graphql`` in a browser) is strawberry's page with React and GraphiQL served from
+copies vendored here (``graphql_schema.app.graphiql_page``) and one inline script: its policy allows
+that script by its SHA-256 (computed from the page served, so a strawberry upgrade that changes it
+keeps working) and inline styles, which GraphiQL's editor sets; nothing else differs.
 """
 
 from __future__ import annotations
@@ -31,9 +30,9 @@ from secure import (
 )
 from secure.middleware import SecureASGIMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
-GRAPHIQL_CDN = "https://unpkg.com"
+from graphql_schema.app import graphiql_page
+
 HSTS_SECONDS = 365 * 24 * 3600
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -77,12 +76,11 @@ def portal_policy(*, https: bool) -> Secure:
 
 
 def graphiql_policy(*, https: bool) -> Secure:
-    page = get_graphql_ide_html("graphiql")
     csp = (
         _common(ContentSecurityPolicy().default_src("'self'"))
-        .script_src(*inline_script_hashes(page), GRAPHIQL_CDN)
-        .style_src("'self'", "'unsafe-inline'", GRAPHIQL_CDN)
-        .font_src("'self'", "data:", GRAPHIQL_CDN)
+        .script_src("'self'", *inline_script_hashes(graphiql_page()))
+        .style_src("'self'", "'unsafe-inline'")
+        .font_src("'self'", "data:")
     )
     return _policy(csp, https=https)
 

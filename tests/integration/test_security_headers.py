@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
 import httpx
 import pytest
-from strawberry.http.ides import get_graphql_ide_html
 
 from portal.app import create_app
 from portal.security_headers import inline_script_hashes
@@ -72,16 +73,31 @@ async def test_a_server_error_page_carries_them(db, settings, monkeypatch):
     assert_protected(response)
 
 
-async def test_graphiql_allows_exactly_its_own_inline_script_and_its_cdn(client):
+async def test_graphiql_allows_exactly_its_own_inline_script_and_loads_nothing_from_elsewhere(client):
     response = await client.get("/graphql", headers={"Accept": "text/html"})
 
     assert response.status_code == 200
     csp = response.headers["content-security-policy"]
-    hashes = inline_script_hashes(get_graphql_ide_html("graphiql"))
-    assert hashes and inline_script_hashes(response.text) == hashes
-    assert f"script-src {' '.join(hashes)} https://unpkg.com;" in csp
-    assert "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp
+    hashes = inline_script_hashes(response.text)
+    assert len(hashes) == 1
+    assert f"script-src 'self' {hashes[0]};" in csp
+    assert "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp and "https:" not in csp
     assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_graphiql_files_are_vendored_and_match_the_integrity_the_page_demands(client):
+    page = (await client.get("/graphql", headers={"Accept": "text/html"})).text
+    assets = re.findall(
+        r'<(?:script|link)\b[^>]*?(?:src|href)="(/[^"]+)"[^>]*?integrity="([^"]+)"', page, re.S
+    )
+
+    assert len(assets) == 7 and "unpkg" not in page
+    for path, integrity in assets:
+        served = await client.get(path)
+        assert served.status_code == 200, path
+        digest = "sha384-" + base64.b64encode(hashlib.sha384(served.content).digest()).decode()
+        assert digest == integrity, path
+        assert_protected(served)
 
 
 async def test_hsts_is_sent_when_the_site_is_served_over_https(db, settings):
