@@ -1225,7 +1225,7 @@ async def _tell_stories(session: AsyncSession, actors: _Actors, codes: list[str]
         await _after_import(session, actors, index, item, codes[index])
 
 
-# One legal entity, two production sites, two permits (M48 §7): 真如能源中心 runs a second heating plant.
+# One legal entity, two production sites, two permits (Reg art. 6 ¶2): 真如能源中心 runs a second plant.
 SECOND_SITE_UNIT = "上海真如能源中心有限公司"
 SECOND_SITE = SiteInput(
     name="真如能源中心桃浦供热站",

@@ -489,7 +489,7 @@ async def registration_page(request: Request) -> Response:
     number = request.path_params["number"]
     async with db_of(request).read() as session:
         registration = await registrations.public_registration(session, number=number)
-        freshness = public.combine_freshness(1, registration.updated_at)
+        freshness = public.combine_freshness(1, registration.changed_at)
 
         async def build() -> Response:
             return _page(request, "public/registration.html", {"registration": registration})

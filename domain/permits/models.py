@@ -34,7 +34,7 @@ class Permit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str | None = Field(default=None, max_length=22, unique=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
-    # One permit per production site (M48 §7): the number's digits after the credit code are the site's.
+    # One permit per production site (Reg art. 6 ¶2): digits 19-21 of the number are the site's.
     site_id: int = Field(foreign_key="production_site.id", index=True)
     category: str = Field(max_length=16)
     status: str = Field(max_length=16)

@@ -141,7 +141,7 @@ PERMIT_NUMBER = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}\d{3}[A-Z]$")
 def permit_number_error(
     number: str, credit_code: str, field_name: str = "number", site_sequence: int | None = None
 ) -> FieldError | None:
-    """National permit numbers: the unit's credit code, its site's three-digit sequence (M48 §7) and a
+    """National permit numbers: the unit's credit code, its site's three-digit sequence (Reg art. 6 ¶2) and a
     letter (M48 §32)."""
     if not PERMIT_NUMBER.match(number):
         return FieldError(
@@ -174,7 +174,7 @@ def permit_number_error(
 
 
 def site_permit_number(credit_code: str, site_sequence: int) -> str:
-    """The number a site's permit gets: credit code, the site's three digits, and P (M48 §7)."""
+    """The number a site's permit gets: credit code, the site's three digits, and P (Reg art. 6 ¶2)."""
     return f"{credit_code}{site_sequence:03d}P"
 
 

@@ -672,7 +672,7 @@ async def _new_permit_for_application(session: AsyncSession, actor: Actor, data:
             ]
         )
     site = await find_site(session, enterprise, data.site)
-    # One permit per production site (M48 §7): another site of the same unit may apply.
+    # One permit per production site (Reg art. 6 ¶2): another site of the same unit may apply.
     existing = (
         await session.exec(
             select(Permit).where(
@@ -852,7 +852,7 @@ async def grant_application(
         enterprise = await session.get(Enterprise, permit.enterprise_id)
         site = await session.get(ProductionSite, permit.site_id)
         assert enterprise is not None and site is not None
-        # Left empty, the number is the site's own: credit code + site sequence + P (M48 §7).
+        # Left empty, the number is the site's own: credit code + site sequence + P (Reg art. 6 ¶2).
         number = (data.number or "").strip().upper() or rules.site_permit_number(
             enterprise.credit_code, site.sequence
         )
@@ -1137,7 +1137,7 @@ async def import_permits(
             if problem:
                 problems.append(problem)
             else:
-                # The number names the production site (M48 §7): it must be one of the unit's sites.
+                # The number names the production site (Reg art. 6 ¶2): it must be one of the unit's sites.
                 try:
                     site = await find_site(session, enterprise, number[18:21], field="number")
                 except ValidationFailed as error:

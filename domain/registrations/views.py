@@ -7,7 +7,7 @@ its revisions are shown as what happened and when, never who in an authority rec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -184,7 +184,8 @@ class PublicRegistration:
     cancelled_on: date | None
     cancellation_reason: str
     revisions: list[PublicRevision]
-    updated_at: datetime
+    # When anything shown last changed: the registration, its unit's record or its site.
+    changed_at: datetime
 
 
 async def public_registration(session: AsyncSession, *, number: str) -> PublicRegistration:
@@ -241,7 +242,10 @@ async def public_registration(session: AsyncSession, *, number: str) -> PublicRe
             )
             for r in revisions
         ],
-        updated_at=registration.updated_at,
+        changed_at=max(
+            moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            for moment in (registration.updated_at, enterprise.updated_at, site.updated_at)
+        ),
     )
 
 

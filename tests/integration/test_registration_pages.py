@@ -201,3 +201,19 @@ async def test_graphql_renewal_is_refused_before_its_window_with_the_reason(clie
 async def test_the_form_needs_a_login(client, path):
     response = await client.get(path)
     assert response.status_code in (302, 303, 401)
+
+
+async def test_a_registration_page_is_rebuilt_when_its_units_name_changes(client, session):
+    from domain.enterprises.rules import EnterpriseInput
+    from domain.enterprises.service import update_enterprise
+
+    found = await service.file_registration(session, operator(), data=form(unit_name="上海旧名印刷厂"))
+    path = f"/public/registrations/{found.registration.number}"
+    first = await client.get(path)
+    etag = first.headers["etag"]
+    assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
+    renamed = EnterpriseInput(**{**found.enterprise.snapshot(), "name": "上海新名印刷厂"})
+    await update_enterprise(session, operator(), credit_code=found.enterprise.credit_code, data=renamed)
+    await session.flush()
+    again = await client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and "上海新名印刷厂" in again.text
