@@ -78,7 +78,7 @@ class EnterpriseRevision(SQLModel, table=True):
 class ProductionSite(SQLModel, table=True):
     """A production site (生产经营场所) of one legal entity.
 
-    A legal entity holds one permit per site (Reg art. 6 ¶2, M48 §7; see docs/domain-rules.md):
+    A legal entity holds one permit per site (Reg art. 6 ¶2, M48 §7; see docs/sites-and-registrations.md):
     permits and registrations are keyed by the site, and the site's three-digit sequence (001,
     002 ...) follows the credit code in their numbers. Every enterprise has site 001 from its
     registration on.

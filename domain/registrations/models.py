@@ -1,6 +1,6 @@
 """Registration-only units' registrations (排污登记) and their revisions.
 
-One registration per production site, like a permit (see docs/domain-rules.md): its number is the
+One registration per production site, like a permit (see docs/sites-and-registrations.md): its number is the
 unit's credit code, the site's three digits and W. A change, renewal or cancellation keeps the row
 and writes a new revision holding the whole form as it then stood; revisions are never changed.
 """

@@ -1,6 +1,6 @@
 """Pure rules of the discharge registration (排污登记) of units below the permit thresholds.
 
-Sources (see docs/domain-rules.md): Regulation art. 24 (the registration form states basic
+Sources (see docs/sites-and-registrations.md): Regulation art. 24 (the registration form states basic
 information, where pollutants go, the emission standards followed and the control measures; a change
 is filed within 20 days of it); the registration guidance (固定污染源排污登记工作指南（试行）, 2020)
 for the form's content, its five-year validity, renewal and cancellation; Order 32 keeps them. The
