@@ -11,20 +11,23 @@ import calendar
 import csv
 import io
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
 from domain.ledgers import files, views
+from domain.ledgers import shutdowns as shutdown_cases
 from domain.ledgers.models import ENTRY_KINDS
 from domain.ledgers.service import ENTRY_FIELDS, MAX_BATCH
+from domain.ledgers.shutdowns import ShutdownInput
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
 from domain.spreadsheets import append_row, csv_row
 from portal.context import request_locale
@@ -153,7 +156,66 @@ async def _home(request: Request, extra: dict[str, Any] | None = None, status_co
 
 
 async def home(request: Request) -> Response:
-    return await _home(request, {"explained": request.query_params.get("explained")})
+    return await _home(
+        request,
+        {"explained": request.query_params.get("explained"), "done": request.query_params.get("done")},
+    )
+
+
+def _day(form: FormData, name: str, problems: list[FieldError]) -> date | None:
+    raw = str(form.get(name, ""))[:20].strip()
+    if not raw:
+        return None
+    try:
+        return in_range(date.fromisoformat(raw))
+    except OutOfRange:
+        problems.append(out_of_range(name))
+    except ValueError:
+        problems.append(FieldError(name, "date", N_("Expected a date (YYYY-MM-DD).")))
+    return None
+
+
+async def record_shutdown(request: Request) -> Response:
+    """停产: the unit records a shutdown (first day, last day or still stopped, reason)."""
+    actor = await actor_of(request)
+    number = request.path_params["number"]
+    form = await request.form()
+    typed = {key: str(form.get(key, ""))[:600] for key in ("starts_on", "ends_on", "reason")}
+    problems: list[FieldError] = []
+    data = ShutdownInput(_day(form, "starts_on", problems), _day(form, "ends_on", problems), typed["reason"])
+    try:
+        if problems:
+            raise ValidationFailed(problems)
+        async with db_of(request).transaction() as session:
+            await shutdown_cases.record_shutdown(session, actor, permit_number=number, data=data)
+    except (ValidationFailed, Conflict) as error:
+        return await _home(
+            request,
+            {"shutdown_errors": field_errors(error.errors), "shutdown_input": typed},
+            status_code=409 if isinstance(error, Conflict) else 400,
+        )
+    return redirect(f"/ledger/{number}?done=shutdown#shutdowns")
+
+
+async def end_shutdown(request: Request) -> Response:
+    """The restart after an open shutdown: its last day."""
+    actor = await actor_of(request)
+    number, shutdown_id = request.path_params["number"], request.path_params["shutdown_id"]
+    form = await request.form()
+    problems: list[FieldError] = []
+    ends_on = _day(form, "ends_on", problems)
+    try:
+        if problems:
+            raise ValidationFailed(problems)
+        async with db_of(request).transaction() as session:
+            await shutdown_cases.end_shutdown(session, actor, shutdown_id=shutdown_id, ends_on=ends_on)
+    except (ValidationFailed, Conflict) as error:
+        return await _home(
+            request,
+            {"end_errors": {shutdown_id: field_errors(error.errors)}},
+            status_code=409 if isinstance(error, Conflict) else 400,
+        )
+    return redirect(f"/ledger/{number}?done=restart#shutdowns")
 
 
 async def explain(request: Request) -> Response:
@@ -984,6 +1046,13 @@ routes = [
         explain,
         methods=["POST"],
         name="ledger_explain",
+    ),
+    Route("/ledger/{number}/shutdowns", record_shutdown, methods=["POST"], name="ledger_record_shutdown"),
+    Route(
+        "/ledger/{number}/shutdowns/{shutdown_id:int}/end",
+        end_shutdown,
+        methods=["POST"],
+        name="ledger_end_shutdown",
     ),
     Route("/ledger/{number}/readings", readings, methods=["GET"], name="ledger_readings"),
     Route("/ledger/{number}/readings", add_reading, methods=["POST"], name="ledger_add_reading"),

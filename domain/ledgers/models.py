@@ -15,7 +15,7 @@ Nothing inside the retention window can be deleted through the product.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -158,3 +158,25 @@ class Exceedance(SQLModel, table=True):
     explained_at: datetime | None = None
     explained_by: str | None = Field(default=None, max_length=64)
     detected_at: datetime = Field(default_factory=utcnow)
+
+
+class ShutdownPeriod(SQLModel, table=True):
+    """停产: days a unit stopped production (Reg art. 22: its reports state them). Missing ledger data in
+    them is no gap. An open shutdown has no last day until the unit records the restart."""
+
+    __tablename__ = "shutdown_period"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        sa.Index("ix_shutdown_period_permit_start", "permit_id", "starts_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    permit_id: int = Field(foreign_key="permit.id")
+    starts_on: date  # China calendar days, both inclusive
+    ends_on: date | None = None
+    reason: str = Field(max_length=500)
+    recorded_at: datetime = Field(default_factory=utcnow)
+    recorded_by: str = Field(max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    ended_at: datetime | None = None  # when the restart was recorded
+    ended_by: str | None = Field(default=None, max_length=64)

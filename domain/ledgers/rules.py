@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from domain.errors import N_, FieldError
 from domain.permits.reference import Frequency, Medium
@@ -410,17 +410,55 @@ def slot_floor(moment: datetime, frequency: str) -> datetime:
     return day.replace(month=first_month, day=1)
 
 
+def excused_slots(
+    frequency: str, origin: datetime, expected: int, shutdowns: Iterable[tuple[datetime, datetime]]
+) -> set[int]:
+    """The slots that lie wholly inside a shutdown (停产): no production, so no record is owed for them."""
+    excused: set[int] = set()
+    for first, after in shutdowns:
+        low = slot_of(first, frequency, origin)
+        if slot_start(low, frequency, origin) < aware(first).astimezone(CHINA_TIME) and low >= 0:
+            low += 1  # the slot the shutdown begins in had production before it
+        high = min(expected, slot_of(after, frequency, origin) if after < FAR_FUTURE else expected)
+        excused.update(range(max(low, 0), high))
+    return excused
+
+
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def china_day(moment: datetime) -> date:
+    return aware(moment).astimezone(CHINA_TIME).date()
+
+
+def shutdown_span(starts_on: date, ends_on: date | None) -> tuple[datetime, datetime]:
+    """The instants a shutdown of China calendar days covers: from the midnight its first day begins to
+    the midnight after its last (an open shutdown: until further notice)."""
+    start = datetime.combine(starts_on, time(0), tzinfo=CHINA_TIME)
+    if ends_on is None:
+        return start, FAR_FUTURE
+    return start, datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=CHINA_TIME)
+
+
 def coverage(
-    label: str, kind: str, frequency: str, start: datetime, end: datetime, recorded: Iterable[datetime]
+    label: str,
+    kind: str,
+    frequency: str,
+    start: datetime,
+    end: datetime,
+    recorded: Iterable[datetime],
+    shutdowns: Iterable[tuple[datetime, datetime]] = (),
 ) -> RequirementCoverage:
-    """Compare the slots a requirement expects in [start, end) with the moments recorded."""
-    expected = slot_count(start, end, frequency)
+    """Compare the slots a requirement expects in [start, end) with the moments recorded; slots wholly
+    inside a shutdown are neither expected nor gaps."""
+    slots = slot_count(start, end, frequency)
+    excused = excused_slots(frequency, start, slots, shutdowns)
     filled = {slot_of(moment, frequency, start) for moment in recorded}
-    filled = {slot for slot in filled if 0 <= slot < expected}
+    filled = {slot for slot in filled if 0 <= slot < slots and slot not in excused}
     gaps: list[Gap] = []
     previous = -1
-    # Walk the filled slots only (a year of hourly slots is 8,760; the gaps lie between filled ones).
-    for slot in [*sorted(filled), expected]:
+    # Walk the filled (and excused) slots only (a year of hourly slots is 8,760; the gaps lie between).
+    for slot in [*sorted(filled | excused), slots]:
         if slot > previous + 1:
             gaps.append(
                 Gap(
@@ -431,7 +469,7 @@ def coverage(
                 )
             )
         previous = slot
-    return RequirementCoverage(label, kind, frequency, expected, len(filled), gaps)
+    return RequirementCoverage(label, kind, frequency, slots - len(excused), len(filled), gaps)
 
 
 def completeness_ratio(items: Sequence[RequirementCoverage]) -> float:

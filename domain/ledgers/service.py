@@ -18,7 +18,14 @@ from domain.clock import utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.ledgers import notices as exceedance_notices
 from domain.ledgers import rules
-from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
+from domain.ledgers.models import (
+    ENTRY_KINDS,
+    Exceedance,
+    LedgerEntry,
+    LedgerEntryRevision,
+    MonitoringReading,
+    ShutdownPeriod,
+)
 from domain.ledgers.rules import CheckedReading, PointInfo, ReadingInput
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit
@@ -863,6 +870,7 @@ class PeriodLedger:
     stats: dict[tuple[str, str], SeriesStats]
     coverage: list[rules.RequirementCoverage]
     abnormal: list[LedgerEntry]
+    shutdowns: list[ShutdownPeriod] = field(default_factory=list)  # 停产 touching the period
 
 
 async def period_ledger(
@@ -919,25 +927,52 @@ async def period_ledgers(
         entries[entry.permit_id].append(entry)
     sums = await _reading_sums(session, ids, start, end) if emissions else {}
     moments = await _required_moments(session, terms, origins, judged_until) if coverage else {}
+    stopped = await _shutdowns(session, ids, earliest, end)
     found: dict[int, PeriodLedger] = {}
     for permit_id, permit_terms_ in terms.items():
         own = entries.get(permit_id, [])
+        own_stops = stopped.get(permit_id, [])
+        spans = [rules.shutdown_span(stop.starts_on, stop.ends_on) for stop in own_stops]
         in_period = [e for e in own if rules.aware(e.period_start) >= start]
         figures: list[EmissionFigure] = []
         stats: dict[tuple[str, str], SeriesStats] = {}
         if emissions:
             figures, stats = _emission_figures(
-                permit_terms_, sums.get(permit_id, []), start, end, now, in_period
+                permit_terms_, sums.get(permit_id, []), start, end, now, in_period, spans
             )
         items: list[rules.RequirementCoverage] = []
         if coverage:
-            items = _coverage(permit_terms_, moments.get(permit_id, {}), origins, judged_until, own)
+            items = _coverage(permit_terms_, moments.get(permit_id, {}), origins, judged_until, own, spans)
         found[permit_id] = PeriodLedger(
             figures=figures,
             stats=stats,
             coverage=items,
             abnormal=[e for e in in_period if e.kind == "abnormal"],
+            shutdowns=[
+                stop for stop in own_stops if rules.shutdown_span(stop.starts_on, stop.ends_on)[1] > start
+            ],
         )
+    return found
+
+
+async def _shutdowns(
+    session: AsyncSession, ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[ShutdownPeriod]]:
+    """Shutdowns touching [start, end) per permit, oldest first (China calendar days)."""
+    first, last = rules.china_day(start), rules.china_day(end)
+    found: dict[int, list[ShutdownPeriod]] = defaultdict(list)
+    for stop in (
+        await session.exec(
+            select(ShutdownPeriod)
+            .where(
+                col(ShutdownPeriod.permit_id).in_(ids),
+                col(ShutdownPeriod.starts_on) <= last,
+                sa.or_(col(ShutdownPeriod.ends_on).is_(None), col(ShutdownPeriod.ends_on) >= first),
+            )
+            .order_by(col(ShutdownPeriod.starts_on))
+        )
+    ).all():
+        found[stop.permit_id].append(stop)
     return found
 
 
@@ -988,6 +1023,7 @@ def _emission_figures(
     end: datetime,
     now: datetime,
     entries: list[LedgerEntry],
+    shutdowns: Sequence[tuple[datetime, datetime]] = (),
 ) -> tuple[list[EmissionFigure], dict[tuple[str, str], SeriesStats]]:
     by_series: dict[tuple[str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
     concentration: dict[tuple[str, str], list[float]] = {}  # [sum, count, max, readings]
@@ -1009,7 +1045,12 @@ def _emission_figures(
     }
     factors = _factor_estimates(entries)
     automatic_required = {(m.point, m.pollutant) for m in terms.monitoring if m.method == "automatic"}
-    hours = max(1.0, (min(end, now) - start).total_seconds() / 3600)
+    until = min(end, now)
+    # Hours of a shutdown need no automatic data: coverage counts the hours the site produced.
+    stopped = sum(
+        max(0.0, (min(until, after) - max(start, first)).total_seconds()) for first, after in shutdowns
+    )
+    hours = max(1.0, ((until - start).total_seconds() - stopped) / 3600)
     dimensionless = {(lim.point, lim.pollutant) for lim in terms.limits if lim.unit == rules.DIMENSIONLESS}
     figures: list[EmissionFigure] = []
     for outlet_code, point in sorted(points_of(terms).items()):
@@ -1081,6 +1122,7 @@ def _coverage(
     origins: dict[str, datetime],
     end: datetime,
     entries: Sequence[LedgerEntry],
+    shutdowns: Sequence[tuple[datetime, datetime]] = (),
 ) -> list[rules.RequirementCoverage]:
     """Each requirement's slots from the start of the slot the period begins in (a quarterly sample
     taken last month covers this month too when both lie in one quarter) up to ``end``."""
@@ -1093,7 +1135,9 @@ def _coverage(
             if rules.aware(moment) >= origin
         ]
         label = f"{requirement.point} {requirement.pollutant}"
-        items.append(rules.coverage(label, "monitoring", requirement.frequency, origin, end, recorded))
+        items.append(
+            rules.coverage(label, "monitoring", requirement.frequency, origin, end, recorded, shutdowns)
+        )
     for ledger_requirement in terms.ledger_requirements:
         if ledger_requirement.kind == "monitoring":
             continue  # covered above, per outlet and pollutant
@@ -1111,6 +1155,7 @@ def _coverage(
                 origin,
                 end,
                 recorded,
+                shutdowns,
             )
         )
     return items

@@ -26,7 +26,15 @@ from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.ledgers import files, rules, service
-from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
+from domain.ledgers import shutdowns as shutdown_cases
+from domain.ledgers.models import (
+    ENTRY_KINDS,
+    Exceedance,
+    LedgerEntry,
+    LedgerEntryRevision,
+    MonitoringReading,
+    ShutdownPeriod,
+)
 from domain.ledgers.rules import ReadingInput, RequirementCoverage
 from domain.ledgers.service import ENTRY_FIELDS, BatchResult, EmissionFigure, EntryInput
 from domain.pagination import Page
@@ -267,6 +275,7 @@ class LedgerHome:
     open_exceedances: list[Exceedance]
     open_total: int
     emissions: list[EmissionFigure]
+    shutdowns: list[ShutdownPeriod] = field(default_factory=list)  # 停产, newest first
 
     @property
     def ratio(self) -> float:
@@ -348,6 +357,7 @@ async def ledger_home(
         open_exceedances=[e for e, _permit in warnings.items],
         open_total=warnings.total,
         emissions=emissions,
+        shutdowns=await shutdown_cases.shutdowns(session, actor, permit_number=context.number),
     )
 
 

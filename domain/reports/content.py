@@ -17,6 +17,7 @@ Shape (keys in snake_case; the portal and the API use the same):
                        "max_value": 48.0, "limit_value": 35.0, "cause": "...", "measures": "..."}],
       "abnormal_operation": [{"facility": "...", "started_at": "...", "ended_at": "...",
                               "cause": "...", "measures": "..."}],
+      "shutdowns": [{"starts_on": "2026-03-01", "ends_on": "2026-03-20", "reason": "..."}],  # 停产
       "statement": "...",
       # annual only:
       "production": {"operating_days": 330, "main_products": "...", "output": "...", "fuel": "..."},
@@ -46,13 +47,19 @@ ANNUAL_SECTIONS = (
     "management_system",
     "other_requirements",
 )
-BASE_SECTIONS = ("emissions", "exceedances", "abnormal_operation", "statement")
+BASE_SECTIONS = ("emissions", "exceedances", "abnormal_operation", "shutdowns", "statement")
 MAX_ROWS = 2000
 MAX_TEXT = 5000
 
 
 def empty_content(kind: str) -> dict[str, Any]:
-    content: dict[str, Any] = {"emissions": [], "exceedances": [], "abnormal_operation": [], "statement": ""}
+    content: dict[str, Any] = {
+        "emissions": [],
+        "exceedances": [],
+        "abnormal_operation": [],
+        "shutdowns": [],
+        "statement": "",
+    }
     if kind == ReportKind.ANNUAL:
         content.update(
             production={},
@@ -86,7 +93,7 @@ def check_shape(kind: str, content: Any) -> list[FieldError]:
                     {"name": key},
                 )
             )
-    for section in ("emissions", "exceedances", "abnormal_operation", "control_facilities"):
+    for section in ("emissions", "exceedances", "abnormal_operation", "shutdowns", "control_facilities"):
         rows = content.get(section, [])
         if section not in allowed:
             continue

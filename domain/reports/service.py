@@ -23,7 +23,7 @@ from domain.clock import utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.ledgers import service as ledgers
-from domain.ledgers.models import Exceedance, LedgerEntry
+from domain.ledgers.models import Exceedance, LedgerEntry, ShutdownPeriod
 from domain.permits.models import Permit
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
@@ -332,6 +332,7 @@ class LedgerFacts:
     abnormal: list[LedgerEntry]
     completeness_ratio: float
     report_kinds: tuple[str, ...]
+    shutdowns: list[ShutdownPeriod] = field(default_factory=list)
 
 
 async def ledger_facts(session: AsyncSession, permit: Permit, period: rules.Period) -> LedgerFacts:
@@ -400,6 +401,7 @@ async def ledger_facts_many(
                 abnormal=ledger.abnormal,
                 completeness_ratio=completeness_ratio(ledger.coverage),
                 report_kinds=terms.report_kinds,
+                shutdowns=[stop for stop in ledger.shutdowns if stop.starts_on <= last],
             )
     return found
 
@@ -457,6 +459,15 @@ def prefill_content(kind: str, facts: LedgerFacts, period: rules.Period) -> dict
                 "ended_at": entry.period_end.isoformat() if entry.period_end else None,
                 "cause": entry.data.get("cause", ""),
                 "measures": entry.data.get("measures", ""),
+            }
+        )
+    for stop in facts.shutdowns:
+        # Reg art. 22: the report states every shutdown in the period (an open one: still stopped).
+        content["shutdowns"].append(
+            {
+                "starts_on": stop.starts_on.isoformat(),
+                "ends_on": stop.ends_on.isoformat() if stop.ends_on else None,
+                "reason": stop.reason,
             }
         )
     if kind == ReportKind.ANNUAL:

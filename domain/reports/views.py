@@ -22,11 +22,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit_rules import engine
+from domain.audit_rules.general import UNIT_ALIASES
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.i18n import translate
 from domain.permits.models import Permit, PermitVersion
-from domain.audit_rules.general import UNIT_ALIASES
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
 from domain.permits.service import target_of, today
@@ -62,6 +62,7 @@ LIST_SECTIONS: dict[str, tuple[str, ...]] = {
         "measures",
     ),
     "abnormal_operation": ("facility", "started_at", "ended_at", "cause", "measures"),
+    "shutdowns": ("starts_on", "ends_on", "reason"),
     "control_facilities": ("name", "operating_hours", "abnormal_hours", "notes"),
 }
 DICT_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -90,7 +91,7 @@ NUMBER_FIELDS = frozenset(
 )
 WHOLE_NUMBER_FIELDS = frozenset({"operating_days", "planned", "performed", "training_sessions"})
 BOOLEAN_FIELDS = frozenset({"compliant", "complete", "done"})
-LONG_TEXT_FIELDS = frozenset({"cause", "measures", "notes", "channels"})
+LONG_TEXT_FIELDS = frozenset({"cause", "measures", "notes", "channels", "reason"})
 METHODS = ("automatic", "manual", "factor", "missing")
 MAX_FORM_ROWS = 2000
 MAX_FIELD_TEXT = 5000
@@ -99,6 +100,7 @@ SECTION_LABELS = {
     "emissions": N_("Actual emissions and compliance"),
     "exceedances": N_("Exceedances: cause and measures"),
     "abnormal_operation": N_("Abnormal operation of pollution-control facilities"),
+    "shutdowns": N_("Shutdowns (production stopped)"),
     "statement": N_("Statement of the unit"),
     "production": N_("Basic production information"),
     "control_facilities": N_("Operation of pollution-control facilities"),
@@ -124,6 +126,9 @@ FIELD_LABELS = {
     "cause": N_("Cause"),
     "measures": N_("Measures"),
     "facility": N_("Facility"),
+    "starts_on": N_("First day"),
+    "ends_on": N_("Last day"),
+    "reason": N_("Reason"),
     "name": N_("Facility"),
     "operating_hours": N_("Operating hours"),
     "abnormal_hours": N_("Abnormal hours"),
@@ -176,7 +181,7 @@ SECRET_REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
 def sections_of(kind: str) -> tuple[str, ...]:
     """The sections of a report of this kind, in the order the form shows them."""
     middle = ANNUAL_SECTIONS if kind == ReportKind.ANNUAL else ()
-    return ("emissions", "exceedances", "abnormal_operation", *middle, "statement")
+    return ("emissions", "exceedances", "abnormal_operation", "shutdowns", *middle, "statement")
 
 
 _PATH = re.compile(r"^content\.([a-z_]+)(?:\[(\d{1,4})\])?(?:\.([a-z_]+))?$")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import strawberry
 
 from domain.errors import DomainError
 from domain.ledgers import service
+from domain.ledgers import shutdowns as shutdown_cases
+from domain.ledgers.shutdowns import ShutdownInput
 from graphql_schema.errors import UserError, user_errors
-from graphql_schema.ledgers.types import Exceedance, LedgerEntry, LedgerEntryInputType, ReadingInputType
+from graphql_schema.ledgers.types import (
+    Exceedance,
+    LedgerEntry,
+    LedgerEntryInputType,
+    ReadingInputType,
+    Shutdown,
+)
 
 PermitNumber = Annotated[str, strawberry.argument(description="许可证编号")]
 
@@ -30,6 +39,12 @@ class LedgerEntryPayload:
 @strawberry.type(description="说明超标原因的结果")
 class ExplainExceedancePayload:
     exceedance: Exceedance | None
+    errors: list[UserError]
+
+
+@strawberry.type(description="停产记录操作的结果")
+class ShutdownPayload:
+    shutdown: Shutdown | None
     errors: list[UserError]
 
 
@@ -137,3 +152,45 @@ class LedgerMutation:
                 exceedance=None, errors=user_errors(error, context.locale, rename={"exceedance": "id"})
             )
         return ExplainExceedancePayload(exceedance=result, errors=[])
+
+    @strawberry.mutation(description="记录停产（停产第一天、最后一天或仍在停产、原因）；写入审计记录")
+    async def record_shutdown(
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        starts_on: date,
+        reason: str,
+        ends_on: date | None = None,
+    ) -> ShutdownPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                shutdown = await shutdown_cases.record_shutdown(
+                    session,
+                    context.actor,
+                    permit_number=permit_number,
+                    data=ShutdownInput(starts_on, ends_on, reason),
+                )
+                result = Shutdown.from_model(
+                    shutdown, await service.permit_number_of(session, shutdown.permit_id)
+                )
+        except DomainError as error:
+            return ShutdownPayload(shutdown=None, errors=user_errors(error, context.locale))
+        return ShutdownPayload(shutdown=result, errors=[])
+
+    @strawberry.mutation(description="记录停产结束（复产前的最后一个停产日）")
+    async def end_shutdown(self, info: strawberry.Info, id: int, ends_on: date) -> ShutdownPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                shutdown = await shutdown_cases.end_shutdown(
+                    session, context.actor, shutdown_id=id, ends_on=ends_on
+                )
+                result = Shutdown.from_model(
+                    shutdown, await service.permit_number_of(session, shutdown.permit_id)
+                )
+        except DomainError as error:
+            return ShutdownPayload(
+                shutdown=None, errors=user_errors(error, context.locale, rename={"shutdown": "id"})
+            )
+        return ShutdownPayload(shutdown=result, errors=[])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -229,4 +229,29 @@ class LedgerEntryInputType:
             period_start=self.period_start,
             period_end=self.period_end,
             data=data,
+        )
+
+
+@strawberry.type(description="停产记录：停产期间不计台账缺失，执行报告载明停产情况（条例第二十二条）")
+class Shutdown:
+    id: int
+    permit_number: str
+    starts_on: date = strawberry.field(description="停产第一天")
+    ends_on: date | None = strawberry.field(description="停产最后一天；仍在停产时为 null")
+    reason: str = strawberry.field(description="停产原因")
+    recorded_at: datetime
+    recorded_by: str
+    on_behalf_of: str | None
+
+    @classmethod
+    def from_model(cls, row: models.ShutdownPeriod, permit_number: str) -> Shutdown:
+        return cls(
+            id=row.id or 0,
+            permit_number=permit_number,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            reason=row.reason,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+            on_behalf_of=row.on_behalf_of,
         )
