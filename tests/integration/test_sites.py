@@ -229,3 +229,33 @@ async def test_graphql_adds_a_site_and_lists_the_sites(client, session):
     listed = await graphql_data(client, SITES, {"code": enterprise.credit_code}, token=token)
     assert [s["sequence"] for s in listed["enterprise"]["sites"]] == ["001", "002"]
     assert listed["enterprise"]["sites"][1]["longitude"] == 121.37
+
+
+async def test_the_sites_of_a_page_of_enterprises_cost_the_same_statements_whatever_its_size(
+    client, session, db
+):
+    from sqlalchemy import event
+
+    token = await bearer_token(session, await make_user(session, "permitting", region_code="310107"))
+    for _ in range(5):
+        enterprise = await make_enterprise(session)
+        await add_site(session, operator(), credit_code=enterprise.credit_code, data=SECOND)
+    query = """query($first: Int!) { enterprises(first: $first) { edges { node {
+      creditCode sites { sequence address } } } } }"""
+
+    async def statements(first: int) -> int:
+        seen: list[str] = []
+
+        def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
+        try:
+            data = await graphql_data(client, query, {"first": first}, token=token)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", remember)
+        assert all(len(edge["node"]["sites"]) >= 1 for edge in data["enterprises"]["edges"])
+        return len([s for s in seen if s.lstrip().upper().startswith("SELECT")])
+
+    await statements(1)  # a token's first request does one-off work; compare the ones after it
+    assert await statements(2) == await statements(5)
