@@ -99,8 +99,10 @@ class ReportMutation:
 
     @strawberry.mutation(
         description=(
-            "提交执行报告。服务器记录收到的时间；每次提交保存为新版本，不覆盖以前的提交，是否按时按第一次"
-            "提交判断。同一幂等键重发时返回第一次的结果（replayed 为 true），不重复提交。"
+            "提交执行报告。报告期结束后方可提交（否则 period_not_ended）。服务器记录收到的时间；"
+            "每次提交保存为新版本，不覆盖以前的提交，一经提交不能撤回，是否按时按第一次提交判断。同一提交人以同一幂等键重发"
+            "相同内容时返回第一次的结果（replayed 为 true），不重复提交；内容不同或提交人不同时拒绝"
+            "（idempotency_key_reused）。提交前可用 checkReportDraft 查看审核规则的错误与警告。"
         )
     )
     async def submit_execution_report(

@@ -490,8 +490,8 @@ class SubmitExecutionReportInput:
     content: JSON = strawberry.field(description=CONTENT_DESCRIPTION)
     idempotency_key: str = strawberry.field(
         description=(
-            "幂等键（1–80 个字符）：每次提交使用新的值；网络超时或重复点击时用同一个值重发，"
-            "返回第一次的结果而不重复提交"
+            "幂等键（1–80 个字符）：每次提交使用新的值；网络超时或重复点击时用同一个值重发相同内容，"
+            "返回第一次的结果而不重复提交；同一个值用于不同内容或由他人使用时被拒绝（idempotency_key_reused）"
         )
     )
 
