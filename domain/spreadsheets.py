@@ -1,4 +1,15 @@
-"""Cells of exported spreadsheets (CSV and XLSX) that hold user text as text, never as a formula.
+"""Spreadsheets in and out: exported cells hold user text as text; uploaded workbooks are bounded.
+
+Reading (``check_workbook``): an XLSX is a zip of XML. Before any XML is parsed, the zip's
+directory is read and the workbook refused when its parts would unpack to more than
+``MAX_UNPACKED_BYTES`` in all, or one part is compressed more than ``MAX_RATIO`` to 1 (a zip bomb:
+a few hundred KB that unpack to gigabytes). The sizes declared there bound what ``zipfile`` will
+inflate, so a lying directory cannot unpack more. The XML itself is parsed by openpyxl through
+defusedxml (installed as a dependency; openpyxl uses it when present): no entities, no external
+references. Readers count rows as they stream them (read-only mode) and stop at their limit, and
+the portal parses off the event loop (``asyncio.to_thread``).
+
+Writing:
 
 Text typed by a person (a void reason, a cause, a unit's name) can begin with ``=``, ``+``,
 ``-`` or ``@``. A spreadsheet opening the export would run it as a formula (CSV/formula
@@ -18,9 +29,17 @@ Every export goes through ``csv_row`` or ``xlsx_row``.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Iterable
 from typing import Any
+
+from domain.errors import N_, FieldError, ValidationFailed
+
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # 50,000 rows of ten columns unpack to about 25 MB
+MAX_RATIO = 200  # sheet XML compresses 10-30 to 1; a bomb thousands to 1
+MAX_PARTS = 1000
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -58,3 +77,26 @@ def xlsx_row(sheet: Any, values: Iterable[object]) -> list[object]:
 def append_row(sheet: Any, values: Iterable[object]) -> None:
     """Append one row to an XLSX sheet (normal or write-only) through ``xlsx_row``."""
     sheet.append(xlsx_row(sheet, values))
+
+
+def check_workbook(data: bytes, field: str = "file") -> None:
+    """Refuse an XLSX whose zip would unpack too far, before any of it is inflated or parsed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationFailed(
+            [FieldError(field, "unreadable", N_("The file cannot be read as an Excel workbook (.xlsx)."))]
+        ) from None
+    limit = {"limit": MAX_UNPACKED_BYTES // (1024 * 1024)}
+    too_big = FieldError(
+        field,
+        "unpacks_too_large",
+        N_("The workbook unpacks to more than {limit} MB. Split it into smaller files."),
+        limit,
+    )
+    if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise ValidationFailed([too_big])
+    for part in parts:
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise ValidationFailed([too_big])

@@ -750,10 +750,13 @@ async def import_file(request: Request) -> Response:
             request, {"file_errors": [error], "filename": filename}, status_code=_status(request)
         )
     try:
-        async with db_of(request).transaction() as session:
-            result = await views.import_readings(
+        # Read (and refused if need be) before the write transaction opens: parsing takes seconds.
+        async with db_of(request).read() as session:
+            batch = await views.read_import_file(
                 session, actor, permit_number=number, filename=filename, data=data
             )
+        async with db_of(request).transaction() as session:
+            result = await views.import_readings(session, actor, permit_number=number, batch=batch)
     except ValidationFailed as failure:
         rows, general = _row_errors(failure.errors, request_locale(request))
         return await _import_page(

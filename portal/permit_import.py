@@ -76,8 +76,10 @@ async def import_upload(request: Request) -> Response:
     if len(data) > files.MAX_FILE_BYTES:
         return _refused(request, [too_large], total=1, filename=filename, status=413)
     try:
+        # Read off the event loop and before the write transaction opens: parsing takes seconds.
+        permit_file = await files.open_permit_file_off_loop(filename, data)
         async with db_of(request).transaction() as session:
-            imported = await files.import_permit_file(session, actor, name=filename, data=data)
+            imported = await files.import_permit_records(session, actor, permit_file=permit_file)
             numbers = [permit.number for permit in imported]
     except files.PermitFileRejected as error:
         return _refused(request, error.problems, total=error.total, filename=filename, status=400)

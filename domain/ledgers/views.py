@@ -8,6 +8,7 @@ in SQL (China days and hours) so a year of hourly data never travels to Python r
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -953,14 +954,31 @@ async def entries_page(
 # ---------------------------------------------------------------------------
 
 
-async def import_readings(
+async def read_import_file(
     session: AsyncSession, actor: Actor, *, permit_number: str, filename: str, data: bytes
+) -> list[files.FileReading]:
+    """The readings of a CSV or XLSX for this permit, for ``import_readings``: whoever may write the
+    ledger, the file parsed in a worker thread (the server goes on answering), bounded in rows."""
+    await _permit(session, actor, permit_number, Operation.LEDGER_WRITE)
+    return await asyncio.to_thread(files.read_readings, filename, data)
+
+
+async def import_readings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    filename: str = "",
+    data: bytes = b"",
+    batch: list[files.FileReading] | None = None,
 ) -> BatchResult:
-    """A CSV or XLSX of readings for this permit, written whole in the caller's transaction or not at all.
+    """A CSV or XLSX of readings for this permit (or its ``batch`` read by ``read_import_file``),
+    written whole in the caller's transaction or not at all.
 
     Errors name the file's row and column (``row N: column``)."""
     permit = await _permit(session, actor, permit_number, Operation.LEDGER_WRITE)
-    batch = files.read_readings(filename, data)
+    if batch is None:
+        batch = files.read_readings(filename, data)
     if not batch:
         raise ValidationFailed([FieldError("file", "empty", N_("The file is empty."))])
     if len(batch) > service.MAX_BATCH:

@@ -17,6 +17,7 @@ back to the sheet cell the value came from.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -33,7 +34,7 @@ from domain.errors import N_, FieldError, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.reference import LABELS_ZH, POLLUTANTS, Frequency, LedgerRecordKind
 from domain.permits.service import ImportFailed, import_permits
-from domain.spreadsheets import append_row
+from domain.spreadsheets import append_row, check_workbook
 
 Progress = Callable[[int, int], None]
 
@@ -515,6 +516,11 @@ def _choose(text: str, choices: dict[str, str]) -> str:
 
 def _read_xlsx(data: bytes, progress: Progress | None) -> PermitFile:
     try:
+        check_workbook(data)
+    except ValidationFailed as refused:
+        error = refused.errors[0]
+        raise _whole_file(error.code, error.message, **error.params) from None
+    try:
         from openpyxl import load_workbook
         from openpyxl.utils import get_column_letter
 
@@ -523,6 +529,10 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> PermitFile:
         raise _whole_file("unreadable", N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
     try:
         return _read_workbook(workbook, get_column_letter, progress)
+    except PermitFileRejected:
+        raise
+    except Exception:  # noqa: BLE001 - XML that breaks midway (or that defusedxml refuses) is a damaged file
+        raise _whole_file("unreadable", N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
     finally:
         workbook.close()
 
@@ -588,8 +598,7 @@ def _read_workbook(workbook: Any, letter_of: Callable[[int], str], progress: Pro
             done += 1
             if progress is not None and done % 500 == 0:
                 progress(done, max(total, done))
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
+            # Counted before blank rows are skipped: a million empty rows are read no further than full ones.
             if row_number > MAX_ROWS_PER_SHEET:
                 cells.problem(
                     title,
@@ -602,6 +611,8 @@ def _read_workbook(workbook: Any, letter_of: Callable[[int], str], progress: Pro
                     limit=MAX_ROWS_PER_SHEET,
                 )
                 break
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
             item: dict[str, Any] = {}
             for column in sheet.columns:
                 found_at = positions.get(column.key)
@@ -885,6 +896,11 @@ def may_import(actor: Actor) -> bool:
 def require_may_import(actor: Actor) -> None:
     # Asked before anything about the file is looked at, so others learn nothing from it.
     require(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
+
+
+async def open_permit_file_off_loop(name: str, data: bytes) -> PermitFile:
+    """``open_permit_file`` in a worker thread: the server goes on answering while a file is read."""
+    return await asyncio.to_thread(open_permit_file, name, data)
 
 
 async def import_permit_file(
