@@ -73,7 +73,7 @@ def period_label_example(kind: str) -> str:
     )
 
 
-# Defaults of the technical specifications (HJ 944-2018 §5; DOMAIN_RULES "Execution reports"): the day of
+# Defaults of the technical specifications (HJ 944-2018; docs/report-schedule.md): the day of
 # the month after the period by which its report is due. Monthly and quarterly by the 15th, the first
 # half-year by 15 July, the year by 31 January. A deployment overrides them (settings), a permit's copy
 # overrides both.
@@ -104,7 +104,7 @@ def periods_between(kind: str, first_day: date, last_day: date) -> list[Period]:
 
 
 # ---------------------------------------------------------------------------
-# What a permit requires: holding-period exemptions and folding (HJ 944-2018 §5.2; DOMAIN_RULES)
+# What a permit requires: holding-period exemptions and folding (HJ 944-2018; docs/report-schedule.md)
 # ---------------------------------------------------------------------------
 
 SHORT_HOLDING = "short_holding"  # held too short a time in the period: its content goes into the next report

@@ -25,6 +25,14 @@ from tests.browser.conftest import CHROMIUM, ROOT, screenshot
 pytestmark = pytest.mark.browser
 
 STAFF, OFFICER = "rp-staff", "rp-ecology"
+MID_MONTH = "rp-midmonth"  # the officer of a unit whose permit took effect on the 25th, some months ago
+
+
+def granted_mid_month(day):  # type: ignore[no-untyped-def]
+    """The 25th of the month about a hundred days back: that month is held less than 10 days."""
+    return (day.replace(day=1) - timedelta(days=100)).replace(day=25)
+
+
 REVIEWED_UNIT = "上海长寿印染有限公司"
 
 
@@ -54,7 +62,7 @@ async def seed(url: str) -> None:
     from domain.permits.service import today
     from domain.reports import rules
     from domain.reports import service as reports
-    from tests.factories import actor, make_enterprise, make_permit, make_user
+    from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 
     database = Database(url)
     async with database.transaction() as session:
@@ -96,6 +104,17 @@ async def seed(url: str) -> None:
             content={**draft.content, "statement": "本单位承诺报告内容真实。"},
             idempotency_key="seed",
         )
+        # A permit granted mid-month that lets the quarterly and annual reports stand for shorter ones.
+        granted = granted_mid_month(today())
+        # In another district, so the regulator's dashboard below counts only the two units above.
+        third = await make_enterprise(session, name="上海真光包装有限公司", region_code="310105")
+        await make_permit(
+            session,
+            third,
+            decision_date=granted.isoformat(),
+            content=permit_content(report_kinds=["monthly", "quarterly", "annual"], report_folding=True),
+        )
+        await make_user(session, "enterprise_staff", enterprise=third, username=MID_MONTH)
     await database.dispose()
 
 
@@ -331,3 +350,26 @@ def wait_through_aborted_navigation(page, pattern: str, attempts: int = 3) -> No
             if "ERR_ABORTED" not in str(error) and "detached" not in str(error):
                 raise
     page.wait_for_url(pattern)
+
+
+def test_the_schedule_of_a_permit_granted_mid_month_shows_its_exemptions_and_foldings(page):  # type: ignore[no-untyped-def]
+    from domain.permits.service import today
+
+    granted = granted_mid_month(today())
+    log_in(page, MID_MONTH)
+    page.goto("/reports")
+    exempt = page.locator(f'tr[data-period="{granted:%Y-%m}"][data-kind="monthly"]')
+    assert exempt.get_attribute("data-state") == "covered"
+    note = exempt.locator(".rp-covered-note")
+    assert note.get_attribute("data-reason") == "short_holding" and note.is_visible()
+    cover = note.get_attribute("data-covered-by")
+    assert cover is not None and cover.split("/")[1] in note.inner_text()
+    folded = page.locator('.rp-covered-note[data-reason="folded"]')
+    assert folded.count() >= 1 and folded.first.is_visible()
+    exempt.scroll_into_view_if_needed()
+    screenshot(page, "reports-schedule-exemptions")
+    # The covered month links to the row of the report that carries it.
+    exempt.locator("a").first.click()
+    kind, label = cover.split("/")
+    assert page.url.endswith(f"-{kind}-{label}")
+    assert page.locator(f'tr[data-period="{label}"][data-kind="{kind}"]').is_visible()
