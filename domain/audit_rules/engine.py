@@ -70,7 +70,7 @@ class ExceedanceFact:
 
 @dataclass(frozen=True)
 class RuleContext:
-    kind: str  # monthly / quarterly / annual
+    kind: str  # monthly / quarterly / semiannual / annual
     period: Period
     content: dict[str, Any]
     industry_code: str
@@ -83,6 +83,7 @@ class RuleContext:
     series: dict[tuple[str, str], SeriesFact] = dataclass_field(default_factory=dict)
     exceedances: tuple[ExceedanceFact, ...] = ()
     completeness_ratio: float | None = None
+    stopped_days: int = 0  # days of the period the site stood still (停产): no monitoring owed on them
     tolerance: float = 0.05  # relative difference allowed between report and ledger
 
     def limit(self, point: str, pollutant: str) -> LimitFact | None:

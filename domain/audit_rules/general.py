@@ -246,9 +246,10 @@ def months_in(period: Period) -> int:
     return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
-def expected_results(frequency: str, period: Period) -> int | None:
-    """Monitoring results a frequency calls for in a period; None when it is longer than the period."""
-    days, months = days_in(period), months_in(period)
+def expected_results(frequency: str, period: Period, stopped_days: int = 0) -> int | None:
+    """Monitoring results a frequency calls for in a period; None when it is longer than the period. Days
+    of a shutdown (停产) call for none: no production, nothing to sample."""
+    days, months = max(0, days_in(period) - stopped_days), months_in(period)
     count = {
         "continuous": days * 24,
         "hourly": days * 24,
@@ -287,7 +288,7 @@ def sparse(context: RuleContext) -> set[tuple[str, str]]:
     return {
         (fact.point, fact.pollutant)
         for fact in context.monitoring
-        if expected_results(fact.frequency, context.period) is None
+        if expected_results(fact.frequency, context.period, context.stopped_days) is None
     }
 
 
@@ -836,7 +837,7 @@ def manual_frequency_met(context: RuleContext) -> Iterator[Finding]:
         required, fact = monitoring_of(context, point, pollutant), context.series.get((point, pollutant))
         if required is None or required.method == "automatic" or fact is None:
             continue
-        expected = expected_results(required.frequency, context.period)
+        expected = expected_results(required.frequency, context.period, context.stopped_days)
         if expected is not None and fact.readings < expected:
             yield rule_finding(
                 "G025",
@@ -866,7 +867,7 @@ def monitored_pollutants_reported(context: RuleContext) -> Iterator[Finding]:
             continue  # G002 covers main outlets
         if (fact.point, fact.pollutant) in reported:
             continue
-        if expected_results(fact.frequency, context.period) is not None:
+        if expected_results(fact.frequency, context.period, context.stopped_days) is not None:
             yield rule_finding("G026", "content.emissions", outlet=fact.point, pollutant=fact.pollutant)
 
 

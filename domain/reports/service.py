@@ -534,6 +534,15 @@ async def _context(
     return _rule_context(permit, kind, period, content, await ledger_facts(session, permit, period))
 
 
+def _stopped_days(period: rules.Period, shutdowns: Sequence[ShutdownPeriod]) -> int:
+    """Days of the period covered by the unit's shutdowns (they do not overlap one another)."""
+    days = 0
+    for stop in shutdowns:
+        first, last = max(period.start, stop.starts_on), min(period.end, stop.ends_on or period.end)
+        days += max(0, (last - first).days + 1)
+    return days
+
+
 def _rule_context(
     permit: Permit, kind: str, period: rules.Period, content: dict[str, Any], facts: LedgerFacts
 ) -> engine.RuleContext:
@@ -546,6 +555,7 @@ def _rule_context(
         permit_valid_from=permit.valid_from,
         permit_valid_until=permit.valid_until,
         report_kinds_required=facts.report_kinds,
+        stopped_days=_stopped_days(period, facts.shutdowns),
         limits=tuple(facts.limits),
         monitoring=tuple(facts.monitoring),
         series=facts.series,

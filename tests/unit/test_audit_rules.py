@@ -882,6 +882,8 @@ PASSING: list[tuple[str, str, str, Mutation | None]] = [
         ),
     ),  # M48 §36: factors, not manual
     ("G025", "4411", "monthly", None),
+    # Daily sampling in a February the site stood still for 20 days: 8 results are all it owes.
+    ("G025", "1713", "monthly", seq(series("DW001", "ANILINE", readings=8), context(stopped_days=20))),
     ("G026", "4411", "monthly", None),  # the fugitive source is monitored quarterly: not due in a month
     (
         "G030",
