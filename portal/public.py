@@ -74,6 +74,7 @@ GROUND_LABELS = {
 REPORT_KIND_LABELS = {
     "monthly": N_("Monthly execution report"),
     "quarterly": N_("Quarterly execution report"),
+    "semiannual": N_("Semi-annual execution report"),
     "annual": N_("Annual execution report"),
 }
 SECTION_LABELS = {

@@ -89,6 +89,7 @@ FILING_LABELS = {
 REPORT_KIND_LABELS = {
     "monthly": N_("Monthly report"),
     "quarterly": N_("Quarterly report"),
+    "semiannual": N_("Semi-annual report"),
     "annual": N_("Annual report"),
 }
 PUBLIC_STATUSES = ("approved", "suspended")  # an agency the public may look up

@@ -108,6 +108,7 @@ CANCELLATION_REASON_LABELS = {
 REPORT_KIND_LABELS = {
     "monthly": N_("Monthly report"),
     "quarterly": N_("Quarterly report"),
+    "semiannual": N_("Semi-annual report"),
     "annual": N_("Annual report"),
 }
 SECTION_LABELS = {

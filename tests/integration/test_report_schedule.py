@@ -152,3 +152,12 @@ async def test_the_schedule_shows_semiannual_reports_with_the_second_half_in_the
     assert schedule[("semiannual", f"{year}-H1")].due_date == date(year, 7, 15)
     second = schedule[("semiannual", f"{year}-H2")]
     assert second.state == "covered" and second.covered_by.label == str(year)
+
+
+async def test_the_permit_page_states_its_report_timing_and_folding(client, session):
+    permit, staff = await granted_mid_month(session, report_due_days={"annual": 15})
+    client.headers["accept-language"] = "en"
+    assert (await log_in(client, staff.username)).status_code == 303
+    page = (await client.get(f"/permits/{permit.number}")).text
+    assert "Annual report 15" in page
+    assert "The quarterly report stands for the quarter&#39;s last monthly report" in page
