@@ -59,7 +59,7 @@ class CSRFMiddleware:
         given = headers.get(HEADER)
         replay = receive
         if given is None:
-            body, replay = await _buffer(receive)
+            body, replay = await buffer_body(receive)
             given = await _form_token(scope, headers, body)
         if not tokens_match(expected, given):
             await self.on_failure(scope, replay, send)
@@ -67,19 +67,18 @@ class CSRFMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+async def buffer_body(receive: Receive, limit: int = MAX_FORM_BYTES) -> tuple[bytes, Receive]:
+    """The body (empty when it runs past ``limit``) and a ``receive`` that replays all of it."""
     chunks: list[bytes] = []
     size = 0
     more = True
-    while more:
+    while more and size <= limit:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            break
         chunks.append(chunk)
+        size += len(chunk)
         more = message.get("more_body", False)
     body = b"".join(chunks)
     sent = False
@@ -88,10 +87,10 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
-    return body, replay
+    return (body if not more else b""), replay
 
 
 async def _form_token(scope: Scope, headers: Headers, body: bytes) -> str | None:

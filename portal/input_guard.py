@@ -25,7 +25,7 @@ from domain.bounds import MAX_ID
 from domain.errors import N_
 from domain.i18n import translations_for
 from portal.context import request_locale
-from portal.csrf import MAX_FORM_BYTES
+from portal.csrf import buffer_body
 
 # 0 … 2147483647 (MAX_ID), leading zeros allowed: one alternative per leading digit run.
 _UP_TO_MAX_ID = (
@@ -73,7 +73,7 @@ class InputGuardMiddleware:
             and content_type.startswith(FORM_TYPES)
             and not scope["path"].startswith(self.exempt_prefixes)
         ):
-            body, replay = await _read_body(receive)
+            body, replay = await buffer_body(receive)
             field = await _nul_in_form(scope, content_type, body)
         if field is not None:
             await refuse(scope, replay, send, field)
@@ -117,32 +117,6 @@ async def _nul_in_form(scope: Scope, content_type: str, body: bytes) -> str | No
     finally:
         await form.close()
     return None
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The body up to ``MAX_FORM_BYTES`` (a larger one goes on unread to the page's own limit)."""
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more and size <= MAX_FORM_BYTES:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        more = message.get("more_body", False)
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return (body if not more else b""), replay
 
 
 async def refuse(scope: Scope, receive: Receive, send: Send, field: str) -> None:
