@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from domain.bounds import day_in_range, out_of_range
 from domain.errors import N_, FieldError
 from domain.permits.reference import Frequency, Medium
 
@@ -169,10 +170,18 @@ def check_reading(
             FieldError(f"{prefix}concentration", "negative", N_("A concentration cannot be negative."))
         )
     measured = aware(reading.measured_at)
+    default_span = timedelta(hours=1) if reading.method == "automatic" else timedelta(minutes=1)
+    # Times at the calendar's ends (year 1, year 9999) would overflow the period arithmetic below.
+    if not day_in_range(measured):
+        errors.append(out_of_range(f"{prefix}measured_at"))
+        measured = now
+    if reading.period_end and not day_in_range(reading.period_end):
+        errors.append(out_of_range(f"{prefix}period_end"))
+        end = measured + default_span
+    else:
+        end = aware(reading.period_end) if reading.period_end else measured + default_span
     if measured > now + FUTURE_TOLERANCE:
         errors.append(FieldError(f"{prefix}measured_at", "future", N_("This time is in the future.")))
-    default_span = timedelta(hours=1) if reading.method == "automatic" else timedelta(minutes=1)
-    end = aware(reading.period_end) if reading.period_end else measured + default_span
     if end <= measured:
         errors.append(
             FieldError(f"{prefix}period_end", "end_before_start", N_("The end is not after the start."))

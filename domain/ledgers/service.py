@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
 from domain.audit.service import record
+from domain.bounds import day_in_range, out_of_range
 from domain.clock import utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.ledgers import notices as exceedance_notices
@@ -824,11 +825,22 @@ async def explain_exceedance(
 # ---------------------------------------------------------------------------
 
 
+def _period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A period asked for from outside: days the calendar can step past, a time without zone as UTC."""
+    errors = [
+        out_of_range(name) for name, moment in (("start", start), ("end", end)) if not day_in_range(moment)
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    return rules.aware(start), rules.aware(end)
+
+
 async def completeness(
     session: AsyncSession, actor: Actor, *, permit_number: str, start: datetime, end: datetime
 ) -> list[rules.RequirementCoverage]:
     """What the permit requires against what was recorded in [start, end): the gaps and the ratio."""
     permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
+    start, end = _period(start, end)
     summary = await period_ledger(session, permit, start=start, end=end, emissions=False)
     return summary.coverage
 
@@ -848,6 +860,7 @@ async def actual_emissions(
 ) -> list[EmissionFigure]:
     """Actual emission quantity per outlet and pollutant in [start, end), and the method used (M48 §36)."""
     permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
+    start, end = _period(start, end)
     summary = await period_ledger(session, permit, start=start, end=end, coverage=False)
     return summary.figures
 

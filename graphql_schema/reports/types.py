@@ -112,6 +112,7 @@ class ScheduleState(Enum):
     SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
     RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
     ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
+    COVERED = strawberry.enum_value("covered", description="不单独提交：并入许可证规定的其他报告")
 
 
 @strawberry.enum(description="审核发现的严重程度")

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from domain.ledgers.models import MonitoringReading
-from tests.graphql_helpers import bearer_token, graphql_data
+from tests.graphql_helpers import bearer_token, graphql, graphql_data
 from tests.integration.test_graphql_ledgers import SUBMIT, hourly
 from tests.integration.test_portal_ledgers import (
     EN,
@@ -91,4 +91,25 @@ async def test_the_bulk_import_names_the_row_of_an_implausible_value(client, ses
     assert cells == [
         ("3", "concentration", "Not a plausible value for this pollutant: accepted from 0 to 100,000 mg/m3.")
     ]
+    assert await readings(session) == 0
+
+
+async def test_reading_times_of_year_0001_or_9999_are_refused_naming_the_field(client, session):
+    permit, staff = await setup_ledger(session)
+    token = await bearer_token(session, staff)
+    for moment in ("9999-12-31T23:59:59+08:00", "0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00"):
+        batch = hourly(china_yesterday(3), [20])
+        batch[0]["measuredAt"] = moment
+        response = await graphql(client, SUBMIT, {"number": permit.number, "readings": batch}, token=token)
+        body = response.json()
+        assert response.status_code == 200 and "internal_error" not in response.text, body
+        errors = body["data"]["submitMonitoringBatch"]["errors"] if body.get("data") else body["errors"]
+        assert errors, moment
+    await log_in(client, staff.username)
+    page = f"/ledger/{permit.number}/readings"
+    csrf = await csrf_token(client, page)
+    for typed in ("9999-12-31T23:59", "0001-01-01T00:00"):
+        response = await client.post(page, data=reading_form(csrf, measured_at=typed), headers=EN)
+        assert response.status_code == 400
+        assert "Enter a date between 1900-01-01 and 2199-12-31." in errors_of(response.text, "measured_at")
     assert await readings(session) == 0
