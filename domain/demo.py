@@ -46,11 +46,10 @@ from domain.permits.models import (
     PermitVersion,
 )
 from domain.permits.rules import (
-    FIRST_TERM_YEARS,
-    RENEWED_TERM_YEARS,
     PermitStatus,
     add_years,
     renewal_deadline,
+    term_years,
     validity_end,
 )
 from domain.regions import region_name
@@ -897,23 +896,28 @@ def _without_nulls(value: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def decided_for_expiry(valid_until: date, years: int = 3) -> date:
-    """The decision date of a permit valid ``years`` years that expires on ``valid_until``."""
-    decision = add_years(valid_until + timedelta(days=1), -years)
-    for shift in (0, -1, 1, -2, 2):
-        candidate = decision + timedelta(days=shift)
-        if validity_end(candidate, years) == valid_until:
-            return candidate
-    return decision
+def decided_for_expiry(valid_until: date) -> date:
+    """The decision date of a first permit that expires on ``valid_until``.
+
+    Its term is that of the rule set in force on the decision date (docs/domain-rules.md): 5 years
+    from 2021-03-01 (Reg art. 14), 3 years before (M48 §21).
+    """
+    for years in (5, 3):
+        decision = add_years(valid_until + timedelta(days=1), -years)
+        for shift in (0, -1, 1, -2, 2):
+            candidate = decision + timedelta(days=shift)
+            if term_years(candidate, False) == years and validity_end(candidate, years) == valid_until:
+                return candidate
+    return add_years(valid_until + timedelta(days=1), -5)
 
 
 def _expiring_until(on: date) -> date:
-    """Within 60 days, with the renewal deadline (30 working days before) not yet passed."""
-    for days in range(59, 40, -1):
+    """Within 60 days, with the renewal deadline (60 days or 30 working days before) not yet passed."""
+    for days in range(60, 40, -1):
         until = on + timedelta(days=days)
-        if renewal_deadline(until).date >= on:
+        if renewal_deadline(until, decided_for_expiry(until)).date >= on:
             return until
-    return on + timedelta(days=59)
+    return on + timedelta(days=60)
 
 
 def story_decision(story: Story, on: date, index: int) -> tuple[date, bool]:
@@ -1755,8 +1759,8 @@ async def _write_generated(
                 )
             checked.add(shape)
         decision, renewed = story_decision(item.story, on, index)
-        valid_until = validity_end(decision, RENEWED_TERM_YEARS if renewed else FIRST_TERM_YEARS)
-        deadline = renewal_deadline(valid_until)
+        valid_until = validity_end(decision, term_years(decision, renewed))
+        deadline = renewal_deadline(valid_until, decision)
         permit = {
             **templates[Permit],
             "number": permit_number(enterprise["credit_code"]),

@@ -4,6 +4,7 @@ from domain.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.models import AuditEntry
 from domain.base import metadata
+from domain.calendar.models import HolidayYear
 from domain.enterprises.models import Enterprise, EnterpriseRevision, ProductionSite
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
@@ -28,6 +29,7 @@ from domain.reports.models import (
 )
 
 __all__ = [
+    "HolidayYear",
     "Agency",
     "AgencyAuthorisation",
     "CreditEvent",

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     worker_batch_size: int = 20
     worker_poll_seconds: float = 5.0
 
-    # Renewal reminders: working days before the renewal deadline (M48 §46), and on the day it passes.
+    # Renewal reminders: working days before the renewal deadline, and the day after it passes
+    # (docs/domain-rules.md, "Renewal").
     renewal_reminder_lead_days: tuple[int, ...] = (60, 30, 10)
     # Report reminders: calendar days before the due date (and the day after it passes).
     report_reminder_lead_days: tuple[int, ...] = (10, 3)

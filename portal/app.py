@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.calendar import service as calendar_service
 from domain.db import Database
 from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied
 from domain.i18n import translate
@@ -30,6 +31,7 @@ from portal import (
     agencies,
     audit_rules,
     enterprises,
+    holidays,
     ledgers,
     notifications,
     pages,
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *public.routes,
         *registrations.routes,
         *audit_rules.routes,
+        *holidays.routes,
         Route(GRAPHQL_PATH, endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         graphql_prefix=GRAPHQL_PATH,
     )
     middleware = [
+        Middleware(HolidayScheduleMiddleware, db=db),
         Middleware(RequestContextMiddleware, default_locale=settings.default_locale),
         Middleware(BodyLimitMiddleware, limits=body_limits, on_refused=body_too_large),
         Middleware(GZipMiddleware, minimum_size=1024),
@@ -164,6 +168,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.templates = templates
     return app
+
+
+class HolidayScheduleMiddleware:
+    """Every process counts working days with the holiday schedules loaded into the database
+    (``domain.calendar.service``), looking again at most once a minute."""
+
+    def __init__(self, app: ASGIApp, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and calendar_service.needs_refresh():
+            async with self.db.read() as session:
+                await calendar_service.refresh(session)
+        await self.app(scope, receive, send)
 
 
 class _LazyApp:

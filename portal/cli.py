@@ -372,6 +372,50 @@ def import_permits_command(path: str, username: str) -> None:
     click.echo(f"imported {count} permits")
 
 
+@main.group()
+def holidays() -> None:
+    """A year's published holiday schedule (days off and make-up working days)."""
+
+
+@holidays.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--username", default="admin", show_default=True, help="The system administrator loading it.")
+def holidays_load(path: str, username: str) -> None:
+    """Load a year's schedule from a small text file (one line per day or range: DATE[..DATE] off|work NAME).
+
+    Deadlines that touch the year are counted with it from now on; stored ones are counted again.
+    """
+    from pathlib import Path
+
+    from domain.accounts.service import actor_for_user, find_user
+    from domain.calendar.service import LoadResult, load_schedule
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        click.echo("error: file: the file must be UTF-8 text", err=True)
+        sys.exit(2)
+
+    async def work(database: Database) -> LoadResult:
+        async with database.read() as session:
+            user = await find_user(session, username=username)
+            if user is None:
+                click.echo(f"error: username: no user {username}", err=True)
+                sys.exit(2)
+            actor = await actor_for_user(session, user, channel="cli")
+        async with database.transaction() as session:
+            return await load_schedule(session, actor, text=text)
+
+    try:
+        result = _run(work)
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"{'replaced' if result.replaced else 'loaded'} {result.year}: {result.days_off} days off, "
+        f"{result.make_up_days} make-up working days; {result.recounted} stored deadlines counted again"
+    )
+
+
 @main.command("export-schema")
 def export_schema_command() -> None:
     """Write the GraphQL schema to graphql_schema/schema.graphql."""

@@ -61,6 +61,11 @@ DONE_MESSAGES = {
     "accept": N_("The application was accepted; the decision time limit runs from the acceptance date."),
     "reject": N_("The application was not accepted; the unit is told the reason."),
     "extend": N_("The decision time limit was extended by 10 working days."),
+    "request_materials": N_("The unit was asked, once, for everything missing; acceptance waits for it."),
+    "supply": N_(
+        "The missing materials are recorded as supplied; the acceptance period runs anew from today."
+    ),
+    "start_change": N_("The change was started; the unit is told."),
     "grant": N_("The permit was granted; it must be issued within 10 working days."),
     "refuse": N_("The application was refused; the unit is told the reason."),
     "issue": N_("Issued: the new version of the permit is in force and announced."),
@@ -76,6 +81,8 @@ DECISION_FIELDS: dict[str, tuple[str, ...]] = {
     "accept": (),
     "reject": ("reason",),
     "extend": ("reason",),
+    "request_materials": ("missing",),
+    "supply": ("note",),
     "grant": ("number", "validity_cut_to", "validity_cut_reason"),
     "refuse": ("reason",),
     "issue": (),
@@ -87,6 +94,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "replace": ("event_date", "change_description"),
     "revoke": ("reason",),
     "cancel": ("reason", "note"),
+    "start_change": ("change_description", "content"),
 }
 
 
@@ -440,8 +448,22 @@ async def _issue(session: AsyncSession, actor: Actor, application_id: int, form:
     return await service.issue_permit(session, actor, application_id=application_id)
 
 
+async def _request_materials(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.request_missing_materials(
+        session, actor, application_id=application_id, missing=_text(form, "missing")
+    )
+
+
+async def _supply(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
+    return await service.supply_missing_materials(
+        session, actor, application_id=application_id, note=_text(form, "note")
+    )
+
+
 DECISIONS: dict[str, Decision] = {
     "accept": _accept,
+    "request_materials": _request_materials,
+    "supply": _supply,
     "reject": _reject,
     "extend": _extend,
     "grant": _grant,
@@ -566,11 +588,12 @@ def _action_defaults(action: str, page: worklist.PermitPage) -> dict[str, str]:
         "replace": {"event_date": "", "change_description": ""},
         "revoke": {"reason": ""},
         "cancel": {"reason": "", "note": ""},
+        "start_change": {"change_description": "", "content": current},
     }[action]
 
 
 async def _load_for(session: AsyncSession, actor: Actor, action: str, number: str) -> worklist.PermitPage:
-    if action in ("revoke", "cancel"):
+    if action in ("revoke", "cancel", "start_change"):
         return await worklist.permit_page_to_decide(session, actor, number=number)
     return await worklist.permit_page_to_apply(session, actor, number=number)
 
@@ -614,6 +637,17 @@ async def _submit(session: AsyncSession, actor: Actor, action: str, number: str,
                 change_description=_text(form, "change_description"),
                 event_date=event_date,
             ),
+        )
+    elif action == "start_change":
+        content = _content(form, problems)
+        if problems:
+            raise ValidationFailed(problems)
+        await service.start_change(
+            session,
+            actor,
+            number=number,
+            change_description=_text(form, "change_description"),
+            content=content,
         )
     elif action == "revoke":
         await service.revoke_permit(session, actor, number=number, reason=_text(form, "reason"))
@@ -670,7 +704,7 @@ routes = [
     ),
     *[
         route
-        for action in ("change", "renew", "replace", "revoke", "cancel")
+        for action in ("change", "renew", "replace", "start_change", "revoke", "cancel")
         for route in (
             Route(
                 f"/permits/{{number:permit_number}}/{action}",

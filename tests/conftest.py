@@ -102,11 +102,14 @@ async def engine(database_url: str) -> AsyncIterator[object]:
 @pytest.fixture(autouse=True)
 def _forget_permit_terms() -> Iterator[None]:
     """Permit terms are remembered per process; rolled-back tests reuse ids and rows."""
+    from domain.calendar import service as calendar_service
     from domain.permits import terms
 
     terms.forget_all()
+    calendar_service.forget()  # holiday schedules a test loaded (and rolled back)
     yield
     terms.forget_all()
+    calendar_service.forget()
 
 
 @pytest.fixture

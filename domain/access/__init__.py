@@ -71,6 +71,7 @@ class Operation(StrEnum):
     TOKEN_MANAGE_OWN = "token.manage_own"
     TOKEN_ISSUE_FOR_OTHERS = "token.issue_for_others"
     AUDIT_VIEW = "audit.view"
+    CALENDAR_MANAGE = "calendar.manage"  # load a year's published holiday schedule
     PERMIT_LIST = "permit.list"
     PERMIT_VIEW = "permit.view"
     PERMIT_APPLY = "permit.apply"
@@ -95,6 +96,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.ENTERPRISE_REGISTER,
         Operation.ENTERPRISE_EDIT,
         Operation.USER_MANAGE,
+        Operation.CALENDAR_MANAGE,
         Operation.TOKEN_MANAGE_OWN,
         Operation.TOKEN_ISSUE_FOR_OTHERS,
         Operation.PERMIT_APPLY,
@@ -281,7 +283,12 @@ def can(actor: Actor, operation: Operation, target: Target | None = None) -> boo
                 and target is not None
                 and in_jurisdiction(actor, target.region_code)
             )
-        case Operation.USER_MANAGE | Operation.TOKEN_ISSUE_FOR_OTHERS | Operation.AUDIT_VIEW:
+        case (
+            Operation.USER_MANAGE
+            | Operation.TOKEN_ISSUE_FOR_OTHERS
+            | Operation.AUDIT_VIEW
+            | Operation.CALENDAR_MANAGE
+        ):
             return actor.is_admin
         case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN | Operation.SESSION_MANAGE_OWN:
             return actor.user_id is not None and (target is None or target.owner_user_id == actor.user_id)

@@ -1,16 +1,20 @@
 """Working days and deadlines counted in them (工作日).
 
-Rules (DOMAIN_RULES, "Permit lifecycle"):
+Rules (docs/domain-rules.md, "Working days"):
 
-- *Working days* (PT §18) exclude weekends and statutory holidays and include the
-  official make-up working days (调休上班日). The holiday calendar comes from the
-  maintained ``chinese_calendar`` package; for a year it does not cover, counting
-  falls back to weekends only and every result that touched such a year says so
-  (``Deadline.approximate``, ``Deadline.warning``) instead of failing.
+- *Working days* (PT §18; docs/domain-rules.md "Working days") exclude weekends and
+  statutory holidays and include the official make-up working days (调休上班日).
+  A year's schedule comes, in this order, from a schedule an administrator loaded
+  (``use_published_years``, kept in the database by ``domain.calendar.service``),
+  from the maintained ``chinese_calendar`` package, or, for a year neither covers,
+  from weekends plus the fixed-date statutory holidays (New Year's Day 1 Jan,
+  Labour Day 1 May, National Day 1-3 Oct); every result that touched such a year
+  says it is approximate (``Deadline.approximate``, ``Deadline.warning``) instead
+  of failing.
 - *Counting*: "within N working days after day X" ends on the N-th working day
   after X, X itself not counted; "N working days before day Y" is the N-th working
   day counting back from Y, Y itself not counted. So the renewal deadline of a
-  permit (M48 §46) is ``working_days_before(expiry_date, 30)``.
+  permit issued under M48 (§46) is ``working_days_before(expiry_date, 30)``.
 
 Pure functions of dates: no I/O. Each calendar year is turned once into a sorted
 table of its working days (cached), so a deadline costs a few binary searches
@@ -20,6 +24,7 @@ however large N is.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from functools import cache, lru_cache
@@ -32,9 +37,42 @@ MAX_WORKING_DAYS = 1000
 """Largest N accepted by the counting functions; no rule of the Measures comes near it."""
 
 HOLIDAY_DATA_MISSING = N_(
-    "Holiday data for {years} is not available yet; this date counts weekends only "
-    "and may move when the official holiday calendar is published."
+    "Holiday data for {years} is not available yet; this date counts weekends and the fixed-date "
+    "statutory holidays (1 January, 1 May, 1-3 October) only and may move when the official holiday "
+    "calendar is published and loaded."
 )
+
+# Statutory holidays on fixed dates (全国年节及纪念日放假办法 art. 2): the days off a year without a
+# published schedule surely has. The lunar holidays and the make-up days are not guessed.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
+
+
+@dataclass(frozen=True)
+class PublishedYear:
+    """A year's holiday schedule as the State Council published it and an administrator loaded it."""
+
+    year: int
+    days_off: frozenset[date]  # holidays, including weekend days inside a holiday span
+    make_up_days: frozenset[date]  # weekend days that are working days (调休上班日)
+
+
+_published: dict[int, PublishedYear] = {}
+
+
+def use_published_years(years: Iterable[PublishedYear]) -> None:
+    """Count with these loaded schedules (replacing any loaded before); they take precedence."""
+    global _published
+    wanted = {year.year: year for year in years}
+    if wanted == _published:
+        return
+    _published = wanted
+    is_covered.cache_clear()
+    _year_table.cache_clear()
+
+
+def published_years() -> tuple[int, ...]:
+    """Years counted with a schedule an administrator loaded."""
+    return tuple(sorted(_published))
 
 
 @dataclass(frozen=True)
@@ -76,7 +114,9 @@ def holiday_data_warning_params(uncovered_years: tuple[int, ...]) -> dict[str, s
 
 @cache
 def is_covered(year: int) -> bool:
-    """Whether the installed holiday calendar has data for ``year``."""
+    """Whether a loaded schedule or the installed holiday calendar has data for ``year``."""
+    if year in _published:
+        return True
     if not MINYEAR <= year <= MAXYEAR:
         return False
     try:
@@ -88,11 +128,17 @@ def is_covered(year: int) -> bool:
 
 @lru_cache(maxsize=256)
 def _year_table(year: int) -> _YearTable:
-    covered = is_covered(year)
+    published = _published.get(year)
+    covered = published is None and is_covered(year)
     day = date(year, 1, 1)
     ordinals: list[int] = []
     while day.year == year:
-        working = chinese_calendar.is_workday(day) if covered else day.weekday() < 5
+        if published is not None:
+            working = day in published.make_up_days or (day.weekday() < 5 and day not in published.days_off)
+        elif covered:
+            working = chinese_calendar.is_workday(day)
+        else:
+            working = day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
         if working:
             ordinals.append(day.toordinal())
         if day.month == 12 and day.day == 31:
@@ -126,7 +172,7 @@ def _year_before(day: date) -> int:
 
 
 def is_working_day(day: date) -> bool:
-    """Whether ``day`` is a working day; weekends only for a year without holiday data."""
+    """Whether ``day`` is a working day; approximate (weekends, fixed holidays) for a year without data."""
     day = _as_date(day)
     return day.toordinal() in _year_table(day.year).members
 
@@ -157,7 +203,7 @@ def working_days_after(start: date, n: int) -> Deadline:
 def working_days_before(end: date, n: int) -> Deadline:
     """The N-th working day counting back from ``end``; ``end`` itself is not counted.
 
-    "N working days before day Y": the renewal deadline (M48 §46) is
+    "N working days before day Y": the renewal deadline of a permit under M48 §46 is
     ``working_days_before(expiry_date, 30)``.
     """
     _check_count(n)
@@ -186,7 +232,7 @@ def working_days_between(start: date, end: date) -> int:
     and "working days left until a deadline" is ``working_days_between(today, deadline)``
     (0 on the deadline itself). When ``end`` is before ``start`` the result is the
     mirror, ``-working_days_between(end, start)``. Years without holiday data count
-    weekends only; ``uncovered_years_between`` names them so a caller can warn.
+    weekends and the fixed-date holidays only; ``uncovered_years_between`` names them so a caller can warn.
     """
     start, end = _as_date(start), _as_date(end)
     if end < start:

@@ -126,7 +126,8 @@ class LedgerEntryRevision(SQLModel, table=True):
 class Exceedance(SQLModel, table=True):
     """A run of readings above the permitted concentration, or a year's quantity above the permitted one.
 
-    It stays open until the unit records a cause and a measure (DOMAIN_RULES, M48 §35 (3)).
+    It stays open until the unit records a cause and a measure (M48 §35 (3); docs/domain-rules.md,
+    "Environmental management ledger").
     """
 
     __tablename__ = "exceedance"

@@ -21,6 +21,7 @@ from domain.accounts.models import User
 from domain.calendar import working_days_before
 from domain.enterprises.models import Enterprise
 from domain.notifications.models import Notification, NotificationPreference
+from domain.notifications.notices import tell
 from domain.notifications.notices import unit_and_agency_users as _recipients
 from domain.notifications.outbox import enqueue
 from domain.permits.models import Permit, PermitApplication
@@ -118,6 +119,26 @@ async def _notify(
             summary.emails += 1
 
 
+def _renewal_basis(permit: Permit) -> dict[str, str]:
+    """The article and rule set of the permit's renewal deadline, in both languages of the letter."""
+    from domain.i18n import translate
+    from domain.permits.law import renewal_deadline
+
+    assert permit.valid_until is not None
+    basis = renewal_deadline(permit.valid_until, permit.decision_date).basis
+    days = basis.days or 0
+    return {
+        "basis_zh": translate(basis.article, "zh_Hans"),
+        "basis_en": translate(basis.article, "en"),
+        "rule_set_zh": translate(basis.rule_set_name, "zh_Hans"),
+        "rule_set_en": translate(basis.rule_set_name, "en"),
+        "lead_zh": f"前第 {days} 个工作日" if basis.working else f" {days} 日前",
+        "lead_en": f"{days} working days before expiry"
+        if basis.working
+        else f"at least {days} days before expiry",
+    }
+
+
 async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Write today's renewal reminders (notices and mail) for every unit whose stage has come."""
     settings = get_settings()
@@ -169,6 +190,7 @@ async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSumm
             "passed": stage == PASSED,
             "approximate": permit.renewal_due_approximate,
             "link": f"{settings.base_url.rstrip('/')}/permits/{permit.number}",
+            **_renewal_basis(permit),
         }
         if stage == PASSED:
             title = f"【排污许可】延续申请期限已过：{permit.number} / Renewal deadline passed"
@@ -199,9 +221,11 @@ async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSumm
 async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Everything due on a day: renewal reminders, the monthly digest (on the 1st), and feedback
     problems left unanswered past their deadline becoming enforcement leads."""
+    from domain.calendar.service import refresh
     from domain.notifications.digest import send_monthly_digests
     from domain.reports.service import escalate_overdue_feedback
 
+    await refresh(session)  # count with the holiday schedules loaded since this process started
     summary = await send_due_reminders(session, on=on)
     for part in (
         await send_report_reminders(session, on=on),
@@ -228,6 +252,16 @@ def report_stage(due: date, on: date, leads: tuple[int, ...]) -> str | None:
         if on == due - timedelta(days=lead):
             return f"{lead}d"
     return None
+
+
+async def _unit_users(session: AsyncSession, enterprise_id: int) -> list[User]:
+    """The unit's own active users."""
+    statement = select(User).where(
+        User.enterprise_id == enterprise_id,
+        col(User.is_active).is_(True),
+        col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
+    )
+    return list((await session.exec(statement)).all())
 
 
 async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
@@ -355,3 +389,12 @@ async def send_feedback_reminders(session: AsyncSession, *, on: date) -> Reminde
                 summary=summary,
             )
     return summary
+
+
+async def notify_unit(
+    session: AsyncSession, *, enterprise_id: int, kind: str, key: str, title: str, text: str, link: str
+) -> int:
+    """Tell every active user of a unit something that happened to its permit (a notice, and mail where
+    the user has an address), in the caller's transaction; ``key`` makes it once per recipient."""
+    users = await _unit_users(session, enterprise_id)
+    return await tell(session, users, kind=kind, key=key, title=title, body=text, link=link)

@@ -23,12 +23,12 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can
-from domain.calendar import Deadline
 from domain.enterprises.models import Enterprise
 from domain.enterprises.service import EnterprisePublic
 from domain.enterprises.service import target_of as enterprise_target
 from domain.pagination import Page, check_page_size
 from domain.permits import rules
+from domain.permits.law import LegalDeadline
 from domain.permits.models import (
     Permit,
     PermitApplication,
@@ -67,7 +67,7 @@ class PermitView:
     permit: Permit
     full: bool
     display_status: str
-    renewal_deadline: Deadline | None
+    renewal_deadline: LegalDeadline | None
 
     @property
     def key(self) -> PermitKey:
@@ -88,7 +88,9 @@ def permit_view(actor: Actor, permit: Permit, *, on: date | None = None) -> Perm
         permit=permit,
         full=full,
         display_status=rules.display_status(permit.status, permit.valid_until, on or today()),
-        renewal_deadline=rules.renewal_deadline(permit.valid_until) if permit.valid_until else None,
+        renewal_deadline=rules.renewal_deadline(permit.valid_until, permit.decision_date)
+        if permit.valid_until
+        else None,
     )
 
 

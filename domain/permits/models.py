@@ -203,6 +203,17 @@ class PermitApplication(SQLModel, table=True):
     proposed_content: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     change_description: str = Field(default="", max_length=1000)
     event_date: date | None = None
+    # The last day the unit should have applied by (renewal deadline, change window), and whether it
+    # applied after it: a late application is taken and counted against the unit (docs/domain-rules.md).
+    window_due: date | None = None
+    late: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The one-time request for missing materials (补正告知, Reg art. 9 (4), M48 §27 (3)); the acceptance
+    # period restarts from the day the complete materials arrive.
+    completion_requested_on: date | None = None
+    completion_request: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
+    materials_completed_on: date | None = None
+    # A change the authority started itself (Reg art. 16: the standards or the total control changed).
+    started_by_authority: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = Field(default_factory=utcnow)
     submitted_by_username: str | None = Field(default=None, max_length=64)
     on_behalf_of: str | None = Field(default=None, max_length=64)

@@ -31,7 +31,8 @@ from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.enterprises.models import PERSONAL_FIELDS, Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
-from domain.permits import rules
+from domain.permits import law, rules
+from domain.permits.law import Basis
 from domain.permits.models import (
     Permit,
     PermitEvent,
@@ -470,6 +471,15 @@ class PublicPermit:
     @property
     def in_force(self) -> bool:
         return self.status == PermitStatus.ISSUED
+
+    @property
+    def term_years(self) -> int | None:
+        """Years of validity by the rule set of the decision (M48 §21, Reg art. 14)."""
+        return rules.term_years(self.decision_date, self.renewed) if self.decision_date else None
+
+    @property
+    def term_basis(self) -> Basis | None:
+        return law.term_years(self.decision_date, self.renewed)[1] if self.decision_date else None
 
     def monitoring_at(self, code: str) -> list[dict[str, Any]]:
         return [item for item in self.sections.get("monitoring") or [] if item["point"] == code]

@@ -1,4 +1,4 @@
-"""Pure rules of the permit register (M48 ch. 3 and 5): validity, deadlines, content checks.
+"""Pure rules of the permit register (docs/domain-rules.md): validity, deadlines, content checks.
 
 No session, no I/O: every function takes values and returns values, so each rule is
 unit-tested without a database.
@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from domain.calendar import Deadline, working_days_after, working_days_before
 from domain.enterprises.rules import CREDIT_CODE_LENGTH
 from domain.errors import N_, FieldError
+from domain.permits import law
+from domain.permits.law import LegalDeadline
 from domain.permits.reference import (
     CONCENTRATION_UNITS,
     POLLUTANTS,
@@ -68,19 +69,12 @@ class CancellationReason(StrEnum):
     OTHER = "other"  # M48 §50 (3)
 
 
-FIRST_TERM_YEARS = 3  # M48 §21
-RENEWED_TERM_YEARS = 5
-ACCEPTANCE_DAYS = 5  # M48 §27
-DECISION_DAYS = 20  # M48 §31, §45, §48
-CHANGE_BASIC_DECISION_DAYS = 10  # M48 §45 ¶3
-EXTENSION_DAYS = 10  # M48 §31 ¶2, once
-ISSUE_DAYS = 10  # M48 §31, §51
-RENEWAL_LEAD_DAYS = 30  # M48 §46: apply at least 30 working days before expiry
-REPLACEMENT_APPLY_DAYS = 30  # M48 §51: within 30 working days of the loss
-
 CHANGE_KINDS = frozenset(
     {ApplicationKind.CHANGE_BASIC, ApplicationKind.CHANGE_ITEMS, ApplicationKind.CHANGE_RESTART}
 )
+
+# The figures (validity, time limits) depend on the rule set in force on the day of the act they
+# govern: see ``domain.permits.law`` and docs/domain-rules.md.
 
 
 def add_years(day: date, years: int) -> date:
@@ -91,9 +85,14 @@ def add_years(day: date, years: int) -> date:
 
 
 def validity_end(decision_date: date, years: int, cut_to: date | None = None) -> date:
-    """Last valid day (inclusive): decided 2024-03-01 for 3 years is valid to 2027-02-28 (M48 §21)."""
+    """Last valid day (inclusive): decided 2024-03-01 for 5 years is valid to 2029-02-28."""
     end = add_years(decision_date, years) - timedelta(days=1)
     return min(end, cut_to) if cut_to else end
+
+
+def term_years(decision_date: date, renewed: bool) -> int:
+    """M48 §21: 3 years first, 5 renewed; Reg art. 14: 5 years for every permit decided from 2021-03-01."""
+    return law.term_years(decision_date, renewed)[0]
 
 
 def display_status(status: str, valid_until: date | None, today: date) -> str:
@@ -102,31 +101,14 @@ def display_status(status: str, valid_until: date | None, today: date) -> str:
     return status
 
 
-def renewal_deadline(valid_until: date) -> Deadline:
-    """The 30th working day before expiry (M48 §46): the last day to apply for renewal."""
-    return working_days_before(valid_until, RENEWAL_LEAD_DAYS)
-
-
-def acceptance_due(received: date) -> Deadline:
-    return working_days_after(received, ACCEPTANCE_DAYS)
-
-
-def decision_due(accepted: date, kind: ApplicationKind) -> Deadline:
-    days = CHANGE_BASIC_DECISION_DAYS if kind == ApplicationKind.CHANGE_BASIC else DECISION_DAYS
-    return working_days_after(accepted, days)
-
-
-def extended_decision_due(decision_deadline: date) -> Deadline:
-    """The decision time limit extended once by 10 working days (M48 §31 ¶2)."""
-    return working_days_after(decision_deadline, EXTENSION_DAYS)
-
-
-def issue_due(decided: date) -> Deadline:
-    return working_days_after(decided, ISSUE_DAYS)
+def renewal_deadline(valid_until: date, decided: date | None) -> LegalDeadline:
+    """The last day to apply for renewal, by the rule set of the decision (M48 §46 or Reg art. 14)."""
+    return law.renewal_deadline(valid_until, decided)
 
 
 def effective_acceptance_date(received: date, acceptance_deadline: date, today: date) -> date:
-    """M48 §27: an authority that lets the acceptance deadline pass is deemed to have accepted on receipt."""
+    """M48 §27, Reg art. 9 (4): an authority that lets the acceptance period pass without telling the unit
+    what is missing is deemed to have accepted on receipt (of the complete materials)."""
     return received if today > acceptance_deadline else today
 
 

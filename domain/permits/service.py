@@ -1,4 +1,6 @@
-"""Use cases of the permit register: the lifecycle of M48 ch. 3 and 5, reads and the public view.
+"""Use cases of the permit register: the lifecycle, reads and the public view.
+
+The rules and their articles: docs/domain-rules.md, "The law in force, by effective date".
 
 Every transition checks who may do it and whether the permit is in a state that
 allows it, computes its working-day time limits with ``domain.calendar``, writes
@@ -18,14 +20,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
 from domain.audit.service import record
-from domain.calendar import Deadline
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
 from domain.enterprises.service import find_site
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
-from domain.permits import rules
+from domain.permits import law, rules
+from domain.permits.law import Basis, LegalDeadline
 from domain.permits.models import (
     Permit,
     PermitApplication,
@@ -212,8 +214,22 @@ class PermitDetail:
     ledger_requirements: list[PermitLedgerRequirement]
     applications: list[PermitApplication] = field(default_factory=list)
     events: list[PermitEvent] = field(default_factory=list)
-    renewal_deadline: Deadline | None = None
+    renewal_deadline: LegalDeadline | None = None
     display_status: str = ""
+
+    @property
+    def term_years(self) -> int | None:
+        """The years of validity the rule set of the decision gives (before any phase-out cut)."""
+        if self.permit.decision_date is None:
+            return None
+        return rules.term_years(self.permit.decision_date, self.permit.renewed)
+
+    @property
+    def term_basis(self) -> Basis | None:
+        """The article that set this permit's validity (M48 §21 or Reg art. 14), by its decision date."""
+        if self.permit.decision_date is None:
+            return None
+        return law.term_years(self.permit.decision_date, self.permit.renewed)[1]
 
     def limits_at(self, code: str) -> list[PermitLimit]:
         return [limit for limit in self.limits if limit.point_code == code]
@@ -307,7 +323,9 @@ async def _detail(session: AsyncSession, permit: Permit, *, public: bool = False
         ledger_requirements=ledger,
         applications=applications,
         events=events,
-        renewal_deadline=rules.renewal_deadline(permit.valid_until) if permit.valid_until else None,
+        renewal_deadline=rules.renewal_deadline(permit.valid_until, permit.decision_date)
+        if permit.valid_until
+        else None,
         display_status=rules.display_status(permit.status, permit.valid_until, today()),
     )
 
@@ -431,7 +449,7 @@ def _limit_row(permit_id: int, version: int, point: str, limit: rules.Limit) -> 
 def _set_validity(
     permit: Permit, decision: date, *, renewed: bool, cut_to: date | None, cut_reason: str
 ) -> None:
-    years = rules.RENEWED_TERM_YEARS if renewed else rules.FIRST_TERM_YEARS
+    years = rules.term_years(decision, renewed)
     permit.renewed = renewed
     permit.decision_date = decision
     permit.valid_from = decision
@@ -444,7 +462,7 @@ def _set_renewal_due(permit: Permit) -> None:
     if permit.valid_until is None:
         permit.renewal_due, permit.renewal_due_approximate = None, False
         return
-    deadline = rules.renewal_deadline(permit.valid_until)
+    deadline = rules.renewal_deadline(permit.valid_until, permit.decision_date)
     permit.renewal_due, permit.renewal_due_approximate = deadline.date, deadline.approximate
 
 
@@ -595,7 +613,7 @@ async def submit_application(
     assert permit.id is not None
     if kind == ApplicationKind.REPLACEMENT:
         # M48 §51: no acceptance step; the authority re-issues within 10 working days of receipt.
-        due = rules.issue_due(received)
+        due = law.replacement_issue_due(received)
         application = PermitApplication(
             permit_id=permit.id,
             kind=kind,
@@ -612,7 +630,7 @@ async def submit_application(
             on_behalf_of=actor.on_behalf_of,
         )
     else:
-        due = rules.acceptance_due(received)
+        due = law.acceptance_due(received)
         application = PermitApplication(
             permit_id=permit.id,
             kind=kind,
@@ -627,6 +645,10 @@ async def submit_application(
             submitted_by_username=actor.username,
             on_behalf_of=actor.on_behalf_of,
         )
+    window = _application_window(permit, kind, data.event_date)
+    if window is not None:
+        application.window_due = window.date
+        application.late = received > window.date
     session.add(application)
     await session.flush()
     _event(
@@ -644,9 +666,81 @@ async def submit_application(
         action=f"permit.apply.{kind.value}",
         object_type="permit_application",
         object_id=application.id or 0,
-        after={"permit": permit.number, "kind": kind.value, "received_on": received.isoformat()},
+        after={
+            "permit": permit.number,
+            "kind": kind.value,
+            "received_on": received.isoformat(),
+            "window_due": window.date.isoformat() if window else None,
+            "late": application.late,
+        },
     )
+    if application.late and window is not None:
+        await _flag_late(session, actor, permit, application, window)
     return application
+
+
+def _application_window(
+    permit: Permit, kind: ApplicationKind, event_date: date | None
+) -> LegalDeadline | None:
+    """The last day the unit should have applied by: the renewal deadline, or the window of a change or a
+    replacement counted from the day it happened (docs/domain-rules.md, "Change" and "Renewal")."""
+    if kind == ApplicationKind.RENEWAL and permit.valid_until is not None:
+        return rules.renewal_deadline(permit.valid_until, permit.decision_date)
+    if event_date is not None:
+        return law.change_window(kind.value, event_date)
+    return None
+
+
+async def _tell_unit(
+    session: AsyncSession, permit: Permit, *, kind: str, key: str, title: str, text: str
+) -> None:
+    """A notice (and mail) to the unit's users about its permit, in the caller's transaction."""
+    from domain.notifications.reminders import notify_unit
+
+    number = permit.number or ""
+    await notify_unit(
+        session,
+        enterprise_id=permit.enterprise_id,
+        kind=kind,
+        key=key,
+        title=title,
+        text=text,
+        link=f"/permits/{number}" if number else "/permits",
+    )
+
+
+async def _flag_late(
+    session: AsyncSession, actor: Actor, permit: Permit, application: PermitApplication, window: LegalDeadline
+) -> None:
+    """A late application is taken, recorded against the unit and the unit is told so."""
+    from domain.i18n import translate
+
+    _event(
+        session,
+        actor,
+        permit,
+        "late_application",
+        application=application,
+        note=f"{application.kind}: {window.date.isoformat()}",
+        public=False,
+    )
+    basis_zh = translate(window.basis.article, "zh_Hans")
+    basis_en = translate(window.basis.article, "en")
+    number = permit.number or ""
+    await _tell_unit(
+        session,
+        permit,
+        kind="permit_late_application",
+        key=f"late-application:{application.id}",
+        title=f"【排污许可】申请逾期：{number} / Application filed late",
+        text=(
+            f"贵单位关于排污许可证 {number} 的申请于 {application.received_on.isoformat()} 收到，"
+            f"晚于应申请的期限 {window.date.isoformat()}（{basis_zh}）。申请已受理办理，逾期情况已记录。\n"
+            f"Your application for permit {number} arrived on {application.received_on.isoformat()}, "
+            f"after the last day to apply, {window.date.isoformat()} ({basis_en}). It is being handled; "
+            "the late filing is recorded."
+        ),
+    )
 
 
 async def _new_permit_for_application(session: AsyncSession, actor: Actor, data: ApplicationInput) -> Permit:
@@ -719,23 +813,24 @@ async def _permit_for_application(
         )
     if await _open_application(session, permit) is not None:
         raise Conflict(N_("This permit already has an application in progress."), field="permit_number")
-    if kind == ApplicationKind.RENEWAL:
-        assert permit.valid_until is not None
-        deadline = rules.renewal_deadline(permit.valid_until)
-        if received > deadline.date:
+    # A renewal applied for after its deadline is taken and flagged late (``_flag_late``), never turned
+    # into a fresh first application: the unit keeps its permit while the authority decides.
+    if kind == ApplicationKind.CHANGE_BASIC:
+        if data.event_date is None:
             raise ValidationFailed(
                 [
                     FieldError(
-                        "permit_number",
-                        "renewal_too_late",
+                        "event_date",
+                        "required",
                         N_(
-                            "Renewal had to be applied for by {deadline} (30 working days before expiry on {expiry}); "  # noqa: E501
-                            "the unit must apply for a new permit."
+                            "Give the day the name, address, legal representative "
+                            "or principal person changed."
                         ),
-                        {"deadline": deadline.date.isoformat(), "expiry": permit.valid_until.isoformat()},
                     )
                 ]
             )
+        if data.event_date > received:
+            raise ValidationFailed([FieldError("event_date", "future", N_("This date is in the future."))])
     if kind == ApplicationKind.REPLACEMENT:
         if data.event_date is None:
             raise ValidationFailed([FieldError("event_date", "required", N_("This field is required."))])
@@ -764,15 +859,65 @@ def _expect(application: PermitApplication, *statuses: ApplicationStatus) -> Non
         )
 
 
+def acceptance_clock_start(application: PermitApplication) -> date:
+    """The acceptance period runs from receipt, or anew from the day the complete materials arrived."""
+    return application.materials_completed_on or application.received_on
+
+
+def waiting_for_materials(application: PermitApplication) -> bool:
+    """The authority asked for missing materials (补正告知) and the unit has not supplied them yet."""
+    return (
+        application.status == ApplicationStatus.SUBMITTED
+        and application.completion_requested_on is not None
+        and application.materials_completed_on is None
+    )
+
+
+def deemed_accepted(application: PermitApplication, on: date) -> bool:
+    """M48 §27, Reg art. 9 (4): the acceptance period passed with no decision and no request for missing
+    materials: the application counts as accepted and can no longer be refused as not accepted."""
+    return (
+        application.status == ApplicationStatus.SUBMITTED
+        and not waiting_for_materials(application)
+        and on > application.accept_due
+    )
+
+
+def _refuse_if_deemed_accepted(application: PermitApplication, on: date) -> None:
+    if deemed_accepted(application, on):
+        raise Conflict(
+            N_(
+                "The acceptance period ended on {date} without a decision: the application counts as "
+                "accepted and can no longer be refused as not accepted."
+            ),
+            field="application",
+            params={"date": application.accept_due.isoformat()},
+        )
+
+
 async def accept_application(
     session: AsyncSession, actor: Actor, *, application_id: int
 ) -> PermitApplication:
-    """受理 (M48 §27). Past the 5-day limit the application counts as accepted on receipt."""
+    """受理 (M48 §27, Reg art. 9). Past the acceptance period it counts as accepted when it started."""
     application, permit = await _application(session, actor, application_id)
     _expect(application, ApplicationStatus.SUBMITTED)
+    if waiting_for_materials(application):
+        raise Conflict(
+            N_("The unit has not yet supplied the missing materials requested on {date}."),
+            field="application",
+            params={
+                "date": application.completion_requested_on.isoformat()
+                if application.completion_requested_on
+                else ""
+            },
+        )
     before = _permit_state(permit)
-    accepted = rules.effective_acceptance_date(application.received_on, application.accept_due, today())
-    due = rules.decision_due(accepted, ApplicationKind(application.kind))
+    accepted = rules.effective_acceptance_date(
+        acceptance_clock_start(application), application.accept_due, today()
+    )
+    due = law.decision_due(
+        application.received_on, accepted, application.kind, application.proposed_category or permit.category
+    )
     application.status = ApplicationStatus.ACCEPTED
     application.accepted_on = accepted
     application.decision_due, application.decision_due_approximate = due.date, due.approximate
@@ -787,19 +932,142 @@ async def accept_application(
 async def reject_application(
     session: AsyncSession, actor: Actor, *, application_id: int, reason: str
 ) -> PermitApplication:
-    """不予受理 (M48 §27 (1)-(3)), with the reason told to the unit."""
+    """不予受理 (M48 §27 (1)-(3), Reg art. 9), with the reason told to the unit; only within the period."""
     application, permit = await _application(session, actor, application_id)
     _expect(application, ApplicationStatus.SUBMITTED)
     reason = _require_text(reason, "reason")
+    on = today()
+    _refuse_if_deemed_accepted(application, on)
     before = _permit_state(permit)
     application.status = ApplicationStatus.NOT_ACCEPTED
     application.reason = reason
-    application.decided_on = today()
+    application.decided_on = on
     if application.kind == ApplicationKind.FIRST:
         permit.status = PermitStatus.NOT_ACCEPTED
     session.add_all([application, permit])
     _event(session, actor, permit, "not_accepted", application=application, note=reason)
     _audit(session, actor, permit, "permit.reject", before)
+    return application
+
+
+async def request_missing_materials(
+    session: AsyncSession, actor: Actor, *, application_id: int, missing: str
+) -> PermitApplication:
+    """补正告知: tell the unit at once everything that is missing, once, within the acceptance period
+    (Reg art. 9 (4), M48 §27 (3)). The acceptance period restarts when the materials are complete."""
+    application, permit = await _application(session, actor, application_id)
+    _expect(application, ApplicationStatus.SUBMITTED)
+    missing = _require_text(missing, "missing")
+    on = today()
+    if application.completion_requested_on is not None:
+        raise Conflict(
+            N_(
+                "Missing materials were already requested on {date}; "
+                "the request is made once, listing everything."
+            ),
+            field="application",
+            params={"date": application.completion_requested_on.isoformat()},
+        )
+    _refuse_if_deemed_accepted(application, on)
+    before = _permit_state(permit)
+    application.completion_requested_on = on
+    application.completion_request = missing
+    session.add(application)
+    _event(session, actor, permit, "materials_requested", application=application, note=missing, public=False)
+    _audit(session, actor, permit, "permit.request_materials", before)
+    number = permit.number or ""
+    await _tell_unit(
+        session,
+        permit,
+        kind="permit_missing_materials",
+        key=f"missing-materials:{application.id}",
+        title=f"【排污许可】补正告知 {number} / Materials missing from your application",
+        text=(
+            f"申请（{application.received_on.isoformat()} 收到）需要补正以下全部材料：\n{missing}\n"
+            f"Your application received on {application.received_on.isoformat()} "
+            f"needs these materials:\n{missing}"
+        ),
+    )
+    return application
+
+
+async def supply_missing_materials(
+    session: AsyncSession, actor: Actor, *, application_id: int, note: str = ""
+) -> PermitApplication:
+    """The unit supplies what was requested: the acceptance period runs anew from today."""
+    application = await session.get(PermitApplication, application_id)
+    permit = await session.get(Permit, application.permit_id) if application else None
+    if application is None or permit is None or not can(actor, Operation.PERMIT_VIEW, target_of(permit)):
+        raise NotFound(N_("No such application."), field="application")
+    require(actor, Operation.PERMIT_APPLY, target_of(permit))
+    if not waiting_for_materials(application):
+        raise Conflict(N_("No missing materials are awaited for this application."), field="application")
+    received = today()
+    due = law.acceptance_due(received)
+    application.materials_completed_on = received
+    application.accept_due, application.accept_due_approximate = due.date, due.approximate
+    session.add(application)
+    _event(
+        session, actor, permit, "materials_supplied", application=application, note=note[:1000], public=False
+    )
+    record(
+        session,
+        actor,
+        action="permit.supply_materials",
+        object_type="permit_application",
+        object_id=application.id or 0,
+        after={"materials_completed_on": received.isoformat(), "accept_due": due.date.isoformat()},
+    )
+    return application
+
+
+async def start_change(
+    session: AsyncSession, actor: Actor, *, number: str, change_description: str, content: Any = None
+) -> PermitApplication:
+    """The authority changes a permit itself (Reg art. 16: the applicable standards or the total control
+    of key pollutants changed): the procedure starts accepted, and the unit is told."""
+    permit = await get_permit(session, actor, number=number)
+    require(actor, Operation.PERMIT_DECIDE, target_of(permit))
+    on = today()
+    if permit.status != PermitStatus.ISSUED or (permit.valid_until and permit.valid_until < on):
+        raise Conflict(N_("Only a permit in force can be changed, renewed or replaced."), field="number")
+    if await _open_application(session, permit) is not None:
+        raise Conflict(N_("This permit already has an application in progress."), field="number")
+    description = _require_text(change_description, "change_description")
+    proposed = _parse(content) if content is not None else None
+    due = law.decision_due(on, on, ApplicationKind.CHANGE_ITEMS.value, permit.category)
+    before = _permit_state(permit)
+    application = PermitApplication(
+        permit_id=permit.id or 0,
+        kind=ApplicationKind.CHANGE_ITEMS,
+        status=ApplicationStatus.ACCEPTED,
+        received_on=on,
+        accept_due=on,
+        accepted_on=on,
+        decision_due=due.date,
+        decision_due_approximate=due.approximate,
+        proposed_category=permit.category,
+        proposed_content=proposed.to_dict() if proposed else None,
+        change_description=description,
+        started_by_authority=True,
+        submitted_by_username=actor.username,
+        on_behalf_of=actor.on_behalf_of,
+    )
+    session.add(application)
+    await session.flush()
+    _event(session, actor, permit, "change_started", application=application, note=description, public=False)
+    _audit(session, actor, permit, "permit.start_change", before)
+    await _tell_unit(
+        session,
+        permit,
+        kind="permit_change_started",
+        key=f"change-started:{application.id}",
+        title=f"【排污许可】审批部门启动变更：{permit.number} / The authority is changing your permit",
+        text=(
+            f"审批部门依《排污许可管理条例》第十六条启动排污许可证 {permit.number} 的变更：{description}\n"
+            f"The authority started a change of permit {permit.number} (Regulation art. 16): {description}"
+        ),
+    )
     return application
 
 
@@ -813,7 +1081,7 @@ async def extend_decision(
         raise Conflict(N_("The decision time limit can be extended only once."), field="application")
     reason = _require_text(reason, "reason", 500)
     assert application.decision_due is not None
-    due = rules.extended_decision_due(application.decision_due)
+    due = law.extended_decision_due(application.received_on, application.decision_due)
     application.extended = True
     application.extension_reason = reason
     application.decision_due = due.date
@@ -870,7 +1138,7 @@ async def grant_application(
                 [FieldError("validity_cut_to", "past", N_("The phase-out date must be in the future."))]
             )
         _require_text(data.validity_cut_reason, "validity_cut_reason", 300)
-    due = rules.issue_due(decided)
+    due = law.issue_due(application.received_on, decided)
     application.status = ApplicationStatus.GRANTED
     application.decided_on = decided
     application.issue_due, application.issue_due_approximate = due.date, due.approximate
@@ -1187,7 +1455,7 @@ async def import_permits(
             industry_code=site.industry_code,
             content_version=1,
         )
-        years = rules.RENEWED_TERM_YEARS if raw.get("renewed") else rules.FIRST_TERM_YEARS
+        years = rules.term_years(decision, bool(raw.get("renewed")))
         permit.renewed = bool(raw.get("renewed"))
         permit.decision_date = permit.valid_from = decision
         permit.valid_until = rules.validity_end(decision, years, cut_to)
@@ -1215,3 +1483,83 @@ async def import_permits(
         _audit(session, actor, permit, "permit.import", None)
         permits.append(permit)
     return permits
+
+
+# ---------------------------------------------------------------------------
+# Counting again when a year's holiday schedule is loaded
+# ---------------------------------------------------------------------------
+
+
+async def recount_deadlines(session: AsyncSession, year: int) -> int:
+    """Count again the stored deadlines a newly loaded ``year`` may move: renewal deadlines counted in
+    working days across it, and the time limits of open applications. Returns how many dates moved or
+    stopped being approximate. Called by ``domain.calendar.service.load_schedule`` in its transaction."""
+    changed = 0
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    permits = (
+        await session.exec(
+            select(Permit).where(
+                Permit.status == PermitStatus.ISSUED,
+                col(Permit.valid_until) >= first,
+                col(Permit.renewal_due) <= last,
+            )
+        )
+    ).all()
+    for permit in permits:
+        before = (permit.renewal_due, permit.renewal_due_approximate)
+        _set_renewal_due(permit)
+        if (permit.renewal_due, permit.renewal_due_approximate) != before:
+            session.add(permit)
+            changed += 1
+    applications = (
+        await session.exec(
+            select(PermitApplication, Permit)
+            .join(Permit, col(Permit.id) == col(PermitApplication.permit_id))
+            .where(col(PermitApplication.status).in_(OPEN_APPLICATION_STATUSES))
+        )
+    ).all()
+    for application, permit in applications:
+        before_dates = (
+            application.accept_due,
+            application.accept_due_approximate,
+            application.decision_due,
+            application.decision_due_approximate,
+            application.issue_due,
+            application.issue_due_approximate,
+        )
+        kind = application.kind
+        if (
+            application.status == ApplicationStatus.SUBMITTED
+            and not waiting_for_materials(application)
+            and kind != ApplicationKind.REPLACEMENT
+        ):
+            due = law.acceptance_due(acceptance_clock_start(application))
+            application.accept_due, application.accept_due_approximate = due.date, due.approximate
+        elif application.status == ApplicationStatus.ACCEPTED and application.accepted_on is not None:
+            category = application.proposed_category or permit.category
+            due = law.decision_due(application.received_on, application.accepted_on, kind, category)
+            if application.extended:
+                extended = law.extended_decision_due(application.received_on, due.date)
+                approximate = due.approximate or extended.approximate
+                application.decision_due, application.decision_due_approximate = extended.date, approximate
+            else:
+                application.decision_due, application.decision_due_approximate = due.date, due.approximate
+        elif application.status == ApplicationStatus.GRANTED and application.decided_on is not None:
+            due = (
+                law.replacement_issue_due(application.received_on)
+                if kind == ApplicationKind.REPLACEMENT
+                else law.issue_due(application.received_on, application.decided_on)
+            )
+            application.issue_due, application.issue_due_approximate = due.date, due.approximate
+        after_dates = (
+            application.accept_due,
+            application.accept_due_approximate,
+            application.decision_due,
+            application.decision_due_approximate,
+            application.issue_due,
+            application.issue_due_approximate,
+        )
+        if after_dates != before_dates:
+            session.add(application)
+            changed += 1
+    return changed

@@ -19,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
 from domain.calendar import (
-    Deadline,
     holiday_data_warning,
     holiday_data_warning_params,
     uncovered_years_between,
@@ -29,7 +28,8 @@ from domain.enterprises.models import Enterprise
 from domain.enterprises.service import get_enterprise_by_id
 from domain.errors import N_, NotFound
 from domain.pagination import Page, check_page_size
-from domain.permits import rules, service
+from domain.permits import law, rules, service
+from domain.permits.law import Basis, LegalDeadline
 from domain.permits.models import Permit, PermitApplication, PermitVersion
 from domain.permits.rules import (
     EXPIRED,
@@ -188,6 +188,7 @@ class Due:
     done_on: dt.date | None = None
     pending: bool = False
     working_days_left: int | None = None  # for limits counted in working days (0 on the last day)
+    basis: Basis | None = None  # the article and rule set that set this limit
 
     @property
     def overdue(self) -> bool:
@@ -201,7 +202,13 @@ class Due:
 
 
 def _due(
-    due_on: date, *, counted_from: date | None, on: date, done_on: date | None = None, pending: bool = False
+    due_on: date,
+    *,
+    counted_from: date | None,
+    on: date,
+    done_on: date | None = None,
+    pending: bool = False,
+    basis: Basis | None = None,
 ) -> Due:
     uncovered = uncovered_years_between(counted_from, due_on) if counted_from else ()
     return Due(
@@ -213,10 +220,11 @@ def _due(
         done_on=done_on,
         pending=pending,
         working_days_left=working_days_between(on, due_on) if pending and due_on >= on else None,
+        basis=basis,
     )
 
 
-def _deadline_due(deadline: Deadline, on: date, *, pending: bool = False) -> Due:
+def _deadline_due(deadline: LegalDeadline, on: date, *, pending: bool = False) -> Due:
     return Due(
         date=deadline.date,
         days_left=(deadline.date - on).days,
@@ -224,6 +232,7 @@ def _deadline_due(deadline: Deadline, on: date, *, pending: bool = False) -> Due
         warning=deadline.warning,
         warning_params=deadline.warning_params,
         pending=pending,
+        basis=deadline.basis,
     )
 
 
@@ -235,8 +244,11 @@ class ApplicationSteps:
     acceptance: Due | None
     decision: Due | None
     issue: Due | None
-    next_action: str  # "accept", "decide", "issue" or "" once closed
+    next_action: str  # "accept", "decide", "issue", "supply" (the unit's turn) or "" once closed
     proposed: PermitContent | None
+    window: Due | None = None  # the last day the unit should have applied by; missed when late
+    deemed_accepted: bool = False  # the acceptance period passed with no decision (Reg art. 9 (4))
+    waiting_for_materials: bool = False  # 补正告知 sent, materials not yet supplied
 
     @property
     def next_due(self) -> Due | None:
@@ -256,14 +268,16 @@ def application_steps(application: PermitApplication, on: date | None = None) ->
     on = on or today()
     status = ApplicationStatus(application.status)
     acceptance: Due | None = None
-    if application.kind != ApplicationKind.REPLACEMENT:
+    waiting = service.waiting_for_materials(application)
+    if application.kind != ApplicationKind.REPLACEMENT and not application.started_by_authority:
         acceptance = _due(
             application.accept_due,
-            counted_from=application.received_on,
+            counted_from=service.acceptance_clock_start(application),
             on=on,
             done_on=application.accepted_on
             or (application.decided_on if status == ApplicationStatus.NOT_ACCEPTED else None),
-            pending=status == ApplicationStatus.SUBMITTED,
+            pending=status == ApplicationStatus.SUBMITTED and not waiting,
+            basis=law.acceptance_basis(service.acceptance_clock_start(application)),
         )
     decision: Due | None = None
     if application.decision_due is not None:
@@ -278,6 +292,9 @@ def application_steps(application: PermitApplication, on: date | None = None) ->
             on=on,
             done_on=application.decided_on if decided else None,
             pending=status == ApplicationStatus.ACCEPTED,
+            basis=law.decision_basis(
+                application.received_on, application.kind, application.proposed_category, application.extended
+            ),
         )
     issue: Due | None = None
     if application.issue_due is not None:
@@ -287,6 +304,7 @@ def application_steps(application: PermitApplication, on: date | None = None) ->
             on=on,
             done_on=application.completed_on,
             pending=status == ApplicationStatus.GRANTED,
+            basis=law.issue_basis(application.received_on, application.kind),
         )
     next_action = {
         ApplicationStatus.SUBMITTED: "accept",
@@ -298,7 +316,37 @@ def application_steps(application: PermitApplication, on: date | None = None) ->
         if application.proposed_content is not None
         else None
     )
-    return ApplicationSteps(application, acceptance, decision, issue, next_action, proposed)
+    if waiting:
+        next_action = "supply"  # the unit's turn: the missing materials
+    window: Due | None = None
+    if application.window_due is not None:
+        window = _due(
+            application.window_due,
+            counted_from=None,
+            on=on,
+            done_on=application.received_on,
+            basis=_window_basis(application),
+        )
+    return ApplicationSteps(
+        application,
+        acceptance,
+        decision,
+        issue,
+        next_action,
+        proposed,
+        window=window,
+        deemed_accepted=service.deemed_accepted(application, on),
+        waiting_for_materials=waiting,
+    )
+
+
+def _window_basis(application: PermitApplication) -> Basis | None:
+    if application.kind == ApplicationKind.RENEWAL:
+        return None  # the renewal deadline's basis is the permit's (shown with it)
+    if application.event_date is None:
+        return None
+    window = law.change_window(application.kind, application.event_date)
+    return window.basis if window else None
 
 
 # ---------------------------------------------------------------------------
@@ -334,7 +382,7 @@ def _row(permit: Permit, enterprise: Enterprise, on: date) -> tuple[PermitRow, t
     renewal: Due | None = None
     uncovered: tuple[int, ...] = ()
     if permit.valid_until is not None and permit.status == PermitStatus.ISSUED:
-        deadline = rules.renewal_deadline(permit.valid_until)
+        deadline = rules.renewal_deadline(permit.valid_until, permit.decision_date)
         renewal = _deadline_due(deadline, on)
         uncovered = deadline.uncovered_years
     days_left = (permit.valid_until - on).days if permit.valid_until is not None else None
@@ -368,7 +416,9 @@ async def list_permit_rows(
 
 @dataclass(frozen=True)
 class RenewalNotice:
-    """How the renewal deadline (M48 §46) stands: "near", "passed", "applied", "expired" or "ok"."""
+    """How the renewal deadline (M48 §46 or Reg art. 14, by the permit's rule set) stands.
+
+    "near", "passed", "applied", "expired" or "ok"."""
 
     state: str
     deadline: Due
@@ -403,10 +453,12 @@ class PermitPage:
         found: list[str] = []
         if self.may_apply and self.in_force and self.open_application is None:
             found.append("change")
-            if self.renewal is not None and self.renewal.state in ("ok", "near"):
-                found.append("renew")
+            if self.renewal is not None and self.renewal.state in ("ok", "near", "passed"):
+                found.append("renew")  # after the deadline too: taken and flagged late
             found.append("replace")
         if self.may_decide:
+            if self.in_force and self.open_application is None:
+                found.append("start_change")
             found += ["revoke", "cancel"]
         return found
 

@@ -953,9 +953,11 @@ class Dashboard:
 
     @property
     def target_met(self) -> bool:
-        """The "double hundred": every report submitted, every one on time."""
+        """The report half of the "double hundred" (docs/domain-rules.md): every unit that owes a report
+        submitted it. The other half (permit quality checked for every permit within three years) waits
+        for the quality audit and is never folded into this figure; punctuality is shown on its own."""
         total = self.total
-        return total.submitted == total.due and total.on_time == total.due
+        return total.submitted == total.due
 
 
 async def _owing(

@@ -1,4 +1,4 @@
-"""The permit lifecycle (M48 ch. 3 and 5) and the import of permits, as mutations.
+"""The permit lifecycle (docs/domain-rules.md) and the import of permits, as mutations.
 
 Each mutation calls one use case in one transaction: on any problem the payload's
 ``errors`` names the field (camelCase, with the full path into the content, e.g.
@@ -123,7 +123,12 @@ class PermitMutation:
         actor = info.context.actor
         return await _on_application(info, lambda s: service.submit_application(s, actor, data=data))
 
-    @strawberry.mutation(description="受理申请（辖区审批科）；超过 5 个工作日未受理的，视为收到之日受理。")
+    @strawberry.mutation(
+        description=(
+            "受理申请（辖区审批科）。受理期限按收到之日施行的规则计算（条例第九条：3 个工作日；"
+            "办法（试行）第二十七条：5 个工作日）；逾期未受理也未告知补正的，视为收到之日受理。"
+        )
+    )
     async def accept_permit_application(
         self, info: strawberry.Info, id: ApplicationId
     ) -> PermitApplicationPayload:
@@ -134,7 +139,9 @@ class PermitMutation:
 
         return await _on_application(info, action, BY_ID)
 
-    @strawberry.mutation(description="不予受理申请（辖区审批科），须说明理由。")
+    @strawberry.mutation(
+        description="不予受理申请（辖区审批科），须说明理由；受理期限届满后视为已受理，不能再不予受理。"
+    )
     async def reject_permit_application(
         self, info: strawberry.Info, id: ApplicationId, reason: Reason
     ) -> PermitApplicationPayload:
@@ -148,7 +155,7 @@ class PermitMutation:
         return await _on_application(info, action, BY_ID)
 
     @strawberry.mutation(
-        description="将许可决定期限延长 10 个工作日（只能一次），须说明理由（第三十一条第二款）。"
+        description="将许可决定期限延长 10 个工作日（只能一次），须说明理由（行政许可法第四十二条）。"
     )
     async def extend_permit_decision(
         self, info: strawberry.Info, id: ApplicationId, reason: Reason
@@ -216,7 +223,12 @@ class PermitMutation:
 
         return await _on_permit(info, action, BY_APPLICATION_ID)
 
-    @strawberry.mutation(description="申请变更许可证（第四十三条）。")
+    @strawberry.mutation(
+        description=(
+            "申请变更许可证。名称、住所、法定代表人或主要负责人变更的，须给出变更日期（changedOn），"
+            "自变更之日起 30 日内申请（条例第十四条）；逾期申请照常办理并标记为逾期（late）。"
+        )
+    )
     async def change_permit(
         self, info: strawberry.Info, input: ChangePermitInput
     ) -> PermitApplicationPayload:
@@ -226,15 +238,77 @@ class PermitMutation:
             category=input.category.value if input.category else "",
             content=snake_keys(input.content) if input.content is not None else None,
             change_description=input.description,
+            event_date=input.changed_on,
         )
         actor = info.context.actor
         return await _on_application(
             info,
             lambda s: service.submit_application(s, actor, data=data),
-            {"change_description": "description"},
+            {"change_description": "description", "event_date": "changedOn"},
         )
 
-    @strawberry.mutation(description="申请延续许可证：须在有效期届满前至少 30 个工作日提出（第四十六条）。")
+    @strawberry.mutation(
+        description="审批部门依法启动变更（条例第十六条：排放标准或重点污染物总量控制要求变化）；直接进入已受理。"
+    )
+    async def start_permit_change(
+        self,
+        info: strawberry.Info,
+        number: Number,
+        description: Annotated[str, strawberry.argument(description="变更内容和依据")],
+        content: Annotated[
+            JSON | None, strawberry.argument(description="变更后的完整副本内容；省略时沿用现行内容")
+        ] = None,
+    ) -> PermitApplicationPayload:
+        actor = info.context.actor
+        proposed = snake_keys(content) if content is not None else None
+
+        async def action(session: AsyncSession) -> models.PermitApplication:
+            return await service.start_change(
+                session, actor, number=number, change_description=description, content=proposed
+            )
+
+        return await _on_application(info, action, {"change_description": "description"})
+
+    @strawberry.mutation(
+        description="一次性告知申请单位需要补正的全部材料（条例第九条第四项）；补齐后重新计算受理期限。"
+    )
+    async def request_missing_materials(
+        self,
+        info: strawberry.Info,
+        id: ApplicationId,
+        missing: Annotated[str, strawberry.argument(description="需要补正的全部材料")],
+    ) -> PermitApplicationPayload:
+        actor = info.context.actor
+
+        async def action(session: AsyncSession) -> models.PermitApplication:
+            return await service.request_missing_materials(
+                session, actor, application_id=_application_id(id), missing=missing
+            )
+
+        return await _on_application(info, action, BY_ID)
+
+    @strawberry.mutation(description="申请单位已补齐材料：受理期限自今日重新计算。")
+    async def supply_missing_materials(
+        self,
+        info: strawberry.Info,
+        id: ApplicationId,
+        note: Annotated[str, strawberry.argument(description="补正说明")] = "",
+    ) -> PermitApplicationPayload:
+        actor = info.context.actor
+
+        async def action(session: AsyncSession) -> models.PermitApplication:
+            return await service.supply_missing_materials(
+                session, actor, application_id=_application_id(id), note=note
+            )
+
+        return await _on_application(info, action, BY_ID)
+
+    @strawberry.mutation(
+        description=(
+            "申请延续许可证：期限按许可决定之日施行的规则（条例第十四条：届满 60 日前；"
+            "办法（试行）第四十六条：届满 30 个工作日前）；逾期申请照常办理并标记为逾期（late）。"
+        )
+    )
     async def renew_permit(self, info: strawberry.Info, input: RenewPermitInput) -> PermitApplicationPayload:
         data = ApplicationInput(
             kind="renewal",
@@ -246,7 +320,7 @@ class PermitMutation:
         return await _on_application(info, lambda s: service.submit_application(s, actor, data=data))
 
     @strawberry.mutation(
-        description="申请补办遗失或损毁的许可证（第五十一条）：无需受理，10 个工作日内补发。"
+        description="申请补办遗失或损毁的许可证（办法（试行）第五十一条）：无需受理，10 个工作日内补发。"
     )
     async def replace_permit(
         self, info: strawberry.Info, input: ReplacePermitInput

@@ -15,13 +15,14 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.calendar import Deadline
+from domain.calendar import holiday_data_warning, holiday_data_warning_params, uncovered_years_between
 from domain.i18n import translate
 from domain.pagination import Page
-from domain.permits import models, rules
+from domain.permits import law, models, rules, service
 from domain.permits.batch import PermitKey, PermitRow, PermitView, application_overdue
+from domain.permits.law import Basis, LegalDeadline
 from domain.permits.reference import pollutant_name
-from domain.permits.service import PermitFilter
+from domain.permits.service import PermitFilter, today
 from graphql_schema.enterprises.types import EnterpriseIdentity
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
@@ -330,18 +331,60 @@ class PermitVersion:
         )
 
 
+@strawberry.type(description="期限或有效期的法律依据：按所规范行为发生之日施行的规则集")
+class LegalBasis:
+    rule_set: str = strawberry.field(
+        description=(
+            "规则集：m48（办法（试行），2018）、reg2021（条例，2021-03-01 起）、"
+            "o32（条例及生态环境部令第 32 号，2024-07-01 起）"
+        )
+    )
+    days: int | None = strawberry.field(description="天数；有效期为 null")
+    working_days: bool = strawberry.field(
+        description="是否按工作日计算（行政许可法第八十二条）；否则为自然日"
+    )
+    basis: strawberry.Private[Basis]
+
+    @strawberry.field(description="条款（按请求语言）")
+    def article(self, info: strawberry.Info) -> str:
+        return translate(self.basis.article, info.context.locale)
+
+    @strawberry.field(description="规则集名称（按请求语言）")
+    def rule_set_name(self, info: strawberry.Info) -> str:
+        return translate(self.basis.rule_set_name, info.context.locale)
+
+    @classmethod
+    def of(cls, basis: Basis) -> LegalBasis:
+        return cls(rule_set=basis.rule_set, days=basis.days, working_days=basis.working, basis=basis)
+
+
 @strawberry.type(description="一项许可申请（首次申请、延续、变更、补办）及其办理时限")
 class PermitApplication:
     id: strawberry.ID = strawberry.field(description="申请编号；受理、决定、核发时使用")
     kind: ApplicationKind = strawberry.field(description="申请事项")
     status: ApplicationStatus = strawberry.field(description="办理状态")
     received_on: date = strawberry.field(description="收到申请的日期（服务器日期）")
-    accept_due: date = strawberry.field(description="受理期限：收到后 5 个工作日（第二十七条）")
+    accept_due: date = strawberry.field(
+        description="受理期限（补正后自补齐之日重新计算）；天数和条款见 acceptDueBasis"
+    )
+    accept_due_approximate: bool = strawberry.field(
+        description="受理期限是否为估算：相关年份尚未载入节假日安排（见 warnings）"
+    )
     accepted_on: date | None = strawberry.field(description="受理日期")
-    decision_due: date | None = strawberry.field(description="许可决定期限：受理后 20 个工作日，可延长 10 个")
+    decision_due: date | None = strawberry.field(description="许可决定期限；天数和条款见 decisionDueBasis")
+    decision_due_approximate: bool = strawberry.field(description="决定期限是否为估算（见 warnings）")
     extended: bool = strawberry.field(description="决定期限是否已延长（只能延长一次）")
     decided_on: date | None = strawberry.field(description="作出决定的日期")
-    issue_due: date | None = strawberry.field(description="核发期限：决定后 10 个工作日")
+    issue_due: date | None = strawberry.field(description="核发期限；天数和条款见 issueDueBasis")
+    issue_due_approximate: bool = strawberry.field(description="核发期限是否为估算（见 warnings）")
+    window_due: date | None = strawberry.field(
+        description="申请单位应当提出申请的最后一天（延续期限、变更期限、补领期限）"
+    )
+    late: bool = strawberry.field(description="是否逾期提出（照常办理，逾期记入该单位）")
+    completion_requested_on: date | None = strawberry.field(description="一次性告知补正材料的日期")
+    completion_request: str = strawberry.field(description="告知需要补正的全部材料")
+    materials_completed_on: date | None = strawberry.field(description="补齐材料的日期；受理期限自此重新计算")
+    started_by_authority: bool = strawberry.field(description="是否由审批部门依法启动的变更（条例第十六条）")
     completed_on: date | None = strawberry.field(description="办结（核发）日期")
     reason: str = strawberry.field(description="不予受理、不予许可的理由或缩短有效期的理由")
     permit: Permit | None = strawberry.field(description="所涉排污许可证")
@@ -349,6 +392,48 @@ class PermitApplication:
     @strawberry.field(description="当前环节是否已超过办理期限")
     def overdue(self) -> bool:
         return application_overdue(self.model)
+
+    @strawberry.field(
+        description="受理期限届满未作决定、也未告知补正：视为已受理，不能再不予受理（条例第九条第四项）"
+    )
+    def deemed_accepted(self) -> bool:
+        return service.deemed_accepted(self.model, today())
+
+    @strawberry.field(description="受理期限的依据（天数、条款、规则集）")
+    def accept_due_basis(self) -> LegalBasis | None:
+        if self.model.kind == "replacement" or self.model.started_by_authority:
+            return None
+        return LegalBasis.of(law.acceptance_basis(service.acceptance_clock_start(self.model)))
+
+    @strawberry.field(description="许可决定期限的依据（天数、条款、规则集）")
+    def decision_due_basis(self) -> LegalBasis | None:
+        if self.model.decision_due is None:
+            return None
+        m = self.model
+        return LegalBasis.of(law.decision_basis(m.received_on, m.kind, m.proposed_category, m.extended))
+
+    @strawberry.field(description="核发期限的依据（天数、条款、规则集）")
+    def issue_due_basis(self) -> LegalBasis | None:
+        if self.model.issue_due is None:
+            return None
+        return LegalBasis.of(law.issue_basis(self.model.received_on, self.model.kind))
+
+    @strawberry.field(description="提醒（按请求语言）：哪些期限因相关年份尚未载入节假日安排而为估算")
+    def warnings(self, info: strawberry.Info) -> list[str]:
+        m = self.model
+        pairs = (
+            (m.accept_due_approximate, service.acceptance_clock_start(m), m.accept_due),
+            (m.decision_due_approximate, m.accepted_on, m.decision_due),
+            (m.issue_due_approximate, m.decided_on, m.issue_due),
+        )
+        years: set[int] = set()
+        for approximate, start, end in pairs:
+            if approximate and start is not None and end is not None:
+                years.update(uncovered_years_between(start, end))
+        warning = holiday_data_warning(tuple(sorted(years)))
+        if warning is None:
+            return []
+        return [translate(warning, info.context.locale, **holiday_data_warning_params(tuple(sorted(years))))]
 
     model: strawberry.Private[models.PermitApplication]
 
@@ -360,11 +445,20 @@ class PermitApplication:
             status=ApplicationStatus(application.status),
             received_on=application.received_on,
             accept_due=application.accept_due,
+            accept_due_approximate=application.accept_due_approximate,
             accepted_on=application.accepted_on,
             decision_due=application.decision_due,
+            decision_due_approximate=application.decision_due_approximate,
             extended=application.extended,
             decided_on=application.decided_on,
             issue_due=application.issue_due,
+            issue_due_approximate=application.issue_due_approximate,
+            window_due=application.window_due,
+            late=application.late,
+            completion_requested_on=application.completion_requested_on,
+            completion_request=application.completion_request,
+            materials_completed_on=application.materials_completed_on,
+            started_by_authority=application.started_by_authority,
             completed_on=application.completed_on,
             reason=application.reason,
             permit=permit,
@@ -388,15 +482,27 @@ class Permit:
     valid_until: date | None = strawberry.field(description="有效期至（含当日）")
     renewed: bool = strawberry.field(description="是否为延续后的许可证（有效期 5 年）")
     renewal_deadline: date | None = strawberry.field(
-        description="申请延续的最后一天：有效期届满前第 30 个工作日（第四十六条）"
+        description=(
+            "申请延续的最后一天，按许可决定之日施行的规则：条例第十四条为届满 60 日前，"
+            "办法（试行）第四十六条为届满前第 30 个工作日；依据见 renewalDeadlineBasis"
+        )
     )
     renewal_deadline_approximate: bool = strawberry.field(
-        description="延续期限是否为估算：相关年份尚无法定节假日安排，仅扣除了周末（见 warnings）"
+        description=(
+            "延续期限是否为估算：相关年份尚未载入节假日安排，"
+            "只扣除了周末和固定日期的法定节假日（见 warnings）"
+        )
+    )
+    validity_years: int | None = strawberry.field(
+        description=(
+            "有效期年数，按许可决定之日施行的规则"
+            "（条例第十四条：5 年；办法（试行）第二十一条：首次 3 年、延续 5 年）"
+        )
     )
     content_version: int = strawberry.field(description="现行副本内容的版本号")
     key: strawberry.Private[PermitKey]
     enterprise_id: strawberry.Private[int]
-    renewal: strawberry.Private[Deadline | None]
+    renewal: strawberry.Private[LegalDeadline | None]
 
     @classmethod
     def from_view(cls, view: PermitView) -> Permit:
@@ -412,11 +518,24 @@ class Permit:
             renewed=permit.renewed,
             renewal_deadline=deadline.date if deadline else None,
             renewal_deadline_approximate=deadline.approximate if deadline else False,
+            validity_years=rules.term_years(permit.decision_date, permit.renewed)
+            if permit.decision_date
+            else None,
             content_version=permit.content_version,
             key=view.key,
             enterprise_id=permit.enterprise_id,
             renewal=deadline,
         )
+
+    @strawberry.field(description="延续期限的依据（天数、条款、规则集）")
+    def renewal_deadline_basis(self) -> LegalBasis | None:
+        return LegalBasis.of(self.renewal.basis) if self.renewal is not None else None
+
+    @strawberry.field(description="有效期的依据（条款、规则集）")
+    def validity_basis(self) -> LegalBasis | None:
+        if self.decision_date is None:
+            return None
+        return LegalBasis.of(law.term_years(self.decision_date, self.renewed)[1])
 
     @strawberry.field(description="提醒（按请求语言），例如延续期限因缺少节假日数据而为估算")
     def warnings(self, info: strawberry.Info) -> list[str]:
@@ -574,9 +693,13 @@ class ChangePermitInput:
         default=None, description="变更后的完整副本内容；省略时沿用现行内容。" + CONTENT_DESCRIPTION
     )
     category: PermitCategory | None = strawberry.field(default=None, description="变更后的管理类别")
+    changed_on: date | None = strawberry.field(
+        default=None,
+        description="变更发生（或将发生）之日；基本信息变更必填，据此判断是否在法定期限内申请",
+    )
 
 
-@strawberry.input(description="申请延续排污许可证（有效期届满前至少 30 个工作日）")
+@strawberry.input(description="申请延续排污许可证（期限见 Permit.renewalDeadline 及其依据）")
 class RenewPermitInput:
     permit_number: str = strawberry.field(description="许可证编号")
     content: JSON | None = strawberry.field(

@@ -184,7 +184,8 @@ async def test_a_first_permit_goes_from_application_to_issue(client, session):
     permit = issued["permit"]
     assert (permit["number"], permit["status"], permit["contentVersion"]) == (number, "ISSUED", 1)
     assert permit["validFrom"] == today().isoformat()
-    assert permit["validUntil"] == (today().replace(year=today().year + 3) - timedelta(days=1)).isoformat()
+    # Decided today: 5 years (Reg art. 14).
+    assert permit["validUntil"] == (today().replace(year=today().year + 5) - timedelta(days=1)).isoformat()
     assert [o["code"] for o in permit["outlets"]] == ["DA001", "DW001", "MF0001"]
     assert permit["outlets"][0]["pollutants"][0] == {"code": "SO2", "concentrationLimit": 35.0}
     assert [e["kind"] for e in permit["events"]][:3] == ["issued", "granted", "accepted"]
@@ -417,20 +418,85 @@ async def test_a_change_keeps_the_validity_and_brings_a_new_version(client, sess
     assert issued["permit"]["events"][0]["kind"] == "changed"
 
 
-async def test_a_late_renewal_is_refused_on_the_permit_number(client, session):
-    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))
+LATE_FIELDS = "late windowDue"
+RENEW_LATE = (
+    "mutation($input: RenewPermitInput!) { renewPermit(input: $input) {"
+    " application { kind status " + LATE_FIELDS + " } errors { field code message } } }"
+)
+
+
+async def test_a_late_renewal_is_taken_and_flagged_late(client, session):
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))
     in_time = await make_permit(session, decision_date=years_ago(2))
     officer = await officer_token(session)
 
-    refused = (await graphql_data(client, RENEW, {"input": {"permitNumber": late.number}}, token=officer))[
-        "renewPermit"
+    flagged = (
+        await graphql_data(client, RENEW_LATE, {"input": {"permitNumber": late.number}}, token=officer)
+    )["renewPermit"]
+    renewed = (
+        await graphql_data(client, RENEW_LATE, {"input": {"permitNumber": in_time.number}}, token=officer)
+    )["renewPermit"]
+
+    assert flagged["errors"] == [] and flagged["application"]["kind"] == "RENEWAL"
+    assert flagged["application"]["late"] is True
+    assert flagged["application"]["windowDue"] == (late.valid_until - timedelta(days=60)).isoformat()
+    assert renewed["errors"] == [] and renewed["application"]["late"] is False
+
+
+MATERIALS = (
+    "mutation($id: ID!, $missing: String!) { requestMissingMaterials(id: $id, missing: $missing) {"
+    " application { status completionRequestedOn completionRequest deemedAccepted } errors { field code } } }"
+)
+SUPPLY = (
+    "mutation($id: ID!) { supplyMissingMaterials(id: $id) {"
+    " application { status materialsCompletedOn acceptDue acceptDueBasis { days workingDays } }"
+    " errors { field code } } }"
+)
+START_CHANGE = (
+    "mutation($number: String!, $description: String!) {"
+    " startPermitChange(number: $number, description: $description) {"
+    " application { kind status startedByAuthority } errors { field code } } }"
+)
+
+
+async def test_missing_materials_are_requested_and_supplied_through_the_api(client, session):
+    enterprise = await make_enterprise(session)
+    officer = await officer_token(session)
+    applied = await apply(client, session, enterprise)
+    application_id = applied["application"]["id"]
+    unit = await bearer_token(session, await make_user(session, "enterprise_admin", enterprise=enterprise))
+
+    asked = (
+        await graphql_data(client, MATERIALS, {"id": application_id, "missing": "监测方案"}, token=officer)
+    )["requestMissingMaterials"]
+    again = (await graphql_data(client, MATERIALS, {"id": application_id, "missing": "x"}, token=officer))[
+        "requestMissingMaterials"
     ]
-    renewed = (await graphql_data(client, RENEW, {"input": {"permitNumber": in_time.number}}, token=officer))[
-        "renewPermit"
+    supplied = (await graphql_data(client, SUPPLY, {"id": application_id}, token=unit))[
+        "supplyMissingMaterials"
     ]
 
-    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("permitNumber", "renewal_too_late")]
-    assert renewed["errors"] == [] and renewed["application"]["kind"] == "RENEWAL"
+    assert asked["errors"] == [] and asked["application"]["completionRequest"] == "监测方案"
+    assert asked["application"]["deemedAccepted"] is False
+    assert [e["field"] for e in again["errors"]] == ["id"]
+    assert supplied["errors"] == [] and supplied["application"]["materialsCompletedOn"] == today().isoformat()
+    assert supplied["application"]["acceptDueBasis"] == {"days": 3, "workingDays": True}
+
+
+async def test_the_authority_starts_a_change_through_the_api(client, session):
+    permit = await make_permit(session, decision_date=years_ago(1))
+    officer = await officer_token(session)
+    started = (
+        await graphql_data(
+            client, START_CHANGE, {"number": permit.number, "description": "排放标准修订"}, token=officer
+        )
+    )["startPermitChange"]
+    assert started["errors"] == []
+    assert started["application"] == {
+        "kind": "CHANGE_ITEMS",
+        "status": "ACCEPTED",
+        "startedByAuthority": True,
+    }
 
 
 async def test_a_replacement_needs_a_loss_date_in_the_past(client, session):
@@ -464,7 +530,7 @@ async def test_a_replacement_needs_a_loss_date_in_the_past(client, session):
 
 async def test_revocation_and_cancellation(client, session):
     revoked_permit = await make_permit(session, decision_date=years_ago(1))
-    expired = await make_permit(session, decision_date=years_ago(4))
+    expired = await make_permit(session, decision_date=years_ago(6))
     current = await make_permit(session, decision_date=years_ago(1))
     officer = await officer_token(session)
 

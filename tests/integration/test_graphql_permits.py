@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -10,7 +10,7 @@ from sqlalchemy import event
 from domain.access import operator
 from domain.calendar import is_covered
 from domain.enterprises.models import Enterprise
-from domain.permits import service
+from domain.permits import law, service
 from domain.permits.rules import renewal_deadline
 from domain.permits.service import ApplicationInput, today
 from tests.factories import make_enterprise, make_permit, make_user, permit_content, permit_record
@@ -70,7 +70,10 @@ async def test_a_regulator_of_the_region_reads_the_whole_permit(client, session)
 
     assert (found["number"], found["status"], found["category"]) == (permit.number, "ISSUED", "KEY")
     assert found["validUntil"] == permit.valid_until.isoformat()
-    assert found["renewalDeadline"] == renewal_deadline(permit.valid_until).date.isoformat()
+    assert (
+        found["renewalDeadline"]
+        == renewal_deadline(permit.valid_until, permit.decision_date).date.isoformat()
+    )
     assert found["enterprise"]["__typename"] == "Enterprise"
     assert (found["enterprise"]["technicalLead"], found["enterprise"]["contactPhone"]) == PERSONAL
     assert [o["code"] for o in found["outlets"]] == ["DA001", "DW001", "MF0001"]
@@ -194,7 +197,7 @@ async def test_enterprise_users_list_only_their_own_permits(client, session):
 
 
 async def test_the_status_filter_finds_expired_permits(client, session):
-    expired = await make_permit(session, decision_date=years_ago(4))
+    expired = await make_permit(session, decision_date=years_ago(6))
     current = await make_permit(session, decision_date=years_ago(1))
     token = await regulator_token(session)
 
@@ -209,7 +212,7 @@ async def test_the_status_filter_finds_expired_permits(client, session):
 
 
 async def test_late_renewals_are_listed(client, session):
-    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))  # expires in ~19 days
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))  # expires in ~19 days
     await make_permit(session, decision_date=years_ago(1))
     token = await regulator_token(session)
 
@@ -242,23 +245,81 @@ async def test_permits_names_the_bad_argument(client, session, variables, field,
     )
 
 
-async def test_a_renewal_deadline_without_holiday_data_carries_a_translated_warning(client, session):
-    fresh = await make_permit(session, decision_date=today().isoformat())
-    older = await make_permit(session, decision_date=years_ago(4))  # expired: its year has holiday data
-    assert not is_covered(fresh.valid_until.year) and is_covered(older.valid_until.year)
+LEGAL = """
+query($number: String!) { permit(number: $number) {
+  validUntil validityYears renewalDeadline renewalDeadlineApproximate warnings
+  validityBasis { article ruleSet ruleSetName }
+  renewalDeadlineBasis { article ruleSet ruleSetName days workingDays }
+  openApplication {
+    decisionDue decisionDueApproximate warnings
+    decisionDueBasis { article ruleSet days workingDays }
+  }
+} }"""
+ENGLISH = {"Accept-Language": "en"}
 
-    english = {"Accept-Language": "en"}
-    approximate = (await graphql_data(client, PERMIT, {"number": fresh.number}, headers=english))["permit"]
-    exact = (await graphql_data(client, PERMIT, {"number": older.number}, headers=english))["permit"]
-    chinese = (await graphql_data(client, PERMIT, {"number": fresh.number}))["permit"]
 
-    assert approximate["renewalDeadlineApproximate"] is True
-    assert len(approximate["warnings"]) == 1
-    assert approximate["warnings"][0].startswith(
-        f"Holiday data for {fresh.valid_until.year} is not available"
+async def test_a_permit_issued_in_2025_shows_five_years_and_renewal_60_days_before_expiry_with_its_article(
+    client, session
+):
+    permit = await make_permit(session, decision_date="2025-04-01")
+    found = (await graphql_data(client, LEGAL, {"number": permit.number}, headers=ENGLISH))["permit"]
+    assert (found["validUntil"], found["validityYears"]) == ("2030-03-31", 5)
+    assert (found["renewalDeadline"], found["renewalDeadlineApproximate"]) == ("2030-01-30", False)
+    assert found["renewalDeadlineBasis"] == {
+        "article": "Regulation 2021 art. 14",
+        "ruleSet": "o32",
+        "ruleSetName": "Regulation 2021 with MEE Order 32 (2024)",
+        "days": 60,
+        "workingDays": False,
+    }
+    assert found["validityBasis"]["article"] == "Regulation 2021 art. 14"
+    chinese = (await graphql_data(client, LEGAL, {"number": permit.number}))["permit"]
+    assert chinese["renewalDeadlineBasis"]["article"] == "《排污许可管理条例》第十四条"
+
+
+async def test_a_permit_issued_in_2019_keeps_its_trial_measures_terms(client, session):
+    permit = await make_permit(session, decision_date="2019-03-16")
+    found = (await graphql_data(client, LEGAL, {"number": permit.number}, headers=ENGLISH))["permit"]
+    assert (found["validUntil"], found["validityYears"], found["renewalDeadline"]) == (
+        "2022-03-15",
+        3,
+        "2022-01-27",
     )
-    assert "法定节假日" in chinese["warnings"][0]
-    assert exact["renewalDeadlineApproximate"] is False and exact["warnings"] == []
+    assert found["renewalDeadlineBasis"]["article"] == "Trial Measures 2018 art. 46"
+    assert (found["renewalDeadlineBasis"]["days"], found["renewalDeadlineBasis"]["workingDays"]) == (30, True)
+    assert found["validityBasis"]["article"] == "Trial Measures 2018 art. 21"
+
+
+async def test_application_deadlines_in_a_year_without_holiday_data_say_they_are_approximate(client, session):
+    permit = await make_permit(session, decision_date=years_ago(1))
+    application = await service.submit_application(
+        session, operator(), data=ApplicationInput(kind="renewal", permit_number=permit.number)
+    )
+    await service.accept_application(session, operator(), application_id=application.id)
+    application.received_on, application.accepted_on = date(2028, 1, 21), date(2028, 1, 24)
+    due = law.decision_due(application.received_on, application.accepted_on, "renewal", "key")
+    application.decision_due, application.decision_due_approximate = due.date, due.approximate
+    session.add(application)
+    await session.flush()
+    assert not is_covered(2028)
+
+    token = await regulator_token(session)
+    found = (await graphql_data(client, LEGAL, {"number": permit.number}, headers=ENGLISH, token=token))[
+        "permit"
+    ]
+    chinese = (await graphql_data(client, LEGAL, {"number": permit.number}, token=token))["permit"]
+
+    opened = found["openApplication"]
+    assert (opened["decisionDue"], opened["decisionDueApproximate"]) == (due.date.isoformat(), True)
+    assert opened["decisionDueBasis"] == {
+        "article": "Regulation 2021 art. 14",
+        "ruleSet": "o32",
+        "days": 20,
+        "workingDays": True,
+    }
+    assert len(opened["warnings"]) == 1 and opened["warnings"][0].startswith("Holiday data for 2028")
+    assert "法定节假日" in chinese["openApplication"]["warnings"][0]
+    assert found["renewalDeadlineApproximate"] is False and found["warnings"] == []
 
 
 async def test_an_outlet_is_found_by_permit_number_and_code(client, session):

@@ -168,6 +168,9 @@ async def test_a_permit_30_working_days_before_its_renewal_deadline_gets_its_rem
     assert permit.renewal_due.isoformat() in subject_of(received)
     body = text_of(received)
     assert "上海申普热电有限公司" in body and permit.number in body and f"/permits/{permit.number}" in body
+    # The deadline names its article and rule set (a permit decided 900 days ago: Reg art. 14, 60 days).
+    assert "《排污许可管理条例》第十四条" in body and "60 日前" in body
+    assert "Regulation 2021 art. 14" in body and "at least 60 days before expiry" in body
     notice = (await session.exec(select(Notification).where(Notification.user_id == officer.id))).one()
     assert notice.emailed and notice.link == f"/permits/{permit.number}"
 
@@ -190,7 +193,7 @@ async def test_the_worker_writes_the_days_reminders_once_and_sends_them(session,
     from domain.permits.service import today
 
     enterprise = await make_enterprise(session)
-    permit = await make_permit(session, enterprise, decision_date=days_ago(3 * 365 - 20))  # deadline passed
+    permit = await make_permit(session, enterprise, decision_date=days_ago(5 * 365 - 20))  # deadline passed
     staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
     staff.email = "staff@example.cn"
     session.add(staff)
@@ -212,13 +215,13 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
 
     first_of_month = today().replace(day=1)
     last_month = (first_of_month - timedelta(days=1)).replace(day=1)
-    # A permit whose last valid day fell last month: decided three years before the 10th of last month.
+    # A permit whose last valid day fell last month: decided five years (Reg art. 14) before the 10th of it.
     tenth = last_month.replace(day=10)
-    expired = await make_permit(session, decision_date=date(tenth.year - 3, tenth.month, 11).isoformat())
+    expired = await make_permit(session, decision_date=date(tenth.year - 5, tenth.month, 11).isoformat())
     elsewhere = await make_permit(
         session,
         await make_enterprise(session, region_code="370102"),
-        decision_date=date(tenth.year - 3, tenth.month, 11).isoformat(),
+        decision_date=date(tenth.year - 5, tenth.month, 11).isoformat(),
     )
     officer = await make_user(session, "permitting", region_code="310107")
     officer.email = "permitting@putuo.example.cn"

@@ -51,7 +51,9 @@ async def test_the_example_files_import_as_they_are(session, name, data):
     numbers = [record["number"] for record in example_records()]
     assert [permit.number for permit in imported] == numbers
     detail = await service.permit_detail(session, officer, number=numbers[0])
-    assert detail.permit.status == "issued" and detail.permit.valid_until.isoformat() == "2028-09-14"
+    assert (
+        detail.permit.status == "issued" and detail.permit.valid_until.isoformat() == "2030-09-14"
+    )  # Reg art. 14: 5 years
     nmhc = next(limit for limit in detail.limits if (limit.point_code, limit.pollutant) == ("DA001", "NMHC"))
     assert (nmhc.concentration_limit, nmhc.unit) == (60, "mg/m3")
     assert {o.code for o in detail.outlets} == {"DA001", "DA002", "DW001", "MF0001"}

@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from domain.notifications.models import Notification
 from domain.permits import service
 from domain.permits.models import Permit, PermitEvent, PermitLimit, PermitVersion
 from domain.permits.rules import ApplicationStatus, renewal_deadline
@@ -49,8 +50,10 @@ async def test_a_first_application_is_accepted_granted_and_issued_with_its_time_
     permit = await service.issue_permit(session, officer, application_id=application.id)
     assert permit.status == "issued" and permit.number == number
     assert permit.valid_from == today()
-    assert permit.valid_until == today().replace(year=today().year + 3) - timedelta(days=1)
-    assert permit.renewal_due == renewal_deadline(permit.valid_until).date
+    # Decided today (from 2021-03-01): 5 years (Reg art. 14), renewal 60 days before expiry.
+    assert permit.valid_until == today().replace(year=today().year + 5) - timedelta(days=1)
+    assert permit.renewal_due == permit.valid_until - timedelta(days=60)
+    assert permit.renewal_due == renewal_deadline(permit.valid_until, permit.decision_date).date
     detail = await service.permit_detail(session, applicant, number=number)
     assert [o.code for o in detail.outlets] == ["DA001", "DW001", "MF0001"]
     assert {(lim.point_code, lim.pollutant) for lim in detail.limits} >= {("DA001", "SO2"), ("DW001", "COD")}
@@ -173,15 +176,35 @@ async def test_a_change_keeps_the_previous_version_and_its_limits_readable(sessi
     assert old_limits.concentration_limit == 35
 
 
-async def test_renewal_after_the_deadline_is_refused_with_the_dates(session):
-    permit = await make_permit(session, decision_date=years_ago(3, plus_days=20))  # expires in ~19 days
+async def test_a_renewal_after_the_deadline_is_taken_flagged_late_and_the_unit_is_told(session):
+    # Decided five years ago less 20 days (Reg art. 14): expires in ~19 days, the 60-day deadline has passed.
+    permit = await make_permit(session, decision_date=years_ago(5, plus_days=20))
+    enterprise = await session.get(Enterprise, permit.enterprise_id)
+    staff = await make_user(session, "enterprise_admin", enterprise=enterprise)
     officer = await regulator(session)
-    with pytest.raises(ValidationFailed) as caught:
-        await service.submit_application(
-            session, officer, data=ApplicationInput(kind="renewal", permit_number=permit.number)
-        )
-    error = caught.value.errors[0]
-    assert error.code == "renewal_too_late" and error.params["expiry"] == permit.valid_until.isoformat()
+    application = await service.submit_application(
+        session, actor(staff), data=ApplicationInput(kind="renewal", permit_number=permit.number)
+    )
+    assert application.status == ApplicationStatus.SUBMITTED and application.kind == "renewal"
+    assert application.late is True and application.window_due == permit.valid_until - timedelta(days=60)
+    notices = (await session.exec(select(Notification).where(Notification.user_id == staff.id))).all()
+    assert [n.kind for n in notices] == ["permit_late_application"]
+    assert application.window_due.isoformat() in notices[0].body and "条例》第十四条" in notices[0].body
+    events = (await session.exec(select(PermitEvent.kind).where(PermitEvent.permit_id == permit.id))).all()
+    assert "late_application" in events
+    # It is handled like any renewal: no fresh first permit, the renewed permit runs 5 years.
+    await service.accept_application(session, officer, application_id=application.id)
+    await service.grant_application(session, officer, application_id=application.id)
+    renewed = await service.issue_permit(session, officer, application_id=application.id)
+    assert renewed.id == permit.id and renewed.renewed and renewed.number == permit.number
+
+
+async def test_a_renewal_in_time_is_not_late(session):
+    permit = await make_permit(session, decision_date=years_ago(2))
+    application = await service.submit_application(
+        session, await regulator(session), data=ApplicationInput(kind="renewal", permit_number=permit.number)
+    )
+    assert application.late is False and application.window_due == permit.renewal_due
 
 
 async def test_a_renewal_in_time_restarts_a_five_year_validity(session):
@@ -247,7 +270,7 @@ async def test_import_is_all_or_nothing_and_names_row_and_field(session):
 async def test_filters_find_expired_expiring_and_late_renewals(session):
     officer = await regulator(session)
     expired = await make_permit(session, decision_date="2021-05-10")
-    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))
     fresh = await make_permit(session, decision_date=years_ago(0, plus_days=-10))
 
     async def numbers(**kwargs):

@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from domain.audit.models import AuditEntry
 from domain.enterprises.models import Enterprise
-from domain.permits import service
+from domain.permits import law, service
 from domain.permits.models import Permit, PermitApplication, PermitEvent, PermitVersion
 from domain.permits.rules import renewal_deadline, validity_end
 from domain.permits.service import ApplicationInput, today
@@ -90,8 +90,8 @@ def numbers_in(html: str) -> set[str]:
 
 async def test_the_register_filters_by_status_category_expiry_renewal_and_search(english, session):
     client = english
-    expired = await make_permit(session, decision_date=years_ago(3, plus_days=-10))
-    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))  # expires in ~19 days
+    expired = await make_permit(session, decision_date=years_ago(5, plus_days=-10))
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))  # expires in ~19 days
     fresh = await make_permit(session, decision_date=years_ago(0, plus_days=-10), category="simplified")
     elsewhere = await make_permit(
         session, await make_enterprise(session, region_code="310110"), decision_date=years_ago(1)
@@ -121,7 +121,7 @@ async def test_the_register_filters_by_status_category_expiry_renewal_and_search
 
 async def test_an_htmx_search_gets_only_the_results_with_expired_rows_marked(english, session):
     client = english
-    expired = await make_permit(session, decision_date=years_ago(3, plus_days=-10))
+    expired = await make_permit(session, decision_date=years_ago(5, plus_days=-10))
     await officer(session, client)
     response = await client.get("/permits?status=expired", headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -132,18 +132,49 @@ async def test_an_htmx_search_gets_only_the_results_with_expired_rows_marked(eng
     assert "Permits found: 1" in response.text
 
 
-async def test_a_renewal_deadline_without_holiday_data_is_marked_approximate(english, session):
+async def test_a_permit_issued_in_2025_shows_five_years_and_its_renewal_deadline_with_the_article(
+    english, session
+):
+    permit = await make_permit(session, decision_date="2025-04-01")
+    await officer(session, english)
+    page = (await english.get(f"/permits/{permit.number}")).text
+    original = page[page.index('id="original"') :].split("</section>")[0]
+    assert "first permit, 5 years" in original and "Regulation 2021 art. 14" in original
+    deadline = original[original.index('id="renewal-deadline"') :].split("</dd>")[0]
+    assert (
+        "2030-01-30" in deadline and "60 calendar days" in deadline and "Regulation 2021 art. 14" in deadline
+    )
+    assert "rule set: Regulation 2021 with MEE Order 32 (2024)" in deadline
+    chinese = (await english.get(f"/permits/{permit.number}", headers={"accept-language": "zh-CN"})).text
+    assert "《排污许可管理条例》第十四条" in chinese and "首次核发，5 年" in chinese
+
+
+async def test_a_permit_issued_in_2019_keeps_its_three_years_and_30_working_days(english, session):
+    permit = await make_permit(session, decision_date="2019-03-16")
+    await officer(session, english)
+    page = (await english.get(f"/permits/{permit.number}")).text
+    original = page[page.index('id="original"') :].split("</section>")[0]
+    assert "first permit, 3 years" in original and "Trial Measures 2018 art. 21" in original
+    public = (await english.get(f"/public/permits/{permit.number}")).text
+    assert "first permit, 3 years" in public and "Trial Measures 2018 art. 21" in public
+
+
+async def test_an_application_deadline_without_holiday_data_is_marked_approximate(english, session):
     client = english
-    fresh = await make_permit(session, decision_date=years_ago(0, plus_days=-10))
-    deadline = renewal_deadline(fresh.valid_until)
-    assert deadline.approximate  # the holiday calendar does not reach three years ahead
-    await officer(session, client)
-    listing = await client.get("/permits")
-    assert deadline.date.isoformat() in listing.text
-    assert 'class="approx"' in listing.text and "is not available yet" in listing.text
-    page = await client.get(f"/permits/{fresh.number}")
-    years = ", ".join(str(y) for y in deadline.uncovered_years)
-    assert f"Holiday data for {years} is not available yet" in page.text
+    permit = await make_permit(session, decision_date=years_ago(1))
+    officer_user = await officer(session, client)
+    application = await service.submit_application(
+        session, actor(officer_user), data=ApplicationInput(kind="renewal", permit_number=permit.number)
+    )
+    application.received_on = date(2028, 1, 21)
+    due = law.acceptance_due(application.received_on)
+    application.accept_due, application.accept_due_approximate = due.date, due.approximate
+    session.add(application)
+    await session.flush()
+    page = await client.get(f"/permits/{permit.number}")
+    assert due.date.isoformat() in page.text and 'class="approx"' in page.text
+    assert "Holiday data for 2028 is not available yet" in page.text
+    assert "3 working days" in page.text and "Regulation 2021 art. 9 (4)" in page.text
 
 
 async def test_enterprise_users_see_only_their_own_permits(english, session):
@@ -168,14 +199,14 @@ async def test_enterprise_users_see_only_their_own_permits(english, session):
 
 async def test_the_page_shows_limits_secret_sections_and_a_passed_renewal_deadline(english, session):
     client = english
-    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))
     await officer(session, client)
     response = await client.get(f"/permits/{late.number}")
     assert response.status_code == 200
     text = response.text
     assert 'id="renewal-notice"' in text and "Renewal deadline passed" in text
     assert late.renewal_due.isoformat() in text and late.valid_until.isoformat() in text
-    assert "a renewal can no longer be filed" in text
+    assert "A renewal filed now is still taken, but flagged as late" in text
     # the limits table of DA001: pollutant name, concentration with its unit, annual quantity
     outlet = text[text.index('id="outlet-DA001"') :]
     assert "Sulphur dioxide" in outlet and ">35</span> mg/m³" in outlet and "120.5" in outlet
@@ -183,16 +214,16 @@ async def test_the_page_shows_limits_secret_sections_and_a_passed_renewal_deadli
     assert "Commercial secret — not published" in text  # products are marked secret
     assert "Imported from the national platform" in text  # the lifecycle event
     assert f'href="/permits/{late.number}/versions/1"' in text
-    # the renewal action is not offered once its deadline has passed; change and replacement are
-    assert f"/permits/{late.number}/renew" not in text and f"/permits/{late.number}/change" in text
+    # renewal is still offered after its deadline (taken and flagged late), and so are change and replacement
+    assert f"/permits/{late.number}/renew" in text and f"/permits/{late.number}/change" in text
 
 
 async def test_a_renewal_deadline_within_60_days_is_announced_with_its_date(english, session):
     client = english
     for plus_days in range(60, 140):
-        decision = years_ago(3, plus_days=plus_days)
-        expiry = validity_end(date.fromisoformat(decision), 3)
-        days_left = (renewal_deadline(expiry).date - today()).days
+        decision = years_ago(5, plus_days=plus_days)
+        expiry = validity_end(date.fromisoformat(decision), 5)
+        days_left = (renewal_deadline(expiry, date.fromisoformat(decision)).date - today()).days
         if 30 <= days_left <= 55:
             break
     permit = await make_permit(session, decision_date=decision)
@@ -251,7 +282,8 @@ async def test_a_first_application_goes_through_accept_grant_and_issue_in_the_po
     application = await application_of(session, permit_id)
     assert application.status == "submitted"
     assert application.accept_due.isoformat() in page.text
-    assert "Working days left: 5" in page.text  # M48 §27 counts working days
+    assert "Working days left: 3" in page.text  # Reg art. 9 (4): 3 working days
+    assert "Regulation 2021 art. 9 (4)" in page.text
     assert f'action="/permits/applications/{application.id}/accept"' in page.text
 
     accepted = await post_form(client, f"/permits/applications/{application.id}/accept", {}, page="/permits")
@@ -518,25 +550,83 @@ async def test_a_change_without_a_description_or_kind_is_refused(english, sessio
     assert await writes(session) == before
 
 
-async def test_a_renewal_is_filed_in_time_and_refused_after_the_deadline(english, session):
+async def test_a_renewal_is_filed_in_time_and_a_late_one_is_taken_and_flagged(english, session):
     client = english
     in_time = await make_permit(session, decision_date=years_ago(2))
-    late = await make_permit(session, decision_date=years_ago(3, plus_days=20))
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))
     await officer(session, client)
     form = await client.get(f"/permits/{in_time.number}/renew")
     assert form.status_code == 200 and in_time.renewal_due.isoformat() in form.text
     response = await post_form(client, f"/permits/{in_time.number}/renew", {"content": ""}, page="/permits")
     assert response.status_code == 303
     application = await application_of(session, in_time.id)
-    assert application.kind == "renewal" and application.proposed_content is None
+    assert application.kind == "renewal" and application.proposed_content is None and not application.late
     page = await client.get(f"/permits/{in_time.number}")
-    assert "Renewal applied for" in page.text
+    assert "Renewal applied for" in page.text and "Filed late" not in page.text
 
-    before = await writes(session)
-    refused = await post_form(client, f"/permits/{late.number}/renew", {"content": ""}, page="/permits")
-    assert refused.status_code == 400
-    assert f"Renewal had to be applied for by {late.renewal_due.isoformat()}" in refused.text
-    assert await writes(session) == before
+    taken = await post_form(client, f"/permits/{late.number}/renew", {"content": ""}, page="/permits")
+    assert taken.status_code == 303
+    application = await application_of(session, late.id)
+    assert application.kind == "renewal" and application.late
+    page = await client.get(f"/permits/{late.number}")
+    assert f"the unit should have applied by {late.renewal_due.isoformat()}" in page.text
+
+
+async def test_missing_materials_are_requested_in_the_portal_and_then_supplied(english, session):
+    client = english
+    permit = await make_permit(session, decision_date=years_ago(1))
+    enterprise = await session.get(Enterprise, permit.enterprise_id)
+    admin = await make_user(session, "enterprise_admin", enterprise=enterprise)
+    await officer(session, client)
+    await post_form(client, f"/permits/{permit.number}/renew", {"content": ""}, page="/permits")
+    application = await application_of(session, permit.id)
+    page = await client.get(f"/permits/{permit.number}")
+    assert f'action="/permits/applications/{application.id}/request_materials"' in page.text
+    empty = await post_form(
+        client, f"/permits/applications/{application.id}/request_materials", {"missing": ""}, page="/permits"
+    )
+    assert empty.status_code == 400 and "This field is required." in empty.text
+    asked = await post_form(
+        client,
+        f"/permits/applications/{application.id}/request_materials",
+        {"missing": "延续申请表（法定代表人签字）"},
+        page="/permits",
+    )
+    assert asked.status_code == 303
+    page = await client.get(f"/permits/{permit.number}")
+    assert "Missing materials requested on" in page.text and "Waiting for the missing materials" in page.text
+    assert f'action="/permits/applications/{application.id}/accept"' not in page.text
+    await post_form(client, "/logout", {}, page="/permits")
+    await log_in(client, admin.username)
+    page = await client.get(f"/permits/{permit.number}")
+    assert f'action="/permits/applications/{application.id}/supply"' in page.text
+    supplied = await post_form(
+        client, f"/permits/applications/{application.id}/supply", {"note": "已补交"}, page="/permits"
+    )
+    assert supplied.status_code == 303
+    application = await application_of(session, permit.id)
+    assert application.materials_completed_on == today()
+
+
+async def test_a_regulator_starts_a_change_from_the_permit_page(english, session):
+    client = english
+    permit = await make_permit(session, decision_date=years_ago(1))
+    await officer(session, client)
+    page = await client.get(f"/permits/{permit.number}")
+    assert f'href="/permits/{permit.number}/start_change"' in page.text
+    form = await client.get(f"/permits/{permit.number}/start_change")
+    assert form.status_code == 200 and "Regulation 2021 art. 16" in form.text
+    response = await post_form(
+        client,
+        f"/permits/{permit.number}/start_change",
+        {"change_description": "地方排放标准修订", "content": ""},
+        page="/permits",
+    )
+    assert response.status_code == 303
+    application = await application_of(session, permit.id)
+    assert application.started_by_authority and application.status == "accepted"
+    page = await client.get(f"/permits/{permit.number}")
+    assert "Change started by the authority" in page.text
 
 
 async def test_a_replacement_needs_the_date_of_the_loss(english, session):
@@ -664,8 +754,21 @@ async def test_an_enterprise_admin_files_a_change_of_basic_information(english, 
         {"kind": "change_basic", "change_description": "法定代表人变更", "content": ""},
         page="/permits",
     )
+    assert response.status_code == 400 and "principal person changed" in response.text  # its date is needed
+    response = await post_form(
+        client,
+        f"/permits/{permit.number}/change",
+        {
+            "kind": "change_basic",
+            "change_description": "法定代表人变更",
+            "event_date": (today() - timedelta(days=5)).isoformat(),
+            "content": "",
+        },
+        page="/permits",
+    )
     assert response.status_code == 303
     application = await application_of(session, permit.id)
+    assert not application.late
     assert application.kind == "change_basic" and application.submitted_by_username == admin.username
     page = await client.get(f"/permits/{permit.number}")
     assert "Application in progress" in page.text and 'id="decisions"' not in page.text

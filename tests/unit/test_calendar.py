@@ -1,4 +1,4 @@
-"""Working days and deadlines (DOMAIN_RULES "Working days", PT §18, and "Counting").
+"""Working days and deadlines (docs/domain-rules.md "Working days", PT §18).
 
 Every holiday and make-up day below was printed from the installed chinese_calendar
 1.11.0 (``chinese_calendar.constants.holidays`` / ``workdays``) before being written here.
@@ -135,22 +135,50 @@ def test_coverage_follows_the_installed_holiday_data():
     assert not is_covered(2003)
 
 
-def test_a_year_without_holiday_data_counts_weekends_only_and_says_so():
-    # 2028-09-29 is a Friday; National Day 2028 will surely move this, but no data exists yet.
+def test_a_year_without_holiday_data_counts_weekends_and_the_fixed_date_holidays_and_says_so():
+    # 2028-09-29 is a Friday; 1-3 October (National Day's fixed days) are off even without the
+    # published schedule, so the next working day is Wednesday 4 October.
     deadline = working_days_after(date(2028, 9, 29), 1)
-    assert deadline.date == date(2028, 10, 2)
+    assert deadline.date == date(2028, 10, 4)
     assert deadline.approximate is True
     assert deadline.uncovered_years == (2028,)
     assert deadline.warning == HOLIDAY_DATA_MISSING
     assert deadline.warning_params == {"years": "2028"}
-    assert is_working_day(date(2028, 10, 2)) and not is_working_day(date(2028, 10, 1))
+    assert not is_working_day(date(2028, 10, 2)) and not is_working_day(date(2028, 10, 3))
+    assert is_working_day(date(2028, 10, 4))
+
+
+@pytest.mark.parametrize("day", [date(2028, 1, 3), date(2028, 5, 1), date(2027, 1, 1), date(2027, 10, 1)])
+def test_new_year_labour_day_and_national_day_are_days_off_in_a_year_without_data(day):
+    # 2028-01-03 is a Monday after New Year's Day on a Saturday: a working day (no make-up guessed).
+    expected = day == date(2028, 1, 3)
+    assert is_working_day(day) is expected
+
+
+def test_a_loaded_schedule_covers_its_year_and_moves_its_deadlines():
+    from domain.calendar import published_years, use_published_years
+    from domain.calendar.schedule import parse_schedule
+
+    before = working_days_after(date(2027, 2, 5), 1)
+    assert before.approximate and before.date == date(2027, 2, 8)
+    parsed = parse_schedule("2027-02-06..2027-02-12 off Spring Festival\n2027-02-14 work make-up\n")
+    assert parsed.errors == [] and parsed.year is not None
+    try:
+        use_published_years([parsed.year])
+        assert is_covered(2027) and published_years() == (2027,)
+        after = working_days_after(date(2027, 2, 5), 1)
+        assert after == exact(date(2027, 2, 14))  # the make-up Sunday
+        assert not is_working_day(date(2027, 2, 8))
+    finally:
+        use_published_years([])
+    assert not is_covered(2027) and working_days_after(date(2027, 2, 5), 1) == before
 
 
 def test_the_warning_translates_with_its_params():
     deadline = working_days_before(date(2028, 6, 1), 30)
     assert deadline.warning is not None
     text = translate(deadline.warning, "en", **deadline.warning_params)
-    assert "2028" in text and "weekends only" in text
+    assert "2028" in text and "fixed-date statutory holidays" in text
 
 
 def test_an_exact_deadline_has_no_warning():
@@ -163,8 +191,9 @@ def test_a_count_from_2026_into_2027_is_flagged_only_if_2027_lacks_holiday_data(
     if is_covered(2027):
         assert deadline == exact(deadline.date)
     else:
-        # Dec 2026 gives 16-18, 21-25, 28-31 (12 days); 18 weekdays of January 2027 follow.
-        assert deadline.date == date(2027, 1, 26)
+        # Dec 2026 gives 16-18, 21-25, 28-31 (12 days); 18 weekdays of January 2027 follow,
+        # New Year's Day (a Friday) not counted.
+        assert deadline.date == date(2027, 1, 27)
         assert deadline.approximate and deadline.uncovered_years == (2027,)
         assert deadline.warning is not None
 
