@@ -60,10 +60,11 @@ async def keep_current(session: AsyncSession) -> None:
 
 
 def forget() -> None:
-    """Tests: drop the loaded years and look again at the next ``keep_current``."""
+    """Tests: drop the loaded years, as a rolled-back test database holds none; the next look at the
+    database is due after ``REFRESH_SECONDS`` (so a test's first request reads no extra row)."""
     global _last_refresh
     use_published_years(())
-    _last_refresh = None
+    _last_refresh = time.monotonic()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,14 @@ TEMPLATES = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 
+
+def _renewal_basis_zh(permit: Permit) -> str:
+    """Template filter: the article of a permit's renewal deadline, in Chinese (letters are bilingual)."""
+    return _renewal_basis(permit)["basis_zh"] if permit.valid_until else ""
+
+
+TEMPLATES.filters["renewal_basis"] = _renewal_basis_zh
+
 RENEWAL_KIND = "permit_renewal"
 PASSED = "passed"
 OPEN_STATUSES = ("submitted", "accepted", "granted")

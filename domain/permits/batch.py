@@ -48,6 +48,7 @@ from domain.permits.service import (
     list_permits,
     target_of,
     today,
+    waiting_for_materials,
 )
 
 
@@ -348,8 +349,11 @@ async def open_applications_for(
 
 
 def application_overdue(application: PermitApplication, on: date | None = None) -> bool:
-    """Whether the authority let the time limit of the current step pass (M48 §27, §31)."""
+    """Whether the authority let the time limit of the current step pass (docs/domain-rules.md); while the
+    unit owes missing materials the acceptance period is not running."""
     on = on or today()
+    if waiting_for_materials(application):
+        return False
     due = {
         ApplicationStatus.SUBMITTED: application.accept_due,
         ApplicationStatus.ACCEPTED: application.decision_due,

@@ -126,6 +126,7 @@ ROW_KEY_LABELS = {
 }
 NEXT_ACTION_LABELS = {
     "accept": N_("Decide on acceptance"),
+    "supply": N_("Waiting for the unit's missing materials"),
     "decide": N_("Decide on the application"),
     "issue": N_("Issue the permit"),
 }
@@ -690,6 +691,7 @@ class WorklistItem:
 class Worklist:
     page: Page[WorklistItem]
     overdue: int
+    late_this_year: int = 0  # applications the units filed after their renewal or change window, this year
 
 
 def _current_due() -> Any:
@@ -718,9 +720,29 @@ async def regulator_worklist(
     if prefix is not None:
         statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
+    # While the unit owes the missing materials (补正), the authority's acceptance period is not running.
+    waiting = sa.and_(
+        col(PermitApplication.status) == ApplicationStatus.SUBMITTED,
+        col(PermitApplication.completion_requested_on).is_not(None),
+        col(PermitApplication.materials_completed_on).is_(None),
+    )
     overdue = (
-        await session.exec(select(func.count()).select_from(statement.where(due < on).subquery()))
+        await session.exec(
+            select(func.count()).select_from(statement.where(due < on, sa.not_(waiting)).subquery())
+        )
     ).one()
+    late = (
+        select(func.count())
+        .select_from(PermitApplication)
+        .join(Permit, col(Permit.id) == col(PermitApplication.permit_id))
+        .where(
+            col(PermitApplication.late).is_(True),
+            col(PermitApplication.received_on) >= on.replace(month=1, day=1),
+        )
+    )
+    if prefix is not None:
+        late = late.where(col(Permit.region_code).startswith(prefix, autoescape=True))
+    late_this_year = (await session.exec(late)).one()
     rows = (
         await session.exec(statement.order_by(due, col(PermitApplication.id)).offset(offset).limit(first))
     ).all()
@@ -728,4 +750,4 @@ async def regulator_worklist(
         WorklistItem(application_steps(application, on), permit, enterprise)
         for application, permit, enterprise in rows
     ]
-    return Worklist(Page(items=items, offset=offset, total=int(total)), int(overdue))
+    return Worklist(Page(items=items, offset=offset, total=int(total)), int(overdue), int(late_this_year))

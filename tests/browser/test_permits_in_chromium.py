@@ -85,8 +85,10 @@ def test_a_first_application_is_filed_accepted_granted_and_issued_through_the_pa
     outlet = page.locator("#outlet-DA001")
     assert "1#锅炉烟囱" in outlet.inner_text() and "二氧化硫" in outlet.inner_text()
     assert "mg/m³" in outlet.locator("table.limits").inner_text()
-    # issued today for 3 years: the renewal deadline lies in a year without holiday data, marked approximate
-    assert page.locator("#original abbr.approx").count() == 1
+    # issued today: 5 years, renewal 60 calendar days before expiry (Reg art. 14), exact, with its article
+    original = page.locator("#original").inner_text()
+    assert "首次核发，5 年" in original and "《排污许可管理条例》第十四条" in original
+    assert page.locator("#original abbr.approx").count() == 0
     assert page.locator("#versions tbody tr").count() == 1
     screenshot(page, "permit-issued")
 

@@ -224,3 +224,42 @@ async def test_a_bad_schedule_is_refused_with_its_line_and_only_an_administrator
     assert not is_covered(2027)
     with pytest.raises(PermissionDenied):
         await load_schedule(session, await regulator(session), text=SPRING_2027)
+
+
+async def test_the_worklist_counts_late_filings_and_a_wait_for_materials_is_no_missed_time_limit(session):
+    from domain.permits.worklist import regulator_worklist
+
+    day = today()
+    late_permit = await make_permit(
+        session, decision_date=(day.replace(year=day.year - 5) + timedelta(days=20)).isoformat()
+    )
+    officer = await regulator(session)
+    late = await service.submit_application(
+        session, officer, data=ApplicationInput(kind="renewal", permit_number=late_permit.number)
+    )
+    waiting, _ = await _first_application(session)
+    await service.request_missing_materials(session, officer, application_id=waiting.id, missing="监测方案")
+    waiting.accept_due = day - timedelta(days=10)  # long past: the unit's turn, not the authority's
+    session.add(waiting)
+    await session.flush()
+
+    worklist = await regulator_worklist(session, officer)
+
+    assert late.late and worklist.late_this_year == 1
+    assert worklist.overdue == 0
+    steps = {item.steps.application.id: item.steps for item in worklist.page.items}
+    assert steps[waiting.id].next_action == "supply" and not steps[waiting.id].overdue
+
+
+async def test_a_schedule_another_process_loaded_is_picked_up_from_the_database(session):
+    from domain.calendar import service as calendar_service
+    from domain.calendar.models import HolidayYear
+
+    session.add(
+        HolidayYear(year=2027, days_off=["2027-02-08"], make_up_days=[], names={}, source="2027-02-08 off")
+    )
+    await session.flush()
+    assert not is_covered(2027)
+    await calendar_service.refresh(session)
+    assert is_covered(2027)
+    assert law.acceptance_due(date(2027, 2, 5)).date == date(2027, 2, 11)  # Monday 8 February off

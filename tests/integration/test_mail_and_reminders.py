@@ -242,6 +242,19 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
     assert (await send_monthly_digests(session, on=first_of_month + timedelta(days=1))).notices == 0
 
 
+async def test_the_monthly_digest_names_the_article_of_each_renewal_deadline(session):
+    from domain.notifications.digest import send_monthly_digests
+    from domain.permits.service import today
+
+    first_of_month = today().replace(day=1)
+    decided = first_of_month.replace(year=first_of_month.year - 5) + timedelta(days=30)  # expires within 60
+    expiring = await make_permit(session, decision_date=decided.isoformat())
+    await make_user(session, "permitting", region_code="310107")
+    await send_monthly_digests(session, on=first_of_month)
+    notice = (await session.exec(select(Notification))).one()
+    assert f"延续申请截止 {expiring.renewal_due.isoformat()}（《排污许可管理条例》第十四条）" in notice.body
+
+
 async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_per_stage(session):
     from domain.access import operator
     from domain.accounts.models import User

@@ -837,3 +837,19 @@ async def test_staff_and_the_public_may_not_open_the_application_form(english, s
     await log_in(client, ecology.username)
     assert (await client.get("/permits")).status_code == 200
     assert (await client.get("/permits/apply")).status_code == 403
+
+
+async def test_the_worklist_counts_and_marks_applications_filed_late(english, session):
+    client = english
+    late = await make_permit(session, decision_date=years_ago(5, plus_days=20))
+    user = await officer(session, client)
+    await service.submit_application(
+        session, actor(user), data=ApplicationInput(kind="renewal", permit_number=late.number)
+    )
+    page = await client.get("/permits/worklist")
+    tile = page.text[page.text.index('id="late-filings"') :].split("</div>")[0]
+    assert '<span class="figure">1</span>' in tile and "Filed late by units this year" in tile
+    assert '<span class="badge late">filed late</span>' in page.text
+    # the renewal deadline in the register names its article on hover
+    listing = await client.get("/permits")
+    assert 'title="60 calendar days · Regulation 2021 art. 14' in listing.text
