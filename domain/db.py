@@ -250,7 +250,7 @@ def _insert_statement(
 
     statement: Any
     if postgresql:
-        rows_type = literal_column(f"NULL::{pg.dialect().identifier_preparer.format_table(table)}")
+        rows_type: Any = literal_column(f"NULL::{pg.dialect().identifier_preparer.format_table(table)}")
         document = cast(bindparam("rows", type_=Text), pg.JSON)
         source = func.json_populate_recordset(rows_type, document).table_valued(*names)
         statement = pg.insert(table).from_select(list(names), select(*(source.c[n] for n in names)))

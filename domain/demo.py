@@ -1154,7 +1154,9 @@ async def _filers(
             enterprise_credit_code=code,
         )
         filers[enterprise_id] = actor_for(user, channel="demo")
-    return filers, handovers, with_permit[codes[0]]
+    first = with_permit[codes[0]]
+    assert first is not None
+    return filers, handovers, first
 
 
 async def _demo_agency(session: AsyncSession, legal: Actor, actors: _Actors) -> None:

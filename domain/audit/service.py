@@ -71,7 +71,7 @@ def record(
 
 async def record_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
     """Write many audit entries (``entry_values``) in one statement, in the caller's transaction."""
-    await insert_rows(session, AuditEntry.__table__, entries)
+    await insert_rows(session, AuditEntry.__table__, entries)  # type: ignore[attr-defined]
 
 
 async def entries_for(

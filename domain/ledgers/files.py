@@ -68,8 +68,8 @@ def _rows(name: str, data: bytes) -> Iterator[tuple[int, list[object]]]:
             yield index, list(values)
         return
     text = data.decode("utf-8-sig")
-    for index, values in enumerate(csv.reader(io.StringIO(text)), start=1):
-        yield index, list(values)
+    for line, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+        yield line, list(cells)
 
 
 def _bounded(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:

@@ -289,11 +289,11 @@ async def report_schedules(
         assert permit.id is not None
         scheduled: list[ScheduledReport] = []
         for item in plans.permit_plan(permit, terms[permit.id], until=on, defaults=defaults):
-            report = existing[permit.id].get((item.kind, item.period.label))
-            state = schedule_state(report, item.period, item.due_date, on, owed=item.owed)
+            filed = existing[permit.id].get((item.kind, item.period.label))
+            state = schedule_state(filed, item.period, item.due_date, on, owed=item.owed)
             scheduled.append(
                 ScheduledReport(
-                    item.kind, item.period, item.due_date, state, report, item.reason, item.covered_by
+                    item.kind, item.period, item.due_date, state, filed, item.reason, item.covered_by
                 )
             )
         schedules[permit.id] = sorted(scheduled, key=lambda s: (s.period.end, s.kind), reverse=True)

@@ -123,7 +123,11 @@ def scalar(name: str) -> st.SearchStrategy[Any]:
         return st.booleans()
     if name == "JSON":
         return st.one_of(
-            st.dictionaries(TEXT, st.one_of(texts(), st.floats(allow_nan=False), st.none()), max_size=3),
+            st.dictionaries(
+                TEXT,
+                st.one_of(texts(), st.floats(allow_nan=False, allow_infinity=False), st.none()),
+                max_size=3,
+            ),
             texts(),
             st.lists(texts(), max_size=2),
         )
