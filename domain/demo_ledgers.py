@@ -18,12 +18,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor
-from domain.clock import utcnow
+from domain.clock import CHINA, utcnow
 from domain.enterprises.models import Enterprise
 from domain.ledgers import rules as ledger_rules
 from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance
-from domain.ledgers.rules import CHINA_TIME, FLOW_BOUNDS, ReadingInput
+from domain.ledgers.rules import FLOW_BOUNDS, ReadingInput
 from domain.ledgers.service import EntryInput
 from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet
 from domain.permits.rules import PermitStatus
@@ -58,7 +58,7 @@ async def _one_unit(
     assert permit.valid_from is not None and permit.number is not None
     rng = random.Random(seed)
     now = utcnow().replace(minute=0, second=0, microsecond=0)
-    valid_from = datetime.combine(permit.valid_from, datetime.min.time(), tzinfo=CHINA_TIME).astimezone(UTC)
+    valid_from = datetime.combine(permit.valid_from, datetime.min.time(), tzinfo=CHINA).astimezone(UTC)
     start = max(valid_from, now - timedelta(days=DAYS))
     hours = int((now - start).total_seconds() // 3600) - 1
     if hours <= 0:
@@ -178,7 +178,7 @@ def _flow(limit: PermitLimit, medium: str | None, *, over: bool, hours: int) -> 
 def _value(limit: PermitLimit, moment: datetime, rng: random.Random) -> float:
     if limit.unit == "dimensionless":
         return round(rng.uniform(6.9, 7.8), 2)  # pH around neutral
-    hour = moment.astimezone(CHINA_TIME).hour
+    hour = moment.astimezone(CHINA).hour
     diurnal = 0.12 * math.sin((hour - 6) / 24 * 2 * math.pi)
     share = MEAN_SHARE + diurnal + rng.uniform(-0.06, 0.06)
     return round(max(0.01, limit.concentration_limit * share), 3)
@@ -201,7 +201,7 @@ def _sample_times(start: datetime, end: datetime, frequency: str) -> list[dateti
     while cursor < end:
         following = ledger_rules.slot_start(1, frequency, cursor)
         middle = cursor + (following - cursor) / 2
-        sample = middle.astimezone(CHINA_TIME).replace(hour=10, minute=0, second=0, microsecond=0)
+        sample = middle.astimezone(CHINA).replace(hour=10, minute=0, second=0, microsecond=0)
         if start <= sample < end - timedelta(hours=2):
             times.append(sample)
         cursor = following
@@ -212,7 +212,7 @@ async def _entries(
     session: AsyncSession, permit: Permit, actor: Actor, now: datetime, rng: random.Random, *, sloppy: bool
 ) -> None:
     assert permit.number is not None
-    today = now.astimezone(CHINA_TIME).replace(hour=0)
+    today = now.astimezone(CHINA).replace(hour=0)
     for days_back in range(45, 0, -1):
         day = today - timedelta(days=days_back)
         if sloppy and days_back % 6 == 0:

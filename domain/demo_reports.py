@@ -20,11 +20,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor
-from domain.clock import history_at, utcnow
+from domain.clock import CHINA_OFFSET, history_at, today, utcnow
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
-from domain.permits.service import today
 from domain.permits.terms import PermitTerms, terms_of
 from domain.reports import schedule as plans
 from domain.reports import service
@@ -33,7 +32,6 @@ LOOKBACK_DAYS = (
     1100  # periods that ended in these three years get a history (the permit, the dashboard trend)
 )
 REVIEWED_AFTER_DAYS = 20  # the district accepts a clean report about this long after it arrived
-CHINA = timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ def _fate(name: str) -> int:
 
 def _at(day: date, hour: int) -> datetime:
     """``hour`` o'clock China time on that day, as UTC."""
-    return datetime.combine(day, time(hour), tzinfo=UTC) - CHINA
+    return datetime.combine(day, time(hour), tzinfo=UTC) - CHINA_OFFSET
 
 
 def _completed(
@@ -212,7 +210,7 @@ async def _review(
                             problem="请补充本季度污染防治设施运行情况的说明。", field="statement"
                         ),
                     ],
-                    deadline=(item.moment + timedelta(days=5) + CHINA).date() + timedelta(days=30),
+                    deadline=(item.moment + timedelta(days=5) + CHINA_OFFSET).date() + timedelta(days=30),
                 )
             continue
         accepted_at = item.moment + timedelta(days=REVIEWED_AFTER_DAYS)

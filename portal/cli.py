@@ -253,8 +253,8 @@ def worker(once: bool, no_reminders: bool) -> None:
 )
 def remind(on: object) -> None:
     """Write today's reminders (notices and mail) once; run it daily, running it again is harmless."""
+    from domain.clock import today
     from domain.notifications.reminders import run_daily
-    from domain.permits.service import today
 
     day = on.date() if on is not None else today()  # type: ignore[attr-defined]
 

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.bounds import OutOfRange, in_range, out_of_range
+from domain.clock import CHINA
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
 from domain.ledgers import files, views
@@ -92,7 +93,7 @@ def _helpers(request: Request) -> dict[str, Any]:
         "ledger_field": lambda name: gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name,
         "method_words": lambda method: gettext(METHOD_WORDS.get(method, method)),
         "exceedance_kind": lambda kind: gettext(EXCEEDANCE_KINDS.get(kind, kind)),
-        "china": views.CHINA,
+        "china": CHINA,
         "kind_fields": ENTRY_FIELDS,
         "estimate_fields": views.ESTIMATE_FIELDS,
         "long_fields": LONG_FIELDS,
@@ -572,7 +573,7 @@ async def add_entry(request: Request) -> Response:
             errors=field_errors(error.errors),
             status_code=_status(request),
         )
-    month = started.astimezone(views.CHINA).strftime("%Y-%m")
+    month = started.astimezone(CHINA).strftime("%Y-%m")
     query = urlencode({"kind": list_kind, "month": month, "saved": "1"})
     if not is_htmx(request):
         return redirect(f"/ledger/{number}/entries?{query}")
@@ -814,7 +815,7 @@ def _local(moment: datetime | None) -> str:
         moment = datetime.fromisoformat(str(moment))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(views.CHINA).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 async def export_xlsx(request: Request) -> Response:

@@ -23,13 +23,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from domain.clock import today
 from domain.enterprises.rules import INDUSTRY_NAMES, category_label, industry_name
 from domain.errors import N_, ValidationFailed
 from domain.i18n import translations_for
 from domain.pagination import Page
 from domain.permits import public
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
-from domain.permits.service import today
 from domain.regions import known_regions_within, region_name
 from domain.registrations import views as registrations
 from domain.registrations.rules import DISPLAY_STATUSES as REGISTRATION_STATUSES

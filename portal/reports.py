@@ -17,18 +17,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.clock import CHINA, today
 from domain.enterprises.rules import industry_name
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
 from domain.permits.reference import pollutant_name
-from domain.permits.service import today
 from domain.regions import region_name
 from domain.reports import service, views
 from domain.reports.filing import desk_for
 from domain.reports.service import FeedbackItemInput, Filing
 from portal.context import request_locale
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
-from portal.templating import CHINA_TIME, field_errors
+from portal.templating import field_errors
 
 QUEUE_PAGE_SIZE = 50
 FREE_PROBLEM_ROWS = 3
@@ -73,7 +73,7 @@ def _report_time(value: Any) -> str:
         return value
     if moment.tzinfo is None:
         return value
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _labelled(request: Request, table: dict[str, str]) -> Any:

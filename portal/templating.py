@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
@@ -13,6 +12,7 @@ from starlette.templating import Jinja2Templates
 from domain import regions
 from domain.access import ANONYMOUS, Operation, can, role_label
 from domain.audit.labels import ACTION_LABELS, FIELD_LABELS
+from domain.clock import CHINA
 from domain.enterprises.rules import category_label, industry_name
 from domain.enterprises.service import may_register
 from domain.errors import FieldError
@@ -23,14 +23,13 @@ from portal.csrf import csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web_templates"
 STATIC_DIR = TEMPLATE_DIR / "static"
-CHINA_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Stored times are UTC; people in China read them in China Standard Time."""
     if value is None:
         return ""
-    return value.astimezone(CHINA_TIME).strftime(fmt)
+    return value.astimezone(CHINA).strftime(fmt)
 
 
 def _label(translations: Any, labels: dict[str, str], key: str) -> str:

@@ -75,7 +75,7 @@ async def actor_for_user(
     """The actor of a user; agency staff carry their agency and its authorisations in force today."""
     if user.role != Role.AGENCY_STAFF or user.agency_id is None:
         return actor_for(user, channel=channel, scopes=scopes, request_id=request_id)
-    from domain.permits.service import today
+    from domain.clock import today
 
     statement = _credential_query().where(User.__table__.c.id == user.id)  # type: ignore[attr-defined]
     rows = list((await session.exec(statement, params={"on": today()})).all())
@@ -526,7 +526,7 @@ async def actor_for_token(
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    from domain.permits.service import today
+    from domain.clock import today
 
     rows = list(
         (
@@ -668,7 +668,7 @@ async def actor_for_session(
     Read on every request, like a bearer token: an ending holds from the next request in every process."""
     if not key or len(key) > 128:
         return None
-    from domain.permits.service import today
+    from domain.clock import today
 
     now = utcnow()
     since = now - timedelta(seconds=get_settings().session_max_age_seconds)

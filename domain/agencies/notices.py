@@ -15,12 +15,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Role
 from domain.accounts.models import User
 from domain.agencies.models import Agency, AgencyAuthorisation
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
 from domain.notifications.notices import both as _both
 from domain.notifications.notices import tell as _tell
-from domain.permits.service import today
 
 KIND_AGENCY_STATUS = "agency_status"
 KIND_AUTHORISATION = "agency_authorisation"

@@ -35,7 +35,7 @@ from domain.agencies.service import (
     Credit,
     level_of,
 )
-from domain.clock import utcnow
+from domain.clock import china_date, today, utcnow
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -43,7 +43,6 @@ from domain.ledgers.models import LedgerEntry, MonitoringReading
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
-from domain.permits.service import today
 from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
 
 # ---------------------------------------------------------------------------
@@ -503,11 +502,10 @@ async def score_history(session: AsyncSession, agency: Agency, *, on: date | Non
             .order_by(col(CreditEvent.occurred_at))
         )
     ).all()
-    china = timedelta(hours=8)
-    start = (agency.created_at + china).date()
+    start = china_date(agency.created_at)
     moved: dict[date, float] = defaultdict(float)
     for occurred_at, points in rows:
-        moved[(occurred_at + china).date()] += points
+        moved[china_date(occurred_at)] += points
     days = sorted(moved)
     if days and days[0] < start:
         start = days[0]
@@ -581,12 +579,11 @@ class Filing:
     @property
     def reading_filters(self) -> dict[str, str]:
         """The readings table's filters that show this batch (outlet and pollutant, China dates)."""
-        china = timedelta(hours=8)
         values = {
             "outlet": self.first_label if self.series == 1 else "",
             "pollutant": self.second_label if self.series == 1 else "",
-            "from": (self.start + china).date().isoformat() if self.start else "",
-            "to": (self.end + china).date().isoformat() if self.end else "",
+            "from": china_date(self.start).isoformat() if self.start else "",
+            "to": china_date(self.end).isoformat() if self.end else "",
         }
         return {key: value for key, value in values.items() if value}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from domain.audit_rules.engine import (
@@ -18,6 +18,7 @@ from domain.audit_rules.engine import (
     number,
     rule,
 )
+from domain.clock import CHINA
 from domain.errors import N_
 from domain.ledgers.rules import AUTOMATIC_COVERAGE_REQUIRED
 from domain.reports.rules import Period
@@ -183,7 +184,6 @@ def tidy(value: object) -> object:
 # Helpers shared by the rules (pure functions of values)
 # ---------------------------------------------------------------------------
 
-CHINA = timezone(timedelta(hours=8))
 IMPLAUSIBLE_FACTOR = 100  # a concentration this many times the limit is most likely a unit error
 FLAT_LINE_MIN_READINGS = 24  # automatic data: this many hourly values cannot all equal the maximum
 LEDGER_COMPLETENESS_REQUIRED = 0.95  # local practice (JN ch. 2 (2)): below this a ledger is incomplete

@@ -12,14 +12,14 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from domain.bounds import OutOfRange, in_range, out_of_range
+from domain.clock import CHINA
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.ledgers.rules import ReadingInput
 from domain.spreadsheets import check_workbook
 
-CHINA = timezone(timedelta(hours=8))
 COLUMNS = {
     "permit_number": ("permit_number", "许可证编号"),
     "outlet": ("outlet", "排放口编号"),

@@ -3,10 +3,11 @@ written with the readings that opened it (``domain.notifications.notices``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.clock import in_china, today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
@@ -14,15 +15,13 @@ from domain.ledgers.models import Exceedance
 from domain.notifications.notices import tell, unit_and_agency_users
 from domain.permits.models import Permit
 from domain.permits.reference import pollutant_name
-from domain.permits.service import today
 
 KIND_EXCEEDANCE = "exceedance_opened"
-CHINA = timedelta(hours=8)
 
 
 def _china(moment: datetime) -> str:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return (aware.astimezone(UTC) + CHINA).strftime("%Y-%m-%d %H:%M")
+    return in_china(aware).strftime("%Y-%m-%d %H:%M")
 
 
 def _figure(value: float) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from domain.bounds import day_in_range, out_of_range
+from domain.clock import CHINA
 from domain.errors import N_, FieldError
 from domain.permits.reference import Frequency, Medium
 
@@ -336,16 +337,13 @@ def exceedance_episodes(
 # ---------------------------------------------------------------------------
 
 
-CHINA_TIME = timezone(timedelta(hours=8))  # China keeps one offset all year
-
-
 def slot_of(moment: datetime, frequency: str, origin: datetime) -> int:
     """The index of the slot (hour, day, week, month, quarter, half-year, year) a moment falls into.
 
     Days, months and years are China calendar ones, whatever offset the times were given in.
     """
-    moment = aware(moment).astimezone(CHINA_TIME)
-    origin = aware(origin).astimezone(CHINA_TIME)
+    moment = aware(moment).astimezone(CHINA)
+    origin = aware(origin).astimezone(CHINA)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return int((moment - origin).total_seconds() // 3600)
     if frequency == Frequency.DAILY:
@@ -388,7 +386,7 @@ class RequirementCoverage:
 
 
 def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
-    origin = aware(origin).astimezone(CHINA_TIME)
+    origin = aware(origin).astimezone(CHINA)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return origin + timedelta(hours=index)
     if frequency == Frequency.DAILY:
@@ -405,7 +403,7 @@ def slot_start(index: int, frequency: str, origin: datetime) -> datetime:
 def slot_floor(moment: datetime, frequency: str) -> datetime:
     """The start of the China-calendar slot a moment falls into (a quarterly sample taken in May counts
     for a view of June, since both lie in the same quarter)."""
-    local = aware(moment).astimezone(CHINA_TIME)
+    local = aware(moment).astimezone(CHINA)
     if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
         return local.replace(minute=0, second=0, microsecond=0)
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -426,7 +424,7 @@ def excused_slots(
     excused: set[int] = set()
     for first, after in shutdowns:
         low = slot_of(first, frequency, origin)
-        if slot_start(low, frequency, origin) < aware(first).astimezone(CHINA_TIME) and low >= 0:
+        if slot_start(low, frequency, origin) < aware(first).astimezone(CHINA) and low >= 0:
             low += 1  # the slot the shutdown begins in had production before it
         high = min(expected, slot_of(after, frequency, origin) if after < FAR_FUTURE else expected)
         excused.update(range(max(low, 0), high))
@@ -437,16 +435,16 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def china_day(moment: datetime) -> date:
-    return aware(moment).astimezone(CHINA_TIME).date()
+    return aware(moment).astimezone(CHINA).date()
 
 
 def shutdown_span(starts_on: date, ends_on: date | None) -> tuple[datetime, datetime]:
     """The instants a shutdown of China calendar days covers: from the midnight its first day begins to
     the midnight after its last (an open shutdown: until further notice)."""
-    start = datetime.combine(starts_on, time(0), tzinfo=CHINA_TIME)
+    start = datetime.combine(starts_on, time(0), tzinfo=CHINA)
     if ends_on is None:
         return start, FAR_FUTURE
-    return start, datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=CHINA_TIME)
+    return start, datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=CHINA)
 
 
 def coverage(

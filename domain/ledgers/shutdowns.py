@@ -16,12 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, require
 from domain.audit.service import record
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.ledgers.models import ShutdownPeriod
 from domain.ledgers.service import _permit
 from domain.permits.models import Permit
-from domain.permits.service import target_of, today
+from domain.permits.service import target_of
 
 REASON_MAX = 500
 

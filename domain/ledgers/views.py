@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -23,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
 from domain.bounds import OutOfRange, in_range, out_of_range
-from domain.clock import utcnow
+from domain.clock import CHINA, today, utcnow
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.ledgers import files, rules, service
@@ -49,9 +48,7 @@ from domain.permits.models import (
 )
 from domain.permits.reference import Frequency, Medium
 from domain.permits.rules import PermitStatus
-from domain.permits.service import today
 
-CHINA = ZoneInfo("Asia/Shanghai")
 UNIT_CHOICES: dict[str, tuple[str, ...]] = {Medium.AIR: ("mg/m3", "μg/m3"), Medium.WATER: ("mg/L", "μg/L")}
 QUANTITY_UNITS = ("kg", "t", "g")
 RAW_SERIES_DAYS = 7  # up to a week a chart shows every reading; longer periods show the daily maximum

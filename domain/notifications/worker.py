@@ -68,8 +68,8 @@ async def run_once(
 
 async def remind_if_new_day(db: Database, last_day: date | None) -> date:
     """The worker's scheduler: write the day's reminders once per China date (idempotent anyway)."""
+    from domain.clock import today
     from domain.notifications.reminders import run_daily
-    from domain.permits.service import today
 
     day = today()
     if day != last_day:

@@ -23,6 +23,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.service import EnterprisePublic
 from domain.enterprises.service import target_of as enterprise_target
@@ -47,7 +48,6 @@ from domain.permits.service import (
     filter_permits,
     list_permits,
     target_of,
-    today,
     waiting_for_materials,
 )
 

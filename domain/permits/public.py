@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.bounds import OutOfRange, in_range, out_of_range
+from domain.clock import china_midnight, today
 from domain.enterprises.models import PERSONAL_FIELDS, Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
@@ -43,12 +44,10 @@ from domain.permits.models import (
 )
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, normal_number
-from domain.permits.service import PermitFilter, filter_permits, today
+from domain.permits.service import PermitFilter, filter_permits
 from domain.registrations import rules as registration_rules
 from domain.registrations import views as registrations
 from domain.registrations.models import DischargeRegistration
-
-CHINA_OFFSET = timedelta(hours=8)
 
 # Statuses a disclosed permit can be in, as the public reads them ("expired" is derived from the dates).
 PUBLIC_STATUSES = (
@@ -84,11 +83,6 @@ IMPORT_NOTE = N_("Imported from the national platform")
 # ---------------------------------------------------------------------------
 # Pure rules
 # ---------------------------------------------------------------------------
-
-
-def china_midnight(day: date) -> datetime:
-    """The start of a China date, as a UTC time."""
-    return datetime.combine(day, time(0), tzinfo=UTC) - CHINA_OFFSET
 
 
 def expiry_transition(last_valid_day: date) -> datetime:

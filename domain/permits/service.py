@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
 from domain.audit.service import record
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
 from domain.enterprises.service import find_site
@@ -46,13 +46,6 @@ from domain.permits.rules import (
     PermitContent,
     PermitStatus,
 )
-
-CHINA_OFFSET = timedelta(hours=8)
-
-
-def today() -> date:
-    """The date in China: deadlines and validity are counted in China Standard Time."""
-    return (utcnow() + CHINA_OFFSET).date()
 
 
 def target_of(permit: Permit) -> Target:

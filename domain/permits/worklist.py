@@ -24,6 +24,7 @@ from domain.calendar import (
     uncovered_years_between,
     working_days_between,
 )
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.service import get_enterprise_by_id
 from domain.errors import N_, NotFound
@@ -40,7 +41,7 @@ from domain.permits.rules import (
     PermitContent,
     PermitStatus,
 )
-from domain.permits.service import OPEN_APPLICATION_STATUSES, PermitDetail, PermitFilter, target_of, today
+from domain.permits.service import OPEN_APPLICATION_STATUSES, PermitDetail, PermitFilter, target_of
 
 # A renewal deadline this close (calendar days) gets a warning on the permit's page.
 RENEWAL_WARNING_DAYS = 60

@@ -20,14 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Target, can, require
 from domain.audit.service import record
 from domain.bounds import day_in_range, out_of_range
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import EnterpriseInput, ManagementCategory, normalize_credit_code
 from domain.enterprises.service import add_site_for_unit, find_site, register_enterprise, sites_of
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
-from domain.permits.service import today
 from domain.registrations import rules
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.rules import RegistrationInput, RegistrationStatus, RevisionKind

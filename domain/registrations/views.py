@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.clock import today
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.pagination import Page, check_page_size
-from domain.permits.service import today
 from domain.registrations import rules
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.rules import EXPIRED, RegistrationStatus

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.clock import CHINA_OFFSET
 from domain.permits.reference import ReportKind
 
 PERIOD_PATTERNS = {
@@ -29,7 +30,6 @@ MONTHS_PER_PERIOD = {
     ReportKind.SEMIANNUAL: 6,
     ReportKind.ANNUAL: 12,
 }
-CHINA = timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def plan(terms: ReportTerms, valid_from: date, valid_until: date) -> list[Planne
 
 
 def china_date(moment: datetime) -> date:
-    return (moment + CHINA).date() if moment.utcoffset() is not None else moment.date()
+    return (moment + CHINA_OFFSET).date() if moment.utcoffset() is not None else moment.date()
 
 
 def on_time(first_submitted_at: datetime, due: date) -> bool:

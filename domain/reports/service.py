@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit.service import entry_values, record, record_many
 from domain.audit_rules import engine, general
-from domain.clock import utcnow
+from domain.clock import china_midnight, today, utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from domain.ledgers import service as ledgers
@@ -27,7 +27,7 @@ from domain.ledgers.models import Exceedance, LedgerEntry, ShutdownPeriod
 from domain.permits.models import Permit
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
-from domain.permits.service import target_of, today
+from domain.permits.service import target_of
 from domain.permits.terms import PermitTerms, permit_terms, terms_of
 from domain.reports import content as report_content
 from domain.reports import notices, rules
@@ -41,15 +41,9 @@ from domain.reports.models import (
     ReportSubmission,
 )
 
-CHINA = timedelta(hours=8)
 FINDINGS: sa.Table = AuditFinding.__table__  # type: ignore[attr-defined]
 SUBMISSIONS: sa.Table = ReportSubmission.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY_KEY_MAX = 80
-
-
-def _china_midnight(day: date) -> datetime:
-    """The UTC instant at which a China date begins (periods are China calendar periods)."""
-    return datetime.combine(day, time(0), tzinfo=UTC) - CHINA
 
 
 def _visible(actor: Actor, permit: Permit | None) -> Permit:
@@ -359,7 +353,7 @@ async def ledger_facts_many(
         by_window[(period.start, period.end)][permit.id] = permit
     found: dict[FactsKey, LedgerFacts] = {}
     for (first, last), permits in by_window.items():
-        start, end = _china_midnight(first), _china_midnight(last + timedelta(days=1))
+        start, end = china_midnight(first), china_midnight(last + timedelta(days=1))
         ledgers_of = await ledgers.period_ledgers(session, list(permits.values()), start=start, end=end)
         exceedances: dict[int, list[Exceedance]] = defaultdict(list)
         for exceedance in (

@@ -23,13 +23,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit_rules import engine
 from domain.audit_rules.general import UNIT_ALIASES
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.i18n import translate
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
-from domain.permits.service import target_of, today
+from domain.permits.service import target_of
 from domain.permits.terms import permit_terms
 from domain.reports import review, rules, service
 from domain.reports import schedule as report_schedule

@@ -14,8 +14,8 @@ import strawberry
 
 from domain.agencies import models, views
 from domain.agencies.service import BASE_SCORE, AgencyListing, level_of
+from domain.clock import today
 from domain.pagination import Page
-from domain.permits.service import today
 from graphql_schema.agencies.loaders import loaders_of
 from graphql_schema.pagination import PageInfo
 

@@ -16,13 +16,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.calendar import holiday_data_warning, holiday_data_warning_params, uncovered_years_between
+from domain.clock import today
 from domain.i18n import translate
 from domain.pagination import Page
 from domain.permits import law, models, rules, service
 from domain.permits.batch import PermitKey, PermitRow, PermitView, application_overdue
 from domain.permits.law import Basis, LegalDeadline
 from domain.permits.reference import pollutant_name
-from domain.permits.service import PermitFilter, today
+from domain.permits.service import PermitFilter
 from graphql_schema.enterprises.types import EnterpriseIdentity
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo

@@ -15,17 +15,17 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from domain.clock import CHINA
 from tests.browser.conftest import CHROMIUM, ROOT, _free_port, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHINA = ZoneInfo("Asia/Shanghai")
+
 OFFICER, REGULATOR = "ledger-officer", "ledger-ecology"
 
 
@@ -45,7 +45,7 @@ def _load(url: str) -> str:
     """A unit with a permit in force, its officer, a regulator, readings and records; returns the number."""
     import domain.models  # noqa: F401 - every table, so foreign keys resolve
     from domain.db import Database
-    from domain.ledgers import service, views
+    from domain.ledgers import service
     from domain.ledgers.rules import ReadingInput
     from domain.ledgers.service import EntryInput
     from domain.permits.service import today
@@ -64,7 +64,7 @@ def _load(url: str) -> str:
                     await make_user(session, "enterprise_staff", enterprise=enterprise, username=OFFICER)
                 )
                 await make_user(session, "ecology", region_code="310107", username=REGULATOR)
-                now = datetime.now(views.CHINA).replace(minute=0, second=0, microsecond=0)
+                now = datetime.now(CHINA).replace(minute=0, second=0, microsecond=0)
                 start = now - timedelta(days=20)
                 readings = []
                 for hour in range(int((now - start).total_seconds() // 3600) - 2):

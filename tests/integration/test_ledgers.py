@@ -40,9 +40,9 @@ def hours(start, values, **extra):
 
 def day_start(days_back: int) -> datetime:
     """Midnight in China, days_back days ago (ledger days are China calendar days)."""
-    from domain.ledgers.rules import CHINA_TIME
+    from domain.clock import CHINA
 
-    today = utcnow().astimezone(CHINA_TIME).replace(minute=0, second=0, microsecond=0, hour=0)
+    today = utcnow().astimezone(CHINA).replace(minute=0, second=0, microsecond=0, hour=0)
     return today - timedelta(days=days_back)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
+from domain.clock import CHINA
 from domain.ledgers import service, views
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.ledgers.rules import ReadingInput
@@ -16,7 +17,6 @@ from domain.permits.service import today
 from tests.factories import actor, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_token, log_in
 
-CHINA = views.CHINA
 EN = {"Accept-Language": "en"}
 HTMX = {"HX-Request": "true", **EN}
 

@@ -72,9 +72,9 @@ def test_consecutive_hours_above_the_limit_form_one_episode_and_the_limit_itself
 
 
 def test_completeness_lists_the_missing_hours_and_days_as_ranges():
-    from domain.ledgers.rules import CHINA_TIME
+    from domain.clock import CHINA
 
-    start = datetime(2026, 1, 1, tzinfo=CHINA_TIME)
+    start = datetime(2026, 1, 1, tzinfo=CHINA)
     end = start + timedelta(days=2)
     hours = [start + timedelta(hours=h) for h in range(48) if not 10 <= h < 14]
     hourly = coverage("DA001 SO2", "monitoring", "continuous", start, end, hours)
@@ -86,10 +86,10 @@ def test_completeness_lists_the_missing_hours_and_days_as_ranges():
 
 
 def test_monthly_slots_follow_the_calendar():
-    from domain.ledgers.rules import CHINA_TIME
+    from domain.clock import CHINA
 
-    start = datetime(2026, 1, 1, tzinfo=CHINA_TIME)
-    end = datetime(2027, 1, 1, tzinfo=CHINA_TIME)
+    start = datetime(2026, 1, 1, tzinfo=CHINA)
+    end = datetime(2027, 1, 1, tzinfo=CHINA)
     monthly = coverage("COD", "monitoring", "quarterly", start, end, [datetime(2026, 5, 20, tzinfo=UTC)])
     assert monthly.expected == 4 and monthly.recorded == 1
     assert [g.first_missing.month for g in monthly.gaps] == [1, 7]
@@ -116,29 +116,30 @@ def test_the_method_of_actual_emissions_follows_m48_article_36():
 
 
 def test_days_are_china_days_whatever_offset_the_times_carry():
-    from domain.ledgers.rules import CHINA_TIME
+    from domain.clock import CHINA
 
-    origin = datetime(2026, 11, 1, tzinfo=CHINA_TIME)
-    end = datetime(2026, 11, 4, tzinfo=CHINA_TIME)
+    origin = datetime(2026, 11, 1, tzinfo=CHINA)
+    end = datetime(2026, 11, 4, tzinfo=CHINA)
     # 02:00 China time on each day is still the previous day in UTC.
-    records = [datetime(2026, 11, d, 2, tzinfo=CHINA_TIME).astimezone(UTC) for d in (1, 2, 3)]
+    records = [datetime(2026, 11, d, 2, tzinfo=CHINA).astimezone(UTC) for d in (1, 2, 3)]
     daily = coverage("production_facility", "production_facility", "daily", origin, end, records)
     assert (daily.expected, daily.recorded, daily.gaps) == (3, 3, [])
 
 
 def test_a_quarterly_sample_counts_for_every_month_of_its_quarter():
-    from domain.ledgers.rules import CHINA_TIME, slot_floor
+    from domain.clock import CHINA
+    from domain.ledgers.rules import slot_floor
 
-    june = datetime(2026, 6, 1, tzinfo=CHINA_TIME)
+    june = datetime(2026, 6, 1, tzinfo=CHINA)
     origin = slot_floor(june, "quarterly")
-    assert origin == datetime(2026, 4, 1, tzinfo=CHINA_TIME)
-    sample_in_may = datetime(2026, 5, 12, 9, tzinfo=CHINA_TIME)
+    assert origin == datetime(2026, 4, 1, tzinfo=CHINA)
+    sample_in_may = datetime(2026, 5, 12, 9, tzinfo=CHINA)
     quarterly = coverage(
         "DW001 COD",
         "monitoring",
         "quarterly",
         origin,
-        datetime(2026, 6, 20, tzinfo=CHINA_TIME),
+        datetime(2026, 6, 20, tzinfo=CHINA),
         [sample_in_may],
     )
     assert (quarterly.expected, quarterly.recorded) == (1, 1)
