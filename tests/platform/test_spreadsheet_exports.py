@@ -12,7 +12,7 @@ from domain.permits.files import read_permit_file, records_to_xlsx
 from domain.permits.service import today
 from domain.spreadsheets import csv_row
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_record
-from tests.integration.test_portal_ledgers import china_yesterday, hourly
+from tests.ledgers.test_portal_ledgers import china_yesterday, hourly
 from tests.portal_helpers import log_in
 
 HOSTILE = [

@@ -12,7 +12,7 @@ from domain.ledgers import files as ledger_files
 from domain.ledgers.models import MonitoringReading
 from domain.permits import files as permit_files
 from tests.factories import make_user
-from tests.integration.test_portal_ledgers import EN, count, setup_ledger
+from tests.ledgers.test_portal_ledgers import EN, count, setup_ledger
 from tests.portal_helpers import csrf_token, log_in
 
 SHEET = "xl/worksheets/sheet1.xml"

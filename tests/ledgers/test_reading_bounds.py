@@ -7,8 +7,8 @@ from sqlmodel import func, select
 
 from domain.ledgers.models import MonitoringReading
 from tests.graphql_helpers import bearer_token, graphql, graphql_data
-from tests.integration.test_graphql_ledgers import SUBMIT, hourly
-from tests.integration.test_portal_ledgers import (
+from tests.ledgers.test_graphql_ledgers import SUBMIT, hourly
+from tests.ledgers.test_portal_ledgers import (
     EN,
     HTMX,
     china_yesterday,
