@@ -24,6 +24,7 @@ from domain.agencies.models import SERVICE_SCOPES
 from domain.agencies.service import MANUAL_KINDS, AgencyInput, AuthorisationInput, StaffInput
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.i18n import translations_for
+from domain.permits.reference import REPORT_KIND_LABELS
 from domain.regions import known_regions_within
 from portal.context import request_locale
 from portal.responses import actor_of, db_of, redirect, render
@@ -48,7 +49,7 @@ def _labels() -> dict[str, Any]:
         "kind_labels": views.KIND_LABELS,
         "state_labels": views.AUTHORISATION_STATE_LABELS,
         "filing_labels": views.FILING_LABELS,
-        "report_kind_labels": views.REPORT_KIND_LABELS,
+        "report_kind_labels": REPORT_KIND_LABELS,
         "scopes": SERVICE_SCOPES,
         "manual_kinds": MANUAL_KINDS,
         "evidence_labels": EVIDENCE_LABELS,

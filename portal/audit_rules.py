@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from domain.audit_rules import docs
 from domain.audit_rules.engine import ALL_KINDS
+from domain.permits.reference import REPORT_KIND_LABELS
 from portal.responses import actor_of, render
 
 
@@ -28,6 +29,7 @@ async def rule_list(request: Request) -> Response:
             "industries": docs.industry_codes(),
             "severities": docs.SEVERITIES,
             "kinds": ALL_KINDS,
+            "kind_labels": REPORT_KIND_LABELS,
         },
         fragment="audit_rules/_results.html",
     )

@@ -29,7 +29,7 @@ from domain.errors import N_, ValidationFailed
 from domain.i18n import translations_for
 from domain.pagination import Page
 from domain.permits import public
-from domain.permits.reference import UNIT_LABELS, label, pollutant_name
+from domain.permits.reference import REPORT_KIND_LABELS, UNIT_LABELS, label, pollutant_name
 from domain.regions import known_regions_within, region_name
 from domain.registrations import views as registrations
 from domain.registrations.rules import DISPLAY_STATUSES as REGISTRATION_STATUSES
@@ -70,12 +70,6 @@ GROUND_LABELS = {
     "expired_not_renewed": N_("Validity expired and not renewed (M48 §50 (1))"),
     "unit_terminated": N_("The unit was terminated (M48 §50 (2))"),
     "other": N_("Other lawful grounds (M48 §50 (3))"),
-}
-REPORT_KIND_LABELS = {
-    "monthly": N_("Monthly execution report"),
-    "quarterly": N_("Quarterly execution report"),
-    "semiannual": N_("Semi-annual execution report"),
-    "annual": N_("Annual execution report"),
 }
 SECTION_LABELS = {
     "production_facilities": N_("Production facilities"),

@@ -21,9 +21,9 @@ from domain.clock import CHINA, today
 from domain.enterprises.rules import industry_name
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
-from domain.permits.reference import pollutant_name
+from domain.permits.reference import REPORT_KIND_LABELS, pollutant_name
 from domain.regions import region_name
-from domain.reports import service, views
+from domain.reports import rules, service, views
 from domain.reports.filing import desk_for
 from domain.reports.service import FeedbackItemInput, Filing
 from portal.context import request_locale
@@ -84,7 +84,7 @@ def _labelled(request: Request, table: dict[str, str]) -> Any:
 def schedule_labels(request: Request) -> dict[str, Any]:
     """What a page showing report periods needs to name their kinds and states (the permit page too)."""
     return {
-        "kind_label": _labelled(request, views.KIND_LABELS),
+        "kind_label": _labelled(request, REPORT_KIND_LABELS),
         "state_label": _labelled(request, views.STATE_LABELS),
     }
 
@@ -152,6 +152,13 @@ def _editor_context(
         "add": add if add in views.LIST_SECTIONS else None,
         "saved": request.query_params.get("saved"),
     }
+
+
+def _carried_key(form: FormData) -> str | None:
+    """The filing key the form carries, drawn again with the editor; one the domain would refuse is
+    replaced by a fresh one."""
+    key = str(form.get("idempotency_key", "")).strip()
+    return key if 0 < len(key) <= rules.IDEMPOTENCY_KEY_MAX else None
 
 
 def _form_content(form: FormData, kind: str) -> tuple[dict[str, Any], list[FieldError]]:
@@ -244,8 +251,7 @@ async def save(request: Request) -> Response:
             {**_helpers(request), "saved_at": saved_at, "errors": errors},
         )
     if errors:
-        key = str(form.get("idempotency_key", ""))[:80] or None
-        return await _editor_with(request, content, errors, key=key, status_code=400)
+        return await _editor_with(request, content, errors, key=_carried_key(form), status_code=400)
     add = str(form.get("_add", ""))
     suffix = f"&add={add}#section-{add}" if add in views.LIST_SECTIONS else ""
     return redirect(f"{_base(permit_number, kind, period)}?saved=1{suffix}")
@@ -256,8 +262,7 @@ async def check(request: Request) -> Response:
     _permit_number, kind, _period = _path(request)
     form = await request.form(max_fields=MAX_FORM_FIELDS)
     content, errors = _form_content(form, kind)
-    key = str(form.get("idempotency_key", ""))[:80] or None
-    return await _editor_with(request, content, errors, key=key, check=True)
+    return await _editor_with(request, content, errors, key=_carried_key(form), check=True)
 
 
 CARRIED_FIELDS = ("csrf_token", "idempotency_key", "confirmed", "_add")
@@ -272,9 +277,9 @@ async def submit(request: Request) -> Response:
     permit_number, kind, period = _path(request)
     form = await request.form(max_fields=MAX_FORM_FIELDS)
     content, errors = _form_content(form, kind)
-    key = str(form.get("idempotency_key", ""))[:200]
+    key = str(form.get("idempotency_key", ""))  # whole: a key the domain refuses is named, never cut
     if errors:
-        return await _editor_with(request, content, errors, key=key or None, status_code=400)
+        return await _editor_with(request, content, errors, key=_carried_key(form), status_code=400)
     if form.get("confirmed") != "1":
         return await _confirmation(request, form, content, key)
     try:
@@ -290,7 +295,7 @@ async def submit(request: Request) -> Response:
             request,
             content,
             error.errors,
-            key=None if reused else key or None,
+            key=None if reused else _carried_key(form),
             status_code=409 if isinstance(error, Conflict) else 400,
         )
     return redirect(f"/receipts/{receipt}" + ("?replayed=1" if replayed else ""))
@@ -600,7 +605,7 @@ async def filing_dashboard(request: Request) -> Response:
             "d": found,
             "errors": errors,
             "period_input": period or found.period.label,
-            "kinds": tuple(views.KIND_LABELS),
+            "kinds": tuple(REPORT_KIND_LABELS),
             "today": today(),
             # Inside <script type="application/json">: "</" must not close the element.
             "chart_json": json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"),

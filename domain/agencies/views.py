@@ -85,12 +85,6 @@ FILING_LABELS = {
     "ledger_entry": N_("Ledger entry"),
     "report_submission": N_("Execution report submission"),
 }
-REPORT_KIND_LABELS = {
-    "monthly": N_("Monthly report"),
-    "quarterly": N_("Quarterly report"),
-    "semiannual": N_("Semi-annual report"),
-    "annual": N_("Annual report"),
-}
 PUBLIC_STATUSES = ("approved", "suspended")  # an agency the public may look up
 RANKED_STATUSES = ("approved", "suspended")  # agencies that act, or acted, for units
 TREND_DAYS = 30

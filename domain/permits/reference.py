@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.errors import N_
+
 
 class Medium(StrEnum):
     AIR = "air"  # 废气, outlet codes DA…
@@ -46,6 +48,16 @@ class ReportKind(StrEnum):
     QUARTERLY = "quarterly"  # 季度执行报告
     SEMIANNUAL = "semiannual"  # 半年执行报告 (the first half; the annual report covers the second)
     ANNUAL = "annual"  # 年度执行报告
+
+
+# What each kind of execution report is called wherever one is named (pages, notices, exports): the
+# names of HJ 944-2018, translated where shown. The one table of them.
+REPORT_KIND_LABELS: dict[str, str] = {
+    ReportKind.MONTHLY.value: N_("Monthly execution report"),
+    ReportKind.QUARTERLY.value: N_("Quarterly execution report"),
+    ReportKind.SEMIANNUAL.value: N_("Semi-annual execution report"),
+    ReportKind.ANNUAL.value: N_("Annual execution report"),
+}
 
 
 # Units a permitted concentration may be given in, per medium.

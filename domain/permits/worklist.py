@@ -32,6 +32,7 @@ from domain.pagination import Page, check_page_size
 from domain.permits import law, rules, service
 from domain.permits.law import Basis, LegalDeadline
 from domain.permits.models import Permit, PermitApplication, PermitVersion
+from domain.permits.reference import REPORT_KIND_LABELS
 from domain.permits.rules import (
     EXPIRED,
     ApplicationKind,
@@ -105,12 +106,6 @@ CANCELLATION_REASON_LABELS = {
     CancellationReason.EXPIRED_NOT_RENEWED: N_("Expired and not renewed (M48 §50 (1))"),
     CancellationReason.UNIT_TERMINATED: N_("The unit was terminated (M48 §50 (2))"),
     CancellationReason.OTHER: N_("Other lawful grounds (M48 §50 (3))"),
-}
-REPORT_KIND_LABELS = {
-    "monthly": N_("Monthly report"),
-    "quarterly": N_("Quarterly report"),
-    "semiannual": N_("Semi-annual report"),
-    "annual": N_("Annual report"),
 }
 SECTION_LABELS = {
     "production_facilities": N_("Production facilities"),

@@ -32,6 +32,7 @@ from domain.permits.reference import ReportKind
 from domain.permits.service import target_of
 from domain.regions import is_valid_region_code
 from domain.reports import rules
+from domain.reports.content import disclosed
 from domain.reports.models import (
     REPORT_STATES,
     AuditFinding,
@@ -42,15 +43,6 @@ from domain.reports.models import (
 )
 
 KINDS = tuple(kind.value for kind in ReportKind)
-
-# Which sections of a report repeat what a permit section marked as commercial secret holds
-# (the permit copy's production facilities and products -> the annual report's production
-# information; its pollution-control facilities -> the report's control facilities).
-SECRET_REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
-    "production_facilities": ("production",),
-    "products": ("production",),
-    "control_facilities": ("control_facilities",),
-}
 
 
 @dataclass(frozen=True)
@@ -252,18 +244,14 @@ class SubmissionView:
     content: dict[str, Any]
 
 
-def disclosed_content(content: dict[str, Any], secret_sections: Sequence[str]) -> dict[str, Any]:
-    """A report's content without the sections that repeat what the permit keeps secret (M48 §26)."""
-    hidden = {section for secret in secret_sections for section in SECRET_REPORT_SECTIONS.get(secret, ())}
-    return {key: value for key, value in content.items() if key not in hidden}
-
-
 def submission_view(
-    submission: ReportSubmission, *, full: bool, secret_sections: Sequence[str]
+    submission: ReportSubmission, *, full: bool, secret_sections: Sequence[str] | None
 ) -> SubmissionView:
+    """``secret_sections`` None: the permit's content is unknown (every section that could be secret is
+    hidden from the public)."""
     if full:
         return SubmissionView(submission, submission.submitted_by, dict(submission.content))
-    return SubmissionView(submission, None, disclosed_content(submission.content, secret_sections))
+    return SubmissionView(submission, None, disclosed(submission.content, secret_sections)[0])
 
 
 async def _secret_sections(
@@ -302,10 +290,7 @@ async def submissions_for(
             submission_view(
                 s,
                 full=key.full,
-                # Unknown permit content: hide every section that could be secret.
-                secret_sections=secrets.get(
-                    (key.permit_id, key.permit_version), list(SECRET_REPORT_SECTIONS)
-                ),
+                secret_sections=secrets.get((key.permit_id, key.permit_version)),
             )
             for s in found.get(key.report_id, [])
         ]

@@ -33,6 +33,7 @@ Shape (keys in snake_case; the portal and the API use the same):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from domain.errors import N_, FieldError
@@ -50,6 +51,30 @@ ANNUAL_SECTIONS = (
 BASE_SECTIONS = ("emissions", "exceedances", "abnormal_operation", "shutdowns", "statement")
 MAX_ROWS = 2000
 MAX_TEXT = 5000
+
+# Which report sections repeat what a permit section the unit marked as commercial secret holds (M48 §26):
+# the permit copy's production facilities and products -> the annual report's production information; its
+# pollution-control facilities -> the report's control facilities.
+SECRET_REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "production_facilities": ("production",),
+    "products": ("production",),
+    "control_facilities": ("control_facilities",),
+}
+
+
+def disclosed(
+    content: dict[str, Any], secret_sections: Iterable[str] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """A report's content as the public reads it (M48 §37), and the sections left out: those that reveal a
+    permit section marked secret. ``None``: the permit's content is unknown, so every section that could
+    reveal one is left out."""
+    secrets = SECRET_REPORT_SECTIONS if secret_sections is None else secret_sections
+    hidden: list[str] = []
+    for permit_section in secrets:
+        for section in SECRET_REPORT_SECTIONS.get(permit_section, ()):
+            if section not in hidden:
+                hidden.append(section)
+    return {key: value for key, value in content.items() if key not in hidden}, hidden
 
 
 def empty_content(kind: str) -> dict[str, Any]:

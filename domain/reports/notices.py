@@ -12,6 +12,7 @@ from domain.errors import N_
 from domain.i18n import translate
 from domain.notifications.notices import tell, unit_and_agency_users
 from domain.permits.models import Permit
+from domain.permits.reference import REPORT_KIND_LABELS
 from domain.reports.models import ExecutionReport, FeedbackForm
 
 KIND_RETURNED = "report_returned"
@@ -19,9 +20,7 @@ KIND_ACCEPTED = "report_accepted"
 
 
 def _report_name(report: ExecutionReport, locale: str) -> str:
-    from domain.reports.views import KIND_LABELS  # the read side imports the use cases that call here
-
-    return f"{translate(KIND_LABELS.get(report.kind, report.kind), locale)} {report.period}"
+    return f"{translate(REPORT_KIND_LABELS.get(report.kind, report.kind), locale)} {report.period}"
 
 
 async def _recipients(session: AsyncSession, permit: Permit) -> list[User]:

@@ -268,6 +268,8 @@ def submission_hash(
 
 
 GENESIS = "0" * 64
+# A filing's idempotency key (the column's width): the same key again answers with the first filing.
+IDEMPOTENCY_KEY_MAX = 80
 
 
 def receipt_number(report_id: int, version: int, received_at: datetime) -> str:

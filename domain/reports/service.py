@@ -43,7 +43,6 @@ from domain.reports.models import (
 
 FINDINGS: sa.Table = AuditFinding.__table__  # type: ignore[attr-defined]
 SUBMISSIONS: sa.Table = ReportSubmission.__table__  # type: ignore[attr-defined]
-IDEMPOTENCY_KEY_MAX = 80
 
 
 def _visible(actor: Actor, permit: Permit | None) -> Permit:
@@ -653,16 +652,17 @@ class SubmissionResult:
 
 def _check_key(key: str) -> str:
     key = (key or "").strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+    if not key or len(key) > rules.IDEMPOTENCY_KEY_MAX:
         raise ValidationFailed(
             [
                 FieldError(
                     "idempotency_key",
                     "idempotency_key",
                     N_(
-                        "Send a unique key of 1 to 80 characters with each submission (the same key again returns the "  # noqa: E501
-                        "first result)."
+                        "Send a unique key of 1 to {limit} characters with each submission "
+                        "(the same key again returns the first result)."
                     ),
+                    {"limit": rules.IDEMPOTENCY_KEY_MAX},
                 )
             ]
         )

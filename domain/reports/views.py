@@ -34,7 +34,7 @@ from domain.permits.service import target_of
 from domain.permits.terms import permit_terms
 from domain.reports import review, rules, service
 from domain.reports import schedule as report_schedule
-from domain.reports.content import ANNUAL_SECTIONS
+from domain.reports.content import ANNUAL_SECTIONS, disclosed
 from domain.reports.models import AuditFinding, ExecutionReport, FeedbackForm, FeedbackItem, ReportSubmission
 
 # ---------------------------------------------------------------------------
@@ -147,12 +147,6 @@ FIELD_LABELS = {
     "responsible_person": N_("Responsible person"),
     "training_sessions": N_("Training sessions"),
 }
-KIND_LABELS = {
-    "monthly": N_("Monthly report"),
-    "quarterly": N_("Quarterly report"),
-    "semiannual": N_("Semi-annual report"),
-    "annual": N_("Annual report"),
-}
 STATE_LABELS = {
     "not_due": N_("Not due yet"),
     "open": N_("Due, not started"),
@@ -170,13 +164,6 @@ METHOD_LABELS = {
     "missing": N_("No data"),
 }
 SEVERITY_LABELS = {engine.ERROR: N_("Error"), engine.WARNING: N_("Warning")}
-
-# Which report sections reveal what a permit section the unit marked as commercial secret holds.
-SECRET_REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
-    "production_facilities": ("production",),
-    "products": ("production",),
-    "control_facilities": ("control_facilities",),
-}
 
 
 def sections_of(kind: str) -> tuple[str, ...]:
@@ -286,18 +273,6 @@ def content_from_form(kind: str, items: Iterable[tuple[str, str]]) -> tuple[dict
                 if key in values
             }
     return content, errors
-
-
-def strip_secret_sections(
-    content: dict[str, Any], secret_sections: Iterable[str]
-) -> tuple[dict[str, Any], list[str]]:
-    """Report content for the public: sections that reveal a permit section marked secret are left out."""
-    hidden: list[str] = []
-    for permit_section in secret_sections:
-        for section in SECRET_REPORT_SECTIONS.get(permit_section, ()):
-            if section not in hidden:
-                hidden.append(section)
-    return {k: v for k, v in content.items() if k not in hidden}, hidden
 
 
 def unit_label(unit: str) -> str:
@@ -1102,7 +1077,8 @@ async def public_annual_reports(session: AsyncSession, actor: Actor, *, permit_n
             )
         )
     ).first()
-    secret = list((version.content if version else {}).get("secret_sections") or [])
+    # No content of the permit to read its secrets from: everything that could be secret stays hidden.
+    secret = list(version.content.get("secret_sections") or []) if version else None
     reports = (
         await session.exec(
             select(ExecutionReport)
@@ -1124,7 +1100,7 @@ async def public_annual_reports(session: AsyncSession, actor: Actor, *, permit_n
                 .order_by(col(ReportSubmission.version))
             )
         ).all()
-        content, hidden = strip_secret_sections(dict(submissions[-1].content), secret)
+        content, hidden = disclosed(dict(submissions[-1].content), secret)
         items.append(
             PublicAnnualReport(
                 report.period,

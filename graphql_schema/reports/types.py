@@ -31,6 +31,7 @@ from domain.reports.batch import (
     SubmissionView,
     report_row,
 )
+from domain.reports.rules import IDEMPOTENCY_KEY_MAX
 from domain.reports.service import ChainVerification, Draft, FeedbackItemInput
 from domain.reports.views import PermitSchedule
 from graphql_schema.errors import camel_case
@@ -491,7 +492,8 @@ class SubmitExecutionReportInput:
     content: JSON = strawberry.field(description=CONTENT_DESCRIPTION)
     idempotency_key: str = strawberry.field(
         description=(
-            "幂等键（1–80 个字符）：每次提交使用新的值；网络超时或重复点击时用同一个值重发相同内容，"
+            f"幂等键（1–{IDEMPOTENCY_KEY_MAX} 个字符）：每次提交使用新的值；"
+            "网络超时或重复点击时用同一个值重发相同内容，"
             "返回第一次的结果而不重复提交；同一个值用于不同内容或由他人使用时被拒绝（idempotency_key_reused）"
         )
     )

@@ -14,6 +14,7 @@ from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
 from domain.permits.service import today
 from domain.reports import rules, service, views
+from domain.reports.content import disclosed
 from domain.reports.models import (
     EnforcementLead,
     ExecutionReport,
@@ -959,8 +960,10 @@ def test_form_fields_become_report_content_with_numbers_flags_and_removed_rows()
 
 def test_secret_permit_sections_hide_the_report_sections_that_reveal_them():
     content = {"production": {"main_products": "x"}, "control_facilities": [], "statement": "s"}
-    public, hidden = views.strip_secret_sections(content, ["products", "control_facilities"])
+    public, hidden = disclosed(content, ["products", "control_facilities"])
     assert public == {"statement": "s"} and hidden == ["production", "control_facilities"]
+    assert disclosed(content, None) == (public, hidden)  # the permit's content unknown: all hidden
+    assert disclosed(content, []) == (content, [])
 
 
 async def test_the_permit_page_shows_its_reports_to_the_unit_and_to_the_regulators_each_with_their_action(

@@ -132,9 +132,12 @@ async def test_the_schedule_page_names_the_report_that_covers_a_period(client, s
     page = (await client.get("/reports")).text
     february = page[page.index(f'data-period="{year}-02" data-kind="monthly"') :][:1500]
     assert 'data-state="covered"' in february
-    assert f"Permit held too short a time in this period: covered by Quarterly report {year}-Q1." in february
+    assert (
+        f"Permit held too short a time in this period: covered by Quarterly execution report {year}-Q1."
+        in february
+    )
     december = page[page.index(f'data-period="{year}-12" data-kind="monthly"') :][:1500]
-    assert f"Covered by Annual report {year}." in december
+    assert f"Covered by Annual execution report {year}." in december
     assert f"{GRANTED.isoformat()} – {year}-03-31" in page  # Q1 covers from the permit's first day
 
 
@@ -159,5 +162,5 @@ async def test_the_permit_page_states_its_report_timing_and_folding(client, sess
     client.headers["accept-language"] = "en"
     assert (await log_in(client, staff.username)).status_code == 303
     page = (await client.get(f"/permits/{permit.number}")).text
-    assert "Annual report 15" in page
+    assert "Annual execution report 15" in page
     assert "The quarterly report stands for the quarter&#39;s last monthly report" in page
