@@ -17,7 +17,7 @@ from domain.reports.filing import FilingDesk
 from domain.reports.models import ExecutionReport, ReportSubmission
 from domain.reports.service import Filing
 from tests.factories import actor, make_enterprise, make_permit, make_user
-from tests.integration.test_reports import last_full_quarter
+from tests.reports.test_reports import last_full_quarter
 
 
 async def units(db: Database, count: int):

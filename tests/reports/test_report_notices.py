@@ -15,7 +15,7 @@ from domain.permits.service import today
 from domain.reports import service
 from domain.reports.service import FeedbackItemInput
 from tests.integration.test_portal_agencies import authorise, make_agency
-from tests.integration.test_reports import last_full_quarter, submit, unit
+from tests.reports.test_reports import last_full_quarter, submit, unit
 
 
 async def told(session, user) -> list[tuple[Notification, OutboxMessage | None]]:

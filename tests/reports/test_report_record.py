@@ -15,7 +15,7 @@ from sqlmodel import func, select
 
 from domain.reports import service
 from domain.reports.models import AuditFinding, ReportSubmission
-from tests.integration.test_reports import last_full_quarter, submit, unit
+from tests.reports.test_reports import last_full_quarter, submit, unit
 
 COLUMNS = (
     "id, report_id, version, received_at, submitted_by, on_behalf_of, content, content_hash, "
