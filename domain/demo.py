@@ -27,7 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
-from domain.accounts.service import actor_for, create_user, find_user
+from domain.accounts.queries import find_user
+from domain.accounts.service.users import create_user
+from domain.actors import actor_for
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision, ProductionSite
@@ -1114,7 +1116,7 @@ async def _filers(
     when, and 申普's id: the units with logins file as those users (真如 through its agency's clerk since
     it authorised the agency); every other unit with a permit in force gets a staff login of its own,
     unitNN-staff, so that its filings are traced to a person."""
-    from domain.accounts.service import actor_for_user
+    from domain.actors import actor_for_user
 
     with_permit = {
         code: enterprise_id

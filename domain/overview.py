@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can
-from domain.accounts.service import list_users
+from domain.accounts.queries import list_users
 from domain.audit.models import AuditEntry
 from domain.audit.service import recent
 from domain.enterprises.models import Enterprise

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from domain.access import ANONYMOUS, Actor
-from domain.accounts.service import actor_for_token, touch_api_token
+from domain.accounts.service.tokens import touch_api_token
+from domain.actors import actor_for_token
 from domain.db import Database
 from domain.enterprises.service import enterprises_by_ids
 from domain.errors import N_

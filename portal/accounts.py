@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.accounts import service as accounts
+from domain.accounts import queries
+from domain.accounts.service import logins, sessions, users
+from domain.accounts.service.tokens import create_api_token, revoke_api_token
 from domain.audit.service import recent
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from portal.context import SESSION_CSRF, SESSION_KEY
@@ -39,12 +41,12 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:256]
     next_url = safe_next(str(form.get("next", "")))
     async with db_of(request).transaction() as session:
-        outcome = await accounts.authenticate(
+        outcome = await logins.authenticate(
             session, username=username, password=password, address=client_address(request)
         )
         user = outcome.user
         key = (
-            accounts.start_session(
+            sessions.start_session(
                 session,
                 user,
                 address=client_address(request),
@@ -79,7 +81,7 @@ async def logout(request: Request) -> Response:
     """End the session on the server (a copy of the cookie stops working too), then forget the cookie."""
     actor = await actor_of(request)
     async with db_of(request).transaction() as session:
-        await accounts.log_out(session, actor)
+        await sessions.log_out(session, actor)
     request.session.clear()
     return redirect("/")
 
@@ -87,7 +89,7 @@ async def logout(request: Request) -> Response:
 async def account(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        tokens = await accounts.list_api_tokens(session, actor)
+        tokens = await queries.list_api_tokens(session, actor)
     return render(
         request,
         "accounts/account.html",
@@ -100,7 +102,7 @@ async def change_password(request: Request) -> Response:
     form = await request.form()
     try:
         async with db_of(request).transaction() as session:
-            await accounts.change_password(
+            await users.change_password(
                 session,
                 actor,
                 current_password=str(form.get("current_password", "")),
@@ -108,7 +110,7 @@ async def change_password(request: Request) -> Response:
             )
     except ValidationFailed as error:
         async with db_of(request).read() as session:
-            tokens = await accounts.list_api_tokens(session, actor)
+            tokens = await queries.list_api_tokens(session, actor)
         return render(
             request,
             "accounts/account.html",
@@ -127,18 +129,18 @@ async def change_password(request: Request) -> Response:
 async def create_token(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
-    scopes = [str(s) for s in form.getlist("scopes")] or ["read"]
+    scopes = [str(s) for s in form.getlist("scopes")]
     errors: dict[str, list[FieldError]] = {}
     plain = None
     try:
         async with db_of(request).transaction() as session:
-            plain, _token = await accounts.create_api_token(
+            plain, _token = await create_api_token(
                 session, actor, name=str(form.get("name", "")), scopes=scopes
             )
     except ValidationFailed as error:
         errors = field_errors(error.errors)
     async with db_of(request).read() as session:
-        tokens = await accounts.list_api_tokens(session, actor)
+        tokens = await queries.list_api_tokens(session, actor)
     return render(
         request,
         "accounts/account.html",
@@ -151,9 +153,9 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).transaction() as session:
-        await accounts.revoke_api_token(session, actor, token_id=int(request.path_params["token_id"]))
+        await revoke_api_token(session, actor, token_id=int(request.path_params["token_id"]))
     async with db_of(request).read() as session:
-        tokens = await accounts.list_api_tokens(session, actor)
+        tokens = await queries.list_api_tokens(session, actor)
     return render(
         request,
         "accounts/account.html",
@@ -165,7 +167,7 @@ async def revoke_token(request: Request) -> Response:
 async def admin_users(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        users = await accounts.list_users(session, actor)
+        users = await queries.list_users(session, actor)
     return render(request, "accounts/users.html", {"users": users})
 
 
@@ -173,7 +175,7 @@ async def admin_set_active(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
     async with db_of(request).transaction() as session:
-        await accounts.set_user_active(
+        await users.set_user_active(
             session, actor, username=request.path_params["username"], active=form.get("active") == "1"
         )
     return redirect("/admin/users")
@@ -182,8 +184,8 @@ async def admin_set_active(request: Request) -> Response:
 async def _sessions_page(request: Request, username: str | None) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        owner, sessions = await accounts.sessions_of(session, actor, username=username)
-    return render(request, "accounts/sessions.html", {"owner": owner, "sessions": sessions})
+        owner, open_sessions = await queries.sessions_of(session, actor, username=username)
+    return render(request, "accounts/sessions.html", {"owner": owner, "sessions": open_sessions})
 
 
 async def my_sessions(request: Request) -> Response:
@@ -193,7 +195,7 @@ async def my_sessions(request: Request) -> Response:
 async def end_my_session(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).transaction() as session:
-        await accounts.end_session(session, actor, session_id=_id(request.path_params["session_id"]))
+        await sessions.end_session(session, actor, session_id=_id(request.path_params["session_id"]))
     return redirect("/account/sessions?ended=1")
 
 
@@ -205,7 +207,7 @@ async def admin_end_session(request: Request) -> Response:
     actor = await actor_of(request)
     username = request.path_params["username"]
     async with db_of(request).transaction() as session:
-        await accounts.end_session(
+        await sessions.end_session(
             session, actor, session_id=_id(request.path_params["session_id"]), username=username
         )
     return redirect(f"/admin/users/{quote(username)}/sessions?ended=1")
@@ -215,7 +217,7 @@ async def admin_end_all_sessions(request: Request) -> Response:
     actor = await actor_of(request)
     username = request.path_params["username"]
     async with db_of(request).transaction() as session:
-        await accounts.end_all_sessions(session, actor, username=username)
+        await sessions.end_all_sessions(session, actor, username=username)
     return redirect(f"/admin/users/{quote(username)}/sessions?ended=1")
 
 

@@ -104,7 +104,7 @@ def create_user_command(
     email: str | None,
 ) -> None:
     """Create a user account."""
-    from domain.accounts.service import create_user
+    from domain.accounts.service.users import create_user
 
     async def work(database: Database) -> str:
         async with database.transaction() as session:
@@ -140,7 +140,7 @@ def create_user_command(
 )
 def create_token_command(username: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API token for a user and print it (only the token, once)."""
-    from domain.accounts.service import create_api_token
+    from domain.accounts.service.tokens import create_api_token
 
     async def work(database: Database) -> str:
         async with database.transaction() as session:
@@ -277,7 +277,8 @@ def import_monitoring(path: str, username: str, batch_size: int) -> None:
     """Load monitoring data (CSV/XLSX) in bulk, one transaction per batch, with a progress bar."""
     from pathlib import Path
 
-    from domain.accounts.service import actor_for, find_user
+    from domain.accounts.queries import find_user
+    from domain.actors import actor_for
     from domain.errors import ValidationFailed
     from domain.ledgers.files import read_readings, relabel
     from domain.ledgers.service import record_readings
@@ -335,7 +336,8 @@ def import_permits_command(path: str, username: str) -> None:
     """Load permits issued on the national platform (JSON or XLSX), all or nothing, with a progress bar."""
     from pathlib import Path
 
-    from domain.accounts.service import actor_for_user, find_user
+    from domain.accounts.queries import find_user
+    from domain.actors import actor_for_user
     from domain.permits.files import import_permit_records, open_permit_file
 
     source = Path(path)
@@ -387,7 +389,8 @@ def holidays_load(path: str, username: str) -> None:
     """
     from pathlib import Path
 
-    from domain.accounts.service import actor_for_user, find_user
+    from domain.accounts.queries import find_user
+    from domain.actors import actor_for_user
     from domain.calendar.service import LoadResult, load_schedule
 
     try:

@@ -8,7 +8,8 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import ANONYMOUS, Actor
-from domain.accounts.service import actor_for_session, touch_session
+from domain.accounts.service.sessions import touch_session
+from domain.actors import actor_for_session
 from domain.db import Database
 from domain.i18n import SUPPORTED_LOCALES, negotiate
 

@@ -8,7 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
-from domain.accounts.service import actor_for, create_user
+from domain.accounts.service.users import create_user
+from domain.actors import actor_for
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import EnterpriseInput, make_credit_code
 from domain.enterprises.service import register_enterprise

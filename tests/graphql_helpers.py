@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.accounts.models import User
-from domain.accounts.service import create_api_token
+from domain.accounts.service.tokens import create_api_token
 from tests.factories import actor
 
 GRAPHQL = "/graphql"

@@ -1,4 +1,5 @@
-"""Password hashing with argon2id (libpass), parameters from settings."""
+"""Passwords: hashing with argon2id (libpass, parameters from settings), and what a new password must be
+(long enough, not the username, hard to guess: zxcvbn)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import anyio.to_thread
 from passlib.context import CryptContext
 from zxcvbn import zxcvbn
 
+from domain.accounts.rules import password_shape_errors
+from domain.errors import N_, FieldError
 from domain.settings import get_settings
 
 
@@ -88,3 +91,25 @@ def strength(password: str, hints: Iterable[str] = ()) -> int:
 async def strength_async(password: str, hints: Iterable[str] = ()) -> int:
     """The same, off the event loop (up to ~0.1 s of CPU for a long password)."""
     return await anyio.to_thread.run_sync(strength, password, tuple(hints))
+
+
+async def password_errors(
+    password: str, username: str, field: str = "password", *, hints: tuple[str, ...] = ()
+) -> list[FieldError]:
+    """What is wrong with a new password: too short or long, the username itself, or easy to guess (a
+    common password, a name, a date, a keyboard pattern, the user's own names: zxcvbn score below 3)."""
+    errors = password_shape_errors(password, username, field)
+    if errors:
+        return errors
+    if await strength_async(password, (username, *hints)) < MIN_STRENGTH:
+        return [
+            FieldError(
+                field,
+                "password_guessable",
+                N_(
+                    "This password is too easy to guess: it is common, or made of names, dates, words or "
+                    "keyboard patterns. Use several unrelated words or a longer phrase."
+                ),
+            )
+        ]
+    return []

@@ -23,7 +23,8 @@ from domain import regions
 from domain.access import Actor, Operation, Role, Target, can, require
 from domain.accounts import passwords
 from domain.accounts.models import User
-from domain.accounts.service import USERNAME, password_errors
+from domain.accounts.passwords import password_errors
+from domain.accounts.rules import USERNAME
 from domain.agencies import evidence, notices
 from domain.agencies.models import SERVICE_SCOPES, Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.service import record

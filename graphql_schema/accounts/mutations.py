@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.accounts.service import create_api_token, revoke_api_token
+from domain.accounts.service.tokens import create_api_token, revoke_api_token
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from graphql_schema.accounts.types import ApiToken, CreateApiTokenInput

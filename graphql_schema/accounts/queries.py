@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.accounts.service import current_user, list_api_tokens
+from domain.accounts.queries import current_user, list_api_tokens
 from domain.errors import DomainError
 from graphql_schema.accounts.types import ApiToken, Viewer
 from graphql_schema.errors import refused

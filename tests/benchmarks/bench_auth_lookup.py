@@ -34,7 +34,9 @@ POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:
 async def measure(url: str) -> dict[str, float]:
     from domain import migrate
     from domain.access import operator
-    from domain.accounts import service as accounts
+    from domain.accounts.queries import find_user
+    from domain.accounts.service.tokens import create_api_token
+    from domain.actors import actor_for_token
     from domain.agencies import service as agencies
     from domain.db import Database
     from domain.permits.service import today
@@ -48,7 +50,7 @@ async def measure(url: str) -> dict[str, float]:
     async with db.transaction() as session:
         enterprise = await make_enterprise(session)
         staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
-        staff_token, _ = await accounts.create_api_token(session, actor(staff), name="bench")
+        staff_token, _ = await create_api_token(session, actor(staff), name="bench")
         agency = await agencies.register_agency(
             session,
             operator(),
@@ -77,9 +79,9 @@ async def measure(url: str) -> dict[str, float]:
             ),
         )
         await session.flush()
-        clerk = await accounts.find_user(session, username="bench-clerk")
+        clerk = await find_user(session, username="bench-clerk")
         assert clerk is not None
-        clerk_token, _ = await accounts.create_api_token(
+        clerk_token, _ = await create_api_token(
             session, operator(), name="bench", for_username=clerk.username
         )
     figures = {}
@@ -91,12 +93,12 @@ async def measure(url: str) -> dict[str, float]:
     for label, token in (("enterprise staff token", staff_token), ("agency clerk token", clerk_token)):
         for _ in range(50):  # warm up: pool, statement caches
             async with db.read() as session:
-                assert await accounts.actor_for_token(session, token=token) is not None
+                assert await actor_for_token(session, token=token) is not None
         started = time.perf_counter()
         cpu = time.process_time()
         for _ in range(LOOKUPS):
             async with db.read() as session:
-                await accounts.actor_for_token(session, token=token)
+                await actor_for_token(session, token=token)
         figures[label] = (time.perf_counter() - started) / LOOKUPS * 1000
         figures[label + " (CPU)"] = (time.process_time() - cpu) / LOOKUPS * 1000
     await db.dispose()

@@ -164,7 +164,9 @@ def report_content(kind: str, n: int) -> dict[str, Any]:
 async def load_units(url: str, count: int) -> list[dict[str, Any]]:
     """N units with an issued permit and a staff member's API token, through the domain's use cases."""
     from domain.access import operator
-    from domain.accounts.service import actor_for, create_api_token, create_user
+    from domain.accounts.service.tokens import create_api_token
+    from domain.accounts.service.users import create_user
+    from domain.actors import actor_for
     from domain.db import Database
     from domain.enterprises.service import register_enterprise
     from domain.permits.service import import_permits, today
@@ -875,7 +877,7 @@ async def profile_submissions(url: str, count: int) -> None:
 
     from sqlalchemy import event
 
-    from domain.accounts.service import actor_for_token
+    from domain.actors import actor_for_token
     from domain.db import Database
     from graphql_schema.context import GraphQLContext
     from graphql_schema.schema import schema

@@ -27,7 +27,8 @@ os.environ.setdefault("SECRET_KEY", "bench-secret-" + "x" * 40)
 
 from domain import migrate  # noqa: E402
 from domain.access import operator  # noqa: E402
-from domain.accounts.service import actor_for, create_user  # noqa: E402
+from domain.accounts.service.users import create_user  # noqa: E402
+from domain.actors import actor_for
 from domain.db import Database, sync_url  # noqa: E402
 from domain.enterprises.rules import EnterpriseInput, make_credit_code  # noqa: E402
 from domain.enterprises.service import register_enterprise  # noqa: E402

@@ -6,7 +6,7 @@ import re
 from sqlmodel import select
 
 from domain.accounts.models import ApiToken, User
-from domain.accounts.service import actor_for_token
+from domain.actors import actor_for_token
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, ENTERPRISES, LOGINS
 

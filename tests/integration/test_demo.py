@@ -11,7 +11,8 @@ from sqlmodel import col, func, select
 from domain import demo
 from domain.access import operator
 from domain.accounts.models import User
-from domain.accounts.service import actor_for, find_user
+from domain.accounts.queries import find_user
+from domain.actors import actor_for
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.db import Database
@@ -189,7 +190,7 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
 
 
 async def test_the_demo_agency_clerk_files_for_the_two_units_that_authorised_it(city):
-    from domain.accounts.service import actor_for_user
+    from domain.actors import actor_for_user
     from domain.reports.views import my_schedules
 
     async with city.read() as session:

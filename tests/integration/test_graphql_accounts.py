@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from domain.accounts.models import ApiToken
-from domain.accounts.service import revoke_api_token
+from domain.accounts.service.tokens import revoke_api_token
 from domain.enterprises.models import Enterprise
 from tests.factories import actor, credit_code, make_enterprise, make_user
 from tests.graphql_helpers import (
@@ -113,7 +113,7 @@ async def _cookie_headers(
     settings, user, csrf: str = "csrf-token-of-the-session", session=None
 ) -> dict[str, str]:
     """The cookie of a portal session of the user, as a login would have opened it."""
-    from domain.accounts.service import start_session
+    from domain.accounts.service.sessions import start_session
 
     key = start_session(session, user, address="127.0.0.1", user_agent="tests")
     await session.flush()

@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from domain.access import operator
 from domain.accounts.models import User
-from domain.accounts.service import actor_for_user
+from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.agencies.service import AgencyInput, StaffInput

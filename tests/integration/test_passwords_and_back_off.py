@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from domain.access import operator
 from domain.accounts.models import User
-from domain.accounts.service import create_user
+from domain.accounts.service.users import create_user
 from domain.errors import ValidationFailed
 from tests.factories import PASSWORD, credit_code, make_user
 from tests.graphql_helpers import graphql_data

@@ -1,0 +1,175 @@
+"""Use cases on accounts: create one (the administrator, or the operator on the command line), change
+one's password, disable or re-enable an account."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain import regions
+from domain.access import ENTERPRISE_ROLES, REGULATOR_ROLES, Actor, Operation, Role, require
+from domain.accounts import passwords
+from domain.accounts.models import User
+from domain.accounts.queries import find_user
+from domain.accounts.rules import MAX_DISPLAY_NAME_LENGTH, email_error, too_long, username_error
+from domain.accounts.service.sessions import end_sessions_of
+from domain.audit.service import record
+from domain.enterprises.models import Enterprise
+from domain.enterprises.rules import normalize_credit_code
+from domain.errors import N_, FieldError, NotAuthenticated, NotFound, ValidationFailed
+
+
+async def create_user(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    email: str | None = None,
+    enterprise_credit_code: str | None = None,
+    region_code: str | None = None,
+) -> User:
+    """Create an account (the administrator, or the operator on the command line)."""
+    require(actor, Operation.USER_MANAGE)
+    username = username.strip().lower()
+    display_name = display_name.strip()
+    errors: list[FieldError] = [
+        e
+        for e in (
+            username_error(username),
+            too_long("display_name", display_name, MAX_DISPLAY_NAME_LENGTH),
+            email_error(email),
+        )
+        if e
+    ]
+    errors += await passwords.password_errors(password, username, hints=(display_name, email or ""))
+    parsed_role: Role | None = None
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        errors.append(FieldError("role", "choice", N_("Unknown role '{role}'."), {"role": role}))
+    enterprise: Enterprise | None = None
+    if parsed_role in ENTERPRISE_ROLES:
+        if not enterprise_credit_code:
+            errors.append(
+                FieldError(
+                    "enterprise", "required", N_("Enterprise accounts need the enterprise's credit code.")
+                )
+            )
+        else:
+            code = normalize_credit_code(enterprise_credit_code)
+            enterprise = (
+                await session.exec(select(Enterprise).where(Enterprise.credit_code == code))
+            ).first()
+            if enterprise is None:
+                errors.append(
+                    FieldError("enterprise", "not_found", N_("No enterprise with this credit code."))
+                )
+    elif parsed_role == Role.AGENCY_STAFF:
+        errors.append(
+            FieldError(
+                "role",
+                "agency_registration",
+                N_("Agency staff accounts are created when their agency registers, not here."),
+            )
+        )
+    if parsed_role in REGULATOR_ROLES and not region_code:
+        errors.append(
+            FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code)."))
+        )
+    if region_code and not regions.is_valid_region_code(region_code):
+        errors.append(
+            FieldError(
+                "region", "region_code_format", N_("A region code (GB/T 2260) is six digits, e.g. 310107.")
+            )
+        )
+    if not errors and await find_user(session, username=username) is not None:
+        errors.append(FieldError("username", "duplicate", N_("This username is taken.")))
+    if errors:
+        raise ValidationFailed(errors)
+    assert parsed_role is not None
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        email=email or None,
+        password_hash=await passwords.hash_password_async(password),
+        role=parsed_role.value,
+        enterprise_id=enterprise.id if enterprise else None,
+        region_code=region_code or None,
+    )
+    session.add(user)
+    await session.flush()
+    record(
+        session,
+        actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.username,
+        after={
+            "username": user.username,
+            "role": user.role,
+            "enterprise": enterprise.credit_code if enterprise else None,
+            "region_code": user.region_code,
+        },
+    )
+    return user
+
+
+async def change_password(
+    session: AsyncSession, actor: Actor, *, current_password: str, new_password: str
+) -> User:
+    """Change one's own password; one's other sessions end with it."""
+    if actor.user_id is None:
+        raise NotAuthenticated(N_("Please log in to continue."))
+    user = await session.get(User, actor.user_id)
+    if user is None:
+        raise NotAuthenticated(N_("Please log in to continue."))
+    ok, _ = await passwords.verify_password_async(current_password, user.password_hash)
+    if not ok:
+        raise ValidationFailed(
+            [FieldError("current_password", "wrong_password", N_("The current password is not right."))]
+        )
+    errors = await passwords.password_errors(
+        new_password, user.username, field="new_password", hints=(user.display_name, user.email or "")
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = await passwords.hash_password_async(new_password)
+    session.add(user)
+    ended = await end_sessions_of(session, actor, user_id=user.id or 0, reason="password_changed")
+    record(
+        session,
+        actor,
+        action="user.change_password",
+        object_type="user",
+        object_id=user.username,
+        after={"other_sessions_ended": ended},
+    )
+    return user
+
+
+async def set_user_active(session: AsyncSession, actor: Actor, *, username: str, active: bool) -> User:
+    """Disable or re-enable an account; disabling ends its sessions at once."""
+    require(actor, Operation.USER_MANAGE)
+    user = await find_user(session, username=username)
+    if user is None:
+        raise NotFound(N_("No user with this username."), field="username")
+    if user.id == actor.user_id and not active:
+        raise ValidationFailed([FieldError("username", "self", N_("You cannot disable your own account."))])
+    if user.is_active != active:
+        user.is_active = active
+        session.add(user)
+        if not active:
+            await end_sessions_of(session, actor, user_id=user.id or 0, reason="account_disabled")
+        record(
+            session,
+            actor,
+            action="user.enable" if active else "user.disable",
+            object_type="user",
+            object_id=user.username,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return user
