@@ -1,7 +1,10 @@
 """Who may do what: the one place both faces ask.
 
 ``can(actor, operation, target)`` answers every "may this actor do this to this
-object" question; ``require`` raises the matching domain error. Rules:
+object" question; ``require`` raises the matching domain error. Both read one
+table, ``rule(actor, operation)``, whose answer is a condition on the target with
+a Python and a SQL form (``domain.access.conditions``); lists filter their rows
+with the SQL form (``domain.access.sql.allowed``). Rules:
 an enterprise's users see only their own enterprise; a regulator what its
 jurisdiction covers; the administrator everything; the public only what is
 disclosed. Tokens with only the ``read`` scope never write.
@@ -13,6 +16,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain import regions
+from domain.access.conditions import (
+    ALWAYS,
+    NEVER,
+    UNSPECIFIED,
+    AgencyIs,
+    Condition,
+    EnterpriseIn,
+    OwnerIs,
+    RegionWithin,
+    any_of,
+)
 from domain.errors import N_, NotAuthenticated, PermissionDenied
 
 
@@ -195,104 +209,124 @@ class Target:
 
 
 def in_jurisdiction(actor: Actor, region_code: str | None) -> bool:
-    if actor.region_code is None or region_code is None:
-        return False
-    return regions.covers(actor.region_code, region_code)
+    return jurisdiction(actor).holds(Target(region_code=region_code))
 
 
-def _enterprise_scoped(actor: Actor, target: Target | None) -> bool:
-    """Own enterprise for its users; jurisdiction for regulators; all for the administrator."""
+def jurisdiction(actor: Actor) -> Condition:
+    """The regions the actor's jurisdiction covers (a regulator's region and everything under it)."""
+    if actor.region_code is None:
+        return NEVER
+    return RegionWithin(regions.significant_prefix(actor.region_code))
+
+
+def _own_enterprise(actor: Actor) -> Condition:
+    return NEVER if actor.enterprise_id is None else EnterpriseIn(frozenset({actor.enterprise_id}))
+
+
+def _authorised(actor: Actor, scopes: tuple[str, ...] | None = None) -> Condition:
+    """An agency acts for an enterprise only within an authorisation in force (scope and window: the
+    actor carries the authorisations in force today)."""
+    if not actor.is_agency_staff:
+        return NEVER
+    ids = frozenset(e for e, s in actor.authorisations if e is not None and (scopes is None or s in scopes))
+    return EnterpriseIn(ids) if ids else NEVER
+
+
+def _enterprise_scoped(actor: Actor) -> Condition:
+    """Own enterprise for its users; jurisdiction for regulators; all for the administrator; an agency's
+    authorised clients (any scope)."""
     if actor.is_admin:
-        return True
-    if target is None:
-        return False
+        return ALWAYS
     if actor.is_enterprise_user:
-        return target.enterprise_id is not None and target.enterprise_id == actor.enterprise_id
+        return _own_enterprise(actor)
     if actor.is_regulator:
-        return in_jurisdiction(actor, target.region_code)
+        return jurisdiction(actor)
     if actor.is_agency_staff:
-        return actor.authorised_for(target.enterprise_id)
-    return False
+        return _authorised(actor)
+    return NEVER
 
 
-def can(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
+def _either(allowed: bool) -> Condition:
+    return ALWAYS if allowed else NEVER
+
+
+def rule(actor: Actor, operation: Operation) -> Condition:
+    """Which targets the actor may do the operation to: the one table of access.
+
+    Everything about the actor is settled here; the condition returned speaks only of the target, and
+    has two forms: ``can()`` tests one target with it, a list filters its rows with its SQL form
+    (``domain.access.sql.allowed``).
+    """
     if operation in WRITE_OPERATIONS and "write" not in actor.scopes:
-        return False
+        return NEVER
     match operation:
         case Operation.VIEW_PUBLIC:
-            return True
+            return ALWAYS
         case Operation.ENTERPRISE_LIST | Operation.PERMIT_LIST:
-            return actor.is_admin or actor.is_regulator
+            return _either(actor.is_admin or actor.is_regulator)
         case Operation.REPORT_REVIEW:
-            return actor.is_admin or (
-                actor.is_regulator and target is not None and in_jurisdiction(actor, target.region_code)
-            )
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.is_regulator else NEVER
         case Operation.LEDGER_WRITE | Operation.REPORT_WRITE | Operation.MONITORING_WRITE:
             # The unit keeps its own ledger (or its authorised agency, within scope); regulators only read.
             if actor.is_agency_staff:
-                return target is not None and actor.authorised_for(
-                    target.enterprise_id, AGENCY_SCOPE_OF[operation]
-                )
-            return actor.is_enterprise_user and _enterprise_scoped(actor, target)
+                return _authorised(actor, AGENCY_SCOPE_OF[operation])
+            return _own_enterprise(actor) if actor.is_enterprise_user else NEVER
         case Operation.AGENCY_REVIEW_LIST:
             # The legal section's review lists; their SQL keeps to agencies registered in its jurisdiction.
-            return actor.is_admin or actor.role == Role.LEGAL
+            return _either(actor.is_admin or actor.role == Role.LEGAL)
         case Operation.AGENCY_REVIEW:
             # Approve, reject, suspend: an agency registered in the section's jurisdiction (its region).
-            return actor.is_admin or (
-                actor.role == Role.LEGAL and target is not None and in_jurisdiction(actor, target.region_code)
-            )
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role == Role.LEGAL else NEVER
         case Operation.CREDIT_RECORD:
-            return actor.is_admin or (
-                actor.role in (Role.LEGAL, Role.ENFORCEMENT)
-                and target is not None
-                and in_jurisdiction(actor, target.region_code)
-            )
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role in (Role.LEGAL, Role.ENFORCEMENT) else NEVER
         case Operation.AGENCY_OWN:
             if actor.is_admin or actor.is_regulator:
-                return True
-            return (
-                actor.is_agency_staff
-                and target is not None
-                and target.agency_id is not None
-                and target.agency_id == actor.agency_id
-            )
+                return ALWAYS
+            if actor.is_agency_staff and actor.agency_id is not None:
+                return AgencyIs(actor.agency_id)
+            return NEVER
         case Operation.AGENCY_AUTHORISE:
-            return actor.role == Role.ENTERPRISE_ADMIN and _enterprise_scoped(actor, target)
+            return _own_enterprise(actor) if actor.role == Role.ENTERPRISE_ADMIN else NEVER
         case Operation.LEDGER_VIEW | Operation.REPORT_VIEW:
             if actor.is_agency_staff:
-                return target is not None and actor.authorised_for(
-                    target.enterprise_id, AGENCY_SCOPE_OF[operation]
-                )
-            return _enterprise_scoped(actor, target)
+                return _authorised(actor, AGENCY_SCOPE_OF[operation])
+            return _enterprise_scoped(actor)
         case Operation.ENTERPRISE_VIEW | Operation.PERMIT_VIEW:
-            return _enterprise_scoped(actor, target)
+            return _enterprise_scoped(actor)
         case Operation.PERMIT_APPLY:
             if actor.role == Role.ENTERPRISE_ADMIN:
-                return _enterprise_scoped(actor, target)
-            return actor.is_admin or (
-                actor.role == Role.PERMITTING
-                and target is not None
-                and in_jurisdiction(actor, target.region_code)
-            )
+                return _own_enterprise(actor)
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role == Role.PERMITTING else NEVER
         case Operation.ENTERPRISE_REGISTER | Operation.ENTERPRISE_EDIT | Operation.PERMIT_DECIDE:
             if actor.is_admin:
-                return True
-            return (
-                actor.role == Role.PERMITTING
-                and target is not None
-                and in_jurisdiction(actor, target.region_code)
-            )
+                return ALWAYS
+            return jurisdiction(actor) if actor.role == Role.PERMITTING else NEVER
         case (
             Operation.USER_MANAGE
             | Operation.TOKEN_ISSUE_FOR_OTHERS
             | Operation.AUDIT_VIEW
             | Operation.CALENDAR_MANAGE
         ):
-            return actor.is_admin
+            return _either(actor.is_admin)
         case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN | Operation.SESSION_MANAGE_OWN:
-            return actor.user_id is not None and (target is None or target.owner_user_id == actor.user_id)
-    return False
+            # Asked in general ("may I manage my tokens?") or about one of the actor's own.
+            if actor.user_id is None:
+                return NEVER
+            return any_of(UNSPECIFIED, OwnerIs(actor.user_id))
+    return NEVER
+
+
+def can(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
+    """May the actor do the operation to the target (None: to some object, asked in general)?"""
+    return rule(actor, operation).holds(target)
 
 
 def require(actor: Actor, operation: Operation, target: Target | None = None) -> None:
