@@ -254,7 +254,7 @@ def worker(once: bool, no_reminders: bool) -> None:
 def remind(on: object) -> None:
     """Write today's reminders (notices and mail) once; run it daily, running it again is harmless."""
     from domain.clock import today
-    from domain.notifications.reminders import run_daily
+    from domain.notifications.daily import run_daily
 
     day = on.date() if on is not None else today()  # type: ignore[attr-defined]
 

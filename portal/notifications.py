@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import ValidationFailed
-from domain.notifications import outbox
-from domain.notifications import service as notices
+from domain.notifications import queries, service
+from domain.notifications.rules import NOTICE_KINDS
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
@@ -16,15 +16,15 @@ from portal.templating import field_errors
 async def _centre(request: Request, *, errors: dict | None = None, saved: bool = False) -> Response:  # type: ignore[type-arg]
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        items = await notices.notifications_of(session, actor)
-        preferences = await notices.email_preferences(session, actor)
+        items = await queries.notifications_of(session, actor)
+        preferences = await queries.email_preferences(session, actor)
     return render(
         request,
         "notifications/centre.html",
         {
             "items": items,
             "preferences": preferences,
-            "kinds": notices.NOTICE_KINDS,
+            "kinds": NOTICE_KINDS,
             "errors": errors or {},
             "saved": saved,
         },
@@ -39,7 +39,7 @@ async def centre(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).transaction() as session:
-        await notices.mark_all_read(session, actor)
+        await service.mark_all_read(session, actor)
     return redirect("/notifications")
 
 
@@ -48,7 +48,7 @@ async def save_preferences(request: Request) -> Response:
     form = await request.form()
     try:
         async with db_of(request).transaction() as session:
-            await notices.set_email_preferences(
+            await service.set_email_preferences(
                 session, actor, enabled={str(k) for k in form.getlist("email")}
             )
     except ValidationFailed as error:
@@ -59,14 +59,14 @@ async def save_preferences(request: Request) -> Response:
 async def admin_outbox(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        summary = await outbox.summary(session, actor)
+        summary = await queries.outbox_summary(session, actor)
     return render(request, "notifications/outbox.html", {"summary": summary})
 
 
 async def admin_retry(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).transaction() as session:
-        await outbox.retry_failed(session, actor, message_id=int(request.path_params["message_id"]))
+        await service.retry_failed(session, actor, message_id=int(request.path_params["message_id"]))
     return redirect("/admin/outbox")
 
 

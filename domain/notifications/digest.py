@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain import regions
 from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
-from domain.notifications.reminders import TEMPLATES, ReminderSummary, _notify
+from domain.notifications.letters import TEMPLATES, ReminderSummary, notify
 from domain.permits.models import Permit
 from domain.permits.public import expired_not_renewed
 from domain.permits.rules import PermitStatus
@@ -158,7 +158,7 @@ async def send_monthly_digests(session: AsyncSession, *, on: date) -> ReminderSu
         )
         text = TEMPLATES.get_template("monthly_digest.txt").render(**context)
         html = TEMPLATES.get_template("monthly_digest.html").render(**context)
-        await _notify(
+        await notify(
             session,
             user=user,
             kind=DIGEST_KIND,

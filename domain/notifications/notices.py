@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import ENTERPRISE_ROLES
 from domain.accounts.models import User
+from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.i18n import translate
 from domain.notifications.models import Notification
 from domain.notifications.outbox import enqueue
@@ -79,8 +80,6 @@ async def unit_and_agency_users(
 ) -> list[User]:
     """The unit's own active users, and the active staff of every approved agency it has authorised on
     that day for ``scope`` (ledger, reports, ...), without duplicates."""
-    from domain.agencies.models import Agency, AgencyAuthorisation
-
     users = list(
         (
             await session.exec(
@@ -119,3 +118,22 @@ async def unit_and_agency_users(
             ).all()
         )
     return users
+
+
+async def _unit_users(session: AsyncSession, enterprise_id: int) -> list[User]:
+    """The unit's own active users."""
+    statement = select(User).where(
+        User.enterprise_id == enterprise_id,
+        col(User.is_active).is_(True),
+        col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def notify_unit(
+    session: AsyncSession, *, enterprise_id: int, kind: str, key: str, title: str, text: str, link: str
+) -> int:
+    """Tell every active user of a unit something that happened to its permit (a notice, and mail where
+    the user has an address), in the caller's transaction; ``key`` makes it once per recipient."""
+    users = await _unit_users(session, enterprise_id)
+    return await tell(session, users, kind=kind, key=key, title=title, body=text, link=link)

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, require
 from domain.clock import utcnow
 from domain.notifications.models import OutboxMessage
 from domain.settings import get_settings
@@ -147,50 +146,3 @@ async def mark_failed(
         message.next_attempt_at = now + backoff(message.attempts, settings.outbox_backoff_seconds)
     session.add(message)
     return message.status
-
-
-@dataclass(frozen=True)
-class OutboxSummary:
-    pending: int
-    sending: int
-    sent: int
-    failed: int
-    recent_failures: list[OutboxMessage]
-
-
-async def summary(session: AsyncSession, actor: Actor) -> OutboxSummary:
-    """What the administrator sees: counts by state and the messages that gave up."""
-    require(actor, Operation.USER_MANAGE)
-    counts = dict(
-        (
-            await session.exec(select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
-        ).all()
-    )
-    failures = (
-        await session.exec(
-            select(OutboxMessage)
-            .where(sa.or_(col(OutboxMessage.status) == "failed", col(OutboxMessage.last_error) != ""))
-            .order_by(col(OutboxMessage.id).desc())
-            .limit(50)
-        )
-    ).all()
-    return OutboxSummary(
-        pending=counts.get("pending", 0),
-        sending=counts.get("sending", 0),
-        sent=counts.get("sent", 0),
-        failed=counts.get("failed", 0),
-        recent_failures=list(failures),
-    )
-
-
-async def retry_failed(session: AsyncSession, actor: Actor, *, message_id: int) -> OutboxMessage | None:
-    """Give a failed message another round of attempts (administrator)."""
-    require(actor, Operation.USER_MANAGE)
-    message = await session.get(OutboxMessage, message_id)
-    if message is None or message.status != "failed":
-        return None
-    message.status = "pending"
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    session.add(message)
-    return message

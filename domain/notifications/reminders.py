@@ -7,12 +7,8 @@ every hour) writes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
-import jinja2
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,27 +16,14 @@ from domain.access import ENTERPRISE_ROLES
 from domain.accounts.models import User
 from domain.calendar import working_days_before
 from domain.enterprises.models import Enterprise
-from domain.notifications.models import Notification, NotificationPreference
-from domain.notifications.notices import tell
+from domain.notifications.letters import TEMPLATES, ReminderSummary, notify, renewal_basis
 from domain.notifications.notices import unit_and_agency_users as _recipients
-from domain.notifications.outbox import enqueue
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationKind, PermitStatus
+from domain.permits.terms import terms_of
+from domain.reports import schedule as report_schedule
+from domain.reports.models import ExecutionReport, FeedbackForm
 from domain.settings import get_settings
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parents[2] / "web_templates" / "emails")),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-)
-
-
-def _renewal_basis_zh(permit: Permit) -> str:
-    """Template filter: the article of a permit's renewal deadline, in Chinese (letters are bilingual)."""
-    return _renewal_basis(permit)["basis_zh"] if permit.valid_until else ""
-
-
-TEMPLATES.filters["renewal_basis"] = _renewal_basis_zh
 
 RENEWAL_KIND = "permit_renewal"
 PASSED = "passed"
@@ -65,86 +48,6 @@ def current_stage(renewal_due: date, valid_until: date, on: date, leads: tuple[i
         if send_on <= on:
             chosen = stage
     return chosen
-
-
-@dataclass
-class ReminderSummary:
-    notices: int = 0
-    emails: int = 0
-    permits: set[int] = field(default_factory=set)
-
-
-async def _wants_email(session: AsyncSession, user: User, kind: str) -> bool:
-    preference = (
-        await session.exec(
-            select(NotificationPreference).where(
-                NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
-            )
-        )
-    ).first()
-    return preference is None or preference.email_enabled
-
-
-async def _notify(
-    session: AsyncSession,
-    *,
-    user: User,
-    kind: str,
-    key: str,
-    title: str,
-    body: str,
-    link: str,
-    email_text: str,
-    email_html: str,
-    summary: ReminderSummary,
-) -> None:
-    exists = (await session.exec(select(Notification.id).where(Notification.dedupe_key == key))).first()
-    if exists is not None:
-        return
-    assert user.id is not None
-    emailed = bool(user.email) and await _wants_email(session, user, kind)
-    notification = Notification(
-        dedupe_key=key, user_id=user.id, kind=kind, title=title, body=body, link=link, emailed=emailed
-    )
-    try:
-        async with session.begin_nested():
-            session.add(notification)
-    except IntegrityError:  # a concurrent run wrote it first
-        return
-    summary.notices += 1
-    if emailed and user.email:
-        written = await enqueue(
-            session,
-            dedupe_key=key,
-            kind=kind,
-            to_address=user.email,
-            subject=title,
-            body_text=email_text,
-            body_html=email_html,
-            recipient_user_id=user.id,
-        )
-        if written is not None:
-            summary.emails += 1
-
-
-def _renewal_basis(permit: Permit) -> dict[str, str]:
-    """The article and rule set of the permit's renewal deadline, in both languages of the letter."""
-    from domain.i18n import translate
-    from domain.permits.law import renewal_deadline
-
-    assert permit.valid_until is not None
-    basis = renewal_deadline(permit.valid_until, permit.decision_date).basis
-    days = basis.days or 0
-    return {
-        "basis_zh": translate(basis.article, "zh_Hans"),
-        "basis_en": translate(basis.article, "en"),
-        "rule_set_zh": translate(basis.rule_set_name, "zh_Hans"),
-        "rule_set_en": translate(basis.rule_set_name, "en"),
-        "lead_zh": f"前第 {days} 个工作日" if basis.working else f" {days} 日前",
-        "lead_en": f"{days} working days before expiry"
-        if basis.working
-        else f"at least {days} days before expiry",
-    }
 
 
 async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
@@ -198,7 +101,7 @@ async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSumm
             "passed": stage == PASSED,
             "approximate": permit.renewal_due_approximate,
             "link": f"{settings.base_url.rstrip('/')}/permits/{permit.number}",
-            **_renewal_basis(permit),
+            **renewal_basis(permit),
         }
         if stage == PASSED:
             title = f"【排污许可】延续申请期限已过：{permit.number} / Renewal deadline passed"
@@ -211,7 +114,7 @@ async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSumm
         html = TEMPLATES.get_template("permit_renewal.html").render(**context)
         for user in users_by_enterprise.get(permit.enterprise_id, []):
             key = f"renewal:{permit.id}:{permit.valid_until.isoformat()}:{stage}:{user.id}"
-            await _notify(
+            await notify(
                 session,
                 user=user,
                 kind=RENEWAL_KIND,
@@ -223,27 +126,6 @@ async def send_due_reminders(session: AsyncSession, *, on: date) -> ReminderSumm
                 email_html=html,
                 summary=summary,
             )
-    return summary
-
-
-async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
-    """Everything due on a day: renewal reminders, the monthly digest (on the 1st), and feedback
-    problems left unanswered past their deadline becoming enforcement leads."""
-    from domain.calendar.service import refresh
-    from domain.notifications.digest import send_monthly_digests
-    from domain.reports.service import escalate_overdue_feedback
-
-    await refresh(session)  # count with the holiday schedules loaded since this process started
-    summary = await send_due_reminders(session, on=on)
-    for part in (
-        await send_report_reminders(session, on=on),
-        await send_feedback_reminders(session, on=on),
-        await send_monthly_digests(session, on=on),
-    ):
-        summary.notices += part.notices
-        summary.emails += part.emails
-        summary.permits |= part.permits
-    await escalate_overdue_feedback(session, on=on)
     return summary
 
 
@@ -262,22 +144,8 @@ def report_stage(due: date, on: date, leads: tuple[int, ...]) -> str | None:
     return None
 
 
-async def _unit_users(session: AsyncSession, enterprise_id: int) -> list[User]:
-    """The unit's own active users."""
-    statement = select(User).where(
-        User.enterprise_id == enterprise_id,
-        col(User.is_active).is_(True),
-        col(User.role).in_([r.value for r in ENTERPRISE_ROLES]),
-    )
-    return list((await session.exec(statement)).all())
-
-
 async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Reports due in 10 and 3 days (configurable) and reports that became overdue yesterday, once each."""
-    from domain.permits.terms import terms_of
-    from domain.reports import schedule as report_schedule
-    from domain.reports.models import ExecutionReport
-
     settings = get_settings()
     leads = settings.report_reminder_lead_days
     summary = ReminderSummary()
@@ -339,7 +207,7 @@ async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderS
             html = TEMPLATES.get_template("report_due.html").render(**context)
             for user in await _recipients(session, permit.enterprise_id, "reports", on):
                 key = f"report:{permit.id}:{kind}:{period.label}:{stage}:{user.id}"
-                await _notify(
+                await notify(
                     session,
                     user=user,
                     kind=REPORT_KIND,
@@ -357,8 +225,6 @@ async def send_report_reminders(session: AsyncSession, *, on: date) -> ReminderS
 
 async def send_feedback_reminders(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Feedback forms whose deadline is in 3 days or is today, while still unanswered."""
-    from domain.reports.models import ExecutionReport, FeedbackForm
-
     summary = ReminderSummary()
     forms = (
         await session.exec(
@@ -384,7 +250,7 @@ async def send_feedback_reminders(session: AsyncSession, *, on: date) -> Reminde
         )
         link = f"/reports/id/{report.id}"
         for user in await _recipients(session, permit.enterprise_id, "reports", on):
-            await _notify(
+            await notify(
                 session,
                 user=user,
                 kind=FEEDBACK_KIND,
@@ -397,12 +263,3 @@ async def send_feedback_reminders(session: AsyncSession, *, on: date) -> Reminde
                 summary=summary,
             )
     return summary
-
-
-async def notify_unit(
-    session: AsyncSession, *, enterprise_id: int, kind: str, key: str, title: str, text: str, link: str
-) -> int:
-    """Tell every active user of a unit something that happened to its permit (a notice, and mail where
-    the user has an address), in the caller's transaction; ``key`` makes it once per recipient."""
-    users = await _unit_users(session, enterprise_id)
-    return await tell(session, users, kind=kind, key=key, title=title, body=text, link=link)

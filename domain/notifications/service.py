@@ -1,49 +1,18 @@
-"""The notification centre: what a user was told, and which kinds they want by e-mail."""
+"""Use cases of the notification centre (mark read, choose e-mail) and the outbox (retry a failed
+message)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
 from domain.audit.service import record
 from domain.clock import utcnow
 from domain.errors import N_, FieldError, ValidationFailed
-from domain.notifications.models import Notification, NotificationPreference
-
-
-@dataclass(frozen=True)
-class NoticeKind:
-    key: str
-    label: str
-    legally_required: bool
-
-
-# Kinds a user can choose e-mail for; legally required notices are always e-mailed.
-NOTICE_KINDS = (NoticeKind("permit_renewal", N_("Permit renewal reminders"), legally_required=False),)
-
-
-async def notifications_of(session: AsyncSession, actor: Actor, *, limit: int = 100) -> list[Notification]:
-    require(actor, Operation.NOTIFICATIONS_OWN)
-    statement = (
-        select(Notification)
-        .where(Notification.user_id == actor.user_id)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-        .limit(limit)
-    )
-    return list((await session.exec(statement)).all())
-
-
-async def unread_count(session: AsyncSession, actor: Actor) -> int:
-    require(actor, Operation.NOTIFICATIONS_OWN)
-    statement = (
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == actor.user_id, col(Notification.read_at).is_(None))
-    )
-    return int((await session.exec(statement)).one())
+from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
+from domain.notifications.queries import email_preferences
+from domain.notifications.rules import NOTICE_KINDS
 
 
 async def mark_all_read(session: AsyncSession, actor: Actor) -> int:
@@ -60,18 +29,6 @@ async def mark_all_read(session: AsyncSession, actor: Actor) -> int:
         notification.read_at = now
         session.add(notification)
     return len(unread)
-
-
-async def email_preferences(session: AsyncSession, actor: Actor) -> dict[str, bool]:
-    """Kind → whether e-mail is on (on unless the user turned it off)."""
-    require(actor, Operation.NOTIFICATIONS_OWN)
-    rows = (
-        await session.exec(
-            select(NotificationPreference).where(NotificationPreference.user_id == actor.user_id)
-        )
-    ).all()
-    chosen = {row.kind: row.email_enabled for row in rows}
-    return {kind.key: chosen.get(kind.key, True) or kind.legally_required for kind in NOTICE_KINDS}
 
 
 async def set_email_preferences(session: AsyncSession, actor: Actor, *, enabled: set[str]) -> dict[str, bool]:
@@ -114,3 +71,16 @@ async def set_email_preferences(session: AsyncSession, actor: Actor, *, enabled:
             after=after,
         )
     return after
+
+
+async def retry_failed(session: AsyncSession, actor: Actor, *, message_id: int) -> OutboxMessage | None:
+    """Give a failed message another round of attempts (administrator)."""
+    require(actor, Operation.USER_MANAGE)
+    message = await session.get(OutboxMessage, message_id)
+    if message is None or message.status != "failed":
+        return None
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    session.add(message)
+    return message

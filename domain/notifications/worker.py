@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
+from domain.clock import today
 from domain.db import Database
 from domain.notifications import mailer, outbox
+from domain.notifications.daily import run_daily
 from domain.settings import Settings
 
 log = logging.getLogger("permitwatch.worker")
@@ -68,9 +70,6 @@ async def run_once(
 
 async def remind_if_new_day(db: Database, last_day: date | None) -> date:
     """The worker's scheduler: write the day's reminders once per China date (idempotent anyway)."""
-    from domain.clock import today
-    from domain.notifications.reminders import run_daily
-
     day = today()
     if day != last_day:
         async with db.transaction() as session:

@@ -688,7 +688,7 @@ async def _tell_unit(
     session: AsyncSession, permit: Permit, *, kind: str, key: str, title: str, text: str
 ) -> None:
     """A notice (and mail) to the unit's users about its permit, in the caller's transaction."""
-    from domain.notifications.reminders import notify_unit
+    from domain.notifications.notices import notify_unit
 
     number = permit.number or ""
     await notify_unit(

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from domain.calendar import working_days_before
 from domain.clock import utcnow
 from domain.db import Database
-from domain.notifications import outbox, worker
+from domain.notifications import outbox, queries, worker
 from domain.notifications.models import Notification, OutboxMessage
 from domain.notifications.reminders import send_due_reminders
 from domain.settings import get_settings
@@ -97,7 +97,7 @@ async def test_after_the_last_attempt_a_message_is_failed_and_visible(session, d
     admin = await make_user(session, "admin")
     from tests.factories import actor
 
-    summary = await outbox.summary(session, actor(admin))
+    summary = await queries.outbox_summary(session, actor(admin))
     assert summary.failed == 1 and summary.recent_failures[0].id == message.id
 
 
