@@ -21,10 +21,12 @@ from domain.access import Actor
 from domain.clock import CHINA, utcnow
 from domain.enterprises.models import Enterprise
 from domain.ledgers import rules as ledger_rules
-from domain.ledgers import service as ledgers
+from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import Exceedance
 from domain.ledgers.rules import FLOW_BOUNDS, ReadingInput
-from domain.ledgers.service import EntryInput
+from domain.ledgers.service.entries import record_entry
+from domain.ledgers.service.exceedances import explain_exceedance
+from domain.ledgers.service.readings import record_readings
 from domain.permits.models import Permit, PermitLimit, PermitMonitoring, PermitOutlet
 from domain.permits.rules import PermitStatus
 
@@ -143,7 +145,7 @@ async def _one_unit(
                     )
                 )
         for chunk in range(0, len(readings), 20_000):
-            result = await ledgers.record_readings(
+            result = await record_readings(
                 session,
                 actor,
                 permit_number=permit.number,
@@ -218,7 +220,7 @@ async def _entries(
         if sloppy and days_back % 6 == 0:
             continue  # records kept as a formality: days are missing
         hours_run = 24 if rng.random() > 0.05 else rng.randint(10, 20)
-        await ledgers.record_entry(
+        await record_entry(
             session,
             actor,
             permit_number=permit.number,
@@ -234,7 +236,7 @@ async def _entries(
                 },
             ),
         )
-        await ledgers.record_entry(
+        await record_entry(
             session,
             actor,
             permit_number=permit.number,
@@ -247,7 +249,7 @@ async def _entries(
             ),
         )
     event_day = today - timedelta(days=9)
-    await ledgers.record_entry(
+    await record_entry(
         session,
         actor,
         permit_number=permit.number,
@@ -274,7 +276,7 @@ async def _explain_some(session: AsyncSession, permit: Permit, actor: Actor) -> 
     ).all()
     for episode in list(episodes)[:-1]:
         assert episode.id is not None
-        await ledgers.explain_exceedance(
+        await explain_exceedance(
             session,
             actor,
             exceedance_id=episode.id,

@@ -24,15 +24,18 @@ injection, OWASP): ``=HYPERLINK(...)`` leaks data, ``=cmd|...`` runs commands in
   (control characters other than tab, newline and carriage return) are dropped instead of
   failing the whole export.
 
-Every export goes through ``csv_row`` or ``xlsx_row``.
+Every export goes through ``csv_row`` or ``xlsx_row``; ``write_xlsx`` and ``write_csv`` write a
+whole file of rows that way (what an area exports is its rows, never its own workbook code).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import N_, FieldError, ValidationFailed
@@ -77,6 +80,41 @@ def xlsx_row(sheet: Any, values: Iterable[object]) -> list[object]:
 def append_row(sheet: Any, values: Iterable[object]) -> None:
     """Append one row to an XLSX sheet (normal or write-only) through ``xlsx_row``."""
     sheet.append(xlsx_row(sheet, values))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of an exported workbook: its title, its header row and its rows (streamed)."""
+
+    title: str
+    header: Sequence[object]
+    rows: Iterable[Iterable[object]]
+
+
+def write_xlsx(sheets: Iterable[Sheet]) -> bytes:
+    """A workbook of these sheets, written as it streams (openpyxl's write-only mode): every string a
+    string cell, never a formula."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.title)
+        append_row(worksheet, sheet.header)
+        for row in sheet.rows:
+            append_row(worksheet, row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_csv(header: Iterable[object], rows: Iterable[Iterable[object]], *, excel: bool = True) -> bytes:
+    """A CSV file (UTF-8, CRLF lines) of the header and the rows, formulas defused. ``excel``: begin with
+    a byte order mark, so Excel opens Chinese text as UTF-8 (readers of this project skip it)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(csv_row(header))
+    writer.writerows(csv_row(row) for row in rows)
+    return (("\ufeff" if excel else "") + buffer.getvalue()).encode("utf-8")
 
 
 def check_workbook(data: bytes, field: str = "file") -> None:

@@ -281,7 +281,7 @@ def import_monitoring(path: str, username: str, batch_size: int) -> None:
     from domain.actors import actor_for
     from domain.errors import ValidationFailed
     from domain.ledgers.files import read_readings, relabel
-    from domain.ledgers.service import record_readings
+    from domain.ledgers.service.readings import record_readings
 
     data = Path(path).read_bytes()
     try:

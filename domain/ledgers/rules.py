@@ -92,13 +92,14 @@ def quantity_from_flow(concentration: float, flow_m3: float, medium: str) -> flo
 
 @dataclass(frozen=True)
 class ReadingInput:
-    """One monitoring result as typed or imported (before checks)."""
+    """One monitoring result as typed or imported (before checks). ``None`` for a value that was not
+    given (or could not be read: the face names that problem itself)."""
 
     outlet_code: str
     pollutant: str
     method: str
-    measured_at: datetime
-    concentration: float
+    measured_at: datetime | None
+    concentration: float | None
     unit: str
     period_end: datetime | None = None
     flow_m3: float | None = None
@@ -138,7 +139,10 @@ def check_reading(
     code = reading.outlet_code.strip().upper()
     pollutant = reading.pollutant.strip().upper()
     point = points.get(code)
-    if point is None:
+    for name, given in (("outlet", code), ("pollutant", pollutant), ("method", reading.method.strip())):
+        if not given:
+            errors.append(FieldError(f"{prefix}{name}", "required", N_("This field is required.")))
+    if code and point is None:
         errors.append(
             FieldError(
                 f"{prefix}outlet",
@@ -147,7 +151,7 @@ def check_reading(
                 {"code": code},
             )
         )
-    elif pollutant not in point.pollutants:
+    elif point is not None and pollutant and pollutant not in point.pollutants:
         errors.append(
             FieldError(
                 f"{prefix}pollutant",
@@ -156,41 +160,49 @@ def check_reading(
                 {"code": code},
             )
         )
-    if reading.method not in ("automatic", "manual"):
+    if reading.method.strip() and reading.method not in ("automatic", "manual"):
         errors.append(
             FieldError(
                 f"{prefix}method", "choice", N_("Choose one of: {choices}."), {"choices": "automatic, manual"}
             )
         )
     value = reading.concentration
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(float(value)):
+    if value is None:
+        errors.append(FieldError(f"{prefix}concentration", "required", N_("This field is required.")))
+    elif not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(float(value)):
         errors.append(FieldError(f"{prefix}concentration", "type", N_("Expected a number.")))
         value = None  # type: ignore[assignment]
     elif value < 0:
         errors.append(
             FieldError(f"{prefix}concentration", "negative", N_("A concentration cannot be negative."))
         )
-    measured = aware(reading.measured_at)
     default_span = timedelta(hours=1) if reading.method == "automatic" else timedelta(minutes=1)
-    # Times at the calendar's ends (year 1, year 9999) would overflow the period arithmetic below.
-    if not day_in_range(measured):
-        errors.append(out_of_range(f"{prefix}measured_at"))
-        measured = now
-    if reading.period_end and not day_in_range(reading.period_end):
-        errors.append(out_of_range(f"{prefix}period_end"))
-        end = measured + default_span
+    if reading.measured_at is None:
+        errors.append(FieldError(f"{prefix}measured_at", "required", N_("This field is required.")))
+        measured = end = now  # nothing to compare the end with
     else:
-        end = aware(reading.period_end) if reading.period_end else measured + default_span
-    if measured > now + FUTURE_TOLERANCE:
-        errors.append(FieldError(f"{prefix}measured_at", "future", N_("This time is in the future.")))
-    if end <= measured:
-        errors.append(
-            FieldError(f"{prefix}period_end", "end_before_start", N_("The end is not after the start."))
-        )
-    elif end > now + FUTURE_TOLERANCE + default_span:
-        errors.append(FieldError(f"{prefix}period_end", "future", N_("This time is in the future.")))
+        measured = aware(reading.measured_at)
+        # Times at the calendar's ends (year 1, year 9999) would overflow the period arithmetic below.
+        if not day_in_range(measured):
+            errors.append(out_of_range(f"{prefix}measured_at"))
+            measured = now
+        if reading.period_end and not day_in_range(reading.period_end):
+            errors.append(out_of_range(f"{prefix}period_end"))
+            end = measured + default_span
+        else:
+            end = aware(reading.period_end) if reading.period_end else measured + default_span
+        if measured > now + FUTURE_TOLERANCE:
+            errors.append(FieldError(f"{prefix}measured_at", "future", N_("This time is in the future.")))
+        if end <= measured:
+            errors.append(
+                FieldError(f"{prefix}period_end", "end_before_start", N_("The end is not after the start."))
+            )
+        elif end > now + FUTURE_TOLERANCE + default_span:
+            errors.append(FieldError(f"{prefix}period_end", "future", N_("This time is in the future.")))
     canonical: tuple[float, str] | None = None
-    if point is not None and point.medium and value is not None:
+    if value is not None and not reading.unit.strip():
+        errors.append(FieldError(f"{prefix}unit", "required", N_("This field is required.")))
+    elif point is not None and point.medium and value is not None:
         canonical = to_canonical_concentration(float(value), reading.unit, point.medium)
         if canonical is None:
             allowed = ", ".join(sorted(CONCENTRATION_FACTORS[Medium(point.medium)]))
@@ -286,6 +298,34 @@ def check_reading(
 def aware(value: datetime) -> datetime:
     """A datetime read back without its zone (SQLite) is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+REASON_MAX = 500  # a void reason, a revision's note, a shutdown's reason: what the columns hold
+
+
+def text_errors(name: str, value: str | None, *, limit: int, required: bool = True) -> list[FieldError]:
+    """A text a person gives (a reason, a cause): required unless said otherwise, and never longer
+    than ``limit`` once trimmed. Too long is refused, never cut."""
+    text = (value or "").strip()
+    if not text:
+        return [FieldError(name, "required", N_("This field is required."))] if required else []
+    if len(text) > limit:
+        return [
+            FieldError(
+                name,
+                "too_long",
+                N_("At most {limit} characters (got {length})."),
+                {"limit": limit, "length": len(text)},
+            )
+        ]
+    return []
+
+
+def merged(first: Sequence[FieldError], then: Sequence[FieldError]) -> list[FieldError]:
+    """Every problem at once: ``first`` (what the caller found reading the input, e.g. a typed number
+    that is not one), then those of ``then`` about fields ``first`` does not name."""
+    taken = {error.field for error in first}
+    return [*first, *(error for error in then if error.field not in taken)]
 
 
 # ---------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from domain.audit_rules import engine, general
 from domain.clock import china_midnight, today, utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
-from domain.ledgers import service as ledgers
 from domain.ledgers.models import Exceedance, LedgerEntry, ShutdownPeriod
+from domain.ledgers.queries import period as ledgers
 from domain.permits.models import Permit
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number

@@ -8,9 +8,12 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError
-from domain.ledgers import service
-from domain.ledgers import shutdowns as shutdown_cases
-from domain.ledgers.shutdowns import ShutdownInput
+from domain.ledgers.queries.ledger import permit_number_of
+from domain.ledgers.service import entries as entry_cases
+from domain.ledgers.service import exceedances as exceedance_cases
+from domain.ledgers.service import readings as reading_cases
+from domain.ledgers.service import shutdowns as shutdown_cases
+from domain.ledgers.service.shutdowns import ShutdownInput
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.ledgers.types import (
     Exceedance,
@@ -59,7 +62,7 @@ class LedgerMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                result = await service.record_readings(
+                result = await reading_cases.record_readings(
                     session,
                     context.actor,
                     permit_number=permit_number,
@@ -82,7 +85,7 @@ class LedgerMutation:
         try:
             async with context.transaction() as session:
                 entry = LedgerEntry.from_model(
-                    await service.record_entry(
+                    await entry_cases.record_entry(
                         session, context.actor, permit_number=permit_number, data=input.to_domain()
                     )
                 )
@@ -90,20 +93,22 @@ class LedgerMutation:
             return LedgerEntryPayload(entry=None, errors=user_errors(error, context.locale))
         return LedgerEntryPayload(entry=entry, errors=[])
 
-    @strawberry.mutation(description="修改台账记录：须说明原因；原版本保留")
+    @strawberry.mutation(
+        description="修改台账记录：须说明原因并给出所修改的版本号（已被他人修改时拒绝）；原版本保留"
+    )
     async def revise_ledger_entry(
         self,
         info: strawberry.Info,
         id: int,
         input: LedgerEntryInputType,
         note: str,
-        expected_revision: int | None = None,
+        expected_revision: int,
     ) -> LedgerEntryPayload:
         context = info.context
         try:
             async with context.transaction() as session:
                 entry = LedgerEntry.from_model(
-                    await service.revise_entry(
+                    await entry_cases.revise_entry(
                         session,
                         context.actor,
                         entry_id=id,
@@ -127,7 +132,7 @@ class LedgerMutation:
         try:
             async with context.transaction() as session:
                 entry = LedgerEntry.from_model(
-                    await service.void_entry(session, context.actor, entry_id=id, reason=reason)
+                    await entry_cases.void_entry(session, context.actor, entry_id=id, reason=reason)
                 )
         except DomainError as error:
             return LedgerEntryPayload(
@@ -142,10 +147,10 @@ class LedgerMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                exceedance = await service.explain_exceedance(
+                exceedance = await exceedance_cases.explain_exceedance(
                     session, context.actor, exceedance_id=id, cause=cause, measures=measures
                 )
-                permit_number = await service.permit_number_of(session, exceedance.permit_id)
+                permit_number = await permit_number_of(session, exceedance.permit_id)
                 result = Exceedance.from_model(exceedance, permit_number)
         except DomainError as error:
             return ExplainExceedancePayload(
@@ -171,9 +176,7 @@ class LedgerMutation:
                     permit_number=permit_number,
                     data=ShutdownInput(starts_on, ends_on, reason),
                 )
-                result = Shutdown.from_model(
-                    shutdown, await service.permit_number_of(session, shutdown.permit_id)
-                )
+                result = Shutdown.from_model(shutdown, await permit_number_of(session, shutdown.permit_id))
         except DomainError as error:
             return ShutdownPayload(shutdown=None, errors=user_errors(error, context.locale))
         return ShutdownPayload(shutdown=result, errors=[])
@@ -186,9 +189,7 @@ class LedgerMutation:
                 shutdown = await shutdown_cases.end_shutdown(
                     session, context.actor, shutdown_id=id, ends_on=ends_on
                 )
-                result = Shutdown.from_model(
-                    shutdown, await service.permit_number_of(session, shutdown.permit_id)
-                )
+                result = Shutdown.from_model(shutdown, await permit_number_of(session, shutdown.permit_id))
         except DomainError as error:
             return ShutdownPayload(
                 shutdown=None, errors=user_errors(error, context.locale, rename={"shutdown": "id"})

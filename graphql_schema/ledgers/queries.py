@@ -8,7 +8,9 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError
-from domain.ledgers import rules, service
+from domain.ledgers import rules
+from domain.ledgers.queries import exceedances as exceedance_queries
+from domain.ledgers.queries import period, records
 from domain.pagination import decode_cursor
 from graphql_schema.errors import refused
 from graphql_schema.ledgers.types import (
@@ -65,7 +67,7 @@ class LedgerQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await service.readings(
+                page = await records.readings(
                     session,
                     context.actor,
                     permit_number=permit_number,
@@ -101,7 +103,7 @@ class LedgerQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await service.entries(
+                page = await records.entries(
                     session,
                     context.actor,
                     permit_number=permit_number,
@@ -133,7 +135,7 @@ class LedgerQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await service.list_exceedances(
+                page = await exceedance_queries.list_exceedances(
                     session,
                     context.actor,
                     status=status,
@@ -158,7 +160,7 @@ class LedgerQuery:
         context = info.context
         try:
             async with context.read() as session:
-                items = await service.completeness(
+                items = await period.completeness(
                     session, context.actor, permit_number=permit_number, start=start, end=end
                 )
         except DomainError as error:
@@ -175,7 +177,7 @@ class LedgerQuery:
         context = info.context
         try:
             async with context.read() as session:
-                figures = await service.actual_emissions(
+                figures = await period.actual_emissions(
                     session, context.actor, permit_number=permit_number, start=start, end=end
                 )
         except DomainError as error:

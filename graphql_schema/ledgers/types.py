@@ -8,7 +8,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.ledgers import models, rules, service
+from domain.ledgers import entry_rules, models, rules
+from domain.ledgers.queries import period
 
 
 @strawberry.type(description="监测数据（自动监测为小时值，手工监测为一次采样）；更正时原记录作废保留")
@@ -173,7 +174,7 @@ class EmissionFigure:
     readings: int
 
     @classmethod
-    def from_domain(cls, figure: service.EmissionFigure) -> EmissionFigure:
+    def from_domain(cls, figure: period.EmissionFigure) -> EmissionFigure:
         return cls(
             outlet_code=figure.outlet_code,
             pollutant=figure.pollutant,
@@ -221,9 +222,9 @@ class LedgerEntryInputType:
         description="记录内容，如 {status, hours, load_percent} 或 {description, cause, measures}"
     )
 
-    def to_domain(self) -> service.EntryInput:
+    def to_domain(self) -> entry_rules.EntryInput:
         data: dict[str, Any] = dict(self.data) if isinstance(self.data, dict) else {}
-        return service.EntryInput(
+        return entry_rules.EntryInput(
             kind=self.kind,
             subject=self.subject,
             period_start=self.period_start,

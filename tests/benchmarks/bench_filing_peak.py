@@ -860,7 +860,7 @@ def main() -> None:
 PROFILED_STEPS = (
     ("domain.reports.service", "submit_reports", "submit_reports (a batch of one)"),
     ("domain.reports.service", "ledger_facts_many", "  ledger facts for the rules"),
-    ("domain.ledgers.service", "period_ledgers", "    the period's ledger (emissions, completeness)"),
+    ("domain.ledgers.queries.period", "period_ledgers", "    the period's ledger (emissions, completeness)"),
     ("domain.permits.terms", "terms_of", "  the permits' terms (from memory)"),
     ("domain.reports.service", "_lock_reports", "  lock (and open) the reports"),
     ("domain.audit_rules.engine", "run", "  the audit rules themselves"),

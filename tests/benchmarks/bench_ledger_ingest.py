@@ -32,9 +32,12 @@ from domain.actors import actor_for
 from domain.db import Database, sync_url  # noqa: E402
 from domain.enterprises.rules import EnterpriseInput, make_credit_code  # noqa: E402
 from domain.enterprises.service import register_enterprise  # noqa: E402
-from domain.ledgers import service as ledgers  # noqa: E402
+from domain.ledgers.lookup import permit_points  # noqa: E402
 from domain.ledgers.models import MonitoringReading  # noqa: E402
+from domain.ledgers.queries.period import actual_emissions  # noqa: E402
 from domain.ledgers.rules import ReadingInput  # noqa: E402
+from domain.ledgers.service import readings as ledgers  # noqa: E402
+from domain.ledgers.service.exceedances import detect_exceedances  # noqa: E402
 from domain.permits.service import import_permits  # noqa: E402
 
 OUTLETS = ["DA001", "DA002", "DA003", "DA004"]
@@ -199,14 +202,14 @@ async def measure(url: str, label: str) -> None:
             from domain.permits.models import Permit
 
             permit = (await session.exec(select(Permit).where(Permit.number == number))).one()
-            points = await ledgers.permit_points(session, permit)
-            await ledgers._detect_exceedances(
+            points = await permit_points(session, permit)
+            await detect_exceedances(
                 session, permit, points, set(all_series), YEAR_START, YEAR_START + timedelta(hours=HOURS)
             )
         exceedance_seconds = time.perf_counter() - began
         began = time.perf_counter()
         async with database.read() as session:
-            figures = await ledgers.actual_emissions(
+            figures = await actual_emissions(
                 session,
                 actor,
                 permit_number=number,

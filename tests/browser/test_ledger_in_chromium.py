@@ -45,9 +45,10 @@ def _load(url: str) -> str:
     """A unit with a permit in force, its officer, a regulator, readings and records; returns the number."""
     import domain.models  # noqa: F401 - every table, so foreign keys resolve
     from domain.db import Database
-    from domain.ledgers import service
+    from domain.ledgers.entry_rules import EntryInput
     from domain.ledgers.rules import ReadingInput
-    from domain.ledgers.service import EntryInput
+    from domain.ledgers.service import entries as entry_cases
+    from domain.ledgers.service import readings as reading_cases
     from domain.permits.service import today
     from tests.factories import actor, make_enterprise, make_permit, make_user
 
@@ -86,13 +87,13 @@ def _load(url: str) -> str:
                                 flow_m3=180_000,
                             )
                         )
-                await service.record_readings(
+                await reading_cases.record_readings(
                     session, officer, permit_number=permit.number, readings=readings
                 )
                 for day in range(1, 10):
                     if day in (4, 5):
                         continue
-                    await service.record_entry(
+                    await entry_cases.record_entry(
                         session,
                         officer,
                         permit_number=permit.number,

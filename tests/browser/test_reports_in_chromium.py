@@ -57,8 +57,8 @@ async def seed(url: str) -> None:
     """A unit with an issued permit, its officer, a regulator, and a quarter of SO2 readings."""
     import domain.models  # noqa: F401  (every table, so foreign keys resolve)
     from domain.db import Database
-    from domain.ledgers import service as ledgers
     from domain.ledgers.rules import ReadingInput
+    from domain.ledgers.service import readings as ledgers
     from domain.permits.service import today
     from domain.reports import rules
     from domain.reports import service as reports

@@ -11,10 +11,12 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
-from domain.ledgers import service as ledgers
+from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import MonitoringReading
+from domain.ledgers.queries.exceedances import list_exceedances
 from domain.ledgers.rules import ReadingInput
-from domain.ledgers.service import EntryInput
+from domain.ledgers.service import readings as ledgers
+from domain.ledgers.service.entries import record_entry
 from domain.permits.service import today
 from domain.reports import service as reports
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
@@ -104,7 +106,7 @@ async def test_an_agency_files_for_two_enterprises_within_scope_and_is_refused_o
     assert stored.entered_by == clerk.username and stored.on_behalf_of == f"agency:{agency.credit_code}"
     # outside scope: ledger entries for the first unit, monitoring for the second
     with pytest.raises(PermissionDenied):
-        await ledgers.record_entry(
+        await record_entry(
             session,
             clerk_as,
             permit_number=first_permit.number,
@@ -324,5 +326,5 @@ async def test_agency_staff_see_the_exceedances_of_their_clients_only(session):
     )
     staff_other = actor(await make_user(session, "enterprise_staff", enterprise=_other))
     await ledgers.record_readings(session, staff_other, permit_number=other_permit.number, readings=[high])
-    page = await ledgers.list_exceedances(session, await clerk_actor(session, clerk))
+    page = await list_exceedances(session, await clerk_actor(session, clerk))
     assert [p.number for _e, p in page.items] == [permit.number]

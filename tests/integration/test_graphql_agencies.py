@@ -14,8 +14,8 @@ from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.agencies.service import AgencyInput, StaffInput
 from domain.clock import utcnow
-from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
+from domain.ledgers.service import readings as ledgers
 from domain.permits.service import today
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql, graphql_data

@@ -15,8 +15,8 @@ from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
 from domain.clock import utcnow
-from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
+from domain.ledgers.service import readings as ledgers
 from domain.permits.service import today
 from domain.reports import service as reports
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user

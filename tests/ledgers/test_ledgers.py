@@ -8,10 +8,12 @@ from sqlmodel import func, select
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
-from domain.ledgers import service
+from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import Exceedance, LedgerEntryRevision, MonitoringReading
+from domain.ledgers.queries import exceedances as exceedance_queries
+from domain.ledgers.queries import period, records
 from domain.ledgers.rules import ReadingInput
-from domain.ledgers.service import EntryInput
+from domain.ledgers.service import entries, exceedances, readings
 from tests.factories import actor, make_enterprise, make_permit, make_user
 
 
@@ -53,7 +55,7 @@ async def count(session, model):
 async def test_a_batch_of_hourly_readings_is_written_and_an_exceedance_opened(session):
     permit, staff = await setup(session)
     start = day_start(3)
-    result = await service.record_readings(
+    result = await readings.record_readings(
         session, staff, permit_number=permit.number, readings=hours(start, [20, 30, 40, 45, 30, 20])
     )
     assert result.written == 6 and result.exceedances_opened == 1
@@ -75,7 +77,7 @@ async def test_one_bad_reading_refuses_the_whole_batch_and_names_it(session):
         unit="mg/m3",
     )
     with pytest.raises(ValidationFailed) as caught:
-        await service.record_readings(session, staff, permit_number=permit.number, readings=batch)
+        await readings.record_readings(session, staff, permit_number=permit.number, readings=batch)
     assert [(e.field, e.code) for e in caught.value.errors] == [
         ("readings[1].pollutant", "unknown_pollutant_at_point")
     ]
@@ -85,20 +87,20 @@ async def test_one_bad_reading_refuses_the_whole_batch_and_names_it(session):
 async def test_the_same_hour_cannot_be_recorded_twice_but_can_be_corrected_with_history(session):
     permit, staff = await setup(session)
     start = day_start(2)
-    await service.record_readings(session, staff, permit_number=permit.number, readings=hours(start, [0.43]))
+    await readings.record_readings(session, staff, permit_number=permit.number, readings=hours(start, [0.43]))
     with pytest.raises(ValidationFailed) as caught:
-        await service.record_readings(
+        await readings.record_readings(
             session, staff, permit_number=permit.number, readings=hours(start, [0.13])
         )
     assert caught.value.errors[0].code == "already_recorded"
     original = (await session.exec(select(MonitoringReading))).one()
-    corrected = await service.correct_reading(
+    corrected = await readings.correct_reading(
         session, staff, reading_id=original.id, corrected=hours(start, [0.45])[0], reason="仪表校准后重新计算"
     )
     await session.refresh(original)
     assert original.voided_at is not None and original.void_reason == "仪表校准后重新计算"
     assert corrected.replaces_id == original.id and corrected.concentration == 0.45
-    page = await service.readings(session, staff, permit_number=permit.number, include_void=True)
+    page = await records.readings(session, staff, permit_number=permit.number, include_void=True)
     assert page.total == 2  # nothing was lost
 
 
@@ -106,26 +108,28 @@ async def test_a_regulator_reads_but_never_writes_a_units_ledger(session):
     permit, _staff = await setup(session)
     regulator = actor(await make_user(session, "enforcement", region_code="310107"))
     with pytest.raises(PermissionDenied):
-        await service.record_readings(
+        await readings.record_readings(
             session, regulator, permit_number=permit.number, readings=hours(day_start(1), [1])
         )
-    page = await service.readings(session, regulator, permit_number=permit.number)
+    page = await records.readings(session, regulator, permit_number=permit.number)
     assert page.total == 0
     stranger = actor(await make_user(session, "enterprise_admin"))
     with pytest.raises(NotFound):
-        await service.readings(session, stranger, permit_number=permit.number)
+        await records.readings(session, stranger, permit_number=permit.number)
 
 
 async def test_an_exceedance_stays_open_until_cause_and_measures_are_recorded(session):
     permit, staff = await setup(session)
-    await service.record_readings(
+    await readings.record_readings(
         session, staff, permit_number=permit.number, readings=hours(day_start(2), [60])
     )
     exceedance = (await session.exec(select(Exceedance))).one()
     with pytest.raises(ValidationFailed) as caught:
-        await service.explain_exceedance(session, staff, exceedance_id=exceedance.id, cause="", measures="")
+        await exceedances.explain_exceedance(
+            session, staff, exceedance_id=exceedance.id, cause="", measures=""
+        )
     assert {e.field for e in caught.value.errors} == {"cause", "measures"}
-    await service.explain_exceedance(
+    await exceedances.explain_exceedance(
         session,
         staff,
         exceedance_id=exceedance.id,
@@ -134,10 +138,10 @@ async def test_an_exceedance_stays_open_until_cause_and_measures_are_recorded(se
     )
     assert exceedance.status == "explained" and exceedance.explained_by == staff.username
     regulator = actor(await make_user(session, "ecology", region_code="310107"))
-    warnings = await service.list_exceedances(session, regulator)
+    warnings = await exceedance_queries.list_exceedances(session, regulator)
     assert [e.id for e, _ in warnings.items] == [exceedance.id]
     elsewhere = actor(await make_user(session, "ecology", region_code="370100"))
-    assert (await service.list_exceedances(session, elsewhere)).total == 0
+    assert (await exceedance_queries.list_exceedances(session, elsewhere)).total == 0
 
 
 async def test_a_years_quantity_above_the_permitted_one_opens_an_annual_exceedance(session):
@@ -157,7 +161,7 @@ async def test_a_years_quantity_above_the_permitted_one_opens_an_annual_exceedan
         )
         for i in range(3)
     ]
-    await service.record_readings(session, staff, permit_number=permit.number, readings=batch)
+    await readings.record_readings(session, staff, permit_number=permit.number, readings=batch)
     annual = (await session.exec(select(Exceedance).where(Exceedance.kind == "annual_quantity"))).one()
     assert annual.limit_value == 120.5 and annual.max_value == pytest.approx(180.0) and annual.unit == "t"
 
@@ -165,7 +169,7 @@ async def test_a_years_quantity_above_the_permitted_one_opens_an_annual_exceedan
 async def test_editing_an_entry_keeps_every_revision_and_voiding_keeps_the_entry(session):
     permit, staff = await setup(session)
     start = day_start(1)
-    entry = await service.record_entry(
+    entry = await entries.record_entry(
         session,
         staff,
         permit_number=permit.number,
@@ -178,7 +182,7 @@ async def test_editing_an_entry_keeps_every_revision_and_voiding_keeps_the_entry
         ),
     )
     with pytest.raises(ValidationFailed):  # a revision needs its reason
-        await service.revise_entry(
+        await entries.revise_entry(
             session,
             staff,
             entry_id=entry.id,
@@ -191,7 +195,7 @@ async def test_editing_an_entry_keeps_every_revision_and_voiding_keeps_the_entry
                 data={"status": "正常运行", "hours": 20},
             ),
         )
-    await service.revise_entry(
+    await entries.revise_entry(
         session,
         staff,
         entry_id=entry.id,
@@ -204,9 +208,9 @@ async def test_editing_an_entry_keeps_every_revision_and_voiding_keeps_the_entry
             data={"status": "正常运行", "hours": 20},
         ),
     )
-    revisions = await service.entry_revisions(session, staff, entry_id=entry.id)
+    revisions = await records.entry_revisions(session, staff, entry_id=entry.id)
     assert [(r.revision, r.data["hours"]) for r in revisions] == [(2, 20), (1, 24)]
-    await service.void_entry(session, staff, entry_id=entry.id, reason="重复录入")
+    await entries.void_entry(session, staff, entry_id=entry.id, reason="重复录入")
     assert entry.voided_at is not None and await count(session, LedgerEntryRevision) == 2
 
 
@@ -214,7 +218,7 @@ async def test_bad_entries_are_refused_with_their_field(session):
     permit, staff = await setup(session)
     now = utcnow()
     with pytest.raises(ValidationFailed) as caught:
-        await service.record_entry(
+        await entries.record_entry(
             session,
             staff,
             permit_number=permit.number,
@@ -235,8 +239,8 @@ async def test_completeness_finds_missing_hours_and_days(session):
     end = start + timedelta(days=1)
     values = [20.0] * 24
     batch = [r for i, r in enumerate(hours(start, values)) if i not in (5, 6, 7)]
-    await service.record_readings(session, staff, permit_number=permit.number, readings=batch)
-    items = await service.completeness(session, staff, permit_number=permit.number, start=start, end=end)
+    await readings.record_readings(session, staff, permit_number=permit.number, readings=batch)
+    items = await period.completeness(session, staff, permit_number=permit.number, start=start, end=end)
     so2 = next(i for i in items if i.label == "DA001 SO2")
     assert (so2.expected, so2.recorded) == (24, 21)
     assert [(g.first_missing, g.missing) for g in so2.gaps] == [(start + timedelta(hours=5), 3)]
@@ -248,10 +252,10 @@ async def test_actual_emissions_say_which_method_each_figure_used(session):
     permit, staff = await setup(session)
     start = day_start(2)
     end = start + timedelta(days=1)
-    await service.record_readings(
+    await readings.record_readings(
         session, staff, permit_number=permit.number, readings=hours(start, [20.0] * 24)
     )
-    await service.record_readings(
+    await readings.record_readings(
         session,
         staff,
         permit_number=permit.number,
@@ -270,7 +274,7 @@ async def test_actual_emissions_say_which_method_each_figure_used(session):
     )
     figures = {
         (f.outlet_code, f.pollutant): f
-        for f in await service.actual_emissions(
+        for f in await period.actual_emissions(
             session, staff, permit_number=permit.number, start=start, end=end
         )
     }
@@ -283,7 +287,7 @@ async def test_actual_emissions_say_which_method_each_figure_used(session):
 async def test_times_are_stored_timezone_aware(session):
     permit, staff = await setup(session)
     naive = datetime.now() - timedelta(days=1)  # noqa: DTZ005 - a client sending a naive time
-    await service.record_readings(
+    await readings.record_readings(
         session,
         staff,
         permit_number=permit.number,

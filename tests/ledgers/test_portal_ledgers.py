@@ -9,10 +9,13 @@ import pytest
 from sqlmodel import func, select
 
 from domain.clock import CHINA
-from domain.ledgers import service, views
+from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
+from domain.ledgers.queries import charts, ledger
 from domain.ledgers.rules import ReadingInput
-from domain.ledgers.service import EntryInput
+from domain.ledgers.service import entries as entry_cases
+from domain.ledgers.service import exceedances as exceedance_cases
+from domain.ledgers.service import readings as reading_cases
 from domain.permits.service import today
 from tests.factories import actor, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_token, log_in
@@ -140,7 +143,7 @@ async def test_an_htmx_reading_refreshes_the_table_and_says_an_exceedance_was_op
 
 async def test_a_reading_is_voided_with_a_reason_and_corrected_with_history(client, session):
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(8), [0.43])
     )
     original = (await session.exec(select(MonitoringReading))).one()
@@ -174,7 +177,7 @@ async def test_a_reading_is_voided_with_a_reason_and_corrected_with_history(clie
 
 async def test_the_readings_table_filters_by_outlet_pollutant_and_china_dates(client, session):
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session,
         actor(staff),
         permit_number=permit.number,
@@ -249,7 +252,7 @@ async def test_ledger_index_takes_the_officer_to_their_permit(client, session):
 
 async def test_an_exceedance_is_explained_through_the_inline_form(client, session):
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(9), [60, 20])
     )
     exceedance = (await session.exec(select(Exceedance))).one()
@@ -297,7 +300,7 @@ async def test_the_home_page_lists_this_months_gaps_before_the_month_closes(clie
     permit, staff = await setup_ledger(session)
     await log_in(client, staff.username)
     response = await client.get(f"/ledger/{permit.number}", headers=EN)
-    month_start = views.china_month_start(datetime.now(CHINA))
+    month_start = ledger.china_month_start(datetime.now(CHINA))
     gaps = response.text[response.text.index('class="table compact gaps"') :]
     assert month_start.strftime("%Y-%m-%d 00:00") in gaps  # DA001 SO2 missing since the first hour
     assert "Production facility operation" in gaps
@@ -307,15 +310,15 @@ async def test_the_home_page_lists_this_months_gaps_before_the_month_closes(clie
 async def test_completeness_counts_what_was_recorded_against_the_month_so_far(session):
     permit, staff = await setup_ledger(session)
     now = datetime.now(CHINA).replace(minute=30, second=0, microsecond=0)
-    month_start = views.china_month_start(now)
+    month_start = ledger.china_month_start(now)
     if now - month_start < timedelta(hours=6):
         now = month_start - timedelta(minutes=1)  # too early in the month: judge the end of the last one
-        month_start = views.china_month_start(now)
+        month_start = ledger.china_month_start(now)
     hours = int((now - month_start).total_seconds() // 3600) + 1
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(month_start, [10.0] * 3)
     )
-    home = await views.ledger_home(session, actor(staff), permit_number=permit.number, now=now)
+    home = await ledger.ledger_home(session, actor(staff), permit_number=permit.number, now=now)
     so2 = next(item for item in home.coverage if item.label == "DA001 SO2")
     assert (so2.recorded, so2.expected) == (3, hours)
     [gap] = [row for row in home.gaps if row.coverage.label == "DA001 SO2"]
@@ -324,7 +327,7 @@ async def test_completeness_counts_what_was_recorded_against_the_month_so_far(se
 
 async def test_actual_emissions_show_the_method_in_words(client, session):
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session,
         actor(staff),
         permit_number=permit.number,
@@ -418,7 +421,7 @@ async def test_an_entry_is_added_revised_with_history_and_a_stale_revision_is_re
 
 async def test_an_entry_is_voided_with_a_reason_and_stays_listed(client, session):
     permit, staff = await setup_ledger(session)
-    entry = await service.record_entry(
+    entry = await entry_cases.record_entry(
         session,
         actor(staff),
         permit_number=permit.number,
@@ -529,10 +532,10 @@ async def test_the_export_opens_in_a_spreadsheet_with_the_periods_rows(client, s
     from openpyxl import load_workbook
 
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(5), [10, 60, 12])
     )
-    await service.record_entry(
+    await entry_cases.record_entry(
         session,
         actor(staff),
         permit_number=permit.number,
@@ -585,7 +588,7 @@ def chart_data(html: str) -> dict:  # type: ignore[type-arg]
 
 async def test_the_charts_page_carries_the_series_with_the_permitted_limit(client, session):
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(6), [20, 40, 30])
     )
     await log_in(client, staff.username)
@@ -616,13 +619,13 @@ async def test_the_charts_page_carries_the_series_with_the_permitted_limit(clien
 
 async def test_monthly_completeness_counts_hours_and_days_of_a_past_month(session):
     permit, staff = await setup_ledger(session)
-    first_of_month = views.china_month_start(datetime.now(CHINA))
-    last_month = views.china_month_start(first_of_month - timedelta(days=1))
+    first_of_month = ledger.china_month_start(datetime.now(CHINA))
+    last_month = ledger.china_month_start(first_of_month - timedelta(days=1))
     day = last_month + timedelta(days=2)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(day, [10.0] * 24)
     )
-    await service.record_entry(
+    await entry_cases.record_entry(
         session,
         actor(staff),
         permit_number=permit.number,
@@ -633,26 +636,26 @@ async def test_monthly_completeness_counts_hours_and_days_of_a_past_month(sessio
             data={"status": "正常运行"},
         ),
     )
-    page = await views.charts_page(
-        session, actor(staff), permit_number=permit.number, year=str(last_month.year)
-    )
+    page = await charts.charts_page(session, actor(staff), permit_number=permit.number, year=last_month.year)
     month = page.months[last_month.month - 1]
     days = (first_of_month - last_month).days
     assert month.recorded == 24 + 1
     assert month.expected == 2 * 24 * days + 1 + days  # SO2 and NOX hourly, COD quarterly, production daily
-    before = await views.charts_page(
-        session, actor(staff), permit_number=permit.number, year=str(permit.valid_from.year - 1)
+    before = await charts.charts_page(
+        session, actor(staff), permit_number=permit.number, year=permit.valid_from.year - 1
     )
     assert [m.expected for m in before.months] == [0] * 12  # nothing is required before the permit
 
 
 async def test_warnings_list_the_jurisdictions_exceedances_open_first(client, session):
     permit, staff = await setup_ledger(session)
-    await service.record_readings(
+    await reading_cases.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(1), [50, 20, 70])
     )
     first, second = (await session.exec(select(Exceedance).order_by(Exceedance.started_at))).all()
-    await service.explain_exceedance(session, actor(staff), exceedance_id=second.id, cause="a", measures="b")
+    await exceedance_cases.explain_exceedance(
+        session, actor(staff), exceedance_id=second.id, cause="a", measures="b"
+    )
     regulator = await make_user(session, "ecology", region_code="310107")
     await log_in(client, regulator.username)
     response = await client.get("/exceedances", headers=EN)

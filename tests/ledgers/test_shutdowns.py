@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from domain.audit.models import AuditEntry
 from domain.errors import Conflict, ValidationFailed
-from domain.ledgers import service as ledgers
-from domain.ledgers import shutdowns
 from domain.ledgers.models import ShutdownPeriod
-from domain.ledgers.shutdowns import ShutdownInput
+from domain.ledgers.queries import period
+from domain.ledgers.service import readings, shutdowns
+from domain.ledgers.service.shutdowns import ShutdownInput
 from domain.permits.service import today
 from domain.reports import service as reports
 from tests.factories import actor, make_enterprise, make_permit, make_user
@@ -83,7 +83,7 @@ async def test_days_of_a_shutdown_are_no_gaps_in_completeness(session):
     permit, staff = await unit(session)
     first, last = previous_month()
     start, end = midnight(first), midnight(last + timedelta(days=1))
-    before = await ledgers.completeness(
+    before = await period.completeness(
         session, actor(staff), permit_number=permit.number, start=start, end=end
     )
     daily = next(item for item in before if item.kind == "production_facility")
@@ -94,7 +94,7 @@ async def test_days_of_a_shutdown_are_no_gaps_in_completeness(session):
         permit_number=permit.number,
         data=ShutdownInput(first, first + timedelta(days=9), "全厂停产检修"),
     )
-    after = await ledgers.completeness(
+    after = await period.completeness(
         session, actor(staff), permit_number=permit.number, start=start, end=end
     )
     daily = next(item for item in after if item.kind == "production_facility")
@@ -174,7 +174,7 @@ async def test_automatic_coverage_counts_only_the_hours_the_site_produced(sessio
     first, last = previous_month()
     start, end = midnight(first), midnight(last + timedelta(days=1))
     restart = last - timedelta(days=9)
-    await ledgers.record_readings(
+    await readings.record_readings(
         session,
         actor(staff),
         permit_number=permit.number,
@@ -185,7 +185,7 @@ async def test_automatic_coverage_counts_only_the_hours_the_site_produced(sessio
     )
 
     async def so2_method():
-        figures = await ledgers.actual_emissions(
+        figures = await period.actual_emissions(
             session, actor(staff), permit_number=permit.number, start=start, end=end
         )
         return next(f for f in figures if (f.outlet_code, f.pollutant) == ("DA001", "SO2")).method

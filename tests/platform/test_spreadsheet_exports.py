@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from domain.ledgers import service
-from domain.ledgers.service import EntryInput
+from domain.ledgers.entry_rules import EntryInput
+from domain.ledgers.service import entries, readings
 from domain.permits.files import read_permit_file, records_to_xlsx
 from domain.permits.service import today
 from domain.spreadsheets import csv_row
@@ -45,11 +45,11 @@ async def test_the_ledger_export_writes_typed_text_as_text_cells(client, session
     enterprise = await make_enterprise(session)
     permit = await make_permit(session, enterprise, decision_date=(today() - timedelta(days=200)).isoformat())
     staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
-    await service.record_readings(
+    await readings.record_readings(
         session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(5), [10])
     )
     for index, text in enumerate(HOSTILE):
-        await service.record_entry(
+        await entries.record_entry(
             session,
             actor(staff),
             permit_number=permit.number,

@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from domain.audit.models import AuditEntry
 from domain.enterprises.models import Enterprise
-from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
+from domain.ledgers.service import readings as ledgers
 from domain.permits.service import today
 from domain.reports import rules
 from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.errors import ValidationFailed
-from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
+from domain.ledgers.service import readings as ledgers
 from domain.permits.service import today
 from domain.reports import service
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from domain.errors import ValidationFailed
-from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
+from domain.ledgers.service import readings as ledgers
 from domain.notifications.models import Notification, OutboxMessage
 from domain.permits.service import today
 from domain.reports import service

@@ -10,8 +10,8 @@ from sqlmodel import func, select
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from domain.ledgers import service as ledgers
 from domain.ledgers.rules import ReadingInput
+from domain.ledgers.service import readings as ledgers
 from domain.permits.service import today
 from domain.reports import rules, service
 from domain.reports.models import EnforcementLead, ExecutionReport, ReportSubmission

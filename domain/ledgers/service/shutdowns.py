@@ -3,27 +3,28 @@
 The Regulation (art. 22) has a unit's execution reports state any shutdown in the period; the ledger
 owes no records for days without production, so completeness does not count them as gaps
 (``domain/ledgers/rules.py``, ``coverage``). Recorded through the portal (ledger page) and GraphQL
-(``recordShutdown``, ``endShutdown``), audited like every write.
+(``recordShutdown``, ``endShutdown``), audited like every write. Who may: ``Operation.LEDGER_WRITE``.
+A face that found problems reading its input (a date that is not one) passes them as ``input_errors``:
+they are reported with the use case's own, after the access check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, can, require
+from domain.access import Actor, Operation
 from domain.audit.service import record
 from domain.clock import today, utcnow
-from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.errors import N_, Conflict, FieldError, ValidationFailed
+from domain.ledgers.lookup import ledger_permit, ledger_record
 from domain.ledgers.models import ShutdownPeriod
-from domain.ledgers.service import _permit
+from domain.ledgers.rules import REASON_MAX, merged
 from domain.permits.models import Permit
-from domain.permits.service import target_of
-
-REASON_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,16 @@ def _overlaps(first: date, last: date | None, other: ShutdownPeriod) -> bool:
 
 
 async def record_shutdown(
-    session: AsyncSession, actor: Actor, *, permit_number: str, data: ShutdownInput
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    data: ShutdownInput,
+    input_errors: Sequence[FieldError] = (),
 ) -> ShutdownPeriod:
     """Record a shutdown of the permit's site: first day, last day (or open until the restart), reason."""
-    permit = await _permit(session, actor, permit_number, Operation.LEDGER_WRITE)
-    errors = _check(data, today(), valid_from=permit.valid_from)
+    permit = await ledger_permit(session, actor, permit_number, Operation.LEDGER_WRITE)
+    errors = merged(input_errors, _check(data, today(), valid_from=permit.valid_from))
     if errors:
         raise ValidationFailed(errors)
     assert data.starts_on is not None and permit.id is not None
@@ -107,24 +113,37 @@ async def record_shutdown(
 
 
 async def end_shutdown(
-    session: AsyncSession, actor: Actor, *, shutdown_id: int, ends_on: date | None
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    shutdown_id: int,
+    ends_on: date | None,
+    permit_number: str | None = None,
+    input_errors: Sequence[FieldError] = (),
 ) -> ShutdownPeriod:
     """Record the restart of an open shutdown: its last day."""
-    shutdown = await session.get(ShutdownPeriod, shutdown_id)
-    permit = await session.get(Permit, shutdown.permit_id) if shutdown else None
-    if shutdown is None or permit is None or not can(actor, Operation.LEDGER_VIEW, target_of(permit)):
-        raise NotFound(N_("No such record."), field="shutdown")
-    require(actor, Operation.LEDGER_WRITE, target_of(permit))
+    shutdown, permit = await ledger_record(
+        session,
+        actor,
+        ShutdownPeriod,
+        shutdown_id,
+        field="shutdown",
+        operation=Operation.LEDGER_WRITE,
+        permit_number=permit_number,
+    )
     if shutdown.ends_on is not None:
         raise Conflict(N_("This shutdown already has its last day."), field="ends_on")
+    errors: list[FieldError] = []
     if ends_on is None:
-        raise ValidationFailed([FieldError("ends_on", "required", N_("Give the last day of the shutdown."))])
-    if ends_on < shutdown.starts_on:
-        raise ValidationFailed(
-            [FieldError("ends_on", "before_start", N_("The last day cannot be before the first."))]
-        )
-    if ends_on > today():
-        raise ValidationFailed([FieldError("ends_on", "future", N_("Record the restart once it happened."))])
+        errors.append(FieldError("ends_on", "required", N_("Give the last day of the shutdown.")))
+    elif ends_on < shutdown.starts_on:
+        errors.append(FieldError("ends_on", "before_start", N_("The last day cannot be before the first.")))
+    elif ends_on > today():
+        errors.append(FieldError("ends_on", "future", N_("Record the restart once it happened.")))
+    errors = merged(input_errors, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert ends_on is not None
     before = _values(shutdown, permit)
     shutdown.ends_on, shutdown.ended_at, shutdown.ended_by = ends_on, utcnow(), actor.username
     session.add(shutdown)
@@ -147,13 +166,6 @@ def _values(shutdown: ShutdownPeriod, permit: Permit) -> dict[str, object]:
         "ends_on": shutdown.ends_on.isoformat() if shutdown.ends_on else None,
         "reason": shutdown.reason,
     }
-
-
-async def shutdowns(session: AsyncSession, actor: Actor, *, permit_number: str) -> list[ShutdownPeriod]:
-    """The permit's shutdowns, newest first."""
-    permit = await _permit(session, actor, permit_number, Operation.LEDGER_VIEW)
-    assert permit.id is not None
-    return list(reversed(await _of_permit(session, permit.id)))
 
 
 async def _of_permit(session: AsyncSession, permit_id: int) -> list[ShutdownPeriod]:
