@@ -166,14 +166,15 @@ def create_token_command(username: str, name: str, scopes: tuple[str, ...]) -> N
 )
 def demo(if_empty: bool, size: int | None) -> None:
     """Load demonstration data (regulators, enterprises, their users) and print the logins."""
-    from domain import demo as demo_data
+    from demo import city as demo_city
+    from demo import load as demo_data
 
     settings = get_settings()
     if settings.environment == "production":
         click.echo("error: demonstration data is never loaded into a production database", err=True)
         sys.exit(2)
 
-    async def work(database: Database) -> list[demo_data.DemoLogin] | None:
+    async def work(database: Database) -> list[demo_city.DemoLogin] | None:
         async with database.transaction() as session:
             if not await demo_data.is_empty(session):
                 return None
@@ -196,12 +197,12 @@ def demo(if_empty: bool, size: int | None) -> None:
     if logins is None:
         if if_empty:
             click.echo("database already has users: demonstration data not loaded")
-            _print_logins(demo_data.LOGINS, demo_data.DEMO_PASSWORD, heading="demo logins (if loaded before)")
+            _print_logins(demo_city.LOGINS, demo_city.DEMO_PASSWORD, heading="demo logins (if loaded before)")
             return
         click.echo("error: the database already has users; demo data goes into an empty database", err=True)
         sys.exit(2)
-    click.echo(f"loaded {size or len(demo_data.ENTERPRISES)} enterprises and {len(logins)} users")
-    _print_logins(logins, demo_data.DEMO_PASSWORD)
+    click.echo(f"loaded {size or len(demo_city.ENTERPRISES)} enterprises and {len(logins)} users")
+    _print_logins(logins, demo_city.DEMO_PASSWORD)
 
 
 def _print_logins(logins: list, password: str, heading: str = "demo logins") -> None:  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.demo import DEMO_PASSWORD
+from demo.city import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser

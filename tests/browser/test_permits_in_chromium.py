@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from domain.demo import DEMO_PASSWORD
+from demo.city import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser

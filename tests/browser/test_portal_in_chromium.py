@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.demo import DEMO_PASSWORD, ENTERPRISES
+from demo.city import DEMO_PASSWORD, ENTERPRISES
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser

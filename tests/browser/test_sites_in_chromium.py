@@ -2,7 +2,8 @@
 
 import pytest
 
-from domain.demo import DEMO_PASSWORD, SECOND_SITE, SECOND_SITE_UNIT
+from demo.city import DEMO_PASSWORD
+from demo.sites import SECOND_SITE, SECOND_SITE_UNIT
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser

@@ -5,10 +5,10 @@ import re
 
 from sqlmodel import select
 
+from demo.city import DEMO_PASSWORD, ENTERPRISES, LOGINS
 from domain.accounts.models import ApiToken, User
 from domain.actors import actor_for_token
 from domain.db import Database
-from domain.demo import DEMO_PASSWORD, ENTERPRISES, LOGINS
 
 
 def query(url, work):

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import func, select
 
+from demo.examples import example_records
 from domain.access import operator
-from domain.demo import example_records
 from domain.enterprises.rules import SiteInput
 from domain.enterprises.service import add_site
 from domain.errors import PermissionDenied

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from domain.demo import example_records
+from demo.examples import example_records
 from domain.errors import FieldError
 from domain.permits import rules
 from domain.permits.files import (

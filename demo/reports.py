@@ -19,8 +19,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor
+from demo.city import DEMO_AGENCY_CLIENTS, DEMO_AGENCY_SINCE_DAYS, DEMO_PASSWORD, LOGINS
+from domain.access import Actor, Role
+from domain.accounts.models import User
+from domain.accounts.queries import find_user
+from domain.accounts.service.users import create_user
+from domain.actors import actor_for, actor_for_user
 from domain.clock import CHINA_OFFSET, history_at, today, utcnow
+from domain.enterprises.models import Enterprise
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
@@ -217,3 +223,53 @@ async def _review(
         if item.errors == 0 and accepted_at < now and _fate(f"accept/{item.report_id}") % 3:
             with history_at(accepted_at):
                 await service.accept_report(session, reviewer, report_id=item.report_id)
+
+
+async def report_filers(
+    session: AsyncSession, actor: Actor, users: dict[str, User], codes: list[str]
+) -> tuple[dict[int, Actor], dict[int, tuple[date, Actor]], int]:
+    """Who files each unit's reports in the demo history (enterprise id → actor), who takes over and
+    when, and 申普's id: the units with logins file as those users (真如 through its agency's clerk since
+    it authorised the agency); every other unit with a permit in force gets a staff login of its own,
+    unitNN-staff, so that its filings are traced to a person."""
+    with_permit = {
+        code: enterprise_id
+        for code, enterprise_id in (
+            await session.exec(
+                select(Enterprise.credit_code, Enterprise.id)
+                .join(Permit, col(Permit.enterprise_id) == col(Enterprise.id))
+                .where(col(Enterprise.credit_code).in_(codes), Permit.status == PermitStatus.ISSUED)
+            )
+        ).all()
+    }
+    own = {
+        login.enterprise_index: users[login.username]
+        for login in reversed(LOGINS)  # the environmental officer before the administrator
+        if login.enterprise_index is not None
+    }
+    clerk = next(login.username for login in LOGINS if login.role == Role.AGENCY_STAFF)
+    agency_client = DEMO_AGENCY_CLIENTS[1][0]  # authorised for reports only: its agency files them
+    filers: dict[int, Actor] = {}
+    handovers: dict[int, tuple[date, Actor]] = {}
+    for index, code in enumerate(codes):
+        enterprise_id = with_permit.get(code)
+        if enterprise_id is None:
+            continue
+        if index == agency_client:
+            user = await find_user(session, username=clerk)
+            assert user is not None
+            since = today() - timedelta(days=DEMO_AGENCY_SINCE_DAYS)
+            handovers[enterprise_id] = (since, await actor_for_user(session, user, channel="demo"))
+        user = own.get(index) or await create_user(
+            session,
+            actor,
+            username=f"unit{index:02d}-staff",
+            password=DEMO_PASSWORD,
+            role=Role.ENTERPRISE_STAFF.value,
+            display_name="环保专员",
+            enterprise_credit_code=code,
+        )
+        filers[enterprise_id] = actor_for(user, channel="demo")
+    first = with_permit[codes[0]]
+    assert first is not None
+    return filers, handovers, first

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from domain import demo
+from demo.city import ENTERPRISES, LOGINS, DemoEnterprise, Story, demo_credit_code, permit_number
+from demo.examples import example_records
+from demo.generated import generated_enterprise
+from demo.industries import PROFILES
+from demo.load import load
+from demo.permit_content import permit_content_for
+from demo.sites import SECOND_SITE_UNIT
 from domain.access import operator
 from domain.accounts.models import User
 from domain.accounts.queries import find_user
@@ -41,7 +47,7 @@ async def city(settings, tmp_path_factory):
     upgrade(url)
     database = Database(url)
     async with database.transaction() as session:
-        await demo.load(session)
+        await load(session)
     yield database
     await database.dispose()
     if admin_url:
@@ -67,12 +73,12 @@ async def test_the_city_has_sixty_units_over_eight_industries_in_putuo_and_jinan
         jinan = await list_enterprises(
             session, ADMIN, filters=EnterpriseFilter(region_code="370100"), first=100
         )
-    assert page.total == len(demo.ENTERPRISES) >= 60
+    assert page.total == len(ENTERPRISES) >= 60
     industries = {e.industry_code for e in page.items}
     assert len(industries) >= 8
     assert {"4411", "2221", "3110", "3120", "2614", "1713", "2710", "3360", "4620"} <= industries
     assert putuo.total >= 20 and jinan.total >= 30 and putuo.total + jinan.total == page.total
-    assert len(set(demo.ENTERPRISES)) == len({e.name for e in demo.ENTERPRISES}) == page.total
+    assert len(set(ENTERPRISES)) == len({e.name for e in ENTERPRISES}) == page.total
 
 
 async def test_permits_are_in_every_status_a_regulator_meets(city):
@@ -182,7 +188,7 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
         theirs = await service.list_permits(session, putuo_officer, first=100)
         plant = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
         own = await service.list_permits(session, plant, first=100)
-    printed = {login.username for login in demo.LOGINS}
+    printed = {login.username for login in LOGINS}
     assert printed <= usernames  # and each unit that files reports has its environmental officer:
     assert all(re.fullmatch(r"unit\d\d-staff", name) for name in usernames - printed)
     assert theirs.total >= 15 and all(p.region_code == "310107" for p, _ in theirs.items)
@@ -225,7 +231,7 @@ async def test_the_demo_history_files_reports_on_time_late_and_not_at_all_with_i
         schedule = await reports.report_schedule(
             session,
             shenpu,
-            permit_number=demo.permit_number(demo.demo_credit_code(demo.ENTERPRISES[0].region_code, 0)),
+            permit_number=permit_number(demo_credit_code(ENTERPRISES[0].region_code, 0)),
         )
     states = Counter(r.state for r in filed)
     assert states["accepted"] and states["submitted"] and states["returned"] == 1 and len(forms) == 1
@@ -241,17 +247,17 @@ async def test_the_example_files_import_into_the_demo_city_as_the_putuo_permitti
     async with city.read() as session:  # a read unit of work: never committed
         officer = actor_for(await find_user(session, username="pt-permitting"), channel="portal")
         imported = await files.import_permit_file(session, officer, name="example.xlsx", data=data)
-    assert [p.number for p in imported] == [r["number"] for r in demo.example_records()]
+    assert [p.number for p in imported] == [r["number"] for r in example_records()]
 
 
 async def test_a_generated_city_builds_the_rows_the_import_would(session):
     calls = []
-    await demo.load(session, enterprises=200, progress=lambda done, total: calls.append((done, total)))
+    await load(session, enterprises=200, progress=lambda done, total: calls.append((done, total)))
     counted = (await session.exec(select(func.count()).select_from(Enterprise))).one()
     assert counted == 200
-    generated = demo.generated_enterprise(150)
+    generated = generated_enterprise(150)
     enterprise = (await session.exec(select(Enterprise).where(Enterprise.name == generated.name))).one()
-    assert enterprise.credit_code == demo.demo_credit_code(generated.region_code, 150)
+    assert enterprise.credit_code == demo_credit_code(generated.region_code, 150)
     permit = (await session.exec(select(Permit).where(Permit.enterprise_id == enterprise.id))).first()
     if permit is None:  # a registration-only unit: take the next one that holds a permit
         permit = (
@@ -301,28 +307,28 @@ async def test_a_generated_city_builds_the_rows_the_import_would(session):
     ).one()
     assert imports >= 150
     assert len(await permits_where(session, status="expired")) > 1
-    assert calls[0] == (len(demo.ENTERPRISES), 200) and calls[-1] == (200, 200)
+    assert calls[0] == (len(ENTERPRISES), 200) and calls[-1] == (200, 200)
 
 
 async def test_a_city_smaller_than_the_demo_is_refused(session):
     with pytest.raises(ValidationFailed) as caught:
-        await demo.load(session, enterprises=10)
+        await load(session, enterprises=10)
     assert caught.value.errors[0].field == "enterprises"
 
 
-@pytest.mark.parametrize("industry", sorted(demo.PROFILES))
+@pytest.mark.parametrize("industry", sorted(PROFILES))
 def test_every_industry_makes_a_valid_permit_copy_in_both_areas_and_categories(industry):
     for region in ("310107", "370112"):
         for category in ("key", "simplified"):
-            item = demo.DemoEnterprise("测试单位", region, industry, category, "测试路1号")
-            content = demo.permit_content_for(item, 7)
+            item = DemoEnterprise("测试单位", region, industry, category, "测试路1号")
+            content = permit_content_for(item, 7)
             parsed, errors = rules.parse_content(content)
             assert errors == []
             # Already in the stored shape: the bulk writer of generated units relies on it.
             assert parsed.to_dict() == content
             mains = [o for o in content["outlets"] if o["kind"] == "main"]
             assert bool(mains) == (
-                category == "key" and any(p.kind == "main" for p in demo.PROFILES[industry].points)
+                category == "key" and any(p.kind == "main" for p in PROFILES[industry].points)
             )
 
 
@@ -331,7 +337,7 @@ async def test_one_entity_holds_two_permits_at_two_sites_and_small_units_are_reg
     from domain.registrations.models import DischargeRegistration, RegistrationRevision
 
     async with city.read() as session:
-        unit = (await session.exec(select(Enterprise).where(Enterprise.name == demo.SECOND_SITE_UNIT))).one()
+        unit = (await session.exec(select(Enterprise).where(Enterprise.name == SECOND_SITE_UNIT))).one()
         numbers = sorted(
             (await session.exec(select(Permit.number).where(Permit.enterprise_id == unit.id))).all()
         )
@@ -341,7 +347,7 @@ async def test_one_entity_holds_two_permits_at_two_sites_and_small_units_are_reg
         ).all()
         sites = (await session.exec(select(DischargeRegistration.number))).all()
     assert numbers == [unit.credit_code + "001P", unit.credit_code + "002P"]
-    registration_units = [e for e in demo.ENTERPRISES if e.story == demo.Story.REGISTRATION]
+    registration_units = [e for e in ENTERPRISES if e.story == Story.REGISTRATION]
     assert page.total == len(registration_units) + 1 >= 4
     assert {row.status for row in page.items} == {"registered"}
     assert any(number.endswith("002W") for number in sites)
