@@ -3,7 +3,7 @@ Putuo's legal section, and authorised by two units, through the agency use cases
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,14 +17,8 @@ from demo.city import (
     demo_credit_code,
 )
 from domain.access import Actor, Role, operator
-from domain.agencies.service import (
-    AgencyInput,
-    AuthorisationInput,
-    StaffInput,
-    authorise_agency,
-    register_agency,
-    review_agency,
-)
+from domain.agencies.rules import AgencyInput, AuthorisationInput, QualificationInput, StaffInput
+from domain.agencies.service import authorise_agency, register_agency, review_agency
 from domain.clock import today
 
 
@@ -43,7 +37,7 @@ async def register_demo_agency(session: AsyncSession, legal: Actor, actors: City
             contact_phone="021-52000000",
             service_types=["ledger", "reports", "self_monitoring"],
             qualifications=[
-                {"name": "检验检测机构资质认定（CMA）", "number": "230912340567", "valid_until": "2029-06-30"}
+                QualificationInput("检验检测机构资质认定（CMA）", "230912340567", date(2029, 6, 30))
             ],
         ),
         staff=[StaffInput(clerk.username, DEMO_PASSWORD, display_name="周敏")],

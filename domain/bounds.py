@@ -61,3 +61,15 @@ def check_day(day: D, field: str) -> D:
     if not day_in_range(day):
         raise ValidationFailed([out_of_range(field)])
     return day
+
+
+def too_long(field: str, value: str, limit: int) -> FieldError | None:
+    """A text longer than its column is refused with its length, never cut."""
+    if len(value) <= limit:
+        return None
+    return FieldError(
+        field,
+        "too_long",
+        N_("At most {limit} characters (got {length})."),
+        {"limit": limit, "length": len(value)},
+    )

@@ -6,6 +6,8 @@ that shows them (portal or GraphQL) through the shared Babel catalogs.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -79,3 +81,38 @@ class RateLimited(DomainError):
 def N_(message: str) -> str:
     """Mark a message id for extraction; translation happens where it is shown."""
     return message
+
+
+# ---------------------------------------------------------------------------
+# Problems a face found reading the input, with the use case's errors
+# ---------------------------------------------------------------------------
+
+
+def merged(problems: Sequence[FieldError], error: DomainError) -> DomainError:
+    """The problems a face found reading its input (a date typed as ``31/12/2030``, a file that is not
+    Base64) with a use case's refusal, in one error, so the user sees every problem at once. A field the
+    face could not read went to the use case as missing: the face's own message replaces the use case's
+    ("This field is required") for that field. Refusals of access (not found, forbidden) stand alone: they
+    say nothing about the input."""
+    if not problems or not isinstance(error, ValidationFailed | Conflict):
+        return error
+    named = {problem.field for problem in problems}
+    return ValidationFailed([*problems, *(e for e in error.errors if e.field not in named)])
+
+
+@asynccontextmanager
+async def reporting(problems: Sequence[FieldError]) -> AsyncIterator[None]:
+    """Run a use case inside a unit of work with the problems its input already has::
+
+        async with db.transaction() as session, reporting(problems):
+            await use_case(session, actor, data=data)
+
+    The use case's refusal comes out merged with the problems; when it accepts input that could not be
+    read in full (an optional field left out), the problems are raised inside the unit of work, which
+    rolls back: nothing is written."""
+    try:
+        yield
+    except DomainError as error:
+        raise merged(problems, error) from None
+    if problems:
+        raise ValidationFailed(list(problems))

@@ -2,14 +2,13 @@
 own home, the public directory and credit pages, the regulators' ranking.
 
 Every endpoint parses its input, calls one use case (``domain.agencies.service`` to write,
-``domain.agencies.views`` to read) and renders. Forms work without JavaScript; htmx adds rows,
+``domain.agencies.queries`` to read) and renders. Forms work without JavaScript; htmx adds rows,
 swaps lists and opens an agency's events in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -18,15 +17,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.agencies import service, views
+from domain.agencies import labels, service
 from domain.agencies.evidence import EVIDENCE_LABELS
 from domain.agencies.models import SERVICE_SCOPES
-from domain.agencies.service import MANUAL_KINDS, AgencyInput, AuthorisationInput, StaffInput
-from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.agencies.queries import authorisations as authorisation_queries
+from domain.agencies.queries import credit, directory, filings, lookup, profile
+from domain.agencies.rules import (
+    BASE_SCORE,
+    CREDIT_POINTS,
+    MANUAL_KINDS,
+    MAX_CONTRACT_BYTES,
+    AgencyInput,
+    AuthorisationInput,
+    QualificationInput,
+    StaffInput,
+)
+from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.i18n import translations_for
 from domain.permits.reference import REPORT_KIND_LABELS
 from domain.regions import known_regions_within
 from portal.context import request_locale
+from portal.forms import parse_day
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
@@ -37,24 +48,24 @@ SESSION_REGISTERED_LOGINS = "agency_registered_logins"
 ROW_KINDS = ("qualification", "staff")
 QUALIFICATION_FIELDS = ("name", "number", "valid_until")
 STAFF_FIELDS = ("username", "display_name", "password")
-DECISIONS = ("approve", "reject", "suspend")
+AUTHORISATION_TEXTS = ("agency_credit_code", "valid_from", "valid_until", "contract_number")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _labels() -> dict[str, Any]:
     """The words for the codes the domain stores, for every agency template."""
     return {
-        "scope_labels": views.SCOPE_LABELS,
-        "status_labels": views.STATUS_LABELS,
-        "kind_labels": views.KIND_LABELS,
-        "state_labels": views.AUTHORISATION_STATE_LABELS,
-        "filing_labels": views.FILING_LABELS,
+        "scope_labels": labels.SCOPE_LABELS,
+        "status_labels": labels.STATUS_LABELS,
+        "kind_labels": labels.KIND_LABELS,
+        "state_labels": labels.AUTHORISATION_STATE_LABELS,
+        "filing_labels": labels.FILING_LABELS,
         "report_kind_labels": REPORT_KIND_LABELS,
         "scopes": SERVICE_SCOPES,
         "manual_kinds": MANUAL_KINDS,
         "evidence_labels": EVIDENCE_LABELS,
-        "credit_points": service.CREDIT_POINTS,
-        "base_score": service.BASE_SCORE,
+        "credit_points": CREDIT_POINTS,
+        "base_score": BASE_SCORE,
     }
 
 
@@ -65,8 +76,9 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def _text(form: FormData | Mapping[str, Any], name: str, limit: int = 1000) -> str:
-    return str(form.get(name, "") or "")[:limit]
+def _text(form: FormData | Mapping[str, Any], name: str) -> str:
+    """A text field as typed, whole: the use case refuses one too long for its column, naming its length."""
+    return str(form.get(name, "") or "")
 
 
 # ---------------------------------------------------------------------------
@@ -76,7 +88,7 @@ def _text(form: FormData | Mapping[str, Any], name: str, limit: int = 1000) -> s
 
 def _rows(form: FormData, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
     """Repeated inputs (``qualification_name`` …) zipped into rows; rows left wholly blank are dropped."""
-    columns = {name: [str(v)[:300] for v in form.getlist(f"{prefix}_{name}")] for name in names}
+    columns = {name: [str(v) for v in form.getlist(f"{prefix}_{name}")] for name in names}
     count = max((len(values) for values in columns.values()), default=0)
     rows = []
     for index in range(min(count, 50)):
@@ -92,15 +104,26 @@ def _blank(names: tuple[str, ...]) -> dict[str, str]:
 
 def _registration_from(form: FormData) -> tuple[AgencyInput, list[dict[str, str]], list[dict[str, str]]]:
     data = AgencyInput(
-        name=_text(form, "name", 300),
-        credit_code=_text(form, "credit_code", 40),
-        address=_text(form, "address", 400),
-        region_code=_text(form, "region_code", 12).strip(),
-        contact_person=_text(form, "contact_person", 100),
-        contact_phone=_text(form, "contact_phone", 40).strip(),
+        name=_text(form, "name"),
+        credit_code=_text(form, "credit_code"),
+        address=_text(form, "address"),
+        region_code=_text(form, "region_code").strip(),
+        contact_person=_text(form, "contact_person"),
+        contact_phone=_text(form, "contact_phone").strip(),
         service_types=[str(v) for v in form.getlist("service_types")][:10],
     )
     return data, _rows(form, "qualification", QUALIFICATION_FIELDS), _rows(form, "staff", STAFF_FIELDS)
+
+
+def _qualifications(rows: list[dict[str, str]], problems: list[FieldError]) -> list[QualificationInput]:
+    return [
+        QualificationInput(
+            name=row["name"],
+            number=row["number"],
+            valid_until=parse_day(row["valid_until"], f"qualifications[{index}].valid_until", problems),
+        )
+        for index, row in enumerate(rows)
+    ]
 
 
 def _register_context(
@@ -140,7 +163,7 @@ async def register(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
     data, qualifications, staff = _registration_from(form)
-    adding = _text(form, "add", 20)
+    adding = _text(form, "add")
     if adding in ROW_KINDS:
         # Without JavaScript, "add another" posts the form: show it again with one more row.
         if adding == "qualification":
@@ -155,13 +178,14 @@ async def register(request: Request) -> Response:
             "agencies/register.html",
             _register_context(data, qualifications, staff, {}),
         )
-    data.qualifications = [dict(row) for row in qualifications]
+    problems: list[FieldError] = []
+    data.qualifications = _qualifications(qualifications, problems)
     members = [
         StaffInput(username=row["username"], password=row["password"], display_name=row["display_name"])
         for row in staff
     ]
     try:
-        async with db_of(request).transaction() as session:
+        async with db_of(request).transaction() as session, reporting(problems):
             agency = await service.register_agency(session, actor, data=data, staff=members)
             code = agency.credit_code
             logins = [member.username for member in members]  # as assigned: asked-for name + suffix
@@ -185,7 +209,7 @@ async def registered(request: Request) -> Response:
     if not isinstance(code, str):
         return redirect("/agencies/register")
     async with db_of(request).read() as session:
-        agency = await service.get_agency(session, credit_code=code)
+        agency = await lookup.find_agency(session, code)
     logins = request.session.get(SESSION_REGISTERED_LOGINS)
     return render(
         request,
@@ -202,7 +226,9 @@ async def registered(request: Request) -> Response:
 async def review_list(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        result = await views.review_list(session, actor, status=request.query_params.get("status", "pending"))
+        result = await directory.review_list(
+            session, actor, status=request.query_params.get("status", "pending")
+        )
     return render(
         request,
         "agencies/review.html",
@@ -216,7 +242,7 @@ async def _detail(
 ) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await views.agency_page(session, actor, credit_code=request.path_params["code"])
+        page = await profile.agency_page(session, actor, credit_code=request.path_params["code"])
     context = {
         "page": page,
         "decided": request.query_params.get("decided"),
@@ -238,7 +264,7 @@ async def detail(request: Request) -> Response:
 async def decide(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
-    decision, reason = _text(form, "decision", 20), _text(form, "reason", 1100)
+    decision, reason = _text(form, "decision"), _text(form, "reason")
     code = request.path_params["code"]
     try:
         async with db_of(request).transaction() as session:
@@ -262,10 +288,10 @@ async def record_event(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
     typed = {
-        "kind": _text(form, "kind", 40),
-        "note": _text(form, "note", 1100),
-        "source_id": _text(form, "source_id", 64),
-        "evidence": _text(form, "evidence", 100),  # "kind:reference", one of the page's choices
+        "kind": _text(form, "kind"),
+        "note": _text(form, "note"),
+        "source_id": _text(form, "source_id"),
+        "evidence": _text(form, "evidence"),  # "kind:reference", one of the page's choices
     }
     evidence_kind, _, evidence_id = typed["evidence"].partition(":")
     code = request.path_params["code"]
@@ -294,7 +320,7 @@ async def events_fragment(request: Request) -> Response:
     """One agency's credit events with their sources (the ranking opens them in place)."""
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        agency, events = await views.credit_events(session, actor, credit_code=request.path_params["code"])
+        agency, events = await credit.credit_events(session, actor, credit_code=request.path_params["code"])
     return render(request, "agencies/_events.html", {"agency": agency, "events": events, **_labels()})
 
 
@@ -306,14 +332,14 @@ async def events_fragment(request: Request) -> Response:
 async def _filings(request: Request, code: str | None) -> Response:
     actor = await actor_of(request)
     params = request.query_params
-    filters = views.FilingFilter(
+    filters = filings.FilingFilter(
         enterprise_credit_code=params.get("enterprise", "")[:18], kind=params.get("kind", "")[:20]
     )
     page_number = _page_number(params.get("page"))
     errors: dict[str, list[FieldError]] = {}
     async with db_of(request).read() as session:
         try:
-            page = await views.filings(
+            page = await filings.filings(
                 session,
                 actor,
                 credit_code=code,
@@ -323,12 +349,12 @@ async def _filings(request: Request, code: str | None) -> Response:
             )
         except ValidationFailed as error:
             errors = field_errors(error.errors)
-            filters = views.FilingFilter(enterprise_credit_code=filters.enterprise_credit_code)
-            page = await views.filings(
+            filters = filings.FilingFilter(enterprise_credit_code=filters.enterprise_credit_code)
+            page = await filings.filings(
                 session, actor, credit_code=code, filters=filters, first=FILINGS_PAGE_SIZE
             )
             page_number = 1
-        agency = await views.filing_agency(session, actor, credit_code=code)
+        agency = await filings.filing_agency(session, actor, credit_code=code)
     base = request.url.path
     query = {"enterprise": filters.enterprise_credit_code, "kind": filters.kind}
     return render(
@@ -364,7 +390,7 @@ async def agency_filings(request: Request) -> Response:
 async def home(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await views.agency_home(session, actor)
+        page = await profile.agency_home(session, actor)
     return render(request, "agencies/home.html", {"page": page, **_labels()})
 
 
@@ -373,23 +399,12 @@ async def home(request: Request) -> Response:
 # ---------------------------------------------------------------------------
 
 
-def _day(text: str, name: str, errors: list[FieldError]) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.append(FieldError(name, "date", N_("Expected a date as YYYY-MM-DD.")))
-        return None
-
-
 async def _authorisations(
     request: Request, extra: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await views.authorisations_page(session, actor)
+        page = await authorisation_queries.authorisations_page(session, actor)
     chosen = request.query_params.get("agency", "")[:18]
     context = {
         "page": page,
@@ -397,6 +412,8 @@ async def _authorisations(
         "typed": {"agency_credit_code": chosen, "scopes": [], "valid_from": "", "valid_until": ""},
         "saved": request.query_params.get("saved"),
         "revoked": request.query_params.get("revoked"),
+        "revoke_errors": {},
+        "revoke_typed": {},
         **_labels(),
     }
     context.update(extra or {})
@@ -410,34 +427,28 @@ async def authorisations(request: Request) -> Response:
 async def authorise(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form(max_files=1)
-    typed = {
-        "agency_credit_code": _text(form, "agency_credit_code", 40),
-        "scopes": [str(v) for v in form.getlist("scopes")][:10],
-        "valid_from": _text(form, "valid_from", 20),
-        "valid_until": _text(form, "valid_until", 20),
-        "contract_number": _text(form, "contract_number", 100),
-    }
+    texts = {name: _text(form, name) for name in AUTHORISATION_TEXTS}
+    scopes = [str(v) for v in form.getlist("scopes")][:10]
     problems: list[FieldError] = []
-    valid_from = _day(typed["valid_from"], "valid_from", problems)
-    valid_until = _day(typed["valid_until"], "valid_until", problems)
     upload = form.get("contract_file")
     file_name, content = "", None
     if isinstance(upload, UploadFile) and upload.filename:
-        file_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
-        content = await upload.read(service.MAX_CONTRACT_BYTES + 1)
+        file_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        content = await upload.read(MAX_CONTRACT_BYTES + 1)  # one byte more tells it is too large
     data = AuthorisationInput(
-        agency_credit_code=typed["agency_credit_code"],
-        scopes=typed["scopes"],
-        valid_from=valid_from,
-        valid_until=valid_until,
-        contract_number=typed["contract_number"],
+        agency_credit_code=texts["agency_credit_code"],
+        scopes=scopes,
+        valid_from=parse_day(texts["valid_from"], "valid_from", problems),
+        valid_until=parse_day(texts["valid_until"], "valid_until", problems),
+        contract_number=texts["contract_number"],
         contract_file_name=file_name,
         contract_file=content,
     )
+    typed = {**texts, "scopes": scopes}
     try:
-        async with db_of(request).transaction() as session:
-            row = await views.authorise(session, actor, data=data, problems=problems)
-            new_id = row.authorisation.id
+        async with db_of(request).transaction() as session, reporting(problems):
+            authorisation = await service.authorise_agency(session, actor, data=data)
+            new_id = authorisation.id
     except ValidationFailed as error:
         return await _authorisations(
             request,
@@ -451,9 +462,20 @@ async def revoke(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
     authorisation_id = request.path_params["authorisation_id"]
-    async with db_of(request).transaction() as session:
-        await views.revoke(
-            session, actor, authorisation_id=authorisation_id, reason=_text(form, "reason", 500)
+    reason = _text(form, "reason")
+    try:
+        async with db_of(request).transaction() as session:
+            await service.revoke_authorisation(
+                session, actor, authorisation_id=authorisation_id, reason=reason
+            )
+    except ValidationFailed as error:
+        return await _authorisations(
+            request,
+            {
+                "revoke_errors": {authorisation_id: field_errors(error.errors)},
+                "revoke_typed": {authorisation_id: reason},
+            },
+            status_code=400,
         )
     return redirect(f"/agencies/authorisations?revoked={authorisation_id}")
 
@@ -461,7 +483,7 @@ async def revoke(request: Request) -> Response:
 async def contract(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        found = await views.contract_file(
+        found = await authorisation_queries.contract_file(
             session, actor, authorisation_id=request.path_params["authorisation_id"]
         )
     return Response(
@@ -483,7 +505,7 @@ async def contract(request: Request) -> Response:
 async def ranking(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        result = await views.ranking(session, actor)
+        result = await credit.ranking(session, actor)
     return render(request, "agencies/ranking.html", {"result": result, **_labels()})
 
 
@@ -495,20 +517,20 @@ async def ranking(request: Request) -> Response:
 async def public_list(request: Request) -> Response:
     actor = await actor_of(request)
     params = request.query_params
-    filters = views.DirectoryFilter(
+    filters = directory.DirectoryFilter(
         query=params.get("q", "")[:100], service=params.get("service", "")[:24], status="approved"
     )
     page_number = _page_number(params.get("page"))
     errors: dict[str, list[FieldError]] = {}
     async with db_of(request).read() as session:
         try:
-            page = await views.directory(
+            page = await directory.directory(
                 session, actor, filters=filters, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
             )
         except ValidationFailed as error:
             errors = field_errors(error.errors)
-            filters = views.DirectoryFilter(query=filters.query)
-            page = await views.directory(session, actor, filters=filters, first=PAGE_SIZE)
+            filters = directory.DirectoryFilter(query=filters.query)
+            page = await directory.directory(session, actor, filters=filters, first=PAGE_SIZE)
             page_number = 1
     query = {"q": filters.query, "service": filters.service}
     return render(
@@ -530,7 +552,7 @@ async def public_list(request: Request) -> Response:
 async def public_credit(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await views.public_credit_page(session, credit_code=request.path_params["code"])
+        page = await credit.public_credit_page(session, credit_code=request.path_params["code"])
     chart = {
         "label": translations_for(request_locale(request)).gettext(N_("Credit score")),
         "labels": [point.day.isoformat() for point in page.history],
@@ -540,7 +562,12 @@ async def public_credit(request: Request) -> Response:
     return render(
         request,
         "agencies/public_credit.html",
-        {"page": page, "chart": chart, "may_authorise": views.may_authorise(actor), **_labels()},
+        {
+            "page": page,
+            "chart": chart,
+            "may_authorise": authorisation_queries.may_authorise(actor),
+            **_labels(),
+        },
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from domain.bounds import too_long
 from domain.errors import N_, FieldError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
@@ -36,18 +37,6 @@ def email_error(email: str | None, field: str = "email") -> FieldError | None:
     if email and (len(email) > MAX_EMAIL_LENGTH or "@" not in email):
         return FieldError(field, "email_format", N_("This is not an e-mail address."))
     return None
-
-
-def too_long(field: str, value: str, limit: int) -> FieldError | None:
-    """A text longer than its column is refused with its length, never cut."""
-    if len(value) <= limit:
-        return None
-    return FieldError(
-        field,
-        "too_long",
-        N_("At most {limit} characters (got {length})."),
-        {"limit": limit, "length": len(value)},
-    )
 
 
 def password_shape_errors(password: str, username: str, field: str) -> list[FieldError]:

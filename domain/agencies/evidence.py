@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.agencies.models import Agency
+from domain.agencies.rules import agency_tag
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.ledgers.models import MonitoringReading
@@ -49,16 +50,12 @@ class Evidence:
         return f"{self.kind}:{self.reference}"
 
 
-def _tag(agency: Agency) -> str:
-    return f"agency:{agency.credit_code}"
-
-
 def _submissions(agency: Agency):  # type: ignore[no-untyped-def]
     return (
         select(ReportSubmission.receipt_number, Enterprise.name, ExecutionReport.kind, ExecutionReport.period)
         .join(ExecutionReport, col(ExecutionReport.id) == col(ReportSubmission.report_id))
         .join(Enterprise, col(Enterprise.id) == col(ExecutionReport.enterprise_id))
-        .where(ReportSubmission.on_behalf_of == _tag(agency))
+        .where(ReportSubmission.on_behalf_of == agency_tag(agency))
     )
 
 
@@ -68,12 +65,12 @@ def _forms(agency: Agency):  # type: ignore[no-untyped-def]
         .join(ReportSubmission, col(ReportSubmission.id) == col(FeedbackForm.submission_id))
         .join(ExecutionReport, col(ExecutionReport.id) == col(FeedbackForm.report_id))
         .join(Enterprise, col(Enterprise.id) == col(ExecutionReport.enterprise_id))
-        .where(ReportSubmission.on_behalf_of == _tag(agency))
+        .where(ReportSubmission.on_behalf_of == agency_tag(agency))
     )
 
 
 def _readings(agency: Agency):  # type: ignore[no-untyped-def]
-    entered = select(MonitoringReading.permit_id).where(MonitoringReading.on_behalf_of == _tag(agency))
+    entered = select(MonitoringReading.permit_id).where(MonitoringReading.on_behalf_of == agency_tag(agency))
     return (
         select(Permit.number, Enterprise.name)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Role
 from domain.accounts.models import User
+from domain.agencies.labels import SCOPE_LABELS
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.clock import today
 from domain.enterprises.models import Enterprise
@@ -27,8 +28,6 @@ KIND_AUTHORISATION = "agency_authorisation"
 
 
 def _scopes(scopes: list[str], locale: str) -> str:
-    from domain.agencies.views import SCOPE_LABELS  # the read side imports the use cases that call here
-
     return ("、" if locale != "en" else ", ").join(translate(SCOPE_LABELS.get(s, s), locale) for s in scopes)
 
 

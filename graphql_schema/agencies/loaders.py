@@ -10,8 +10,8 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from domain.agencies import views
 from domain.agencies.models import CreditEvent
+from domain.agencies.queries.directory import events_of
 
 ATTRIBUTE = "_agency_loaders"
 
@@ -25,7 +25,7 @@ class AgencyLoaders:
 
     async def _events(self, ids: Sequence[int]) -> list[list[CreditEvent]]:
         async with self._context.read() as session:
-            found = await views.events_of(session, self._context.actor, list(ids))
+            found = await events_of(session, self._context.actor, list(ids))
         return [found.get(agency_id, []) for agency_id in ids]
 
 

@@ -6,16 +6,20 @@ names the field (camelCase, e.g. ``staff[0].username``) and nothing is written.
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from datetime import date
 from enum import Enum
 from typing import Annotated
 
 import strawberry
 
-from domain.agencies import service, views
-from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
+from domain.agencies import service
+from domain.agencies.queries.authorisations import authorisation_row
+from domain.agencies.queries.directory import view_agency
+from domain.agencies.rules import AgencyInput, AuthorisationInput, QualificationInput, StaffInput
 from domain.bounds import parse_id
-from domain.errors import N_, DomainError, NotFound
+from domain.errors import N_, DomainError, FieldError, NotFound, reporting
 from graphql_schema.agencies.types import (
     Agency,
     AgencyAuthorization,
@@ -62,6 +66,24 @@ class RegisterAgencyInput:
     )
 
 
+@strawberry.input(description="委托合同扫描件")
+class ContractFileInput:
+    file_name: str = strawberry.field(
+        description="文件名，扩展名须与内容相符：.pdf、.jpg、.jpeg 或 .png（至多 200 字）"
+    )
+    content_base64: str = strawberry.field(description="文件内容的 Base64 编码；文件不超过 10 MB")
+
+    def content(self, problems: list[FieldError]) -> bytes | None:
+        """The file's bytes, or None with a problem when the text is not Base64."""
+        try:
+            return b64decode(self.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            problems.append(
+                FieldError("contract_file", "base64", N_("The file content is not valid Base64."))
+            )
+            return None
+
+
 @strawberry.input(description="委托授权")
 class AuthorizeAgencyInput:
     agency_credit_code: str = strawberry.field(description="受托机构的统一社会信用代码（须已通过审核）")
@@ -69,6 +91,9 @@ class AuthorizeAgencyInput:
     valid_from: date | None = strawberry.field(default=None, description="起始日期（含）")
     valid_until: date | None = strawberry.field(default=None, description="截止日期（含）")
     contract_number: str = strawberry.field(default="", description="委托合同编号")
+    contract_file: ContractFileInput | None = strawberry.field(
+        default=None, description="委托合同扫描件（可选）：PDF、JPG 或 PNG，不超过 10 MB"
+    )
 
 
 @strawberry.type(description="机构备案或审核的结果")
@@ -107,7 +132,7 @@ async def _review(info: strawberry.Info, credit_code: str, decision: str, reason
             agency = await service.review_agency(
                 session, context.actor, credit_code=credit_code, decision=decision, reason=reason
             )
-            view = await views.view_agency(session, context.actor, credit_code=agency.credit_code)
+            view = await view_agency(session, context.actor, credit_code=agency.credit_code)
     except DomainError as error:
         # The mutation is the decision: a decision the agency's status does not allow names no input.
         problems = user_errors(error, context.locale)
@@ -143,7 +168,7 @@ class AgencyMutation:
             contact_phone=input.contact_phone,
             service_types=[s.value for s in input.service_types],
             qualifications=[
-                {"name": q.name, "number": q.number, "valid_until": q.valid_until.isoformat()}
+                QualificationInput(name=q.name, number=q.number, valid_until=q.valid_until)
                 for q in input.qualifications
             ],
         )
@@ -183,16 +208,22 @@ class AgencyMutation:
         self, info: strawberry.Info, input: AuthorizeAgencyInput
     ) -> AgencyAuthorizationPayload:
         context = info.context
+        problems: list[FieldError] = []
+        attached = input.contract_file
         data = AuthorisationInput(
             agency_credit_code=input.agency_credit_code,
             scopes=[s.value for s in input.scopes],
             valid_from=input.valid_from,
             valid_until=input.valid_until,
             contract_number=input.contract_number,
+            contract_file_name=attached.file_name if attached else "",
+            contract_file=attached.content(problems) if attached else None,
         )
         try:
-            async with context.transaction() as session:
-                row = await views.authorise(session, context.actor, data=data)
+            async with context.transaction() as session, reporting(problems):
+                row = await authorisation_row(
+                    session, await service.authorise_agency(session, context.actor, data=data)
+                )
         except DomainError as error:
             return AgencyAuthorizationPayload(authorization=None, errors=user_errors(error, context.locale))
         return AgencyAuthorizationPayload(authorization=AgencyAuthorization.from_row(row), errors=[])
@@ -207,9 +238,10 @@ class AgencyMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                row = await views.revoke(
+                revoked = await service.revoke_authorisation(
                     session, context.actor, authorisation_id=_authorisation_id(id), reason=reason
                 )
+                row = await authorisation_row(session, revoked)
         except DomainError as error:
             return AgencyAuthorizationPayload(
                 authorization=None, errors=user_errors(error, context.locale, rename={"authorisation": "id"})

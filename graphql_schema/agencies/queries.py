@@ -6,7 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from domain.agencies import views
+from domain.agencies.queries import authorisations, credit, directory, filings
+from domain.agencies.queries.lookup import may_oversee
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
 from graphql_schema.agencies.types import (
@@ -43,16 +44,16 @@ class AgencyQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await views.directory(
+                page = await directory.directory(
                     session,
                     context.actor,
-                    filters=filter.to_domain() if filter else views.DirectoryFilter(status=""),
+                    filters=filter.to_domain() if filter else directory.DirectoryFilter(status=""),
                     first=first,
                     offset=decode_cursor(after),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None
-        return AgencyConnection.from_page(page, full=views.may_oversee(context.actor))
+        return AgencyConnection.from_page(page, full=may_oversee(context.actor))
 
     @strawberry.field(
         description=(
@@ -63,7 +64,7 @@ class AgencyQuery:
     async def agency(self, info: strawberry.Info, credit_code: CreditCode) -> Agency | None:
         context = info.context
         async with context.read() as session:
-            view = await views.view_agency(session, context.actor, credit_code=credit_code)
+            view = await directory.view_agency(session, context.actor, credit_code=credit_code)
         return Agency.from_view(view) if view is not None else None
 
     @strawberry.field(
@@ -88,11 +89,11 @@ class AgencyQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await views.filings(
+                page = await filings.filings(
                     session,
                     context.actor,
                     credit_code=credit_code,
-                    filters=views.FilingFilter(
+                    filters=filings.FilingFilter(
                         enterprise_credit_code=enterprise_credit_code or "", kind=kind.value if kind else ""
                     ),
                     first=first,
@@ -109,7 +110,7 @@ class AgencyQuery:
         context = info.context
         try:
             async with context.read() as session:
-                rows = await views.authorisations(session, context.actor)
+                rows = await authorisations.authorisations(session, context.actor)
         except DomainError as error:
             raise refused(error, context.locale) from None
         return [AgencyAuthorization.from_row(row) for row in rows]
@@ -121,7 +122,7 @@ class AgencyQuery:
         context = info.context
         try:
             async with context.read() as session:
-                result = await views.ranking(session, context.actor)
+                result = await credit.ranking(session, context.actor)
         except DomainError as error:
             raise refused(error, context.locale) from None
         return [AgencyRank.from_row(row) for row in result.rows]

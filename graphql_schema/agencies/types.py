@@ -1,6 +1,6 @@
 """GraphQL projections of agencies, their credit events, authorisations and filings: explicit, field by field.
 
-What a caller sees of an agency is decided by the domain (``domain.agencies.views``): its own staff,
+What a caller sees of an agency is decided by the domain (``domain.agencies.queries``): its own staff,
 regulators and the administrator see it in full; anyone else sees an approved or suspended agency's
 public subset (no contacts, only the credit events disclosed as serious problems).
 """
@@ -12,8 +12,12 @@ from enum import Enum
 
 import strawberry
 
-from domain.agencies import models, views
-from domain.agencies.service import BASE_SCORE, AgencyListing, level_of
+from domain.agencies import models
+from domain.agencies.queries.authorisations import AuthorisationRow
+from domain.agencies.queries.credit import RankingRow
+from domain.agencies.queries.directory import AgencyListing, AgencyView, DirectoryFilter
+from domain.agencies.queries.filings import Filing
+from domain.agencies.rules import BASE_SCORE, level_of, qualification_rows
 from domain.clock import today
 from domain.pagination import Page
 from graphql_schema.agencies.loaders import loaders_of
@@ -148,7 +152,7 @@ class Agency:
                 AgencyQualification(
                     name=q.name, number=q.number, valid_until=q.valid_until, expired=q.expired
                 )
-                for q in views.qualification_rows(agency, on)
+                for q in qualification_rows(agency, on)
             ],
             credit_score=score,
             credit_level=level,
@@ -160,7 +164,7 @@ class Agency:
         )
 
     @classmethod
-    def from_view(cls, view: views.AgencyView) -> Agency:
+    def from_view(cls, view: AgencyView) -> Agency:
         return cls.from_model(
             view.agency, score=view.score, level=view.level, full=view.full, events=view.events
         )
@@ -210,8 +214,8 @@ class AgencyFilterInput:
     )
     region_code: str | None = strawberry.field(default=None, description="行政区划代码前缀")
 
-    def to_domain(self) -> views.DirectoryFilter:
-        return views.DirectoryFilter(
+    def to_domain(self) -> DirectoryFilter:
+        return DirectoryFilter(
             query=self.query or "",
             service=self.service_type.value if self.service_type else "",
             status=self.status.value if self.status else "",
@@ -238,7 +242,7 @@ class AgencyAuthorization:
     revoke_reason: str = strawberry.field(description="撤销理由")
 
     @classmethod
-    def from_row(cls, row: views.AuthorisationRow) -> AgencyAuthorization:
+    def from_row(cls, row: AuthorisationRow) -> AgencyAuthorization:
         a = row.authorisation
         return cls(
             id=strawberry.ID(str(a.id)),
@@ -286,7 +290,7 @@ class AgencyFiling:
     receipt_number: str | None = strawberry.field(description="回执编号")
 
     @classmethod
-    def from_domain(cls, f: views.Filing) -> AgencyFiling:
+    def from_domain(cls, f: Filing) -> AgencyFiling:
         readings, entry, report = (
             f.kind == "readings",
             f.kind == "ledger_entry",
@@ -328,7 +332,7 @@ class AgencyFilingConnection:
     total_count: int
 
     @classmethod
-    def from_page(cls, page: Page[views.Filing]) -> AgencyFilingConnection:
+    def from_page(cls, page: Page[Filing]) -> AgencyFilingConnection:
         return cls(
             edges=[
                 AgencyFilingEdge(cursor=page.cursor_at(index), node=AgencyFiling.from_domain(item))
@@ -350,7 +354,7 @@ class AgencyRank:
     clients_in_force: int = strawberry.field(description="本辖区内当前有效的委托单位数")
 
     @classmethod
-    def from_row(cls, row: views.RankingRow) -> AgencyRank:
+    def from_row(cls, row: RankingRow) -> AgencyRank:
         return cls(
             rank=row.rank,
             agency=Agency.from_model(row.agency, score=row.score, level=row.level, full=True),

@@ -38,6 +38,7 @@ async def measure(url: str) -> dict[str, float]:
     from domain.accounts.service.tokens import create_api_token
     from domain.actors import actor_for_token
     from domain.agencies import service as agencies
+    from domain.agencies.rules import AgencyInput, AuthorisationInput, StaffInput
     from domain.db import Database
     from domain.permits.service import today
     from domain.settings import get_settings
@@ -54,7 +55,7 @@ async def measure(url: str) -> dict[str, float]:
         agency = await agencies.register_agency(
             session,
             operator(),
-            data=agencies.AgencyInput(
+            data=AgencyInput(
                 name="基准机构",
                 credit_code=credit_code(),
                 address="上海市普陀区",
@@ -63,14 +64,14 @@ async def measure(url: str) -> dict[str, float]:
                 contact_phone="021-52000000",
                 service_types=["reports", "ledger"],
             ),
-            staff=[agencies.StaffInput(username="bench-clerk", password="bench-password-1")],
+            staff=[StaffInput(username="bench-clerk", password="bench-password-1")],
         )
         await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
         admin = await make_user(session, "enterprise_admin", enterprise=enterprise)
         await agencies.authorise_agency(
             session,
             actor(admin),
-            data=agencies.AuthorisationInput(
+            data=AuthorisationInput(
                 agency.credit_code,
                 ["reports"],
                 today() - timedelta(days=1),

@@ -259,7 +259,7 @@ async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_pe
     from domain.access import operator
     from domain.accounts.models import User
     from domain.agencies import service as agencies
-    from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
+    from domain.agencies.rules import AgencyInput, AuthorisationInput, StaffInput
     from domain.notifications.reminders import send_report_reminders
     from domain.permits.service import today
     from domain.reports import rules as report_rules

@@ -15,9 +15,9 @@ from sqlmodel import select
 from domain.accounts.models import ApiToken
 from domain.clock import utcnow
 from domain.permits.service import today
+from tests.agencies.test_portal_agencies import app, authorise, make_agency  # noqa: F401
 from tests.factories import make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql, graphql_data
-from tests.integration.test_portal_agencies import app, authorise, make_agency  # noqa: F401
 from tests.portal_helpers import log_in
 
 VIEWER = "{ viewer { username roles } }"

@@ -14,7 +14,7 @@ from domain.notifications.models import Notification, OutboxMessage
 from domain.permits.service import today
 from domain.reports import service
 from domain.reports.service import FeedbackItemInput
-from tests.integration.test_portal_agencies import authorise, make_agency
+from tests.agencies.test_portal_agencies import authorise, make_agency
 from tests.reports.test_reports import last_full_quarter, submit, unit
 
 

@@ -10,8 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, require
 from domain.accounts.models import ApiToken, User
-from domain.accounts.rules import MAX_TOKEN_NAME_LENGTH, TOKEN_PREFIX, TOKEN_SCOPES, key_hash, too_long
+from domain.accounts.rules import MAX_TOKEN_NAME_LENGTH, TOKEN_PREFIX, TOKEN_SCOPES, key_hash
 from domain.audit.service import record
+from domain.bounds import too_long
 from domain.clock import utcnow
 from domain.errors import N_, FieldError, NotAuthenticated, NotFound, ValidationFailed
 

@@ -11,9 +11,10 @@ from domain.access import ENTERPRISE_ROLES, REGULATOR_ROLES, Actor, Operation, R
 from domain.accounts import passwords
 from domain.accounts.models import User
 from domain.accounts.queries import find_user
-from domain.accounts.rules import MAX_DISPLAY_NAME_LENGTH, email_error, too_long, username_error
+from domain.accounts.rules import MAX_DISPLAY_NAME_LENGTH, email_error, username_error
 from domain.accounts.service.sessions import end_sessions_of
 from domain.audit.service import record
+from domain.bounds import too_long
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, NotAuthenticated, NotFound, ValidationFailed

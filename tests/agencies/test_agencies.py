@@ -1,6 +1,6 @@
 """Agencies: registration, review, authorisation by scope and window, traced filings and credit."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -9,7 +9,8 @@ from domain.access import operator
 from domain.accounts.models import User
 from domain.actors import actor_for_user
 from domain.agencies import service as agencies
-from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
+from domain.agencies.queries.credit import credit_of
+from domain.agencies.rules import BASE_SCORE, AgencyInput, AuthorisationInput, QualificationInput, StaffInput
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import MonitoringReading
@@ -35,7 +36,7 @@ async def registered_agency(session, *, services=("ledger", "reports", "self_mon
             contact_person="周敏",
             contact_phone="021-52000000",
             service_types=list(services),
-            qualifications=[{"name": "环境监测资质", "number": "CMA-1", "valid_until": "2028-12-31"}],
+            qualifications=[QualificationInput("环境监测资质", "CMA-1", date(2028, 12, 31))],
         ),
         staff=[StaffInput(username=f"clerk-{agency_counter()}", password="agency-password-1")],
     )
@@ -244,15 +245,15 @@ async def test_a_finding_on_an_assisted_report_moves_the_agencys_credit_with_a_v
     )
     assert result.submission.on_behalf_of == f"agency:{agency.credit_code}"
     assert result.submission.submitted_by == clerk.username
-    credit = await agencies.credit_of(session, agency_id=agency.id)
-    assert credit.score < agencies.BASE_SCORE
+    credit = await credit_of(session, agency_id=agency.id)
+    assert credit.score < BASE_SCORE
     kinds = {event.kind for event in credit.events}
     assert "finding_warning" in kinds or "finding_error" in kinds
     assert all(event.source_id for event in credit.events)
 
 
 async def test_falsified_data_is_public_and_costs_thirty_points(session):
-    from tests.integration.test_portal_agencies import agency_readings
+    from tests.agencies.test_portal_agencies import agency_readings
 
     agency, clerk = await registered_agency(session)
     await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
@@ -267,7 +268,7 @@ async def test_falsified_data_is_public_and_costs_thirty_points(session):
         evidence_kind="readings",
         evidence_id=permit.number,
     )
-    public = await agencies.credit_of(session, agency_id=agency.id, public_only=True)
+    public = await credit_of(session, agency_id=agency.id, public_only=True)
     assert (
         [e.kind for e in public.events] == ["falsified_data"] and public.score == 70.0 and public.level == "C"
     )

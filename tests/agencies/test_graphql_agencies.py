@@ -12,7 +12,7 @@ from domain.accounts.models import User
 from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation
-from domain.agencies.service import AgencyInput, StaffInput
+from domain.agencies.rules import AgencyInput, StaffInput
 from domain.clock import utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers

@@ -8,9 +8,9 @@ import pytest
 from domain.access import operator
 from domain.agencies import service as agencies
 from domain.errors import Conflict, ValidationFailed
+from tests.agencies.test_portal_agencies import agency_readings, make_agency
 from tests.factories import actor, make_user
 from tests.graphql_helpers import bearer_token, graphql_data
-from tests.integration.test_portal_agencies import agency_readings, make_agency
 
 CREDIT = """
 mutation($code: String!, $kind: CreditEvidenceKind, $id: String!) {

@@ -9,9 +9,9 @@ from domain.access import operator
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, CreditEvent
 from domain.notifications.models import Notification, OutboxMessage
+from tests.agencies.test_portal_agencies import app, authorise, make_agency  # noqa: F401
 from tests.factories import actor, make_enterprise, make_user
 from tests.graphql_helpers import bearer_token, graphql_data
-from tests.integration.test_portal_agencies import app, authorise, make_agency  # noqa: F401
 from tests.portal_helpers import log_in, post_form
 
 APPROVE = """

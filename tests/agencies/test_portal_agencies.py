@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -13,7 +13,7 @@ from domain.accounts.models import User
 from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
-from domain.agencies.service import AgencyInput, AuthorisationInput, StaffInput
+from domain.agencies.rules import AgencyInput, AuthorisationInput, QualificationInput, StaffInput
 from domain.clock import utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
@@ -77,8 +77,8 @@ async def make_agency(
             contact_phone="021-52000000",
             service_types=list(services),
             qualifications=[
-                {"name": "检验检测机构资质认定", "number": "CMA-1", "valid_until": "2099-12-31"},
-                {"name": "旧资质", "number": "OLD-1", "valid_until": "2001-01-01"},
+                QualificationInput("检验检测机构资质认定", "CMA-1", date(2099, 12, 31)),
+                QualificationInput("旧资质", "OLD-1", date(2001, 1, 1)),
             ],
         ),
         staff=[StaffInput(username=f"agency-clerk-{n}", password=CLERK_PASSWORD)],
@@ -180,12 +180,14 @@ async def test_registration_names_each_bad_field_keeps_the_input_and_writes_noth
     assert response.status_code == 400
     html = response.text
     # each problem next to its field
-    assert re.search(r'id="errors-credit_code"[^>]*>\s*<p class="error">[^<]*check character', html)
-    assert re.search(r'id="errors-service_types"[^>]*>\s*<p class="error">Choose one of', html)
-    assert re.search(r'id="errors-staff\[0\]\.username"[^>]*>\s*<p class="error">3 to 27 characters', html)
-    assert re.search(r'id="errors-staff\[0\]\.password"[^>]*>\s*<p class="error">', html)
+    assert re.search(r'id="errors-credit_code"[^>]*>\s*<p class="error"[^>]*>[^<]*check character', html)
+    assert re.search(r'id="errors-service_types"[^>]*>\s*<p class="error"[^>]*>Choose one of', html)
     assert re.search(
-        r'id="errors-qualifications\[0\]\.valid_until"[^>]*>\s*<p class="error">Expected a date', html
+        r'id="errors-staff\[0\]\.username"[^>]*>\s*<p class="error"[^>]*>3 to 27 characters', html
+    )
+    assert re.search(r'id="errors-staff\[0\]\.password"[^>]*>\s*<p class="error"[^>]*>', html)
+    assert re.search(
+        r'id="errors-qualifications\[0\]\.valid_until"[^>]*>\s*<p class="error"[^>]*>Expected a date', html
     )
     # what was typed is still there
     assert (
@@ -253,7 +255,7 @@ async def test_the_legal_section_rejects_with_reasons_and_approves(client, sessi
         page=f"/agencies/{agency.credit_code}",
     )
     assert refused.status_code == 400
-    assert re.search(r'id="errors-reason"[^>]*>\s*<p class="error">', refused.text)
+    assert re.search(r'id="errors-reason"[^>]*>\s*<p class="error"[^>]*>', refused.text)
     await session.refresh(agency)
     assert agency.status == "pending"
     approved = await post_form(
@@ -317,7 +319,7 @@ async def test_an_enterprise_admin_authorises_and_the_clerk_sees_the_client_and_
     )
     assert bad.status_code == 400
     assert re.search(
-        r'id="errors-contract_file"[^>]*>\s*<p class="error">Upload the contract as a PDF', bad.text
+        r'id="errors-contract_file"[^>]*>\s*<p class="error"[^>]*>Upload the contract as a PDF', bad.text
     )
     assert 'value="HT-9"' in bad.text
     assert await count(session, AgencyAuthorisation) == 0
@@ -503,10 +505,11 @@ async def test_enforcement_records_falsified_data_and_the_public_page_shows_it_b
         {"kind": "falsified_data", "note": "", "source_id": "INSP-1"},
         page=f"/agencies/{agency.credit_code}",
     )
-    assert empty.status_code == 400 and re.search(r'id="errors-note"[^>]*>\s*<p class="error">', empty.text)
+    assert empty.status_code == 400
+    assert re.search(r'id="errors-note"[^>]*>\s*<p class="error"[^>]*>', empty.text)
     assert 'value="INSP-1"' in empty.text
     # lowering the score needs its evidence: one of the agency's own records, offered by name
-    assert re.search(r'id="errors-evidence"[^>]*>\s*<p class="error">', empty.text)
+    assert re.search(r'id="errors-evidence"[^>]*>\s*<p class="error"[^>]*>', empty.text)
     assert f'value="readings:{permit.number}"' in empty.text and enterprise.name in empty.text
     recorded = await post_form(
         client,
