@@ -671,3 +671,38 @@ async def test_warnings_list_the_jurisdictions_exceedances_open_first(client, se
     await log_in(client, elsewhere.username)
     response = await client.get("/exceedances", headers=EN)
     assert f"#exceedance-{first.id}" not in response.text and "0 exceedances" in response.text
+
+
+async def test_an_unreadable_value_and_the_rules_problems_show_together(client, session):
+    permit, staff = await setup_ledger(session)
+    await log_in(client, staff.username)
+    page = f"/ledger/{permit.number}/readings"
+    token = await csrf_token(client, page)
+    response = await client.post(
+        page,
+        data=reading_form(token, measured_at="yesterday", pollutant="COD", flow_m3="lots", unit=""),
+        headers=EN,
+    )
+    assert response.status_code == 400
+    assert "Expected a date and time." in errors_of(response.text, "measured_at")
+    assert "Expected a number." in errors_of(response.text, "flow")
+    assert "DA001 has no permitted limit for this pollutant." in errors_of(response.text, "pollutant")
+    assert "This field is required." in errors_of(response.text, "unit")
+    assert await count(session, MonitoringReading) == 0
+
+
+async def test_a_correction_names_its_unreadable_values_and_a_missing_reason_at_once(client, session):
+    permit, staff = await setup_ledger(session)
+    await reading_cases.record_readings(
+        session, actor(staff), permit_number=permit.number, readings=hourly(china_yesterday(8), [0.43])
+    )
+    original = (await session.exec(select(MonitoringReading))).one()
+    await log_in(client, staff.username)
+    url = f"/ledger/{permit.number}/readings/{original.id}/correct"
+    token = await csrf_token(client, url)
+    response = await client.post(url, data=reading_form(token, concentration="0,4x", reason=""), headers=EN)
+    assert response.status_code == 400
+    assert "Expected a number." in errors_of(response.text, "concentration")
+    assert "This field is required." in errors_of(response.text, "reason")
+    await session.refresh(original)
+    assert original.voided_at is None and await count(session, MonitoringReading) == 1

@@ -198,3 +198,23 @@ async def test_automatic_coverage_counts_only_the_hours_the_site_produced(sessio
         data=ShutdownInput(first, restart - timedelta(days=1), "停产"),
     )
     assert await so2_method() == "automatic"
+
+
+async def test_a_bad_date_and_a_missing_reason_are_named_at_once_and_a_reader_is_refused_first(
+    client, session
+):
+    permit, staff = await unit(session)
+    client.headers["accept-language"] = "en"
+    await log_in(client, staff.username)
+    page = f"/ledger/{permit.number}"
+    bad = await post_form(client, f"{page}/shutdowns", {"starts_on": "2026-13-01", "reason": " "}, page=page)
+    assert bad.status_code == 400
+    assert "Expected a date (YYYY-MM-DD)." in bad.text and "Say why production stopped." in bad.text
+    client.cookies.clear()
+    regulator = await make_user(session, "enforcement", region_code="310107")
+    await log_in(client, regulator.username)
+    refused = await post_form(
+        client, f"{page}/shutdowns", {"starts_on": "2026-13-01", "reason": ""}, page=page
+    )
+    assert refused.status_code == 403  # who may comes before what was typed
+    assert (await session.exec(select(ShutdownPeriod))).all() == []
