@@ -52,11 +52,11 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check demo domain graphql_schema portal tests
+	$(BIN)/ruff format --check domain web portal graphql_schema demo server tests
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format demo domain graphql_schema portal tests
+	$(BIN)/ruff format domain web portal graphql_schema demo server tests
 	$(BIN)/ruff check --fix .
 
 # After adding or changing user-facing text: extract, then translate the new zh_Hans entries.

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30
-    # Request bodies (portal/body_limit.py), refused with 413 while streaming: GraphQL requests (the
+    # Request bodies (web/body_limit.py), refused with 413 while streaming: GraphQL requests (the
     # 50,000 readings submitMonitoringBatch accepts take up to about 11 MB of JSON), ordinary forms,
     # multipart uploads (the largest file a page accepts, 40 MB, plus the form).
     max_graphql_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)

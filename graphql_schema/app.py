@@ -1,4 +1,4 @@
-"""The GraphQL endpoint, mounted by the portal at /graphql.
+"""The GraphQL endpoint, mounted at /graphql by the application (server.app).
 
 GraphiQL stays on for integrators (served from vendored copies, see graphiql_page);
 queries over GET are off (a cross-site GET must not run a query with someone's
@@ -25,15 +25,10 @@ from domain.db import Database
 from domain.errors import N_
 from domain.i18n import translate
 from domain.settings import Settings
-from graphql_schema.context import (
-    GraphQLContext,
-    TransportError,
-    authenticate,
-    request_id,
-    request_locale,
-)
+from graphql_schema.context import GraphQLContext, request_id, request_locale
 from graphql_schema.schema import make_schema
-from portal.body_limit import BodyTooLarge, readable_size
+from web.auth import InvalidToken, authenticate
+from web.body_limit import BodyTooLarge, readable_size
 
 log = logging.getLogger("permitwatch.graphql")
 
@@ -88,7 +83,7 @@ def _error_response(
 
 
 def body_too_large_response(request: Request, limit: int) -> Response:
-    """The 413 of a GraphQL request whose body passed its limit (see portal.body_limit)."""
+    """The 413 of a GraphQL request whose body passed its limit (see web.body_limit)."""
     message = translate(
         N_("The request is larger than the {limit} this address accepts. Nothing was run."),
         request_locale(request),
@@ -131,7 +126,7 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
         request = Request(scope, receive)
         try:
             response = await self.run(request)
-        except TransportError as error:
+        except InvalidToken as error:
             response = _error_response(
                 error.status_code,
                 error.code,

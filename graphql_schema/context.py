@@ -1,4 +1,5 @@
-"""Per-request context: who calls, in which language, and how resolvers reach the database."""
+"""Per-request context: who calls (authenticated by ``web.auth``), in which language, and how resolvers
+reach the database."""
 
 from __future__ import annotations
 
@@ -14,39 +15,13 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from domain.access import ANONYMOUS, Actor
-from domain.accounts.service.tokens import touch_api_token
-from domain.actors import actor_for_token
+from domain.access import Actor
 from domain.db import Database
 from domain.enterprises.service import enterprises_by_ids
-from domain.errors import N_
 from domain.i18n import SUPPORTED_LOCALES, negotiate
 from graphql_schema.enterprises.loaders import EnterpriseLoaders
 from graphql_schema.enterprises.types import Enterprise
 from graphql_schema.permits.loaders import PermitLoaders
-from portal.context import SESSION_CSRF, SESSION_KEY, session_actor
-from portal.csrf import HEADER as CSRF_HEADER
-from portal.csrf import tokens_match
-
-
-class TransportError(Exception):
-    """The HTTP request itself is unacceptable (e.g. a bad bearer token): refused before GraphQL."""
-
-    def __init__(
-        self,
-        status_code: int,
-        code: str,
-        message: str,
-        *,
-        params: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
-        self.params = params or {}
-        self.headers = headers or {}
 
 
 @dataclass
@@ -120,44 +95,3 @@ def request_id(connection: HTTPConnection) -> str:
         chosen = uuid.uuid4().hex
         connection.state.request_id = chosen
     return str(chosen)
-
-
-def _invalid_token() -> TransportError:
-    return TransportError(
-        401,
-        "invalid_token",
-        N_("The API token is not valid: it is unknown, revoked or its account is disabled."),
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
-
-
-async def authenticate(connection: HTTPConnection, db: Database, *, request_id: str) -> Actor:
-    """The caller: a bearer token, else a portal session proven by its CSRF header, else the public.
-
-    A browser sends the session cookie with any cross-site POST; only a page of ours
-    can read the session's CSRF token and echo it, so without it the cookie counts
-    for nothing.
-    """
-    authorization = connection.headers.get("authorization")
-    if authorization is not None:
-        # A caller who sends credentials means to be someone: bad credentials are an
-        # error, never a silent downgrade to anonymous access.
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _invalid_token()
-        token = token.strip()
-        # Looked up on every request (never remembered), so a revocation anywhere holds at once.
-        async with db.read() as session:
-            lookup = await actor_for_token(session, token=token, request_id=request_id)
-        if lookup is None:
-            raise _invalid_token()
-        if lookup.touch_due:
-            async with db.transaction() as session:
-                await touch_api_token(session, token_id=lookup.token_id)
-        return lookup.actor
-    session = connection.scope.get("session") or {}
-    if session.get(SESSION_KEY) is not None and tokens_match(
-        session.get(SESSION_CSRF), connection.headers.get(CSRF_HEADER)
-    ):
-        return await session_actor(connection, db, channel="graphql")
-    return ANONYMOUS

@@ -14,10 +14,11 @@ from domain.accounts.service import logins, sessions, users
 from domain.accounts.service.tokens import create_api_token, revoke_api_token
 from domain.audit.service import recent
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
-from portal.context import SESSION_CSRF, SESSION_KEY
 from portal.pages import safe_next
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
+from web.auth import SESSION_KEY
+from web.csrf import SESSION_CSRF
 
 
 def client_address(request: Request) -> str:

@@ -36,10 +36,10 @@ from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, 
 from domain.i18n import translations_for
 from domain.permits.reference import REPORT_KIND_LABELS
 from domain.regions import known_regions_within
-from portal.context import request_locale
 from portal.forms import parse_day
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
+from web.request_context import request_locale
 
 PAGE_SIZE = 20
 FILINGS_PAGE_SIZE = 30

@@ -24,8 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.bounds import MAX_ID
 from domain.errors import N_
 from domain.i18n import translations_for
-from portal.context import request_locale
-from portal.csrf import buffer_body
+from web.csrf import buffer_body
+from web.request_context import request_locale
 
 # 0 … 2147483647 (MAX_ID), leading zeros allowed: one alternative per leading digit run.
 _UP_TO_MAX_ID = (

@@ -11,8 +11,8 @@ from starlette.routing import Route
 from domain.db import ping
 from domain.i18n import SUPPORTED_LOCALES
 from domain.overview import home_overview
-from portal.context import LOCALE_COOKIE
 from portal.responses import actor_of, db_of, render
+from web.request_context import LOCALE_COOKIE
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -30,10 +30,10 @@ from domain.permits.rules import CHANGE_KINDS, DISPLAY_STATUSES, SECRET_CAPABLE_
 from domain.permits.service import ApplicationInput, GrantInput, PermitFilter
 from domain.regions import known_regions_within
 from domain.reports import views as report_views
-from portal.context import request_locale
 from portal.reports import schedule_labels
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
+from web.request_context import request_locale
 
 PAGE_SIZE = 20
 EXPIRY_WINDOWS = (30, 60, 90, 180)

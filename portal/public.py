@@ -34,10 +34,10 @@ from domain.regions import known_regions_within, region_name
 from domain.registrations import views as registrations
 from domain.registrations.rules import DISPLAY_STATUSES as REGISTRATION_STATUSES
 from domain.spreadsheets import csv_row
-from portal.context import request_locale
 from portal.registration_labels import registration_labels
 from portal.responses import actor_of, db_of, is_htmx, render
 from portal.templating import field_errors
+from web.request_context import request_locale
 
 PAGE_SIZE = 20
 MAX_AGE_SECONDS = 60

@@ -26,9 +26,9 @@ from domain.regions import region_name
 from domain.reports import rules, service, views
 from domain.reports.filing import desk_for
 from domain.reports.service import FeedbackItemInput, Filing
-from portal.context import request_locale
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
+from web.request_context import request_locale
 
 QUEUE_PAGE_SIZE = 50
 FREE_PROBLEM_ROWS = 3

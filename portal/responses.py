@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from domain.access import Actor
 from domain.db import Database
 from domain.errors import N_
-from portal.context import session_actor
+from web.auth import session_actor
 
 ERROR_TEXT = {
     400: (N_("Something in the request is not right"), N_("Please check what you entered and try again.")),

@@ -18,8 +18,8 @@ from domain.enterprises.service import may_register
 from domain.errors import FieldError
 from domain.i18n import translate, translations_for
 from domain.permits.files import may_import
-from portal.context import request_locale
-from portal.csrf import csrf_token
+from web.csrf import csrf_token
+from web.request_context import request_locale
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web_templates"
 STATIC_DIR = TEMPLATE_DIR / "static"

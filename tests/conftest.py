@@ -141,7 +141,7 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 @pytest.fixture
 async def app(db: Database, settings):  # type: ignore[no-untyped-def]
     """The whole ASGI application, wired to the test's rolled-back transaction."""
-    from portal.app import create_app
+    from server.app import create_app
 
     return create_app(settings, db)
 
@@ -177,7 +177,7 @@ def cli(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: igno
     """Run `permitwatch ARGS…` in-process against the fresh database; returns click's result."""
     from click.testing import CliRunner
 
-    from portal.cli import main
+    from server.cli import main
 
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     get_settings.cache_clear()

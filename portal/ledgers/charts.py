@@ -11,11 +11,11 @@ from starlette.responses import Response
 from domain.i18n import translations_for
 from domain.ledgers.queries.charts import charts_page
 from domain.ledgers.queries.exceedances import STATUSES, warnings
-from portal.context import request_locale
 from portal.ledgers.common import PAGE_SIZE, helpers, last_page, page_number
 from portal.ledgers.forms import ChartsForm
 from portal.responses import actor_of, db_of, render
 from portal.templating import field_errors
+from web.request_context import request_locale
 
 
 def _month_name(month: int, locale: str) -> str:

@@ -13,9 +13,9 @@ from domain.i18n import translations_for
 from domain.ledgers.entry_rules import ENTRY_FIELDS
 from domain.ledgers.models import ENTRY_KINDS
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
-from portal.context import request_locale
 from portal.ledgers.forms import ESTIMATE_FIELDS, QUANTITY_UNITS
 from portal.responses import is_htmx
+from web.request_context import request_locale
 
 PAGE_SIZE = 50
 

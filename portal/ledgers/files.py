@@ -23,10 +23,10 @@ from domain.ledgers.queries.ledger import ledger_context
 from domain.ledgers.service import readings
 from domain.permits.reference import label
 from domain.spreadsheets import Sheet, write_csv, write_xlsx
-from portal.context import request_locale
 from portal.ledgers.common import EXCEEDANCE_KINDS, FIELD_LABELS, form_status, helpers, integer
 from portal.ledgers.forms import export_window
 from portal.responses import actor_of, db_of, render
+from web.request_context import request_locale
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -33,7 +33,7 @@ async def app(db, settings):  # type: ignore[no-untyped-def]
     from portal import agencies as agency_pages
     from portal import ledgers as ledger_pages
     from portal import reports as report_pages
-    from portal.app import create_app
+    from server.app import create_app
 
     application = create_app(settings, db)
     present = {

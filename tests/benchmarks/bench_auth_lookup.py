@@ -3,7 +3,7 @@ next request in every process, so nothing about a credential is remembered betwe
 
 In-process, on a fresh database of each kind: N lookups of a bearer token (an enterprise user's and an
 agency clerk's, whose authorisations are read too), each in its own read-only unit of work as
-``graphql_schema.context.authenticate`` opens it; prints the mean wall time per lookup. Compare with the
+``web.auth.authenticate`` opens it; prints the mean wall time per lookup. Compare with the
 filing peak's ~3.1 ms of app CPU per submitExecutionReport (README, "Filing peak").
 
 Run: .venv/bin/python -m tests.benchmarks.bench_auth_lookup   (BENCH_LOOKUPS, default 2000;

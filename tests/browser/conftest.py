@@ -48,13 +48,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     python = sys.executable
     subprocess.run(
-        [python, "-m", "portal.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
+        [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
-    subprocess.run([python, "-m", "portal.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([python, "-m", "server.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     log = (instance / "server.log").open("w")
     server = subprocess.Popen(
-        [python, "-m", "portal.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [python, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=log,

@@ -30,10 +30,10 @@ OFFICER, REGULATOR = "ledger-officer", "ledger-ecology"
 
 
 def ledger_app():  # type: ignore[no-untyped-def]
-    """The portal with the ledger pages, whether or not portal/app.py lists them yet (uvicorn --factory)."""
+    """The portal with the ledger pages, whether or not portal/routes.py lists them (uvicorn --factory)."""
     import domain.models  # noqa: F401 - every table, so foreign keys resolve
     from portal import ledgers
-    from portal.app import create_app
+    from server.app import create_app
 
     app = create_app()
     if not any(getattr(route, "name", None) == "ledger_home" for route in app.router.routes):
@@ -122,7 +122,7 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), "ENVIRONMENT": "test"}
     python = sys.executable
     subprocess.run(
-        [python, "-m", "portal.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
+        [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     number = _load(url)
     port = _free_port()

@@ -37,9 +37,9 @@ REVIEWED_UNIT = "上海长寿印染有限公司"
 
 
 def server_app():  # type: ignore[no-untyped-def]
-    """The portal with the report pages (added here until portal/app.py lists them)."""
+    """The portal with the report pages (added here until portal/routes.py lists them)."""
     from portal import reports
-    from portal.app import create_app
+    from server.app import create_app
 
     application = create_app()
     if not any(getattr(route, "name", None) == "report_schedule" for route in application.routes):
@@ -133,7 +133,7 @@ def report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), "ENVIRONMENT": "test"}
     python = sys.executable
     subprocess.run(
-        [python, "-m", "portal.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
+        [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     subprocess.run(
         [

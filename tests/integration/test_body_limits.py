@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from portal.app import create_app
+from server.app import create_app
 from tests.factories import make_user
 from tests.integration.test_serve import ROOT, answers, free_port, wait_for
 from tests.portal_helpers import csrf_token, log_in
@@ -175,7 +175,7 @@ def test_a_real_server_refuses_100_mb_chunked_without_reading_it(fresh_database_
         "INSTANCE_PATH": str(tmp_path),
         "MAX_GRAPHQL_BODY_BYTES": str(MB),
     }
-    command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--no-access-log"]
+    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--no-access-log"]
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

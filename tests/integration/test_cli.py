@@ -116,7 +116,7 @@ def test_the_cli_works_in_a_fresh_interpreter(fresh_database_url):
         [
             sys.executable,
             "-m",
-            "portal.cli",
+            "server.cli",
             "create-user",
             "--username",
             "fresh-admin",

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from portal.app import create_app
-from portal.security_headers import inline_script_hashes
+from server.app import create_app
+from web.security_headers import inline_script_hashes
 
 PORTAL_CSP = (
     "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'; "

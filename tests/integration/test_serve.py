@@ -58,7 +58,7 @@ def test_two_workers_share_the_port_a_dead_one_is_replaced_and_sigterm_stops_all
     command = [
         sys.executable,
         "-m",
-        "portal.cli",
+        "server.cli",
         "serve",
         "--workers",
         "2",
@@ -94,7 +94,7 @@ def test_a_port_already_taken_is_refused_plainly(fresh_database_url, tmp_path):
         taken.listen(1)
         port = taken.getsockname()[1]
         env = {**os.environ, "DATABASE_URL": fresh_database_url, "INSTANCE_PATH": str(tmp_path)}
-        command = [sys.executable, "-m", "portal.cli", "serve", "--workers", "2", "--port", str(port)]
+        command = [sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(port)]
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr

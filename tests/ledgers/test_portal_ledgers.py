@@ -26,7 +26,7 @@ HTMX = {"HX-Request": "true", **EN}
 
 @pytest.fixture
 async def app(app):  # type: ignore[no-untyped-def]
-    """The application with the ledger pages (until portal/app.py lists them itself)."""
+    """The application with the ledger pages (until portal/routes.py lists them itself)."""
     from portal import ledgers
 
     if not any(getattr(route, "name", None) == "ledger_home" for route in app.router.routes):

@@ -29,9 +29,9 @@ from tests.portal_helpers import csrf_from, log_in
 
 @pytest.fixture
 async def app(db, settings):
-    """The application with the report pages (added here until portal/app.py lists them)."""
+    """The application with the report pages (added here until portal/routes.py lists them)."""
     from portal import reports
-    from portal.app import create_app
+    from server.app import create_app
 
     application = create_app(settings, db)
     if not any(getattr(route, "name", None) == "report_schedule" for route in application.routes):

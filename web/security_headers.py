@@ -6,9 +6,10 @@ handler, no eval (htmx runs with ``allowEval`` off) — nothing may frame a page
 not sniffed, the referrer stays on this site, HSTS when the public address is https.
 
 GraphiQL (``GET /graphql`` in a browser) is strawberry's page with React and GraphiQL served from
-copies vendored here (``graphql_schema.app.graphiql_page``) and one inline script: its policy allows
-that script by its SHA-256 (computed from the page served, so a strawberry upgrade that changes it
-keeps working) and inline styles, which GraphiQL's editor sets; nothing else differs.
+copies vendored here (``graphql_schema.app.graphiql_page``, handed in by ``server.app``) and one inline
+script: its policy allows that script by its SHA-256 (computed from the page served, so a strawberry
+upgrade that changes it keeps working) and inline styles, which GraphiQL's editor sets; nothing else
+differs.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from secure import (
 )
 from secure.middleware import SecureASGIMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-from graphql_schema.app import graphiql_page
 
 HSTS_SECONDS = 365 * 24 * 3600
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -75,20 +74,21 @@ def portal_policy(*, https: bool) -> Secure:
     return _policy(csp, https=https)
 
 
-def graphiql_policy(*, https: bool) -> Secure:
+def graphiql_policy(*, https: bool, page: str) -> Secure:
+    """The policy of the GraphiQL page ``page`` (its HTML, whose inline scripts are allowed by hash)."""
     csp = (
         _common(ContentSecurityPolicy().default_src("'self'"))
-        .script_src("'self'", *inline_script_hashes(graphiql_page()))
+        .script_src("'self'", *inline_script_hashes(page))
         .style_src("'self'", "'unsafe-inline'")
         .font_src("'self'", "data:")
     )
     return _policy(csp, https=https)
 
 
-def security_headers(app: ASGIApp, *, https: bool, graphql_path: str) -> ASGIApp:
+def security_headers(app: ASGIApp, *, https: bool, graphql_path: str, graphiql_page: str) -> ASGIApp:
     """Wrap the whole application (error pages too): GraphiQL's policy for it, the portal's elsewhere."""
     portal = SecureASGIMiddleware(app, secure=portal_policy(https=https))
-    graphiql = SecureASGIMiddleware(app, secure=graphiql_policy(https=https))
+    graphiql = SecureASGIMiddleware(app, secure=graphiql_policy(https=https, page=graphiql_page))
 
     async def choose(scope: Scope, receive: Receive, send: Send) -> None:
         ide = scope["type"] == "http" and scope["path"] == graphql_path and scope["method"] in ("GET", "HEAD")

@@ -1,66 +1,49 @@
-"""The ASGI application: portal pages, static files and the GraphQL API, built by a factory.
+"""The ASGI application: the portal's pages and static files and the GraphQL API, built by a factory.
 
-``portal.app:app`` builds the real application on its first event, so importing
-this module reads no settings and opens no database.
+This is where the faces meet: the portal (``portal.routes``) and the API (``graphql_schema.app``) are
+mounted side by side behind the middleware both share (``web``). ``server.app:app`` builds the real
+application on its first event, so importing this module reads no settings and opens no database.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.calendar import service as calendar_service
 from domain.db import Database
-from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied
-from domain.i18n import translate
 from domain.settings import Settings, get_settings
-from portal import (
-    accounts,
-    agencies,
-    audit_rules,
-    enterprises,
-    holidays,
-    ledgers,
-    notifications,
-    pages,
-    permit_import,
-    permits,
-    public,
-    registrations,
-    reports,
-)
-from portal.body_limit import BodyLimitMiddleware, BodyLimits, readable_size
-from portal.context import RequestContextMiddleware, request_id, request_locale
-from portal.csrf import CSRFMiddleware
+from graphql_schema.app import body_too_large_response, graphiql_page, make_graphql_app
+from portal import routes as portal
 from portal.input_guard import InputGuardMiddleware
-from portal.responses import error_page
-from portal.security_headers import security_headers
-from portal.templating import STATIC_DIR, make_templates
+from portal.templating import make_templates
+from web.body_limit import BodyLimitMiddleware, BodyLimits
+from web.csrf import CSRFMiddleware
+from web.request_context import RequestContextMiddleware
+from web.security_headers import security_headers
 
-log = logging.getLogger("permitwatch")
 SESSION_COOKIE = "pw_session"
 GRAPHQL_PATH = "/graphql"
 
 
-class Portal(Starlette):
+class Application(Starlette):
     """The application. Its security headers wrap the whole stack, so error pages get them too."""
 
     def build_middleware_stack(self) -> ASGIApp:
         settings: Settings = self.state.settings
         return security_headers(
-            super().build_middleware_stack(), https=settings.secure_cookies, graphql_path=GRAPHQL_PATH
+            super().build_middleware_stack(),
+            https=settings.secure_cookies,
+            graphql_path=GRAPHQL_PATH,
+            graphiql_page=graphiql_page(),
         )
 
 
@@ -78,44 +61,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         await db.dispose()
 
-    from graphql_schema.app import body_too_large_response, make_graphql_app
-
     graphql_app = make_graphql_app(db, settings)
-
     routes = [
-        *pages.routes,
-        *accounts.routes,
-        *enterprises.routes,
-        *notifications.routes,
-        *permits.routes,
-        *ledgers.routes,
-        *agencies.routes,
-        *reports.routes,
-        *permit_import.routes,
-        *public.routes,
-        *registrations.routes,
-        *audit_rules.routes,
-        *holidays.routes,
+        *portal.routes(),
         Route(GRAPHQL_PATH, endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
-        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
-
-    async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        response = error_page(request, 403, "csrf")
-        await response(scope, receive, send)
 
     async def body_too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         request = Request(scope, receive)
         if scope["path"].startswith(GRAPHQL_PATH):
             response = body_too_large_response(request, limit)
         else:
-            detail = translate(
-                N_("This address accepts at most {limit}."),
-                request_locale(request),
-                limit=readable_size(limit),
-            )
-            response = error_page(request, 413, message=detail)
+            response = portal.body_too_large(request, limit)
         await response(scope, receive, send)
 
     body_limits = BodyLimits(
@@ -137,31 +94,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             same_site="lax",
             https_only=settings.secure_cookies,
         ),
-        Middleware(CSRFMiddleware, exempt_prefixes=(GRAPHQL_PATH,), on_failure=csrf_failure),
+        Middleware(CSRFMiddleware, exempt_prefixes=(GRAPHQL_PATH,), on_failure=portal.csrf_failure),
         Middleware(InputGuardMiddleware, exempt_prefixes=(GRAPHQL_PATH,)),
     ]
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        return error_page(request, exc.status_code)
-
-    async def domain_error(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, NotAuthenticated):
-            return error_page(request, 401)
-        if isinstance(exc, PermissionDenied):
-            return error_page(request, 403)
-        if isinstance(exc, NotFound):
-            return error_page(request, 404)
-        return error_page(request, 400, message=exc.message if isinstance(exc, DomainError) else None)
-
-    async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error, request %s", request_id(request), exc_info=exc)
-        return error_page(request, 500)
-
-    app = Portal(
+    app = Application(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, DomainError: domain_error, Exception: server_error},
+        exception_handlers=portal.exception_handlers(),
         lifespan=lifespan,
     )
     app.state.db = db

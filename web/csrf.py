@@ -3,7 +3,7 @@
 The token lives in the signed session; forms send it as ``csrf_token``, htmx
 sends it in the ``X-CSRF-Token`` header (set once on <body> with hx-headers).
 GraphQL is exempt here: it authenticates by bearer token, and a session cookie
-counts there only together with the same header (see graphql_schema.context).
+counts there only together with the same header (see web.auth.authenticate).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal.context import SESSION_CSRF
-
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 MAX_FORM_BYTES = 50 * 1024 * 1024
+# The key of the session's CSRF token in the signed session cookie (beside web.auth.SESSION_KEY).
+SESSION_CSRF = "csrf"
 
 
 def csrf_token(session: dict) -> str:  # type: ignore[type-arg]

@@ -56,7 +56,7 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) -> None:
     """Serve the portal and the GraphQL API."""
     if workers > 1 and not reload:
-        from portal.serve import serve as serve_workers
+        from server.serve import serve as serve_workers
 
         try:
             status = serve_workers(host, port, workers, access_log=access_log)
@@ -67,7 +67,7 @@ def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) ->
     import uvicorn
 
     uvicorn.run(
-        "portal.app:app",
+        "server.app:app",
         host=host,
         port=port,
         reload=reload,

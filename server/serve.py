@@ -19,7 +19,7 @@ import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
-APP = "portal.app:app"
+APP = "server.app:app"
 EARLY_EXIT_SECONDS = 5.0
 MAX_EARLY_EXITS = 3  # a worker that dies this often, each time this soon after starting, will not start
 log = logging.getLogger("permitwatch.serve")

@@ -1,0 +1,97 @@
+"""The portal face as the application mounts it (server.app): its routes, its static files, and how it
+answers errors (an HTML error page in the reader's language, only the request id for a 500)."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ExceptionHandler, Receive, Scope, Send
+
+from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied
+from domain.i18n import translate
+from portal import (
+    accounts,
+    agencies,
+    audit_rules,
+    enterprises,
+    holidays,
+    ledgers,
+    notifications,
+    pages,
+    permit_import,
+    permits,
+    public,
+    registrations,
+    reports,
+)
+from portal.responses import error_page
+from portal.templating import STATIC_DIR
+from web.body_limit import readable_size
+from web.request_context import request_id, request_locale
+
+log = logging.getLogger("permitwatch")
+
+
+def routes() -> list[BaseRoute]:
+    """Every page of the portal, then its static files under /static."""
+    return [
+        *pages.routes,
+        *accounts.routes,
+        *enterprises.routes,
+        *notifications.routes,
+        *permits.routes,
+        *ledgers.routes,
+        *agencies.routes,
+        *reports.routes,
+        *permit_import.routes,
+        *public.routes,
+        *registrations.routes,
+        *audit_rules.routes,
+        *holidays.routes,
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+
+
+async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer to a form post without its session's CSRF token (web.csrf.CSRFMiddleware)."""
+    request = Request(scope, receive)
+    response = error_page(request, 403, "csrf")
+    await response(scope, receive, send)
+
+
+def body_too_large(request: Request, limit: int) -> Response:
+    """The 413 page of a request whose body passed its limit (web.body_limit)."""
+    detail = translate(
+        N_("This address accepts at most {limit}."), request_locale(request), limit=readable_size(limit)
+    )
+    return error_page(request, 413, message=detail)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_page(request, exc.status_code)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, NotAuthenticated):
+        return error_page(request, 401)
+    if isinstance(exc, PermissionDenied):
+        return error_page(request, 403)
+    if isinstance(exc, NotFound):
+        return error_page(request, 404)
+    return error_page(request, 400, message=exc.message if isinstance(exc, DomainError) else None)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error, request %s", request_id(request), exc_info=exc)
+    return error_page(request, 500)
+
+
+def exception_handlers() -> dict[type[Exception], ExceptionHandler]:
+    """Errors a page raises, answered as pages: HTTP errors, domain errors by kind, anything else a 500."""
+    return {HTTPException: _http_error, DomainError: _domain_error, Exception: _server_error}

@@ -1,0 +1,100 @@
+"""Who is calling: the session cookie or the bearer token of a request, made into an ``Actor``.
+
+One module for both faces. The portal knows its users by the session cookie (``session_actor``);
+the GraphQL API by a bearer token, or by the same session cookie when the request also carries the
+session's CSRF token in its header (``authenticate``). Either way the lookup is made in the database
+on every request (``domain.actors``), so an ended session or a revoked token counts for
+nothing at once.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from domain.access import ANONYMOUS, Actor
+from domain.accounts.service.sessions import touch_session
+from domain.accounts.service.tokens import touch_api_token
+from domain.actors import actor_for_session, actor_for_token
+from domain.db import Database
+from domain.errors import N_
+from web.csrf import HEADER as CSRF_HEADER
+from web.csrf import SESSION_CSRF, tokens_match
+from web.request_context import request_id as current_request_id
+
+# The signed cookie holds the key of a server-side session record (domain.accounts: UserSession) and the
+# session's CSRF token (web.csrf.SESSION_CSRF); who the user is, and whether the session still stands, is
+# read from the database.
+SESSION_KEY = "sk"
+
+
+class InvalidToken(Exception):
+    """The request's credentials are unacceptable (a bad bearer token): refused before anything runs."""
+
+    status_code = 401
+    code = "invalid_token"
+
+    def __init__(self) -> None:
+        self.message = N_("The API token is not valid: it is unknown, revoked or its account is disabled.")
+        super().__init__(self.message)
+        self.params: dict[str, object] = {}
+        self.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+async def session_actor(connection: HTTPConnection, db: Database, *, channel: str = "portal") -> Actor:
+    """The actor of the session cookie, or the public when there is none or its session was ended (logged
+    out, ended from "my sessions" or by an administrator, password changed elsewhere, account disabled)."""
+    cached = getattr(connection.state, "actor", None)
+    if cached is not None:
+        return cached
+    actor = ANONYMOUS
+    session = connection.scope.get("session") or {}
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        async with db.read() as db_session:
+            lookup = await actor_for_session(
+                db_session, key=key, channel=channel, request_id=current_request_id(connection)
+            )
+        if lookup is None:
+            session.clear()
+        else:
+            actor = lookup.actor
+            if lookup.touch_due:
+                async with db.transaction() as db_session:
+                    await touch_session(db_session, session_id=lookup.session_id)
+    elif session:
+        session.pop("uid", None)  # a cookie of before server-side sessions: it no longer logs anyone in
+        session.pop("sv", None)
+    connection.state.actor = actor
+    return actor
+
+
+async def authenticate(connection: HTTPConnection, db: Database, *, request_id: str) -> Actor:
+    """The API caller: a bearer token, else a portal session proven by its CSRF header, else the public.
+
+    A browser sends the session cookie with any cross-site POST; only a page of ours
+    can read the session's CSRF token and echo it, so without it the cookie counts
+    for nothing. Raises ``InvalidToken`` for a bad bearer token.
+    """
+    authorization = connection.headers.get("authorization")
+    if authorization is not None:
+        # A caller who sends credentials means to be someone: bad credentials are an
+        # error, never a silent downgrade to anonymous access.
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken()
+        token = token.strip()
+        # Looked up on every request (never remembered), so a revocation anywhere holds at once.
+        async with db.read() as session:
+            lookup = await actor_for_token(session, token=token, request_id=request_id)
+        if lookup is None:
+            raise InvalidToken()
+        if lookup.touch_due:
+            async with db.transaction() as session:
+                await touch_api_token(session, token_id=lookup.token_id)
+        return lookup.actor
+    session = connection.scope.get("session") or {}
+    if session.get(SESSION_KEY) is not None and tokens_match(
+        session.get(SESSION_CSRF), connection.headers.get(CSRF_HEADER)
+    ):
+        return await session_actor(connection, db, channel="graphql")
+    return ANONYMOUS
