@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from domain.audit_rules import general
-from domain.audit_rules.engine import ALL_KINDS, ERROR, WARNING, Rule, RuleContext, catalogue
+from domain.audit_rules import content
+from domain.audit_rules.engine import ALL_KINDS, ERROR, WARNING, Rule, RuleContext
+from domain.audit_rules.ruleset import catalogue
 from domain.enterprises.rules import industry_name
+from domain.ledgers.rules import AUTOMATIC_COVERAGE_REQUIRED
 
 CATALOGUE_FILE = Path(__file__).with_name("CATALOGUE.md")
 GENERAL = "general"
@@ -137,19 +139,19 @@ def render_markdown() -> str:
         f"| **Total** | **{len(rules)}** | **{sum(r.severity == ERROR for r in rules)}** "
         f"| **{sum(r.severity == WARNING for r in rules)}** |",
         "",
-        "## Thresholds (local practice; change them in `domain/audit_rules/general.py`)",
+        "## Thresholds (local practice; change them in `domain/audit_rules/content.py`)",
         "",
         f"- Relative difference allowed between report and ledger: {_default_tolerance() * 100:g} % "
         "(the report service may set it per context).",
         f"- Automatic monitoring counts when valid data cover at least "
-        f"{general.percent(general.AUTOMATIC_COVERAGE_REQUIRED):g} % of the hours (M48 §36).",
-        f"- A ledger is complete at {general.percent(general.LEDGER_COMPLETENESS_REQUIRED):g} % of its "
+        f"{content.percent(AUTOMATIC_COVERAGE_REQUIRED):g} % of the hours (M48 §36).",
+        f"- A ledger is complete at {content.percent(content.LEDGER_COMPLETENESS_REQUIRED):g} % of its "
         f"required records; a stated ratio may differ from the computed one by "
-        f"{general.percent(general.COMPLETENESS_TOLERANCE):g} percentage point(s).",
-        f"- A concentration over {general.IMPLAUSIBLE_FACTOR} times its limit is implausible.",
-        f"- Automatic data whose average equals the maximum over {general.FLAT_LINE_MIN_READINGS} or more "
+        f"{content.percent(content.COMPLETENESS_TOLERANCE):g} percentage point(s).",
+        f"- A concentration over {content.IMPLAUSIBLE_FACTOR} times its limit is implausible.",
+        f"- Automatic data whose average equals the maximum over {content.FLAT_LINE_MIN_READINGS} or more "
         f"results are a flat line.",
-        f"- Pollution-control facilities run at least {general.percent(general.CONTROL_RUNTIME_SHARE):g} % "
+        f"- Pollution-control facilities run at least {content.percent(content.CONTROL_RUNTIME_SHARE):g} % "
         f"of the production hours.",
         "",
         f"## General rules ({len(general_rules)})",

@@ -12,10 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Any
-
-from domain.reports.rules import Period
+from typing import Any, Protocol
 
 ERROR = "error"
 WARNING = "warning"
@@ -68,10 +65,23 @@ class ExceedanceFact:
     status: str
 
 
+class ReportPeriod(Protocol):
+    """The period a report covers (``domain.reports.rules.Period`` is one): what the rules read of it."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def label(self) -> str: ...  # 2026-03, 2026-Q1, 2026-H1, 2026
+    @property
+    def start(self) -> date: ...  # first day
+    @property
+    def end(self) -> date: ...  # last day (inclusive)
+
+
 @dataclass(frozen=True)
 class RuleContext:
     kind: str  # monthly / quarterly / semiannual / annual
-    period: Period
+    period: ReportPeriod
     content: dict[str, Any]
     industry_code: str
     category: str  # key / simplified
@@ -159,30 +169,26 @@ def rule(
     return register
 
 
-def catalogue() -> list[Rule]:
-    _load()
+def registered() -> list[Rule]:
+    """The rules registered so far, in catalogue order (general rules first, then by code). Every rule is
+    registered once ``domain.audit_rules.ruleset`` is imported: ask it, not this, for the catalogue."""
     return sorted(_REGISTRY.values(), key=lambda r: (r.scope != ("general",), r.code))
 
 
-def run(context: RuleContext) -> list[Finding]:
-    """Every finding of every rule that applies, errors first, in rule order."""
-    findings: list[Finding] = []
-    for item in _rules_for(context.kind, context.industry_code, len(_REGISTRY)):
-        findings.extend(item.check(context))
-    return sorted(findings, key=lambda f: (f.severity != ERROR, f.code, f.field))
+def registered_count() -> int:
+    return len(_REGISTRY)
 
 
-@lru_cache(maxsize=256)
-def _rules_for(kind: str, industry_code: str, _registered: int) -> tuple[Rule, ...]:
-    """The rules that apply to a report of this kind and industry, in catalogue order (worked out once
-    per kind and industry: a filing peak runs them thousands of times; a rule registered later changes
-    ``_registered`` and so the answer)."""
-    return tuple(item for item in catalogue() if item.applies(kind, industry_code))
+def rule_finding(code: str, field_path: str, **params: object) -> Finding:
+    """A finding of the registered rule ``code`` at ``field_path``, its figures written as people do."""
+    return _REGISTRY[code].finding(field_path, **{name: tidy(value) for name, value in params.items()})
 
 
-def _load() -> None:
-    # Importing the rule modules registers them.
-    from domain.audit_rules import general, industry  # noqa: F401
+def tidy(value: object) -> object:
+    """Figures as people write them: 40 rather than 40.0 (numbers are parsed as floats)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def number(value: Any) -> float | None:

@@ -13,16 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from domain.audit_rules.engine import ALL_KINDS, ERROR, WARNING, Finding, RuleContext, number, rule
-from domain.audit_rules.general import (
+from domain.audit_rules.content import (
     key_of,
     monitoring_of,
     part_exceeds_whole,
     reported_pairs,
-    rule_finding,
     section,
     sparse,
     text,
+)
+from domain.audit_rules.engine import (
+    ALL_KINDS,
+    ERROR,
+    WARNING,
+    Finding,
+    RuleContext,
+    number,
+    rule,
+    rule_finding,
 )
 from domain.errors import N_
 

@@ -18,7 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit.service import entry_values, record, record_many
-from domain.audit_rules import engine, general
+from domain.audit_rules import engine, ruleset
+from domain.audit_rules.content import recorded_runs, required_runs
 from domain.clock import china_midnight, today, utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, FieldError, NotFound, ValidationFailed
@@ -470,8 +471,8 @@ def prefill_content(kind: str, facts: LedgerFacts, period: rules.Period) -> dict
             "notes": "",
         }
         content["self_monitoring"] = {
-            "planned": general.required_runs(facts.monitoring, period),
-            "performed": general.recorded_runs(facts.monitoring, facts.series),
+            "planned": required_runs(facts.monitoring, period),
+            "performed": recorded_runs(facts.monitoring, facts.series),
             "notes": "",
         }
     return content
@@ -578,7 +579,7 @@ async def check_draft(
     errors = report_content.check_shape(kind, content)
     if errors:
         raise ValidationFailed(errors)
-    return engine.run(
+    return ruleset.run(
         await _context(session, permit, kind, await _scheduled_period(session, permit, kind, period), content)
     )
 
@@ -631,7 +632,7 @@ async def preview_submission(
         period=target,
         due_date=due,
         version=version,
-        findings=engine.run(await _context(session, permit, kind, target, content)),
+        findings=ruleset.run(await _context(session, permit, kind, target, content)),
         late=None if version > 1 else not rules.on_time(utcnow(), due),
     )
 
@@ -889,7 +890,7 @@ async def submit_reports(
             previous_hash=previous_hash,
         )
         assert permit.id is not None
-        findings = engine.run(
+        findings = ruleset.run(
             _rule_context(
                 permit, filing.kind, period, filing.content, facts[(permit.id, period.start, period.end)]
             )

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, jurisdiction_prefix, require
 from domain.audit_rules import engine
-from domain.audit_rules.general import UNIT_ALIASES
+from domain.audit_rules.content import UNIT_ALIASES
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed

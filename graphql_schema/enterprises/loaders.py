@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
 from domain.enterprises.models import ProductionSite
 from domain.enterprises.service import sites_of
-
-if TYPE_CHECKING:
-    from graphql_schema.context import GraphQLContext
+from graphql_schema.loaders import RequestReader
 
 
 class EnterpriseLoaders:
     """Built once per request; never awaited while the context's session lock is held."""
 
-    def __init__(self, context: GraphQLContext) -> None:
+    def __init__(self, context: RequestReader) -> None:
         self._context = context
         self.sites: DataLoader[int, list[ProductionSite]] = DataLoader(load_fn=self._sites)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -22,9 +22,7 @@ from domain.permits.models import (
     PermitVersion,
 )
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
-
-if TYPE_CHECKING:
-    from graphql_schema.context import GraphQLContext
+from graphql_schema.loaders import RequestReader
 
 V = TypeVar("V")
 BatchFunction = Callable[[AsyncSession, Sequence[PermitKey]], Awaitable[dict[PermitKey, V]]]
@@ -40,7 +38,7 @@ def enterprise_type(found: EnterpriseModel | DomainEnterprisePublic) -> Enterpri
 class PermitLoaders:
     """Built once per request; never awaited while the context's session lock is held."""
 
-    def __init__(self, context: GraphQLContext) -> None:
+    def __init__(self, context: RequestReader) -> None:
         self._context = context
         self.enterprise: DataLoader[int, Enterprise | EnterprisePublic | None] = DataLoader(
             load_fn=self._enterprises

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -11,9 +11,7 @@ from strawberry.dataloader import DataLoader
 from domain.reports import batch
 from domain.reports.batch import FeedbackView, ReportKey, SubmissionView
 from domain.reports.models import AuditFinding
-
-if TYPE_CHECKING:
-    from graphql_schema.context import GraphQLContext
+from graphql_schema.loaders import RequestReader
 
 V = TypeVar("V")
 BatchFunction = Callable[[AsyncSession, Sequence[ReportKey]], Awaitable[dict[ReportKey, V]]]
@@ -22,7 +20,7 @@ BatchFunction = Callable[[AsyncSession, Sequence[ReportKey]], Awaitable[dict[Rep
 class ReportLoaders:
     """Built once per request; never awaited while the context's session lock is held."""
 
-    def __init__(self, context: GraphQLContext) -> None:
+    def __init__(self, context: RequestReader) -> None:
         self._context = context
         self.submissions: DataLoader[ReportKey, list[SubmissionView]] = self._loader(
             batch.submissions_for, []
@@ -43,7 +41,7 @@ class ReportLoaders:
         return DataLoader(load_fn=load_fn)
 
 
-def report_loaders(context: GraphQLContext) -> ReportLoaders:
+def report_loaders(context: RequestReader) -> ReportLoaders:
     """The request's report loaders, built on first use (the context's ``Loaders`` does not list them)."""
     loaders = getattr(context, "report_loaders", None)
     if loaders is None:

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from babel.messages.extract import extract_from_file
 
-from domain.audit_rules import docs, general
+from domain.audit_rules import docs
+from domain.audit_rules.content import recorded_runs, required_runs
 from domain.audit_rules.engine import (
     ALL_KINDS,
     ERROR,
@@ -28,9 +29,8 @@ from domain.audit_rules.engine import (
     MonitoringFact,
     RuleContext,
     SeriesFact,
-    catalogue,
-    run,
 )
+from domain.audit_rules.ruleset import catalogue, run
 from domain.enterprises.rules import INDUSTRY_NAMES
 from domain.permits.reference import POLLUTANTS
 from domain.reports.rules import parse_period
@@ -1102,13 +1102,13 @@ def test_an_annual_quantity_exceedance_is_judged_against_the_annual_quantity(kin
 
 def test_planned_and_performed_runs_can_be_prefilled_from_the_permit_and_ledger():
     built = build("4411", "annual", series("DW001", "COD", readings=9))
-    assert general.required_runs(built.monitoring, built.period) == 8760 + 12 + 12 + 4
+    assert required_runs(built.monitoring, built.period) == 8760 + 12 + 12 + 4
     # DW001's sample run still counts 12: BOD5, NH3-N and TN were analysed every month.
-    assert general.recorded_runs(built.monitoring, built.series) == 8760 + 12 + 12 + 4
+    assert recorded_runs(built.monitoring, built.series) == 8760 + 12 + 12 + 4
     built = build(
         "4411", "annual", seq(*(series("DW001", p, readings=9) for p in ("COD", "BOD5", "NH3N", "TN")))
     )
-    assert general.recorded_runs(built.monitoring, built.series) == 8760 + 12 + 9 + 4
+    assert recorded_runs(built.monitoring, built.series) == 8760 + 12 + 9 + 4
 
 
 def test_inorganic_chemicals_need_not_report_volatile_organics():
@@ -1189,8 +1189,9 @@ def test_industry_rules_use_the_national_pollutant_codes():
 
 def test_every_title_and_message_is_marked_for_translation():
     extracted: set[str] = set()
-    for name in ("general.py", "industry.py"):
-        path = ROOT / "domain/audit_rules" / name
+    rules = ROOT / "domain/audit_rules"
+    rule_files = [rules / "industry.py", *(rules / "general").glob("*.py")]
+    for path in rule_files:
         extracted |= {
             message for _, message, _, _ in extract_from_file("python", str(path), keywords={"N_": None})
         }

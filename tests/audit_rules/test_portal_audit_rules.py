@@ -7,7 +7,7 @@ import re
 import pytest
 
 import portal.audit_rules
-from domain.audit_rules.engine import catalogue
+from domain.audit_rules.ruleset import catalogue
 from tests.factories import make_user
 from tests.portal_helpers import log_in
 
