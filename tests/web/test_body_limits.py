@@ -15,7 +15,7 @@ import httpx
 
 from server.app import create_app
 from tests.factories import make_user
-from tests.integration.test_serve import ROOT, answers, free_port, wait_for
+from tests.platform.test_serve import ROOT, answers, free_port, wait_for
 from tests.portal_helpers import csrf_token, log_in
 
 MB = 1024 * 1024
