@@ -17,6 +17,7 @@ from domain.enterprises.rules import SiteInput
 from domain.enterprises.service import add_site
 from domain.permits.rules import site_permit_number
 from domain.permits.service import import_permits
+from domain.registrations import queries as registration_queries
 from domain.registrations import service as registrations
 from domain.registrations.rules import RegistrationInput, parse_outlet_lines
 
@@ -27,8 +28,8 @@ SECOND_SITE = SiteInput(
     address="上海市普陀区武威路88号",
     region_code="310107",
     industry_code="4412",
-    longitude="121.3612",
-    latitude="31.2874",
+    longitude=121.3612,
+    latitude=31.2874,
 )
 # Registration-only units (排污登记): what each registers, as units of their trade write it.
 PACKAGING_REGISTRATION = {
@@ -85,7 +86,7 @@ async def sites_and_registrations(session: AsyncSession, actors: CityActors, cod
             continue
         regulator = actors.permitting[item.region_code[:2]]
         details = REGISTRATION_DETAILS[item.region_code[:2]]
-        enterprise = await registrations.get_enterprise_for_registration(
+        enterprise = await registration_queries.get_enterprise_for_registration(
             session, regulator, credit_code=codes[index]
         )
         form = RegistrationInput(
@@ -111,7 +112,7 @@ async def sites_and_registrations(session: AsyncSession, actors: CityActors, cod
     first = ENTERPRISES[first_index]
     details = REGISTRATION_DETAILS[first.region_code[:2]]
     regulator = actors.permitting[first.region_code[:2]]
-    found = await registrations.get_registration(session, regulator, number=first_number)
+    found = await registration_queries.get_registration(session, regulator, number=first_number)
     await registrations.change_registration(
         session,
         regulator,
@@ -134,7 +135,7 @@ async def sites_and_registrations(session: AsyncSession, actors: CityActors, cod
     second = ENTERPRISES[second_index]
     details = REGISTRATION_DETAILS[second.region_code[:2]]
     regulator = actors.permitting[second.region_code[:2]]
-    enterprise = await registrations.get_enterprise_for_registration(
+    enterprise = await registration_queries.get_enterprise_for_registration(
         session, regulator, credit_code=codes[second_index]
     )
     await registrations.file_registration(

@@ -11,7 +11,7 @@ from domain.accounts.queries import list_users
 from domain.audit.models import AuditEntry
 from domain.audit.service import recent
 from domain.enterprises.models import Enterprise
-from domain.enterprises.service import get_enterprise_by_id, list_enterprises
+from domain.enterprises.queries import get_enterprise_by_id, list_enterprises
 
 
 @dataclass

@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.access import Actor
 from domain.db import Database
-from domain.enterprises.service import enterprises_by_ids
+from domain.enterprises.queries import enterprises_by_ids
 from domain.i18n import SUPPORTED_LOCALES, negotiate
 from graphql_schema.enterprises.loaders import EnterpriseLoaders
 from graphql_schema.enterprises.types import Enterprise

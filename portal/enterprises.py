@@ -8,19 +8,32 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.access import Actor
-from domain.enterprises import service
-from domain.enterprises.rules import INDUSTRY_NAMES, EnterpriseInput, ManagementCategory, SiteInput
-from domain.errors import N_, Conflict, NotFound, ValidationFailed
+from domain.enterprises import queries, service
+from domain.enterprises.rules import (
+    INDUSTRY_NAMES,
+    SITE_TEXTS,
+    EnterpriseInput,
+    ManagementCategory,
+    SiteInput,
+    coordinate_example,
+)
+from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.regions import known_regions_within
-from domain.registrations import service as registrations
+from domain.registrations import queries as registrations
+from portal.forms import parse_number
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
 PAGE_SIZE = 20
+SITE_FIELDS = (*SITE_TEXTS, "longitude", "latitude")
+
+
+def _blank_site(region_code: str, industry_code: str) -> dict[str, str]:
+    return {**{name: "" for name in SITE_FIELDS}, "region_code": region_code, "industry_code": industry_code}
 
 
 def _input_from(form: FormData) -> EnterpriseInput:
-    values = {name: str(form.get(name, ""))[:1000] for name in EnterpriseInput().as_dict()}
+    values = {name: str(form.get(name, "")) for name in EnterpriseInput().as_dict()}
     return EnterpriseInput(**values)
 
 
@@ -42,7 +55,7 @@ def _choices(actor: Actor) -> dict[str, object]:
 async def enterprise_list(request: Request) -> Response:
     actor = await actor_of(request)
     params = request.query_params
-    filters = service.EnterpriseFilter(
+    filters = queries.EnterpriseFilter(
         query=params.get("q", "")[:100],
         industry_code=params.get("industry", "")[:4],
         region_code=params.get("region", "")[:6],
@@ -50,7 +63,7 @@ async def enterprise_list(request: Request) -> Response:
     )
     page_number = _page_number(params.get("page"))
     async with db_of(request).read() as session:
-        page = await service.list_enterprises(
+        page = await queries.list_enterprises(
             session, actor, filters=filters, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
         )
     last_page = max(1, -(-page.total // PAGE_SIZE))
@@ -74,7 +87,7 @@ def _form_context(actor: Actor, data: EnterpriseInput, errors: dict, *, enterpri
 
 async def new_form(request: Request) -> Response:
     actor = await actor_of(request)
-    service.require_may_register(actor)
+    queries.require_may_register(actor)
     return render(request, "enterprises/form.html", _form_context(actor, EnterpriseInput(), {}))
 
 
@@ -118,15 +131,15 @@ async def validate(request: Request) -> Response:
 async def _detail_page(
     request: Request,
     *,
-    site_data: SiteInput | None = None,
+    site_data: dict[str, str] | None = None,
     site_errors: dict | None = None,
     status_code: int = 200,  # type: ignore[type-arg]
 ) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        enterprise = await service.get_enterprise(session, actor, credit_code=request.path_params["code"])
-        history = await service.enterprise_history(session, actor, credit_code=enterprise.credit_code)
-        sites = await service.list_sites(session, actor, credit_code=enterprise.credit_code)
+        enterprise = await queries.get_enterprise(session, actor, credit_code=request.path_params["code"])
+        history = await queries.enterprise_history(session, actor, credit_code=enterprise.credit_code)
+        sites = await queries.list_sites(session, actor, credit_code=enterprise.credit_code)
         registered = await registrations.registrations_of_unit(
             session, actor, credit_code=enterprise.credit_code
         )
@@ -139,10 +152,9 @@ async def _detail_page(
             "sites": sites,
             "registration_of_site": {r.site_id: r for r in registered},
             "may_register": registrations.may_file_for(actor, enterprise),
-            "site_data": site_data
-            or SiteInput(region_code=enterprise.region_code, industry_code=enterprise.industry_code),
+            "site_data": site_data or _blank_site(enterprise.region_code, enterprise.industry_code),
             "site_errors": site_errors or {},
-            "may_edit": service.may_edit(actor, enterprise),
+            "may_edit": queries.may_edit(actor, enterprise),
             "saved": request.query_params.get("saved"),
             "site_added": request.query_params.get("site"),
             **_choices(actor),
@@ -159,16 +171,26 @@ async def add_site(request: Request) -> Response:
     """新增生产经营场所: the next sequence (002 ...) under the same credit code."""
     actor = await actor_of(request)
     form = await request.form()
-    data = SiteInput(**{name: str(form.get(name, ""))[:400] for name in SiteInput().as_dict()})
+    typed = {name: str(form.get(name, "")) for name in SITE_FIELDS}
+    problems: list[FieldError] = []
+    data = SiteInput(
+        **{name: typed[name] for name in SITE_TEXTS},
+        longitude=parse_number(
+            typed["longitude"], "longitude", problems, example=coordinate_example("longitude")
+        ),
+        latitude=parse_number(
+            typed["latitude"], "latitude", problems, example=coordinate_example("latitude")
+        ),
+    )
     code = request.path_params["code"]
     try:
-        async with db_of(request).transaction() as session:
+        async with db_of(request).transaction() as session, reporting(problems):
             site = await service.add_site(session, actor, credit_code=code, data=data)
             sequence = site.code
     except (ValidationFailed, Conflict) as error:
         return await _detail_page(
             request,
-            site_data=data,
+            site_data=typed,
             site_errors=field_errors(error.errors),
             status_code=409 if isinstance(error, Conflict) else 400,
         )
@@ -178,7 +200,7 @@ async def add_site(request: Request) -> Response:
 async def edit_form(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        enterprise = await service.get_enterprise_for_edit(
+        enterprise = await queries.get_enterprise_for_edit(
             session, actor, credit_code=request.path_params["code"]
         )
     data = EnterpriseInput(**enterprise.snapshot())
@@ -202,7 +224,7 @@ async def update(request: Request) -> Response:
             code = enterprise.credit_code
     except (ValidationFailed, Conflict) as error:
         async with db_of(request).read() as session:
-            enterprise = await service.get_enterprise(session, actor, credit_code=code)
+            enterprise = await queries.get_enterprise(session, actor, credit_code=code)
         return render(
             request,
             "enterprises/form.html",
@@ -217,7 +239,7 @@ async def my_enterprise(request: Request) -> Response:
     if actor.enterprise_id is None:
         raise NotFound(N_("No such enterprise."))
     async with db_of(request).read() as session:
-        enterprise = await service.get_enterprise_by_id(session, actor, enterprise_id=actor.enterprise_id)
+        enterprise = await queries.get_enterprise_by_id(session, actor, enterprise_id=actor.enterprise_id)
     return redirect(f"/enterprises/{enterprise.credit_code}")
 
 

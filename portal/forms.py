@@ -26,3 +26,17 @@ def parse_day(text: str, field: str, problems: list[FieldError]) -> date | None:
     except ValueError:
         problems.append(FieldError(field, "date", N_("Expected a date as YYYY-MM-DD.")))
     return None
+
+
+def parse_number(text: str, field: str, problems: list[FieldError], *, example: float) -> float | None:
+    """A decimal number as typed; blank is None. Its range the use case decides."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        problems.append(
+            FieldError(field, "number", N_("Enter a number, e.g. {example}."), {"example": example})
+        )
+    return None

@@ -31,7 +31,7 @@ from domain.pagination import Page
 from domain.permits import public
 from domain.permits.reference import REPORT_KIND_LABELS, UNIT_LABELS, label, pollutant_name
 from domain.regions import known_regions_within, region_name
-from domain.registrations import views as registrations
+from domain.registrations import queries as registrations
 from domain.registrations.rules import DISPLAY_STATUSES as REGISTRATION_STATUSES
 from domain.spreadsheets import csv_row
 from portal.registration_labels import registration_labels

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -10,43 +9,36 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.bounds import OutOfRange, in_range, out_of_range
-from domain.enterprises.rules import INDUSTRY_NAMES
-from domain.enterprises.service import get_enterprise, get_enterprise_by_id
-from domain.errors import N_, Conflict, FieldError, ValidationFailed
+from domain.enterprises.queries import get_enterprise, get_enterprise_by_id
+from domain.enterprises.rules import INDUSTRY_NAMES, coordinate_example
+from domain.errors import Conflict, FieldError, ValidationFailed, reporting
 from domain.regions import known_regions_within
-from domain.registrations import rules, service
+from domain.registrations import queries, rules, service
 from domain.registrations.rules import RegistrationInput, outlet_lines, parse_outlet_lines
+from portal.forms import parse_day, parse_number
 from portal.registration_labels import registration_labels
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 
 TEXT_FIELDS = tuple(name for name in RegistrationInput().texts())
+FORM_FIELDS = (*TEXT_FIELDS, "longitude", "latitude", "outlets", "changed_on")
 
 
 def _form_values(form: FormData) -> dict[str, str]:
-    values = {name: str(form.get(name, ""))[:1200] for name in TEXT_FIELDS}
-    values["outlets"] = str(form.get("outlets", ""))[:20_000]
-    values["changed_on"] = str(form.get("changed_on", ""))[:10]
-    return values
+    """The form as typed, whole (shown again beside its errors)."""
+    return {name: str(form.get(name, "")) for name in FORM_FIELDS}
 
 
-def _input(values: dict[str, str]) -> RegistrationInput:
-    texts = {name: values.get(name, "") for name in TEXT_FIELDS}
-    return RegistrationInput(**texts, outlets=parse_outlet_lines(values.get("outlets", "")))
-
-
-def _changed_on(raw: str, problems: list[FieldError]) -> date | None:
-    if not raw.strip():
-        return None
-    try:
-        return in_range(date.fromisoformat(raw.strip()))
-    except OutOfRange:
-        problems.append(out_of_range("changed_on"))
-        return None
-    except ValueError:
-        problems.append(FieldError("changed_on", "date", N_("Expected a date (YYYY-MM-DD).")))
-        return None
+def _input(values: dict[str, str], problems: list[FieldError]) -> RegistrationInput:
+    data = RegistrationInput()
+    for name in TEXT_FIELDS:
+        setattr(data, name, values.get(name, ""))
+    data.longitude, data.latitude = (
+        parse_number(values.get(name, ""), name, problems, example=coordinate_example(name))
+        for name in ("longitude", "latitude")
+    )
+    data.outlets = parse_outlet_lines(values.get("outlets", ""))
+    return data
 
 
 def _context(request: Request, values: dict[str, str], errors: dict, **extra: Any) -> dict[str, Any]:  # type: ignore[type-arg]
@@ -64,8 +56,8 @@ def _context(request: Request, values: dict[str, str], errors: dict, **extra: An
 async def new_form(request: Request) -> Response:
     """The form; for a unit already in the register (the user's own, or ?credit_code=), pre-filled."""
     actor = await actor_of(request)
-    service.require_may_file(actor)
-    values = {name: "" for name in (*TEXT_FIELDS, "outlets", "changed_on")}
+    queries.require_may_file(actor)
+    values = {name: "" for name in FORM_FIELDS}
     code = request.query_params.get("credit_code", "")[:18]
     enterprise = None
     async with db_of(request).read() as session:
@@ -90,9 +82,11 @@ async def new_form(request: Request) -> Response:
 async def create(request: Request) -> Response:
     actor = await actor_of(request)
     values = _form_values(await request.form())
+    problems: list[FieldError] = []
+    data = _input(values, problems)
     try:
-        async with db_of(request).transaction() as session:
-            found = await service.file_registration(session, actor, data=_input(values))
+        async with db_of(request).transaction() as session, reporting(problems):
+            found = await service.file_registration(session, actor, data=data)
             number = found.registration.number
     except (ValidationFailed, Conflict) as error:
         return render(
@@ -107,8 +101,8 @@ async def create(request: Request) -> Response:
 async def _detail(request: Request, *, errors: dict | None = None, status_code: int = 200) -> Response:  # type: ignore[type-arg]
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        found = await service.get_registration(session, actor, number=request.path_params["number"])
-        history = await service.revisions_of(session, found.registration)
+        found = await queries.get_registration(session, actor, number=request.path_params["number"])
+        history = await queries.revisions_of(session, found.registration)
     return render(
         request,
         "registrations/detail.html",
@@ -116,7 +110,7 @@ async def _detail(request: Request, *, errors: dict | None = None, status_code: 
             "found": found,
             "registration": found.registration,
             "history": history,
-            "may_manage": service.may_manage(actor, found.registration),
+            "may_manage": queries.may_manage(actor, found.registration),
             "renewal_opens": rules.renewal_opens(found.registration.valid_until),
             "done": request.query_params.get("done"),
             "errors": errors or {},
@@ -133,7 +127,7 @@ async def detail(request: Request) -> Response:
 async def change_form(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        found = await service.get_registration(session, actor, number=request.path_params["number"])
+        found = await queries.get_registration(session, actor, number=request.path_params["number"])
     snapshot = found.snapshot()
     values = {name: str(snapshot.get(name, "") or "") for name in TEXT_FIELDS}
     values.update(
@@ -154,17 +148,14 @@ async def change(request: Request) -> Response:
     values = _form_values(await request.form())
     number = request.path_params["number"]
     problems: list[FieldError] = []
-    changed_on = _changed_on(values["changed_on"], problems)
+    data = _input(values, problems)
+    changed_on = parse_day(values["changed_on"], "changed_on", problems)
     try:
-        if problems:
-            raise ValidationFailed(problems)
-        async with db_of(request).transaction() as session:
-            await service.change_registration(
-                session, actor, number=number, data=_input(values), changed_on=changed_on
-            )
+        async with db_of(request).transaction() as session, reporting(problems):
+            await service.change_registration(session, actor, number=number, data=data, changed_on=changed_on)
     except (ValidationFailed, Conflict) as error:
         async with db_of(request).read() as session:
-            found = await service.get_registration(session, actor, number=number)
+            found = await queries.get_registration(session, actor, number=number)
         return render(
             request,
             "registrations/form.html",
@@ -188,7 +179,7 @@ async def renew(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     actor = await actor_of(request)
     number = request.path_params["number"]
-    reason = str((await request.form()).get("reason", ""))[:1000]
+    reason = str((await request.form()).get("reason", ""))
     try:
         async with db_of(request).transaction() as session:
             await service.cancel_registration(session, actor, number=number, reason=reason)

@@ -13,8 +13,8 @@ from domain import regions
 from domain.access import ANONYMOUS, Operation, can, role_label
 from domain.audit.labels import ACTION_LABELS, FIELD_LABELS
 from domain.clock import CHINA
+from domain.enterprises.queries import may_register
 from domain.enterprises.rules import category_label, industry_name
-from domain.enterprises.service import may_register
 from domain.errors import FieldError
 from domain.i18n import translate, translations_for
 from domain.permits.files import may_import

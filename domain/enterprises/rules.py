@@ -234,17 +234,23 @@ LATITUDE_RANGE = (3.0, 54.0)
 
 @dataclass
 class SiteInput:
-    """A production site as typed (raw strings); coordinates optional, both or neither."""
+    """A production site: texts as typed, coordinates read as numbers (optional, both or neither)."""
 
     name: str = ""
     address: str = ""
     region_code: str = ""
     industry_code: str = ""
-    longitude: str = ""
-    latitude: str = ""
+    longitude: float | None = None
+    latitude: float | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def texts(self) -> dict[str, str]:
+        return {name: (getattr(self, name) or "").strip() for name in SITE_TEXTS}
+
+    def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+SITE_TEXTS = ("name", "address", "region_code", "industry_code")
 
 
 @dataclass(frozen=True)
@@ -257,15 +263,15 @@ class CleanSite:
     latitude: float | None
 
 
-def _coordinate(raw: str, name: str, bounds: tuple[float, float], errors: list[FieldError]) -> float | None:
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        errors.append(
-            FieldError(name, "number", N_("Enter a number, e.g. {example}."), {"example": bounds[0] + 48})
-        )
+def coordinate_example(name: str) -> float:
+    """A coordinate to show as an example of a number (what a face says of one it could not read)."""
+    return (LONGITUDE_RANGE if name.endswith("longitude") else LATITUDE_RANGE)[0] + 48
+
+
+def _coordinate(
+    value: float | None, name: str, bounds: tuple[float, float], errors: list[FieldError]
+) -> float | None:
+    if value is None:
         return None
     if not bounds[0] <= value <= bounds[1] or value != value:
         errors.append(
@@ -282,7 +288,7 @@ def _coordinate(raw: str, name: str, bounds: tuple[float, float], errors: list[F
 
 def clean_site_input(data: SiteInput, *, prefix: str = "") -> tuple[CleanSite | None, list[FieldError]]:
     """Trim and check a site; errors name the field (``prefix`` + name), nothing is guessed."""
-    values = {k: (v or "").strip() for k, v in data.as_dict().items()}
+    values = data.texts()
     errors = text_field_errors(
         values, ("name", "address", "region_code", "industry_code"), {"name": 200, "address": 300}, prefix
     )
@@ -302,13 +308,13 @@ def clean_site_input(data: SiteInput, *, prefix: str = "") -> tuple[CleanSite | 
                 N_("A region code (GB/T 2260) is six digits, e.g. 310107."),
             )
         )
-    longitude = _coordinate(values["longitude"], prefix + "longitude", LONGITUDE_RANGE, errors)
-    latitude = _coordinate(values["latitude"], prefix + "latitude", LATITUDE_RANGE, errors)
+    longitude = _coordinate(data.longitude, prefix + "longitude", LONGITUDE_RANGE, errors)
+    latitude = _coordinate(data.latitude, prefix + "latitude", LATITUDE_RANGE, errors)
     for name, given, other in (
-        ("longitude", values["longitude"], values["latitude"]),
-        ("latitude", values["latitude"], values["longitude"]),
+        ("longitude", data.longitude, data.latitude),
+        ("latitude", data.latitude, data.longitude),
     ):
-        if other and not given:
+        if other is not None and given is None:
             errors.append(
                 FieldError(
                     prefix + name, "coordinate_pair", N_("Give both longitude and latitude, or neither.")

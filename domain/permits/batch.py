@@ -25,8 +25,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, can
 from domain.clock import today
 from domain.enterprises.models import Enterprise
-from domain.enterprises.service import EnterprisePublic
-from domain.enterprises.service import target_of as enterprise_target
+from domain.enterprises.queries import EnterprisePublic
+from domain.enterprises.targets import target_of as enterprise_target
 from domain.pagination import Page, check_page_size
 from domain.permits import rules
 from domain.permits.law import LegalDeadline

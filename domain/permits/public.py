@@ -45,8 +45,8 @@ from domain.permits.models import (
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, normal_number
 from domain.permits.service import PermitFilter, filter_permits
+from domain.registrations import queries as registrations
 from domain.registrations import rules as registration_rules
-from domain.registrations import views as registrations
 from domain.registrations.models import DischargeRegistration
 
 # Statuses a disclosed permit can be in, as the public reads them ("expired" is derived from the dates).

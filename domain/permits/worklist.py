@@ -26,7 +26,7 @@ from domain.calendar import (
 )
 from domain.clock import today
 from domain.enterprises.models import Enterprise
-from domain.enterprises.service import get_enterprise_by_id
+from domain.enterprises.queries import get_enterprise_by_id
 from domain.errors import N_, NotFound
 from domain.pagination import Page, check_page_size
 from domain.permits import law, rules, service

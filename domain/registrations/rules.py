@@ -131,7 +131,7 @@ def outlet_lines(outlets: list[dict[str, object]]) -> str:
 
 @dataclass
 class RegistrationInput:
-    """The registration form as typed (raw strings; outlets already split into entries)."""
+    """The registration form: texts as typed, coordinates read as numbers, outlets split into entries."""
 
     unit_name: str = ""
     credit_code: str = ""
@@ -141,8 +141,8 @@ class RegistrationInput:
     site_address: str = ""
     region_code: str = ""
     industry_code: str = ""
-    longitude: str = ""
-    latitude: str = ""
+    longitude: float | None = None
+    latitude: float | None = None
     production_process: str = ""
     outlets: list[OutletEntry] = field(default_factory=list)
     discharge_destination: str = ""
@@ -152,7 +152,10 @@ class RegistrationInput:
     contact_phone: str = ""
 
     def texts(self) -> dict[str, str]:
-        return {f.name: (getattr(self, f.name) or "").strip() for f in fields(self) if f.name != "outlets"}
+        return {f.name: (getattr(self, f.name) or "").strip() for f in fields(self) if f.name not in NOT_TEXT}
+
+
+NOT_TEXT = ("outlets", "longitude", "latitude")
 
 
 # Fields of the registration itself (the unit's identity and the site are kept on their own records).
@@ -267,8 +270,8 @@ def clean_registration_input(
             address=values["site_address"],
             region_code=values["region_code"],
             industry_code=values["industry_code"],
-            longitude=values["longitude"],
-            latitude=values["latitude"],
+            longitude=data.longitude,
+            latitude=data.latitude,
         )
     )
     errors.extend(

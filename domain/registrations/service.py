@@ -1,4 +1,4 @@
-"""Use cases of the discharge registration (排污登记): file, change, renew, cancel, read.
+"""Use cases of the discharge registration (排污登记): file, change, renew, cancel.
 
 Who: the unit's administrator for its own unit, the permitting section of the site's region, the
 administrator (the same rule as applying for a permit, ``Operation.PERMIT_APPLY``). A unit not yet
@@ -9,7 +9,6 @@ execution reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,146 +21,19 @@ from domain.audit.service import record
 from domain.bounds import day_in_range, out_of_range
 from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise, ProductionSite
-from domain.enterprises.rules import EnterpriseInput, ManagementCategory, normalize_credit_code
-from domain.enterprises.service import add_site_for_unit, find_site, register_enterprise, sites_of
-from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from domain.enterprises.queries import sites_of
+from domain.enterprises.rules import EnterpriseInput, ManagementCategory
+from domain.enterprises.service import add_site_for_unit, find_site, register_enterprise
+from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
 from domain.registrations import rules
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
+from domain.registrations.queries import RegistrationRecord, get_registration, target_of
 from domain.registrations.rules import RegistrationInput, RegistrationStatus, RevisionKind
 
 # A permit in these states occupies its site: no registration beside it.
 PERMIT_HOLDING = (PermitStatus.APPLIED, PermitStatus.ACCEPTED, PermitStatus.GRANTED, PermitStatus.ISSUED)
-
-
-@dataclass(frozen=True)
-class RegistrationRecord:
-    """A registration with its unit and site, as pages and the API show it."""
-
-    registration: DischargeRegistration
-    enterprise: Enterprise
-    site: ProductionSite
-
-    @property
-    def status(self) -> str:
-        return rules.display_status(self.registration.status, self.registration.valid_until, today())
-
-    def snapshot(self) -> dict[str, Any]:
-        r = self.registration
-        return {
-            "number": r.number,
-            "unit_name": self.enterprise.name,
-            "credit_code": self.enterprise.credit_code,
-            "site": self.site.code,
-            "site_address": self.site.address,
-            "region_code": self.site.region_code,
-            "industry_code": self.site.industry_code,
-            "status": r.status,
-            "valid_from": r.valid_from.isoformat(),
-            "valid_until": r.valid_until.isoformat(),
-            **{name: getattr(r, name) for name in rules.CONTENT_FIELDS},
-            "outlets": r.outlets,
-        }
-
-
-def _target(registration: DischargeRegistration) -> Target:
-    return Target(enterprise_id=registration.enterprise_id, region_code=registration.region_code)
-
-
-def may_manage(actor: Actor, registration: DischargeRegistration) -> bool:
-    return can(actor, Operation.PERMIT_APPLY, _target(registration))
-
-
-def require_may_file(actor: Actor) -> None:
-    """Refuse early those who may file no registration at all (the form page)."""
-    require(
-        actor,
-        Operation.PERMIT_APPLY,
-        Target(enterprise_id=actor.enterprise_id, region_code=actor.region_code),
-    )
-
-
-def may_file_for(actor: Actor, enterprise: Enterprise) -> bool:
-    return can(
-        actor, Operation.PERMIT_APPLY, Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
-    )
-
-
-async def _record_of(session: AsyncSession, registration: DischargeRegistration) -> RegistrationRecord:
-    enterprise = await session.get(Enterprise, registration.enterprise_id)
-    site = await session.get(ProductionSite, registration.site_id)
-    assert enterprise is not None and site is not None
-    return RegistrationRecord(registration, enterprise, site)
-
-
-async def _find(session: AsyncSession, number: str) -> DischargeRegistration | None:
-    statement = select(DischargeRegistration).where(
-        DischargeRegistration.number == (number or "").strip().upper()
-    )
-    return (await session.exec(statement)).first()
-
-
-async def get_registration(session: AsyncSession, actor: Actor, *, number: str) -> RegistrationRecord:
-    """The whole registration (contact included), for the unit, its regulators and the administrator."""
-    registration = await _find(session, number)
-    if registration is not None and can(actor, Operation.ENTERPRISE_VIEW, _target(registration)):
-        return await _record_of(session, registration)
-    if not actor.is_authenticated:
-        require(actor, Operation.ENTERPRISE_VIEW)
-    raise NotFound(N_("No registration with this number."), field="number")
-
-
-async def registration_history(
-    session: AsyncSession, actor: Actor, *, number: str
-) -> list[RegistrationRevision]:
-    found = await get_registration(session, actor, number=number)
-    return await revisions_of(session, found.registration)
-
-
-async def revisions_of(
-    session: AsyncSession, registration: DischargeRegistration
-) -> list[RegistrationRevision]:
-    statement = (
-        select(RegistrationRevision)
-        .where(RegistrationRevision.registration_id == registration.id)
-        .order_by(col(RegistrationRevision.version).desc())
-    )
-    return list((await session.exec(statement)).all())
-
-
-async def get_enterprise_for_registration(
-    session: AsyncSession, actor: Actor, *, credit_code: str
-) -> Enterprise:
-    """The unit whose registration the actor may file (to pre-fill the form)."""
-    enterprise = (
-        await session.exec(
-            select(Enterprise).where(Enterprise.credit_code == normalize_credit_code(credit_code))
-        )
-    ).first()
-    if enterprise is None or not can(
-        actor, Operation.PERMIT_APPLY, Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
-    ):
-        raise NotFound(N_("No enterprise with this credit code."), field="credit_code")
-    return enterprise
-
-
-async def registrations_of_unit(
-    session: AsyncSession, actor: Actor, *, credit_code: str
-) -> list[DischargeRegistration]:
-    enterprise = (
-        await session.exec(
-            select(Enterprise).where(Enterprise.credit_code == normalize_credit_code(credit_code))
-        )
-    ).first()
-    if enterprise is None or not can(
-        actor,
-        Operation.ENTERPRISE_VIEW,
-        Target(enterprise_id=enterprise.id, region_code=enterprise.region_code),
-    ):
-        return []
-    statement = select(DischargeRegistration).where(DischargeRegistration.enterprise_id == enterprise.id)
-    return list((await session.exec(statement.order_by(col(DischargeRegistration.number)))).all())
 
 
 def _revision(
@@ -381,7 +253,7 @@ async def file_registration(
 
 async def _for_update(session: AsyncSession, actor: Actor, number: str) -> RegistrationRecord:
     found = await get_registration(session, actor, number=number)
-    require(actor, Operation.PERMIT_APPLY, _target(found.registration))
+    require(actor, Operation.PERMIT_APPLY, target_of(found.registration))
     if found.registration.status == RegistrationStatus.CANCELLED:
         raise Conflict(N_("This registration was cancelled; file a new one for the site."), field="number")
     return found

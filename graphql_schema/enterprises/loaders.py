@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from domain.enterprises.models import ProductionSite
-from domain.enterprises.service import sites_of
+from domain.enterprises.queries import sites_of
 from graphql_schema.loaders import RequestReader
 
 

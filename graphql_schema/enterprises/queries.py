@@ -6,12 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from domain.enterprises.service import EnterprisePublic as DomainEnterprisePublic
-from domain.enterprises.service import (
-    enterprise_history,
-    list_enterprises,
-    view_enterprise,
-)
+from domain.enterprises.queries import EnterprisePublic as DomainEnterprisePublic
+from domain.enterprises.queries import enterprise_history, list_enterprises, view_enterprise
 from domain.errors import DomainError, NotFound
 from domain.pagination import decode_cursor
 from graphql_schema.enterprises.types import (

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import regions
-from domain.enterprises import models, rules, service
+from domain.enterprises import models, queries, rules
 from domain.pagination import Page
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
@@ -50,7 +50,7 @@ class EnterpriseIdentity(Located):
 @strawberry.type(description="排污单位公开信息：不含技术负责人、联系电话等个人信息")
 class EnterprisePublic(EnterpriseIdentity):
     @classmethod
-    def from_model(cls, public: service.EnterprisePublic) -> EnterprisePublic:
+    def from_model(cls, public: queries.EnterprisePublic) -> EnterprisePublic:
         return cls(
             credit_code=public.credit_code,
             name=public.name,
@@ -99,8 +99,8 @@ class SiteInputType:
             address=self.address,
             region_code=self.region_code,
             industry_code=self.industry_code,
-            longitude="" if self.longitude is None else str(self.longitude),
-            latitude="" if self.latitude is None else str(self.latitude),
+            longitude=self.longitude,
+            latitude=self.latitude,
         )
 
 
@@ -194,8 +194,8 @@ class EnterpriseFilterInput:
     )
     management_category: ManagementCategory | None = strawberry.field(default=None, description="管理类别")
 
-    def to_domain(self) -> service.EnterpriseFilter:
-        return service.EnterpriseFilter(
+    def to_domain(self) -> queries.EnterpriseFilter:
+        return queries.EnterpriseFilter(
             query=self.query or "",
             industry_code=self.industry_code or "",
             region_code=self.region_code or "",

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.enterprises.models import Enterprise as EnterpriseModel
-from domain.enterprises.service import EnterprisePublic as DomainEnterprisePublic
+from domain.enterprises.queries import EnterprisePublic as DomainEnterprisePublic
 from domain.permits import batch
 from domain.permits.batch import DisclosedContent, PermitKey
 from domain.permits.models import (

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
 from domain.registrations import service
-from domain.registrations.service import RegistrationRecord
+from domain.registrations.queries import RegistrationRecord
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.registrations.types import Registration, RegistrationInputType
 

@@ -8,7 +8,7 @@ import strawberry
 
 from domain.errors import DomainError, NotFound
 from domain.pagination import decode_cursor
-from domain.registrations import views
+from domain.registrations import queries
 from graphql_schema.errors import refused
 from graphql_schema.registrations.types import (
     RegistrationConnection,
@@ -25,7 +25,7 @@ class RegistrationQuery:
     ) -> RegistrationPublic | None:
         async with info.context.read() as session:
             try:
-                return RegistrationPublic.from_view(await views.public_registration(session, number=number))
+                return RegistrationPublic.from_view(await queries.public_registration(session, number=number))
             except NotFound:
                 return None
 
@@ -40,7 +40,7 @@ class RegistrationQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await views.search_registrations(
+                page = await queries.search_registrations(
                     session,
                     filters=filter.to_domain() if filter else None,
                     first=first,

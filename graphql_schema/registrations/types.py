@@ -8,9 +8,9 @@ from enum import Enum
 import strawberry
 
 from domain.pagination import Page
+from domain.registrations import queries as domain_queries
 from domain.registrations import rules
-from domain.registrations import views as domain_views
-from domain.registrations.service import RegistrationRecord
+from domain.registrations.queries import RegistrationRecord
 from graphql_schema.enterprises.types import Located
 from graphql_schema.pagination import PageInfo
 
@@ -57,7 +57,7 @@ class RegistrationIdentity(Located):
 @strawberry.type(description="排污登记公开信息")
 class RegistrationPublic(RegistrationIdentity):
     @classmethod
-    def from_view(cls, view: domain_views.PublicRegistration) -> RegistrationPublic:
+    def from_view(cls, view: domain_queries.PublicRegistration) -> RegistrationPublic:
         return cls(
             number=view.number,
             unit_name=view.unit_name,
@@ -133,7 +133,7 @@ class RegistrationConnection:
     total_count: int = strawberry.field(description="符合条件的记录总数")
 
     @classmethod
-    def from_page(cls, page: Page[domain_views.PublicRegistrationRow]) -> RegistrationConnection:
+    def from_page(cls, page: Page[domain_queries.PublicRegistrationRow]) -> RegistrationConnection:
         return cls(
             edges=[
                 RegistrationEdge(
@@ -163,8 +163,8 @@ class RegistrationFilterInput:
     industry_code: str | None = strawberry.field(default=None, description="行业类别代码")
     region_code: str | None = strawberry.field(default=None, description="行政区划代码")
 
-    def to_domain(self) -> domain_views.RegistrationFilter:
-        return domain_views.RegistrationFilter(
+    def to_domain(self) -> domain_queries.RegistrationFilter:
+        return domain_queries.RegistrationFilter(
             query=self.query or "",
             status=self.status.value if self.status else "",
             industry_code=self.industry_code or "",
@@ -212,8 +212,8 @@ class RegistrationInputType:
             site_address=self.site_address,
             region_code=self.region_code,
             industry_code=self.industry_code,
-            longitude="" if self.longitude is None else str(self.longitude),
-            latitude="" if self.latitude is None else str(self.latitude),
+            longitude=self.longitude,
+            latitude=self.latitude,
             production_process=self.production_process,
             outlets=[
                 rules.OutletEntry(o.code.strip().upper(), tuple(p.strip() for p in o.pollutants if p.strip()))

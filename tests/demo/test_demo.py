@@ -23,7 +23,7 @@ from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.db import Database
 from domain.enterprises.models import Enterprise
-from domain.enterprises.service import EnterpriseFilter, list_enterprises
+from domain.enterprises.queries import EnterpriseFilter, list_enterprises
 from domain.errors import ValidationFailed
 from domain.migrate import upgrade
 from domain.permits import files, rules, service
@@ -333,7 +333,7 @@ def test_every_industry_makes_a_valid_permit_copy_in_both_areas_and_categories(i
 
 
 async def test_one_entity_holds_two_permits_at_two_sites_and_small_units_are_registered(city):
-    from domain.registrations import views as registrations
+    from domain.registrations import queries as registrations
     from domain.registrations.models import DischargeRegistration, RegistrationRevision
 
     async with city.read() as session:

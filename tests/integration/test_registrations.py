@@ -13,7 +13,7 @@ from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.permits import service as permits
 from domain.permits.service import today
-from domain.registrations import rules, service
+from domain.registrations import queries, rules, service
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.rules import OutletEntry, RegistrationInput, parse_outlet_lines
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user, permit_content
@@ -63,7 +63,7 @@ async def test_a_new_unit_is_registered_for_five_years_under_its_site_number(ses
     assert found.site.code == "001" and found.site.address == data.site_address
     assert [o["code"] for o in registration.outlets] == ["DA001", "DW001"]
     assert registration.outlets[0]["medium"] == "air"
-    history = await service.registration_history(session, regulator, number=registration.number)
+    history = await queries.registration_history(session, regulator, number=registration.number)
     assert [(r.kind, r.version) for r in history] == [("registered", 1)]
     entry = (await session.exec(select(AuditEntry).where(AuditEntry.action == "registration.file"))).one()
     assert entry.object_id == registration.number and entry.actor_username == regulator.username
@@ -168,7 +168,7 @@ async def test_a_change_is_recorded_and_flagged_late_after_20_days(session):
         changed_on=today() - timedelta(days=21),
     )
     assert changed.site.address == "上海市普陀区同普路200号"
-    history = await service.registration_history(session, regulator, number=number)
+    history = await queries.registration_history(session, regulator, number=number)
     assert [(r.kind, r.late) for r in history] == [
         ("changed", True),
         ("changed", False),
@@ -246,7 +246,7 @@ async def test_others_do_not_see_a_units_registration(session):
     found = await service.file_registration(session, regulator, data=form())
     other = actor(await make_user(session, "enterprise_admin"))
     with pytest.raises(NotFound):
-        await service.get_registration(session, other, number=found.registration.number)
+        await queries.get_registration(session, other, number=found.registration.number)
     assert (
-        await service.get_registration(session, operator(), number=found.registration.number)
+        await queries.get_registration(session, operator(), number=found.registration.number)
     ).site.code == "001"

@@ -9,8 +9,9 @@ from sqlmodel import select
 from domain.access import operator
 from domain.audit.models import AuditEntry
 from domain.enterprises.models import ProductionSite
+from domain.enterprises.queries import list_sites
 from domain.enterprises.rules import SiteInput
-from domain.enterprises.service import add_site, list_sites
+from domain.enterprises.service import add_site
 from domain.errors import Conflict, PermissionDenied, ValidationFailed
 from domain.permits import service
 from domain.permits.service import ApplicationInput, GrantInput, import_permits
@@ -23,8 +24,8 @@ SECOND = SiteInput(
     address="上海市普陀区祁连山南路2891号",
     region_code="310107",
     industry_code="4412",
-    longitude="121.372",
-    latitude="31.262",
+    longitude=121.372,
+    latitude=31.262,
 )
 
 
@@ -129,7 +130,7 @@ async def test_an_imported_permit_belongs_to_the_site_its_number_names(session):
 async def test_a_site_is_checked_field_by_field_and_nothing_is_written(session):
     enterprise = await make_enterprise(session)
     regulator = await officer(session)
-    bad = SiteInput(name="", address="x" * 301, region_code="370102", industry_code="44", longitude="121.4")
+    bad = SiteInput(name="", address="x" * 301, region_code="370102", industry_code="44", longitude=121.4)
     with pytest.raises(ValidationFailed) as refused:
         await add_site(session, regulator, credit_code=enterprise.credit_code, data=bad)
     assert {(e.field, e.code) for e in refused.value.errors} == {
@@ -151,7 +152,7 @@ async def test_a_site_is_checked_field_by_field_and_nothing_is_written(session):
             session,
             regulator,
             credit_code=enterprise.credit_code,
-            data=SiteInput(**{**SECOND.as_dict(), "latitude": "-31.2"}),
+            data=SiteInput(**{**SECOND.as_dict(), "latitude": -31.2}),
         )
     assert [(e.field, e.code) for e in far.value.errors] == [("latitude", "coordinate_range")]
     count = (

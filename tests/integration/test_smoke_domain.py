@@ -1,4 +1,4 @@
-from domain.enterprises.service import get_enterprise, list_enterprises
+from domain.enterprises.queries import get_enterprise, list_enterprises
 from tests.factories import actor, make_enterprise, make_user
 
 

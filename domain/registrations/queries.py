@@ -1,7 +1,11 @@
-"""Reads of the registration register for anyone (信息公开): never the contact person or telephone.
+"""What the registration pages and the API show (排污登记).
 
-A registration is public from the day it is filed (the guidance publishes the registration form);
-its revisions are shown as what happened and when, never who in an authority recorded them.
+For anyone (信息公开): the public register and one registration's public form, never the contact person
+or telephone. A registration is public from the day it is filed (the guidance publishes the registration
+form); its revisions are shown as what happened and when, never who in an authority recorded them.
+
+For the unit, its regulators and the administrator: the whole registration with its history, and who may
+file, change, renew or cancel one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Actor, Operation, Target, can, require
 from domain.clock import today
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
@@ -22,6 +27,144 @@ from domain.pagination import Page, check_page_size
 from domain.registrations import rules
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.rules import EXPIRED, RegistrationStatus
+
+# ---------------------------------------------------------------------------
+# The whole registration (the unit, its regulators, the administrator)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationRecord:
+    """A registration with its unit and site, as pages and the API show it."""
+
+    registration: DischargeRegistration
+    enterprise: Enterprise
+    site: ProductionSite
+
+    @property
+    def status(self) -> str:
+        return rules.display_status(self.registration.status, self.registration.valid_until, today())
+
+    def snapshot(self) -> dict[str, Any]:
+        r = self.registration
+        return {
+            "number": r.number,
+            "unit_name": self.enterprise.name,
+            "credit_code": self.enterprise.credit_code,
+            "site": self.site.code,
+            "site_address": self.site.address,
+            "region_code": self.site.region_code,
+            "industry_code": self.site.industry_code,
+            "status": r.status,
+            "valid_from": r.valid_from.isoformat(),
+            "valid_until": r.valid_until.isoformat(),
+            **{name: getattr(r, name) for name in rules.CONTENT_FIELDS},
+            "outlets": r.outlets,
+        }
+
+
+def target_of(registration: DischargeRegistration) -> Target:
+    return Target(enterprise_id=registration.enterprise_id, region_code=registration.region_code)
+
+
+def may_manage(actor: Actor, registration: DischargeRegistration) -> bool:
+    return can(actor, Operation.PERMIT_APPLY, target_of(registration))
+
+
+def require_may_file(actor: Actor) -> None:
+    """Refuse early those who may file no registration at all (the form page)."""
+    require(
+        actor,
+        Operation.PERMIT_APPLY,
+        Target(enterprise_id=actor.enterprise_id, region_code=actor.region_code),
+    )
+
+
+def may_file_for(actor: Actor, enterprise: Enterprise) -> bool:
+    return can(
+        actor, Operation.PERMIT_APPLY, Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
+    )
+
+
+async def record_of(session: AsyncSession, registration: DischargeRegistration) -> RegistrationRecord:
+    enterprise = await session.get(Enterprise, registration.enterprise_id)
+    site = await session.get(ProductionSite, registration.site_id)
+    assert enterprise is not None and site is not None
+    return RegistrationRecord(registration, enterprise, site)
+
+
+async def find_registration(session: AsyncSession, number: str) -> DischargeRegistration | None:
+    statement = select(DischargeRegistration).where(
+        DischargeRegistration.number == (number or "").strip().upper()
+    )
+    return (await session.exec(statement)).first()
+
+
+async def get_registration(session: AsyncSession, actor: Actor, *, number: str) -> RegistrationRecord:
+    """The whole registration (contact included), for the unit, its regulators and the administrator."""
+    registration = await find_registration(session, number)
+    if registration is not None and can(actor, Operation.ENTERPRISE_VIEW, target_of(registration)):
+        return await record_of(session, registration)
+    if not actor.is_authenticated:
+        require(actor, Operation.ENTERPRISE_VIEW)
+    raise NotFound(N_("No registration with this number."), field="number")
+
+
+async def registration_history(
+    session: AsyncSession, actor: Actor, *, number: str
+) -> list[RegistrationRevision]:
+    found = await get_registration(session, actor, number=number)
+    return await revisions_of(session, found.registration)
+
+
+async def revisions_of(
+    session: AsyncSession, registration: DischargeRegistration
+) -> list[RegistrationRevision]:
+    statement = (
+        select(RegistrationRevision)
+        .where(RegistrationRevision.registration_id == registration.id)
+        .order_by(col(RegistrationRevision.version).desc())
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def get_enterprise_for_registration(
+    session: AsyncSession, actor: Actor, *, credit_code: str
+) -> Enterprise:
+    """The unit whose registration the actor may file (to pre-fill the form)."""
+    enterprise = (
+        await session.exec(
+            select(Enterprise).where(Enterprise.credit_code == normalize_credit_code(credit_code))
+        )
+    ).first()
+    if enterprise is None or not can(
+        actor, Operation.PERMIT_APPLY, Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
+    ):
+        raise NotFound(N_("No enterprise with this credit code."), field="credit_code")
+    return enterprise
+
+
+async def registrations_of_unit(
+    session: AsyncSession, actor: Actor, *, credit_code: str
+) -> list[DischargeRegistration]:
+    enterprise = (
+        await session.exec(
+            select(Enterprise).where(Enterprise.credit_code == normalize_credit_code(credit_code))
+        )
+    ).first()
+    if enterprise is None or not can(
+        actor,
+        Operation.ENTERPRISE_VIEW,
+        Target(enterprise_id=enterprise.id, region_code=enterprise.region_code),
+    ):
+        return []
+    statement = select(DischargeRegistration).where(DischargeRegistration.enterprise_id == enterprise.id)
+    return list((await session.exec(statement.order_by(col(DischargeRegistration.number)))).all())
+
+
+# ---------------------------------------------------------------------------
+# The public register (anyone)
+# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
