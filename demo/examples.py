@@ -8,7 +8,7 @@ from typing import Any
 
 from demo.city import ENTERPRISES, Story, demo_credit_code, issuing_authority, permit_number
 from demo.permit_content import permit_content_for
-from domain.permits.files import records_to_xlsx
+from domain.permits.files.writing import records_to_xlsx
 
 
 def example_records() -> list[dict[str, Any]]:

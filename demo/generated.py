@@ -19,6 +19,7 @@ from domain.clock import today, utcnow
 from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision, ProductionSite
 from domain.enterprises.rules import clean_enterprise_input
 from domain.errors import N_, FieldError, ValidationFailed
+from domain.permits.content import parse_content
 from domain.permits.models import (
     Permit,
     PermitEvent,
@@ -28,7 +29,7 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
-from domain.permits.rules import PermitStatus, parse_content, renewal_deadline, term_years, validity_end
+from domain.permits.rules import PermitStatus, renewal_deadline, term_years, validity_end
 
 MAX_ENTERPRISES = 100_000
 BATCH = 250

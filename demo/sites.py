@@ -16,7 +16,7 @@ from domain.clock import today
 from domain.enterprises.rules import SiteInput
 from domain.enterprises.service import add_site
 from domain.permits.rules import site_permit_number
-from domain.permits.service import import_permits
+from domain.permits.service.imports import import_permits
 from domain.registrations import queries as registration_queries
 from domain.registrations import service as registrations
 from domain.registrations.rules import RegistrationInput, parse_outlet_lines

@@ -19,20 +19,18 @@ from demo.city import ENTERPRISES, DemoEnterprise, Story, issuing_authority, per
 from demo.permit_content import changed_content, permit_content_for
 from domain.clock import today
 from domain.permits.rules import add_years, renewal_deadline, term_years, validity_end
-from domain.permits.service import (
-    ApplicationInput,
+from domain.permits.service.applications import ApplicationInput, submit_application
+from domain.permits.service.cancellation import cancel_permit, revoke_permit
+from domain.permits.service.decisions import (
     GrantInput,
     accept_application,
-    cancel_permit,
     extend_decision,
     grant_application,
-    import_permits,
     issue_permit,
     refuse_application,
     reject_application,
-    revoke_permit,
-    submit_application,
 )
+from domain.permits.service.imports import import_permits
 
 
 def decided_for_expiry(valid_until: date) -> date:

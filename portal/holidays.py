@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.calendar import published_years
+from domain.calendar.queries import loaded_years
+from domain.calendar.rules import published_years
 from domain.calendar.schedule import MAX_FILE_CHARS
-from domain.calendar.service import load_schedule, loaded_years
+from domain.calendar.service import load_schedule
 from domain.errors import N_, FieldError, ValidationFailed
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors

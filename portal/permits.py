@@ -1,7 +1,8 @@
 """Permit pages for regulators and units: the register, one permit, its versions, lifecycle forms, worklist.
 
-Every endpoint parses its input, calls one use case of ``domain.permits`` and renders;
-who may see or do what is answered by the domain (``domain.permits.worklist``).
+Every endpoint parses its input, calls one use case of ``domain.permits.service`` (or one read of
+``domain.permits.queries``) and renders;
+who may see or do what is answered by the domain (``domain.permits.queries.pages``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,37 @@ from domain.access import Actor
 from domain.enterprises.rules import INDUSTRY_NAMES
 from domain.errors import N_, Conflict, DomainError, FieldError, ValidationFailed
 from domain.i18n import translations_for
-from domain.permits import service, worklist
+from domain.permits.content import SECRET_CAPABLE_SECTIONS
+from domain.permits.labels import LABELS
+from domain.permits.queries.pages import (
+    PermitPage,
+    content_skeleton,
+    first_application_defaults,
+    may_apply_first,
+    may_see_worklist,
+    permit_page,
+    permit_page_for_application,
+    permit_page_to_apply,
+    permit_page_to_decide,
+    version_page,
+)
+from domain.permits.queries.register import PermitFilter, list_permit_rows
+from domain.permits.queries.worklist import regulator_worklist
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
-from domain.permits.rules import CHANGE_KINDS, DISPLAY_STATUSES, SECRET_CAPABLE_SECTIONS, CancellationReason
-from domain.permits.service import ApplicationInput, GrantInput, PermitFilter
+from domain.permits.rules import CHANGE_KINDS, DISPLAY_STATUSES, CancellationReason
+from domain.permits.service.applications import ApplicationInput, submit_application, supply_missing_materials
+from domain.permits.service.cancellation import cancel_permit, revoke_permit
+from domain.permits.service.changes import start_change
+from domain.permits.service.decisions import (
+    GrantInput,
+    accept_application,
+    extend_decision,
+    grant_application,
+    issue_permit,
+    refuse_application,
+    reject_application,
+    request_missing_materials,
+)
 from domain.regions import known_regions_within
 from domain.reports import views as report_views
 from portal.reports import schedule_labels
@@ -109,7 +137,7 @@ def _helpers(request: Request) -> dict[str, Any]:
 
     def plabel(group: str, value: str | None) -> str:
         key = str(value or "")
-        found = worklist.LABELS.get(group, {}).get(key)
+        found = LABELS.get(group, {}).get(key)
         return translated(found) if found else key
 
     def unit_label(unit: str) -> str:
@@ -298,7 +326,7 @@ async def permit_list(request: Request) -> Response:
     filters, raw = _filters(request)
     page_number = _page_number(request.query_params.get("page"))
     async with db_of(request).read() as session:
-        listing = await worklist.list_permit_rows(
+        listing = await list_permit_rows(
             session, actor, filters=filters, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
         )
     query = urlencode({name: value for name, value in raw.items() if value})
@@ -317,8 +345,8 @@ async def permit_list(request: Request) -> Response:
             "windows": EXPIRY_WINDOWS,
             "industries": sorted(INDUSTRY_NAMES),
             "regions": known_regions_within(actor.region_code),
-            "may_apply_first": worklist.may_apply_first(actor),
-            "may_see_worklist": worklist.may_see_worklist(actor),
+            "may_apply_first": may_apply_first(actor),
+            "may_see_worklist": may_see_worklist(actor),
         },
         fragment="permits/_results.html",
     )
@@ -327,14 +355,14 @@ async def permit_list(request: Request) -> Response:
 async def worklist_page(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        found = await worklist.regulator_worklist(session, actor)
+        found = await regulator_worklist(session, actor)
     return render(
         request,
         "permits/worklist.html",
         {
             **_helpers(request),
             "worklist": found,
-            "may_apply_first": worklist.may_apply_first(actor),
+            "may_apply_first": may_apply_first(actor),
             "may_see_worklist": True,
         },
     )
@@ -348,7 +376,7 @@ async def worklist_page(request: Request) -> Response:
 def _detail_context(
     request: Request,
     actor: Actor,
-    page: worklist.PermitPage,
+    page: PermitPage,
     *,
     form: str = "",
     errors: dict[str, list[FieldError]] | None = None,
@@ -362,15 +390,15 @@ def _detail_context(
         "form": form,
         "errors": errors or {},
         "data": data or {},
-        "may_apply_first": worklist.may_apply_first(actor),
-        "may_see_worklist": worklist.may_see_worklist(actor),
+        "may_apply_first": may_apply_first(actor),
+        "may_see_worklist": may_see_worklist(actor),
     }
 
 
 async def detail(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await worklist.permit_page(session, actor, number=request.path_params["number"])
+        page = await permit_page(session, actor, number=request.path_params["number"])
         reports = await report_views.permit_reports(session, actor, page.permit)
     context = {**_detail_context(request, actor, page), **schedule_labels(request), "reports": reports}
     return render(request, "permits/detail.html", context)
@@ -380,7 +408,7 @@ async def detail_by_id(request: Request) -> Response:
     """A permit still without a number (a first application before the grant); with one, its address."""
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await worklist.permit_page(session, actor, permit_id=request.path_params["permit_id"])
+        page = await permit_page(session, actor, permit_id=request.path_params["permit_id"])
     if page.permit.number:
         query = f"?{request.url.query}" if request.url.query else ""
         return redirect(f"/permits/{page.permit.number}{query}")
@@ -390,14 +418,14 @@ async def detail_by_id(request: Request) -> Response:
 async def version(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        found = await worklist.version_page(
+        found = await version_page(
             session, actor, number=request.path_params["number"], version=request.path_params["version"]
         )
     context = {
         **_helpers(request),
         "v": found,
-        "may_apply_first": worklist.may_apply_first(actor),
-        "may_see_worklist": worklist.may_see_worklist(actor),
+        "may_apply_first": may_apply_first(actor),
+        "may_see_worklist": may_see_worklist(actor),
     }
     return render(request, "permits/version.html", context)
 
@@ -410,19 +438,17 @@ Decision = Callable[[AsyncSession, Actor, int, FormData], Awaitable[Any]]
 
 
 async def _accept(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.accept_application(session, actor, application_id=application_id)
+    return await accept_application(session, actor, application_id=application_id)
 
 
 async def _reject(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.reject_application(
+    return await reject_application(
         session, actor, application_id=application_id, reason=_text(form, "reason")
     )
 
 
 async def _extend(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.extend_decision(
-        session, actor, application_id=application_id, reason=_text(form, "reason")
-    )
+    return await extend_decision(session, actor, application_id=application_id, reason=_text(form, "reason"))
 
 
 async def _grant(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
@@ -435,27 +461,27 @@ async def _grant(session: AsyncSession, actor: Actor, application_id: int, form:
         validity_cut_to=cut_to,
         validity_cut_reason=_text(form, "validity_cut_reason", 300),
     )
-    return await service.grant_application(session, actor, application_id=application_id, data=data)
+    return await grant_application(session, actor, application_id=application_id, data=data)
 
 
 async def _refuse(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.refuse_application(
+    return await refuse_application(
         session, actor, application_id=application_id, reason=_text(form, "reason")
     )
 
 
 async def _issue(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.issue_permit(session, actor, application_id=application_id)
+    return await issue_permit(session, actor, application_id=application_id)
 
 
 async def _request_materials(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.request_missing_materials(
+    return await request_missing_materials(
         session, actor, application_id=application_id, missing=_text(form, "missing")
     )
 
 
 async def _supply(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await service.supply_missing_materials(
+    return await supply_missing_materials(
         session, actor, application_id=application_id, note=_text(form, "note")
     )
 
@@ -483,9 +509,7 @@ def _decision_endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
                 permit_id = getattr(result, "permit_id", None) or result.id
         except (ValidationFailed, Conflict) as error:
             async with db_of(request).read() as session:
-                page = await worklist.permit_page_for_application(
-                    session, actor, application_id=application_id
-                )
+                page = await permit_page_for_application(session, actor, application_id=application_id)
             data = {field: _text(form, field) for field in DECISION_FIELDS[name]}
             context = _detail_context(
                 request,
@@ -513,7 +537,7 @@ def _form_context(
     action: str,
     data: dict[str, str],
     errors: dict[str, list[FieldError]] | None = None,
-    page: worklist.PermitPage | None = None,
+    page: PermitPage | None = None,
 ) -> dict[str, Any]:
     return {
         **_helpers(request),
@@ -525,15 +549,15 @@ def _form_context(
         "permit": page.permit if page else None,
         "change_kinds": sorted(k.value for k in CHANGE_KINDS),
         "cancellation_reasons": [r.value for r in CancellationReason],
-        "may_apply_first": worklist.may_apply_first(actor),
-        "may_see_worklist": worklist.may_see_worklist(actor),
+        "may_apply_first": may_apply_first(actor),
+        "may_see_worklist": may_see_worklist(actor),
     }
 
 
 async def apply_form(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        defaults = await worklist.first_application_defaults(
+        defaults = await first_application_defaults(
             session, actor, credit_code=request.query_params.get("credit_code", "")
         )
     data = {
@@ -541,7 +565,7 @@ async def apply_form(request: Request) -> Response:
         "site": request.query_params.get("site", "")[:3],
         "category": defaults.category,
         "issuing_authority": "",
-        "content": _pretty(worklist.content_skeleton()),
+        "content": _pretty(content_skeleton()),
     }
     return render(request, "permits/form.html", _form_context(request, actor, "apply", data))
 
@@ -561,7 +585,7 @@ async def apply_submit(request: Request) -> Response:
         if problems:
             raise ValidationFailed(problems)
         async with db_of(request).transaction() as session:
-            application = await service.submit_application(
+            application = await submit_application(
                 session,
                 actor,
                 data=ApplicationInput(
@@ -580,7 +604,7 @@ async def apply_submit(request: Request) -> Response:
     return redirect(f"/permits/id/{permit_id}?done=apply")
 
 
-def _action_defaults(action: str, page: worklist.PermitPage) -> dict[str, str]:
+def _action_defaults(action: str, page: PermitPage) -> dict[str, str]:
     current = _pretty(page.detail.content.to_dict())
     return {
         "change": {"kind": "", "change_description": "", "event_date": "", "content": current},
@@ -592,10 +616,10 @@ def _action_defaults(action: str, page: worklist.PermitPage) -> dict[str, str]:
     }[action]
 
 
-async def _load_for(session: AsyncSession, actor: Actor, action: str, number: str) -> worklist.PermitPage:
+async def _load_for(session: AsyncSession, actor: Actor, action: str, number: str) -> PermitPage:
     if action in ("revoke", "cancel", "start_change"):
-        return await worklist.permit_page_to_decide(session, actor, number=number)
-    return await worklist.permit_page_to_apply(session, actor, number=number)
+        return await permit_page_to_decide(session, actor, number=number)
+    return await permit_page_to_apply(session, actor, number=number)
 
 
 def _action_form_endpoint(action: str) -> Callable[[Request], Awaitable[Response]]:
@@ -627,7 +651,7 @@ async def _submit(session: AsyncSession, actor: Actor, action: str, number: str,
         content = _content(form, problems) if action != "replace" else None
         if problems:
             raise ValidationFailed(problems)
-        await service.submit_application(
+        await submit_application(
             session,
             actor,
             data=ApplicationInput(
@@ -642,7 +666,7 @@ async def _submit(session: AsyncSession, actor: Actor, action: str, number: str,
         content = _content(form, problems)
         if problems:
             raise ValidationFailed(problems)
-        await service.start_change(
+        await start_change(
             session,
             actor,
             number=number,
@@ -650,9 +674,9 @@ async def _submit(session: AsyncSession, actor: Actor, action: str, number: str,
             content=content,
         )
     elif action == "revoke":
-        await service.revoke_permit(session, actor, number=number, reason=_text(form, "reason"))
+        await revoke_permit(session, actor, number=number, reason=_text(form, "reason"))
     else:
-        await service.cancel_permit(
+        await cancel_permit(
             session, actor, number=number, reason=_text(form, "reason", 40), note=_text(form, "note")
         )
 

@@ -28,7 +28,24 @@ from domain.enterprises.rules import INDUSTRY_NAMES, category_label, industry_na
 from domain.errors import N_, ValidationFailed
 from domain.i18n import translations_for
 from domain.pagination import Page
-from domain.permits import public
+from domain.permits.queries import public_register
+from domain.permits.queries.disclosure import (
+    CATEGORIES,
+    PUBLIC_STATUSES,
+    Freshness,
+    adjacent_months,
+    combine_freshness,
+    parse_month,
+    permit_freshness,
+    register_freshness,
+)
+from domain.permits.queries.public_permit import public_outlet, public_permit
+from domain.permits.queries.public_register import (
+    ExpiredList,
+    PublicPermitFilter,
+    expired_not_renewed,
+    search_permits,
+)
 from domain.permits.reference import REPORT_KIND_LABELS, UNIT_LABELS, label, pollutant_name
 from domain.regions import known_regions_within, region_name
 from domain.registrations import queries as registrations
@@ -76,7 +93,7 @@ SECTION_LABELS = {
     "products": N_("Products"),
     "control_facilities": N_("Pollution control facilities"),
 }
-CATEGORY_CHOICES = public.CATEGORIES
+CATEGORY_CHOICES = CATEGORIES
 
 
 # ---------------------------------------------------------------------------
@@ -84,7 +101,7 @@ CATEGORY_CHOICES = public.CATEGORIES
 # ---------------------------------------------------------------------------
 
 
-def etag_for(request: Request, freshness: public.Freshness, variant: Iterable[object] = ()) -> str:
+def etag_for(request: Request, freshness: Freshness, variant: Iterable[object] = ()) -> str:
     """A weak validator: the data's freshness plus everything else the bytes depend on.
 
     Weak because the same page may be sent gzipped or not; it still names the exact data.
@@ -128,7 +145,7 @@ def is_fresh(request: Request, etag: str, changed_at: datetime | None) -> bool:
 
 async def conditional(
     request: Request,
-    freshness: public.Freshness,
+    freshness: Freshness,
     build: Callable[[], Awaitable[Response]],
     *,
     variant: Iterable[object] = (),
@@ -243,7 +260,7 @@ def _search_choices() -> dict[str, Any]:
         "industries": sorted(INDUSTRY_NAMES),
         "regions": known_regions_within(None),
         "categories": CATEGORY_CHOICES,
-        "statuses": public.PUBLIC_STATUSES,
+        "statuses": PUBLIC_STATUSES,
     }
 
 
@@ -257,7 +274,7 @@ async def _search_page(
     """A public search page: the register's freshness, one page of results, filter errors by field."""
     page_number = _page_number(request.query_params.get("page"))
     async with db_of(request).read() as session:
-        freshness = await public.register_freshness(session)
+        freshness = await register_freshness(session)
 
         async def build() -> Response:
             errors: dict[str, Any] = {}
@@ -286,7 +303,7 @@ async def _search_page(
 async def permit_search(request: Request) -> Response:
     """Permits and registrations (shown as 登记) of the public register."""
     params = request.query_params
-    filters = public.PublicPermitFilter(
+    filters = PublicPermitFilter(
         query=params.get("q", "")[:100],
         status=params.get("status", "")[:16],
         category=params.get("category", "")[:16],
@@ -295,9 +312,7 @@ async def permit_search(request: Request) -> Response:
     )
     return await _search_page(
         request,
-        lambda session, offset: public.search_permits(
-            session, filters=filters, first=PAGE_SIZE, offset=offset
-        ),
+        lambda session, offset: search_permits(session, filters=filters, first=PAGE_SIZE, offset=offset),
         "public/search.html",
         "public/_results.html",
         {"filters": filters, **_search_choices()},
@@ -307,10 +322,10 @@ async def permit_search(request: Request) -> Response:
 async def permit_page(request: Request) -> Response:
     number = request.path_params["number"]
     async with db_of(request).read() as session:
-        freshness = await public.permit_freshness(session, number=number)
+        freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
-            permit = await public.public_permit(session, number=number)
+            permit = await public_permit(session, number=number)
             return _page(request, "public/permit.html", {"permit": permit})
 
         return await conditional(request, freshness, build)
@@ -319,10 +334,10 @@ async def permit_page(request: Request) -> Response:
 async def outlet_page(request: Request) -> Response:
     number, code = request.path_params["number"], request.path_params["code"]
     async with db_of(request).read() as session:
-        freshness = await public.permit_freshness(session, number=number)
+        freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
-            outlet = await public.public_outlet(session, number=number, code=code)
+            outlet = await public_outlet(session, number=number, code=code)
             return _page(request, "public/outlet.html", {"item": outlet})
 
         return await conditional(request, freshness, build)
@@ -332,10 +347,10 @@ async def outlet_sign(request: Request) -> Response:
     """The printable sign hung at the outlet (排污口标志牌), its QR code large."""
     number, code = request.path_params["number"], request.path_params["code"]
     async with db_of(request).read() as session:
-        freshness = await public.permit_freshness(session, number=number)
+        freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
-            outlet = await public.public_outlet(session, number=number, code=code)
+            outlet = await public_outlet(session, number=number, code=code)
             url = outlet_url(request, outlet.permit_number, outlet.outlet.code)
             return _page(request, "public/sign.html", {"item": outlet, "url": url})
 
@@ -346,10 +361,10 @@ async def outlet_qr(request: Request) -> Response:
     number, code = request.path_params["number"], request.path_params["code"]
     base_url = request.app.state.settings.base_url
     async with db_of(request).read() as session:
-        freshness = await public.permit_freshness(session, number=number)
+        freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
-            outlet = await public.public_outlet(session, number=number, code=code)
+            outlet = await public_outlet(session, number=number, code=code)
             svg = outlet_qr_svg(outlet_url(request, outlet.permit_number, outlet.outlet.code))
             return Response(svg, media_type="image/svg+xml")
 
@@ -360,21 +375,21 @@ async def expired_list(request: Request) -> Response:
     on = today()
     raw = request.query_params.get("month", "")[:7]
     async with db_of(request).read() as session:
-        freshness = await public.register_freshness(session)
+        freshness = await register_freshness(session)
         errors: dict[str, Any] = {}
         try:
-            month = public.parse_month(raw, on)
+            month = parse_month(raw, on)
         except ValidationFailed as error:
             errors, month = field_errors(error.errors), on.replace(day=1)
 
         async def build() -> Response:
-            listing = await public.expired_not_renewed(session, month=month)
-            previous, following = public.adjacent_months(month, on)
+            listing = await expired_not_renewed(session, month=month)
+            previous, following = adjacent_months(month, on)
             return _page(
                 request,
                 "public/expired.html",
                 {
-                    "listing": listing if not errors else public.ExpiredList(month=month, rows=[]),
+                    "listing": listing if not errors else ExpiredList(month=month, rows=[]),
                     "month_value": raw if errors else month.strftime("%Y-%m"),
                     "max_month": on.strftime("%Y-%m"),
                     "previous_month": previous.strftime("%Y-%m"),
@@ -392,11 +407,11 @@ async def expired_csv(request: Request) -> Response:
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
     async with db_of(request).read() as session:
-        freshness = await public.register_freshness(session)
-        month = public.parse_month(request.query_params.get("month", "")[:7], on)
+        freshness = await register_freshness(session)
+        month = parse_month(request.query_params.get("month", "")[:7], on)
 
         async def build() -> Response:
-            listing = await public.expired_not_renewed(session, month=month)
+            listing = await expired_not_renewed(session, month=month)
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(
@@ -443,10 +458,10 @@ async def statistics(request: Request) -> Response:
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
     async with db_of(request).read() as session:
-        freshness = await public.register_freshness(session)
+        freshness = await register_freshness(session)
 
         async def build() -> Response:
-            figures = await public.permit_statistics(session)
+            figures = await public_register.permit_statistics(session)
             # The charts get the same labels as the tables beside them, already translated.
             charts = {
                 "status": [[gettext(STATUS_LABELS.get(k, k)), n] for k, n in figures.by_status],
@@ -484,7 +499,7 @@ async def registration_page(request: Request) -> Response:
     number = request.path_params["number"]
     async with db_of(request).read() as session:
         registration = await registrations.public_registration(session, number=number)
-        freshness = public.combine_freshness(1, registration.changed_at)
+        freshness = combine_freshness(1, registration.changed_at)
 
         async def build() -> Response:
             return _page(request, "public/registration.html", {"registration": registration})

@@ -17,7 +17,7 @@ from domain.enterprises.queries import may_register
 from domain.enterprises.rules import category_label, industry_name
 from domain.errors import FieldError
 from domain.i18n import translate, translations_for
-from domain.permits.files import may_import
+from domain.permits.service.imports import may_import
 from web.csrf import csrf_token
 from web.request_context import request_locale
 

@@ -339,7 +339,8 @@ def import_permits_command(path: str, username: str) -> None:
 
     from domain.accounts.queries import find_user
     from domain.actors import actor_for_user
-    from domain.permits.files import import_permit_records, open_permit_file
+    from domain.permits.files.reading import open_permit_file
+    from domain.permits.service.imports import import_permit_records
 
     source = Path(path)
     try:

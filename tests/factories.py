@@ -172,7 +172,7 @@ async def make_permit(
     **overrides: object,
 ):  # type: ignore[no-untyped-def]
     """An issued permit, loaded as the import from the national platform does."""
-    from domain.permits.service import import_permits
+    from domain.permits.service.imports import import_permits
 
     enterprise = enterprise or await make_enterprise(session)
     permits = await import_permits(

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
@@ -100,7 +100,7 @@ async def load_schedule(session: AsyncSession, actor: Actor, *, text: str) -> Lo
     # Count with the new year from now on in this process (others follow within REFRESH_SECONDS).
     rows = (await session.exec(select(HolidayYear))).all()
     use_published_years(_published(r) for r in rows)
-    from domain.permits.service import recount_deadlines
+    from domain.permits.service.deadlines import recount_deadlines
 
     recounted = await recount_deadlines(session, year.year)
     await session.flush()
@@ -118,8 +118,3 @@ async def load_schedule(session: AsyncSession, actor: Actor, *, text: str) -> Lo
         },
     )
     return LoadResult(year.year, len(row.days_off), len(row.make_up_days), before is not None, recounted)
-
-
-async def loaded_years(session: AsyncSession, actor: Actor) -> list[HolidayYear]:
-    require(actor, Operation.CALENDAR_MANAGE)
-    return list((await session.exec(select(HolidayYear).order_by(col(HolidayYear.year)))).all())

@@ -20,7 +20,7 @@ from domain.errors import N_, NotFound
 from domain.ledgers.rules import PointInfo
 from domain.permits.models import Permit
 from domain.permits.rules import normal_number
-from domain.permits.service import target_of
+from domain.permits.state import target_of
 from domain.permits.terms import LimitTerm, PermitTerms, permit_terms
 
 

@@ -18,7 +18,7 @@ from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
 from domain.notifications.letters import TEMPLATES, ReminderSummary, notify
 from domain.permits.models import Permit
-from domain.permits.public import expired_not_renewed
+from domain.permits.queries.public_register import expired_not_renewed
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import terms_of
 from domain.reports import schedule as report_schedule

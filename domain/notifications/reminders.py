@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import ENTERPRISE_ROLES
 from domain.accounts.models import User
-from domain.calendar import working_days_before
+from domain.calendar.rules import working_days_before
 from domain.enterprises.models import Enterprise
 from domain.notifications.letters import TEMPLATES, ReminderSummary, notify, renewal_basis
 from domain.notifications.notices import unit_and_agency_users as _recipients

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from domain.calendar import Deadline, working_days_after, working_days_before
+from domain.calendar.rules import Deadline, working_days_after, working_days_before
 from domain.errors import N_
 
 

@@ -29,7 +29,7 @@ from domain.errors import N_, FieldError, ValidationFailed
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
-from domain.permits.service import target_of
+from domain.permits.state import target_of
 from domain.regions import is_valid_region_code
 from domain.reports import rules
 from domain.reports.content import disclosed

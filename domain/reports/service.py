@@ -28,7 +28,7 @@ from domain.ledgers.queries import period as ledgers
 from domain.permits.models import Permit
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
-from domain.permits.service import target_of
+from domain.permits.state import target_of
 from domain.permits.terms import PermitTerms, permit_terms, terms_of
 from domain.reports import content as report_content
 from domain.reports import notices, rules

@@ -30,7 +30,7 @@ from domain.i18n import translate
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.rules import PermitStatus, normal_number
-from domain.permits.service import target_of
+from domain.permits.state import target_of
 from domain.permits.terms import permit_terms
 from domain.reports import review, rules, service
 from domain.reports import schedule as report_schedule

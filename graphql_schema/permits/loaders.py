@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from domain.permits.batch import DisclosedContent, PermitKey
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.enterprises.models import Enterprise as EnterpriseModel
 from domain.enterprises.queries import EnterprisePublic as DomainEnterprisePublic
-from domain.permits import batch
-from domain.permits.batch import DisclosedContent, PermitKey
 from domain.permits.models import (
     PermitApplication,
     PermitEvent,
@@ -20,6 +19,18 @@ from domain.permits.models import (
     PermitMonitoring,
     PermitOutlet,
     PermitVersion,
+)
+from domain.permits.queries.visible import (
+    EMPTY_CONTENT,
+    contents_for,
+    enterprise_views,
+    events_for,
+    ledger_requirements_for,
+    limits_for,
+    monitoring_for,
+    open_applications_for,
+    outlets_for,
+    versions_for,
 )
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
 from graphql_schema.loaders import RequestReader
@@ -43,23 +54,17 @@ class PermitLoaders:
         self.enterprise: DataLoader[int, Enterprise | EnterprisePublic | None] = DataLoader(
             load_fn=self._enterprises
         )
-        self.outlets: DataLoader[PermitKey, list[PermitOutlet]] = self._loader(batch.outlets_for, [])
-        self.limits: DataLoader[PermitKey, list[PermitLimit]] = self._loader(batch.limits_for, [])
-        self.monitoring: DataLoader[PermitKey, list[PermitMonitoring]] = self._loader(
-            batch.monitoring_for, []
-        )
+        self.outlets: DataLoader[PermitKey, list[PermitOutlet]] = self._loader(outlets_for, [])
+        self.limits: DataLoader[PermitKey, list[PermitLimit]] = self._loader(limits_for, [])
+        self.monitoring: DataLoader[PermitKey, list[PermitMonitoring]] = self._loader(monitoring_for, [])
         self.ledger_requirements: DataLoader[PermitKey, list[PermitLedgerRequirement]] = self._loader(
-            batch.ledger_requirements_for, []
+            ledger_requirements_for, []
         )
-        self.contents: DataLoader[PermitKey, DisclosedContent] = self._loader(
-            batch.contents_for, batch.EMPTY_CONTENT
-        )
-        self.events: DataLoader[PermitKey, list[PermitEvent]] = self._loader(batch.events_for, [])
-        self.versions: DataLoader[PermitKey, list[PermitVersion] | None] = self._loader(
-            batch.versions_for, None
-        )
+        self.contents: DataLoader[PermitKey, DisclosedContent] = self._loader(contents_for, EMPTY_CONTENT)
+        self.events: DataLoader[PermitKey, list[PermitEvent]] = self._loader(events_for, [])
+        self.versions: DataLoader[PermitKey, list[PermitVersion] | None] = self._loader(versions_for, None)
         self.open_application: DataLoader[PermitKey, PermitApplication | None] = self._loader(
-            batch.open_applications_for, None
+            open_applications_for, None
         )
 
     def _loader(self, load: BatchFunction[V], missing: Any) -> DataLoader[PermitKey, V]:
@@ -72,5 +77,5 @@ class PermitLoaders:
 
     async def _enterprises(self, ids: Sequence[int]) -> list[Enterprise | EnterprisePublic | None]:
         async with self._context.read() as session:
-            found = await batch.enterprise_views(session, self._context.actor, ids)
+            found = await enterprise_views(session, self._context.actor, ids)
         return [enterprise_type(found[key]) if key in found else None for key in ids]

@@ -17,9 +17,22 @@ from strawberry.scalars import JSON
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
-from domain.permits import models, service
-from domain.permits.batch import application_view, visible_permits
-from domain.permits.service import ApplicationInput, GrantInput
+from domain.permits import models
+from domain.permits.queries.visible import application_view, visible_permits
+from domain.permits.service.applications import ApplicationInput, submit_application, supply_missing_materials
+from domain.permits.service.cancellation import cancel_permit, revoke_permit
+from domain.permits.service.changes import start_change
+from domain.permits.service.decisions import (
+    GrantInput,
+    accept_application,
+    extend_decision,
+    grant_application,
+    issue_permit,
+    refuse_application,
+    reject_application,
+    request_missing_materials,
+)
+from domain.permits.service.imports import import_permits
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.permits.types import (
     ApplyForPermitInput,
@@ -121,7 +134,7 @@ class PermitMutation:
             content=snake_keys(input.content),
         )
         actor = info.context.actor
-        return await _on_application(info, lambda s: service.submit_application(s, actor, data=data))
+        return await _on_application(info, lambda s: submit_application(s, actor, data=data))
 
     @strawberry.mutation(
         description=(
@@ -135,7 +148,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.accept_application(session, actor, application_id=_application_id(id))
+            return await accept_application(session, actor, application_id=_application_id(id))
 
         return await _on_application(info, action, BY_ID)
 
@@ -148,9 +161,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.reject_application(
-                session, actor, application_id=_application_id(id), reason=reason
-            )
+            return await reject_application(session, actor, application_id=_application_id(id), reason=reason)
 
         return await _on_application(info, action, BY_ID)
 
@@ -163,9 +174,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.extend_decision(
-                session, actor, application_id=_application_id(id), reason=reason
-            )
+            return await extend_decision(session, actor, application_id=_application_id(id), reason=reason)
 
         return await _on_application(info, action, BY_ID)
 
@@ -195,7 +204,7 @@ class PermitMutation:
         )
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.grant_application(
+            return await grant_application(
                 session, actor, application_id=_application_id(application_id), data=data
             )
 
@@ -208,7 +217,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.refuse_application(
+            return await refuse_application(
                 session, actor, application_id=_application_id(application_id), reason=reason
             )
 
@@ -219,7 +228,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.Permit:
-            return await service.issue_permit(session, actor, application_id=_application_id(application_id))
+            return await issue_permit(session, actor, application_id=_application_id(application_id))
 
         return await _on_permit(info, action, BY_APPLICATION_ID)
 
@@ -243,7 +252,7 @@ class PermitMutation:
         actor = info.context.actor
         return await _on_application(
             info,
-            lambda s: service.submit_application(s, actor, data=data),
+            lambda s: submit_application(s, actor, data=data),
             {"change_description": "description", "event_date": "changedOn"},
         )
 
@@ -263,7 +272,7 @@ class PermitMutation:
         proposed = snake_keys(content) if content is not None else None
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.start_change(
+            return await start_change(
                 session, actor, number=number, change_description=description, content=proposed
             )
 
@@ -281,7 +290,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.request_missing_materials(
+            return await request_missing_materials(
                 session, actor, application_id=_application_id(id), missing=missing
             )
 
@@ -297,7 +306,7 @@ class PermitMutation:
         actor = info.context.actor
 
         async def action(session: AsyncSession) -> models.PermitApplication:
-            return await service.supply_missing_materials(
+            return await supply_missing_materials(
                 session, actor, application_id=_application_id(id), note=note
             )
 
@@ -317,7 +326,7 @@ class PermitMutation:
             content=snake_keys(input.content) if input.content is not None else None,
         )
         actor = info.context.actor
-        return await _on_application(info, lambda s: service.submit_application(s, actor, data=data))
+        return await _on_application(info, lambda s: submit_application(s, actor, data=data))
 
     @strawberry.mutation(
         description="申请补办遗失或损毁的许可证（办法（试行）第五十一条）：无需受理，10 个工作日内补发。"
@@ -334,14 +343,14 @@ class PermitMutation:
         actor = info.context.actor
         return await _on_application(
             info,
-            lambda s: service.submit_application(s, actor, data=data),
+            lambda s: submit_application(s, actor, data=data),
             {"event_date": "lostOn", "change_description": "description"},
         )
 
     @strawberry.mutation(description="撤销许可证（第四十九条），须说明法律依据；公告。")
     async def revoke_permit(self, info: strawberry.Info, number: Number, reason: Reason) -> PermitPayload:
         actor = info.context.actor
-        return await _on_permit(info, lambda s: service.revoke_permit(s, actor, number=number, reason=reason))
+        return await _on_permit(info, lambda s: revoke_permit(s, actor, number=number, reason=reason))
 
     @strawberry.mutation(description="注销许可证（第五十条）；公告。")
     async def cancel_permit(
@@ -353,7 +362,7 @@ class PermitMutation:
     ) -> PermitPayload:
         actor = info.context.actor
         return await _on_permit(
-            info, lambda s: service.cancel_permit(s, actor, number=number, reason=reason.value, note=note)
+            info, lambda s: cancel_permit(s, actor, number=number, reason=reason.value, note=note)
         )
 
     @strawberry.mutation(
@@ -379,7 +388,7 @@ class PermitMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                imported = await service.import_permits(session, context.actor, records=snake_keys(records))
+                imported = await import_permits(session, context.actor, records=snake_keys(records))
                 views = visible_permits(context.actor, imported)
         except DomainError as error:
             return ImportPermitsPayload(permits=[], errors=user_errors(error, context.locale))

@@ -8,7 +8,7 @@ import strawberry
 
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
-from domain.permits.batch import browse_permits, find_outlet, view_permit
+from domain.permits.queries.visible import browse_permits, find_outlet, view_permit
 from graphql_schema.errors import refused
 from graphql_schema.permits.loaders import enterprise_type
 from graphql_schema.permits.types import Outlet, Permit, PermitConnection, PermitFilterInput

@@ -1,6 +1,6 @@
 """GraphQL projections of permits: explicit, field by field; relationships through the request's loaders.
 
-What a caller may see of a permit is decided by the domain (``domain.permits.batch``):
+What a caller may see of a permit is decided by the domain (``domain.permits.queries.visible``):
 a ``Permit`` carries the key of that decision, and every relationship is loaded
 with it, so the public never receives secret sections, history or applications.
 """
@@ -15,15 +15,16 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.calendar import holiday_data_warning, holiday_data_warning_params, uncovered_years_between
+from domain.calendar.rules import holiday_data_warning, holiday_data_warning_params, uncovered_years_between
 from domain.clock import today
 from domain.i18n import translate
 from domain.pagination import Page
-from domain.permits import law, models, rules, service
-from domain.permits.batch import PermitKey, PermitRow, PermitView, application_overdue
+from domain.permits import law, models, rules
 from domain.permits.law import Basis, LegalDeadline
+from domain.permits.queries.register import PermitFilter
+from domain.permits.queries.visible import PermitKey, PermitRow, PermitView, application_overdue
 from domain.permits.reference import pollutant_name
-from domain.permits.service import PermitFilter
+from domain.permits.state import acceptance_clock_start, deemed_accepted
 from graphql_schema.enterprises.types import EnterpriseIdentity
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
@@ -398,13 +399,13 @@ class PermitApplication:
         description="受理期限届满未作决定、也未告知补正：视为已受理，不能再不予受理（条例第九条第四项）"
     )
     def deemed_accepted(self) -> bool:
-        return service.deemed_accepted(self.model, today())
+        return deemed_accepted(self.model, today())
 
     @strawberry.field(description="受理期限的依据（天数、条款、规则集）")
     def accept_due_basis(self) -> LegalBasis | None:
         if self.model.kind == "replacement" or self.model.started_by_authority:
             return None
-        return LegalBasis.of(law.acceptance_basis(service.acceptance_clock_start(self.model)))
+        return LegalBasis.of(law.acceptance_basis(acceptance_clock_start(self.model)))
 
     @strawberry.field(description="许可决定期限的依据（天数、条款、规则集）")
     def decision_due_basis(self) -> LegalBasis | None:
@@ -423,7 +424,7 @@ class PermitApplication:
     def warnings(self, info: strawberry.Info) -> list[str]:
         m = self.model
         pairs = (
-            (m.accept_due_approximate, service.acceptance_clock_start(m), m.accept_due),
+            (m.accept_due_approximate, acceptance_clock_start(m), m.accept_due),
             (m.decision_due_approximate, m.accepted_on, m.decision_due),
             (m.issue_due_approximate, m.decided_on, m.issue_due),
         )

@@ -11,6 +11,7 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.queries.credit import credit_of
 from domain.agencies.rules import BASE_SCORE, AgencyInput, AuthorisationInput, QualificationInput, StaffInput
+from domain.clock import today
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import MonitoringReading
@@ -18,7 +19,6 @@ from domain.ledgers.queries.exceedances import list_exceedances
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
 from domain.ledgers.service.entries import record_entry
-from domain.permits.service import today
 from domain.reports import service as reports
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
-from domain.permits.service import today
+from domain.clock import today
 from tests.agencies.test_portal_agencies import PNG, agency_readings, authorise, make_agency
 from tests.faces import Outcome, graphql_outcome, portal_outcome
 from tests.factories import credit_code, make_enterprise, make_user

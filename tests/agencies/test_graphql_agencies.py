@@ -13,10 +13,9 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.agencies.rules import AgencyInput, StaffInput
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.permits.service import today
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql, graphql_data
 

@@ -14,10 +14,9 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.agencies.rules import AgencyInput, AuthorisationInput, QualificationInput, StaffInput
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.permits.service import today
 from domain.reports import service as reports
 from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_token, log_in, post_form

@@ -39,8 +39,8 @@ async def measure(url: str) -> dict[str, float]:
     from domain.actors import actor_for_token
     from domain.agencies import service as agencies
     from domain.agencies.rules import AgencyInput, AuthorisationInput, StaffInput
+    from domain.clock import today
     from domain.db import Database
-    from domain.permits.service import today
     from domain.settings import get_settings
     from tests.factories import actor, credit_code, make_enterprise, make_user
 

@@ -6,7 +6,7 @@ Run: make bench  (or .venv/bin/python -m tests.benchmarks.bench_calendar)
 import time
 from datetime import date, timedelta
 
-from domain.calendar import working_days_before
+from domain.calendar.rules import working_days_before
 
 
 def main() -> None:

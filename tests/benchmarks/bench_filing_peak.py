@@ -167,9 +167,10 @@ async def load_units(url: str, count: int) -> list[dict[str, Any]]:
     from domain.accounts.service.tokens import create_api_token
     from domain.accounts.service.users import create_user
     from domain.actors import actor_for
+    from domain.clock import today
     from domain.db import Database
     from domain.enterprises.service import register_enterprise
-    from domain.permits.service import import_permits, today
+    from domain.permits.service.imports import import_permits
     from domain.reports import rules
     from tests.factories import enterprise_input, permit_record
 

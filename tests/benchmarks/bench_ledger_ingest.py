@@ -38,7 +38,7 @@ from domain.ledgers.queries.period import actual_emissions  # noqa: E402
 from domain.ledgers.rules import ReadingInput  # noqa: E402
 from domain.ledgers.service import readings as ledgers  # noqa: E402
 from domain.ledgers.service.exceedances import detect_exceedances  # noqa: E402
-from domain.permits.service import import_permits  # noqa: E402
+from domain.permits.service.imports import import_permits  # noqa: E402
 
 OUTLETS = ["DA001", "DA002", "DA003", "DA004"]
 POLLUTANTS = {"SO2": 35, "NOX": 50, "PM": 10, "HG": 0.03, "NH3": 8}

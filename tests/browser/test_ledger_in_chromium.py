@@ -44,12 +44,12 @@ def ledger_app():  # type: ignore[no-untyped-def]
 def _load(url: str) -> str:
     """A unit with a permit in force, its officer, a regulator, readings and records; returns the number."""
     import domain.models  # noqa: F401 - every table, so foreign keys resolve
+    from domain.clock import today
     from domain.db import Database
     from domain.ledgers.entry_rules import EntryInput
     from domain.ledgers.rules import ReadingInput
     from domain.ledgers.service import entries as entry_cases
     from domain.ledgers.service import readings as reading_cases
-    from domain.permits.service import today
     from tests.factories import actor, make_enterprise, make_permit, make_user
 
     async def main() -> str:

@@ -56,10 +56,10 @@ def last_full_quarter(day) -> str:  # type: ignore[no-untyped-def]
 async def seed(url: str) -> None:
     """A unit with an issued permit, its officer, a regulator, and a quarter of SO2 readings."""
     import domain.models  # noqa: F401  (every table, so foreign keys resolve)
+    from domain.clock import today
     from domain.db import Database
     from domain.ledgers.rules import ReadingInput
     from domain.ledgers.service import readings as ledgers
-    from domain.permits.service import today
     from domain.reports import rules
     from domain.reports import service as reports
     from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
@@ -208,7 +208,7 @@ def log_in(page, username):  # type: ignore[no-untyped-def]
 
 
 def test_an_officer_writes_checks_and_files_a_report_and_gets_its_receipt(page):  # type: ignore[no-untyped-def]
-    from domain.permits.service import today
+    from domain.clock import today
 
     label = last_full_quarter(today())
     log_in(page, STAFF)
@@ -281,7 +281,7 @@ def test_an_officer_writes_checks_and_files_a_report_and_gets_its_receipt(page):
 
 
 def test_a_regulator_reviews_returns_with_one_form_and_reads_the_dashboard(page):  # type: ignore[no-untyped-def]
-    from domain.permits.service import today
+    from domain.clock import today
 
     label = last_full_quarter(today())
     log_in(page, OFFICER)
@@ -310,7 +310,7 @@ def test_a_regulator_reviews_returns_with_one_form_and_reads_the_dashboard(page)
 
 
 def test_an_annual_report_is_public_without_its_commercial_secret_section(page):  # type: ignore[no-untyped-def]
-    from domain.permits.service import today
+    from domain.clock import today
 
     year = str(today().year - 1)
     log_in(page, STAFF)
@@ -353,7 +353,7 @@ def wait_through_aborted_navigation(page, pattern: str, attempts: int = 3) -> No
 
 
 def test_the_schedule_of_a_permit_granted_mid_month_shows_its_exemptions_and_foldings(page):  # type: ignore[no-untyped-def]
-    from domain.permits.service import today
+    from domain.clock import today
 
     granted = granted_mid_month(today())
     log_in(page, MID_MONTH)

@@ -20,16 +20,23 @@ from domain.accounts.models import User
 from domain.accounts.queries import find_user
 from domain.actors import actor_for
 from domain.audit.models import AuditEntry
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.db import Database
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import EnterpriseFilter, list_enterprises
 from domain.errors import ValidationFailed
 from domain.migrate import upgrade
-from domain.permits import files, rules, service
+from domain.permits.content import parse_content
 from domain.permits.models import Permit
+from domain.permits.queries.register import (
+    PermitFilter,
+    list_permits,
+    permit_detail,
+    permit_detail_by_id,
+    permit_versions,
+)
 from domain.permits.rules import DISPLAY_STATUSES, add_years
-from domain.permits.service import PermitFilter, today
+from domain.permits.service.imports import import_permit_file, import_permits
 from tests.conftest import _create_postgres_database, _drop_postgres_database, database_kind
 from tests.factories import make_enterprise
 
@@ -55,7 +62,7 @@ async def city(settings, tmp_path_factory):
 
 
 async def permits_where(session, **filters):
-    page = await service.list_permits(session, ADMIN, filters=PermitFilter(**filters), first=100)
+    page = await list_permits(session, ADMIN, filters=PermitFilter(**filters), first=100)
     return [permit for permit, _ in page.items]
 
 
@@ -92,7 +99,7 @@ async def test_permits_are_in_every_status_a_regulator_meets(city):
         events = {
             event.note.split(":")[0]
             for permit in cancelled
-            for event in (await service.permit_detail_by_id(session, ADMIN, permit_id=permit.id)).events
+            for event in (await permit_detail_by_id(session, ADMIN, permit_id=permit.id)).events
             if event.kind == "cancelled"
         }
     assert any(p.renewal_due >= on for p in expiring), "an expiring permit that can still be renewed"
@@ -105,9 +112,9 @@ async def test_changes_renewals_and_open_applications_went_through_the_lifecycle
     on = today()
     async with city.read() as session:
         changed = await the_permit_of(session, "上海真如精细化工有限公司")
-        versions = await service.permit_versions(session, ADMIN, number=changed.number)
+        versions = await permit_versions(session, ADMIN, number=changed.number)
         renewed = await the_permit_of(session, "济南泉能发电有限公司")
-        renewed_detail = await service.permit_detail(session, ADMIN, number=renewed.number)
+        renewed_detail = await permit_detail(session, ADMIN, number=renewed.number)
         first_issued = await the_permit_of(session, "上海桃浦树脂有限公司")
         stages = {}
         for name in (
@@ -117,10 +124,10 @@ async def test_changes_renewals_and_open_applications_went_through_the_lifecycle
             "上海长风生物科技有限公司",
         ):
             permit = await the_permit_of(session, name)
-            detail = await service.permit_detail_by_id(session, ADMIN, permit_id=permit.id)
+            detail = await permit_detail_by_id(session, ADMIN, permit_id=permit.id)
             application = detail.open_application
             stages[name] = (permit.status, application.status, application.extended)
-        renewal = await service.permit_detail(
+        renewal = await permit_detail(
             session, ADMIN, number=(await the_permit_of(session, "上海申普热电有限公司")).number
         )
         audit = (
@@ -156,7 +163,7 @@ async def test_changes_renewals_and_open_applications_went_through_the_lifecycle
 async def test_limits_are_of_the_real_order_of_magnitude_for_each_industry(city):
     async def limits(session, name, point):
         permit = await the_permit_of(session, name)
-        detail = await service.permit_detail_by_id(session, ADMIN, permit_id=permit.id)
+        detail = await permit_detail_by_id(session, ADMIN, permit_id=permit.id)
         return {limit.pollutant: limit.concentration_limit for limit in detail.limits_at(point)}
 
     async with city.read() as session:
@@ -166,7 +173,7 @@ async def test_limits_are_of_the_real_order_of_magnitude_for_each_industry(city)
         sewage = await limits(session, "济南水务槐荫污水处理有限公司", "DW001")
         plating = await limits(session, "上海桃浦表面处理有限公司", "DW001")
         sinter = await limits(session, "济南口镇炼铁有限公司", "DA001")
-        power_detail = await service.permit_detail(
+        power_detail = await permit_detail(
             session, ADMIN, number=(await the_permit_of(session, "上海申普热电有限公司")).number
         )
     assert (power["SO2"], power["NOX"], power["PM"]) == (35, 50, 10)
@@ -185,9 +192,9 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
     async with city.read() as session:
         usernames = set((await session.exec(select(User.username))).all())
         putuo_officer = actor_for(await find_user(session, username="pt-permitting"), channel="portal")
-        theirs = await service.list_permits(session, putuo_officer, first=100)
+        theirs = await list_permits(session, putuo_officer, first=100)
         plant = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
-        own = await service.list_permits(session, plant, first=100)
+        own = await list_permits(session, plant, first=100)
     printed = {login.username for login in LOGINS}
     assert printed <= usernames  # and each unit that files reports has its environmental officer:
     assert all(re.fullmatch(r"unit\d\d-staff", name) for name in usernames - printed)
@@ -246,7 +253,7 @@ async def test_the_example_files_import_into_the_demo_city_as_the_putuo_permitti
     data = (EXAMPLES / "permits-import-example.xlsx").read_bytes()
     async with city.read() as session:  # a read unit of work: never committed
         officer = actor_for(await find_user(session, username="pt-permitting"), channel="portal")
-        imported = await files.import_permit_file(session, officer, name="example.xlsx", data=data)
+        imported = await import_permit_file(session, officer, name="example.xlsx", data=data)
     assert [p.number for p in imported] == [r["number"] for r in example_records()]
 
 
@@ -265,9 +272,9 @@ async def test_a_generated_city_builds_the_rows_the_import_would(session):
                 select(Permit).where(col(Permit.enterprise_id) > enterprise.id).order_by(Permit.id)
             )
         ).first()
-    bulk = await service.permit_detail_by_id(session, ADMIN, permit_id=permit.id)
+    bulk = await permit_detail_by_id(session, ADMIN, permit_id=permit.id)
     twin = await make_enterprise(session, region_code=permit.region_code, industry_code=permit.industry_code)
-    [imported] = await service.import_permits(
+    [imported] = await import_permits(
         session,
         ADMIN,
         records=[
@@ -282,7 +289,7 @@ async def test_a_generated_city_builds_the_rows_the_import_would(session):
             }
         ],
     )
-    via_import = await service.permit_detail_by_id(session, ADMIN, permit_id=imported.id)
+    via_import = await permit_detail_by_id(session, ADMIN, permit_id=imported.id)
 
     def rows(detail):
         def strip(row):
@@ -322,7 +329,7 @@ def test_every_industry_makes_a_valid_permit_copy_in_both_areas_and_categories(i
         for category in ("key", "simplified"):
             item = DemoEnterprise("测试单位", region, industry, category, "测试路1号")
             content = permit_content_for(item, 7)
-            parsed, errors = rules.parse_content(content)
+            parsed, errors = parse_content(content)
             assert errors == []
             # Already in the stored shape: the bulk writer of generated units relies on it.
             assert parsed.to_dict() == content

@@ -30,7 +30,7 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.permits.service import today
+from domain.clock import today
 from graphql_schema.schema import schema
 from tests.factories import make_enterprise, make_permit, make_user
 from tests.graphql_helpers import GRAPHQL, bearer_token

@@ -7,7 +7,7 @@ from email.header import decode_header, make_header
 
 from sqlmodel import func, select
 
-from domain.calendar import working_days_before
+from domain.calendar.rules import working_days_before
 from domain.clock import utcnow
 from domain.db import Database
 from domain.notifications import outbox, queries, worker
@@ -190,7 +190,7 @@ async def test_no_reminder_before_its_day_and_a_notice_when_the_deadline_passes(
 
 
 async def test_the_worker_writes_the_days_reminders_once_and_sends_them(session, db, smtp_server):
-    from domain.permits.service import today
+    from domain.clock import today
 
     enterprise = await make_enterprise(session)
     permit = await make_permit(session, enterprise, decision_date=days_ago(5 * 365 - 20))  # deadline passed
@@ -209,9 +209,9 @@ async def test_the_worker_writes_the_days_reminders_once_and_sends_them(session,
 async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db, smtp_server):
     from datetime import date
 
+    from domain.clock import today
     from domain.notifications.digest import send_monthly_digests
-    from domain.permits.public import expired_not_renewed
-    from domain.permits.service import today
+    from domain.permits.queries.public_register import expired_not_renewed
 
     first_of_month = today().replace(day=1)
     last_month = (first_of_month - timedelta(days=1)).replace(day=1)
@@ -243,8 +243,8 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
 
 
 async def test_the_monthly_digest_names_the_article_of_each_renewal_deadline(session):
+    from domain.clock import today
     from domain.notifications.digest import send_monthly_digests
-    from domain.permits.service import today
 
     first_of_month = today().replace(day=1)
     decided = first_of_month.replace(year=first_of_month.year - 5) + timedelta(days=30)  # expires within 60
@@ -260,8 +260,8 @@ async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_pe
     from domain.accounts.models import User
     from domain.agencies import service as agencies
     from domain.agencies.rules import AgencyInput, AuthorisationInput, StaffInput
+    from domain.clock import today
     from domain.notifications.reminders import send_report_reminders
-    from domain.permits.service import today
     from domain.reports import rules as report_rules
     from tests.factories import actor, credit_code
 
@@ -317,8 +317,8 @@ async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_pe
 
 
 async def test_an_unanswered_feedback_form_is_reminded_three_days_before_its_deadline(session):
+    from domain.clock import today
     from domain.notifications.reminders import send_feedback_reminders
-    from domain.permits.service import today
     from domain.reports import service as reports
     from domain.reports.service import FeedbackItemInput
     from tests.factories import actor

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from domain.calendar import working_days_before
+from domain.calendar.rules import working_days_before
 from domain.clock import utcnow
 from domain.notifications import outbox
 from domain.notifications.models import OutboxMessage

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from domain.access import operator
-from domain.permits import public
+from domain.permits.queries.public_register import PublicPermitFilter, permit_statistics, search_permits
 from domain.registrations import service
 from domain.registrations.models import DischargeRegistration
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
@@ -101,28 +101,24 @@ async def test_the_permit_search_finds_registrations_as_registrations(client, se
     both = await client.get("/public/permits", params={"q": "上海桃浦"})
     assert permit.number in both.text and number in both.text
     assert f"/public/registrations/{number}" in both.text and "排污登记" in both.text
-    only = await public.search_permits(
-        session, filters=public.PublicPermitFilter(query="上海桃浦", category="registration")
+    only = await search_permits(
+        session, filters=PublicPermitFilter(query="上海桃浦", category="registration")
     )
     assert [(row.number, row.kind, row.status) for row in only.items] == [
         (number, "registration", "registered")
     ]
-    in_force = await public.search_permits(
-        session, filters=public.PublicPermitFilter(query="上海桃浦", status="issued")
-    )
+    in_force = await search_permits(session, filters=PublicPermitFilter(query="上海桃浦", status="issued"))
     assert {row.number for row in in_force.items} == {permit.number, number}
-    revoked = await public.search_permits(
-        session, filters=public.PublicPermitFilter(query="上海桃浦", status="revoked")
-    )
+    revoked = await search_permits(session, filters=PublicPermitFilter(query="上海桃浦", status="revoked"))
     assert revoked.total == 0
 
 
 async def test_statistics_count_the_registrations(client, session):
-    before = await public.permit_statistics(session)
+    before = await permit_statistics(session)
     found = await service.file_registration(session, operator(), data=form())
     await service.file_registration(session, operator(), data=form())
     await service.cancel_registration(session, operator(), number=found.registration.number, reason="关闭")
-    after = await public.permit_statistics(session)
+    after = await permit_statistics(session)
     delta = {k: v - dict(before.registrations).get(k, 0) for k, v in after.registrations}
     assert delta == {"registered": 1, "cancelled": 1}
     assert after.registrations_total - before.registrations_total == 2

@@ -9,10 +9,10 @@ from sqlmodel import func, select
 
 from domain.access import operator
 from domain.audit.models import AuditEntry
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from domain.permits import service as permits
-from domain.permits.service import today
+from domain.permits.service.applications import ApplicationInput, submit_application
 from domain.registrations import queries, rules, service
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.rules import OutletEntry, RegistrationInput, parse_outlet_lines
@@ -227,10 +227,10 @@ async def test_a_registration_only_unit_gets_no_permit(session):
     regulator = await officer(session)
     found = await service.file_registration(session, regulator, data=form())
     with pytest.raises(ValidationFailed) as refused:
-        await permits.submit_application(
+        await submit_application(
             session,
             regulator,
-            data=permits.ApplicationInput(
+            data=ApplicationInput(
                 kind="first",
                 enterprise_credit_code=found.enterprise.credit_code,
                 category="key",

@@ -13,8 +13,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from domain.accounts.models import ApiToken
-from domain.clock import utcnow
-from domain.permits.service import today
+from domain.clock import today, utcnow
 from tests.agencies.test_portal_agencies import app, authorise, make_agency  # noqa: F401
 from tests.factories import make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql, graphql_data

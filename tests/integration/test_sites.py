@@ -13,8 +13,10 @@ from domain.enterprises.queries import list_sites
 from domain.enterprises.rules import SiteInput
 from domain.enterprises.service import add_site
 from domain.errors import Conflict, PermissionDenied, ValidationFailed
-from domain.permits import service
-from domain.permits.service import ApplicationInput, GrantInput, import_permits
+from domain.permits.queries.register import permit_detail
+from domain.permits.service.applications import ApplicationInput, submit_application
+from domain.permits.service.decisions import GrantInput, accept_application, grant_application, issue_permit
+from domain.permits.service.imports import ImportFailed, import_permits
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content, permit_record
 from tests.graphql_helpers import bearer_token, graphql_data
 from tests.portal_helpers import log_in, post_form
@@ -34,7 +36,7 @@ async def officer(session, region="310107"):
 
 
 async def first_permit(session, enterprise, regulator, *, site: str = "", number: str = ""):
-    application = await service.submit_application(
+    application = await submit_application(
         session,
         regulator,
         data=ApplicationInput(
@@ -46,11 +48,9 @@ async def first_permit(session, enterprise, regulator, *, site: str = "", number
             content=permit_content(),
         ),
     )
-    await service.accept_application(session, regulator, application_id=application.id)
-    await service.grant_application(
-        session, regulator, application_id=application.id, data=GrantInput(number=number)
-    )
-    return await service.issue_permit(session, regulator, application_id=application.id)
+    await accept_application(session, regulator, application_id=application.id)
+    await grant_application(session, regulator, application_id=application.id, data=GrantInput(number=number))
+    return await issue_permit(session, regulator, application_id=application.id)
 
 
 async def test_a_registered_unit_has_its_site_001_at_its_operating_address(session):
@@ -73,7 +73,7 @@ async def test_a_second_site_of_the_same_entity_gets_its_own_permit_numbered_002
     assert first.number == enterprise.credit_code + "001P"
     assert second.number == enterprise.credit_code + "002P"
     assert second.site_id == site.id and second.industry_code == "4412"
-    detail = await service.permit_detail(session, regulator, number=second.number)
+    detail = await permit_detail(session, regulator, number=second.number)
     assert detail.version.basic_info["operating_address"] == SECOND.address
     assert detail.version.basic_info["site"] == "002"
     entry = (await session.exec(select(AuditEntry).where(AuditEntry.action == "site.add"))).one()
@@ -114,7 +114,7 @@ async def test_a_typed_permit_number_must_carry_the_sites_sequence(session):
 
 async def test_an_imported_permit_belongs_to_the_site_its_number_names(session):
     enterprise = await make_enterprise(session)
-    with pytest.raises(service.ImportFailed) as refused:
+    with pytest.raises(ImportFailed) as refused:
         await make_permit(session, enterprise, sequence=2)
     assert [(r.field, r.code) for r in refused.value.rows] == [("number", "site_not_found")]
     site = await add_site(session, operator(), credit_code=enterprise.credit_code, data=SECOND)

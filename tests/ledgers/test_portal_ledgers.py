@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from domain.clock import CHINA
+from domain.clock import CHINA, today
 from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.ledgers.queries import charts, ledger
@@ -16,7 +16,6 @@ from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import entries as entry_cases
 from domain.ledgers.service import exceedances as exceedance_cases
 from domain.ledgers.service import readings as reading_cases
-from domain.permits.service import today
 from tests.factories import actor, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_token, log_in
 

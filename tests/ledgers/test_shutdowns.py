@@ -7,12 +7,12 @@ import pytest
 from sqlmodel import select
 
 from domain.audit.models import AuditEntry
+from domain.clock import today
 from domain.errors import Conflict, ValidationFailed
 from domain.ledgers.models import ShutdownPeriod
 from domain.ledgers.queries import period
 from domain.ledgers.service import readings, shutdowns
 from domain.ledgers.service.shutdowns import ShutdownInput
-from domain.permits.service import today
 from domain.reports import service as reports
 from tests.factories import actor, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql_data

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
+from domain.clock import today
 from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.service import entries, readings
-from domain.permits.files import read_permit_file, records_to_xlsx
-from domain.permits.service import today
+from domain.permits.files.reading import read_permit_file
+from domain.permits.files.writing import records_to_xlsx
 from domain.spreadsheets import csv_row
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_record
 from tests.ledgers.test_portal_ledgers import china_yesterday, hourly

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from domain.ledgers import files as ledger_files
 from domain.ledgers.models import MonitoringReading
-from domain.permits import files as permit_files
+from domain.permits.files.reading import read_permit_file
 from tests.factories import make_user
 from tests.ledgers.test_portal_ledgers import EN, count, setup_ledger
 from tests.portal_helpers import csrf_token, log_in
@@ -70,7 +70,7 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory_before_anything_is_inflate
     assert len(bomb) < 200_000
     for read in (
         lambda: ledger_files.read_readings("bomb.xlsx", bomb),
-        lambda: permit_files.read_permit_file("bomb.xlsx", bomb),
+        lambda: read_permit_file("bomb.xlsx", bomb),
     ):
         started = time.perf_counter()
         try:

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from domain.clock import today
 from domain.db import Database
 from domain.errors import NotFound, ValidationFailed
-from domain.permits.service import today
 from domain.reports import service
 from domain.reports.filing import FilingDesk
 from domain.reports.models import ExecutionReport, ReportSubmission

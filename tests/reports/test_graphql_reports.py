@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from domain.audit.models import AuditEntry
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.permits.service import today
 from domain.reports import rules
 from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
 from tests.factories import actor as actor_of

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
 
+from domain.clock import today
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.permits.service import today
 from domain.reports import rules, service, views
 from domain.reports.content import disclosed
 from domain.reports.models import (

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.clock import today
 from domain.errors import ValidationFailed
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.permits.service import today
 from domain.reports import service
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from domain.clock import today
 from domain.errors import ValidationFailed
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
 from domain.notifications.models import Notification, OutboxMessage
-from domain.permits.service import today
 from domain.reports import service
 from domain.reports.service import FeedbackItemInput
 from tests.agencies.test_portal_agencies import authorise, make_agency

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from domain.clock import today
 from domain.errors import ValidationFailed
 from domain.notifications.models import Notification
 from domain.notifications.reminders import send_report_reminders
-from domain.permits.service import today
 from domain.reports import service
 from domain.settings import get_settings
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content

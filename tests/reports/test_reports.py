@@ -7,12 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import func, select
 
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.permits.service import today
 from domain.reports import rules, service
 from domain.reports.models import EnforcementLead, ExecutionReport, ReportSubmission
 from domain.reports.service import FeedbackItemInput

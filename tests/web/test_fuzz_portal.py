@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
 
-from domain.permits.service import today
+from domain.clock import today
 from tests.agencies.test_portal_agencies import CLERK_PASSWORD, make_agency
 from tests.factories import PASSWORD, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_from, log_in

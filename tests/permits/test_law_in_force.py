@@ -9,14 +9,19 @@ from sqlmodel import select
 
 from domain.access import operator
 from domain.audit.models import AuditEntry
-from domain.calendar import is_covered
+from domain.calendar.rules import is_covered
 from domain.calendar.service import load_schedule
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, PermissionDenied, ValidationFailed
 from domain.notifications.models import Notification
-from domain.permits import law, service
+from domain.permits import law
+from domain.permits.queries.register import permit_detail
 from domain.permits.rules import ApplicationStatus
-from domain.permits.service import ApplicationInput, today
+from domain.permits.service.applications import ApplicationInput, submit_application, supply_missing_materials
+from domain.permits.service.changes import start_change
+from domain.permits.service.decisions import accept_application, reject_application, request_missing_materials
+from domain.permits.state import deemed_accepted, waiting_for_materials
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 
 SPRING_2027 = """# 国务院办公厅关于2027年部分节假日安排的通知（test data）
@@ -43,7 +48,7 @@ async def test_a_permit_issued_in_2025_runs_five_years_with_renewal_60_days_befo
     permit = await make_permit(session, decision_date="2025-04-01")
     assert permit.valid_until == date(2030, 3, 31)
     assert permit.renewal_due == date(2030, 1, 30) and not permit.renewal_due_approximate
-    detail = await service.permit_detail(session, operator(), number=permit.number)
+    detail = await permit_detail(session, operator(), number=permit.number)
     assert detail.term_years == 5 and detail.term_basis.article == law.REG_14
     assert (
         detail.renewal_deadline.basis.article == law.REG_14
@@ -55,7 +60,7 @@ async def test_a_permit_issued_in_2019_keeps_three_years_and_30_working_days(ses
     permit = await make_permit(session, decision_date="2019-03-16")
     assert permit.valid_until == date(2022, 3, 15)
     assert permit.renewal_due == date(2022, 1, 27)  # the 30th working day before, across Spring Festival 2022
-    detail = await service.permit_detail(session, operator(), number=permit.number)
+    detail = await permit_detail(session, operator(), number=permit.number)
     assert detail.term_years == 3 and detail.term_basis.article == law.M48_21
     assert detail.renewal_deadline.basis.article == law.M48_46 and detail.renewal_deadline.basis.working
 
@@ -66,7 +71,7 @@ async def test_a_permit_issued_in_2019_keeps_three_years_and_30_working_days(ses
 async def _first_application(session):
     enterprise = await make_enterprise(session)
     applicant = await make_user(session, "enterprise_admin", enterprise=enterprise)
-    application = await service.submit_application(
+    application = await submit_application(
         session,
         actor(applicant),
         data=ApplicationInput(
@@ -85,25 +90,23 @@ async def test_missing_materials_are_requested_once_and_acceptance_restarts_when
     officer = await regulator(session)
     # Reg art. 9 (4): 3 working days from receipt (received today).
     assert application.accept_due == law.acceptance_due(today()).date
-    await service.request_missing_materials(
+    await request_missing_materials(
         session, officer, application_id=application.id, missing="环评批复文件；排污口规范化设置图"
     )
-    assert application.completion_requested_on == today() and service.waiting_for_materials(application)
+    assert application.completion_requested_on == today() and waiting_for_materials(application)
     notices = (await session.exec(select(Notification).where(Notification.user_id == applicant.id))).all()
     assert [n.kind for n in notices] == ["permit_missing_materials"] and "环评批复文件" in notices[0].body
     with pytest.raises(Conflict):  # once only
-        await service.request_missing_materials(
-            session, officer, application_id=application.id, missing="又一项"
-        )
+        await request_missing_materials(session, officer, application_id=application.id, missing="又一项")
     with pytest.raises(Conflict):  # nothing to accept until the materials are complete
-        await service.accept_application(session, officer, application_id=application.id)
+        await accept_application(session, officer, application_id=application.id)
     # The unit supplies them; then the acceptance period runs anew from that day.
     application.accept_due = today() - timedelta(days=30)  # the first period long gone
-    await service.supply_missing_materials(session, actor(applicant), application_id=application.id)
+    await supply_missing_materials(session, actor(applicant), application_id=application.id)
     assert application.materials_completed_on == today()
     assert application.accept_due == law.acceptance_due(today()).date
-    assert not service.deemed_accepted(application, today())
-    await service.accept_application(session, officer, application_id=application.id)
+    assert not deemed_accepted(application, today())
+    await accept_application(session, officer, application_id=application.id)
     assert application.status == ApplicationStatus.ACCEPTED and application.accepted_on == today()
 
 
@@ -115,13 +118,13 @@ async def test_past_the_acceptance_period_an_application_is_deemed_accepted_and_
     application.accept_due = law.acceptance_due(received).date
     session.add(application)
     await session.flush()
-    assert service.deemed_accepted(application, today())
+    assert deemed_accepted(application, today())
     with pytest.raises(Conflict) as refused:
-        await service.reject_application(session, officer, application_id=application.id, reason="材料不全")
+        await reject_application(session, officer, application_id=application.id, reason="材料不全")
     assert refused.value.params["date"] == application.accept_due.isoformat()
     with pytest.raises(Conflict):
-        await service.request_missing_materials(session, officer, application_id=application.id, missing="x")
-    await service.accept_application(session, officer, application_id=application.id)
+        await request_missing_materials(session, officer, application_id=application.id, missing="x")
+    await accept_application(session, officer, application_id=application.id)
     assert application.accepted_on == received  # accepted as of receipt (Reg art. 9 (4))
 
 
@@ -132,7 +135,7 @@ async def test_a_basic_change_needs_its_date_and_a_late_one_is_flagged(session):
     permit = await make_permit(session)
     unit = await unit_admin(session, permit)
     with pytest.raises(ValidationFailed) as missing:
-        await service.submit_application(
+        await submit_application(
             session,
             actor(unit),
             data=ApplicationInput(
@@ -140,7 +143,7 @@ async def test_a_basic_change_needs_its_date_and_a_late_one_is_flagged(session):
             ),
         )
     assert missing.value.errors[0].field == "event_date"
-    late = await service.submit_application(
+    late = await submit_application(
         session,
         actor(unit),
         data=ApplicationInput(
@@ -158,7 +161,7 @@ async def test_a_basic_change_needs_its_date_and_a_late_one_is_flagged(session):
 
 async def test_a_basic_change_within_30_days_is_in_time(session):
     permit = await make_permit(session)
-    application = await service.submit_application(
+    application = await submit_application(
         session,
         actor(await unit_admin(session, permit)),
         data=ApplicationInput(
@@ -175,8 +178,8 @@ async def test_the_authority_starts_a_change_and_the_unit_is_told_but_a_unit_can
     permit = await make_permit(session)
     unit = await unit_admin(session, permit)
     with pytest.raises(PermissionDenied):
-        await service.start_change(session, actor(unit), number=permit.number, change_description="x")
-    application = await service.start_change(
+        await start_change(session, actor(unit), number=permit.number, change_description="x")
+    application = await start_change(
         session, await regulator(session), number=permit.number, change_description="新排放标准实施，收严限值"
     )
     assert application.status == ApplicationStatus.ACCEPTED and application.started_by_authority
@@ -192,10 +195,10 @@ async def test_loading_the_2027_schedule_changes_the_deadlines_it_covers(session
     assert not is_covered(2027)
     permit = await make_permit(session)
     officer = await regulator(session)
-    application = await service.submit_application(
+    application = await submit_application(
         session, officer, data=ApplicationInput(kind="renewal", permit_number=permit.number)
     )
-    await service.accept_application(session, officer, application_id=application.id)
+    await accept_application(session, officer, application_id=application.id)
     # A renewal accepted on Monday 25 January 2027 (Reg art. 14: decided within 20 working days).
     application.received_on, application.accepted_on = date(2027, 1, 22), date(2027, 1, 25)
     due = law.decision_due(application.received_on, application.accepted_on, "renewal", "key")
@@ -227,18 +230,18 @@ async def test_a_bad_schedule_is_refused_with_its_line_and_only_an_administrator
 
 
 async def test_the_worklist_counts_late_filings_and_a_wait_for_materials_is_no_missed_time_limit(session):
-    from domain.permits.worklist import regulator_worklist
+    from domain.permits.queries.worklist import regulator_worklist
 
     day = today()
     late_permit = await make_permit(
         session, decision_date=(day.replace(year=day.year - 5) + timedelta(days=20)).isoformat()
     )
     officer = await regulator(session)
-    late = await service.submit_application(
+    late = await submit_application(
         session, officer, data=ApplicationInput(kind="renewal", permit_number=late_permit.number)
     )
     waiting, _ = await _first_application(session)
-    await service.request_missing_materials(session, officer, application_id=waiting.id, missing="监测方案")
+    await request_missing_materials(session, officer, application_id=waiting.id, missing="监测方案")
     waiting.accept_due = day - timedelta(days=10)  # long past: the unit's turn, not the authority's
     session.add(waiting)
     await session.flush()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain.audit.models import AuditEntry
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.permits.models import (
     Permit,
@@ -17,7 +18,6 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
-from domain.permits.service import today
 from tests.factories import make_enterprise, make_permit, make_user, permit_content, permit_record
 from tests.graphql_helpers import bearer_token, count, graphql_data
 

@@ -1,18 +1,6 @@
-"""Files of permits issued on the national platform (JSON or XLSX) → import records.
-
-The format is documented field by field in ``web_templates/static/examples/README.md``;
-the example files beside it import as they are.
-
-- JSON: a list of permit objects, each in the shape ``service.import_permits`` takes.
-- XLSX: one sheet per table, joined by the permit number. The first row of each sheet
-  names its columns in Chinese, in English, or both (``许可证编号 number``); sheet names
-  may likewise be English or Chinese. Choices may be written as codes (``key``, ``air``)
-  or as their Chinese labels (``重点管理``, ``废气``).
-
-Every problem names where to fix it: ``limits!E12 (unit)`` for a workbook (sheet,
-cell, column), ``rows[3].content.outlets[0].code`` for JSON (the 3rd permit of the list).
-Errors found by the import use case (a wrong unit, an unknown enterprise) are mapped
-back to the sheet cell the value came from.
+"""Reading a permit file (JSON or XLSX, layout in ``layout``) into import records, each value remembered
+with the sheet and cell it came from. Pure parsing: no session; the import use case is
+``domain.permits.service.imports``.
 """
 
 from __future__ import annotations
@@ -27,266 +15,31 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from domain.access import Actor, Operation, Target, can, require
 from domain.errors import N_, FieldError, ValidationFailed
-from domain.permits.models import Permit
-from domain.permits.reference import LABELS_ZH, POLLUTANTS, Frequency, LedgerRecordKind
-from domain.permits.service import ImportFailed, import_permits
-from domain.spreadsheets import append_row, check_workbook
+from domain.permits.files.layout import (
+    DATE_TEXT,
+    FACILITY_KEYS,
+    MAX_FILE_BYTES,
+    MAX_PROBLEMS,
+    MAX_ROWS_PER_SHEET,
+    NO,
+    PERMIT_NUMBER,
+    POINT,
+    POLLUTANT_BY_NAME,
+    SECTION,
+    SHEET_BY_KEY,
+    SHEETS,
+    UNIT,
+    YES,
+    Column,
+    FileProblem,
+    PermitFileRejected,
+    name_parts,
+    whole_file,
+)
+from domain.spreadsheets import check_workbook
 
 Progress = Callable[[int, int], None]
-
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS_PER_SHEET = 100_000
-MAX_PROBLEMS = 500
-IMPORT_BATCH = 200
-
-
-# ---------------------------------------------------------------------------
-# Problems and the error that carries them
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """One thing to fix in the file, with where it is: sheet and cell, or position in the JSON list."""
-
-    sheet: str  # "" for JSON and for the file as a whole
-    row: int | None  # the sheet row (XLSX) or the permit's position in the list (JSON), 1-based
-    cell: str  # "E12" (XLSX) or ""
-    field: str  # the column ("unit 单位") or the JSON path ("content.outlets[0].code")
-    code: str
-    message: str
-    params: dict[str, Any] = dataclass_field(default_factory=dict)
-
-    @property
-    def location(self) -> str:
-        if self.sheet:
-            return f"{self.sheet}!{self.cell}" if self.cell else f"{self.sheet}!{self.row}"
-        if self.row is not None:
-            return f"rows[{self.row}].{self.field}" if self.field else f"rows[{self.row}]"
-        return self.field or "file"
-
-
-class PermitFileRejected(ValidationFailed):
-    """The file cannot be imported as it is; nothing was written. ``problems`` say where and why."""
-
-    code = "file_rejected"
-
-    def __init__(self, problems: list[FileProblem], *, total: int | None = None) -> None:
-        super().__init__(
-            [
-                FieldError(
-                    f"{p.location} ({p.field})" if p.sheet and p.field else p.location,
-                    p.code,
-                    p.message,
-                    p.params,
-                )
-                for p in problems
-            ]
-        )
-        self.problems = problems
-        self.total = total if total is not None else len(problems)
-
-
-def _whole_file(code: str, message: str, **params: Any) -> PermitFileRejected:
-    return PermitFileRejected([FileProblem("", None, "", "file", code, message, params)])
-
-
-# ---------------------------------------------------------------------------
-# The workbook layout
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str
-    kind: str = "text"  # text | date | number | bool | choice | list
-    required: bool = False
-    choices: dict[str, str] | None = None  # Chinese label (or alias) → code
-
-    @property
-    def header(self) -> str:
-        return f"{self.zh} {self.key}"
-
-
-@dataclass(frozen=True)
-class Sheet:
-    key: str
-    zh: str
-    columns: tuple[Column, ...]
-    required: bool = False
-
-    def column(self, key: str) -> Column | None:
-        for column in self.columns:
-            if column.key == key:
-                return column
-        return None
-
-
-def _labels(values: list[str], **extra: str) -> dict[str, str]:
-    """Chinese label → code for some values of ``reference.LABELS_ZH``, plus aliases."""
-    mapping = {LABELS_ZH[value]: value for value in values if value in LABELS_ZH}
-    mapping.update(extra)
-    return mapping
-
-
-CATEGORY = {"重点管理": "key", "简化管理": "simplified", "重点": "key", "简化": "simplified"}
-MEDIUM = {"废气": "air", "废水": "water", "大气": "air", "水": "water"}
-OUTLET_KIND = {
-    "主要排放口": "main",
-    "一般排放口": "general",
-    "特殊排放口": "special",
-    "主要": "main",
-    "一般": "general",
-    "特殊": "special",
-}
-FREQUENCY = _labels(
-    [f.value for f in Frequency], 连续="continuous", 自动="continuous", 每天="daily", 每季="quarterly"
-)
-METHOD = {"自动监测": "automatic", "手工监测": "manual", "自动": "automatic", "手工": "manual"}
-LEDGER_KIND = _labels([k.value for k in LedgerRecordKind])
-REPORT_KIND = {
-    "月报": "monthly",
-    "季报": "quarterly",
-    "半年报": "semiannual",
-    "年报": "annual",
-    "月度执行报告": "monthly",
-    "季度执行报告": "quarterly",
-    "半年执行报告": "semiannual",
-    "年度执行报告": "annual",
-}
-SECTION = {"生产设施": "production_facilities", "产品": "products", "污染防治设施": "control_facilities"}
-UNIT = {"mg/m³": "mg/m3", "mg/m^3": "mg/m3", "mg/nm3": "mg/m3", "mg/l": "mg/L", "无量纲": "dimensionless"}
-POLLUTANT_BY_NAME = {p.name_zh: p.code for p in POLLUTANTS.values()}
-
-PERMIT_NUMBER = Column("permit_number", "许可证编号", required=True)
-POINT = Column("point", "排放口编号", required=True)
-POLLUTANT = Column("pollutant", "污染物", required=True)
-CONCENTRATION = Column("concentration_limit", "许可排放浓度", "number", required=True)
-UNIT_COLUMN = Column("unit", "单位", required=True)
-
-SHEETS: tuple[Sheet, ...] = (
-    Sheet(
-        "permits",
-        "许可证",
-        (
-            Column("number", "许可证编号", required=True),
-            Column("enterprise_credit_code", "统一社会信用代码", required=True),
-            Column("category", "管理类别", "choice", required=True, choices=CATEGORY),
-            Column("issuing_authority", "发证机关", required=True),
-            Column("decision_date", "许可决定日期", "date", required=True),
-            Column("valid_until", "有效期缩短至", "date"),
-            Column("validity_cut_reason", "缩短理由"),
-            Column("renewed", "是否延续", "bool"),
-            Column("report_kinds", "执行报告", "list", required=True, choices=REPORT_KIND),
-            Column("commitments", "承诺"),
-            Column("secret_sections", "商业秘密部分", "list", choices=SECTION),
-        ),
-        required=True,
-    ),
-    Sheet(
-        "outlets",
-        "排放口",
-        (
-            PERMIT_NUMBER,
-            Column("code", "排放口编号", required=True),
-            Column("name", "排放口名称", required=True),
-            Column("medium", "类别", "choice", required=True, choices=MEDIUM),
-            Column("kind", "排放口类型", "choice", required=True, choices=OUTLET_KIND),
-            Column("location", "位置"),
-            Column("longitude", "经度", "number"),
-            Column("latitude", "纬度", "number"),
-            Column("direction", "排放去向"),
-            Column("height_m", "排气筒高度m", "number"),
-            Column("online_monitoring", "自动监测", "bool"),
-        ),
-        required=True,
-    ),
-    Sheet(
-        "limits",
-        "许可限值",
-        (
-            PERMIT_NUMBER,
-            POINT,
-            POLLUTANT,
-            CONCENTRATION,
-            UNIT_COLUMN,
-            Column("annual_quantity_limit", "许可年排放量t/a", "number"),
-            Column("standard", "执行标准"),
-        ),
-        required=True,
-    ),
-    Sheet(
-        "fugitive_sources",
-        "无组织排放源",
-        (
-            PERMIT_NUMBER,
-            Column("code", "编号", required=True),
-            Column("name", "名称", required=True),
-            Column("location", "位置"),
-        ),
-    ),
-    Sheet(
-        "monitoring",
-        "自行监测",
-        (
-            PERMIT_NUMBER,
-            Column("point", "监测点位", required=True),
-            POLLUTANT,
-            Column("frequency", "监测频次", "choice", required=True, choices=FREQUENCY),
-            Column("method", "监测方式", "choice", required=True, choices=METHOD),
-        ),
-    ),
-    Sheet(
-        "ledger_records",
-        "台账记录",
-        (
-            PERMIT_NUMBER,
-            Column("kind", "记录内容", "choice", required=True, choices=LEDGER_KIND),
-            Column("frequency", "记录频次", "choice", required=True, choices=FREQUENCY),
-        ),
-    ),
-    Sheet(
-        "special_period_limits",
-        "特殊时段限值",
-        (
-            PERMIT_NUMBER,
-            Column("period", "时段", required=True),
-            POINT,
-            POLLUTANT,
-            CONCENTRATION,
-            UNIT_COLUMN,
-        ),
-    ),
-    Sheet(
-        "facilities",
-        "设施与产品",
-        (
-            PERMIT_NUMBER,
-            Column("section", "类型", "choice", required=True, choices=SECTION),
-            Column("name", "名称", required=True),
-            Column("capacity", "规模"),
-            Column("process", "工艺"),
-            Column("remark", "备注"),
-        ),
-    ),
-)
-SHEET_BY_KEY = {sheet.key: sheet for sheet in SHEETS}
-FACILITY_KEYS = ("name", "capacity", "process", "remark")
-YES = {"true", "yes", "y", "1", "是", "有", "√", "x"}
-NO = {"false", "no", "n", "0", "否", "无", ""}
-DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-
-
-def _parts(text: str) -> set[str]:
-    """The names a header or sheet title gives: '许可证编号 number' → {'许可证编号', 'number', …}."""
-    text = text.strip()
-    parts = {p for p in re.split(r"[\s/|()（）:：,，]+", text) if p}
-    return {text.lower(), *(p.lower() for p in parts)}
 
 
 # ---------------------------------------------------------------------------
@@ -355,19 +108,19 @@ def open_permit_file(name: str, data: bytes, *, progress: Progress | None = None
     """Like ``read_permit_file``, keeping where each value came from (to place the import's errors)."""
     lowered = (name or "").lower()
     if len(data) > MAX_FILE_BYTES:
-        raise _whole_file(
+        raise whole_file(
             "too_large", N_("The file is larger than {limit} MB."), limit=MAX_FILE_BYTES // (1024 * 1024)
         )
     if not data:
-        raise _whole_file("empty", N_("The file is empty."))
+        raise whole_file("empty", N_("The file is empty."))
     if lowered.endswith(".json"):
         permit_file = _read_json(data)
     elif lowered.endswith(".xlsx"):
         permit_file = _read_xlsx(data, progress)
     else:
-        raise _whole_file("file_type", N_("Upload a .json or .xlsx file."))
+        raise whole_file("file_type", N_("Upload a .json or .xlsx file."))
     if not permit_file.records:
-        raise _whole_file("empty", N_("The file contains no permits."))
+        raise whole_file("empty", N_("The file contains no permits."))
     return permit_file
 
 
@@ -375,7 +128,7 @@ def _read_json(data: bytes) -> PermitFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _whole_file("encoding", N_("The file is not UTF-8 text.")) from None
+        raise whole_file("encoding", N_("The file is not UTF-8 text.")) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
@@ -393,7 +146,7 @@ def _read_json(data: bytes) -> PermitFile:
             ]
         ) from None
     if not isinstance(value, list):
-        raise _whole_file("not_a_list", N_("Expected a list of permits ([{…}, …]) at the top of the file."))
+        raise whole_file("not_a_list", N_("Expected a list of permits ([{…}, …]) at the top of the file."))
     problems: list[FileProblem] = []
     first_seen: dict[str, int] = {}
     for index, item in enumerate(value, start=1):
@@ -519,20 +272,20 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> PermitFile:
         check_workbook(data)
     except ValidationFailed as refused:
         error = refused.errors[0]
-        raise _whole_file(error.code, error.message, **error.params) from None
+        raise whole_file(error.code, error.message, **error.params) from None
     try:
         from openpyxl import load_workbook
         from openpyxl.utils import get_column_letter
 
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - a damaged or foreign file is the user's to fix, not a crash
-        raise _whole_file("unreadable", N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
+        raise whole_file("unreadable", N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
     try:
         return _read_workbook(workbook, get_column_letter, progress)
     except PermitFileRejected:
         raise
     except Exception:  # noqa: BLE001 - XML that breaks midway (or that defusedxml refuses) is a damaged file
-        raise _whole_file("unreadable", N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
+        raise whole_file("unreadable", N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
     finally:
         workbook.close()
 
@@ -540,7 +293,7 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> PermitFile:
 def _find_sheets(workbook: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for worksheet in workbook.worksheets:
-        names = _parts(worksheet.title)
+        names = name_parts(worksheet.title)
         for sheet in SHEETS:
             if sheet.key not in found and (sheet.key in names or sheet.zh.lower() in names):
                 found[sheet.key] = worksheet
@@ -581,7 +334,7 @@ def _read_workbook(workbook: Any, letter_of: Callable[[int], str], progress: Pro
         header = next(rows, None)
         positions: dict[str, int] = {}
         for position, raw in enumerate(header or ()):
-            names = _parts(_text(raw)) if raw not in (None, "") else set()
+            names = name_parts(_text(raw)) if raw not in (None, "") else set()
             for column in sheet.columns:
                 if column.key not in positions and (column.key in names or column.zh.lower() in names):
                     positions[column.key] = position
@@ -780,181 +533,6 @@ def _assemble(
         entries.append({k: item[k] for k in FACILITY_KEYS if k in item})
 
 
-# ---------------------------------------------------------------------------
-# Writing a workbook (the example file, exports)
-# ---------------------------------------------------------------------------
-
-_CHOICE_LABELS = {
-    "category": {"key": "重点管理", "simplified": "简化管理"},
-    "medium": {"air": "废气", "water": "废水"},
-    "kind": {"main": "主要排放口", "general": "一般排放口", "special": "特殊排放口"},
-    "method": {"automatic": "自动监测", "manual": "手工监测"},
-}
-
-
-def records_to_xlsx(records: list[dict[str, Any]], *, notes: list[str] | None = None) -> bytes:
-    """A workbook in the import layout holding these records (codes written as Chinese labels)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    first = workbook.active
-    assert first is not None
-    if notes:
-        first.title = "说明 README"
-        for line in notes:
-            append_row(first, [line])
-        first.column_dimensions["A"].width = 120
-    else:
-        workbook.remove(first)
-    sheets = {sheet.key: workbook.create_sheet(sheet.key) for sheet in SHEETS}
-    for sheet in SHEETS:
-        worksheet = sheets[sheet.key]
-        append_row(worksheet, [column.header for column in sheet.columns])
-        for cell in worksheet[1]:
-            cell.font = Font(bold=True)
-        for position, column in enumerate(sheet.columns, start=1):
-            worksheet.column_dimensions[get_column_letter(position)].width = max(14, len(column.header) + 6)
-        worksheet.freeze_panes = "A2"
-
-    def label(key: str, value: Any) -> Any:
-        return _CHOICE_LABELS.get(key, {}).get(value, value)
-
-    def reverse(choices: dict[str, str], value: str) -> str:
-        for zh, code in choices.items():
-            if code == value:
-                return zh
-        return value
-
-    for record in records:
-        number = record.get("number", "")
-        content = record.get("content") or {}
-        row: list[Any] = []
-        for column in SHEET_BY_KEY["permits"].columns:
-            if column.key in ("report_kinds", "secret_sections"):
-                values = content.get(column.key) or []
-                row.append("、".join(reverse(column.choices or {}, v) for v in values))
-            elif column.key == "commitments":
-                row.append(content.get("commitments", ""))
-            elif column.key == "renewed":
-                row.append("是" if record.get("renewed") else "否")
-            elif column.kind == "date" and record.get(column.key):
-                row.append(date.fromisoformat(str(record[column.key])))
-            else:
-                row.append(label(column.key, record.get(column.key)))
-        append_row(sheets["permits"], row)
-        for section in ("outlets", "fugitive_sources"):
-            for entry in content.get(section) or []:
-                values = []
-                for column in SHEET_BY_KEY[section].columns[1:]:
-                    value = entry.get(column.key)
-                    if column.key == "online_monitoring":
-                        value = "是" if value else "否"
-                    values.append(label(column.key, value))
-                append_row(sheets[section], [number, *values])
-                for limit in entry.get("limits") or []:
-                    append_row(
-                        sheets["limits"],
-                        [number, entry.get("code")]
-                        + [limit.get(c.key) for c in SHEET_BY_KEY["limits"].columns[2:]],
-                    )
-        for key in ("monitoring", "ledger_records", "special_period_limits"):
-            for entry in content.get(key) or []:
-                values = []
-                for column in SHEET_BY_KEY[key].columns[1:]:
-                    value = entry.get(column.key)
-                    if column.kind == "choice" and column.key != "method":
-                        value = reverse(column.choices or {}, value)
-                    values.append(label(column.key, value))
-                append_row(sheets[key], [number, *values])
-        for section_key, section_label in ((v, k) for k, v in SECTION.items()):
-            for entry in content.get(section_key) or []:
-                append_row(
-                    sheets["facilities"], [number, section_label, *(entry.get(key) for key in FACILITY_KEYS)]
-                )
-    for worksheet in sheets.values():
-        for row_cells in worksheet.iter_rows(min_row=2):
-            for cell in row_cells:
-                if isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# ---------------------------------------------------------------------------
-# The use case
-# ---------------------------------------------------------------------------
-
-
-def may_import(actor: Actor) -> bool:
-    """Who may load permits from the national platform: the permitting section, the administrator."""
-    return can(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
-
-
-def require_may_import(actor: Actor) -> None:
-    # Asked before anything about the file is looked at, so others learn nothing from it.
-    require(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
-
-
 async def open_permit_file_off_loop(name: str, data: bytes) -> PermitFile:
     """``open_permit_file`` in a worker thread: the server goes on answering while a file is read."""
     return await asyncio.to_thread(open_permit_file, name, data)
-
-
-async def import_permit_file(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    name: str,
-    data: bytes,
-    progress: Progress | None = None,
-) -> list[Permit]:
-    """Read a JSON or XLSX file and import its permits: all of them or, on any problem, none."""
-    require_may_import(actor)
-    permit_file = open_permit_file(name, data)
-    return await import_permit_records(session, actor, permit_file=permit_file, progress=progress)
-
-
-async def import_permit_records(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    permit_file: PermitFile,
-    progress: Progress | None = None,
-    batch_size: int = IMPORT_BATCH,
-) -> list[Permit]:
-    """Import what ``open_permit_file`` read, in batches (for progress), all or nothing.
-
-    Every batch is checked even after one failed, so the file's problems are all reported at
-    once; then everything is rolled back to where it started and ``PermitFileRejected`` says
-    where each problem is in the file.
-    """
-    require_may_import(actor)
-    records = permit_file.records
-    total = len(records)
-    problems: list[FileProblem] = []
-    imported: list[Permit] = []
-    savepoint = await session.begin_nested()
-    try:
-        for start in range(0, total, batch_size):
-            batch = records[start : start + batch_size]
-            try:
-                imported.extend(await import_permits(session, actor, records=batch))
-            except ImportFailed as failure:
-                for row_error in failure.rows:
-                    index = start + row_error.row - 1
-                    error = FieldError(row_error.field, row_error.code, row_error.message, row_error.params)
-                    problems.append(permit_file.locate(index, row_error.field, error))
-            if progress is not None:
-                progress(min(start + batch_size, total), total)
-            if len(problems) >= MAX_PROBLEMS:
-                break
-        if problems:
-            raise PermitFileRejected(problems[:MAX_PROBLEMS], total=len(problems))
-    except BaseException:
-        await savepoint.rollback()
-        raise
-    await savepoint.commit()
-    return imported

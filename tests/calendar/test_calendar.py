@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from domain.calendar import (
+from domain.calendar.rules import (
     HOLIDAY_DATA_MISSING,
     MAX_WORKING_DAYS,
     Deadline,
@@ -156,7 +156,7 @@ def test_new_year_labour_day_and_national_day_are_days_off_in_a_year_without_dat
 
 
 def test_a_loaded_schedule_covers_its_year_and_moves_its_deadlines():
-    from domain.calendar import published_years, use_published_years
+    from domain.calendar.rules import published_years, use_published_years
     from domain.calendar.schedule import parse_schedule
 
     before = working_days_after(date(2027, 2, 5), 1)

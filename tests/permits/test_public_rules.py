@@ -4,12 +4,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from domain.clock import china_midnight
 from domain.enterprises.models import PERSONAL_FIELDS
 from domain.errors import ValidationFailed
-from domain.permits.public import (
+from domain.permits.queries.disclosure import (
     ORIGINAL_FIELDS,
     adjacent_months,
-    china_midnight,
     combine_freshness,
     expiry_transition,
     month_bounds,

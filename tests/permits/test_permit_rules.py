@@ -1,10 +1,10 @@
 from datetime import date
 
+from domain.permits.content import parse_content
 from domain.permits.rules import (
     EXPIRED,
     display_status,
     effective_acceptance_date,
-    parse_content,
     permit_number_error,
     validity_end,
 )

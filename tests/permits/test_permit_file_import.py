@@ -13,8 +13,12 @@ from domain.access import operator
 from domain.enterprises.rules import SiteInput
 from domain.enterprises.service import add_site
 from domain.errors import PermissionDenied
-from domain.permits import files, service
+from domain.permits.files import layout
+from domain.permits.files.layout import PermitFileRejected
+from domain.permits.files.reading import open_permit_file
 from domain.permits.models import Permit
+from domain.permits.queries.register import permit_detail
+from domain.permits.service.imports import import_permit_file, import_permit_records
 from tests.factories import actor, make_enterprise, make_user, permit_record
 from tests.portal_helpers import csrf_token, log_in
 
@@ -47,17 +51,17 @@ async def permit_count(session):
 async def test_the_example_files_import_as_they_are(session, name, data):
     await register_example_units(session)
     officer = await putuo_permitting(session)
-    imported = await files.import_permit_file(session, officer, name=name, data=data)
+    imported = await import_permit_file(session, officer, name=name, data=data)
     numbers = [record["number"] for record in example_records()]
     assert [permit.number for permit in imported] == numbers
-    detail = await service.permit_detail(session, officer, number=numbers[0])
+    detail = await permit_detail(session, officer, number=numbers[0])
     assert (
         detail.permit.status == "issued" and detail.permit.valid_until.isoformat() == "2030-09-14"
     )  # Reg art. 14: 5 years
     nmhc = next(limit for limit in detail.limits if (limit.point_code, limit.pollutant) == ("DA001", "NMHC"))
     assert (nmhc.concentration_limit, nmhc.unit) == (60, "mg/m3")
     assert {o.code for o in detail.outlets} == {"DA001", "DA002", "DW001", "MF0001"}
-    cut = await service.permit_detail(session, officer, number=numbers[1])
+    cut = await permit_detail(session, officer, number=numbers[1])
     assert cut.permit.valid_until.isoformat() == "2027-06-30" and cut.permit.validity_cut_reason
 
 
@@ -71,8 +75,8 @@ async def test_a_file_with_bad_rows_names_sheet_row_and_field_and_writes_nothing
     buffer = io.BytesIO()
     workbook.save(buffer)
     before = await permit_count(session)
-    with pytest.raises(files.PermitFileRejected) as caught:
-        await files.import_permit_file(session, officer, name="bad.xlsx", data=buffer.getvalue())
+    with pytest.raises(PermitFileRejected) as caught:
+        await import_permit_file(session, officer, name="bad.xlsx", data=buffer.getvalue())
     located = {(p.sheet, p.row, p.cell, p.code) for p in caught.value.problems}
     assert ("limits", 3, "E3", "unit") in located
     assert ("permits", 2, "E2", "future") in located
@@ -97,11 +101,11 @@ async def test_problems_in_every_batch_are_reported_and_good_batches_are_undone(
         permit_record(bad, decision_date="2025-03-03", category="medium"),
         permit_record(bad, decision_date="2025-03-03", sequence=2, issuing_authority=""),
     ]
-    permit_file = files.open_permit_file("batch.json", json.dumps(records).encode())
+    permit_file = open_permit_file("batch.json", json.dumps(records).encode())
     before = await permit_count(session)
     calls = []
-    with pytest.raises(files.PermitFileRejected) as caught:
-        await files.import_permit_records(
+    with pytest.raises(PermitFileRejected) as caught:
+        await import_permit_records(
             session,
             officer,
             permit_file=permit_file,
@@ -117,12 +121,12 @@ async def test_only_the_permitting_section_and_the_administrator_may_import(sess
     await register_example_units(session)
     ecology = actor(await make_user(session, "ecology", region_code="310107"))
     with pytest.raises(PermissionDenied):
-        await files.import_permit_file(session, ecology, name="example.json", data=JSON)
+        await import_permit_file(session, ecology, name="example.json", data=JSON)
     jinan = actor(await make_user(session, "permitting", region_code="370100"))
-    with pytest.raises(files.PermitFileRejected) as caught:
-        await files.import_permit_file(session, jinan, name="example.json", data=JSON)
+    with pytest.raises(PermitFileRejected) as caught:
+        await import_permit_file(session, jinan, name="example.json", data=JSON)
     assert {p.code for p in caught.value.problems} == {"outside_jurisdiction"}
-    assert len(await files.import_permit_file(session, operator(), name="example.json", data=JSON)) == 2
+    assert len(await import_permit_file(session, operator(), name="example.json", data=JSON)) == 2
 
 
 # ---------------------------------------------------------------------------
@@ -183,7 +187,7 @@ async def test_the_import_page_lists_every_problem_and_imports_nothing(client, s
 async def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(client, session, monkeypatch):
     user = await make_user(session, "permitting", region_code="310107")
     await log_in(client, user.username)
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(layout, "MAX_FILE_BYTES", 1024 * 1024)
     response = await upload(client, "big.json", b"[" + b" " * (1024 * 1024) + b"]", "application/json")
     assert response.status_code == 413
     assert 'data-location="file"' in response.text

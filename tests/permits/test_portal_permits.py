@@ -8,11 +8,13 @@ import pytest
 from sqlmodel import func, select
 
 from domain.audit.models import AuditEntry
+from domain.clock import today
 from domain.enterprises.models import Enterprise
-from domain.permits import law, service
+from domain.permits import law
 from domain.permits.models import Permit, PermitApplication, PermitEvent, PermitVersion
 from domain.permits.rules import renewal_deadline, validity_end
-from domain.permits.service import ApplicationInput, today
+from domain.permits.service.applications import ApplicationInput, submit_application
+from domain.permits.service.decisions import accept_application, grant_application, issue_permit
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 from tests.portal_helpers import log_in, post_form
 
@@ -64,7 +66,7 @@ async def application_of(session, permit_id: int) -> PermitApplication:
 
 
 async def first_application(session, enterprise, by) -> PermitApplication:
-    application = await service.submit_application(
+    application = await submit_application(
         session,
         actor(by),
         data=ApplicationInput(
@@ -163,7 +165,7 @@ async def test_an_application_deadline_without_holiday_data_is_marked_approximat
     client = english
     permit = await make_permit(session, decision_date=years_ago(1))
     officer_user = await officer(session, client)
-    application = await service.submit_application(
+    application = await submit_application(
         session, actor(officer_user), data=ApplicationInput(kind="renewal", permit_number=permit.number)
     )
     application.received_on = date(2028, 1, 21)
@@ -368,7 +370,7 @@ async def test_accepting_twice_is_refused_and_writes_nothing(english, session):
     client = english
     user = await officer(session, client)
     application = await first_application(session, await make_enterprise(session), user)
-    await service.accept_application(session, actor(user), application_id=application.id)
+    await accept_application(session, actor(user), application_id=application.id)
     await session.flush()
     before = await writes(session)
     response = await post_form(client, f"/permits/applications/{application.id}/accept", {}, page="/permits")
@@ -407,7 +409,7 @@ async def test_granting_with_a_wrong_number_keeps_the_input_and_writes_nothing(e
     user = await officer(session, client)
     enterprise = await make_enterprise(session)
     application = await first_application(session, enterprise, user)
-    await service.accept_application(session, actor(user), application_id=application.id)
+    await accept_application(session, actor(user), application_id=application.id)
     await session.flush()
     before = await writes(session)
     response = await post_form(
@@ -428,7 +430,7 @@ async def test_extending_once_then_refusing_a_second_time(english, session):
     client = english
     user = await officer(session, client)
     application = await first_application(session, await make_enterprise(session), user)
-    await service.accept_application(session, actor(user), application_id=application.id)
+    await accept_application(session, actor(user), application_id=application.id)
     await session.flush()
     first_due = application.decision_due
     done = await post_form(
@@ -454,7 +456,7 @@ async def test_refusing_needs_reasons_and_then_refuses(english, session):
     client = english
     user = await officer(session, client)
     application = await first_application(session, await make_enterprise(session), user)
-    await service.accept_application(session, actor(user), application_id=application.id)
+    await accept_application(session, actor(user), application_id=application.id)
     await session.flush()
     before = await writes(session)
     missing = await post_form(client, f"/permits/applications/{application.id}/refuse", {}, page="/permits")
@@ -506,7 +508,7 @@ async def test_a_change_is_filed_issued_and_the_old_version_keeps_its_limits(eng
     assert response.status_code == 303 and response.headers["location"].endswith("?done=change")
     application = await application_of(session, permit.id)
     assert application.kind == "change_items" and application.proposed_content is not None
-    for step in (service.accept_application, service.grant_application, service.issue_permit):
+    for step in (accept_application, grant_application, issue_permit):
         await step(session, actor(user), application_id=application.id)
     await session.flush()
 
@@ -723,7 +725,7 @@ async def test_enterprise_staff_may_not_act_on_their_permit_nor_see_another(engl
     )
     assert forbidden.status_code == 403
     assert (await post_form(client, f"/permits/{permit.number}/revoke", {"reason": "x"})).status_code == 403
-    renewal = await service.submit_application(
+    renewal = await submit_application(
         session, actor(regulator), data=ApplicationInput(kind="renewal", permit_number=permit.number)
     )
     await session.flush()
@@ -843,7 +845,7 @@ async def test_the_worklist_counts_and_marks_applications_filed_late(english, se
     client = english
     late = await make_permit(session, decision_date=years_ago(5, plus_days=20))
     user = await officer(session, client)
-    await service.submit_application(
+    await submit_application(
         session, actor(user), data=ApplicationInput(kind="renewal", permit_number=late.number)
     )
     page = await client.get("/permits/worklist")

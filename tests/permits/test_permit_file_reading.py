@@ -9,14 +9,10 @@ from openpyxl import Workbook, load_workbook
 
 from demo.examples import example_records
 from domain.errors import FieldError
-from domain.permits import rules
-from domain.permits.files import (
-    MAX_FILE_BYTES,
-    PermitFileRejected,
-    open_permit_file,
-    read_permit_file,
-    records_to_xlsx,
-)
+from domain.permits.content import parse_content
+from domain.permits.files.layout import MAX_FILE_BYTES, PermitFileRejected
+from domain.permits.files.reading import open_permit_file, read_permit_file
+from domain.permits.files.writing import records_to_xlsx
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "web_templates/static/examples"
 TOP = ("number", "enterprise_credit_code", "category", "issuing_authority", "decision_date", "valid_until")
@@ -24,7 +20,7 @@ TOP = ("number", "enterprise_credit_code", "category", "issuing_authority", "dec
 
 def normalized(record):
     """What the import makes of a record: its top fields and the checked permit content."""
-    content, errors = rules.parse_content(record["content"])
+    content, errors = parse_content(record["content"])
     assert errors == []
     return {key: record.get(key) for key in TOP}, bool(record.get("renewed")), content.to_dict()
 

@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy import event
 
 from domain.access import operator
-from domain.calendar import is_covered
+from domain.calendar.rules import is_covered
+from domain.clock import today
 from domain.enterprises.models import Enterprise
-from domain.permits import law, service
+from domain.permits import law
 from domain.permits.rules import renewal_deadline
-from domain.permits.service import ApplicationInput, today
+from domain.permits.service.applications import ApplicationInput, submit_application
+from domain.permits.service.decisions import accept_application
+from domain.permits.service.imports import import_permits
 from tests.factories import make_enterprise, make_permit, make_user, permit_content, permit_record
 from tests.graphql_helpers import bearer_token, graphql, graphql_data
 
@@ -117,7 +120,7 @@ async def test_an_anonymous_caller_never_sees_secret_sections_personal_data_or_h
     content = permit_content(secret_sections=["products", "control_facilities"])
     permit = await make_permit(session, decision_date=years_ago(1), content=content)
     # A renewal in progress: its filing is not announced, and applications are not public.
-    await service.submit_application(
+    await submit_application(
         session, operator(), data=ApplicationInput(kind="renewal", permit_number=permit.number)
     )
     await session.flush()
@@ -157,7 +160,7 @@ async def test_a_regulator_of_another_region_sees_only_the_public_part(client, s
 async def test_the_public_list_holds_only_permits_that_have_a_number(client, session):
     issued = await make_permit(session, decision_date=years_ago(1))
     applicant = await make_enterprise(session)
-    await service.submit_application(
+    await submit_application(
         session,
         operator(),
         data=ApplicationInput(
@@ -292,10 +295,10 @@ async def test_a_permit_issued_in_2019_keeps_its_trial_measures_terms(client, se
 
 async def test_application_deadlines_in_a_year_without_holiday_data_say_they_are_approximate(client, session):
     permit = await make_permit(session, decision_date=years_ago(1))
-    application = await service.submit_application(
+    application = await submit_application(
         session, operator(), data=ApplicationInput(kind="renewal", permit_number=permit.number)
     )
-    await service.accept_application(session, operator(), application_id=application.id)
+    await accept_application(session, operator(), application_id=application.id)
     application.received_on, application.accepted_on = date(2028, 1, 21), date(2028, 1, 24)
     due = law.decision_due(application.received_on, application.accepted_on, "renewal", "key")
     application.decision_due, application.decision_due_approximate = due.date, due.approximate
@@ -364,7 +367,7 @@ async def statements_of(client, db, query, variables, token):  # type: ignore[no
 
 async def test_a_page_of_permits_costs_the_same_statements_whatever_its_size(client, session, db):
     enterprises = [await make_enterprise(session) for _ in range(12)]
-    await service.import_permits(
+    await import_permits(
         session, operator(), records=[permit_record(e, decision_date=years_ago(1)) for e in enterprises]
     )
     await session.flush()

@@ -7,9 +7,19 @@ import pytest
 from sqlmodel import select
 
 from domain.access import operator
-from domain.permits import public, service
+from domain.clock import today
 from domain.permits.models import PermitEvent
-from domain.permits.service import ApplicationInput, GrantInput, today
+from domain.permits.queries.disclosure import expiry_transition, permit_freshness
+from domain.permits.queries.public_permit import outlet_enforcement_history
+from domain.permits.queries.public_register import permit_statistics
+from domain.permits.service.applications import ApplicationInput, submit_application
+from domain.permits.service.cancellation import cancel_permit, revoke_permit
+from domain.permits.service.decisions import (
+    GrantInput,
+    accept_application,
+    grant_application,
+    refuse_application,
+)
 from portal import public as public_pages
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 from tests.portal_helpers import log_in
@@ -62,7 +72,7 @@ async def test_applications_that_never_led_to_an_issued_permit_are_not_public(cl
     refused_unit = await make_enterprise(session, name="被拒绝申请的公司")
     applications = {}
     for unit in (granted_unit, refused_unit):
-        application = await service.submit_application(
+        application = await submit_application(
             session,
             officer,
             data=ApplicationInput(
@@ -73,13 +83,13 @@ async def test_applications_that_never_led_to_an_issued_permit_are_not_public(cl
                 content=permit_content(),
             ),
         )
-        await service.accept_application(session, officer, application_id=application.id)
+        await accept_application(session, officer, application_id=application.id)
         applications[unit.id] = application
     number = granted_unit.credit_code + "001P"
-    await service.grant_application(
+    await grant_application(
         session, officer, application_id=applications[granted_unit.id].id, data=GrantInput(number=number)
     )
-    await service.refuse_application(
+    await refuse_application(
         session, officer, application_id=applications[refused_unit.id].id, reason="不符合规定"
     )
     await session.flush()
@@ -102,8 +112,8 @@ async def test_the_search_filters_by_status_including_expired_revoked_and_cancel
     )
     _, revoked = await issued(session, name="状态筛选撤销公司")
     _, cancelled = await issued(session, name="状态筛选注销公司")
-    await service.revoke_permit(session, operator(), number=revoked.number, reason="以欺骗手段取得")
-    await service.cancel_permit(session, operator(), number=cancelled.number, reason="unit_terminated")
+    await revoke_permit(session, operator(), number=revoked.number, reason="以欺骗手段取得")
+    await cancel_permit(session, operator(), number=cancelled.number, reason="unit_terminated")
     await session.flush()
     expected = {"issued": in_force, "expired": expired, "revoked": revoked, "cancelled": cancelled}
     for status, permit in expected.items():
@@ -187,9 +197,7 @@ async def test_the_public_permit_shows_the_original_the_copy_and_the_announcemen
         ]
     )
     enterprise, permit = await issued(session, content=content, decision_date=years_ago(1))
-    await service.revoke_permit(
-        session, operator(), number=permit.number, reason="以欺骗手段取得（第四十九条）"
-    )
+    await revoke_permit(session, operator(), number=permit.number, reason="以欺骗手段取得（第四十九条）")
     await session.flush()
     text = (await client.get(f"/public/permits/{permit.number}", headers=EN)).text
     for shown in (
@@ -263,10 +271,7 @@ async def test_the_outlet_page_shows_limits_monitoring_online_status_and_the_enf
 
 async def test_the_enforcement_history_is_empty_until_supervision_records_exist(session):
     _, permit = await issued(session)
-    assert (
-        await public.outlet_enforcement_history(session, permit_number=permit.number, outlet_code="DA001")
-        == []
-    )
+    assert await outlet_enforcement_history(session, permit_number=permit.number, outlet_code="DA001") == []
 
 
 async def test_the_qr_code_is_an_svg_of_the_outlet_address_on_the_public_site(client, session, settings):
@@ -306,8 +311,8 @@ async def test_the_monthly_list_holds_the_permits_that_expired_in_the_month_with
     # Renewed before its expiry last month: its validity now runs five years from the renewal.
     _, renewed = await issued(session, name="已延续戊", decision_date=day, renewed=True)
     _, in_force = await issued(session, name="有效己")
-    await service.cancel_permit(session, operator(), number=cancelled.number, reason="expired_not_renewed")
-    await service.cancel_permit(session, operator(), number=terminated.number, reason="unit_terminated")
+    await cancel_permit(session, operator(), number=cancelled.number, reason="expired_not_renewed")
+    await cancel_permit(session, operator(), number=terminated.number, reason="unit_terminated")
     await session.flush()
 
     response = await client.get("/public/expired", params={"month": month}, headers=EN)
@@ -353,7 +358,7 @@ def table_counts(html: str, table: str) -> dict[str, int]:
 
 
 async def test_the_statistics_count_the_disclosed_permits_and_the_tables_match_the_figures(client, session):
-    before = await public.permit_statistics(session)
+    before = await permit_statistics(session)
     expired_day, _ = last_month()
     for _ in range(2):
         await make_permit(
@@ -371,11 +376,11 @@ async def test_the_statistics_count_the_disclosed_permits_and_the_tables_match_t
         validity_cut_reason="淘汰",
     )
     _, revoked = await issued(session)
-    await service.revoke_permit(session, operator(), number=revoked.number, reason="撤销")
+    await revoke_permit(session, operator(), number=revoked.number, reason="撤销")
     # An application is not counted: it is not disclosed.
     officer = actor(await make_user(session, "permitting", region_code="310107"))
     applicant = await make_enterprise(session)
-    await service.submit_application(
+    await submit_application(
         session,
         officer,
         data=ApplicationInput(
@@ -388,7 +393,7 @@ async def test_the_statistics_count_the_disclosed_permits_and_the_tables_match_t
     )
     await session.flush()
 
-    after = await public.permit_statistics(session)
+    after = await permit_statistics(session)
 
     def delta(attribute: str) -> dict[str, int]:
         old, new = dict(getattr(before, attribute)), dict(getattr(after, attribute))
@@ -431,7 +436,7 @@ async def test_pages_answer_304_while_the_data_is_unchanged_and_200_once_it_chan
     assert english.status_code == 200 and english.headers["etag"] != etag  # another language, another copy
     search = await client.get("/public/permits")
 
-    await service.revoke_permit(session, operator(), number=permit.number, reason="撤销")
+    await revoke_permit(session, operator(), number=permit.number, reason="撤销")
     await session.flush()
     changed = await client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
@@ -486,6 +491,6 @@ async def test_the_freshness_of_a_permit_moves_to_the_midnight_its_shown_status_
         session.add(event)
     session.add_all([permit, enterprise])
     await session.flush()
-    fresh = await public.permit_freshness(session, number=permit.number)
+    fresh = await permit_freshness(session, number=permit.number)
     # Nothing was written when the permit expired, yet every page showing it changed then.
-    assert fresh.changed_at == public.expiry_transition(last_day) and fresh.count == 1
+    assert fresh.changed_at == expiry_transition(last_day) and fresh.count == 1

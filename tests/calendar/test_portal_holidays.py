@@ -2,8 +2,8 @@
 
 from sqlmodel import select
 
-from domain.calendar import is_covered
 from domain.calendar.models import HolidayYear
+from domain.calendar.rules import is_covered
 from tests.factories import make_user
 from tests.portal_helpers import log_in, post_form
 

@@ -29,6 +29,7 @@ from domain.enterprises.queries import EnterprisePublic
 from domain.enterprises.targets import target_of as enterprise_target
 from domain.pagination import Page, check_page_size
 from domain.permits import rules
+from domain.permits.content import content_from_dict
 from domain.permits.law import LegalDeadline
 from domain.permits.models import (
     Permit,
@@ -40,16 +41,9 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
+from domain.permits.queries.register import PermitFilter, check_permit_filter, filter_permits, list_permits
 from domain.permits.rules import ApplicationStatus, normal_number
-from domain.permits.service import (
-    OPEN_APPLICATION_STATUSES,
-    PermitFilter,
-    check_permit_filter,
-    filter_permits,
-    list_permits,
-    target_of,
-    waiting_for_materials,
-)
+from domain.permits.state import OPEN_APPLICATION_STATUSES, target_of, waiting_for_materials
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ def permit_view(actor: Actor, permit: Permit, *, on: date | None = None) -> Perm
     if can(actor, Operation.PERMIT_VIEW, target_of(permit)):
         full = True
     elif permit.number and permit.content_version >= 1:
-        # Disclosed once issued (M48 §32): the same rule as the public pages (domain.permits.public).
+        # Disclosed once issued (M48 §32): the same rule as the public pages (queries.disclosure).
         full = False
     else:
         return None
@@ -280,7 +274,7 @@ async def contents_for(session: AsyncSession, keys: Sequence[PermitKey]) -> dict
         if raw is None:
             result[key] = EMPTY_CONTENT
             continue
-        content = rules.content_from_dict(raw)
+        content = content_from_dict(raw)
         values = content.to_dict() if key.full else content.public_dict()
         result[key] = DisclosedContent(
             production_facilities=values["production_facilities"],
