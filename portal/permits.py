@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,8 +42,13 @@ from domain.permits.queries.pages import (
 from domain.permits.queries.register import PermitFilter, list_permit_rows
 from domain.permits.queries.worklist import regulator_worklist
 from domain.permits.reference import UNIT_LABELS, label, pollutant_name
-from domain.permits.rules import CHANGE_KINDS, DISPLAY_STATUSES, CancellationReason
-from domain.permits.service.applications import ApplicationInput, submit_application, supply_missing_materials
+from domain.permits.rules import CANCELLATION_NOTE_LIMIT, CHANGE_KINDS, DISPLAY_STATUSES, CancellationReason
+from domain.permits.service.applications import (
+    ApplicationInput,
+    apply_for_change,
+    submit_application,
+    supply_missing_materials,
+)
 from domain.permits.service.cancellation import cancel_permit, revoke_permit
 from domain.permits.service.changes import start_change
 from domain.permits.service.decisions import (
@@ -64,8 +69,8 @@ from portal.templating import field_errors
 from web.request_context import request_locale
 
 PAGE_SIZE = 20
+T = TypeVar("T")
 EXPIRY_WINDOWS = (30, 60, 90, 180)
-TEXT_LIMIT = 2000
 CONTENT_LIMIT = 500_000
 
 
@@ -172,12 +177,42 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def _text(form: FormData, name: str, limit: int = TEXT_LIMIT) -> str:
-    return str(form.get(name, ""))[:limit]
+def _text(form: FormData, name: str) -> str:
+    """A form field as typed: the domain checks its length and refuses (never cuts) a longer text."""
+    return str(form.get(name, ""))
+
+
+async def _attempt(
+    request: Request, problems: list[FieldError], call: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """Run one use case in one unit of work, so the person sees every error at once.
+
+    The form's own format errors (``problems``: a date that is no date, JSON that is no JSON) do not stop
+    the use case: it runs with those fields empty, its errors join the form's (a field the form already
+    faults keeps the form's error), and whatever it wrote is rolled back. Nothing is written unless the
+    form and the use case both accept.
+    """
+    try:
+        async with db_of(request).transaction() as session:
+            result = await call(session)
+            if problems:
+                raise _FormRejected
+    except _FormRejected:
+        raise ValidationFailed(problems) from None
+    except (ValidationFailed, Conflict) as error:
+        if not problems:
+            raise
+        faulted = {problem.field for problem in problems}
+        raise ValidationFailed(problems + [e for e in error.errors if e.field not in faulted]) from None
+    return result
+
+
+class _FormRejected(Exception):
+    """Raised inside the unit of work to roll back what a use case wrote for a form with format errors."""
 
 
 def _date(form: FormData, name: str, problems: list[FieldError]) -> date | None:
-    raw = _text(form, name, 20).strip()
+    raw = _text(form, name)[:20].strip()
     if not raw:
         return None
     try:
@@ -434,54 +469,58 @@ async def version(request: Request) -> Response:
 # Decisions on an open application (forms on the permit's page)
 # ---------------------------------------------------------------------------
 
-Decision = Callable[[AsyncSession, Actor, int, FormData], Awaitable[Any]]
+# A decision's form read into its use case's arguments: (session, actor, application id) -> result.
+Call = Callable[[AsyncSession, Actor, int], Awaitable[Any]]
+Decision = Callable[[FormData, list[FieldError]], Call]
 
 
-async def _accept(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await accept_application(session, actor, application_id=application_id)
+def _accept(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: accept_application(
+        session, actor, application_id=application_id
+    )
 
 
-async def _reject(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await reject_application(
+def _reject(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: reject_application(
         session, actor, application_id=application_id, reason=_text(form, "reason")
     )
 
 
-async def _extend(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await extend_decision(session, actor, application_id=application_id, reason=_text(form, "reason"))
+def _extend(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: extend_decision(
+        session, actor, application_id=application_id, reason=_text(form, "reason")
+    )
 
 
-async def _grant(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    problems: list[FieldError] = []
-    cut_to = _date(form, "validity_cut_to", problems)
-    if problems:
-        raise ValidationFailed(problems)
+def _grant(form: FormData, problems: list[FieldError]) -> Call:
     data = GrantInput(
-        number=_text(form, "number", 40),
-        validity_cut_to=cut_to,
-        validity_cut_reason=_text(form, "validity_cut_reason", 300),
+        number=_text(form, "number"),
+        validity_cut_to=_date(form, "validity_cut_to", problems),
+        validity_cut_reason=_text(form, "validity_cut_reason"),
     )
-    return await grant_application(session, actor, application_id=application_id, data=data)
+    return lambda session, actor, application_id: grant_application(
+        session, actor, application_id=application_id, data=data
+    )
 
 
-async def _refuse(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await refuse_application(
+def _refuse(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: refuse_application(
         session, actor, application_id=application_id, reason=_text(form, "reason")
     )
 
 
-async def _issue(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await issue_permit(session, actor, application_id=application_id)
+def _issue(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: issue_permit(session, actor, application_id=application_id)
 
 
-async def _request_materials(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await request_missing_materials(
+def _request_materials(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: request_missing_materials(
         session, actor, application_id=application_id, missing=_text(form, "missing")
     )
 
 
-async def _supply(session: AsyncSession, actor: Actor, application_id: int, form: FormData) -> Any:
-    return await supply_missing_materials(
+def _supply(form: FormData, problems: list[FieldError]) -> Call:
+    return lambda session, actor, application_id: supply_missing_materials(
         session, actor, application_id=application_id, note=_text(form, "note")
     )
 
@@ -503,10 +542,11 @@ def _decision_endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
         actor = await actor_of(request)
         form = await request.form()
         application_id = request.path_params["application_id"]
+        problems: list[FieldError] = []
+        call = DECISIONS[name](form, problems)
         try:
-            async with db_of(request).transaction() as session:
-                result = await DECISIONS[name](session, actor, application_id, form)
-                permit_id = getattr(result, "permit_id", None) or result.id
+            result = await _attempt(request, problems, lambda session: call(session, actor, application_id))
+            permit_id = getattr(result, "permit_id", None) or result.id
         except (ValidationFailed, Conflict) as error:
             async with db_of(request).read() as session:
                 page = await permit_page_for_application(session, actor, application_id=application_id)
@@ -549,6 +589,7 @@ def _form_context(
         "permit": page.permit if page else None,
         "change_kinds": sorted(k.value for k in CHANGE_KINDS),
         "cancellation_reasons": [r.value for r in CancellationReason],
+        "cancellation_note_limit": CANCELLATION_NOTE_LIMIT,
         "may_apply_first": may_apply_first(actor),
         "may_see_worklist": may_see_worklist(actor),
     }
@@ -570,38 +611,34 @@ async def apply_form(request: Request) -> Response:
     return render(request, "permits/form.html", _form_context(request, actor, "apply", data))
 
 
+def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
+    """What the person typed, to show the form again (the content box as far as the form reads it)."""
+    return {
+        name: _text(form, name)[:CONTENT_LIMIT] if name == "content" else _text(form, name) for name in fields
+    }
+
+
 async def apply_submit(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
-    data = {
-        name: _text(form, name, CONTENT_LIMIT if name == "content" else TEXT_LIMIT)
-        for name in ACTION_FIELDS["apply"]
-    }
+    data = _echo(form, ACTION_FIELDS["apply"])
     problems: list[FieldError] = []
-    content = _content(form, problems)
-    if content is None and not problems:
-        problems.append(FieldError("content", "required", N_("This field is required.")))
+    application_input = ApplicationInput(
+        kind="first",
+        enterprise_credit_code=data["enterprise_credit_code"],
+        site=data["site"],
+        category=data["category"],
+        issuing_authority=data["issuing_authority"],
+        content=_content(form, problems),
+    )
     try:
-        if problems:
-            raise ValidationFailed(problems)
-        async with db_of(request).transaction() as session:
-            application = await submit_application(
-                session,
-                actor,
-                data=ApplicationInput(
-                    kind="first",
-                    enterprise_credit_code=data["enterprise_credit_code"],
-                    site=data["site"],
-                    category=data["category"],
-                    issuing_authority=data["issuing_authority"],
-                    content=content,
-                ),
-            )
-            permit_id = application.permit_id
+        application = await _attempt(
+            request, problems, lambda session: submit_application(session, actor, data=application_input)
+        )
     except (ValidationFailed, Conflict) as error:
         context = _form_context(request, actor, "apply", data, _grouped(error.errors, ACTION_FIELDS["apply"]))
         return render(request, "permits/form.html", context, status_code=_status_of(error))
-    return redirect(f"/permits/id/{permit_id}?done=apply")
+    return redirect(f"/permits/id/{application.permit_id}?done=apply")
 
 
 def _action_defaults(action: str, page: PermitPage) -> dict[str, str]:
@@ -634,51 +671,37 @@ def _action_form_endpoint(action: str) -> Callable[[Request], Awaitable[Response
     return endpoint
 
 
-async def _submit(session: AsyncSession, actor: Actor, action: str, number: str, form: FormData) -> None:
-    problems: list[FieldError] = []
+def _action(
+    action: str, number: str, form: FormData, problems: list[FieldError]
+) -> Callable[[AsyncSession, Actor], Awaitable[Any]]:
+    """The use case a permit's own form calls, its fields read from the form (format errors: ``problems``)."""
     if action in ("change", "renew", "replace"):
-        kind = {"renew": "renewal", "replace": "replacement"}.get(action) or _text(form, "kind", 20)
-        if action == "change" and kind not in {k.value for k in CHANGE_KINDS}:
-            problems.append(
-                FieldError(
-                    "kind",
-                    "choice",
-                    N_("Choose one of: {choices}."),
-                    {"choices": ", ".join(sorted(k.value for k in CHANGE_KINDS))},
-                )
-            )
-        event_date = _date(form, "event_date", problems)
-        content = _content(form, problems) if action != "replace" else None
-        if problems:
-            raise ValidationFailed(problems)
-        await submit_application(
-            session,
-            actor,
-            data=ApplicationInput(
-                kind=kind,
-                permit_number=number,
-                content=content,
-                change_description=_text(form, "change_description"),
-                event_date=event_date,
-            ),
+        data = ApplicationInput(
+            kind={"renew": "renewal", "replace": "replacement"}.get(action) or _text(form, "kind"),
+            permit_number=number,
+            content=_content(form, problems) if action != "replace" else None,
+            change_description=_text(form, "change_description"),
+            event_date=_date(form, "event_date", problems),
         )
-    elif action == "start_change":
+        if action == "change":
+            return lambda session, actor: apply_for_change(session, actor, data=data)
+        return lambda session, actor: submit_application(session, actor, data=data)
+    if action == "start_change":
         content = _content(form, problems)
-        if problems:
-            raise ValidationFailed(problems)
-        await start_change(
+        return lambda session, actor: start_change(
             session,
             actor,
             number=number,
             change_description=_text(form, "change_description"),
             content=content,
         )
-    elif action == "revoke":
-        await revoke_permit(session, actor, number=number, reason=_text(form, "reason"))
-    else:
-        await cancel_permit(
-            session, actor, number=number, reason=_text(form, "reason", 40), note=_text(form, "note")
+    if action == "revoke":
+        return lambda session, actor: revoke_permit(
+            session, actor, number=number, reason=_text(form, "reason")
         )
+    return lambda session, actor: cancel_permit(
+        session, actor, number=number, reason=_text(form, "reason"), note=_text(form, "note")
+    )
 
 
 def _action_submit_endpoint(action: str) -> Callable[[Request], Awaitable[Response]]:
@@ -687,12 +710,11 @@ def _action_submit_endpoint(action: str) -> Callable[[Request], Awaitable[Respon
         form = await request.form()
         number = request.path_params["number"]
         fields = ACTION_FIELDS[action]
-        data = {
-            name: _text(form, name, CONTENT_LIMIT if name == "content" else TEXT_LIMIT) for name in fields
-        }
+        data = _echo(form, fields)
+        problems: list[FieldError] = []
+        call = _action(action, number, form, problems)
         try:
-            async with db_of(request).transaction() as session:
-                await _submit(session, actor, action, number, form)
+            await _attempt(request, problems, lambda session: call(session, actor))
         except (ValidationFailed, Conflict) as error:
             async with db_of(request).read() as session:
                 page = await _load_for(session, actor, action, number)

@@ -145,3 +145,82 @@ def permit_number_error(
 def site_permit_number(credit_code: str, site_sequence: int) -> str:
     """The number a site's permit gets: credit code, the site's three digits, and P (Reg art. 6 ¶2)."""
     return f"{credit_code}{site_sequence:03d}P"
+
+
+# ---------------------------------------------------------------------------
+# What the applicant and the authority write: checked whole, every problem at once
+# ---------------------------------------------------------------------------
+
+# Longest free texts (characters). A longer text is refused with a field error, never cut.
+TEXT_LIMIT = 1000  # reasons, descriptions, notes, the list of missing materials
+EXTENSION_REASON_LIMIT = 500
+CUT_REASON_LIMIT = 300
+AUTHORITY_LIMIT = 100
+CATEGORIES = ("key", "simplified")
+# A cancellation's announcement reads "<ground>: <note>" within TEXT_LIMIT.
+CANCELLATION_NOTE_LIMIT = TEXT_LIMIT - max(len(reason.value) for reason in CancellationReason) - 2
+
+
+def text_error(
+    value: str | None, name: str, *, limit: int = TEXT_LIMIT, required: bool = True
+) -> FieldError | None:
+    """A free text as stored (surrounding spaces dropped): required or not, and at most ``limit`` long."""
+    text = (value or "").strip()
+    if not text:
+        return FieldError(name, "required", N_("This field is required.")) if required else None
+    if len(text) > limit:
+        return FieldError(
+            name,
+            "too_long",
+            N_("At most {limit} characters (got {length})."),
+            {"limit": limit, "length": len(text)},
+        )
+    return None
+
+
+def category_error(category: str) -> FieldError | None:
+    if category.strip() not in CATEGORIES:
+        return FieldError("category", "choice", N_("Choose key management or simplified management."))
+    return None
+
+
+def change_kind_error(kind: str) -> FieldError | None:
+    """A change application names one of the three kinds of change (M48 §43)."""
+    if kind in {k.value for k in CHANGE_KINDS}:
+        return None
+    return FieldError(
+        "kind",
+        "choice",
+        N_("Choose one of: {choices}."),
+        {"choices": ", ".join(sorted(k.value for k in CHANGE_KINDS))},
+    )
+
+
+def application_errors(
+    kind: ApplicationKind,
+    *,
+    received: date,
+    category: str,
+    change_description: str,
+    issuing_authority: str = "",
+    event_date: date | None = None,
+) -> list[FieldError]:
+    """Every problem of an application's own fields (its content is checked by ``content``): a first
+    application names its issuing authority, a change says what changes, a change of basic information
+    and a replacement give the day it happened, which cannot be in the future; texts within their limits.
+    """
+    found: list[FieldError | None] = [category_error(category)]
+    if kind == ApplicationKind.FIRST:
+        found.append(text_error(issuing_authority, "issuing_authority", limit=AUTHORITY_LIMIT))
+    found.append(text_error(change_description, "change_description", required=kind in CHANGE_KINDS))
+    if kind in (ApplicationKind.CHANGE_BASIC, ApplicationKind.REPLACEMENT):
+        if event_date is None:
+            message = (
+                N_("Give the day the name, address, legal representative or principal person changed.")
+                if kind == ApplicationKind.CHANGE_BASIC
+                else N_("This field is required.")
+            )
+            found.append(FieldError("event_date", "required", message))
+        elif event_date > received:
+            found.append(FieldError("event_date", "future", N_("This date is in the future.")))
+    return [error for error in found if error is not None]

@@ -19,7 +19,12 @@ from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from domain.permits import models
 from domain.permits.queries.visible import application_view, visible_permits
-from domain.permits.service.applications import ApplicationInput, submit_application, supply_missing_materials
+from domain.permits.service.applications import (
+    ApplicationInput,
+    apply_for_change,
+    submit_application,
+    supply_missing_materials,
+)
 from domain.permits.service.cancellation import cancel_permit, revoke_permit
 from domain.permits.service.changes import start_change
 from domain.permits.service.decisions import (
@@ -252,7 +257,7 @@ class PermitMutation:
         actor = info.context.actor
         return await _on_application(
             info,
-            lambda s: submit_application(s, actor, data=data),
+            lambda s: apply_for_change(s, actor, data=data),
             {"change_description": "description", "event_date": "changedOn"},
         )
 

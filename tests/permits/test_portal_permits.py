@@ -552,6 +552,35 @@ async def test_a_change_without_a_description_or_kind_is_refused(english, sessio
     assert await writes(session) == before
 
 
+async def test_a_forms_format_errors_show_with_the_domains_and_nothing_is_written(english, session):
+    """A date that is no date and JSON that is no JSON are the form's errors; the use case still runs, so
+    its own errors (the description) show at the same time, and what it would have written is undone."""
+    client = english
+    permit = await make_permit(session, decision_date=years_ago(1))
+    await officer(session, client)
+    before = await writes(session)
+    response = await post_form(
+        client,
+        f"/permits/{permit.number}/change",
+        {"kind": "change_basic", "change_description": "", "event_date": "2024-13-01", "content": "{"},
+        page="/permits",
+    )
+    assert response.status_code == 400
+    assert "Expected a date as YYYY-MM-DD." in response.text
+    assert "This is not valid JSON" in response.text
+    field = response.text[response.text.index('id="errors-change_description"') :]
+    assert "This field is required." in field.split("</div>")[0]
+    # Valid but for the JSON: the use case alone would have filed the change; the form's error undoes it.
+    alone = await post_form(
+        client,
+        f"/permits/{permit.number}/change",
+        {"kind": "change_items", "change_description": "限值调整", "content": "[1,"},
+        page="/permits",
+    )
+    assert alone.status_code == 400 and "This is not valid JSON" in alone.text
+    assert await writes(session) == before
+
+
 async def test_a_renewal_is_filed_in_time_and_a_late_one_is_taken_and_flagged(english, session):
     client = english
     in_time = await make_permit(session, decision_date=years_ago(2))

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Target, can, require
 from domain.audit.service import record
 from domain.clock import today
-from domain.enterprises.models import Enterprise
+from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
 from domain.enterprises.service import find_site
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -25,7 +25,7 @@ from domain.permits.law import LegalDeadline
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.queries.register import find_permit, open_application_of
 from domain.permits.rules import ApplicationKind, ApplicationStatus, PermitStatus
-from domain.permits.service.common import event, parse_content_input, require_text, tell_unit
+from domain.permits.service.common import content_errors, event, tell_unit
 from domain.permits.state import target_of, waiting_for_materials
 
 
@@ -64,28 +64,60 @@ def _kind(value: str) -> ApplicationKind:
 async def submit_application(
     session: AsyncSession, actor: Actor, *, data: ApplicationInput
 ) -> PermitApplication:
-    """File an application; it is received today (server date) and the acceptance deadline starts."""
-    kind = _kind(data.kind)
+    """File an application of any kind (first, renewal, replacement, change); it is received today (server
+    date) and the acceptance deadline starts. Every problem of its fields is reported at once."""
+    return await _file(session, actor, data, _kind(data.kind), [])
+
+
+async def apply_for_change(
+    session: AsyncSession, actor: Actor, *, data: ApplicationInput
+) -> PermitApplication:
+    """变更 (M48 §43-45, Reg art. 14): the unit applies to change its permit; ``data.kind`` must be one of
+    the three kinds of change (basic information, permitted items, with a new validity period)."""
+    problem = rules.change_kind_error(data.kind)
+    if problem is None:
+        return await _file(session, actor, data, ApplicationKind(data.kind), [])
+    # Checked as a change of permitted items, so the other fields' problems show with the kind's.
+    return await _file(session, actor, data, ApplicationKind.CHANGE_ITEMS, [problem])
+
+
+async def _file(
+    session: AsyncSession,
+    actor: Actor,
+    data: ApplicationInput,
+    kind: ApplicationKind,
+    problems: list[FieldError],
+) -> PermitApplication:
     received = today()
+    permit: Permit | None = None
+    first: _FirstTarget | None = None
     if kind == ApplicationKind.FIRST:
-        permit = await _new_permit_for_application(session, actor, data)
+        first = await _first_application_target(session, actor, data, problems)
+        default_category = first.enterprise.management_category if first else ""
     else:
-        permit = await _permit_for_application(session, actor, data, kind, received)
+        permit = await _permit_for_application(session, actor, data.permit_number, received)
+        default_category = permit.category
+    category = (data.category or default_category).strip()
+    description = (data.change_description or "").strip()
+    problems = problems + rules.application_errors(
+        kind,
+        received=received,
+        category=category,
+        change_description=description,
+        issuing_authority=data.issuing_authority,
+        event_date=data.event_date,
+    )
     proposed: PermitContent | None = None
-    if kind in (ApplicationKind.FIRST, ApplicationKind.RENEWAL) or kind in rules.CHANGE_KINDS:
-        proposed = (
-            parse_content_input(data.content)
-            if data.content is not None or kind == ApplicationKind.FIRST
-            else None
-        )
-    if kind in rules.CHANGE_KINDS:
-        data.change_description = require_text(data.change_description, "change_description")
-    category = (data.category or permit.category).strip()
-    if category not in ("key", "simplified"):
-        raise ValidationFailed(
-            [FieldError("category", "choice", N_("Choose key management or simplified management."))]
-        )
-    assert permit.id is not None
+    if kind == ApplicationKind.FIRST and data.content is None:
+        problems.append(FieldError("content", "required", N_("This field is required.")))
+    elif kind != ApplicationKind.REPLACEMENT and data.content is not None:
+        proposed, content_problems = content_errors(data.content)
+        problems += content_problems
+    if problems:
+        raise ValidationFailed(problems)
+    if first is not None:
+        permit = await _new_permit(session, first, data, category)
+    assert permit is not None and permit.id is not None
     if kind == ApplicationKind.REPLACEMENT:
         # M48 §51: no acceptance step; the authority re-issues within 10 working days of receipt.
         due = law.replacement_issue_due(received)
@@ -99,7 +131,7 @@ async def submit_application(
             decided_on=received,
             issue_due=due.date,
             issue_due_approximate=due.approximate,
-            reason=data.change_description[:1000],
+            reason=description,
             event_date=data.event_date,
             submitted_by_username=actor.username,
             on_behalf_of=actor.on_behalf_of,
@@ -115,7 +147,7 @@ async def submit_application(
             accept_due_approximate=due.approximate,
             proposed_category=category,
             proposed_content=proposed.to_dict() if proposed else None,
-            change_description=data.change_description[:1000],
+            change_description=description,
             event_date=data.event_date,
             submitted_by_username=actor.username,
             on_behalf_of=actor.on_behalf_of,
@@ -132,7 +164,7 @@ async def submit_application(
         permit,
         f"application.{kind.value}",
         application=application,
-        note=data.change_description,
+        note=description,
         public=False,
     )
     record(
@@ -200,29 +232,43 @@ async def _flag_late(
     )
 
 
-async def _new_permit_for_application(session: AsyncSession, actor: Actor, data: ApplicationInput) -> Permit:
+@dataclass(frozen=True)
+class _FirstTarget:
+    enterprise: Enterprise
+    site: ProductionSite
+
+
+async def _first_application_target(
+    session: AsyncSession, actor: Actor, data: ApplicationInput, problems: list[FieldError]
+) -> _FirstTarget | None:
+    """The unit and site a first application is for, once the actor may apply for it; a problem with the
+    credit code or the site is added to ``problems`` (None then), so it shows with the others."""
     code = normalize_credit_code(data.enterprise_credit_code)
     enterprise = (await session.exec(select(Enterprise).where(Enterprise.credit_code == code))).first()
     if enterprise is None:
-        raise ValidationFailed(
-            [FieldError("enterprise_credit_code", "not_found", N_("No enterprise with this credit code."))]
+        problems.append(
+            FieldError("enterprise_credit_code", "not_found", N_("No enterprise with this credit code."))
         )
+        return None
     require(
         actor, Operation.PERMIT_APPLY, Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
     )
     if enterprise.management_category == "registration":
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "enterprise_credit_code",
-                    "registration_only",
-                    N_(
-                        "This unit is only registered (排污登记) and needs no permit; change its management category first."  # noqa: E501
-                    ),
-                )
-            ]
+        problems.append(
+            FieldError(
+                "enterprise_credit_code",
+                "registration_only",
+                N_(
+                    "This unit is only registered (排污登记) and needs no permit; change its management category first."  # noqa: E501
+                ),
+            )
         )
-    site = await find_site(session, enterprise, data.site)
+        return None
+    try:
+        site = await find_site(session, enterprise, data.site)
+    except ValidationFailed as error:
+        problems.extend(error.errors)
+        return None
     # One permit per production site (Reg art. 6 ¶2): another site of the same unit may apply.
     existing = (
         await session.exec(
@@ -240,14 +286,21 @@ async def _new_permit_for_application(session: AsyncSession, actor: Actor, data:
             field="site",
             params={"number": existing.number or "—"},
         )
-    authority = require_text(data.issuing_authority, "issuing_authority", 100)
+    return _FirstTarget(enterprise, site)
+
+
+async def _new_permit(
+    session: AsyncSession, target: _FirstTarget, data: ApplicationInput, category: str
+) -> Permit:
+    """The permit a first application creates: no number and no content until it is granted and issued."""
+    enterprise, site = target.enterprise, target.site
     assert enterprise.id is not None and site.id is not None
     permit = Permit(
         enterprise_id=enterprise.id,
         site_id=site.id,
-        category=(data.category or enterprise.management_category),
+        category=category,
         status=PermitStatus.APPLIED,
-        issuing_authority=authority,
+        issuing_authority=data.issuing_authority.strip(),
         region_code=site.region_code,
         industry_code=site.industry_code,
         content_version=0,
@@ -258,9 +311,10 @@ async def _new_permit_for_application(session: AsyncSession, actor: Actor, data:
 
 
 async def _permit_for_application(
-    session: AsyncSession, actor: Actor, data: ApplicationInput, kind: ApplicationKind, received: date
+    session: AsyncSession, actor: Actor, permit_number: str, received: date
 ) -> Permit:
-    permit = await find_permit(session, data.permit_number)
+    """The permit in force a change, renewal or replacement is for, once the actor may apply for it."""
+    permit = await find_permit(session, permit_number)
     if permit is None or not can(actor, Operation.PERMIT_VIEW, target_of(permit)):
         raise NotFound(N_("No permit with this number."), field="permit_number")
     require(actor, Operation.PERMIT_APPLY, target_of(permit))
@@ -272,27 +326,6 @@ async def _permit_for_application(
         raise Conflict(N_("This permit already has an application in progress."), field="permit_number")
     # A renewal applied for after its deadline is taken and flagged late (``_flag_late``), never turned
     # into a fresh first application: the unit keeps its permit while the authority decides.
-    if kind == ApplicationKind.CHANGE_BASIC:
-        if data.event_date is None:
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "event_date",
-                        "required",
-                        N_(
-                            "Give the day the name, address, legal representative "
-                            "or principal person changed."
-                        ),
-                    )
-                ]
-            )
-        if data.event_date > received:
-            raise ValidationFailed([FieldError("event_date", "future", N_("This date is in the future."))])
-    if kind == ApplicationKind.REPLACEMENT:
-        if data.event_date is None:
-            raise ValidationFailed([FieldError("event_date", "required", N_("This field is required."))])
-        if data.event_date > received:
-            raise ValidationFailed([FieldError("event_date", "future", N_("This date is in the future."))])
     return permit
 
 
@@ -305,6 +338,9 @@ async def supply_missing_materials(
     if application is None or permit is None or not can(actor, Operation.PERMIT_VIEW, target_of(permit)):
         raise NotFound(N_("No such application."), field="application")
     require(actor, Operation.PERMIT_APPLY, target_of(permit))
+    problem = rules.text_error(note, "note", required=False)
+    if problem is not None:
+        raise ValidationFailed([problem])
     if not waiting_for_materials(application):
         raise Conflict(N_("No missing materials are awaited for this application."), field="application")
     received = today()
@@ -313,7 +349,7 @@ async def supply_missing_materials(
     application.accept_due, application.accept_due_approximate = due.date, due.approximate
     session.add(application)
     event(
-        session, actor, permit, "materials_supplied", application=application, note=note[:1000], public=False
+        session, actor, permit, "materials_supplied", application=application, note=note.strip(), public=False
     )
     record(
         session,

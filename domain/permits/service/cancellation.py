@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, require
 from domain.clock import today, utcnow
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
+from domain.permits import rules
 from domain.permits.models import Permit
 from domain.permits.queries.register import get_permit, open_application_of
 from domain.permits.rules import ApplicationStatus, CancellationReason, PermitStatus
@@ -39,19 +40,28 @@ async def cancel_permit(
     """注销 (M48 §50): expired and not renewed, unit terminated, or other lawful grounds."""
     permit = await get_permit(session, actor, number=number)
     require(actor, Operation.PERMIT_DECIDE, target_of(permit))
+    problems: list[FieldError] = []
+    ground: CancellationReason | None = None
     try:
         ground = CancellationReason(reason)
     except ValueError:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "reason",
-                    "choice",
-                    N_("Choose one of: {choices}."),
-                    {"choices": ", ".join(r.value for r in CancellationReason)},
-                )
-            ]
-        ) from None
+        problems.append(
+            FieldError(
+                "reason",
+                "choice",
+                N_("Choose one of: {choices}."),
+                {"choices": ", ".join(r.value for r in CancellationReason)},
+            )
+        )
+    # The note is required for "other lawful grounds"; it is announced after the ground, within the limit.
+    problem = rules.text_error(
+        note, "note", limit=rules.CANCELLATION_NOTE_LIMIT, required=ground == CancellationReason.OTHER
+    )
+    if problem is not None:
+        problems.append(problem)
+    if problems:
+        raise ValidationFailed(problems)
+    assert ground is not None
     if permit.status != PermitStatus.ISSUED:
         raise Conflict(N_("Only an issued permit can be revoked or cancelled."), field="number")
     if ground == CancellationReason.EXPIRED_NOT_RENEWED and (
@@ -67,8 +77,7 @@ async def cancel_permit(
                 )
             ]
         )
-    if ground == CancellationReason.OTHER:
-        note = require_text(note, "note")
+    note = note.strip()
     before = permit_state(permit)
     permit.status = PermitStatus.CANCELLED
     permit.cancellation_reason = ground.value
@@ -85,5 +94,5 @@ async def _close_open_application(session: AsyncSession, permit: Permit, reason:
     if open_application is not None:
         open_application.status = ApplicationStatus.REFUSED
         open_application.decided_on = today()
-        open_application.reason = reason[:1000]
+        open_application.reason = reason
         session.add(open_application)

@@ -10,17 +10,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
 from domain.clock import today
-from domain.errors import N_, Conflict
-from domain.permits import law
+from domain.errors import N_, Conflict, ValidationFailed
+from domain.permits import law, rules
+from domain.permits.content import PermitContent
 from domain.permits.models import PermitApplication
 from domain.permits.queries.register import get_permit, open_application_of
 from domain.permits.rules import ApplicationKind, ApplicationStatus, PermitStatus
 from domain.permits.service.common import (
     audit,
+    content_errors,
     event,
-    parse_content_input,
     permit_state,
-    require_text,
     tell_unit,
 )
 from domain.permits.state import target_of
@@ -38,8 +38,14 @@ async def start_change(
         raise Conflict(N_("Only a permit in force can be changed, renewed or replaced."), field="number")
     if await open_application_of(session, permit) is not None:
         raise Conflict(N_("This permit already has an application in progress."), field="number")
-    description = require_text(change_description, "change_description")
-    proposed = parse_content_input(content) if content is not None else None
+    problems = [p for p in [rules.text_error(change_description, "change_description")] if p is not None]
+    proposed: PermitContent | None = None
+    if content is not None:
+        proposed, content_problems = content_errors(content)
+        problems += content_problems
+    if problems:
+        raise ValidationFailed(problems)
+    description = change_description.strip()
     due = law.decision_due(on, on, ApplicationKind.CHANGE_ITEMS.value, permit.category)
     before = permit_state(permit)
     application = PermitApplication(

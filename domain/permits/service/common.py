@@ -147,7 +147,7 @@ def event(
             application_id=application.id if application else None,
             kind=kind,
             effective_on=on or today(),
-            note=note[:1000],
+            note=note,
             public=public,
             actor_username=actor.username,
         )
@@ -179,34 +179,21 @@ def audit(
     )
 
 
-def parse_content_input(content: Any) -> PermitContent:
+def content_errors(content: Any) -> tuple[PermitContent, list[FieldError]]:
+    """The permit copy's content as given, and every problem in it under ``content.<path>``."""
     parsed, errors = parse_content(content)
-    if errors:
-        raise ValidationFailed(
-            [
-                FieldError(f"content.{e.field}" if e.field else "content", e.code, e.message, e.params)
-                for e in errors
-            ]
-        )
-    return parsed
+    where = [f"content.{e.field}" if e.field else "content" for e in errors]
+    return parsed, [
+        FieldError(name, e.code, e.message, e.params) for name, e in zip(where, errors, strict=True)
+    ]
 
 
-def require_text(value: str, name: str, limit: int = 1000) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed([FieldError(name, "required", N_("This field is required."))])
-    if len(value) > limit:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    name,
-                    "too_long",
-                    N_("At most {limit} characters (got {length})."),
-                    {"limit": limit, "length": len(value)},
-                )
-            ]
-        )
-    return value
+def require_text(value: str, name: str, limit: int = rules.TEXT_LIMIT) -> str:
+    """The text without surrounding spaces; refused when empty or longer than ``limit`` (never cut)."""
+    problem = rules.text_error(value, name, limit=limit)
+    if problem is not None:
+        raise ValidationFailed([problem])
+    return value.strip()
 
 
 async def tell_unit(

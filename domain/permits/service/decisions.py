@@ -151,7 +151,7 @@ async def extend_decision(
     expect(application, ApplicationStatus.ACCEPTED)
     if application.extended:
         raise Conflict(N_("The decision time limit can be extended only once."), field="application")
-    reason = require_text(reason, "reason", 500)
+    reason = require_text(reason, "reason", rules.EXTENSION_REASON_LIMIT)
     assert application.decision_due is not None
     due = law.extended_decision_due(application.received_on, application.decision_due)
     application.extended = True
@@ -188,6 +188,8 @@ async def grant_application(
     kind = ApplicationKind(application.kind)
     before = permit_state(permit)
     decided = today()
+    problems: list[FieldError] = []
+    number: str | None = None
     if kind == ApplicationKind.FIRST:
         enterprise = await session.get(Enterprise, permit.enterprise_id)
         site = await session.get(ProductionSite, permit.site_id)
@@ -198,23 +200,31 @@ async def grant_application(
         )
         problem = rules.permit_number_error(number, enterprise.credit_code, site_sequence=site.sequence)
         if problem:
-            raise ValidationFailed([problem])
-        if await find_permit(session, number) is not None:
-            raise ValidationFailed(
-                [FieldError("number", "duplicate", N_("This permit number is already in use."))]
-            )
+            problems.append(problem)
+        elif await find_permit(session, number) is not None:
+            problems.append(FieldError("number", "duplicate", N_("This permit number is already in use.")))
+    if data.validity_cut_to is not None and data.validity_cut_to <= decided:
+        problems.append(
+            FieldError("validity_cut_to", "past", N_("The phase-out date must be in the future."))
+        )
+    # The reason for a shorter validity is required with its date, and never longer than its limit.
+    problem = rules.text_error(
+        data.validity_cut_reason,
+        "validity_cut_reason",
+        limit=rules.CUT_REASON_LIMIT,
+        required=data.validity_cut_to is not None,
+    )
+    if problem is not None:
+        problems.append(problem)
+    if problems:
+        raise ValidationFailed(problems)
+    if number is not None:
         permit.number = number
-    if data.validity_cut_to is not None:
-        if data.validity_cut_to <= decided:
-            raise ValidationFailed(
-                [FieldError("validity_cut_to", "past", N_("The phase-out date must be in the future."))]
-            )
-        require_text(data.validity_cut_reason, "validity_cut_reason", 300)
     due = law.issue_due(application.received_on, decided)
     application.status = ApplicationStatus.GRANTED
     application.decided_on = decided
     application.issue_due, application.issue_due_approximate = due.date, due.approximate
-    application.reason = data.validity_cut_reason[:1000]
+    application.reason = data.validity_cut_reason.strip()
     # The validity (first 3 years / renewed 5) runs from this decision (M48 §21); kept on the application
     # until the permit is issued.
     application.event_date = data.validity_cut_to

@@ -49,6 +49,19 @@ class ImportFailed(ValidationFailed):
         self.rows = rows
 
 
+IMPORT_BATCH = 200
+
+
+def may_import(actor: Actor) -> bool:
+    """Who may load permits from the national platform: the permitting section, the administrator."""
+    return can(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
+
+
+def require_may_import(actor: Actor) -> None:
+    # Asked before anything about the file is looked at, so others learn nothing from it.
+    require(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
+
+
 def _date(value: Any, name: str, problems: list[FieldError], *, required: bool = True) -> date | None:
     if value in (None, ""):
         if required:
@@ -66,8 +79,11 @@ def _date(value: Any, name: str, problems: list[FieldError], *, required: bool =
 async def import_permits(
     session: AsyncSession, actor: Actor, *, records: list[dict[str, Any]]
 ) -> list[Permit]:
-    """Load permits already issued on the national platform. All rows or none (row numbers start at 1)."""
-    require(actor, Operation.PERMIT_LIST)
+    """Load permits already issued on the national platform. All rows or none (row numbers start at 1).
+
+    Only the permitting section and the administrator import (asked before anything in the records is
+    looked at); each row's unit must be in the actor's jurisdiction."""
+    require_may_import(actor)
     if not isinstance(records, list) or not records:
         raise ValidationFailed([FieldError("rows", "required", N_("The file contains no permits."))])
     row_errors: list[RowError] = []
@@ -118,8 +134,19 @@ async def import_permits(
             problems.append(
                 FieldError("category", "choice", N_("Choose key management or simplified management."))
             )
-        if not str(raw.get("issuing_authority", "")).strip():
-            problems.append(FieldError("issuing_authority", "required", N_("This field is required.")))
+        for problem in (
+            rules.text_error(
+                str(raw.get("issuing_authority") or ""), "issuing_authority", limit=rules.AUTHORITY_LIMIT
+            ),
+            rules.text_error(
+                str(raw.get("validity_cut_reason") or ""),
+                "validity_cut_reason",
+                limit=rules.CUT_REASON_LIMIT,
+                required=False,
+            ),
+        ):
+            if problem is not None:
+                problems.append(problem)
         decision = _date(raw.get("decision_date"), "decision_date", problems)
         cut_to = _date(raw.get("valid_until"), "valid_until", problems, required=False)
         if decision and decision > on:
@@ -151,7 +178,7 @@ async def import_permits(
             site_id=site.id,
             category=raw["category"],
             status=PermitStatus.ISSUED,
-            issuing_authority=str(raw["issuing_authority"]).strip()[:100],
+            issuing_authority=str(raw["issuing_authority"]).strip(),
             region_code=site.region_code,
             industry_code=site.industry_code,
             content_version=1,
@@ -160,7 +187,7 @@ async def import_permits(
         permit.renewed = bool(raw.get("renewed"))
         permit.decision_date = permit.valid_from = decision
         permit.valid_until = rules.validity_end(decision, years, cut_to)
-        permit.validity_cut_reason = str(raw.get("validity_cut_reason", ""))[:300] if cut_to else ""
+        permit.validity_cut_reason = str(raw.get("validity_cut_reason") or "").strip() if cut_to else ""
         set_renewal_due(permit)
         session.add(permit)
         await session.flush()
@@ -184,19 +211,6 @@ async def import_permits(
         audit(session, actor, permit, "permit.import", None)
         permits.append(permit)
     return permits
-
-
-IMPORT_BATCH = 200
-
-
-def may_import(actor: Actor) -> bool:
-    """Who may load permits from the national platform: the permitting section, the administrator."""
-    return can(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
-
-
-def require_may_import(actor: Actor) -> None:
-    # Asked before anything about the file is looked at, so others learn nothing from it.
-    require(actor, Operation.PERMIT_DECIDE, Target(region_code=actor.region_code))
 
 
 async def import_permit_file(
