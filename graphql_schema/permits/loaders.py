@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from domain.permits.batch import DisclosedContent, PermitKey
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -22,6 +21,8 @@ from domain.permits.models import (
 )
 from domain.permits.queries.visible import (
     EMPTY_CONTENT,
+    DisclosedContent,
+    PermitKey,
     contents_for,
     enterprise_views,
     events_for,
