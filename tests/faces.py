@@ -29,9 +29,10 @@ class Outcome:
         return "accepted" if self.accepted else f"refused {sorted(self.errors, key=str)}"
 
 
-def portal_outcome(response: httpx.Response) -> Outcome:
-    """A form post's outcome: a redirect is accepted; a page with errors, or an error page, refused."""
-    if response.status_code in (302, 303):
+def portal_outcome(response: httpx.Response, *, accepted: tuple[int, ...] = (302, 303)) -> Outcome:
+    """A form post's outcome: a redirect is accepted (or ``accepted``, e.g. 200 for a fragment that htmx
+    swaps in); a page with errors, or an error page, refused."""
+    if response.status_code in accepted:
         return Outcome(True, frozenset())
     if response.status_code in ACCESS:
         return Outcome(False, frozenset({(None, ACCESS[response.status_code])}))

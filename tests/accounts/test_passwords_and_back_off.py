@@ -12,10 +12,10 @@ from domain.access import operator
 from domain.accounts.models import User
 from domain.accounts.service.users import create_user
 from domain.errors import ValidationFailed
+from tests.accounts.test_portal_sessions import browser
 from tests.agencies.test_portal_agencies import registration
 from tests.factories import PASSWORD, credit_code, make_user
 from tests.graphql_helpers import graphql_data
-from tests.integration.test_portal_sessions import browser
 from tests.portal_helpers import log_in, post_form
 
 EN = {"Accept-Language": "en"}

@@ -11,8 +11,8 @@ from domain.registrations import service
 from domain.registrations.models import DischargeRegistration
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql_data
-from tests.integration.test_registrations import form
 from tests.portal_helpers import log_in, post_form
+from tests.registrations.test_registrations import form
 
 EN = {"Accept-Language": "en"}
 
