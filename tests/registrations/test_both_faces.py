@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import func, select
 
 from domain.access import operator
-from domain.permits.service import today
+from domain.clock import today
 from domain.registrations import service
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from tests.faces import Outcome, graphql_outcome, portal_outcome
