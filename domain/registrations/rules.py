@@ -259,7 +259,12 @@ SITE_FIELD_NAMES = {"address": "site_address"}
 def clean_registration_input(
     data: RegistrationInput,
 ) -> tuple[dict[str, str], CleanSite | None, list[FieldError]]:
-    """Trim and check the whole form; every problem names its field. Nothing is guessed."""
+    """Trim and check the whole form (outlet codes upper-cased, pollutants trimmed: ``data.outlets`` is
+    replaced by its clean form); every problem names its field. Nothing is guessed."""
+    data.outlets = [
+        OutletEntry(entry.code.strip().upper(), tuple(p.strip() for p in entry.pollutants if p.strip()))
+        for entry in data.outlets
+    ]
     values = data.texts()
     values["credit_code"] = normalize_credit_code(values["credit_code"])
     values["registered_address"] = values["registered_address"] or values["site_address"]

@@ -215,10 +215,7 @@ class RegistrationInputType:
             longitude=self.longitude,
             latitude=self.latitude,
             production_process=self.production_process,
-            outlets=[
-                rules.OutletEntry(o.code.strip().upper(), tuple(p.strip() for p in o.pollutants if p.strip()))
-                for o in self.outlets
-            ],
+            outlets=[rules.OutletEntry(o.code, tuple(o.pollutants)) for o in self.outlets],
             discharge_destination=self.discharge_destination,
             control_facilities=self.control_facilities,
             emission_standards=self.emission_standards,

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from domain.access import operator
 from domain.clock import today
@@ -107,6 +107,10 @@ FILE_CASES = {
         {"longitude": 121.4, "latitude": -31.2},
         refused(("latitude", "coordinate_range")),
     ),
+    "an outlet code in lower case, its pollutants with spaces": (
+        {"outlets": [("da001", [" VOCs "])]},
+        ACCEPTED,
+    ),
     "a proper registration": ({}, ACCEPTED),
 }
 
@@ -126,6 +130,10 @@ async def test_filing_a_registration_is_decided_alike_through_both_faces(client,
     graphql = graphql_outcome(payload["fileRegistration"])
     assert portal == graphql == expected, f"portal {portal}, GraphQL {graphql}"
     assert await count(session, DischargeRegistration) - before == (2 if expected.accepted else 0)
+    if expected.accepted:
+        newest = select(DischargeRegistration.outlets).order_by(col(DischargeRegistration.id).desc()).limit(2)
+        outlets = (await session.exec(newest)).all()
+        assert outlets[0] == outlets[1] and outlets[0][0]["code"] == "DA001"
 
 
 async def two_registrations(session):  # type: ignore[no-untyped-def]
