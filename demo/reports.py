@@ -32,7 +32,9 @@ from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import PermitTerms, terms_of
 from domain.reports import schedule as plans
-from domain.reports import service
+from domain.reports.queries import editor
+from domain.reports.rules import FeedbackItemInput
+from domain.reports.service import review, submission
 
 LOOKBACK_DAYS = (
     1100  # periods that ended in these three years get a history (the permit, the dashboard trend)
@@ -147,12 +149,12 @@ async def file_demo_reports(
             if since is not None and successor is not None and moment >= _at(since, 0):
                 filer = successor
             with history_at(moment):
-                draft = await service.get_draft(
+                draft = await editor.get_draft(
                     session, filer, permit_number=permit.number, kind=kind, period=period.label
                 )
                 share_of_year = ((period.end - period.start).days + 1) / 365
                 content = _completed(kind, draft.content, terms[permit.id], fate, share_of_year)
-                result = await service.submit_report(
+                result = await submission.submit_report(
                     session,
                     filer,
                     permit_number=permit.number,
@@ -166,7 +168,7 @@ async def file_demo_reports(
             if fate == 5 and moment + timedelta(days=2) < now:  # corrected two days later
                 latest = moment + timedelta(days=2)
                 with history_at(latest):
-                    corrected = await service.submit_report(
+                    corrected = await submission.submit_report(
                         session,
                         filer,
                         permit_number=permit.number,
@@ -203,16 +205,16 @@ async def _review(
             continue
         if item is returned:
             with history_at(min(item.moment + timedelta(days=5), now - timedelta(hours=1))):
-                await service.issue_feedback(
+                await review.issue_feedback(
                     session,
                     reviewer,
                     report_id=item.report_id,
                     items=[
-                        service.FeedbackItemInput(
+                        FeedbackItemInput(
                             problem="非正常工况记录与台账不一致，请补充说明原因和采取的措施。",
                             field="abnormal_operation",
                         ),
-                        service.FeedbackItemInput(
+                        FeedbackItemInput(
                             problem="请补充本季度污染防治设施运行情况的说明。", field="statement"
                         ),
                     ],
@@ -222,7 +224,7 @@ async def _review(
         accepted_at = item.moment + timedelta(days=REVIEWED_AFTER_DAYS)
         if item.errors == 0 and accepted_at < now and _fate(f"accept/{item.report_id}") % 3:
             with history_at(accepted_at):
-                await service.accept_report(session, reviewer, report_id=item.report_id)
+                await review.accept_report(session, reviewer, report_id=item.report_id)
 
 
 async def report_filers(

@@ -62,7 +62,7 @@ from domain.permits.service.decisions import (
     request_missing_materials,
 )
 from domain.regions import known_regions_within
-from domain.reports import views as report_views
+from domain.reports.queries import schedule as report_schedule
 from portal.reports import schedule_labels
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
@@ -434,7 +434,7 @@ async def detail(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
         page = await permit_page(session, actor, number=request.path_params["number"])
-        reports = await report_views.permit_reports(session, actor, page.permit)
+        reports = await report_schedule.permit_reports(session, actor, page.permit)
     context = {**_detail_context(request, actor, page), **schedule_labels(request), "reports": reports}
     return render(request, "permits/detail.html", context)
 

@@ -180,3 +180,12 @@ async def make_permit(
     )
     await session.flush()
     return permits[0]
+
+
+async def file_report(db, staff: Actor, permit, period: str, content, key: str, *, kind: str = "quarterly"):  # type: ignore[no-untyped-def]
+    """File a report as the server does: through the filing desk's queue, in a transaction of the desk's
+    own (the test's ``db``: arranged data must be flushed first; objects the test holds are not refreshed)."""
+    from domain.reports.filing import desk_for
+    from domain.reports.service.submission import Filing
+
+    return await desk_for(db).file(Filing(staff, permit.number, kind, period, content, key))

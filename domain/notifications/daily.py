@@ -10,7 +10,7 @@ from domain.calendar.service import refresh
 from domain.notifications.digest import send_monthly_digests
 from domain.notifications.letters import ReminderSummary
 from domain.notifications.reminders import send_due_reminders, send_feedback_reminders, send_report_reminders
-from domain.reports.service import escalate_overdue_feedback
+from domain.reports.service.review import escalate_overdue_feedback
 
 
 async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:

@@ -49,8 +49,69 @@ ANNUAL_SECTIONS = (
     "other_requirements",
 )
 BASE_SECTIONS = ("emissions", "exceedances", "abnormal_operation", "shutdowns", "statement")
+# The inputs of each section: lists of rows, objects of named values, plain texts.
+LIST_SECTIONS: dict[str, tuple[str, ...]] = {
+    "emissions": (
+        "outlet",
+        "pollutant",
+        "method",
+        "concentration_avg",
+        "concentration_max",
+        "unit",
+        "quantity_t",
+        "compliant",
+    ),
+    "exceedances": (
+        "outlet",
+        "pollutant",
+        "started_at",
+        "ended_at",
+        "max_value",
+        "limit_value",
+        "cause",
+        "measures",
+    ),
+    "abnormal_operation": ("facility", "started_at", "ended_at", "cause", "measures"),
+    "shutdowns": ("starts_on", "ends_on", "reason"),
+    "control_facilities": ("name", "operating_hours", "abnormal_hours", "notes"),
+}
+DICT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "production": ("operating_days", "main_products", "output", "fuel"),
+    "self_monitoring": ("planned", "performed", "notes"),
+    "ledger_execution": ("complete", "completeness_ratio", "notes"),
+    "disclosure": ("done", "channels", "notes"),
+    "management_system": ("responsible_person", "training_sessions", "notes"),
+}
+TEXT_SECTIONS = ("statement", "other_requirements")
+NUMBER_FIELDS = frozenset(
+    {
+        "concentration_avg",
+        "concentration_max",
+        "quantity_t",
+        "max_value",
+        "limit_value",
+        "operating_hours",
+        "abnormal_hours",
+        "operating_days",
+        "planned",
+        "performed",
+        "completeness_ratio",
+        "training_sessions",
+    }
+)
+WHOLE_NUMBER_FIELDS = frozenset({"operating_days", "planned", "performed", "training_sessions"})
+BOOLEAN_FIELDS = frozenset({"compliant", "complete", "done"})
+LONG_TEXT_FIELDS = frozenset({"cause", "measures", "notes", "channels", "reason"})
+METHODS = ("automatic", "manual", "factor", "missing")
 MAX_ROWS = 2000
 MAX_TEXT = 5000
+
+
+def sections_of(kind: str) -> tuple[str, ...]:
+    """The sections of a report of this kind, in the order the form shows them."""
+    middle = ANNUAL_SECTIONS if kind == ReportKind.ANNUAL else ()
+    return ("emissions", "exceedances", "abnormal_operation", "shutdowns", *middle, "statement")
+
 
 # Which report sections repeat what a permit section the unit marked as commercial secret holds (M48 §26):
 # the permit copy's production facilities and products -> the annual report's production information; its
@@ -102,8 +163,35 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
+def _value_errors(where: str, key: str, value: Any) -> list[FieldError]:
+    """One value of a row or of an object section: numbers are numbers (and not negative), flags are true
+    or false, the rest is text of at most ``MAX_TEXT`` characters."""
+    if key in NUMBER_FIELDS:
+        if value is not None and not _is_number(value):
+            return [FieldError(where, "type", N_("Expected a number."))]
+        if value is not None and value < 0:
+            return [FieldError(where, "negative", N_("Must not be negative."))]
+    elif key in BOOLEAN_FIELDS:
+        if not isinstance(value, bool):
+            return [FieldError(where, "type", N_("Expected true or false."))]
+    elif value is not None and not isinstance(value, str | int | float):
+        return [FieldError(where, "type", N_("Expected text."))]
+    elif isinstance(value, str) and len(value) > MAX_TEXT:
+        return [
+            FieldError(
+                where,
+                "too_long",
+                N_("At most {limit} characters (got {length})."),
+                {"limit": MAX_TEXT, "length": len(value)},
+            )
+        ]
+    return []
+
+
 def check_shape(kind: str, content: Any) -> list[FieldError]:
-    """Type checks only (the audit rules judge the substance): lists are lists, numbers are numbers."""
+    """Type checks only (the audit rules judge the substance), every error at once: lists are lists of
+    rows, objects are objects, numbers are numbers, flags are flags, texts are not too long. The portal's
+    form and the API's JSON are held to the same checks."""
     if not isinstance(content, dict):
         return [FieldError("content", "type", N_("Expected the report content as an object."))]
     errors: list[FieldError] = []
@@ -118,7 +206,7 @@ def check_shape(kind: str, content: Any) -> list[FieldError]:
                     {"name": key},
                 )
             )
-    for section in ("emissions", "exceedances", "abnormal_operation", "shutdowns", "control_facilities"):
+    for section in LIST_SECTIONS:
         rows = content.get(section, [])
         if section not in allowed:
             continue
@@ -133,35 +221,8 @@ def check_shape(kind: str, content: Any) -> list[FieldError]:
             )
         for index, row in enumerate(rows):
             for key, value in row.items():
-                where = f"content.{section}[{index}].{key}"
-                if key in (
-                    "concentration_avg",
-                    "concentration_max",
-                    "quantity_t",
-                    "max_value",
-                    "limit_value",
-                    "operating_hours",
-                    "abnormal_hours",
-                ):
-                    if value is not None and not _is_number(value):
-                        errors.append(FieldError(where, "type", N_("Expected a number.")))
-                    elif value is not None and value < 0:
-                        errors.append(FieldError(where, "negative", N_("Must not be negative.")))
-                elif key == "compliant":
-                    if not isinstance(value, bool):
-                        errors.append(FieldError(where, "type", N_("Expected true or false.")))
-                elif value is not None and not isinstance(value, str | int | float):
-                    errors.append(FieldError(where, "type", N_("Expected text.")))
-                elif isinstance(value, str) and len(value) > MAX_TEXT:
-                    errors.append(
-                        FieldError(
-                            where,
-                            "too_long",
-                            N_("At most {limit} characters (got {length})."),
-                            {"limit": MAX_TEXT, "length": len(value)},
-                        )
-                    )
-    for section in ("statement", "other_requirements"):
+                errors.extend(_value_errors(f"content.{section}[{index}].{key}", key, value))
+    for section in TEXT_SECTIONS:
         value = content.get(section, "")
         if section in allowed and not isinstance(value, str):
             errors.append(FieldError(f"content.{section}", "type", N_("Expected text.")))
@@ -174,17 +235,15 @@ def check_shape(kind: str, content: Any) -> list[FieldError]:
                     {"limit": MAX_TEXT, "length": len(value)},
                 )
             )
-    if kind == ReportKind.ANNUAL:
-        for section in (
-            "production",
-            "self_monitoring",
-            "ledger_execution",
-            "disclosure",
-            "management_system",
-        ):
-            value = content.get(section, {})
-            if not isinstance(value, dict):
-                errors.append(
-                    FieldError(f"content.{section}", "type", N_("Expected the report content as an object."))
-                )
+    for section in DICT_SECTIONS:
+        if section not in allowed:
+            continue
+        value = content.get(section, {})
+        if not isinstance(value, dict):
+            errors.append(
+                FieldError(f"content.{section}", "type", N_("Expected the report content as an object."))
+            )
+            continue
+        for key, item in value.items():
+            errors.extend(_value_errors(f"content.{section}.{key}", key, item))
     return errors

@@ -3,9 +3,10 @@
 At a filing deadline thousands of units file within minutes. Filed one transaction each, every filing
 pays for its own dozen statements and its own commit, and the CPU, not the database, runs out first
 (see the filing-peak benchmark). The desk collects the filings that arrive while the previous batch is
-being written and hands them to ``service.submit_reports`` as one batch: a dozen statements and one
-commit for all of them. Nothing waits for a batch to fill: a filing that finds the desk idle is written
-at once, alone; under load the batches grow by themselves (group commit).
+being written and hands them to ``service.submission.submit_reports`` as one batch: a dozen statements and
+one commit for all of them. Nothing waits for a batch to fill: a filing that finds the desk idle is written
+at once, alone; under load the batches grow by themselves (group commit). The desk's worker runs while
+filings wait and ends when none is left; the next filing starts it again.
 
 Each filing still gets its own outcome: a refused filing (bad content, someone else's permit, an
 accepted report) is refused alone and writes nothing, and a filing is acknowledged only after the
@@ -13,8 +14,7 @@ transaction that holds it has committed. Should the batch's transaction fail as 
 went away, a constraint fired), its filings are filed again one by one, so one filing's failure is
 never another's.
 
-One desk per process and database (``desk_for``). Tests whose database shares the test's connection
-file directly in the caller's task (``Database.shares_connection``).
+One desk per process and database (``desk_for``): the portal, the API and the tests all file through it.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 from domain.db import Database
 from domain.errors import DomainError
-from domain.reports import service
-from domain.reports.service import Filing, SubmissionResult
+from domain.reports.service import submission
+from domain.reports.service.submission import Filing, SubmissionResult
 
 log = logging.getLogger("permitwatch.filing")
 
@@ -52,36 +52,24 @@ class FilingDesk:
 
     async def file(self, filing: Filing) -> SubmissionResult:
         """File one report; returns once it is committed, or raises the error that refused it."""
-        if self.db.shares_connection:
-            async with self.db.transaction() as session:
-                return await service.submit_report(
-                    session,
-                    filing.actor,
-                    permit_number=filing.permit_number,
-                    kind=filing.kind,
-                    period=filing.period,
-                    content=filing.content,
-                    idempotency_key=filing.idempotency_key,
-                )
-        queue = self._running_queue()
-        answer: asyncio.Future[SubmissionResult] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if self._queue is None or self._loop is not loop:
+            self._loop, self._queue, self._worker = loop, asyncio.Queue(), None
+        answer: asyncio.Future[SubmissionResult] = loop.create_future()
         answer.add_done_callback(_retrieve)  # an answer whose caller left is still read, not warned about
-        queue.put_nowait(_Waiting(filing, answer))
+        self._queue.put_nowait(_Waiting(filing, answer))
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._work(self._queue), name="filing-desk")
         # A caller that goes away (the client hung up) does not take the filing with it: it is written
         # all the same, and the same idempotency key later returns it.
         return await asyncio.shield(answer)
 
-    def _running_queue(self) -> asyncio.Queue[_Waiting]:
-        loop = asyncio.get_running_loop()
-        if self._queue is None or self._loop is not loop or self._worker is None or self._worker.done():
-            self._loop = loop
-            self._queue = asyncio.Queue()
-            self._worker = loop.create_task(self._work(self._queue), name="filing-desk")
-        return self._queue
-
     async def _work(self, queue: asyncio.Queue[_Waiting]) -> None:
-        while True:
-            batch = [await queue.get()]
+        """Files what waits, batch after batch, and ends when nothing is left (between the last look at the
+        queue and the end there is no await, so a filing that arrives later finds the worker done and
+        starts a new one)."""
+        while not queue.empty():
+            batch = [queue.get_nowait()]
             while len(batch) < self.max_batch and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
@@ -98,7 +86,7 @@ class FilingDesk:
     async def _file(self, batch: list[_Waiting]) -> None:
         try:
             async with self.db.transaction() as session:
-                outcomes = await service.submit_reports(session, [w.filing for w in batch])
+                outcomes = await submission.submit_reports(session, [w.filing for w in batch])
         except Exception as error:
             if len(batch) == 1:
                 if not isinstance(error, DomainError):

@@ -1,7 +1,8 @@
 """Pure rules of execution reports (执行报告, M48 §37; PT §5, §13; HJ 944-2018).
 
-Periods and due dates, the on-time judgement on the FIRST submission, and the
-canonical serialisation and hash chain that make submissions tamper-evident.
+Periods and due dates, the on-time judgement on the FIRST submission, the
+canonical serialisation and hash chain that make submissions tamper-evident, and
+what a feedback form and the unit's answer to it must hold.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.clock import CHINA_OFFSET
+from domain.errors import N_, FieldError
 from domain.permits.reference import ReportKind
 
 PERIOD_PATTERNS = {
@@ -275,3 +277,67 @@ IDEMPOTENCY_KEY_MAX = 80
 def receipt_number(report_id: int, version: int, received_at: datetime) -> str:
     """回执编号: date, report and version — readable on the phone, unique."""
     return f"R{china_date(received_at):%Y%m%d}-{report_id:07d}-{version:02d}"
+
+
+# ---------------------------------------------------------------------------
+# Review (PT §5): one feedback form listing every problem, the unit's answer
+# ---------------------------------------------------------------------------
+
+PROBLEM_MAX = 2000  # a problem of a feedback form (the column's width)
+FIELD_PATH_MAX = 200  # the content path a problem faults
+RULE_CODE_MAX = 16
+RESPONSE_MAX = 5000  # the unit's answer to a feedback form
+
+
+@dataclass(frozen=True)
+class FeedbackItemInput:
+    """One problem of a feedback form as a reviewer writes it."""
+
+    problem: str
+    field: str = ""  # the content path it faults (content.emissions[0].quantity_t), or nothing
+    rule_code: str | None = None  # the audit rule it concerns
+    is_violation: bool = False  # passed to enforcement at once
+
+
+def _too_long(field: str, value: str, limit: int) -> FieldError:
+    return FieldError(
+        field,
+        "too_long",
+        N_("At most {limit} characters (got {length})."),
+        {"limit": limit, "length": len(value)},
+    )
+
+
+def feedback_errors(
+    items: Sequence[FeedbackItemInput], deadline: date | None, *, on: date, picked: int = 0
+) -> list[FieldError]:
+    """Everything wrong with a feedback form, at once: it lists at least one problem (``picked``: the audit
+    findings chosen besides the problems written), each written problem says something and fits, and
+    the deadline is after ``on`` (None: no date was given, which the caller names). Problems are named
+    ``items[i]`` in the order written; nothing is cut to fit."""
+    errors: list[FieldError] = []
+    if not items and not picked:
+        errors.append(FieldError("items", "required", N_("List at least one problem.")))
+    for index, item in enumerate(items):
+        problem = (item.problem or "").strip()
+        if not problem:
+            errors.append(FieldError(f"items[{index}].problem", "required", N_("This field is required.")))
+        elif len(problem) > PROBLEM_MAX:
+            errors.append(_too_long(f"items[{index}].problem", problem, PROBLEM_MAX))
+        if len(item.field or "") > FIELD_PATH_MAX:
+            errors.append(_too_long(f"items[{index}].field", item.field, FIELD_PATH_MAX))
+        if len(item.rule_code or "") > RULE_CODE_MAX:
+            errors.append(_too_long(f"items[{index}].rule_code", item.rule_code or "", RULE_CODE_MAX))
+    if deadline is not None and deadline <= on:
+        errors.append(FieldError("deadline", "past", N_("The deadline must be after today.")))
+    return errors
+
+
+def response_errors(response: str) -> list[FieldError]:
+    """The unit's answer to a feedback form says something and fits (it is never cut)."""
+    text = (response or "").strip()
+    if not text:
+        return [FieldError("response", "required", N_("This field is required."))]
+    if len(text) > RESPONSE_MAX:
+        return [_too_long("response", text, RESPONSE_MAX)]
+    return []

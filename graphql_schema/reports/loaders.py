@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from domain.reports import batch
-from domain.reports.batch import FeedbackView, ReportKey, SubmissionView
 from domain.reports.models import AuditFinding
+from domain.reports.queries import rows
+from domain.reports.queries.rows import FeedbackView, ReportKey, SubmissionView
 from graphql_schema.loaders import RequestReader
 
 V = TypeVar("V")
@@ -22,14 +22,12 @@ class ReportLoaders:
 
     def __init__(self, context: RequestReader) -> None:
         self._context = context
-        self.submissions: DataLoader[ReportKey, list[SubmissionView]] = self._loader(
-            batch.submissions_for, []
-        )
+        self.submissions: DataLoader[ReportKey, list[SubmissionView]] = self._loader(rows.submissions_for, [])
         self.findings: DataLoader[ReportKey, list[AuditFinding] | None] = self._loader(
-            batch.latest_findings_for, None
+            rows.latest_findings_for, None
         )
         self.feedback: DataLoader[ReportKey, list[FeedbackView] | None] = self._loader(
-            batch.feedback_for, None
+            rows.feedback_for, None
         )
 
     def _loader(self, load: BatchFunction[V], missing: Any) -> DataLoader[ReportKey, V]:

@@ -14,10 +14,11 @@ import strawberry
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
-from domain.reports import service
-from domain.reports.batch import feedback_result, report_row, rows_of
 from domain.reports.filing import desk_for
-from domain.reports.service import Filing
+from domain.reports.queries.rows import feedback_result, report_row, rows_of
+from domain.reports.rules import RESPONSE_MAX
+from domain.reports.service import drafts, review
+from domain.reports.service.submission import Filing
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
@@ -84,7 +85,7 @@ class ReportMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                report = await service.save_draft(
+                report = await drafts.save_draft(
                     session,
                     context.actor,
                     permit_number=input.permit_number,
@@ -153,7 +154,7 @@ class ReportMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                form = await service.issue_feedback(
+                form = await review.issue_feedback(
                     session,
                     context.actor,
                     report_id=parse_report_id(report_id),
@@ -176,12 +177,14 @@ class ReportMutation:
         self,
         info: strawberry.Info,
         form_id: Annotated[strawberry.ID, strawberry.argument(description="意见单编号")],
-        response: Annotated[str, strawberry.argument(description="答复（更正情况或说明）")],
+        response: Annotated[
+            str, strawberry.argument(description=f"答复（更正情况或说明，最多 {RESPONSE_MAX} 个字符）")
+        ],
     ) -> FeedbackFormPayload:
         context = info.context
         try:
             async with context.transaction() as session:
-                form = await service.respond_to_feedback(
+                form = await review.respond_to_feedback(
                     session, context.actor, form_id=_form_id(form_id), response=response
                 )
                 view, row = await feedback_result(session, context.actor, form)
@@ -200,7 +203,7 @@ class ReportMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                report = await service.accept_report(
+                report = await review.accept_report(
                     session, context.actor, report_id=parse_report_id(report_id)
                 )
                 rows = await rows_of(session, context.actor, [report])

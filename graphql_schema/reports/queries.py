@@ -10,8 +10,8 @@ from strawberry.scalars import JSON
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from domain.pagination import decode_cursor
-from domain.reports import service, views
-from domain.reports.batch import browse_reports, find_report_row
+from domain.reports.queries import chain, editor, schedule
+from domain.reports.queries.rows import browse_reports, find_report_row
 from graphql_schema.errors import refused
 from graphql_schema.permits.types import ReportKind
 from graphql_schema.reports.types import (
@@ -107,10 +107,10 @@ class ReportQuery:
         try:
             async with context.read() as session:
                 if permit_number is None:
-                    schedules = await views.my_schedules(session, context.actor)
+                    schedules = await schedule.my_schedules(session, context.actor)
                 else:
                     schedules = [
-                        await views.permit_schedule(session, context.actor, permit_number=permit_number)
+                        await schedule.permit_schedule(session, context.actor, permit_number=permit_number)
                     ]
         except DomainError as error:
             raise refused(error, context.locale) from None
@@ -128,7 +128,7 @@ class ReportQuery:
         context = info.context
         try:
             async with context.read() as session:
-                draft = await service.get_draft(
+                draft = await editor.get_draft(
                     session, context.actor, permit_number=permit_number, kind=kind.value, period=period
                 )
         except DomainError as error:
@@ -151,7 +151,7 @@ class ReportQuery:
         context = info.context
         try:
             async with context.read() as session:
-                findings = await service.check_draft(
+                findings = await editor.check_draft(
                     session,
                     context.actor,
                     permit_number=permit_number,
@@ -177,7 +177,7 @@ class ReportQuery:
         context = info.context
         try:
             async with context.read() as session:
-                verification = await service.verify_chain(
+                verification = await chain.verify_chain(
                     session, context.actor, report_id=parse_report_id(report_id)
                 )
         except DomainError as error:

@@ -1,6 +1,6 @@
 """GraphQL projections of execution reports: explicit, field by field; relationships through loaders.
 
-What a caller may see of a report is decided by the domain (``domain.reports.batch``):
+What a caller may see of a report is decided by the domain (``domain.reports.queries.rows``):
 an ``ExecutionReport`` carries the key of that decision and every relationship is
 loaded with it, so the public never receives staff names, secret sections, audit
 findings or feedback forms. Report content travels as JSON with camelCase keys
@@ -23,7 +23,9 @@ from domain.audit_rules import engine
 from domain.i18n import translate
 from domain.pagination import Page
 from domain.reports import models
-from domain.reports.batch import (
+from domain.reports.queries.chain import ChainVerification
+from domain.reports.queries.editor import Draft
+from domain.reports.queries.rows import (
     FeedbackView,
     ReportFilter,
     ReportKey,
@@ -31,9 +33,8 @@ from domain.reports.batch import (
     SubmissionView,
     report_row,
 )
-from domain.reports.rules import IDEMPOTENCY_KEY_MAX
-from domain.reports.service import ChainVerification, Draft, FeedbackItemInput
-from domain.reports.views import PermitSchedule
+from domain.reports.queries.schedule import PermitSchedule
+from domain.reports.rules import IDEMPOTENCY_KEY_MAX, PROBLEM_MAX, FeedbackItemInput
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
 from graphql_schema.permits.types import ReportKind, snake_case
@@ -501,7 +502,7 @@ class SubmitExecutionReportInput:
 
 @strawberry.input(name="FeedbackItemInput", description="问题反馈意见单中的一个问题")
 class FeedbackItemInputType:
-    problem: str = strawberry.field(description="问题描述")
+    problem: str = strawberry.field(description=f"问题描述（最多 {PROBLEM_MAX} 个字符，超出时拒绝而不截断）")
     field: str | None = strawberry.field(
         default=None, description="所指字段（camelCase 路径），例如 content.emissions[0].quantityT"
     )

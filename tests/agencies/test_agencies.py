@@ -19,8 +19,8 @@ from domain.ledgers.queries.exceedances import list_exceedances
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
 from domain.ledgers.service.entries import record_entry
-from domain.reports import service as reports
-from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
+from domain.reports.queries.editor import get_draft
+from tests.factories import actor, credit_code, file_report, make_enterprise, make_permit, make_user
 
 
 async def registered_agency(session, *, services=("ledger", "reports", "self_monitoring")):
@@ -121,7 +121,7 @@ async def test_an_agency_files_for_two_enterprises_within_scope_and_is_refused_o
         )
     # within scope: a report draft for the second unit
     label = f"{today().year}" if today().month > 1 else f"{today().year - 1}"
-    draft = await reports.get_draft(
+    draft = await get_draft(
         session, clerk_as, permit_number=second_permit.number, kind="annual", period=str(today().year - 1)
     )
     assert draft.content is not None and label
@@ -213,7 +213,7 @@ async def test_the_authorisation_matrix_scope_window_status(
             )
 
 
-async def test_a_finding_on_an_assisted_report_moves_the_agencys_credit_with_a_visible_event(session):
+async def test_a_finding_on_an_assisted_report_moves_the_agencys_credit_with_a_visible_event(session, db):
     agency, clerk = await registered_agency(session)
     await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
     _enterprise, permit, admin = await unit_with_permit(session)
@@ -230,19 +230,9 @@ async def test_a_finding_on_an_assisted_report_moves_the_agencys_credit_with_a_v
     )
     clerk_as = await clerk_actor(session, clerk)
     period = str(today().year - 1)
-    draft = await reports.get_draft(
-        session, clerk_as, permit_number=permit.number, kind="annual", period=period
-    )
+    draft = await get_draft(session, clerk_as, permit_number=permit.number, kind="annual", period=period)
     content = {**draft.content, "statement": ""}  # G006: an empty statement is a warning
-    result = await reports.submit_report(
-        session,
-        clerk_as,
-        permit_number=permit.number,
-        kind="annual",
-        period=period,
-        content=content,
-        idempotency_key="agency-1",
-    )
+    result = await file_report(db, clerk_as, permit, period, content, "agency-1", kind="annual")
     assert result.submission.on_behalf_of == f"agency:{agency.credit_code}"
     assert result.submission.submitted_by == clerk.username
     credit = await credit_of(session, agency_id=agency.id)

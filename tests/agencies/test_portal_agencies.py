@@ -17,8 +17,8 @@ from domain.agencies.rules import AgencyInput, AuthorisationInput, Qualification
 from domain.clock import today, utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.reports import service as reports
-from tests.factories import actor, credit_code, make_enterprise, make_permit, make_user
+from domain.reports.queries.editor import get_draft
+from tests.factories import actor, credit_code, file_report, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_token, log_in, post_form
 
 EN = {"Accept-Language": "en"}
@@ -387,7 +387,7 @@ async def test_revoking_ends_the_authorisation_at_once(client, session):
 
 
 async def test_the_agency_sees_its_filings_traced_to_the_person_and_every_credit_event_with_its_source(
-    client, session
+    client, session, db
 ):
     agency, clerk = await make_agency(session)
     enterprise, permit = await unit_with_permit(session)
@@ -404,19 +404,9 @@ async def test_the_agency_sees_its_filings_traced_to_the_person_and_every_credit
         ],
     )
     period = str(today().year - 1)
-    draft = await reports.get_draft(
-        session, clerk_as, permit_number=permit.number, kind="annual", period=period
-    )
-    result = await reports.submit_report(
-        session,
-        clerk_as,
-        permit_number=permit.number,
-        kind="annual",
-        period=period,
-        content={**draft.content, "statement": ""},
-        idempotency_key="agency-portal-1",
-    )
-    await session.flush()
+    draft = await get_draft(session, clerk_as, permit_number=permit.number, kind="annual", period=period)
+    content = {**draft.content, "statement": ""}
+    result = await file_report(db, clerk_as, permit, period, content, "agency-portal-1", kind="annual")
     # another agency's filing for its own client is not in this list
     stranger, stranger_clerk = await make_agency(session)
     other, other_permit = await unit_with_permit(session)

@@ -859,13 +859,13 @@ def main() -> None:
 # ---------------------------------------------------------------------------
 
 PROFILED_STEPS = (
-    ("domain.reports.service", "submit_reports", "submit_reports (a batch of one)"),
-    ("domain.reports.service", "ledger_facts_many", "  ledger facts for the rules"),
+    ("domain.reports.service.submission", "submit_reports", "submit_reports (a batch of one)"),
+    ("domain.reports.facts", "ledger_facts_many", "  ledger facts for the rules"),
     ("domain.ledgers.queries.period", "period_ledgers", "    the period's ledger (emissions, completeness)"),
     ("domain.permits.terms", "terms_of", "  the permits' terms (from memory)"),
-    ("domain.reports.service", "_lock_reports", "  lock (and open) the reports"),
+    ("domain.reports.service.submission", "_lock_reports", "  lock (and open) the reports"),
     ("domain.audit_rules.engine", "run", "  the audit rules themselves"),
-    ("domain.reports.service", "_answer_open_feedback", "  feedback forms (returned reports only)"),
+    ("domain.reports.service.submission", "_answer_open_feedback", "  feedback forms (returned only)"),
 )
 
 

@@ -61,8 +61,8 @@ async def seed(url: str) -> None:
     from domain.ledgers.rules import ReadingInput
     from domain.ledgers.service import readings as ledgers
     from domain.reports import rules
-    from domain.reports import service as reports
-    from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
+    from domain.reports.queries.editor import get_draft
+    from tests.factories import actor, file_report, make_enterprise, make_permit, make_user, permit_content
 
     database = Database(url)
     async with database.transaction() as session:
@@ -92,17 +92,8 @@ async def seed(url: str) -> None:
         )
         other_staff = actor(await make_user(session, "enterprise_staff", enterprise=other))
         label = last_full_quarter(today())
-        draft = await reports.get_draft(
+        draft = await get_draft(
             session, other_staff, permit_number=other_permit.number, kind="quarterly", period=label
-        )
-        await reports.submit_report(
-            session,
-            other_staff,
-            permit_number=other_permit.number,
-            kind="quarterly",
-            period=label,
-            content={**draft.content, "statement": "本单位承诺报告内容真实。"},
-            idempotency_key="seed",
         )
         # A permit granted mid-month that lets the quarterly and annual reports stand for shorter ones.
         granted = granted_mid_month(today())
@@ -115,6 +106,9 @@ async def seed(url: str) -> None:
             content=permit_content(report_kinds=["monthly", "quarterly", "annual"], report_folding=True),
         )
         await make_user(session, "enterprise_staff", enterprise=third, username=MID_MONTH)
+    # Filed as the server files: through the filing desk, once the unit and its permit are committed.
+    content = {**draft.content, "statement": "本单位承诺报告内容真实。"}
+    await file_report(database, other_staff, other_permit, label, content, "seed")
     await database.dispose()
 
 

@@ -204,7 +204,7 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
 
 async def test_the_demo_agency_clerk_files_for_the_two_units_that_authorised_it(city):
     from domain.actors import actor_for_user
-    from domain.reports.views import my_schedules
+    from domain.reports.queries.schedule import my_schedules
 
     async with city.read() as session:
         clerk = await actor_for_user(
@@ -220,13 +220,14 @@ async def test_the_demo_agency_clerk_files_for_the_two_units_that_authorised_it(
 
 
 async def test_the_demo_history_files_reports_on_time_late_and_not_at_all_with_intact_chains(city):
-    from domain.reports import service as reports
     from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
+    from domain.reports.queries.chain import verify_chain
+    from domain.reports.queries.schedule import report_schedule
 
     async with city.read() as session:
         filed = (await session.exec(select(ExecutionReport))).all()
         admin = actor_for(await find_user(session, username="admin"), channel="portal")
-        chains = [await reports.verify_chain(session, admin, report_id=r.id) for r in filed]
+        chains = [await verify_chain(session, admin, report_id=r.id) for r in filed]
         by_agency = (
             await session.exec(
                 select(ReportSubmission).where(col(ReportSubmission.on_behalf_of).startswith("agency:"))
@@ -235,7 +236,7 @@ async def test_the_demo_history_files_reports_on_time_late_and_not_at_all_with_i
         forms = (await session.exec(select(FeedbackForm))).all()
         latest = max(s.received_at for s in (await session.exec(select(ReportSubmission))).all())
         shenpu = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
-        schedule = await reports.report_schedule(
+        schedule = await report_schedule(
             session,
             shenpu,
             permit_number=permit_number(demo_credit_code(ENTERPRISES[0].region_code, 0)),

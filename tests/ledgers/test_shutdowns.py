@@ -13,7 +13,7 @@ from domain.ledgers.models import ShutdownPeriod
 from domain.ledgers.queries import period
 from domain.ledgers.service import readings, shutdowns
 from domain.ledgers.service.shutdowns import ShutdownInput
-from domain.reports import service as reports
+from domain.reports.queries.editor import get_draft
 from tests.factories import actor, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql_data
 from tests.portal_helpers import log_in, post_form
@@ -114,7 +114,7 @@ async def test_the_report_of_the_period_states_the_shutdown(session):
         data=ShutdownInput(first + timedelta(days=2), first + timedelta(days=5), "限产停炉"),
     )
     label = f"{first.year}-Q{(first.month - 1) // 3 + 1}"
-    draft = await reports.get_draft(
+    draft = await get_draft(
         session, actor(staff), permit_number=permit.number, kind="quarterly", period=label
     )
     assert draft.content["shutdowns"] == [

@@ -316,32 +316,23 @@ async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_pe
     assert permit.number in " ".join((await session.exec(select(Notification.body))).all())
 
 
-async def test_an_unanswered_feedback_form_is_reminded_three_days_before_its_deadline(session):
+async def test_an_unanswered_feedback_form_is_reminded_three_days_before_its_deadline(session, db):
     from domain.clock import today
     from domain.notifications.reminders import send_feedback_reminders
-    from domain.reports import service as reports
-    from domain.reports.service import FeedbackItemInput
-    from tests.factories import actor
+    from domain.reports.queries.editor import get_draft
+    from domain.reports.rules import FeedbackItemInput
+    from domain.reports.service.review import issue_feedback
+    from tests.factories import actor, file_report
 
     enterprise = await make_enterprise(session)
     permit = await make_permit(session, enterprise, decision_date=days_ago(700))
     staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
     officer = await make_user(session, "ecology", region_code="310107")
     period = str(today().year - 1)
-    draft = await reports.get_draft(
-        session, actor(staff), permit_number=permit.number, kind="annual", period=period
-    )
-    result = await reports.submit_report(
-        session,
-        actor(staff),
-        permit_number=permit.number,
-        kind="annual",
-        period=period,
-        content=draft.content,
-        idempotency_key="k",
-    )
+    draft = await get_draft(session, actor(staff), permit_number=permit.number, kind="annual", period=period)
+    result = await file_report(db, actor(staff), permit, period, draft.content, "k", kind="annual")
     deadline = today() + timedelta(days=7)
-    await reports.issue_feedback(
+    await issue_feedback(
         session,
         actor(officer),
         report_id=result.report.id,

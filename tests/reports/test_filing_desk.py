@@ -12,10 +12,12 @@ from sqlmodel import func, select
 from domain.clock import today
 from domain.db import Database
 from domain.errors import NotFound, ValidationFailed
-from domain.reports import service
 from domain.reports.filing import FilingDesk
 from domain.reports.models import ExecutionReport, ReportSubmission
-from domain.reports.service import Filing
+from domain.reports.queries.chain import verify_chain
+from domain.reports.queries.editor import get_draft
+from domain.reports.service import submission
+from domain.reports.service.submission import Filing
 from tests.factories import actor, make_enterprise, make_permit, make_user
 from tests.reports.test_reports import last_full_quarter
 
@@ -34,9 +36,7 @@ async def units(db: Database, count: int):
 
 async def content_for(db: Database, permit, staff, label):
     async with db.read() as session:
-        draft = await service.get_draft(
-            session, staff, permit_number=permit.number, kind="quarterly", period=label
-        )
+        draft = await get_draft(session, staff, permit_number=permit.number, kind="quarterly", period=label)
     return draft.content
 
 
@@ -89,7 +89,7 @@ async def test_filings_that_arrive_together_are_written_together_each_with_its_o
         ).one()
         assert report.latest_version == 2
         assert report.first_submitted_at == outcomes[0].submission.received_at
-        checked = await service.verify_chain(session, first_staff, report_id=report.id)
+        checked = await verify_chain(session, first_staff, report_id=report.id)
         assert checked.intact
 
 
@@ -97,7 +97,7 @@ async def test_a_batch_that_fails_as_a_whole_is_filed_again_one_by_one(fresh_db,
     label = last_full_quarter()
     made = await units(fresh_db, 4)
     content = await content_for(fresh_db, *made[0], label)
-    real = service.submit_reports
+    real = submission.submit_reports
     sizes = []
 
     async def fails_for_batches(session, filings):
@@ -106,7 +106,7 @@ async def test_a_batch_that_fails_as_a_whole_is_filed_again_one_by_one(fresh_db,
             raise ConnectionError("the database went away mid-batch")
         return await real(session, filings)
 
-    monkeypatch.setattr(service, "submit_reports", fails_for_batches)
+    monkeypatch.setattr(submission, "submit_reports", fails_for_batches)
     desk = FilingDesk(fresh_db)
     filings = [Filing(staff, permit.number, "quarterly", label, content, "k") for permit, staff in made]
     outcomes = await asyncio.gather(*(desk.file(f) for f in filings))
@@ -121,7 +121,7 @@ async def test_an_unexpected_failure_reaches_only_its_own_caller(fresh_db, monke
     label = last_full_quarter()
     made = await units(fresh_db, 3)
     content = await content_for(fresh_db, *made[0], label)
-    real = service.submit_reports
+    real = submission.submit_reports
     doomed = made[1][0].number
 
     async def fails_for_one(session, filings):
@@ -129,7 +129,7 @@ async def test_an_unexpected_failure_reaches_only_its_own_caller(fresh_db, monke
             raise ConnectionError("lost")
         return await real(session, filings)
 
-    monkeypatch.setattr(service, "submit_reports", fails_for_one)
+    monkeypatch.setattr(submission, "submit_reports", fails_for_one)
     desk = FilingDesk(fresh_db)
     filings = [Filing(staff, permit.number, "quarterly", label, content, "k") for permit, staff in made]
     outcomes = await asyncio.gather(*(desk.file(f) for f in filings), return_exceptions=True)

@@ -13,8 +13,8 @@ from sqlmodel import func, select
 from domain.clock import today
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.reports import rules, service, views
-from domain.reports.content import disclosed
+from domain.reports import rules
+from domain.reports.content import ANNUAL_SECTIONS, disclosed
 from domain.reports.models import (
     EnforcementLead,
     ExecutionReport,
@@ -22,8 +22,14 @@ from domain.reports.models import (
     FeedbackItem,
     ReportSubmission,
 )
+from domain.reports.queries.editor import get_draft
+from domain.reports.queries.schedule import schedule_state
+from domain.reports.queries.statistics import latest_due_period
+from domain.reports.rules import FeedbackItemInput
+from domain.reports.service.review import issue_feedback
+from portal.report_forms import content_from_form
 from portal.templating import local_time
-from tests.factories import actor, make_enterprise, make_permit, make_user
+from tests.factories import actor, file_report, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_from, log_in
 
 
@@ -218,7 +224,7 @@ async def test_the_schedule_lists_every_period_with_due_date_state_and_late_mark
     assert page.status_code == 200 and permit.number in page.text
     period = rules.parse_period("quarterly", label)
     due = rules.due_date(period)
-    expected = service.schedule_state(None, period, due, today())
+    expected = schedule_state(None, period, due, today())
     row = re.search(rf'<tr class="rp-row-(\w+)" data-period="{label}" data-kind="quarterly"', page.text)
     assert row and row.group(1) == expected
     assert f'<time datetime="{due.isoformat()}">' in page.text
@@ -260,7 +266,7 @@ async def test_the_editor_is_prefilled_from_the_ledger_with_the_method_of_each_f
         assert f'id="section-{section}"' in page.text
     assert 'id="section-production"' not in page.text  # the annual sections are in annual reports only
     annual = await client.get(editor_path(permit, str(today().year - 1), "annual"))
-    for section in views.ANNUAL_SECTIONS:
+    for section in ANNUAL_SECTIONS:
         assert f'id="section-{section}"' in annual.text
 
 
@@ -722,11 +728,11 @@ async def test_the_unit_may_answer_a_feedback_form_with_an_explanation(english, 
     await submit_form(client, permit, label, fields)
     report = await report_of(session, permit, label)
     officer = await make_user(session, "ecology")
-    await service.issue_feedback(
+    await issue_feedback(
         session,
         actor(officer),
         report_id=report.id,
-        items=[service.FeedbackItemInput("请说明二氧化硫排放量计算方法")],
+        items=[FeedbackItemInput("请说明二氧化硫排放量计算方法")],
         deadline=today() + timedelta(days=10),
     )
     await session.flush()
@@ -782,7 +788,7 @@ async def test_the_dashboard_shows_submission_and_on_time_rates_by_region_and_in
     filed, staff = await unit(session)
     silent, _ = await unit(session)
     await unit(session, region="310110")  # another district: not this regulator's
-    period = views.latest_due_period("quarterly", today())
+    period = latest_due_period("quarterly", today())
     await log_in_as(client, staff.username)
     _, fields = await open_editor(client, filed, period.label)
     await submit_form(client, filed, period.label, fields)
@@ -881,11 +887,11 @@ async def test_every_report_form_refuses_a_post_without_its_csrf_token(english, 
     await submit_form(client, permit, label, fields)
     report = await report_of(session, permit, label)
     officer = await make_user(session, "ecology")
-    await service.issue_feedback(
+    await issue_feedback(
         session,
         actor(officer),
         report_id=report.id,
-        items=[service.FeedbackItemInput("x")],
+        items=[FeedbackItemInput("x")],
         deadline=today() + timedelta(days=3),
     )
     await session.flush()
@@ -926,7 +932,7 @@ async def test_a_large_report_with_more_than_a_thousand_inputs_is_saved(english,
 
 
 def test_form_fields_become_report_content_with_numbers_flags_and_removed_rows():
-    content, errors = views.content_from_form(
+    content, errors = content_from_form(
         "annual",
         [
             ("content.emissions[0].outlet", "DA001"),
@@ -954,7 +960,7 @@ def test_form_fields_become_report_content_with_numbers_flags_and_removed_rows()
     ]
     assert content["production"] == {"operating_days": 330} and content["disclosure"] == {"done": False}
     assert content["statement"] == "声明" and "unknown" not in content
-    quarterly, _ = views.content_from_form("quarterly", [("content.production.output", "1 t")])
+    quarterly, _ = content_from_form("quarterly", [("content.production.output", "1 t")])
     assert "production" not in quarterly
 
 
@@ -967,24 +973,15 @@ def test_secret_permit_sections_hide_the_report_sections_that_reveal_them():
 
 
 async def test_the_permit_page_shows_its_reports_to_the_unit_and_to_the_regulators_each_with_their_action(
-    english, session
+    english, session, db
 ):
     client = english
     permit, staff = await unit(session)
     label = last_full_quarter()
-    draft = await service.get_draft(
+    draft = await get_draft(
         session, actor(staff), permit_number=permit.number, kind="quarterly", period=label
     )
-    filed = await service.submit_report(
-        session,
-        actor(staff),
-        permit_number=permit.number,
-        kind="quarterly",
-        period=label,
-        content=draft.content,
-        idempotency_key="permit-page-1",
-    )
-    await session.flush()
+    filed = await file_report(db, actor(staff), permit, label, draft.content, "permit-page-1")
 
     await log_in_as(client, staff.username)
     page = await client.get(f"/permits/{permit.number}")
@@ -1008,7 +1005,7 @@ async def test_the_permit_page_shows_its_reports_to_the_unit_and_to_the_regulato
 
 
 async def test_the_schedule_folds_filed_periods_older_than_a_year_and_keeps_what_still_waits(
-    english, session
+    english, session, db
 ):
     client = english
     permit, staff = await unit(session)  # decided 700 days ago: two years of periods
@@ -1017,19 +1014,10 @@ async def test_the_schedule_folds_filed_periods_older_than_a_year_and_keeps_what
         labels.append(quarter_before(labels[-1]))
     oldest_filed = labels[5]  # about a year and a half ago
     for label in (labels[0], oldest_filed):
-        draft = await service.get_draft(
+        draft = await get_draft(
             session, actor(staff), permit_number=permit.number, kind="quarterly", period=label
         )
-        await service.submit_report(
-            session,
-            actor(staff),
-            permit_number=permit.number,
-            kind="quarterly",
-            period=label,
-            content=draft.content,
-            idempotency_key=f"fold-{label}",
-        )
-    await session.flush()
+        await file_report(db, actor(staff), permit, label, draft.content, f"fold-{label}")
 
     await log_in_as(client, staff.username)
     page = (await client.get("/reports")).text

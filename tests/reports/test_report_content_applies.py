@@ -9,7 +9,7 @@ from domain.clock import today
 from domain.errors import ValidationFailed
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
-from domain.reports import service
+from domain.reports.queries.editor import check_draft, get_draft
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 
 PH_LIMIT = {"pollutant": "PH", "concentration_limit": 9, "unit": "dimensionless"}
@@ -96,13 +96,11 @@ async def test_the_draft_states_units_as_the_standards_do_and_no_quantity_for_ph
             for h in range(3)
         ],
     )
-    draft = await service.get_draft(
-        session, staff, permit_number=permit.number, kind="quarterly", period=label
-    )
+    draft = await get_draft(session, staff, permit_number=permit.number, kind="quarterly", period=label)
     rows = {(r["outlet"], r["pollutant"]): r for r in draft.content["emissions"]}
     assert rows[("DW001", "PH")]["unit"] == "无量纲" and rows[("DW001", "PH")]["quantity_t"] is None
     assert rows[("DA001", "SO2")]["unit"] == "mg/m³"
-    findings = await service.check_draft(
+    findings = await check_draft(
         session, staff, permit_number=permit.number, kind="quarterly", period=label, content=draft.content
     )
     ph_index = draft.content["emissions"].index(rows[("DW001", "PH")])
@@ -111,7 +109,7 @@ async def test_the_draft_states_units_as_the_standards_do_and_no_quantity_for_ph
 
     # A quantity typed for pH is an error naming the field.
     rows[("DW001", "PH")]["quantity_t"] = 0.5
-    findings = await service.check_draft(
+    findings = await check_draft(
         session, staff, permit_number=permit.number, kind="quarterly", period=label, content=draft.content
     )
     assert ("G069", f"content.emissions[{ph_index}].quantity_t") in {(f.code, f.field) for f in findings}

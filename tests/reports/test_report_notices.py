@@ -12,8 +12,9 @@ from domain.errors import ValidationFailed
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
 from domain.notifications.models import Notification, OutboxMessage
-from domain.reports import service
-from domain.reports.service import FeedbackItemInput
+from domain.reports.queries.editor import get_draft
+from domain.reports.rules import FeedbackItemInput
+from domain.reports.service.review import accept_report, issue_feedback
 from tests.agencies.test_portal_agencies import authorise, make_agency
 from tests.reports.test_reports import last_full_quarter, submit, unit
 
@@ -41,7 +42,7 @@ async def with_email(session, user, address: str):
     return user
 
 
-async def filed_report(session):
+async def filed_report(session, db):
     """A unit's filed quarterly report; its staff and an agency filing its reports both have addresses."""
     permit, staff, officer = await unit(session)
     from domain.accounts.models import User
@@ -53,19 +54,17 @@ async def filed_report(session):
     await authorise(session, enterprise, agency, ["reports"])
     clerk = await with_email(session, clerk, "clerk@lvyuan.example")
     label = last_full_quarter()
-    draft = await service.get_draft(
-        session, staff, permit_number=permit.number, kind="quarterly", period=label
-    )
-    result = await submit(session, staff, permit, label, draft.content, "k")
+    draft = await get_draft(session, staff, permit_number=permit.number, kind="quarterly", period=label)
+    result = await submit(db, staff, permit, label, draft.content, "k")
     return permit, staff_user, clerk, officer, result
 
 
-async def test_a_returned_report_tells_the_unit_and_its_agency_at_once(session):
-    permit, staff, clerk, officer, result = await filed_report(session)
+async def test_a_returned_report_tells_the_unit_and_its_agency_at_once(session, db):
+    permit, staff, clerk, officer, result = await filed_report(session, db)
     deadline = today() + timedelta(days=15)
     before = await told(session, staff)
 
-    await service.issue_feedback(
+    await issue_feedback(
         session,
         officer,
         report_id=result.report.id,
@@ -85,19 +84,19 @@ async def test_a_returned_report_tells_the_unit_and_its_agency_at_once(session):
         assert mail.subject == notice.title
 
 
-async def test_a_refused_return_tells_nobody(session):
-    _permit, staff, _clerk, officer, result = await filed_report(session)
+async def test_a_refused_return_tells_nobody(session, db):
+    _permit, staff, _clerk, officer, result = await filed_report(session, db)
     with pytest.raises(ValidationFailed):
-        await service.issue_feedback(
+        await issue_feedback(
             session, officer, report_id=result.report.id, deadline=today(), items=[FeedbackItemInput("x")]
         )
     assert [n for n, _m in await told(session, staff) if n.kind == "report_returned"] == []
 
 
-async def test_an_accepted_report_tells_the_unit_and_its_agency(session):
-    permit, staff, clerk, officer, result = await filed_report(session)
+async def test_an_accepted_report_tells_the_unit_and_its_agency(session, db):
+    permit, staff, clerk, officer, result = await filed_report(session, db)
 
-    await service.accept_report(session, officer, report_id=result.report.id)
+    await accept_report(session, officer, report_id=result.report.id)
 
     for user in (staff, clerk):
         accepted = [(n, m) for n, m in await told(session, user) if n.kind == "report_accepted"]
@@ -107,12 +106,12 @@ async def test_an_accepted_report_tells_the_unit_and_its_agency(session):
         assert permit.number in notice.body and mail is not None and mail.to_address == user.email
 
 
-async def test_a_feedback_deadline_coming_is_reminded_by_notice_and_mail(session):
+async def test_a_feedback_deadline_coming_is_reminded_by_notice_and_mail(session, db):
     from domain.notifications.reminders import send_feedback_reminders
 
-    _permit, staff, clerk, officer, result = await filed_report(session)
+    _permit, staff, clerk, officer, result = await filed_report(session, db)
     deadline = today() + timedelta(days=7)
-    await service.issue_feedback(
+    await issue_feedback(
         session,
         officer,
         report_id=result.report.id,

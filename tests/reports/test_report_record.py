@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import func, select
 
-from domain.reports import service
 from domain.reports.models import AuditFinding, ReportSubmission
+from domain.reports.queries.chain import verify_chain
+from domain.reports.queries.editor import get_draft
 from tests.reports.test_reports import last_full_quarter, submit, unit
 
 COLUMNS = (
@@ -24,15 +25,13 @@ COLUMNS = (
 FORGED = COLUMNS.replace("submitted_by", "'mallory'")
 
 
-async def filed_twice(session):
+async def filed_twice(session, db):
     """A report with versions 1 and 2, flushed so raw SQL sees them."""
     permit, staff, _officer = await unit(session)
     label = last_full_quarter()
-    draft = await service.get_draft(
-        session, staff, permit_number=permit.number, kind="quarterly", period=label
-    )
-    await submit(session, staff, permit, label, draft.content, "first")
-    second = await submit(session, staff, permit, label, {**draft.content, "statement": "v2"}, "second")
+    draft = await get_draft(session, staff, permit_number=permit.number, kind="quarterly", period=label)
+    await submit(db, staff, permit, label, draft.content, "first")
+    second = await submit(db, staff, permit, label, {**draft.content, "statement": "v2"}, "second")
     await session.flush()
     return staff, second
 
@@ -50,8 +49,8 @@ async def submitted_by(session, submission_id: int) -> str:
     return row.submitted_by
 
 
-async def test_no_form_of_overwrite_replaces_a_submission(session, connection):
-    staff, second = await filed_twice(session)
+async def test_no_form_of_overwrite_replaces_a_submission(session, connection, db):
+    staff, second = await filed_twice(session, db)
     rid, sid = second.report.id, second.submission.id
     where = f"FROM report_submission WHERE id = {sid}"
     statements = [
@@ -80,11 +79,11 @@ async def test_no_form_of_overwrite_replaces_a_submission(session, connection):
         await refused(connection, statement)
     assert await submitted_by(session, sid) == staff.username
     assert (await session.exec(select(func.count()).select_from(ReportSubmission))).one() == 2
-    assert (await service.verify_chain(session, staff, report_id=rid)).intact
+    assert (await verify_chain(session, staff, report_id=rid)).intact
 
 
-async def test_findings_stored_with_a_submission_cannot_be_changed_or_removed(session, connection):
-    _staff, second = await filed_twice(session)
+async def test_findings_stored_with_a_submission_cannot_be_changed_or_removed(session, connection, db):
+    _staff, second = await filed_twice(session, db)
     finding = (await session.exec(select(AuditFinding))).first()
     if finding is None:
         pytest.skip("the draft raised no finding")  # pragma: no cover - the factory permit always has some
@@ -102,8 +101,8 @@ async def test_findings_stored_with_a_submission_cannot_be_changed_or_removed(se
         )
 
 
-async def test_the_first_submission_time_and_on_time_flag_cannot_be_updated(session, connection):
-    _staff, second = await filed_twice(session)
+async def test_the_first_submission_time_and_on_time_flag_cannot_be_updated(session, connection, db):
+    _staff, second = await filed_twice(session, db)
     rid = second.report.id
     for statement in (
         f"UPDATE execution_report SET first_submitted_at = '2020-01-01 00:00:00' WHERE id = {rid}",
@@ -131,10 +130,10 @@ async def _drop(connection, sqlite_trigger: str, table: str, postgresql_trigger:
         await connection.execute(sa.text(f"DROP TRIGGER {sqlite_trigger}"))
 
 
-async def test_a_first_time_changed_behind_the_triggers_breaks_the_chain(session, connection):
-    staff, second = await filed_twice(session)
+async def test_a_first_time_changed_behind_the_triggers_breaks_the_chain(session, connection, db):
+    staff, second = await filed_twice(session, db)
     rid = second.report.id
-    assert (await service.verify_chain(session, staff, report_id=rid)).intact
+    assert (await verify_chain(session, staff, report_id=rid)).intact
     await _drop(
         connection, "execution_report_keeps_record", "execution_report", "execution_report_keeps_record"
     )
@@ -147,26 +146,26 @@ async def test_a_first_time_changed_behind_the_triggers_breaks_the_chain(session
         },
     )
     session.expire_all()
-    verified = await service.verify_chain(session, staff, report_id=rid)
+    verified = await verify_chain(session, staff, report_id=rid)
     assert not verified.intact
     assert [p.code for p in verified.problems] == ["first_time_differs"]
     assert all(link.intact for link in verified.links)  # the submissions themselves are untouched
 
 
-async def test_an_on_time_flag_changed_behind_the_triggers_breaks_the_chain(session, connection):
-    staff, second = await filed_twice(session)
+async def test_an_on_time_flag_changed_behind_the_triggers_breaks_the_chain(session, connection, db):
+    staff, second = await filed_twice(session, db)
     rid = second.report.id
     await _drop(
         connection, "execution_report_keeps_record", "execution_report", "execution_report_keeps_record"
     )
     await connection.execute(sa.text(f"UPDATE execution_report SET on_time = NOT on_time WHERE id = {rid}"))
     session.expire_all()
-    verified = await service.verify_chain(session, staff, report_id=rid)
+    verified = await verify_chain(session, staff, report_id=rid)
     assert not verified.intact and [p.code for p in verified.problems] == ["on_time_differs"]
 
 
-async def test_a_removed_newest_submission_is_noticed(session, connection):
-    staff, second = await filed_twice(session)
+async def test_a_removed_newest_submission_is_noticed(session, connection, db):
+    staff, second = await filed_twice(session, db)
     rid, sid = second.report.id, second.submission.id
     await _drop(
         connection, "report_submission_no_delete", "report_submission", "report_submission_append_only"
@@ -176,7 +175,7 @@ async def test_a_removed_newest_submission_is_noticed(session, connection):
     await connection.execute(sa.text(f"DELETE FROM report_submission WHERE id = {sid}"))
     # What is left is a perfect chain of one: only the report row knows there were two.
     session.expire_all()
-    verified = await service.verify_chain(session, staff, report_id=rid)
+    verified = await verify_chain(session, staff, report_id=rid)
     assert [link.version for link in verified.links] == [1] and verified.links[0].intact
     assert not verified.intact and [p.code for p in verified.problems] == ["missing_submissions"]
     # Winding the report back to match is refused while its own trigger stands.
@@ -187,8 +186,8 @@ async def test_a_removed_newest_submission_is_noticed(session, connection):
     )
 
 
-async def test_a_head_hash_changed_behind_the_triggers_is_noticed(session, connection):
-    staff, second = await filed_twice(session)
+async def test_a_head_hash_changed_behind_the_triggers_is_noticed(session, connection, db):
+    staff, second = await filed_twice(session, db)
     rid = second.report.id
     await _drop(
         connection, "execution_report_keeps_record", "execution_report", "execution_report_keeps_record"
@@ -197,5 +196,5 @@ async def test_a_head_hash_changed_behind_the_triggers_is_noticed(session, conne
         sa.text(f"UPDATE execution_report SET head_hash = '{'f' * 64}' WHERE id = {rid}")
     )
     session.expire_all()
-    verified = await service.verify_chain(session, staff, report_id=rid)
+    verified = await verify_chain(session, staff, report_id=rid)
     assert not verified.intact and [p.code for p in verified.problems] == ["head_differs"]

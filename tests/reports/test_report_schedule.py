@@ -10,7 +10,10 @@ from domain.clock import today
 from domain.errors import ValidationFailed
 from domain.notifications.models import Notification
 from domain.notifications.reminders import send_report_reminders
-from domain.reports import service
+from domain.reports.queries.editor import get_draft
+from domain.reports.queries.schedule import report_schedule
+from domain.reports.queries.statistics import filing_statistics
+from domain.reports.service.drafts import save_draft
 from domain.settings import get_settings
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 from tests.portal_helpers import log_in
@@ -39,7 +42,7 @@ def by_period(schedule):
 async def test_a_permit_granted_mid_month_shows_its_exemptions_and_foldings(session):
     permit, staff = await granted_mid_month(session)
     year = GRANTED.year
-    schedule = by_period(await service.report_schedule(session, actor(staff), permit_number=permit.number))
+    schedule = by_period(await report_schedule(session, actor(staff), permit_number=permit.number))
 
     february = schedule[("monthly", f"{year}-02")]
     assert february.state == "covered" and february.reason == "short_holding"
@@ -58,7 +61,7 @@ async def test_a_permit_granted_mid_month_shows_its_exemptions_and_foldings(sess
 async def test_without_the_permits_leave_the_months_stay_owed_but_a_short_first_month_does_not(session):
     permit, staff = await granted_mid_month(session, folding=False)
     year = GRANTED.year
-    schedule = by_period(await service.report_schedule(session, actor(staff), permit_number=permit.number))
+    schedule = by_period(await report_schedule(session, actor(staff), permit_number=permit.number))
     assert schedule[("monthly", f"{year}-03")].state == "overdue"
     february = schedule[("monthly", f"{year}-02")]
     assert february.reason == "short_holding" and february.covered_by.label == f"{year}-03"
@@ -69,11 +72,11 @@ async def test_without_the_permits_leave_the_months_stay_owed_but_a_short_first_
 async def test_a_period_not_owed_cannot_be_opened_and_says_which_report_covers_it(session):
     permit, staff = await granted_mid_month(session)
     year = GRANTED.year
-    draft = await service.get_draft(
+    draft = await get_draft(
         session, actor(staff), permit_number=permit.number, kind="quarterly", period=f"{year}-Q1"
     )
     with pytest.raises(ValidationFailed) as refused:
-        await service.save_draft(
+        await save_draft(
             session,
             actor(staff),
             permit_number=permit.number,
@@ -98,7 +101,7 @@ def city_due_days(monkeypatch):
 async def test_the_permits_copy_and_the_deployment_set_the_due_dates(session, city_due_days):
     permit, staff = await granted_mid_month(session, report_due_days={"quarterly": 25})
     year = GRANTED.year
-    schedule = by_period(await service.report_schedule(session, actor(staff), permit_number=permit.number))
+    schedule = by_period(await report_schedule(session, actor(staff), permit_number=permit.number))
     assert schedule[("monthly", f"{year}-04")].due_date == date(year, 5, 10)  # the deployment's day
     assert schedule[("quarterly", f"{year}-Q2")].due_date == date(year, 7, 25)  # the permit's day
     assert schedule[("annual", str(year))].due_date == date(year + 1, 1, 31)  # the specifications'
@@ -118,8 +121,8 @@ async def test_filing_rates_do_not_count_a_folded_report_as_owed(session):
     permit, _staff = await granted_mid_month(session)
     year = GRANTED.year
     officer = actor(await make_user(session, "ecology", region_code=permit.region_code))
-    march = await service.filing_statistics(session, officer, kind="monthly", period=f"{year}-03")
-    april = await service.filing_statistics(session, officer, kind="monthly", period=f"{year}-04")
+    march = await filing_statistics(session, officer, kind="monthly", period=f"{year}-03")
+    april = await filing_statistics(session, officer, kind="monthly", period=f"{year}-04")
     assert sum(rate.due for rate in march) == 0
     assert sum(rate.due for rate in april) == 1
 
@@ -150,7 +153,7 @@ async def test_the_schedule_shows_semiannual_reports_with_the_second_half_in_the
         content=permit_content(report_kinds=["semiannual", "annual"]),
     )
     staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
-    schedule = by_period(await service.report_schedule(session, actor(staff), permit_number=permit.number))
+    schedule = by_period(await report_schedule(session, actor(staff), permit_number=permit.number))
     year = today().year - 1
     assert schedule[("semiannual", f"{year}-H1")].due_date == date(year, 7, 15)
     second = schedule[("semiannual", f"{year}-H2")]

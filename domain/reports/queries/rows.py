@@ -8,9 +8,9 @@ its permit (M48 §26) and without the names of the staff who filed it. Audit fin
 and feedback forms are never public. A report that was never filed is the unit's
 draft: only the unit (and its agency) sees that it exists.
 
-That decision is made once, in ``report_row``; every batch function below takes the
-``ReportKey`` of a row and serves only what the row allows, reading all the keys it
-is given in one query.
+That decision is made once, in ``report_row``; every batch function below (the API's
+dataloaders) takes the ``ReportKey`` of a row and serves only what the row allows, reading
+all the keys it is given in one query.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from domain.errors import N_, FieldError, ValidationFailed
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
+from domain.permits.rules import normal_number
 from domain.permits.state import target_of
 from domain.regions import is_valid_region_code
-from domain.reports import rules
+from domain.reports import checks, rules
+from domain.reports.checks import KINDS, kind_error, period_error
 from domain.reports.content import disclosed
 from domain.reports.models import (
     REPORT_STATES,
@@ -41,8 +43,6 @@ from domain.reports.models import (
     FeedbackItem,
     ReportSubmission,
 )
-
-KINDS = tuple(kind.value for kind in ReportKind)
 
 
 @dataclass(frozen=True)
@@ -96,29 +96,20 @@ class ReportFilter:
     region_code: str = ""
 
 
-def _choice(field: str, choices: Sequence[str]) -> FieldError:
-    return FieldError(field, "choice", N_("Choose one of: {choices}."), {"choices": ", ".join(choices)})
-
-
-def _period_error(kind: str) -> FieldError:
-    return FieldError(
-        "period",
-        "period_format",
-        N_("Write the period like {example}."),
-        {"example": rules.period_label_example(kind)},
-    )
-
-
 def check_report_filter(filters: ReportFilter) -> None:
     errors: list[FieldError] = []
     if filters.kind and filters.kind not in KINDS:
-        errors.append(_choice("kind", KINDS))
+        errors.append(kind_error())
     if filters.state and filters.state not in REPORT_STATES:
-        errors.append(_choice("state", REPORT_STATES))
+        errors.append(
+            FieldError(
+                "state", "choice", N_("Choose one of: {choices}."), {"choices": ", ".join(REPORT_STATES)}
+            )
+        )
     if filters.period:
         kinds = [filters.kind] if filters.kind in KINDS else list(KINDS)
         if not any(rules.parse_period(kind, filters.period) for kind in kinds):
-            errors.append(_period_error(filters.kind or ReportKind.QUARTERLY))
+            errors.append(period_error(filters.kind or ReportKind.QUARTERLY))
     if filters.region_code and not is_valid_region_code(filters.region_code.strip()):
         errors.append(
             FieldError(
@@ -197,11 +188,7 @@ async def find_report_row(
     The public may read filed annual reports only: asked for any other kind, an
     anonymous caller is told to log in, whether or not the report exists.
     """
-    if kind not in KINDS:
-        raise ValidationFailed([_choice("kind", KINDS)])
-    parsed = rules.parse_period(kind, (period or "").strip())
-    if parsed is None:
-        raise ValidationFailed([_period_error(kind)])
+    parsed = checks.period(kind, (period or "").strip())
     if kind != ReportKind.ANNUAL and not actor.is_authenticated:
         require(actor, Operation.REPORT_VIEW)
     row = (
@@ -209,7 +196,7 @@ async def find_report_row(
             select(ExecutionReport, Permit)
             .join(Permit, col(Permit.id) == col(ExecutionReport.permit_id))
             .where(
-                Permit.number == (permit_number or "").strip().upper(),
+                Permit.number == normal_number(permit_number),
                 ExecutionReport.kind == kind,
                 ExecutionReport.period == parsed.label,
             )

@@ -1,0 +1,436 @@
+"""Filing a report: append-only submissions in a hash chain, idempotent under their key.
+
+The server stamps the time; every filing is a new version chained to the one before; the first submission
+time and the on-time judgement never change. Both faces hand their filings to the filing desk
+(``domain.reports.filing``), which files those that arrive together through ``submit_reports`` in one
+transaction; ``submit_report`` files one inside the caller's own unit of work (the demo city).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import Actor
+from domain.audit.service import entry_values, record_many
+from domain.audit_rules import engine, ruleset
+from domain.clock import utcnow
+from domain.db import insert_rows, insert_unless_present
+from domain.errors import N_, Conflict, DomainError, ValidationFailed
+from domain.permits.models import Permit
+from domain.permits.rules import normal_number
+from domain.permits.terms import terms_of
+from domain.reports import checks, facts, rules
+from domain.reports.models import (
+    AuditFinding,
+    ExecutionReport,
+    FeedbackForm,
+    ReportSubmission,
+)
+
+FINDINGS: sa.Table = AuditFinding.__table__  # type: ignore[attr-defined]
+SUBMISSIONS: sa.Table = ReportSubmission.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Filing:
+    """One filing as a unit (or its agency) sends it."""
+
+    actor: Actor
+    permit_number: str
+    kind: str
+    period: str
+    content: Any
+    idempotency_key: str
+
+
+@dataclass
+class SubmissionResult:
+    report: ExecutionReport
+    submission: ReportSubmission
+    findings: list[engine.Finding]  # as stored with the submission
+    replayed: bool  # the same idempotency key again: the first result, nothing written
+    permit: Permit
+
+
+async def submit_report(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    kind: str,
+    period: str,
+    content: Any,
+    idempotency_key: str,
+) -> SubmissionResult:
+    """File one report inside the caller's unit of work (``submit_reports`` of one filing)."""
+    filing = Filing(actor, permit_number, kind, period, content, idempotency_key)
+    outcome = (await submit_reports(session, [filing]))[0]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+ReportKey = tuple[int, str, str]  # permit id, kind, period label
+
+
+async def submit_reports(
+    session: AsyncSession, filings: Sequence[Filing]
+) -> list[SubmissionResult | DomainError]:
+    """File many reports in one transaction, each judged on its own: the outcome of each filing, in order,
+    is its result or the error that refused it (a refused filing writes nothing; the others go through).
+    A filing is refused with every problem of its period, content and key at once.
+
+    The reports' rows are locked first, in one fixed order, so filings of one report (a double click, a
+    retry, two clerks, two batches in two processes) queue up and the later one sees the earlier one's row;
+    within the batch, filings of one report are taken in the order received. Whatever the number of
+    filings, this costs about a dozen statements (the permits' terms come from memory): the filing desk
+    (``domain.reports.filing``) hands in the filings that arrive together at a deadline.
+    """
+    outcomes: list[SubmissionResult | DomainError | None] = [None] * len(filings)
+    numbers = sorted({normal_number(f.permit_number) for f in filings})
+    permits = {
+        p.number: p for p in (await session.exec(select(Permit).where(col(Permit.number).in_(numbers)))).all()
+    }
+    terms = await terms_of(session, list(permits.values()))  # the terms not yet in memory, in one go
+    targets: dict[int, checks.FilingTarget] = {}  # filing index -> what it files
+    for index, filing in enumerate(filings):
+        try:
+            targets[index] = await checks.filing_target(
+                session,
+                filing.actor,
+                permits.get(normal_number(filing.permit_number)),
+                kind=filing.kind,
+                label=filing.period,
+                content=filing.content,
+                key=filing.idempotency_key,
+            )
+        except DomainError as error:
+            outcomes[index] = error
+
+    def report_key(index: int) -> ReportKey:
+        target = targets[index]
+        assert target.permit.id is not None
+        return (target.permit.id, filings[index].kind, target.period.label)
+
+    reports = await _lock_reports(session, {report_key(index) for index in targets})
+    opening: dict[ReportKey, dict[str, Any]] = {}
+    for index, target in targets.items():
+        wanted = report_key(index)
+        errors = target.errors
+        if wanted not in reports:
+            assert target.permit.id is not None
+            kinds = terms[target.permit.id].report_kinds
+            errors = errors + checks.new_report_errors(
+                target.permit, kinds, filings[index].kind, target.nominal, target.planned
+            )
+        if errors:
+            outcomes[index] = ValidationFailed(errors)
+        elif wanted not in reports and wanted not in opening:
+            opening[wanted] = checks.new_report(
+                target.permit, filings[index].kind, target.period, target.planned
+            )
+    if opening:
+        # Sorted, so that two batches opening the same reports wait for each other in one order.
+        await insert_unless_present(
+            session, ExecutionReport, [opening[k] for k in sorted(opening)], ("permit_id", "kind", "period")
+        )
+        reports.update(await _lock_reports(session, set(opening)))
+    standing = [index for index in sorted(targets) if outcomes[index] is None]
+
+    by_id = {report.id: report for report in reports.values()}
+    keys = sorted({targets[index].key for index in standing})
+    heads = [(report.id, report.latest_version) for report in by_id.values() if report.latest_version > 0]
+    # The submissions this batch may replay (same key) or chain to (each report's latest). A report never
+    # filed has neither: at a deadline, when most filings are first filings, this read is often skipped.
+    earlier = (
+        (
+            await session.exec(
+                select(ReportSubmission).where(
+                    sa.or_(
+                        sa.and_(
+                            col(ReportSubmission.report_id).in_(sorted(by_id)),
+                            col(ReportSubmission.idempotency_key).in_(keys),
+                        ),
+                        sa.tuple_(col(ReportSubmission.report_id), col(ReportSubmission.version)).in_(
+                            sorted(heads)
+                        ),
+                    )
+                )
+            )
+        ).all()
+        if standing and heads
+        else []
+    )
+    filed = {(s.report_id, s.idempotency_key): s for s in earlier}
+    chain_head = {
+        s.report_id: s.content_hash for s in earlier if s.version == by_id[s.report_id].latest_version
+    }
+    ledger = await facts.ledger_facts_many(
+        session, [(targets[i].permit, targets[i].period) for i in standing]
+    )
+
+    replays: list[tuple[int, ExecutionReport, ReportSubmission, Permit]] = []
+    written: dict[tuple[int, str], int] = {}  # (report id, key) -> the filing index that wrote it
+    new: list[tuple[int, ExecutionReport, ReportSubmission, list[engine.Finding], Permit]] = []
+    for index in standing:
+        filing, target = filings[index], targets[index]
+        permit, key, period = target.permit, target.key, target.period
+        by, for_agency = filing.actor.username or "", filing.actor.on_behalf_of
+        report = reports[report_key(index)]
+        assert report.id is not None
+        if (report.id, key) in filed:
+            earlier_filing = filed[(report.id, key)]
+            if not checks.same_filing(
+                earlier_filing.submitted_by,
+                earlier_filing.on_behalf_of,
+                earlier_filing.content,
+                by=by,
+                for_agency=for_agency,
+                again=filing.content,
+            ):
+                outcomes[index] = checks.key_reused()
+            else:
+                replays.append((index, report, earlier_filing, permit))
+            continue
+        if (report.id, key) in written:
+            first_filing = filings[written[(report.id, key)]]
+            if not checks.same_filing(
+                first_filing.actor.username or "",
+                first_filing.actor.on_behalf_of,
+                first_filing.content,
+                by=by,
+                for_agency=for_agency,
+                again=filing.content,
+            ):
+                outcomes[index] = checks.key_reused()
+            continue  # the same filing twice in this batch: answered with the first below
+        try:
+            checks.check_open(report)
+        except DomainError as error:
+            outcomes[index] = error
+            continue
+        version = report.latest_version + 1
+        received = utcnow()
+        previous_hash = chain_head.get(report.id, rules.GENESIS)
+        digest = rules.submission_hash(
+            report_key=f"{permit.number}/{filing.kind}/{report.period}",
+            version=version,
+            received_at=received,
+            submitted_by=by,
+            on_behalf_of=for_agency,
+            content=filing.content,
+            previous_hash=previous_hash,
+        )
+        assert permit.id is not None
+        judged = ruleset.run(
+            facts.rule_context(
+                permit, filing.kind, period, filing.content, ledger[(permit.id, period.start, period.end)]
+            )
+        )
+        # Not added to the session: the batch's submissions are written below in one statement.
+        submission = ReportSubmission(
+            report_id=report.id,
+            version=version,
+            received_at=received,
+            submitted_by=by,
+            on_behalf_of=for_agency,
+            content=filing.content,
+            content_hash=digest,
+            previous_hash=previous_hash,
+            receipt_number=rules.receipt_number(report.id, version, received),
+            idempotency_key=key,
+            error_count=sum(1 for f in judged if f.severity == engine.ERROR),
+            warning_count=sum(1 for f in judged if f.severity == engine.WARNING),
+        )
+        chain_head[report.id] = digest
+        written[(report.id, key)] = index
+        if report.first_submitted_at is None:
+            report.first_submitted_at = received
+            report.on_time = rules.on_time(received, report.due_date)
+        returned = report.state == "returned"
+        report.latest_version = version
+        report.head_hash = digest
+        report.state = "submitted"
+        report.draft = filing.content
+        session.add(report)
+        if returned:  # open feedback forms exist only while the report is returned
+            await _answer_open_feedback(session, report, filing.actor, version)
+        new.append((index, report, submission, judged, permit))
+    try:
+        ids = {
+            (row.report_id, row.version): row.id
+            for row in await insert_rows(
+                session,
+                SUBMISSIONS,
+                [_submission_values(submission) for _i, _r, submission, _f, _p in new],
+                returning=("id", "report_id", "version"),
+            )
+        }
+    except IntegrityError:
+        # Only possible if the row locks above were bypassed; nothing is written and the client retries,
+        # getting the first result for its key.
+        raise Conflict(
+            N_("Another filing of this report arrived at the same moment; try again."), field="period"
+        ) from None
+
+    results: dict[tuple[int, str], SubmissionResult] = {}
+    finding_rows: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
+    for index, report, submission, findings, permit in new:
+        submission.id = ids[(submission.report_id, submission.version)]
+        stored = [
+            engine.Finding(
+                code=f.code,
+                severity=f.severity,
+                field=f.field[:200],
+                message=f.message[:500],
+                params={k: _plain(v) for k, v in f.params.items()},
+            )
+            for f in findings
+        ]
+        finding_rows.extend(
+            {
+                "submission_id": submission.id,
+                "rule_code": f.code,
+                "severity": f.severity,
+                "field": f.field,
+                "message": f.message,
+                "params": f.params,
+            }
+            for f in stored
+        )
+        if submission.on_behalf_of:
+            await _credit_for_filing(session, report, submission, stored)
+        audit_rows.append(
+            entry_values(
+                filings[index].actor,
+                action="report.submit",
+                object_type="execution_report",
+                object_id=f"{permit.number}/{report.kind}/{report.period}",
+                after={
+                    "version": submission.version,
+                    "receipt": submission.receipt_number,
+                    "hash": submission.content_hash,
+                    "errors": submission.error_count,
+                },
+            )
+        )
+        result = SubmissionResult(report, submission, stored, replayed=False, permit=permit)
+        outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
+    await insert_rows(session, FINDINGS, finding_rows)
+    await record_many(session, audit_rows)
+    if replays:
+        found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
+        for index, report, submission, permit in replays:
+            assert submission.id is not None
+            outcomes[index] = SubmissionResult(
+                report, submission, found.get(submission.id, []), replayed=True, permit=permit
+            )
+    for index in standing:  # the second of two identical filings in one batch: the first's result
+        if outcomes[index] is None:
+            first = results[(reports[report_key(index)].id or 0, targets[index].key)]
+            outcomes[index] = replace(first, replayed=True)
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _lock_reports(session: AsyncSession, keys: set[ReportKey]) -> dict[ReportKey, ExecutionReport]:
+    """The reports with these keys, locked (FOR UPDATE) in the order of their ids."""
+    if not keys:
+        return {}
+    statement = (
+        select(ExecutionReport)
+        .where(
+            sa.tuple_(
+                col(ExecutionReport.permit_id), col(ExecutionReport.kind), col(ExecutionReport.period)
+            ).in_(sorted(keys))
+        )
+        .order_by(col(ExecutionReport.id))
+        .with_for_update()
+    )
+    return {(r.permit_id, r.kind, r.period): r for r in (await session.exec(statement)).all()}
+
+
+async def _findings_of_many(session: AsyncSession, ids: list[int | None]) -> dict[int, list[engine.Finding]]:
+    """The stored findings of these submissions, as the rules gave them."""
+    found: dict[int, list[engine.Finding]] = defaultdict(list)
+    statement = (
+        select(AuditFinding)
+        .where(col(AuditFinding.submission_id).in_([i for i in ids if i is not None]))
+        .order_by(col(AuditFinding.id))
+    )
+    for row in (await session.exec(statement)).all():
+        found[row.submission_id].append(
+            engine.Finding(row.rule_code, row.severity, row.field, row.message, dict(row.params))
+        )
+    return found
+
+
+async def _credit_for_filing(
+    session: AsyncSession,
+    report: ExecutionReport,
+    submission: ReportSubmission,
+    findings: list[engine.Finding],
+) -> None:
+    """A filing made by an agency moves its credit: each rule finding, and a late first filing."""
+    from domain.agencies.service import add_credit_event, agency_of_tag
+
+    agency = await agency_of_tag(session, submission.on_behalf_of)
+    if agency is None or agency.id is None:
+        return
+    for finding in findings:
+        kind = "finding_error" if finding.severity == engine.ERROR else "finding_warning"
+        await add_credit_event(
+            session,
+            agency_id=agency.id,
+            kind=kind,
+            source_type="finding",
+            source_id=f"{submission.receipt_number}:{finding.code}:{finding.field}"[:64],
+            note=f"{finding.code} {finding.field}",
+        )
+    if submission.version == 1 and report.on_time is False:
+        await add_credit_event(
+            session,
+            agency_id=agency.id,
+            kind="late_filing",
+            source_type="submission",
+            source_id=submission.receipt_number,
+            note=f"{report.kind} {report.period}",
+        )
+
+
+def _submission_values(submission: ReportSubmission) -> dict[str, Any]:
+    """The columns of a new submission row (its id comes from the database)."""
+    return {
+        name: getattr(submission, name)
+        for name in SUBMISSIONS.columns.keys()  # noqa: SIM118 (a column collection, not a dict)
+        if name != "id"
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+async def _answer_open_feedback(
+    session: AsyncSession, report: ExecutionReport, actor: Actor, version: int
+) -> None:
+    """A resubmission answers the report's open feedback forms (their answer: the new version)."""
+    forms = (
+        await session.exec(
+            select(FeedbackForm).where(FeedbackForm.report_id == report.id, FeedbackForm.status == "open")
+        )
+    ).all()
+    for form in forms:
+        form.status = "answered"
+        form.responded_at, form.responded_by = utcnow(), actor.username
+        form.response = form.response or f"v{version}"
+        session.add(form)
