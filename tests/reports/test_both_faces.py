@@ -1,0 +1,479 @@
+"""The same report operations through both faces, the portal's form posts and the API's mutations, with
+the same outcome: accepted or refused, the errors (field and code) and what was written.
+
+Each case runs once per face on a world of its own (a unit with a filed report, its district's officer,
+an officer of another district, another unit). The portal names its errors in the page
+(``data-field``/``data-code``); a refusal as not found or forbidden is a status page there (404, 403),
+so those are compared by their code. Field names are compared in the domain's spelling: the API's
+camelCase paths in snake_case, the portal's review rows (``problem_<row>``) as the problems they are
+(``items[<row>].problem``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, func, select
+
+from domain.audit.models import AuditEntry
+from domain.clock import today
+from domain.reports.models import (
+    EnforcementLead,
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportSubmission,
+)
+from domain.reports.queries.editor import get_draft
+from domain.reports.rules import FeedbackItemInput
+from domain.reports.service.review import issue_feedback
+from graphql_schema.reports.types import snake_path
+from tests.factories import actor, file_report, make_enterprise, make_permit, make_user
+from tests.graphql_helpers import bearer_token, graphql_data
+from tests.portal_helpers import csrf_from, log_in
+
+ERRORS = "errors { field code message }"
+FEEDBACK = (
+    "mutation($id: ID!, $items: [FeedbackItemInput!]!, $deadline: Date!) {"
+    " issueFeedback(reportId: $id, items: $items, deadline: $deadline) { form { id } " + ERRORS + " } }"
+)
+RESPOND = (
+    "mutation($id: ID!, $response: String!) { respondToFeedback(formId: $id, response: $response) {"
+    " form { id } " + ERRORS + " } }"
+)
+ACCEPT = "mutation($id: ID!) { acceptReport(reportId: $id) { report { id } " + ERRORS + " } }"
+SUBMIT = (
+    "mutation($input: SubmitExecutionReportInput!) { submitExecutionReport(input: $input) {"
+    " submission { version } " + ERRORS + " } }"
+)
+SAVE = (
+    "mutation($input: SaveReportDraftInput!) { saveReportDraft(input: $input) { draft { prefilled } "
+    + ERRORS
+    + " } }"
+)
+ERROR_ATTRIBUTES = re.compile(r'data-field="([^"]*)" data-code="([^"]*)"')
+STATUS_CODES = {403: "forbidden", 404: "not_found"}
+PROBLEM_ROW = re.compile(r"^problem_(\d+)$")
+
+
+def last_full_quarter() -> str:
+    day = today()
+    quarter = (day.month - 1) // 3
+    year = day.year if quarter else day.year - 1
+    return f"{year}-Q{quarter or 4}"
+
+
+@dataclass
+class World:
+    """One face's world: a unit whose quarterly report is filed (and, when asked, returned)."""
+
+    permit: Any
+    label: str
+    report_id: int
+    form_id: int | None
+    content: dict[str, Any]
+    staff: Any  # users
+    officer: Any
+    outsider: Any  # an officer of another district
+    stranger: Any  # the staff of another unit
+
+
+async def arrange(session, db, *, returned: bool = False) -> World:  # type: ignore[no-untyped-def]
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(session, enterprise, decision_date=(today() - timedelta(days=700)).isoformat())
+    staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
+    officer = await make_user(session, "ecology", region_code="310107")
+    outsider = await make_user(session, "ecology", region_code="310110")
+    stranger = await make_user(session, "enterprise_staff", enterprise=await make_enterprise(session))
+    label = last_full_quarter()
+    draft = await get_draft(
+        session, actor(staff), permit_number=permit.number, kind="quarterly", period=label
+    )
+    await session.flush()
+    filed = await file_report(db, actor(staff), permit, label, draft.content, "first")
+    form_id = None
+    if returned:
+        form = await issue_feedback(
+            session,
+            actor(officer),
+            report_id=filed.report.id,
+            items=[FeedbackItemInput("请说明二氧化硫排放量计算方法")],
+            deadline=today() + timedelta(days=10),
+        )
+        await session.flush()
+        form_id = form.id
+    return World(permit, label, filed.report.id, form_id, draft.content, staff, officer, outsider, stranger)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    accepted: bool
+    errors: frozenset[tuple[str, str]]
+    written: tuple[Any, ...]
+
+
+async def written(session, world: World) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
+    """What the world's report holds now: its state and versions, its forms and their problems, its leads,
+    and how many report operations the audit trail holds."""
+    fresh = {"populate_existing": True}  # the faces wrote in sessions of their own
+    report = await session.get(ExecutionReport, world.report_id, populate_existing=True)
+    forms = (
+        await session.exec(
+            select(FeedbackForm)
+            .where(FeedbackForm.report_id == world.report_id)
+            .order_by(col(FeedbackForm.id))
+            .execution_options(**fresh)
+        )
+    ).all()
+    items = (
+        await session.exec(
+            select(FeedbackItem)
+            .where(col(FeedbackItem.form_id).in_([f.id for f in forms] or [0]))
+            .order_by(col(FeedbackItem.id))
+            .execution_options(**fresh)
+        )
+    ).all()
+    leads = (
+        await session.exec(select(EnforcementLead).where(EnforcementLead.report_id == world.report_id))
+    ).all()
+    versions = (
+        await session.exec(select(func.count()).where(ReportSubmission.report_id == world.report_id))
+    ).one()
+    audited = (
+        await session.exec(select(func.count()).where(col(AuditEntry.action).startswith("report.")))
+    ).one()
+    return (
+        report.state,
+        versions,
+        tuple((f.status, f.response, f.deadline) for f in forms),
+        tuple((i.problem, i.field, i.rule_code, i.is_violation) for i in items),
+        tuple(lead.description for lead in leads),
+        audited,
+    )
+
+
+def portal_errors(response) -> frozenset[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    if response.status_code in STATUS_CODES:
+        return frozenset({("", STATUS_CODES[response.status_code])})
+    found = set()
+    for field, code in ERROR_ATTRIBUTES.findall(response.text):
+        field = html.unescape(field)
+        row = PROBLEM_ROW.match(field)
+        found.add((f"items[{row.group(1)}].problem" if row else field, code))
+    return frozenset(found)
+
+
+def graphql_errors(errors: list[dict[str, Any]]) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        ("", e["code"]) if e["code"] in STATUS_CODES.values() else (snake_path(e["field"] or ""), e["code"])
+        for e in errors
+    )
+
+
+# ---------------------------------------------------------------------------
+# The two faces of each operation
+# ---------------------------------------------------------------------------
+
+
+async def as_user(client, user) -> str:  # type: ignore[no-untyped-def]
+    """Logged in to the portal as the user; the CSRF token of a page they may open."""
+    client.cookies.clear()
+    assert (await log_in(client, user.username)).status_code == 303
+    return csrf_from((await client.get("/notifications")).text)
+
+
+async def portal_return(client, world, user, problems, deadline):  # type: ignore[no-untyped-def]
+    token = await as_user(client, user)
+    data: dict[str, Any] = {"csrf_token": token, "deadline": deadline.isoformat()}
+    for row, (problem, section, violation) in enumerate(problems):
+        data[f"problem_{row}"] = problem
+        data[f"problem_field_{row}"] = section
+        if violation:
+            data[f"problem_violation_{row}"] = "true"
+    response = await client.post(f"/review/{world.report_id}/feedback", data=data)
+    return response.status_code == 303, portal_errors(response)
+
+
+async def graphql_return(client, session, world, user, problems, deadline):  # type: ignore[no-untyped-def]
+    items = [
+        {"problem": problem, "field": f"content.{section}" if section else None, "isViolation": violation}
+        for problem, section, violation in problems
+        if problem  # a row left empty in the form is no problem: the API sends none
+    ]
+    variables = {"id": str(world.report_id), "items": items, "deadline": deadline.isoformat()}
+    data = await graphql_data(client, FEEDBACK, variables, token=await bearer_token(session, user))
+    errors = data["issueFeedback"]["errors"]
+    return not errors, graphql_errors(errors)
+
+
+async def portal_respond(client, world, user, text):  # type: ignore[no-untyped-def]
+    token = await as_user(client, user)
+    response = await client.post(
+        f"/reports/feedback/{world.form_id}/respond",
+        data={"csrf_token": token, "response": text, "report_id": world.report_id},
+    )
+    return response.status_code == 303, portal_errors(response)
+
+
+async def graphql_respond(client, session, world, user, text):  # type: ignore[no-untyped-def]
+    variables = {"id": str(world.form_id), "response": text}
+    data = await graphql_data(client, RESPOND, variables, token=await bearer_token(session, user))
+    errors = data["respondToFeedback"]["errors"]
+    return not errors, graphql_errors(errors)
+
+
+async def portal_accept(client, world, user):  # type: ignore[no-untyped-def]
+    token = await as_user(client, user)
+    response = await client.post(f"/review/{world.report_id}/accept", data={"csrf_token": token})
+    return response.status_code == 303, portal_errors(response)
+
+
+async def graphql_accept(client, session, world, user):  # type: ignore[no-untyped-def]
+    data = await graphql_data(
+        client, ACCEPT, {"id": str(world.report_id)}, token=await bearer_token(session, user)
+    )
+    errors = data["acceptReport"]["errors"]
+    return not errors, graphql_errors(errors)
+
+
+def form_fields(content: dict[str, Any]) -> dict[str, Any]:
+    """Report content as the editor's inputs carry it (every value as text)."""
+    fields: dict[str, Any] = {"content.statement": content.get("statement", "")}
+    for section in ("emissions", "exceedances", "abnormal_operation", "shutdowns"):
+        for index, row in enumerate(content.get(section, [])):
+            for key, value in row.items():
+                text = (
+                    ""
+                    if value is None
+                    else ("true" if value is True else "false" if value is False else str(value))
+                )
+                fields[f"content.{section}[{index}].{key}"] = text
+    return fields
+
+
+async def portal_file(client, world, user, content, key, action="submit"):  # type: ignore[no-untyped-def]
+    token = await as_user(client, user)
+    data = {**form_fields(content), "csrf_token": token, "idempotency_key": key, "confirmed": "1"}
+    path = f"/reports/{world.permit.number}/quarterly/{world.label}/{action}"
+    response = await client.post(path, data=data)
+    return response.status_code == 303, portal_errors(response)
+
+
+async def graphql_file(client, session, world, user, content, key, action="submit"):  # type: ignore[no-untyped-def]
+    values = {
+        "permitNumber": world.permit.number,
+        "kind": "QUARTERLY",
+        "period": world.label,
+        "content": content,
+    }
+    token = await bearer_token(session, user)
+    if action == "save":
+        data = await graphql_data(client, SAVE, {"input": values}, token=token)
+        errors = data["saveReportDraft"]["errors"]
+    else:
+        data = await graphql_data(client, SUBMIT, {"input": {**values, "idempotencyKey": key}}, token=token)
+        errors = data["submitExecutionReport"]["errors"]
+    return not errors, graphql_errors(errors)
+
+
+def with_errors(content: dict[str, Any]) -> dict[str, Any]:
+    """The world's report with three mistakes: a negative quantity, a concentration that is no number,
+    a statement longer than a report holds."""
+    row = {
+        "outlet": "DA001",
+        "pollutant": "SO2",
+        "method": "automatic",
+        "concentration_avg": "十二",
+        "concentration_max": 30.0,
+        "unit": "mg/m3",
+        "quantity_t": -3,
+        "compliant": True,
+    }
+    return {**content, "emissions": [row], "statement": "说明" * 2501}
+
+
+# ---------------------------------------------------------------------------
+# The cases
+# ---------------------------------------------------------------------------
+
+Face = Callable[..., Awaitable[tuple[bool, frozenset[tuple[str, str]]]]]
+LATER = timedelta(days=10)
+PROBLEM = ("二氧化硫排放量与台账不符", "emissions", False)
+
+
+def _return(
+    problems: list[tuple[str, str, bool]], *, who: str = "officer", days: int = 10
+) -> tuple[Face, Face]:
+    async def portal(client, session, world):  # type: ignore[no-untyped-def]
+        return await portal_return(
+            client, world, getattr(world, who), problems, today() + timedelta(days=days)
+        )
+
+    async def api(client, session, world):  # type: ignore[no-untyped-def]
+        return await graphql_return(
+            client, session, world, getattr(world, who), problems, today() + timedelta(days=days)
+        )
+
+    return portal, api
+
+
+def _respond(text: str, *, who: str = "staff") -> tuple[Face, Face]:
+    async def portal(client, session, world):  # type: ignore[no-untyped-def]
+        return await portal_respond(client, world, getattr(world, who), text)
+
+    async def api(client, session, world):  # type: ignore[no-untyped-def]
+        return await graphql_respond(client, session, world, getattr(world, who), text)
+
+    return portal, api
+
+
+def _accept(*, who: str = "officer") -> tuple[Face, Face]:
+    async def portal(client, session, world):  # type: ignore[no-untyped-def]
+        return await portal_accept(client, world, getattr(world, who))
+
+    async def api(client, session, world):  # type: ignore[no-untyped-def]
+        return await graphql_accept(client, session, world, getattr(world, who))
+
+    return portal, api
+
+
+def _file(
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    key: str,
+    *,
+    who: str = "staff",
+    action: str = "submit",
+) -> tuple[Face, Face]:
+    async def portal(client, session, world):  # type: ignore[no-untyped-def]
+        return await portal_file(client, world, getattr(world, who), change(world.content), key, action)
+
+    async def api(client, session, world):  # type: ignore[no-untyped-def]
+        return await graphql_file(
+            client, session, world, getattr(world, who), change(world.content), key, action
+        )
+
+    return portal, api
+
+
+def _unchanged(content: dict[str, Any]) -> dict[str, Any]:
+    return content
+
+
+def _restated(content: dict[str, Any]) -> dict[str, Any]:
+    return {**content, "statement": "补充说明"}
+
+
+def _too_long(content: dict[str, Any]) -> dict[str, Any]:
+    return {**content, "statement": "说明" * 2501}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    faces: tuple[Face, Face]
+    accepted: bool
+    errors: frozenset[tuple[str, str]] = frozenset()
+    returned: bool = False  # the world's report was returned with a feedback form first
+
+
+CASES = [
+    Case("return with a feedback form", _return([PROBLEM, ("瞒报超标排放", "exceedances", True)]), True),
+    Case(
+        "return with an empty reason", _return([("", "", False)]), False, frozenset({("items", "required")})
+    ),
+    Case(
+        "return with a too-long text",
+        _return([("问题" * 1001, "emissions", False)]),
+        False,
+        frozenset({("items[0].problem", "too_long")}),
+    ),
+    Case(
+        "return with every error at once",
+        _return([PROBLEM, ("问题" * 1001, "", False)], days=0),
+        False,
+        frozenset({("items[1].problem", "too_long"), ("deadline", "past")}),
+    ),
+    Case(
+        "return a foreign report", _return([PROBLEM], who="outsider"), False, frozenset({("", "not_found")})
+    ),
+    Case("return by the unit itself", _return([PROBLEM], who="staff"), False, frozenset({("", "forbidden")})),
+    Case("accept", _accept(), True),
+    Case("accept a foreign report", _accept(who="outsider"), False, frozenset({("", "not_found")})),
+    Case("file again", _file(_restated, "second"), True),
+    Case(
+        "submit with errors",
+        _file(with_errors, "with-errors"),
+        False,
+        frozenset(
+            {
+                ("content.emissions[0].quantity_t", "negative"),
+                ("content.emissions[0].concentration_avg", "type"),
+                ("content.statement", "too_long"),
+            }
+        ),
+    ),
+    Case(
+        "submit with a key too long",
+        _file(_restated, "k" * 81),
+        False,
+        frozenset({("idempotency_key", "idempotency_key")}),
+    ),
+    Case(
+        "submit for a foreign permit",
+        _file(_restated, "foreign", who="stranger"),
+        False,
+        frozenset({("", "not_found")}),
+    ),
+    Case(
+        "save a draft with a too-long text",
+        _file(_too_long, "", action="save"),
+        False,
+        frozenset({("content.statement", "too_long")}),
+    ),
+    Case("answer a feedback form", _respond("按自动监测数据核算。"), True, returned=True),
+    Case(
+        "answer with an empty reason",
+        _respond("  "),
+        False,
+        frozenset({("response", "required")}),
+        returned=True,
+    ),
+    Case(
+        "answer with a too-long text",
+        _respond("说明" * 2501),
+        False,
+        frozenset({("response", "too_long")}),
+        returned=True,
+    ),
+    Case(
+        "answer a foreign form",
+        _respond("x", who="stranger"),
+        False,
+        frozenset({("", "not_found")}),
+        returned=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+async def test_both_faces_give_the_same_outcome(case: Case, client, session, db):  # type: ignore[no-untyped-def]
+    client.headers["accept-language"] = "en"
+    outcomes = []
+    for face in case.faces:
+        world = await arrange(session, db, returned=case.returned)
+        before = await written(session, world)
+        accepted, errors = await face(client, session, world)
+        after = await written(session, world)
+        # The audit trail is shared by both worlds: what each operation added is compared.
+        outcomes.append(Outcome(accepted, errors, (*after[:-1], after[-1] - before[-1])))
+        if not accepted:
+            assert after == before, f"{case.name}: a refused operation wrote something"
+    portal, api = outcomes
+    assert portal == api, case.name
+    assert (portal.accepted, portal.errors) == (case.accepted, case.errors)
