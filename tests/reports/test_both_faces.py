@@ -2,16 +2,13 @@
 the same outcome: accepted or refused, the errors (field and code) and what was written.
 
 Each case runs once per face on a world of its own (a unit with a filed report, its district's officer,
-an officer of another district, another unit). The portal names its errors in the page
-(``data-field``/``data-code``); a refusal as not found or forbidden is a status page there (404, 403),
-so those are compared by their code. Field names are compared in the domain's spelling: the API's
-camelCase paths in snake_case, the portal's review rows (``problem_<row>``) as the problems they are
-(``items[<row>].problem``).
+an officer of another district, another unit). The outcomes are read as ``tests.faces`` reads them; field
+names are compared in the domain's spelling: the API's camelCase paths in snake_case, the portal's review
+rows (``problem_<row>``) as the problems they are (``items[<row>].problem``).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,7 +30,7 @@ from domain.reports.models import (
 from domain.reports.queries.editor import get_draft
 from domain.reports.rules import FeedbackItemInput
 from domain.reports.service.review import issue_feedback
-from graphql_schema.reports.types import snake_path
+from tests.faces import Outcome, graphql_outcome, portal_outcome
 from tests.factories import actor, file_report, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql_data
 from tests.portal_helpers import csrf_from, log_in
@@ -57,9 +54,9 @@ SAVE = (
     + ERRORS
     + " } }"
 )
-ERROR_ATTRIBUTES = re.compile(r'data-field="([^"]*)" data-code="([^"]*)"')
-STATUS_CODES = {403: "forbidden", 404: "not_found"}
 PROBLEM_ROW = re.compile(r"^problem_(\d+)$")
+# The portal's page for a row that is not found names no field.
+NOT_NAMED = {"reportId": None, "formId": None, "permitNumber": None}
 
 
 def last_full_quarter() -> str:
@@ -111,13 +108,6 @@ async def arrange(session, db, *, returned: bool = False) -> World:  # type: ign
     return World(permit, label, filed.report.id, form_id, draft.content, staff, officer, outsider, stranger)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    accepted: bool
-    errors: frozenset[tuple[str, str]]
-    written: tuple[Any, ...]
-
-
 async def written(session, world: World) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
     """What the world's report holds now: its state and versions, its forms and their problems, its leads,
     and how many report operations the audit trail holds."""
@@ -158,22 +148,17 @@ async def written(session, world: World) -> tuple[Any, ...]:  # type: ignore[no-
     )
 
 
-def portal_errors(response) -> frozenset[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    if response.status_code in STATUS_CODES:
-        return frozenset({("", STATUS_CODES[response.status_code])})
-    found = set()
-    for field, code in ERROR_ATTRIBUTES.findall(response.text):
-        field = html.unescape(field)
-        row = PROBLEM_ROW.match(field)
-        found.add((f"items[{row.group(1)}].problem" if row else field, code))
-    return frozenset(found)
+def portal(response) -> Outcome:  # type: ignore[no-untyped-def]
+    outcome = portal_outcome(response)
+    named = set()
+    for field, code in outcome.errors:
+        row = PROBLEM_ROW.match(field or "")
+        named.add((f"items[{row.group(1)}].problem" if row else field, code))
+    return Outcome(outcome.accepted, frozenset(named))
 
 
-def graphql_errors(errors: list[dict[str, Any]]) -> frozenset[tuple[str, str]]:
-    return frozenset(
-        ("", e["code"]) if e["code"] in STATUS_CODES.values() else (snake_path(e["field"] or ""), e["code"])
-        for e in errors
-    )
+def api(payload: dict[str, Any]) -> Outcome:
+    return graphql_outcome(payload, rename=NOT_NAMED)
 
 
 # ---------------------------------------------------------------------------
@@ -197,7 +182,7 @@ async def portal_return(client, world, user, problems, deadline):  # type: ignor
         if violation:
             data[f"problem_violation_{row}"] = "true"
     response = await client.post(f"/review/{world.report_id}/feedback", data=data)
-    return response.status_code == 303, portal_errors(response)
+    return portal(response)
 
 
 async def graphql_return(client, session, world, user, problems, deadline):  # type: ignore[no-untyped-def]
@@ -208,8 +193,7 @@ async def graphql_return(client, session, world, user, problems, deadline):  # t
     ]
     variables = {"id": str(world.report_id), "items": items, "deadline": deadline.isoformat()}
     data = await graphql_data(client, FEEDBACK, variables, token=await bearer_token(session, user))
-    errors = data["issueFeedback"]["errors"]
-    return not errors, graphql_errors(errors)
+    return api(data["issueFeedback"])
 
 
 async def portal_respond(client, world, user, text):  # type: ignore[no-untyped-def]
@@ -218,28 +202,26 @@ async def portal_respond(client, world, user, text):  # type: ignore[no-untyped-
         f"/reports/feedback/{world.form_id}/respond",
         data={"csrf_token": token, "response": text, "report_id": world.report_id},
     )
-    return response.status_code == 303, portal_errors(response)
+    return portal(response)
 
 
 async def graphql_respond(client, session, world, user, text):  # type: ignore[no-untyped-def]
     variables = {"id": str(world.form_id), "response": text}
     data = await graphql_data(client, RESPOND, variables, token=await bearer_token(session, user))
-    errors = data["respondToFeedback"]["errors"]
-    return not errors, graphql_errors(errors)
+    return api(data["respondToFeedback"])
 
 
 async def portal_accept(client, world, user):  # type: ignore[no-untyped-def]
     token = await as_user(client, user)
     response = await client.post(f"/review/{world.report_id}/accept", data={"csrf_token": token})
-    return response.status_code == 303, portal_errors(response)
+    return portal(response)
 
 
 async def graphql_accept(client, session, world, user):  # type: ignore[no-untyped-def]
     data = await graphql_data(
         client, ACCEPT, {"id": str(world.report_id)}, token=await bearer_token(session, user)
     )
-    errors = data["acceptReport"]["errors"]
-    return not errors, graphql_errors(errors)
+    return api(data["acceptReport"])
 
 
 def form_fields(content: dict[str, Any]) -> dict[str, Any]:
@@ -262,7 +244,7 @@ async def portal_file(client, world, user, content, key, action="submit"):  # ty
     data = {**form_fields(content), "csrf_token": token, "idempotency_key": key, "confirmed": "1"}
     path = f"/reports/{world.permit.number}/quarterly/{world.label}/{action}"
     response = await client.post(path, data=data)
-    return response.status_code == 303, portal_errors(response)
+    return portal(response)
 
 
 async def graphql_file(client, session, world, user, content, key, action="submit"):  # type: ignore[no-untyped-def]
@@ -275,11 +257,9 @@ async def graphql_file(client, session, world, user, content, key, action="submi
     token = await bearer_token(session, user)
     if action == "save":
         data = await graphql_data(client, SAVE, {"input": values}, token=token)
-        errors = data["saveReportDraft"]["errors"]
-    else:
-        data = await graphql_data(client, SUBMIT, {"input": {**values, "idempotencyKey": key}}, token=token)
-        errors = data["submitExecutionReport"]["errors"]
-    return not errors, graphql_errors(errors)
+        return api(data["saveReportDraft"])
+    data = await graphql_data(client, SUBMIT, {"input": {**values, "idempotencyKey": key}}, token=token)
+    return api(data["submitExecutionReport"])
 
 
 def with_errors(content: dict[str, Any]) -> dict[str, Any]:
@@ -302,7 +282,7 @@ def with_errors(content: dict[str, Any]) -> dict[str, Any]:
 # The cases
 # ---------------------------------------------------------------------------
 
-Face = Callable[..., Awaitable[tuple[bool, frozenset[tuple[str, str]]]]]
+Face = Callable[..., Awaitable[Outcome]]
 LATER = timedelta(days=10)
 PROBLEM = ("二氧化硫排放量与台账不符", "emissions", False)
 
@@ -378,7 +358,7 @@ class Case:
     name: str
     faces: tuple[Face, Face]
     accepted: bool
-    errors: frozenset[tuple[str, str]] = frozenset()
+    errors: frozenset[tuple[str | None, str]] = frozenset()
     returned: bool = False  # the world's report was returned with a feedback form first
 
 
@@ -400,11 +380,13 @@ CASES = [
         frozenset({("items[1].problem", "too_long"), ("deadline", "past")}),
     ),
     Case(
-        "return a foreign report", _return([PROBLEM], who="outsider"), False, frozenset({("", "not_found")})
+        "return a foreign report", _return([PROBLEM], who="outsider"), False, frozenset({(None, "not_found")})
     ),
-    Case("return by the unit itself", _return([PROBLEM], who="staff"), False, frozenset({("", "forbidden")})),
+    Case(
+        "return by the unit itself", _return([PROBLEM], who="staff"), False, frozenset({(None, "forbidden")})
+    ),
     Case("accept", _accept(), True),
-    Case("accept a foreign report", _accept(who="outsider"), False, frozenset({("", "not_found")})),
+    Case("accept a foreign report", _accept(who="outsider"), False, frozenset({(None, "not_found")})),
     Case("file again", _file(_restated, "second"), True),
     Case(
         "submit with errors",
@@ -428,7 +410,7 @@ CASES = [
         "submit for a foreign permit",
         _file(_restated, "foreign", who="stranger"),
         False,
-        frozenset({("", "not_found")}),
+        frozenset({(None, "not_found")}),
     ),
     Case(
         "save a draft with a too-long text",
@@ -455,7 +437,7 @@ CASES = [
         "answer a foreign form",
         _respond("x", who="stranger"),
         False,
-        frozenset({("", "not_found")}),
+        frozenset({(None, "not_found")}),
         returned=True,
     ),
 ]
@@ -464,16 +446,17 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 async def test_both_faces_give_the_same_outcome(case: Case, client, session, db):  # type: ignore[no-untyped-def]
     client.headers["accept-language"] = "en"
-    outcomes = []
+    outcomes, writes = [], []
     for face in case.faces:
         world = await arrange(session, db, returned=case.returned)
         before = await written(session, world)
-        accepted, errors = await face(client, session, world)
+        outcome = await face(client, session, world)
         after = await written(session, world)
+        outcomes.append(outcome)
         # The audit trail is shared by both worlds: what each operation added is compared.
-        outcomes.append(Outcome(accepted, errors, (*after[:-1], after[-1] - before[-1])))
-        if not accepted:
+        writes.append((*after[:-1], after[-1] - before[-1]))
+        if not outcome.accepted:
             assert after == before, f"{case.name}: a refused operation wrote something"
-    portal, api = outcomes
-    assert portal == api, case.name
-    assert (portal.accepted, portal.errors) == (case.accepted, case.errors)
+    assert outcomes[0] == outcomes[1], f"{case.name}: portal {outcomes[0]}, API {outcomes[1]}"
+    assert writes[0] == writes[1], f"{case.name}: the faces wrote differently"
+    assert outcomes[0] == Outcome(case.accepted, case.errors)
