@@ -1,4 +1,6 @@
-"""Pure rules of the permit register (docs/domain-rules.md): statuses, validity, deadlines, numbers.
+"""Pure rules of the permit register (docs/domain-rules.md): statuses, validity, deadlines, numbers, and
+the checks of what applicants and the authority write (every problem at once; a text over its limit is
+refused, never cut). The permit copy's content is checked in ``content``.
 
 No session, no I/O: every function takes values and returns values, so each rule is
 unit-tested without a database.

@@ -1,6 +1,6 @@
 """What the permit use cases share: writing a version's content rows, the validity, the public event and
-the audit entry, telling the unit, and the checks every use case makes of its input. Called by use cases
-only, in their transaction.
+the audit entry, telling the unit, loading an application for a decision, and turning the input checks of
+``rules`` and ``content`` into errors. Called by use cases only, in their transaction.
 """
 
 from __future__ import annotations
