@@ -10,6 +10,7 @@ domain's name in camelCase, or the mutation's own name for it (``description``, 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -465,3 +466,31 @@ async def test_importing_permits_is_for_the_permitting_section_only(faces, clien
     graphql = await faces.graphql(ecology, IMPORT, {"records": records})
 
     assert_same(portal, graphql, accepted=False, errors={(None, "forbidden")})
+
+
+async def test_an_import_with_an_issuing_authority_over_the_limit(faces, client, session):
+    """The import used to cut the issuing authority to 100 characters; a file and the mutation refuse it."""
+    first, second = await make_enterprise(session), await make_enterprise(session)
+    by = await officer(session)
+    long_name = "上" * 101
+
+    client.cookies.clear()
+    await log_in(client, by.username)
+    before = await counts(session)
+    record = permit_record(first, decision_date=years_ago(1), issuing_authority=long_name)
+    response = await client.post(
+        "/permits/import",
+        data={"csrf_token": await csrf_token(client, "/permits/import")},
+        files={"file": ("permits.json", json.dumps([record]).encode(), "application/json")},
+    )
+    assert response.status_code == 400
+    rows = re.findall(r'data-location="rows\[(\d+)\]\.([a-z_]+)" data-code="([a-z_]+)"', response.text)
+    portal = Outcome(
+        False,
+        _errors([(f"rows[{row}].{camel_case(field)}", code) for row, field, code in rows]),
+        tuple(a - b for a, b in zip(await counts(session), before, strict=True)),
+    )
+    records = [permit_record(second, decision_date=years_ago(1), issuing_authority=long_name)]
+    graphql = await faces.graphql(by, IMPORT, {"records": records})
+
+    assert_same(portal, graphql, accepted=False, errors={("rows[1].issuingAuthority", "too_long")})
