@@ -2,10 +2,17 @@ from datetime import date
 
 from domain.permits.content import parse_content
 from domain.permits.rules import (
+    CANCELLATION_NOTE_LIMIT,
     EXPIRED,
+    TEXT_LIMIT,
+    ApplicationKind,
+    CancellationReason,
+    application_errors,
+    change_kind_error,
     display_status,
     effective_acceptance_date,
     permit_number_error,
+    text_error,
     validity_end,
 )
 from tests.factories import permit_content
@@ -96,3 +103,66 @@ def test_wrong_types_are_reported_not_crashed_on():
         )
     )
     assert ("outlets[0].limits[0].concentration_limit", "type") in {(e.field, e.code) for e in errors}
+
+
+# ---------------------------------------------------------------------------
+# What applicants and the authority write
+# ---------------------------------------------------------------------------
+
+
+def test_a_text_over_its_limit_is_refused_and_never_cut():
+    assert text_error("  理由  ", "reason") is None
+    assert text_error("", "reason").code == "required"  # type: ignore[union-attr]
+    assert text_error("", "note", required=False) is None
+    too_long = text_error("理" * (TEXT_LIMIT + 1), "reason")
+    assert too_long is not None and too_long.code == "too_long"
+    assert too_long.params == {"limit": TEXT_LIMIT, "length": TEXT_LIMIT + 1}
+    assert text_error(" " + "理" * TEXT_LIMIT + " ", "reason") is None  # surrounding spaces are not counted
+
+
+def test_a_cancellation_note_leaves_room_for_its_ground_in_the_announcement():
+    longest = max(len(reason.value) for reason in CancellationReason)
+    assert len(f"{'x' * longest}: {'n' * CANCELLATION_NOTE_LIMIT}") == TEXT_LIMIT
+
+
+def test_an_applications_fields_are_checked_together():
+    received = date(2026, 5, 4)
+    errors = application_errors(
+        ApplicationKind.CHANGE_BASIC,
+        received=received,
+        category="registration",
+        change_description="",
+        event_date=None,
+    )
+    assert {(e.field, e.code) for e in errors} == {
+        ("category", "choice"),
+        ("change_description", "required"),
+        ("event_date", "required"),
+    }
+    first = application_errors(
+        ApplicationKind.FIRST,
+        received=received,
+        category="key",
+        change_description="",
+        issuing_authority="局" * 101,
+    )
+    assert [(e.field, e.code) for e in first] == [("issuing_authority", "too_long")]
+    replacement = application_errors(
+        ApplicationKind.REPLACEMENT,
+        received=received,
+        category="key",
+        change_description="",
+        event_date=date(2026, 5, 5),
+    )
+    assert [(e.field, e.code) for e in replacement] == [("event_date", "future")]
+    assert (
+        application_errors(
+            ApplicationKind.RENEWAL, received=received, category="simplified", change_description=""
+        )
+        == []
+    )
+
+
+def test_a_change_names_one_of_the_three_kinds():
+    assert change_kind_error("change_items") is None
+    assert change_kind_error("renewal").code == "choice"  # type: ignore[union-attr]
