@@ -50,13 +50,17 @@ test-sqlite: install
 test-postgres: install
 	TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider
 
+# ruff, the format, types (mypy with the strawberry plugin), the layers (lint-imports, contracts in
+# pyproject.toml) and no import cycles inside a package (tools/import_cycles.py).
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check domain web portal graphql_schema demo server tests
+	$(BIN)/ruff format --check domain web portal graphql_schema demo server tests tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/import_cycles.py
 
 format: install
-	$(BIN)/ruff format domain web portal graphql_schema demo server tests
+	$(BIN)/ruff format domain web portal graphql_schema demo server tests tools
 	$(BIN)/ruff check --fix .
 
 # After adding or changing user-facing text: extract, then translate the new zh_Hans entries.

@@ -33,7 +33,7 @@ def camel_case(name: str | None) -> str | None:
 
 
 def _field_name(error: FieldError, rename: Mapping[str, str] | None) -> str | None:
-    if rename and error.field in rename:
+    if rename and error.field is not None and error.field in rename:
         return rename[error.field]
     return camel_case(error.field)
 

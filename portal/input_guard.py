@@ -111,8 +111,8 @@ async def _nul_in_form(scope: Scope, content_type: str, body: bytes) -> str | No
     except Exception:  # noqa: BLE001 - a malformed multipart body is the page's to refuse, with its message
         return None
     try:
-        for name, value in form.multi_items():
-            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+        for name, item in form.multi_items():
+            if "\x00" in name or (isinstance(item, str) and "\x00" in item):
                 return name.replace("\x00", "") or "form"
     finally:
         await form.close()

@@ -92,9 +92,9 @@ async def authenticate(connection: HTTPConnection, db: Database, *, request_id: 
             async with db.transaction() as session:
                 await touch_api_token(session, token_id=lookup.token_id)
         return lookup.actor
-    session = connection.scope.get("session") or {}
-    if session.get(SESSION_KEY) is not None and tokens_match(
-        session.get(SESSION_CSRF), connection.headers.get(CSRF_HEADER)
+    cookie = connection.scope.get("session") or {}
+    if cookie.get(SESSION_KEY) is not None and tokens_match(
+        cookie.get(SESSION_CSRF), connection.headers.get(CSRF_HEADER)
     ):
         return await session_actor(connection, db, channel="graphql")
     return ANONYMOUS

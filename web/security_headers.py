@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from typing import cast
 
 from secure import (
     ContentSecurityPolicy,
@@ -85,10 +86,17 @@ def graphiql_policy(*, https: bool, page: str) -> Secure:
     return _policy(csp, https=https)
 
 
+def _secured(app: ASGIApp, policy: Secure) -> ASGIApp:
+    """``secure``'s middleware as the ASGI application it is: ``secure`` declares the messages it sends as
+    ``object``, so a Starlette ``send`` (of message dicts, which is all it sends) does not fit its
+    annotation."""
+    return cast(ASGIApp, SecureASGIMiddleware(app, secure=policy))
+
+
 def security_headers(app: ASGIApp, *, https: bool, graphql_path: str, graphiql_page: str) -> ASGIApp:
     """Wrap the whole application (error pages too): GraphiQL's policy for it, the portal's elsewhere."""
-    portal = SecureASGIMiddleware(app, secure=portal_policy(https=https))
-    graphiql = SecureASGIMiddleware(app, secure=graphiql_policy(https=https, page=graphiql_page))
+    portal = _secured(app, portal_policy(https=https))
+    graphiql = _secured(app, graphiql_policy(https=https, page=graphiql_page))
 
     async def choose(scope: Scope, receive: Receive, send: Send) -> None:
         ide = scope["type"] == "http" and scope["path"] == graphql_path and scope["method"] in ("GET", "HEAD")

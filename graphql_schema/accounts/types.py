@@ -10,12 +10,13 @@ import strawberry
 from domain.accounts.models import ApiToken as ApiTokenModel
 from domain.accounts.models import User
 from graphql_schema.enterprises.types import Enterprise
+from graphql_schema.enums import enum_value
 
 
 @strawberry.enum(description="API 令牌的权限范围")
 class ApiTokenScope(Enum):
-    READ = strawberry.enum_value("read", description="只读：查询")
-    WRITE = strawberry.enum_value("write", description="读写：查询并调用变更操作")
+    READ = enum_value("read", description="只读：查询")
+    WRITE = enum_value("write", description="读写：查询并调用变更操作")
 
 
 @strawberry.type(description="当前登录的用户（通过 API 令牌或门户会话）")

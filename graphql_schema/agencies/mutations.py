@@ -27,6 +27,7 @@ from graphql_schema.agencies.types import (
     CreditEvent,
     CreditEventKind,
 )
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import UserError, user_errors
 
 CreditCode = Annotated[str, strawberry.argument(description="机构的统一社会信用代码")]
@@ -145,11 +146,9 @@ async def _review(info: strawberry.Info, credit_code: str, decision: str, reason
 
 @strawberry.enum(description="扣分的信用事件所依据的记录类型")
 class CreditEvidenceKind(Enum):
-    SUBMISSION = strawberry.enum_value("submission", description="机构代为提交的执行报告（回执编号）")
-    FEEDBACK_FORM = strawberry.enum_value(
-        "feedback_form", description="针对机构提交的报告下发的反馈单（编号）"
-    )
-    READINGS = strawberry.enum_value("readings", description="机构代为录入的监测数据（许可证编号）")
+    SUBMISSION = enum_value("submission", description="机构代为提交的执行报告（回执编号）")
+    FEEDBACK_FORM = enum_value("feedback_form", description="针对机构提交的报告下发的反馈单（编号）")
+    READINGS = enum_value("readings", description="机构代为录入的监测数据（许可证编号）")
 
 
 @strawberry.type

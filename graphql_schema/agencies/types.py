@@ -21,55 +21,52 @@ from domain.agencies.rules import BASE_SCORE, level_of, qualification_rows
 from domain.clock import today
 from domain.pagination import Page
 from graphql_schema.agencies.loaders import loaders_of
+from graphql_schema.enums import enum_value
 from graphql_schema.pagination import PageInfo
 
 
 @strawberry.enum(description="机构备案状态")
 class AgencyStatus(Enum):
-    PENDING = strawberry.enum_value("pending", description="已提交，待法制科审核")
-    APPROVED = strawberry.enum_value("approved", description="审核通过，可受托开展业务")
-    REJECTED = strawberry.enum_value("rejected", description="审核不通过")
-    SUSPENDED = strawberry.enum_value("suspended", description="已暂停，不得代任何单位办理业务")
+    PENDING = enum_value("pending", description="已提交，待法制科审核")
+    APPROVED = enum_value("approved", description="审核通过，可受托开展业务")
+    REJECTED = enum_value("rejected", description="审核不通过")
+    SUSPENDED = enum_value("suspended", description="已暂停，不得代任何单位办理业务")
 
 
 @strawberry.enum(description="服务类型，也是委托授权的范围")
 class AgencyServiceType(Enum):
-    LEDGER = strawberry.enum_value("ledger", description="台账记录")
-    REPORTS = strawberry.enum_value("reports", description="执行报告填报")
-    SELF_MONITORING = strawberry.enum_value("self_monitoring", description="自行监测")
-    FACILITY_OPERATION = strawberry.enum_value("facility_operation", description="设施运维")
+    LEDGER = enum_value("ledger", description="台账记录")
+    REPORTS = enum_value("reports", description="执行报告填报")
+    SELF_MONITORING = enum_value("self_monitoring", description="自行监测")
+    FACILITY_OPERATION = enum_value("facility_operation", description="设施运维")
 
 
 @strawberry.enum(description="信用事件类型；分值见 creditPoints")
 class CreditEventKind(Enum):
-    FINDING_ERROR = strawberry.enum_value("finding_error", description="代填报告被审核规则判为错误（每项）")
-    FINDING_WARNING = strawberry.enum_value(
-        "finding_warning", description="代填报告被审核规则提示警告（每项）"
-    )
-    FEEDBACK_FORM = strawberry.enum_value("feedback_form", description="代填报告被退回（问题反馈意见单）")
-    LATE_FILING = strawberry.enum_value("late_filing", description="代填报告首次提交逾期")
-    FALSIFIED_DATA = strawberry.enum_value("falsified_data", description="弄虚作假（执法查实，向社会公开）")
-    CLEAN_FILING_ACCEPTED = strawberry.enum_value(
-        "clean_filing_accepted", description="代填报告无问题并通过审核"
-    )
-    TRAINING_PASSED = strawberry.enum_value("training_passed", description="参加培训并合格")
-    ASSESSMENT_PASSED = strawberry.enum_value("assessment_passed", description="通过考核")
+    FINDING_ERROR = enum_value("finding_error", description="代填报告被审核规则判为错误（每项）")
+    FINDING_WARNING = enum_value("finding_warning", description="代填报告被审核规则提示警告（每项）")
+    FEEDBACK_FORM = enum_value("feedback_form", description="代填报告被退回（问题反馈意见单）")
+    LATE_FILING = enum_value("late_filing", description="代填报告首次提交逾期")
+    FALSIFIED_DATA = enum_value("falsified_data", description="弄虚作假（执法查实，向社会公开）")
+    CLEAN_FILING_ACCEPTED = enum_value("clean_filing_accepted", description="代填报告无问题并通过审核")
+    TRAINING_PASSED = enum_value("training_passed", description="参加培训并合格")
+    ASSESSMENT_PASSED = enum_value("assessment_passed", description="通过考核")
 
 
 @strawberry.enum(description="委托授权的状态（按中国日期计算）")
 class AgencyAuthorizationState(Enum):
-    IN_FORCE = strawberry.enum_value("in_force", description="有效")
-    NOT_STARTED = strawberry.enum_value("not_started", description="尚未开始")
-    SUSPENDED = strawberry.enum_value("suspended", description="机构已被暂停：授权不产生任何权限")
-    EXPIRED = strawberry.enum_value("expired", description="已到期")
-    REVOKED = strawberry.enum_value("revoked", description="已撤销")
+    IN_FORCE = enum_value("in_force", description="有效")
+    NOT_STARTED = enum_value("not_started", description="尚未开始")
+    SUSPENDED = enum_value("suspended", description="机构已被暂停：授权不产生任何权限")
+    EXPIRED = enum_value("expired", description="已到期")
+    REVOKED = enum_value("revoked", description="已撤销")
 
 
 @strawberry.enum(description="机构代为填报的记录类型")
 class AgencyFilingKind(Enum):
-    READINGS = strawberry.enum_value("readings", description="一批监测数据")
-    LEDGER_ENTRY = strawberry.enum_value("ledger_entry", description="一条台账记录")
-    REPORT_SUBMISSION = strawberry.enum_value("report_submission", description="一次执行报告提交")
+    READINGS = enum_value("readings", description="一批监测数据")
+    LEDGER_ENTRY = enum_value("ledger_entry", description="一条台账记录")
+    REPORT_SUBMISSION = enum_value("report_submission", description="一次执行报告提交")
 
 
 @strawberry.type(description="一次信用事件：加减分及其来源")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,15 +11,16 @@ from strawberry.scalars import JSON
 from domain import regions
 from domain.enterprises import models, queries, rules
 from domain.pagination import Page
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
 
 
 @strawberry.enum(description="排污许可管理类别")
 class ManagementCategory(Enum):
-    KEY = strawberry.enum_value(rules.ManagementCategory.KEY.value, description="重点管理")
-    SIMPLIFIED = strawberry.enum_value(rules.ManagementCategory.SIMPLIFIED.value, description="简化管理")
-    REGISTRATION = strawberry.enum_value(rules.ManagementCategory.REGISTRATION.value, description="排污登记")
+    KEY = enum_value(rules.ManagementCategory.KEY.value, description="重点管理")
+    SIMPLIFIED = enum_value(rules.ManagementCategory.SIMPLIFIED.value, description="简化管理")
+    REGISTRATION = enum_value(rules.ManagementCategory.REGISTRATION.value, description="排污登记")
 
 
 @strawberry.interface(description="有行业类别和行政区划的对象：排污单位、生产经营场所")
@@ -150,14 +150,14 @@ class EnterpriseRevision:
 
     @classmethod
     def from_model(cls, revision: models.EnterpriseRevision) -> EnterpriseRevision:
-        data: dict[str, Any] = {camel_case(key): value for key, value in revision.data.items()}
+        data = {camel_case(key) or key: value for key, value in revision.data.items()}
         return cls(
             version=revision.version,
             changed_at=revision.changed_at,
             changed_by=revision.changed_by_username,
             on_behalf_of=revision.on_behalf_of,
             changed_fields=[camel_case(name) or name for name in revision.changed_fields],
-            data=data,
+            data=JSON(data),
         )
 
 

@@ -76,7 +76,7 @@ class LedgerEntry:
             subject=row.subject,
             period_start=row.period_start,
             period_end=row.period_end,
-            data=dict(row.data),
+            data=JSON(dict(row.data)),
             revision=row.revision,
             created_at=row.created_at,
             created_by=row.created_by,

@@ -26,6 +26,7 @@ from domain.permits.queries.visible import PermitKey, PermitRow, PermitView, app
 from domain.permits.reference import pollutant_name
 from domain.permits.state import acceptance_clock_start, deemed_accepted
 from graphql_schema.enterprises.types import EnterpriseIdentity
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
 
@@ -36,116 +37,114 @@ from graphql_schema.pagination import PageInfo
 
 @strawberry.enum(description="排污许可证状态；EXPIRED（已过期）由有效期推算")
 class PermitStatus(Enum):
-    APPLIED = strawberry.enum_value("applied", description="已申请，待受理")
-    ACCEPTED = strawberry.enum_value("accepted", description="已受理，待作出许可决定")
-    NOT_ACCEPTED = strawberry.enum_value("not_accepted", description="不予受理")
-    GRANTED = strawberry.enum_value("granted", description="准予许可，待核发")
-    REFUSED = strawberry.enum_value("refused", description="不予许可")
-    ISSUED = strawberry.enum_value("issued", description="已核发，在有效期内")
-    EXPIRED = strawberry.enum_value(rules.EXPIRED, description="已过期：有效期已届满")
-    REVOKED = strawberry.enum_value("revoked", description="已撤销")
-    CANCELLED = strawberry.enum_value("cancelled", description="已注销")
+    APPLIED = enum_value("applied", description="已申请，待受理")
+    ACCEPTED = enum_value("accepted", description="已受理，待作出许可决定")
+    NOT_ACCEPTED = enum_value("not_accepted", description="不予受理")
+    GRANTED = enum_value("granted", description="准予许可，待核发")
+    REFUSED = enum_value("refused", description="不予许可")
+    ISSUED = enum_value("issued", description="已核发，在有效期内")
+    EXPIRED = enum_value(rules.EXPIRED, description="已过期：有效期已届满")
+    REVOKED = enum_value("revoked", description="已撤销")
+    CANCELLED = enum_value("cancelled", description="已注销")
 
 
 @strawberry.enum(description="排污许可管理类别")
 class PermitCategory(Enum):
-    KEY = strawberry.enum_value("key", description="重点管理")
-    SIMPLIFIED = strawberry.enum_value("simplified", description="简化管理")
+    KEY = enum_value("key", description="重点管理")
+    SIMPLIFIED = enum_value("simplified", description="简化管理")
 
 
 @strawberry.enum(description="排放口类型（介质）")
 class OutletMedium(Enum):
-    AIR = strawberry.enum_value("air", description="废气（编码 DA…）")
-    WATER = strawberry.enum_value("water", description="废水（编码 DW…）")
+    AIR = enum_value("air", description="废气（编码 DA…）")
+    WATER = enum_value("water", description="废水（编码 DW…）")
 
 
 @strawberry.enum(description="排放口类别")
 class OutletKind(Enum):
-    MAIN = strawberry.enum_value("main", description="主要排放口")
-    GENERAL = strawberry.enum_value("general", description="一般排放口")
-    SPECIAL = strawberry.enum_value("special", description="特殊排放口")
+    MAIN = enum_value("main", description="主要排放口")
+    GENERAL = enum_value("general", description="一般排放口")
+    SPECIAL = enum_value("special", description="特殊排放口")
 
 
 @strawberry.enum(description="监测或记录频次")
 class MonitoringFrequency(Enum):
-    CONTINUOUS = strawberry.enum_value("continuous", description="连续（自动监测）")
-    HOURLY = strawberry.enum_value("hourly", description="每小时")
-    DAILY = strawberry.enum_value("daily", description="每日")
-    WEEKLY = strawberry.enum_value("weekly", description="每周")
-    MONTHLY = strawberry.enum_value("monthly", description="每月")
-    QUARTERLY = strawberry.enum_value("quarterly", description="每季度")
-    SEMIANNUAL = strawberry.enum_value("semiannual", description="每半年")
-    ANNUAL = strawberry.enum_value("annual", description="每年")
+    CONTINUOUS = enum_value("continuous", description="连续（自动监测）")
+    HOURLY = enum_value("hourly", description="每小时")
+    DAILY = enum_value("daily", description="每日")
+    WEEKLY = enum_value("weekly", description="每周")
+    MONTHLY = enum_value("monthly", description="每月")
+    QUARTERLY = enum_value("quarterly", description="每季度")
+    SEMIANNUAL = enum_value("semiannual", description="每半年")
+    ANNUAL = enum_value("annual", description="每年")
 
 
 @strawberry.enum(description="自行监测方式")
 class MonitoringMethod(Enum):
-    AUTOMATIC = strawberry.enum_value("automatic", description="自动监测")
-    MANUAL = strawberry.enum_value("manual", description="手工监测")
+    AUTOMATIC = enum_value("automatic", description="自动监测")
+    MANUAL = enum_value("manual", description="手工监测")
 
 
 @strawberry.enum(description="环境管理台账记录内容")
 class LedgerRecordKind(Enum):
-    PRODUCTION_FACILITY = strawberry.enum_value("production_facility", description="生产设施运行管理信息")
-    CONTROL_FACILITY = strawberry.enum_value("control_facility", description="污染防治设施运行管理信息")
-    MONITORING = strawberry.enum_value("monitoring", description="监测记录信息")
-    ABNORMAL = strawberry.enum_value("abnormal", description="非正常工况")
-    OTHER = strawberry.enum_value("other", description="其他环境管理信息")
+    PRODUCTION_FACILITY = enum_value("production_facility", description="生产设施运行管理信息")
+    CONTROL_FACILITY = enum_value("control_facility", description="污染防治设施运行管理信息")
+    MONITORING = enum_value("monitoring", description="监测记录信息")
+    ABNORMAL = enum_value("abnormal", description="非正常工况")
+    OTHER = enum_value("other", description="其他环境管理信息")
 
 
 @strawberry.enum(description="执行报告类别")
 class ReportKind(Enum):
-    MONTHLY = strawberry.enum_value("monthly", description="月报")
-    QUARTERLY = strawberry.enum_value("quarterly", description="季报")
-    SEMIANNUAL = strawberry.enum_value("semiannual", description="半年报（上半年；下半年由年报代替）")
-    ANNUAL = strawberry.enum_value("annual", description="年报")
+    MONTHLY = enum_value("monthly", description="月报")
+    QUARTERLY = enum_value("quarterly", description="季报")
+    SEMIANNUAL = enum_value("semiannual", description="半年报（上半年；下半年由年报代替）")
+    ANNUAL = enum_value("annual", description="年报")
 
 
 @strawberry.enum(description="排污单位可申请作为商业秘密不予公开的副本内容（第二十六条）")
 class ContentSection(Enum):
-    PRODUCTION_FACILITIES = strawberry.enum_value("production_facilities", description="主要生产设施")
-    PRODUCTS = strawberry.enum_value("products", description="主要产品及产能")
-    CONTROL_FACILITIES = strawberry.enum_value("control_facilities", description="污染防治设施")
+    PRODUCTION_FACILITIES = enum_value("production_facilities", description="主要生产设施")
+    PRODUCTS = enum_value("products", description="主要产品及产能")
+    CONTROL_FACILITIES = enum_value("control_facilities", description="污染防治设施")
 
 
 @strawberry.enum(description="申请事项")
 class ApplicationKind(Enum):
-    FIRST = strawberry.enum_value("first", description="首次申请")
-    RENEWAL = strawberry.enum_value("renewal", description="延续")
-    CHANGE_BASIC = strawberry.enum_value("change_basic", description="变更正本基本信息")
-    CHANGE_ITEMS = strawberry.enum_value("change_items", description="变更许可事项")
-    CHANGE_RESTART = strawberry.enum_value("change_restart", description="变更，有效期重新计算")
-    REPLACEMENT = strawberry.enum_value("replacement", description="遗失补办、损毁补领")
+    FIRST = enum_value("first", description="首次申请")
+    RENEWAL = enum_value("renewal", description="延续")
+    CHANGE_BASIC = enum_value("change_basic", description="变更正本基本信息")
+    CHANGE_ITEMS = enum_value("change_items", description="变更许可事项")
+    CHANGE_RESTART = enum_value("change_restart", description="变更，有效期重新计算")
+    REPLACEMENT = enum_value("replacement", description="遗失补办、损毁补领")
 
 
 @strawberry.enum(description="变更类型（第四十三条）")
 class PermitChangeKind(Enum):
-    CHANGE_BASIC = strawberry.enum_value(
-        "change_basic", description="变更正本基本信息：变更之日起 30 个工作日内申请"
-    )
-    CHANGE_ITEMS = strawberry.enum_value(
+    CHANGE_BASIC = enum_value("change_basic", description="变更正本基本信息：变更之日起 30 个工作日内申请")
+    CHANGE_ITEMS = enum_value(
         "change_items", description="变更许可事项：变更前至少 30 个工作日申请，有效期不变"
     )
-    CHANGE_RESTART = strawberry.enum_value(
+    CHANGE_RESTART = enum_value(
         "change_restart", description="变更许可事项，有效期自变更之日起重新计算（第四十五条第二款）"
     )
 
 
 @strawberry.enum(description="申请办理状态")
 class ApplicationStatus(Enum):
-    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待受理")
-    ACCEPTED = strawberry.enum_value("accepted", description="已受理，待决定")
-    NOT_ACCEPTED = strawberry.enum_value("not_accepted", description="不予受理")
-    GRANTED = strawberry.enum_value("granted", description="已准予，待核发")
-    REFUSED = strawberry.enum_value("refused", description="不予许可")
-    COMPLETED = strawberry.enum_value("completed", description="已办结（已核发）")
+    SUBMITTED = enum_value("submitted", description="已提交，待受理")
+    ACCEPTED = enum_value("accepted", description="已受理，待决定")
+    NOT_ACCEPTED = enum_value("not_accepted", description="不予受理")
+    GRANTED = enum_value("granted", description="已准予，待核发")
+    REFUSED = enum_value("refused", description="不予许可")
+    COMPLETED = enum_value("completed", description="已办结（已核发）")
 
 
 @strawberry.enum(description="注销事由（第五十条）")
 class CancellationReason(Enum):
-    EXPIRED_NOT_RENEWED = strawberry.enum_value("expired_not_renewed", description="有效期届满未延续")
-    UNIT_TERMINATED = strawberry.enum_value("unit_terminated", description="排污单位依法终止")
-    OTHER = strawberry.enum_value("other", description="其他依法应当注销的情形（须填写说明）")
+    EXPIRED_NOT_RENEWED = enum_value("expired_not_renewed", description="有效期届满未延续")
+    UNIT_TERMINATED = enum_value("unit_terminated", description="排污单位依法终止")
+    OTHER = enum_value("other", description="其他依法应当注销的情形（须填写说明）")
 
 
 # ---------------------------------------------------------------------------
@@ -180,7 +179,7 @@ def snake_keys(value: Any) -> Any:
 def _camel_entries(entries: list[dict[str, str]] | None) -> list[JSON] | None:
     if entries is None:
         return None
-    return [{camel_case(key) or key: value for key, value in entry.items()} for entry in entries]
+    return [JSON({camel_case(key) or key: value for key, value in entry.items()}) for entry in entries]
 
 
 # ---------------------------------------------------------------------------

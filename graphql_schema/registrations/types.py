@@ -12,14 +12,15 @@ from domain.registrations import queries as domain_queries
 from domain.registrations import rules
 from domain.registrations.queries import RegistrationRecord
 from graphql_schema.enterprises.types import Located
+from graphql_schema.enums import enum_value
 from graphql_schema.pagination import PageInfo
 
 
 @strawberry.enum(description="排污登记状态（过期由有效期推算）")
 class RegistrationStatus(Enum):
-    REGISTERED = strawberry.enum_value("registered", description="已登记（有效期内）")
-    EXPIRED = strawberry.enum_value("expired", description="已过期未延续")
-    CANCELLED = strawberry.enum_value("cancelled", description="已注销")
+    REGISTERED = enum_value("registered", description="已登记（有效期内）")
+    EXPIRED = enum_value("expired", description="已过期未延续")
+    CANCELLED = enum_value("cancelled", description="已注销")
 
 
 @strawberry.type(description="登记的排放口（DA 废气、DW 废水）或无组织排放源（MF）及其排放的污染物")

@@ -35,6 +35,7 @@ from domain.reports.queries.rows import (
 )
 from domain.reports.queries.schedule import PermitSchedule
 from domain.reports.rules import IDEMPOTENCY_KEY_MAX, PROBLEM_MAX, FeedbackItemInput
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
 from graphql_schema.permits.types import ReportKind, snake_case
@@ -87,47 +88,47 @@ def snake_content(value: Any) -> Any:
 
 @strawberry.enum(description="执行报告状态")
 class ReportState(Enum):
-    DRAFT = strawberry.enum_value("draft", description="草稿：尚未提交，仅本单位可见")
-    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
-    RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
-    ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
-    COVERED = strawberry.enum_value(
+    DRAFT = enum_value("draft", description="草稿：尚未提交，仅本单位可见")
+    SUBMITTED = enum_value("submitted", description="已提交，待审核")
+    RETURNED = enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
+    ACCEPTED = enum_value("accepted", description="已通过审核，报告关闭")
+    COVERED = enum_value(
         "covered", description="不单独报告：持证时间不足并入下一期报告，或由许可证允许的季报/年报代替"
     )
 
 
 @strawberry.enum(description="报告期不单独报告的原因")
 class NotOwedReason(Enum):
-    SHORT_HOLDING = strawberry.enum_value(
+    SHORT_HOLDING = enum_value(
         "short_holding",
         description="当月持证不足10天、当季不足一个月或当年（半年）不足三个月，内容并入下一期报告",
     )
-    FOLDED = strawberry.enum_value("folded", description="许可证允许由季报/年报代替（下半年总由年报代替）")
+    FOLDED = enum_value("folded", description="许可证允许由季报/年报代替（下半年总由年报代替）")
 
 
 @strawberry.enum(description="报告期的填报状态（含尚未开始填写的报告期）")
 class ScheduleState(Enum):
-    NOT_DUE = strawberry.enum_value("not_due", description="报告期尚未结束")
-    OPEN = strawberry.enum_value("open", description="报告期已结束，尚未填写，未到截止日期")
-    OVERDUE = strawberry.enum_value("overdue", description="已过截止日期仍未提交")
-    DRAFT = strawberry.enum_value("draft", description="已保存草稿，尚未提交（仅本单位及其委托机构可见）")
-    SUBMITTED = strawberry.enum_value("submitted", description="已提交，待审核")
-    RETURNED = strawberry.enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
-    ACCEPTED = strawberry.enum_value("accepted", description="已通过审核，报告关闭")
-    COVERED = strawberry.enum_value("covered", description="不单独提交：并入许可证规定的其他报告")
+    NOT_DUE = enum_value("not_due", description="报告期尚未结束")
+    OPEN = enum_value("open", description="报告期已结束，尚未填写，未到截止日期")
+    OVERDUE = enum_value("overdue", description="已过截止日期仍未提交")
+    DRAFT = enum_value("draft", description="已保存草稿，尚未提交（仅本单位及其委托机构可见）")
+    SUBMITTED = enum_value("submitted", description="已提交，待审核")
+    RETURNED = enum_value("returned", description="已退回：监管部门发出问题反馈意见单")
+    ACCEPTED = enum_value("accepted", description="已通过审核，报告关闭")
+    COVERED = enum_value("covered", description="不单独提交：并入许可证规定的其他报告")
 
 
 @strawberry.enum(description="审核发现的严重程度")
 class FindingSeverity(Enum):
-    ERROR = strawberry.enum_value(engine.ERROR, description="错误")
-    WARNING = strawberry.enum_value(engine.WARNING, description="提示")
+    ERROR = enum_value(engine.ERROR, description="错误")
+    WARNING = enum_value(engine.WARNING, description="提示")
 
 
 @strawberry.enum(description="问题反馈意见单状态")
 class FeedbackStatus(Enum):
-    OPEN = strawberry.enum_value("open", description="待排污单位答复或重新提交")
-    ANSWERED = strawberry.enum_value("answered", description="已答复或已重新提交")
-    CLOSED = strawberry.enum_value("closed", description="已关闭（报告通过审核或逾期转为违法线索）")
+    OPEN = enum_value("open", description="待排污单位答复或重新提交")
+    ANSWERED = enum_value("answered", description="已答复或已重新提交")
+    CLOSED = enum_value("closed", description="已关闭（报告通过审核或逾期转为违法线索）")
 
 
 # ---------------------------------------------------------------------------

@@ -65,14 +65,21 @@ def helpers(request: Request) -> dict[str, Any]:
     """What the ledger templates use to put codes into words, in the request's language."""
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
+
+    def method_words(method: str) -> str:
+        return gettext(METHOD_WORDS.get(method, method))
+
+    def exceedance_kind(kind: str) -> str:
+        return gettext(EXCEEDANCE_KINDS.get(kind, kind))
+
     return {
         "label": lambda value: label(value, locale) if value else "",
         "pollutant_name": lambda code: pollutant_name(code, locale),
         "unit_label": lambda unit: gettext("dimensionless") if unit == "dimensionless" else unit,
         "num": number,
         "ledger_field": lambda name: gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name,
-        "method_words": lambda method: gettext(METHOD_WORDS.get(method, method)),
-        "exceedance_kind": lambda kind: gettext(EXCEEDANCE_KINDS.get(kind, kind)),
+        "method_words": method_words,
+        "exceedance_kind": exceedance_kind,
         "china": CHINA,
         "kind_fields": ENTRY_FIELDS,
         "estimate_fields": ESTIMATE_FIELDS,
