@@ -223,6 +223,7 @@ def worker(once: bool, no_reminders: bool) -> None:
     import signal
 
     from domain.notifications import worker as mail_worker
+    from domain.reminders.daily import remind_if_new_day
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
@@ -239,7 +240,8 @@ def worker(once: bool, no_reminders: bool) -> None:
         click.echo(
             f"worker {mail_worker.worker_name()} sending mail via {settings.smtp_host}:{settings.smtp_port}"
         )
-        await mail_worker.run(database, settings, stop=stop, schedule_reminders=not no_reminders)
+        daily = None if no_reminders else remind_if_new_day
+        await mail_worker.run(database, settings, stop=stop, daily=daily)
 
     _run(work)
 
@@ -255,7 +257,7 @@ def worker(once: bool, no_reminders: bool) -> None:
 def remind(on: object) -> None:
     """Write today's reminders (notices and mail) once; run it daily, running it again is harmless."""
     from domain.clock import today
-    from domain.notifications.daily import run_daily
+    from domain.reminders.daily import run_daily
 
     day = on.date() if on is not None else today()  # type: ignore[attr-defined]
 

@@ -28,11 +28,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     "process that imported only part of the domain still resolves every foreign key",
 }
 KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {
-    # The notification centre is written to by every area, but its daily run (reminders, digest) reads
-    # permits, reports and the calendar: that run belongs above the areas it reads.
-    ("domain.notifications", "domain.permits"): "the daily run (reminders, digest) reads permits",
-    ("domain.notifications", "domain.reports"): "the daily run (reminders, digest) reads the report schedule",
-    ("domain.notifications", "domain.calendar"): "the daily run counts working days",
     ("domain.notifications", "domain.agencies"): "notices find an agency's people through agencies.models",
     ("domain.calendar", "domain.permits"): "loading a holiday schedule recounts the permits' deadlines",
     ("domain.permits", "domain.registrations"): "the public register (permits.public) lists registrations",

@@ -11,15 +11,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from domain.clock import today
 from domain.db import Database
 from domain.notifications import mailer, outbox
-from domain.notifications.daily import run_daily
 from domain.settings import Settings
 
 log = logging.getLogger("permitwatch.worker")
 
 Sender = Callable[[outbox.Letter, Settings], Awaitable[None]]
+# Once per round: the work of a new day (given the day it last ran; returns the day it ran for).
+DailyRun = Callable[[Database, date | None], Awaitable[date]]
 
 
 def worker_name() -> str:
@@ -68,16 +68,6 @@ async def run_once(
     return result
 
 
-async def remind_if_new_day(db: Database, last_day: date | None) -> date:
-    """The worker's scheduler: write the day's reminders once per China date (idempotent anyway)."""
-    day = today()
-    if day != last_day:
-        async with db.transaction() as session:
-            summary = await run_daily(session, on=day)
-        log.info("reminders for %s: %s notices, %s e-mails", day, summary.notices, summary.emails)
-    return day
-
-
 async def run(
     db: Database,
     settings: Settings,
@@ -85,14 +75,17 @@ async def run(
     stop: asyncio.Event,
     worker: str | None = None,
     send: Sender = mailer.send,
-    schedule_reminders: bool = True,
+    daily: DailyRun | None = None,
 ) -> None:
-    """Keep sending until ``stop`` is set; sleeps between rounds when there is nothing to do."""
+    """Keep sending until ``stop`` is set; sleeps between rounds when there is nothing to do. ``daily``,
+    when given, runs before each round with the day it last ran (``domain.reminders.daily.remind_if_new_day``
+    writes the day's reminders once per day): the worker sends the mail, whoever calls it says what else
+    is due."""
     worker = worker or worker_name()
     last_day: date | None = None
     while not stop.is_set():
-        if schedule_reminders:
-            last_day = await remind_if_new_day(db, last_day)
+        if daily is not None:
+            last_day = await daily(db, last_day)
         result = await run_once(db, settings, worker=worker, send=send)
         if result.claimed < settings.worker_batch_size:
             with contextlib.suppress(TimeoutError):

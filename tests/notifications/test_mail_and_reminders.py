@@ -12,7 +12,8 @@ from domain.clock import utcnow
 from domain.db import Database
 from domain.notifications import outbox, queries, worker
 from domain.notifications.models import Notification, OutboxMessage
-from domain.notifications.reminders import send_due_reminders
+from domain.reminders.daily import remind_if_new_day
+from domain.reminders.due import send_due_reminders
 from domain.settings import get_settings
 from tests.factories import make_enterprise, make_permit, make_user
 
@@ -198,9 +199,9 @@ async def test_the_worker_writes_the_days_reminders_once_and_sends_them(session,
     staff.email = "staff@example.cn"
     session.add(staff)
     await session.flush()
-    day = await worker.remind_if_new_day(db, None)
+    day = await remind_if_new_day(db, None)
     assert day == today()
-    assert await worker.remind_if_new_day(db, day) == day  # same day: nothing runs again
+    assert await remind_if_new_day(db, day) == day  # same day: nothing runs again
     await worker.run_once(db, get_settings(), worker="w1")
     [received] = smtp_server.messages
     assert permit.number in subject_of(received)
@@ -210,8 +211,8 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
     from datetime import date
 
     from domain.clock import today
-    from domain.notifications.digest import send_monthly_digests
     from domain.permits.queries.public_register import expired_not_renewed
+    from domain.reminders.digest import send_monthly_digests
 
     first_of_month = today().replace(day=1)
     last_month = (first_of_month - timedelta(days=1)).replace(day=1)
@@ -244,7 +245,7 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
 
 async def test_the_monthly_digest_names_the_article_of_each_renewal_deadline(session):
     from domain.clock import today
-    from domain.notifications.digest import send_monthly_digests
+    from domain.reminders.digest import send_monthly_digests
 
     first_of_month = today().replace(day=1)
     decided = first_of_month.replace(year=first_of_month.year - 5) + timedelta(days=30)  # expires within 60
@@ -261,7 +262,7 @@ async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_pe
     from domain.agencies import service as agencies
     from domain.agencies.rules import AgencyInput, AuthorisationInput, StaffInput
     from domain.clock import today
-    from domain.notifications.reminders import send_report_reminders
+    from domain.reminders.due import send_report_reminders
     from domain.reports import rules as report_rules
     from tests.factories import actor, credit_code
 
@@ -318,7 +319,7 @@ async def test_report_reminders_go_to_the_unit_and_its_authorised_agency_once_pe
 
 async def test_an_unanswered_feedback_form_is_reminded_three_days_before_its_deadline(session, db):
     from domain.clock import today
-    from domain.notifications.reminders import send_feedback_reminders
+    from domain.reminders.due import send_feedback_reminders
     from domain.reports.queries.editor import get_draft
     from domain.reports.rules import FeedbackItemInput
     from domain.reports.service.review import issue_feedback

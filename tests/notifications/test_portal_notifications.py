@@ -8,7 +8,7 @@ from domain.calendar.rules import working_days_before
 from domain.clock import utcnow
 from domain.notifications import outbox
 from domain.notifications.models import OutboxMessage
-from domain.notifications.reminders import send_due_reminders
+from domain.reminders.due import send_due_reminders
 from tests.factories import make_enterprise, make_permit, make_user
 from tests.portal_helpers import log_in, post_form
 

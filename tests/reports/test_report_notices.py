@@ -107,7 +107,7 @@ async def test_an_accepted_report_tells_the_unit_and_its_agency(session, db):
 
 
 async def test_a_feedback_deadline_coming_is_reminded_by_notice_and_mail(session, db):
-    from domain.notifications.reminders import send_feedback_reminders
+    from domain.reminders.due import send_feedback_reminders
 
     _permit, staff, clerk, officer, result = await filed_report(session, db)
     deadline = today() + timedelta(days=7)

@@ -9,7 +9,7 @@ from sqlmodel import select
 from domain.clock import today
 from domain.errors import ValidationFailed
 from domain.notifications.models import Notification
-from domain.notifications.reminders import send_report_reminders
+from domain.reminders.due import send_report_reminders
 from domain.reports.queries.editor import get_draft
 from domain.reports.queries.schedule import report_schedule
 from domain.reports.queries.statistics import filing_statistics

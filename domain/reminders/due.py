@@ -16,11 +16,11 @@ from domain.access import ENTERPRISE_ROLES
 from domain.accounts.models import User
 from domain.calendar.rules import working_days_before
 from domain.enterprises.models import Enterprise
-from domain.notifications.letters import TEMPLATES, ReminderSummary, notify, renewal_basis
 from domain.notifications.notices import unit_and_agency_users as _recipients
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationKind, PermitStatus
 from domain.permits.terms import terms_of
+from domain.reminders.letters import TEMPLATES, ReminderSummary, notify, renewal_basis
 from domain.reports import schedule as report_schedule
 from domain.reports.models import ExecutionReport, FeedbackForm
 from domain.settings import get_settings

@@ -1,16 +1,22 @@
-"""Everything due on a day, run once a day by the worker's scheduler (or ``permitwatch remind``)."""
+"""Everything due on a day, run once a day by the mail worker (``remind_if_new_day``, handed to it by
+``permitwatch worker``) or by ``permitwatch remind``."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.calendar.service import refresh
-from domain.notifications.digest import send_monthly_digests
-from domain.notifications.letters import ReminderSummary
-from domain.notifications.reminders import send_due_reminders, send_feedback_reminders, send_report_reminders
+from domain.clock import today
+from domain.db import Database
+from domain.reminders.digest import send_monthly_digests
+from domain.reminders.due import send_due_reminders, send_feedback_reminders, send_report_reminders
+from domain.reminders.letters import ReminderSummary
 from domain.reports.service.review import escalate_overdue_feedback
+
+log = logging.getLogger("permitwatch.worker")
 
 
 async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
@@ -28,3 +34,13 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
         summary.permits |= part.permits
     await escalate_overdue_feedback(session, on=on)
     return summary
+
+
+async def remind_if_new_day(db: Database, last_day: date | None) -> date:
+    """The worker's scheduler: write the day's reminders once per China date (idempotent anyway)."""
+    day = today()
+    if day != last_day:
+        async with db.transaction() as session:
+            summary = await run_daily(session, on=day)
+        log.info("reminders for %s: %s notices, %s e-mails", day, summary.notices, summary.emails)
+    return day

@@ -16,11 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain import regions
 from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
-from domain.notifications.letters import TEMPLATES, ReminderSummary, notify
 from domain.permits.models import Permit
 from domain.permits.queries.public_register import expired_not_renewed
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import terms_of
+from domain.reminders.letters import TEMPLATES, ReminderSummary, notify
 from domain.reports import schedule as report_schedule
 from domain.reports.models import ExecutionReport
 from domain.settings import get_settings
