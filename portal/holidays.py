@@ -12,8 +12,8 @@ from starlette.routing import Route
 from domain.calendar.queries import loaded_years
 from domain.calendar.rules import published_years
 from domain.calendar.schedule import MAX_FILE_CHARS
-from domain.calendar.service import load_schedule
 from domain.errors import N_, FieldError, ValidationFailed
+from domain.permits.service.deadlines import load_schedule
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
 

@@ -395,7 +395,7 @@ def holidays_load(path: str, username: str) -> None:
 
     from domain.accounts.queries import find_user
     from domain.actors import actor_for_user
-    from domain.calendar.service import LoadResult, load_schedule
+    from domain.permits.service.deadlines import LoadResult, load_schedule
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -29,7 +29,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {
     ("domain.notifications", "domain.agencies"): "notices find an agency's people through agencies.models",
-    ("domain.calendar", "domain.permits"): "loading a holiday schedule recounts the permits' deadlines",
     ("domain.permits", "domain.registrations"): "the public register (permits.public) lists registrations",
     ("domain.reports", "domain.agencies"): "an agency's filing and its feedback move the agency's credit",
 }

@@ -2,10 +2,11 @@
 
 The State Council publishes next year's holidays each November; ``chinese_calendar`` follows only
 with a release. The system administrator loads the notice as a small file (``domain.calendar.schedule``)
-from the CLI or the admin page: it is checked, kept in the database with who loaded it, audited, and
-from then on every deadline that touches that year counts with it. Deadlines already stored that were
-approximate are counted again in the same transaction, so the permit register, the reminders and the
-API show the exact dates at once.
+from the CLI or the admin page: it is checked, kept in the database with who loaded it (``store_schedule``),
+and from then on every deadline that touches that year counts with it. The use case,
+``domain.permits.service.deadlines.load_schedule``, also counts the permits' stored deadlines again in the
+same transaction and audits the whole, so the permit register, the reminders and the API show the exact
+dates at once (it lives beside those deadlines: the calendar knows nothing of permits).
 
 Every process keeps the loaded years in memory (``domain.calendar.rules.use_published_years``) and
 looks in the database again at most every ``REFRESH_SECONDS`` (``keep_current``), so a schedule loaded
@@ -22,7 +23,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
-from domain.audit.service import record
 from domain.calendar.models import HolidayYear
 from domain.calendar.rules import PublishedYear, use_published_years
 from domain.calendar.schedule import parse_schedule
@@ -68,16 +68,17 @@ def forget() -> None:
 
 
 @dataclass(frozen=True)
-class LoadResult:
-    year: int
-    days_off: int
-    make_up_days: int
-    replaced: bool
-    recounted: int  # stored deadlines counted again
+class StoredSchedule:
+    """A year's schedule as stored, and the days it replaced (None for a year loaded the first time)."""
+
+    row: HolidayYear
+    before: dict[str, list[str]] | None
 
 
-async def load_schedule(session: AsyncSession, actor: Actor, *, text: str) -> LoadResult:
-    """Check and load a year's schedule (replacing that year's earlier one); recount stored deadlines."""
+async def store_schedule(session: AsyncSession, actor: Actor, *, text: str) -> StoredSchedule:
+    """Check and store a year's schedule (replacing that year's earlier one), and count with it from now on
+    in this process. Called by the use case ``domain.permits.service.deadlines.load_schedule``, which
+    counts the stored deadlines again and audits."""
     require(actor, Operation.CALENDAR_MANAGE)
     parsed = parse_schedule(text)
     if parsed.year is None:
@@ -100,21 +101,4 @@ async def load_schedule(session: AsyncSession, actor: Actor, *, text: str) -> Lo
     # Count with the new year from now on in this process (others follow within REFRESH_SECONDS).
     rows = (await session.exec(select(HolidayYear))).all()
     use_published_years(_published(r) for r in rows)
-    from domain.permits.service.deadlines import recount_deadlines
-
-    recounted = await recount_deadlines(session, year.year)
-    await session.flush()
-    record(
-        session,
-        actor,
-        action="calendar.load",
-        object_type="holiday_year",
-        object_id=year.year,
-        before=before,
-        after={
-            "days_off": row.days_off,
-            "make_up_days": row.make_up_days,
-            "recounted_deadlines": recounted,
-        },
-    )
-    return LoadResult(year.year, len(row.days_off), len(row.make_up_days), before is not None, recounted)
+    return StoredSchedule(row, before)

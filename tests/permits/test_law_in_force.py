@@ -10,7 +10,6 @@ from sqlmodel import select
 from domain.access import operator
 from domain.audit.models import AuditEntry
 from domain.calendar.rules import is_covered
-from domain.calendar.service import load_schedule
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, PermissionDenied, ValidationFailed
@@ -20,6 +19,7 @@ from domain.permits.queries.register import permit_detail
 from domain.permits.rules import ApplicationStatus
 from domain.permits.service.applications import ApplicationInput, submit_application, supply_missing_materials
 from domain.permits.service.changes import start_change
+from domain.permits.service.deadlines import load_schedule
 from domain.permits.service.decisions import accept_application, reject_application, request_missing_materials
 from domain.permits.state import deemed_accepted, waiting_for_materials
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content

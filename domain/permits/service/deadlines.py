@@ -1,12 +1,19 @@
-"""Counting stored deadlines again when a year's holiday schedule is loaded (``domain.calendar.service``)."""
+"""Loading a year's holiday schedule, and counting again the stored deadlines it moves.
+
+The schedule itself is the calendar's (``domain.calendar.service.store_schedule``); the deadlines it moves
+are the permits', so the use case that does both in one transaction lives here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.access import Actor
+from domain.audit.service import record
+from domain.calendar.service import store_schedule
 from domain.permits import law
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationKind, ApplicationStatus, PermitStatus
@@ -14,10 +21,43 @@ from domain.permits.service.common import set_renewal_due
 from domain.permits.state import OPEN_APPLICATION_STATUSES, acceptance_clock_start, waiting_for_materials
 
 
+@dataclass(frozen=True)
+class LoadResult:
+    year: int
+    days_off: int
+    make_up_days: int
+    replaced: bool
+    recounted: int  # stored deadlines counted again
+
+
+async def load_schedule(session: AsyncSession, actor: Actor, *, text: str) -> LoadResult:
+    """Check and load a year's holiday schedule (replacing that year's earlier one); count the stored
+    deadlines again with it; audit both as one act."""
+    stored = await store_schedule(session, actor, text=text)
+    row = stored.row
+    recounted = await recount_deadlines(session, row.year)
+    await session.flush()
+    record(
+        session,
+        actor,
+        action="calendar.load",
+        object_type="holiday_year",
+        object_id=row.year,
+        before=stored.before,
+        after={
+            "days_off": row.days_off,
+            "make_up_days": row.make_up_days,
+            "recounted_deadlines": recounted,
+        },
+    )
+    replaced = stored.before is not None
+    return LoadResult(row.year, len(row.days_off), len(row.make_up_days), replaced, recounted)
+
+
 async def recount_deadlines(session: AsyncSession, year: int) -> int:
     """Count again the stored deadlines a newly loaded ``year`` may move: renewal deadlines counted in
     working days across it, and the time limits of open applications. Returns how many dates moved or
-    stopped being approximate. Called by ``domain.calendar.service.load_schedule`` in its transaction."""
+    stopped being approximate. Called by ``load_schedule`` in its transaction."""
     changed = 0
     first, last = date(year, 1, 1), date(year, 12, 31)
     permits = (
