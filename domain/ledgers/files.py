@@ -35,7 +35,7 @@ COLUMNS = {
 REQUIRED = ("permit_number", "outlet", "pollutant", "method", "measured_at", "concentration", "unit")
 MAX_ERRORS = 200
 # Rows read from one file, blank ones included, counted as they stream in: the reading stops at the
-# first row past it (``service.MAX_BATCH`` readings are the most one import may write anyway).
+# first row past it (``service/readings.MAX_BATCH`` readings are the most one import may write anyway).
 MAX_ROWS = 50_000
 
 

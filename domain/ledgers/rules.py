@@ -138,8 +138,9 @@ def check_reading(
     errors: list[FieldError] = []
     code = reading.outlet_code.strip().upper()
     pollutant = reading.pollutant.strip().upper()
+    method = reading.method.strip().lower()  # codes are read as the file import and the form read them
     point = points.get(code)
-    for name, given in (("outlet", code), ("pollutant", pollutant), ("method", reading.method.strip())):
+    for name, given in (("outlet", code), ("pollutant", pollutant), ("method", method)):
         if not given:
             errors.append(FieldError(f"{prefix}{name}", "required", N_("This field is required.")))
     if code and point is None:
@@ -160,7 +161,7 @@ def check_reading(
                 {"code": code},
             )
         )
-    if reading.method.strip() and reading.method not in ("automatic", "manual"):
+    if method and method not in ("automatic", "manual"):
         errors.append(
             FieldError(
                 f"{prefix}method", "choice", N_("Choose one of: {choices}."), {"choices": "automatic, manual"}
@@ -176,7 +177,7 @@ def check_reading(
         errors.append(
             FieldError(f"{prefix}concentration", "negative", N_("A concentration cannot be negative."))
         )
-    default_span = timedelta(hours=1) if reading.method == "automatic" else timedelta(minutes=1)
+    default_span = timedelta(hours=1) if method == "automatic" else timedelta(minutes=1)
     if reading.measured_at is None:
         errors.append(FieldError(f"{prefix}measured_at", "required", N_("This field is required.")))
         measured = end = now  # nothing to compare the end with
@@ -286,12 +287,12 @@ def check_reading(
                 )
             ]
         return CheckedReading(
-            code, pollutant, reading.method, measured, end, concentration, unit, reading.flow_m3, None
+            code, pollutant, method, measured, end, concentration, unit, reading.flow_m3, None
         ), []
     if quantity_kg is None and reading.flow_m3 is not None:
         quantity_kg = quantity_from_flow(concentration, reading.flow_m3, point.medium or Medium.AIR)
     return CheckedReading(
-        code, pollutant, reading.method, measured, end, concentration, unit, reading.flow_m3, quantity_kg
+        code, pollutant, method, measured, end, concentration, unit, reading.flow_m3, quantity_kg
     ), []
 
 

@@ -145,7 +145,7 @@ class ReadingForm:
         reading = ReadingInput(
             outlet_code=self.outlet,
             pollutant=self.pollutant,
-            method=self.method.strip().lower(),
+            method=self.method,
             measured_at=_time(self.measured_at, "measured_at", errors),
             period_end=_time(self.period_end, "period_end", errors),
             concentration=_number(self.concentration, "concentration", errors),

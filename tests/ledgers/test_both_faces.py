@@ -217,7 +217,7 @@ class RecordReading(Operation):
         form = {
             "outlet": values.get("outlet", "DA001"),
             "pollutant": values.get("pollutant", "SO2"),
-            "method": "automatic",
+            "method": values.get("method", "automatic"),
             "measured_at": target["measured_at"].strftime("%Y-%m-%dT%H:%M"),
             "concentration": _number(values.get("concentration", 20.5)),
             "unit": values.get("unit", "mg/m3"),
@@ -231,7 +231,7 @@ class RecordReading(Operation):
         reading = {
             "outletCode": values.get("outlet", "DA001"),
             "pollutant": values.get("pollutant", "SO2"),
-            "method": "automatic",
+            "method": values.get("method", "automatic"),
             "measuredAt": target["measured_at"].isoformat(),
             "concentration": values.get("concentration", 20.5),
             "unit": values.get("unit", "mg/m3"),
@@ -454,6 +454,8 @@ CASES = [
     Case("void entry", "staff", {"reason": "  "}, False, refused(("reason", "required"))),
     Case("record reading", "staff", {"unit": ""}, False, refused(("unit", "required"))),
     Case("record reading", "staff", {"outlet": ""}, False, refused(("outlet", "required"))),
+    # Codes are read alike, whatever their case (the form and the file import lowered the method).
+    Case("record reading", "staff", {"method": " Manual "}, True, written=(("readings", 1),)),
     Case("record entry", "staff", {"subject": ""}, False, refused(("subject", "required"))),
     Case("record shutdown", "staff", {"reason": ""}, False, refused(("reason", "required"))),
     # A too-long text.

@@ -266,7 +266,7 @@ async def entry_detail(
     )
     context = await context_of(session, actor, permit)
     revisions = await entry_revisions(session, actor, entry_id=entry_id)
-    views: list[RevisionView] = []
+    shown: list[RevisionView] = []
     oldest_first = list(reversed(revisions))
     for index, revision in enumerate(oldest_first):
         after = _flat(revision)
@@ -276,5 +276,5 @@ async def entry_detail(
             for name in dict.fromkeys([*before, *after])
             if before.get(name, "") != after.get(name, "")
         ]
-        views.append(RevisionView(revision, changes))
-    return EntryDetail(context=context, entry=entry, revisions=list(reversed(views)))
+        shown.append(RevisionView(revision, changes))
+    return EntryDetail(context=context, entry=entry, revisions=list(reversed(shown)))
