@@ -122,11 +122,6 @@ class Database:
         # instead of in SQLite's busy handler cut p99 from ~0.9 s to ~65 ms here.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite and bind is None else None
 
-    @property
-    def shares_connection(self) -> bool:
-        """Every session joins one outer connection (tests): only one task may use it at a time."""
-        return self._external_connection is not None
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write unit of work: commits on success, rolls back on any exception."""
