@@ -3,13 +3,17 @@ site. The forms' inline checks ask the same rules without writing (``check_enter
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can
-from domain.audit.service import record
+from domain.audit.service import entry_values, record, record_many
 from domain.clock import utcnow
+from domain.db import insert_rows
 from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision, ProductionSite
 from domain.enterprises.queries import (
     find_enterprise,
@@ -139,6 +143,119 @@ async def register_enterprise(session: AsyncSession, actor: Actor, *, data: Ente
     return enterprise
 
 
+MAX_REGISTRATIONS = 1000  # units in one call of register_enterprises
+
+
+async def register_enterprises(
+    session: AsyncSession, actor: Actor, *, data: Sequence[EnterpriseInput]
+) -> list[Enterprise]:
+    """Register many units at once: all of them or, on any problem, none.
+
+    For an operator loading a register of units (a district's list, the national platform's units
+    before their permits are imported). Each row is checked by the rules of ``register_enterprise``
+    (its errors named ``rows[N].<field>``, rows from 1) and written as it writes one: the record, its
+    first revision, its site 001, its audit entry; one statement per table for all the rows."""
+    require_may_register(actor)
+    if not data:
+        raise ValidationFailed([FieldError("rows", "required", N_("This field is required."))])
+    if len(data) > MAX_REGISTRATIONS:
+        raise ValidationFailed(
+            [FieldError("rows", "too_many", N_("At most {limit} entries."), {"limit": MAX_REGISTRATIONS})]
+        )
+    cleaned = [clean_enterprise_input(item) for item in data]
+    codes = [unit.credit_code for unit, _ in cleaned]
+    taken = set(
+        (
+            await session.exec(select(Enterprise.credit_code).where(col(Enterprise.credit_code).in_(codes)))
+        ).all()
+    )
+    problems: list[FieldError] = []
+    for row, (unit, errors) in enumerate(cleaned, start=1):
+        bad = {e.field for e in errors}
+        if "credit_code" not in bad and unit.credit_code in taken:  # registered, or in an earlier row
+            errors.append(_duplicate())
+        taken.add(unit.credit_code)
+        if "region_code" not in bad and not can(
+            actor, Operation.ENTERPRISE_REGISTER, Target(region_code=unit.region_code)
+        ):
+            errors.append(_outside_jurisdiction())
+        problems += [FieldError(f"rows[{row}].{e.field}", e.code, e.message, e.params) for e in errors]
+    if problems:
+        raise ValidationFailed(problems)
+    rows = [unit.as_dict() for unit, _ in cleaned]
+    now = utcnow()
+    try:
+        written = await insert_rows(
+            session,
+            Enterprise.__table__,  # type: ignore[attr-defined]
+            [{**row, "version": 1, "created_at": now, "updated_at": now} for row in rows],
+            returning=("id", "credit_code"),
+        )
+    except IntegrityError:  # registered by someone else meanwhile
+        raise ValidationFailed([FieldError("rows", "duplicate", _duplicate().message)]) from None
+    ids = {code: enterprise_id for enterprise_id, code in written}
+    by = {
+        "changed_by_id": actor.user_id,
+        "changed_by_username": actor.username,
+        "on_behalf_of": actor.on_behalf_of,
+    }
+    await insert_rows(
+        session,
+        EnterpriseRevision.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "enterprise_id": ids[row["credit_code"]],
+                "version": 1,
+                "data": _snapshot(row),
+                "changed_fields": list(SNAPSHOT_FIELDS),
+                "changed_at": now,
+                **by,
+            }
+            for row in rows
+        ],
+    )
+    # Every unit's first site (001) where it operates; the registration's audit entry already tells it.
+    await insert_rows(
+        session,
+        ProductionSite.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "enterprise_id": ids[row["credit_code"]],
+                "sequence": 1,
+                "name": row["name"],
+                "address": row["operating_address"],
+                "region_code": row["region_code"],
+                "industry_code": row["industry_code"],
+                "longitude": None,
+                "latitude": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in rows
+        ],
+    )
+    await record_many(
+        session,
+        [
+            entry_values(
+                actor,
+                action="enterprise.register",
+                object_type="enterprise",
+                object_id=row["credit_code"],
+                after=_snapshot(row),
+            )
+            for row in rows
+        ],
+    )
+    found = (await session.exec(select(Enterprise).where(col(Enterprise.id).in_(list(ids.values()))))).all()
+    order = {code: row for row, code in enumerate(codes)}
+    return sorted(found, key=lambda enterprise: order[enterprise.credit_code])
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in SNAPSHOT_FIELDS}
+
+
 async def update_enterprise(
     session: AsyncSession,
     actor: Actor,
@@ -243,7 +360,13 @@ async def find_site(
 ) -> ProductionSite:
     """The unit's site by its sequence as typed; with none typed, its only site. Errors name ``field``.
     (For use cases: the caller has checked the actor may act for the unit.)"""
-    sites = (await sites_of(session, [enterprise.id or 0]))[enterprise.id or 0]
+    return pick_site(
+        (await sites_of(session, [enterprise.id or 0]))[enterprise.id or 0], raw_sequence, field=field
+    )
+
+
+def pick_site(sites: list[ProductionSite], raw_sequence: str, *, field: str = "site") -> ProductionSite:
+    """``find_site`` among a unit's sites already read (``sites_of``), for use cases that read many units'."""
     if not (raw_sequence or "").strip():
         if len(sites) == 1:
             return sites[0]
