@@ -205,6 +205,16 @@ def on_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def column_defaults(model: Any) -> dict[str, Any]:
+    """What the ORM writes for each column a new row of the table ``model`` leaves out (its defaults, the
+    default factories called now): the start of a complete row for ``insert_rows``."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in model.model_fields.items()
+        if name != "id" and not info.is_required()
+    }
+
+
 async def insert_rows(
     session: AsyncSession,
     table: Any,

@@ -11,7 +11,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, require
-from domain.audit.service import record
+from domain.audit.models import AuditEntry
+from domain.audit.service import entry_values
 from domain.clock import today
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -44,69 +45,83 @@ def basic_info(enterprise: Enterprise, site: ProductionSite) -> dict[str, Any]:
     }
 
 
-def write_content_rows(session: AsyncSession, permit_id: int, version: int, content: PermitContent) -> None:
+def content_rows(permit_id: int, version: int, content: PermitContent) -> dict[Any, list[dict[str, Any]]]:
+    """The rows a version's content is also stored as (outlets, limits, monitoring, ledger records), per
+    table model, every column given: for ``write_content_rows`` and for imports writing many at once."""
+    outlets: list[dict[str, Any]] = []
+    limits: list[dict[str, Any]] = []
+    key = {"permit_id": permit_id, "version": version}
     for outlet in content.outlets:
-        session.add(
-            PermitOutlet(
-                permit_id=permit_id,
-                version=version,
-                code=outlet.code,
-                name=outlet.name,
-                medium=outlet.medium,
-                kind=outlet.kind,
-                location=outlet.location,
-                longitude=outlet.longitude,
-                latitude=outlet.latitude,
-                direction=outlet.direction,
-                height_m=outlet.height_m,
-                online_monitoring=outlet.online_monitoring,
-            )
+        outlets.append(
+            {
+                **key,
+                "code": outlet.code,
+                "name": outlet.name,
+                "is_fugitive": False,
+                "medium": outlet.medium,
+                "kind": outlet.kind,
+                "location": outlet.location,
+                "longitude": outlet.longitude,
+                "latitude": outlet.latitude,
+                "direction": outlet.direction,
+                "height_m": outlet.height_m,
+                "online_monitoring": outlet.online_monitoring,
+            }
         )
-        for limit in outlet.limits:
-            session.add(_limit_row(permit_id, version, outlet.code, limit))
+        limits += [_limit_row(key, outlet.code, limit) for limit in outlet.limits]
     for source in content.fugitive_sources:
-        session.add(
-            PermitOutlet(
-                permit_id=permit_id,
-                version=version,
-                code=source.code,
-                name=source.name,
-                is_fugitive=True,
-                location=source.location,
-            )
+        outlets.append(
+            {
+                **key,
+                "code": source.code,
+                "name": source.name,
+                "is_fugitive": True,
+                "medium": None,
+                "kind": None,
+                "location": source.location,
+                "longitude": None,
+                "latitude": None,
+                "direction": "",
+                "height_m": None,
+                "online_monitoring": False,
+            }
         )
-        for limit in source.limits:
-            session.add(_limit_row(permit_id, version, source.code, limit))
-    for item in content.monitoring:
-        session.add(
-            PermitMonitoring(
-                permit_id=permit_id,
-                version=version,
-                point_code=item.point,
-                pollutant=item.pollutant,
-                frequency=item.frequency,
-                method=item.method,
-            )
-        )
-    for requirement in content.ledger_records:
-        session.add(
-            PermitLedgerRequirement(
-                permit_id=permit_id, version=version, kind=requirement.kind, frequency=requirement.frequency
-            )
-        )
+        limits += [_limit_row(key, source.code, limit) for limit in source.limits]
+    return {
+        PermitOutlet: outlets,
+        PermitLimit: limits,
+        PermitMonitoring: [
+            {
+                **key,
+                "point_code": item.point,
+                "pollutant": item.pollutant,
+                "frequency": item.frequency,
+                "method": item.method,
+            }
+            for item in content.monitoring
+        ],
+        PermitLedgerRequirement: [
+            {**key, "kind": requirement.kind, "frequency": requirement.frequency}
+            for requirement in content.ledger_records
+        ],
+    }
 
 
-def _limit_row(permit_id: int, version: int, point: str, limit: Limit) -> PermitLimit:
-    return PermitLimit(
-        permit_id=permit_id,
-        version=version,
-        point_code=point,
-        pollutant=limit.pollutant,
-        concentration_limit=limit.concentration_limit,
-        unit=limit.unit,
-        annual_quantity_limit=limit.annual_quantity_limit,
-        standard=limit.standard,
-    )
+def write_content_rows(session: AsyncSession, permit_id: int, version: int, content: PermitContent) -> None:
+    for model, rows in content_rows(permit_id, version, content).items():
+        session.add_all(model(**row) for row in rows)
+
+
+def _limit_row(key: dict[str, Any], point: str, limit: Limit) -> dict[str, Any]:
+    return {
+        **key,
+        "point_code": point,
+        "pollutant": limit.pollutant,
+        "concentration_limit": limit.concentration_limit,
+        "unit": limit.unit,
+        "annual_quantity_limit": limit.annual_quantity_limit,
+        "standard": limit.standard,
+    }
 
 
 def set_validity(
@@ -140,18 +155,34 @@ def event(
     public: bool = True,
     on: date | None = None,
 ) -> None:
-    assert permit.id is not None
     session.add(
         PermitEvent(
-            permit_id=permit.id,
-            application_id=application.id if application else None,
-            kind=kind,
-            effective_on=on or today(),
-            note=note,
-            public=public,
-            actor_username=actor.username,
+            **event_values(actor, permit, kind, application=application, note=note, public=public, on=on)
         )
     )
+
+
+def event_values(
+    actor: Actor,
+    permit: Permit,
+    kind: str,
+    *,
+    application: PermitApplication | None = None,
+    note: str = "",
+    public: bool = True,
+    on: date | None = None,
+) -> dict[str, Any]:
+    """The columns of a permit's public event (its time of recording left to the table's default)."""
+    assert permit.id is not None
+    return {
+        "permit_id": permit.id,
+        "application_id": application.id if application else None,
+        "kind": kind,
+        "effective_on": on or today(),
+        "note": note,
+        "public": public,
+        "actor_username": actor.username,
+    }
 
 
 def permit_state(permit: Permit) -> dict[str, Any]:
@@ -168,8 +199,12 @@ def permit_state(permit: Permit) -> dict[str, Any]:
 def audit(
     session: AsyncSession, actor: Actor, permit: Permit, action: str, before: dict[str, Any] | None
 ) -> None:
-    record(
-        session,
+    session.add(AuditEntry(**audit_values(actor, permit, action, before)))
+
+
+def audit_values(actor: Actor, permit: Permit, action: str, before: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns of the audit entry of an act on a permit: its state after the act."""
+    return entry_values(
         actor,
         action=action,
         object_type="permit",
