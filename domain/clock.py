@@ -1,9 +1,9 @@
 """The server clock. Every stored time comes from here, timezone-aware, in UTC.
 
-``history_at`` exists for one caller only: the demo city, which writes its units' past (reports filed
-last spring, a regulator's answer a week later) through the same use cases as the product, each
-stamped as if the server had received it then. Nothing that serves a request sets it: the times the
-product stores are the server's own.
+``history_at`` exists for one caller only: the demo city (``demo/reports.py``), which writes its
+units' past (reports filed last spring, a regulator's answer a week later) through the same use cases
+as the product, each stamped as if the server had received it then. Nothing that serves a request
+sets it: the times the product stores are the server's own.
 """
 
 from collections.abc import Iterator
