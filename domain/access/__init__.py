@@ -101,6 +101,9 @@ class Operation(StrEnum):
     AGENCY_REVIEW_LIST = "agency.review_list"
     AGENCY_OWN = "agency.own"
     AGENCY_AUTHORISE = "agency.authorise"
+    # What an agency did for a unit (its authorisations, its traced filings): the agency's own staff see all
+    # of it, former clients included; regulators what concerns their jurisdiction; the administrator all.
+    AGENCY_WORK_VIEW = "agency.work_view"
     CREDIT_RECORD = "credit.record"
     SESSION_MANAGE_OWN = "session.manage_own"
 
@@ -293,6 +296,14 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             return NEVER
         case Operation.AGENCY_AUTHORISE:
             return _own_enterprise(actor) if actor.role == Role.ENTERPRISE_ADMIN else NEVER
+        case Operation.AGENCY_WORK_VIEW:
+            if actor.is_admin:
+                return ALWAYS
+            if actor.is_regulator:
+                return jurisdiction(actor)
+            if actor.is_agency_staff and actor.agency_id is not None:
+                return AgencyIs(actor.agency_id)
+            return NEVER
         case Operation.LEDGER_VIEW | Operation.REPORT_VIEW:
             if actor.is_agency_staff:
                 return _authorised(actor, AGENCY_SCOPE_OF[operation])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
+from domain.access.sql import TargetColumns, allowed
 from domain.accounts.models import ApiToken, User, UserSession
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
@@ -47,7 +49,8 @@ async def list_users(
 
 async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
     require(actor, Operation.TOKEN_MANAGE_OWN)
-    statement = select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(col(ApiToken.id).desc())
+    own = allowed(actor, Operation.TOKEN_MANAGE_OWN, TargetColumns(owner_user_id=col(ApiToken.user_id)))
+    statement = select(ApiToken).where(own).order_by(col(ApiToken.id).desc())
     return list((await session.exec(statement)).all())
 
 
@@ -72,10 +75,16 @@ async def sessions_of(
     """A user's open sessions, newest first: one's own ("my sessions"), or anyone's for the administrator."""
     user = await session_owner(session, actor, username)
     since = utcnow() - timedelta(seconds=get_settings().session_max_age_seconds)
+    owner = TargetColumns(owner_user_id=col(UserSession.user_id))
     statement = (
         select(UserSession)
         .where(
             UserSession.user_id == user.id,
+            # The SQL form of can(): one's own sessions, or (the administrator) anyone's.
+            sa.or_(
+                allowed(actor, Operation.SESSION_MANAGE_OWN, owner),
+                allowed(actor, Operation.USER_MANAGE, owner),
+            ),
             col(UserSession.ended_at).is_(None),
             col(UserSession.created_at) >= since,
         )

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
+from domain.access.sql import TargetColumns, allowed
 from domain.audit.models import AuditEntry
 from domain.clock import utcnow
 from domain.db import insert_rows
@@ -80,7 +81,11 @@ async def entries_for(
     require(actor, Operation.AUDIT_VIEW)
     statement = (
         select(AuditEntry)
-        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+        .where(
+            allowed(actor, Operation.AUDIT_VIEW, TargetColumns()),
+            AuditEntry.object_type == object_type,
+            AuditEntry.object_id == str(object_id),
+        )
         .order_by(col(AuditEntry.occurred_at).desc(), col(AuditEntry.id).desc())
         .limit(limit)
     )
@@ -89,5 +94,10 @@ async def entries_for(
 
 async def recent(session: AsyncSession, actor: Actor, *, limit: int = 100) -> list[AuditEntry]:
     require(actor, Operation.AUDIT_VIEW)
-    statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    statement = (
+        select(AuditEntry)
+        .where(allowed(actor, Operation.AUDIT_VIEW, TargetColumns()))  # the whole trail, or nothing
+        .order_by(col(AuditEntry.id).desc())
+        .limit(limit)
+    )
     return list((await session.exec(statement)).all())

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
+from domain.access.sql import TargetColumns, allowed
 from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
 from domain.notifications.rules import NOTICE_KINDS, email_choice
+
+
+def _own(actor: Actor) -> Any:
+    """The SQL form of can(NOTIFICATIONS_OWN, notification): the reader's own."""
+    return allowed(actor, Operation.NOTIFICATIONS_OWN, TargetColumns(owner_user_id=col(Notification.user_id)))
 
 
 async def notifications_of(session: AsyncSession, actor: Actor, *, limit: int = 100) -> list[Notification]:
     require(actor, Operation.NOTIFICATIONS_OWN)
     statement = (
         select(Notification)
-        .where(Notification.user_id == actor.user_id)
+        .where(_own(actor))
         .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
         .limit(limit)
     )
@@ -27,9 +34,7 @@ async def notifications_of(session: AsyncSession, actor: Actor, *, limit: int = 
 async def unread_count(session: AsyncSession, actor: Actor) -> int:
     require(actor, Operation.NOTIFICATIONS_OWN)
     statement = (
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == actor.user_id, col(Notification.read_at).is_(None))
+        select(func.count()).select_from(Notification).where(_own(actor), col(Notification.read_at).is_(None))
     )
     return int((await session.exec(statement)).one())
 

@@ -47,6 +47,7 @@ REGULATOR_VIEW_ONLY = {
     OP.SESSION_MANAGE_OWN: (Y, N),
     OP.AGENCY_OWN: (Y, Y),
     OP.AGENCY_AUTHORISE: (N, N),
+    OP.AGENCY_WORK_VIEW: (Y, N),
     OP.CREDIT_RECORD: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
@@ -77,6 +78,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.SESSION_MANAGE_OWN: (N, N),
         OP.AGENCY_OWN: (N, N),
         OP.AGENCY_AUTHORISE: (N, N),
+        OP.AGENCY_WORK_VIEW: (N, N),
         OP.CREDIT_RECORD: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
@@ -106,6 +108,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.SESSION_MANAGE_OWN: (Y, N),
         OP.AGENCY_OWN: (N, N),
         OP.AGENCY_AUTHORISE: (N, N),
+        OP.AGENCY_WORK_VIEW: (N, N),
         OP.CREDIT_RECORD: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
@@ -135,6 +138,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.SESSION_MANAGE_OWN: (Y, N),
         OP.AGENCY_OWN: (N, N),
         OP.AGENCY_AUTHORISE: (Y, N),
+        OP.AGENCY_WORK_VIEW: (N, N),
         OP.CREDIT_RECORD: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
@@ -164,6 +168,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.SESSION_MANAGE_OWN: (Y, N),
         OP.AGENCY_OWN: (N, N),
         OP.AGENCY_AUTHORISE: (N, N),
+        OP.AGENCY_WORK_VIEW: (N, N),
         OP.CREDIT_RECORD: (N, N),
     },
     Role.PERMITTING: {
@@ -193,6 +198,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.SESSION_MANAGE_OWN: (Y, N),
         OP.AGENCY_OWN: (Y, Y),
         OP.AGENCY_AUTHORISE: (N, N),
+        OP.AGENCY_WORK_VIEW: (Y, N),
         OP.CREDIT_RECORD: (N, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
@@ -234,6 +240,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.SESSION_MANAGE_OWN: (Y, N),
         OP.AGENCY_OWN: (Y, Y),
         OP.AGENCY_AUTHORISE: (N, N),
+        OP.AGENCY_WORK_VIEW: (Y, Y),
         OP.CREDIT_RECORD: (Y, Y),
     },
 }
@@ -325,3 +332,12 @@ def test_an_agency_acts_only_within_the_scopes_it_was_authorised_for(operation, 
 def test_an_agency_sees_its_own_records_only():
     assert can(AGENCY, OP.AGENCY_OWN, Target(agency_id=7))
     assert not can(AGENCY, OP.AGENCY_OWN, Target(agency_id=8))
+
+
+def test_an_agency_sees_all_its_work_and_regulators_the_work_in_their_jurisdiction():
+    former_client = Target(agency_id=7, enterprise_id=99, region_code="370102")  # no authorisation today
+    assert can(AGENCY, OP.AGENCY_WORK_VIEW, former_client)
+    assert not can(AGENCY, OP.AGENCY_WORK_VIEW, Target(agency_id=8, enterprise_id=1, region_code=REGION))
+    regulator = make_actor(Role.ECOLOGY)
+    assert can(regulator, OP.AGENCY_WORK_VIEW, Target(agency_id=8, enterprise_id=5, region_code=REGION))
+    assert not can(regulator, OP.AGENCY_WORK_VIEW, former_client)

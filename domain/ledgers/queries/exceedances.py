@@ -1,7 +1,7 @@
 """Exceedances as people read them: the warnings list (超量预警) and one exceedance in its ledger.
 
-Read side: no writes. The list's filter is the one the access helper is to replace with the SQL form
-of ``can()`` (issue #14); it is kept here as it was.
+Read side: no writes. The list filters with the SQL form of ``can()`` (``domain.access.sql``), checked
+against ``can()`` row by row by ``tests/access/test_lists.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, jurisdiction_prefix, require
+from domain.access import Actor, Operation, require
+from domain.access.sql import TargetColumns, allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.ledgers.models import Exceedance
@@ -44,20 +45,10 @@ async def list_exceedances(
             ]
         )
     statement = select(Exceedance, Permit).join(Permit, col(Permit.id) == col(Exceedance.permit_id))
-    if actor.is_enterprise_user:
-        statement = statement.where(Exceedance.enterprise_id == actor.enterprise_id)
-    elif actor.is_agency_staff:
-        # The units whose ledger or monitoring the agency is authorised for, today.
-        clients = {
-            enterprise
-            for enterprise, scope in actor.authorisations
-            if scope in ("ledger", "self_monitoring", "facility_operation", "reports")
-        }
-        statement = statement.where(col(Exceedance.enterprise_id).in_(clients or {-1}))
-    else:
-        prefix = jurisdiction_prefix(actor)
-        if prefix is not None:
-            statement = statement.where(col(Exceedance.region_code).startswith(prefix, autoescape=True))
+    # The SQL form of can(LEDGER_VIEW, target_of(permit)): the unit its own, an agency its clients for the
+    # ledger or monitoring or reports, regulators their jurisdiction, the administrator all.
+    permit = TargetColumns(enterprise_id=col(Permit.enterprise_id), region_code=col(Permit.region_code))
+    statement = statement.where(allowed(actor, Operation.LEDGER_VIEW, permit))
     if status:
         statement = statement.where(Exceedance.status == status)
     if permit_number:
@@ -65,7 +56,10 @@ async def list_exceedances(
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
     rows = (
         await session.exec(
-            statement.order_by(col(Exceedance.status).desc(), col(Exceedance.started_at).desc())
+            # The id breaks ties: pages of an order that is not total overlap (PostgreSQL).
+            statement.order_by(
+                col(Exceedance.status).desc(), col(Exceedance.started_at).desc(), col(Exceedance.id).desc()
+            )
             .offset(offset)
             .limit(first)
         )

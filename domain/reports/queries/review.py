@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, jurisdiction_prefix, require
+from domain.access import Actor, Operation, require
+from domain.access.sql import allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
 from domain.permits.models import Permit
-from domain.permits.state import target_of
+from domain.permits.state import TARGET_COLUMNS, target_of
 from domain.reports import departments
 from domain.reports.content import sections_of
 from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
@@ -41,13 +42,17 @@ async def review_queue(
         )
         .where(ExecutionReport.state == state)
     )
-    prefix = jurisdiction_prefix(actor)
-    if prefix is not None:
-        statement = statement.where(col(ExecutionReport.region_code).startswith(prefix, autoescape=True))
+    # The SQL form of can(REPORT_VIEW): the reports of the reader's jurisdiction (all: the administrator).
+    statement = statement.where(allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS))
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
     rows = (
         await session.exec(
-            statement.order_by(col(ReportSubmission.error_count).desc(), col(ExecutionReport.due_date))
+            # The id breaks ties: pages of an order that is not total overlap (PostgreSQL).
+            statement.order_by(
+                col(ReportSubmission.error_count).desc(),
+                col(ExecutionReport.due_date),
+                col(ExecutionReport.id),
+            )
             .offset(offset)
             .limit(first)
         )

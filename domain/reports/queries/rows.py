@@ -24,13 +24,14 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, can, jurisdiction_prefix, require
+from domain.access import Actor, Operation, can, require
+from domain.access.sql import allowed
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
 from domain.permits.rules import normal_number
-from domain.permits.state import target_of
+from domain.permits.state import TARGET_COLUMNS, target_of
 from domain.regions import is_valid_region_code
 from domain.reports import checks, rules
 from domain.reports.checks import KINDS, kind_error, period_error
@@ -121,19 +122,13 @@ def check_report_filter(filters: ReportFilter) -> None:
 
 
 def _scoped(statement: Any, actor: Actor) -> Any:
-    """The reports an actor lists: the unit its own (drafts too), regulators their jurisdiction's
-    filed reports, everyone else the filed annual reports (public)."""
+    """The reports an actor lists, as ``report_row`` decides one: readers with reports of their own (the
+    unit, its agency for reports, regulators, the administrator) those they may view (the SQL form of
+    can(REPORT_VIEW)), drafts only on the unit's side; everyone else the filed annual reports (public)."""
     filed = col(ExecutionReport.latest_version) > 0
-    if actor.is_enterprise_user:
-        return statement.where(ExecutionReport.enterprise_id == (actor.enterprise_id or 0))
-    if actor.is_agency_staff:
-        enterprises = sorted({enterprise_id for enterprise_id, _scope in actor.authorisations})
-        return statement.where(col(ExecutionReport.enterprise_id).in_(enterprises or [0]))
-    if can(actor, Operation.PERMIT_LIST):
-        prefix = jurisdiction_prefix(actor)
-        if prefix:
-            statement = statement.where(col(ExecutionReport.region_code).startswith(prefix, autoescape=True))
-        return statement.where(filed)
+    if actor.is_unit_side or can(actor, Operation.PERMIT_LIST):
+        statement = statement.where(allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS))
+        return statement if actor.is_unit_side else statement.where(filed)
     return statement.where(ExecutionReport.kind == ReportKind.ANNUAL, filed)
 
 

@@ -14,11 +14,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, require
+from domain.access.sql import allowed
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.permits.models import Permit
 from domain.permits.rules import normal_number
-from domain.permits.state import target_of
+from domain.permits.state import TARGET_COLUMNS, target_of
 from domain.permits.terms import terms_of
 from domain.reports import lookup, rules
 from domain.reports import schedule as plans
@@ -146,21 +147,16 @@ async def my_schedules(session: AsyncSession, actor: Actor) -> list[PermitSchedu
     """The schedule of every permit the actor files reports for, newest periods first: its own unit's
     (unit staff), or those of the enterprises that authorised its agency for execution reports, with an
     authorisation in force today (agency staff), client by client."""
-    if actor.is_agency_staff:
-        enterprise_ids = sorted({e for e, scope in actor.authorisations if scope == "reports"})
-    elif actor.enterprise_id is not None:
-        enterprise_ids = [actor.enterprise_id]
-    else:
-        require(actor, Operation.REPORT_WRITE, None)
-        enterprise_ids = []
-    if not enterprise_ids:
+    if not actor.is_unit_side:
+        require(actor, Operation.REPORT_WRITE, None)  # refused: only the unit's side files reports
         return []
     rows = (
         await session.exec(
             select(Permit, Enterprise)
             .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
             .where(
-                col(Permit.enterprise_id).in_(enterprise_ids),
+                # The SQL form of can(REPORT_VIEW): the unit's own; an agency's clients for reports.
+                allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS),
                 col(Permit.number).is_not(None),
                 col(Permit.valid_from).is_not(None),
             )

@@ -12,11 +12,13 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, jurisdiction_prefix, require
+from domain.access import Actor, Operation, require
+from domain.access.sql import allowed
 from domain.clock import today
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
+from domain.permits.state import TARGET_COLUMNS
 from domain.reports import checks, rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport
@@ -49,10 +51,8 @@ async def filing_statistics(
         Permit.status == PermitStatus.ISSUED,
         col(Permit.valid_from) <= target.end,
         col(Permit.valid_until) >= target.start,
+        allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its jurisdiction
     )
-    prefix = jurisdiction_prefix(actor)
-    if prefix is not None:
-        statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
     permits = (await session.exec(statement)).all()
     owing = [permit for permit, _item in await plans.owing(session, permits, kind, target.label)]
     reports = {
@@ -153,10 +153,8 @@ async def _owing(
         Permit.status == PermitStatus.ISSUED,
         col(Permit.valid_from) <= period.end,
         col(Permit.valid_until) >= period.start,
+        allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its jurisdiction
     )
-    prefix = jurisdiction_prefix(actor)
-    if prefix is not None:
-        statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
     permits = (await session.exec(statement.order_by(col(Permit.number)))).all()
     return await plans.owing(session, permits, kind, period.label)
 

@@ -1,0 +1,548 @@
+"""The lists the product shows, each with how to read it whole and what can() says it must hold.
+
+``fetch(session, actor, city)`` reads a list as both faces do (every page of a paged list, checking the
+paging as it goes) and returns its keys, or a dict of its keys and figures; a refusal propagates.
+``expected(city, actor)`` computes the same from the city and ``domain.access.can`` alone; None means
+the list must refuse the reader. The list's own conditions (a state, a period, open or not) are restated
+here; who may see which row is asked of ``can()`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.access import Actor, Operation, Target, can, jurisdiction
+from domain.accounts import queries as accounts
+from domain.agencies import views as agencies
+from domain.agencies.models import Agency
+from domain.audit.service import recent
+from domain.clock import today
+from domain.enterprises.models import Enterprise
+from domain.enterprises.service import list_enterprises
+from domain.ledgers import service as ledgers
+from domain.ledgers import views as ledger_pages
+from domain.notifications import queries as notifications
+from domain.permits import batch as permit_lists
+from domain.permits import service as permits
+from domain.permits import worklist
+from domain.permits.models import Permit, PermitApplication
+from domain.reports import rules as report_rules
+from domain.reports.queries import review as report_review
+from domain.reports.queries import rows as report_lists
+from domain.reports.queries import schedule as report_schedule
+from domain.reports.queries import statistics as report_statistics
+from tests.access.city import City
+
+PAGE = 3
+OP = Operation
+Keys = frozenset[Hashable]
+
+
+async def walk(fetch: Callable[[int, int], Awaitable[tuple[list[Hashable], int, bool]]]) -> Keys:
+    """Every page of a paged list. Each page is full but the last, counts the same total, and says that
+    another follows exactly when rows remain; no row comes twice; the total is the number of rows."""
+    keys: list[Hashable] = []
+    offset = 0
+    while True:
+        items, total, has_next = await fetch(PAGE, offset)
+        assert len(items) == min(PAGE, max(0, total - offset)), f"offset {offset}: {len(items)} of {total}"
+        assert has_next is (offset + len(items) < total), f"offset {offset}: has_next {has_next} of {total}"
+        keys.extend(items)
+        if not has_next:
+            break
+        offset += PAGE
+    assert len(keys) == len(set(keys)), "a row came twice"
+    assert len(keys) == total
+    return frozenset(keys)
+
+
+def _paged(page: Any, key: Callable[[Any], Hashable]) -> tuple[list[Hashable], int, bool]:
+    return [key(item) for item in page.items], page.total, page.has_next
+
+
+def permit_target(permit: Permit) -> Target:
+    return permits.target_of(permit)
+
+
+def enterprise_target(enterprise: Enterprise) -> Target:
+    return Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
+
+
+def agency_target(agency: Agency) -> Target:
+    return Target(agency_id=agency.id, region_code=agency.region_code)
+
+
+def _visible_permits(city: City, actor: Actor, operation: Operation = OP.PERMIT_VIEW) -> list[Permit]:
+    return [p for p in city.permits if can(actor, operation, permit_target(p))]
+
+
+@dataclass(frozen=True)
+class ListCase:
+    name: str
+    fetch: Callable[[Any, Actor, City], Awaitable[Any]]
+    expected: Callable[[City, Actor], Any]
+    known_wrong: str = ""  # why the list does not agree yet (a strict xfail: it fails once fixed)
+
+
+# --- Permits -----------------------------------------------------------------------------------------
+
+
+async def fetch_permits(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await permit_lists.browse_permits(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row.permit.permit.number)
+
+    return await walk(page)
+
+
+def expected_permits(city: City, actor: Actor) -> Keys:
+    """Regulators and units list what they may view; anyone else the public register (every permit)."""
+    if actor.is_enterprise_user or can(actor, OP.PERMIT_LIST):
+        return frozenset(p.number for p in _visible_permits(city, actor))
+    return frozenset(p.number for p in city.permits if can(actor, OP.VIEW_PUBLIC))
+
+
+async def fetch_permit_list(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await permits.list_permits(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row[0].number)
+
+    return await walk(page)
+
+
+def expected_permit_list(city: City, actor: Actor) -> Keys | None:
+    if not (actor.is_enterprise_user or can(actor, OP.PERMIT_LIST)):
+        return None
+    return frozenset(p.number for p in _visible_permits(city, actor))
+
+
+async def fetch_worklist(session: Any, actor: Actor, city: City) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await worklist.regulator_worklist(session, actor, first=first, offset=offset)
+        figures["overdue"], figures["late_this_year"] = found.overdue, found.late_this_year
+        return _paged(found.page, lambda item: item.steps.application.id)
+
+    figures["rows"] = await walk(page)
+    return figures
+
+
+def _current_due(application: PermitApplication) -> date | None:
+    if application.status == "submitted":
+        return application.accept_due
+    if application.status == "accepted":
+        return application.decision_due
+    return application.issue_due
+
+
+def expected_worklist(city: City, actor: Actor) -> dict[str, Any] | None:
+    if not can(actor, OP.PERMIT_LIST):
+        return None
+    on = today()
+    visible = [
+        a for a in city.applications if can(actor, OP.PERMIT_VIEW, permit_target(city.permit(a.permit_id)))
+    ]
+    open_ = [a for a in visible if a.status in ("submitted", "accepted", "granted")]
+    return {
+        "rows": frozenset(a.id for a in open_),
+        "overdue": sum(1 for a in open_ if (due := _current_due(a)) is not None and due < on),
+        "late_this_year": sum(1 for a in visible if a.late and a.received_on >= on.replace(month=1, day=1)),
+    }
+
+
+# --- Enterprises ---------------------------------------------------------------------------------------
+
+
+async def fetch_enterprises(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        return _paged(await list_enterprises(session, actor, first=first, offset=offset), lambda e: e.id)
+
+    return await walk(page)
+
+
+def expected_enterprises(city: City, actor: Actor) -> Keys | None:
+    if not can(actor, OP.ENTERPRISE_LIST):
+        return None
+    return frozenset(e.id for e in city.enterprises if can(actor, OP.ENTERPRISE_VIEW, enterprise_target(e)))
+
+
+# --- Reports -------------------------------------------------------------------------------------------
+
+
+async def fetch_reports(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await report_lists.browse_reports(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row.report.id)
+
+    return await walk(page)
+
+
+def expected_reports(city: City, actor: Actor) -> Keys:
+    """Readers with reports of their own (units, their agencies for reports, regulators, the administrator)
+    list the reports they may view, drafts only on the unit's side; the public the filed annual reports."""
+    if actor.is_unit_side or can(actor, OP.PERMIT_LIST):
+        return frozenset(
+            r.id
+            for r in city.reports
+            if can(actor, OP.REPORT_VIEW, permit_target(city.permit(r.permit_id)))
+            and (r.latest_version > 0 or actor.is_unit_side)
+        )
+    return frozenset(r.id for r in city.reports if r.kind == "annual" and r.latest_version > 0)
+
+
+def _queue(state: str) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            rows, total = await report_review.review_queue(
+                session, actor, state=state, first=first, offset=offset
+            )
+            return [r.id for r, _p, _s in rows], total, offset + len(rows) < total
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        if not can(actor, OP.PERMIT_LIST):
+            return None
+        return frozenset(
+            r.id
+            for r in city.reports
+            if r.state == state and can(actor, OP.REPORT_VIEW, permit_target(city.permit(r.permit_id)))
+        )
+
+    return ListCase(f"report review queue ({state})", fetch, expected)
+
+
+async def fetch_overdue(session: Any, actor: Actor, city: City) -> Keys:
+    found = await report_statistics.overdue_reports(session, actor, kind="quarterly", period=city.quarter)
+    return frozenset(row.permit.number for row in found)
+
+
+def expected_overdue(city: City, actor: Actor) -> Keys | None:
+    """Every permit owes the last quarter's report; the units of even rank filed it."""
+    if not can(actor, OP.PERMIT_LIST):
+        return None
+    period = report_rules.parse_period("quarterly", city.quarter)
+    assert period is not None
+    if today() <= report_rules.due_date(period):
+        return frozenset()
+    return frozenset(
+        p.number for i, p in enumerate(city.permits) if i % 2 and can(actor, OP.PERMIT_VIEW, permit_target(p))
+    )
+
+
+async def fetch_statistics(session: Any, actor: Actor, city: City) -> dict[str, Any]:
+    rates = await report_statistics.filing_statistics(
+        session, actor, kind="quarterly", period=city.quarter, by="region"
+    )
+    return {rate.group: (rate.due, rate.submitted, rate.on_time) for rate in rates}
+
+
+def expected_statistics(city: City, actor: Actor) -> dict[str, Any] | None:
+    if not can(actor, OP.PERMIT_LIST):
+        return None
+    groups: dict[str, list[int]] = {}
+    for index, permit in enumerate(city.permits):
+        if can(actor, OP.PERMIT_VIEW, permit_target(permit)):
+            counts = groups.setdefault(permit.region_code, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += index % 2 == 0
+            counts[2] += index % 2 == 0
+    return {group: tuple(counts) for group, counts in groups.items()}
+
+
+async def fetch_schedules(session: Any, actor: Actor, city: City) -> Keys:
+    return frozenset(s.permit.number for s in await report_schedule.my_schedules(session, actor))
+
+
+def expected_schedules(city: City, actor: Actor) -> Keys | None:
+    """The permits whose reports the reader files: the unit's own, an agency's clients for reports."""
+    if not actor.is_unit_side:
+        return None
+    return frozenset(p.number for p in _visible_permits(city, actor, OP.REPORT_VIEW))
+
+
+# --- Ledgers -------------------------------------------------------------------------------------------
+
+
+async def fetch_exceedances(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await ledgers.list_exceedances(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row[0].id)
+
+    return await walk(page)
+
+
+def expected_exceedances(city: City, actor: Actor) -> Keys | None:
+    if not (actor.is_unit_side or can(actor, OP.PERMIT_LIST)):
+        return None
+    return frozenset(
+        e.id for e in city.exceedances if can(actor, OP.LEDGER_VIEW, permit_target(city.permit(e.permit_id)))
+    )
+
+
+async def fetch_my_ledgers(session: Any, actor: Actor, city: City) -> Keys:
+    return frozenset(row.number for row in await ledger_pages.my_ledgers(session, actor))
+
+
+def expected_my_ledgers(city: City, actor: Actor) -> Keys | None:
+    """A unit's permits in force; regulators open ledgers from a permit or a warning (an empty list)."""
+    if actor.is_enterprise_user:
+        return frozenset(p.number for p in _visible_permits(city, actor, OP.LEDGER_VIEW))
+    return frozenset() if can(actor, OP.PERMIT_LIST) else None
+
+
+# --- Agencies ------------------------------------------------------------------------------------------
+
+
+async def fetch_directory(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await agencies.directory(
+            session, actor, filters=agencies.DirectoryFilter(status=""), first=first, offset=offset
+        )
+        return _paged(found, lambda listing: listing.agency.id)
+
+    return await walk(page)
+
+
+def expected_directory(city: City, actor: Actor) -> Keys:
+    """Anyone reads the agencies that act or acted (approved, suspended); those who oversee agencies
+    (regulators, the administrator) every one."""
+    oversees = can(actor, OP.AGENCY_OWN, Target())
+    return frozenset(
+        a.id for a in city.agencies.values() if oversees or (a.status in ("approved", "suspended"))
+    )
+
+
+AGENCIES_NOT_YET = (
+    "agencies/views.py decides in its own SQL (_in_scope) until it has moved to agencies/queries: the review"
+    " list shows read-only readers what they may not review; filings follow the unit's region, not the"
+    " permit's"
+)
+
+
+def _review(status: str) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> dict[str, Any]:
+        found = await agencies.review_list(session, actor, status=status)
+        return {"rows": frozenset(item.agency.id for item in found.items), "counts": found.counts}
+
+    def expected(city: City, actor: Actor) -> dict[str, Any] | None:
+        if not can(actor, OP.AGENCY_REVIEW_LIST):
+            return None
+        reviewable = [a for a in city.agencies.values() if can(actor, OP.AGENCY_REVIEW, agency_target(a))]
+        counts = {s: sum(1 for a in reviewable if a.status == s) for s in agencies.STATUS_LABELS}
+        return {"rows": frozenset(a.id for a in reviewable if a.status == status), "counts": counts}
+
+    return ListCase(f"agency review list ({status})", fetch, expected, AGENCIES_NOT_YET)
+
+
+def _work(city: City, agency: Agency, enterprise_id: int, region_code: str) -> Target:
+    return Target(agency_id=agency.id, enterprise_id=enterprise_id, region_code=region_code)
+
+
+def _filings(agency_name: str) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        agency = city.agencies[agency_name]
+
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await agencies.filings(
+                session, actor, credit_code=agency.credit_code, first=first, offset=offset
+            )
+            return _paged(found, lambda f: (f.permit_number, f.at.replace(tzinfo=None).isoformat()))
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        """The agency's traced filings, each a record of one permit's ledger."""
+        agency = city.agencies[agency_name]
+        if not can(actor, OP.AGENCY_OWN, Target(agency_id=agency.id)):
+            return None
+        tag = f"agency:{agency.credit_code}"
+        return frozenset(
+            (permit.number, r.entered_at.replace(tzinfo=None).isoformat())
+            for r in city.readings
+            if r.on_behalf_of == tag
+            and (permit := city.permit(r.permit_id))
+            and can(actor, OP.AGENCY_WORK_VIEW, _work(city, agency, permit.enterprise_id, permit.region_code))
+        )
+
+    return ListCase(
+        f"agency filings ({agency_name})",
+        fetch,
+        expected,
+        AGENCIES_NOT_YET if agency_name == "approved" else "",
+    )
+
+
+def _agency_page(agency_name: str) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> dict[str, Any]:
+        page = await agencies.agency_page(session, actor, credit_code=city.agencies[agency_name].credit_code)
+        return {
+            "clients": frozenset(c.authorisation.id for c in page.clients),
+            "summary": frozenset(s.enterprise_credit_code for s in page.summary),
+            "events": frozenset(e.event.id for e in page.events),
+        }
+
+    def expected(city: City, actor: Actor) -> dict[str, Any] | None:
+        """Its clients (authorisations, each about one unit), what it filed for whom, its credit events."""
+        agency = city.agencies[agency_name]
+        if not can(actor, OP.AGENCY_OWN, Target(agency_id=agency.id)):
+            return None
+        tag = f"agency:{agency.credit_code}"
+        return {
+            "clients": frozenset(
+                a.id
+                for a in city.authorisations
+                if a.agency_id == agency.id
+                and can(
+                    actor,
+                    OP.AGENCY_WORK_VIEW,
+                    _work(city, agency, a.enterprise_id, city.enterprise(a.enterprise_id).region_code),
+                )
+            ),
+            "summary": frozenset(
+                city.enterprise(permit.enterprise_id).credit_code
+                for r in city.readings
+                if r.on_behalf_of == tag
+                and (permit := city.permit(r.permit_id))
+                and can(
+                    actor, OP.AGENCY_WORK_VIEW, _work(city, agency, permit.enterprise_id, permit.region_code)
+                )
+            ),
+            "events": frozenset(e.id for e in city.credit_events if e.agency_id == agency.id),
+        }
+
+    return ListCase(
+        f"agency page ({agency_name})", fetch, expected, AGENCIES_NOT_YET if agency_name == "approved" else ""
+    )
+
+
+async def fetch_ranking(session: Any, actor: Actor, city: City) -> dict[Hashable, int]:
+    return {row.agency.id: row.clients for row in (await agencies.ranking(session, actor)).rows}
+
+
+def expected_ranking(city: City, actor: Actor) -> dict[Hashable, int] | None:
+    """Agencies that act or acted, registered in the reader's jurisdiction or working for its units, with
+    the number of its units they act for today."""
+    if not can(actor, OP.AGENCY_OWN, Target()):
+        return None
+    on = today()
+    found: dict[Hashable, int] = {}
+    for agency in city.agencies.values():
+        if agency.status not in ("approved", "suspended"):
+            continue
+        work = [
+            (a, _work(city, agency, a.enterprise_id, city.enterprise(a.enterprise_id).region_code))
+            for a in city.authorisations
+            if a.agency_id == agency.id
+        ]
+        mine = [(a, target) for a, target in work if can(actor, OP.AGENCY_WORK_VIEW, target)]
+        registered_here = actor.is_admin or jurisdiction(actor).holds(Target(region_code=agency.region_code))
+        if not (registered_here or mine):
+            continue
+        found[agency.id] = len(
+            {
+                a.enterprise_id
+                for a, _t in mine
+                if a.revoked_at is None and a.valid_from <= on <= a.valid_until
+            }
+        )
+    return found
+
+
+# --- Notices, sessions, tokens, the audit trail -------------------------------------------------------
+
+
+async def fetch_notifications(session: Any, actor: Actor, city: City) -> dict[str, Any]:
+    items = await notifications.notifications_of(session, actor)
+    return {
+        "rows": frozenset(n.id for n in items),
+        "unread": await notifications.unread_count(session, actor),
+    }
+
+
+def expected_notifications(city: City, actor: Actor) -> dict[str, Any] | None:
+    if not can(actor, OP.NOTIFICATIONS_OWN):
+        return None
+    mine = [
+        n for n in city.notifications if can(actor, OP.NOTIFICATIONS_OWN, Target(owner_user_id=n.user_id))
+    ]
+    return {"rows": frozenset(n.id for n in mine), "unread": sum(1 for n in mine if n.read_at is None)}
+
+
+async def fetch_sessions(session: Any, actor: Actor, city: City) -> Keys:
+    _user, found = await accounts.sessions_of(session, actor)
+    return frozenset(s.id for s in found)
+
+
+def expected_sessions(city: City, actor: Actor) -> Keys | None:
+    if not can(actor, OP.SESSION_MANAGE_OWN) or actor.user_id is None:
+        return None
+    return frozenset(
+        s.id for s in city.sessions if can(actor, OP.SESSION_MANAGE_OWN, Target(owner_user_id=s.user_id))
+    )
+
+
+async def fetch_sessions_of_other(session: Any, actor: Actor, city: City) -> Keys:
+    user = city.users["ecology@370100"]
+    _user, found = await accounts.sessions_of(session, actor, username=user.username)
+    return frozenset(s.id for s in found)
+
+
+def expected_sessions_of_other(city: City, actor: Actor) -> Keys | None:
+    """The administrator reads anyone's sessions; everyone else only their own."""
+    user = city.users["ecology@370100"]
+    operation = OP.SESSION_MANAGE_OWN if actor.username == user.username else OP.USER_MANAGE
+    if not can(actor, operation, Target(owner_user_id=user.id)):
+        return None
+    return frozenset(s.id for s in city.sessions if s.user_id == user.id)
+
+
+async def fetch_tokens(session: Any, actor: Actor, city: City) -> Keys:
+    return frozenset(t.id for t in await accounts.list_api_tokens(session, actor))
+
+
+def expected_tokens(city: City, actor: Actor) -> Keys | None:
+    if not can(actor, OP.TOKEN_MANAGE_OWN):
+        return None
+    return frozenset(
+        t.id for t in city.tokens if can(actor, OP.TOKEN_MANAGE_OWN, Target(owner_user_id=t.user_id))
+    )
+
+
+async def fetch_audit(session: Any, actor: Actor, city: City) -> Keys:
+    return frozenset(entry.id for entry in await recent(session, actor, limit=100_000))
+
+
+def expected_audit(city: City, actor: Actor) -> Keys | None:
+    if not can(actor, OP.AUDIT_VIEW):
+        return None
+    return frozenset(city.audit_ids)
+
+
+CASES = [
+    ListCase("permits (both faces' list)", fetch_permits, expected_permits),
+    ListCase("permits (regulators' and units' list)", fetch_permit_list, expected_permit_list),
+    ListCase("permit worklist", fetch_worklist, expected_worklist),
+    ListCase("enterprises", fetch_enterprises, expected_enterprises),
+    ListCase("reports", fetch_reports, expected_reports),
+    *(_queue(state) for state in ("submitted", "returned", "accepted")),
+    ListCase("overdue reports", fetch_overdue, expected_overdue),
+    ListCase("filing statistics", fetch_statistics, expected_statistics),
+    ListCase("report schedules to file", fetch_schedules, expected_schedules),
+    ListCase("ledger warnings (exceedances)", fetch_exceedances, expected_exceedances),
+    ListCase("my ledgers", fetch_my_ledgers, expected_my_ledgers),
+    ListCase("agency directory", fetch_directory, expected_directory),
+    *(_review(status) for status in ("pending", "approved", "suspended", "rejected")),
+    *(_filings(name) for name in ("approved", "suspended", "shanghai")),
+    *(_agency_page(name) for name in ("approved", "suspended")),
+    ListCase("agency ranking", fetch_ranking, expected_ranking),
+    ListCase("notifications", fetch_notifications, expected_notifications),
+    ListCase("own sessions", fetch_sessions, expected_sessions),
+    ListCase("another user's sessions", fetch_sessions_of_other, expected_sessions_of_other),
+    ListCase("API tokens", fetch_tokens, expected_tokens),
+    ListCase("audit trail", fetch_audit, expected_audit),
+]
