@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
+from domain.access import Actor, Operation, Target, can, require
+from domain.access.sql import allowed
 from domain.enterprises.models import PERSONAL_FIELDS, Enterprise, EnterpriseRevision, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
-from domain.enterprises.targets import target_of
+from domain.enterprises.targets import TARGET_COLUMNS, target_of
 from domain.errors import N_, NotFound
 from domain.pagination import Page, check_page_size
 
@@ -100,10 +101,8 @@ async def enterprises_by_ids(session: AsyncSession, ids: list[int]) -> dict[int,
 
 
 def _filtered(actor: Actor, filters: EnterpriseFilter) -> Any:
-    statement = select(Enterprise)
-    prefix = jurisdiction_prefix(actor)
-    if prefix is not None:
-        statement = statement.where(col(Enterprise.region_code).startswith(prefix, autoescape=True))
+    # The SQL form of can(ENTERPRISE_VIEW): regulators their jurisdiction, the administrator all.
+    statement = select(Enterprise).where(allowed(actor, Operation.ENTERPRISE_VIEW, TARGET_COLUMNS))
     query = filters.query.strip()
     if query:
         pattern = f"%{_escape_like(query)}%"
@@ -116,11 +115,12 @@ def _filtered(actor: Actor, filters: EnterpriseFilter) -> Any:
     if filters.industry_code:
         statement = statement.where(Enterprise.industry_code == filters.industry_code.strip())
     if filters.region_code:
-        statement = statement.where(
-            col(Enterprise.region_code).startswith(
-                filters.region_code.strip().rstrip("0") or "", autoescape=True
-            )
-        )
+        # A region and what lies in it: trailing "00" pairs name the level (as the permit list reads it);
+        # stripping every trailing zero made Yangpu (310110) also match 310111-310119.
+        prefix = filters.region_code.strip()
+        while prefix.endswith("00"):
+            prefix = prefix[:-2]
+        statement = statement.where(col(Enterprise.region_code).startswith(prefix, autoescape=True))
     if filters.management_category:
         statement = statement.where(Enterprise.management_category == filters.management_category)
     return statement

@@ -19,6 +19,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, require
+from domain.access.sql import TargetColumns, allowed
 from domain.clock import today
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
@@ -65,6 +66,12 @@ class RegistrationRecord:
 
 def target_of(registration: DischargeRegistration) -> Target:
     return Target(enterprise_id=registration.enterprise_id, region_code=registration.region_code)
+
+
+# The same target as columns, for the SQL form of can() in lists (domain.access.sql.allowed).
+TARGET_COLUMNS = TargetColumns(
+    enterprise_id=col(DischargeRegistration.enterprise_id), region_code=col(DischargeRegistration.region_code)
+)
 
 
 def may_manage(actor: Actor, registration: DischargeRegistration) -> bool:
@@ -158,7 +165,12 @@ async def registrations_of_unit(
         Target(enterprise_id=enterprise.id, region_code=enterprise.region_code),
     ):
         return []
-    statement = select(DischargeRegistration).where(DischargeRegistration.enterprise_id == enterprise.id)
+    # Each one as get_registration decides it (the SQL form of can()): a site may lie outside the region of
+    # the unit's seat, and so outside the viewer's jurisdiction.
+    statement = select(DischargeRegistration).where(
+        DischargeRegistration.enterprise_id == enterprise.id,
+        allowed(actor, Operation.ENTERPRISE_VIEW, TARGET_COLUMNS),
+    )
     return list((await session.exec(statement.order_by(col(DischargeRegistration.number)))).all())
 
 

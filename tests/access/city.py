@@ -22,6 +22,7 @@ import itertools
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import ANONYMOUS, REGULATOR_ROLES, Actor, Role, operator
@@ -33,6 +34,8 @@ from domain.enterprises.models import Enterprise, ProductionSite
 from domain.ledgers.models import Exceedance, MonitoringReading
 from domain.notifications.models import Notification
 from domain.permits.models import Permit, PermitApplication
+from domain.registrations.models import DischargeRegistration
+from domain.registrations.rules import registration_number
 from domain.reports.models import ExecutionReport
 from domain.reports.rules import due_date, parse_period
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
@@ -62,6 +65,7 @@ class City:
     reports: list[ExecutionReport] = field(default_factory=list)
     applications: list[PermitApplication] = field(default_factory=list)
     exceedances: list[Exceedance] = field(default_factory=list)
+    registrations: list[DischargeRegistration] = field(default_factory=list)
     readings: list[MonitoringReading] = field(default_factory=list)
     credit_events: list[CreditEvent] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
@@ -147,6 +151,49 @@ async def build(session: AsyncSession) -> City:
         assert permit.region_code == site_region, index
         city.enterprises.append(enterprise)
         city.permits.append(permit)
+
+    # Discharge registrations (登记) of sites without a permit: one in the unit's region, one of a unit of
+    # Jinan for a site in Qingdao.
+    for index, sequence, region in ((3, 1, "370103"), (0, 3, "370211"), (6, 2, "310107")):
+        enterprise = city.enterprises[index]
+        if sequence > 1:
+            session.add(
+                ProductionSite(
+                    enterprise_id=enterprise.id or 0,
+                    sequence=sequence,
+                    name=f"{sequence}号厂区",
+                    address="某路1号",
+                    region_code=region,
+                    industry_code=enterprise.industry_code,
+                )
+            )
+            await session.flush()
+        site = (
+            await session.exec(
+                select(ProductionSite).where(
+                    ProductionSite.enterprise_id == enterprise.id, ProductionSite.sequence == sequence
+                )
+            )
+        ).one()
+        registration = DischargeRegistration(
+            number=registration_number(enterprise.credit_code, sequence),
+            enterprise_id=enterprise.id or 0,
+            site_id=site.id or 0,
+            region_code=site.region_code,
+            industry_code=site.industry_code,
+            status="registered",
+            first_registered_on=on - timedelta(days=100),
+            valid_from=on - timedelta(days=100),
+            valid_until=on + timedelta(days=1000),
+            production_process="生产",
+            discharge_destination="市政管网",
+            control_facilities="无",
+            emission_standards="GB 8978-1996",
+            contact_person="王伟",
+            contact_phone="021-62000000",
+        )
+        session.add(registration)
+        city.registrations.append(registration)
 
     # Reports: a draft, a quarter filed by half of the units (the others are overdue), earlier quarters
     # returned or filed, annual reports accepted, returned or waiting.

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, require
+from domain.access.sql import TargetColumns, allowed
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.agencies.queries.directory import AgencyListing, approved_choices
-from domain.agencies.queries.lookup import in_scope
 from domain.agencies.rules import authorisation_state, contract_media_type
 from domain.clock import today
 from domain.enterprises.models import Enterprise
@@ -39,7 +39,20 @@ async def clients_of(session: AsyncSession, actor: Actor, agency: Agency) -> lis
         await session.exec(
             select(AgencyAuthorisation, Enterprise.name, Enterprise.credit_code)
             .join(Enterprise, col(Enterprise.id) == col(AgencyAuthorisation.enterprise_id))
-            .where(AgencyAuthorisation.agency_id == agency.id, in_scope(actor, Enterprise.region_code))
+            .where(
+                AgencyAuthorisation.agency_id == agency.id,
+                # The SQL form of can(AGENCY_WORK_VIEW): all of it for the agency, what concerns units of
+                # a regulator's jurisdiction for the regulator.
+                allowed(
+                    actor,
+                    Operation.AGENCY_WORK_VIEW,
+                    TargetColumns(
+                        agency_id=col(AgencyAuthorisation.agency_id),
+                        enterprise_id=col(AgencyAuthorisation.enterprise_id),
+                        region_code=col(Enterprise.region_code),
+                    ),
+                ),
+            )
             .order_by(col(AgencyAuthorisation.valid_until).desc(), col(AgencyAuthorisation.id).desc())
         )
     ).all()

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, jurisdiction_prefix
+from domain.access import Actor, Operation, jurisdiction
+from domain.access.sql import TargetColumns, allowed
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
-from domain.agencies.queries.lookup import agency_by_code, in_scope, require_oversight, visible_agency
+from domain.agencies.queries.lookup import agency_by_code, require_oversight, visible_agency
 from domain.agencies.rules import (
     BASE_SCORE,
     PUBLIC_STATUSES,
@@ -277,7 +278,6 @@ async def ranking(session: AsyncSession, actor: Actor, *, days: int = TREND_DAYS
     require_oversight(actor)
     since = utcnow() - timedelta(days=days)
     on = today()
-    prefix = jurisdiction_prefix(actor)
     points = (
         select(
             CreditEvent.agency_id,
@@ -290,6 +290,13 @@ async def ranking(session: AsyncSession, actor: Actor, *, days: int = TREND_DAYS
         .group_by(col(CreditEvent.agency_id))
         .subquery()
     )
+    # What an agency does for a unit: the SQL form of can(AGENCY_WORK_VIEW) (regulators: units of their
+    # jurisdiction; the administrator: all).
+    work = TargetColumns(
+        agency_id=col(AgencyAuthorisation.agency_id),
+        enterprise_id=col(AgencyAuthorisation.enterprise_id),
+        region_code=col(Enterprise.region_code),
+    )
     in_force = (
         select(
             AgencyAuthorisation.agency_id,
@@ -300,7 +307,7 @@ async def ranking(session: AsyncSession, actor: Actor, *, days: int = TREND_DAYS
             col(AgencyAuthorisation.revoked_at).is_(None),
             col(AgencyAuthorisation.valid_from) <= on,
             col(AgencyAuthorisation.valid_until) >= on,
-            in_scope(actor, Enterprise.region_code),
+            allowed(actor, Operation.AGENCY_WORK_VIEW, work),
         )
         .group_by(col(AgencyAuthorisation.agency_id))
         .subquery()
@@ -311,15 +318,16 @@ async def ranking(session: AsyncSession, actor: Actor, *, days: int = TREND_DAYS
         .join(in_force, in_force.c.agency_id == Agency.id, isouter=True)
         .where(col(Agency.status).in_(RANKED_STATUSES))
     )
-    if prefix is not None:
+    if not actor.is_admin:
+        # Which agencies concern a regulator (every one is open to it): registered in its jurisdiction,
+        # or working for a unit there.
         serves = (
             select(AgencyAuthorisation.agency_id)
             .join(Enterprise, col(Enterprise.id) == col(AgencyAuthorisation.enterprise_id))
-            .where(col(Enterprise.region_code).startswith(prefix))
+            .where(allowed(actor, Operation.AGENCY_WORK_VIEW, work))
         )
-        statement = statement.where(
-            sa.or_(col(Agency.region_code).startswith(prefix), col(Agency.id).in_(serves))
-        )
+        registered_here = jurisdiction(actor).where(TargetColumns(region_code=col(Agency.region_code)))
+        statement = statement.where(sa.or_(registered_here, col(Agency.id).in_(serves)))
     best_first = statement.order_by(sa.func.coalesce(points.c.now, 0.0).desc(), col(Agency.name))
     rows = (await session.exec(best_first.limit(1000))).all()
     ranked = sorted(

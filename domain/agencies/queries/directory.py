@@ -11,10 +11,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
+from domain.access.sql import TargetColumns, allowed
 from domain.agencies.labels import STATUS_LABELS
 from domain.agencies.models import SERVICE_SCOPES, Agency, CreditEvent
 from domain.agencies.queries.credit import credit_of
-from domain.agencies.queries.lookup import agency_by_code, in_scope, may_oversee, may_see_full
+from domain.agencies.queries.lookup import agency_by_code, may_oversee, may_see_full
 from domain.agencies.rules import BASE_SCORE, PUBLIC_STATUSES, level_of, qualification_rows
 from domain.clock import today
 from domain.enterprises.rules import normalize_credit_code
@@ -142,7 +143,11 @@ async def review_list(session: AsyncSession, actor: Actor, *, status: str = "pen
         status = "pending"
     counts = {s: 0 for s in STATUS_LABELS}
     # The SQL form of can(AGENCY_REVIEW, agency): agencies registered in the actor's jurisdiction.
-    scoped = in_scope(actor, Agency.region_code)
+    scoped = allowed(
+        actor,
+        Operation.AGENCY_REVIEW,
+        TargetColumns(agency_id=col(Agency.id), region_code=col(Agency.region_code)),
+    )
     for value, number in (
         await session.exec(select(Agency.status, sa.func.count()).where(scoped).group_by(col(Agency.status)))
     ).all():

@@ -13,9 +13,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, require
+from domain.access.sql import TargetColumns, allowed
 from domain.agencies.labels import FILING_KINDS
 from domain.agencies.models import Agency, AgencyAuthorisation
-from domain.agencies.queries.lookup import in_scope, visible_agency
+from domain.agencies.queries.lookup import visible_agency
 from domain.agencies.rules import agency_tag
 from domain.clock import china_date
 from domain.enterprises.models import Enterprise
@@ -126,13 +127,19 @@ def _filings_union(tag: str, permit_ids: Any) -> Any:
 
 
 def _client_permits(actor: Actor, agency: Agency, enterprise_credit_code: str = "") -> Any:
-    """Permits of the units that ever authorised the agency (the only ones it may have filed for),
-    limited to a regulator's jurisdiction; this also lets the volume tables use their permit index."""
+    """Permits of the units that ever authorised the agency (the only ones it may have filed for), those
+    whose filings the actor may see (the SQL form of can(AGENCY_WORK_VIEW): the agency all of them, a
+    regulator the permits of its jurisdiction); this also lets the volume tables use their permit index."""
     clients = select(AgencyAuthorisation.enterprise_id).where(AgencyAuthorisation.agency_id == agency.id)
+    work = TargetColumns(
+        agency_id=sa.literal(agency.id),
+        enterprise_id=col(Permit.enterprise_id),
+        region_code=col(Permit.region_code),
+    )
     statement = (
         select(Permit.id)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-        .where(col(Permit.enterprise_id).in_(clients), in_scope(actor, Enterprise.region_code))
+        .where(col(Permit.enterprise_id).in_(clients), allowed(actor, Operation.AGENCY_WORK_VIEW, work))
     )
     if enterprise_credit_code:
         statement = statement.where(Enterprise.credit_code == normalize_credit_code(enterprise_credit_code))
@@ -170,7 +177,7 @@ async def filings(
 ) -> Page[Filing]:
     """Every filing the agency made for its clients, newest first: what, for whom, when, by whom.
 
-    Without a credit code, the caller's own agency. Regulators see the filings for units of
+    Without a credit code, the caller's own agency. Regulators see the filings for permits of
     their jurisdiction; the agency sees all of its own.
     """
     check_page_size(first)
@@ -194,7 +201,14 @@ async def filings(
         statement = statement.where(union.c.kind == filters.kind)
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
     rows: Any = (
-        await session.exec(statement.order_by(union.c.at.desc(), union.c.kind).offset(offset).limit(first))
+        await session.exec(
+            # A total order (ties broken by permit, person, record), so pages never overlap.
+            statement.order_by(
+                union.c.at.desc(), union.c.kind, union.c.permit_id, union.c.person, union.c.ref_id, union.c.n
+            )
+            .offset(offset)
+            .limit(first)
+        )
     ).all()
     items = [
         Filing(

@@ -1,14 +1,11 @@
-"""Finding an agency for a viewer, and who sees what of agencies (the jurisdiction filter of lists)."""
+"""Finding an agency for a viewer, and who sees what of agencies."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, Target, can, jurisdiction_prefix, require
+from domain.access import Actor, Operation, Target, can, require
 from domain.agencies.models import Agency
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, NotFound
@@ -26,14 +23,6 @@ def require_oversight(actor: Actor) -> None:
 def may_see_full(actor: Actor, agency: Agency) -> bool:
     """The agency's own staff, regulators and the administrator see every event, staff and contacts."""
     return can(actor, Operation.AGENCY_OWN, Target(agency_id=agency.id))
-
-
-def in_scope(actor: Actor, region_column: Any) -> Any:
-    """Rows of units in the actor's jurisdiction (regulators); no limit for the administrator."""
-    prefix = jurisdiction_prefix(actor)
-    if prefix is None or actor.is_agency_staff:
-        return sa.true()
-    return col(region_column).startswith(prefix)
 
 
 async def agency_by_code(session: AsyncSession, credit_code: str) -> Agency | None:
