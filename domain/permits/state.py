@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlmodel import col
+
 from domain.access import Target
+from domain.access.sql import TargetColumns
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationStatus
 
 
 def target_of(permit: Permit) -> Target:
     return Target(enterprise_id=permit.enterprise_id, region_code=permit.region_code)
+
+
+# The same target as columns, for the SQL form of can() in lists (domain.access.sql.allowed): a permit
+# belongs to its unit and to the region of its site.
+TARGET_COLUMNS = TargetColumns(enterprise_id=col(Permit.enterprise_id), region_code=col(Permit.region_code))
 
 
 OPEN_APPLICATION_STATUSES = (

@@ -29,10 +29,11 @@ from domain.enterprises.targets import target_of as enterprise_target
 from domain.ledgers.queries import exceedances as ledger_warnings
 from domain.ledgers.queries import ledger as ledger_pages
 from domain.notifications import queries as notifications
-from domain.permits import batch as permit_lists
-from domain.permits import service as permits
-from domain.permits import worklist
+from domain.permits import state as permit_state
 from domain.permits.models import Permit, PermitApplication
+from domain.permits.queries import register as permits
+from domain.permits.queries import visible as permit_lists
+from domain.permits.queries import worklist
 from domain.registrations import queries as registrations
 from domain.reports import rules as report_rules
 from domain.reports.queries import review as report_review
@@ -69,7 +70,7 @@ def _paged(page: Any, key: Callable[[Any], Hashable]) -> tuple[list[Hashable], i
 
 
 def permit_target(permit: Permit) -> Target:
-    return permits.target_of(permit)
+    return permit_state.target_of(permit)
 
 
 def agency_target(agency: Agency) -> Target:

@@ -12,7 +12,7 @@ from domain.clock import today
 from domain.enterprises.models import ProductionSite
 from domain.enterprises.queries import EnterpriseFilter, list_enterprises
 from domain.permits.models import Permit
-from domain.permits.service import target_of
+from domain.permits.state import target_of
 from domain.registrations import queries as registrations
 from domain.registrations.models import DischargeRegistration
 from domain.registrations.rules import registration_number

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, can, jurisdiction_prefix, require
+from domain.access import Actor, Operation, can, require
+from domain.access.sql import allowed
 from domain.calendar.rules import holiday_data_warning, holiday_data_warning_params
 from domain.clock import today
 from domain.enterprises.models import Enterprise
@@ -34,7 +35,7 @@ from domain.permits.models import (
 )
 from domain.permits.queries.deadlines import Due, deadline_due
 from domain.permits.rules import EXPIRED, ApplicationKind, ApplicationStatus, PermitStatus
-from domain.permits.state import OPEN_APPLICATION_STATUSES, target_of
+from domain.permits.state import OPEN_APPLICATION_STATUSES, TARGET_COLUMNS, target_of
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,9 @@ async def get_permit_by_id(session: AsyncSession, actor: Actor, *, permit_id: in
 
 def filter_permits(statement: Any, actor: Actor | None, filters: PermitFilter, on: date) -> Any:
     if actor is not None:
-        prefix = jurisdiction_prefix(actor)
-        if actor.is_enterprise_user:
-            statement = statement.where(Permit.enterprise_id == actor.enterprise_id)
-        elif prefix is not None:
-            statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
+        # The SQL form of can(PERMIT_VIEW): the unit its own, regulators their jurisdiction, the
+        # administrator all (None: the public register, filtered by its caller).
+        statement = statement.where(allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS))
     query = filters.query.strip()
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

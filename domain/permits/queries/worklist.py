@@ -9,14 +9,15 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, jurisdiction_prefix, require
+from domain.access import Actor, Operation, require
+from domain.access.sql import allowed
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.queries.deadlines import ApplicationSteps, application_steps
 from domain.permits.rules import ApplicationStatus
-from domain.permits.state import OPEN_APPLICATION_STATUSES
+from domain.permits.state import OPEN_APPLICATION_STATUSES, TARGET_COLUMNS
 
 WORKLIST_LIMIT = 100
 
@@ -57,9 +58,9 @@ async def regulator_worklist(
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
         .where(col(PermitApplication.status).in_(OPEN_APPLICATION_STATUSES))
     )
-    prefix = jurisdiction_prefix(actor)
-    if prefix is not None:
-        statement = statement.where(col(Permit.region_code).startswith(prefix, autoescape=True))
+    # The SQL form of can(PERMIT_VIEW): the applications of permits the reader may view (its jurisdiction).
+    visible = allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS)
+    statement = statement.where(visible)
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     # While the unit owes the missing materials (补正), the authority's acceptance period is not running.
     waiting = sa.and_(
@@ -79,10 +80,9 @@ async def regulator_worklist(
         .where(
             col(PermitApplication.late).is_(True),
             col(PermitApplication.received_on) >= on.replace(month=1, day=1),
+            visible,
         )
     )
-    if prefix is not None:
-        late = late.where(col(Permit.region_code).startswith(prefix, autoescape=True))
     late_this_year = (await session.exec(late)).one()
     rows = (
         await session.exec(statement.order_by(due, col(PermitApplication.id)).offset(offset).limit(first))
