@@ -347,12 +347,3 @@ def require(actor: Actor, operation: Operation, target: Target | None = None) ->
     if not actor.is_authenticated:
         raise NotAuthenticated(N_("Please log in to continue."))
     raise PermissionDenied(N_("You are not allowed to do this."), params={"operation": operation})
-
-
-def jurisdiction_prefix(actor: Actor) -> str | None:
-    """The region-code prefix an actor's lists are limited to; None means no limit."""
-    if actor.is_admin:
-        return None
-    if actor.is_regulator and actor.region_code:
-        return regions.significant_prefix(actor.region_code)
-    return "\x00"  # matches nothing: lists are for regulators and the administrator
