@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from domain.access import Actor
 from domain.enterprises.rules import INDUSTRY_NAMES
-from domain.errors import N_, Conflict, DomainError, FieldError, ValidationFailed
+from domain.errors import N_, Conflict, DomainError, FieldError, ValidationFailed, reporting
 from domain.i18n import translations_for
 from domain.permits.content import SECRET_CAPABLE_SECTIONS
 from domain.permits.labels import LABELS
@@ -63,6 +63,7 @@ from domain.permits.service.decisions import (
 )
 from domain.regions import known_regions_within
 from domain.reports.queries import schedule as report_schedule
+from portal.forms import parse_day
 from portal.reports import schedule_labels
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
@@ -185,41 +186,15 @@ def _text(form: FormData, name: str) -> str:
 async def _attempt(
     request: Request, problems: list[FieldError], call: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
-    """Run one use case in one unit of work, so the person sees every error at once.
-
-    The form's own format errors (``problems``: a date that is no date, JSON that is no JSON) do not stop
-    the use case: it runs with those fields empty, its errors join the form's (a field the form already
-    faults keeps the form's error), and whatever it wrote is rolled back. Nothing is written unless the
-    form and the use case both accept.
-    """
-    try:
-        async with db_of(request).transaction() as session:
-            result = await call(session)
-            if problems:
-                raise _FormRejected
-    except _FormRejected:
-        raise ValidationFailed(problems) from None
-    except (ValidationFailed, Conflict) as error:
-        if not problems:
-            raise
-        faulted = {problem.field for problem in problems}
-        raise ValidationFailed(problems + [e for e in error.errors if e.field not in faulted]) from None
-    return result
-
-
-class _FormRejected(Exception):
-    """Raised inside the unit of work to roll back what a use case wrote for a form with format errors."""
+    """Run one use case in one unit of work with the problems the form already has (a date that is no
+    date, JSON that is no JSON): its refusal comes out merged with them, so the person sees every error
+    at once, and when it accepts, the problems roll back what it wrote (``domain.errors.reporting``)."""
+    async with db_of(request).transaction() as session, reporting(problems):
+        return await call(session)
 
 
 def _date(form: FormData, name: str, problems: list[FieldError]) -> date | None:
-    raw = _text(form, name)[:20].strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.append(FieldError(name, "date", N_("Expected a date as YYYY-MM-DD.")))
-        return None
+    return parse_day(_text(form, name), name, problems)
 
 
 def _content(form: FormData, problems: list[FieldError]) -> Any:
