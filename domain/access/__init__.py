@@ -217,9 +217,14 @@ def in_jurisdiction(actor: Actor, region_code: str | None) -> bool:
 
 def jurisdiction(actor: Actor) -> Condition:
     """The regions the actor's jurisdiction covers (a regulator's region and everything under it)."""
-    if actor.region_code is None:
+    return jurisdiction_of(actor.region_code)
+
+
+def jurisdiction_of(region_code: str | None) -> Condition:
+    """The regions a jurisdiction covers: the region and everything under it (nothing for none)."""
+    if region_code is None:
         return NEVER
-    return RegionWithin(regions.significant_prefix(actor.region_code))
+    return RegionWithin(regions.significant_prefix(region_code))
 
 
 def _own_enterprise(actor: Actor) -> Condition:

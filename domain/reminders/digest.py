@@ -14,6 +14,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain import regions
+from domain.access import Target, jurisdiction_of
+from domain.access.sql import TargetColumns
 from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
 from domain.permits.models import Permit
@@ -45,7 +47,9 @@ def previous_month(on: date) -> date:
 
 async def digest_for(session: AsyncSession, *, jurisdiction: str, on: date) -> DigestContent:
     """What one jurisdiction's regulators are told on ``on`` about the month before."""
-    prefix = regions.significant_prefix(jurisdiction)
+    # The permits its regulators see: the same condition as can(PERMIT_VIEW) for a regulator of it.
+    covered = jurisdiction_of(jurisdiction)
+    in_region = covered.where(TargetColumns(region_code=col(Permit.region_code)))
     month = previous_month(on)
     content = DigestContent(month=month)
     in_force = (
@@ -54,7 +58,7 @@ async def digest_for(session: AsyncSession, *, jurisdiction: str, on: date) -> D
             .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
             .where(
                 Permit.status == PermitStatus.ISSUED,
-                col(Permit.region_code).startswith(prefix, autoescape=True),
+                in_region,
                 col(Permit.valid_until) >= on,
             )
             .order_by(col(Permit.valid_until))
@@ -67,7 +71,7 @@ async def digest_for(session: AsyncSession, *, jurisdiction: str, on: date) -> D
     content.expired = [
         (row.number, row.unit_name, row.valid_until)
         for row in public_list.rows
-        if regions.covers(jurisdiction, row.region_code)
+        if covered.holds(Target(region_code=row.region_code))
     ]
     month_end = on.replace(day=1) - timedelta(days=1)
     permits = [p for p, _e in in_force] + [
@@ -78,7 +82,7 @@ async def digest_for(session: AsyncSession, *, jurisdiction: str, on: date) -> D
                 .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
                 .where(
                     Permit.status == PermitStatus.ISSUED,
-                    col(Permit.region_code).startswith(prefix, autoescape=True),
+                    in_region,
                     col(Permit.valid_until) < on,
                     col(Permit.valid_until) >= month,
                 )

@@ -26,8 +26,10 @@ from domain.audit.service import recent
 from domain.clock import today
 from domain.enterprises.queries import list_enterprises
 from domain.enterprises.targets import target_of as enterprise_target
+from domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from domain.ledgers.queries import exceedances as ledger_warnings
 from domain.ledgers.queries import ledger as ledger_pages
+from domain.ledgers.queries import records as ledger_records
 from domain.notifications import queries as notifications
 from domain.permits import state as permit_state
 from domain.permits.models import Permit, PermitApplication
@@ -43,6 +45,7 @@ from domain.reports.queries import statistics as report_statistics
 from tests.access.city import City
 
 PAGE = 3
+REFUSALS = (PermissionDenied, NotAuthenticated, NotFound)
 OP = Operation
 Keys = frozenset[Hashable]
 
@@ -304,6 +307,32 @@ def expected_exceedances(city: City, actor: Actor) -> Keys | None:
     )
 
 
+async def fetch_readings(session: Any, actor: Actor, city: City) -> Keys:
+    """Each permit's ledger readings, for the permits whose ledger the reader may open."""
+    found: set[Hashable] = set()
+    for permit in city.permits:
+
+        async def page(
+            first: int, offset: int, number: str = permit.number or ""
+        ) -> tuple[list[Hashable], int, bool]:
+            rows = await ledger_records.readings(
+                session, actor, permit_number=number, first=first, offset=offset
+            )
+            return _paged(rows, lambda reading: reading.id)
+
+        try:
+            found |= await walk(page)
+        except REFUSALS:
+            continue
+    return frozenset(found)
+
+
+def expected_readings(city: City, actor: Actor) -> Keys:
+    return frozenset(
+        r.id for r in city.readings if can(actor, OP.LEDGER_VIEW, permit_target(city.permit(r.permit_id)))
+    )
+
+
 async def fetch_my_ledgers(session: Any, actor: Actor, city: City) -> Keys:
     return frozenset(row.number for row in await ledger_pages.my_ledgers(session, actor))
 
@@ -428,6 +457,24 @@ def _agency_page(agency_name: str) -> ListCase:
     return ListCase(f"agency page ({agency_name})", fetch, expected)
 
 
+async def fetch_credit_events(session: Any, actor: Actor, city: City) -> Keys:
+    """Every event of each agency the reader may open in full (the ranking opens them one by one)."""
+    found: set[Hashable] = set()
+    for agency in city.agencies.values():
+        try:
+            _agency, rows = await agency_credit.credit_events(session, actor, credit_code=agency.credit_code)
+        except REFUSALS:
+            continue
+        found |= {row.event.id for row in rows}
+    return frozenset(found)
+
+
+def expected_credit_events(city: City, actor: Actor) -> Keys:
+    return frozenset(
+        e.id for e in city.credit_events if can(actor, OP.AGENCY_OWN, Target(agency_id=e.agency_id))
+    )
+
+
 async def fetch_ranking(session: Any, actor: Actor, city: City) -> dict[Hashable, int]:
     return {row.agency.id: row.clients for row in (await agency_credit.ranking(session, actor)).rows}
 
@@ -521,6 +568,18 @@ def expected_tokens(city: City, actor: Actor) -> Keys | None:
     )
 
 
+async def fetch_users(session: Any, actor: Actor, city: City) -> Keys:
+    return frozenset(
+        user.id for user, _enterprise in await accounts.list_users(session, actor, limit=100_000)
+    )
+
+
+def expected_users(city: City, actor: Actor) -> Keys | None:
+    if not can(actor, OP.USER_MANAGE):
+        return None
+    return frozenset(user.id for user in city.users.values())
+
+
 async def fetch_audit(session: Any, actor: Actor, city: City) -> Keys:
     return frozenset(entry.id for entry in await recent(session, actor, limit=100_000))
 
@@ -544,14 +603,17 @@ CASES = [
     ListCase("report schedules to file", fetch_schedules, expected_schedules),
     ListCase("ledger warnings (exceedances)", fetch_exceedances, expected_exceedances),
     ListCase("my ledgers", fetch_my_ledgers, expected_my_ledgers),
+    ListCase("a ledger's readings", fetch_readings, expected_readings),
     ListCase("agency directory", fetch_directory, expected_directory),
     *(_review(status) for status in ("pending", "approved", "suspended", "rejected")),
     *(_filings(name) for name in ("approved", "suspended", "shanghai")),
     *(_agency_page(name) for name in ("approved", "suspended")),
     ListCase("agency ranking", fetch_ranking, expected_ranking),
+    ListCase("an agency's credit events", fetch_credit_events, expected_credit_events),
     ListCase("notifications", fetch_notifications, expected_notifications),
     ListCase("own sessions", fetch_sessions, expected_sessions),
     ListCase("another user's sessions", fetch_sessions_of_other, expected_sessions_of_other),
     ListCase("API tokens", fetch_tokens, expected_tokens),
+    ListCase("users", fetch_users, expected_users),
     ListCase("audit trail", fetch_audit, expected_audit),
 ]
