@@ -182,12 +182,6 @@ class Actor:
         drafts), as against regulators and the public."""
         return self.is_enterprise_user or self.is_agency_staff
 
-    def authorised_for(self, enterprise_id: int | None, scopes: tuple[str, ...] | None = None) -> bool:
-        """An agency acts for an enterprise only within an authorisation in force (scope and window)."""
-        if not self.is_agency_staff or enterprise_id is None:
-            return False
-        return any(e == enterprise_id and (scopes is None or s in scopes) for e, s in self.authorisations)
-
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
@@ -209,10 +203,6 @@ class Target:
     region_code: str | None = None
     owner_user_id: int | None = None
     agency_id: int | None = None
-
-
-def in_jurisdiction(actor: Actor, region_code: str | None) -> bool:
-    return jurisdiction(actor).holds(Target(region_code=region_code))
 
 
 def jurisdiction(actor: Actor) -> Condition:
@@ -282,7 +272,7 @@ def rule(actor: Actor, operation: Operation) -> Condition:
                 return _authorised(actor, AGENCY_SCOPE_OF[operation])
             return _own_enterprise(actor) if actor.is_enterprise_user else NEVER
         case Operation.AGENCY_REVIEW_LIST:
-            # The legal section's review lists; their SQL keeps to agencies registered in its jurisdiction.
+            # The legal section's review lists; their rows are the agencies it may review (AGENCY_REVIEW).
             return _either(actor.is_admin or actor.role == Role.LEGAL)
         case Operation.AGENCY_REVIEW:
             # Approve, reject, suspend: an agency registered in the section's jurisdiction (its region).
