@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
+from domain.access.sql import allowed
 from domain.clock import CHINA, today, utcnow
 from domain.enterprises.models import Enterprise
 from domain.ledgers import rules
@@ -34,6 +35,7 @@ from domain.permits.models import (
 )
 from domain.permits.reference import Medium
 from domain.permits.rules import PermitStatus
+from domain.permits.state import TARGET_COLUMNS
 
 UNIT_CHOICES: dict[str, tuple[str, ...]] = {Medium.AIR: ("mg/m3", "μg/m3"), Medium.WATER: ("mg/L", "μg/L")}
 
@@ -216,7 +218,7 @@ async def my_ledgers(session: AsyncSession, actor: Actor) -> list[LedgerPermit]:
         await session.exec(
             select(Permit.number, Permit.category, Permit.valid_until, open_count)  # type: ignore[call-overload,type-var]
             .where(
-                Permit.enterprise_id == actor.enterprise_id,
+                allowed(actor, Operation.LEDGER_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its own
                 Permit.status == PermitStatus.ISSUED,
                 sa.or_(col(Permit.valid_until).is_(None), col(Permit.valid_until) >= today()),
             )
