@@ -18,10 +18,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.agencies import labels, service
-from domain.agencies.evidence import EVIDENCE_LABELS
 from domain.agencies.models import SERVICE_SCOPES
 from domain.agencies.queries import authorisations as authorisation_queries
-from domain.agencies.queries import credit, directory, filings, lookup, profile
+from domain.agencies.queries import credit, directory, lookup
 from domain.agencies.rules import (
     BASE_SCORE,
     CREDIT_POINTS,
@@ -32,6 +31,10 @@ from domain.agencies.rules import (
     QualificationInput,
     StaffInput,
 )
+from domain.agency_oversight import service as oversight
+from domain.agency_oversight.evidence import EVIDENCE_LABELS
+from domain.agency_oversight.queries import credit as credit_pages
+from domain.agency_oversight.queries import filings, profile
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.i18n import translations_for
 from domain.permits.reference import REPORT_KIND_LABELS
@@ -297,7 +300,7 @@ async def record_event(request: Request) -> Response:
     code = request.path_params["code"]
     try:
         async with db_of(request).transaction() as session:
-            await service.record_credit_event(
+            await oversight.record_credit_event(
                 session,
                 actor,
                 credit_code=code,
@@ -320,7 +323,8 @@ async def events_fragment(request: Request) -> Response:
     """One agency's credit events with their sources (the ranking opens them in place)."""
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        agency, events = await credit.credit_events(session, actor, credit_code=request.path_params["code"])
+        code = request.path_params["code"]
+        agency, events = await credit_pages.credit_events(session, actor, credit_code=code)
     return render(request, "agencies/_events.html", {"agency": agency, "events": events, **_labels()})
 
 
@@ -552,7 +556,7 @@ async def public_list(request: Request) -> Response:
 async def public_credit(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await credit.public_credit_page(session, credit_code=request.path_params["code"])
+        page = await credit_pages.public_credit_page(session, credit_code=request.path_params["code"])
     chart = {
         "label": translations_for(request_locale(request)).gettext(N_("Credit score")),
         "labels": [point.day.isoformat() for point in page.history],

@@ -24,12 +24,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from domain.clock import today
-from domain.enterprises.rules import INDUSTRY_NAMES, category_label, industry_name
-from domain.errors import N_, ValidationFailed
-from domain.i18n import translations_for
-from domain.pagination import Page
-from domain.permits.queries import public_register
-from domain.permits.queries.disclosure import (
+from domain.disclosure.queries import register as public_register
+from domain.disclosure.queries.permit_page import public_outlet, public_permit
+from domain.disclosure.queries.permits import (
     CATEGORIES,
     PUBLIC_STATUSES,
     Freshness,
@@ -39,13 +36,16 @@ from domain.permits.queries.disclosure import (
     permit_freshness,
     register_freshness,
 )
-from domain.permits.queries.public_permit import public_outlet, public_permit
-from domain.permits.queries.public_register import (
+from domain.disclosure.queries.register import (
     ExpiredList,
     PublicPermitFilter,
     expired_not_renewed,
     search_permits,
 )
+from domain.enterprises.rules import INDUSTRY_NAMES, category_label, industry_name
+from domain.errors import N_, ValidationFailed
+from domain.i18n import translations_for
+from domain.pagination import Page
 from domain.permits.reference import REPORT_KIND_LABELS, UNIT_LABELS, label, pollutant_name
 from domain.regions import known_regions_within, region_name
 from domain.registrations import queries as registrations

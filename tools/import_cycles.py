@@ -8,9 +8,9 @@ Imports inside functions and under TYPE_CHECKING count: a cycle hidden in a func
 is still a cycle of the design. Between the packages themselves the layers of pyproject.toml hold
 (lint-imports). Left out of the graph:
 - ALLOWED: imports that point up on purpose, each with its reason;
-- KNOWN_AREA_IMPORTS / KNOWN_IMPORTS: cycles not broken yet (issue 14), each with what breaks it. Remove
-  an entry when its cycle is gone; an entry that matches no import any more is reported, so the lists
-  only shrink.
+- KNOWN_AREA_IMPORTS / KNOWN_IMPORTS: cycles tolerated for a while, each with what breaks it (empty since
+  issue 14 broke the last ones; keep them empty). An entry that matches no import any more is reported,
+  so the lists only shrink.
 """
 
 from __future__ import annotations
@@ -27,23 +27,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("domain.db", "domain.models"): "the unit of work loads every table before its first flush, so a "
     "process that imported only part of the domain still resolves every foreign key",
 }
-KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {
-    # Agencies read what they filed in the other areas (reports, ledgers, permits: filings, credit
-    # evidence), and those areas notify the agency acting for a unit and move its credit. The way out:
-    # agencies split into their register (tables, authorisations, credit events; below the areas) and
-    # their oversight (filings, evidence, credit pages; above them).
-    ("domain.notifications", "domain.agencies"): "notices find an agency's people (agencies.models)",
-    ("domain.reports", "domain.agencies"): "an agency's filing and its feedback move the agency's credit",
-    # The public register and the disclosure pages list registrations beside permits, and registrations
-    # check a unit's permits: the public register belongs above both.
-    ("domain.permits", "domain.registrations"): "permits.queries (public register, disclosure)",
-}
-KNOWN_IMPORTS: dict[tuple[str, str], str] = {
-    # Type-only: a condition is tested on a Target (domain.access) and written as SQL on TargetColumns
-    # (domain.access.sql), both of which import the conditions; Target below the package breaks it.
-    ("domain.access.conditions", "domain.access"): "type-only: Target",
-    ("domain.access.conditions", "domain.access.sql"): "type-only: TargetColumns",
-}
+KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {}
+KNOWN_IMPORTS: dict[tuple[str, str], str] = {}
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -27,6 +27,7 @@ from domain.access.conditions import (
     RegionWithin,
     any_of,
 )
+from domain.access.targets import Target
 from domain.errors import N_, NotAuthenticated, PermissionDenied
 
 
@@ -193,16 +194,6 @@ ANONYMOUS = Actor(channel="public", scopes=frozenset({"read"}))
 def operator(username: str = "cli") -> Actor:
     """The operator running the CLI on the server: acts as the system administrator."""
     return Actor(username=username, role=Role.ADMIN, channel="cli")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What an access question is about: the enterprise and region an object belongs to."""
-
-    enterprise_id: int | None = None
-    region_code: str | None = None
-    owner_user_id: int | None = None
-    agency_id: int | None = None
 
 
 def jurisdiction(actor: Actor) -> Condition:

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
-    from domain.access import Target
-    from domain.access.sql import TargetColumns
+    from domain.access.targets import Target, TargetColumns
 
 
 class Condition(Protocol):

@@ -13,20 +13,12 @@ out is a target without that field: no condition about it holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Actor, Operation, rule
+from domain.access.targets import TargetColumns
 
-
-@dataclass(frozen=True)
-class TargetColumns:
-    """The columns (or SQL expressions) of a list's rows that hold what a ``Target`` holds."""
-
-    enterprise_id: Any = None
-    region_code: Any = None
-    owner_user_id: Any = None
-    agency_id: Any = None
+__all__ = ["TargetColumns", "allowed"]
 
 
 def allowed(actor: Actor, operation: Operation, columns: TargetColumns) -> Any:

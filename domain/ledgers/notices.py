@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.agencies.recipients import unit_and_agency_users
 from domain.clock import in_china, today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
 from domain.ledgers.models import Exceedance
-from domain.notifications.notices import tell, unit_and_agency_users
+from domain.notifications.notices import tell
 from domain.permits.models import Permit
 from domain.permits.reference import pollutant_name
 

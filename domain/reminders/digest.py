@@ -17,9 +17,9 @@ from domain import regions
 from domain.access import Target, jurisdiction_of
 from domain.access.sql import TargetColumns
 from domain.accounts.models import User
+from domain.disclosure.queries.register import expired_not_renewed
 from domain.enterprises.models import Enterprise
 from domain.permits.models import Permit
-from domain.permits.queries.public_register import expired_not_renewed
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import terms_of
 from domain.reminders.letters import TEMPLATES, ReminderSummary, notify

@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import ENTERPRISE_ROLES
 from domain.accounts.models import User
+from domain.agencies.recipients import unit_and_agency_users as _recipients
 from domain.calendar.rules import working_days_before
 from domain.enterprises.models import Enterprise
-from domain.notifications.notices import unit_and_agency_users as _recipients
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationKind, PermitStatus
 from domain.permits.terms import terms_of

@@ -6,11 +6,12 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.accounts.models import User
+from domain.agencies.recipients import unit_and_agency_users
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
-from domain.notifications.notices import tell, unit_and_agency_users
+from domain.notifications.notices import tell
 from domain.permits.models import Permit
 from domain.permits.reference import REPORT_KIND_LABELS
 from domain.reports.models import ExecutionReport, FeedbackForm

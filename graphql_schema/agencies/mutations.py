@@ -18,6 +18,7 @@ from domain.agencies import service
 from domain.agencies.queries.authorisations import authorisation_row
 from domain.agencies.queries.directory import view_agency
 from domain.agencies.rules import AgencyInput, AuthorisationInput, QualificationInput, StaffInput
+from domain.agency_oversight import service as oversight
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, FieldError, NotFound, reporting
 from graphql_schema.agencies.types import (
@@ -276,7 +277,7 @@ class AgencyMutation:
         try:
             async with context.transaction() as session:
                 event = CreditEvent.from_model(
-                    await service.record_credit_event(
+                    await oversight.record_credit_event(
                         session,
                         context.actor,
                         credit_code=credit_code,

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from domain.agencies.queries import authorisations, credit, directory, filings
+from domain.agencies.queries import authorisations, credit, directory
 from domain.agencies.queries.lookup import may_oversee
+from domain.agency_oversight.queries import filings
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
 from graphql_schema.agencies.types import (

@@ -16,8 +16,8 @@ from domain.agencies import models
 from domain.agencies.queries.authorisations import AuthorisationRow
 from domain.agencies.queries.credit import RankingRow
 from domain.agencies.queries.directory import AgencyListing, AgencyView, DirectoryFilter
-from domain.agencies.queries.filings import Filing
 from domain.agencies.rules import BASE_SCORE, level_of, qualification_rows
+from domain.agency_oversight.queries.filings import Filing
 from domain.clock import today
 from domain.pagination import Page
 from graphql_schema.agencies.loaders import loaders_of

@@ -20,8 +20,9 @@ from domain.agencies.labels import STATUS_LABELS
 from domain.agencies.models import Agency
 from domain.agencies.queries import credit as agency_credit
 from domain.agencies.queries import directory as agency_directory
-from domain.agencies.queries import filings as agency_filings
-from domain.agencies.queries import profile as agency_profile
+from domain.agency_oversight.queries import credit as credit_pages
+from domain.agency_oversight.queries import filings as agency_filings
+from domain.agency_oversight.queries import profile as agency_profile
 from domain.audit.service import recent
 from domain.clock import today
 from domain.enterprises.queries import list_enterprises
@@ -462,7 +463,7 @@ async def fetch_credit_events(session: Any, actor: Actor, city: City) -> Keys:
     found: set[Hashable] = set()
     for agency in city.agencies.values():
         try:
-            _agency, rows = await agency_credit.credit_events(session, actor, credit_code=agency.credit_code)
+            _agency, rows = await credit_pages.credit_events(session, actor, credit_code=agency.credit_code)
         except REFUSALS:
             continue
         found |= {row.event.id for row in rows}

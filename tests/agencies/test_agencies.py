@@ -11,6 +11,7 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.queries.credit import credit_of
 from domain.agencies.rules import BASE_SCORE, AgencyInput, AuthorisationInput, QualificationInput, StaffInput
+from domain.agency_oversight import service as oversight
 from domain.clock import today
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.ledgers.entry_rules import EntryInput
@@ -249,7 +250,7 @@ async def test_falsified_data_is_public_and_costs_thirty_points(session):
     await agencies.review_agency(session, operator(), credit_code=agency.credit_code, decision="approve")
     _enterprise, permit = await agency_readings(session, agency, clerk)
     enforcement = actor(await make_user(session, "enforcement", region_code="310107"))
-    await agencies.record_credit_event(
+    await oversight.record_credit_event(
         session,
         enforcement,
         credit_code=agency.credit_code,
@@ -264,7 +265,7 @@ async def test_falsified_data_is_public_and_costs_thirty_points(session):
     )
     staff = actor(await make_user(session, "enterprise_staff"))
     with pytest.raises(PermissionDenied):
-        await agencies.record_credit_event(
+        await oversight.record_credit_event(
             session, staff, credit_code=agency.credit_code, kind="training_passed", note="x", source_id="T1"
         )
 

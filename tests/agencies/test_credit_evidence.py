@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.access import operator
-from domain.agencies import service as agencies
+from domain.agency_oversight import service as oversight
 from domain.errors import Conflict, ValidationFailed
 from tests.agencies.test_portal_agencies import agency_readings, make_agency
 from tests.factories import actor, make_user
@@ -24,7 +24,7 @@ mutation($code: String!, $kind: CreditEvidenceKind, $id: String!) {
 async def _codes(session, agency, **evidence) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     enforcement = actor(await make_user(session, "enforcement", region_code="310107"))
     with pytest.raises(ValidationFailed) as caught:
-        await agencies.record_credit_event(
+        await oversight.record_credit_event(
             session,
             enforcement,
             credit_code=agency.credit_code,
@@ -64,12 +64,12 @@ async def test_the_same_record_counts_once(session):
     _enterprise, permit = await agency_readings(session, agency, clerk)
     enforcement = actor(await make_user(session, "enforcement", region_code="310107"))
     evidence = {"evidence_kind": "readings", "evidence_id": permit.number}
-    event = await agencies.record_credit_event(
+    event = await oversight.record_credit_event(
         session, enforcement, credit_code=agency.credit_code, kind="falsified_data", note="造假", **evidence
     )
     assert (event.source_type, event.source_id, event.points) == ("readings", permit.number, -30.0)
     with pytest.raises(Conflict):
-        await agencies.record_credit_event(
+        await oversight.record_credit_event(
             session,
             operator(),
             credit_code=agency.credit_code,

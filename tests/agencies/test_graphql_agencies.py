@@ -13,6 +13,7 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.agencies.rules import AgencyInput, StaffInput
+from domain.agency_oversight import service as oversight
 from domain.clock import today, utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
@@ -230,7 +231,7 @@ async def test_an_enterprise_admin_authorizes_an_agency_and_the_agency_query_sho
 
     # credit: a private event and a serious (public) one
     legal = actor(await make_user(session, "legal", region_code="310107"))
-    await agencies.record_credit_event(
+    await oversight.record_credit_event(
         session,
         legal,
         credit_code=agency.credit_code,
@@ -238,7 +239,7 @@ async def test_an_enterprise_admin_authorizes_an_agency_and_the_agency_query_sho
         note="内部培训",
         source_id="T-1",
     )
-    await agencies.record_credit_event(
+    await oversight.record_credit_event(
         session,
         legal,
         credit_code=agency.credit_code,

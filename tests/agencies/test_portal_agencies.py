@@ -14,6 +14,7 @@ from domain.actors import actor_for_user
 from domain.agencies import service as agencies
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.agencies.rules import AgencyInput, AuthorisationInput, QualificationInput, StaffInput
+from domain.agency_oversight import service as oversight
 from domain.clock import today, utcnow
 from domain.ledgers.rules import ReadingInput
 from domain.ledgers.service import readings as ledgers
@@ -477,7 +478,7 @@ async def test_enforcement_records_falsified_data_and_the_public_page_shows_it_b
     enterprise, permit = await agency_readings(session, agency, clerk)
     pending, _ = await make_agency(session, status="pending")
     legal = actor(await make_user(session, "legal", region_code="310107"))
-    await agencies.record_credit_event(
+    await oversight.record_credit_event(
         session,
         legal,
         credit_code=agency.credit_code,

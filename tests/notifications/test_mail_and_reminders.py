@@ -211,7 +211,7 @@ async def test_the_monthly_digest_and_the_public_expired_list_agree(session, db,
     from datetime import date
 
     from domain.clock import today
-    from domain.permits.queries.public_register import expired_not_renewed
+    from domain.disclosure.queries.register import expired_not_renewed
     from domain.reminders.digest import send_monthly_digests
 
     first_of_month = today().replace(day=1)

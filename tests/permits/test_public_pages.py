@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from domain.access import operator
 from domain.clock import today
+from domain.disclosure.queries.permit_page import outlet_enforcement_history
+from domain.disclosure.queries.permits import expiry_transition, permit_freshness
+from domain.disclosure.queries.register import permit_statistics
 from domain.permits.models import PermitEvent
-from domain.permits.queries.disclosure import expiry_transition, permit_freshness
-from domain.permits.queries.public_permit import outlet_enforcement_history
-from domain.permits.queries.public_register import permit_statistics
 from domain.permits.service.applications import ApplicationInput, submit_application
 from domain.permits.service.cancellation import cancel_permit, revoke_permit
 from domain.permits.service.decisions import (

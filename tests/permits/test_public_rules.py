@@ -5,9 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.clock import china_midnight
-from domain.enterprises.models import PERSONAL_FIELDS
-from domain.errors import ValidationFailed
-from domain.permits.queries.disclosure import (
+from domain.disclosure.queries.permits import (
     ORIGINAL_FIELDS,
     adjacent_months,
     combine_freshness,
@@ -16,6 +14,8 @@ from domain.permits.queries.disclosure import (
     parse_month,
     split_cancellation_note,
 )
+from domain.enterprises.models import PERSONAL_FIELDS
+from domain.errors import ValidationFailed
 
 
 def test_a_permit_turns_expired_at_the_china_midnight_after_its_last_valid_day():

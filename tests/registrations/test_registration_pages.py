@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from domain.access import operator
-from domain.permits.queries.public_register import PublicPermitFilter, permit_statistics, search_permits
+from domain.disclosure.queries.register import PublicPermitFilter, permit_statistics, search_permits
 from domain.registrations import service
 from domain.registrations.models import DischargeRegistration
 from tests.factories import credit_code, make_enterprise, make_permit, make_user

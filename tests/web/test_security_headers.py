@@ -63,7 +63,7 @@ async def test_a_server_error_page_carries_them(db, settings, monkeypatch):
     async def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("domain.permits.queries.public_register.permit_statistics", broken)
+    monkeypatch.setattr("domain.disclosure.queries.register.permit_statistics", broken)
     app = create_app(settings, db)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as plain:

@@ -1,6 +1,6 @@
 """The public register (信息公开, M48 §32, §39; AP (4), (7)), read by anyone: the search over permits and
 registrations, the monthly list of permits expired and not renewed, the statistics. Reads only; what is
-disclosed is decided in ``disclosure``.
+disclosed is decided in ``permits``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import today
-from domain.enterprises.models import Enterprise
-from domain.errors import N_, FieldError, ValidationFailed
-from domain.pagination import Page, check_page_size
-from domain.permits import rules
-from domain.permits.models import Permit
-from domain.permits.queries.disclosure import (
+from domain.disclosure.queries.permits import (
     CATEGORIES,
     PUBLIC_STATUSES,
     REGISTRATION_STATUS_FOR,
@@ -27,6 +22,11 @@ from domain.permits.queries.disclosure import (
     month_bounds,
     shown_status,
 )
+from domain.enterprises.models import Enterprise
+from domain.errors import N_, FieldError, ValidationFailed
+from domain.pagination import Page, check_page_size
+from domain.permits import rules
+from domain.permits.models import Permit
 from domain.permits.queries.register import PermitFilter, filter_permits
 from domain.permits.rules import CancellationReason, PermitStatus
 from domain.registrations import queries as registrations

@@ -11,13 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, require
 from domain.accounts.models import User
-from domain.agencies import evidence
 from domain.agencies.models import Agency
 from domain.agencies.queries.authorisations import ClientRow, clients_of
-from domain.agencies.queries.credit import Credit, EventRow, credit_of, event_sources
-from domain.agencies.queries.filings import ClientFilings, Filing, filing_summary, filings
+from domain.agencies.queries.credit import Credit, credit_of
 from domain.agencies.queries.lookup import visible_agency
 from domain.agencies.rules import QualificationRow, agency_target, qualification_rows
+from domain.agency_oversight import evidence
+from domain.agency_oversight.queries.credit import EventRow, event_sources
+from domain.agency_oversight.queries.filings import ClientFilings, Filing, filing_summary, filings
 from domain.clock import today
 from domain.errors import N_, NotFound, PermissionDenied
 from domain.pagination import Page

@@ -1,6 +1,6 @@
 """One disclosed permit and one of its outlets (the page an outlet's QR code opens), as anyone reads them:
 the original as issued, the public parts of the copy, the public announcements. Reads only; what is
-disclosed is decided in ``disclosure``.
+disclosed is decided in ``permits``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import today
+from domain.disclosure.queries.permits import IMPORT_NOTE, ORIGINAL_FIELDS, disclosed, split_cancellation_note
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
 from domain.permits import law, rules
@@ -26,7 +27,6 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
-from domain.permits.queries.disclosure import IMPORT_NOTE, ORIGINAL_FIELDS, disclosed, split_cancellation_note
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import PermitStatus, normal_number
 
