@@ -107,6 +107,19 @@ class Operation(StrEnum):
     AGENCY_WORK_VIEW = "agency.work_view"
     CREDIT_RECORD = "credit.record"
     SESSION_MANAGE_OWN = "session.manage_own"
+    # Supervision (docs/supervision.md): the closed loop of problems, inspections, linkage tasks, cases.
+    PROBLEM_VIEW = "problem.view"  # problems and rectification items of a unit
+    PROBLEM_RAISE = "problem.raise"  # record a problem, require rectification
+    RECTIFICATION_REPORT = "rectification.report"  # the unit reports progress on its rectification
+    RECTIFICATION_VERIFY = "rectification.verify"  # verify, re-check, close (销号) or reopen
+    INSPECTION_VIEW = "inspection.view"  # plans, draws, inspection records
+    INSPECTION_PLAN = "inspection.plan"  # the year's plan and the double-random draws
+    INSPECTION_RECORD = "inspection.record"  # an inspection or enforcement-monitoring record
+    LINKAGE_VIEW = "linkage.view"  # three-supervision linkage tasks (三监联动)
+    LINKAGE_WORK = "linkage.work"  # initiate, receive, execute, feed back
+    LINKAGE_ARCHIVE = "linkage.archive"  # the permitting section archives a task
+    CASE_VIEW = "case.view"  # enforcement cases
+    CASE_MANAGE = "case.manage"  # the leads inbox, dismiss a lead, open, decide and close a case
 
 
 WRITE_OPERATIONS = frozenset(
@@ -128,6 +141,14 @@ WRITE_OPERATIONS = frozenset(
         Operation.AGENCY_AUTHORISE,
         Operation.CREDIT_RECORD,
         Operation.SESSION_MANAGE_OWN,
+        Operation.PROBLEM_RAISE,
+        Operation.RECTIFICATION_REPORT,
+        Operation.RECTIFICATION_VERIFY,
+        Operation.INSPECTION_PLAN,
+        Operation.INSPECTION_RECORD,
+        Operation.LINKAGE_WORK,
+        Operation.LINKAGE_ARCHIVE,
+        Operation.CASE_MANAGE,
     }
 )
 
@@ -139,6 +160,9 @@ AGENCY_SCOPE_OF: dict[Operation, tuple[str, ...]] = {
     Operation.MONITORING_WRITE: ("self_monitoring",),
     Operation.REPORT_VIEW: ("reports",),
     Operation.REPORT_WRITE: ("reports",),
+    # An agency that files a unit's reports also sees and reports on its rectification items.
+    Operation.PROBLEM_VIEW: ("reports",),
+    Operation.RECTIFICATION_REPORT: ("reports",),
 }
 
 
@@ -313,6 +337,46 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             | Operation.CALENDAR_MANAGE
         ):
             return _either(actor.is_admin)
+        case Operation.PROBLEM_VIEW | Operation.RECTIFICATION_REPORT:
+            # The unit (or its agency filing its reports) sees and answers its own; regulators see their
+            # jurisdiction's problems but never report progress for a unit.
+            if actor.is_agency_staff:
+                return _authorised(actor, AGENCY_SCOPE_OF[operation])
+            if actor.is_enterprise_user:
+                return _own_enterprise(actor)
+            if operation == Operation.RECTIFICATION_REPORT:
+                return NEVER
+            return _enterprise_scoped(actor)
+        case Operation.INSPECTION_VIEW | Operation.CASE_VIEW:
+            # Regulators of the jurisdiction; the unit its own inspection records and cases.
+            if actor.is_agency_staff:
+                return NEVER
+            return _enterprise_scoped(actor)
+        case (
+            Operation.PROBLEM_RAISE
+            | Operation.RECTIFICATION_VERIFY
+            | Operation.LINKAGE_VIEW
+            | Operation.LINKAGE_WORK
+        ):
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.is_regulator else NEVER
+        case Operation.INSPECTION_PLAN:
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role == Role.ENFORCEMENT else NEVER
+        case Operation.INSPECTION_RECORD:
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role in (Role.ENFORCEMENT, Role.MONITORING_STATION) else NEVER
+        case Operation.LINKAGE_ARCHIVE:
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role == Role.PERMITTING else NEVER
+        case Operation.CASE_MANAGE:
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role in (Role.ENFORCEMENT, Role.LEGAL) else NEVER
         case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN | Operation.SESSION_MANAGE_OWN:
             # Asked in general ("may I manage my tokens?") or about one of the actor's own.
             if actor.user_id is None:
