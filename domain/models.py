@@ -27,6 +27,7 @@ from domain.reports.models import (
     FeedbackItem,
     ReportSubmission,
 )
+from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
 
 __all__ = [
     "HolidayYear",
@@ -64,5 +65,8 @@ __all__ = [
     "PermitOutlet",
     "PermitVersion",
     "User",
+    "LinkageTask",
+    "LinkageReceiver",
+    "LinkageStep",
     "metadata",
 ]

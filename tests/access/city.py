@@ -38,6 +38,7 @@ from domain.registrations.models import DischargeRegistration
 from domain.registrations.rules import registration_number
 from domain.reports.models import ExecutionReport
 from domain.reports.rules import due_date, parse_period
+from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
 
 REGULATOR_REGIONS = ("370000", "370100", "370102", "310107")
@@ -71,6 +72,8 @@ class City:
     notifications: list[Notification] = field(default_factory=list)
     sessions: list[UserSession] = field(default_factory=list)
     tokens: list[ApiToken] = field(default_factory=list)
+    linkage_tasks: list[LinkageTask] = field(default_factory=list)
+    linkage_receivers: list[LinkageReceiver] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     actors: list[tuple[str, Actor]] = field(default_factory=list)
     audit_ids: set[int] = field(default_factory=set)
@@ -348,6 +351,42 @@ async def build(session: AsyncSession) -> City:
         )
         session.add(event)
         city.credit_events.append(event)
+    await session.flush()
+
+    # Linkage tasks (三监联动) about units of several regions, one without a registered unit; receivers at
+    # every stage, some overdue, some archived.
+    tasks = (
+        # (unit index or None with its region, initiating department, receivers and stages, overdue, archived)
+        (0, "370102", "enforcement", (("permitting", "fed_back"), ("ecology", "sent")), True, False),
+        (3, "370211", "monitoring_station", (("enforcement", "executed"),), False, False),
+        (6, "310107", "enforcement", (("permitting", "fed_back"), ("ecology", "fed_back")), False, True),
+        (7, "310107", "ecology", (("permitting", "fed_back"),), False, False),
+        (None, "370103", "enforcement", (("permitting", "received"),), True, False),
+        (4, "370211", "legal", (("pollution_prevention", "sent"), ("enforcement", "fed_back")), False, False),
+    )
+    for unit_index, region, department, receivers, overdue, archived in tasks:
+        unit = e[unit_index] if unit_index is not None else None
+        task = LinkageTask(
+            region_code=region,
+            department=department,
+            enterprise_id=unit.id if unit else None,
+            unit_name=unit.name if unit else "无证小作坊",
+            description="联动事项",
+            requested_action="请核查",
+            handler="张强",
+            responsible_person="刘队长",
+            initiated_on=on - timedelta(days=30),
+            due_on=on - timedelta(days=2) if overdue else on + timedelta(days=10),
+            created_by="city",
+            archived_at=utcnow() if archived else None,
+        )
+        session.add(task)
+        await session.flush()
+        for receiver_department, stage in receivers:
+            receiver = LinkageReceiver(task_id=task.id or 0, department=receiver_department, stage=stage)
+            session.add(receiver)
+            city.linkage_receivers.append(receiver)
+        city.linkage_tasks.append(task)
     await session.flush()
 
     # People.

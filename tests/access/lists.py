@@ -43,6 +43,7 @@ from domain.reports.queries import review as report_review
 from domain.reports.queries import rows as report_lists
 from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
+from domain.supervision.linkage import queries as linkage
 from tests.access.city import City
 
 PAGE = 3
@@ -591,6 +592,52 @@ def expected_audit(city: City, actor: Actor) -> Keys | None:
     return frozenset(city.audit_ids)
 
 
+def _linkage(view: str) -> ListCase:
+    """A view of the linkage tasks (PT §8): the rows the reader may view (LINKAGE_VIEW), restated per view;
+    ``mine`` is the reader's department's queue (its steps to record; for the permitting section also the
+    tasks to archive; every open task with a step left for the administrator)."""
+
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await linkage.task_list(session, actor, view=view, first=first, offset=offset)
+            return [r.task.id for r in found.rows], found.total, offset + len(found.rows) < found.total
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        if not actor.is_authenticated:
+            return None
+        on = today()
+
+        def listed(task: Any) -> bool:
+            receivers = [r for r in city.linkage_receivers if r.task_id == task.id]
+            waiting = [r for r in receivers if r.stage != "fed_back"]
+            is_open = task.archived_at is None
+            if view == "open":
+                return is_open
+            if view == "archived":
+                return not is_open
+            if view == "overdue":
+                return is_open and task.due_on < on and bool(waiting)
+            if view == "mine":
+                if actor.is_admin:
+                    return is_open and bool(waiting)
+                if not actor.is_regulator or actor.role is None:
+                    return False
+                mine = any(r.department == actor.role.value for r in waiting)
+                return is_open and (mine or (actor.role.value == "permitting" and not waiting))
+            return True
+
+        return frozenset(
+            t.id
+            for t in city.linkage_tasks
+            if can(actor, OP.LINKAGE_VIEW, Target(enterprise_id=t.enterprise_id, region_code=t.region_code))
+            and listed(t)
+        )
+
+    return ListCase(f"linkage tasks ({view})", fetch, expected)
+
+
 CASES = [
     ListCase("permits (both faces' list)", fetch_permits, expected_permits),
     ListCase("permits (regulators' and units' list)", fetch_permit_list, expected_permit_list),
@@ -617,4 +664,5 @@ CASES = [
     ListCase("API tokens", fetch_tokens, expected_tokens),
     ListCase("users", fetch_users, expected_users),
     ListCase("audit trail", fetch_audit, expected_audit),
+    *(_linkage(view) for view in linkage.VIEWS),
 ]
