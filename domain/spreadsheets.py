@@ -38,6 +38,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import charset_normalizer
+
 from domain.errors import N_, FieldError, ValidationFailed
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # 50,000 rows of ten columns unpack to about 25 MB
@@ -115,6 +117,39 @@ def write_csv(header: Iterable[object], rows: Iterable[Iterable[object]], *, exc
     writer.writerow(csv_row(header))
     writer.writerows(csv_row(row) for row in rows)
     return (("\ufeff" if excel else "") + buffer.getvalue()).encode("utf-8")
+
+
+# The encodings a CSV from a Chinese office comes in: UTF-8 (with or without Excel's byte order mark),
+# GB18030 (a superset of GBK and GB2312, what Excel on Chinese Windows saves "CSV" as), Big5, UTF-16.
+CSV_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16"]
+
+
+def decode_csv(data: bytes, field: str = "file") -> str:
+    """The text of an uploaded CSV, whatever encoding Excel saved it in.
+
+    UTF-8 is tried strictly first (a UTF-8 file is never mistaken for another encoding); otherwise
+    charset-normalizer chooses among ``CSV_ENCODINGS``. A file that is none of them is refused with a
+    message saying how to save it, never read as mojibake.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data, cp_isolation=CSV_ENCODINGS).best()
+    if best is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    field,
+                    "encoding",
+                    N_(
+                        "The file's text encoding is not recognised. "
+                        "Save it as CSV (UTF-8) or as an Excel workbook."
+                    ),
+                )
+            ]
+        )
+    return str(best).removeprefix("\ufeff")
 
 
 def check_workbook(data: bytes, field: str = "file") -> None:

@@ -288,9 +288,12 @@ def import_monitoring(path: str, username: str, batch_size: int) -> None:
 
     data = Path(path).read_bytes()
     try:
-        rows = read_readings(Path(path).name, data)
+        parsed = read_readings(Path(path).name, data)
     except DomainError as error:
         _fail(error)
+    if parsed.errors:
+        _fail(ValidationFailed(parsed.errors))
+    rows = parsed.readings
     by_permit: dict[str, list] = {}  # type: ignore[type-arg]
     for item in rows:
         by_permit.setdefault(item.permit_number, []).append(item)

@@ -62,7 +62,7 @@ def _number_text(value: float) -> str:
 
 def to_canonical_concentration(value: float, unit: str, medium: str) -> tuple[float, str] | None:
     """Convert to the medium's canonical unit; None when the unit does not fit the medium."""
-    if Medium(medium) == Medium.WATER and unit.strip() == "dimensionless":
+    if Medium(medium) == Medium.WATER and unit.strip() in ("dimensionless", "无量纲"):
         return value, "dimensionless"  # pH, colour: no unit to convert (the permit says so too)
     factors = CONCENTRATION_FACTORS.get(Medium(medium), {})
     factor = factors.get(unit.strip())
@@ -81,6 +81,8 @@ def to_kg(value: float, unit: str) -> float | None:
 
 
 DIMENSIONLESS = "dimensionless"  # 无量纲: pH and the like
+DIMENSIONLESS_POLLUTANTS = frozenset({"PH"})  # measured without a unit, never in mg/L
+UNITLESS_ALLOWED = frozenset({"PH", "COLOR"})  # colour (色度) is a dilution ratio (倍), also without a unit
 
 
 def quantity_from_flow(concentration: float, flow_m3: float, medium: str) -> float:
@@ -225,6 +227,24 @@ def check_reading(
                     {"units": "mg/m3, μg/m3"},
                 )
             )
+    if canonical is not None and pollutant in DIMENSIONLESS_POLLUTANTS and canonical[1] != DIMENSIONLESS:
+        # pH is a state of the water, not an amount: "7.2 mg/L" is a mistake in the file, not a reading.
+        errors.append(
+            FieldError(
+                f"{prefix}unit", "unit_dimensionless", N_("pH has no unit: write 无量纲 (dimensionless).")
+            )
+        )
+        canonical = None
+    elif canonical is not None and pollutant not in UNITLESS_ALLOWED and canonical[1] == DIMENSIONLESS:
+        errors.append(
+            FieldError(
+                f"{prefix}unit",
+                "unit",
+                N_("This pollutant is measured in {unit}, not without a unit."),
+                {"unit": canonical_unit(point.medium if point else None)},
+            )
+        )
+        canonical = None
     if canonical is not None and point is not None and value is not None and value >= 0:
         low, high = concentration_bounds(pollutant, point.medium)
         if not (math.isfinite(canonical[0]) and low <= canonical[0] <= high):

@@ -88,7 +88,6 @@ def test_a_file_without_the_required_columns_says_which(cli, fresh_database_url,
     path = tmp_path / "cols.csv"
     path.write_text("许可证编号,浓度\nX,1\n", encoding="utf-8")
     result = cli("import-monitoring", str(path), "--username", "shenpu-staff")
-    assert (
-        result.exit_code == 2
-        and "Missing columns: outlet, pollutant, method, measured_at, unit" in result.output
-    )
+    missing = "排放口编号 (outlet), 污染物 (pollutant), 监测方式 (method), 监测时间 (measured_at), "
+    missing += "单位 (unit)"
+    assert result.exit_code == 2 and f"Missing columns: {missing}" in result.output

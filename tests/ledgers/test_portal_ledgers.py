@@ -504,14 +504,14 @@ async def test_the_template_lists_the_permits_outlets_and_an_unedited_one_is_ref
     response = await client.get(f"/ledger/{permit.number}/template.csv")
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("许可证编号,排放口编号,污染物代码,监测方式,监测时间")
+    assert lines[0].startswith("许可证编号,排放口编号,污染物,监测方式,监测时间")
     pairs = [tuple(line.split(",")[1:4]) for line in lines[1:]]
-    assert pairs == [
-        ("DA001", "SO2", "automatic"),
-        ("DA001", "NOX", "automatic"),
-        ("DA001", "PM", "manual"),
-        ("DW001", "COD", "manual"),
-        ("MF0001", "PM", "manual"),
+    assert pairs == [  # names and words as a Chinese office writes them, never codes
+        ("DA001", "二氧化硫", "自动监测"),
+        ("DA001", "氮氧化物", "自动监测"),
+        ("DA001", "颗粒物", "手工监测"),
+        ("DW001", "化学需氧量", "手工监测"),
+        ("MF0001", "颗粒物", "手工监测"),
     ]
     workbook = load_workbook(io.BytesIO((await client.get(f"/ledger/{permit.number}/template.xlsx")).content))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))

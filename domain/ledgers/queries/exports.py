@@ -18,9 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor
 from domain.clock import CHINA, utcnow
 from domain.errors import N_, FieldError, ValidationFailed
-from domain.ledgers import files
+from domain.ledgers import files, rules
 from domain.ledgers.models import Exceedance, LedgerEntry, MonitoringReading
 from domain.ledgers.queries.ledger import LedgerContext, ledger_context
+from domain.permits.reference import label, pollutant_name
 
 MAX_EXPORT_READINGS = 200_000
 
@@ -48,9 +49,10 @@ class ImportTemplate:
 async def import_template(
     session: AsyncSession, actor: Actor, *, permit_number: str, now: datetime | None = None
 ) -> ImportTemplate:
-    """The header row (the Chinese column names) and one example row per outlet and pollutant.
-
-    The concentration is left empty, so an unedited template is refused instead of imported."""
+    """The header row (the Chinese column names) and one example row per outlet and pollutant, written as
+    a Chinese office writes them: the pollutant's name (化学需氧量), the method in words (自动监测), the
+    unit the permit's limit is in (无量纲 for pH). The file imports as it is once the concentrations are
+    filled in; the concentration is left empty, so an unedited template is refused instead of imported."""
     context = await ledger_context(session, actor, permit_number=permit_number)
     moment = (now or utcnow()).astimezone(CHINA).replace(minute=0, second=0, microsecond=0)
     example_time = (moment - timedelta(days=1)).replace(hour=8).strftime("%Y-%m-%d %H:%M")
@@ -59,12 +61,12 @@ async def import_template(
         [
             context.number,
             point.code,
-            limit.pollutant,
-            point.method_for(limit.pollutant),
+            pollutant_name(limit.pollutant),
+            label(point.method_for(limit.pollutant)),
             example_time,
             "",
             "",
-            point.canonical_unit,
+            "无量纲" if limit.pollutant in rules.UNITLESS_ALLOWED else point.canonical_unit,
             "",
             "",
         ]

@@ -68,10 +68,10 @@ async def record_readings(
         )
     points = await permit_points(session, permit)
     now = utcnow()
-    checked, errors = _checked(readings, points, now, prefix="readings[{index}].")
+    checked, positions, errors = _checked(readings, points, now, prefix="readings[{index}].")
     errors = merged(input_errors, errors)
-    if not errors:
-        errors = await _already_recorded(session, permit, checked, prefix="readings[{index}].")
+    if len(errors) < MAX_ERRORS:  # readings already recorded are named with the rest, not in a later round
+        errors += await _already_recorded(session, permit, checked, positions, prefix="readings[{index}].")
     if errors:
         raise ValidationFailed(errors)
     return await _write(session, actor, permit, points, checked, source, now)
@@ -79,8 +79,10 @@ async def record_readings(
 
 def _checked(
     readings: Sequence[ReadingInput], points: dict[str, PointInfo], now: datetime, *, prefix: str
-) -> tuple[list[CheckedReading], list[FieldError]]:
+) -> tuple[list[CheckedReading], list[int], list[FieldError]]:
+    """The readings that pass the rules, the index in ``readings`` of each, and every problem found."""
     checked: list[CheckedReading] = []
+    positions: list[int] = []
     errors: list[FieldError] = []
     seen: set[tuple[str, str, str, datetime]] = set()
     for index, reading in enumerate(readings):
@@ -95,9 +97,10 @@ def _checked(
                 )
             seen.add(key)
             checked.append(result)
+            positions.append(index)
         if len(errors) >= MAX_ERRORS:
             break
-    return checked, errors
+    return checked, positions, errors
 
 
 async def _write(
@@ -148,7 +151,12 @@ async def _write(
 
 
 async def _already_recorded(
-    session: AsyncSession, permit: Permit, checked: list[CheckedReading], *, prefix: str
+    session: AsyncSession,
+    permit: Permit,
+    checked: list[CheckedReading],
+    positions: list[int],
+    *,
+    prefix: str,
 ) -> list[FieldError]:
     if not checked:
         return []
@@ -171,7 +179,7 @@ async def _already_recorded(
         ).all()
         taken.update((outlet_code, pollutant, method, aware(moment)) for method, moment in existing)
     errors = []
-    for index, r in enumerate(checked):
+    for index, r in zip(positions, checked, strict=True):
         if (r.outlet_code, r.pollutant, r.method, r.measured_at) in taken:
             errors.append(
                 FieldError(
@@ -244,13 +252,13 @@ async def correct_reading(
     _in_force(permit)
     points = await permit_points(session, permit)
     now = utcnow()
-    checked, errors = _checked([corrected], points, now, prefix="")
+    checked, positions, errors = _checked([corrected], points, now, prefix="")
     errors = merged(input_errors, errors + rules.text_errors("reason", reason, limit=REASON_MAX))
     if errors:
         raise ValidationFailed(errors)
     _void(session, actor, old, reason.strip())
     await session.flush()  # the corrected reading may take the voided one's time
-    errors = await _already_recorded(session, permit, checked, prefix="")
+    errors = await _already_recorded(session, permit, checked, positions, prefix="")
     if errors:
         raise ValidationFailed(errors)
     await _write(session, actor, permit, points, checked, "correction", now)
@@ -279,7 +287,7 @@ async def correct_reading(
 
 async def read_import_file(
     session: AsyncSession, actor: Actor, *, permit_number: str, filename: str, data: bytes
-) -> list[files.FileReading]:
+) -> files.ParsedFile:
     """The readings of a CSV or XLSX for this permit, for ``import_readings``: whoever may record its
     readings, the file parsed in a worker thread (the server goes on answering), bounded in rows.
     Called before the write transaction opens: parsing takes seconds."""
@@ -288,36 +296,52 @@ async def read_import_file(
 
 
 async def import_readings(
-    session: AsyncSession, actor: Actor, *, permit_number: str, batch: list[files.FileReading]
+    session: AsyncSession, actor: Actor, *, permit_number: str, batch: files.ParsedFile
 ) -> BatchResult:
     """A file's readings (read by ``read_import_file``) for this permit, written whole in the caller's
-    transaction or not at all. Errors name the file's row and column (``row N: column``)."""
+    transaction or not at all. Every problem of the file comes at once, by row and column: the cells that
+    could not be read, rows for another permit, and what the checks of ``record_readings`` find in the
+    rest (values, units, duplicates, readings already recorded)."""
     permit = await ledger_permit(session, actor, permit_number, Operation.MONITORING_WRITE)
-    if not batch:
+    if not batch.readings and not batch.errors:
         raise ValidationFailed([FieldError("file", "empty", N_("The file is empty."))])
-    if len(batch) > MAX_BATCH:
+    if len(batch.readings) > MAX_BATCH:
         raise ValidationFailed(
             [FieldError("file", "too_many", N_("At most {limit} entries."), {"limit": MAX_BATCH})]
         )
-    errors = [
+    foreign = [
         FieldError(
             f"row {item.row}: permit_number",
             "other_permit",
             N_("This row is for permit {number}; import it from that permit's ledger."),
             {"number": item.permit_number or "—"},
         )
-        for item in batch
+        for item in batch.readings
         if item.permit_number != permit.number
-    ][: files.MAX_ERRORS]
-    if errors:
-        raise ValidationFailed(errors)
+    ]
+    own = [item for item in batch.readings if item.permit_number == permit.number]
+    found = [*batch.errors, *foreign]
+    if not own:
+        raise ValidationFailed(found[: files.MAX_ERRORS])
     try:
         return await record_readings(
             session,
             actor,
             permit_number=permit.number or "",
-            readings=[item.reading for item in batch],
+            readings=[item.reading for item in own],
             source="import",
+            input_errors=found,
         )
     except ValidationFailed as failure:
-        raise ValidationFailed(files.relabel(failure.errors, batch)) from None
+        errors = files.relabel(failure.errors, own)
+        errors.sort(key=_row_order)
+        raise ValidationFailed(errors[: files.MAX_ERRORS]) from None
+
+
+def _row_order(error: FieldError) -> tuple[int, str]:
+    """A file's errors in the order of its rows (errors about the whole file first)."""
+    field = error.field or ""
+    if field.startswith("row ") and ": " in field:
+        number = field[4 : field.index(": ")]
+        return (int(number) if number.isdigit() else 0, field)
+    return (0, field)
