@@ -28,6 +28,12 @@ from domain.reports.models import (
     ReportSubmission,
 )
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
+from domain.supervision.problems.models import (
+    Problem,
+    RectificationAttachment,
+    RectificationItem,
+    RectificationStep,
+)
 
 __all__ = [
     "HolidayYear",
@@ -64,6 +70,10 @@ __all__ = [
     "PermitMonitoring",
     "PermitOutlet",
     "PermitVersion",
+    "Problem",
+    "RectificationAttachment",
+    "RectificationItem",
+    "RectificationStep",
     "User",
     "LinkageTask",
     "LinkageReceiver",
