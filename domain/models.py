@@ -27,6 +27,13 @@ from domain.reports.models import (
     FeedbackItem,
     ReportSubmission,
 )
+from domain.supervision.inspections.models import (
+    InspectionDraw,
+    InspectionDrawPick,
+    InspectionItem,
+    InspectionPlanLine,
+    InspectionRecord,
+)
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
 from domain.supervision.problems.models import (
     Problem,
@@ -37,6 +44,11 @@ from domain.supervision.problems.models import (
 
 __all__ = [
     "HolidayYear",
+    "InspectionDraw",
+    "InspectionDrawPick",
+    "InspectionItem",
+    "InspectionPlanLine",
+    "InspectionRecord",
     "Agency",
     "AgencyAuthorisation",
     "CreditEvent",
