@@ -15,7 +15,7 @@ from domain.supervision.inspections import queries, rules
 from domain.supervision.inspections.models import InspectionDrawPick, InspectionItem, InspectionPlanLine
 from domain.supervision.inspections.service import draws, plans, records
 from tests.factories import actor, make_permit, make_user
-from tests.supervision.inspection_setup import REGION, build_district, record_input
+from tests.supervision.inspection_setup import REGION, build_district, passed_items, record_input
 
 
 async def count(session, model) -> int:  # type: ignore[no-untyped-def]
@@ -245,3 +245,44 @@ async def test_records_list_shows_a_unit_only_its_own(session):
     assert (regulator.total, unit.total, other.total) == (2, 1, 0)
     assert unit.items[0].record.permit_id == district.key[0].id
     assert col  # noqa: B018
+
+
+async def test_each_finding_becomes_a_problem_with_its_rectification_when_a_deadline_is_set(session):
+    from domain.supervision.problems.models import Problem, RectificationItem
+
+    district = await build_district(session)
+    data = record_input(district, district.key[0], i4_3="台账缺少10月份记录", i2_1="DA001排放口标志牌缺失")
+    data.rectify_by = today() + timedelta(days=30)
+    data.responsible_person = "刘洋"
+    inspection = await records.record_inspection(session, district.planner, data=data)
+    problems = (await session.exec(select(Problem).order_by(col(Problem.source_ref)))).all()
+    assert [p.source_ref for p in problems] == [f"{inspection.reference}/2.1", f"{inspection.reference}/4.3"]
+    assert {p.source_kind for p in problems} == {"inspection"} and problems[0].department == "enforcement"
+    assert problems[0].permit_id == district.key[0].id and "标志牌" in problems[0].description
+    assert await count(session, RectificationItem) == 2
+    half = record_input(district, district.key[1])
+    half.responsible_person = "刘洋"
+    with pytest.raises(ValidationFailed) as refused:
+        await records.record_inspection(session, district.planner, data=half)
+    assert [e.field for e in refused.value.errors] == ["rectify_by"]
+
+
+async def test_a_registration_unit_that_needs_a_permit_goes_back_to_permitting(session):
+    from domain.supervision.linkage.models import LinkageTask
+
+    district = await build_district(session)
+    registration = district.registrations[0]
+    data = records.RecordInput(
+        kind="enforcement",
+        registration_number=registration.number,
+        inspected_on=today(),
+        inspector_ids=[district.brigade[0].id, district.brigade[1].id],
+        items=passed_items(holds_permit=False, iR_1="年产能已超过登记管理上限，应申领排污许可证"),
+    )
+    inspection = await records.record_inspection(session, district.planner, data=data)
+    task = (await session.exec(select(LinkageTask))).one()
+    assert (task.kind, task.source_type, task.source_id) == (
+        "unpermitted",
+        "inspection",
+        inspection.reference,
+    )

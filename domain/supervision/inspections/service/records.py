@@ -24,7 +24,7 @@ from domain.notifications.notices import both, notify_unit
 from domain.permits.models import Permit
 from domain.registrations.models import DischargeRegistration
 from domain.supervision.inspections import rules
-from domain.supervision.inspections.findings import raise_findings
+from domain.supervision.inspections.findings import raise_findings, rectification_input_errors
 from domain.supervision.inspections.models import (
     InspectionDraw,
     InspectionDrawPick,
@@ -52,6 +52,9 @@ class RecordInput:
     inspector_ids: Sequence[int] = ()
     items: Sequence[ItemAnswer] = ()
     summary: str = ""
+    # A rectification order for every finding at once (optional): by when, and who at the unit answers.
+    rectify_by: date | None = None
+    responsible_person: str = ""
 
 
 async def find_place(session: AsyncSession, data: RecordInput) -> Place:
@@ -153,6 +156,11 @@ async def record_inspection(session: AsyncSession, actor: Actor, *, data: Record
         errors.append(
             FieldError("summary", "invalid", N_("The text holds characters that cannot be stored."))
         )
+    errors.extend(
+        rectification_input_errors(
+            rectify_by=data.rectify_by, responsible_person=data.responsible_person, on=today()
+        )
+    )
     if errors:
         raise ValidationFailed(errors)
     assert data.inspected_on is not None
@@ -189,7 +197,17 @@ async def record_inspection(session: AsyncSession, actor: Actor, *, data: Record
             )
         )
     await session.flush()
-    await raise_findings(session, actor, inspection=inspection, place=place, failed=failed, answers=answers)
+    await raise_findings(
+        session,
+        actor,
+        inspection=inspection,
+        place=place,
+        failed=failed,
+        answers=answers,
+        inspector_names=[allowed_people[i].display_name or allowed_people[i].username for i in chosen],
+        rectify_by=data.rectify_by,
+        responsible_person=data.responsible_person,
+    )
     record(
         session,
         actor,
