@@ -15,13 +15,16 @@ from domain.reminders.digest import send_monthly_digests
 from domain.reminders.due import send_due_reminders, send_feedback_reminders, send_report_reminders
 from domain.reminders.letters import ReminderSummary
 from domain.reports.service.review import escalate_overdue_feedback
+from domain.supervision.problems.intake import raise_overdue_feedback
+from domain.supervision.problems.notices import send_rectification_reminders
 
 log = logging.getLogger("permitwatch.worker")
 
 
 async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
-    """Everything due on a day: renewal reminders, the monthly digest (on the 1st), and feedback
-    problems left unanswered past their deadline becoming enforcement leads."""
+    """Everything due on a day: renewal reminders, the monthly digest (on the 1st), rectification
+    reminders, and feedback problems left unanswered past their deadline becoming problems for the
+    department that issued the form (before the form closes) and enforcement leads."""
     await refresh(session)  # count with the holiday schedules loaded since this process started
     summary = await send_due_reminders(session, on=on)
     for part in (
@@ -32,6 +35,8 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
         summary.notices += part.notices
         summary.emails += part.emails
         summary.permits |= part.permits
+    summary.notices += await send_rectification_reminders(session, on=on)
+    await raise_overdue_feedback(session, on=on)
     await escalate_overdue_feedback(session, on=on)
     return summary
 
