@@ -34,6 +34,7 @@ from domain.supervision.inspections.models import (
     InspectionPlanLine,
     InspectionRecord,
 )
+from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
 from domain.supervision.problems.models import (
     Problem,
@@ -90,5 +91,9 @@ __all__ = [
     "LinkageTask",
     "LinkageReceiver",
     "LinkageStep",
+    "LeadDecision",
+    "EnforcementCase",
+    "CaseStep",
+    "CaseDocument",
     "metadata",
 ]

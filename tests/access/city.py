@@ -36,8 +36,9 @@ from domain.notifications.models import Notification
 from domain.permits.models import Permit, PermitApplication
 from domain.registrations.models import DischargeRegistration
 from domain.registrations.rules import registration_number
-from domain.reports.models import ExecutionReport
+from domain.reports.models import EnforcementLead, ExecutionReport
 from domain.reports.rules import due_date, parse_period
+from domain.supervision.cases.models import EnforcementCase, LeadDecision
 from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
 
@@ -74,6 +75,9 @@ class City:
     tokens: list[ApiToken] = field(default_factory=list)
     linkage_tasks: list[LinkageTask] = field(default_factory=list)
     linkage_receivers: list[LinkageReceiver] = field(default_factory=list)
+    leads: list[EnforcementLead] = field(default_factory=list)
+    decided_leads: set[int] = field(default_factory=set)
+    cases: list[EnforcementCase] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     actors: list[tuple[str, Actor]] = field(default_factory=list)
     audit_ids: set[int] = field(default_factory=set)
@@ -387,6 +391,52 @@ async def build(session: AsyncSession) -> City:
             session.add(receiver)
             city.linkage_receivers.append(receiver)
         city.linkage_tasks.append(task)
+    await session.flush()
+
+    # Enforcement leads from reports of several regions (one decided), and cases at every status, one of
+    # a unit that is not registered.
+    for index, report in enumerate(city.reports[:6]):
+        lead = EnforcementLead(
+            report_id=report.id or 0,
+            permit_id=report.permit_id,
+            enterprise_id=report.enterprise_id,
+            region_code=report.region_code,
+            description="瞒报",
+            created_by="city",
+        )
+        session.add(lead)
+        await session.flush()
+        city.leads.append(lead)
+        if index == 1:
+            session.add(
+                LeadDecision(lead_id=lead.id or 0, outcome="dismissed", reason="核实无误", decided_by="city")
+            )
+            city.decided_leads.add(lead.id or 0)
+    for index, (permit, status) in enumerate(
+        (
+            (city.permits[0], "open"),
+            (city.permits[3], "decided"),
+            (city.permits[6], "closed"),
+            (None, "closed"),
+        )
+    ):
+        case = EnforcementCase(
+            region_code=permit.region_code if permit else "370102",
+            enterprise_id=permit.enterprise_id if permit else None,
+            unit_name="单位" if permit else "无证作坊",
+            permit_id=permit.id if permit else None,
+            classification=("against_permit", "other", "against_permit", "without_permit")[index],
+            facts="事实",
+            legal_basis="条例第三十四条",
+            status=status,
+            opened_on=on - timedelta(days=60),
+            decided_on=on - timedelta(days=30) if status != "open" else None,
+            closed_on=on - timedelta(days=10) if status == "closed" else None,
+            penalty_cents=10_000_00 if status != "open" else None,
+            created_by="city",
+        )
+        session.add(case)
+        city.cases.append(case)
     await session.flush()
 
     # People.

@@ -43,6 +43,7 @@ from domain.reports.queries import review as report_review
 from domain.reports.queries import rows as report_lists
 from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
+from domain.supervision.cases import queries as cases
 from domain.supervision.linkage import queries as linkage
 from tests.access.city import City
 
@@ -638,6 +639,49 @@ def _linkage(view: str) -> ListCase:
     return ListCase(f"linkage tasks ({view})", fetch, expected)
 
 
+async def fetch_leads(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        return _paged(
+            await cases.leads_inbox(session, actor, first=first, offset=offset), lambda r: r.lead.id
+        )
+
+    return await walk(page)
+
+
+def expected_leads(city: City, actor: Actor) -> Keys | None:
+    """The enforcement leads inbox: leads nobody decided, over units the reader may manage cases of."""
+    if not actor.is_authenticated:
+        return None
+    return frozenset(
+        lead.id
+        for lead in city.leads
+        if lead.id not in city.decided_leads
+        and can(actor, OP.CASE_MANAGE, Target(enterprise_id=lead.enterprise_id, region_code=lead.region_code))
+    )
+
+
+def _cases(view: str) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await cases.case_list(session, actor, view=view, first=first, offset=offset)
+            return _paged(found, lambda r: r.case.id)
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        if not actor.is_authenticated:
+            return None
+        statuses = {"active": ("open", "decided"), "all": ("open", "decided", "closed")}.get(view, (view,))
+        return frozenset(
+            c.id
+            for c in city.cases
+            if c.status in statuses
+            and can(actor, OP.CASE_VIEW, Target(enterprise_id=c.enterprise_id, region_code=c.region_code))
+        )
+
+    return ListCase(f"enforcement cases ({view})", fetch, expected)
+
+
 CASES = [
     ListCase("permits (both faces' list)", fetch_permits, expected_permits),
     ListCase("permits (regulators' and units' list)", fetch_permit_list, expected_permit_list),
@@ -665,4 +709,6 @@ CASES = [
     ListCase("users", fetch_users, expected_users),
     ListCase("audit trail", fetch_audit, expected_audit),
     *(_linkage(view) for view in linkage.VIEWS),
+    ListCase("enforcement leads inbox", fetch_leads, expected_leads),
+    *(_cases(view) for view in cases.CASE_VIEWS),
 ]

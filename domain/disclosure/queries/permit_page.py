@@ -29,6 +29,7 @@ from domain.permits.models import (
 )
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import PermitStatus, normal_number
+from domain.supervision.cases.queries import PublicPenalty, outlet_penalties
 
 
 @dataclass(frozen=True)
@@ -158,22 +159,34 @@ async def public_permit(session: AsyncSession, *, number: str) -> PublicPermit:
 
 @dataclass(frozen=True)
 class EnforcementRecord:
-    """An inspection or penalty concerning an outlet (filled once supervision records exist)."""
+    """An entry of an outlet's public enforcement history: its date, its kind (``penalty``: a closed case
+    with a penalty, M48 §39) and what came of it (article and fine; never who handled it)."""
 
     on: date
     kind: str
     result: str
 
 
+def _penalty_record(penalty: PublicPenalty) -> EnforcementRecord:
+    parts = [penalty.legal_basis]
+    if penalty.penalty_yuan is not None:
+        parts.append(f"¥{penalty.penalty_yuan:,.2f}")
+    if penalty.case_number:
+        parts.append(penalty.case_number)
+    return EnforcementRecord(on=penalty.decided_on, kind="penalty", result=" · ".join(parts))
+
+
 async def outlet_enforcement_history(
     session: AsyncSession, *, permit_number: str, outlet_code: str
 ) -> list[EnforcementRecord]:
-    """Inspections and penalties concerning an outlet, newest first.
-
-    The platform keeps no supervision records yet (they come with the supervision area), so
-    there is nothing to disclose: the answer is an empty list, never invented data.
-    """
-    return []
+    """Inspections and penalties concerning an outlet, one dated list of entries of each kind, newest first
+    (JN: the outlet's QR page shows its enforcement history). Penalties: closed cases with a penalty that
+    name the outlet (``domain.supervision.cases.queries.outlet_penalties``)."""
+    records = [
+        _penalty_record(penalty)
+        for penalty in await outlet_penalties(session, permit_number=permit_number, outlet_code=outlet_code)
+    ]
+    return sorted(records, key=lambda record: record.on, reverse=True)
 
 
 @dataclass(frozen=True)
