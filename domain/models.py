@@ -27,6 +27,7 @@ from domain.reports.models import (
     FeedbackItem,
     ReportSubmission,
 )
+from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
 from domain.supervision.inspections.models import (
     InspectionDraw,
     InspectionDrawPick,
@@ -34,7 +35,6 @@ from domain.supervision.inspections.models import (
     InspectionPlanLine,
     InspectionRecord,
 )
-from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
 from domain.supervision.problems.models import (
     Problem,
