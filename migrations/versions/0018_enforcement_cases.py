@@ -1,4 +1,4 @@
-"""supervision: enforcement cases, lead decisions, case steps and documents
+"""supervision: enforcement cases, lead decisions, case steps and documents; a linkage task names its problem
 
 Revision ID: 0018
 Revises: 0017
@@ -18,6 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('linkage_task', schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            batch_op.f('fk_linkage_task_problem_id_problem'), 'problem', ['problem_id'], ['id']
+        )
     op.create_table('enforcement_case',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=True),
@@ -106,6 +110,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('linkage_task', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_linkage_task_problem_id_problem'), type_='foreignkey')
     op.drop_table('lead_decision')
     with op.batch_alter_table('case_step', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_step_case_id'))

@@ -323,3 +323,44 @@ async def test_the_administrator_names_the_department_it_acts_for(session, burea
     assert [e.field for e in refused.value.errors] == ["department"]
     task = await service.initiate_task(session, operator(), data=task_input(unit, department="legal"))
     assert task.department == "legal"
+
+
+async def test_a_task_about_a_problem_concerns_the_problems_unit(session, bureau):  # type: ignore[no-untyped-def]
+    from domain.supervision.problems.rules import ProblemInput
+    from domain.supervision.problems.service import raise_problem
+
+    people, unit = bureau
+    permit = await make_permit(session, unit)
+    enforcement = actor(people[Role.ENFORCEMENT])
+    problem = await raise_problem(
+        session,
+        enforcement,
+        data=ProblemInput(
+            enterprise_id=unit.id,
+            permit_id=permit.id,
+            outlet_code="DA001",
+            source_kind="manual",
+            source_ref="linkage-test-1",
+            title="在线监测数据异常",
+            description="DA001 在线监测数据连续 3 日为零值。",
+            legal_basis="《排污许可管理条例》第二十条",
+            evidence="现场检查笔录",
+            department="enforcement",
+        ),
+    )
+    task = await service.initiate_task(
+        session, enforcement, data=task_input(unit, credit_code="", problem_id=problem.id)
+    )
+    assert (task.problem_id, task.enterprise_id, task.permit_id, task.outlet_code) == (
+        problem.id,
+        unit.id,
+        permit.id,
+        "DA001",
+    )
+    other = await make_enterprise(session)
+    with pytest.raises(ValidationFailed) as refused:
+        await service.initiate_task(session, enforcement, data=task_input(other, problem_id=problem.id))
+    assert [e.code for e in refused.value.errors] == ["other_unit"]
+    with pytest.raises(ValidationFailed) as refused:
+        await service.initiate_task(session, enforcement, data=task_input(unit, problem_id=2_000_000_000))
+    assert [e.field for e in refused.value.errors] == ["problem_id"]

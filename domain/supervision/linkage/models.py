@@ -41,7 +41,7 @@ class LinkageTask(SQLModel, table=True):
     unit_name: str = Field(max_length=200)  # as written: a unit with no permit may not be registered
     permit_id: int | None = Field(default=None, foreign_key="permit.id")
     outlet_code: str = Field(default="", max_length=16)
-    problem_id: int | None = Field(default=None)
+    problem_id: int | None = Field(default=None, foreign_key="problem.id")  # the problem it came from
     description: str = Field(max_length=2000)  # 问题描述: the reason
     requested_action: str = Field(max_length=2000)  # 需要联动的内容
     handler: str = Field(max_length=50)

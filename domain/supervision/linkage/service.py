@@ -21,11 +21,13 @@ from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import find_enterprise
 from domain.errors import N_, Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from domain.permits.models import Permit
 from domain.permits.queries.register import find_permit
 from domain.supervision.departments import department_error, department_label
 from domain.supervision.linkage import notices, rules
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
 from domain.supervision.linkage.rules import PermitFindingInput, StepInput, TaskInput
+from domain.supervision.problems import lookup as problem_lookup
 
 STAGE_ORDER = {"sent": 0, "received": 1, "executed": 2, "fed_back": 3}
 
@@ -101,6 +103,12 @@ async def initiate_task(session: AsyncSession, actor: Actor, *, data: TaskInput)
     errors += rules.task_errors(TaskInput(**{**data.__dict__, "department": department}), today=today())
     enterprise = None
     permit = None
+    problem = None
+    if data.problem_id is not None:
+        try:
+            problem = await problem_lookup.problem(session, actor, data.problem_id)
+        except NotFound:
+            errors.append(FieldError("problem_id", "unknown_problem", N_("No such problem.")))
     credit_code = data.credit_code.strip()
     if credit_code:
         enterprise = await find_enterprise(session, credit_code) if len(credit_code) <= 18 else None
@@ -117,6 +125,13 @@ async def initiate_task(session: AsyncSession, actor: Actor, *, data: TaskInput)
             permit = None
         elif enterprise is None and not credit_code:
             enterprise = await session.get(Enterprise, permit.enterprise_id)
+    if problem is not None and enterprise is None and not credit_code:
+        # A task about a problem concerns the problem's unit (and permit) unless it names them.
+        enterprise = await session.get(Enterprise, problem.enterprise_id)
+        if permit is None and problem.permit_id is not None and not data.permit_number.strip():
+            permit = await session.get(Permit, problem.permit_id)
+    if problem is not None and enterprise is not None and problem.enterprise_id != enterprise.id:
+        errors.append(FieldError("problem_id", "other_unit", N_("The problem concerns another unit.")))
     if (
         enterprise is None
         and not credit_code
@@ -172,8 +187,8 @@ async def initiate_task(session: AsyncSession, actor: Actor, *, data: TaskInput)
         enterprise_id=enterprise.id if enterprise else None,
         unit_name=enterprise.name if enterprise else data.unit_name.strip(),
         permit_id=permit.id if permit else None,
-        outlet_code=data.outlet_code.strip().upper(),
-        problem_id=data.problem_id,
+        outlet_code=data.outlet_code.strip().upper() or (problem.outlet_code or "" if problem else ""),
+        problem_id=problem.id if problem else None,
         description=data.description.strip(),
         requested_action=data.requested_action.strip(),
         handler=data.handler.strip(),
