@@ -30,6 +30,7 @@ from portal import (
     reports,
 )
 from portal.responses import error_page
+from portal.supervision import inspections
 from portal.templating import STATIC_DIR
 from web.body_limit import readable_size
 from web.request_context import request_id, request_locale
@@ -53,6 +54,7 @@ def routes() -> list[BaseRoute]:
         *registrations.routes,
         *audit_rules.routes,
         *holidays.routes,
+        *inspections.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

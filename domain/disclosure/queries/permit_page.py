@@ -159,12 +159,16 @@ async def public_permit(session: AsyncSession, *, number: str) -> PublicPermit:
 
 @dataclass(frozen=True)
 class EnforcementRecord:
-    """An entry of an outlet's public enforcement history: its date, its kind (``penalty``: a closed case
-    with a penalty, M48 §39) and what came of it (article and fine; never who handled it)."""
+    """An entry of an outlet's public enforcement history: its date, its kind (``inspection`` or
+    ``monitoring``: an inspection record of the outlet's permit; ``penalty``: a closed case with a penalty,
+    M48 §39) and what came of it (article and fine; for an inspection, a message id with the checklist
+    items it found failed in ``findings``); never who handled it."""
 
     on: date
     kind: str
     result: str
+    reference: str = ""
+    findings: tuple[str, ...] = ()
 
 
 def _penalty_record(penalty: PublicPenalty) -> EnforcementRecord:
@@ -181,11 +185,28 @@ async def outlet_enforcement_history(
 ) -> list[EnforcementRecord]:
     """Inspections and penalties concerning an outlet, one dated list of entries of each kind, newest first
     (JN: the outlet's QR page shows its enforcement history). Penalties: closed cases with a penalty that
-    name the outlet (``domain.supervision.cases.queries.outlet_penalties``)."""
+    name the outlet (``domain.supervision.cases.queries.outlet_penalties``). Inspections: an inspection
+    covers the whole site, so every inspection of the outlet's permit; of it the day, the kind and which
+    checklist items failed are public (M48 §39; AP (7)), never the inspectors' notes
+    (``domain.supervision.inspections.queries.public_inspections_of_permit``)."""
+    from domain.supervision.inspections.queries import public_inspections_of_permit
+
     records = [
         _penalty_record(penalty)
         for penalty in await outlet_penalties(session, permit_number=permit_number, outlet_code=outlet_code)
     ]
+    permit = (await session.exec(select(Permit).where(Permit.number == permit_number))).first()
+    if permit is not None and permit.id is not None:
+        records += [
+            EnforcementRecord(
+                on=found.on,
+                kind="inspection" if found.kind == "enforcement" else "monitoring",
+                result=N_("{n} findings") if found.findings else N_("No finding"),
+                reference=found.reference,
+                findings=tuple(found.findings),
+            )
+            for found in await public_inspections_of_permit(session, permit_id=permit.id)
+        ]
     return sorted(records, key=lambda record: record.on, reverse=True)
 
 

@@ -33,7 +33,7 @@ from domain.supervision.inspections.models import (
     InspectionRecord,
 )
 from domain.supervision.inspections.rules import InspectionKind, LineState
-from domain.supervision.inspections.units import in_region, roster, target
+from domain.supervision.inspections.units import find_place, in_region, may_visit, roster, target
 
 LINE_COLUMNS = TargetColumns(
     enterprise_id=col(InspectionPlanLine.enterprise_id), region_code=col(InspectionPlanLine.region_code)
@@ -48,6 +48,20 @@ def may_see_plan(actor: Actor, region_code: str | None) -> bool:
     """The plan is the bureau's working paper: regulators whose jurisdiction covers the region read it;
     the unit does not (an unannounced inspection stays unannounced), though it reads its own records."""
     return region_code is not None and can(actor, Operation.INSPECTION_VIEW, Target(region_code=region_code))
+
+
+def may_plan(actor: Actor, region_code: str | None) -> bool:
+    """May the actor generate the plan and draw for the region (the enforcement brigade)."""
+    return can(actor, Operation.INSPECTION_PLAN, Target(region_code=region_code) if region_code else None)
+
+
+def may_record(actor: Actor, region_code: str | None) -> bool:
+    """May the actor record inspections in the region (the brigade, the monitoring station)."""
+    return can(actor, Operation.INSPECTION_RECORD, Target(region_code=region_code) if region_code else None)
+
+
+def require_planner(actor: Actor, region_code: str | None) -> None:
+    require(actor, Operation.INSPECTION_PLAN, Target(region_code=region_code) if region_code else None)
 
 
 def require_plan_reader(actor: Actor, region_code: str) -> None:
@@ -641,3 +655,55 @@ async def public_inspections_of_permit(session: AsyncSession, *, permit_id: int)
         )
         for r in records
     ]
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """What the checklist form shows: the unit (when named), its checklist and the roster to choose from."""
+
+    kind: str
+    unit_name: str
+    permit_number: str
+    registration_number: str
+    credit_code: str
+    region_code: str
+    checklist: tuple[rules.ChecklistItem, ...]
+    inspectors: list[Inspector]
+
+
+async def record_form(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kind: str,
+    permit_number: str = "",
+    registration_number: str = "",
+    credit_code: str = "",
+) -> RecordForm | None:
+    """The form for a record of the unit named (None when no unit is named yet); refused to whoever may not
+    record an inspection of that unit."""
+    the_kind = (
+        InspectionKind(kind) if kind in {k.value for k in InspectionKind} else InspectionKind.ENFORCEMENT
+    )
+    if not any(v.strip() for v in (permit_number, registration_number, credit_code)):
+        require(
+            actor,
+            Operation.INSPECTION_RECORD,
+            Target(region_code=actor.region_code) if actor.region_code else None,
+        )
+        return None
+    place = await find_place(
+        session, permit_number=permit_number, registration_number=registration_number, credit_code=credit_code
+    )
+    require(actor, Operation.INSPECTION_RECORD, target(place.enterprise.id or 0, place.region_code))
+    people = await may_visit(session, kind=the_kind, region_code=place.region_code)
+    return RecordForm(
+        kind=the_kind.value,
+        unit_name=place.enterprise.name,
+        permit_number=place.permit.number or "" if place.permit else "",
+        registration_number=place.registration.number if place.registration else "",
+        credit_code=place.enterprise.credit_code,
+        region_code=place.region_code,
+        checklist=rules.checklist_for(the_kind, holds_permit=place.permit is not None),
+        inspectors=[Inspector(u.id or 0, u.display_name or u.username) for u in people],
+    )

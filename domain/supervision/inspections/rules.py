@@ -30,6 +30,11 @@ class InspectionKind(StrEnum):
     MONITORING = "monitoring"  # 执法监测 (the monitoring station's sampling)
 
 
+def kind_of(value: str) -> InspectionKind:
+    """The kind named, or an inspection when the value names none."""
+    return InspectionKind(value) if value in {k.value for k in InspectionKind} else InspectionKind.ENFORCEMENT
+
+
 class Basis(StrEnum):
     """Why a plan line exists: the rule (and article) that makes the visit due."""
 

@@ -13,6 +13,7 @@ from domain import regions
 from domain.access import Role, Target
 from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
+from domain.errors import N_, NotFound
 from domain.permits.models import Permit
 from domain.registrations.models import DischargeRegistration
 from domain.supervision.inspections.rules import InspectionKind
@@ -93,3 +94,36 @@ class Place:
         if self.registration is not None:
             return self.registration.region_code
         return self.enterprise.region_code
+
+
+async def find_place(
+    session: AsyncSession, *, permit_number: str = "", registration_number: str = "", credit_code: str = ""
+) -> Place:
+    """The unit the record is about; NotFound when the number names none."""
+    if permit_number.strip():
+        permit = (
+            await session.exec(select(Permit).where(Permit.number == permit_number.strip()[:22]))
+        ).first()
+        if permit is not None:
+            enterprise = await session.get(Enterprise, permit.enterprise_id)
+            assert enterprise is not None
+            return Place(enterprise, permit=permit)
+    elif registration_number.strip():
+        registration = (
+            await session.exec(
+                select(DischargeRegistration).where(
+                    DischargeRegistration.number == registration_number.strip()[:22]
+                )
+            )
+        ).first()
+        if registration is not None:
+            enterprise = await session.get(Enterprise, registration.enterprise_id)
+            assert enterprise is not None
+            return Place(enterprise, registration=registration)
+    elif credit_code.strip():
+        enterprise = (
+            await session.exec(select(Enterprise).where(Enterprise.credit_code == credit_code.strip()[:18]))
+        ).first()
+        if enterprise is not None:
+            return Place(enterprise)
+    raise NotFound(N_("No such unit, permit or registration."), field="permit_number")

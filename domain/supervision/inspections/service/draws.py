@@ -324,7 +324,7 @@ async def _tell_inspectors(
                 team=team,
                 year=draw.year,
             ),
-            link=f"/inspections/draws/{draw.reference}",
+            link=f"/public/draws/{draw.reference}",
         )
 
 

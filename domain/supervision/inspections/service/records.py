@@ -18,11 +18,8 @@ from domain.access import Actor, Operation, require
 from domain.audit.service import record
 from domain.bounds import day_in_range, out_of_range
 from domain.clock import today, utcnow
-from domain.enterprises.models import Enterprise
-from domain.errors import N_, FieldError, NotFound, ValidationFailed
+from domain.errors import N_, FieldError, ValidationFailed
 from domain.notifications.notices import both, notify_unit
-from domain.permits.models import Permit
-from domain.registrations.models import DischargeRegistration
 from domain.supervision.inspections import rules
 from domain.supervision.inspections.findings import raise_findings, rectification_input_errors
 from domain.supervision.inspections.models import (
@@ -34,6 +31,7 @@ from domain.supervision.inspections.models import (
 from domain.supervision.inspections.rules import InspectionKind, ItemAnswer, ItemResult
 from domain.supervision.inspections.units import (
     Place,
+    find_place,
     may_visit,
     target,
 )
@@ -55,39 +53,6 @@ class RecordInput:
     # A rectification order for every finding at once (optional): by when, and who at the unit answers.
     rectify_by: date | None = None
     responsible_person: str = ""
-
-
-async def find_place(session: AsyncSession, data: RecordInput) -> Place:
-    """The unit the record is about; NotFound when the number names none."""
-    if data.permit_number.strip():
-        permit = (
-            await session.exec(select(Permit).where(Permit.number == data.permit_number.strip()[:22]))
-        ).first()
-        if permit is not None:
-            enterprise = await session.get(Enterprise, permit.enterprise_id)
-            assert enterprise is not None
-            return Place(enterprise, permit=permit)
-    elif data.registration_number.strip():
-        registration = (
-            await session.exec(
-                select(DischargeRegistration).where(
-                    DischargeRegistration.number == data.registration_number.strip()[:22]
-                )
-            )
-        ).first()
-        if registration is not None:
-            enterprise = await session.get(Enterprise, registration.enterprise_id)
-            assert enterprise is not None
-            return Place(enterprise, registration=registration)
-    elif data.credit_code.strip():
-        enterprise = (
-            await session.exec(
-                select(Enterprise).where(Enterprise.credit_code == data.credit_code.strip()[:18])
-            )
-        ).first()
-        if enterprise is not None:
-            return Place(enterprise)
-    raise NotFound(N_("No such unit, permit or registration."), field="permit_number")
 
 
 async def _next_reference(session: AsyncSession, prefix: str) -> str:
@@ -115,7 +80,12 @@ async def record_inspection(session: AsyncSession, actor: Actor, *, data: Record
                 )
             ]
         )
-    place = await find_place(session, data)
+    place = await find_place(
+        session,
+        permit_number=data.permit_number,
+        registration_number=data.registration_number,
+        credit_code=data.credit_code,
+    )
     require(actor, Operation.INSPECTION_RECORD, target(place.enterprise.id or 0, place.region_code))
     errors: list[FieldError] = []
     if not kind_ok:
