@@ -31,6 +31,7 @@ from portal import (
 )
 from portal.responses import error_page
 from portal.supervision import inspections
+from portal.supervision import problems as supervision_problems
 from portal.templating import STATIC_DIR
 from web.body_limit import readable_size
 from web.request_context import request_id, request_locale
@@ -55,6 +56,7 @@ def routes() -> list[BaseRoute]:
         *audit_rules.routes,
         *holidays.routes,
         *inspections.routes,
+        *supervision_problems.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

@@ -1,0 +1,1 @@
+"""Supervision pages (docs/supervision.md): one module per part of the closed loop."""

@@ -244,6 +244,13 @@ async def problem_page(session: AsyncSession, actor: Actor, *, problem_id: int) 
     )
 
 
+async def problem_of_item(session: AsyncSession, actor: Actor, *, item_id: int) -> int:
+    """The problem a rectification item fixes (the item must be the actor's to see)."""
+    _item, problem = await lookup.item(session, actor, item_id)
+    assert problem.id is not None
+    return problem.id
+
+
 async def attachment(session: AsyncSession, actor: Actor, *, attachment_id: int) -> RectificationAttachment:
     """A progress report's file, only to whoever may see its problem."""
     found = await session.get(RectificationAttachment, attachment_id) if 0 < attachment_id <= MAX_ID else None

@@ -81,7 +81,7 @@ SOURCE_REF_MAX, OUTLET_MAX, PERSON_MAX, NOTE_MAX, SAMPLE_MAX = 120, 16, 50, 4000
 MAX_DEADLINE_DAYS = 730  # two years: a relocation's plan (AP (5)); anything later is a typing slip
 MAX_FIGURES = 20
 FIGURE_NAME_MAX, FIGURE_UNIT_MAX = 50, 16
-MAX_ATTACHMENTS = 5
+MAX_ATTACHMENTS = 4  # 4 x 10 MB stays within the portal's upload limit (48 MB)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 FILE_NAME_MAX = 200
 # Extension -> (leading bytes, media type): scans and photos of the work done.

@@ -289,7 +289,7 @@ async def report_progress(
     session: AsyncSession, actor: Actor, *, item_id: int, data: ProgressInput
 ) -> RectificationStep:
     """The unit (or the agency authorised for its reports) reports the month's progress (AP action 18):
-    what was done, figures, and PDF/JPG/PNG files (at most 5, 10 MB each, kept with their SHA-256). Only
+    what was done, figures, and PDF/JPG/PNG files (at most 4, 10 MB each, kept with their SHA-256). Only
     an item being rectified takes progress; the same report sent twice in a row is written once."""
     item, problem = await lookup.item(session, actor, item_id, lock=True)
     require(actor, Operation.RECTIFICATION_REPORT, lookup.target_of(problem))
