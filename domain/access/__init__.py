@@ -120,6 +120,9 @@ class Operation(StrEnum):
     LINKAGE_ARCHIVE = "linkage.archive"  # the permitting section archives a task
     CASE_VIEW = "case.view"  # enforcement cases
     CASE_MANAGE = "case.manage"  # the leads inbox, dismiss a lead, open, decide and close a case
+    # Standing (issue 16): the positive list (正面清单) and yellow cards (黄牌); the list itself is public.
+    STANDING_VIEW = "standing.view"  # a unit's yellow cards and its whole list history
+    STANDING_MANAGE = "standing.manage"  # admit to the list, issue a yellow card, remove from the list
 
 
 WRITE_OPERATIONS = frozenset(
@@ -149,6 +152,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.LINKAGE_WORK,
         Operation.LINKAGE_ARCHIVE,
         Operation.CASE_MANAGE,
+        Operation.STANDING_MANAGE,
     }
 )
 
@@ -347,7 +351,7 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if operation == Operation.RECTIFICATION_REPORT:
                 return NEVER
             return _enterprise_scoped(actor)
-        case Operation.INSPECTION_VIEW | Operation.CASE_VIEW:
+        case Operation.INSPECTION_VIEW | Operation.CASE_VIEW | Operation.STANDING_VIEW:
             # Regulators of the jurisdiction; the unit its own inspection records and cases.
             if actor.is_agency_staff:
                 return NEVER
@@ -373,7 +377,7 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if actor.is_admin:
                 return ALWAYS
             return jurisdiction(actor) if actor.role == Role.PERMITTING else NEVER
-        case Operation.CASE_MANAGE:
+        case Operation.CASE_MANAGE | Operation.STANDING_MANAGE:
             if actor.is_admin:
                 return ALWAYS
             return jurisdiction(actor) if actor.role in (Role.ENFORCEMENT, Role.LEGAL) else NEVER

@@ -61,6 +61,8 @@ REGULATOR_VIEW_ONLY = {
     OP.LINKAGE_ARCHIVE: (N, N),
     OP.CASE_VIEW: (Y, N),
     OP.CASE_MANAGE: (N, N),
+    OP.STANDING_VIEW: (Y, N),
+    OP.STANDING_MANAGE: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -104,6 +106,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.LINKAGE_ARCHIVE: (N, N),
         OP.CASE_VIEW: (N, N),
         OP.CASE_MANAGE: (N, N),
+        OP.STANDING_VIEW: (N, N),
+        OP.STANDING_MANAGE: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -146,6 +150,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.LINKAGE_ARCHIVE: (N, N),
         OP.CASE_VIEW: (Y, N),
         OP.CASE_MANAGE: (N, N),
+        OP.STANDING_VIEW: (Y, N),
+        OP.STANDING_MANAGE: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -188,6 +194,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.LINKAGE_ARCHIVE: (N, N),
         OP.CASE_VIEW: (Y, N),
         OP.CASE_MANAGE: (N, N),
+        OP.STANDING_VIEW: (Y, N),
+        OP.STANDING_MANAGE: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -230,6 +238,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.LINKAGE_ARCHIVE: (N, N),
         OP.CASE_VIEW: (N, N),
         OP.CASE_MANAGE: (N, N),
+        OP.STANDING_VIEW: (N, N),
+        OP.STANDING_MANAGE: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -272,6 +282,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.LINKAGE_ARCHIVE: (Y, N),
         OP.CASE_VIEW: (Y, N),
         OP.CASE_MANAGE: (N, N),
+        OP.STANDING_VIEW: (Y, N),
+        OP.STANDING_MANAGE: (N, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -283,6 +295,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.AGENCY_REVIEW_LIST: (Y, Y),
         OP.CREDIT_RECORD: (Y, N),
         OP.CASE_MANAGE: (Y, N),
+        OP.STANDING_MANAGE: (Y, N),
     },
     Role.ENFORCEMENT: {
         **REGULATOR_VIEW_ONLY,
@@ -290,6 +303,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.INSPECTION_PLAN: (Y, N),
         OP.INSPECTION_RECORD: (Y, N),
         OP.CASE_MANAGE: (Y, N),
+        OP.STANDING_MANAGE: (Y, N),
     },
     Role.MONITORING_STATION: {**REGULATOR_VIEW_ONLY, OP.INSPECTION_RECORD: (Y, N)},
     Role.ADMIN: {
@@ -333,6 +347,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.LINKAGE_ARCHIVE: (Y, Y),
         OP.CASE_VIEW: (Y, Y),
         OP.CASE_MANAGE: (Y, Y),
+        OP.STANDING_VIEW: (Y, Y),
+        OP.STANDING_MANAGE: (Y, Y),
     },
 }
 
@@ -420,6 +436,7 @@ AGENCY = Actor(
         (OP.RECTIFICATION_REPORT, 1, False),
         (OP.INSPECTION_VIEW, 2, False),
         (OP.CASE_VIEW, 2, False),
+        (OP.STANDING_VIEW, 2, False),
     ],
 )
 def test_an_agency_acts_only_within_the_scopes_it_was_authorised_for(operation, enterprise_id, expected):

@@ -1,0 +1,185 @@
+"""What the positive list's pages and the API show: the public list, a unit's standing (its entries and
+cards), the regulators' view of their jurisdiction, and who is listed on a day (the inspection plan's
+reduced frequency)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import Actor, Operation, require
+from domain.access.sql import TargetColumns, allowed
+from domain.enterprises.models import Enterprise
+from domain.enterprises.queries import find_enterprise
+from domain.errors import N_, NotFound
+from domain.pagination import Page, check_page_size
+from domain.supervision.standing.models import PositiveListEntry, YellowCard
+from domain.supervision.standing.rules import re_entry_from
+from domain.supervision.standing.service import target_of
+
+
+@dataclass(frozen=True)
+class ListedUnit:
+    """A row of the list as anyone reads it: the unit by name, since when, on what basis."""
+
+    credit_code: str
+    name: str
+    region_code: str
+    entered_on: date
+    basis: str
+    removed_on: date | None = None
+    removal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A unit's whole history on the list and its yellow cards, newest first."""
+
+    enterprise: Enterprise
+    entries: list[PositiveListEntry]
+    cards: list[YellowCard]
+
+    @property
+    def listed(self) -> PositiveListEntry | None:
+        return next((e for e in self.entries if e.removed_on is None), None)
+
+    @property
+    def re_entry_from(self) -> date | None:
+        """While barred after a removal: the first day the unit may enter again."""
+        removed = [e.removed_on for e in self.entries if e.removed_on is not None]
+        if self.listed is not None or not removed:
+            return None
+        return re_entry_from(max(removed))
+
+
+def _rows(statement: sa.Select) -> sa.Select:  # type: ignore[type-arg]
+    return statement.join(Enterprise, col(Enterprise.id) == col(PositiveListEntry.enterprise_id))
+
+
+async def public_list(
+    session: AsyncSession, *, removed: bool = False, first: int = 50, offset: int = 0
+) -> Page[ListedUnit]:
+    """The positive list as published (JN; AP (7)): the units on it now, or those removed, by name."""
+    first = check_page_size(first)
+    condition = (
+        col(PositiveListEntry.removed_on).is_not(None)
+        if removed
+        else col(PositiveListEntry.removed_on).is_(None)
+    )
+    total = (
+        await session.exec(select(func.count()).select_from(PositiveListEntry).where(condition))  # type: ignore[call-overload]
+    ).one()
+    order = (
+        (col(PositiveListEntry.removed_on).desc(), col(Enterprise.name))
+        if removed
+        else (col(Enterprise.name), col(PositiveListEntry.id))
+    )
+    statement = _rows(
+        select(
+            Enterprise.credit_code,
+            Enterprise.name,
+            PositiveListEntry.region_code,
+            PositiveListEntry.entered_on,
+            PositiveListEntry.basis,
+            PositiveListEntry.removed_on,
+            PositiveListEntry.removal_reason,
+        )
+    ).where(condition)
+    rows = (await session.exec(statement.order_by(*order).offset(offset).limit(first))).all()
+    return Page([ListedUnit(*row) for row in rows], offset, int(total))
+
+
+async def standing_of(session: AsyncSession, actor: Actor, *, credit_code: str) -> Standing:
+    """A unit's entries and cards, for regulators of its jurisdiction and the unit itself."""
+    code = (credit_code or "").strip()
+    enterprise = await find_enterprise(session, code) if 0 < len(code) <= 18 else None
+    if enterprise is None:
+        require(actor, Operation.STANDING_VIEW, None)
+        raise NotFound(N_("No unit with this credit code."), field="credit_code")
+    require(actor, Operation.STANDING_VIEW, target_of(enterprise))
+    entries = (
+        await session.exec(
+            select(PositiveListEntry)
+            .where(PositiveListEntry.enterprise_id == enterprise.id)
+            .order_by(col(PositiveListEntry.entered_on).desc(), col(PositiveListEntry.id).desc())
+        )
+    ).all()
+    cards = (
+        await session.exec(
+            select(YellowCard)
+            .where(YellowCard.enterprise_id == enterprise.id)
+            .order_by(col(YellowCard.issued_on).desc(), col(YellowCard.id).desc())
+        )
+    ).all()
+    return Standing(enterprise, list(entries), list(cards))
+
+
+@dataclass(frozen=True)
+class CardRow:
+    card: YellowCard
+    credit_code: str
+    name: str
+
+
+async def cards_of_year(session: AsyncSession, actor: Actor, *, year: int) -> list[CardRow]:
+    """The yellow cards of a calendar year that the actor may see, newest first (at most 500)."""
+    require(actor, Operation.STANDING_VIEW, None)
+    statement = (
+        select(YellowCard, Enterprise.credit_code, Enterprise.name)
+        .join(Enterprise, col(Enterprise.id) == col(YellowCard.enterprise_id))
+        .where(
+            col(YellowCard.issued_on) >= date(year, 1, 1),
+            col(YellowCard.issued_on) <= date(year, 12, 31),
+            allowed(
+                actor,
+                Operation.STANDING_VIEW,
+                TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
+            ),
+        )
+        .order_by(col(YellowCard.issued_on).desc(), col(YellowCard.id).desc())
+        .limit(500)
+    )
+    return [CardRow(card, code, name) for card, code, name in (await session.exec(statement)).all()]
+
+
+async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
+    """The units on the list now that the actor may see, by name (the regulators' working list)."""
+    require(actor, Operation.STANDING_VIEW, None)
+    statement = _rows(
+        select(
+            Enterprise.credit_code,
+            Enterprise.name,
+            PositiveListEntry.region_code,
+            PositiveListEntry.entered_on,
+            PositiveListEntry.basis,
+            PositiveListEntry.removed_on,
+            PositiveListEntry.removal_reason,
+        )
+    ).where(
+        col(PositiveListEntry.removed_on).is_(None),
+        allowed(
+            actor,
+            Operation.STANDING_VIEW,
+            TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
+        ),
+    )
+    rows = (await session.exec(statement.order_by(col(Enterprise.name)).limit(1000))).all()
+    return [ListedUnit(*row) for row in rows]
+
+
+async def listed_on(session: AsyncSession, enterprise_ids: Iterable[int], day: date) -> set[int]:
+    """Which of these units were on the list on ``day`` (entered on or before it, not removed by then)."""
+    ids = list(enterprise_ids)
+    if not ids:
+        return set()
+    statement = select(PositiveListEntry.enterprise_id).where(
+        col(PositiveListEntry.enterprise_id).in_(ids),
+        col(PositiveListEntry.entered_on) <= day,
+        sa.or_(col(PositiveListEntry.removed_on).is_(None), col(PositiveListEntry.removed_on) > day),
+    )
+    return set((await session.exec(statement)).all())
