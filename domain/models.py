@@ -42,8 +42,11 @@ from domain.supervision.problems.models import (
     RectificationItem,
     RectificationStep,
 )
+from domain.supervision.standing.models import PositiveListEntry, YellowCard
 
 __all__ = [
+    "PositiveListEntry",
+    "YellowCard",
     "HolidayYear",
     "InspectionDraw",
     "InspectionDrawPick",

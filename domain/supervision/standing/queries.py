@@ -57,8 +57,17 @@ class Standing:
         return re_entry_from(max(removed))
 
 
-def _rows(statement: sa.Select) -> sa.Select:  # type: ignore[type-arg]
-    return statement.join(Enterprise, col(Enterprise.id) == col(PositiveListEntry.enterprise_id))
+def _rows() -> sa.Select:  # type: ignore[type-arg]
+    """The columns of a ``ListedUnit``, entries joined to their units."""
+    return sa.select(
+        col(Enterprise.credit_code),
+        col(Enterprise.name),
+        col(PositiveListEntry.region_code),
+        col(PositiveListEntry.entered_on),
+        col(PositiveListEntry.basis),
+        col(PositiveListEntry.removed_on),
+        col(PositiveListEntry.removal_reason),
+    ).join(Enterprise, col(Enterprise.id) == col(PositiveListEntry.enterprise_id))
 
 
 async def public_list(
@@ -79,18 +88,8 @@ async def public_list(
         if removed
         else (col(Enterprise.name), col(PositiveListEntry.id))
     )
-    statement = _rows(
-        select(
-            Enterprise.credit_code,
-            Enterprise.name,
-            PositiveListEntry.region_code,
-            PositiveListEntry.entered_on,
-            PositiveListEntry.basis,
-            PositiveListEntry.removed_on,
-            PositiveListEntry.removal_reason,
-        )
-    ).where(condition)
-    rows = (await session.exec(statement.order_by(*order).offset(offset).limit(first))).all()
+    statement = _rows().where(condition)
+    rows = (await session.execute(statement.order_by(*order).offset(offset).limit(first))).all()
     return Page([ListedUnit(*row) for row in rows], offset, int(total))
 
 
@@ -150,17 +149,7 @@ async def cards_of_year(session: AsyncSession, actor: Actor, *, year: int) -> li
 async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
     """The units on the list now that the actor may see, by name (the regulators' working list)."""
     require(actor, Operation.STANDING_VIEW, None)
-    statement = _rows(
-        select(
-            Enterprise.credit_code,
-            Enterprise.name,
-            PositiveListEntry.region_code,
-            PositiveListEntry.entered_on,
-            PositiveListEntry.basis,
-            PositiveListEntry.removed_on,
-            PositiveListEntry.removal_reason,
-        )
-    ).where(
+    statement = _rows().where(
         col(PositiveListEntry.removed_on).is_(None),
         allowed(
             actor,
@@ -168,7 +157,7 @@ async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
             TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
         ),
     )
-    rows = (await session.exec(statement.order_by(col(Enterprise.name)).limit(1000))).all()
+    rows = (await session.execute(statement.order_by(col(Enterprise.name)).limit(1000))).all()
     return [ListedUnit(*row) for row in rows]
 
 

@@ -44,15 +44,6 @@ class AdmissionInput:
     basis: str
 
 
-@dataclass(frozen=True)
-class CardInput:
-    credit_code: str
-    issued_on: date | None
-    source_kind: str
-    source_ref: str
-    violation: str
-
-
 def text_error(field: str, value: str, limit: int) -> FieldError | None:
     if not value.strip():
         return FieldError(field, "required", N_("This field is required."))

@@ -20,9 +20,9 @@ from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import find_enterprise
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
-from domain.supervision.standing import notices, rules, sources
+from domain.supervision.standing import notices, rules
 from domain.supervision.standing.models import CARD_SOURCES, PositiveListEntry, YellowCard
-from domain.supervision.standing.rules import AdmissionInput, CardInput
+from domain.supervision.standing.rules import AdmissionInput
 
 
 def target_of(enterprise: Enterprise) -> Target:
@@ -121,49 +121,50 @@ async def admit_to_positive_list(
 
 
 async def issue_yellow_card(
-    session: AsyncSession, actor: Actor, *, data: CardInput
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    enterprise_id: int,
+    issued_on: date | None,
+    source_kind: str,
+    source_ref: str,
+    violation: str,
 ) -> tuple[YellowCard, PositiveListEntry | None]:
-    """A yellow card for a listed unit's minor violation exempted from penalty, named by its record (an
-    enforcement case or an inspection record of the unit). Returns the card and, when it is the second of
-    its calendar year, the entry it closed: the unit leaves the list on the card's day, at once.
+    """A yellow card for a listed unit's minor violation exempted from penalty. Returns the card and, when
+    it is the second of its calendar year, the entry it closed: the unit leaves the list on the card's day,
+    at once, in this transaction.
 
-    The same record never earns two cards (a replay is refused as a conflict, nothing written).
+    Contract: called by the use case that decided the violation, with its own record (an enforcement case
+    decided without penalty, or an inspection record: ``source_kind`` "case" or "inspection" and the
+    record's reference), never with a reference a person typed. The same record never earns two cards (a
+    replay is refused as a conflict, nothing written).
     """
-    enterprise = await _unit(session, actor, data.credit_code)
-    assert enterprise.id is not None
+    enterprise = await session.get(Enterprise, enterprise_id)
+    if enterprise is None or enterprise.id is None:
+        raise NotFound(N_("No unit with this credit code."), field="credit_code")
+    require(actor, Operation.STANDING_MANAGE, target_of(enterprise))
     errors = [
         error
         for error in (
-            rules.day_error("issued_on", data.issued_on, today()),
-            rules.text_error("violation", data.violation, rules.VIOLATION_MAX),
-            rules.text_error("source_ref", data.source_ref, rules.SOURCE_REF_MAX),
+            rules.day_error("issued_on", issued_on, today()),
+            rules.text_error("violation", violation, rules.VIOLATION_MAX),
+            rules.text_error("source_ref", source_ref, rules.SOURCE_REF_MAX),
         )
         if error is not None
     ]
-    if data.source_kind not in CARD_SOURCES:
+    if source_kind not in CARD_SOURCES:
         errors.append(
             FieldError("source_kind", "choice", N_("Choose an enforcement case or an inspection record."))
         )
-    elif (
-        not any(e.field == "source_ref" for e in errors)
-        and await sources.resolve(session, enterprise.id, data.source_kind, data.source_ref) is None
-    ):
-        errors.append(
-            FieldError(
-                "source_ref",
-                "not_found",
-                N_("There is no such record, or it does not concern this unit."),
-            )
-        )
     if errors:
         raise ValidationFailed(errors)
-    assert data.issued_on is not None
+    assert issued_on is not None
     entry = await current_entry(session, enterprise.id)
-    if entry is None or data.issued_on < entry.entered_on:
+    if entry is None or issued_on < entry.entered_on:
         raise ValidationFailed(
             [
                 FieldError(
-                    "credit_code",
+                    "issued_on",
                     "not_listed",
                     N_("Yellow cards are for units on the positive list; this unit was not on it that day."),
                 )
@@ -171,14 +172,14 @@ async def issue_yellow_card(
         )
     taken = await session.exec(
         select(YellowCard.id).where(
-            YellowCard.source_kind == data.source_kind, YellowCard.source_ref == data.source_ref.strip()
+            YellowCard.source_kind == source_kind, YellowCard.source_ref == source_ref.strip()
         )
     )
     if taken.first() is not None:
         raise Conflict(N_("This record has already earned a yellow card."), field="source_ref")
     earlier = (
         await session.exec(
-            select(YellowCard.issued_on).where(
+            select(col(YellowCard.issued_on)).where(
                 YellowCard.enterprise_id == enterprise.id, col(YellowCard.issued_on) >= entry.entered_on
             )
         )
@@ -186,19 +187,19 @@ async def issue_yellow_card(
     card = YellowCard(
         enterprise_id=enterprise.id,
         region_code=enterprise.region_code,
-        issued_on=data.issued_on,
-        source_kind=data.source_kind,
-        source_ref=data.source_ref.strip(),
-        violation=data.violation.strip(),
+        issued_on=issued_on,
+        source_kind=source_kind,
+        source_ref=source_ref.strip(),
+        violation=violation.strip(),
         issued_by=actor.username or "system",
         on_behalf_of=actor.on_behalf_of,
     )
     session.add(card)
     removed: PositiveListEntry | None = None
-    if rules.removes(earlier, data.issued_on):
-        entry.removed_on = data.issued_on
+    if rules.removes(earlier, issued_on):
+        entry.removed_on = issued_on
         entry.removal_reason = "yellow_cards"
-        entry.removal_note = f"{rules.CARDS_THAT_REMOVE}+ yellow cards in {data.issued_on.year}"
+        entry.removal_note = ""
         entry.removed_by = actor.username or "system"
         entry.removal_recorded_at = utcnow()
         session.add(entry)
