@@ -20,6 +20,7 @@ from demo.ledgers import keep_demo_ledgers
 from demo.reports import file_demo_reports, report_filers
 from demo.sites import sites_and_registrations
 from demo.stories import tell_stories
+from demo.supervision_standing import keep_positive_list
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
 from domain.accounts.service.users import create_user
@@ -93,6 +94,7 @@ async def load(
     await tell_stories(session, actors, codes)
     await sites_and_registrations(session, actors, codes)
     await register_demo_agency(session, actor_for(users["pt-legal"], channel="demo"), actors)
+    await keep_positive_list(session, actor_for(users["pt-legal"], channel="demo"), codes)
     # A year of ledger data for the units whose staff can log in (shenpu-staff, zhenru-admin, minghu-admin).
     keepers = {}
     for login in LOGINS:

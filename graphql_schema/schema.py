@@ -26,11 +26,19 @@ from graphql_schema.registrations.mutations import RegistrationMutation
 from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
+from graphql_schema.supervision.standing import StandingMutation, StandingQuery
 
 
 @strawberry.type(description="查询")
 class Query(
-    AccountQuery, EnterpriseQuery, PermitQuery, LedgerQuery, ReportQuery, AgencyQuery, RegistrationQuery
+    AccountQuery,
+    EnterpriseQuery,
+    PermitQuery,
+    LedgerQuery,
+    ReportQuery,
+    AgencyQuery,
+    RegistrationQuery,
+    StandingQuery,
 ):
     pass
 
@@ -44,6 +52,7 @@ class Mutation(
     ReportMutation,
     AgencyMutation,
     RegistrationMutation,
+    StandingMutation,
 ):
     pass
 

@@ -32,6 +32,7 @@ from portal import (
 from portal.responses import error_page
 from portal.supervision import inspections
 from portal.supervision import problems as supervision_problems
+from portal.supervision import standing as supervision_standing
 from portal.templating import STATIC_DIR
 from web.body_limit import readable_size
 from web.request_context import request_id, request_locale
@@ -57,6 +58,7 @@ def routes() -> list[BaseRoute]:
         *holidays.routes,
         *inspections.routes,
         *supervision_problems.routes,
+        *supervision_standing.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

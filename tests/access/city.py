@@ -40,6 +40,7 @@ from domain.reports.models import EnforcementLead, ExecutionReport
 from domain.reports.rules import due_date, parse_period
 from domain.supervision.cases.models import EnforcementCase, LeadDecision
 from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
+from domain.supervision.standing.models import PositiveListEntry, YellowCard
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
 
 REGULATOR_REGIONS = ("370000", "370100", "370102", "310107")
@@ -78,6 +79,8 @@ class City:
     leads: list[EnforcementLead] = field(default_factory=list)
     decided_leads: set[int] = field(default_factory=set)
     cases: list[EnforcementCase] = field(default_factory=list)
+    positive_list: list[PositiveListEntry] = field(default_factory=list)
+    yellow_cards: list[YellowCard] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     actors: list[tuple[str, Actor]] = field(default_factory=list)
     audit_ids: set[int] = field(default_factory=set)
@@ -437,6 +440,32 @@ async def build(session: AsyncSession) -> City:
         )
         session.add(case)
         city.cases.append(case)
+    # The positive list (正面清单): units of several regions on it, some removed; yellow cards this year.
+    for index, unit in enumerate(city.enterprises[:7]):
+        removed = index % 3 == 1
+        entry = PositiveListEntry(
+            enterprise_id=unit.id or 0,
+            region_code=unit.region_code,
+            entered_on=today() - timedelta(days=400),
+            basis="正面清单（第一批）",
+            decided_by="legal",
+            removed_on=today() - timedelta(days=10) if removed else None,
+            removal_reason="yellow_cards" if removed else None,
+        )
+        session.add(entry)
+        city.positive_list.append(entry)
+        if index % 2 == 0 or removed:
+            card = YellowCard(
+                enterprise_id=unit.id or 0,
+                region_code=unit.region_code,
+                issued_on=today() - timedelta(days=10),
+                source_kind="case",
+                source_ref=f"city-{next(_serial)}",
+                violation="轻微违法，免予处罚",
+                issued_by="enforcement",
+            )
+            session.add(card)
+            city.yellow_cards.append(card)
     await session.flush()
 
     # People.

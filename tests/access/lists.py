@@ -45,6 +45,7 @@ from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
 from domain.supervision.cases import queries as cases
 from domain.supervision.linkage import queries as linkage
+from domain.supervision.standing import queries as standing
 from tests.access.city import City
 
 PAGE = 3
@@ -593,6 +594,43 @@ def expected_audit(city: City, actor: Actor) -> Keys | None:
     return frozenset(city.audit_ids)
 
 
+async def fetch_listed_units(session: Any, actor: Actor, city: City) -> Keys:
+    codes = {row.credit_code for row in await standing.listed_units(session, actor)}
+    return frozenset(e.id for e in city.enterprises if e.credit_code in codes)
+
+
+def expected_listed_units(city: City, actor: Actor) -> Keys | None:
+    """The units on the positive list now that the reader may see (STANDING_VIEW)."""
+    if not actor.is_authenticated:
+        return None
+    return frozenset(
+        entry.enterprise_id
+        for entry in city.positive_list
+        if entry.removed_on is None
+        and can(
+            actor, OP.STANDING_VIEW, Target(enterprise_id=entry.enterprise_id, region_code=entry.region_code)
+        )
+    )
+
+
+async def fetch_yellow_cards(session: Any, actor: Actor, city: City) -> Keys:
+    return frozenset(row.card.id for row in await standing.cards_of_year(session, actor, year=today().year))
+
+
+def expected_yellow_cards(city: City, actor: Actor) -> Keys | None:
+    """This year's yellow cards the reader may see (STANDING_VIEW)."""
+    if not actor.is_authenticated:
+        return None
+    return frozenset(
+        card.id
+        for card in city.yellow_cards
+        if card.issued_on.year == today().year
+        and can(
+            actor, OP.STANDING_VIEW, Target(enterprise_id=card.enterprise_id, region_code=card.region_code)
+        )
+    )
+
+
 def _linkage(view: str) -> ListCase:
     """A view of the linkage tasks (PT §8): the rows the reader may view (LINKAGE_VIEW), restated per view;
     ``mine`` is the reader's department's queue (its steps to record; for the permitting section also the
@@ -711,4 +749,6 @@ CASES = [
     *(_linkage(view) for view in linkage.VIEWS),
     ListCase("enforcement leads inbox", fetch_leads, expected_leads),
     *(_cases(view) for view in cases.CASE_VIEWS),
+    ListCase("units on the positive list", fetch_listed_units, expected_listed_units),
+    ListCase("yellow cards of the year", fetch_yellow_cards, expected_yellow_cards),
 ]

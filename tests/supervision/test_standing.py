@@ -80,13 +80,19 @@ async def test_the_second_card_of_a_year_removes_the_unit_at_once_and_it_is_told
     assert await queries.listed_on(session, [unit.id], date(year, 1, 1)) == {unit.id}
     second_day = date(year, 1, 2)
     _, removed = await card(session, enforcement, unit, second_day, "案-3")
-    assert removed is not None and removed.removed_on == second_day and removed.removal_reason == "yellow_cards"
+    assert (
+        removed is not None and removed.removed_on == second_day and removed.removal_reason == "yellow_cards"
+    )
     assert await queries.listed_on(session, [unit.id], second_day) == set()
     assert await queries.listed_on(session, [unit.id], date(year, 1, 1)) == {unit.id}
     told = (await session.exec(select(Notification).where(Notification.user_id == staff.id))).all()
-    assert any("removed from the positive list" in n.body and "may enter it again from" in n.body for n in told)
+    assert any(
+        "removed from the positive list" in n.body and "may enter it again from" in n.body for n in told
+    )
     assert any(f"{year + 3}-01-02" in n.body for n in told)
-    actions = (await session.exec(select(AuditEntry.action).where(AuditEntry.action.startswith("standing.")))).all()
+    actions = (
+        await session.exec(select(AuditEntry.action).where(AuditEntry.action.startswith("standing.")))
+    ).all()
     assert actions.count("standing.yellow_card") == 3
 
 
@@ -123,9 +129,14 @@ async def test_admission_is_refused_twice_and_checks_every_field_at_once(session
         await service.admit_to_positive_list(
             session,
             actor(legal),
-            data=AdmissionInput(credit_code=unit.credit_code, entered_on=today() + timedelta(days=1), basis=" "),
+            data=AdmissionInput(
+                credit_code=unit.credit_code, entered_on=today() + timedelta(days=1), basis=" "
+            ),
         )
-    assert {(e.field, e.code) for e in refused.value.errors} == {("entered_on", "future"), ("basis", "required")}
+    assert {(e.field, e.code) for e in refused.value.errors} == {
+        ("entered_on", "future"),
+        ("basis", "required"),
+    }
     with pytest.raises(ValidationFailed) as refused:
         await service.admit_to_positive_list(
             session,

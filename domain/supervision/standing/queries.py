@@ -16,7 +16,7 @@ from domain.access import Actor, Operation, require
 from domain.access.sql import TargetColumns, allowed
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import find_enterprise
-from domain.errors import N_, NotFound
+from domain.errors import N_, NotAuthenticated, NotFound
 from domain.pagination import Page, check_page_size
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 from domain.supervision.standing.rules import re_entry_from
@@ -57,6 +57,12 @@ class Standing:
         return re_entry_from(max(removed))
 
 
+def _signed_in(actor: Actor) -> None:
+    """Lists are for people signed in; what each sees of them is the SQL form of STANDING_VIEW."""
+    if not actor.is_authenticated:
+        raise NotAuthenticated(N_("Please log in to continue."))
+
+
 def _rows() -> sa.Select:  # type: ignore[type-arg]
     """The columns of a ``ListedUnit``, entries joined to their units."""
     return sa.select(
@@ -89,7 +95,9 @@ async def public_list(
         else (col(Enterprise.name), col(PositiveListEntry.id))
     )
     statement = _rows().where(condition)
-    rows = (await session.execute(statement.order_by(*order).offset(offset).limit(first))).all()
+    rows = (
+        await (await session.connection()).execute(statement.order_by(*order).offset(offset).limit(first))
+    ).all()
     return Page([ListedUnit(*row) for row in rows], offset, int(total))
 
 
@@ -98,7 +106,7 @@ async def standing_of(session: AsyncSession, actor: Actor, *, credit_code: str) 
     code = (credit_code or "").strip()
     enterprise = await find_enterprise(session, code) if 0 < len(code) <= 18 else None
     if enterprise is None:
-        require(actor, Operation.STANDING_VIEW, None)
+        _signed_in(actor)
         raise NotFound(N_("No unit with this credit code."), field="credit_code")
     require(actor, Operation.STANDING_VIEW, target_of(enterprise))
     entries = (
@@ -127,7 +135,7 @@ class CardRow:
 
 async def cards_of_year(session: AsyncSession, actor: Actor, *, year: int) -> list[CardRow]:
     """The yellow cards of a calendar year that the actor may see, newest first (at most 500)."""
-    require(actor, Operation.STANDING_VIEW, None)
+    _signed_in(actor)
     statement = (
         select(YellowCard, Enterprise.credit_code, Enterprise.name)
         .join(Enterprise, col(Enterprise.id) == col(YellowCard.enterprise_id))
@@ -148,7 +156,7 @@ async def cards_of_year(session: AsyncSession, actor: Actor, *, year: int) -> li
 
 async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
     """The units on the list now that the actor may see, by name (the regulators' working list)."""
-    require(actor, Operation.STANDING_VIEW, None)
+    _signed_in(actor)
     statement = _rows().where(
         col(PositiveListEntry.removed_on).is_(None),
         allowed(
@@ -157,7 +165,9 @@ async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
             TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
         ),
     )
-    rows = (await session.execute(statement.order_by(col(Enterprise.name)).limit(1000))).all()
+    rows = (
+        await (await session.connection()).execute(statement.order_by(col(Enterprise.name)).limit(1000))
+    ).all()
     return [ListedUnit(*row) for row in rows]
 
 

@@ -1,0 +1,1 @@
+"""The API of supervision, one module per part of ``domain.supervision``."""
