@@ -27,6 +27,7 @@ from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 from graphql_schema.supervision.standing import StandingMutation, StandingQuery
+from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
 
 
 @strawberry.type(description="查询")
@@ -39,6 +40,7 @@ class Query(
     AgencyQuery,
     RegistrationQuery,
     StandingQuery,
+    ProblemQuery,
 ):
     pass
 
@@ -53,6 +55,7 @@ class Mutation(
     AgencyMutation,
     RegistrationMutation,
     StandingMutation,
+    ProblemMutation,
 ):
     pass
 

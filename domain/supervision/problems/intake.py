@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Role, can, operator, require, rule
 from domain.access.conditions import Never
 from domain.bounds import MAX_ID
+from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.targets import target_of as enterprise_target
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
@@ -31,6 +32,7 @@ from domain.reports.models import (
     FeedbackItem,
     ReportSubmission,
 )
+from domain.supervision.departments import department_error
 from domain.supervision.problems import rules, service
 from domain.supervision.problems.models import Problem
 from domain.supervision.problems.rules import ProblemInput, RectificationInput
@@ -300,25 +302,34 @@ async def raise_by_hand(
         if permit is None or (enterprise is not None and permit.enterprise_id != enterprise.id):
             errors.append(FieldError("permit_number", "not_found", N_("No such permit of this unit.")))
             permit = None
-    if errors:
-        require(
-            actor, Operation.PROBLEM_RAISE, enterprise_target(enterprise) if enterprise else None
-        ) if enterprise else None
-        raise ValidationFailed(errors)
-    assert enterprise is not None and enterprise.id is not None
-    data = ProblemInput(
-        enterprise_id=enterprise.id,
-        permit_id=permit.id if permit else None,
-        outlet_code=None,
-        source_kind=source_kind,
-        source_ref=f"{source_kind}:{key}",
-        title="",
-        description="",
-        legal_basis="",
-        evidence="",
-        department=_department(actor, Role.ECOLOGY),
+    if enterprise is not None:
+        require(actor, Operation.PROBLEM_RAISE, enterprise_target(enterprise))
+    data = _worded(
+        ProblemInput(
+            enterprise_id=enterprise.id or 0 if enterprise is not None else 0,
+            permit_id=permit.id if permit else None,
+            outlet_code=None,
+            source_kind=source_kind,
+            source_ref=f"{source_kind}:{key}",
+            title="",
+            description="",
+            legal_basis="",
+            evidence="",
+            department=_department(actor, Role.ECOLOGY),
+        ),
+        wording,
     )
-    return await service.raise_problem(session, actor, data=_worded(data, wording))
+    if errors:
+        # Everything else the form got wrong, named with what was found above (the use case would).
+        taken = {error.field for error in errors}
+        more = [
+            e
+            for e in rules.problem_errors(data, on=today())
+            if e.field not in taken and e.field != "source_ref"
+        ]
+        department = department_error(data.department)
+        raise ValidationFailed([*errors, *more, *([department] if department else [])])
+    return await service.raise_problem(session, actor, data=data)
 
 
 async def raise_overdue_feedback(session: AsyncSession, *, on: date) -> int:

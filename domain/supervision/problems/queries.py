@@ -49,6 +49,7 @@ class ProblemRow:
     deadline: date | None
     item_id: int | None
     overdue: bool
+    item: RectificationItem | None = None
 
 
 def _reader(actor: Actor) -> None:
@@ -78,6 +79,7 @@ def _rows(
             deadline=item.deadline if item else None,
             item_id=item.id if item else None,
             overdue=bool(item and rules.overdue(item.state, item.deadline, on)),
+            item=item,
         )
         for problem, name, number, item in found
     ]

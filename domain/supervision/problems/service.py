@@ -174,7 +174,7 @@ async def _step(
     """Append the step and move the item (and its problem) to the state it leads to."""
     state = rules.next_state(item.state, kind, outcome)
     if state is None:
-        raise Conflict(rules.refusal(kind, item.state), field="item", code="state")
+        raise Conflict(rules.refusal(kind, item.state), code="state")
     now = utcnow()
     assert item.id is not None
     step = RectificationStep(
@@ -267,7 +267,7 @@ async def require_rectification(
     if errors:
         raise ValidationFailed(errors)
     if await lookup.item_of(session, problem_id) is not None:
-        raise Conflict(N_("This problem already has a rectification item."), field="problem", code="exists")
+        raise Conflict(N_("This problem already has a rectification item."), code="exists")
     return await _require(session, actor, problem, data)
 
 
@@ -379,7 +379,7 @@ async def _regulator_step(
     if errors:
         raise ValidationFailed(errors)
     if rules.next_state(item.state, kind, rules.PASSED) is None:
-        raise Conflict(rules.refusal(kind, item.state), field="item", code="state")
+        raise Conflict(rules.refusal(kind, item.state), code="state")
     return item, problem
 
 

@@ -1,0 +1,597 @@
+"""Problems and rectification through GraphQL: the same use cases, permissions and errors as the portal
+(docs/supervision.md, "Problems and rectification"). Queries: problems, rectificationItems, problem,
+problemBoard. Mutations: one per step (raise from a record or by hand, require rectification, report
+progress, verify, re-check, close, reopen), each answering with a payload whose ``errors`` name the field;
+nothing is written when there are errors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+
+import strawberry
+
+from domain.bounds import parse_id
+from domain.errors import N_, DomainError, FieldError, NotFound, reporting
+from domain.pagination import decode_cursor
+from domain.supervision.departments import department_label
+from domain.supervision.problems import intake, queries, rules, service
+from domain.supervision.problems.models import Problem as ProblemModel
+from domain.supervision.problems.models import RectificationItem as ItemModel
+from graphql_schema.errors import UserError, refused, user_errors
+
+BY_PROBLEM_ID = {"problem": "problemId"}
+BY_ITEM_ID = {"item": "itemId"}
+
+
+def _id(value: str, message: str, field: str) -> int:
+    parsed = parse_id(value)
+    if parsed is None:
+        raise NotFound(message, field=field)
+    return parsed
+
+
+@strawberry.type(description="整改进度中的一项数据")
+class ProgressFigure:
+    name: str
+    value: float | None
+    unit: str
+
+
+@strawberry.type(description="整改进度附件（照片、扫描件）；下载地址仅对可查看该问题的用户有效")
+class RectificationAttachment:
+    id: strawberry.ID
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str = strawberry.field(description="文件的 SHA-256 摘要")
+    url: str = strawberry.field(description="门户中的下载地址")
+
+
+@strawberry.type(description="整改事项的一个步骤：下达、报送进度、核查、抽查复核、销号、重新开启；只增不改")
+class RectificationStep:
+    id: strawberry.ID
+    kind: str = strawberry.field(
+        description="required / progress / verification / recheck / closure / reopening"
+    )
+    at: datetime = strawberry.field(description="服务器时间")
+    actor: str
+    on_behalf_of: str | None
+    department: str | None = strawberry.field(description="监管人员所在科室的名称")
+    note: str
+    month: str | None = strawberry.field(description="进度报送所属月份 YYYY-MM")
+    figures: list[ProgressFigure]
+    method: str | None = strawberry.field(description="on_site（现场核查）/ paper（非现场核查）")
+    outcome: str | None = strawberry.field(description="passed / failed")
+    sample: str
+    deadline: date | None
+    state_after: str
+    attachments: list[RectificationAttachment]
+
+
+@strawberry.type(description="整改事项：整改措施、期限、单位责任人和状态")
+class RectificationItem:
+    id: strawberry.ID
+    measures: str
+    deadline: date
+    responsible_person: str
+    state: str = strawberry.field(
+        description="rectifying（整改中）/ verified（已核查待销号）/ closed（已销号）"
+    )
+    overdue: bool
+    closed_at: datetime | None
+
+    @classmethod
+    def from_model(cls, item: ItemModel, overdue: bool) -> RectificationItem:
+        return cls(
+            id=strawberry.ID(str(item.id)),
+            measures=item.measures,
+            deadline=item.deadline,
+            responsible_person=item.responsible_person,
+            state=item.state,
+            overdue=overdue,
+            closed_at=item.closed_at,
+        )
+
+
+@strawberry.type(description="问题：来源、单位、许可证、排放口、法律依据、证据和责任科室")
+class Problem:
+    id: strawberry.ID
+    title: str
+    description: str
+    legal_basis: str
+    evidence: str
+    source_kind: str = strawberry.field(description="问题来源：" + " / ".join(rules.SOURCE_KINDS))
+    source_ref: str = strawberry.field(description="来源记录的编号（同一来源只形成一个问题）")
+    enterprise_name: str
+    permit_number: str | None
+    outlet_code: str | None
+    region_code: str
+    industry_code: str
+    department: str = strawberry.field(description="责任科室的名称")
+    state: str = strawberry.field(description="open（待下达整改）/ rectifying / verified / closed")
+    raised_at: datetime
+    raised_by: str
+    closed_at: datetime | None
+    rectification: RectificationItem | None
+    steps: list[RectificationStep] = strawberry.field(description="整改的全部步骤，按时间顺序")
+
+    @classmethod
+    def from_row(cls, row: queries.ProblemRow, locale: str) -> Problem:
+        return cls._build(
+            row.problem, row.enterprise_name, row.permit_number, row.item, row.overdue, [], locale
+        )
+
+    @classmethod
+    def from_page(cls, page: queries.ProblemPage, locale: str) -> Problem:
+        steps = [
+            RectificationStep(
+                id=strawberry.ID(str(view.step.id)),
+                kind=view.step.kind,
+                at=view.step.at,
+                actor=view.step.actor,
+                on_behalf_of=view.step.on_behalf_of,
+                department=department_label(view.step.department, locale) if view.step.department else None,
+                note=view.step.note,
+                month=view.step.month,
+                figures=[
+                    ProgressFigure(
+                        name=str(f.get("name", "")), value=f.get("value"), unit=str(f.get("unit", ""))
+                    )
+                    for f in view.step.figures
+                ],
+                method=view.step.method,
+                outcome=view.step.outcome,
+                sample=view.step.sample,
+                deadline=view.step.deadline,
+                state_after=view.step.state_after,
+                attachments=[
+                    RectificationAttachment(
+                        id=strawberry.ID(str(a.id)),
+                        file_name=a.file_name,
+                        media_type=a.media_type,
+                        size=a.size,
+                        sha256=a.sha256,
+                        url=f"/supervision/files/{a.id}",
+                    )
+                    for a in view.attachments
+                ],
+            )
+            for view in page.steps
+        ]
+        return cls._build(
+            page.problem, page.enterprise.name, page.permit_number, page.item, page.overdue, steps, locale
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        problem: ProblemModel,
+        enterprise_name: str,
+        permit_number: str | None,
+        item: ItemModel | None,
+        overdue: bool,
+        steps: list[RectificationStep],
+        locale: str,
+    ) -> Problem:
+        return cls(
+            id=strawberry.ID(str(problem.id)),
+            title=problem.title,
+            description=problem.description,
+            legal_basis=problem.legal_basis,
+            evidence=problem.evidence,
+            source_kind=problem.source_kind,
+            source_ref=problem.source_ref,
+            enterprise_name=enterprise_name,
+            permit_number=permit_number,
+            outlet_code=problem.outlet_code,
+            region_code=problem.region_code,
+            industry_code=problem.industry_code,
+            department=department_label(problem.department, locale),
+            state=problem.state,
+            raised_at=problem.raised_at,
+            raised_by=problem.raised_by,
+            closed_at=problem.closed_at,
+            rectification=RectificationItem.from_model(item, overdue) if item is not None else None,
+            steps=steps,
+        )
+
+
+@strawberry.type(description="一页问题")
+class ProblemPage:
+    total_count: int
+    end_cursor: str | None
+    has_next_page: bool
+    nodes: list[Problem]
+
+
+@strawberry.type(description="清零看板的一行")
+class BoardRow:
+    key: str = strawberry.field(description="辖区代码、科室或行业代码")
+    label: str = strawberry.field(description="辖区、科室或行业的名称")
+    open: int = strawberry.field(description="未销号的问题")
+    overdue: int = strawberry.field(description="逾期未整改的事项")
+    closed_this_month: int
+    closed: int
+    average_days_to_close: float | None
+
+    @classmethod
+    def from_row(cls, row: queries.BoardRow) -> BoardRow:
+        return cls(
+            key=row.key,
+            label=row.label,
+            open=row.open,
+            overdue=row.overdue,
+            closed_this_month=row.closed_this_month,
+            closed=row.closed,
+            average_days_to_close=row.average_days_to_close,
+        )
+
+
+@strawberry.type(description="限期整改清零看板（行动方案（五））")
+class ProblemBoard:
+    by: str
+    month_start: date
+    total: BoardRow
+    rows: list[BoardRow]
+
+
+def _page(page: object, locale: str) -> ProblemPage:
+    assert hasattr(page, "items")
+    nodes = []
+    for row in page.items:  # type: ignore[attr-defined]
+        nodes.append(Problem.from_row(row, locale))
+    return ProblemPage(
+        total_count=page.total,  # type: ignore[attr-defined]
+        has_next_page=page.has_next,  # type: ignore[attr-defined]
+        end_cursor=page.end_cursor,  # type: ignore[attr-defined]
+        nodes=nodes,
+    )
+
+
+@strawberry.type
+class ProblemQuery:
+    @strawberry.field(description="问题清单：监管部门看本辖区，排污单位看本单位；逾期在前")
+    async def problems(
+        self,
+        info: strawberry.Info,
+        state: str = "unclosed",
+        department: str = "",
+        source_kind: str = "",
+        overdue: bool = False,
+        enterprise: str = "",
+        first: int = 50,
+        after: str | None = None,
+    ) -> ProblemPage:
+        context = info.context
+        try:
+            async with context.read() as session:
+                page = await queries.problems(
+                    session,
+                    context.actor,
+                    state=state,
+                    department=department,
+                    source_kind=source_kind,
+                    overdue=overdue,
+                    enterprise=enterprise,
+                    first=first,
+                    offset=decode_cursor(after),
+                )
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return _page(page, context.locale)
+
+    @strawberry.field(description="整改事项（本单位或委托机构）：整改中的按期限先后，再是待销号的")
+    async def rectification_items(
+        self,
+        info: strawberry.Info,
+        include_closed: bool = False,
+        first: int = 50,
+        after: str | None = None,
+    ) -> ProblemPage:
+        context = info.context
+        try:
+            async with context.read() as session:
+                page = await queries.rectification_items(
+                    session,
+                    context.actor,
+                    include_closed=include_closed,
+                    first=first,
+                    offset=decode_cursor(after),
+                )
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return _page(page, context.locale)
+
+    @strawberry.field(description="一个问题及其整改的全部步骤")
+    async def problem(self, info: strawberry.Info, id: strawberry.ID) -> Problem:
+        context = info.context
+        try:
+            async with context.read() as session:
+                page = await queries.problem_page(
+                    session, context.actor, problem_id=_id(id, N_("No such problem."), "problem")
+                )
+        except DomainError as error:
+            raise refused(error, context.locale, rename={"problem": "id"}) from None
+        return Problem.from_page(page, context.locale)
+
+    @strawberry.field(description="清零看板：按辖区（region）、科室（department）或行业（industry）统计")
+    async def problem_board(self, info: strawberry.Info, by: str = "region") -> ProblemBoard:
+        context = info.context
+        try:
+            async with context.read() as session:
+                board = await queries.board(session, context.actor, by=by, locale=context.locale)
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+        return ProblemBoard(
+            by=board.by,
+            month_start=board.month_start,
+            total=BoardRow.from_row(board.total),
+            rows=[BoardRow.from_row(row) for row in board.rows],
+        )
+
+
+@strawberry.input(description="整改要求")
+class RectificationInput:
+    measures: str
+    deadline: date = strawberry.field(description="整改期限（不早于今天，最长两年）")
+    responsible_person: str = strawberry.field(description="单位整改责任人")
+
+    def to_domain(self) -> rules.RectificationInput:
+        return rules.RectificationInput(self.measures, self.deadline, self.responsible_person)
+
+
+@strawberry.input(description="问题的表述；来源记录已有的内容可不填（沿用来源的建议）")
+class ProblemWordingInput:
+    title: str | None = None
+    description: str | None = None
+    legal_basis: str | None = None
+    evidence: str | None = None
+    department: str | None = strawberry.field(default=None, description="责任科室（角色代码，如 ecology）")
+    outlet_code: str | None = None
+    rectification: RectificationInput | None = strawberry.field(
+        default=None, description="同时下达的整改要求"
+    )
+
+    def to_domain(self) -> intake.Wording:
+        return intake.Wording(
+            title=self.title,
+            description=self.description,
+            legal_basis=self.legal_basis,
+            evidence=self.evidence,
+            department=self.department,
+            outlet_code=self.outlet_code,
+            rectification=self.rectification.to_domain() if self.rectification else None,
+        )
+
+
+@strawberry.input(description="进度中的一项数据")
+class ProgressFigureInput:
+    name: str
+    value: float
+    unit: str = ""
+
+
+@strawberry.input(description="进度附件：文件名和 Base64 编码的内容（PDF、JPG、PNG，每个不超过 10 MB）")
+class AttachmentInput:
+    file_name: str
+    content_base64: str
+
+
+@strawberry.type(description="问题操作的结果")
+class ProblemPayload:
+    problem: Problem | None = strawberry.field(description="办理后的问题；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
+
+
+async def _problem_result(session: object, context: object, problem_id: int) -> Problem:
+    page = await queries.problem_page(session, context.actor, problem_id=problem_id)  # type: ignore[arg-type, attr-defined]
+    return Problem.from_page(page, context.locale)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class ProblemMutation:
+    @strawberry.mutation(
+        description=(
+            "把审核发现（audit_finding）、问题反馈意见（feedback_item）或超标记录（exceedance）转为问题（辖区监管部门）；"
+            "同一来源只形成一个问题，重复提交返回原问题。"
+        )
+    )
+    async def raise_problem_from_record(
+        self,
+        info: strawberry.Info,
+        source_kind: str,
+        source_id: strawberry.ID,
+        wording: ProblemWordingInput,
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                problem = await intake.raise_from_record(
+                    session,
+                    context.actor,
+                    source_kind=source_kind,
+                    source_id=_id(source_id, N_("No such record."), "source_id"),
+                    wording=wording.to_domain(),
+                    locale=context.locale,
+                )
+                result = await _problem_result(session, context, problem.id or 0)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale))
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "登记监管人员发现的问题、信访投诉或纸质记录的检查、监测结果（辖区监管部门）；"
+            "requestKey 由客户端生成，同一 requestKey 只登记一次。"
+        )
+    )
+    async def raise_problem(
+        self,
+        info: strawberry.Info,
+        source_kind: str,
+        request_key: str,
+        credit_code: str,
+        wording: ProblemWordingInput,
+        permit_number: str = "",
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                problem = await intake.raise_by_hand(
+                    session,
+                    context.actor,
+                    source_kind=source_kind,
+                    request_key=request_key,
+                    credit_code=credit_code,
+                    permit_number=permit_number,
+                    wording=wording.to_domain(),
+                )
+                result = await _problem_result(session, context, problem.id or 0)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale))
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(description="对尚未下达整改要求的问题下达整改要求（辖区监管部门）")
+    async def require_rectification(
+        self, info: strawberry.Info, problem_id: strawberry.ID, rectification: RectificationInput
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                item = await service.require_rectification(
+                    session,
+                    context.actor,
+                    problem_id=_id(problem_id, N_("No such problem."), "problem"),
+                    data=rectification.to_domain(),
+                )
+                result = await _problem_result(session, context, item.problem_id)
+        except DomainError as error:
+            return ProblemPayload(
+                problem=None, errors=user_errors(error, context.locale, rename=BY_PROBLEM_ID)
+            )
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(description="报送本月整改进度（本单位或其委托的第三方机构）：说明、数据和附件")
+    async def report_rectification_progress(
+        self,
+        info: strawberry.Info,
+        item_id: strawberry.ID,
+        text: str,
+        figures: list[ProgressFigureInput] | None = None,
+        attachments: list[AttachmentInput] | None = None,
+    ) -> ProblemPayload:
+        context = info.context
+        problems: list[FieldError] = []
+        files = []
+        for index, attached in enumerate(attachments or []):
+            try:
+                content = base64.b64decode(attached.content_base64, validate=True)
+            except (binascii.Error, ValueError):
+                problems.append(
+                    FieldError(f"attachments[{index}]", "base64", N_("The file content is not valid Base64."))
+                )
+                content = b""
+            files.append(rules.AttachmentInput(attached.file_name, content))
+        data = rules.ProgressInput(
+            text=text,
+            figures=[rules.Figure(f.name, f.value, f.unit) for f in figures or []],
+            attachments=files,
+        )
+        try:
+            async with context.transaction() as session, reporting(problems):
+                step = await service.report_progress(
+                    session,
+                    context.actor,
+                    item_id=_id(item_id, N_("No such rectification item."), "item"),
+                    data=data,
+                )
+                result = await _problem_of_step(session, context, step.item_id)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale, rename=BY_ITEM_ID))
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(
+        description="核查整改情况（辖区监管部门）：现场（on_site）或非现场（paper），通过或不通过"
+    )
+    async def verify_rectification(
+        self, info: strawberry.Info, item_id: strawberry.ID, method: str, outcome: str, note: str
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                step = await service.verify_rectification(
+                    session,
+                    context.actor,
+                    item_id=_id(item_id, N_("No such rectification item."), "item"),
+                    method=method,
+                    outcome=outcome,
+                    note=note,
+                )
+                result = await _problem_of_step(session, context, step.item_id)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale, rename=BY_ITEM_ID))
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(description="抽查复核已核查或已销号的事项（辖区监管部门）；不通过则退回整改")
+    async def recheck_rectification(
+        self, info: strawberry.Info, item_id: strawberry.ID, sample: str, outcome: str, note: str = ""
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                step = await service.recheck_rectification(
+                    session,
+                    context.actor,
+                    item_id=_id(item_id, N_("No such rectification item."), "item"),
+                    sample=sample,
+                    outcome=outcome,
+                    note=note,
+                )
+                result = await _problem_of_step(session, context, step.item_id)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale, rename=BY_ITEM_ID))
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(description="销号（辖区监管部门）：仅限已核查通过的事项")
+    async def close_rectification(
+        self, info: strawberry.Info, item_id: strawberry.ID, note: str = ""
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                step = await service.close_rectification(
+                    session,
+                    context.actor,
+                    item_id=_id(item_id, N_("No such rectification item."), "item"),
+                    note=note,
+                )
+                result = await _problem_of_step(session, context, step.item_id)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale, rename=BY_ITEM_ID))
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(description="重新开启已核查或已销号的事项（辖区监管部门）：说明原因并规定新的期限")
+    async def reopen_rectification(
+        self, info: strawberry.Info, item_id: strawberry.ID, reason: str, deadline: date
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                step = await service.reopen_rectification(
+                    session,
+                    context.actor,
+                    item_id=_id(item_id, N_("No such rectification item."), "item"),
+                    reason=reason,
+                    deadline=deadline,
+                )
+                result = await _problem_of_step(session, context, step.item_id)
+        except DomainError as error:
+            return ProblemPayload(problem=None, errors=user_errors(error, context.locale, rename=BY_ITEM_ID))
+        return ProblemPayload(problem=result, errors=[])
+
+
+async def _problem_of_step(session: object, context: object, item_id: int) -> Problem:
+    problem_id = await queries.problem_of_item(session, context.actor, item_id=item_id)  # type: ignore[arg-type, attr-defined]
+    return await _problem_result(session, context, problem_id)
