@@ -26,8 +26,8 @@ from graphql_schema.registrations.mutations import RegistrationMutation
 from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
-from graphql_schema.supervision.standing import StandingMutation, StandingQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
+from graphql_schema.supervision.standing import StandingMutation, StandingQuery
 
 
 @strawberry.type(description="查询")

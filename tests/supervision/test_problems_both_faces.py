@@ -47,7 +47,8 @@ REOPEN = (
     + " } }"
 )
 RAISE = (
-    "mutation($kind: String!, $key: String!, $code: String!, $permit: String!, $wording: ProblemWordingInput!) {"
+    "mutation($kind: String!, $key: String!, $code: String!, $permit: String!,"
+    " $wording: ProblemWordingInput!) {"
     " raiseProblem(sourceKind: $kind, requestKey: $key, creditCode: $code, permitNumber: $permit,"
     " wording: $wording) { problem { id } " + ERRORS + " } }"
 )
