@@ -12,8 +12,10 @@ from typing import Annotated
 
 import strawberry
 
+from domain.enterprises.models import Enterprise
 from domain.errors import DomainError
 from domain.pagination import Page, decode_cursor
+from domain.supervision.cases import cards
 from domain.supervision.standing import queries, service
 from domain.supervision.standing.models import PositiveListEntry as EntryModel
 from domain.supervision.standing.models import YellowCard as CardModel
@@ -211,6 +213,26 @@ class StandingMutation:
         except DomainError as error:
             return StandingPayload(standing=None, errors=user_errors(error, context.locale))
         return StandingPayload(standing=await _standing_after(info, credit_code), errors=[])
+
+    @strawberry.mutation(
+        description="从不予处罚（轻微免罚）的执法案件为正面清单内单位记黄牌1张；同一自然年第二张黄牌即移出清单。"
+    )
+    async def issue_yellow_card_for_case(
+        self,
+        info: strawberry.Info,
+        case_id: Annotated[strawberry.ID, strawberry.argument(description="执法案件 ID")],
+    ) -> StandingPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                card, _removed = await cards.yellow_card_for_case(
+                    session, context.actor, case_id=str(case_id)
+                )
+                enterprise = await session.get(Enterprise, card.enterprise_id)
+                code = enterprise.credit_code if enterprise else ""
+        except DomainError as error:
+            return StandingPayload(standing=None, errors=user_errors(error, context.locale))
+        return StandingPayload(standing=await _standing_after(info, code), errors=[])
 
     @strawberry.mutation(description="按决定将单位移出正面清单，须说明原因；移出后三年内不得再次纳入。")
     async def remove_from_positive_list(

@@ -11,7 +11,9 @@ from starlette.routing import Route
 
 from domain.access import Operation, Target, can
 from domain.clock import today
+from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, FieldError, ValidationFailed, reporting
+from domain.supervision.cases import cards
 from domain.supervision.standing import queries, service
 from domain.supervision.standing.labels import REMOVAL_LABELS, SOURCE_LABELS
 from domain.supervision.standing.rules import AdmissionInput
@@ -53,8 +55,6 @@ async def _work_page(
 
 
 async def _own_code(request: Request) -> str:
-    from domain.enterprises.models import Enterprise
-
     actor = await actor_of(request)
     async with db_of(request).read() as session:
         enterprise = await session.get(Enterprise, actor.enterprise_id)
@@ -128,6 +128,18 @@ async def remove(request: Request) -> Response:
     return redirect(f"/standing/{code}")
 
 
+async def card_from_case(request: Request) -> Response:
+    """The case page's "yellow card" button: the card the case earns, then the unit's standing."""
+    actor = await actor_of(request)
+    await request.form()  # the CSRF middleware has read the token
+    async with db_of(request).transaction() as session:
+        card, _removed = await cards.yellow_card_for_case(
+            session, actor, case_id=request.path_params["case_id"]
+        )
+        enterprise = await session.get(Enterprise, card.enterprise_id)
+    return redirect(f"/standing/{enterprise.credit_code if enterprise else ''}")
+
+
 async def public_page(request: Request) -> Response:
     removed = request.query_params.get("show") == "removed"
     raw = request.query_params.get("page", "1")
@@ -149,4 +161,5 @@ routes = [
     Route("/standing/{code}", unit_page, methods=["GET"], name="standing_unit"),
     Route("/standing/{code}/remove", remove, methods=["POST"], name="standing_remove"),
     Route("/public/positive-list", public_page, methods=["GET"], name="public_positive_list"),
+    Route("/cases/{case_id}/yellow-card", card_from_case, methods=["POST"], name="case_yellow_card"),
 ]

@@ -184,3 +184,43 @@ async def test_a_decision_removes_with_its_reason_and_the_bar_applies(session, b
     assert [(row.name, row.removal_reason) for row in removed.items] == [(unit.name, "decision")]
     told = (await session.exec(select(Notification).where(Notification.user_id == staff.id))).all()
     assert any("群众投诉经查属实" in n.body for n in told)
+
+
+# ---------------------------------------------------------------------------
+# A card from the case it came from
+# ---------------------------------------------------------------------------
+
+
+async def test_a_case_exempted_from_penalty_earns_one_card_and_a_fined_one_none(session, bureau):
+    from domain.supervision.cases import cards
+    from domain.supervision.cases import service as cases
+    from tests.supervision.test_cases import case_input, decision
+
+    legal, enforcement, unit, _ = bureau
+    brigade = actor(enforcement)
+    await admit(session, legal, unit, today() - timedelta(days=90))
+    exempted = await cases.open_case(session, brigade, data=case_input(credit_code=unit.credit_code))
+    await cases.decide_case(
+        session,
+        brigade,
+        case_id=exempted.id,
+        data=decision(
+            decision="首次违法且危害后果轻微并及时改正，依法不予行政处罚。",
+            penalty_yuan=None,
+            measures=(),
+            case_number="普环不罚〔2026〕3号",
+        ),
+    )
+    yellow, removed = await cards.yellow_card_for_case(session, brigade, case_id=exempted.id)
+    assert (yellow.source_kind, yellow.source_ref) == ("case", "普环不罚〔2026〕3号") and removed is None
+    assert yellow.issued_on == exempted.decided_on and "不予行政处罚" in yellow.violation
+    with pytest.raises(Conflict):
+        await cards.yellow_card_for_case(session, brigade, case_id=exempted.id)
+    fined = await cases.open_case(session, brigade, data=case_input(credit_code=unit.credit_code))
+    fine = decision(case_number="普环罚〔2026〕13号")
+    await cases.decide_case(session, brigade, case_id=fined.id, data=fine)
+    with pytest.raises(Conflict):
+        await cards.yellow_card_for_case(session, brigade, case_id=fined.id)
+    ecology = await make_user(session, Role.ECOLOGY)
+    with pytest.raises(PermissionDenied):
+        await cards.yellow_card_for_case(session, actor(ecology), case_id=exempted.id)
