@@ -26,6 +26,7 @@ from graphql_schema.registrations.mutations import RegistrationMutation
 from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
+from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
 from graphql_schema.supervision.standing import StandingMutation, StandingQuery
 
@@ -41,6 +42,7 @@ class Query(
     RegistrationQuery,
     StandingQuery,
     ProblemQuery,
+    InspectionQuery,
 ):
     pass
 
@@ -56,6 +58,7 @@ class Mutation(
     RegistrationMutation,
     StandingMutation,
     ProblemMutation,
+    InspectionMutation,
 ):
     pass
 

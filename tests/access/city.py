@@ -39,6 +39,7 @@ from domain.registrations.rules import registration_number
 from domain.reports.models import EnforcementLead, ExecutionReport
 from domain.reports.rules import due_date, parse_period
 from domain.supervision.cases.models import EnforcementCase, LeadDecision
+from domain.supervision.inspections.models import InspectionDraw, InspectionPlanLine, InspectionRecord
 from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
@@ -81,6 +82,9 @@ class City:
     cases: list[EnforcementCase] = field(default_factory=list)
     positive_list: list[PositiveListEntry] = field(default_factory=list)
     yellow_cards: list[YellowCard] = field(default_factory=list)
+    plan_lines: list[InspectionPlanLine] = field(default_factory=list)
+    inspection_records: list[InspectionRecord] = field(default_factory=list)
+    draws: list[InspectionDraw] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     actors: list[tuple[str, Actor]] = field(default_factory=list)
     audit_ids: set[int] = field(default_factory=set)
@@ -466,6 +470,58 @@ async def build(session: AsyncSession) -> City:
             )
             session.add(card)
             city.yellow_cards.append(card)
+    await session.flush()
+
+    # Inspections: two plan lines of this year for every permit (one done by a record), a record of each
+    # permit in the permit's region, and a draw in each of two regions.
+    year = today().year
+    for permit in city.permits:
+        assert permit.id is not None
+        for period, start, end in (
+            (f"{year}-H1", date(year, 1, 1), date(year, 6, 30)),
+            (str(year), date(year, 1, 1), date(year, 12, 31)),
+        ):
+            line = InspectionPlanLine(
+                kind="enforcement",
+                subject=f"permit:{permit.id}",
+                enterprise_id=permit.enterprise_id,
+                permit_id=permit.id,
+                region_code=permit.region_code,
+                basis="key_half_year" if period.endswith("H1") else "simplified_yearly",
+                period=period,
+                starts_on=start,
+                due_on=end,
+            )
+            session.add(line)
+            city.plan_lines.append(line)
+        inspection = InspectionRecord(
+            reference=f"JC-CITY-{permit.id}",
+            kind="enforcement",
+            subject=f"permit:{permit.id}",
+            enterprise_id=permit.enterprise_id,
+            permit_id=permit.id,
+            region_code=permit.region_code,
+            inspected_on=date(year, 1, 15),
+            inspector_ids=[],
+        )
+        session.add(inspection)
+        city.inspection_records.append(inspection)
+    for region in ("370102", "310107"):
+        draw = InspectionDraw(
+            reference=f"SS-{region}-CITY",
+            kind="enforcement",
+            region_code=region,
+            year=year,
+            pool="registration",
+            seed="1",
+            pool_size=0,
+            pool_hash="",
+            roster_hash="",
+            units_wanted=0,
+            per_visit=2,
+        )
+        session.add(draw)
+        city.draws.append(draw)
     await session.flush()
 
     # People.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain import regions
 from domain.access import Actor, Operation, Target, can, jurisdiction
 from domain.accounts import queries as accounts
 from domain.agencies.labels import STATUS_LABELS
@@ -44,6 +45,7 @@ from domain.reports.queries import rows as report_lists
 from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
 from domain.supervision.cases import queries as cases
+from domain.supervision.inspections import queries as inspections
 from domain.supervision.linkage import queries as linkage
 from domain.supervision.standing import queries as standing
 from tests.access.city import City
@@ -94,6 +96,8 @@ class ListCase:
     fetch: Callable[[Any, Actor, City], Awaitable[Any]]
     expected: Callable[[City, Actor], Any]
     known_wrong: str = ""  # why the list does not agree yet (a strict xfail: it fails once fixed)
+    # A public list (e.g. the double-random draws, 双随机一公开) shows every reader the same rows.
+    same_for_everyone: bool = False
 
 
 # --- Permits -----------------------------------------------------------------------------------------
@@ -720,6 +724,69 @@ def _cases(view: str) -> ListCase:
     return ListCase(f"enforcement cases ({view})", fetch, expected)
 
 
+# --- Inspections ---------------------------------------------------------------------------------------
+
+
+def _plan_lines(region: str) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await inspections.plan_lines(
+                session, actor, region_code=region, year=today().year, first=first, offset=offset
+            )
+            return _paged(found, lambda row: row.line.id)
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        """The bureau's plan: regulators whose jurisdiction covers the region (never the unit)."""
+        if not can(actor, OP.INSPECTION_VIEW, Target(region_code=region)):
+            return None
+        return frozenset(
+            line.id
+            for line in city.plan_lines
+            if regions.covers(region, line.region_code)
+            and can(
+                actor,
+                OP.INSPECTION_VIEW,
+                Target(enterprise_id=line.enterprise_id, region_code=line.region_code),
+            )
+        )
+
+    return ListCase(f"inspection plan ({region})", fetch, expected)
+
+
+async def fetch_inspection_records(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await inspections.list_records(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row.record.id)
+
+    return await walk(page)
+
+
+def expected_inspection_records(city: City, actor: Actor) -> Keys | None:
+    if not actor.is_authenticated:
+        return None
+    return frozenset(
+        r.id
+        for r in city.inspection_records
+        if can(actor, OP.INSPECTION_VIEW, Target(enterprise_id=r.enterprise_id, region_code=r.region_code))
+    )
+
+
+async def fetch_draws(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        return _paged(
+            await inspections.list_draws(session, actor, first=first, offset=offset), lambda d: d.id
+        )
+
+    return await walk(page)
+
+
+def expected_draws(city: City, actor: Actor) -> Keys:
+    """Published under 双随机一公开: every draw, for anyone."""
+    return frozenset(d.id for d in city.draws if can(actor, OP.VIEW_PUBLIC))
+
+
 CASES = [
     ListCase("permits (both faces' list)", fetch_permits, expected_permits),
     ListCase("permits (regulators' and units' list)", fetch_permit_list, expected_permit_list),
@@ -746,6 +813,9 @@ CASES = [
     ListCase("API tokens", fetch_tokens, expected_tokens),
     ListCase("users", fetch_users, expected_users),
     ListCase("audit trail", fetch_audit, expected_audit),
+    *(_plan_lines(region) for region in ("370100", "370102", "310107")),
+    ListCase("inspection records", fetch_inspection_records, expected_inspection_records),
+    ListCase("double-random draws (public)", fetch_draws, expected_draws, same_for_everyone=True),
     *(_linkage(view) for view in linkage.VIEWS),
     ListCase("enforcement leads inbox", fetch_leads, expected_leads),
     *(_cases(view) for view in cases.CASE_VIEWS),

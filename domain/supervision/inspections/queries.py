@@ -19,7 +19,7 @@ from domain.accounts.models import User
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotAuthenticated, NotFound
-from domain.pagination import Page
+from domain.pagination import Page, check_page_size
 from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
 from domain.registrations.models import DischargeRegistration
@@ -128,6 +128,7 @@ async def plan_lines(
 ) -> Page[PlanRow]:
     """The plan's lines of a year and jurisdiction, soonest due first: who is due by when, done, behind."""
     require_plan_reader(actor, region_code)
+    first = check_page_size(first)
     on = today()
     done = _done_on()
     conditions = _plan_where(actor, region_code, year, kind)
@@ -359,6 +360,7 @@ async def list_draws(
     session: AsyncSession, actor: Actor, *, region_code: str | None = None, first: int = 20, offset: int = 0
 ) -> Page[InspectionDraw]:
     """Every draw, newest first: published under 双随机一公开 (docs/supervision.md says what of it)."""
+    first = check_page_size(first)
     conditions: list[Any] = [allowed(actor, Operation.VIEW_PUBLIC, TargetColumns())]
     if region_code:
         conditions.append(in_region(InspectionDraw.region_code, region_code))
@@ -480,6 +482,7 @@ async def list_records(
     """Inspection records the reader may see, newest first: regulators their region's, a unit its own."""
     if not actor.is_authenticated:
         raise NotAuthenticated(N_("Please log in to continue."))
+    first = check_page_size(first)
     conditions: list[Any] = [allowed(actor, Operation.INSPECTION_VIEW, RECORD_COLUMNS)]
     if region_code:
         conditions.append(in_region(InspectionRecord.region_code, region_code))
