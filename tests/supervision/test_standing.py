@@ -224,3 +224,28 @@ async def test_a_case_exempted_from_penalty_earns_one_card_and_a_fined_one_none(
     ecology = await make_user(session, Role.ECOLOGY)
     with pytest.raises(PermissionDenied):
         await cards.yellow_card_for_case(session, actor(ecology), case_id=exempted.id)
+
+
+async def test_a_listed_key_holder_is_planned_once_a_year_instead_of_every_half_year(session):
+    from domain.enterprises.models import Enterprise
+    from domain.supervision.inspections.models import InspectionPlanLine
+    from domain.supervision.inspections.service import plans
+    from tests.supervision.inspection_setup import REGION, build_district
+
+    district = await build_district(session)
+    listed_permit, other_permit = district.key[0], district.key[1]
+    legal = await make_user(session, Role.LEGAL, region_code=REGION)
+    unit = await session.get(Enterprise, listed_permit.enterprise_id)
+    await admit(session, legal, unit, today() - timedelta(days=1))
+    await plans.generate_plan(session, district.planner, region_code=REGION, year=today().year)
+
+    async def enforcement_bases(permit) -> list[str]:  # type: ignore[no-untyped-def]
+        rows = await session.exec(
+            select(InspectionPlanLine.basis).where(
+                InspectionPlanLine.permit_id == permit.id, InspectionPlanLine.kind == "enforcement"
+            )
+        )
+        return sorted(rows.all())
+
+    assert await enforcement_bases(listed_permit) == ["key_yearly"]
+    assert await enforcement_bases(other_permit) == ["key_half_year", "key_half_year"]

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain import regions
 from domain.access import Actor, Operation, Target, require
 from domain.audit.service import record
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.db import insert_unless_present
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.permits.models import Permit
@@ -24,6 +24,7 @@ from domain.permits.rules import PermitStatus
 from domain.supervision.inspections import rules
 from domain.supervision.inspections.models import InspectionPlanLine
 from domain.supervision.inspections.units import in_region, permit_subject
+from domain.supervision.standing.queries import listed_on
 
 FIRST_YEAR, LAST_YEAR = 2000, 2199
 UNIQUE = ("kind", "subject", "basis", "period")
@@ -68,12 +69,13 @@ async def generate_plan(
     *,
     region_code: str,
     year: int,
-    lowered_frequency_units: frozenset[int] = frozenset(),
+    lowered_frequency_units: frozenset[int] | None = None,
 ) -> PlanGenerated:
     """Add the lines the rules make due in ``year`` for the permit holders of ``region_code``.
 
-    ``lowered_frequency_units``: the hook of the positive list (正面清单, issue 16), the ids of units whose
-    inspections it lowers (``rules.plan_lines(frequency_lowered=True)``); empty until the list exists.
+    ``lowered_frequency_units``: the ids of units whose inspections the positive list (正面清单, AP (7))
+    lowers (``rules.plan_lines(frequency_lowered=True)``); by default the units on the list on the day the
+    plan is generated (``domain.supervision.standing.queries.listed_on``).
     Registration units get their lines when a draw picks them (PT §6: 20 % drawn at random)."""
     errors = plan_scope_errors(region_code, year)
     if errors:
@@ -94,6 +96,10 @@ async def generate_plan(
             .order_by(col(Permit.id))
         )
     ).all()
+    if lowered_frequency_units is None:
+        lowered_frequency_units = frozenset(
+            await listed_on(session, {permit.enterprise_id for permit in permits}, today())
+        )
     wanted: list[dict[str, Any]] = []
     for permit in permits:
         facts = facts_of(permit)
