@@ -27,6 +27,7 @@ from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
+from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
 from graphql_schema.supervision.standing import StandingMutation, StandingQuery
 
@@ -43,6 +44,7 @@ class Query(
     StandingQuery,
     ProblemQuery,
     InspectionQuery,
+    LinkageQuery,
 ):
     pass
 
@@ -59,6 +61,7 @@ class Mutation(
     StandingMutation,
     ProblemMutation,
     InspectionMutation,
+    LinkageMutation,
 ):
     pass
 

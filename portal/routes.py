@@ -31,6 +31,7 @@ from portal import (
 )
 from portal.responses import error_page
 from portal.supervision import inspections
+from portal.supervision import linkage as supervision_linkage
 from portal.supervision import problems as supervision_problems
 from portal.supervision import standing as supervision_standing
 from portal.templating import STATIC_DIR
@@ -59,6 +60,7 @@ def routes() -> list[BaseRoute]:
         *inspections.routes,
         *supervision_problems.routes,
         *supervision_standing.routes,
+        *supervision_linkage.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

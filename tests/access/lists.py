@@ -643,7 +643,7 @@ def _linkage(view: str) -> ListCase:
     async def fetch(session: Any, actor: Actor, city: City) -> Keys:
         async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
             found = await linkage.task_list(session, actor, view=view, first=first, offset=offset)
-            return [r.task.id for r in found.rows], found.total, offset + len(found.rows) < found.total
+            return _paged(found, lambda r: r.task.id)
 
         return await walk(page)
 

@@ -209,18 +209,18 @@ async def test_overdue_receivers_are_flagged_and_the_queue_shows_each_department
     on_time = await service.initiate_task(session, enforcement, data=task_input(unit, receivers=("ecology",)))
     station = actor(people[Role.MONITORING_STATION])
     mine = await queries.task_list(session, station, view="mine")
-    assert [r.task.id for r in mine.rows] == [late.id]
-    assert mine.rows[0].overdue and [r.overdue for r in mine.rows[0].receivers] == [True, True]
-    assert [r.task.id for r in (await queries.task_list(session, enforcement, view="overdue")).rows] == [
+    assert [r.task.id for r in mine.items] == [late.id]
+    assert mine.items[0].overdue and [r.overdue for r in mine.items[0].receivers] == [True, True]
+    assert [r.task.id for r in (await queries.task_list(session, enforcement, view="overdue")).items] == [
         late.id
     ]
     ecology = await queries.task_list(session, actor(people[Role.ECOLOGY]), view="mine")
-    assert [r.task.id for r in ecology.rows] == [on_time.id] and not ecology.rows[0].overdue
+    assert [r.task.id for r in ecology.items] == [on_time.id] and not ecology.items[0].overdue
     # Once a receiver fed back it is no longer overdue; the permitting section's queue holds the task when
     # everyone has.
     await service.record_execution(session, station, task_id=late.id, data=step())
     await service.feed_back(session, station, task_id=late.id, data=step())
-    row = (await queries.task_list(session, enforcement, view="all")).rows
+    row = (await queries.task_list(session, enforcement, view="all")).items
     late_row = next(r for r in row if r.task.id == late.id)
     assert [(r.department, r.overdue) for r in late_row.receivers] == [
         ("pollution_prevention", True),
@@ -234,7 +234,7 @@ async def test_overdue_receivers_are_flagged_and_the_queue_shows_each_department
     prevention = actor(people[Role.POLLUTION_PREVENTION])
     await service.record_execution(session, prevention, task_id=late.id, data=step())
     await service.feed_back(session, prevention, task_id=late.id, data=step())
-    assert [r.task.id for r in (await queries.task_list(session, permitting, view="mine")).rows] == [late.id]
+    assert [r.task.id for r in (await queries.task_list(session, permitting, view="mine")).items] == [late.id]
 
 
 async def test_the_permitting_section_enters_an_offline_sheet_for_any_department(session, bureau):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from domain.access import Actor, Operation, Role, can, require
 from domain.access.sql import TargetColumns, allowed
 from domain.clock import today
 from domain.errors import N_, FieldError, ValidationFailed
+from domain.pagination import Page
 from domain.permits.models import Permit
 from domain.supervision.linkage import rules
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
@@ -46,14 +47,6 @@ class TaskRow:
     @property
     def ready_to_archive(self) -> bool:
         return self.task.archived_at is None and all(r.stage == "fed_back" for r in self.receivers)
-
-
-@dataclass(frozen=True)
-class TaskList:
-    view: str
-    rows: list[TaskRow]
-    total: int
-    offset: int
 
 
 def _waiting_on(department: str) -> sa.ColumnElement[bool]:
@@ -135,7 +128,7 @@ async def _rows(session: AsyncSession, tasks: list[LinkageTask], on: date) -> li
 
 async def task_list(
     session: AsyncSession, actor: Actor, *, view: str = "mine", first: int = 50, offset: int = 0
-) -> TaskList:
+) -> Page[TaskRow]:
     """Linkage tasks the actor may see (the SQL form of can(LINKAGE_VIEW)) in one view, open ones due
     first, then newest."""
     if not actor.is_authenticated:
@@ -160,7 +153,7 @@ async def task_list(
             )
         ).all()
     )
-    return TaskList(view, await _rows(session, tasks, on), int(total), offset)
+    return Page(await _rows(session, tasks, on), offset, int(total))
 
 
 @dataclass(frozen=True)

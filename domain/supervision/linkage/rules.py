@@ -172,3 +172,32 @@ def departments_in_order(codes: set[str] | list[str] | tuple[str, ...]) -> list[
     """Departments in the bureau's order (审批科 first), for sheets and pages."""
     order = [d.value for d in DEPARTMENTS]
     return sorted(codes, key=lambda code: order.index(code) if code in order else len(order))
+
+
+# What people read for the codes (templates translate them).
+KIND_LABELS = {
+    "general": N_("Linkage task"),
+    "unpermitted": N_("Should hold a permit and does not (应发未发)"),
+    "unregistered": N_("Should be registered and is not (应登未登)"),
+    "permit_wrong": N_("Permit does not match the site"),
+}
+STAGE_LABELS = {
+    "sent": N_("Sent, not yet received"),
+    "received": N_("Received"),
+    "executed": N_("Executed, feedback due"),
+    "fed_back": N_("Fed back"),
+}
+STEP_LABELS = {
+    "initiate": N_("Initiated"),
+    "receive": N_("Received"),
+    "execute": N_("Received and executed"),
+    "feedback": N_("Feedback"),
+    "archive": N_("Archived"),
+}
+VIEW_LABELS = {
+    "mine": N_("My department's queue"),
+    "open": N_("Open"),
+    "overdue": N_("Overdue"),
+    "archived": N_("Archived"),
+    "all": N_("All"),
+}

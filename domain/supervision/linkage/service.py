@@ -58,6 +58,12 @@ async def receivers_of(session: AsyncSession, task_id: int) -> list[LinkageRecei
     return list((await session.exec(statement)).all())
 
 
+def may_name_department(actor: Actor) -> bool:
+    """Whether the actor names the department it acts for (the administrator; the permitting section, which
+    enters the paper sheets of every department); everyone else acts for its own."""
+    return actor.is_admin or actor.role == Role.PERMITTING
+
+
 def _initiating_department(actor: Actor, data: TaskInput) -> tuple[str, list[FieldError]]:
     """A regulator initiates for its own department; the administrator, or the permitting section entering
     a transfer sheet, names the department."""
