@@ -16,6 +16,7 @@ from domain.enterprises.models import Enterprise
 from domain.errors import DomainError
 from domain.pagination import Page, decode_cursor
 from domain.supervision.cases import cards
+from domain.supervision.inspections import cards as inspection_cards
 from domain.supervision.standing import queries, service
 from domain.supervision.standing.models import PositiveListEntry as EntryModel
 from domain.supervision.standing.models import YellowCard as CardModel
@@ -227,6 +228,27 @@ class StandingMutation:
             async with context.transaction() as session:
                 card, _removed = await cards.yellow_card_for_case(
                     session, context.actor, case_id=str(case_id)
+                )
+                enterprise = await session.get(Enterprise, card.enterprise_id)
+                code = enterprise.credit_code if enterprise else ""
+        except DomainError as error:
+            return StandingPayload(standing=None, errors=user_errors(error, context.locale))
+        return StandingPayload(standing=await _standing_after(info, code), errors=[])
+
+    @strawberry.mutation(
+        description="从发现轻微违法（不予处罚）的检查记录为正面清单内单位记黄牌1张，按检查日期计入自然年。"
+    )
+    async def issue_yellow_card_for_inspection(
+        self,
+        info: strawberry.Info,
+        reference: Annotated[str, strawberry.argument(description="检查记录编号")],
+        violation: Annotated[str, strawberry.argument(description="轻微违法行为（至多 1000 字）")],
+    ) -> StandingPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                card, _removed = await inspection_cards.yellow_card_for_inspection(
+                    session, context.actor, reference=reference, violation=violation
                 )
                 enterprise = await session.get(Enterprise, card.enterprise_id)
                 code = enterprise.credit_code if enterprise else ""

@@ -14,6 +14,7 @@ from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import Conflict, FieldError, ValidationFailed, reporting
 from domain.supervision.cases import cards
+from domain.supervision.inspections import cards as inspection_cards
 from domain.supervision.standing import queries, service
 from domain.supervision.standing.labels import REMOVAL_LABELS, SOURCE_LABELS
 from domain.supervision.standing.rules import AdmissionInput
@@ -140,6 +141,21 @@ async def card_from_case(request: Request) -> Response:
     return redirect(f"/standing/{enterprise.credit_code if enterprise else ''}")
 
 
+async def card_from_inspection(request: Request) -> Response:
+    """The inspection record's "yellow card" form: the card for the minor violation it found."""
+    actor = await actor_of(request)
+    form = await request.form()
+    async with db_of(request).transaction() as session:
+        card, _removed = await inspection_cards.yellow_card_for_inspection(
+            session,
+            actor,
+            reference=request.path_params["reference"],
+            violation=str(form.get("violation") or ""),
+        )
+        enterprise = await session.get(Enterprise, card.enterprise_id)
+    return redirect(f"/standing/{enterprise.credit_code if enterprise else ''}")
+
+
 async def public_page(request: Request) -> Response:
     removed = request.query_params.get("show") == "removed"
     raw = request.query_params.get("page", "1")
@@ -162,4 +178,10 @@ routes = [
     Route("/standing/{code}/remove", remove, methods=["POST"], name="standing_remove"),
     Route("/public/positive-list", public_page, methods=["GET"], name="public_positive_list"),
     Route("/cases/{case_id}/yellow-card", card_from_case, methods=["POST"], name="case_yellow_card"),
+    Route(
+        "/inspections/records/{reference}/yellow-card",
+        card_from_inspection,
+        methods=["POST"],
+        name="inspection_yellow_card",
+    ),
 ]

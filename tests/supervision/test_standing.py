@@ -249,3 +249,44 @@ async def test_a_listed_key_holder_is_planned_once_a_year_instead_of_every_half_
 
     assert await enforcement_bases(listed_permit) == ["key_yearly"]
     assert await enforcement_bases(other_permit) == ["key_half_year", "key_half_year"]
+
+
+async def test_an_inspection_with_a_minor_finding_earns_one_card_and_a_clean_one_none(session):
+    from domain.enterprises.models import Enterprise
+    from domain.supervision.inspections import cards
+    from domain.supervision.inspections.service import records
+    from tests.supervision.inspection_setup import REGION, build_district, record_input
+
+    district = await build_district(session)
+    permit = district.key[0]
+    legal = await make_user(session, Role.LEGAL, region_code=REGION)
+    unit = await session.get(Enterprise, permit.enterprise_id)
+    await admit(session, legal, unit, today() - timedelta(days=30))
+    found = await records.record_inspection(
+        session, district.planner, data=record_input(district, permit, i2_1="DA001排放口标志牌缺失")
+    )
+    clean = await records.record_inspection(
+        session, district.planner, data=record_input(district, district.key[1])
+    )
+    yellow, removed = await cards.yellow_card_for_inspection(
+        session,
+        district.planner,
+        reference=found.reference,
+        violation="排放口标志牌缺失，当场整改，不予处罚。",
+    )
+    assert (yellow.source_kind, yellow.source_ref, yellow.issued_on) == (
+        "inspection",
+        found.reference,
+        today(),
+    )
+    assert removed is None
+    with pytest.raises(Conflict):
+        await cards.yellow_card_for_inspection(
+            session, district.planner, reference=found.reference, violation="x"
+        )
+    with pytest.raises(Conflict):
+        await cards.yellow_card_for_inspection(
+            session, district.planner, reference=clean.reference, violation="x"
+        )
+    with pytest.raises(NotFound):
+        await cards.yellow_card_for_inspection(session, district.planner, reference="no-such", violation="x")

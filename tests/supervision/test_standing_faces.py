@@ -138,3 +138,49 @@ async def test_the_public_list_names_units_and_its_removals(client, session):  #
     assert "普陀东方化工有限公司" in removed.text and "Two yellow cards in one calendar year" in removed.text
     assert actor(legal).username  # the regulator's name is never on the public page
     assert legal.username not in listed.text + removed.text
+
+
+async def test_a_card_from_an_inspection_record_through_both_faces(client, api, session):  # type: ignore[no-untyped-def]
+    from domain.enterprises.models import Enterprise
+    from domain.supervision.inspections.service import records
+    from tests.supervision.inspection_setup import REGION, build_district, record_input
+
+    district = await build_district(session)
+    legal = await make_user(session, Role.LEGAL, region_code=REGION)
+    brigade = district.brigade[0]
+    found = []
+    for permit in district.key[:2]:
+        unit = await session.get(Enterprise, permit.enterprise_id)
+        await admit(session, legal, unit, today() - timedelta(days=30))
+        found.append(
+            await records.record_inspection(
+                session, district.planner, data=record_input(district, permit, i2_1="排放口标志牌缺失")
+            )
+        )
+    await session.flush()
+    await log_in(client, brigade.username)
+    token = await csrf_token(client, "/standing")
+    path = f"/inspections/records/{found[0].reference}/yellow-card"
+    response = await client.post(path, data={"csrf_token": token, "violation": "标志牌缺失，当场整改"})
+    assert response.status_code in (302, 303)
+    again = await client.post(path, data={"csrf_token": token, "violation": "再次"})
+    assert (
+        again.status_code == 400
+        and "already earned a yellow card" in again.text
+        or "已记过黄牌" in again.text
+    )
+    mutation = (
+        "mutation($r: String!, $v: String!) { issueYellowCardForInspection(reference: $r, violation: $v)"
+        " { standing { yellowCards { source sourceReference } } errors { field code } } }"
+    )
+    payload = await graphql_data(
+        api,
+        mutation,
+        {"r": found[1].reference, "v": "标志牌缺失"},
+        token=await bearer_token(session, brigade),
+    )
+    result = payload["issueYellowCardForInspection"]
+    assert result["errors"] == []
+    assert result["standing"]["yellowCards"] == [
+        {"source": "INSPECTION", "sourceReference": found[1].reference}
+    ]
