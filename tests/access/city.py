@@ -41,6 +41,7 @@ from domain.reports.rules import due_date, parse_period
 from domain.supervision.cases.models import EnforcementCase, LeadDecision
 from domain.supervision.inspections.models import InspectionDraw, InspectionPlanLine, InspectionRecord
 from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
+from domain.supervision.problems.models import Problem, RectificationItem
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
 
@@ -77,6 +78,8 @@ class City:
     tokens: list[ApiToken] = field(default_factory=list)
     linkage_tasks: list[LinkageTask] = field(default_factory=list)
     linkage_receivers: list[LinkageReceiver] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rectification_items: list[RectificationItem] = field(default_factory=list)
     leads: list[EnforcementLead] = field(default_factory=list)
     decided_leads: set[int] = field(default_factory=set)
     cases: list[EnforcementCase] = field(default_factory=list)
@@ -398,6 +401,55 @@ async def build(session: AsyncSession) -> City:
             session.add(receiver)
             city.linkage_receivers.append(receiver)
         city.linkage_tasks.append(task)
+    await session.flush()
+
+    # Problems (问题) of units of several regions, one on the Qingdao site of a Jinan unit, at every state:
+    # awaiting an order, rectifying (one overdue), verified, closed this month and long ago.
+    problems = (
+        # (permit index, department, state, deadline offset in days or None for no item, closed days ago)
+        (0, "ecology", "open", None, None),
+        (1, "enforcement", "rectifying", -3, None),
+        (3, "permitting", "rectifying", 20, None),
+        (4, "ecology", "verified", 5, None),
+        (6, "enforcement", "closed", 10, 0),
+        (7, "monitoring_station", "rectifying", 30, None),
+        (2, "legal", "closed", 40, 90),
+    )
+    for index, (permit_index, department, state, deadline, closed_ago) in enumerate(problems):
+        permit = city.permits[permit_index]
+        closed_at = utcnow() - timedelta(days=closed_ago) if closed_ago is not None else None
+        problem = Problem(
+            enterprise_id=permit.enterprise_id,
+            permit_id=permit.id,
+            region_code=permit.region_code,
+            industry_code=permit.industry_code,
+            source_kind="manual",
+            source_ref=f"city:{index}",
+            title="问题",
+            description="问题描述",
+            legal_basis="条例",
+            evidence="证据",
+            department=department,
+            state=state,
+            raised_at=utcnow() - timedelta(days=120),
+            raised_by="city",
+            closed_at=closed_at,
+        )
+        session.add(problem)
+        await session.flush()
+        city.problems.append(problem)
+        if deadline is not None:
+            item = RectificationItem(
+                problem_id=problem.id or 0,
+                measures="整改",
+                deadline=on + timedelta(days=deadline),
+                responsible_person="王工",
+                state=state,
+                created_by="city",
+                closed_at=closed_at,
+            )
+            session.add(item)
+            city.rectification_items.append(item)
     await session.flush()
 
     # Enforcement leads from reports of several regions (one decided), and cases at every status, one of

@@ -25,7 +25,7 @@ from domain.agency_oversight.queries import credit as credit_pages
 from domain.agency_oversight.queries import filings as agency_filings
 from domain.agency_oversight.queries import profile as agency_profile
 from domain.audit.service import recent
-from domain.clock import today
+from domain.clock import china_date, today
 from domain.enterprises.queries import list_enterprises
 from domain.enterprises.targets import target_of as enterprise_target
 from domain.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -47,6 +47,7 @@ from domain.reports.queries import statistics as report_statistics
 from domain.supervision.cases import queries as cases
 from domain.supervision.inspections import queries as inspections
 from domain.supervision.linkage import queries as linkage
+from domain.supervision.problems import queries as problem_queries
 from domain.supervision.standing import queries as standing
 from tests.access.city import City
 
@@ -787,6 +788,104 @@ def expected_draws(city: City, actor: Actor) -> Keys:
     return frozenset(d.id for d in city.draws if can(actor, OP.VIEW_PUBLIC))
 
 
+def _problem_target(problem: Any) -> Target:
+    return Target(enterprise_id=problem.enterprise_id, region_code=problem.region_code)
+
+
+def _problems(state: str, overdue: bool = False) -> ListCase:
+    """The problem list (docs/supervision.md): the problems the reader may view, in a state (``unclosed``:
+    every one not closed), overdue only on request."""
+
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await problem_queries.problems(
+                session, actor, state=state, overdue=overdue, first=first, offset=offset
+            )
+            return _paged(found, lambda r: r.problem.id)
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        if not actor.is_authenticated:
+            return None
+        items = {i.problem_id: i for i in city.rectification_items}
+        on = today()
+
+        def listed(p: Any) -> bool:
+            if (
+                state == "unclosed"
+                and p.state == "closed"
+                or state not in ("", "unclosed")
+                and p.state != state
+            ):
+                return False
+            item = items.get(p.id)
+            return not overdue or (item is not None and item.state == "rectifying" and item.deadline < on)
+
+        return frozenset(
+            p.id for p in city.problems if listed(p) and can(actor, OP.PROBLEM_VIEW, _problem_target(p))
+        )
+
+    return ListCase(f"problems ({state}{', overdue' if overdue else ''})", fetch, expected)
+
+
+def _rectification_items(include_closed: bool) -> ListCase:
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await problem_queries.rectification_items(
+                session, actor, include_closed=include_closed, first=first, offset=offset
+            )
+            return _paged(found, lambda r: r.item_id)
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        if not actor.is_authenticated:
+            return None
+        problems = {p.id: p for p in city.problems}
+        return frozenset(
+            i.id
+            for i in city.rectification_items
+            if (include_closed or i.state != "closed")
+            and can(actor, OP.PROBLEM_VIEW, _problem_target(problems[i.problem_id]))
+        )
+
+    return ListCase(f"rectification items ({'all' if include_closed else 'open'})", fetch, expected)
+
+
+async def fetch_problem_board(session: Any, actor: Actor, city: City) -> dict[str, Any]:
+    board = await problem_queries.board(session, actor, by="department")
+    return {
+        "rows": frozenset((r.key, r.open, r.overdue, r.closed_this_month, r.closed) for r in board.rows),
+        "total": (board.total.open, board.total.overdue, board.total.closed),
+    }
+
+
+def expected_problem_board(city: City, actor: Actor) -> dict[str, Any] | None:
+    """The clear-to-zero board by department: counts over the problems the reader may view."""
+    if not actor.is_authenticated:
+        return None
+    items = {i.problem_id: i for i in city.rectification_items}
+    on = today()
+    month_start = on.replace(day=1)
+    rows: dict[str, list[int]] = {}
+    for p in city.problems:
+        if not can(actor, OP.PROBLEM_VIEW, _problem_target(p)):
+            continue
+        row = rows.setdefault(p.department, [0, 0, 0, 0])
+        item = items.get(p.id)
+        if p.state != "closed":
+            row[0] += 1
+            row[1] += int(item is not None and item.state == "rectifying" and item.deadline < on)
+        else:
+            row[3] += 1
+            row[2] += int(china_date(p.closed_at) >= month_start)
+    return {
+        "rows": frozenset((key, *values) for key, values in rows.items()),
+        "total": tuple(sum(v[i] for v in rows.values()) for i in (0, 1, 3)),
+    }
+
+
 CASES = [
     ListCase("permits (both faces' list)", fetch_permits, expected_permits),
     ListCase("permits (regulators' and units' list)", fetch_permit_list, expected_permit_list),
@@ -817,6 +916,10 @@ CASES = [
     ListCase("inspection records", fetch_inspection_records, expected_inspection_records),
     ListCase("double-random draws (public)", fetch_draws, expected_draws, same_for_everyone=True),
     *(_linkage(view) for view in linkage.VIEWS),
+    *(_problems(state) for state in ("unclosed", "", "open", "rectifying", "verified", "closed")),
+    _problems("unclosed", overdue=True),
+    *(_rectification_items(closed) for closed in (False, True)),
+    ListCase("clear-to-zero board", fetch_problem_board, expected_problem_board),
     ListCase("enforcement leads inbox", fetch_leads, expected_leads),
     *(_cases(view) for view in cases.CASE_VIEWS),
     ListCase("units on the positive list", fetch_listed_units, expected_listed_units),
