@@ -75,5 +75,5 @@ def make_templates() -> Jinja2Templates:
     env.add_extension("jinja2.ext.i18n")
     env.autoescape = True
     env.filters["local_time"] = local_time
-    env.globals["static_version"] = "2"
+    env.globals["static_version"] = "3"
     return templates

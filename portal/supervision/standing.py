@@ -12,6 +12,7 @@ from starlette.routing import Route
 from domain.access import Operation, Target, can
 from domain.clock import today
 from domain.enterprises.models import Enterprise
+from domain.enterprises.queries import list_enterprises
 from domain.errors import Conflict, FieldError, ValidationFailed, reporting
 from domain.supervision.cases import cards
 from domain.supervision.inspections import cards as inspection_cards
@@ -42,9 +43,11 @@ async def _work_page(
     async with db_of(request).read() as session:
         listed = await queries.listed_units(session, actor)
         cards = await queries.cards_of_year(session, actor, year=year)
+        units = (await list_enterprises(session, actor, first=100)).items if actor.is_regulator else []
     context = {
         "listed": listed,
         "cards": cards,
+        "candidates": [u for u in units if u.credit_code not in {row.credit_code for row in listed}],
         "year": year,
         "may_decide": can(actor, Operation.STANDING_MANAGE, Target(region_code=actor.region_code)),
         "form": form or {"entered_on": today().isoformat()},
