@@ -26,6 +26,7 @@ from graphql_schema.registrations.mutations import RegistrationMutation
 from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
+from graphql_schema.supervision.cases import CaseMutation, CaseQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
 from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
@@ -45,6 +46,7 @@ class Query(
     ProblemQuery,
     InspectionQuery,
     LinkageQuery,
+    CaseQuery,
 ):
     pass
 
@@ -62,6 +64,7 @@ class Mutation(
     ProblemMutation,
     InspectionMutation,
     LinkageMutation,
+    CaseMutation,
 ):
     pass
 

@@ -29,7 +29,7 @@ from domain.permits.models import (
 )
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import PermitStatus, normal_number
-from domain.supervision.cases.queries import PublicPenalty, outlet_penalties
+from domain.supervision.cases.queries import PublicPenalty, outlet_penalties, public_penalties
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ class PublicPermit:
     sections: dict[str, Any]
     withheld: list[str]
     announcements: list[Announcement] = field(default_factory=list)
+    # The unit's closed cases with a penalty (M48 §39; AP (7)): unit, decision's day, article, fine.
+    penalties: list[PublicPenalty] = field(default_factory=list)
 
     @property
     def in_force(self) -> bool:
@@ -154,6 +156,7 @@ async def public_permit(session: AsyncSession, *, number: str) -> PublicPermit:
         sections=sections,
         withheld=[name for name, value in sections.items() if value is None],
         announcements=[_announcement(event) for event in events],
+        penalties=await public_penalties(session, enterprise_id=permit.enterprise_id),
     )
 
 

@@ -35,6 +35,7 @@ from domain.permits.models import Permit, PermitEvent
 from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, normal_number
 from domain.registrations import queries as registrations
 from domain.registrations import rules as registration_rules
+from domain.supervision.cases.queries import cases_changed_at
 
 # Statuses a disclosed permit can be in, as the public reads them ("expired" is derived from the dates).
 PUBLIC_STATUSES = (
@@ -224,4 +225,6 @@ async def permit_freshness(session: AsyncSession, *, number: str) -> Freshness:
     freshness = await _freshness(session, Permit.number == normal_number(number))
     if freshness.count == 0:
         raise NotFound(N_("No permit with this number."), field="number")
-    return freshness
+    # The pages show the unit's published penalties: a case's step changes them.
+    cases = await cases_changed_at(session, permit_number=normal_number(number))
+    return combine_freshness(freshness.count, freshness.changed_at, cases)

@@ -6,7 +6,7 @@ Writes are ``service``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
@@ -23,7 +23,7 @@ from domain.permits.models import Permit
 from domain.reports.models import EnforcementLead, ExecutionReport
 from domain.supervision.cases import rules
 from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
-from domain.supervision.cases.service import load_case, target_of
+from domain.supervision.cases.service import lead_target, load_case, target_of
 
 LEAD_COLUMNS = TargetColumns(
     enterprise_id=col(EnforcementLead.enterprise_id), region_code=col(EnforcementLead.region_code)
@@ -39,7 +39,8 @@ class LeadRow:
     lead: EnforcementLead
     unit_name: str
     permit_number: str
-    report_label: str  # the report the lead came from: kind and period
+    report_kind: str  # the report the lead came from
+    report_period: str
 
 
 def _undecided() -> sa.ColumnElement[bool]:
@@ -72,11 +73,36 @@ async def leads_inbox(
     ).all()
     return Page(
         [
-            LeadRow(lead, name, number or "", f"{report.kind} {report.period}")
+            LeadRow(lead, name, number or "", report.kind, report.period)
             for lead, name, number, report in rows
         ],
         offset,
         int(total),
+    )
+
+
+async def lead_row(
+    session: AsyncSession, actor: Actor, *, lead_id: int | str, decided_too: bool = False
+) -> LeadRow | None:
+    """One lead of the inbox (the new-case form shows it), or None when the actor may not act on it or it
+    was dealt with (``decided_too``: shown anyway, for the form that failed because it was)."""
+    parsed = parse_id(lead_id)
+    lead = await session.get(EnforcementLead, parsed) if parsed is not None else None
+    if lead is None or not can(actor, Operation.CASE_MANAGE, lead_target(lead)):
+        return None
+    if not decided_too:
+        decided = (await session.exec(select(LeadDecision.id).where(LeadDecision.lead_id == lead.id))).first()
+        if decided is not None:
+            return None
+    enterprise = await session.get(Enterprise, lead.enterprise_id)
+    permit = await session.get(Permit, lead.permit_id)
+    report = await session.get(ExecutionReport, lead.report_id)
+    return LeadRow(
+        lead,
+        enterprise.name if enterprise else "",
+        permit.number or "" if permit else "",
+        report.kind if report else "",
+        report.period if report else "",
     )
 
 
@@ -292,3 +318,18 @@ async def outlet_penalties(
         col(Permit.number) == permit_number, col(EnforcementCase.outlet_code) == outlet_code.upper()
     )
     return await _public_rows(session, statement)
+
+
+async def cases_changed_at(session: AsyncSession, *, permit_number: str) -> datetime | None:
+    """When a case of the permit's unit last moved (its public pages' freshness: a closure publishes a
+    penalty without touching the permit)."""
+    unit = select(Permit.enterprise_id).where(Permit.number == permit_number).scalar_subquery()
+    found = await session.exec(
+        select(sa.func.max(CaseStep.created_at))
+        .join(EnforcementCase, col(EnforcementCase.id) == col(CaseStep.case_id))
+        .where(col(EnforcementCase.enterprise_id) == unit)
+    )
+    moment = found.one()
+    if isinstance(moment, str):  # SQLite returns an aggregate of times as text
+        moment = datetime.fromisoformat(moment)
+    return moment

@@ -217,3 +217,23 @@ PENALTY_MEASURES = frozenset(
 def has_penalty(penalty_cents: int | None, measures: list[str]) -> bool:
     """A decision that imposed a penalty: a fine or a penalty measure (M48 §39: such decisions are public)."""
     return bool(penalty_cents) or any(m in PENALTY_MEASURES for m in measures)
+
+
+STATUS_LABELS = {
+    "open": N_("Open (under investigation)"),
+    "decided": N_("Decided"),
+    "closed": N_("Closed"),
+}
+VIEW_LABELS = {
+    "active": N_("Open and decided"),
+    "open": N_("Under investigation"),
+    "decided": N_("Decided"),
+    "closed": N_("Closed"),
+    "all": N_("All"),
+}
+STEP_LABELS = {
+    "open": N_("Case opened"),
+    "decide": N_("Decision taken"),
+    "close": N_("Case closed"),
+    "document": N_("Document attached"),
+}

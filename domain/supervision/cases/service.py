@@ -26,6 +26,15 @@ from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementC
 from domain.supervision.cases.rules import CaseInput, DecisionInput, DocumentInput
 
 
+def may_manage(actor: Actor) -> bool:
+    """Whether the actor works cases anywhere (the brigade, the legal section, the administrator): the
+    pages offer the inbox and the new-case form to them."""
+    return actor.is_admin or (
+        actor.region_code is not None
+        and can(actor, Operation.CASE_MANAGE, Target(region_code=actor.region_code))
+    )
+
+
 def target_of(case: EnforcementCase) -> Target:
     return Target(enterprise_id=case.enterprise_id, region_code=case.region_code)
 
