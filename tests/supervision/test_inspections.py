@@ -286,3 +286,27 @@ async def test_a_registration_unit_that_needs_a_permit_goes_back_to_permitting(s
         "inspection",
         inspection.reference,
     )
+
+
+async def test_a_unit_on_the_positive_list_is_inspected_once_a_year(session):
+    from domain.access import operator
+    from domain.enterprises.models import Enterprise
+    from domain.supervision.standing.rules import AdmissionInput
+    from domain.supervision.standing.service import admit_to_positive_list
+
+    district = await build_district(session)
+    listed = await session.get(Enterprise, district.key[1].enterprise_id)
+    await admit_to_positive_list(
+        session,
+        operator(),
+        data=AdmissionInput(credit_code=listed.credit_code, entered_on=today(), basis="正面清单"),
+    )
+    await plans.generate_plan(session, district.planner, region_code=REGION, year=today().year)
+    lines = (
+        await session.exec(
+            select(InspectionPlanLine.basis).where(
+                InspectionPlanLine.permit_id == district.key[1].id, InspectionPlanLine.kind == "enforcement"
+            )
+        )
+    ).all()
+    assert lines == ["key_yearly"]

@@ -73,9 +73,10 @@ async def generate_plan(
 ) -> PlanGenerated:
     """Add the lines the rules make due in ``year`` for the permit holders of ``region_code``.
 
-    ``lowered_frequency_units``: the ids of units whose inspections the positive list (正面清单, AP (7))
-    lowers (``rules.plan_lines(frequency_lowered=True)``); by default the units on the list on the day the
-    plan is generated (``domain.supervision.standing.queries.listed_on``).
+    ``lowered_frequency_units``: the ids of units whose inspections the positive list (正面清单, JN) lowers
+    (``rules.plan_lines(frequency_lowered=True)``); by default the units on the list on the day the plan
+    is generated (``standing.queries.listed_on``; within the year). A unit listed after its half-yearly
+    lines were written keeps them: lines are never taken back.
     Registration units get their lines when a draw picks them (PT §6: 20 % drawn at random)."""
     errors = plan_scope_errors(region_code, year)
     if errors:
@@ -97,9 +98,9 @@ async def generate_plan(
         )
     ).all()
     if lowered_frequency_units is None:
-        lowered_frequency_units = frozenset(
-            await listed_on(session, {permit.enterprise_id for permit in permits}, today())
-        )
+        day = min(max(today(), first), last)
+        listed = await listed_on(session, sorted({p.enterprise_id for p in permits}), day)
+        lowered_frequency_units = frozenset(listed)
     wanted: list[dict[str, Any]] = []
     for permit in permits:
         facts = facts_of(permit)
