@@ -20,6 +20,7 @@ from demo.ledgers import keep_demo_ledgers
 from demo.reports import file_demo_reports, report_filers
 from demo.sites import sites_and_registrations
 from demo.stories import tell_stories
+from demo.supervision_inspections import keep_demo_inspections
 from demo.supervision_standing import keep_positive_list
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
@@ -95,6 +96,7 @@ async def load(
     await sites_and_registrations(session, actors, codes)
     await register_demo_agency(session, actor_for(users["pt-legal"], channel="demo"), actors)
     await keep_positive_list(session, actor_for(users["pt-legal"], channel="demo"), codes)
+    await keep_demo_inspections(session, actor, users["pt-enforcement"], users["pt-station"])
     # A year of ledger data for the units whose staff can log in (shenpu-staff, zhenru-admin, minghu-admin).
     keepers = {}
     for login in LOGINS:

@@ -195,8 +195,10 @@ async def test_the_demo_logins_keep_their_names_and_see_their_own_area(city):
         plant = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
         own = await list_permits(session, plant, first=100)
     printed = {login.username for login in LOGINS}
-    assert printed <= usernames  # and each unit that files reports has its environmental officer:
-    assert all(re.fullmatch(r"unit\d\d-staff", name) for name in usernames - printed)
+    # Beyond them: each unit that files reports has its environmental officer, and Putuo's brigade and
+    # station have the inspectors a double-random draw needs (demo/supervision_inspections.py).
+    assert printed <= usernames
+    assert all(re.fullmatch(r"unit\d\d-staff|pt-(insp|station)-[a-z]+", name) for name in usernames - printed)
     assert theirs.total >= 15 and all(p.region_code == "310107" for p, _ in theirs.items)
     assert [e.name for _, e in own.items] == ["上海申普热电有限公司"]
 
@@ -345,3 +347,21 @@ def test_the_demo_writes_only_through_use_cases():
         if writes.search(line)
     ]
     assert found == []
+
+
+async def test_the_demo_districts_plan_shows_who_is_due_and_its_draws_are_drawn_again_from_their_seed(city):
+    from domain.supervision.inspections import queries as inspections
+    from domain.supervision.inspections.service.draws import replay_draw
+
+    async with city.read() as session:
+        brigade = actor_for(await find_user(session, username="pt-enforcement"), channel="portal")
+        year = today().year
+        summary = await inspections.plan_summary(session, brigade, region_code="310107", year=year)
+        lines = await inspections.plan_lines(session, brigade, region_code="310107", year=year, first=100)
+        draws = await inspections.list_draws(session, brigade)
+        replays = [await replay_draw(session, reference=d.reference) for d in draws.items]
+        records = await inspections.list_records(session, brigade, first=100)
+    assert summary.counts["done"] >= 8 and summary.counts["due"] + summary.counts["behind"] >= 5
+    assert {row.state for row in lines.items} >= {"done", "due"}
+    assert len(replays) == 2 and all(r.matches for r in replays)
+    assert 10 <= records.total <= 14 and any(row.record.findings for row in records.items)

@@ -209,7 +209,7 @@ async def make_draw(
                 )
             ]
         ) from None
-    prefix = f"{'SS' if the_kind == InspectionKind.ENFORCEMENT else 'JC'}-{region_code}-{year}-"
+    prefix = f"{'SS' if the_kind == InspectionKind.ENFORCEMENT else 'SSM'}-{region_code}-{year}-"
     draw = InspectionDraw(
         reference=await _next_reference(session, prefix),
         kind=the_kind.value,
