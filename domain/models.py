@@ -28,6 +28,7 @@ from domain.reports.models import (
     ReportSubmission,
 )
 from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
+from domain.supervision.grading.models import GradeDecision
 from domain.supervision.inspections.models import (
     InspectionDraw,
     InspectionDrawPick,
@@ -45,6 +46,7 @@ from domain.supervision.problems.models import (
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 
 __all__ = [
+    "GradeDecision",
     "PositiveListEntry",
     "YellowCard",
     "HolidayYear",

@@ -123,6 +123,8 @@ class Operation(StrEnum):
     # Standing (issue 16): the positive list (正面清单) and yellow cards (黄牌); the list itself is public.
     STANDING_VIEW = "standing.view"  # a unit's yellow cards and its whole list history
     STANDING_MANAGE = "standing.manage"  # admit to the list, issue a yellow card, remove from the list
+    GRADING_VIEW = "grading.view"  # the year's grading of permit holders (PT §4, annex 2)
+    GRADING_DECIDE = "grading.decide"  # confirm or change a unit's grade
 
 
 WRITE_OPERATIONS = frozenset(
@@ -153,6 +155,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.LINKAGE_ARCHIVE,
         Operation.CASE_MANAGE,
         Operation.STANDING_MANAGE,
+        Operation.GRADING_DECIDE,
     }
 )
 
@@ -351,7 +354,9 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if operation == Operation.RECTIFICATION_REPORT:
                 return NEVER
             return _enterprise_scoped(actor)
-        case Operation.INSPECTION_VIEW | Operation.CASE_VIEW | Operation.STANDING_VIEW:
+        case (
+            Operation.INSPECTION_VIEW | Operation.CASE_VIEW | Operation.STANDING_VIEW | Operation.GRADING_VIEW
+        ):
             # Regulators of the jurisdiction; the unit its own inspection records and cases.
             if actor.is_agency_staff:
                 return NEVER
@@ -361,6 +366,7 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             | Operation.RECTIFICATION_VERIFY
             | Operation.LINKAGE_VIEW
             | Operation.LINKAGE_WORK
+            | Operation.GRADING_DECIDE
         ):
             if actor.is_admin:
                 return ALWAYS

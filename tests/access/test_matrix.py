@@ -63,6 +63,8 @@ REGULATOR_VIEW_ONLY = {
     OP.CASE_MANAGE: (N, N),
     OP.STANDING_VIEW: (Y, N),
     OP.STANDING_MANAGE: (N, N),
+    OP.GRADING_VIEW: (Y, N),
+    OP.GRADING_DECIDE: (Y, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -108,6 +110,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (N, N),
         OP.STANDING_VIEW: (N, N),
         OP.STANDING_MANAGE: (N, N),
+        OP.GRADING_VIEW: (N, N),
+        OP.GRADING_DECIDE: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -152,6 +156,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (N, N),
         OP.STANDING_VIEW: (Y, N),
         OP.STANDING_MANAGE: (N, N),
+        OP.GRADING_VIEW: (Y, N),
+        OP.GRADING_DECIDE: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -196,6 +202,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (N, N),
         OP.STANDING_VIEW: (Y, N),
         OP.STANDING_MANAGE: (N, N),
+        OP.GRADING_VIEW: (Y, N),
+        OP.GRADING_DECIDE: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -240,6 +248,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (N, N),
         OP.STANDING_VIEW: (N, N),
         OP.STANDING_MANAGE: (N, N),
+        OP.GRADING_VIEW: (N, N),
+        OP.GRADING_DECIDE: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -284,6 +294,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (N, N),
         OP.STANDING_VIEW: (Y, N),
         OP.STANDING_MANAGE: (N, N),
+        OP.GRADING_VIEW: (Y, N),
+        OP.GRADING_DECIDE: (Y, N),
     },
     Role.ECOLOGY: REGULATOR_VIEW_ONLY,
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -349,6 +361,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (Y, Y),
         OP.STANDING_VIEW: (Y, Y),
         OP.STANDING_MANAGE: (Y, Y),
+        OP.GRADING_VIEW: (Y, Y),
+        OP.GRADING_DECIDE: (Y, Y),
     },
 }
 
