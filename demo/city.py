@@ -184,6 +184,14 @@ LOGINS = [
     DemoLogin(
         "jn-permitting", Role.PERMITTING, "济南市 审批科 / Jinan permitting section", region_code="370100"
     ),
+    # Jinan's ecology and pollution prevention sections check their sections of Jinan's reports (PT §5).
+    DemoLogin("jn-ecology", Role.ECOLOGY, "济南市 生态科 / Jinan ecology section", region_code="370100"),
+    DemoLogin(
+        "jn-pollution",
+        Role.POLLUTION_PREVENTION,
+        "济南市 污防科 / Jinan pollution prevention",
+        region_code="370100",
+    ),
     DemoLogin(
         "jn-enforcement",
         Role.ENFORCEMENT,

@@ -109,8 +109,15 @@ async def load(
         filers,
         handovers=handovers,
         reviewers={
-            "31": actor_for(users["pt-ecology"], channel="demo"),
-            "37": actor_for(users["jn-permitting"], channel="demo"),
+            province: {
+                role: actor_for(users[f"{prefix}-{name}"], channel="demo")
+                for role, name in (
+                    (Role.PERMITTING, "permitting"),
+                    (Role.ECOLOGY, "ecology"),
+                    (Role.POLLUTION_PREVENTION, "pollution"),
+                )
+            }
+            for province, prefix in (("31", "pt"), ("37", "jn"))
         },
         returned_by=shenpu,
     )

@@ -31,6 +31,7 @@ from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import PermitTerms, terms_of
+from domain.reports import rounds
 from domain.reports import schedule as plans
 from domain.reports.queries import editor
 from domain.reports.rules import FeedbackItemInput
@@ -102,14 +103,14 @@ def _completed(
 async def file_demo_reports(
     session: AsyncSession,
     filers: dict[int, Actor],
-    reviewers: dict[str, Actor],
+    reviewers: dict[str, dict[Role, Actor]],
     returned_by: int,
     handovers: dict[int, tuple[date, Actor]] | None = None,
 ) -> int:
     """``filers``: enterprise id → who files its reports; ``handovers``: enterprise id → from which day
     someone else files them (an agency, once authorised); ``reviewers``: province prefix of the region
-    code ("31", "37") → the regulator who accepts them. The latest quarterly report of enterprise
-    ``returned_by`` is returned with a feedback form. Returns the number of submissions written."""
+    code ("31", "37") → the reviewer of each department that checks reports (PT §5). The latest quarterly
+    report of enterprise ``returned_by`` is returned with a feedback form. Returns the number of submissions written."""
     handovers = handovers or {}
     now, on = utcnow(), today()
     permits = (
@@ -188,43 +189,81 @@ async def file_demo_reports(
 async def _review(
     session: AsyncSession,
     filed: list[Filed],
-    reviewers: dict[str, Actor],
+    reviewers: dict[str, dict[Role, Actor]],
     returned_by: int,
     now: datetime,
 ) -> None:
-    """Older reports the rules find clean accepted by the district (the others wait in its queue, errors
-    first); the returned unit's latest quarterly report sent back with a feedback form."""
+    """Review split by department (PT §5), through the review use cases: older reports the rules find
+    clean are cleared section by section by the ecology, pollution prevention and permitting sections over
+    a few days and then accepted by the permitting section (which leads the review); some wait for the
+    permitting section after the other two cleared theirs; the others wait in the queue, errors first. The
+    returned unit's latest quarterly report: the ecology and pollution prevention sections record problems
+    in their sections, and the permitting section, which cannot wait, issues the one feedback form now."""
     returned = max(
         (f for f in filed if f.permit.enterprise_id == returned_by and f.kind == "quarterly"),
         key=lambda f: f.moment,
         default=None,
     )
     for item in filed:
-        reviewer = reviewers.get(item.permit.region_code[:2])
-        if reviewer is None:
+        by = reviewers.get(item.permit.region_code[:2])
+        if by is None:
             continue
         if item is returned:
-            with history_at(min(item.moment + timedelta(days=5), now - timedelta(hours=1))):
-                await review.issue_feedback(
-                    session,
-                    reviewer,
-                    report_id=item.report_id,
-                    items=[
-                        FeedbackItemInput(
-                            problem="非正常工况记录与台账不一致，请补充说明原因和采取的措施。",
-                            field="abnormal_operation",
-                        ),
-                        FeedbackItemInput(
-                            problem="请补充本季度污染防治设施运行情况的说明。", field="statement"
-                        ),
-                    ],
-                    deadline=(item.moment + timedelta(days=5) + CHINA_OFFSET).date() + timedelta(days=30),
-                )
+            await _return(session, item, by, now)
             continue
         accepted_at = item.moment + timedelta(days=REVIEWED_AFTER_DAYS)
-        if item.errors == 0 and accepted_at < now and _fate(f"accept/{item.report_id}") % 3:
+        if item.errors or accepted_at >= now:
+            continue
+        fate = _fate(f"accept/{item.report_id}")
+        order = (Role.ECOLOGY, Role.POLLUTION_PREVENTION, Role.PERMITTING)
+        for days_before, role in zip((3, 2, 1), order, strict=True):
+            if fate % 3 == 0 and role == Role.PERMITTING:
+                break  # waits for the permitting section
+            with history_at(accepted_at - timedelta(days=days_before)):
+                for section in _sections(item.kind, role):
+                    await review.clear_section(session, by[role], report_id=item.report_id, section=section)
+        if fate % 3:
             with history_at(accepted_at):
-                await review.accept_report(session, reviewer, report_id=item.report_id)
+                await review.accept_report(session, by[Role.PERMITTING], report_id=item.report_id)
+
+
+def _sections(kind: str, role: Role) -> list[str]:
+    return [section for section, department in rounds.pairs(kind) if department == role.value]
+
+
+async def _return(session: AsyncSession, item: Filed, by: dict[Role, Actor], now: datetime) -> None:
+    issued = min(item.moment + timedelta(days=5), now - timedelta(hours=1))
+    with history_at(issued - timedelta(days=2)):
+        await review.record_section_problems(
+            session,
+            by[Role.POLLUTION_PREVENTION],
+            report_id=item.report_id,
+            section="abnormal_operation",
+            items=[FeedbackItemInput(problem="非正常工况记录与台账不一致，请补充说明原因和采取的措施。")],
+        )
+        for section in _sections(item.kind, Role.POLLUTION_PREVENTION):
+            if section != "abnormal_operation":
+                await review.clear_section(
+                    session, by[Role.POLLUTION_PREVENTION], report_id=item.report_id, section=section
+                )
+    with history_at(issued - timedelta(days=1)):
+        await review.record_section_problems(
+            session,
+            by[Role.ECOLOGY],
+            report_id=item.report_id,
+            section="statement",
+            items=[FeedbackItemInput(problem="请补充本季度污染防治设施运行情况的说明。")],
+        )
+        for section in ("emissions", "exceedances"):
+            await review.clear_section(session, by[Role.ECOLOGY], report_id=item.report_id, section=section)
+    with history_at(issued):
+        await review.issue_feedback(
+            session,
+            by[Role.PERMITTING],
+            report_id=item.report_id,
+            items=[],
+            deadline=(issued + CHINA_OFFSET).date() + timedelta(days=30),
+        )
 
 
 async def report_filers(

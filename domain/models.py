@@ -26,6 +26,8 @@ from domain.reports.models import (
     FeedbackForm,
     FeedbackItem,
     ReportSubmission,
+    SectionItem,
+    SectionReview,
 )
 from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
 from domain.supervision.grading.models import GradeDecision
@@ -66,6 +68,8 @@ __all__ = [
     "FeedbackForm",
     "FeedbackItem",
     "ReportSubmission",
+    "SectionItem",
+    "SectionReview",
     "Enterprise",
     "EnterpriseRevision",
     "ProductionSite",

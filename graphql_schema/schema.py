@@ -26,6 +26,7 @@ from graphql_schema.registrations.mutations import RegistrationMutation
 from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
+from graphql_schema.reports.review import ReviewMutation, ReviewQuery
 from graphql_schema.supervision.cases import CaseMutation, CaseQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
 from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
@@ -40,6 +41,7 @@ class Query(
     PermitQuery,
     LedgerQuery,
     ReportQuery,
+    ReviewQuery,
     AgencyQuery,
     RegistrationQuery,
     StandingQuery,
@@ -58,6 +60,7 @@ class Mutation(
     PermitMutation,
     LedgerMutation,
     ReportMutation,
+    ReviewMutation,
     AgencyMutation,
     RegistrationMutation,
     StandingMutation,

@@ -25,6 +25,7 @@ from domain.audit_rules.content import UNIT_ALIASES
 from domain.clock import CHINA
 from domain.errors import N_, FieldError
 from domain.permits.reference import UNIT_LABELS
+from domain.reports import departments
 from domain.reports.content import (
     BOOLEAN_FIELDS,
     DICT_SECTIONS,
@@ -36,20 +37,7 @@ from domain.reports.content import (
 )
 from domain.reports.rules import IDEMPOTENCY_KEY_MAX, FeedbackItemInput
 
-SECTION_LABELS = {
-    "emissions": N_("Actual emissions and compliance"),
-    "exceedances": N_("Exceedances: cause and measures"),
-    "abnormal_operation": N_("Abnormal operation of pollution-control facilities"),
-    "shutdowns": N_("Shutdowns (production stopped)"),
-    "statement": N_("Statement of the unit"),
-    "production": N_("Basic production information"),
-    "control_facilities": N_("Operation of pollution-control facilities"),
-    "self_monitoring": N_("Self-monitoring execution"),
-    "ledger_execution": N_("Ledger execution"),
-    "disclosure": N_("Information disclosure"),
-    "management_system": N_("Internal environmental management system"),
-    "other_requirements": N_("Other permit requirements"),
-}
+SECTION_LABELS = departments.SECTION_LABELS  # the section titles people see (the domain names them)
 FIELD_LABELS = {
     "outlet": N_("Outlet"),
     "pollutant": N_("Pollutant"),

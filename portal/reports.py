@@ -30,6 +30,7 @@ from domain.reports import rules
 from domain.reports.content import LIST_SECTIONS
 from domain.reports.filing import desk_for
 from domain.reports.queries import chain, editor, public, report, review, schedule, statistics
+from domain.reports.rules import FeedbackItemInput
 from domain.reports.service import drafts
 from domain.reports.service import review as reviewing
 from domain.reports.service.submission import Filing
@@ -48,6 +49,11 @@ DONE_MESSAGES = {
     "respond": N_("Your explanation was sent to the regulator."),
     "feedback": N_("The report was returned with one feedback form; the unit is told at once."),
     "accept": N_("The report was accepted and is closed."),
+    "cleared": N_("The section is cleared by your department."),
+    "problems": N_(
+        "The problem is recorded; it goes on the feedback form with the other departments' problems."
+    ),
+    "issued": N_("Every department has reviewed its sections: the feedback form went to the unit."),
 }
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
@@ -455,6 +461,7 @@ def _review_context(request: Request, page: review.ReviewPage, **extra: Any) -> 
         "violations": set(),
         "free": _empty_rows(),
         "deadline": (today() + timedelta(days=DEFAULT_FEEDBACK_DAYS)).isoformat(),
+        "section_sent": {},
     }
     values.update(extra)
     return values
@@ -530,6 +537,61 @@ async def accept(request: Request) -> Response:
             status_code=409,
         )
     return redirect(f"/review/{report_id}?done=accept")
+
+
+def _section_of(request: Request) -> str:
+    return str(request.path_params["section"])[:40]
+
+
+async def _section_refused(
+    request: Request, report_id: int, section: str, error: ValidationFailed | Conflict, sent: dict[str, Any]
+) -> Response:
+    """The review page again with the refusal beside the section's form (``problem_<section>``)."""
+    actor = await actor_of(request)
+    problems = [
+        FieldError(f"problem_{section}", e.code, e.message, e.params)
+        if (e.field or "").startswith("items[")
+        else e
+        for e in error.errors
+    ]
+    async with db_of(request).read() as session:
+        page = await review.review_page(session, actor, report_id=report_id)
+    return render(
+        request,
+        "reports/review.html",
+        _review_context(request, page, errors=field_errors(problems), section_sent={section: sent}),
+        status_code=409 if isinstance(error, Conflict) else 400,
+    )
+
+
+async def clear_section(request: Request) -> Response:
+    """A department clears a section it checks (PT §5)."""
+    actor = await actor_of(request)
+    report_id, section = request.path_params["report_id"], _section_of(request)
+    try:
+        async with db_of(request).transaction() as session:
+            done = await reviewing.clear_section(session, actor, report_id=report_id, section=section)
+    except (ValidationFailed, Conflict) as error:
+        return await _section_refused(request, report_id, section, error, {})
+    return redirect(f"/review/{report_id}?done={'issued' if done.form else 'cleared'}#departments")
+
+
+async def record_section_problem(request: Request) -> Response:
+    """A department records a problem in a section it checks; it waits for the one feedback form."""
+    actor = await actor_of(request)
+    report_id, section = request.path_params["report_id"], _section_of(request)
+    form = await request.form()
+    problem, violation = str(form.get("problem", "")), form.get("violation") == "true"
+    sent = {"problem": problem, "violation": violation}
+    item = FeedbackItemInput(problem=problem, is_violation=violation)
+    try:
+        async with db_of(request).transaction() as session:
+            done = await reviewing.record_section_problems(
+                session, actor, report_id=report_id, section=section, items=[item]
+            )
+    except (ValidationFailed, Conflict) as error:
+        return await _section_refused(request, report_id, section, error, sent)
+    return redirect(f"/review/{report_id}?done={'issued' if done.form else 'problems'}#departments")
 
 
 async def dashboard_page(request: Request) -> Response:
@@ -618,5 +680,17 @@ routes = [
     Route("/review/{report_id:int}", review_page, methods=["GET"], name="review_report"),
     Route("/review/{report_id:int}/feedback", issue_feedback, methods=["POST"], name="review_feedback"),
     Route("/review/{report_id:int}/accept", accept, methods=["POST"], name="review_accept"),
+    Route(
+        "/review/{report_id:int}/sections/{section}/clear",
+        clear_section,
+        methods=["POST"],
+        name="review_clear_section",
+    ),
+    Route(
+        "/review/{report_id:int}/sections/{section}/problems",
+        record_section_problem,
+        methods=["POST"],
+        name="review_section_problem",
+    ),
     Route("/public/reports/{permit_number}", public_page, methods=["GET"], name="public_reports"),
 ]

@@ -189,3 +189,28 @@ async def file_report(db, staff: Actor, permit, period: str, content, key: str, 
     from domain.reports.service.submission import Filing
 
     return await desk_for(db).file(Filing(staff, permit.number, kind, period, content, key))
+
+
+async def clear_every_section(session: AsyncSession, report_id: int, *, region_code: str = "310107") -> None:
+    """Every department that checks the report (PT §5) clears every section of its latest version still
+    open for it, so that the report may be accepted (a department cannot accept a report alone)."""
+    from domain.reports import lookup
+    from domain.reports.models import ExecutionReport
+    from domain.reports.service.review import clear_section
+
+    report = await session.get(ExecutionReport, report_id)
+    assert report is not None
+    latest = await lookup.latest_submission(session, report)
+    assert latest is not None and latest.id is not None
+    round_ = (await lookup.rounds_of(session, report, [latest]))[latest.id]
+    reviewers: dict[str, Actor] = {}
+    # Problems waiting for the form first: clearing the last pending section would otherwise issue it.
+    for verdict in sorted(round_.open, key=lambda v: v.state != "problems"):
+        if verdict.department not in reviewers:
+            reviewers[verdict.department] = actor(
+                await make_user(session, verdict.department, region_code=region_code)
+            )
+        await clear_section(
+            session, reviewers[verdict.department], report_id=report_id, section=verdict.section
+        )
+    await session.flush()

@@ -24,9 +24,29 @@ def translations_for(locale: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [locale], domain="messages")
 
 
+class Localized(str):
+    """A parameter of a message that is a name in two languages (a department, a report section): it reads
+    as the Chinese name where it is kept (an audit trail, a log) and as the reader's name where a message
+    is shown (``translate``)."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Localized:
+        made = super().__new__(cls, zh)
+        made.en = en
+        return made
+
+    def in_locale(self, locale: str) -> str:
+        return self.en if locale == "en" else str(self)
+
+
 def translate(message: str, locale: str, **params: Any) -> str:
     text = translations_for(locale).gettext(message)
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(
+        **{k: v.in_locale(locale) if isinstance(v, Localized) else v for k, v in params.items()}
+    )
 
 
 def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:

@@ -7,7 +7,9 @@ through (what the public then sees of it is decided by the read side).
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import Sequence
+
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, require
@@ -16,7 +18,15 @@ from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import normal_number
 from domain.permits.state import target_of
-from domain.reports.models import ExecutionReport, ReportSubmission
+from domain.reports import rounds
+from domain.reports.models import (
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportSubmission,
+    SectionItem,
+    SectionReview,
+)
 
 
 def visible(actor: Actor, permit: Permit | None) -> Permit:
@@ -73,3 +83,48 @@ async def latest_submission(session: AsyncSession, report: ExecutionReport) -> R
             )
         )
     ).first()
+
+
+async def rounds_of(
+    session: AsyncSession, report: ExecutionReport, submissions: Sequence[ReportSubmission]
+) -> dict[int, rounds.Round]:
+    """The review rounds (PT §5) of a report's submissions, by submission id, from their rows (four
+    statements whatever the number of submissions)."""
+    ids = sorted(s.id for s in submissions if s.id is not None)
+    if not ids:
+        return {}
+    steps = (await session.exec(select(SectionReview).where(col(SectionReview.submission_id).in_(ids)))).all()
+    step_ids = sorted(s.id for s in steps if s.id is not None)
+    items = (
+        (await session.exec(select(SectionItem).where(col(SectionItem.review_id).in_(step_ids)))).all()
+        if step_ids
+        else []
+    )
+    forms = {
+        f.id: f
+        for f in (await session.exec(select(FeedbackForm).where(FeedbackForm.report_id == report.id))).all()
+    }
+    issued: dict[int, FeedbackForm] = {}
+    if forms:
+        for item_id, form_id in (
+            await session.exec(
+                select(FeedbackItem.section_item_id, FeedbackItem.form_id).where(
+                    col(FeedbackItem.form_id).in_(sorted(i for i in forms if i is not None)),
+                    col(FeedbackItem.section_item_id).is_not(None),
+                )
+            )
+        ).all():
+            if item_id is not None:
+                issued[item_id] = forms[form_id]
+    step_round = {s.id: s.submission_id for s in steps}
+    return {
+        submission.id: rounds.work_out(
+            report.kind,
+            submission,
+            [s for s in steps if s.submission_id == submission.id],
+            [i for i in items if step_round.get(i.review_id) == submission.id],
+            issued,
+        )
+        for submission in submissions
+        if submission.id is not None
+    }

@@ -111,6 +111,9 @@ class FeedbackForm(SQLModel, table=True):
     response: str = Field(default="", max_length=5000)
     responded_at: datetime | None = None
     responded_by: str | None = Field(default=None, max_length=64)
+    # Set with the answer, from the server's date at that moment (PT §5: "在约定的时间内"): an answer (an
+    # explanation or a corrected version) after the deadline is late, and stays so. None until answered.
+    late: bool | None = None
     closed_at: datetime | None = None
 
 
@@ -124,6 +127,51 @@ class FeedbackItem(SQLModel, table=True):
     rule_code: str | None = Field(default=None, max_length=16)
     is_violation: bool = Field(default=False)
     resolved: bool = Field(default=False)
+    # Which section of the report the problem is about and which department found it (PT §5: the items of
+    # every department merge into the one form); empty for forms issued before the review was split.
+    section: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    department: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    section_item_id: int | None = Field(default=None, foreign_key="report_section_item.id")
+
+
+SECTION_OUTCOMES = ("cleared", "problems")
+
+
+class SectionReview(SQLModel, table=True):
+    """One department's verdict on one section of one submission (PT §5): cleared, or problems found (its
+    items). Append-only: a department that changes its mind adds a step; the latest step of a
+    (submission, section, department) is its verdict, the earlier ones stay as history. A resubmission is
+    a new round: its steps name the new submission."""
+
+    __tablename__ = "report_section_review"
+    __table_args__ = (
+        sa.CheckConstraint(base.sql_in("outcome", SECTION_OUTCOMES), name="outcome_known"),
+        sa.Index("ix_report_section_review_round", "submission_id", "department", "section"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="execution_report.id", index=True)
+    submission_id: int = Field(foreign_key="report_submission.id")
+    section: str = Field(max_length=32)
+    department: str = Field(max_length=32)
+    outcome: str = Field(max_length=10)
+    reviewed_at: datetime = Field(default_factory=utcnow)
+    reviewed_by: str = Field(max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+
+
+class SectionItem(SQLModel, table=True):
+    """A problem a department recorded against a section (one step of ``SectionReview``); it goes on the
+    feedback form when the form is issued (``FeedbackItem.section_item_id``)."""
+
+    __tablename__ = "report_section_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="report_section_review.id", index=True)
+    field: str = Field(default="", max_length=200)
+    problem: str = Field(max_length=2000)
+    rule_code: str | None = Field(default=None, max_length=16)
+    is_violation: bool = Field(default=False)
 
 
 class EnforcementLead(SQLModel, table=True):

@@ -1,10 +1,16 @@
 """What a unit (and the agency that files its reports) is told when its report is reviewed: returned
-with a feedback form, or accepted. Written with the review itself (``domain.notifications.notices``)."""
+with a feedback form, or accepted; and what a department is told when a report of its jurisdiction awaits
+its sections (PT §5). Written with the step itself (``domain.notifications.notices``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain import regions
+from domain.access import Role, role_label
 from domain.accounts.models import User
 from domain.agencies.recipients import unit_and_agency_users
 from domain.clock import today
@@ -14,10 +20,12 @@ from domain.i18n import translate
 from domain.notifications.notices import tell
 from domain.permits.models import Permit
 from domain.permits.reference import REPORT_KIND_LABELS
+from domain.reports.departments import SECTION_LABELS
 from domain.reports.models import ExecutionReport, FeedbackForm
 
 KIND_RETURNED = "report_returned"
 KIND_ACCEPTED = "report_accepted"
+KIND_SECTIONS = "report_sections_await"
 
 
 def _report_name(report: ExecutionReport, locale: str) -> str:
@@ -86,3 +94,90 @@ async def report_accepted(session: AsyncSession, report: ExecutionReport, permit
         body=body,
         link=f"/reports/id/{report.id}",
     )
+
+
+def _covering(region_code: str) -> list[str]:
+    """The jurisdictions covering a region: the district, its city, its province, the national level.
+    (``domain.supervision.departments`` says the same for supervision, which sits above reports.)"""
+    found = [region_code, f"{region_code[:4]}00", f"{region_code[:2]}0000", regions.NATIONAL]
+    return sorted({code for code in found if regions.covers(code, region_code)})
+
+
+async def department_people(session: AsyncSession, role: Role | str, region_code: str) -> list[User]:
+    """The active people of a department whose jurisdiction covers the region."""
+    statement = (
+        select(User)
+        .where(
+            User.role == Role(role).value,
+            col(User.is_active).is_(True),
+            col(User.region_code).in_(_covering(region_code)),
+        )
+        .order_by(col(User.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def sections_await(
+    session: AsyncSession,
+    report: ExecutionReport,
+    permit: Permit,
+    waiting: Mapping[str, Iterable[str]],
+    *,
+    key: str,
+    recheck: bool = False,
+    people: dict[tuple[str, str], list[User]] | None = None,
+) -> int:
+    """Each department of the report's jurisdiction is told which of its sections await it (``waiting``:
+    department -> section keys): a new version to review, or (``recheck``) the unit's answer to look at."""
+    enterprise = await _enterprise_name(session, permit)
+    written = 0
+    for department, sections in waiting.items():
+        keys = list(dict.fromkeys(sections))
+        if not keys:
+            continue
+
+        def names(locale: str, keys: list[str] = keys) -> str:
+            return ("、" if locale != "en" else ", ").join(translate(SECTION_LABELS[k], locale) for k in keys)
+
+        title_id = (
+            N_("{report} of {enterprise}: the unit answered; re-check your sections")
+            if recheck
+            else N_("{report} of {enterprise} awaits your department's review")
+        )
+        body_id = N_(
+            "{department}: the {report} of permit {permit} ({enterprise}, version {version}) awaits your "
+            "review of: {sections}. Clear each section or record its problems; the feedback form goes to "
+            "the unit once every department has reviewed its sections."
+        )
+        title = " / ".join(
+            translate(title_id, locale, report=_report_name(report, locale), enterprise=enterprise)
+            for locale in ("zh_Hans", "en")
+        )
+        body = " / ".join(
+            translate(
+                body_id,
+                locale,
+                department=role_label(department, locale),
+                report=_report_name(report, locale),
+                permit=permit.number,
+                enterprise=enterprise,
+                version=report.latest_version,
+                sections=names(locale),
+            )
+            for locale in ("zh_Hans", "en")
+        )
+        known = {} if people is None else people
+        if (department, permit.region_code) not in known:
+            known[(department, permit.region_code)] = await department_people(
+                session, department, permit.region_code
+            )
+        written += await tell(
+            session,
+            known[(department, permit.region_code)],
+            kind=KIND_SECTIONS,
+            key=f"{key}:{department}",
+            title=title,
+            body=body,
+            link=f"/review/{report.id}",
+        )
+    return written

@@ -341,3 +341,9 @@ def response_errors(response: str) -> list[FieldError]:
     if len(text) > RESPONSE_MAX:
         return [_too_long("response", text, RESPONSE_MAX)]
     return []
+
+
+def answered_late(deadline: date, on: date) -> bool:
+    """An answer to a feedback form (an explanation or a corrected version) given on ``on``, the server's
+    date, is late after the form's deadline day (PT §5: "在约定的时间内")."""
+    return on > deadline

@@ -140,8 +140,9 @@ class ReportMutation:
 
     @strawberry.mutation(
         description=(
-            "退回报告并发出问题反馈意见单（辖区监管部门）：一次列出全部问题并规定答复期限；"
-            "涉嫌违法的问题立即转为违法线索。"
+            "立即发出问题反馈意见单并退回报告（辖区监管部门，不等其他部门审核完毕）：各部门已记录的问题、"
+            "本次列出的问题合为一张意见单，规定答复期限；涉嫌违法的问题立即转为违法线索。尚未审核的章节"
+            "在排污单位答复后继续审核（第五条）。"
         )
     )
     async def issue_feedback(
@@ -172,7 +173,12 @@ class ReportMutation:
             errors=[],
         )
 
-    @strawberry.mutation(description="答复问题反馈意见单（本单位）：作出说明；报告回到待审核状态。")
+    @strawberry.mutation(
+        description=(
+            "答复问题反馈意见单（本单位）：作出说明；报告回到待审核状态，有关部门复核。"
+            "晚于答复期限的答复标记为逾期（late）。"
+        )
+    )
     async def respond_to_feedback(
         self,
         info: strawberry.Info,
@@ -198,7 +204,13 @@ class ReportMutation:
             errors=[],
         )
 
-    @strawberry.mutation(description="通过审核（辖区监管部门）：报告关闭，其问题反馈意见单随之关闭。")
+    @strawberry.mutation(
+        description=(
+            "通过审核（辖区监管部门、系统管理员）：须每个章节都已由其全部负责部门审核通过（第五条），"
+            "一个部门不能单独通过整份报告，否则逐一列出尚未通过的章节及其部门（section_not_cleared）。"
+            "报告关闭，其问题反馈意见单随之关闭。"
+        )
+    )
     async def accept_report(self, info: strawberry.Info, report_id: ReportId) -> ExecutionReportPayload:
         context = info.context
         try:

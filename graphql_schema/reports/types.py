@@ -18,11 +18,12 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.access import Actor
+from domain.access import Actor, Role, role_label
 from domain.audit_rules import engine
 from domain.i18n import translate
 from domain.pagination import Page
 from domain.reports import models
+from domain.reports.departments import SECTION_LABELS
 from domain.reports.queries.chain import ChainVerification
 from domain.reports.queries.editor import Draft
 from domain.reports.queries.rows import (
@@ -221,6 +222,18 @@ class FeedbackItem:
     rule_code: str | None = strawberry.field(description="相关的审核规则代码")
     is_violation: bool = strawberry.field(description="是否涉嫌违法（已转为违法线索）")
     resolved: bool = strawberry.field(description="是否已解决")
+    section: str | None = strawberry.field(description="问题所在章节的代码；未指明时为 null")
+    department: str | None = strawberry.field(
+        description="提出问题的部门（角色代码）；分部门审核之前发出的意见单为 null"
+    )
+
+    @strawberry.field(description="问题所在章节的名称（按请求语言）；未指明时为 null")
+    def section_title(self, info: strawberry.Info) -> str | None:
+        return section_title(self.section, info.context.locale)
+
+    @strawberry.field(description="提出问题的部门名称（按请求语言），例如 生态科")
+    def department_name(self, info: strawberry.Info) -> str | None:
+        return department_name(self.department, info.context.locale)
 
     @classmethod
     def from_model(cls, item: models.FeedbackItem) -> FeedbackItem:
@@ -230,7 +243,23 @@ class FeedbackItem:
             rule_code=item.rule_code,
             is_violation=item.is_violation,
             resolved=item.resolved,
+            section=item.section or None,
+            department=item.department or None,
         )
+
+
+def section_title(section: str | None, locale: str) -> str | None:
+    """A report section's title in the reader's language (people never read the key)."""
+    if not section:
+        return None
+    return translate(SECTION_LABELS.get(section, section), locale)
+
+
+def department_name(department: str | None, locale: str) -> str | None:
+    """A department's name in the reader's language (people never read the role code)."""
+    if not department:
+        return None
+    return role_label(department, locale) if department in {r.value for r in Role} else department
 
 
 @strawberry.type(description="问题反馈意见单：一次列出报告的全部问题，并规定答复期限")
@@ -245,8 +274,17 @@ class FeedbackForm:
     response: str = strawberry.field(description="排污单位的答复")
     responded_at: datetime | None = strawberry.field(description="答复时间")
     responded_by: str | None = strawberry.field(description="答复人账号")
+    late: bool | None = strawberry.field(
+        description=(
+            "答复（说明或更正后的版本）是否晚于答复期限：答复时按服务器日期判定并保存；未答复时为 null"
+        )
+    )
     closed_at: datetime | None = strawberry.field(description="关闭时间")
-    items: list[FeedbackItem] = strawberry.field(description="问题清单")
+    items: list[FeedbackItem] = strawberry.field(description="问题清单（各部门的问题合为一单，第五条）")
+
+    @strawberry.field(description="发出部门名称（按请求语言）")
+    def department_name(self, info: strawberry.Info) -> str | None:
+        return department_name(self.department, info.context.locale)
 
     @classmethod
     def from_model(cls, form: models.FeedbackForm, items: list[models.FeedbackItem]) -> FeedbackForm:
@@ -261,6 +299,7 @@ class FeedbackForm:
             response=form.response,
             responded_at=form.responded_at,
             responded_by=form.responded_by,
+            late=form.late,
             closed_at=form.closed_at,
             items=[FeedbackItem.from_model(item) for item in items],
         )

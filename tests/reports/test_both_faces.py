@@ -1,5 +1,8 @@
 """The same report operations through both faces, the portal's form posts and the API's mutations, with
-the same outcome: accepted or refused, the errors (field and code) and what was written.
+the same outcome: accepted or refused, the errors (field and code) and what was written. Review is split
+by department (PT §5): a department clears or records problems in the sections it checks, and the report is
+accepted only once every department has cleared its sections (the "accept" case clears them first; a
+department accepting alone is refused).
 
 Each case runs once per face on a world of its own (a unit with a filed report, its district's officer,
 an officer of another district, another unit). The outcomes are read as ``tests.faces`` reads them; field
@@ -26,12 +29,14 @@ from domain.reports.models import (
     FeedbackForm,
     FeedbackItem,
     ReportSubmission,
+    SectionItem,
+    SectionReview,
 )
 from domain.reports.queries.editor import get_draft
 from domain.reports.rules import FeedbackItemInput
 from domain.reports.service.review import issue_feedback
 from tests.faces import Outcome, graphql_outcome, portal_outcome
-from tests.factories import actor, file_report, make_enterprise, make_permit, make_user
+from tests.factories import actor, clear_every_section, file_report, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql_data
 from tests.portal_helpers import csrf_from, log_in
 
@@ -45,6 +50,16 @@ RESPOND = (
     " form { id } " + ERRORS + " } }"
 )
 ACCEPT = "mutation($id: ID!) { acceptReport(reportId: $id) { report { id } " + ERRORS + " } }"
+CLEAR = (
+    "mutation($id: ID!, $section: String!) { clearReportSection(reportId: $id, section: $section) {"
+    " review { canAccept } " + ERRORS + " } }"
+)
+RECORD = (
+    "mutation($id: ID!, $section: String!, $items: [FeedbackItemInput!]!) {"
+    " recordSectionProblems(reportId: $id, section: $section, items: $items) { review { canAccept } "
+    + ERRORS
+    + " } }"
+)
 SUBMIT = (
     "mutation($input: SubmitExecutionReportInput!) { submitExecutionReport(input: $input) {"
     " submission { version } " + ERRORS + " } }"
@@ -55,6 +70,7 @@ SAVE = (
     + " } }"
 )
 PROBLEM_ROW = re.compile(r"^problem_(\d+)$")
+SECTION_PROBLEM = re.compile(r"^problem_[a-z_]+$")  # the problem recorded in one section: the only one
 # The portal's page for a row that is not found names no field.
 NOT_NAMED = {"reportId": None, "formId": None, "permitNumber": None}
 
@@ -81,7 +97,7 @@ class World:
     stranger: Any  # the staff of another unit
 
 
-async def arrange(session, db, *, returned: bool = False) -> World:  # type: ignore[no-untyped-def]
+async def arrange(session, db, *, returned: bool = False, cleared: bool = False) -> World:  # type: ignore[no-untyped-def]
     enterprise = await make_enterprise(session)
     permit = await make_permit(session, enterprise, decision_date=(today() - timedelta(days=700)).isoformat())
     staff = await make_user(session, "enterprise_staff", enterprise=enterprise)
@@ -105,6 +121,8 @@ async def arrange(session, db, *, returned: bool = False) -> World:  # type: ign
         )
         await session.flush()
         form_id = form.id
+    if cleared:
+        await clear_every_section(session, filed.report.id)
     return World(permit, label, filed.report.id, form_id, draft.content, staff, officer, outsider, stranger)
 
 
@@ -138,12 +156,29 @@ async def written(session, world: World) -> tuple[Any, ...]:  # type: ignore[no-
     audited = (
         await session.exec(select(func.count()).where(col(AuditEntry.action).startswith("report.")))
     ).one()
+    steps = (
+        await session.exec(
+            select(SectionReview)
+            .where(SectionReview.report_id == world.report_id)
+            .order_by(col(SectionReview.id))
+            .execution_options(**fresh)
+        )
+    ).all()
+    recorded = (
+        await session.exec(
+            select(SectionItem)
+            .where(col(SectionItem.review_id).in_([s.id for s in steps] or [0]))
+            .order_by(col(SectionItem.id))
+        )
+    ).all()
     return (
         report.state,
         versions,
         tuple((f.status, f.response, f.deadline) for f in forms),
-        tuple((i.problem, i.field, i.rule_code, i.is_violation) for i in items),
+        tuple((i.problem, i.field, i.rule_code, i.is_violation, i.section, i.department) for i in items),
         tuple(lead.description for lead in leads),
+        tuple((s.section, s.department, s.outcome) for s in steps),
+        tuple((i.problem, i.is_violation) for i in recorded),
         audited,
     )
 
@@ -153,6 +188,8 @@ def portal(response) -> Outcome:  # type: ignore[no-untyped-def]
     named = set()
     for field, code in outcome.errors:
         row = PROBLEM_ROW.match(field or "")
+        if SECTION_PROBLEM.match(field or ""):
+            field = "items[0].problem"
         named.add((f"items[{row.group(1)}].problem" if row else field, code))
     return Outcome(outcome.accepted, frozenset(named))
 
@@ -323,6 +360,43 @@ def _accept(*, who: str = "officer") -> tuple[Face, Face]:
     return portal, api
 
 
+async def portal_section(client, world, user, section, problem):  # type: ignore[no-untyped-def]
+    token = await as_user(client, user)
+    if problem is None:
+        response = await client.post(
+            f"/review/{world.report_id}/sections/{section}/clear", data={"csrf_token": token}
+        )
+    else:
+        response = await client.post(
+            f"/review/{world.report_id}/sections/{section}/problems",
+            data={"csrf_token": token, "problem": problem},
+        )
+    return portal(response)
+
+
+async def graphql_section(client, session, world, user, section, problem):  # type: ignore[no-untyped-def]
+    token = await bearer_token(session, user)
+    variables: dict[str, Any] = {"id": str(world.report_id), "section": section}
+    if problem is None:
+        data = await graphql_data(client, CLEAR, variables, token=token)
+        return api(data["clearReportSection"])
+    variables["items"] = [{"problem": problem}]
+    data = await graphql_data(client, RECORD, variables, token=token)
+    return api(data["recordSectionProblems"])
+
+
+def _section(section: str, problem: str | None = None, *, who: str = "officer") -> tuple[Face, Face]:
+    """The world's ecology officer clears a section (``problem`` None) or records a problem in it."""
+
+    async def portal(client, session, world):  # type: ignore[no-untyped-def]
+        return await portal_section(client, world, getattr(world, who), section, problem)
+
+    async def api(client, session, world):  # type: ignore[no-untyped-def]
+        return await graphql_section(client, session, world, getattr(world, who), section, problem)
+
+    return portal, api
+
+
 def _file(
     change: Callable[[dict[str, Any]], dict[str, Any]],
     key: str,
@@ -360,6 +434,7 @@ class Case:
     accepted: bool
     errors: frozenset[tuple[str | None, str]] = frozenset()
     returned: bool = False  # the world's report was returned with a feedback form first
+    cleared: bool = False  # every department cleared its sections first
 
 
 CASES = [
@@ -385,7 +460,56 @@ CASES = [
     Case(
         "return by the unit itself", _return([PROBLEM], who="staff"), False, frozenset({(None, "forbidden")})
     ),
-    Case("accept", _accept(), True),
+    Case("accept", _accept(), True, cleared=True),
+    Case(
+        "accept by one department alone",
+        _accept(),
+        False,
+        frozenset({(None, "section_not_cleared")}),
+    ),
+    Case("clear a section", _section("emissions"), True),
+    Case(
+        "clear a section another department checks",
+        _section("abnormal_operation"),
+        False,
+        frozenset({("section", "not_your_section")}),
+    ),
+    Case(
+        "clear a section twice",
+        _section("emissions"),
+        False,
+        frozenset({("section", "conflict")}),
+        cleared=True,
+    ),
+    Case(
+        "clear an unknown section", _section("nonsense"), False, frozenset({("section", "unknown_section")})
+    ),
+    Case(
+        "clear a foreign report's section",
+        _section("emissions", who="outsider"),
+        False,
+        frozenset({(None, "not_found")}),
+    ),
+    Case(
+        "clear a section of a returned report",
+        _section("emissions"),
+        False,
+        frozenset({(None, "conflict")}),
+        returned=True,
+    ),
+    Case("record a problem", _section("exceedances", "自行监测点位与许可证不一致"), True),
+    Case(
+        "record an empty problem",
+        _section("exceedances", "  "),
+        False,
+        frozenset({("items[0].problem", "required")}),
+    ),
+    Case(
+        "record a problem too long",
+        _section("exceedances", "问" * 2001),
+        False,
+        frozenset({("items[0].problem", "too_long")}),
+    ),
     Case("accept a foreign report", _accept(who="outsider"), False, frozenset({(None, "not_found")})),
     Case("file again", _file(_restated, "second"), True),
     Case(
@@ -448,7 +572,7 @@ async def test_both_faces_give_the_same_outcome(case: Case, client, session, db)
     client.headers["accept-language"] = "en"
     outcomes, writes = [], []
     for face in case.faces:
-        world = await arrange(session, db, returned=case.returned)
+        world = await arrange(session, db, returned=case.returned, cleared=case.cleared)
         before = await written(session, world)
         outcome = await face(client, session, world)
         after = await written(session, world)

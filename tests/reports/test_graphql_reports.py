@@ -17,7 +17,7 @@ from domain.ledgers.service import readings as ledgers
 from domain.reports import rules
 from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
 from tests.factories import actor as actor_of
-from tests.factories import make_enterprise, make_permit, make_user
+from tests.factories import clear_every_section, make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, count, graphql, graphql_data
 
 ERRORS = "errors { field code message }"
@@ -309,6 +309,8 @@ async def test_feedback_returns_the_report_the_unit_resubmits_and_the_regulator_
     seen = (await one(client, permit, token=token)).json()["data"]["executionReport"]
     second = await submit(client, token, permit, "v2", body=content(statement="已更正"))
     answered = (await one(client, permit, token=officer)).json()["data"]["executionReport"]
+    alone = await graphql_data(client, ACCEPT, {"id": report_id}, token=officer)
+    await clear_every_section(session, int(report_id))  # every department clears its sections (PT §5)
     accepted = await graphql_data(client, ACCEPT, {"id": report_id}, token=officer)
     closed = (await one(client, permit, token=token)).json()["data"]["executionReport"]
     late = await submit(client, token, permit, "v3")
@@ -328,6 +330,8 @@ async def test_feedback_returns_the_report_the_unit_resubmits_and_the_regulator_
     assert second["errors"] == [] and second["report"]["state"] == "SUBMITTED"
     assert answered["state"] == "SUBMITTED" and answered["feedbackForms"][0]["status"] == "ANSWERED"
     assert [s["version"] for s in answered["submissions"]] == [2, 1]
+    assert alone["acceptReport"]["report"] is None  # a department cannot accept a report alone
+    assert {e["code"] for e in alone["acceptReport"]["errors"]} == {"section_not_cleared"}
     assert accepted["acceptReport"] == {"report": {"state": "ACCEPTED"}, "errors": []}
     assert closed["state"] == "ACCEPTED" and closed["feedbackForms"][0]["status"] == "CLOSED"
     assert [e["code"] for e in late["errors"]] == ["conflict"] and late["submission"] is None

@@ -29,7 +29,7 @@ from domain.reports.rules import FeedbackItemInput
 from domain.reports.service.review import issue_feedback
 from portal.report_forms import content_from_form
 from portal.templating import local_time
-from tests.factories import actor, file_report, make_enterprise, make_permit, make_user
+from tests.factories import actor, clear_every_section, file_report, make_enterprise, make_permit, make_user
 from tests.portal_helpers import csrf_from, log_in
 
 
@@ -682,6 +682,9 @@ async def test_a_regulator_returns_a_report_with_one_form_and_the_unit_resubmits
     await log_in_as(client, officer.username)
     review = await client.get(f"/review/{report.id}")
     assert 'data-rule="G003"' not in review.text  # the latest version reconciles with the ledger
+    alone = await client.post(f"/review/{report.id}/accept", data={"csrf_token": csrf_from(review.text)})
+    assert alone.status_code == 409 and "not yet cleared by" in alone.text  # PT §5: not one department alone
+    await clear_every_section(session, report.id)
     accepted = await client.post(f"/review/{report.id}/accept", data={"csrf_token": csrf_from(review.text)})
     assert accepted.status_code == 303
     assert (await report_of(session, permit, label)).state == "accepted"

@@ -16,6 +16,7 @@ from domain.reports.queries.editor import get_draft
 from domain.reports.rules import FeedbackItemInput
 from domain.reports.service.review import accept_report, issue_feedback
 from tests.agencies.test_portal_agencies import authorise, make_agency
+from tests.factories import clear_every_section
 from tests.reports.test_reports import last_full_quarter, submit, unit
 
 
@@ -95,6 +96,7 @@ async def test_a_refused_return_tells_nobody(session, db):
 
 async def test_an_accepted_report_tells_the_unit_and_its_agency(session, db):
     permit, staff, clerk, officer, result = await filed_report(session, db)
+    await clear_every_section(session, result.report.id)  # a department cannot accept a report alone
 
     await accept_report(session, officer, report_id=result.report.id)
 

@@ -1,6 +1,7 @@
-"""The regulators' side of review (PT §5): the queue of a jurisdiction's reports in a state, those with rule
-errors first, and the review page of one report for one department, its own sections and the rule
-findings first. Returning or accepting a report is ``service.review``.
+"""The regulators' side of review (PT §5): the queue of a jurisdiction's reports in a state (for a
+department, the reports awaiting its sections first; then those with rule errors), and the review page of
+one report for one department: its own sections and the rule findings first, where every department stands
+on each section, the feedback form being assembled and what remains. Reviewing is ``service.review``.
 """
 
 from __future__ import annotations
@@ -12,25 +13,91 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, require
+from domain.access import Actor, Operation, Role, require
 from domain.access.sql import allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
 from domain.permits.models import Permit
 from domain.permits.state import TARGET_COLUMNS, target_of
-from domain.reports import departments
+from domain.reports import departments, lookup, rounds
 from domain.reports.content import sections_of
-from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
+from domain.reports.models import (
+    AuditFinding,
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportSubmission,
+    SectionReview,
+)
 from domain.reports.queries.report import ReportView, findings_by_field, report_view, severity_first
+
+
+def reviewing_department(actor: Actor) -> Role | None:
+    """The department the actor reviews reports for (PT §5), if any."""
+    return actor.role if actor.role in departments.REVIEWING_DEPARTMENTS else None
+
+
+def awaits(role: Role) -> sa.ColumnElement[bool]:
+    """SQL: the report (joined with its latest submission) awaits this department: under review, and a
+    section the department checks has no verdict of it on this version yet, or the unit answered a form
+    with the department's problems and the department has not looked at that section since
+    (``rounds``: pending or recheck)."""
+    own = {
+        kind: sum(1 for s in sections_of(kind) if departments.checks(role, s))
+        for kind in ("annual", "quarterly")
+    }
+    reviewed = (
+        select(sa.func.count(sa.distinct(col(SectionReview.section))))
+        .where(
+            col(SectionReview.submission_id) == col(ReportSubmission.id),
+            col(SectionReview.department) == role.value,
+        )
+        .correlate(ReportSubmission)
+        .scalar_subquery()
+    )
+    looked_again = (
+        select(SectionReview.id)
+        .where(
+            col(SectionReview.submission_id) == col(ReportSubmission.id),
+            col(SectionReview.department) == role.value,
+            col(SectionReview.section) == col(FeedbackItem.section),
+            col(SectionReview.reviewed_at) > col(FeedbackForm.responded_at),
+        )
+        .exists()
+    )
+    answered = (
+        select(FeedbackItem.id)
+        .join(FeedbackForm, col(FeedbackForm.id) == col(FeedbackItem.form_id))
+        .where(
+            col(FeedbackForm.submission_id) == col(ReportSubmission.id),
+            col(FeedbackForm.status) == "answered",
+            col(FeedbackItem.department) == role.value,
+            ~looked_again,
+        )
+        .correlate(ReportSubmission)
+        .exists()
+    )
+    expected = sa.case((col(ExecutionReport.kind) == "annual", own["annual"]), else_=own["quarterly"])
+    return sa.and_(col(ExecutionReport.state) == "submitted", sa.or_(reviewed < expected, answered))
 
 
 async def review_queue(
     session: AsyncSession, actor: Actor, *, state: str = "submitted", first: int = 50, offset: int = 0
 ) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None]], int]:
-    """Reports of the jurisdiction waiting for review: those with rule errors first, then by due date."""
+    """Reports of the jurisdiction in a state: for a department, those awaiting its sections first; then
+    those with rule errors, then by due date."""
+    rows, total = await _queue(session, actor, state=state, first=first, offset=offset)
+    return [(r, p, s) for r, p, s, _a in rows], total
+
+
+async def _queue(
+    session: AsyncSession, actor: Actor, *, state: str, first: int, offset: int
+) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None, bool]], int]:
     require(actor, Operation.PERMIT_LIST)
+    role = reviewing_department(actor)
+    awaiting = awaits(role) if role is not None else sa.false()
     statement = (
-        select(ExecutionReport, Permit, ReportSubmission)
+        select(ExecutionReport, Permit, ReportSubmission, awaiting.label("awaiting"))
         .join(Permit, col(Permit.id) == col(ExecutionReport.permit_id))
         .join(
             ReportSubmission,
@@ -49,6 +116,7 @@ async def review_queue(
         await session.exec(
             # The id breaks ties: pages of an order that is not total overlap (PostgreSQL).
             statement.order_by(
+                sa.case((awaiting, 0), else_=1),
                 col(ReportSubmission.error_count).desc(),
                 col(ExecutionReport.due_date),
                 col(ExecutionReport.id),
@@ -57,7 +125,7 @@ async def review_queue(
             .limit(first)
         )
     ).all()
-    return [(r, p, s) for r, p, s in rows], int(total)
+    return [(r, p, s, bool(a)) for r, p, s, a in rows], int(total)
 
 
 REVIEW_STATES = ("submitted", "returned", "accepted")
@@ -69,6 +137,7 @@ class QueueRow:
     permit: Permit
     submission: ReportSubmission | None
     enterprise_name: str
+    awaiting: bool  # awaits the reader's department (its sections, or a re-check)
 
 
 @dataclass
@@ -79,6 +148,7 @@ class Queue:
     offset: int
     errors: int  # over the rows shown
     warnings: int
+    department: Role | None = None  # the reader's department, whose reports come first
 
 
 async def enterprise_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
@@ -96,16 +166,17 @@ async def review_queue_page(
 ) -> Queue:
     """Reports of the jurisdiction in a state, those with rule errors first, with their unit."""
     state = state if state in REVIEW_STATES else "submitted"
-    rows, total = await review_queue(session, actor, state=state, first=first, offset=offset)
-    names = await enterprise_names(session, (p.enterprise_id for _r, p, _s in rows))
-    queue_rows = [QueueRow(r, p, s, names.get(p.enterprise_id, "")) for r, p, s in rows]
+    rows, total = await _queue(session, actor, state=state, first=first, offset=offset)
+    names = await enterprise_names(session, (p.enterprise_id for _r, p, _s, _a in rows))
+    queue_rows = [QueueRow(r, p, s, names.get(p.enterprise_id, ""), a) for r, p, s, a in rows]
     return Queue(
         state,
         queue_rows,
         total,
         offset,
-        errors=sum(s.error_count for _r, _p, s in rows if s),
-        warnings=sum(s.warning_count for _r, _p, s in rows if s),
+        errors=sum(s.error_count for _r, _p, s, _a in rows if s),
+        warnings=sum(s.warning_count for _r, _p, s, _a in rows if s),
+        department=reviewing_department(actor),
     )
 
 
@@ -118,6 +189,37 @@ class ReviewPage:
     own_sections: tuple[str, ...]  # the sections this department checks (PT §5), first
     other_sections: tuple[str, ...]
     may_review: bool
+    round: rounds.Round  # of the latest submission
+    earlier: list[rounds.Round]  # of the earlier submissions, newest first (kept, shown)
+    department: Role | None  # the reader's department, if it reviews reports
+
+    @property
+    def by_department(self) -> list[tuple[str, list[rounds.Verdict]]]:
+        """Every reviewing department with its verdicts on its sections, the reader's department first."""
+        order = sorted(
+            departments.REVIEWING_DEPARTMENTS,
+            key=lambda r: (r != self.department, departments.REVIEWING_DEPARTMENTS.index(r)),
+        )
+        return [(role.value, self.round.of(role.value)) for role in order if self.round.of(role.value)]
+
+    @property
+    def mine(self) -> dict[str, rounds.Verdict]:
+        """The reader's department's verdicts, by section."""
+        if self.department is None:
+            return {}
+        return {v.section: v for v in self.round.of(self.department.value)}
+
+    @property
+    def may_accept(self) -> bool:
+        return self.may_review and self.round.all_cleared
+
+    @property
+    def remaining(self) -> list[tuple[str, list[str]]]:
+        """The sections not cleared, each with the departments that have still to clear it."""
+        found: dict[str, list[str]] = {}
+        for verdict in self.round.open:
+            found.setdefault(verdict.section, []).append(verdict.department)
+        return list(found.items())
 
     @property
     def report(self) -> ExecutionReport:
@@ -145,6 +247,7 @@ async def review_page(session: AsyncSession, actor: Actor, *, report_id: int) ->
     present = sections_of(view.report.kind)
     own = tuple(s for s in departments.sections_for(actor.role.value if actor.role else None) if s in present)
     view.findings = {k: severity_first(v) for k, v in view.findings.items()}
+    found = await lookup.rounds_of(session, view.report, view.submissions)
     return ReviewPage(
         view,
         enterprise,
@@ -153,4 +256,7 @@ async def review_page(session: AsyncSession, actor: Actor, *, report_id: int) ->
         own,
         tuple(s for s in present if s not in own),
         may_review=view.report.state == "submitted",
+        round=found[latest.id],
+        earlier=[found[s.id] for s in view.submissions[1:] if s.id is not None],
+        department=reviewing_department(actor),
     )

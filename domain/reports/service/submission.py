@@ -19,15 +19,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor
+from domain.accounts.models import User
 from domain.audit.service import entry_values, record_many
 from domain.audit_rules import engine, ruleset
-from domain.clock import utcnow
+from domain.clock import today, utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.rules import normal_number
 from domain.permits.terms import terms_of
-from domain.reports import checks, facts, rules
+from domain.reports import checks, facts, notices, rounds, rules
 from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
@@ -327,6 +328,9 @@ async def submit_reports(
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows)
+    people: dict[tuple[str, str], list[User]] = {}  # a batch's reports share few departments
+    for _index, report, submission, _findings, permit in new:
+        await _tell_departments(session, report, submission, permit, people)
     if replays:
         found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
         for index, report, submission, permit in replays:
@@ -416,6 +420,23 @@ def _submission_values(submission: ReportSubmission) -> dict[str, Any]:
     }
 
 
+async def _tell_departments(
+    session: AsyncSession,
+    report: ExecutionReport,
+    submission: ReportSubmission,
+    permit: Permit,
+    people: dict[tuple[str, str], list[User]],
+) -> None:
+    """A new version is a new round of review (PT §5): each department of the jurisdiction is told which
+    of its sections await it."""
+    waiting: dict[str, list[str]] = {}
+    for section, department in rounds.pairs(report.kind):
+        waiting.setdefault(department, []).append(section)
+    await notices.sections_await(
+        session, report, permit, waiting, key=f"report-sections:{submission.id}", people=people
+    )
+
+
 def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
@@ -432,5 +453,6 @@ async def _answer_open_feedback(
     for form in forms:
         form.status = "answered"
         form.responded_at, form.responded_by = utcnow(), actor.username
+        form.late = rules.answered_late(form.deadline, today())
         form.response = form.response or f"v{version}"
         session.add(form)
