@@ -110,7 +110,8 @@ async def file_demo_reports(
     """``filers``: enterprise id → who files its reports; ``handovers``: enterprise id → from which day
     someone else files them (an agency, once authorised); ``reviewers``: province prefix of the region
     code ("31", "37") → the reviewer of each department that checks reports (PT §5). The latest quarterly
-    report of enterprise ``returned_by`` is returned with a feedback form. Returns the number of submissions written."""
+    report of enterprise ``returned_by`` is returned with a feedback form. Returns the number of
+    submissions written."""
     handovers = handovers or {}
     now, on = utcnow(), today()
     permits = (
