@@ -1,8 +1,8 @@
 """review split by department (PT §5): each department's verdict on each section of each submission, the
 problems it recorded, which section and department each feedback item comes from, late answers
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 14:02:01.443082
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.*)
 from alembic import op
 
 
-revision: str = '0020'
-down_revision: str | None = '0019'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
