@@ -21,6 +21,7 @@ from demo.reports import file_demo_reports, report_filers
 from demo.sites import sites_and_registrations
 from demo.stories import tell_stories
 from demo.supervision_inspections import keep_demo_inspections
+from demo.supervision_problems import Regulators, keep_problems
 from demo.supervision_standing import keep_positive_list
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
@@ -120,6 +121,18 @@ async def load(
             for province, prefix in (("31", "pt"), ("37", "jn"))
         },
         returned_by=shenpu,
+    )
+    await keep_problems(
+        session,
+        Regulators(
+            ecology=actor_for(users["pt-ecology"], channel="demo"),
+            enforcement=actor_for(users["pt-enforcement"], channel="demo"),
+            station=actor_for(users["pt-station"], channel="demo"),
+            permitting=actor_for(users["pt-permitting"], channel="demo"),
+            jinan=actor_for(users["jn-enforcement"], channel="demo"),
+        ),
+        filers,
+        shenpu,
     )
     if progress is not None:
         progress(len(ENTERPRISES), total)

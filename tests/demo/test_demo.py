@@ -365,3 +365,23 @@ async def test_the_demo_districts_plan_shows_who_is_due_and_its_draws_are_drawn_
     assert {row.state for row in lines.items} >= {"done", "due"}
     assert len(replays) == 2 and all(r.matches for r in replays)
     assert 10 <= records.total <= 14 and any(row.record.findings for row in records.items)
+async def test_the_demo_city_has_a_year_of_problems_some_closed_some_open_one_overdue(city):
+    from domain.supervision.problems import queries as problem_queries
+
+    async with city.read() as session:
+        district = actor_for(await find_user(session, username="pt-ecology"), channel="portal")
+        board = await problem_queries.board(session, district, by="department")
+        listed = await problem_queries.problems(session, district, state="", first=50)
+        overdue = await problem_queries.problems(session, district, overdue=True, first=50)
+        plant = actor_for(await find_user(session, username="shenpu-staff"), channel="portal")
+        mine = await problem_queries.rectification_items(session, plant, first=50)
+        page = await problem_queries.problem_page(session, district, problem_id=listed.items[0].problem.id)
+    kinds = {row.problem.source_kind for row in listed.items}
+    assert {"audit_finding", "exceedance", "complaint", "inspection", "monitoring", "manual"} <= kinds
+    assert board.total.open >= 3 and board.total.closed >= 2 and board.total.closed_this_month >= 1
+    assert overdue.total == 1 and board.total.average_days_to_close is not None
+    assert [row.problem.title for row in mine.items] == ["执法监测氮氧化物浓度超标"]
+    assert all(row.problem.region_code == "310107" for row in listed.items)
+    raised = [row.problem.raised_at for row in listed.items]
+    assert max(raised) - min(raised) > timedelta(days=250)  # a year of history, not one afternoon
+    assert page.problem.id is not None

@@ -194,7 +194,7 @@ async def test_the_closed_loop_report_verify_close_recheck_and_the_board_at_zero
     assert (await queries.board(session, actor(world.stranger), by="region")).total.closed == 0
 
 
-async def test_a_failed_recheck_or_a_reopening_sends_the_item_back_to_the_unit(session):
+async def test_a_failed_recheck_is_followed_by_a_reopening_with_a_new_deadline(session):
     world = await arrange(session)
     problem = await raise_problem(session, actor(world.officer), data=problem_input(world))
     await session.flush()
@@ -206,15 +206,7 @@ async def test_a_failed_recheck_or_a_reopening_sends_the_item_back_to_the_unit(s
     step = await recheck_rectification(
         session, actor(world.brigade), item_id=item_id, sample="抽查台账", outcome="failed", note="数据仍缺失"
     )
-    assert step.state_after == "rectifying"
-    with pytest.raises(Conflict):
-        await reopen_rectification(
-            session, actor(world.officer), item_id=item_id, reason="x", deadline=today() + timedelta(days=5)
-        )
-    await verify_rectification(
-        session, actor(world.officer), item_id=item_id, method="on_site", outcome="passed", note="复查合格"
-    )
-    await close_rectification(session, actor(world.officer), item_id=item_id, note="")
+    assert step.state_after == "closed"  # the re-check records; reopening is the regulator's step
     with pytest.raises(ValidationFailed) as refused:
         await reopen_rectification(session, actor(world.officer), item_id=item_id, reason="", deadline=None)
     assert {e.field for e in refused.value.errors} == {"reason", "deadline"}
@@ -226,7 +218,12 @@ async def test_a_failed_recheck_or_a_reopening_sends_the_item_back_to_the_unit(s
     page = await queries.problem_page(session, actor(world.staff), problem_id=problem.id)
     assert page.item is not None and page.item.deadline == new_deadline and page.problem.state == "rectifying"
     assert page.problem.closed_at is None
-    assert any("重新" in n.title or "reopened" in n.title for n in await _notices(session, world.staff))
+    told = [n.title for n in await _notices(session, world.staff)]
+    assert any("抽查复核未通过" in t for t in told) and any("重新开启" in t for t in told)
+    with pytest.raises(Conflict):
+        await reopen_rectification(
+            session, actor(world.officer), item_id=item_id, reason="再次", deadline=new_deadline
+        )
 
 
 async def test_bad_progress_is_refused_field_by_field(session):
@@ -304,7 +301,8 @@ def test_the_loop_allows_only_its_steps():
     assert rules.next_state("rectifying", "verification", "failed") == "rectifying"
     assert rules.next_state("verified", "closure") == "closed"
     assert rules.next_state("closed", "recheck", "passed") == "closed"
-    assert rules.next_state("closed", "recheck", "failed") == "rectifying"
+    assert rules.next_state("closed", "recheck", "failed") == "closed"
+    assert rules.next_state("verified", "reopening") == "rectifying"
     assert rules.next_state("closed", "reopening") == "rectifying"
     for state, kind in (
         ("rectifying", "closure"),

@@ -126,7 +126,7 @@ STEP_MESSAGES = {
     (rules.VERIFICATION, rules.PASSED): N_("Rectification verified: {title}"),
     (rules.VERIFICATION, rules.FAILED): N_("Rectification not accepted on verification: {title}"),
     (rules.RECHECK, rules.PASSED): N_("Spot re-check passed: {title}"),
-    (rules.RECHECK, rules.FAILED): N_("Spot re-check failed, rectify again: {title}"),
+    (rules.RECHECK, rules.FAILED): N_("Spot re-check failed: {title}"),
     (rules.CLOSURE, None): N_("Rectification closed (销号): {title}"),
 }
 

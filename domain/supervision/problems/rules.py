@@ -5,7 +5,8 @@
   than ``MAX_DEADLINE_DAYS`` away (AP (5): units that cannot finish soon give a plan with a date).
 - The unit reports progress monthly (AP action 18: 每月报送整改进度) with text, figures and files.
 - The steps follow the closed loop (JN): rectifying → verified (on site or on paper) → closed (销号);
-  a failed verification or re-check, or a reopening, sends the item back to rectifying.
+  a spot re-check of a verified or closed item records its sample and outcome; a failed verification or
+  a reopening (with a new deadline) sends the item back to rectifying.
 """
 
 from __future__ import annotations
@@ -253,7 +254,8 @@ def progress_errors(data: ProgressInput) -> list[FieldError]:
 
 def next_state(state: str, kind: str, outcome: str | None = None) -> str | None:
     """The item's state after a step of ``kind`` taken in ``state``, or None when the step is not allowed
-    there (JN: rectify → verify → close; re-check after verification or closure; reopen a closed item)."""
+    there (JN: rectify → verify → close; re-check after verification or closure; reopen a verified or
+    closed item)."""
     match kind:
         case "progress":
             return RECTIFYING if state == RECTIFYING else None
@@ -262,9 +264,8 @@ def next_state(state: str, kind: str, outcome: str | None = None) -> str | None:
                 return None
             return VERIFIED if outcome == PASSED else RECTIFYING
         case "recheck":
-            if state not in (VERIFIED, CLOSED):
-                return None
-            return state if outcome == PASSED else RECTIFYING
+            # The re-check records what the sample showed; reopening is the regulator's own step.
+            return state if state in (VERIFIED, CLOSED) else None
         case "closure":
             return CLOSED if state == VERIFIED else None
         case "reopening":

@@ -425,7 +425,7 @@ async def recheck_rectification(
     session: AsyncSession, actor: Actor, *, item_id: int, sample: str, outcome: str, note: str
 ) -> RectificationStep:
     """A spot re-check (抽查复核) of a verified or closed item: what was sampled and the outcome. A failed
-    re-check sends the item back to rectification (a closed one is reopened by it)."""
+    re-check is followed by the regulator's reopening, with a new deadline (``reopen_rectification``)."""
     errors = [
         *_note("sample", sample, rules.SAMPLE_MAX, required=True),
         *_choice("outcome", outcome, rules.OUTCOMES),
