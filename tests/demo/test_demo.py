@@ -365,6 +365,8 @@ async def test_the_demo_districts_plan_shows_who_is_due_and_its_draws_are_drawn_
     assert {row.state for row in lines.items} >= {"done", "due"}
     assert len(replays) == 2 and all(r.matches for r in replays)
     assert 10 <= records.total <= 14 and any(row.record.findings for row in records.items)
+
+
 async def test_the_demo_city_has_a_year_of_problems_some_closed_some_open_one_overdue(city):
     from domain.supervision.problems import queries as problem_queries
 
