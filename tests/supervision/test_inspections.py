@@ -310,3 +310,20 @@ async def test_a_unit_on_the_positive_list_is_inspected_once_a_year(session):
         )
     ).all()
     assert lines == ["key_yearly"]
+
+
+async def test_the_same_visit_sent_twice_is_recorded_once(session):
+    from domain.errors import Conflict
+
+    district = await build_district(session)
+    first = await records.record_inspection(
+        session, district.planner, data=record_input(district, district.key[0])
+    )
+    with pytest.raises(Conflict) as again:
+        await records.record_inspection(
+            session, district.planner, data=record_input(district, district.key[0])
+        )
+    assert again.value.code == "already_recorded" and again.value.params["reference"] == first.reference
+    other_team = record_input(district, district.key[0])
+    other_team.inspector_ids = [district.brigade[2].id, district.brigade[3].id]
+    await records.record_inspection(session, district.planner, data=other_team)

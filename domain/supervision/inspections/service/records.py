@@ -18,7 +18,7 @@ from domain.access import Actor, Operation, require
 from domain.audit.service import record
 from domain.bounds import day_in_range, out_of_range
 from domain.clock import today, utcnow
-from domain.errors import N_, FieldError, ValidationFailed
+from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.notifications.notices import both, notify_unit
 from domain.supervision.inspections import rules
 from domain.supervision.inspections.findings import raise_findings, rectification_input_errors
@@ -134,6 +134,7 @@ async def record_inspection(session: AsyncSession, actor: Actor, *, data: Record
     if errors:
         raise ValidationFailed(errors)
     assert data.inspected_on is not None
+    await _refuse_replay(session, place=place, kind=kind, on=data.inspected_on, inspectors=chosen)
     answers = {a.code: a for a in data.items}
     failed = [item for item in checklist if answers[item.code].result == ItemResult.FAILED]
     letters = "JC" if kind == InspectionKind.ENFORCEMENT else "JM"
@@ -195,6 +196,30 @@ async def record_inspection(session: AsyncSession, actor: Actor, *, data: Record
     )
     await _tell_unit(session, inspection, place)
     return inspection
+
+
+async def _refuse_replay(
+    session: AsyncSession, *, place: Place, kind: InspectionKind, on: date, inspectors: list[int]
+) -> None:
+    """The same unit, kind, day and inspectors again is the same visit sent twice (a form posted again):
+    refused with the record it repeats, nothing written."""
+    same_day = (
+        await session.exec(
+            select(InspectionRecord).where(
+                InspectionRecord.subject == place.subject,
+                InspectionRecord.kind == kind.value,
+                InspectionRecord.inspected_on == on,
+            )
+        )
+    ).all()
+    for earlier in same_day:
+        if sorted(earlier.inspector_ids) == inspectors:
+            raise Conflict(
+                N_("This visit is already recorded as {reference}."),
+                field="inspected_on",
+                code="already_recorded",
+                params={"reference": earlier.reference},
+            )
 
 
 async def _open_pick(session: AsyncSession, *, kind: InspectionKind, subject: str) -> int | None:
