@@ -28,6 +28,7 @@ from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 from graphql_schema.reports.review import ReviewMutation, ReviewQuery
 from graphql_schema.supervision.cases import CaseMutation, CaseQuery
+from graphql_schema.supervision.grading import GradingMutation, GradingQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
 from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
@@ -49,6 +50,7 @@ class Query(
     InspectionQuery,
     LinkageQuery,
     CaseQuery,
+    GradingQuery,
 ):
     pass
 
@@ -68,6 +70,7 @@ class Mutation(
     InspectionMutation,
     LinkageMutation,
     CaseMutation,
+    GradingMutation,
 ):
     pass
 

@@ -31,6 +31,7 @@ from portal import (
 )
 from portal.responses import error_page
 from portal.supervision import cases as supervision_cases
+from portal.supervision import grading as supervision_grading
 from portal.supervision import inspections
 from portal.supervision import linkage as supervision_linkage
 from portal.supervision import problems as supervision_problems
@@ -61,6 +62,7 @@ def routes() -> list[BaseRoute]:
         *inspections.routes,
         *supervision_problems.routes,
         *supervision_standing.routes,
+        *supervision_grading.routes,
         *supervision_linkage.routes,
         *supervision_cases.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),

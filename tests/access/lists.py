@@ -45,6 +45,7 @@ from domain.reports.queries import rows as report_lists
 from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
 from domain.supervision.cases import queries as cases
+from domain.supervision.grading import queries as grading
 from domain.supervision.inspections import queries as inspections
 from domain.supervision.linkage import queries as linkage
 from domain.supervision.problems import queries as problem_queries
@@ -636,6 +637,40 @@ def expected_yellow_cards(city: City, actor: Actor) -> Keys | None:
     )
 
 
+def _grading_region(actor: Actor) -> str:
+    return actor.region_code or "310107"  # the administrator grades any district: Putuo here
+
+
+async def fetch_grading(session: Any, actor: Actor, city: City) -> Keys:
+    found = await grading.grading(session, actor, region_code=_grading_region(actor), year=today().year - 1)
+    return frozenset(unit.enterprise.id for unit in found.units)
+
+
+def expected_grading(city: City, actor: Actor) -> Keys | None:
+    """Last year's permit holders of the reader's district that the reader may see (GRADING_VIEW); the
+    list is refused to whoever may not read the district's grading."""
+    region = _grading_region(actor)
+    if not can(actor, OP.GRADING_VIEW, Target(region_code=region)):
+        return None
+    year = today().year - 1
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    prefix = regions.significant_prefix(region)
+    held = {
+        p.enterprise_id
+        for p in city.permits
+        if p.status in grading.HELD
+        and p.valid_from is not None
+        and p.valid_from <= last
+        and (p.valid_until is None or p.valid_until >= first)
+        and p.region_code.startswith(prefix)
+    }
+    return frozenset(
+        e.id
+        for e in city.enterprises
+        if e.id in held and can(actor, OP.GRADING_VIEW, Target(enterprise_id=e.id, region_code=e.region_code))
+    )
+
+
 def _linkage(view: str) -> ListCase:
     """A view of the linkage tasks (PT §8): the rows the reader may view (LINKAGE_VIEW), restated per view;
     ``mine`` is the reader's department's queue (its steps to record; for the permitting section also the
@@ -923,5 +958,6 @@ CASES = [
     ListCase("enforcement leads inbox", fetch_leads, expected_leads),
     *(_cases(view) for view in cases.CASE_VIEWS),
     ListCase("units on the positive list", fetch_listed_units, expected_listed_units),
+    ListCase("last year's grading of a district", fetch_grading, expected_grading),
     ListCase("yellow cards of the year", fetch_yellow_cards, expected_yellow_cards),
 ]

@@ -135,3 +135,66 @@ async def test_the_unit_is_told_and_only_regulators_of_the_district_decide(sessi
             session, grader, year=YEAR, credit_code=newcomer.credit_code, grade="qualified", reason=""
         )
     assert refused.value.errors[0].code == "not_a_holder"
+
+
+# ---------------------------------------------------------------------------
+# The faces
+# ---------------------------------------------------------------------------
+
+DECIDE = (
+    "mutation($y: Int!, $c: String!, $g: Grade!, $r: String!) { decideGrade(year: $y, creditCode: $c,"
+    " grade: $g, reason: $r) { decision { grade proposedGrade } errors { field code } } }"
+)
+
+
+@pytest.fixture
+async def api(app):  # type: ignore[no-untyped-def]
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def test_grading_is_decided_alike_through_both_faces(client, api, session, district):  # type: ignore[no-untyped-def]
+    from tests.faces import Outcome, graphql_outcome, portal_outcome
+    from tests.graphql_helpers import bearer_token, graphql_data
+    from tests.portal_helpers import csrf_token, log_in
+
+    units, grader, _ = district
+    officer = await make_user(session, Role.PERMITTING, username="grader-faces")
+    await log_in(client, officer.username)
+    token = await bearer_token(session, officer)
+    cases_ = [
+        ("qualified", "", Outcome(False, frozenset({("reason", "required")}))),
+        ("unqualified", "拒不配合现场检查", Outcome(True, frozenset())),
+    ]
+    for index, (grade, reason, expected) in enumerate(cases_):
+        portal_unit, api_unit = units[2 * index + 4], units[2 * index + 5]
+        form = {"year": str(YEAR), "grade": grade, "reason": reason}
+        form["csrf_token"] = await csrf_token(client, f"/grading?year={YEAR}")
+        portal = portal_outcome(await client.post(f"/grading/{portal_unit.credit_code}/decide", data=form))
+        payload = await graphql_data(
+            api, DECIDE, {"y": YEAR, "c": api_unit.credit_code, "g": grade.upper(), "r": reason}, token=token
+        )
+        graphql = graphql_outcome(payload["decideGrade"])
+        assert portal == graphql == expected, (grade, portal, graphql)
+    page = await client.get(f"/grading?year={YEAR}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "拒不配合现场检查" in page.text and "Excellent" in page.text
+    assert ">excellent<" not in page.text  # grades by name, never by code
+
+
+async def test_the_unit_sees_its_own_grades_and_not_the_district(client, session, district):  # type: ignore[no-untyped-def]
+    from tests.portal_helpers import log_in
+
+    units, grader, _ = district
+    await service.decide_grade(
+        session, grader, year=YEAR, credit_code=units[0].credit_code, grade="qualified", reason="名额所限"
+    )
+    staff = await make_user(session, Role.ENTERPRISE_STAFF, enterprise=units[0])
+    await session.flush()
+    await log_in(client, staff.username)
+    own = await client.get("/grading/mine", headers={"Accept-Language": "en"})
+    assert own.status_code == 200 and f"<td>{YEAR}</td>" in own.text and "Qualified" in own.text
+    district_page = await client.get(f"/grading?year={YEAR}")
+    assert district_page.status_code in (302, 303) and district_page.headers["location"] == "/grading/mine"

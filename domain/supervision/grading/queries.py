@@ -231,3 +231,12 @@ async def grades_of_unit(session: AsyncSession, enterprise_id: int) -> list[Grad
     for decision in decisions:
         latest.setdefault(decision.year, decision)
     return list(latest.values())
+
+
+async def own_grades(session: AsyncSession, actor: Actor) -> list[GradeDecision]:
+    """The grades of the actor's own unit (enterprise users), newest year first."""
+    if actor.enterprise_id is None:
+        require(actor, Operation.GRADING_VIEW, Target(enterprise_id=-1))
+        return []
+    require(actor, Operation.GRADING_VIEW, Target(enterprise_id=actor.enterprise_id))
+    return await grades_of_unit(session, actor.enterprise_id)
