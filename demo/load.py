@@ -20,7 +20,9 @@ from demo.ledgers import keep_demo_ledgers
 from demo.reports import file_demo_reports, report_filers
 from demo.sites import sites_and_registrations
 from demo.stories import tell_stories
+from demo.supervision_cases import run_cases
 from demo.supervision_inspections import keep_demo_inspections
+from demo.supervision_linkage import run_linkage
 from demo.supervision_problems import Regulators, keep_problems
 from demo.supervision_standing import keep_positive_list
 from domain.access import Actor, Role, operator
@@ -134,6 +136,19 @@ async def load(
         filers,
         shenpu,
     )
+    putuo = {
+        name: actor_for(users[name], channel="demo")
+        for name in (
+            "pt-enforcement",
+            "pt-station",
+            "pt-pollution",
+            "pt-ecology",
+            "pt-permitting",
+            "pt-legal",
+        )
+    }
+    await run_linkage(session, putuo, codes)
+    await run_cases(session, putuo)
     if progress is not None:
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):

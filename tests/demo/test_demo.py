@@ -243,7 +243,9 @@ async def test_the_demo_history_files_reports_on_time_late_and_not_at_all_with_i
             permit_number=permit_number(demo_credit_code(ENTERPRISES[0].region_code, 0)),
         )
     states = Counter(r.state for r in filed)
-    assert states["accepted"] and states["submitted"] and states["returned"] == 1 and len(forms) == 1
+    # One report returned by the reports' history, four by enforcement's (demo/supervision_cases.py: each
+    # form names a violation, which becomes a lead).
+    assert states["accepted"] and states["submitted"] and states["returned"] == 5 and len(forms) == 5
     assert {r.on_time for r in filed} == {True, False}  # judged on the first submission's time
     assert all(chain.intact for chain in chains) and len(chains) == len(filed)
     assert by_agency  # 真如精细化工's reports are filed by its agency's clerk
@@ -388,3 +390,30 @@ async def test_the_demo_city_has_a_year_of_problems_some_closed_some_open_one_ov
     raised = [row.problem.raised_at for row in listed.items]
     assert max(raised) - min(raised) > timedelta(days=250)  # a year of history, not one afternoon
     assert page.problem.id is not None
+
+
+async def test_the_demo_city_has_linkage_and_enforcement_history(city):  # type: ignore[no-untyped-def]
+    """PT §8 and M48 §39 in the demo: a task across three departments archived, one open past its date, a
+    finding sent to permitting; a lead dismissed, one waiting, a case closed with a fine and public on its
+    outlet's page, one under investigation, a unit without a permit on the public list."""
+    from domain.disclosure.queries.permit_page import outlet_enforcement_history
+    from domain.supervision.cases import queries as cases
+    from domain.supervision.linkage import queries as linkage
+
+    async with city.read() as session:
+        enforcement = actor_for(await find_user(session, username="pt-enforcement"), channel="portal")
+        tasks = (await linkage.task_list(session, enforcement, view="all")).items
+        archived = [t for t in tasks if t.task.archived_at is not None]
+        assert len(archived) == 1 and len(archived[0].receivers) == 3
+        assert any(t.overdue for t in tasks if t.task.archived_at is None)
+        assert any(t.task.kind == "unpermitted" for t in tasks)
+        assert (await cases.leads_inbox(session, enforcement)).total == 1
+        all_cases = (await cases.case_list(session, enforcement, view="all")).items
+        assert sorted(c.case.status for c in all_cases) == ["closed", "closed", "open"]
+        public = await cases.public_penalties(session)
+        assert {p.classification for p in public} == {"against_permit", "without_permit"}
+        fined = next(p for p in public if p.outlet_code)
+        history = await outlet_enforcement_history(
+            session, permit_number=fined.permit_number, outlet_code=fined.outlet_code
+        )
+        assert any(h.kind == "penalty" for h in history)
