@@ -25,6 +25,7 @@ from domain.ledgers.models import Exceedance
 from domain.permits.models import Permit
 from domain.permits.reference import REPORT_KIND_LABELS, pollutant_name
 from domain.permits.state import target_of as permit_target
+from domain.reports.departments import SECTION_LABELS, section_of
 from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
@@ -81,6 +82,12 @@ async def _permit_enterprise(session: AsyncSession, permit_id: int) -> tuple[Per
     return permit, enterprise
 
 
+def _section(field_path: str, locale: str) -> str:
+    """The report section a finding or feedback item is about, named as people read it (never the path)."""
+    section = section_of(field_path) or (field_path if field_path in SECTION_LABELS else None)
+    return translate(SECTION_LABELS[section], locale) if section in SECTION_LABELS else ""
+
+
 def _report_name(report: ExecutionReport, locale: str) -> str:
     return f"{translate(REPORT_KIND_LABELS.get(report.kind, report.kind), locale)} {report.period}"
 
@@ -103,17 +110,19 @@ async def _finding(session: AsyncSession, actor: Actor, finding_id: int, locale:
         source_ref=f"{submission.receipt_number}:{finding.rule_code}:{finding.id}",
         title=_cut(message, rules.TITLE_MAX),
         description=_cut(
-            f"{_report_name(report, locale)} — {finding.field}: {message}", rules.DESCRIPTION_MAX
+            " — ".join(
+                p for p in (_report_name(report, locale), _section(finding.field, locale), message) if p
+            ),
+            rules.DESCRIPTION_MAX,
         ),
         legal_basis=translate(REPORT_BASIS, locale),
         evidence=_cut(
             translate(
-                N_("Receipt {receipt} (version {version}), audit rule {rule}, field {field}"),
+                N_("Receipt {receipt} (version {version}), audit rule {rule}"),
                 locale,
                 receipt=submission.receipt_number,
                 version=submission.version,
                 rule=finding.rule_code,
-                field=finding.field,
             ),
             rules.EVIDENCE_MAX,
         ),
@@ -138,7 +147,12 @@ async def _feedback_item(session: AsyncSession, actor: Actor, item_id: int, loca
         source_kind="feedback_item",
         source_ref=f"{form.id}:{item.id}",
         title=_cut(item.problem, rules.TITLE_MAX),
-        description=_cut(f"{_report_name(report, locale)} — {item.problem}", rules.DESCRIPTION_MAX),
+        description=_cut(
+            " — ".join(
+                p for p in (_report_name(report, locale), _section(item.field, locale), item.problem) if p
+            ),
+            rules.DESCRIPTION_MAX,
+        ),
         legal_basis=translate(REPORT_BASIS, locale),
         evidence=translate(
             N_("Feedback form {form} on the {report}, answer due {deadline}"),

@@ -51,7 +51,7 @@ STATE_LABELS: dict[str, str] = {
     OPEN: N_("Awaiting rectification order"),
     RECTIFYING: N_("Being rectified"),
     VERIFIED: N_("Verified, awaiting closure"),
-    CLOSED: N_("Closed"),
+    CLOSED: N_("Closed off (销号)"),
 }
 
 REQUIRED, PROGRESS, VERIFICATION, RECHECK, CLOSURE, REOPENING = (
