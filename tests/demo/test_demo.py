@@ -253,6 +253,31 @@ async def test_the_demo_history_files_reports_on_time_late_and_not_at_all_with_i
     assert {item.state for item in schedule} >= {"accepted", "returned", "overdue"}
 
 
+async def test_the_demo_reports_are_reviewed_by_department(city):
+    """PT §5 in the demo history: accepted reports were cleared by the three departments that check them;
+    the returned report's one form holds the problems of two departments; some reports wait for the
+    permitting section after the other two cleared theirs."""
+    from domain.reports.models import ExecutionReport, FeedbackItem, SectionReview
+
+    async with city.read() as session:
+        steps = (await session.exec(select(SectionReview))).all()
+        accepted = (
+            await session.exec(select(ExecutionReport).where(ExecutionReport.state == "accepted"))
+        ).all()
+        items = (await session.exec(select(FeedbackItem))).all()
+        waiting = (
+            await session.exec(select(ExecutionReport).where(ExecutionReport.state == "submitted"))
+        ).all()
+    by_report: dict[int, set[str]] = {}
+    for step in steps:
+        by_report.setdefault(step.report_id, set()).add(step.department)
+    assert accepted and all(
+        by_report.get(r.id or 0) == {"permitting", "ecology", "pollution_prevention"} for r in accepted
+    )
+    assert {i.department for i in items} == {"ecology", "pollution_prevention"}
+    assert any(by_report.get(r.id or 0) == {"ecology", "pollution_prevention"} for r in waiting)
+
+
 async def test_the_example_files_import_into_the_demo_city_as_the_putuo_permitting_section(city):
     data = (EXAMPLES / "permits-import-example.xlsx").read_bytes()
     async with city.read() as session:  # a read unit of work: never committed

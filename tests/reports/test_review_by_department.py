@@ -359,3 +359,79 @@ async def test_the_queue_lists_reports_awaiting_the_department_first(session, db
             assert flags[first_id] is False and flags[second_id] is True
         else:
             assert flags[first_id] is True and flags[second_id] is True
+
+
+REVIEW = """query($id: ID!) { reportReview(reportId: $id) {
+  canAccept
+  current { version complete allCleared
+    verdicts { section sectionTitle department departmentName state reviewedBy problems { problem } } }
+  earlier { version steps { sectionTitle departmentName cleared reviewedBy } } } }"""
+FORMS = """query($number: String!, $period: String!) {
+  executionReport(permitNumber: $number, kind: QUARTERLY, period: $period) {
+    feedbackForms { late items { problem sectionTitle departmentName } } } }"""
+
+
+async def test_both_faces_show_where_each_department_stands_and_a_late_answer(client, session, db):
+    from tests.graphql_helpers import bearer_token, graphql_data
+    from tests.portal_helpers import log_in
+
+    report_id, permit, staff, who, _draft = await filed(session, db)
+    await record_section_problems(
+        session,
+        who["pollution"],
+        report_id=report_id,
+        section="shutdowns",
+        items=[FeedbackItemInput("停产未说明")],
+    )
+    await clear_section(session, who["ecology"], report_id=report_id, section="emissions")
+    from domain.accounts.models import User
+
+    ecology = await session.get(User, who["ecology"].user_id)
+    token = await bearer_token(session, ecology)
+    data = await graphql_data(client, REVIEW, {"id": str(report_id)}, token=token)
+    review = data["reportReview"]
+    assert review["canAccept"] is False and review["current"]["complete"] is False
+    verdicts = {(v["section"], v["department"]): v for v in review["current"]["verdicts"]}
+    assert verdicts[("emissions", "ecology")]["state"] == "CLEARED"
+    assert verdicts[("emissions", "ecology")]["reviewedBy"] == ecology.username
+    assert verdicts[("shutdowns", "pollution_prevention")]["state"] == "PROBLEMS"
+    assert verdicts[("shutdowns", "pollution_prevention")]["problems"] == [{"problem": "停产未说明"}]
+    assert verdicts[("statement", "permitting")]["state"] == "PENDING"
+    assert verdicts[("statement", "permitting")]["departmentName"] == "审批科"
+    assert verdicts[("shutdowns", "pollution_prevention")]["sectionTitle"] not in ("", "shutdowns")
+
+    form = await issue_feedback(
+        session, who["permitting"], report_id=report_id, items=[], deadline=today() + timedelta(days=1)
+    )
+    await session.flush()
+    with history_at(datetime.now(UTC) + timedelta(days=3)):
+        await respond_to_feedback(session, staff, form_id=form.id, response="已补充停产说明")
+    await session.commit()
+
+    staff_user = await session.get(User, staff.user_id)
+    forms = await graphql_data(
+        client,
+        FORMS,
+        {"number": permit.number, "period": last_full_quarter()},
+        token=await bearer_token(session, staff_user),
+    )
+    [shown] = forms["executionReport"]["feedbackForms"]
+    assert shown["late"] is True
+    assert shown["items"] == [
+        {
+            "problem": "停产未说明",
+            "sectionTitle": shown["items"][0]["sectionTitle"],
+            "departmentName": "污防科",
+        }
+    ]
+    assert shown["items"][0]["sectionTitle"] and shown["items"][0]["sectionTitle"] != "shutdowns"
+
+    assert (await log_in(client, staff_user.username)).status_code == 303
+    page = await client.get(f"/reports/id/{report_id}")
+    assert f'data-late="{form.id}"' in page.text and "污防科" in page.text
+    client.cookies.clear()
+    assert (await log_in(client, ecology.username)).status_code == 303
+    review_page_ = await client.get(f"/review/{report_id}")
+    assert f'data-late="{form.id}"' in review_page_.text
+    assert 'data-department="pollution_prevention"' in review_page_.text and "污防科" in review_page_.text
+    assert ">pollution_prevention<" not in review_page_.text and ">shutdowns<" not in review_page_.text
