@@ -21,6 +21,7 @@ from demo.reports import file_demo_reports, report_filers
 from demo.sites import sites_and_registrations
 from demo.stories import tell_stories
 from demo.supervision_cases import run_cases
+from demo.supervision_grading import grade_last_year
 from demo.supervision_inspections import keep_demo_inspections
 from demo.supervision_linkage import run_linkage
 from demo.supervision_problems import Regulators, keep_problems
@@ -149,6 +150,7 @@ async def load(
     }
     await run_linkage(session, putuo, codes)
     await run_cases(session, putuo)
+    await grade_last_year(session, actor_for(users["pt-permitting"], channel="demo"))
     if progress is not None:
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):

@@ -198,3 +198,27 @@ async def test_the_unit_sees_its_own_grades_and_not_the_district(client, session
     assert own.status_code == 200 and f"<td>{YEAR}</td>" in own.text and "Qualified" in own.text
     district_page = await client.get(f"/grading?year={YEAR}")
     assert district_page.status_code in (302, 303) and district_page.headers["location"] == "/grading/mine"
+
+
+async def test_the_public_permit_page_shows_the_grade_and_its_etag_moves_with_it(client, session, district):  # type: ignore[no-untyped-def]
+    from domain.permits.models import Permit
+    from tests.supervision.test_standing import admit
+
+    units, grader, _ = district
+    permit = (await session.exec(select(Permit).where(Permit.enterprise_id == units[0].id))).one()
+    await session.flush()
+    before = await client.get(f"/public/permits/{permit.number}", headers={"Accept-Language": "en"})
+    assert before.status_code == 200 and "No annual grade is published" in before.text
+    await service.decide_grade(
+        session, grader, year=YEAR, credit_code=units[0].credit_code, grade="excellent", reason=""
+    )
+    legal = await make_user(session, Role.LEGAL)
+    await admit(session, legal, units[0], today())
+    await session.flush()
+    after = await client.get(
+        f"/public/permits/{permit.number}",
+        headers={"Accept-Language": "en", "If-None-Match": before.headers["etag"]},
+    )
+    assert after.status_code == 200, "a grade changes the page: its ETag must change too"
+    assert f"<td>{YEAR}</td><td>Excellent</td>" in after.text
+    assert "On the positive list of supervision and enforcement since" in after.text

@@ -30,6 +30,8 @@ from domain.permits.models import (
 from domain.permits.reference import MonitoringMethod
 from domain.permits.rules import PermitStatus, normal_number
 from domain.supervision.cases.queries import PublicPenalty, outlet_penalties, public_penalties
+from domain.supervision.grading.queries import grades_of_unit
+from domain.supervision.standing.service import current_entry
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,10 @@ class PublicPermit:
     announcements: list[Announcement] = field(default_factory=list)
     # The unit's closed cases with a penalty (M48 §39; AP (7)): unit, decision's day, article, fine.
     penalties: list[PublicPenalty] = field(default_factory=list)
+    # The unit's annual grades in force, newest year first (PT §4: the results are published) as
+    # (year, grade), and the day it entered the positive list if it is on it (JN; AP (7)).
+    grades: list[tuple[int, str]] = field(default_factory=list)
+    positive_list_since: date | None = None
 
     @property
     def in_force(self) -> bool:
@@ -157,7 +163,14 @@ async def public_permit(session: AsyncSession, *, number: str) -> PublicPermit:
         withheld=[name for name, value in sections.items() if value is None],
         announcements=[_announcement(event) for event in events],
         penalties=await public_penalties(session, enterprise_id=permit.enterprise_id),
+        grades=[(d.year, d.grade) for d in await grades_of_unit(session, permit.enterprise_id)],
+        positive_list_since=await _listed_since(session, permit.enterprise_id),
     )
+
+
+async def _listed_since(session: AsyncSession, enterprise_id: int) -> date | None:
+    entry = await current_entry(session, enterprise_id)
+    return entry.entered_on if entry is not None else None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, norm
 from domain.registrations import queries as registrations
 from domain.registrations import rules as registration_rules
 from domain.supervision.cases.queries import cases_changed_at
+from domain.supervision.grading.models import GradeDecision
+from domain.supervision.inspections.models import InspectionRecord
+from domain.supervision.standing.models import PositiveListEntry
 
 # Statuses a disclosed permit can be in, as the public reads them ("expired" is derived from the dates).
 PUBLIC_STATUSES = (
@@ -225,6 +228,27 @@ async def permit_freshness(session: AsyncSession, *, number: str) -> Freshness:
     freshness = await _freshness(session, Permit.number == normal_number(number))
     if freshness.count == 0:
         raise NotFound(N_("No permit with this number."), field="number")
-    # The pages show the unit's published penalties: a case's step changes them.
+    # The pages show the unit's published penalties, grades and standing, and the outlets' inspections:
+    # a case's step, a grade, a change of the positive list or a new inspection record changes them.
     cases = await cases_changed_at(session, permit_number=normal_number(number))
-    return combine_freshness(freshness.count, freshness.changed_at, cases)
+    supervision = await _supervision_changed_at(session, normal_number(number))
+    return combine_freshness(freshness.count, freshness.changed_at, cases, *supervision)
+
+
+async def _supervision_changed_at(session: AsyncSession, number: str) -> list[datetime | None]:
+    """When the permit's inspection records, or its unit's grades or positive-list entries, last changed."""
+    permit = select(Permit.id).where(Permit.number == number).scalar_subquery()
+    unit = select(Permit.enterprise_id).where(Permit.number == number).scalar_subquery()
+    statements = (
+        select(func.max(InspectionRecord.created_at)).where(col(InspectionRecord.permit_id) == permit),
+        select(func.max(GradeDecision.decided_at)).where(col(GradeDecision.enterprise_id) == unit),
+        select(func.max(PositiveListEntry.recorded_at)).where(col(PositiveListEntry.enterprise_id) == unit),
+        select(func.max(PositiveListEntry.removal_recorded_at)).where(
+            col(PositiveListEntry.enterprise_id) == unit
+        ),
+    )
+    found: list[datetime | None] = []
+    for statement in statements:
+        moment = (await session.exec(statement)).one()
+        found.append(datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
+    return found
