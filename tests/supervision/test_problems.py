@@ -315,3 +315,52 @@ def test_the_loop_allows_only_its_steps():
         assert rules.next_state(state, kind, "passed") is None, (state, kind)
     assert rules.overdue("rectifying", date(2026, 1, 1), date(2026, 1, 2))
     assert not rules.overdue("verified", date(2026, 1, 1), date(2026, 1, 2))
+
+
+async def test_an_agency_filing_the_units_reports_reports_progress_for_it_and_no_other_does(session):
+    from domain.access import Actor, Role
+
+    world = await arrange(session)
+    problem = await raise_problem(session, actor(world.officer), data=problem_input(world))
+    await session.flush()
+    item_id = (await queries.problem_page(session, actor(world.officer), problem_id=problem.id)).item.id  # type: ignore[union-attr]
+
+    def clerk(scope: str) -> Actor:
+        return Actor(
+            user_id=world.staff.id,  # any user id: access reads the authorisations the actor carries
+            username="agency-clerk",
+            role=Role.AGENCY_STAFF,
+            agency_id=1,
+            authorisations=frozenset({(world.enterprise.id, scope)}),
+            on_behalf_of="agency:91310000MA1FL0000X",
+        )
+
+    mine = await queries.rectification_items(session, clerk("reports"))
+    assert [row.item_id for row in mine.items] == [item_id]
+    step = await report_progress(
+        session, clerk("reports"), item_id=item_id, data=ProgressInput(text="代为报送")
+    )
+    assert step.actor == "agency-clerk" and step.on_behalf_of == "agency:91310000MA1FL0000X"
+    with pytest.raises(NotFound):
+        await report_progress(session, clerk("ledger"), item_id=item_id, data=ProgressInput(text="无权"))
+    assert (await queries.rectification_items(session, clerk("ledger"))).total == 0
+
+
+async def test_ids_past_the_database_range_name_nothing(session, client):
+    world = await arrange(session)
+    await session.flush()
+    for bad in (0, 2**31, 2**63):
+        with pytest.raises(NotFound):
+            await queries.problem_page(session, actor(world.officer), problem_id=bad)
+        with pytest.raises(NotFound):
+            await report_progress(session, actor(world.staff), item_id=bad, data=ProgressInput(text="x"))
+        with pytest.raises(NotFound):
+            await queries.attachment(session, actor(world.staff), attachment_id=bad)
+    from tests.portal_helpers import log_in
+
+    assert (await log_in(client, world.officer.username)).status_code == 303
+    assert (await client.get(f"/supervision/problems/{2**40}")).status_code == 404
+    assert (await client.get(f"/supervision/files/{2**40}")).status_code == 404
+    assert (await client.get("/supervision/problems/new?source=exceedance&id=99999999999")).status_code == 404
+    listing = await client.get("/supervision/problems?state=nonsense&department=x")
+    assert listing.status_code == 400 and 'data-field="state" data-code="choice"' in listing.text
