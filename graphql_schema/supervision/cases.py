@@ -26,6 +26,11 @@ BY_CASE_ID = {"case": "caseId"}
 BY_LEAD_ID = {"lead": "leadId"}
 
 
+def _yuan(cents: int | None) -> Decimal | None:
+    """Fen as yuan with two decimals (12345.60, not 12345.6)."""
+    return None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
 def _id(value: str, message: str, field: str) -> int:
     parsed = parse_id(value)
     if parsed is None:
@@ -120,7 +125,7 @@ class EnforcementCase:
             status=case.status,
             opened_on=case.opened_on,
             decision=case.decision or None,
-            penalty_yuan=Decimal(case.penalty_cents) / 100 if case.penalty_cents is not None else None,
+            penalty_yuan=_yuan(case.penalty_cents),
             measures=list(case.measures),
             decided_on=case.decided_on,
             closed_on=case.closed_on,
@@ -185,7 +190,7 @@ class PublicPenaltyType:
             legal_basis=p.legal_basis,
             case_number=p.case_number or None,
             decided_on=p.decided_on,
-            penalty_yuan=Decimal(p.penalty_cents) / 100 if p.penalty_cents is not None else None,
+            penalty_yuan=_yuan(p.penalty_cents),
             measures=p.measures,
         )
 
