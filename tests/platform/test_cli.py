@@ -37,8 +37,10 @@ def test_demo_loads_a_city_and_prints_every_login(cli, fresh_database_url):
     assert "unitNN-staff" in result.output
     created = set(query(fresh_database_url, users))
     assert {login.username for login in LOGINS} <= created
+    # Beyond the logins: the filing units' officers and Putuo's inspectors (demo/supervision_inspections.py).
     assert all(
-        re.fullmatch(r"unit\d\d-staff", name) for name in created - {login.username for login in LOGINS}
+        re.fullmatch(r"unit\d\d-staff|pt-(insp|station)-[a-z]+", name)
+        for name in created - {login.username for login in LOGINS}
     )
     again = cli("demo", "--if-empty")
     assert again.exit_code == 0 and "not loaded" in again.output

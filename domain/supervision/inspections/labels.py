@@ -15,7 +15,7 @@ BASIS_LABELS = {
     "monitoring_key": N_("Key management: monitored yearly"),
     "monitoring_simplified_drawn": N_("Simplified management: drawn for monitoring"),
 }
-STATE_LABELS = {"done": N_("Done"), "due": N_("Due"), "behind": N_("Behind")}
+STATE_LABELS = {"done": N_("Done"), "due": N_("To do"), "behind": N_("Behind")}
 POOL_LABELS = {
     "registration": N_("Registration units"),
     "key": N_("Key-management permit holders"),
