@@ -435,3 +435,23 @@ async def test_both_faces_show_where_each_department_stands_and_a_late_answer(cl
     assert f'data-late="{form.id}"' in review_page_.text
     assert 'data-department="pollution_prevention"' in review_page_.text and "污防科" in review_page_.text
     assert ">pollution_prevention<" not in review_page_.text and ">shutdowns<" not in review_page_.text
+
+
+async def test_who_cleared_which_section_is_never_rewritten_in_the_database(session, db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    report_id, _permit, _staff, who, _draft = await filed(session, db)
+    await record_section_problems(
+        session, who["ecology"], report_id=report_id, section="emissions", items=[FeedbackItemInput("偏差")]
+    )
+    await session.flush()
+    for statement in (
+        "UPDATE report_section_review SET reviewed_by = 'someone-else'",
+        "DELETE FROM report_section_review",
+        "UPDATE report_section_item SET problem = 'x'",
+        "DELETE FROM report_section_item",
+    ):
+        with pytest.raises((IntegrityError, DBAPIError)):
+            async with session.begin_nested():
+                await session.exec(text(statement))  # type: ignore[call-overload]
