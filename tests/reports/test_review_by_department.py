@@ -150,6 +150,14 @@ async def test_a_department_reviews_only_the_sections_it_checks(session, db):
     assert done.step.department == "ecology" and done.form is None
     with pytest.raises(Conflict):  # a replay: the section is already cleared for this version
         await clear_section(session, who["ecology"], report_id=report_id, section="emissions")
+    problem = [FeedbackItemInput("超标原因未说明")]
+    await record_section_problems(session, city, report_id=report_id, section="exceedances", items=problem)
+    with pytest.raises(Conflict):  # a replayed form post records the problem once
+        await record_section_problems(
+            session, city, report_id=report_id, section="exceedances", items=problem
+        )
+    steps = (await session.exec(select(SectionReview).where(SectionReview.section == "exceedances"))).all()
+    assert len(steps) == 1
 
 
 async def test_problems_of_every_department_go_to_the_unit_on_one_form_when_the_last_finishes(session, db):

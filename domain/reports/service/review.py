@@ -173,6 +173,11 @@ async def _review_section(
         raise Conflict(
             N_("Your department has already cleared this section of this version."), field="section"
         )
+    if items is not None and verdict.state == rounds.PROBLEMS:
+        # A replayed request (a double click, a retry) records nothing twice.
+        known = {item.problem for item in verdict.items}
+        if all(item.problem.strip() in known for item in items):
+            raise Conflict(N_("These problems are already recorded for this section."), field="section")
     step = await _step(session, actor, report, latest, section, department, items or [])
     record(
         session,
