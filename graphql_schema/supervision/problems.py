@@ -14,7 +14,7 @@ import strawberry
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, FieldError, NotFound, reporting
-from domain.pagination import decode_cursor
+from domain.pagination import Page, decode_cursor
 from domain.supervision.departments import department_label
 from domain.supervision.problems import intake, queries, rules, service
 from domain.supervision.problems.models import Problem as ProblemModel
@@ -237,16 +237,12 @@ class ProblemBoard:
     rows: list[BoardRow]
 
 
-def _page(page: object, locale: str) -> ProblemPage:
-    assert hasattr(page, "items")
-    nodes = []
-    for row in page.items:  # type: ignore[attr-defined]
-        nodes.append(Problem.from_row(row, locale))
+def _page(page: Page[queries.ProblemRow], locale: str) -> ProblemPage:
     return ProblemPage(
-        total_count=page.total,  # type: ignore[attr-defined]
-        has_next_page=page.has_next,  # type: ignore[attr-defined]
-        end_cursor=page.end_cursor,  # type: ignore[attr-defined]
-        nodes=nodes,
+        total_count=page.total,
+        has_next_page=page.has_next,
+        end_cursor=page.end_cursor,
+        nodes=[Problem.from_row(row, locale) for row in page.items],
     )
 
 
