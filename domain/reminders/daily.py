@@ -15,6 +15,7 @@ from domain.reminders.digest import send_monthly_digests
 from domain.reminders.due import send_due_reminders, send_feedback_reminders, send_report_reminders
 from domain.reminders.letters import ReminderSummary
 from domain.reports.service.review import escalate_overdue_feedback
+from domain.supervision.inspections.service.plans import keep_plans_current
 from domain.supervision.problems.intake import raise_overdue_feedback
 from domain.supervision.problems.notices import send_rectification_reminders
 
@@ -24,7 +25,8 @@ log = logging.getLogger("permitwatch.worker")
 async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Everything due on a day: renewal reminders, the monthly digest (on the 1st), rectification
     reminders, and feedback problems left unanswered past their deadline becoming problems for the
-    department that issued the form (before the form closes) and enforcement leads."""
+    department that issued the form (before the form closes) and enforcement leads; each district's
+    inspection plan of the year brought up to the permits issued since."""
     await refresh(session)  # count with the holiday schedules loaded since this process started
     summary = await send_due_reminders(session, on=on)
     for part in (
@@ -38,6 +40,7 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     summary.notices += await send_rectification_reminders(session, on=on)
     await raise_overdue_feedback(session, on=on)
     await escalate_overdue_feedback(session, on=on)
+    await keep_plans_current(session, on=on)
     return summary
 
 

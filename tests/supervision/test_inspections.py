@@ -327,3 +327,19 @@ async def test_the_same_visit_sent_twice_is_recorded_once(session):
     other_team = record_input(district, district.key[0])
     other_team.inspector_ids = [district.brigade[2].id, district.brigade[3].id]
     await records.record_inspection(session, district.planner, data=other_team)
+
+
+async def test_the_daily_run_brings_the_plan_up_to_the_permits_issued_since(session):
+    from domain.reminders.daily import run_daily
+
+    district = await build_district(session)
+    await plans.generate_plan(session, district.planner, region_code=REGION, year=today().year)
+    newcomer = await make_permit(session, decision_date=today().isoformat(), category="simplified")
+    await run_daily(session, on=today())
+    await run_daily(session, on=today())  # again: nothing twice
+    bases = (
+        await session.exec(
+            select(InspectionPlanLine.basis).where(InspectionPlanLine.permit_id == newcomer.id)
+        )
+    ).all()
+    assert sorted(bases) == ["new_permit", "simplified_yearly"]

@@ -244,7 +244,7 @@ async def plan_summary(session: AsyncSession, actor: Actor, *, region_code: str,
                 InspectionKind.ENFORCEMENT,
                 "key",
                 1.0,
-                N_("Key management: every half year"),
+                N_("Key management: visited this year"),
             ),
             await _coverage(
                 session,

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain import regions
-from domain.access import Actor, Operation, Target, require
+from domain.access import Actor, Operation, Target, operator, require
 from domain.audit.service import record
 from domain.clock import today, utcnow
 from domain.db import insert_unless_present
@@ -82,6 +82,59 @@ async def generate_plan(
     if errors:
         raise ValidationFailed(errors)
     require(actor, Operation.INSPECTION_PLAN, Target(region_code=region_code))
+    added, lines = await _add_due_lines(
+        session, region_code=region_code, year=year, lowered=lowered_frequency_units, username=actor.username
+    )
+    record(
+        session,
+        actor,
+        action="inspection_plan.generate",
+        object_type="inspection_plan",
+        object_id=f"{region_code}:{year}",
+        after={"added": added, "lines": lines},
+    )
+    return PlanGenerated(region_code=region_code, year=year, added=added, lines=lines)
+
+
+async def keep_plans_current(session: AsyncSession, *, on: date) -> int:
+    """Every day (``reminders.daily``): add to each district's plan of the year the visits of permits
+    issued, renewed or listed since, so the plan follows the register without anyone pressing a button.
+    Idempotent like ``generate_plan``; the audit trail records a district's plan only when lines were added.
+    Returns the number of lines added."""
+    worker = operator("worker")
+    regions = (
+        await session.exec(
+            select(Permit.region_code).where(Permit.status == PermitStatus.ISSUED.value).distinct()
+        )
+    ).all()
+    total = 0
+    for region_code in sorted(regions):
+        added, lines = await _add_due_lines(
+            session, region_code=region_code, year=on.year, lowered=None, username=worker.username
+        )
+        if added:
+            record(
+                session,
+                worker,
+                action="inspection_plan.generate",
+                object_type="inspection_plan",
+                object_id=f"{region_code}:{on.year}",
+                after={"added": added, "lines": lines},
+            )
+        total += added
+    return total
+
+
+async def _add_due_lines(
+    session: AsyncSession,
+    *,
+    region_code: str,
+    year: int,
+    lowered: frozenset[int] | None,
+    username: str | None,
+) -> tuple[int, int]:
+    """Add the lines the rules make due in the year for the region's permits; (added, due in all)."""
+    lowered_frequency_units = lowered
     first, last = date(year, 1, 1), date(year, 12, 31)
     permits = (
         await session.exec(
@@ -121,19 +174,10 @@ async def generate_plan(
                     "starts_on": spec.starts_on,
                     "due_on": spec.due_on,
                     "draw_id": None,
-                    "created_by_username": actor.username,
+                    "created_by_username": username,
                 }
             )
-    added = await add_lines(session, wanted)
-    record(
-        session,
-        actor,
-        action="inspection_plan.generate",
-        object_type="inspection_plan",
-        object_id=f"{region_code}:{year}",
-        after={"added": added, "lines": len(wanted)},
-    )
-    return PlanGenerated(region_code=region_code, year=year, added=added, lines=len(wanted))
+    return await add_lines(session, wanted), len(wanted)
 
 
 async def add_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
