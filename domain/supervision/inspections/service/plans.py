@@ -157,8 +157,8 @@ async def _add_due_lines(
     wanted: list[dict[str, Any]] = []
     for permit in permits:
         facts = facts_of(permit)
-        lowered = permit.enterprise_id in lowered_frequency_units
-        for spec in rules.plan_lines(facts, year, frequency_lowered=lowered):
+        on_list = permit.enterprise_id in lowered_frequency_units
+        for spec in rules.plan_lines(facts, year, frequency_lowered=on_list):
             if spec.due_on < first and spec.basis != rules.Basis.NEW_PERMIT:
                 continue
             wanted.append(
