@@ -27,6 +27,7 @@ from graphql_schema.registrations.queries import RegistrationQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 from graphql_schema.reports.review import ReviewMutation, ReviewQuery
+from graphql_schema.statistics import StatisticsQuery
 from graphql_schema.supervision.cases import CaseMutation, CaseQuery
 from graphql_schema.supervision.grading import GradingMutation, GradingQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
@@ -51,6 +52,7 @@ class Query(
     LinkageQuery,
     CaseQuery,
     GradingQuery,
+    StatisticsQuery,
 ):
     pass
 

@@ -28,6 +28,7 @@ from portal import (
     public,
     registrations,
     reports,
+    statistics,
 )
 from portal.responses import error_page
 from portal.supervision import cases as supervision_cases
@@ -63,6 +64,7 @@ def routes() -> list[BaseRoute]:
         *supervision_problems.routes,
         *supervision_standing.routes,
         *supervision_grading.routes,
+        *statistics.routes,
         *supervision_linkage.routes,
         *supervision_cases.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
