@@ -284,10 +284,18 @@ async def test_reminders_before_the_deadline_and_when_overdue_reach_unit_and_dep
     problem = await raise_problem(session, actor(world.officer), data=problem_input(world))
     await session.flush()
     deadline = (await queries.problem_page(session, actor(world.staff), problem_id=problem.id)).item.deadline  # type: ignore[union-attr]
-    assert await send_rectification_reminders(session, on=deadline - timedelta(days=10)) == 0
-    for day in (7, 1, -1):
-        assert await send_rectification_reminders(session, on=deadline - timedelta(days=day)) >= 2
-        assert await send_rectification_reminders(session, on=deadline - timedelta(days=day)) == 0
+
+    async def due_notices() -> int:
+        return len(await _notices(session, world.staff, "rectification_due")) + len(
+            await _notices(session, world.brigade, "rectification_due")
+        )
+
+    await send_rectification_reminders(session, on=deadline - timedelta(days=10))
+    assert await due_notices() == 0
+    for stage, day in enumerate((7, 1, -1), start=1):
+        await send_rectification_reminders(session, on=deadline - timedelta(days=day))
+        await send_rectification_reminders(session, on=deadline - timedelta(days=day))  # once per stage
+        assert await due_notices() == 2 * stage
     unit = await _notices(session, world.staff, "rectification_due")
     brigade = await _notices(session, world.brigade, "rectification_due")
     assert len(unit) == len(brigade) == 3
@@ -364,3 +372,32 @@ async def test_ids_past_the_database_range_name_nothing(session, client):
     assert (await client.get("/supervision/problems/new?source=exceedance&id=99999999999")).status_code == 404
     listing = await client.get("/supervision/problems?state=nonsense&department=x")
     assert listing.status_code == 400 and 'data-field="state" data-code="choice"' in listing.text
+
+
+async def test_a_unit_that_has_not_reported_the_months_progress_is_reminded_once_from_the_20th(session):
+    from datetime import UTC, datetime
+
+    from domain.clock import history_at
+
+    world = await arrange(session)
+    problem = await raise_problem(
+        session,
+        actor(world.officer),
+        data=problem_input(world, rectification=rectification(today() + timedelta(days=200))),
+    )
+    await session.flush()
+    item_id = (await queries.problem_page(session, actor(world.staff), problem_id=problem.id)).item.id  # type: ignore[union-attr]
+    next_month = (today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    assert await send_rectification_reminders(session, on=next_month.replace(day=19)) == 0
+    assert await send_rectification_reminders(session, on=next_month.replace(day=20)) == 1
+    assert await send_rectification_reminders(session, on=next_month.replace(day=25)) == 0
+    told = await _notices(session, world.staff, "rectification_monthly")
+    assert len(told) == 1 and rules.month_of(next_month) in told[0].body
+    assert not await _notices(session, world.brigade, "rectification_monthly")  # the unit's duty
+    # A month whose progress was reported is not reminded.
+    following = (next_month + timedelta(days=32)).replace(day=1)
+    with history_at(datetime.combine(following.replace(day=3), datetime.min.time(), tzinfo=UTC)):
+        await report_progress(
+            session, actor(world.staff), item_id=item_id, data=ProgressInput(text="按计划推进")
+        )
+    assert await send_rectification_reminders(session, on=following.replace(day=21)) == 0

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.accounts.models import User
 from domain.agencies.recipients import unit_and_agency_users
-from domain.clock import today
+from domain.clock import china_midnight, today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
@@ -27,7 +28,10 @@ KIND_STEP = "rectification_step"
 KIND_RAISED = "problem_raised"
 KIND_PROGRESS = "rectification_progress"
 KIND_DUE = "rectification_due"
+KIND_MONTHLY = "rectification_monthly"
 REMINDER_LEAD_DAYS = (7, 1)
+# From this day of the month, a unit that has not reported the month's progress is reminded (AP action 18).
+MONTHLY_REMINDER_DAY = 20
 OVERDUE = "overdue"
 
 
@@ -162,7 +166,50 @@ def reminder_stage(deadline: date, on: date) -> str | None:
 
 async def send_rectification_reminders(session: AsyncSession, *, on: date) -> int:
     """Remind the unit and the owning department before each rectification deadline and when it has
-    passed (JN; AP (4)), once per item, deadline and stage. Returns how many notices were written."""
+    passed (JN; AP (4)), once per item, deadline and stage; and the unit, once a month from the 20th,
+    of an item ordered before this month whose month's progress it has not reported (AP action 18).
+    Returns how many notices were written."""
+    return await _deadline_reminders(session, on=on) + await _monthly_reminders(session, on=on)
+
+
+async def _monthly_reminders(session: AsyncSession, *, on: date) -> int:
+    if on.day < MONTHLY_REMINDER_DAY:
+        return 0
+    month_start = china_midnight(on.replace(day=1))
+    rows = (
+        await session.exec(
+            select(RectificationItem, Problem)
+            .join(Problem, col(Problem.id) == col(RectificationItem.problem_id))
+            .where(
+                RectificationItem.state == rules.RECTIFYING,
+                col(RectificationItem.created_at) < month_start,
+                or_(
+                    col(RectificationItem.last_progress_at).is_(None),
+                    col(RectificationItem.last_progress_at) < month_start,
+                ),
+            )
+            .order_by(col(RectificationItem.id))
+        )
+    ).all()
+    written = 0
+    month = rules.month_of(on)
+    for item, problem in rows:
+        params = {"enterprise": await _unit_name(session, problem), "title": problem.title, "month": month}
+        written += await tell(
+            session,
+            await _unit(session, problem),
+            kind=KIND_MONTHLY,
+            key=f"rectification:{item.id}:monthly:{month}",
+            title=_in_both(N_("Report this month's rectification progress: {title}"), **params),
+            body=_in_both(
+                N_('{enterprise}: the progress of "{title}" for {month} has not been reported yet.'), **params
+            ),
+            link=link(problem),
+        )
+    return written
+
+
+async def _deadline_reminders(session: AsyncSession, *, on: date) -> int:
     horizon = on + timedelta(days=max(REMINDER_LEAD_DAYS))
     rows = (
         await session.exec(
