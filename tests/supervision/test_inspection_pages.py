@@ -121,3 +121,23 @@ async def test_the_outlet_page_shows_the_outlets_inspections(client, session):
     assert today().isoformat() in page.text and "排放口位置、数量与许可证一致" in page.text
     assert "排放口标志牌缺失" not in page.text  # the inspectors' notes stay inside the bureau
     assert plans and draws  # noqa: B018
+
+
+async def test_other_readers_of_the_plan_see_it_without_the_brigades_buttons(client, session):
+    from tests.factories import make_user
+
+    district = await build_district(session)
+    await plans.generate_plan(session, district.planner, region_code=REGION, year=today().year)
+    ecology = await make_user(session, "ecology", region_code=REGION)
+    admin = await make_user(session, "admin")
+    await log_in(client, ecology.username)
+    page = await client.get("/inspections")
+    assert page.status_code == 200 and district.key[0].number in page.text
+    assert "/inspections/draws/new" not in page.text and 'action="/inspections/plan"' not in page.text
+    client.cookies.clear()
+    await log_in(client, admin.username)
+    chooser = await client.get("/inspections")
+    assert chooser.status_code == 200 and 'name="region"' in chooser.text
+    chosen = await client.get(f"/inspections?region={REGION}&year={today().year}&page=99999999999")
+    assert chosen.status_code == 200
+    assert (await client.get("/inspections?region=x&year=abcd")).status_code in (200, 403)
