@@ -46,7 +46,7 @@ DOCUMENT_LABELS = {
     "record": N_("Inspection or inquiry record"),
     "notice": N_("Notice of proposed penalty"),
     "decision": N_("Penalty decision"),
-    "evidence": N_("Evidence"),
+    "evidence": N_("Evidence (photos, records)"),
     "other": N_("Other document"),
 }
 
@@ -221,14 +221,14 @@ def has_penalty(penalty_cents: int | None, measures: list[str]) -> bool:
 
 STATUS_LABELS = {
     "open": N_("Open (under investigation)"),
-    "decided": N_("Decided"),
-    "closed": N_("Closed"),
+    "decided": N_("Decided, not yet closed"),
+    "closed": N_("Closed case"),
 }
 VIEW_LABELS = {
     "active": N_("Open and decided"),
     "open": N_("Under investigation"),
-    "decided": N_("Decided"),
-    "closed": N_("Closed"),
+    "decided": N_("Decided, not yet closed"),
+    "closed": N_("Closed case"),
     "all": N_("All"),
 }
 STEP_LABELS = {

@@ -183,20 +183,20 @@ KIND_LABELS = {
 }
 STAGE_LABELS = {
     "sent": N_("Sent, not yet received"),
-    "received": N_("Received"),
+    "received": N_("Received, not yet executed"),
     "executed": N_("Executed, feedback due"),
     "fed_back": N_("Fed back"),
 }
 STEP_LABELS = {
     "initiate": N_("Initiated"),
-    "receive": N_("Received"),
+    "receive": N_("Task received"),
     "execute": N_("Received and executed"),
     "feedback": N_("Feedback"),
     "archive": N_("Archived"),
 }
 VIEW_LABELS = {
     "mine": N_("My department's queue"),
-    "open": N_("Open"),
+    "open": N_("Open tasks"),
     "overdue": N_("Overdue"),
     "archived": N_("Archived"),
     "all": N_("All"),
