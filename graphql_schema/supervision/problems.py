@@ -39,6 +39,15 @@ class ProgressFigure:
     unit: str
 
 
+@strawberry.type(description="附件的内容")
+class AttachmentContent:
+    id: strawberry.ID
+    file_name: str
+    media_type: str
+    sha256: str
+    content_base64: str = strawberry.field(description="文件内容的 Base64 编码")
+
+
 @strawberry.type(description="整改进度附件（照片、扫描件）；下载地址仅对可查看该问题的用户有效")
 class RectificationAttachment:
     id: strawberry.ID
@@ -311,6 +320,24 @@ class ProblemQuery:
         except DomainError as error:
             raise refused(error, context.locale, rename={"problem": "id"}) from None
         return Problem.from_page(page, context.locale)
+
+    @strawberry.field(description="整改进度附件的内容（可查看该问题的用户）")
+    async def rectification_attachment(self, info: strawberry.Info, id: strawberry.ID) -> AttachmentContent:
+        context = info.context
+        try:
+            async with context.read() as session:
+                found = await queries.attachment(
+                    session, context.actor, attachment_id=_id(id, N_("No such file."), "attachment")
+                )
+        except DomainError as error:
+            raise refused(error, context.locale, rename={"attachment": "id"}) from None
+        return AttachmentContent(
+            id=strawberry.ID(str(found.id)),
+            file_name=found.file_name,
+            media_type=found.media_type,
+            sha256=found.sha256,
+            content_base64=base64.b64encode(found.content).decode(),
+        )
 
     @strawberry.field(description="清零看板：按辖区（region）、科室（department）或行业（industry）统计")
     async def problem_board(self, info: strawberry.Info, by: str = "region") -> ProblemBoard:

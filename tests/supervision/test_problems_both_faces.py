@@ -52,6 +52,12 @@ RAISE = (
     " raiseProblem(sourceKind: $kind, requestKey: $key, creditCode: $code, permitNumber: $permit,"
     " wording: $wording) { problem { id } " + ERRORS + " } }"
 )
+RECHECK = (
+    "mutation($id: ID!, $sample: String!, $outcome: String!, $note: String!) {"
+    " recheckRectification(itemId: $id, sample: $sample, outcome: $outcome, note: $note) { problem { id } "
+    + ERRORS
+    + " } }"
+)
 NOT_NAMED = {"itemId": None, "problemId": None}
 
 
@@ -158,6 +164,11 @@ def _reopen(reason: str, days: int) -> tuple[Face, Face]:
     )
 
 
+def _recheck(sample: str, outcome: str, who: str = "brigade") -> tuple[Face, Face]:
+    values = {"sample": sample, "outcome": outcome, "note": "比对监测"}
+    return _step("recheck", RECHECK, "recheckRectification", values, values, who)
+
+
 def _raise(title: str, code_of: Callable[[World], str], who: str = "officer") -> tuple[Face, Face]:
     wording = {
         "title": title,
@@ -254,6 +265,21 @@ CASES = [
         False,
         frozenset({("reason", "required"), ("deadline", "past")}),
         state="closed",
+    ),
+    Case("re-check a closed item", _recheck("DA001 在线数据十日", "passed"), True, state="closed"),
+    Case("re-check found wanting", _recheck("DA001 在线数据十日", "failed"), True, state="verified"),
+    Case(
+        "re-check without a sample, before verification",
+        _recheck("", "passed"),
+        False,
+        frozenset({("sample", "required")}),
+    ),
+    Case("re-check an item being rectified", _recheck("台账", "passed"), False, frozenset({(None, "state")})),
+    Case(
+        "re-check by the unit",
+        _recheck("台账", "passed", who="staff"),
+        False,
+        frozenset({(None, "forbidden")}),
     ),
     Case("raise a complaint by hand", _raise("夜间异味投诉", lambda w: w.enterprise.credit_code), True),
     Case(
