@@ -364,3 +364,19 @@ async def test_a_task_about_a_problem_concerns_the_problems_unit(session, bureau
     with pytest.raises(ValidationFailed) as refused:
         await service.initiate_task(session, enforcement, data=task_input(unit, problem_id=2_000_000_000))
     assert [e.field for e in refused.value.errors] == ["problem_id"]
+
+
+async def test_the_steps_of_a_task_cannot_be_changed_or_removed_in_the_database(session, bureau):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DatabaseError
+
+    people, unit = bureau
+    task = await service.initiate_task(session, actor(people[Role.ENFORCEMENT]), data=task_input(unit))
+    await session.flush()
+    for statement in (
+        sa.text("UPDATE linkage_step SET text = 'rewritten' WHERE task_id = :id"),
+        sa.text("DELETE FROM linkage_step WHERE task_id = :id"),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"):
+            async with session.begin_nested():
+                await session.execute(statement, {"id": task.id})
