@@ -18,7 +18,9 @@ from domain.accounts.models import User
 from domain.accounts.service.users import create_user
 from domain.actors import actor_for
 from domain.clock import history_at, today
-from domain.supervision.inspections import queries, rules
+from domain.supervision.inspections import rules
+from domain.supervision.inspections.queries import draws as draw_queries
+from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.inspections.service import draws, plans, records
 
 REGION = "310107"
@@ -87,7 +89,7 @@ async def keep_demo_inspections(session: AsyncSession, operator: Actor, chief: U
     planner = actor_for(chief, channel="demo")
     year = today().year
     await plans.generate_plan(session, planner, region_code=REGION, year=year)
-    lines = (await queries.plan_lines(session, planner, region_code=REGION, year=year, first=100)).items
+    lines = (await plan_queries.plan_lines(session, planner, region_code=REGION, year=year, first=100)).items
     key = sorted({r.permit_number for r in lines if r.line.basis == "key_half_year" and r.permit_number})
     yearly = sorted(
         {
@@ -164,7 +166,7 @@ async def keep_demo_inspections(session: AsyncSession, operator: Actor, chief: U
             pool="registration",
             seed=SPRING_SEED,
         )
-        spring_page = await queries.draw_page(session, reference=spring.reference)
+        spring_page = await draw_queries.draw_page(session, reference=spring.reference)
     by_id = {u.id: u for u in brigade}
     for pick in spring_page.picks:
         number = pick.registration_number or ""

@@ -17,7 +17,7 @@ from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import get_enterprise_by_id, list_enterprises
 from domain.supervision.cases import queries as case_queries
-from domain.supervision.inspections import queries as inspection_queries
+from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.linkage import queries as linkage_queries
 from domain.supervision.problems import queries as problem_queries
 from domain.supervision.standing import queries as standing_queries
@@ -52,7 +52,7 @@ async def supervision_summary(session: AsyncSession, actor: Actor) -> Supervisio
     plan: dict[str, int] | None = None
     if actor.region_code and can(actor, Operation.INSPECTION_VIEW, Target(region_code=actor.region_code)):
         plan = (
-            await inspection_queries.plan_summary(session, actor, region_code=actor.region_code, year=year)
+            await plan_queries.plan_summary(session, actor, region_code=actor.region_code, year=year)
         ).counts
     may_take_leads = (
         can(actor, Operation.CASE_MANAGE, Target(region_code=actor.region_code)) or actor.is_admin

@@ -12,7 +12,10 @@ import strawberry
 from domain.errors import DomainError, NotFound
 from domain.i18n import translate
 from domain.pagination import Page, decode_cursor
-from domain.supervision.inspections import labels, queries, rules
+from domain.supervision.inspections import labels, rules
+from domain.supervision.inspections.queries import draws as draw_queries
+from domain.supervision.inspections.queries import plan as plan_queries
+from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import PageInfo
@@ -45,7 +48,7 @@ class InspectionPlanLine:
     registration_number: str | None = strawberry.field(description="排污登记编号")
 
     @classmethod
-    def from_row(cls, row: queries.PlanRow, locale: str) -> InspectionPlanLine:
+    def from_row(cls, row: plan_queries.PlanRow, locale: str) -> InspectionPlanLine:
         return cls(
             kind=row.line.kind,
             basis=row.line.basis,
@@ -132,7 +135,7 @@ class InspectionDraw:
     verified: bool | None = strawberry.field(description="按种子重新抽取结果是否一致（列表中为 null）")
 
     @classmethod
-    def from_draw(cls, draw: object, page: queries.DrawPage | None = None) -> InspectionDraw:
+    def from_draw(cls, draw: object, page: draw_queries.DrawPage | None = None) -> InspectionDraw:
         from domain.supervision.inspections.models import InspectionDraw as Draw
 
         assert isinstance(draw, Draw)
@@ -197,7 +200,7 @@ class InspectionRecord:
     draw_reference: str | None = strawberry.field(description="来自的双随机抽查编号")
 
     @classmethod
-    def from_page(cls, page: queries.RecordPage, locale: str) -> InspectionRecord:
+    def from_page(cls, page: record_queries.RecordPage, locale: str) -> InspectionRecord:
         return cls(
             reference=page.record.reference,
             kind=page.record.kind,
@@ -216,7 +219,7 @@ class InspectionRecord:
         )
 
     @classmethod
-    def from_row(cls, row: queries.RecordRow) -> InspectionRecord:
+    def from_row(cls, row: record_queries.RecordRow) -> InspectionRecord:
         return cls(
             reference=row.record.reference,
             kind=row.record.kind,
@@ -250,7 +253,7 @@ class InspectionQuery:
         context = info.context
         try:
             async with context.read() as session:
-                summary = await queries.plan_summary(
+                summary = await plan_queries.plan_summary(
                     session, context.actor, region_code=region_code, year=year
                 )
         except DomainError as error:
@@ -281,7 +284,7 @@ class InspectionQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await queries.plan_lines(
+                page = await plan_queries.plan_lines(
                     session,
                     context.actor,
                     region_code=region_code,
@@ -306,7 +309,7 @@ class InspectionQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page: Page[object] = await queries.list_draws(
+                page: Page[object] = await draw_queries.list_draws(
                     session, context.actor, first=first, offset=decode_cursor(after)
                 )  # type: ignore[assignment]
         except DomainError as error:
@@ -325,7 +328,7 @@ class InspectionQuery:
     ) -> InspectionDraw | None:
         async with info.context.read() as session:
             try:
-                page = await queries.draw_page(session, reference=reference)
+                page = await draw_queries.draw_page(session, reference=reference)
             except NotFound:
                 return None
         return InspectionDraw.from_draw(page.draw, page)
@@ -341,7 +344,7 @@ class InspectionQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await queries.list_records(
+                page = await record_queries.list_records(
                     session, context.actor, kind=kind, first=first, offset=decode_cursor(after)
                 )
         except DomainError as error:
@@ -359,7 +362,7 @@ class InspectionQuery:
         context = info.context
         try:
             async with context.read() as session:
-                page = await queries.record_page(session, context.actor, reference=reference)
+                page = await record_queries.record_page(session, context.actor, reference=reference)
         except NotFound:
             return None
         except DomainError as error:
@@ -473,7 +476,7 @@ class InspectionMutation:
                     industry_code=input.industry_code,
                     units=input.units,
                 )
-                page = await queries.draw_page(session, reference=draw.reference)
+                page = await draw_queries.draw_page(session, reference=draw.reference)
         except DomainError as error:
             return InspectionDrawPayload(draw=None, errors=user_errors(error, context.locale))
         return InspectionDrawPayload(draw=InspectionDraw.from_draw(page.draw, page), errors=[])
@@ -488,7 +491,9 @@ class InspectionMutation:
         try:
             async with context.transaction() as session:
                 inspection = await records.record_inspection(session, context.actor, data=input.to_domain())
-                page = await queries.record_page(session, context.actor, reference=inspection.reference)
+                page = await record_queries.record_page(
+                    session, context.actor, reference=inspection.reference
+                )
         except DomainError as error:
             return InspectionRecordPayload(record=None, errors=user_errors(error, context.locale))
         return InspectionRecordPayload(record=InspectionRecord.from_page(page, context.locale), errors=[])

@@ -16,7 +16,11 @@ from domain.clock import today
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.i18n import translate
 from domain.regions import known_regions_within
-from domain.supervision.inspections import labels, queries, rules
+from domain.supervision.inspections import labels, rules
+from domain.supervision.inspections.queries import common as inspection_access
+from domain.supervision.inspections.queries import draws as draw_queries
+from domain.supervision.inspections.queries import plan as plan_queries
+from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
 from portal.forms import parse_day
 from portal.responses import actor_of, db_of, error_page, redirect, render
@@ -62,7 +66,7 @@ async def plan(request: Request) -> Response:
     region = _region(request, actor.region_code)
     year = _year(request.query_params.get("year"))
     state = request.query_params.get("state", "")
-    state = state if state in queries.LINE_STATES else ""
+    state = state if state in inspection_access.LINE_STATES else ""
     kind = request.query_params.get("kind", "")
     kind = kind if kind in labels.KIND_LABELS else ""
     page_number = _page(request.query_params.get("page"))
@@ -70,8 +74,8 @@ async def plan(request: Request) -> Response:
         context = {"region": "", "regions": known_regions_within(None), "year": year, **_labels()}
         return render(request, "supervision/inspections/plan.html", context)
     async with db_of(request).read() as session:
-        summary = await queries.plan_summary(session, actor, region_code=region, year=year)
-        lines = await queries.plan_lines(
+        summary = await plan_queries.plan_summary(session, actor, region_code=region, year=year)
+        lines = await plan_queries.plan_lines(
             session,
             actor,
             region_code=region,
@@ -94,8 +98,8 @@ async def plan(request: Request) -> Response:
             "lines": lines,
             "page_number": page_number,
             "last_page": max(1, -(-lines.total // PAGE_SIZE)),
-            "may_plan": queries.may_plan(actor, region),
-            "may_record": queries.may_record(actor, region),
+            "may_plan": inspection_access.may_plan(actor, region),
+            "may_record": inspection_access.may_record(actor, region),
             "done": request.query_params.get("done"),
             "added": request.query_params.get("added", "")[:6],
             "errors": {},
@@ -148,7 +152,7 @@ async def draw_form(
 ) -> Response:  # type: ignore[type-arg]
     actor = await actor_of(request)
     values = values or _draw_values(None, request)
-    queries.require_planner(actor, values["region"] or actor.region_code)
+    inspection_access.require_planner(actor, values["region"] or actor.region_code)
     return render(
         request,
         "supervision/inspections/draw_form.html",
@@ -198,7 +202,7 @@ async def public_draws(request: Request) -> Response:
     actor = await actor_of(request)
     page_number = _page(request.query_params.get("page"))
     async with db_of(request).read() as session:
-        found = await queries.list_draws(
+        found = await draw_queries.list_draws(
             session, actor, first=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
         )
     return render(
@@ -208,7 +212,7 @@ async def public_draws(request: Request) -> Response:
             "draws": found,
             "page_number": page_number,
             "last_page": max(1, -(-found.total // PAGE_SIZE)),
-            "may_draw": queries.may_plan(actor, actor.region_code),
+            "may_draw": inspection_access.may_plan(actor, actor.region_code),
             **_labels(),
         },
     )
@@ -216,7 +220,7 @@ async def public_draws(request: Request) -> Response:
 
 async def public_draw(request: Request) -> Response:
     async with db_of(request).read() as session:
-        page = await queries.draw_page(session, reference=request.path_params["reference"])
+        page = await draw_queries.draw_page(session, reference=request.path_params["reference"])
     return render(request, "supervision/inspections/draw.html", {"page": page, **_labels()})
 
 
@@ -228,7 +232,7 @@ async def record_list(request: Request) -> Response:
     page_number = _page(request.query_params.get("page"))
     kind = request.query_params.get("kind", "")
     async with db_of(request).read() as session:
-        found = await queries.list_records(
+        found = await record_queries.list_records(
             session,
             actor,
             kind=kind if kind in labels.KIND_LABELS else None,
@@ -242,7 +246,7 @@ async def record_list(request: Request) -> Response:
             "records": found,
             "page_number": page_number,
             "last_page": max(1, -(-found.total // PAGE_SIZE)),
-            "may_record": queries.may_record(actor, actor.region_code),
+            "may_record": inspection_access.may_record(actor, actor.region_code),
             **_labels(),
         },
     )
@@ -269,7 +273,7 @@ async def _record_form(
     lookup_errors: dict[str, list[FieldError]] = {}
     async with db_of(request).read() as session:
         try:
-            form = await queries.record_form(session, actor, **subject)
+            form = await record_queries.record_form(session, actor, **subject)
         except NotFound as error:
             form = None
             lookup_errors = field_errors(error.errors)
@@ -351,7 +355,7 @@ async def record_create(request: Request) -> Response:
 async def record_detail(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        page = await queries.record_page(session, actor, reference=request.path_params["reference"])
+        page = await record_queries.record_page(session, actor, reference=request.path_params["reference"])
     return render(
         request,
         "supervision/inspections/record.html",

@@ -46,7 +46,9 @@ from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
 from domain.supervision.cases import queries as cases
 from domain.supervision.grading import queries as grading
-from domain.supervision.inspections import queries as inspections
+from domain.supervision.inspections.queries import draws as draw_queries
+from domain.supervision.inspections.queries import plan as plan_queries
+from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.linkage import queries as linkage
 from domain.supervision.problems import queries as problem_queries
 from domain.supervision.standing import queries as standing
@@ -766,7 +768,7 @@ def _cases(view: str) -> ListCase:
 def _plan_lines(region: str) -> ListCase:
     async def fetch(session: Any, actor: Actor, city: City) -> Keys:
         async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
-            found = await inspections.plan_lines(
+            found = await plan_queries.plan_lines(
                 session, actor, region_code=region, year=today().year, first=first, offset=offset
             )
             return _paged(found, lambda row: row.line.id)
@@ -793,7 +795,7 @@ def _plan_lines(region: str) -> ListCase:
 
 async def fetch_inspection_records(session: Any, actor: Actor, city: City) -> Keys:
     async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
-        found = await inspections.list_records(session, actor, first=first, offset=offset)
+        found = await record_queries.list_records(session, actor, first=first, offset=offset)
         return _paged(found, lambda row: row.record.id)
 
     return await walk(page)
@@ -812,7 +814,7 @@ def expected_inspection_records(city: City, actor: Actor) -> Keys | None:
 async def fetch_draws(session: Any, actor: Actor, city: City) -> Keys:
     async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
         return _paged(
-            await inspections.list_draws(session, actor, first=first, offset=offset), lambda d: d.id
+            await draw_queries.list_draws(session, actor, first=first, offset=offset), lambda d: d.id
         )
 
     return await walk(page)

@@ -377,17 +377,19 @@ def test_the_demo_writes_only_through_use_cases():
 
 
 async def test_the_demo_districts_plan_shows_who_is_due_and_its_draws_are_drawn_again_from_their_seed(city):
-    from domain.supervision.inspections import queries as inspections
+    from domain.supervision.inspections.queries import draws as draw_queries
+    from domain.supervision.inspections.queries import plan as plan_queries
+    from domain.supervision.inspections.queries import records as record_queries
     from domain.supervision.inspections.service.draws import replay_draw
 
     async with city.read() as session:
         brigade = actor_for(await find_user(session, username="pt-enforcement"), channel="portal")
         year = today().year
-        summary = await inspections.plan_summary(session, brigade, region_code="310107", year=year)
-        lines = await inspections.plan_lines(session, brigade, region_code="310107", year=year, first=100)
-        draws = await inspections.list_draws(session, brigade)
+        summary = await plan_queries.plan_summary(session, brigade, region_code="310107", year=year)
+        lines = await plan_queries.plan_lines(session, brigade, region_code="310107", year=year, first=100)
+        draws = await draw_queries.list_draws(session, brigade)
         replays = [await replay_draw(session, reference=d.reference) for d in draws.items]
-        records = await inspections.list_records(session, brigade, first=100)
+        records = await record_queries.list_records(session, brigade, first=100)
     assert summary.counts["done"] >= 8 and summary.counts["due"] + summary.counts["behind"] >= 5
     assert {row.state for row in lines.items} >= {"done", "due"}
     assert len(replays) == 2 and all(r.matches for r in replays)

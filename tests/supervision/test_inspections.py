@@ -11,8 +11,11 @@ from sqlmodel import col, func, select
 from domain.clock import today
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.notifications.models import Notification
-from domain.supervision.inspections import queries, rules
+from domain.supervision.inspections import rules
 from domain.supervision.inspections.models import InspectionDrawPick, InspectionItem, InspectionPlanLine
+from domain.supervision.inspections.queries import draws as draw_queries
+from domain.supervision.inspections.queries import plan as plan_queries
+from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
 from tests.factories import actor, make_permit, make_user
 from tests.supervision.inspection_setup import REGION, build_district, passed_items, record_input
@@ -36,7 +39,7 @@ async def test_the_plan_lists_who_is_due_and_regenerating_it_adds_nothing_twice(
     )
     third = await plans.generate_plan(session, district.planner, region_code=REGION, year=year)
     assert third.added == 2  # its new-permit visit within three months, and its yearly one
-    page = await queries.plan_lines(session, district.planner, region_code=REGION, year=year, first=100)
+    page = await plan_queries.plan_lines(session, district.planner, region_code=REGION, year=year, first=100)
     assert page.total == 9
     new_line = next(r for r in page.items if r.line.basis == "new_permit")
     assert new_line.permit_number == newcomer.number and new_line.state == rules.LineState.DUE
@@ -49,16 +52,18 @@ async def test_a_visit_marks_its_line_done_and_the_first_half_is_behind_without_
     permit = district.key[0]
     await records.record_inspection(session, district.planner, data=record_input(district, permit))
     rows = (
-        await queries.plan_lines(session, district.planner, region_code=REGION, year=year, first=100)
+        await plan_queries.plan_lines(session, district.planner, region_code=REGION, year=year, first=100)
     ).items
     mine = {r.line.period: r for r in rows if r.line.permit_id == permit.id and r.line.kind == "enforcement"}
     half = f"{year}-H2" if today().month > 6 else f"{year}-H1"
     assert mine[half].state == rules.LineState.DONE and mine[half].record_reference
     if today().month > 6:
         assert mine[f"{year}-H1"].state == rules.LineState.BEHIND
-    behind = await queries.plan_lines(session, district.planner, region_code=REGION, year=year, state="done")
+    behind = await plan_queries.plan_lines(
+        session, district.planner, region_code=REGION, year=year, state="done"
+    )
     assert [r.line.permit_id for r in behind.items] == [permit.id]
-    summary = await queries.plan_summary(session, district.planner, region_code=REGION, year=year)
+    summary = await plan_queries.plan_summary(session, district.planner, region_code=REGION, year=year)
     assert summary.counts["done"] == 1
     key_coverage = summary.enforcement[0]
     assert (key_coverage.total, key_coverage.done) == (2, 1)
@@ -67,7 +72,9 @@ async def test_a_visit_marks_its_line_done_and_the_first_half_is_behind_without_
 async def test_a_unit_may_not_read_the_plan_nor_another_district_generate_it(session):
     district = await build_district(session)
     with pytest.raises(PermissionDenied):
-        await queries.plan_lines(session, actor(district.unit_admin), region_code=REGION, year=today().year)
+        await plan_queries.plan_lines(
+            session, actor(district.unit_admin), region_code=REGION, year=today().year
+        )
     elsewhere = actor(await make_user(session, "enforcement", region_code="370102"))
     with pytest.raises(PermissionDenied):
         await plans.generate_plan(session, elsewhere, region_code=REGION, year=today().year)
@@ -104,7 +111,7 @@ async def test_a_draw_is_reproducible_from_its_seed_and_tells_the_inspectors(ses
     )
     assert [(p.member, tuple(p.inspector_ids)) for p in picks] == [(p.member, p.inspectors) for p in again]
     assert (await draws.replay_draw(session, reference=draw.reference)).matches
-    page = await queries.draw_page(session, reference=draw.reference)
+    page = await draw_queries.draw_page(session, reference=draw.reference)
     assert page.verified and page.picks[0].unit_name.startswith("上海普陀登记单位")
     assert len(page.picks[0].inspectors) == 2 and all(
         name.startswith("执法员") for name in page.picks[0].inspectors
@@ -186,11 +193,15 @@ async def test_an_inspection_record_keeps_its_checklist_and_tells_the_unit_of_it
         await session.exec(select(Notification).where(Notification.user_id == district.unit_admin.id))
     ).all()
     assert any(inspection.reference in n.title and "2" in n.body for n in notices)
-    page = await queries.record_page(session, actor(district.unit_admin), reference=inspection.reference)
+    page = await record_queries.record_page(
+        session, actor(district.unit_admin), reference=inspection.reference
+    )
     assert [i.code for i in page.failed] == ["2.1", "4.3"] and page.inspectors == ["执法员1", "执法员2"]
     with pytest.raises(NotFound):
-        await queries.record_page(session, actor(district.other_unit_admin), reference=inspection.reference)
-    public = await queries.public_inspections_of_permit(session, permit_id=permit.id)
+        await record_queries.record_page(
+            session, actor(district.other_unit_admin), reference=inspection.reference
+        )
+    public = await record_queries.public_inspections_of_permit(session, permit_id=permit.id)
     assert public[0].reference == inspection.reference and len(public[0].findings) == 2
 
 
@@ -229,7 +240,7 @@ async def test_enforcement_monitoring_covers_key_units_and_a_share_of_simplified
     data.items = [rules.ItemAnswer(item.code, "passed") for item in rules.MONITORING_CHECKLIST]
     monitored = await records.record_inspection(session, district.monitor, data=data)
     assert monitored.reference.startswith("JM-")
-    summary = await queries.plan_summary(session, district.planner, region_code=REGION, year=year)
+    summary = await plan_queries.plan_summary(session, district.planner, region_code=REGION, year=year)
     key, simplified = summary.monitoring
     assert (key.total, key.target, key.done) == (2, 2, 1) and not key.met
     assert (simplified.total, simplified.target, simplified.done) == (1, 1, 0)
@@ -239,9 +250,9 @@ async def test_records_list_shows_a_unit_only_its_own(session):
     district = await build_district(session)
     await records.record_inspection(session, district.planner, data=record_input(district, district.key[0]))
     await records.record_inspection(session, district.planner, data=record_input(district, district.key[1]))
-    regulator = await queries.list_records(session, district.planner)
-    unit = await queries.list_records(session, actor(district.unit_admin))
-    other = await queries.list_records(session, actor(district.other_unit_admin))
+    regulator = await record_queries.list_records(session, district.planner)
+    unit = await record_queries.list_records(session, actor(district.unit_admin))
+    other = await record_queries.list_records(session, actor(district.other_unit_admin))
     assert (regulator.total, unit.total, other.total) == (2, 1, 0)
     assert unit.items[0].record.permit_id == district.key[0].id
     assert col  # noqa: B018

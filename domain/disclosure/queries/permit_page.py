@@ -204,8 +204,8 @@ async def outlet_enforcement_history(
     name the outlet (``domain.supervision.cases.queries.outlet_penalties``). Inspections: an inspection
     covers the whole site, so every inspection of the outlet's permit; of it the day, the kind and which
     checklist items failed are public (M48 §39; AP (7)), never the inspectors' notes
-    (``domain.supervision.inspections.queries.public_inspections_of_permit``)."""
-    from domain.supervision.inspections.queries import public_inspections_of_permit
+    (``domain.supervision.inspections.queries.records.public_inspections_of_permit``)."""
+    from domain.supervision.inspections.queries.records import public_inspections_of_permit
 
     records = [
         _penalty_record(penalty)
