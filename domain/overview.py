@@ -72,8 +72,8 @@ async def supervision_summary(session: AsyncSession, actor: Actor) -> Supervisio
         if may_take_leads
         else None,
         cases_active=(await case_queries.case_list(session, actor, view="active", first=1)).total,
-        positive_list=len(await standing_queries.listed_units(session, actor)),
-        yellow_cards_this_year=len(await standing_queries.cards_of_year(session, actor, year=year)),
+        positive_list=await standing_queries.count_listed(session, actor),
+        yellow_cards_this_year=await standing_queries.count_cards_of_year(session, actor, year=year),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, func, select
@@ -133,42 +134,71 @@ class CardRow:
     name: str
 
 
+def _cards_where(actor: Actor, year: int) -> list[Any]:
+    """This year's cards the actor may see: one condition for the list and its count."""
+    return [
+        col(YellowCard.issued_on) >= date(year, 1, 1),
+        col(YellowCard.issued_on) <= date(year, 12, 31),
+        allowed(
+            actor,
+            Operation.STANDING_VIEW,
+            TargetColumns(
+                enterprise_id=col(YellowCard.enterprise_id), region_code=col(YellowCard.region_code)
+            ),
+        ),
+    ]
+
+
 async def cards_of_year(session: AsyncSession, actor: Actor, *, year: int) -> list[CardRow]:
     """The yellow cards of a calendar year that the actor may see, newest first (at most 500)."""
     _signed_in(actor)
     statement = (
         select(YellowCard, Enterprise.credit_code, Enterprise.name)
         .join(Enterprise, col(Enterprise.id) == col(YellowCard.enterprise_id))
-        .where(
-            col(YellowCard.issued_on) >= date(year, 1, 1),
-            col(YellowCard.issued_on) <= date(year, 12, 31),
-            allowed(
-                actor,
-                Operation.STANDING_VIEW,
-                TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
-            ),
-        )
+        .where(*_cards_where(actor, year))
         .order_by(col(YellowCard.issued_on).desc(), col(YellowCard.id).desc())
         .limit(500)
     )
     return [CardRow(card, code, name) for card, code, name in (await session.exec(statement)).all()]
 
 
-async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
-    """The units on the list now that the actor may see, by name (the regulators' working list)."""
+async def count_cards_of_year(session: AsyncSession, actor: Actor, *, year: int) -> int:
+    """How many yellow cards of the year the actor may see (the home page's figure)."""
     _signed_in(actor)
-    statement = _rows().where(
+    statement = select(func.count()).select_from(YellowCard).where(*_cards_where(actor, year))
+    return int((await session.exec(statement)).one())  # type: ignore[call-overload]
+
+
+def _listed_where(actor: Actor) -> list[Any]:
+    """The entries of units on the list now that the actor may see: one condition for list and count."""
+    return [
         col(PositiveListEntry.removed_on).is_(None),
         allowed(
             actor,
             Operation.STANDING_VIEW,
-            TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
+            TargetColumns(
+                enterprise_id=col(PositiveListEntry.enterprise_id),
+                region_code=col(PositiveListEntry.region_code),
+            ),
         ),
-    )
+    ]
+
+
+async def listed_units(session: AsyncSession, actor: Actor) -> list[ListedUnit]:
+    """The units on the list now that the actor may see, by name (the regulators' working list)."""
+    _signed_in(actor)
+    statement = _rows().where(*_listed_where(actor))
     rows = (
         await (await session.connection()).execute(statement.order_by(col(Enterprise.name)).limit(1000))
     ).all()
     return [ListedUnit(*row) for row in rows]
+
+
+async def count_listed(session: AsyncSession, actor: Actor) -> int:
+    """How many units on the list now the actor may see (the home page's figure)."""
+    _signed_in(actor)
+    statement = select(func.count()).select_from(PositiveListEntry).where(*_listed_where(actor))
+    return int((await session.exec(statement)).one())  # type: ignore[call-overload]
 
 
 async def listed_on(session: AsyncSession, enterprise_ids: Iterable[int], day: date) -> set[int]:
