@@ -162,7 +162,7 @@ async def card_from_inspection(request: Request) -> Response:
 async def public_page(request: Request) -> Response:
     removed = request.query_params.get("show") == "removed"
     raw = request.query_params.get("page", "1")
-    number = int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    number = max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
     async with db_of(request).read() as session:
         page = await queries.public_list(
             session, removed=removed, first=PUBLIC_PAGE_SIZE, offset=(number - 1) * PUBLIC_PAGE_SIZE

@@ -183,3 +183,9 @@ async def test_a_card_from_an_inspection_record_through_both_faces(client, api, 
     assert result["standing"]["yellowCards"] == [
         {"source": "INSPECTION", "sourceReference": found[1].reference}
     ]
+
+
+async def test_a_page_number_out_of_range_shows_the_first_page(client):  # type: ignore[no-untyped-def]
+    for page in ("0", "000", "999999", "-1", "x"):
+        response = await client.get(f"/public/positive-list?page={page}", headers={"Accept-Language": "en"})
+        assert response.status_code == 200, page
