@@ -20,6 +20,7 @@ from domain.enterprises.rules import (
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.regions import known_regions_within
 from domain.registrations import queries as registrations
+from domain.trail import may_read_trail, unit_trail
 from portal.forms import parse_number
 from portal.responses import actor_of, db_of, redirect, render
 from portal.templating import field_errors
@@ -155,6 +156,7 @@ async def _detail_page(
             "site_data": site_data or _blank_site(enterprise.region_code, enterprise.industry_code),
             "site_errors": site_errors or {},
             "may_edit": queries.may_edit(actor, enterprise),
+            "may_read_trail": may_read_trail(actor, enterprise),
             "saved": request.query_params.get("saved"),
             "site_added": request.query_params.get("site"),
             **_choices(actor),
@@ -243,6 +245,26 @@ async def my_enterprise(request: Request) -> Response:
     return redirect(f"/enterprises/{enterprise.credit_code}")
 
 
+def _older_than(raw: str | None) -> int | None:
+    """The ``before`` of a trail page: an entry id, or none (the newest page) for anything else."""
+    if raw is None or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+async def trail(request: Request) -> Response:
+    """What was done for the unit, by whom, for whom, when: its administrator's and its regulators' page."""
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        page = await unit_trail(
+            session,
+            actor,
+            credit_code=request.path_params["code"],
+            before=_older_than(request.query_params.get("before")),
+        )
+    return render(request, "enterprises/trail.html", {"page": page, "enterprise": page.enterprise})
+
+
 routes = [
     Route("/enterprises", enterprise_list, methods=["GET"], name="enterprise_list"),
     Route("/enterprises/new", new_form, methods=["GET"], name="enterprise_new"),
@@ -250,6 +272,7 @@ routes = [
     Route("/enterprises/validate", validate, methods=["POST"], name="enterprise_validate"),
     Route("/my-enterprise", my_enterprise, methods=["GET"], name="my_enterprise"),
     Route("/enterprises/{code}", detail, methods=["GET"], name="enterprise_detail"),
+    Route("/enterprises/{code}/trail", trail, methods=["GET"], name="enterprise_trail"),
     Route("/enterprises/{code}/edit", edit_form, methods=["GET"], name="enterprise_edit"),
     Route("/enterprises/{code}/edit", update, methods=["POST"], name="enterprise_update"),
     Route("/enterprises/{code}/sites", add_site, methods=["POST"], name="enterprise_add_site"),

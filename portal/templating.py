@@ -11,7 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from domain import regions
 from domain.access import ANONYMOUS, Operation, can, role_label
-from domain.audit.labels import ACTION_LABELS, FIELD_LABELS
+from domain.audit.labels import ACTION_LABELS, CHANNEL_LABELS, FIELD_LABELS, OBJECT_LABELS
 from domain.clock import CHINA
 from domain.enterprises.queries import may_register
 from domain.enterprises.rules import category_label, industry_name
@@ -58,6 +58,8 @@ def _page_context(request: Request) -> dict[str, Any]:
         "error_text": lambda error: translate(error.message, locale, **error.params),
         "action_label": lambda action: _label(translations, ACTION_LABELS, action),
         "field_label": lambda name: _label(translations, FIELD_LABELS, name),
+        "object_label": lambda kind: _label(translations, OBJECT_LABELS, kind),
+        "channel_label": lambda channel: _label(translations, CHANNEL_LABELS, channel),
     }
 
 

@@ -86,6 +86,9 @@ class Operation(StrEnum):
     TOKEN_MANAGE_OWN = "token.manage_own"
     TOKEN_ISSUE_FOR_OTHERS = "token.issue_for_others"
     AUDIT_VIEW = "audit.view"
+    # A unit's own trail (everything done for it: by whom, for whom, when): its administrator, the
+    # regulators of its jurisdiction, the system administrator.
+    UNIT_AUDIT_VIEW = "audit.view_unit"
     CALENDAR_MANAGE = "calendar.manage"  # load a year's published holiday schedule
     PERMIT_LIST = "permit.list"
     PERMIT_VIEW = "permit.view"
@@ -344,6 +347,12 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             | Operation.CALENDAR_MANAGE
         ):
             return _either(actor.is_admin)
+        case Operation.UNIT_AUDIT_VIEW:
+            if actor.role == Role.ENTERPRISE_ADMIN:
+                return _own_enterprise(actor)
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.is_regulator else NEVER
         case Operation.PROBLEM_VIEW | Operation.RECTIFICATION_REPORT:
             # The unit (or its agency filing its reports) sees and answers its own; regulators see their
             # jurisdiction's problems but never report progress for a unit.

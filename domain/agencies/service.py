@@ -162,6 +162,7 @@ async def register_agency(
         action="agency.register",
         object_type="agency",
         object_id=agency.credit_code,
+        enterprise_id=None,
         after={"name": agency.name, "staff": [m.username for m in staff], "services": agency.service_types},
     )
     return agency
@@ -200,6 +201,7 @@ async def review_agency(
         action=f"agency.{decision}",
         object_type="agency",
         object_id=agency.credit_code,
+        enterprise_id=None,
         before={"status": before},
         after={"status": agency.status, "reason": reason[:500]},
     )
@@ -275,6 +277,7 @@ async def authorise_agency(
         action="agency.authorise",
         object_type="agency_authorisation",
         object_id=authorisation.id or 0,
+        enterprise_id=enterprise.id,
         after={
             "agency": agency.credit_code,
             "enterprise": enterprise.credit_code,
@@ -314,6 +317,7 @@ async def revoke_authorisation(
             action="agency.revoke_authorisation",
             object_type="agency_authorisation",
             object_id=authorisation_id,
+            enterprise_id=authorisation.enterprise_id,
             after={"revoked": True, "reason": authorisation.revoke_reason},
         )
         agency = await session.get(Agency, authorisation.agency_id)

@@ -88,6 +88,7 @@ async def record_credit_event(
         action="agency.credit_event",
         object_type="agency",
         object_id=agency.credit_code,
+        enterprise_id=None,
         after={
             "kind": kind,
             "points": event.points,

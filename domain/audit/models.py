@@ -14,7 +14,11 @@ from domain.clock import utcnow
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
-    __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entry_object", "object_type", "object_id"),
+        # The unit's own trail (its administrator's page), newest first.
+        sa.Index("ix_audit_entry_enterprise", "enterprise_id", "occurred_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, index=True)
@@ -29,3 +33,6 @@ class AuditEntry(SQLModel, table=True):
     object_id: str = Field(max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    # The unit the change concerns (its permit, ledger, report, rectification...), or none for what is no
+    # unit's (an agency's registration, a holiday year, a user's own tokens): whose trail it belongs to.
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id")

@@ -29,11 +29,13 @@ def entry_values(
     action: str,
     object_type: str,
     object_id: str | int,
+    enterprise_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The columns of one audit entry: who (and for whom, through which channel), what, when (server
-    time), and the values before and after, secrets redacted."""
+    time), the unit whose trail it belongs to (every writer says it, None for what is no unit's), and the
+    values before and after, secrets redacted."""
     return {
         "occurred_at": utcnow(),
         "actor_user_id": actor.user_id,
@@ -45,6 +47,7 @@ def entry_values(
         "action": action,
         "object_type": object_type,
         "object_id": str(object_id),
+        "enterprise_id": enterprise_id,
         "before": _redact(before),
         "after": _redact(after),
     }
@@ -57,13 +60,20 @@ def record(
     action: str,
     object_type: str,
     object_id: str | int,
+    enterprise_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an audit entry to the caller's transaction (it commits or rolls back with the change)."""
     entry = AuditEntry(
         **entry_values(
-            actor, action=action, object_type=object_type, object_id=object_id, before=before, after=after
+            actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            enterprise_id=enterprise_id,
+            before=before,
+            after=after,
         )
     )
     session.add(entry)

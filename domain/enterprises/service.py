@@ -121,6 +121,7 @@ async def register_enterprise(session: AsyncSession, actor: Actor, *, data: Ente
         action="enterprise.register",
         object_type="enterprise",
         object_id=enterprise.credit_code,
+        enterprise_id=enterprise.id,
         after=enterprise.snapshot(),
     )
     # Every unit has its first production site (001) where it operates; the registration's audit
@@ -242,6 +243,7 @@ async def register_enterprises(
                 action="enterprise.register",
                 object_type="enterprise",
                 object_id=row["credit_code"],
+                enterprise_id=ids[row["credit_code"]],
                 after=_snapshot(row),
             )
             for row in rows
@@ -295,6 +297,7 @@ async def update_enterprise(
         action="enterprise.update",
         object_type="enterprise",
         object_id=enterprise.credit_code,
+        enterprise_id=enterprise.id,
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
@@ -350,6 +353,7 @@ async def _write_site(
             action="site.add",
             object_type="production_site",
             object_id=f"{enterprise.credit_code}-{site.code}",
+            enterprise_id=enterprise.id,
             after=site.snapshot(),
         )
     return site

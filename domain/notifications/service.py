@@ -67,6 +67,7 @@ async def set_email_preferences(session: AsyncSession, actor: Actor, *, enabled:
             action="notifications.preferences",
             object_type="user",
             object_id=actor.username or "",
+            enterprise_id=None,
             before=before,
             after=after,
         )

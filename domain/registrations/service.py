@@ -241,6 +241,7 @@ async def file_registration(
         action="registration.file",
         object_type="discharge_registration",
         object_id=registration.number,
+        enterprise_id=enterprise.id,
         after=found.snapshot(),
     )
     return found
@@ -311,6 +312,7 @@ async def change_registration(
         action="registration.change",
         object_type="discharge_registration",
         object_id=registration.number,
+        enterprise_id=found.enterprise.id,
         before={k: before[k] for k in changed},
         after={**{k: after[k] for k in changed}, "changed_on": changed_on.isoformat(), "late": late},
     )
@@ -347,6 +349,7 @@ async def renew_registration(session: AsyncSession, actor: Actor, *, number: str
         action="registration.renew",
         object_type="discharge_registration",
         object_id=registration.number,
+        enterprise_id=found.enterprise.id,
         before={"valid_from": before["valid_from"], "valid_until": before["valid_until"]},
         after={
             "valid_from": registration.valid_from.isoformat(),
@@ -390,6 +393,7 @@ async def cancel_registration(
         action="registration.cancel",
         object_type="discharge_registration",
         object_id=registration.number,
+        enterprise_id=found.enterprise.id,
         before={"status": RegistrationStatus.REGISTERED.value},
         after={"status": RegistrationStatus.CANCELLED.value, "reason": reason},
     )

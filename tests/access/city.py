@@ -91,6 +91,7 @@ class City:
     users: dict[str, User] = field(default_factory=dict)
     actors: list[tuple[str, Actor]] = field(default_factory=list)
     audit_ids: set[int] = field(default_factory=set)
+    audit_units: dict[int, int | None] = field(default_factory=dict)  # entry id: the unit it concerns
     quarter: str = ""  # the last full quarter: every permit owes its report, half of them filed it
     year: str = ""  # the last full year
 

@@ -52,6 +52,7 @@ from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.linkage import queries as linkage
 from domain.supervision.problems import queries as problem_queries
 from domain.supervision.standing import queries as standing
+from domain.trail import unit_trail
 from tests.access.city import City
 
 PAGE = 3
@@ -602,6 +603,34 @@ def expected_audit(city: City, actor: Actor) -> Keys | None:
     return frozenset(city.audit_ids)
 
 
+async def fetch_unit_trails(session: Any, actor: Actor, city: City) -> Keys:
+    """Every unit's trail page by page, as its readers turn them (a unit one may not read is not found)."""
+    found: set[int] = set()
+    for enterprise in city.enterprises:
+        before = None
+        while True:
+            try:
+                page = await unit_trail(
+                    session, actor, credit_code=enterprise.credit_code, before=before, limit=25
+                )
+            except NotFound:
+                break
+            found.update(entry.id for entry in page.entries)
+            if page.older is None:
+                break
+            before = page.older
+    return frozenset(found)
+
+
+def expected_unit_trails(city: City, actor: Actor) -> Keys | None:
+    return frozenset(
+        entry_id
+        for entry_id, enterprise_id in city.audit_units.items()
+        if enterprise_id is not None
+        and can(actor, OP.UNIT_AUDIT_VIEW, enterprise_target(city.enterprise(enterprise_id)))
+    )
+
+
 async def fetch_listed_units(session: Any, actor: Actor, city: City) -> Keys:
     codes = {row.credit_code for row in await standing.listed_units(session, actor)}
     return frozenset(e.id for e in city.enterprises if e.credit_code in codes)
@@ -949,6 +978,7 @@ CASES = [
     ListCase("API tokens", fetch_tokens, expected_tokens),
     ListCase("users", fetch_users, expected_users),
     ListCase("audit trail", fetch_audit, expected_audit),
+    ListCase("a unit's trail", fetch_unit_trails, expected_unit_trails),
     *(_plan_lines(region) for region in ("370100", "370102", "310107")),
     ListCase("inspection records", fetch_inspection_records, expected_inspection_records),
     ListCase("double-random draws (public)", fetch_draws, expected_draws, same_for_everyone=True),

@@ -35,6 +35,7 @@ async def city(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
         built = await city_module.build(session)
     async with database.read() as session:
         built.audit_ids = set((await session.exec(select(AuditEntry.id))).all())
+        built.audit_units = dict((await session.exec(select(AuditEntry.id, AuditEntry.enterprise_id))).all())
     yield database, built
     await database.dispose()
     if admin_url:
@@ -84,6 +85,9 @@ def test_the_city_holds_every_kind_of_actor_and_authorisation(city):
     }
     assert clients == {0, 1, 2, 6}
     assert actors["agency-staff[suspended]"].authorisations == frozenset()
+    # Units' trails hold entries of several units (and entries of none, such as agencies' registrations).
+    units = set(built.audit_units.values())
+    assert None in units and len(units - {None}) >= 3
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

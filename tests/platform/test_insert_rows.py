@@ -22,6 +22,7 @@ async def test_rows_come_back_with_their_times_json_and_nulls_as_written(session
                 action="report.submit",
                 object_type="execution_report",
                 object_id=f"91310000MA1FL0XX1X001P/annual/{year}",
+                enterprise_id=None,
                 after={"version": 1, "hash": "ab" * 32, "说明": '含"引号"与\\反斜杠', "ratio": 0.43},
             ),
             "occurred_at": when,

@@ -90,6 +90,7 @@ async def end_session(
             action="session.end",
             object_type="user_session",
             object_id=row.id or 0,
+            enterprise_id=user.enterprise_id,
             before={"user": user.username, "ended_at": None},
             after={"ended_at": row.ended_at.isoformat(), "reason": row.end_reason},
         )
@@ -108,6 +109,7 @@ async def end_all_sessions(session: AsyncSession, actor: Actor, *, username: str
         action="session.end_all",
         object_type="user",
         object_id=user.username,
+        enterprise_id=user.enterprise_id,
         after={"ended": ended},
     )
     return ended

@@ -72,6 +72,7 @@ async def create_api_token(
         action="token.create",
         object_type="api_token",
         object_id=token.id or 0,
+        enterprise_id=owner.enterprise_id,
         after={"owner": owner.username, "name": name, "scopes": token.scopes, "prefix": token.prefix},
     )
     return plain, token
@@ -91,12 +92,14 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, *, token_id: int
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
+        owner = await session.get(User, token.user_id)
         record(
             session,
             actor,
             action="token.revoke",
             object_type="api_token",
             object_id=token.id or 0,
+            enterprise_id=owner.enterprise_id if owner else None,
             before={"revoked_at": None},
             after={"revoked_at": token.revoked_at.isoformat()},
         )

@@ -108,6 +108,7 @@ async def create_user(
         action="user.create",
         object_type="user",
         object_id=user.username,
+        enterprise_id=user.enterprise_id,
         after={
             "username": user.username,
             "role": user.role,
@@ -146,6 +147,7 @@ async def change_password(
         action="user.change_password",
         object_type="user",
         object_id=user.username,
+        enterprise_id=user.enterprise_id,
         after={"other_sessions_ended": ended},
     )
     return user
@@ -170,6 +172,7 @@ async def set_user_active(session: AsyncSession, actor: Actor, *, username: str,
             action="user.enable" if active else "user.disable",
             object_type="user",
             object_id=user.username,
+            enterprise_id=user.enterprise_id,
             before={"is_active": not active},
             after={"is_active": active},
         )

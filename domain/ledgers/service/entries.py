@@ -21,6 +21,7 @@ from domain.ledgers.entry_rules import EntryInput, entry_errors
 from domain.ledgers.lookup import ledger_permit, ledger_record
 from domain.ledgers.models import LedgerEntry, LedgerEntryRevision
 from domain.ledgers.rules import REASON_MAX, aware, merged, text_errors
+from domain.permits.models import Permit
 
 
 async def record_entry(
@@ -56,6 +57,7 @@ async def record_entry(
         action="ledger.entry",
         object_type="ledger_entry",
         object_id=entry.id or 0,
+        enterprise_id=permit.enterprise_id,
         after={"kind": entry.kind, "subject": entry.subject, **cleaned},
     )
     return entry
@@ -80,8 +82,8 @@ def _revision(session: AsyncSession, actor: Actor, entry: LedgerEntry, note: str
 
 async def _open_entry(
     session: AsyncSession, actor: Actor, entry_id: int, permit_number: str | None
-) -> LedgerEntry:
-    entry, _permit = await ledger_record(
+) -> tuple[LedgerEntry, Permit]:
+    entry, permit = await ledger_record(
         session,
         actor,
         LedgerEntry,
@@ -92,7 +94,7 @@ async def _open_entry(
     )
     if entry.voided_at is not None:
         raise Conflict(N_("This record is already void."), field="entry")
-    return entry
+    return entry, permit
 
 
 async def revise_entry(
@@ -108,7 +110,7 @@ async def revise_entry(
 ) -> LedgerEntry:
     """Edit an entry with a reason; the previous revision stays readable with who and when. Refused
     when someone changed it since the editor read ``expected_revision`` (which every edit names)."""
-    entry = await _open_entry(session, actor, entry_id, permit_number)
+    entry, permit = await _open_entry(session, actor, entry_id, permit_number)
     if expected_revision is None:
         raise ValidationFailed([FieldError("revision", "required", N_("This field is required."))])
     if expected_revision != entry.revision:
@@ -141,6 +143,7 @@ async def revise_entry(
         action="ledger.revise",
         object_type="ledger_entry",
         object_id=entry_id,
+        enterprise_id=permit.enterprise_id,
         before=before,
         after={"subject": entry.subject, **cleaned, "note": note.strip()},
     )
@@ -151,7 +154,7 @@ async def void_entry(
     session: AsyncSession, actor: Actor, *, entry_id: int, reason: str, permit_number: str | None = None
 ) -> LedgerEntry:
     """Withdraw an entry with a reason; it stays listed, marked void (who, when, why)."""
-    entry = await _open_entry(session, actor, entry_id, permit_number)
+    entry, permit = await _open_entry(session, actor, entry_id, permit_number)
     errors = text_errors("reason", reason, limit=REASON_MAX)
     if errors:
         raise ValidationFailed(errors)
@@ -163,6 +166,7 @@ async def void_entry(
         action="ledger.void",
         object_type="ledger_entry",
         object_id=entry_id,
+        enterprise_id=permit.enterprise_id,
         after={"void_reason": entry.void_reason},
     )
     return entry

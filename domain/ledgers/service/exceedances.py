@@ -206,6 +206,7 @@ async def explain_exceedance(
         action="ledger.explain_exceedance",
         object_type="exceedance",
         object_id=exceedance_id,
+        enterprise_id=exceedance.enterprise_id,
         before=before,
         after={"status": "explained", "cause": exceedance.cause, "measures": exceedance.measures},
     )

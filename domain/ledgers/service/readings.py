@@ -145,6 +145,7 @@ async def _write(
         action="ledger.readings",
         object_type="permit",
         object_id=permit.number or "",
+        enterprise_id=permit.enterprise_id,
         after={"count": len(rows), "from": first.isoformat(), "to": last.isoformat(), "source": source},
     )
     return BatchResult(written=len(rows), exceedances_opened=opened, series=len(series))
@@ -197,11 +198,11 @@ async def void_reading(
     session: AsyncSession, actor: Actor, *, reading_id: int, reason: str, permit_number: str | None = None
 ) -> MonitoringReading:
     """Withdraw a reading with a reason; it stays in the ledger, marked void (who, when, why)."""
-    reading, _permit = await _open_reading(session, actor, reading_id, permit_number)
+    reading, permit = await _open_reading(session, actor, reading_id, permit_number)
     errors = rules.text_errors("reason", reason, limit=REASON_MAX)
     if errors:
         raise ValidationFailed(errors)
-    _void(session, actor, reading, reason.strip())
+    _void(session, actor, permit, reading, reason.strip())
     return reading
 
 
@@ -222,7 +223,9 @@ async def _open_reading(
     return reading, permit
 
 
-def _void(session: AsyncSession, actor: Actor, reading: MonitoringReading, reason: str) -> None:
+def _void(
+    session: AsyncSession, actor: Actor, permit: Permit, reading: MonitoringReading, reason: str
+) -> None:
     reading.voided_at, reading.voided_by, reading.void_reason = utcnow(), actor.username, reason
     session.add(reading)
     record(
@@ -231,6 +234,7 @@ def _void(session: AsyncSession, actor: Actor, reading: MonitoringReading, reaso
         action="ledger.void_reading",
         object_type="monitoring_reading",
         object_id=reading.id or 0,
+        enterprise_id=permit.enterprise_id,
         before={"concentration": reading.concentration},
         after={"void_reason": reason},
     )
@@ -256,7 +260,7 @@ async def correct_reading(
     errors = merged(input_errors, errors + rules.text_errors("reason", reason, limit=REASON_MAX))
     if errors:
         raise ValidationFailed(errors)
-    _void(session, actor, old, reason.strip())
+    _void(session, actor, permit, old, reason.strip())
     await session.flush()  # the corrected reading may take the voided one's time
     errors = await _already_recorded(session, permit, checked, positions, prefix="")
     if errors:

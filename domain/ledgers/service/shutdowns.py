@@ -107,6 +107,7 @@ async def record_shutdown(
         action="ledger.shutdown",
         object_type="shutdown_period",
         object_id=shutdown.id or 0,
+        enterprise_id=permit.enterprise_id,
         after=_values(shutdown, permit),
     )
     return shutdown
@@ -153,6 +154,7 @@ async def end_shutdown(
         action="ledger.shutdown_end",
         object_type="shutdown_period",
         object_id=shutdown.id or 0,
+        enterprise_id=permit.enterprise_id,
         before=before,
         after=_values(shutdown, permit),
     )

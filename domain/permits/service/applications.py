@@ -173,6 +173,7 @@ async def _file(
         action=f"permit.apply.{kind.value}",
         object_type="permit_application",
         object_id=application.id or 0,
+        enterprise_id=permit.enterprise_id,
         after={
             "permit": permit.number,
             "kind": kind.value,
@@ -357,6 +358,7 @@ async def supply_missing_materials(
         action="permit.supply_materials",
         object_type="permit_application",
         object_id=application.id or 0,
+        enterprise_id=permit.enterprise_id,
         after={"materials_completed_on": received.isoformat(), "accept_due": due.date.isoformat()},
     )
     return application

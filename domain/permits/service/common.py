@@ -209,6 +209,7 @@ def audit_values(actor: Actor, permit: Permit, action: str, before: dict[str, An
         action=action,
         object_type="permit",
         object_id=permit.number or f"id:{permit.id}",
+        enterprise_id=permit.enterprise_id,
         before=before,
         after=permit_state(permit),
     )

@@ -43,6 +43,7 @@ async def load_schedule(session: AsyncSession, actor: Actor, *, text: str) -> Lo
         action="calendar.load",
         object_type="holiday_year",
         object_id=row.year,
+        enterprise_id=None,
         before=stored.before,
         after={
             "days_off": row.days_off,

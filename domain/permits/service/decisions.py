@@ -166,6 +166,7 @@ async def extend_decision(
         action="permit.extend",
         object_type="permit_application",
         object_id=application.id or 0,
+        enterprise_id=permit.enterprise_id,
         after={"decision_due": due.date.isoformat(), "reason": reason},
     )
     return application

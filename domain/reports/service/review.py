@@ -185,6 +185,7 @@ async def _review_section(
         action="report.section_cleared" if items is None else "report.section_problems",
         object_type="execution_report",
         object_id=f"{permit.number}/{report.kind}/{report.period}",
+        enterprise_id=permit.enterprise_id,
         after={
             "version": latest.version,
             "section": section,
@@ -401,6 +402,7 @@ async def _issue(
         action="report.feedback",
         object_type="execution_report",
         object_id=f"{permit.number}/{report.kind}/{report.period}",
+        enterprise_id=permit.enterprise_id,
         after={
             "form": form.id,
             "version": latest.version,
@@ -459,6 +461,7 @@ async def respond_to_feedback(
         action="report.respond",
         object_type="feedback_form",
         object_id=form_id,
+        enterprise_id=permit.enterprise_id,
         after={"response": answer[:500], "late": form.late},
     )
     return form
@@ -507,6 +510,7 @@ async def accept_report(session: AsyncSession, actor: Actor, *, report_id: int) 
         action="report.accept",
         object_type="execution_report",
         object_id=f"{permit.number}/{report.kind}/{report.period}",
+        enterprise_id=permit.enterprise_id,
         after={
             "version": report.latest_version,
             "cleared_by": sorted({v.department for v in round_.verdicts}),

@@ -316,6 +316,7 @@ async def submit_reports(
                 action="report.submit",
                 object_type="execution_report",
                 object_id=f"{permit.number}/{report.kind}/{report.period}",
+                enterprise_id=permit.enterprise_id,
                 after={
                     "version": submission.version,
                     "receipt": submission.receipt_number,

@@ -105,6 +105,7 @@ async def dismiss_lead(
         action="lead.dismiss",
         object_type="enforcement_lead",
         object_id=lead.id,
+        enterprise_id=lead.enterprise_id,
         after={"reason": decision.reason},
     )
     return decision
@@ -196,7 +197,13 @@ async def open_case(session: AsyncSession, actor: Actor, *, data: CaseInput) -> 
     }
     session.add(_step(case, actor, "open", values))
     record(
-        session, actor, action="case.open", object_type="enforcement_case", object_id=case.id, after=values
+        session,
+        actor,
+        action="case.open",
+        object_type="enforcement_case",
+        object_id=case.id,
+        enterprise_id=case.enterprise_id,
+        after=values,
     )
     return case
 
@@ -239,6 +246,7 @@ async def decide_case(
         action="case.decide",
         object_type="enforcement_case",
         object_id=case.id or 0,
+        enterprise_id=case.enterprise_id,
         before=before,
         after=values,
     )
@@ -271,6 +279,7 @@ async def close_case(
         action="case.close",
         object_type="enforcement_case",
         object_id=case.id or 0,
+        enterprise_id=case.enterprise_id,
         after={"closed_on": day.isoformat()},
     )
     return case
@@ -313,6 +322,7 @@ async def add_document(
         action="case.document",
         object_type="enforcement_case",
         object_id=case.id,
+        enterprise_id=case.enterprise_id,
         after=values,
     )
     return document

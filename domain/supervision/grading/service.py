@@ -98,6 +98,7 @@ async def decide_grade(
         action="grading.decide",
         object_type="enterprise",
         object_id=enterprise.credit_code,
+        enterprise_id=enterprise.id,
         after={"year": year, "grade": grade, "proposed": proposed.value, "reason": decision.reason[:500]},
     )
     await notify_unit(

@@ -236,6 +236,7 @@ async def initiate_task(session: AsyncSession, actor: Actor, *, data: TaskInput)
         action="linkage.initiate",
         object_type="linkage_task",
         object_id=task.id,
+        enterprise_id=task.enterprise_id,
         after={
             "kind": task.kind,
             "department": department,
@@ -369,6 +370,7 @@ async def receive_task(
         action="linkage.receive",
         object_type="linkage_task",
         object_id=task.id or 0,
+        enterprise_id=task.enterprise_id,
         after={
             "department": receiver.department,
             "done_on": step.done_on.isoformat(),
@@ -411,6 +413,7 @@ async def record_execution(
         action="linkage.execute",
         object_type="linkage_task",
         object_id=task.id or 0,
+        enterprise_id=task.enterprise_id,
         after={
             "department": receiver.department,
             "done_on": step.done_on.isoformat(),
@@ -451,6 +454,7 @@ async def feed_back(
         action="linkage.feedback",
         object_type="linkage_task",
         object_id=task.id,
+        enterprise_id=task.enterprise_id,
         after={
             "department": receiver.department,
             "done_on": step.done_on.isoformat(),
@@ -489,6 +493,7 @@ async def archive_task(
         action="linkage.archive",
         object_type="linkage_task",
         object_id=task.id,
+        enterprise_id=task.enterprise_id,
         after={"done_on": data.done_on.isoformat() if data.done_on else None, "via_sheet": data.via_sheet},
     )
     return task

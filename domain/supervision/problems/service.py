@@ -148,6 +148,7 @@ async def raise_problem(session: AsyncSession, actor: Actor, *, data: ProblemInp
         action="problem.raise",
         object_type="problem",
         object_id=problem.id,
+        enterprise_id=problem.enterprise_id,
         after={
             "enterprise_id": problem.enterprise_id,
             "source": f"{problem.source_kind}:{problem.source_ref}",
@@ -245,6 +246,7 @@ async def _require(
         action="rectification.require",
         object_type="rectification_item",
         object_id=item.id,
+        enterprise_id=problem.enterprise_id,
         after={
             "problem_id": problem.id,
             "deadline": item.deadline.isoformat(),
@@ -325,6 +327,7 @@ async def report_progress(
         action="rectification.progress",
         object_type="rectification_item",
         object_id=item.id,
+        enterprise_id=problem.enterprise_id,
         after={"month": month, "figures": len(data.figures), "attachments": len(data.attachments)},
     )
     await notices.progress_reported(session, problem, step)
@@ -393,6 +396,7 @@ async def _after_regulator_step(
         action=f"rectification.{step.kind}",
         object_type="rectification_item",
         object_id=item.id,
+        enterprise_id=problem.enterprise_id,
         after={
             "outcome": step.outcome,
             "method": step.method,
@@ -477,6 +481,7 @@ async def reopen_rectification(
         action="rectification.reopening",
         object_type="rectification_item",
         object_id=item.id,
+        enterprise_id=problem.enterprise_id,
         after={"deadline": day.isoformat(), "reason": reason.strip()[:500]},
     )
     await notices.rectification_required(session, problem, item, step, reopened=True)

@@ -114,6 +114,7 @@ async def admit_to_positive_list(
         action="standing.admit",
         object_type="enterprise",
         object_id=enterprise.credit_code,
+        enterprise_id=enterprise.id,
         after={"entered_on": entry.entered_on.isoformat(), "basis": entry.basis[:500]},
     )
     await notices.admitted(session, enterprise, entry)
@@ -211,6 +212,7 @@ async def issue_yellow_card(
         action="standing.yellow_card",
         object_type="enterprise",
         object_id=enterprise.credit_code,
+        enterprise_id=enterprise.id,
         after={
             "issued_on": card.issued_on.isoformat(),
             "source": f"{card.source_kind}:{card.source_ref}",
@@ -259,6 +261,7 @@ async def remove_from_positive_list(
         action="standing.remove",
         object_type="enterprise",
         object_id=enterprise.credit_code,
+        enterprise_id=enterprise.id,
         after={"removed_on": removed_on.isoformat(), "note": entry.removal_note[:500]},
     )
     await notices.removed_by_decision(session, enterprise, entry)

@@ -274,6 +274,7 @@ async def make_draw(
         action="inspection_draw.draw",
         object_type="inspection_draw",
         object_id=draw.reference,
+        enterprise_id=None,
         after={
             "kind": draw.kind,
             "pool": draw.pool,

@@ -91,6 +91,7 @@ async def generate_plan(
         action="inspection_plan.generate",
         object_type="inspection_plan",
         object_id=f"{region_code}:{year}",
+        enterprise_id=None,
         after={"added": added, "lines": lines},
     )
     return PlanGenerated(region_code=region_code, year=year, added=added, lines=lines)
@@ -119,6 +120,7 @@ async def keep_plans_current(session: AsyncSession, *, on: date) -> int:
                 action="inspection_plan.generate",
                 object_type="inspection_plan",
                 object_id=f"{region_code}:{on.year}",
+                enterprise_id=None,
                 after={"added": added, "lines": lines},
             )
         total += added

@@ -185,6 +185,7 @@ async def record_inspection(session: AsyncSession, actor: Actor, *, data: Record
         action="inspection.record",
         object_type="inspection_record",
         object_id=inspection.reference,
+        enterprise_id=inspection.enterprise_id,
         after={
             "kind": inspection.kind,
             "subject": inspection.subject,
