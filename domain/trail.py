@@ -102,7 +102,7 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tup
     for key in [*after, *(key for key in before if key not in after)]:
         if key not in FIELD_LABELS or key in UNSHOWN:
             continue
-        if key in after and key not in before:
+        if key in after and before.get(key) in (None, ""):
             shown.append((key, *_value(key, after[key])))
             continue
         old, new = _shown(before.get(key)), _shown(after.get(key)) if key in after else "—"
