@@ -1,15 +1,22 @@
-"""Figures for the bureau's leaders through GraphQL: the monthly dispatch summary (调度, PT §3)."""
+"""Figures for the bureau's leaders through GraphQL: the leaders' statistics (docs/statistics.md) and the
+monthly dispatch summary (调度, PT §3)."""
 
 from __future__ import annotations
 
 import datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
 
+from domain import regions
 from domain.errors import DomainError
-from domain.statistics import dispatch
+from domain.i18n import translate
+from domain.permits.reference import pollutant_name
+from domain.statistics import dispatch, leaders
 from graphql_schema.errors import refused
+from graphql_schema.permits.types import PermitCategory, PermitStatus
+from graphql_schema.supervision.grading import Grade
 
 
 @strawberry.type(description="许可证事项变化：按事项类型计数")
@@ -70,6 +77,223 @@ class DispatchSummary:
         )
 
 
+@strawberry.enum(description="第三方技术服务机构信用等级（A ≥ 90 分，B ≥ 75，C ≥ 60，D 以下）")
+class CreditLevel(Enum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+@strawberry.type(description="统计口径：地区（本人辖区或其中一个区县）、年份、月份（为空表示全年）、行业")
+class StatisticsScope:
+    region_code: str = strawberry.field(description="地区代码（GB/T 2260）")
+    region_name: str = strawberry.field(description="地区名称")
+    year: int = strawberry.field(description="年份")
+    month: int | None = strawberry.field(description="月份 1-12；为空表示全年")
+    industry_code: str | None = strawberry.field(description="行业代码；为空表示全部行业")
+
+
+@strawberry.type(description="区县一行：在期许可证、未销号问题、逾期整改、期内销号、期内处理决定、罚款")
+class DistrictFigures:
+    region_code: str = strawberry.field(description="区县代码")
+    region_name: str = strawberry.field(description="区县名称")
+    permits_in_force: int = strawberry.field(description="在期许可证（当前）")
+    problems_open: int = strawberry.field(description="未销号问题（当前）")
+    rectification_overdue: int = strawberry.field(description="逾期未整改（当前）")
+    problems_closed: int = strawberry.field(description="期内销号问题")
+    cases_decided: int = strawberry.field(description="期内作出处理决定的案件")
+    fines_yuan: float = strawberry.field(description="期内决定的罚款（元）")
+
+
+@strawberry.type(description="按状态和管理类别统计的许可证数")
+class PermitStatusCount:
+    status: PermitStatus = strawberry.field(description="许可证状态")
+    category: PermitCategory = strawberry.field(description="管理类别")
+    count: int = strawberry.field(description="件数")
+
+
+@strawberry.type(description="一个比率：应完成数、已完成数和比率（应完成为 0 时比率为空）")
+class RateFigure:
+    due: int = strawberry.field(description="应完成数")
+    done: int = strawberry.field(description="已完成数")
+    rate: float | None = strawberry.field(description="比率 0-1；无应完成时为空")
+
+
+@strawberry.type(description="“双百”：执行报告按时提交（已记录）与许可证质量核查（尚未记录）")
+class DoubleHundred:
+    reports_filed: RateFigure = strawberry.field(description="期内到期的执行报告：应提交、已提交")
+    reports_on_time: RateFigure = strawberry.field(description="期内到期的执行报告：应提交、按时提交")
+    quality_checked: RateFigure | None = strawberry.field(
+        description="三年内完成质量核查的许可证；平台尚未记录许可证质量核查，始终为空"
+    )
+
+
+@strawberry.type(description="年度检查计划覆盖的一项指标")
+class CoverageLine:
+    label: str = strawberry.field(description="指标名称")
+    units: int = strawberry.field(description="应覆盖单位数")
+    target: int = strawberry.field(description="目标数")
+    done: int = strawberry.field(description="已完成数")
+
+
+@strawberry.type(description="年度检查计划完成情况（与检查计划页面一致）")
+class PlanFigures:
+    year: int = strawberry.field(description="计划年份")
+    done: int = strawberry.field(description="已完成的计划条目")
+    due: int = strawberry.field(description="未到期的计划条目")
+    behind: int = strawberry.field(description="已逾期未完成的计划条目")
+    coverage: list[CoverageLine] = strawberry.field(description="覆盖率指标")
+
+
+@strawberry.type(description="整改进度")
+class RectificationFigures:
+    open: int = strawberry.field(description="未销号问题（当前）")
+    overdue: int = strawberry.field(description="逾期未整改（当前）")
+    closed: int = strawberry.field(description="期内销号问题")
+    average_days_to_close: float | None = strawberry.field(description="期内销号问题从发现到销号的平均天数")
+
+
+@strawberry.type(description="年内某月的数字")
+class MonthFigures:
+    month: int = strawberry.field(description="月份 1-12")
+    problems_raised: int = strawberry.field(description="新发现问题")
+    problems_closed: int = strawberry.field(description="销号问题")
+    cases_decided: int = strawberry.field(description="作出处理决定的案件")
+
+
+@strawberry.type(description="按等级统计的年度评定结果（每个单位以现行决定计）")
+class GradeCount:
+    grade: Grade = strawberry.field(description="等级")
+    count: int = strawberry.field(description="单位数")
+
+
+@strawberry.type(description="按信用等级统计的第三方技术服务机构")
+class CreditLevelCount:
+    level: CreditLevel = strawberry.field(description="信用等级")
+    count: int = strawberry.field(description="机构数")
+
+
+@strawberry.type(description="执行报告中报告的排放量（按污染物）")
+class ReportedEmission:
+    pollutant_code: str = strawberry.field(description="污染物代码")
+    pollutant_name: str = strawberry.field(description="污染物名称")
+    quantity_t: float = strawberry.field(description="排放量（吨）")
+
+
+@strawberry.type(description="领导统计：辖区内按期间、区县、行业的各项数字（本人有权查看的记录）")
+class LeaderStatistics:
+    scope: StatisticsScope = strawberry.field(description="统计口径")
+    districts: list[DistrictFigures] = strawberry.field(description="按区县")
+    permits: list[PermitStatusCount] = strawberry.field(description="许可证：按状态和管理类别（当前）")
+    permits_in_force: int = strawberry.field(description="在期许可证（当前）")
+    renewals_on_time: RateFigure = strawberry.field(description="期内收到的延续申请：总数、按时提出")
+    double_hundred: DoubleHundred = strawberry.field(description="“双百”")
+    plan: PlanFigures | None = strawberry.field(description="年度检查计划；无权查看时为空")
+    rectification: RectificationFigures = strawberry.field(description="整改进度")
+    months: list[MonthFigures] = strawberry.field(description="年内逐月")
+    cases_opened: int = strawberry.field(description="期内立案")
+    cases_decided: int = strawberry.field(description="期内作出处理决定")
+    fines_yuan: float = strawberry.field(description="期内决定的罚款（元）")
+    grades: list[GradeCount] = strawberry.field(description="年度等级评定结果")
+    positive_list: int = strawberry.field(description="正面清单内单位（当前）")
+    agency_credit: list[CreditLevelCount] | None = strawberry.field(
+        description="第三方技术服务机构信用等级分布；无权查看时为空"
+    )
+    emissions: list[ReportedEmission] = strawberry.field(description="报告排放量，按污染物")
+
+    @classmethod
+    def from_view(cls, figures: leaders.LeaderStatistics, locale: str) -> LeaderStatistics:
+        scope = figures.scope
+        filing = figures.filing
+
+        def rate(whole: int, part: int) -> RateFigure:
+            return RateFigure(due=whole, done=part, rate=leaders.Rate(whole, part).rate)
+
+        plan = figures.plan
+        return cls(
+            scope=StatisticsScope(
+                region_code=scope.region_code,
+                region_name=regions.region_name(scope.region_code, locale),
+                year=scope.year,
+                month=scope.month,
+                industry_code=scope.industry,
+            ),
+            districts=[
+                DistrictFigures(
+                    region_code=row.region_code,
+                    region_name=regions.region_name(row.region_code, locale),
+                    permits_in_force=row.permits_in_force,
+                    problems_open=row.problems_open,
+                    rectification_overdue=row.rectification_overdue,
+                    problems_closed=row.problems_closed,
+                    cases_decided=row.cases_decided,
+                    fines_yuan=row.fines_yuan,
+                )
+                for row in figures.districts
+            ],
+            permits=[
+                PermitStatusCount(
+                    status=PermitStatus(row.status), category=PermitCategory(row.category), count=row.count
+                )
+                for row in figures.permits
+            ],
+            permits_in_force=figures.permits_in_force,
+            renewals_on_time=rate(figures.renewals.whole, figures.renewals.part),
+            double_hundred=DoubleHundred(
+                reports_filed=rate(filing.due, filing.submitted),
+                reports_on_time=rate(filing.due, filing.on_time),
+                quality_checked=None,
+            ),
+            plan=None
+            if plan is None
+            else PlanFigures(
+                year=plan.year,
+                done=plan.done,
+                due=plan.due,
+                behind=plan.behind,
+                coverage=[
+                    CoverageLine(label=translate(label, locale), units=units, target=target, done=done)
+                    for label, units, target, done in plan.lines
+                ],
+            ),
+            rectification=RectificationFigures(
+                open=figures.rectification.open,
+                overdue=figures.rectification.overdue,
+                closed=figures.rectification.closed,
+                average_days_to_close=figures.rectification.average_days_to_close,
+            ),
+            months=[
+                MonthFigures(
+                    month=p.month,
+                    problems_raised=p.problems_raised,
+                    problems_closed=p.problems_closed,
+                    cases_decided=p.cases_decided,
+                )
+                for p in figures.months
+            ],
+            cases_opened=figures.cases_opened,
+            cases_decided=figures.cases_decided,
+            fines_yuan=figures.fines_yuan,
+            grades=[GradeCount(grade=Grade(grade), count=number) for grade, number in figures.grades.items()],
+            positive_list=figures.positive_list,
+            agency_credit=None
+            if figures.agency_levels is None
+            else [
+                CreditLevelCount(level=CreditLevel(level), count=number)
+                for level, number in figures.agency_levels.items()
+            ],
+            emissions=[
+                ReportedEmission(
+                    pollutant_code=row.pollutant,
+                    pollutant_name=pollutant_name(row.pollutant, locale),
+                    quantity_t=row.quantity_t,
+                )
+                for row in figures.emissions
+            ],
+        )
+
+
 @strawberry.type
 class StatisticsQuery:
     @strawberry.field(description="证后监管月度调度汇总（监管人员）：按科室列出当月辖区内的各项数字。")
@@ -85,5 +309,34 @@ class StatisticsQuery:
                 return DispatchSummary.from_view(
                     await dispatch.dispatch_summary(session, context.actor, month=first)
                 )
+        except DomainError as error:
+            raise refused(error, context.locale) from None
+
+    @strawberry.field(
+        description="领导统计（监管人员）：本人辖区（或其中一个区县）某年或某月、可按行业筛选的各项数字，"
+        "与统计页面一致。"
+    )
+    async def leader_statistics(
+        self,
+        info: strawberry.Info,
+        year: Annotated[int | None, strawberry.argument(description="年份（2015 年起）；默认今年")] = None,
+        month: Annotated[int | None, strawberry.argument(description="月份 1-12；为空表示全年")] = None,
+        district: Annotated[
+            str | None, strawberry.argument(description="区县代码（本人辖区内）；为空表示整个辖区")
+        ] = None,
+        industry: Annotated[str | None, strawberry.argument(description="行业代码；为空表示全部行业")] = None,
+    ) -> LeaderStatistics:
+        context = info.context
+        try:
+            scope = leaders.scope_of(
+                context.actor,
+                year="" if year is None else str(year),
+                month="" if month is None else str(month),
+                district=district or "",
+                industry=industry or "",
+            )
+            async with context.read() as session:
+                figures = await leaders.leader_statistics(session, context.actor, scope)
+            return LeaderStatistics.from_view(figures, context.locale)
         except DomainError as error:
             raise refused(error, context.locale) from None

@@ -1,0 +1,133 @@
+"""The leaders' statistics page, its workbook and the API: names never codes, Chinese headings, the same
+figures on every face, the reader's jurisdiction only, and a fixed number of statements whatever the data."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import event
+
+from domain.access import Role
+from domain.clock import today
+from domain.statistics import leaders
+from tests.factories import actor, make_enterprise, make_user
+from tests.graphql_helpers import bearer_token, graphql, graphql_data
+from tests.portal_helpers import log_in
+from tests.statistics.city import build_city
+
+
+async def test_the_page_shows_names_charts_and_tables(client, session):
+    await build_city(session)
+    chief = await make_user(session, Role.ENFORCEMENT, region_code="310000")
+    await session.flush()
+    await log_in(client, chief.username)
+    on = today()
+    page = await client.get(f"/statistics?year={on.year}&month=1")
+    assert page.status_code == 200, page.text
+    for name in ("上海市普陀区", "上海市杨浦区", "二氧化硫", "化学需氧量", "重点管理", "有机化学原料制造"):
+        assert name in page.text
+    assert ">SO2<" not in page.text and ">310107<" not in page.text
+    assert page.text.count("<svg") >= 4 and 'role="img"' in page.text  # charts, each beside its table
+    assert "尚未记录" in page.text  # the quality-check half of 双百: no number
+    assert 'href="/statistics.xlsx?year=' in page.text
+    bad = await client.get("/statistics?year=1999&district=370102", headers={"Accept-Language": "en"})
+    assert bad.status_code == 400
+    assert 'data-field="year"' in bad.text and 'data-field="district"' in bad.text
+    dispatch = await client.get("/statistics/dispatch")
+    assert 'href="/statistics"' in dispatch.text
+
+
+async def test_the_workbook_opens_with_chinese_headings_and_the_page_figures(client, session):
+    await build_city(session)
+    chief = await make_user(session, Role.ENFORCEMENT, region_code="310000")
+    await session.flush()
+    await log_in(client, chief.username)
+    on = today()
+    response = await client.get(f"/statistics.xlsx?year={on.year}&month={on.month}")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    districts = workbook["按区县"]
+    rows = list(districts.iter_rows(values_only=True))
+    assert rows[0][:3] == ("区县", "在期许可证", "未销号问题")
+    assert ("上海市普陀区", 2, 4, 2, 2, 2, 30000.0) in rows
+    assert "许可证（按状态和管理类别）" in workbook.sheetnames
+    emissions = workbook["报告排放量（按污染物）"]
+    assert list(emissions.iter_rows(values_only=True))[0] == ("污染物", "排放量（吨）")
+    csv = await client.get(f"/statistics.csv?year={on.year}")
+    assert csv.status_code == 200 and "上海市杨浦区" in csv.content.decode("utf-8-sig")
+
+
+async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(client, session):
+    await build_city(session)
+    putuo = await make_user(session, Role.LEGAL, region_code="310107")
+    await session.flush()
+    on = today()
+    query = """query($y: Int, $m: Int, $d: String) { leaderStatistics(year: $y, month: $m, district: $d) {
+      scope { regionName } permitsInForce districts { regionName problemsOpen fines: finesYuan }
+      permits { status category count } renewalsOnTime { due done rate }
+      doubleHundred { reportsOnTime { due done } qualityChecked { due } }
+      rectification { open overdue closed averageDaysToClose } casesDecided finesYuan
+      grades { grade count } positiveList agencyCredit { level count }
+      emissions { pollutantName quantityT } } }"""
+    token = await bearer_token(session, putuo)
+    data = (await graphql_data(client, query, {"y": on.year, "m": 1}, token=token))["leaderStatistics"]
+    expected = await leaders.leader_statistics(
+        session, actor(putuo), leaders.scope_of(actor(putuo), year=str(on.year), month="1")
+    )
+    assert data["scope"]["regionName"] == "上海市普陀区"
+    assert [row["regionName"] for row in data["districts"]] == ["上海市普陀区"]
+    assert data["permitsInForce"] == expected.permits_in_force == 2
+    assert data["rectification"]["open"] == expected.rectification.open == 4
+    assert data["doubleHundred"]["reportsOnTime"]["due"] == expected.filing.due == 2
+    assert data["doubleHundred"]["qualityChecked"] is None
+    assert {row["pollutantName"]: row["quantityT"] for row in data["emissions"]} == {
+        "二氧化硫": 4.0,
+        "化学需氧量": 0.5,
+    }
+    assert {row["grade"] for row in data["grades"]} == {"EXCELLENT", "QUALIFIED", "UNQUALIFIED"}
+    assert {row["status"] for row in data["permits"]} == {"ISSUED"}
+    assert data["agencyCredit"] is not None
+    refused = (await graphql(client, query, {"d": "310110"}, token=token)).json()
+    assert refused["errors"][0]["extensions"]["field"] == "district"
+    staff = await make_user(session, Role.ENTERPRISE_STAFF, enterprise=await make_enterprise(session))
+    denied = (await graphql(client, query, {}, token=await bearer_token(session, staff))).json()
+    assert denied["errors"][0]["extensions"]["code"] == "forbidden"
+
+
+async def test_units_may_not_open_the_page(client, session):
+    staff = await make_user(session, Role.ENTERPRISE_STAFF, enterprise=await make_enterprise(session))
+    await session.flush()
+    await log_in(client, staff.username)
+    assert (await client.get("/statistics")).status_code == 403
+    assert (await client.get("/statistics.xlsx")).status_code == 403
+
+
+async def test_the_page_runs_the_same_statements_whatever_the_data(client, session, db):
+    chief = await make_user(session, Role.ENFORCEMENT, region_code="310000")
+    await session.flush()
+    await log_in(client, chief.username)
+    on = today()
+
+    async def statements() -> int:
+        seen: list[str] = []
+
+        def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
+        try:
+            page = await client.get(f"/statistics?year={on.year}&month=1")
+            assert page.status_code == 200
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", remember)
+        return len([s for s in seen if s.lstrip().upper().startswith("SELECT")])
+
+    await build_city(session)
+    await session.flush()
+    small = await statements()
+    await build_city(session)
+    await build_city(session)
+    await session.flush()
+    assert await statements() == small
+    print(f"statements per statistics page: {small}")
