@@ -4,7 +4,8 @@ year, by district, narrowed to one district or one industry on request.
 Every figure counts what its own page counts, through the SQL form of the access rule of that kind of
 record (``domain.access.sql.allowed``), so a district's head sees the district and a city's the city:
 
-- permits by status and management category (now), per district;
+- permits by status and management category (now; an issued permit past its validity as expired, as
+  the register shows it), per district;
 - on-time renewal: renewal applications received in the period, and those not flagged late
   (``PermitApplication.late``, docs/domain-rules.md "Renewal");
 - the 双百 pair: the filing half is the reports due for the periods that ended in the period (the same
@@ -46,7 +47,7 @@ from domain.enterprises.rules import INDUSTRY_NAMES
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.reference import ReportKind
-from domain.permits.rules import PermitStatus
+from domain.permits.rules import EXPIRED, PermitStatus
 from domain.reports import rules as report_rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport, ReportSubmission
@@ -291,12 +292,17 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
         _in_region(col(Permit.region_code), scope),
         _in_industry(col(Permit.industry_code), scope),
     ]
+    # An issued permit past its validity shows as expired, as the register filters it.
+    shown = sa.case(
+        (sa.and_(col(Permit.status) == PermitStatus.ISSUED, col(Permit.valid_until) < on), EXPIRED),
+        else_=col(Permit.status),
+    )
     by_status: dict[tuple[str, str], int] = defaultdict(int)
     for region, status, category, number in (
         await session.exec(
-            select(Permit.region_code, Permit.status, Permit.category, sa.func.count())
+            select(Permit.region_code, shown, Permit.category, sa.func.count())
             .where(*permit_where)
-            .group_by(col(Permit.region_code), col(Permit.status), col(Permit.category))
+            .group_by(col(Permit.region_code), shown, col(Permit.category))
         )
     ).all():
         by_status[(str(status), str(category))] += int(number)
