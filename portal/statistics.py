@@ -68,6 +68,7 @@ class Table:
     header: list[str]
     rows: list[list[object]]
     chart: list[tuple[str, float]] = field(default_factory=list)  # (label, value) bars, when drawn
+    chart_title: str = ""  # what the bars show, when not the table's title
 
 
 def _rate(value: float | None) -> str:
@@ -103,6 +104,7 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
                 for row in figures.districts
             ],
             [(regions.region_name(row.region_code, locale), row.problems_open) for row in figures.districts],
+            _("Problems open by district"),
         )
     )
     categories = sorted({row.category for row in figures.permits})
@@ -163,7 +165,8 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
                     [_("Plan lines behind"), plan.behind, "", ""],
                     *([_(label), total, target, done] for label, total, target, done in plan.lines),
                 ],
-                [(_(label), float(done)) for label, _total, _target, done in plan.lines],
+                [(_(label), done) for label, _total, _target, done in plan.lines],
+                _("Units inspected, by target"),
             )
         )
     rect = figures.rectification
@@ -193,6 +196,7 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
                 for p in figures.months
             ],
             [(f"{p.month:02d}", p.problems_closed) for p in figures.months],
+            _("Problems closed by month"),
         )
     )
     found.append(
