@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 
 from domain import regions
+from domain.enterprises.rules import industry_name
 from domain.errors import DomainError
 from domain.i18n import translate
 from domain.permits.reference import pollutant_name
@@ -106,6 +107,18 @@ class DistrictFigures:
     fines_yuan: float = strawberry.field(description="期内决定的罚款（元）")
 
 
+@strawberry.type(description="行业一行：在期许可证、未销号问题、逾期整改、期内销号、期内处理决定、罚款")
+class IndustryFigures:
+    industry_code: str = strawberry.field(description="行业代码（国民经济行业分类）")
+    industry_name: str = strawberry.field(description="行业名称")
+    permits_in_force: int = strawberry.field(description="在期许可证（当前）")
+    problems_open: int = strawberry.field(description="未销号问题（当前）")
+    rectification_overdue: int = strawberry.field(description="逾期未整改（当前）")
+    problems_closed: int = strawberry.field(description="期内销号问题")
+    cases_decided: int = strawberry.field(description="期内作出处理决定的案件")
+    fines_yuan: float = strawberry.field(description="期内决定的罚款（元）")
+
+
 @strawberry.type(description="按状态和管理类别统计的许可证数")
 class PermitStatusCount:
     status: PermitStatus = strawberry.field(description="许可证状态")
@@ -185,6 +198,7 @@ class ReportedEmission:
 class LeaderStatistics:
     scope: StatisticsScope = strawberry.field(description="统计口径")
     districts: list[DistrictFigures] = strawberry.field(description="按区县")
+    industries: list[IndustryFigures] = strawberry.field(description="按行业")
     permits: list[PermitStatusCount] = strawberry.field(description="许可证：按状态和管理类别（当前）")
     permits_in_force: int = strawberry.field(description="在期许可证（当前）")
     renewals_on_time: RateFigure = strawberry.field(description="期内收到的延续申请：总数、按时提出")
@@ -221,8 +235,8 @@ class LeaderStatistics:
             ),
             districts=[
                 DistrictFigures(
-                    region_code=row.region_code,
-                    region_name=regions.region_name(row.region_code, locale),
+                    region_code=row.key,
+                    region_name=regions.region_name(row.key, locale),
                     permits_in_force=row.permits_in_force,
                     problems_open=row.problems_open,
                     rectification_overdue=row.rectification_overdue,
@@ -231,6 +245,19 @@ class LeaderStatistics:
                     fines_yuan=row.fines_yuan,
                 )
                 for row in figures.districts
+            ],
+            industries=[
+                IndustryFigures(
+                    industry_code=row.key,
+                    industry_name=industry_name(row.key, locale),
+                    permits_in_force=row.permits_in_force,
+                    problems_open=row.problems_open,
+                    rectification_overdue=row.rectification_overdue,
+                    problems_closed=row.problems_closed,
+                    cases_decided=row.cases_decided,
+                    fines_yuan=row.fines_yuan,
+                )
+                for row in figures.industries
             ],
             permits=[
                 PermitStatusCount(

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from domain import regions
 from domain.clock import today
-from domain.enterprises.rules import category_label
+from domain.enterprises.rules import category_label, industry_name
 from domain.errors import FieldError, ValidationFailed
 from domain.i18n import translations_for
 from domain.permits.labels import EVENT_LABELS, STATUS_LABELS
@@ -78,33 +78,44 @@ def _rate(value: float | None) -> str:
 def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
     _ = translations_for(locale).gettext
     found: list[Table] = []
+    figures_header = [
+        _("Permits in force"),
+        _("Problems open"),
+        _("Rectifications overdue"),
+        _("Problems closed in the period"),
+        _("Cases decided in the period"),
+        _("Fines decided (yuan)"),
+    ]
+
+    def group_row(name: str, row: leaders.GroupRow) -> list[object]:
+        return [
+            name,
+            row.permits_in_force,
+            row.problems_open,
+            row.rectification_overdue,
+            row.problems_closed,
+            row.cases_decided,
+            row.fines_yuan,
+        ]
+
     found.append(
         Table(
             "districts",
             _("Figures by district"),
-            [
-                _("District"),
-                _("Permits in force"),
-                _("Problems open"),
-                _("Rectifications overdue"),
-                _("Problems closed in the period"),
-                _("Cases decided in the period"),
-                _("Fines decided (yuan)"),
-            ],
-            [
-                [
-                    regions.region_name(row.region_code, locale),
-                    row.permits_in_force,
-                    row.problems_open,
-                    row.rectification_overdue,
-                    row.problems_closed,
-                    row.cases_decided,
-                    row.fines_yuan,
-                ]
-                for row in figures.districts
-            ],
-            [(regions.region_name(row.region_code, locale), row.problems_open) for row in figures.districts],
+            [_("District"), *figures_header],
+            [group_row(regions.region_name(row.key, locale), row) for row in figures.districts],
+            [(regions.region_name(row.key, locale), row.problems_open) for row in figures.districts],
             _("Problems open by district"),
+        )
+    )
+    found.append(
+        Table(
+            "industries",
+            _("Figures by industry"),
+            [_("Industry"), *figures_header],
+            [group_row(industry_name(row.key, locale), row) for row in figures.industries],
+            [(industry_name(row.key, locale), row.problems_open) for row in figures.industries],
+            _("Problems open by industry"),
         )
     )
     categories = sorted({row.category for row in figures.permits})

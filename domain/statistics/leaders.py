@@ -5,7 +5,7 @@ Every figure counts what its own page counts, through the SQL form of the access
 record (``domain.access.sql.allowed``), so a district's head sees the district and a city's the city:
 
 - permits by status and management category (now; an issued permit past its validity as expired, as
-  the register shows it), per district;
+  the register shows it); permits in force, rectification and cases per district and per industry;
 - on-time renewal: renewal applications received in the period, and those not flagged late
   (``PermitApplication.late``, docs/domain-rules.md "Renewal");
 - the 双百 pair: the filing half is the reports due for the periods that ended in the period (the same
@@ -90,8 +90,10 @@ class Scope:
 
 
 @dataclass
-class DistrictRow:
-    region_code: str
+class GroupRow:
+    """One district's or one industry's figures (``key``: its region or industry code)."""
+
+    key: str
     permits_in_force: int = 0
     problems_open: int = 0
     rectification_overdue: int = 0
@@ -174,7 +176,8 @@ class EmissionTotal:
 @dataclass(frozen=True)
 class LeaderStatistics:
     scope: Scope
-    districts: list[DistrictRow]
+    districts: list[GroupRow]
+    industries: list[GroupRow]
     permits: list[PermitCount]
     renewals: Rate
     filing: FilingHalf
@@ -277,10 +280,13 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
     first, following = scope.first, scope.following
     start, end = china_midnight(first), china_midnight(following)
     on = today()
-    districts: dict[str, DistrictRow] = {}
+    districts: dict[str, GroupRow] = {}
+    by_industry: dict[str, GroupRow] = {}
 
-    def district(code: str) -> DistrictRow:
-        return districts.setdefault(code, DistrictRow(code))
+    def rows(region: str, industry: str | None) -> tuple[GroupRow, GroupRow]:
+        """The row of the record's district and the row of its industry."""
+        key = industry or ""
+        return districts.setdefault(region, GroupRow(region)), by_industry.setdefault(key, GroupRow(key))
 
     # Permits by district, status and category (now).
     permit_where = [
@@ -298,16 +304,17 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
         else_=col(Permit.status),
     )
     by_status: dict[tuple[str, str], int] = defaultdict(int)
-    for region, status, category, number in (
+    for region, industry, status, category, number in (
         await session.exec(
-            select(Permit.region_code, shown, Permit.category, sa.func.count())
+            select(Permit.region_code, Permit.industry_code, shown, Permit.category, sa.func.count())  # type: ignore[call-overload]
             .where(*permit_where)
-            .group_by(col(Permit.region_code), shown, col(Permit.category))
+            .group_by(col(Permit.region_code), col(Permit.industry_code), shown, col(Permit.category))
         )
     ).all():
         by_status[(str(status), str(category))] += int(number)
         if status == PermitStatus.ISSUED:
-            district(str(region)).permits_in_force += int(number)
+            for row in rows(str(region), str(industry)):
+                row.permits_in_force += int(number)
     permits = [
         PermitCount(status, category, number) for (status, category), number in sorted(by_status.items())
     ]
@@ -333,7 +340,7 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
 
     filing = await _filing(session, actor, scope, permit_where)
     plan = await _plan(session, actor, scope)
-    rectification, raised_by_month, closed_by_month = await _rectification(session, actor, scope, district)
+    rectification, raised_by_month, closed_by_month = await _rectification(session, actor, scope, rows)
 
     # Cases: opened and decided in the period, fines decided; decided by month of the year.
     case_where = [
@@ -367,13 +374,16 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
     )
     decided_by_month: dict[int, int] = defaultdict(int)
     cases_decided, fines_cents = 0, 0
-    for region, decided_on, penalty in (
+    for region, industry, decided_on, penalty in (
         await session.exec(
             select(  # type: ignore[call-overload]
                 col(EnforcementCase.region_code),
+                col(Enterprise.industry_code),
                 col(EnforcementCase.decided_on),
                 col(EnforcementCase.penalty_cents),
-            ).where(
+            )
+            .join(Enterprise, col(Enterprise.id) == col(EnforcementCase.enterprise_id), isouter=True)
+            .where(
                 *case_where,
                 col(EnforcementCase.decided_on) >= date(scope.year, 1, 1),
                 col(EnforcementCase.decided_on) < date(scope.year + 1, 1, 1),
@@ -385,9 +395,9 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
         if first <= decided_on < following:
             cases_decided += 1
             fines_cents += int(penalty or 0)
-            row = district(str(region))
-            row.cases_decided += 1
-            row.fines_yuan = round(row.fines_yuan + int(penalty or 0) / 100, 2)
+            for row in rows(str(region), industry):
+                row.cases_decided += 1
+                row.fines_yuan = round(row.fines_yuan + int(penalty or 0) / 100, 2)
 
     grades = await _grades(session, actor, scope)
     positive_list = await _positive_list(session, actor, scope)
@@ -400,7 +410,8 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
     ]
     return LeaderStatistics(
         scope=scope,
-        districts=sorted(districts.values(), key=lambda row: row.region_code),
+        districts=sorted(districts.values(), key=lambda row: row.key),
+        industries=sorted(by_industry.values(), key=lambda row: row.key),
         permits=permits,
         renewals=renewals,
         filing=filing,
@@ -490,7 +501,7 @@ async def _plan(session: AsyncSession, actor: Actor, scope: Scope) -> PlanCovera
 
 
 async def _rectification(
-    session: AsyncSession, actor: Actor, scope: Scope, district: Any
+    session: AsyncSession, actor: Actor, scope: Scope, rows: Any
 ) -> tuple[Rectification, dict[int, int], dict[int, int]]:
     """The clear-to-zero board's counts (``problems.queries.board``: open now, overdue now by
     ``rules.overdue``), with closures and their days counted in the scope's period."""
@@ -500,6 +511,7 @@ async def _rectification(
     statement: Any = (
         sa.select(
             col(Problem.region_code),
+            col(Problem.industry_code),
             col(Problem.state),
             col(RectificationItem.state),
             col(RectificationItem.deadline),
@@ -520,24 +532,28 @@ async def _rectification(
     total = Rectification()
     raised: dict[int, int] = defaultdict(int)
     closed: dict[int, int] = defaultdict(int)
-    for region, state, item_state, deadline, raised_at, closed_at in (await session.exec(statement)).all():
-        row = district(str(region))
+    for region, industry, state, item_state, deadline, raised_at, closed_at in (
+        await session.exec(statement)
+    ).all():
+        groups = rows(str(region), str(industry))
         raised_utc = as_utc(raised_at)
         if year_start <= raised_utc < year_end:
             raised[_china_month(raised_utc)] += 1
         if state != problem_rules.CLOSED:
             total.open += 1
-            row.problems_open += 1
-            if item_state is not None and problem_rules.overdue(item_state, deadline, on):
-                total.overdue += 1
-                row.rectification_overdue += 1
+            overdue = item_state is not None and problem_rules.overdue(item_state, deadline, on)
+            total.overdue += 1 if overdue else 0
+            for row in groups:
+                row.problems_open += 1
+                row.rectification_overdue += 1 if overdue else 0
         elif closed_at is not None:
             closed_utc = as_utc(closed_at)
             if year_start <= closed_utc < year_end:
                 closed[_china_month(closed_utc)] += 1
             if start <= closed_utc < end:
                 total.closed += 1
-                row.problems_closed += 1
+                for row in groups:
+                    row.problems_closed += 1
                 total.days_to_close.append((closed_utc - raised_utc).total_seconds() / 86400)
     return total, raised, closed
 

@@ -13,6 +13,7 @@ from sqlmodel import func, select
 
 from domain.access import Role
 from domain.clock import china_midnight, today
+from domain.enterprises.models import Enterprise
 from domain.errors import PermissionDenied, ValidationFailed
 from domain.permits.models import Permit, PermitApplication
 from domain.reports.models import ExecutionReport, ReportSubmission
@@ -111,6 +112,33 @@ async def test_every_figure_counts_as_sql_does(session):
         sum((c.replace(tzinfo=None) - r.replace(tzinfo=None)).total_seconds() / 86400 for r, c in closed) / 6
     )
     assert figures.rectification.average_days_to_close == round(average, 1)
+    open_by_industry = dict(
+        (
+            await session.exec(
+                select(Problem.industry_code, func.count())
+                .where(problems, Problem.state != "closed")
+                .group_by(Problem.industry_code)
+            )
+        ).all()
+    )
+    assert (
+        {row.key: row.problems_open for row in figures.industries}
+        == open_by_industry
+        == {"1713": 6, "2614": 6}
+    )
+    fines_by_industry = dict(
+        (
+            await session.exec(
+                select(Enterprise.industry_code, func.sum(EnforcementCase.penalty_cents))
+                .join(Enterprise, Enterprise.id == EnforcementCase.enterprise_id)
+                .where(EnforcementCase.region_code.startswith("31"), EnforcementCase.decided_on >= first)  # type: ignore[attr-defined,operator]
+                .group_by(Enterprise.industry_code)
+            )
+        ).all()
+    )
+    assert {row.key: row.fines_yuan for row in figures.industries} == {
+        key: int(cents) / 100 for key, cents in fines_by_industry.items()
+    }
     # the clear-to-zero board counts the same open and overdue problems for the same reader
     board = (await problem_queries.board(session, chief, by="region")).total
     assert (board.open, board.overdue) == (figures.rectification.open, figures.rectification.overdue)
@@ -160,7 +188,7 @@ async def test_every_figure_counts_as_sql_does(session):
     plan = await plan_summary(session, chief, region_code="310000", year=on.year)
     assert figures.plan is not None and figures.plan.done == plan.counts["done"]
     assert figures.quality_checked is None  # no permit quality audit is recorded yet: no number
-    assert {row.region_code for row in figures.districts} == set(DISTRICTS)
+    assert {row.key for row in figures.districts} == set(DISTRICTS)
 
 
 async def test_the_filing_half_and_the_emissions_of_january(session):
@@ -199,7 +227,7 @@ async def test_a_district_head_sees_the_district_and_filters_narrow(session):
     putuo = actor(await make_user(session, Role.ENFORCEMENT, region_code="310107"))
     on = today()
     figures = await leaders.leader_statistics(session, putuo, leaders.scope_of(putuo, year=str(on.year)))
-    assert {row.region_code for row in figures.districts} == {"310107"}
+    assert {row.key for row in figures.districts} == {"310107"}
     assert figures.rectification.open == 4 and figures.cases_decided == 2 and figures.positive_list == 1
     with pytest.raises(ValidationFailed) as refused:
         leaders.scope_of(putuo, district="310110")  # Yangpu is not Putuo's

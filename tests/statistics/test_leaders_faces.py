@@ -25,7 +25,15 @@ async def test_the_page_shows_names_charts_and_tables(client, session):
     on = today()
     page = await client.get(f"/statistics?year={on.year}&month=1")
     assert page.status_code == 200, page.text
-    for name in ("上海市普陀区", "上海市杨浦区", "二氧化硫", "化学需氧量", "重点管理", "有机化学原料制造"):
+    for name in (
+        "上海市普陀区",
+        "上海市杨浦区",
+        "二氧化硫",
+        "化学需氧量",
+        "重点管理",
+        "有机化学原料制造",
+        "棉印染精加工",
+    ):
         assert name in page.text
     assert ">SO2<" not in page.text and ">310107<" not in page.text
     assert page.text.count("<svg") >= 4 and 'role="img"' in page.text  # charts, each beside its table
@@ -52,6 +60,7 @@ async def test_the_workbook_opens_with_chinese_headings_and_the_page_figures(cli
     assert rows[0][:3] == ("区县", "在期许可证", "未销号问题")
     assert ("上海市普陀区", 2, 4, 2, 2, 2, 30000.0) in rows
     assert "许可证（按状态和管理类别）" in workbook.sheetnames
+    assert list(workbook["按行业"].iter_rows(values_only=True))[0][0] == "行业"
     emissions = workbook["报告排放量（按污染物）"]
     assert list(emissions.iter_rows(values_only=True))[0] == ("污染物", "排放量（吨）")
     csv = await client.get(f"/statistics.csv?year={on.year}")
@@ -65,6 +74,7 @@ async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(clie
     on = today()
     query = """query($y: Int, $m: Int, $d: String) { leaderStatistics(year: $y, month: $m, district: $d) {
       scope { regionName } permitsInForce districts { regionName problemsOpen fines: finesYuan }
+      industries { industryName problemsOpen }
       permits { status category count } renewalsOnTime { due done rate }
       doubleHundred { reportsOnTime { due done } qualityChecked { due } }
       rectification { open overdue closed averageDaysToClose } casesDecided finesYuan
@@ -78,6 +88,10 @@ async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(clie
     assert data["scope"]["regionName"] == "上海市普陀区"
     assert [row["regionName"] for row in data["districts"]] == ["上海市普陀区"]
     assert data["permitsInForce"] == expected.permits_in_force == 2
+    assert {row["industryName"]: row["problemsOpen"] for row in data["industries"]} == {
+        "有机化学原料制造": 2,
+        "棉印染精加工": 2,
+    }
     assert data["rectification"]["open"] == expected.rectification.open == 4
     assert data["doubleHundred"]["reportsOnTime"]["due"] == expected.filing.due == 2
     assert data["doubleHundred"]["qualityChecked"] is None
