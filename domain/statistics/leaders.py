@@ -8,8 +8,9 @@ record (``domain.access.sql.allowed``), so a district's head sees the district a
   the register shows it); permits in force, rectification and cases per district and per industry;
 - on-time renewal: renewal applications received in the period, and those not flagged late
   (``PermitApplication.late``, docs/domain-rules.md "Renewal");
-- the 双百 pair: the filing half is the reports due for the periods that ended in the period (the same
-  ``owing`` rule as the filing statistics) and those filed, and filed on time; the quality-check half is
+- the 双百 pair: the filing half is the reports due for the periods that ended in the period, once
+  their due date has passed (the same ``owing`` rule as the filing statistics), and those filed, and
+  filed on time; the quality-check half is
   not recorded anywhere yet (no permit quality audit exists), so it is None, never a made-up number;
 - inspection coverage against the year's plan (``plan_summary``, the plan page's figures);
 - rectification (the clear-to-zero board's rules): open now, overdue now, closed in the period, average
@@ -431,8 +432,10 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
 
 async def _filing(session: AsyncSession, actor: Actor, scope: Scope, permit_where: list[Any]) -> FilingHalf:
     """Reports due for the periods of every kind that ended within the scope's period, over the permits
-    that owe them (``schedule.owing``, as the filing statistics count), and those filed and on time."""
+    that owe them (``schedule.owing``, as the filing statistics count), once their due date has passed;
+    and those filed, and filed on time."""
     first, following = scope.first, scope.following
+    on = today()
     last_day = date.fromordinal(following.toordinal() - 1)
     periods = [
         period
@@ -474,7 +477,9 @@ async def _filing(session: AsyncSession, actor: Actor, scope: Scope, permit_wher
             and permit.valid_from <= period.end
             and (permit.valid_until is None or permit.valid_until >= period.start)
         ]
-        for permit, _item in await plans.owing(session, held, period.kind, period.label):
+        for permit, item in await plans.owing(session, held, period.kind, period.label):
+            if item.due_date >= on:
+                continue  # not yet due: its unit may still file in time
             due += 1
             report = reports.get((permit.id or 0, period.kind, period.label))
             if report is not None and report.first_submitted_at is not None:

@@ -201,6 +201,9 @@ async def test_the_filing_half_and_the_emissions_of_january(session):
     existing = await filing_statistics(session, chief, kind="monthly", period=f"{on.year}-01")
     assert figures.filing.due == sum(rate.due for rate in existing) == 5  # the revoked permit owes none
     assert figures.filing.on_time == sum(rate.on_time for rate in existing) == 5
+    this_month = leaders.scope_of(chief, year=str(on.year), month=str(on.month))
+    not_yet = await leaders.leader_statistics(session, chief, this_month)
+    assert not_yet.filing.due == 0  # this month's reports are not due before the next month
     contents = (
         await session.exec(
             select(ReportSubmission.content)
