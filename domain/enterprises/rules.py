@@ -36,10 +36,12 @@ def category_label(category: str, locale: str = "zh_Hans") -> str:
 # Classes of GB/T 4754-2017 that the platform names; any four-digit class is accepted.
 INDUSTRY_NAMES: dict[str, tuple[str, str]] = {
     "1713": ("棉印染精加工", "Cotton printing and dyeing"),
+    "1910": ("皮革鞣制加工", "Leather tanning"),
     "2211": ("木竹浆制造", "Wood and bamboo pulp"),
     "2221": ("机制纸及纸板制造", "Machine-made paper and paperboard"),
     "2319": ("包装装潢及其他印刷", "Packaging and other printing"),
     "2511": ("原油加工及石油制品制造", "Crude oil processing"),
+    "2521": ("炼焦", "Coking"),
     "2614": ("有机化学原料制造", "Organic chemical raw materials"),
     "2619": ("其他基础化学原料制造", "Other basic chemical raw materials"),
     "2621": ("氮肥制造", "Nitrogen fertiliser"),
@@ -47,12 +49,17 @@ INDUSTRY_NAMES: dict[str, tuple[str, str]] = {
     "2710": ("化学药品原料药制造", "Chemical active pharmaceutical ingredients"),
     "2720": ("化学药品制剂制造", "Chemical pharmaceutical preparations"),
     "3011": ("水泥制造", "Cement"),
+    "3041": ("平板玻璃制造", "Flat glass"),
     "3110": ("炼铁", "Iron making"),
     "3120": ("炼钢", "Steel making"),
+    "3211": ("铜冶炼", "Copper smelting"),
+    "3212": ("铅锌冶炼", "Lead and zinc smelting"),
+    "3216": ("铝冶炼", "Aluminium smelting"),
     "3360": ("金属表面处理及热处理加工", "Metal surface treatment (electroplating)"),
     "4411": ("火力发电", "Thermal power"),
     "4412": ("热电联产", "Combined heat and power"),
     "4620": ("污水处理及其再生利用", "Sewage treatment and reuse"),
+    "7820": ("环境卫生管理（生活垃圾焚烧）", "Sanitation (domestic waste incineration)"),
 }
 
 INDUSTRY_CODE = re.compile(r"^\d{4}$")

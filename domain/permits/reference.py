@@ -111,6 +111,9 @@ POLLUTANTS: dict[str, Pollutant] = {
         Pollutant("OIL", "石油类", "Petroleum oils", (Medium.WATER,)),
         Pollutant("FCOLI", "粪大肠菌群数", "Faecal coliforms", (Medium.WATER,)),
         Pollutant("VOLPH", "挥发酚", "Volatile phenols", (Medium.WATER,)),
+        Pollutant("PB", "铅及其化合物", "Lead and its compounds", (Medium.AIR, Medium.WATER)),
+        Pollutant("CD", "镉及其化合物", "Cadmium and its compounds", (Medium.AIR, Medium.WATER)),
+        Pollutant("AS", "砷及其化合物", "Arsenic and its compounds", (Medium.AIR, Medium.WATER)),
     )
 }
 
