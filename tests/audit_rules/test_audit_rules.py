@@ -1308,9 +1308,38 @@ FAILING: list[tuple[str, str, str, Mutation, Where]] = [
     *INDUSTRY_FAILING,
 ]
 
+
+# Reports the new industry rules accept: the situations where their standard asks for nothing more.
+INDUSTRY_PASSING: list[tuple[str, str, str, Mutation | None]] = [
+    # A permit stricter than the standard: a maximum within it is fine, whatever the standard allows.
+    ("I4411-06", "4411", "quarterly", point("DA001", "NOX", limit=150, avg=40, max=140)),
+    ("I3011-04", "3011", "quarterly", None),
+    # Sampling as often as the guideline asks, or more often, or automatically.
+    ("I4411-07", "4411", "semiannual", point("DA001", "HG", frequency="quarterly")),
+    ("I2614-04", "2614", "quarterly", point("DA001", "NMHC", method="manual", frequency="monthly")),
+    ("I2614-04", "2651", "quarterly", None),  # automatic NMHC
+    ("I3011-06", "3011", "annual", point("DA001", "HG", frequency="quarterly")),
+    # A gas-fired plant has no coal yard to watch at its boundary.
+    ("I4411-10", "4411", "annual", seq(drop("MF0001", "PM"), lambda spec: setattr(spec, "fuel", "天然气"))),
+    # Only an outlet with SO2 (a machine head) owes NOx; only an outlet with NOx (a chimney) automatic SO2.
+    ("I3110-05", "3110", "quarterly", seq(drop("DA002", "NOX"), drop("DA002", "SO2"))),
+    ("I2521-02", "2521", "quarterly", point("DA002", "SO2", method="manual")),
+    # The kiln head (particulate matter only) is not a kiln tail.
+    ("I3011-02", "3011", "monthly", None),
+    # Workshop outlets carry chromium, the total outlet COD: the site has each at one main outlet.
+    ("I1910-01", "1910", "quarterly", None),
+    ("I3212-01", "3212", "monthly", None),
+    # Key management only: a simplified unit may sample by hand.
+    ("I2319-02", "2319", "quarterly", seq(point("DA001", "NMHC", method="manual"), simplified)),
+    ("I2614-03", "2614", "quarterly", seq(point("DW001", "COD", method="manual"), simplified)),
+    # A permitted annual quantity leaves a missing quantity to G016.
+    ("I2221-04", "2221", "quarterly", None),
+]
+
 # Reports that pass: beyond the clean report, the situations a rule must accept.
 EVENTFUL = seq(EXPLAINED_NOX, abnormal())
 PASSING: list[tuple[str, str, str, Mutation | None]] = [
+    *INDUSTRY_PASSING,
     # Faecal coliforms sampled half-yearly are not missing from a month's or a quarter's report.
     (
         "I4620-01",
@@ -1718,3 +1747,61 @@ def test_the_catalogue_filter_narrows_by_scope_severity_and_kind():
     monthly = docs.select_rules(docs.CatalogueFilter.parse(kind="monthly"))
     assert "G045" not in {r.code for r in monthly} and "G001" in {r.code for r in monthly}
     assert docs.CatalogueFilter.parse(scope="9999", severity="fatal", kind="daily") == docs.CatalogueFilter()
+
+
+def test_the_catalogue_has_at_least_119_industry_rules_over_the_seeded_industries():
+    industry_rules = [r for r in catalogue() if r.scope != ("general",)]
+    covered = {code for r in industry_rules for code in r.scope}
+
+    assert len(industry_rules) >= 119
+    assert {"4411", "3011", "2221", "1713", "2614", "2710", "3360", "4620", "3110", "2521", "3041"} <= covered
+    assert all(code in INDUSTRY_NAMES for code in covered)
+
+
+def test_a_maximum_above_the_permitted_limit_is_left_to_the_general_rules():
+    # 250 mg/m³ is above both the permit (220) and GB 13223 (200): the permit's limit is the finding.
+    built = build(
+        "4411",
+        "quarterly",
+        seq(point("DA001", "NOX", limit=220, avg=40, max=200), row("DA001", "NOX", concentration_max=250)),
+    )
+    codes = {f.code for f in run(built)}
+    assert "I4411-06" not in codes and "G001" in codes
+
+
+def test_a_standard_finding_names_the_standard_and_both_figures():
+    built = build("3011", "quarterly", point("DA001", "NOX", limit=500, avg=45, max=450))
+    (finding,) = run(built)
+    assert finding.params == {
+        "outlet": "DA001",
+        "pollutant": "NOX",
+        "reported": 450,
+        "standard": "GB 4915-2013",
+        "standard_limit": 400,
+        "limit": 500,
+        "unit": "mg/m3",
+    }
+
+
+def test_a_frequency_floor_counts_results_not_the_permits_frequency():
+    # Total nitrogen sampled monthly: six results a half year, enough for the monthly floor of HJ 821.
+    spec = clean("2221", "semiannual")
+    point("DW001", "TN", frequency="monthly")(spec)
+    assert run(spec.build()) == []
+    point("DW001", "TN", frequency="quarterly")(spec)
+    (finding,) = run(spec.build())
+    assert (finding.code, finding.params["readings"], finding.params["required"]) == ("I2221-03", 2, 6)
+    # The permit's own frequency is met (G025 is silent): the guideline's floor is the finding.
+    assert finding.field == "content.emissions[2].method"
+
+
+def test_boundary_monitoring_is_asked_of_the_annual_report_only():
+    for kind, expected in (("quarterly", set()), ("annual", {"I4620-08"})):
+        assert {f.code for f in run(build("4620", kind, drop("MF0001", "NH3")))} == expected
+
+
+def test_rules_of_a_new_industry_do_not_run_for_another():
+    spec = clean("3011", "quarterly")
+    drop("DA001", "FL")(spec)
+    spec.industry = "3041"  # the same cement data filed as a flat glass works: no cement rule runs
+    assert all(not f.code.startswith("I3011") for f in run(spec.build()))
