@@ -146,3 +146,20 @@ async def test_the_page_runs_the_same_statements_whatever_the_data(client, sessi
     await session.flush()
     assert (await statements(month), await statements(year)) == small
     print(f"statements per statistics page (a month, a year): {small}")
+
+
+async def test_the_administrator_sees_every_region_and_a_national_regulator_too(client, session):
+    await build_city(session)
+    admin = await make_user(session, Role.ADMIN)
+    national = await make_user(session, Role.ENFORCEMENT, region_code="000000")
+    await session.flush()
+    on = today()
+    for user in (admin, national):
+        figures = await leaders.leader_statistics(
+            session, actor(user), leaders.scope_of(actor(user), year=str(on.year))
+        )
+        assert {row.key for row in figures.districts} == {"310107", "310110", "310112", "370102"}
+        assert figures.positive_list == 4  # Shanghai's three and Jinan's one
+    await log_in(client, admin.username)
+    page = await client.get(f"/statistics?year={on.year}&district=370102")
+    assert page.status_code == 200 and "济南市历下区" in page.text
