@@ -86,6 +86,10 @@ MISSING_MARKED_MESSAGE = N_(
     "{outlet}: {marker} is permitted here, and units of this industry report {pollutant} at such an "
     "outlet too, but neither the permit nor the report has it."
 )
+MISSING_SITE_GENERAL_MESSAGE = N_(
+    "Units of this industry report {pollutant} at one of their general outlets at least, "
+    "but neither the permit nor the report has it at any general outlet."
+)
 MISSING_SITE_MESSAGE = N_(
     "Units of this industry report {pollutant} at one of their main outlets at least, "
     "but neither the permit nor the report has it at any main outlet."
@@ -125,6 +129,11 @@ MEASURED_MESSAGE = N_(
 # Frequencies from the most to the least frequent.
 FREQUENCY_ORDER = ("continuous", "hourly", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual")
 DEFAULT_UNITS = {"air": "mg/m3", "water": "mg/L", None: "mg/m3"}
+
+
+def rank(frequency: str) -> int:
+    """How rarely a frequency samples: 0 continuous ... 7 annual; unknown ones rank last."""
+    return FREQUENCY_ORDER.index(frequency) if frequency in FREQUENCY_ORDER else len(FREQUENCY_ORDER)
 
 
 def outlet_points(context: RuleContext, medium: str | None, outlet_kind: str | None = "main") -> list[str]:
@@ -201,22 +210,37 @@ def required_pollutants(
 
 
 def required_at_site(
-    code: str, scope: tuple[str, ...], *, medium: str, pollutants: tuple[str, ...], title: str
+    code: str,
+    scope: tuple[str, ...],
+    *,
+    medium: str,
+    pollutants: tuple[str, ...],
+    title: str,
+    outlet_kind: str = "main",
+    kinds: tuple[str, ...] = ALL_KINDS,
+    when: Callable[[RuleContext], bool] | None = None,
+    outlets_required: bool = False,
 ) -> None:
-    """Register: each pollutant at one main outlet of the medium at least (workshop outlets of first-class
-    pollutants and the total outlet carry different pollutants)."""
+    """Register: each pollutant at one outlet of the medium and kind at least (workshop outlets of
+    first-class pollutants and the total outlet carry different pollutants). Only where the permit has
+    such outlets, unless ``outlets_required``; ``when``: only where it holds (a coal-fired plant has
+    coal-handling outlets)."""
+    message = MISSING_SITE_MESSAGE if outlet_kind == "main" else MISSING_SITE_GENERAL_MESSAGE
 
     @rule(
         code,
         severity=ERROR,
         scope=scope,
+        kinds=kinds,
         field="content.emissions",
         title=title,
-        message=MISSING_SITE_MESSAGE,
+        message=message,
     )
     def check(context: RuleContext) -> Iterator[Finding]:
-        points = main_points(context, medium)
-        if not points:
+        if when is not None and not when(context):
+            return
+        points = outlet_points(context, medium, outlet_kind)
+        if not points and not outlets_required:
             return
         known = known_pairs(context)
         for pollutant in pollutants:
@@ -273,8 +297,9 @@ def frequency_floor(
     title: str,
     outlet_kind: str | None = "main",
 ) -> None:
-    """Register: the ledger holds at least the results the guideline's lowest frequency calls for (G025
-    compares with the permit's frequency, which may itself be too low)."""
+    """Register: where the permit monitors less often than the guideline's lowest frequency (or not at
+    all), the ledger holds at least the results that frequency calls for. Where the permit asks enough,
+    a ledger short of it is G025's finding."""
 
     @rule(
         code,
@@ -293,6 +318,9 @@ def frequency_floor(
                 continue  # no ledger series: G024
             if found.method == "automatic" or text(row.get("method")) == "automatic":
                 continue
+            permitted = monitoring_of(context, point, pollutant)
+            if permitted is not None and rank(permitted.frequency) <= rank(floor):
+                continue  # the permit asks enough: a ledger short of it is G025
             required = expected_results(floor, context.period, context.stopped_days)
             if required is not None and found.readings < required:
                 yield rule_finding(

@@ -11,6 +11,7 @@ from domain.audit_rules.industry.common import (
     coal_fired,
     frequency_floor,
     quantities,
+    required_at_site,
     required_pollutants,
     standard_limits,
     ultra_low,
@@ -75,15 +76,18 @@ frequency_floor(
     floors={"HG": "quarterly"},
     title=N_("Thermal power: mercury at main air outlets monitored at least quarterly (HJ 820-2017 table 1)"),
 )
-required_pollutants(
+required_at_site(
     "I4411-08",
     THERMAL_POWER,
     medium="air",
     outlet_kind="general",
     pollutants=("PM",),
+    kinds=("annual",),
+    when=coal_fired,
+    outlets_required=True,
     title=N_(
-        "Thermal power: particulate matter at every general air outlet (coal handling, ash and lime silos; "
-        "HJ 942-2018)"
+        "Coal-fired power: particulate matter at a general air outlet at least (coal handling, ash and "
+        "limestone silos; HJ 942-2018), in the annual report"
     ),
 )
 frequency_floor(

@@ -15,6 +15,7 @@ from domain.audit_rules.industry.common import (
     boundary_monitoring,
     frequency_floor,
     quantities,
+    required_at_site,
     required_pollutants,
     standard_limits,
 )
@@ -93,15 +94,15 @@ quantities(
         "discharge (HJ 978-2018)"
     ),
 )
-required_pollutants(
+required_at_site(
     "I4620-07",
     SEWAGE_TREATMENT,
     medium="air",
     outlet_kind="general",
     pollutants=("NH3", "H2S"),
     title=N_(
-        "Sewage treatment: ammonia and hydrogen sulphide at every general air outlet (deodorisation; "
-        "HJ 978-2018)"
+        "Sewage treatment: ammonia and hydrogen sulphide at a general air outlet at least, where the plant "
+        "has general air outlets (deodorisation; HJ 978-2018)"
     ),
 )
 boundary_monitoring(
