@@ -6,7 +6,9 @@ read (the same query its page uses), filtered by the access rule, so the home pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can
@@ -16,6 +18,11 @@ from domain.audit.service import recent
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import get_enterprise_by_id, list_enterprises
+from domain.ledgers.models import Exceedance
+from domain.ledgers.queries.exceedances import list_exceedances
+from domain.permits.models import Permit
+from domain.reports.models import FeedbackForm
+from domain.reports.queries.schedule import ScheduledReport, my_schedules
 from domain.supervision.cases import queries as case_queries
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.linkage import queries as linkage_queries
@@ -77,6 +84,90 @@ async def supervision_summary(session: AsyncSession, actor: Actor) -> Supervisio
     )
 
 
+# What the unit's side must do about a report: the schedule's states that wait for it.
+WAITING = ("returned", "overdue", "open", "draft")
+WORK_ROWS = 12
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """A report the unit (or its agency) must write, finish, or correct and resubmit."""
+
+    enterprise_name: str
+    permit_number: str
+    item: ScheduledReport
+    answer_by: date | None  # a returned report's feedback deadline (the earliest open form's)
+
+    @property
+    def deadline(self) -> date:
+        return self.answer_by or self.item.due_date
+
+    @property
+    def answer_late(self) -> bool:
+        """The feedback form's deadline has passed without an answer."""
+        return self.answer_by is not None and self.answer_by < today()
+
+
+@dataclass
+class UnitWork:
+    """The home page of the unit's staff and of an agency's clerk: what is due, overdue and returned,
+    with the exceedances to explain and the rectification items open, each from its own page's query (the
+    same access rule), first things first."""
+
+    reports: list[ReportTask]
+    reports_waiting: int  # all of them, the list shows the first WORK_ROWS
+    clients: int  # units whose reports the reader files (an agency's clients; 1 for a unit)
+    exceedances: list[tuple[Exceedance, Permit]]
+    exceedances_open: int
+    rectification: list[problem_queries.ProblemRow]
+    rectification_open: int
+
+
+async def unit_work(session: AsyncSession, actor: Actor) -> UnitWork | None:
+    if not actor.is_unit_side:
+        return None
+    schedules = await my_schedules(session, actor)
+    tasks = [
+        (schedule, item)
+        for schedule in schedules
+        for item in schedule.items
+        if item.state in WAITING and (item.state != "draft" or item.due_date <= today())
+    ]
+    returned = [item.report.id for _s, item in tasks if item.state == "returned" and item.report is not None]
+    answer_by: dict[int, date] = {}
+    if returned:
+        forms = await session.exec(
+            select(col(FeedbackForm.report_id), col(FeedbackForm.deadline)).where(
+                col(FeedbackForm.report_id).in_(returned), FeedbackForm.status == "open"
+            )
+        )
+        for report_id, deadline in forms.all():
+            answer_by[report_id] = min(deadline, answer_by.get(report_id, deadline))
+    reports = sorted(
+        (
+            ReportTask(
+                schedule.enterprise.name,
+                schedule.permit.number or "",
+                item,
+                answer_by.get(item.report.id or 0) if item.report is not None else None,
+            )
+            for schedule, item in tasks
+        ),
+        key=lambda task: (WAITING.index(task.item.state), task.deadline, task.enterprise_name),
+    )
+    exceedances = await list_exceedances(session, actor, status="open", first=5)
+    items = await problem_queries.rectification_items(session, actor, first=5)
+    return UnitWork(
+        reports=reports[:WORK_ROWS],
+        reports_waiting=len(reports),
+        clients=len({schedule.enterprise.id for schedule in schedules}),
+        exceedances=exceedances.items,
+        exceedances_open=exceedances.total,
+        rectification=list(items.items),
+        rectification_open=items.total,
+    )
+
+
 @dataclass
 class Overview:
     enterprise_total: int | None = None
@@ -85,6 +176,7 @@ class Overview:
     user_count: int | None = None
     recent_audit: list[AuditEntry] = field(default_factory=list)
     supervision: SupervisionSummary | None = None
+    work: UnitWork | None = None
 
 
 async def home_overview(session: AsyncSession, actor: Actor) -> Overview:
@@ -102,4 +194,5 @@ async def home_overview(session: AsyncSession, actor: Actor) -> Overview:
     if can(actor, Operation.AUDIT_VIEW):
         overview.recent_audit = await recent(session, actor, limit=8)
     overview.supervision = await supervision_summary(session, actor)
+    overview.work = await unit_work(session, actor)
     return overview

@@ -11,6 +11,8 @@ from starlette.routing import Route
 from domain.db import ping
 from domain.i18n import SUPPORTED_LOCALES
 from domain.overview import home_overview
+from portal.ledgers.common import helpers as ledger_helpers
+from portal.reports import schedule_labels
 from portal.responses import actor_of, db_of, render
 from web.request_context import LOCALE_COOKIE
 
@@ -29,7 +31,8 @@ async def home(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
         overview = await home_overview(session, actor)
-    return render(request, "home.html", {"overview": overview})
+    names = {**schedule_labels(request), "pollutant_name": ledger_helpers(request)["pollutant_name"]}
+    return render(request, "home.html", {"overview": overview, **names})
 
 
 async def healthz(request: Request) -> Response:
