@@ -13,6 +13,7 @@ import re
 import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -34,6 +35,7 @@ from domain.reports.rules import FeedbackItemInput
 from domain.reports.service import drafts
 from domain.reports.service import review as reviewing
 from domain.reports.service.submission import Filing
+from domain.reports.service.urging import urge_report
 from portal import report_forms as forms
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
@@ -594,6 +596,51 @@ async def record_section_problem(request: Request) -> Response:
     return redirect(f"/review/{report_id}?done={'issued' if done.form else 'problems'}#departments")
 
 
+URGE_MESSAGES = {
+    "told": N_("{unit} was reminded of its overdue report: {count} people told, in the portal and by mail."),
+    "already": N_("{unit} was already reminded of this report today."),
+    "nobody": N_("{unit} has no account to tell: remind it by telephone or letter."),
+    "not_overdue": N_("This report is not overdue: there is nothing to remind the unit of."),
+    "submitted": N_("The unit has submitted this report."),
+    "invalid": N_("The reminder names no report of this permit."),
+}
+
+
+async def urge(request: Request) -> Response:
+    """催报 from the overdue list: one click tells the unit and its agency, then back to the list."""
+    actor = await actor_of(request)
+    form = await request.form()
+    number, kind, period = (str(form.get(name, ""))[:40] for name in ("permit_number", "kind", "period"))
+    back = {"kind": kind[:16], "period": period[:8]}
+    try:
+        async with db_of(request).transaction() as session:
+            urged = await urge_report(session, actor, permit_number=number, kind=kind, period=period)
+    except Conflict as error:
+        outcome = error.code if error.code in URGE_MESSAGES else "invalid"
+        return redirect(
+            f"/review/dashboard?{urlencode({**back, 'urged': outcome, 'permit': number})}#overdue"
+        )
+    except ValidationFailed:
+        return redirect(
+            f"/review/dashboard?{urlencode({**back, 'urged': 'invalid', 'permit': number})}#overdue"
+        )
+    outcome = "already" if urged.already_today else ("told" if urged.told else "nobody")
+    query = {**back, "urged": outcome, "permit": number, "count": str(urged.told)}
+    return redirect(f"/review/dashboard?{urlencode(query)}#overdue")
+
+
+def _urge_notice(request: Request, overdue: list[Any]) -> str | None:
+    """The outcome of the last reminder, in words, naming the unit."""
+    outcome = request.query_params.get("urged", "")
+    if outcome not in URGE_MESSAGES:
+        return None
+    number = request.query_params.get("permit", "")
+    unit = next((o.enterprise_name for o in overdue if o.permit.number == number), number[:40])
+    count = request.query_params.get("count", "0")
+    gettext = translations_for(request_locale(request)).gettext
+    return gettext(URGE_MESSAGES[outcome]).format(unit=unit, count=count if count.isdigit() else "0")
+
+
 async def dashboard_page(request: Request) -> Response:
     actor = await actor_of(request)
     kind = request.query_params.get("kind", "quarterly")[:16]
@@ -642,6 +689,7 @@ async def dashboard_page(request: Request) -> Response:
             **helpers,
             "d": found,
             "errors": errors,
+            "urge_notice": _urge_notice(request, found.overdue),
             "period_input": period or found.period.label,
             "kinds": tuple(REPORT_KIND_LABELS),
             "today": today(),
@@ -677,6 +725,7 @@ routes = [
     Route("/receipts/{receipt_number}", receipt_page, methods=["GET"], name="report_receipt"),
     Route("/review", queue_page, methods=["GET"], name="review_queue"),
     Route("/review/dashboard", dashboard_page, methods=["GET"], name="review_dashboard"),
+    Route("/review/dashboard/urge", urge, methods=["POST"], name="review_urge"),
     Route("/review/{report_id:int}", review_page, methods=["GET"], name="review_report"),
     Route("/review/{report_id:int}/feedback", issue_feedback, methods=["POST"], name="review_feedback"),
     Route("/review/{report_id:int}/accept", accept, methods=["POST"], name="review_accept"),

@@ -5,6 +5,7 @@ its sections (PT §5). Written with the step itself (``domain.notifications.noti
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +27,7 @@ from domain.reports.models import ExecutionReport, FeedbackForm
 KIND_RETURNED = "report_returned"
 KIND_ACCEPTED = "report_accepted"
 KIND_SECTIONS = "report_sections_await"
+KIND_URGED = "report_urged"
 
 
 def _report_name(report: ExecutionReport, locale: str) -> str:
@@ -181,3 +183,50 @@ async def sections_await(
             link=f"/review/{report.id}",
         )
     return written
+
+
+async def unit_recipients(session: AsyncSession, permit: Permit) -> list[User]:
+    """Who files the permit's reports: the unit's staff and the agency authorised for its reports."""
+    return await _recipients(session, permit)
+
+
+async def report_urged(
+    session: AsyncSession,
+    permit: Permit,
+    kind: str,
+    period: str,
+    due: date,
+    recipients: list[User],
+    *,
+    on: date,
+) -> int:
+    """催报: the regulator asks for a report past due and never submitted; once a day at most."""
+
+    def both(message: str, **params: object) -> str:
+        return " / ".join(
+            translate(
+                message,
+                locale,
+                report=f"{translate(REPORT_KIND_LABELS.get(kind, kind), locale)} {period}",
+                **params,
+            )
+            for locale in ("zh_Hans", "en")
+        )
+
+    params = {"permit": permit.number, "due": due.isoformat(), "days": (on - due).days}
+    return await tell(
+        session,
+        recipients,
+        kind=KIND_URGED,
+        key=f"report-urged:{permit.id}:{kind}:{period}:{on.isoformat()}",
+        title=both(N_("The regulator asks for your {report}: due {due}"), **params),
+        body=both(
+            N_(
+                "{enterprise}: the {report} of permit {permit} was due on {due} and has not been submitted "
+                "({days} days overdue). Submit it now; a report still missing may be passed to enforcement."
+            ),
+            enterprise=await _enterprise_name(session, permit),
+            **params,
+        ),
+        link=f"/reports/{permit.number}/{kind}/{period}",
+    )

@@ -19,6 +19,7 @@ from domain.reports.queries.rows import feedback_result, report_row, rows_of
 from domain.reports.rules import RESPONSE_MAX
 from domain.reports.service import drafts, review
 from domain.reports.service.submission import Filing
+from domain.reports.service.urging import urge_report
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
@@ -42,6 +43,17 @@ def _form_id(value: str) -> int:
     if parsed is None:
         raise NotFound(N_("No such feedback form."), field="form")
     return parsed
+
+
+@strawberry.type(description="催报的结果 / The outcome of reminding a unit of an overdue report")
+class UrgeReportPayload:
+    told: int = strawberry.field(
+        description="本次通知的人数（单位人员及代其报送的机构人员） / People told now"
+    )
+    already_today: bool = strawberry.field(
+        description="今天已催报过，本次未再通知 / Already reminded today: nobody was told again"
+    )
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表 / Why it was refused")
 
 
 @strawberry.type(description="保存报告草稿的结果")
@@ -224,3 +236,27 @@ class ReportMutation:
                 report=None, errors=user_errors(error, context.locale, rename=BY_REPORT_ID)
             )
         return ExecutionReportPayload(report=ExecutionReport.from_row(rows[0]) if rows else None, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "催报（辖区监管部门）：报告已过截止日期且从未提交时，通知排污单位人员及代其报送的机构人员"
+            "（站内消息和邮件），同一报告每天至多一次；未逾期（not_overdue）或已提交（submitted）时拒绝。"
+            " / Remind a unit of a report past due and never submitted, at most once a day."
+        )
+    )
+    async def urge_report(
+        self,
+        info: strawberry.Info,
+        permit_number: Annotated[str, strawberry.argument(description="许可证编号 / Permit number")],
+        kind: Annotated[str, strawberry.argument(description="报告类型，如 quarterly / Report kind")],
+        period: Annotated[str, strawberry.argument(description="报告期，如 2026-Q3 / Period label")],
+    ) -> UrgeReportPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                urged = await urge_report(
+                    session, context.actor, permit_number=permit_number, kind=kind, period=period
+                )
+        except DomainError as error:
+            return UrgeReportPayload(told=0, already_today=False, errors=user_errors(error, context.locale))
+        return UrgeReportPayload(told=urged.told, already_today=urged.already_today, errors=[])
