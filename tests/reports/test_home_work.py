@@ -6,12 +6,14 @@ from datetime import timedelta
 from domain.accounts.models import User
 from domain.actors import actor_for_user
 from domain.clock import today
-from domain.overview import WAITING, unit_work
+from domain.overview import WAITING, regulator_work, unit_work
 from domain.reports.queries.schedule import my_schedules
+from domain.reports.queries.statistics import latest_due_period, overdue_reports
 from domain.reports.rules import FeedbackItemInput
 from domain.reports.service.review import issue_feedback
 from tests.portal_helpers import log_in
 from tests.reports.test_report_notices import filed_report
+from tests.reports.test_reports import unit
 
 EN = {"Accept-Language": "en"}
 
@@ -63,4 +65,22 @@ async def test_the_home_page_links_the_correction_and_a_regulator_sees_no_unit_w
     client.cookies.clear()
     regulator = await session.get(User, officer.user_id)
     await log_in(client, regulator.username)
-    assert "What is waiting for you" not in (await client.get("/", headers=EN)).text
+    home = (await client.get("/", headers=EN)).text
+    assert "What is waiting for you" not in home
+    assert 'id="daily-work"' in home and "Reports waiting for review" in home
+
+
+async def test_a_regulators_day_counts_what_its_pages_list(session, db):
+    permit, staff_user, clerk, officer, result = await filed_report(session, db)  # one report filed
+    late_permit, _late_staff, _officer = await unit(session)  # a second unit that filed nothing
+    await session.flush()
+    day = await regulator_work(session, officer)
+    assert day is not None
+    assert day.reviews_waiting == 1
+    period = latest_due_period("quarterly", today())
+    listed = await overdue_reports(session, officer, kind="quarterly", period=period.label)
+    assert day.overdue_period == period.label and day.reports_overdue == len(listed)
+    assert late_permit.number in {o.permit.number for o in listed}
+    assert permit.number not in {o.permit.number for o in listed}  # it filed that quarter
+    staff = await actor_for_user(session, staff_user, channel="portal")
+    assert await regulator_work(session, staff) is None
