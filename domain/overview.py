@@ -21,8 +21,8 @@ from domain.enterprises.queries import get_enterprise_by_id, list_enterprises
 from domain.ledgers.models import Exceedance
 from domain.ledgers.queries.exceedances import list_exceedances
 from domain.permits.models import Permit
-from domain.reports.models import FeedbackForm
 from domain.permits.queries.worklist import regulator_worklist
+from domain.reports.models import FeedbackForm
 from domain.reports.queries.review import review_queue
 from domain.reports.queries.schedule import ScheduledReport, my_schedules
 from domain.reports.queries.statistics import latest_due_period, overdue_reports
