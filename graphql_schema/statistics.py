@@ -109,7 +109,7 @@ class DistrictFigures:
 
 @strawberry.type(description="行业一行：在期许可证、未销号问题、逾期整改、期内销号、期内处理决定、罚款")
 class IndustryFigures:
-    industry_code: str = strawberry.field(description="行业代码（国民经济行业分类）")
+    industry_code: str = strawberry.field(description="行业代码（国民经济行业分类）；空串表示未注明行业")
     industry_name: str = strawberry.field(description="行业名称")
     permits_in_force: int = strawberry.field(description="在期许可证（当前）")
     problems_open: int = strawberry.field(description="未销号问题（当前）")
@@ -249,7 +249,9 @@ class LeaderStatistics:
             industries=[
                 IndustryFigures(
                     industry_code=row.key,
-                    industry_name=industry_name(row.key, locale),
+                    industry_name=industry_name(row.key, locale)
+                    if row.key
+                    else translate(leaders.NO_INDUSTRY, locale),
                     permits_in_force=row.permits_in_force,
                     problems_open=row.problems_open,
                     rectification_overdue=row.rectification_overdue,

@@ -87,6 +87,9 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
         _("Fines decided (yuan)"),
     ]
 
+    def industry_label(code: str) -> str:
+        return industry_name(code, locale) if code else _(leaders.NO_INDUSTRY)
+
     def group_row(name: str, row: leaders.GroupRow) -> list[object]:
         return [
             name,
@@ -113,8 +116,8 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
             "industries",
             _("Figures by industry"),
             [_("Industry"), *figures_header],
-            [group_row(industry_name(row.key, locale), row) for row in figures.industries],
-            [(industry_name(row.key, locale), row.problems_open) for row in figures.industries],
+            [group_row(industry_label(row.key), row) for row in figures.industries],
+            [(industry_label(row.key), row.problems_open) for row in figures.industries],
             _("Problems open by industry"),
         )
     )

@@ -63,6 +63,8 @@ from domain.supervision.standing.models import PositiveListEntry
 
 REPORT_KINDS = (ReportKind.MONTHLY, ReportKind.QUARTERLY, ReportKind.SEMIANNUAL, ReportKind.ANNUAL)
 CREDIT_LEVELS = tuple(level for level, _floor in level_thresholds())
+# The industry row of records without one (a case opened against no registered unit).
+NO_INDUSTRY = N_("Industry not recorded")
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,18 @@ def test_a_city_head_reads_the_districts_narrows_to_one_and_prints(page):  # typ
     assert page.evaluate("window.__printed") == 1
     screenshot(page, "statistics-leaders")
     assert page.evaluate("window.__violations") == []
+
+
+def test_a_district_head_sees_the_demo_district_by_name(page):  # type: ignore[no-untyped-def]
+    page.add_init_script(WATCH)
+    page.goto("/login")
+    page.fill("#username", "pt-permitting")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto("/statistics")
+    assert "上海市普陀区" in page.locator("#statistics-districts").inner_text()
+    assert "310107" not in page.locator("main").inner_text()
+    assert page.locator("#district option").count() == 1  # a district head has no other district to choose
+    screenshot(page, "statistics-putuo-year")
+    assert page.evaluate("window.__violations") == []

@@ -189,3 +189,29 @@ async def test_the_administrator_sees_every_region_and_a_national_regulator_too(
     await log_in(client, admin.username)
     page = await client.get(f"/statistics?year={on.year}&district=370102")
     assert page.status_code == 200 and "济南市历下区" in page.text
+
+
+async def test_a_case_against_no_registered_unit_counts_under_industry_not_recorded(client, session):
+    from domain.supervision.cases.models import EnforcementCase
+
+    putuo = await make_user(session, Role.ENFORCEMENT, region_code="310107")
+    session.add(
+        EnforcementCase(
+            region_code="310107",
+            unit_name="无证小作坊",
+            classification="without_permit",
+            facts="无证排污",
+            legal_basis="《排污许可管理条例》第三十三条",
+            status="decided",
+            opened_on=today().replace(day=1),
+            penalty_cents=5_000_000,
+            decided_on=today().replace(day=1),
+            created_by="tester",
+        )
+    )
+    await session.flush()
+    figures = await leaders.leader_statistics(session, actor(putuo), leaders.scope_of(actor(putuo)))
+    assert [(row.key, row.cases_decided, row.fines_yuan) for row in figures.industries] == [("", 1, 50_000.0)]
+    await log_in(client, putuo.username)
+    page = await client.get("/statistics")
+    assert "未注明行业" in page.text
