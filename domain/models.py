@@ -6,6 +6,7 @@ from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.calendar.models import HolidayYear
 from domain.enterprises.models import Enterprise, EnterpriseRevision, ProductionSite
+from domain.ledgers.hj212.models import MonitoringStation, MonitoringStationRevision, StationRejection
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.notifications.models import Notification, NotificationPreference, OutboxMessage
 from domain.permits.models import (
@@ -79,6 +80,9 @@ __all__ = [
     "LoginAttempt",
     "UserSession",
     "MonitoringReading",
+    "MonitoringStation",
+    "MonitoringStationRevision",
+    "StationRejection",
     "Notification",
     "NotificationPreference",
     "OutboxMessage",

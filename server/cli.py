@@ -426,6 +426,43 @@ def holidays_load(path: str, username: str) -> None:
     )
 
 
+@main.command("hj212")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8212, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--region",
+    default=None,
+    help="Region code (GB/T 2260) whose regulators read refused packets that name no registered station.",
+)
+@click.option("--max-connections", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--idle-timeout", default=300.0, show_default=True, type=click.FloatRange(1, 3600), help="Seconds."
+)
+def hj212_command(host: str, port: int, region: str | None, max_connections: int, idle_timeout: float) -> None:
+    """Accept online monitoring stations' HJ 212-2017 packets and write their data to the ledgers."""
+    import logging
+
+    from domain import regions
+    from server.hj212 import serve as serve_hj212
+
+    if region is not None and not regions.is_valid_region_code(region):
+        raise click.BadParameter("not a GB/T 2260 region code", param_hint="--region")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def work(database: Database) -> None:
+        try:
+            await serve_hj212(
+                database, host, port, region_code=region, max_connections=max_connections, idle_timeout=idle_timeout
+            )
+        except OSError as error:
+            raise click.BadParameter(f"cannot listen on {host}:{port}: {error.strerror}", param_hint="--port") from None
+
+    try:
+        _run(work)
+    except KeyboardInterrupt:
+        pass
+
+
 @main.command("export-schema")
 def export_schema_command() -> None:
     """Write the GraphQL schema to graphql_schema/schema.graphql."""

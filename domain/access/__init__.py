@@ -128,6 +128,9 @@ class Operation(StrEnum):
     STANDING_MANAGE = "standing.manage"  # admit to the list, issue a yellow card, remove from the list
     GRADING_VIEW = "grading.view"  # the year's grading of permit holders (PT §4, annex 2)
     GRADING_DECIDE = "grading.decide"  # confirm or change a unit's grade
+    # Online monitoring stations (HJ 212, docs/integrators.md): register a station's MN and password for
+    # an outlet, change or deactivate it. Reading stations and their refused packets is LEDGER_VIEW.
+    STATION_MANAGE = "station.manage"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -159,6 +162,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.CASE_MANAGE,
         Operation.STANDING_MANAGE,
         Operation.GRADING_DECIDE,
+        Operation.STATION_MANAGE,
     }
 )
 
@@ -396,6 +400,16 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if actor.is_admin:
                 return ALWAYS
             return jurisdiction(actor) if actor.role in (Role.ENFORCEMENT, Role.LEGAL) else NEVER
+        case Operation.STATION_MANAGE:
+            # The unit's administrator for its own outlets; the monitoring station and the ecology section
+            # (monitoring supervision) within their jurisdiction.
+            if actor.is_admin:
+                return ALWAYS
+            if actor.role == Role.ENTERPRISE_ADMIN:
+                return _own_enterprise(actor)
+            if actor.role in (Role.MONITORING_STATION, Role.ECOLOGY):
+                return jurisdiction(actor)
+            return NEVER
         case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN | Operation.SESSION_MANAGE_OWN:
             # Asked in general ("may I manage my tokens?") or about one of the actor's own.
             if actor.user_id is None:

@@ -66,6 +66,7 @@ REGULATOR_VIEW_ONLY = {
     OP.STANDING_MANAGE: (N, N),
     OP.GRADING_VIEW: (Y, N),
     OP.GRADING_DECIDE: (Y, N),
+    OP.STATION_MANAGE: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -114,6 +115,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.STANDING_MANAGE: (N, N),
         OP.GRADING_VIEW: (N, N),
         OP.GRADING_DECIDE: (N, N),
+        OP.STATION_MANAGE: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -161,6 +163,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.STANDING_MANAGE: (N, N),
         OP.GRADING_VIEW: (Y, N),
         OP.GRADING_DECIDE: (N, N),
+        OP.STATION_MANAGE: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -208,6 +211,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.STANDING_MANAGE: (N, N),
         OP.GRADING_VIEW: (Y, N),
         OP.GRADING_DECIDE: (N, N),
+        OP.STATION_MANAGE: (Y, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -255,6 +259,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.STANDING_MANAGE: (N, N),
         OP.GRADING_VIEW: (N, N),
         OP.GRADING_DECIDE: (N, N),
+        OP.STATION_MANAGE: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -302,8 +307,9 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.STANDING_MANAGE: (N, N),
         OP.GRADING_VIEW: (Y, N),
         OP.GRADING_DECIDE: (Y, N),
+        OP.STATION_MANAGE: (N, N),
     },
-    Role.ECOLOGY: REGULATOR_VIEW_ONLY,
+    Role.ECOLOGY: {**REGULATOR_VIEW_ONLY, OP.STATION_MANAGE: (Y, N)},
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
     # The legal section reviews, and with enforcement records credit events on, agencies registered in
     # its jurisdiction only; its review lists are limited to them by their SQL.
@@ -323,7 +329,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.CASE_MANAGE: (Y, N),
         OP.STANDING_MANAGE: (Y, N),
     },
-    Role.MONITORING_STATION: {**REGULATOR_VIEW_ONLY, OP.INSPECTION_RECORD: (Y, N)},
+    Role.MONITORING_STATION: {**REGULATOR_VIEW_ONLY, OP.INSPECTION_RECORD: (Y, N), OP.STATION_MANAGE: (Y, N)},
     Role.ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
         OP.ENTERPRISE_LIST: (Y, Y),
@@ -370,6 +376,7 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.STANDING_MANAGE: (Y, Y),
         OP.GRADING_VIEW: (Y, Y),
         OP.GRADING_DECIDE: (Y, Y),
+        OP.STATION_MANAGE: (Y, Y),
     },
 }
 
