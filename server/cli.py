@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -438,7 +439,9 @@ def holidays_load(path: str, username: str) -> None:
 @click.option(
     "--idle-timeout", default=300.0, show_default=True, type=click.FloatRange(1, 3600), help="Seconds."
 )
-def hj212_command(host: str, port: int, region: str | None, max_connections: int, idle_timeout: float) -> None:
+def hj212_command(
+    host: str, port: int, region: str | None, max_connections: int, idle_timeout: float
+) -> None:
     """Accept online monitoring stations' HJ 212-2017 packets and write their data to the ledgers."""
     import logging
 
@@ -452,15 +455,20 @@ def hj212_command(host: str, port: int, region: str | None, max_connections: int
     async def work(database: Database) -> None:
         try:
             await serve_hj212(
-                database, host, port, region_code=region, max_connections=max_connections, idle_timeout=idle_timeout
+                database,
+                host,
+                port,
+                region_code=region,
+                max_connections=max_connections,
+                idle_timeout=idle_timeout,
             )
         except OSError as error:
-            raise click.BadParameter(f"cannot listen on {host}:{port}: {error.strerror}", param_hint="--port") from None
+            raise click.BadParameter(
+                f"cannot listen on {host}:{port}: {error.strerror}", param_hint="--port"
+            ) from None
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         _run(work)
-    except KeyboardInterrupt:
-        pass
 
 
 @main.command("export-schema")

@@ -11,6 +11,7 @@ are closed at once, and a connection silent for ``idle_timeout`` seconds is clos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -95,10 +96,8 @@ class Listener:
         finally:
             self.open_connections -= 1
             writer.close()
-            try:
+            with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
 
     async def handle(self, frames: list[Frame], peer: str) -> list[Outcome]:
         """One unit of work for the packets that came together; should it fail as a whole (two
@@ -106,7 +105,12 @@ class Listener:
         try:
             outcomes = await self._receive(frames, peer)
         except Exception:
-            log.warning("hj212: a batch of %d packets from %s failed; retrying one by one", len(frames), peer, exc_info=True)
+            log.warning(
+                "hj212: a batch of %d packets from %s failed; retrying one by one",
+                len(frames),
+                peer,
+                exc_info=True,
+            )
             outcomes = []
             for one in frames:
                 try:
@@ -135,9 +139,17 @@ class Listener:
 
 
 async def serve(
-    database: Database, host: str, port: int, *, region_code: str | None, max_connections: int, idle_timeout: float
+    database: Database,
+    host: str,
+    port: int,
+    *,
+    region_code: str | None,
+    max_connections: int,
+    idle_timeout: float,
 ) -> None:
-    listener = Listener(database, region_code=region_code, max_connections=max_connections, idle_timeout=idle_timeout)
+    listener = Listener(
+        database, region_code=region_code, max_connections=max_connections, idle_timeout=idle_timeout
+    )
     server = await listener.start(host, port)
     log.warning("hj212: listening on %s:%d", host, listener.port)
     async with server:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime, timedelta
 
 from domain.access import operator
@@ -36,7 +37,10 @@ def hourly(
     sequence: int = 0,
 ) -> bytes:
     """An upload of averages (ZsAvg for air) with each value's flag, asking for a reply."""
-    items = {code: {"ZsAvg" if code.startswith("a") else "Avg": f"{value:g}", "Flag": flag} for code, value in values.items()}
+    items = {
+        code: {"ZsAvg" if code.startswith("a") else "Avg": f"{value:g}", "Flag": flag}
+        for code, value in values.items()
+    }
     segment = protocol.data_segment(
         qn=qn_of(moment, sequence), cn=cn, pw=pw, mn=mn, data_time=moment, values=items
     )
@@ -73,6 +77,7 @@ class Station:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
 
     async def __aenter__(self) -> Station:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -83,31 +88,33 @@ class Station:
         assert self.reader is not None
         while chunk := await self.reader.read(65536):
             self.replies += chunk
+            self._arrived.set()
 
     async def send(self, *packets: bytes) -> None:
         assert self.writer is not None
         self.writer.write(b"".join(packets))
         await self.writer.drain()
 
-    async def replies_count(self, expected: int, timeout: float = 60.0) -> int:
-        """Wait until ``expected`` replies came (or the timeout); returns how many did."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self.replies.count(b"\r\n") < expected and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+    async def replies_count(self, expected: int, within: float = 60.0) -> int:
+        """Wait until ``expected`` replies came (or ``within`` seconds passed); returns how many did."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self.replies.count(b"\r\n") < expected:
+                    self._arrived.clear()
+                    await self._arrived.wait()
         return self.replies.count(b"\r\n")
 
-    async def settle(self, listener: Listener, packets: int, timeout: float = 30.0) -> None:
-        """Wait until the listener has handled ``packets`` packets in all."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while listener.counters.packets < packets and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+    async def settle(self, listener: Listener, packets: int, within: float = 30.0) -> None:
+        """Wait until the listener has handled ``packets`` packets in all (refused ones get no reply)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while listener.counters.packets < packets:  # noqa: ASYNC110 (the listener's counters are plain ints)
+                    await asyncio.sleep(0.01)
 
     async def __aexit__(self, *_: object) -> None:
         assert self.writer is not None
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
         if self._task is not None:
             self._task.cancel()

@@ -39,7 +39,9 @@ async def rejections(session) -> list[StationRejection]:  # type: ignore[no-unty
 async def test_hourly_packets_land_in_the_units_ledger_and_are_answered(session, listener):
     enterprise, permit, _ = await prepare(session)
     start = an_hour_ago_in_china(5)
-    packets = [hourly(start + timedelta(hours=h), {"a21026": 20 + h, "a21002": 30, "a01012": 120}) for h in range(3)]
+    packets = [
+        hourly(start + timedelta(hours=h), {"a21026": 20 + h, "a21002": 30, "a01012": 120}) for h in range(3)
+    ]
     async with Station(listener.port) as station:
         await station.send(*packets)
         assert await station.replies_count(3) == 3
@@ -67,11 +69,17 @@ async def test_an_hourly_value_above_the_permit_limit_opens_an_exceedance(sessio
     _, permit, _ = await prepare(session)
     start = an_hour_ago_in_china(4)
     async with Station(listener.port) as station:
-        await station.send(hourly(start, {"a21026": 20}), hourly(start + timedelta(hours=1), {"a21026": 48.5}))
+        await station.send(
+            hourly(start, {"a21026": 20}), hourly(start + timedelta(hours=1), {"a21026": 48.5})
+        )
         assert await station.replies_count(2) == 2
     exceedances = (await session.exec(select(Exceedance).where(Exceedance.permit_id == permit.id))).all()
     assert len(exceedances) == 1
-    assert (exceedances[0].pollutant, exceedances[0].max_value, exceedances[0].limit_value) == ("SO2", 48.5, 35)
+    assert (exceedances[0].pollutant, exceedances[0].max_value, exceedances[0].limit_value) == (
+        "SO2",
+        48.5,
+        35,
+    )
     assert exceedances[0].status == "open"
 
 
@@ -95,7 +103,9 @@ async def test_unknown_mn_and_wrong_password_are_refused_with_their_reason(sessi
     _, permit, station_row = await prepare(session)
     moment = an_hour_ago_in_china()
     async with Station(listener.port) as station:
-        await station.send(hourly(moment, {"a21026": 20}, mn="99999990000009"), hourly(moment, {"a21026": 20}, pw="654321"))
+        await station.send(
+            hourly(moment, {"a21026": 20}, mn="99999990000009"), hourly(moment, {"a21026": 20}, pw="654321")
+        )
         await station.settle(listener, 2)
     assert station.replies == b""
     assert await count(session, MonitoringReading) == 0
@@ -159,15 +169,20 @@ async def test_a_days_minute_data_in_one_burst_is_stored_exactly_once(session, l
     _, permit, _ = await prepare(session, ledger_data="minute", minute_interval=1)
     start = an_hour_ago_in_china(30)
     packets = [
-        hourly(start + timedelta(minutes=m), {"a21026": 20 + m % 7, "a21002": 30}, cn=protocol.MINUTE, sequence=m)
+        hourly(
+            start + timedelta(minutes=m), {"a21026": 20 + m % 7, "a21002": 30}, cn=protocol.MINUTE, sequence=m
+        )
         for m in range(1440)
     ]
     began = time.perf_counter()
     async with Station(listener.port) as station:
         await station.send(*packets)
-        answered = await station.replies_count(1440, timeout=120)
+        answered = await station.replies_count(1440, within=120)
     elapsed = time.perf_counter() - began
-    print(f"\nHJ 212 burst: 1440 minute packets (2880 readings) in {elapsed:.2f} s, {1440 / elapsed:.0f} packets/s")
+    print(
+        f"\nHJ 212 burst: 1440 minute packets (2880 readings) in {elapsed:.2f} s,",
+        f"{1440 / elapsed:.0f} packets/s",
+    )
     assert answered == 1440
     assert listener.counters.accepted == 1440
     assert await count(session, MonitoringReading, MonitoringReading.permit_id == permit.id) == 2880
@@ -179,7 +194,9 @@ async def test_hourly_data_of_a_minute_station_is_answered_and_not_counted_twice
     await prepare(session, ledger_data="minute", minute_interval=60)
     moment = an_hour_ago_in_china()
     async with Station(listener.port) as station:
-        await station.send(hourly(moment, {"a21026": 20}), hourly(moment, {"a21026": 20}, cn=protocol.REALTIME))
+        await station.send(
+            hourly(moment, {"a21026": 20}), hourly(moment, {"a21026": 20}, cn=protocol.REALTIME)
+        )
         assert await station.replies_count(2) == 2
     assert await count(session, MonitoringReading) == 0
 

@@ -143,7 +143,7 @@ def readings_of(
         if items.get("Flag", VALID_FLAG) != VALID_FLAG:
             skipped += 1
             continue
-        names = ("ZsRtd", "Rtd") if realtime else ("ZsAvg", "Avg")
+        names: tuple[str, ...] = ("ZsRtd", "Rtd") if realtime else ("ZsAvg", "Avg")
         if medium != Medium.AIR:
             names = names[1:]
         value_text = next((items[name] for name in names if name in items), None)
@@ -159,7 +159,7 @@ def readings_of(
                 pollutant=pollutant,
                 method="automatic",
                 measured_at=start,
-                # A text that is no number reaches the ledger's checks as NaN, refused there as "Expected a number."
+                # A text that is no number reaches the ledger's checks as NaN: "Expected a number."
                 concentration=value if value is not None else float("nan"),
                 unit=unit,
                 period_end=start + span if start is not None else None,

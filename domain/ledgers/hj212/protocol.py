@@ -43,7 +43,16 @@ WRONG_PASSWORD = "wrong_password"
 UNKNOWN_POLLUTANT = "unknown_pollutant"
 UNSUPPORTED = "unsupported_command"
 REFUSED_READINGS = "refused_readings"
-REASONS = (BAD_CRC, MALFORMED, TOO_LONG, UNKNOWN_MN, WRONG_PASSWORD, UNKNOWN_POLLUTANT, UNSUPPORTED, REFUSED_READINGS)
+REASONS = (
+    BAD_CRC,
+    MALFORMED,
+    TOO_LONG,
+    UNKNOWN_MN,
+    WRONG_PASSWORD,
+    UNKNOWN_POLLUTANT,
+    UNSUPPORTED,
+    REFUSED_READINGS,
+)
 
 _MN = re.compile(r"[0-9A-Za-z_\-]{1,24}")
 _CODE = re.compile(r"[0-9A-Za-z]{1,12}")
@@ -240,10 +249,20 @@ def data_reply(packet: Packet) -> bytes:
 
 
 def data_segment(
-    *, qn: str, cn: str, pw: str, mn: str, data_time: datetime, values: dict[str, dict[str, str]], st: str = "31",
+    *,
+    qn: str,
+    cn: str,
+    pw: str,
+    mn: str,
+    data_time: datetime,
+    values: dict[str, dict[str, str]],
+    st: str = "31",
     flag: int = FLAG_VERSION_2017 | FLAG_ACK,
 ) -> str:
     """A station's upload, as a simulated station (the tests, the guide's example) builds one."""
     groups = [f"DataTime={data_time.astimezone(CHINA):%Y%m%d%H%M%S}"]
-    groups += [",".join(f"{code}-{suffix}={value}" for suffix, value in items.items()) for code, items in values.items()]
+    groups += [
+        ",".join(f"{code}-{suffix}={value}" for suffix, value in items.items())
+        for code, items in values.items()
+    ]
     return f"QN={qn};ST={st};CN={cn};PW={pw};MN={mn};Flag={flag};CP=&&{';'.join(groups)}&&"

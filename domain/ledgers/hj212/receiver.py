@@ -90,7 +90,9 @@ async def receive(
     outcomes = [Outcome() for _ in frames]
     rejections: list[dict[str, Any]] = []
 
-    def refuse(index: int, reason: str, detail: str, packet: Packet | None = None, station: Any = None) -> None:
+    def refuse(
+        index: int, reason: str, detail: str, packet: Packet | None = None, station: Any = None
+    ) -> None:
         outcomes[index] = Outcome(reason=reason, detail=detail[:500])
         rejections.append(
             {
@@ -117,12 +119,16 @@ async def receive(
         except PacketError as error:
             refuse(index, error.reason, error.detail)
     mns = sorted({packet.mn for _, packet in parsed})
-    stations = {
-        station.mn: station
-        for station in (
-            await session.exec(select(MonitoringStation).where(col(MonitoringStation.mn).in_(mns)))
-        ).all()
-    } if mns else {}
+    stations = (
+        {
+            station.mn: station
+            for station in (
+                await session.exec(select(MonitoringStation).where(col(MonitoringStation.mn).in_(mns)))
+            ).all()
+        }
+        if mns
+        else {}
+    )
     by_station: dict[int, list[_Pending]] = defaultdict(list)
     accepted_at: dict[int, int] = defaultdict(int)
     for index, packet in parsed:
@@ -183,7 +189,9 @@ async def receive(
 
 
 def _accepted(packet: Packet, written: int) -> Outcome:
-    return Outcome(accepted=True, written=written, reply=protocol.data_reply(packet) if packet.wants_reply else None)
+    return Outcome(
+        accepted=True, written=written, reply=protocol.data_reply(packet) if packet.wants_reply else None
+    )
 
 
 async def _record(
@@ -207,7 +215,9 @@ async def _record(
             flat.extend(item.readings)
             owner.extend([item] * len(item.readings))
         try:
-            await record_readings(session, actor, permit_number=permit.number or "", readings=flat, source=SOURCE)
+            await record_readings(
+                session, actor, permit_number=permit.number or "", readings=flat, source=SOURCE
+            )
             break
         except ValidationFailed as failure:
             dropped: set[int] = set()
@@ -238,7 +248,13 @@ async def _record(
             return 0
     else:
         for item in pending:
-            refuse(item.index, protocol.REFUSED_READINGS, "too many refused values in one batch", item.packet, station)
+            refuse(
+                item.index,
+                protocol.REFUSED_READINGS,
+                "too many refused values in one batch",
+                item.packet,
+                station,
+            )
         return 0
     for item in pending:
         outcomes[item.index] = _accepted(item.packet, len(item.readings))

@@ -69,7 +69,9 @@ def _field_errors(values: StationInput, *, creating: bool) -> list[FieldError]:
                 errors.append(FieldError(name, "required", required))
     if values.mn and not MN_PATTERN.fullmatch(values.mn.strip()):
         errors.append(
-            FieldError("mn", "format", N_("An MN is 1 to 24 letters, digits, '-' or '_' (HJ 212-2017 6.3.2)."))
+            FieldError(
+                "mn", "format", N_("An MN is 1 to 24 letters, digits, '-' or '_' (HJ 212-2017 6.3.2).")
+            )
         )
     if values.password and not PASSWORD_PATTERN.fullmatch(values.password):
         errors.append(
@@ -84,7 +86,10 @@ def _field_errors(values: StationInput, *, creating: bool) -> list[FieldError]:
     if values.ledger_data is not None and values.ledger_data not in LEDGER_DATA_KINDS:
         errors.append(
             FieldError(
-                "ledger_data", "choice", N_("Choose one of: {choices}."), {"choices": ", ".join(LEDGER_DATA_KINDS)}
+                "ledger_data",
+                "choice",
+                N_("Choose one of: {choices}."),
+                {"choices": ", ".join(LEDGER_DATA_KINDS)},
             )
         )
     if values.minute_interval is not None and not 1 <= values.minute_interval <= 60:
@@ -94,7 +99,9 @@ def _field_errors(values: StationInput, *, creating: bool) -> list[FieldError]:
     if values.code_overrides is not None:
         if len(values.code_overrides) > MAX_OVERRIDES:
             errors.append(
-                FieldError("code_overrides", "too_many", N_("At most {limit} entries."), {"limit": MAX_OVERRIDES})
+                FieldError(
+                    "code_overrides", "too_many", N_("At most {limit} entries."), {"limit": MAX_OVERRIDES}
+                )
             )
         for code, pollutant in values.code_overrides.items():
             if not CODE_PATTERN.fullmatch(code) or (pollutant and pollutant not in POLLUTANTS):
@@ -102,7 +109,9 @@ def _field_errors(values: StationInput, *, creating: bool) -> list[FieldError]:
                     FieldError(
                         "code_overrides",
                         "unknown_code",
-                        N_("{code}: a code is letters and digits, mapped to a known pollutant or to nothing."),
+                        N_(
+                            "{code}: a code is letters and digits, mapped to a known pollutant or to nothing."
+                        ),
                         {"code": code[:20]},
                     )
                 )
@@ -116,7 +125,10 @@ async def _outlet_errors(session: AsyncSession, permit: Permit, outlet_code: str
     if point is None or point.medium is None:
         return [
             FieldError(
-                "outlet_code", "unknown_point", N_("No outlet {code} in this permit."), {"code": outlet_code[:8]}
+                "outlet_code",
+                "unknown_point",
+                N_("No outlet {code} in this permit."),
+                {"code": outlet_code[:8]},
             )
         ]
     return []
@@ -147,7 +159,15 @@ def _keep(session: AsyncSession, actor: Actor, station: MonitoringStation, actio
             on_behalf_of=actor.on_behalf_of,
         )
     )
-    record(session, actor, action=action, object_type="monitoring_station", object_id=station.mn, before=before, after=snapshot)
+    record(
+        session,
+        actor,
+        action=action,
+        object_type="monitoring_station",
+        object_id=station.mn,
+        before=before,
+        after=snapshot,
+    )
 
 
 async def register_station(session: AsyncSession, actor: Actor, *, values: StationInput) -> MonitoringStation:
@@ -162,7 +182,9 @@ async def register_station(session: AsyncSession, actor: Actor, *, values: Stati
     if permit.status != PermitStatus.ISSUED:
         raise Conflict(N_("Stations are registered for permits in force."), field="permit_number")
     mn = (values.mn or "").strip()
-    if (await session.exec(select(MonitoringStation.id).where(MonitoringStation.mn == mn))).first() is not None:
+    if (
+        await session.exec(select(MonitoringStation.id).where(MonitoringStation.mn == mn))
+    ).first() is not None:
         raise Conflict(N_("A station with this MN is already registered."), field="mn")
     salt = secrets.token_hex(16)
     station = MonitoringStation(
@@ -186,9 +208,13 @@ async def register_station(session: AsyncSession, actor: Actor, *, values: Stati
     return station
 
 
-async def change_station(session: AsyncSession, actor: Actor, *, mn: str, values: StationInput) -> MonitoringStation:
+async def change_station(
+    session: AsyncSession, actor: Actor, *, mn: str, values: StationInput
+) -> MonitoringStation:
     """Change a station's password, outlet, data kept or code map, or (de)activate it; a revision is kept."""
-    station = (await session.exec(select(MonitoringStation).where(MonitoringStation.mn == mn.strip()))).first()
+    station = (
+        await session.exec(select(MonitoringStation).where(MonitoringStation.mn == mn.strip()))
+    ).first()
     permit = await session.get(Permit, station.permit_id) if station is not None else None
     if station is None or permit is None:
         raise NotFound(N_("No station with this MN."), field="mn")
