@@ -16,6 +16,7 @@ from portal.ledgers.entries import add_entry, entries_list, entry_page, revise, 
 from portal.ledgers.files import export_xlsx, import_file, import_form, template_csv, template_xlsx
 from portal.ledgers.home import end_shutdown, explain, home, ledger_index, record_shutdown
 from portal.ledgers.readings import add_reading, correct, correct_form, readings_table, void_reading
+from portal.ledgers.stations import overview, register, set_active, stations_page
 
 routes = [
     Route("/ledger", ledger_index, methods=["GET"], name="ledger_index"),
@@ -70,4 +71,10 @@ routes = [
     Route("/ledger/{number}/template.xlsx", template_xlsx, methods=["GET"], name="ledger_template_xlsx"),
     Route("/ledger/{number}/export.xlsx", export_xlsx, methods=["GET"], name="ledger_export"),
     Route("/ledger/{number}/charts", charts, methods=["GET"], name="ledger_charts"),
+    Route("/stations", overview, methods=["GET"], name="stations_overview"),
+    Route("/ledger/{number}/stations", stations_page, methods=["GET"], name="ledger_stations"),
+    Route("/ledger/{number}/stations", register, methods=["POST"], name="ledger_register_station"),
+    Route(
+        "/ledger/{number}/stations/{mn}/active", set_active, methods=["POST"], name="ledger_station_active"
+    ),
 ]
