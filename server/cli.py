@@ -471,6 +471,64 @@ def hj212_command(
         _run(work)
 
 
+@main.command("register-station")
+@click.option("--permit", "permit_number", required=True, help="The permit whose outlet the station serves.")
+@click.option(
+    "--outlet", "outlet_code", required=True, help="The outlet's code in the permit (DA001, DW001…)."
+)
+@click.option("--mn", required=True, help="The station's MN (HJ 212-2017: its data acquisition device).")
+@click.option("--password", required=True, help="The access password (PW) its packets carry.")
+@click.option("--name", default="", help="A name people read.")
+@click.option("--ledger-data", type=click.Choice(["hourly", "minute"]), default="hourly", show_default=True)
+@click.option(
+    "--minute-interval", default=10, show_default=True, type=int, help="Minutes between minute data."
+)
+@click.option("--username", default=None, help="Register as this user (default: the operator).")
+def register_station_command(
+    permit_number: str,
+    outlet_code: str,
+    mn: str,
+    password: str,
+    name: str,
+    ledger_data: str,
+    minute_interval: int,
+    username: str | None,
+) -> None:
+    """Register an online monitoring station (the same use case as the ledger's stations page)."""
+    from domain.accounts.queries import find_user
+    from domain.actors import actor_for
+    from domain.ledgers.hj212.stations import StationInput, register_station
+
+    values = StationInput(
+        permit_number=permit_number,
+        outlet_code=outlet_code,
+        mn=mn,
+        password=password,
+        name=name,
+        ledger_data=ledger_data,
+        minute_interval=minute_interval,
+    )
+
+    async def work(database: Database) -> str:
+        actor = operator()
+        if username is not None:
+            async with database.read() as session:
+                user = await find_user(session, username=username)
+            if user is None:
+                click.echo(f"error: username: no user {username}", err=True)
+                sys.exit(2)
+            actor = actor_for(user, channel="cli")
+        try:
+            async with database.transaction() as session:
+                station = await register_station(session, actor, values=values)
+                return station.mn
+        except DomainError as error:
+            _fail(error)
+            raise
+
+    click.echo(f"registered station {_run(work)}")
+
+
 @main.command("export-schema")
 def export_schema_command() -> None:
     """Write the GraphQL schema to graphql_schema/schema.graphql."""
