@@ -19,6 +19,7 @@ from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
 from graphql_schema.input_guard import RefuseNulCharacters
 from graphql_schema.ledgers.mutations import LedgerMutation
 from graphql_schema.ledgers.queries import LedgerQuery
+from graphql_schema.ledgers.stations import StationQuery
 from graphql_schema.limits import limit_extensions, log_unexpected
 from graphql_schema.permits.mutations import PermitMutation
 from graphql_schema.permits.queries import PermitQuery
@@ -42,6 +43,7 @@ class Query(
     EnterpriseQuery,
     PermitQuery,
     LedgerQuery,
+    StationQuery,
     ReportQuery,
     ReviewQuery,
     AgencyQuery,
