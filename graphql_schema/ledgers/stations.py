@@ -51,7 +51,7 @@ class StationRejection:
     cn: str = strawberry.field(description="命令编码 CN")
     reason: str = strawberry.field(
         description=(
-            "原因：bad_crc 校验不符 / malformed 格式错误 / too_long 过长 / unknown_mn 未登记的 MN / "
+            "原因：bad_crc 校验不符 / malformed 格式错误 / unknown_mn 未登记的 MN / "
             "wrong_password 密码错误 / unknown_pollutant 未知污染物编码 / unsupported_command 不受理的命令 / "
             "refused_readings 数值未通过台账校验"
         )

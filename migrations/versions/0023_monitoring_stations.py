@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.Column('station_id', sa.Integer(), nullable=True),
     sa.Column('enterprise_id', sa.Integer(), nullable=True),
     sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=True),
-    sa.CheckConstraint("reason IN ('bad_crc', 'malformed', 'too_long', 'unknown_mn', 'wrong_password', 'unknown_pollutant', 'unsupported_command', 'refused_readings')", name=op.f('ck_station_rejection_reason_known')),
+    sa.CheckConstraint("reason IN ('bad_crc', 'malformed', 'unknown_mn', 'wrong_password', 'unknown_pollutant', 'unsupported_command', 'refused_readings')", name=op.f('ck_station_rejection_reason_known')),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_station_rejection_enterprise_id_enterprise')),
     sa.ForeignKeyConstraint(['station_id'], ['monitoring_station.id'], name=op.f('fk_station_rejection_station_id_monitoring_station')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_station_rejection'))

@@ -28,7 +28,6 @@ TYPED = ("outlet_code", "mn", "password", "name", "ledger_data", "minute_interva
 REASON_WORDS = {
     "bad_crc": N_("CRC does not match"),
     "malformed": N_("Not a well-formed packet"),
-    "too_long": N_("Packet too long"),
     "unknown_mn": N_("No registered station has this MN"),
     "wrong_password": N_("Wrong access password"),
     "unknown_pollutant": N_("Unknown pollutant code"),

@@ -37,7 +37,6 @@ FLAG_VERSION_2017 = 0b100  # Flag bits V5..V0 = 000001 for HJ 212-2017 (shifted 
 # Reasons a packet is refused (the rejection table's ``reason``).
 BAD_CRC = "bad_crc"
 MALFORMED = "malformed"
-TOO_LONG = "too_long"
 UNKNOWN_MN = "unknown_mn"
 WRONG_PASSWORD = "wrong_password"
 UNKNOWN_POLLUTANT = "unknown_pollutant"
@@ -46,7 +45,6 @@ REFUSED_READINGS = "refused_readings"
 REASONS = (
     BAD_CRC,
     MALFORMED,
-    TOO_LONG,
     UNKNOWN_MN,
     WRONG_PASSWORD,
     UNKNOWN_POLLUTANT,
@@ -84,9 +82,8 @@ class Frame:
     """One packet cut from the stream: its data segment when the framing and CRC hold, else why not."""
 
     segment: bytes | None
-    problem: str | None = None  # BAD_CRC, MALFORMED or TOO_LONG
+    problem: str | None = None  # BAD_CRC or MALFORMED
     detail: str = ""
-    raw: bytes = b""  # the packet's start, for the rejection record
 
 
 class FrameReader:
@@ -119,7 +116,7 @@ class FrameReader:
                 return frames
             digits = bytes(self._buffer[2:6])
             if not digits.isdigit():
-                frames.append(Frame(None, MALFORMED, "length is not four digits", bytes(self._buffer[:64])))
+                frames.append(Frame(None, MALFORMED, "length is not four digits"))
                 del self._buffer[:2]
                 continue
             length = int(digits)
@@ -128,7 +125,7 @@ class FrameReader:
                 return frames
             packet = bytes(self._buffer[:total])
             if packet[-2:] != TRAILER:
-                frames.append(Frame(None, MALFORMED, "the packet does not end with CR LF", packet[:64]))
+                frames.append(Frame(None, MALFORMED, "the packet does not end with CR LF"))
                 del self._buffer[:2]
                 continue
             del self._buffer[:total]
@@ -136,14 +133,14 @@ class FrameReader:
             try:
                 declared = int(crc_text, 16)
             except ValueError:
-                frames.append(Frame(None, MALFORMED, "the CRC is not four hex digits", packet[:64]))
+                frames.append(Frame(None, MALFORMED, "the CRC is not four hex digits"))
                 continue
             computed = crc16(segment)
             if declared != computed:
                 detail = f"CRC {crc_text.decode('ascii', 'replace')}, computed {computed:04X}"
-                frames.append(Frame(None, BAD_CRC, detail, packet[:64]))
+                frames.append(Frame(None, BAD_CRC, detail))
                 continue
-            frames.append(Frame(segment, raw=packet[:64]))
+            frames.append(Frame(segment))
 
 
 class PacketError(ValueError):
