@@ -5,7 +5,8 @@ Each connection is read in chunks; the packets complete in a chunk are handed to
 per chunk, not per packet), and the replies go back in the order the packets came. Bounded everywhere
 (docs/integrators.md, "Limits"): a packet is at most 10,011 bytes (a 4-digit length), the reader holds at
 most one unfinished packet, a chunk is at most ``READ_SIZE`` bytes, connections past ``max_connections``
-are closed at once, and a connection silent for ``idle_timeout`` seconds is closed.
+are closed at once, a connection silent for ``idle_timeout`` seconds is closed, and so is one that sent
+``max_refusals`` refused packets.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ READ_SIZE = 64 * 1024
 class Counters:
     connections: int = 0
     refused_connections: int = 0
+    cut_off: int = 0  # connections closed after too many refused packets
     packets: int = 0
     accepted: int = 0
     refused: int = 0
@@ -42,11 +44,13 @@ class Listener:
         region_code: str | None = None,
         max_connections: int = 500,
         idle_timeout: float = 300.0,
+        max_refusals: int = 200,
     ) -> None:
         self.database = database
         self.region_code = region_code
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
+        self.max_refusals = max_refusals
         self.open_connections = 0
         self.counters = Counters()
         self.server: asyncio.Server | None = None
@@ -75,6 +79,7 @@ class Listener:
         self.open_connections += 1
         self.counters.connections += 1
         frames = FrameReader()
+        refused = 0
         try:
             while True:
                 try:
@@ -91,6 +96,12 @@ class Listener:
                 if replies:
                     writer.write(replies)
                     await writer.drain()
+                refused += sum(1 for outcome in outcomes if not outcome.accepted)
+                if refused >= self.max_refusals:
+                    # Whatever sends this much that is refused (a wrong password, noise) is cut off rather
+                    # than allowed to fill the refusals table; a station reconnects once it is fixed.
+                    self.counters.cut_off += 1
+                    break
         except (ConnectionError, OSError):
             pass
         finally:

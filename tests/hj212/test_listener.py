@@ -225,3 +225,19 @@ async def test_connections_past_the_limit_are_closed_at_once(db):
         second.close()
     finally:
         await listener.close()
+
+
+async def test_a_connection_sending_only_refused_packets_is_cut_off(db):
+    listener = Listener(db, idle_timeout=5, max_refusals=10)
+    await listener.start("127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        noise = protocol.frame("ST=31;CN=2061;PW=1;MN=NOBODY;CP=&&&&")
+        for _ in range(10):
+            writer.write(noise)
+            await writer.drain()
+        assert await asyncio.wait_for(reader.read(10), 5) == b""  # the listener hung up
+        writer.close()
+    finally:
+        await listener.close()
+    assert listener.counters.cut_off == 1 and listener.counters.refused == 10
