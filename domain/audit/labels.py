@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, str] = {
     "ledger.shutdown": N_("Shutdown recorded"),
     "ledger.shutdown_end": N_("Shutdown ended"),
     "ledger.explain_exceedance": N_("Exceedance explained"),
+    "hj212.register_station": N_("Online monitoring station registered"),
+    "hj212.change_station": N_("Online monitoring station changed"),
     "report.submit": N_("Execution report submitted"),
     "report.section_cleared": N_("Report section cleared in review"),
     "report.section_problems": N_("Report section found wanting in review"),
@@ -89,6 +91,9 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 FIELD_LABELS: dict[str, str] = {
+    "mn": N_("MN"),
+    "outlet_code": N_("Outlet"),
+    "active": N_("Active"),
     "name": N_("Name"),
     "credit_code": N_("Unified social credit code"),
     "registered_address": N_("Registered address"),
@@ -167,6 +172,7 @@ OBJECT_LABELS: dict[str, str] = {
     "ledger_entry": N_("Ledger record"),
     "monitoring_reading": N_("Monitoring reading"),
     "shutdown_period": N_("Shutdown"),
+    "monitoring_station": N_("Online monitoring station"),
     "exceedance": N_("Exceedance"),
     "execution_report": N_("Execution report"),
     "feedback_form": N_("Feedback form"),
@@ -193,6 +199,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "portal": N_("Web portal"),
     "graphql": N_("API"),
     "cli": N_("Server command"),
+    "hj212": N_("Online monitoring station (HJ 212)"),
     "public": N_("Public"),
     "demo": N_("Demo history"),
 }

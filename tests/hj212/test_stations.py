@@ -42,6 +42,7 @@ async def test_the_units_administrator_registers_a_station_and_the_password_is_k
         await session.exec(select(AuditEntry).where(AuditEntry.action == "hj212.register_station"))
     ).one()
     assert entry.actor_username == admin.username and "123456" not in str(entry.after)
+    assert entry.enterprise_id == enterprise.id  # on the unit's trail
 
 
 async def test_every_problem_of_a_registration_is_named_at_once(session):

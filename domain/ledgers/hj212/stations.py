@@ -165,6 +165,7 @@ def _keep(session: AsyncSession, actor: Actor, station: MonitoringStation, actio
         action=action,
         object_type="monitoring_station",
         object_id=station.mn,
+        enterprise_id=station.enterprise_id,
         before=before,
         after=snapshot,
     )

@@ -1,7 +1,7 @@
 """online monitoring stations (HJ 212-2017): registered stations, their revisions, refused packets
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-04 16:58:37.709706
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.*)
 from alembic import op
 
 
-revision: str = '0023'
-down_revision: str | None = '0022'
+revision: str = '0024'
+down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
