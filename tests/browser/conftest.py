@@ -105,3 +105,20 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def go_to(page, text: str | None = None, *, href: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Follow a link of the main navigation as a person does: open the phone's menu or the link's group first.
+
+    The link is named by its exact text (``go_to(page, "执法检查")``) or its address (``href="/cases"``).
+    """
+    inner = f"a[href='{href}']" if href else f"a:text-is('{text}')"
+    link = page.locator(f"nav.mainnav {inner}").first
+    toggle = page.locator("button.navtoggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    if not link.is_visible():
+        group = page.locator("nav.mainnav details.navgroup").filter(has=page.locator(inner))
+        group.first.locator("summary").click()
+    with page.expect_navigation():  # (the page may send on: /ledger to its first permit's ledger)
+        link.click()

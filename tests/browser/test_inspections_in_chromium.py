@@ -4,7 +4,7 @@ made and shown again from its seed, a checklist is filled and the unit reads its
 import pytest
 
 from demo.city import DEMO_PASSWORD
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import go_to, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def log_out(page):
 
 def test_the_brigade_sees_who_is_due_draws_and_fills_a_checklist(page):
     log_in(page, "pt-enforcement")
-    page.click("nav.mainnav >> text=执法检查")
+    go_to(page, "执法检查")
     page.wait_for_url("**/inspections")
     assert "执法检查计划" in page.locator("h1").inner_text()
     lines = page.locator("#plan-lines tbody tr")

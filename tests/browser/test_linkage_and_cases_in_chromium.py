@@ -7,7 +7,7 @@ import re
 import pytest
 
 from demo.city import DEMO_PASSWORD, ENTERPRISES, demo_credit_code
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import go_to, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def fill_step(form, text, handler, responsible):  # type: ignore[no-untyped-def]
 
 def test_a_linkage_task_goes_to_three_departments_and_is_archived(page):  # type: ignore[no-untyped-def]
     log_in(page, "pt-enforcement")
-    page.click("nav.mainnav >> text=三监联动")
+    go_to(page, "三监联动")
     page.wait_for_url("**/linkage")
     page.click("text=发起联动任务")
     page.wait_for_url("**/linkage/new")

@@ -3,7 +3,7 @@
 import pytest
 
 from demo.city import DEMO_PASSWORD, ENTERPRISES
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import go_to, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def test_a_regulator_logs_in_in_chinese_and_searches_enterprises_without_reloadi
     assert "排污许可证后监管" in page.title()
     log_in(page, "pt-permitting")
     assert page.locator(".usernav .who").inner_text().startswith("pt-permitting")
-    page.click("nav.mainnav >> text=排污单位")
+    go_to(page, "排污单位")
     page.wait_for_url("**/enterprises")
     rows = page.locator("#results tbody tr")
     putuo = sum(e.region_code == "310107" for e in ENTERPRISES)
@@ -66,6 +66,6 @@ def test_an_enterprise_officer_sees_only_their_own_unit(page):
     log_in(page, "shenpu-staff")
     assert "上海申普热电有限公司" in page.locator("main").inner_text()
     assert page.locator("nav.mainnav >> text=排污单位").count() == 0
-    page.click("nav.mainnav >> text=本单位")
+    go_to(page, "本单位")
     assert page.locator("h1").inner_text() == "上海申普热电有限公司"
     screenshot(page, "enterprise-own-profile")

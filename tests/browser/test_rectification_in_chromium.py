@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import CHROMIUM, ROOT, screenshot
+from tests.browser.conftest import CHROMIUM, ROOT, go_to, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -192,7 +192,7 @@ def report_progress(page, text: str, figure: tuple[str, str, str]) -> None:  # t
 
 def test_the_unit_sees_its_item_first_and_reports_its_progress(page):
     log_in(page, OTHER_STAFF)
-    page.click("nav.mainnav >> text=整改")
+    go_to(page, "整改")
     page.wait_for_url(re.compile(r".*/supervision/rectification$"))
     first = page.locator("table.pb-list tbody tr").first
     assert "废水总排口标志牌缺失" in first.inner_text() and "整改中" in first.inner_text()

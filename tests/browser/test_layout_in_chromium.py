@@ -1,0 +1,263 @@
+"""Each role's main pages on a desktop (1280 px) and on a phone (390 x 844), in Debian's Chromium.
+
+On every page: nothing is wider than the screen (a wide table scrolls inside itself), the header
+leaves the phone's screen to the page (at most PHONE_HEADER_MAX px with the menu closed), and no
+internal code shows where people read names (pollutant codes, section and scope keys). Every page
+is kept as a screenshot under test-artifacts/layout/ (ignored by git) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from demo.city import DEMO_PASSWORD
+from tests.browser.conftest import ARTIFACTS, go_to
+
+pytestmark = pytest.mark.browser
+
+DESKTOP, PHONE = (1280, 860), (390, 844)
+PHONE_HEADER_MAX = 120  # px; the flat navigation took 300 to 529 px of the 844
+
+# (page, a link on it to follow as well: a detail page of the same role, or None)
+PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
+    "regulator": (
+        "pt-permitting",
+        [
+            ("/", None),
+            ("/review", "main table a[href^='/review/']"),
+            ("/exceedances", None),
+            ("/enterprises", "#results tbody a[href^='/enterprises/']"),
+            ("/permits", "main table a[href^='/permits/']"),
+            ("/inspections", None),
+            ("/supervision/problems", None),
+            ("/linkage", None),
+            ("/cases", None),
+            ("/standing", None),
+            ("/grading", None),
+            ("/agencies/ranking", None),
+            ("/statistics/dispatch", None),
+            ("/notifications", None),
+        ],
+    ),
+    "enterprise": (
+        "shenpu-admin",
+        [
+            ("/", None),
+            ("/ledger", None),
+            ("/reports", "main a[href^='/reports/']"),
+            ("/exceedances", None),
+            ("/my-enterprise", None),
+            ("/permits", "main table a[href^='/permits/']"),
+            ("/agencies/authorisations", None),
+            ("/inspections/records", None),
+            ("/supervision/rectification", None),
+            ("/cases", None),
+        ],
+    ),
+    "agency": (
+        "lvyuan-clerk",
+        [
+            ("/", None),
+            ("/reports", "main a[href^='/reports/']"),
+            ("/supervision/rectification", None),
+            ("/agency", None),
+        ],
+    ),
+    "administrator": (
+        "admin",
+        [("/admin/users", None), ("/admin/audit", None), ("/admin/outbox", None), ("/admin/holidays", None)],
+    ),
+    "public": (
+        None,
+        [
+            ("/", None),
+            ("/public/permits", "#results tbody a[href^='/public/permits/']"),
+            ("/public/registrations", "#results tbody a[href^='/public/registrations/']"),
+            ("/public/expired", None),
+            ("/public/penalties", None),
+            ("/public/statistics", None),
+            ("/public/positive-list", None),
+            ("/public/agencies", "main table a[href^='/public/agencies/']"),
+            ("/public/draws", None),
+            ("/rules", None),
+        ],
+    ),
+}
+
+POLLUTANT_CODES = (
+    "SO2 NOX VOCS NMHC H2S HCL CRM DIOX COD NH3N BOD5 CR6 TCR FCOLI VOLPH ANILINE AOX"
+).split()
+CODE = re.compile(
+    r"(?<![A-Za-z0-9_.-])(" + "|".join(POLLUTANT_CODES) + r")(?![A-Za-z0-9_-])"  # a bare pollutant code
+    r"|\b[a-z]+_[a-z_]+\b"  # a section, scope or state key (abnormal_operation, not_applicable)
+    r"|\bcontent\.[a-z]"  # a field path
+    r"|(?<![A-Za-z/])(ledger|reports|monitoring|operations)(?![A-Za-z/])"  # a scope key
+)
+
+
+def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def overflow(page) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
+    """The document's width, the screen's, and the outermost elements that stick out past it."""
+    return page.evaluate(
+        """() => {
+          const inner = window.innerWidth, out = [];
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.width && r.right > inner + 1 && !(el.parentElement && el.parentElement.closest('.table-scroll'))
+                && !(el.parentElement && el.parentElement.getBoundingClientRect().right > inner + 1)) {
+              out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                       (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
+                       ' ' + Math.round(r.right));
+            }
+          }
+          return [document.documentElement.scrollWidth, inner, out.slice(0, 8)];
+        }"""
+    )
+
+
+def visible_codes(page) -> list[str]:  # type: ignore[no-untyped-def]
+    text = page.locator("body").inner_text()
+    return sorted({match.group(0) for match in CODE.finditer(text)})
+
+
+def shot_name(role: str, width: int, url: str) -> str:
+    path = urlsplit(url).path.strip("/").replace("/", "_") or "home"
+    return f"{role}-{width}-{path}"
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("role", list(PAGES))
+def test_each_roles_pages_fit_the_screen_and_show_names_not_codes(browser, live_server, role, size):  # type: ignore[no-untyped-def]
+    username, pages = PAGES[role]
+    width, height = size
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    folder = ARTIFACTS / "layout"
+    folder.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    try:
+        if username:
+            log_in(page, username)
+        urls: list[str] = []
+        for path, follow in pages:
+            urls.append(path)
+            if follow:
+                page.goto(path)
+                link = page.locator(follow).first
+                if link.count():
+                    urls.append(link.get_attribute("href"))
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, (url, response and response.status)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(folder / f"{shot_name(role, width, url)}.png"), full_page=True)
+            scroll_width, inner, sticking_out = overflow(page)
+            if scroll_width > inner:
+                problems.append(f"{url}: {scroll_width} px wide on a {inner} px screen: {sticking_out}")
+            header = page.locator("header.topbar").bounding_box()
+            assert header is not None
+            if width == PHONE[0] and header["height"] > PHONE_HEADER_MAX:
+                problems.append(f"{url}: the header is {header['height']:.0f} px high")
+            codes = visible_codes(page)
+            if codes:
+                problems.append(f"{url}: internal codes on the page: {codes}")
+    finally:
+        context.close()
+    print(f"screenshots in {folder}")
+    assert not problems, "\n".join(problems)
+
+
+# Every link the navigation had before it was grouped, per role; it may gain links, never lose one.
+NAV_LINKS = {
+    None: {"/public/permits", "/rules"},
+    "pt-permitting": {
+        "/", "/agencies/ranking", "/cases", "/enterprises", "/exceedances", "/grading", "/graphql",
+        "/inspections", "/linkage", "/permits", "/public/permits", "/review", "/standing",
+        "/supervision/problems", "/statistics/dispatch",
+    },
+    "shenpu-admin": {
+        "/", "/agencies/authorisations", "/cases", "/exceedances", "/graphql", "/inspections/records",
+        "/ledger", "/my-enterprise", "/permits", "/public/permits", "/reports", "/supervision/rectification",
+    },
+    "lvyuan-clerk": {"/", "/agency", "/graphql", "/public/permits", "/reports", "/supervision/rectification"},
+    "admin": {
+        "/", "/admin/audit", "/admin/holidays", "/admin/outbox", "/admin/users", "/agencies/ranking",
+        "/agencies/review", "/cases", "/enterprises", "/exceedances", "/grading", "/graphql", "/inspections",
+        "/linkage", "/permits", "/public/permits", "/review", "/standing", "/supervision/problems",
+        "/statistics/dispatch",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("username", list(NAV_LINKS), ids=lambda name: name or "anonymous")
+def test_the_grouped_navigation_keeps_every_link_of_each_role(page, username):  # type: ignore[no-untyped-def]
+    page.set_default_timeout(30_000)  # some twenty pages a role, on a shared machine
+    if username:
+        log_in(page, username)
+    else:
+        page.goto("/")
+    links = set(page.eval_on_selector_all("nav.mainnav a", "els => els.map(e => e.getAttribute('href'))"))
+    assert NAV_LINKS[username] <= links, NAV_LINKS[username] - links
+    # Every link is reached by opening its group; each link is where its page is.
+    for href in sorted(NAV_LINKS[username]):
+        page.goto("/")  # (the API's page, GraphiQL, has no navigation)
+        go_to(page, href=href)
+        assert page.locator("h1, #graphiql").first.is_visible(), href
+
+
+def test_a_desktop_group_opens_by_keyboard_shows_the_current_page_and_closes_with_escape(page):  # type: ignore[no-untyped-def]
+    log_in(page, "pt-permitting")
+    page.goto("/inspections")
+    current = page.locator("nav.mainnav details.navgroup.current")
+    assert current.count() == 1
+    assert current.locator("summary").inner_text().startswith("监管执法")
+    assert current.locator("a[aria-current=page]").get_attribute("href") == "/inspections"
+    assert not current.locator("a[aria-current=page]").is_visible()  # the menus start closed
+    current.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("nav.mainnav a[aria-current=page]").is_visible()
+    page.keyboard.press("Tab")  # into the menu
+    assert page.evaluate("document.activeElement.closest('.navgroup-menu') !== null")
+    # Opening another group closes this one: one menu at a time.
+    page.locator("nav.mainnav summary", has_text="信用与分级").click()
+    assert page.locator("nav.mainnav details[open]").count() == 1
+    page.keyboard.press("Escape")
+    assert page.locator("nav.mainnav details[open]").count() == 0
+    screenshot_header = page.locator("header.topbar").bounding_box()
+    assert screenshot_header is not None and screenshot_header["height"] <= 90  # one row at 1280 px
+
+
+def test_on_a_phone_one_menu_button_opens_the_whole_navigation(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        log_in(page, "pt-permitting")
+        page.goto("/review")
+        header = page.locator("header.topbar").bounding_box()
+        assert header is not None and header["height"] <= PHONE_HEADER_MAX
+        assert not page.locator("nav.mainnav").is_visible()
+        toggle = page.locator("button.navtoggle")
+        assert toggle.get_attribute("aria-expanded") == "false"
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        for href in NAV_LINKS["pt-permitting"]:  # every link shows, no group to open
+            assert page.locator(f"nav.mainnav a[href='{href}']").first.is_visible(), href
+        assert page.locator("nav.mainnav a[aria-current=page]").get_attribute("href") == "/review"
+        (ARTIFACTS / "layout").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "layout" / "regulator-390-menu-open.png"), full_page=True)
+        page.locator("nav.mainnav a[href='/cases']").click()
+        page.wait_for_url("**/cases")
+        assert not page.locator("nav.mainnav").is_visible()
+    finally:
+        context.close()
