@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import segno
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.clock import today
@@ -40,6 +40,7 @@ from domain.disclosure.queries.register import (
     ExpiredList,
     PublicPermitFilter,
     expired_not_renewed,
+    latest_expired_month,
     search_permits,
 )
 from domain.enterprises.rules import INDUSTRY_NAMES, category_label, industry_name
@@ -252,7 +253,15 @@ def _page_number(raw: str | None) -> int:
 
 
 async def index(request: Request) -> Response:
-    return RedirectResponse("/public/permits", status_code=303)
+    """The public home page: every public list, with the register's counts."""
+    async with db_of(request).read() as session:
+        freshness = await register_freshness(session)
+
+        async def build() -> Response:
+            figures = await public_register.permit_statistics(session)
+            return _page(request, "public/index.html", {"figures": figures})
+
+        return await conditional(request, freshness, build)
 
 
 def _search_choices() -> dict[str, Any]:
@@ -371,6 +380,11 @@ async def outlet_qr(request: Request) -> Response:
         return await conditional(request, freshness, build, variant=[base_url, "qr"])
 
 
+async def _latest_month(session: Any, on: date) -> date:
+    """The month the expired list opens on: the latest that has entries, else the current one."""
+    return await latest_expired_month(session) or on.replace(day=1)
+
+
 async def expired_list(request: Request) -> Response:
     on = today()
     raw = request.query_params.get("month", "")[:7]
@@ -378,7 +392,7 @@ async def expired_list(request: Request) -> Response:
         freshness = await register_freshness(session)
         errors: dict[str, Any] = {}
         try:
-            month = parse_month(raw, on)
+            month = parse_month(raw, on) if raw else await _latest_month(session, on)
         except ValidationFailed as error:
             errors, month = field_errors(error.errors), on.replace(day=1)
 
@@ -408,7 +422,8 @@ async def expired_csv(request: Request) -> Response:
     gettext = translations_for(locale).gettext
     async with db_of(request).read() as session:
         freshness = await register_freshness(session)
-        month = parse_month(request.query_params.get("month", "")[:7], on)
+        raw = request.query_params.get("month", "")[:7]
+        month = parse_month(raw, on) if raw else await _latest_month(session, on)
 
         async def build() -> Response:
             listing = await expired_not_renewed(session, month=month)

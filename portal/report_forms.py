@@ -88,7 +88,9 @@ METHOD_LABELS = {
     "automatic": N_("Automatic monitoring"),
     "manual": N_("Manual monitoring"),
     "factor": N_("Emission factor / material balance"),
-    "missing": N_("No data"),
+    # Automatic monitoring required, too few valid hours to count and no factor to fall back on
+    # (domain/ledgers/rules.choose_method): the figures shown are partial, not absent.
+    "missing": N_("Too little valid monitoring data"),
 }
 SEVERITY_LABELS = {engine.ERROR: N_("Error"), engine.WARNING: N_("Warning")}
 

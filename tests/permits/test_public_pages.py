@@ -331,9 +331,26 @@ async def test_the_monthly_list_holds_the_permits_that_expired_in_the_month_with
     assert "到期未延续甲" in csv.content.decode("utf-8-sig")
 
 
-async def test_the_monthly_list_defaults_to_this_month_and_refuses_a_wrong_month(client, session):
-    response = await client.get("/public/expired", headers=EN)
+async def test_the_monthly_list_opens_on_the_latest_month_with_entries_and_refuses_a_wrong_month(
+    client, session
+):
+    response = await client.get("/public/expired", headers=EN)  # nothing expired yet: this month
     assert response.status_code == 200 and f'value="{today().strftime("%Y-%m")}"' in response.text
+    two_months_back = (today().replace(day=1) - timedelta(days=40)).replace(day=10)
+    cut = {"decision_date": years_ago(2), "validity_cut_reason": "淘汰落后产能"}
+    _, expired = await issued(session, name="两月前到期", valid_until=two_months_back.isoformat(), **cut)
+    await session.flush()
+    response = await client.get("/public/expired", headers=EN)
+    month = two_months_back.strftime("%Y-%m")
+    assert f'value="{month}"' in response.text and f"{month}: 1 permits" in response.text
+    assert expired.number in response.text
+    csv = await client.get("/public/expired.csv", headers=EN)
+    assert f"expired-not-renewed-{month}.csv" in csv.headers["content-disposition"]
+    assert expired.number in csv.text
+    # A month asked for is shown, even an empty one.
+    this_month = today().strftime("%Y-%m")
+    asked = await client.get("/public/expired", params={"month": this_month}, headers=EN)
+    assert f'value="{this_month}"' in asked.text and expired.number not in asked.text
     future = (today().replace(day=28) + timedelta(days=5)).strftime("%Y-%m")
     for wrong, message in (
         ("2025-13", "Expected a month as YYYY-MM."),
@@ -342,6 +359,52 @@ async def test_the_monthly_list_defaults_to_this_month_and_refuses_a_wrong_month
         page = await client.get("/public/expired", params={"month": wrong}, headers=EN)
         assert page.status_code == 400 and message in page.text, wrong
     assert (await client.get("/public/expired.csv", params={"month": "nonsense"})).status_code == 400
+
+
+# ---------------------------------------------------------------------------
+# The public home page and the public navigation
+# ---------------------------------------------------------------------------
+
+PUBLIC_LISTS = (
+    "/public/permits",
+    "/public/registrations",
+    "/public/expired",
+    "/public/penalties",
+    "/public/draws",
+    "/public/positive-list",
+    "/public/agencies",
+    "/public/statistics",
+)
+
+
+async def test_the_public_home_page_and_every_public_page_link_every_public_list(client, session):
+    _, permit = await issued(session)
+    home = await client.get("/public")
+    assert home.status_code == 200
+    tiles = home.text[home.text.index('class="tiles public-lists"') :]
+    for path in PUBLIC_LISTS:
+        assert f'href="{path}"' in tiles, path
+    visitor_home = await client.get("/")
+    assert all(f'href="{path}"' in visitor_home.text for path in PUBLIC_LISTS)
+    for path in (*PUBLIC_LISTS, f"/public/permits/{permit.number}", f"/public/reports/{permit.number}"):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        nav = page.text[page.text.index('class="public-nav"') :]
+        nav = nav[: nav.index("</nav>")]
+        assert all(f'href="{listed}"' in nav for listed in PUBLIC_LISTS), path
+
+
+async def test_a_logged_in_officer_reads_public_pages_with_the_public_navigation_and_crumbs(client, session):
+    _, permit = await issued(session)
+    user = await make_user(session, "permitting", region_code="310107")
+    await log_in(client, user.username)
+    page = await client.get(f"/public/reports/{permit.number}")
+    assert page.status_code == 200
+    assert 'class="public-nav"' in page.text
+    crumbs = page.text[page.text.index('class="crumbs"') :]
+    crumbs = crumbs[: crumbs.index("</p>")]
+    assert 'href="/public"' in crumbs and f'href="/public/permits/{permit.number}"' in crumbs
+    assert 'href="/permits' not in crumbs  # not the officer's own register
 
 
 # ---------------------------------------------------------------------------
@@ -451,6 +514,7 @@ async def test_every_public_page_sends_validators(client, session):
     _, permit = await issued(session)
     _, month = last_month()
     for path in (
+        "/public",
         "/public/permits",
         f"/public/permits/{permit.number}",
         f"/public/outlets/{permit.number}/DA001",

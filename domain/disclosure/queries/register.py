@@ -204,6 +204,33 @@ class ExpiredList:
     rows: list[PublicPermitRow]
 
 
+def _expired_not_renewed(on: date) -> list[Any]:
+    """Still "issued" with the validity passed, or cancelled on the ground "expired and not renewed"."""
+    return [
+        *disclosed(),
+        col(Permit.valid_until) < on,
+        sa.or_(
+            col(Permit.status) == PermitStatus.ISSUED,
+            sa.and_(
+                col(Permit.status) == PermitStatus.CANCELLED,
+                col(Permit.cancellation_reason) == CancellationReason.EXPIRED_NOT_RENEWED.value,
+            ),
+        ),
+    ]
+
+
+async def latest_expired_month(session: AsyncSession) -> date | None:
+    """The first day of the latest month that has a permit expired and not renewed (None: no month has).
+
+    The list opens on it: the current month is often still empty, and a visitor should not have
+    to step back month by month to find the latest publication.
+    """
+    latest = (
+        await session.exec(select(func.max(col(Permit.valid_until))).where(*_expired_not_renewed(today())))
+    ).one()
+    return latest.replace(day=1) if latest is not None else None
+
+
 async def expired_not_renewed(session: AsyncSession, *, month: date) -> ExpiredList:
     """Permits whose last valid day fell in the month and that were not renewed.
 
@@ -215,19 +242,7 @@ async def expired_not_renewed(session: AsyncSession, *, month: date) -> ExpiredL
     statement = (
         select(Permit, Enterprise)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-        .where(
-            *disclosed(),
-            col(Permit.valid_until) >= first,
-            col(Permit.valid_until) <= last,
-            col(Permit.valid_until) < on,
-            sa.or_(
-                col(Permit.status) == PermitStatus.ISSUED,
-                sa.and_(
-                    col(Permit.status) == PermitStatus.CANCELLED,
-                    col(Permit.cancellation_reason) == CancellationReason.EXPIRED_NOT_RENEWED.value,
-                ),
-            ),
-        )
+        .where(*_expired_not_renewed(on), col(Permit.valid_until) >= first, col(Permit.valid_until) <= last)
         .order_by(col(Permit.valid_until), col(Permit.number))
     )
     rows = (await session.exec(statement)).all()
