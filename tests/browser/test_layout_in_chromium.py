@@ -280,3 +280,72 @@ def test_on_a_phone_one_menu_button_opens_the_whole_navigation(browser, live_ser
         assert not page.locator("nav.mainnav").is_visible()
     finally:
         context.close()
+
+
+def within_screen(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    box = page.locator(selector).first.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+
+
+def phone(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": PHONE[0], "height": PHONE[1]}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def test_on_a_phone_the_unit_enters_a_ledger_reading(browser, live_server):  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
+
+    from domain.clock import CHINA
+
+    context, page = phone(browser, live_server)
+    try:
+        log_in(page, "shenpu-admin")
+        page.goto("/ledger")
+        page.locator("main a[href$='/readings']").first.click()
+        page.wait_for_url("**/readings")
+        page.select_option("#r-outlet", "DA001")
+        page.select_option("#r-pollutant", "SO2")
+        page.select_option("#r-method", "manual")
+        page.fill("#r-measured_at", (datetime.now(CHINA) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+        page.fill("#r-concentration", "12.5")
+        for field in ("#r-outlet", "#r-pollutant", "#r-concentration", "#add-reading button[type=submit]"):
+            assert within_screen(page, field), field
+        page.click("#add-reading button[type=submit]")
+        page.locator("#readings-table .alert.ok").wait_for()
+        assert "12.5" in page.locator("#readings-table tbody tr").first.inner_text()
+        assert overflow(page)[0] <= PHONE[0]
+        (ARTIFACTS / "layout").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "layout" / "enterprise-390-reading-saved.png"))
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_unit_checks_confirms_and_submits_a_report(browser, live_server):  # type: ignore[no-untyped-def]
+    context, page = phone(browser, live_server)
+    try:
+        log_in(page, "shenpu-admin")
+        page.goto("/reports")
+        editor = page.locator("main a[href*='/quarterly/']").first.get_attribute("href")
+        page.goto(editor)
+        # The actions stay on the screen (a bar at its foot) however long the form.
+        for button in ("#check-button", "#submit-button"):
+            box = page.locator(button).bounding_box()
+            assert box is not None and box["y"] + box["height"] <= PHONE[1], button
+            assert within_screen(page, button), button
+        page.click("#check-button")
+        page.locator("#findings").wait_for()
+        page.click("#submit-button")
+        page.locator("#confirm-button").wait_for()
+        assert within_screen(page, "#confirm-button") and overflow(page)[0] <= PHONE[0]
+        (ARTIFACTS / "layout").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "layout" / "enterprise-390-report-confirm.png"), full_page=True)
+        page.click("#confirm-button")
+        page.wait_for_url("**/receipts/R*")
+        assert page.locator("#receipt-number").is_visible() and overflow(page)[0] <= PHONE[0]
+        page.screenshot(path=str(ARTIFACTS / "layout" / "enterprise-390-receipt.png"), full_page=True)
+    finally:
+        context.close()
