@@ -89,9 +89,26 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
     ),
 }
 
-POLLUTANT_CODES = (
-    "SO2 NOX VOCS NMHC H2S HCL CRM DIOX COD NH3N BOD5 CR6 TCR FCOLI VOLPH ANILINE AOX"
-).split()
+# The codes that read as nothing else (TN, SS, PM... could be words or units, so are not searched).
+POLLUTANT_CODES = [
+    "SO2",
+    "NOX",
+    "VOCS",
+    "NMHC",
+    "H2S",
+    "HCL",
+    "CRM",
+    "DIOX",
+    "COD",
+    "NH3N",
+    "BOD5",
+    "CR6",
+    "TCR",
+    "FCOLI",
+    "VOLPH",
+    "ANILINE",
+    "AOX",
+]
 CODE = re.compile(
     r"(?<![A-Za-z0-9_.-])(" + "|".join(POLLUTANT_CODES) + r")(?![A-Za-z0-9_-])"  # a bare pollutant code
     r"|\b[a-z]+_[a-z_]+\b"  # a section, scope or state key (abnormal_operation, not_applicable)
@@ -124,11 +141,12 @@ def overflow(page) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def
           const inner = window.innerWidth, out = [];
           for (const el of document.querySelectorAll('body *')) {
             const r = el.getBoundingClientRect();
-            if (r.width && r.right > inner + 1 && !(el.parentElement && el.parentElement.closest('.table-scroll'))
-                && !(el.parentElement && el.parentElement.getBoundingClientRect().right > inner + 1)) {
+            const parent = el.parentElement;
+            if (r.width && r.right > inner + 1 && !(parent && parent.closest('.table-scroll'))
+                && !(parent && parent.getBoundingClientRect().right > inner + 1)) {
+              const classes = typeof el.className === 'string' ? el.className.split(' ').join('.') : '';
               out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                       (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
-                       ' ' + Math.round(r.right));
+                       (classes ? '.' + classes : '') + ' ' + Math.round(r.right));
             }
           }
           return [document.documentElement.scrollWidth, inner, out.slice(0, 8)];
@@ -159,7 +177,9 @@ def shot_name(role: str, width: int, url: str) -> str:
 def test_each_roles_pages_fit_the_screen_and_show_names_not_codes(browser, live_server, role, size):  # type: ignore[no-untyped-def]
     username, pages = PAGES[role]
     width, height = size
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": width, "height": height})
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": width, "height": height}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     folder = ARTIFACTS / "layout"
@@ -258,7 +278,9 @@ def test_a_desktop_group_opens_by_keyboard_shows_the_current_page_and_closes_wit
 
 
 def test_on_a_phone_one_menu_button_opens_the_whole_navigation(browser, live_server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844}
+    )
     page = context.new_page()
     try:
         log_in(page, "pt-permitting")
