@@ -371,3 +371,30 @@ def test_on_a_phone_the_unit_checks_confirms_and_submits_a_report(browser, live_
         page.screenshot(path=str(ARTIFACTS / "layout" / "enterprise-390-receipt.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_published_report_reads_in_words_and_percentages(page):  # type: ignore[no-untyped-def]
+    page.goto("/public")
+    page.fill("#home-q", "申普热电")
+    page.click("form.public-home-search button[type=submit]")
+    page.locator("#results tbody a[href^='/public/permits/']").first.click()
+    page.locator("a[href^='/public/reports/']").first.click()
+    page.wait_for_url("**/public/reports/*")
+    report = page.locator("article.rp-public-report").first
+    text = report.inner_text()
+    assert "无数据" not in text
+    assert re.search(r"完整率\s*\d+(\.\d)?%", text), "the completeness ratio as a percentage"
+    assert report.locator("td.rp-col-compliant").first.inner_text() in ("达标", "超标")
+    methods = set(report.locator("td.rp-col-method").all_inner_texts())
+    assert methods and methods <= {"自动监测", "手工监测", "排污系数 / 物料衡算", "有效监测数据不足"}, methods
+    # The public navigation and crumbs, not a logged-in user's.
+    assert page.locator("nav.public-nav a[aria-current=page]").get_attribute("href") == "/public/permits"
+    assert page.locator("p.crumbs a").first.get_attribute("href") == "/public"
+
+
+def test_the_expired_list_opens_on_the_latest_month_with_entries(page):  # type: ignore[no-untyped-def]
+    page.goto("/public")
+    page.locator("a.tile[href='/public/expired']").click()
+    page.wait_for_url("**/public/expired")
+    rows = page.locator("#expired-list tbody tr")
+    assert rows.count() >= 1 and not rows.first.locator("td.muted").count()  # not the empty message
