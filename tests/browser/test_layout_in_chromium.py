@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
             ("/standing", None),
             ("/grading", None),
             ("/agencies/ranking", None),
+            ("/statistics", None),
             ("/statistics/dispatch", None),
             ("/notifications", None),
         ],
@@ -223,7 +224,8 @@ NAV_LINKS = {
     "pt-permitting": {
         "/", "/agencies/ranking", "/cases", "/enterprises", "/exceedances", "/grading", "/graphql",
         "/inspections", "/linkage", "/permits", "/public", "/review", "/standing",
-        "/supervision/problems", "/statistics/dispatch",
+        "/supervision/problems", "/statistics",
+        "/statistics/dispatch",
     },
     "shenpu-admin": {
         "/", "/agencies/authorisations", "/cases", "/exceedances", "/graphql", "/inspections/records",
@@ -234,6 +236,7 @@ NAV_LINKS = {
         "/", "/admin/audit", "/admin/holidays", "/admin/outbox", "/admin/users", "/agencies/ranking",
         "/agencies/review", "/cases", "/enterprises", "/exceedances", "/grading", "/graphql", "/inspections",
         "/linkage", "/permits", "/public", "/review", "/standing", "/supervision/problems",
+        "/statistics",
         "/statistics/dispatch",
     },
 }  # fmt: skip
