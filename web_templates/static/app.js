@@ -93,7 +93,9 @@
       var parent = table.parentElement;
       if (!parent || (parent.closest && parent.closest(".table-scroll"))) { return; }
       var wrapper = document.createElement("div");
-      wrapper.className = "table-scroll";
+      // A table that was a flex or grid item: its box takes the table's place (.table-scroll-item).
+      var display = window.getComputedStyle(parent).display;
+      wrapper.className = /flex|grid/.test(display) ? "table-scroll table-scroll-item" : "table-scroll";
       parent.insertBefore(wrapper, table);
       wrapper.appendChild(table);
     });
