@@ -9,7 +9,8 @@
    one open at a time, closed by Escape or a click elsewhere; on a phone the .navtoggle button opens the
    whole navigation (every group unfolded) and closes it again.
    Every table is put in a <div class="table-scroll"> (unless it already is in one): a wide table scrolls
-   inside itself and never makes the page wider than the screen.
+   inside itself and never makes the page wider than the screen. The public lists' row of links, which
+   scrolls sideways on a phone, is scrolled to show the current one.
 */
 (function () {
   "use strict";
@@ -101,7 +102,17 @@
     });
   }
 
+  // A row of links that scrolls sideways on a phone (the public lists) shows its current one.
+  function showCurrent(root) {
+    root.querySelectorAll(".public-nav").forEach(function (row) {
+      var current = row.querySelector("[aria-current=page]");
+      if (current && row.scrollWidth > row.clientWidth) {
+        row.scrollLeft = current.offsetLeft - row.offsetLeft - 16;
+      }
+    });
+  }
+
   // htmx:load fires for the page and for every fragment htmx swaps in.
   document.addEventListener("htmx:load", function (event) { size(event.target); wrapTables(event.target); });
-  document.addEventListener("DOMContentLoaded", function () { size(document); wrapTables(document); });
+  document.addEventListener("DOMContentLoaded", function () { size(document); wrapTables(document); showCurrent(document); });
 })();
