@@ -13,6 +13,7 @@ from domain.accounts import queries
 from domain.accounts.service import logins, sessions, users
 from domain.accounts.service.tokens import create_api_token, revoke_api_token
 from domain.audit.service import recent
+from domain.bounds import parse_id
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from portal.pages import safe_next
 from portal.responses import actor_of, db_of, redirect, render
@@ -224,9 +225,10 @@ async def admin_end_all_sessions(request: Request) -> Response:
 
 def _id(raw: str) -> int:
     """A session id from the path; one that cannot be an id is no session (404, never a 500)."""
-    if not raw.isdigit() or len(raw) > 18:
+    parsed = parse_id(raw)
+    if parsed is None:
         raise NotFound(N_("No such session."), field="session")
-    return int(raw)
+    return parsed
 
 
 async def admin_audit(request: Request) -> Response:

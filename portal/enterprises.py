@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.access import Actor
+from domain.bounds import parse_id
 from domain.enterprises import queries, service
 from domain.enterprises.rules import (
     INDUSTRY_NAMES,
@@ -247,9 +248,7 @@ async def my_enterprise(request: Request) -> Response:
 
 def _older_than(raw: str | None) -> int | None:
     """The ``before`` of a trail page: an entry id, or none (the newest page) for anything else."""
-    if raw is None or not raw.isdigit() or len(raw) > 18:
-        return None
-    return int(raw)
+    return None if raw is None else parse_id(raw)
 
 
 async def trail(request: Request) -> Response:

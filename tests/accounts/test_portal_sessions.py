@@ -68,6 +68,10 @@ async def test_nobody_ends_someone_elses_session_from_their_own_page(app, client
             client, f"/account/sessions/{victim_session}/end", {}, page="/account/sessions"
         )
         assert refused.status_code == 404
+        # An id past the database's integer range names no session either (PostgreSQL: not a 500).
+        for past in ("2147483648", "99999999999"):
+            beyond = await post_form(client, f"/account/sessions/{past}/end", {}, page="/account/sessions")
+            assert beyond.status_code == 404
         assert (await client.get(f"/admin/users/{victim.username}/sessions")).status_code == 403
         assert (await theirs.get("/account")).status_code == 200
 

@@ -15,6 +15,7 @@ from domain.accounts.models import User, UserSession
 from domain.accounts.queries import session_owner
 from domain.accounts.rules import key_hash
 from domain.audit.service import record
+from domain.bounds import MAX_ID
 from domain.clock import utcnow
 from domain.errors import N_, NotFound
 
@@ -76,7 +77,8 @@ async def end_session(
 ) -> UserSession:
     """End one session of one's own, or (the administrator) of anyone's; recorded in the audit trail."""
     user = await session_owner(session, actor, username)
-    row = await session.get(UserSession, session_id)
+    # An id past the keys' range names no session (PostgreSQL would refuse to compare it: a 500).
+    row = await session.get(UserSession, session_id) if 0 < session_id <= MAX_ID else None
     if row is None or row.user_id != user.id:
         raise NotFound(N_("No such session."), field="session")
     if row.ended_at is None:
