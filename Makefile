@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_POSTGRES_URL
 
 .PHONY: install run test test-sqlite test-postgres test-browser lint format catalogs extract-messages \
-        browser-deps bench clean
+        system-deps browser-deps bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
@@ -21,7 +21,21 @@ $(STAMP): pyproject.toml constraints.txt
 catalogs: $(STAMP)
 	$(BIN)/pybabel -q compile --use-fuzzy -d $(LOCALES) -D messages
 
-install: $(STAMP) catalogs
+install: system-deps $(STAMP) catalogs
+
+# WeasyPrint (the PDF copy of record of a report submission) lays text out with pango and harfbuzz, and
+# embeds the Noto Sans CJK faces its print stylesheet names (web_templates/static/reports-print.css):
+# Debian packages, installed once when missing (checked with ldconfig and fc-list, so a machine that has
+# them runs no apt at all).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-noto-cjk
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" \
+	  || ! ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" \
+	  || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK SC"; then \
+	  echo "installing $(SYSTEM_PACKAGES) for the PDF copies of record"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
 
 run: install
 	$(BIN)/permitwatch migrate

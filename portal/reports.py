@@ -30,13 +30,14 @@ from domain.reports import content as report_content
 from domain.reports import rules
 from domain.reports.content import LIST_SECTIONS
 from domain.reports.filing import desk_for
-from domain.reports.queries import chain, editor, public, report, review, schedule, statistics
+from domain.reports.queries import chain, editor, public, record, report, review, schedule, statistics
 from domain.reports.rules import FeedbackItemInput
 from domain.reports.service import drafts
 from domain.reports.service import review as reviewing
 from domain.reports.service.submission import Filing
 from domain.reports.service.urging import urge_report
 from portal import report_forms as forms
+from portal.pdf import render_pdf
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
 from web.request_context import request_locale
@@ -339,13 +340,44 @@ async def _confirmation(
 async def receipt_page(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
-        found = await report.receipt_page(
+        found = await record.copy_of_record(
             session, actor, receipt_number=request.path_params["receipt_number"]
         )
     return render(
         request,
         "reports/receipt.html",
         {**_helpers(request), "r": found, "replayed": request.query_params.get("replayed")},
+    )
+
+
+async def receipt_pdf(request: Request) -> Response:
+    """The copy of record (存档件) of a submission and its receipt as a PDF, for whoever may read the report:
+    rendered from the stored submission, the same bytes each time (``domain.reports.queries.record``)."""
+    actor = await actor_of(request)
+    async with db_of(request).read() as session:
+        found = await record.copy_of_record(
+            session, actor, receipt_number=request.path_params["receipt_number"]
+        )
+    base_url = request.app.state.settings.base_url.rstrip("/")
+    pdf = await render_pdf(
+        request,
+        "reports/record_pdf.html",
+        {
+            **_helpers(request),
+            "r": found,
+            "pdf_max_rows": record.PDF_MAX_ROWS,
+            "pdf_max_text": record.PDF_MAX_TEXT,
+            "verify_url": f"{base_url}/reports/id/{found.report.id}/verify",
+        },
+        stylesheet="reports-print.css",
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.submission.receipt_number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
@@ -722,6 +754,7 @@ routes = [
     Route("/reports/{permit_number}/{kind}/{period}/save", save, methods=["POST"], name="report_save"),
     Route("/reports/{permit_number}/{kind}/{period}/check", check, methods=["POST"], name="report_check"),
     Route("/reports/{permit_number}/{kind}/{period}/submit", submit, methods=["POST"], name="report_submit"),
+    Route("/receipts/{receipt_number}.pdf", receipt_pdf, methods=["GET"], name="report_receipt_pdf"),
     Route("/receipts/{receipt_number}", receipt_page, methods=["GET"], name="report_receipt"),
     Route("/review", queue_page, methods=["GET"], name="review_queue"),
     Route("/review/dashboard", dashboard_page, methods=["GET"], name="review_dashboard"),

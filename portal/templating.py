@@ -77,5 +77,5 @@ def make_templates() -> Jinja2Templates:
     env.add_extension("jinja2.ext.i18n")
     env.autoescape = True
     env.filters["local_time"] = local_time
-    env.globals["static_version"] = "5"
+    env.globals["static_version"] = "6"
     return templates

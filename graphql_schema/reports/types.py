@@ -26,6 +26,7 @@ from domain.reports import models
 from domain.reports.departments import SECTION_LABELS
 from domain.reports.queries.chain import ChainVerification
 from domain.reports.queries.editor import Draft
+from domain.reports.queries.record import pdf_path
 from domain.reports.queries.rows import (
     FeedbackView,
     ReportFilter,
@@ -36,6 +37,7 @@ from domain.reports.queries.rows import (
 )
 from domain.reports.queries.schedule import PermitSchedule
 from domain.reports.rules import IDEMPOTENCY_KEY_MAX, PROBLEM_MAX, FeedbackItemInput
+from domain.settings import get_settings
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
@@ -192,6 +194,17 @@ class ReportSubmission:
     )
     def content(self) -> JSON:
         return camel_keys(self.raw_content)
+
+    @strawberry.field(
+        description=(
+            "回执及报告存档件（PDF）的下载地址：由保存的提交记录生成，每次下载内容相同；"
+            "须以能查看该报告的账号登录下载。公众查看时为 null"
+        )
+    )
+    def pdf_url(self) -> str | None:
+        if self.submitted_by is None:
+            return None
+        return get_settings().base_url.rstrip("/") + pdf_path(self.receipt_number)
 
     @classmethod
     def from_view(cls, view: SubmissionView) -> ReportSubmission:
