@@ -120,6 +120,18 @@ def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """The fonts the PDF uses, each embedded (a subset: its name without the subset tag)."""
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            names.add(str(font["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
 async def pdf_as(client, username: str, receipt: str, password: str | None = None):  # type: ignore[no-untyped-def]
     client.cookies.clear()
     response = await (log_in(client, username, password) if password else log_in(client, username))
@@ -172,6 +184,8 @@ async def test_the_pdf_text_is_chinese_and_names_the_unit_permit_times_hash_file
     assert re.sub(r"\s+", "", COMMITMENT) in flat
     assert "二氧化硫" in text and "氮氧化物" in text  # pollutant names, not codes
     assert "回执" in text and "排污单位声明" in text  # titles of the receipt and of the sections
+    fonts = embedded_fonts(response.content)  # the Simplified Chinese faces, embedded
+    assert "Noto-Sans-CJK-SC" in fonts and not any("JP" in name for name in fonts), fonts
 
 
 async def test_a_later_version_shows_its_own_and_the_first_submission_time(client, db, session):

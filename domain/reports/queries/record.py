@@ -33,9 +33,9 @@ from domain.reports.queries import report as report_queries
 # Measured in docs/architecture.md, "The copy of record". A submission past them still gets its PDF: the
 # rows past the budget (taken in section order) are counted, not printed, long texts end with " …", and the
 # PDF says so; the hash it prints covers the whole content, which the report page shows in full.
-PDF_MAX_ROWS = 600  # rows of all list sections together
-PDF_MAX_TEXT = 1000  # characters of one text (a cause, a note, the statement)
-PDF_MAX_CHARS = 150_000  # characters of text of the whole document
+PDF_MAX_ROWS = 400  # rows of all list sections together
+PDF_MAX_TEXT = 1000  # characters of one text (a cause, a note); the statement is printed whole
+PDF_MAX_CHARS = 40_000  # characters of text of the whole document
 
 
 def pdf_path(receipt_number: str) -> str:
