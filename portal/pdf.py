@@ -17,25 +17,27 @@ from typing import Any
 
 import anyio
 from starlette.requests import Request
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from portal.templating import STATIC_DIR
 
 _limiter: anyio.CapacityLimiter | None = None
 
 
-class _NothingFetched(URLFetcher):
-    """The document is whole as rendered: no file, no address, no data URL is read while laying it out."""
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        raise ValueError(f"not fetched: {url[:80]}")
-
-
 def html_to_pdf(html: str, stylesheet: Path) -> bytes:
+    # Imported here, not with the portal: WeasyPrint and pango take about half a second to load, which every
+    # server process would pay at start for a page few requests ask for.
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    class NothingFetched(URLFetcher):  # type: ignore[misc]
+        """The document is whole as rendered: no file, address or data URL is read while laying it out."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"not fetched: {url[:80]}")
+
     fonts = FontConfiguration()
-    fetcher = _NothingFetched()
+    fetcher = NothingFetched()
     css = CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=fetcher)
     document = HTML(string=html, url_fetcher=fetcher, base_url=str(STATIC_DIR))
     pdf: bytes = document.write_pdf(stylesheets=[css], font_config=fonts)
