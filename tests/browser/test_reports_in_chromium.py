@@ -268,6 +268,16 @@ def test_an_officer_writes_checks_and_files_a_report_and_gets_its_receipt(page):
     screenshot(page, "reports-receipt-print")
     page.emulate_media(media="screen")
 
+    # The copy of record: the link downloads this submission's PDF, its text Chinese.
+    from pypdf import PdfReader
+
+    with page.expect_download() as download:
+        page.click("#download-pdf")
+    assert download.value.suggested_filename == f"{number}.pdf"
+    pdf_text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert number in re.sub(r"\s+", "", pdf_text) and "上海普陀热电有限公司" in pdf_text
+    assert "本单位承诺本报告内容真实、准确、完整。" in re.sub(r"\s+", "", pdf_text)
+
     page.click("#all-submissions")
     page.wait_for_url("**/reports/id/*")
     assert page.locator("table.rp-submissions tbody tr").count() == 1
