@@ -25,6 +25,7 @@ SKIP = (
     "export",
     ".csv",
     ".xlsx",
+    ".pdf",  # a download (the copy of record), not a page: its own browser test reads it
     ".json",
     "/download",
     "/template",
