@@ -15,6 +15,8 @@ from domain.errors import DomainError
 from domain.i18n import translate
 from domain.permits.reference import pollutant_name
 from domain.statistics import dispatch, leaders
+from domain.statistics.figures import Rate
+from domain.statistics.scope import scope_of
 from graphql_schema.errors import refused
 from graphql_schema.permits.types import PermitCategory, PermitStatus
 from graphql_schema.supervision.grading import Grade
@@ -222,7 +224,7 @@ class LeaderStatistics:
         filing = figures.filing
 
         def rate(whole: int, part: int) -> RateFigure:
-            return RateFigure(due=whole, done=part, rate=leaders.Rate(whole, part).rate)
+            return RateFigure(due=whole, done=part, rate=Rate(whole, part).rate)
 
         plan = figures.plan
         return cls(
@@ -357,7 +359,7 @@ class StatisticsQuery:
     ) -> LeaderStatistics:
         context = info.context
         try:
-            scope = leaders.scope_of(
+            scope = scope_of(
                 context.actor,
                 year="" if year is None else str(year),
                 month="" if month is None else str(month),

@@ -20,6 +20,7 @@ from domain.permits.labels import EVENT_LABELS, STATUS_LABELS
 from domain.permits.reference import pollutant_name
 from domain.spreadsheets import Sheet, write_csv, write_xlsx
 from domain.statistics import dispatch, leaders
+from domain.statistics.scope import districts_of, industries, scope_of
 from domain.supervision.grading.rules import GRADE_LABELS, Grade
 from portal.responses import actor_of, db_of, render
 from portal.templating import field_errors
@@ -269,9 +270,9 @@ async def _figures(request: Request) -> tuple[leaders.LeaderStatistics, dict[str
     filters = _filters(request)
     errors: list[FieldError] = []
     try:
-        scope = leaders.scope_of(actor, **filters)
+        scope = scope_of(actor, **filters)
     except ValidationFailed as failure:
-        errors, scope = failure.errors, leaders.scope_of(actor)
+        errors, scope = failure.errors, scope_of(actor)
     async with db_of(request).read() as session:
         figures = await leaders.leader_statistics(session, actor, scope)
     return figures, filters, errors
@@ -289,8 +290,8 @@ async def statistics_page(request: Request) -> Response:
             "figures": figures,
             "tables": tables(figures, locale),
             "years": list(range(today().year, dispatch.FIRST_MONTH.year - 1, -1)),
-            "districts": leaders.districts_of(actor),
-            "industries": leaders.industries(),
+            "districts": districts_of(actor),
+            "industries": industries(),
             "query": query,
             "errors": field_errors(errors),
         },

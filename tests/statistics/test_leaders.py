@@ -19,6 +19,7 @@ from domain.permits.models import Permit, PermitApplication
 from domain.reports.models import ExecutionReport, ReportSubmission
 from domain.reports.queries.statistics import filing_statistics
 from domain.statistics import leaders
+from domain.statistics.scope import scope_of
 from domain.supervision.cases.models import EnforcementCase
 from domain.supervision.grading.models import GradeDecision
 from domain.supervision.inspections.queries.plan import plan_summary
@@ -38,7 +39,7 @@ async def test_every_figure_counts_as_sql_does(session):
     await build_city(session)
     chief = actor(await make_user(session, Role.ENFORCEMENT, region_code="310000"))
     on = today()
-    scope = leaders.scope_of(chief, year=str(on.year), month=str(on.month))
+    scope = scope_of(chief, year=str(on.year), month=str(on.month))
     figures = await leaders.leader_statistics(session, chief, scope)
     first, following = scope.first, scope.following
     start, end = china_midnight(first), china_midnight(following)
@@ -195,13 +196,13 @@ async def test_the_filing_half_and_the_emissions_of_january(session):
     await build_city(session)
     chief = actor(await make_user(session, Role.PERMITTING, region_code="310000"))
     on = today()
-    scope = leaders.scope_of(chief, year=str(on.year), month="1")
+    scope = scope_of(chief, year=str(on.year), month="1")
     figures = await leaders.leader_statistics(session, chief, scope)
     # the filing statistics of the same period (docs/domain-rules.md, 双百) count the same reports due
     existing = await filing_statistics(session, chief, kind="monthly", period=f"{on.year}-01")
     assert figures.filing.due == sum(rate.due for rate in existing) == 5  # the revoked permit owes none
     assert figures.filing.on_time == sum(rate.on_time for rate in existing) == 5
-    this_month = leaders.scope_of(chief, year=str(on.year), month=str(on.month))
+    this_month = scope_of(chief, year=str(on.year), month=str(on.month))
     not_yet = await leaders.leader_statistics(session, chief, this_month)
     assert not_yet.filing.due == 0  # this month's reports are not due before the next month
     contents = (
@@ -229,15 +230,15 @@ async def test_a_district_head_sees_the_district_and_filters_narrow(session):
     await build_city(session)
     putuo = actor(await make_user(session, Role.ENFORCEMENT, region_code="310107"))
     on = today()
-    figures = await leaders.leader_statistics(session, putuo, leaders.scope_of(putuo, year=str(on.year)))
+    figures = await leaders.leader_statistics(session, putuo, scope_of(putuo, year=str(on.year)))
     assert {row.key for row in figures.districts} == {"310107"}
     assert figures.rectification.open == 4 and figures.cases_decided == 2 and figures.positive_list == 1
     with pytest.raises(ValidationFailed) as refused:
-        leaders.scope_of(putuo, district="310110")  # Yangpu is not Putuo's
+        scope_of(putuo, district="310110")  # Yangpu is not Putuo's
     assert refused.value.errors[0].field == "district"
     chief = actor(await make_user(session, Role.ENFORCEMENT, region_code="310000"))
     yangpu = await leaders.leader_statistics(
-        session, chief, leaders.scope_of(chief, year=str(on.year), district="310110", industry="1713")
+        session, chief, scope_of(chief, year=str(on.year), district="310110", industry="1713")
     )
     assert yangpu.rectification.open == 2 and yangpu.cases_decided == 1 and yangpu.permits_in_force == 1
     assert (
@@ -258,10 +259,10 @@ async def test_a_district_head_sees_the_district_and_filters_narrow(session):
 async def test_units_may_not_open_it_and_bad_filters_are_named(session):
     staff = await make_user(session, Role.ENTERPRISE_STAFF, enterprise=await make_enterprise(session))
     with pytest.raises(PermissionDenied):
-        leaders.scope_of(actor(staff))
+        scope_of(actor(staff))
     chief = actor(await make_user(session, Role.ENFORCEMENT, region_code="310000"))
     with pytest.raises(ValidationFailed) as refused:
-        leaders.scope_of(chief, year="1999", month="13", district="x", industry="9999")
+        scope_of(chief, year="1999", month="13", district="x", industry="9999")
     assert {error.field for error in refused.value.errors} == {"year", "month", "district", "industry"}
     with pytest.raises(ValidationFailed):
-        leaders.scope_of(chief, year=str(today().year + 1))
+        scope_of(chief, year=str(today().year + 1))

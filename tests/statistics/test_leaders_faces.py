@@ -11,6 +11,7 @@ from sqlalchemy import event
 from domain.access import Role
 from domain.clock import today
 from domain.statistics import leaders
+from domain.statistics.scope import scope_of
 from tests.factories import actor, make_enterprise, make_user
 from tests.graphql_helpers import bearer_token, graphql, graphql_data
 from tests.portal_helpers import log_in
@@ -83,7 +84,7 @@ async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(clie
     token = await bearer_token(session, putuo)
     data = (await graphql_data(client, query, {"y": on.year, "m": 1}, token=token))["leaderStatistics"]
     expected = await leaders.leader_statistics(
-        session, actor(putuo), leaders.scope_of(actor(putuo), year=str(on.year), month="1")
+        session, actor(putuo), scope_of(actor(putuo), year=str(on.year), month="1")
     )
     assert data["scope"]["regionName"] == "上海市普陀区"
     assert [row["regionName"] for row in data["districts"]] == ["上海市普陀区"]
@@ -182,7 +183,7 @@ async def test_the_administrator_sees_every_region_and_a_national_regulator_too(
     on = today()
     for user in (admin, national):
         figures = await leaders.leader_statistics(
-            session, actor(user), leaders.scope_of(actor(user), year=str(on.year))
+            session, actor(user), scope_of(actor(user), year=str(on.year))
         )
         assert {row.key for row in figures.districts} == {"310107", "310110", "310112", "370102"}
         assert figures.positive_list == 4  # Shanghai's three and Jinan's one
@@ -210,7 +211,7 @@ async def test_a_case_against_no_registered_unit_counts_under_industry_not_recor
         )
     )
     await session.flush()
-    figures = await leaders.leader_statistics(session, actor(putuo), leaders.scope_of(actor(putuo)))
+    figures = await leaders.leader_statistics(session, actor(putuo), scope_of(actor(putuo)))
     assert [(row.key, row.cases_decided, row.fines_yuan) for row in figures.industries] == [("", 1, 50_000.0)]
     await log_in(client, putuo.username)
     page = await client.get("/statistics")
