@@ -72,6 +72,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python tools/import_cycles.py
+	$(BIN)/python tools/module_size.py
 
 format: install
 	$(BIN)/ruff format domain web portal graphql_schema demo server tests tools
