@@ -33,6 +33,7 @@ from domain.reports.models import EnforcementLead
 from domain.supervision.cases.models import EnforcementCase
 from domain.supervision.inspections.models import InspectionRecord
 from domain.supervision.linkage.models import LinkageTask
+from domain.supervision.problems import rules as problem_rules
 from domain.supervision.problems.models import Problem, RectificationItem
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 
@@ -174,7 +175,10 @@ async def dispatch_summary(session: AsyncSession, actor: Actor, *, month: date) 
             session, select(Problem.id).where(problems, in_time(col(Problem.raised_at)))
         ),
         problems_closed=await _count(
-            session, select(Problem.id).where(problems, in_time(col(Problem.closed_at)))
+            session,
+            select(Problem.id).where(
+                problems, col(Problem.state) == problem_rules.CLOSED, in_time(col(Problem.closed_at))
+            ),
         ),
         problems_open_at_end=await _count(
             session,

@@ -210,14 +210,14 @@ async def rectification(
         raised_utc = as_utc(raised_at)
         if year_start <= raised_utc < year_end:
             raised[china_month(raised_utc)] += 1
-        if state != problem_rules.CLOSED:
+        if state not in problem_rules.ENDED:
             total.open += 1
             overdue = item_state is not None and problem_rules.overdue(item_state, deadline, on)
             total.overdue += 1 if overdue else 0
             for row in groups:
                 row.problems_open += 1
                 row.rectification_overdue += 1 if overdue else 0
-        elif closed_at is not None:
+        elif state == problem_rules.CLOSED and closed_at is not None:
             closed_utc = as_utc(closed_at)
             if year_start <= closed_utc < year_end:
                 closed[china_month(closed_utc)] += 1

@@ -119,10 +119,13 @@ class Problem:
     region_code: str
     industry_code: str
     department: str = strawberry.field(description="责任科室的名称")
-    state: str = strawberry.field(description="open（待下达整改）/ rectifying / verified / closed")
+    state: str = strawberry.field(
+        description="open（待下达整改）/ rectifying / verified / closed / dismissed（核实不属实，已撤销）"
+    )
     raised_at: datetime
     raised_by: str
-    closed_at: datetime | None
+    closed_at: datetime | None = strawberry.field(description="销号或撤销的时间")
+    dismissal_reason: str | None = strawberry.field(description="撤销（核实不属实）的理由；未撤销时为 null")
     rectification: RectificationItem | None
     steps: list[RectificationStep] = strawberry.field(description="整改的全部步骤，按时间顺序")
 
@@ -202,6 +205,7 @@ class Problem:
             raised_at=problem.raised_at,
             raised_by=problem.raised_by,
             closed_at=problem.closed_at,
+            dismissal_reason=problem.dismissal_reason,
             rectification=RectificationItem.from_model(item, overdue) if item is not None else None,
             steps=steps,
         )
@@ -490,6 +494,31 @@ class ProblemMutation:
                     data=rectification.to_domain(),
                 )
                 result = await _problem_result(session, context, item.problem_id)
+        except DomainError as error:
+            return ProblemPayload(
+                problem=None, errors=user_errors(error, context.locale, rename=BY_PROBLEM_ID)
+            )
+        return ProblemPayload(problem=result, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "撤销核实不属实的问题（辖区监管部门）：须写明理由，仅限尚未下达整改要求的问题；"
+            "责任科室和单位收到通知。"
+        )
+    )
+    async def dismiss_problem(
+        self, info: strawberry.Info, problem_id: strawberry.ID, reason: str
+    ) -> ProblemPayload:
+        context = info.context
+        try:
+            async with context.transaction() as session:
+                problem = await service.dismiss_problem(
+                    session,
+                    context.actor,
+                    problem_id=_id(problem_id, N_("No such problem."), "problem"),
+                    reason=reason,
+                )
+                result = await _problem_result(session, context, problem.id or 0)
         except DomainError as error:
             return ProblemPayload(
                 problem=None, errors=user_errors(error, context.locale, rename=BY_PROBLEM_ID)

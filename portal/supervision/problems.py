@@ -44,6 +44,7 @@ DONE = {
     "recheck": N_("The re-check was recorded; the unit is told."),
     "closure": N_("The rectification item is closed (销号); the unit is told."),
     "reopening": N_("The rectification item is reopened with a new deadline; the unit is told."),
+    "dismissed": N_("The problem was dismissed as unfounded; the department and the unit are told."),
 }
 
 
@@ -385,6 +386,27 @@ async def require(request: Request) -> Response:
     return redirect(f"/supervision/problems/{problem_id}?done=required")
 
 
+async def dismiss(request: Request) -> Response:
+    """Dismiss a problem found unfounded, with the reason (only before rectification is required)."""
+    actor = await actor_of(request)
+    problem_id = request.path_params["problem_id"]
+    form = await request.form()
+    reason = _text(form, "reason")
+    try:
+        async with db_of(request).transaction() as session:
+            await service.dismiss_problem(session, actor, problem_id=problem_id, reason=reason)
+    except (ValidationFailed, Conflict) as error:
+        return await _problem(
+            request,
+            problem_id,
+            errors=error.errors,
+            typed={"reason": reason},
+            open_form="dismiss",
+            status_code=_code(error),
+        )
+    return redirect(f"/supervision/problems/{problem_id}?done=dismissed")
+
+
 def _code(error: ValidationFailed | Conflict) -> int:
     return 409 if isinstance(error, Conflict) else 400
 
@@ -515,6 +537,9 @@ routes = [
         require,
         methods=["POST"],
         name="problem_require",
+    ),
+    Route(
+        "/supervision/problems/{problem_id:int}/dismiss", dismiss, methods=["POST"], name="problem_dismiss"
     ),
     Route("/supervision/board", board_page, methods=["GET"], name="problem_board"),
     Route("/supervision/rectification", my_items_page, methods=["GET"], name="rectification_items"),

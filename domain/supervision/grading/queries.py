@@ -23,6 +23,7 @@ from domain.supervision.cases.models import EnforcementCase
 from domain.supervision.grading import rules
 from domain.supervision.grading.models import GradeDecision
 from domain.supervision.grading.rules import Grade, Ground, GroundRecord, UnitRecord
+from domain.supervision.problems import rules as problem_rules
 from domain.supervision.problems.models import Problem, RectificationItem
 
 HELD = (PermitStatus.ISSUED.value, PermitStatus.REVOKED.value, PermitStatus.CANCELLED.value)
@@ -107,6 +108,7 @@ async def unit_records(session: AsyncSession, enterprise_ids: list[int], year: i
                 col(Problem.enterprise_id).in_(enterprise_ids),
                 col(Problem.raised_at) >= start,
                 col(Problem.raised_at) < end,
+                col(Problem.state) != problem_rules.DISMISSED,  # unfounded: no mark on the record
             )
         )
     ).all()

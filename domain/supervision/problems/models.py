@@ -22,6 +22,7 @@ from domain import base
 from domain.clock import utcnow
 from domain.supervision.problems.rules import (
     OUTCOMES,
+    PROBLEM_STATES,
     SOURCE_KINDS,
     STATES,
     STEP_KINDS,
@@ -33,7 +34,7 @@ class Problem(SQLModel, table=True):
     __tablename__ = "problem"
     __table_args__ = (
         sa.CheckConstraint(base.sql_in("source_kind", SOURCE_KINDS), name="source_kind_known"),
-        sa.CheckConstraint(base.sql_in("state", ("open", *STATES)), name="state_known"),
+        sa.CheckConstraint(base.sql_in("state", PROBLEM_STATES), name="state_known"),
         sa.UniqueConstraint("source_kind", "source_ref", name="uq_problem_source"),
         sa.Index("ix_problem_region_state", "region_code", "state"),
         sa.Index("ix_problem_enterprise_state", "enterprise_id", "state"),
@@ -59,7 +60,11 @@ class Problem(SQLModel, table=True):
     raised_at: datetime = Field(default_factory=utcnow)
     raised_by: str = Field(max_length=64)
     on_behalf_of: str | None = Field(default=None, max_length=64)
+    # closed off (销号) or dismissed: when the problem left the open count
     closed_at: datetime | None = None
+    # Dismissed as unfounded (``dismiss_problem``): why, and who decided.
+    dismissal_reason: str | None = Field(default=None, max_length=2000)
+    dismissed_by: str | None = Field(default=None, max_length=64)
 
 
 class RectificationItem(SQLModel, table=True):

@@ -26,6 +26,7 @@ from domain.supervision.problems.models import Problem, RectificationItem, Recti
 KIND_REQUIRED = "rectification_required"
 KIND_STEP = "rectification_step"
 KIND_RAISED = "problem_raised"
+KIND_DISMISSED = "problem_dismissed"
 KIND_PROGRESS = "rectification_progress"
 KIND_DUE = "rectification_due"
 KIND_MONTHLY = "rectification_monthly"
@@ -109,6 +110,29 @@ async def problem_raised(session: AsyncSession, problem: Problem, *, by_user_id:
         key=f"problem:{problem.id}:raised",
         title=_in_both(N_("New problem for your department: {title}"), **params),
         body=_in_both(N_("{enterprise}: {title}. Decide the rectification it requires."), **params),
+        link=link(problem),
+    )
+
+
+async def problem_dismissed(session: AsyncSession, problem: Problem, *, by_user_id: int | None) -> int:
+    """The owning department (but the one who decided) and the unit (with the agency filing its reports)
+    hear that a problem was dismissed as unfounded, with the reason."""
+    params = {
+        "enterprise": await _unit_name(session, problem),
+        "title": problem.title,
+        "reason": problem.dismissal_reason or "",
+    }
+    recipients = {
+        u.id: u
+        for u in [*await _department(session, problem, besides=by_user_id), *await _unit(session, problem)]
+    }
+    return await tell(
+        session,
+        list(recipients.values()),
+        kind=KIND_DISMISSED,
+        key=f"problem:{problem.id}:dismissed",
+        title=_in_both(N_("Problem dismissed as unfounded: {title}"), **params),
+        body=_in_both(N_("{enterprise}: {title}. Dismissed as unfounded: {reason}"), **params),
         link=link(problem),
     )
 

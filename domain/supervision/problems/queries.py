@@ -36,7 +36,7 @@ from domain.supervision.problems.models import (
 )
 
 # What the list's state filter offers: every problem not closed, or one state.
-LIST_STATES = ("unclosed", rules.OPEN, *rules.STATES)
+LIST_STATES = ("unclosed", rules.OPEN, *rules.STATES, rules.DISMISSED)
 BOARD_DIMENSIONS = ("region", "department", "industry")
 
 
@@ -133,7 +133,7 @@ async def problems(
     on = today()
     statement = _listing().where(allowed(actor, Operation.PROBLEM_VIEW, lookup.TARGET_COLUMNS))
     if state == "unclosed":
-        statement = statement.where(Problem.state != rules.CLOSED)
+        statement = statement.where(col(Problem.state).not_in(rules.ENDED))
     elif state:
         statement = statement.where(Problem.state == state)
     if department:
@@ -338,11 +338,11 @@ async def board(
     for key, state, item_state, deadline, raised_at, closed_at in (await session.exec(statement)).all():
         row = rows.setdefault(str(key), BoardRow(str(key), _label(by, str(key), locale)))
         for target in (row, total):
-            if state != rules.CLOSED:
+            if state not in rules.ENDED:
                 target.open += 1
                 if item_state is not None and rules.overdue(item_state, deadline, on):
                     target.overdue += 1
-            elif closed_at is not None:
+            elif state == rules.CLOSED and closed_at is not None:
                 target.closed += 1
                 if as_utc(closed_at) >= since:
                     target.closed_this_month += 1

@@ -46,12 +46,19 @@ SOURCE_LABELS: dict[str, str] = {
 
 RECTIFYING, VERIFIED, CLOSED = "rectifying", "verified", "closed"
 OPEN = "open"  # a problem with no rectification required yet
+# A problem found unfounded before any rectification was ordered (a complaint not borne out, a reading
+# explained by a fault of the instrument): it leaves the open count, but is not a rectification closed.
+DISMISSED = "dismissed"
 STATES: tuple[str, ...] = (RECTIFYING, VERIFIED, CLOSED)
+PROBLEM_STATES: tuple[str, ...] = (OPEN, *STATES, DISMISSED)
+# The states of a problem no longer open: the board, the lists' "not closed" and the statistics read these.
+ENDED: tuple[str, ...] = (CLOSED, DISMISSED)
 STATE_LABELS: dict[str, str] = {
     OPEN: N_("Awaiting rectification order"),
     RECTIFYING: N_("Being rectified"),
     VERIFIED: N_("Verified, awaiting closure"),
     CLOSED: N_("Closed off (销号)"),
+    DISMISSED: N_("Dismissed as unfounded"),
 }
 
 REQUIRED, PROGRESS, VERIFICATION, RECHECK, CLOSURE, REOPENING = (
@@ -79,6 +86,7 @@ OUTCOME_LABELS = {PASSED: N_("Passed"), FAILED: N_("Not passed")}
 
 TITLE_MAX, DESCRIPTION_MAX, LEGAL_BASIS_MAX, EVIDENCE_MAX = 200, 4000, 500, 2000
 SOURCE_REF_MAX, OUTLET_MAX, PERSON_MAX, NOTE_MAX, SAMPLE_MAX = 120, 16, 50, 4000, 500
+DISMISSAL_MAX = 2000
 MAX_DEADLINE_DAYS = 730  # two years: a relocation's plan (AP (5)); anything later is a typing slip
 MAX_FIGURES = 20
 FIGURE_NAME_MAX, FIGURE_UNIT_MAX = 50, 16

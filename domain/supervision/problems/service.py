@@ -486,3 +486,43 @@ async def reopen_rectification(
     )
     await notices.rectification_required(session, problem, item, step, reopened=True)
     return step
+
+
+async def dismiss_problem(session: AsyncSession, actor: Actor, *, problem_id: int, reason: str) -> Problem:
+    """Dismiss a problem found unfounded (a complaint not borne out, a reading explained by a fault of the
+    instrument, a finding the unit's records answer), with the reason; only before any rectification is
+    ordered — once the unit has been ordered to rectify, the item runs to its closure (销号) instead.
+    The problem leaves the open count (board, lists, statistics) but is not counted as a rectification
+    closed. The owning department and the unit are told; a replay is refused, writing nothing."""
+    problem = await lookup.problem(session, actor, problem_id, lock=True)
+    require(actor, Operation.PROBLEM_RAISE, lookup.target_of(problem))
+    errors = _note("reason", reason, rules.DISMISSAL_MAX, required=True)
+    if errors:
+        raise ValidationFailed(errors)
+    if problem.state != rules.OPEN:
+        raise Conflict(
+            N_(
+                "Only a problem with no rectification ordered can be dismissed; a rectification runs to "
+                "its closure."
+            ),
+            code="state",
+        )
+    problem.state = rules.DISMISSED
+    problem.closed_at = utcnow()
+    problem.dismissal_reason = reason.strip()
+    problem.dismissed_by = actor.username or "system"
+    session.add(problem)
+    await session.flush()
+    assert problem.id is not None
+    record(
+        session,
+        actor,
+        action="problem.dismiss",
+        object_type="problem",
+        object_id=problem.id,
+        enterprise_id=problem.enterprise_id,
+        before={"state": rules.OPEN},
+        after={"state": rules.DISMISSED, "reason": problem.dismissal_reason[:500]},
+    )
+    await notices.problem_dismissed(session, problem, by_user_id=actor.user_id)
+    return problem
