@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["zh_Hans", "en"] = "zh_Hans"
     instance_path: Path = Path("instance")
+    # Uploaded files (domain/uploads.py), named by their SHA-256; by default INSTANCE_PATH/uploads. Back it
+    # up with the database: records name files here.
+    upload_path: Path | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -25,6 +25,7 @@ from graphql_schema.permits.mutations import PermitMutation
 from graphql_schema.permits.queries import PermitQuery
 from graphql_schema.registrations.mutations import RegistrationMutation
 from graphql_schema.registrations.queries import RegistrationQuery
+from graphql_schema.reports.attachments import ReportAttachmentMutation, ReportAttachmentQuery
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 from graphql_schema.reports.review import ReviewMutation, ReviewQuery
@@ -45,6 +46,7 @@ class Query(
     LedgerQuery,
     StationQuery,
     ReportQuery,
+    ReportAttachmentQuery,
     ReviewQuery,
     AgencyQuery,
     RegistrationQuery,
@@ -66,6 +68,7 @@ class Mutation(
     PermitMutation,
     LedgerMutation,
     ReportMutation,
+    ReportAttachmentMutation,
     ReviewMutation,
     AgencyMutation,
     RegistrationMutation,

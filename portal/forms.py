@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from starlette.datastructures import FormData, UploadFile
+
 from domain.errors import N_, FieldError
+from domain.uploads import Upload
 
 
 def parse_day(text: str, field: str, problems: list[FieldError]) -> date | None:
@@ -40,3 +43,13 @@ def parse_number(text: str, field: str, problems: list[FieldError], *, example: 
             FieldError(field, "number", N_("Enter a number, e.g. {example}."), {"example": example})
         )
     return None
+
+
+async def read_uploads(form: FormData, name: str, max_bytes: int) -> list[Upload]:
+    """The files of a multipart form's file input (an input left empty sends nothing). Each is read one
+    byte past ``max_bytes``, so a larger one is refused by its size without being read whole."""
+    files: list[Upload] = []
+    for upload in form.getlist(name):
+        if isinstance(upload, UploadFile) and upload.filename:
+            files.append(Upload(upload.filename, await upload.read(max_bytes + 1)))
+    return files

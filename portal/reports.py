@@ -26,8 +26,8 @@ from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
 from domain.permits.reference import REPORT_KIND_LABELS, pollutant_name
 from domain.regions import region_name
+from domain.reports import attached, rules
 from domain.reports import content as report_content
-from domain.reports import rules
 from domain.reports.content import LIST_SECTIONS
 from domain.reports.filing import desk_for
 from domain.reports.queries import chain, editor, public, record, report, review, schedule, statistics
@@ -37,6 +37,7 @@ from domain.reports.service import review as reviewing
 from domain.reports.service.submission import Filing
 from domain.reports.service.urging import urge_report
 from portal import report_forms as forms
+from portal.forms import read_uploads
 from portal.pdf import render_pdf
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
@@ -408,13 +409,14 @@ async def report_page(request: Request) -> Response:
 async def respond(request: Request) -> Response:
     """The unit answers a feedback form with an explanation (it may also resubmit)."""
     actor = await actor_of(request)
-    form = await request.form()
+    form = await request.form(max_files=attached.UPLOAD_MAX_FILES + 1)
     response_text = str(form.get("response", ""))  # whole: one longer than the form holds is refused
     form_id = request.path_params["form_id"]
+    files = await read_uploads(form, "attachments", attached.POLICY.max_file_bytes)
     try:
         async with db_of(request).transaction() as session:
             answered = await reviewing.respond_to_feedback(
-                session, actor, form_id=form_id, response=response_text
+                session, actor, form_id=form_id, response=response_text, files=files
             )
             report_id = answered.report_id
     except (ValidationFailed, Conflict) as error:

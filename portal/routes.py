@@ -27,6 +27,7 @@ from portal import (
     permits,
     public,
     registrations,
+    report_files,
     reports,
     statistics,
 )
@@ -54,6 +55,7 @@ def routes() -> list[BaseRoute]:
         *permits.routes,
         *ledgers.routes,
         *agencies.routes,
+        *report_files.routes,
         *reports.routes,
         *permit_import.routes,
         *public.routes,

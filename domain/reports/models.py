@@ -76,6 +76,36 @@ class ReportSubmission(SQLModel, table=True):
     idempotency_key: str = Field(max_length=80)
     error_count: int = Field(default=0)
     warning_count: int = Field(default=0)
+    # The files filed with this version, as they were then: [{id, file_name, media_type, size, sha256}]
+    # (``ReportAttachment``; the bytes are in the file store). Part of the hash when not empty.
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}
+    )
+
+
+class ReportAttachment(SQLModel, table=True):
+    """A file on a report (a monitoring report, a written explanation): on the unit's draft, or on its reply
+    to a feedback form (``feedback_form_id``). The bytes are in the file store (``domain.uploads``) under
+    ``sha256``. Removing a draft's file sets ``removed_at`` (the row stays: a filed version may list it).
+    ``submitted_in`` is the first submission that listed it (or the form it answered): from then on whoever
+    may see the report may open it; before, only the unit and its agency."""
+
+    __tablename__ = "report_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="execution_report.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    feedback_form_id: int | None = Field(default=None, foreign_key="feedback_form.id", index=True)
+    submitted_in: int | None = Field(default=None, foreign_key="report_submission.id")
+    file_name: str = Field(max_length=200)
+    media_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    uploaded_by: str = Field(max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    removed_at: datetime | None = None
+    removed_by: str | None = Field(default=None, max_length=64)
 
 
 class AuditFinding(SQLModel, table=True):

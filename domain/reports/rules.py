@@ -255,9 +255,12 @@ def submission_hash(
     on_behalf_of: str | None,
     content: Any,
     previous_hash: str,
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """SHA-256 over what was filed, when, by whom, and the hash before it (a chain per report)."""
-    envelope = {
+    """SHA-256 over what was filed, when, by whom, and the hash before it (a chain per report). The files
+    filed with it (names, sizes, hashes) are part of it when there are any (a filing without files hashes
+    as it always did)."""
+    envelope: dict[str, Any] = {
         "report": report_key,
         "version": version,
         "received_at": received_at.isoformat(),
@@ -266,6 +269,8 @@ def submission_hash(
         "content": content,
         "previous": previous_hash,
     }
+    if attachments:
+        envelope["attachments"] = [dict(a) for a in attachments]
     return hashlib.sha256(canonical_json(envelope).encode("utf-8")).hexdigest()
 
 

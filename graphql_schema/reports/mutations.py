@@ -13,7 +13,7 @@ from typing import Annotated
 import strawberry
 
 from domain.bounds import parse_id
-from domain.errors import N_, DomainError, NotFound
+from domain.errors import N_, DomainError, NotFound, reporting
 from domain.reports.filing import desk_for
 from domain.reports.queries.rows import feedback_result, report_row, rows_of
 from domain.reports.rules import RESPONSE_MAX
@@ -21,6 +21,7 @@ from domain.reports.service import drafts, review
 from domain.reports.service.submission import Filing
 from domain.reports.service.urging import urge_report
 from graphql_schema.errors import UserError, user_errors
+from graphql_schema.files import AttachmentInput, decoded
 from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
     AuditFinding,
@@ -198,12 +199,20 @@ class ReportMutation:
         response: Annotated[
             str, strawberry.argument(description=f"答复（更正情况或说明，最多 {RESPONSE_MAX} 个字符）")
         ],
+        attachments: Annotated[
+            list[AttachmentInput] | None,
+            strawberry.argument(
+                description="随答复发送的附件（书面说明、监测报告）：PDF、JPG、PNG、Word 或 Excel，"
+                "每个不超过 10 MB，合计不超过 10 个、40 MB；审核部门随即可查看"
+            ),
+        ] = None,
     ) -> FeedbackFormPayload:
         context = info.context
+        files, problems = decoded(attachments)
         try:
-            async with context.transaction() as session:
+            async with context.transaction() as session, reporting(problems):
                 form = await review.respond_to_feedback(
-                    session, context.actor, form_id=_form_id(form_id), response=response
+                    session, context.actor, form_id=_form_id(form_id), response=response, files=files
                 )
                 view, row = await feedback_result(session, context.actor, form)
         except DomainError as error:

@@ -174,6 +174,38 @@ class AuditFinding:
         )
 
 
+@strawberry.type(
+    description=(
+        "报告附件（监测报告、书面说明等）：文件名、类型、大小和 SHA-256 摘要；"
+        "内容用 reportAttachment 查询，仅能查看该报告的用户可取得"
+    )
+)
+class ReportFile:
+    id: strawberry.ID
+    file_name: str = strawberry.field(description="上传时的文件名")
+    media_type: str = strawberry.field(description="按内容判定的文件类型")
+    size: int = strawberry.field(description="字节数")
+    sha256: str = strawberry.field(description="文件内容的 SHA-256 摘要")
+    url: str = strawberry.field(description="门户中的下载地址")
+
+    @classmethod
+    def from_entry(cls, entry: Any) -> ReportFile:
+        """From a row (``ReportAttachment``) or a submission's list entry (a dict)."""
+        values: dict[str, Any] = entry if isinstance(entry, dict) else vars(entry)
+
+        def get(name: str) -> Any:
+            return values[name]
+
+        return cls(
+            id=strawberry.ID(str(get("id"))),
+            file_name=str(get("file_name")),
+            media_type=str(get("media_type")),
+            size=int(get("size")),
+            sha256=str(get("sha256")),
+            url=get_settings().base_url.rstrip("/") + f"/reports/files/{get('id')}",
+        )
+
+
 @strawberry.type(description="一次提交（提交记录）：原样保存，不可修改或删除；时间由服务器记录")
 class ReportSubmission:
     version: int = strawberry.field(description="版本号：第 1 次提交为 1，每次重新提交加 1")
@@ -187,6 +219,9 @@ class ReportSubmission:
     )
     error_count: int = strawberry.field(description="审核规则发现的错误数")
     warning_count: int = strawberry.field(description="审核规则发现的提示数")
+    attachments: list[ReportFile] | None = strawberry.field(
+        description="随本版本提交的附件（提交时草稿上的文件，计入摘要）；公众查看时为 null"
+    )
     raw_content: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(
@@ -219,6 +254,11 @@ class ReportSubmission:
             on_behalf_of=submission.on_behalf_of,
             error_count=submission.error_count,
             warning_count=submission.warning_count,
+            attachments=(
+                [ReportFile.from_entry(e) for e in submission.attachments or []]
+                if view.submitted_by is not None
+                else None
+            ),
             raw_content=view.content,
         )
 

@@ -6,20 +6,19 @@ nothing is written when there are errors."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, datetime
 
 import strawberry
 
 from domain.bounds import parse_id
-from domain.errors import N_, DomainError, FieldError, NotFound, reporting
+from domain.errors import N_, DomainError, NotFound, reporting
 from domain.pagination import Page, decode_cursor
 from domain.supervision.departments import department_label
 from domain.supervision.problems import intake, queries, rules, service
 from domain.supervision.problems.models import Problem as ProblemModel
 from domain.supervision.problems.models import RectificationItem as ItemModel
 from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.files import AttachmentContent, AttachmentInput, content_of, decoded
 
 BY_PROBLEM_ID = {"problem": "problemId"}
 BY_ITEM_ID = {"item": "itemId"}
@@ -37,15 +36,6 @@ class ProgressFigure:
     name: str
     value: float | None
     unit: str
-
-
-@strawberry.type(description="附件的内容")
-class AttachmentContent:
-    id: strawberry.ID
-    file_name: str
-    media_type: str
-    sha256: str
-    content_base64: str = strawberry.field(description="文件内容的 Base64 编码")
 
 
 @strawberry.type(description="整改进度附件（照片、扫描件）；下载地址仅对可查看该问题的用户有效")
@@ -335,12 +325,8 @@ class ProblemQuery:
                 )
         except DomainError as error:
             raise refused(error, context.locale, rename={"attachment": "id"}) from None
-        return AttachmentContent(
-            id=strawberry.ID(str(found.id)),
-            file_name=found.file_name,
-            media_type=found.media_type,
-            sha256=found.sha256,
-            content_base64=base64.b64encode(found.content).decode(),
+        return content_of(
+            found.id, found.file_name, found.media_type, found.sha256, queries.attachment_content(found)
         )
 
     @strawberry.field(description="清零看板：按辖区（region）、科室（department）或行业（industry）统计")
@@ -398,12 +384,6 @@ class ProgressFigureInput:
     name: str
     value: float
     unit: str = ""
-
-
-@strawberry.input(description="进度附件：文件名和 Base64 编码的内容（PDF、JPG、PNG，每个不超过 10 MB）")
-class AttachmentInput:
-    file_name: str
-    content_base64: str
 
 
 @strawberry.type(description="问题操作的结果")
@@ -535,17 +515,7 @@ class ProblemMutation:
         attachments: list[AttachmentInput] | None = None,
     ) -> ProblemPayload:
         context = info.context
-        problems: list[FieldError] = []
-        files = []
-        for index, attached in enumerate(attachments or []):
-            try:
-                content = base64.b64decode(attached.content_base64, validate=True)
-            except (binascii.Error, ValueError):
-                problems.append(
-                    FieldError(f"attachments[{index}]", "base64", N_("The file content is not valid Base64."))
-                )
-                content = b""
-            files.append(rules.AttachmentInput(attached.file_name, content))
+        files, problems = decoded(attachments)
         data = rules.ProgressInput(
             text=text,
             figures=[rules.Figure(f.name, f.value, f.unit) for f in figures or []],

@@ -29,7 +29,7 @@ from domain.supervision.problems.rules import (
     RectificationInput,
 )
 from portal.forms import parse_day, parse_number
-from portal.responses import actor_of, db_of, redirect, render
+from portal.responses import actor_of, db_of, file_download, redirect, render
 from portal.templating import field_errors
 from web.request_context import request_locale
 
@@ -515,15 +515,13 @@ async def attachment(request: Request) -> Response:
     actor = await actor_of(request)
     async with db_of(request).read() as session:
         found = await queries.attachment(session, actor, attachment_id=request.path_params["attachment_id"])
-    safe = found.file_name.encode("ascii", "ignore").decode() or f"attachment-{found.id}"
-    return Response(
-        found.content,
+    content = queries.attachment_content(found)
+    return file_download(
+        content,
+        file_name=found.file_name,
         media_type=found.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe}"',
-            "X-Content-Type-Options": "nosniff",
-            "ETag": f'"{found.sha256}"',
-        },
+        sha256=found.sha256,
+        fallback=f"attachment-{found.id}.{found.file_name.rsplit('.', 1)[-1]}",
     )
 
 

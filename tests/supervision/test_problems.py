@@ -149,7 +149,8 @@ async def test_the_closed_loop_report_verify_close_recheck_and_the_board_at_zero
     assert await _notices(session, world.brigade, "rectification_progress")
     with pytest.raises(NotFound):
         await queries.attachment(session, actor(world.stranger), attachment_id=stored.id)
-    assert (await queries.attachment(session, actor(world.officer), attachment_id=stored.id)).content == PNG
+    seen = await queries.attachment(session, actor(world.officer), attachment_id=stored.id)
+    assert queries.attachment_content(seen) == PNG and stored.content == b""  # in the file store, not the row
 
     with pytest.raises(Conflict) as refused:
         await close_rectification(session, actor(world.officer), item_id=item_id, note="")

@@ -112,6 +112,7 @@ async def verify_chain(session: AsyncSession, actor: Actor, *, report_id: int) -
             on_behalf_of=submission.on_behalf_of,
             content=submission.content,
             previous_hash=submission.previous_hash,
+            attachments=submission.attachments or (),
         )
         intact = (
             recomputed == submission.content_hash

@@ -25,7 +25,14 @@ from domain.reports import checks, facts, lookup, rules
 from domain.reports import content as report_content
 from domain.reports import schedule as plans
 from domain.reports.content import LIST_SECTIONS, sections_of
-from domain.reports.models import ExecutionReport, FeedbackForm, FeedbackItem, ReportSubmission
+from domain.reports.models import (
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportAttachment,
+    ReportSubmission,
+)
+from domain.reports.queries import attachments
 from domain.reports.queries.report import report_view
 from domain.reports.queries.schedule import schedule_state
 
@@ -165,6 +172,7 @@ class EditorPage:
     submissions: list[ReportSubmission] = field(default_factory=list)
     open_feedback: list[tuple[FeedbackForm, list[FeedbackItem]]] = field(default_factory=list)
     findings: list[engine.Finding] | None = None  # None: not checked
+    files: list[ReportAttachment] = field(default_factory=list)  # on the draft (filed with the next version)
 
     @property
     def kind(self) -> str:
@@ -242,6 +250,7 @@ async def editor_page(
         view = await report_view(session, actor, report_id=report.id)
         page.submissions = view.submissions
         page.open_feedback = [(f, items) for f, items in view.feedback if f.status == "open"]
+        page.files = await attachments.draft_files(session, report.id)
     if check:
         page.findings = await check_draft(
             session, actor, permit_number=permit_number, kind=kind, period=period, content=page.content

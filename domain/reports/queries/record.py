@@ -27,6 +27,7 @@ from domain.permits.models import Permit
 from domain.reports.content import sections_of
 from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
 from domain.reports.queries import report as report_queries
+from domain.reports.queries.attachments import ListedFile, listed_files
 
 # What one PDF prints, so that a render stays within seconds whatever the content bounds let through
 # (``content.MAX_ROWS`` rows per section, ``MAX_TEXT`` characters per text: far more than pages can hold).
@@ -84,6 +85,11 @@ class CopyOfRecord:
     @property
     def pdf_path(self) -> str:
         return pdf_path(self.submission.receipt_number)
+
+    @property
+    def files(self) -> list[ListedFile]:
+        """The files filed with this version (name, type, size, SHA-256), as its record lists them."""
+        return listed_files(self.submission.attachments)
 
     @property
     def is_cut(self) -> bool:

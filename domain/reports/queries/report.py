@@ -21,7 +21,15 @@ from domain.permits.models import Permit
 from domain.permits.state import target_of
 from domain.reports import lookup
 from domain.reports.content import sections_of
-from domain.reports.models import AuditFinding, ExecutionReport, FeedbackForm, FeedbackItem, ReportSubmission
+from domain.reports.models import (
+    AuditFinding,
+    ExecutionReport,
+    FeedbackForm,
+    FeedbackItem,
+    ReportAttachment,
+    ReportSubmission,
+)
+from domain.reports.queries import attachments
 
 
 def findings_by_field(findings: Iterable[Any]) -> dict[str, list[Any]]:
@@ -43,6 +51,7 @@ class ReportView:
     submissions: list[ReportSubmission]
     findings: dict[int, list[AuditFinding]]
     feedback: list[tuple[FeedbackForm, list[FeedbackItem]]] = field(default_factory=list)
+    reply_files: dict[int, list[ReportAttachment]] = field(default_factory=dict)  # by feedback form id
 
 
 async def report_view(session: AsyncSession, actor: Actor, *, report_id: int) -> ReportView:
@@ -80,8 +89,13 @@ async def report_view(session: AsyncSession, actor: Actor, *, report_id: int) ->
             await session.exec(select(FeedbackItem).where(col(FeedbackItem.form_id).in_(form_ids)))
         ).all():
             items[item.form_id].append(item)
+    replies = (
+        await attachments.reply_files(session, report.id)
+        if forms and report.id is not None and can(actor, Operation.REPORT_VIEW, target_of(permit))
+        else {}
+    )
     return ReportView(
-        report, permit, submissions, dict(findings), [(f, items.get(f.id or 0, [])) for f in forms]
+        report, permit, submissions, dict(findings), [(f, items.get(f.id or 0, [])) for f in forms], replies
     )
 
 
@@ -151,6 +165,7 @@ class ReportPage:
     shown: ReportSubmission | None  # the submission whose content is shown
     may_write: bool
     may_review: bool
+    may_see_files: bool = False  # the files filed with it (not the public reading an annual report)
 
     @property
     def report(self) -> ExecutionReport:
@@ -193,4 +208,5 @@ async def report_page(
         shown,
         may_write=can(actor, Operation.REPORT_WRITE, target),
         may_review=can(actor, Operation.REPORT_REVIEW, target),
+        may_see_files=can(actor, Operation.REPORT_VIEW, target),
     )

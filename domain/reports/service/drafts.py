@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, require
 from domain.clock import utcnow
 from domain.db import insert_unless_present
-from domain.errors import ValidationFailed
+from domain.errors import FieldError, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.state import target_of
 from domain.permits.terms import permit_terms
@@ -41,15 +41,21 @@ async def open_report(
     return report
 
 
-async def save_draft(
-    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str, content: Any
-) -> ExecutionReport:
-    """Keep the unit's draft of a period's report, opening the report if needed. Every problem with the
-    period or the content is named at once and nothing is saved; an accepted report is closed."""
+async def editable_report(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    permit_number: str,
+    kind: str,
+    period: str,
+    errors: list[FieldError] | None = None,
+) -> tuple[ExecutionReport, Permit]:
+    """The report whose draft the actor edits, opened if needed; every problem with the period is named at
+    once with ``errors`` (the caller's own), and nothing is opened; an accepted report is closed."""
     permit = await lookup.permit(session, actor, permit_number)
     require(actor, Operation.REPORT_WRITE, target_of(permit))
-    nominal, errors = checks.period_errors(kind, period)
-    errors += report_content.check_shape(kind, content)
+    nominal, period_errors = checks.period_errors(kind, period)
+    errors = period_errors + (errors or [])
     report, planned = None, None
     if nominal is not None:
         report = await lookup.report_of(session, permit, kind, nominal.label)
@@ -63,6 +69,22 @@ async def save_draft(
     checks.check_open(report)
     if report is None:
         report = await open_report(session, permit, kind, nominal, planned)
+    return report, permit
+
+
+async def save_draft(
+    session: AsyncSession, actor: Actor, *, permit_number: str, kind: str, period: str, content: Any
+) -> ExecutionReport:
+    """Keep the unit's draft of a period's report, opening the report if needed. Every problem with the
+    period or the content is named at once and nothing is saved; an accepted report is closed."""
+    report, _permit = await editable_report(
+        session,
+        actor,
+        permit_number=permit_number,
+        kind=kind,
+        period=period,
+        errors=report_content.check_shape(kind, content),
+    )
     report.draft = content
     report.draft_saved_at, report.draft_saved_by = utcnow(), actor.username
     report.draft_on_behalf_of = actor.on_behalf_of

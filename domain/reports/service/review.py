@@ -15,6 +15,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain import uploads
 from domain.access import Actor, Operation, require, role_label
 from domain.audit.service import record
 from domain.calendar.rules import working_days_after
@@ -36,6 +37,7 @@ from domain.reports.models import (
     SectionReview,
 )
 from domain.reports.rules import FeedbackItemInput
+from domain.reports.service import attachments
 
 # The deadline of a form issued when the last department finishes: the plan leaves the time to the working
 # group ("在约定的时间内", PT §5); ten working days, counted as the plan counts time limits.
@@ -417,7 +419,12 @@ async def _issue(
 
 
 async def respond_to_feedback(
-    session: AsyncSession, actor: Actor, *, form_id: int, response: str
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    form_id: int,
+    response: str,
+    files: Sequence[uploads.Upload] = (),
 ) -> FeedbackForm:
     """The unit explains instead of (or besides) resubmitting; the report is under review again, and the
     departments whose problems were on the form re-check their sections (they are told). An answer after
@@ -432,7 +439,8 @@ async def respond_to_feedback(
     if form is None:
         raise NotFound(N_("No such feedback form."), field="form")
     require(actor, Operation.REPORT_WRITE, target_of(permit))
-    errors = rules.response_errors(response)
+    checked, file_errors = attachments.reply_file_errors(files)
+    errors = rules.response_errors(response) + file_errors
     if errors:
         raise ValidationFailed(errors)
     if form.status == "closed":
@@ -446,6 +454,7 @@ async def respond_to_feedback(
     session.add(form)
     report.state = "submitted"
     session.add(report)
+    replied = attachments.attach_to_reply(session, actor, report, form, checked)
     latest = await lookup.latest_submission(session, report)
     if latest is not None and latest.id is not None:
         round_ = (await lookup.rounds_of(session, report, [latest]))[latest.id]
@@ -462,7 +471,11 @@ async def respond_to_feedback(
         object_type="feedback_form",
         object_id=form_id,
         enterprise_id=permit.enterprise_id,
-        after={"response": answer[:500], "late": form.late},
+        after={
+            "response": answer[:500],
+            "late": form.late,
+            "files": [{"file_name": f.file_name, "size": f.size, "sha256": f.sha256} for f in replied],
+        },
     )
     return form
 

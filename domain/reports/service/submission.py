@@ -28,7 +28,7 @@ from domain.errors import N_, Conflict, DomainError, ValidationFailed
 from domain.permits.models import Permit
 from domain.permits.rules import normal_number
 from domain.permits.terms import terms_of
-from domain.reports import checks, facts, notices, rounds, rules
+from domain.reports import attached, checks, facts, notices, rounds, rules
 from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
@@ -174,6 +174,7 @@ async def submit_reports(
     chain_head = {
         s.report_id: s.content_hash for s in earlier if s.version == by_id[s.report_id].latest_version
     }
+    on_drafts = await attached.on_drafts(session, [r.id for r in by_id.values() if r.id is not None])
     ledger = await facts.ledger_facts_many(
         session, [(targets[i].permit, targets[i].period) for i in standing]
     )
@@ -221,6 +222,7 @@ async def submit_reports(
         version = report.latest_version + 1
         received = utcnow()
         previous_hash = chain_head.get(report.id, rules.GENESIS)
+        files = attached.listed(on_drafts.get(report.id, []))
         digest = rules.submission_hash(
             report_key=f"{permit.number}/{filing.kind}/{report.period}",
             version=version,
@@ -229,6 +231,7 @@ async def submit_reports(
             on_behalf_of=for_agency,
             content=filing.content,
             previous_hash=previous_hash,
+            attachments=files,
         )
         assert permit.id is not None
         judged = ruleset.run(
@@ -250,6 +253,7 @@ async def submit_reports(
             idempotency_key=key,
             error_count=sum(1 for f in judged if f.severity == engine.ERROR),
             warning_count=sum(1 for f in judged if f.severity == engine.WARNING),
+            attachments=files,
         )
         chain_head[report.id] = digest
         written[(report.id, key)] = index
@@ -287,6 +291,7 @@ async def submit_reports(
     audit_rows: list[dict[str, Any]] = []
     for index, report, submission, findings, permit in new:
         submission.id = ids[(submission.report_id, submission.version)]
+        attached.filed_in(on_drafts.get(submission.report_id, []), submission.id, session)
         stored = [
             engine.Finding(
                 code=f.code,
@@ -322,6 +327,7 @@ async def submit_reports(
                     "receipt": submission.receipt_number,
                     "hash": submission.content_hash,
                     "errors": submission.error_count,
+                    "attachments": [a["sha256"] for a in submission.attachments],
                 },
             )
         )

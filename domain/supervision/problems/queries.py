@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain import uploads
 from domain.access import Actor, Operation, Target, can, require
 from domain.access.sql import allowed
 from domain.bounds import MAX_ID
@@ -260,6 +261,11 @@ async def attachment(session: AsyncSession, actor: Actor, *, attachment_id: int)
     if found is None:
         raise NotFound(N_("No such file."), field="attachment")
     return found
+
+
+def attachment_content(found: RectificationAttachment) -> bytes:
+    """A file's bytes: from the file store (domain/uploads.py), or the row for files kept there before."""
+    return found.content or uploads.file_store().get(found.sha256)
 
 
 @dataclass

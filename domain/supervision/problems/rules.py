@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from domain import uploads
 from domain.bounds import day_in_range, out_of_range, too_long
 from domain.errors import N_, FieldError
 
@@ -92,14 +93,14 @@ MAX_FIGURES = 20
 FIGURE_NAME_MAX, FIGURE_UNIT_MAX = 50, 16
 MAX_ATTACHMENTS = 4  # 4 x 10 MB stays within the portal's upload limit (48 MB)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-FILE_NAME_MAX = 200
-# Extension -> (leading bytes, media type): scans and photos of the work done.
-ATTACHMENT_TYPES: dict[str, tuple[bytes, str]] = {
-    "pdf": (b"%PDF", "application/pdf"),
-    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-}
+# Scans and photos of the work done (domain/uploads.py checks them by content and stores them).
+ATTACHMENTS = uploads.Policy(
+    kinds=(uploads.PDF, uploads.JPEG, uploads.PNG),
+    types_message=N_("Attach PDF, JPG or PNG files."),
+    max_files=MAX_ATTACHMENTS,
+    max_file_bytes=MAX_ATTACHMENT_BYTES,
+    max_total_bytes=MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES,
+)
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,7 @@ class Figure:
     unit: str = ""
 
 
-@dataclass(frozen=True)
-class AttachmentInput:
-    file_name: str
-    content: bytes
+AttachmentInput = uploads.Upload
 
 
 @dataclass(frozen=True)
@@ -208,40 +206,10 @@ def problem_errors(data: ProblemInput, *, on: date) -> list[FieldError]:
     return errors
 
 
-def _extension(file_name: str) -> str:
-    return file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-
-
-def media_type(file_name: str) -> str:
-    return ATTACHMENT_TYPES.get(_extension(file_name), (b"", "application/octet-stream"))[1]
-
-
 def attachment_errors(files: Sequence[AttachmentInput]) -> list[FieldError]:
     """At most ``MAX_ATTACHMENTS`` files, each a PDF, JPG or PNG of at most 10 MB that is what its name
     says."""
-    if len(files) > MAX_ATTACHMENTS:
-        return [
-            FieldError("attachments", "too_many", N_("At most {limit} files."), {"limit": MAX_ATTACHMENTS})
-        ]
-    errors: list[FieldError] = []
-    for index, item in enumerate(files):
-        name = f"attachments[{index}]"
-        if not item.content:
-            errors.append(FieldError(name, "empty", N_("The file is empty.")))
-            continue
-        if len(item.content) > MAX_ATTACHMENT_BYTES:
-            errors.append(
-                FieldError(name, "too_large", N_("The file is larger than {size} MB."), {"size": 10})
-            )
-            continue
-        kind = ATTACHMENT_TYPES.get(_extension(item.file_name))
-        if kind is None or not item.content.startswith(kind[0]):
-            errors.append(FieldError(name, "file_type", N_("Attach PDF, JPG or PNG files.")))
-            continue
-        error = too_long(name, item.file_name, FILE_NAME_MAX)
-        if error:
-            errors.append(error)
-    return errors
+    return uploads.check(files, ATTACHMENTS)[1]
 
 
 def progress_errors(data: ProgressInput) -> list[FieldError]:

@@ -7,7 +7,6 @@ tells who must know, in the caller's transaction; none commits."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain import uploads
 from domain.access import Actor, Operation, Target, require
 from domain.audit.service import record
 from domain.bounds import MAX_ID
@@ -337,16 +337,19 @@ async def report_progress(
 async def _attach(
     session: AsyncSession, actor: Actor, item_id: int, step_id: int, files: Sequence[AttachmentInput]
 ) -> None:
-    for upload in files:
+    """The checked files go to the file store (domain/uploads.py); the rows keep name, type, size, hash."""
+    checked, _errors = uploads.check(files, rules.ATTACHMENTS)  # checked before: no errors here
+    uploads.store(checked)
+    for upload in checked:
         session.add(
             RectificationAttachment(
                 step_id=step_id,
                 item_id=item_id,
-                file_name=upload.file_name.strip(),
-                media_type=rules.media_type(upload.file_name),
-                size=len(upload.content),
-                sha256=hashlib.sha256(upload.content).hexdigest(),
-                content=upload.content,
+                file_name=upload.file_name,
+                media_type=upload.media_type,
+                size=upload.size,
+                sha256=upload.sha256,
+                content=b"",
                 uploaded_by=actor.username or "system",
             )
         )
