@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Role, can
 from domain.access.sql import TargetColumns, allowed
 from domain.accounts.models import User
+from domain.agencies.labels import STATUS_LABELS as AGENCY_STATUS_LABELS
 from domain.agencies.models import Agency
 from domain.audit.labels import FIELD_LABELS
 from domain.audit.models import AuditEntry
@@ -31,7 +32,11 @@ from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import find_enterprise
 from domain.enterprises.targets import target_of
 from domain.errors import N_, NotFound
+from domain.permits.labels import APPLICATION_STATUS_LABELS
+from domain.permits.labels import STATUS_LABELS as PERMIT_STATUS_LABELS
+from domain.registrations.labels import REGISTRATION_STATUS_LABELS
 from domain.reports.departments import SECTION_LABELS
+from domain.supervision.cases.rules import STATUS_LABELS as CASE_STATUS_LABELS
 from domain.supervision.grading.rules import GRADE_LABELS
 from domain.supervision.problems.rules import METHOD_LABELS, OUTCOME_LABELS
 
@@ -47,6 +52,15 @@ VALUE_MESSAGES: dict[str, dict[str, str]] = {
     "grade": {str(grade): label for grade, label in GRADE_LABELS.items()},
     "method": METHOD_LABELS,
     "outcome": OUTCOME_LABELS,
+}
+# A record's status is named by the kind of record it belongs to.
+STATUS_MESSAGES: dict[str, dict[str, str]] = {
+    "permit": {str(status): label for status, label in PERMIT_STATUS_LABELS.items()},
+    "permit_application": {str(status): label for status, label in APPLICATION_STATUS_LABELS.items()},
+    "agency": AGENCY_STATUS_LABELS,
+    "enforcement_case": CASE_STATUS_LABELS,
+    "exceedance": {"open": N_("Awaiting explanation"), "explained": N_("Explained")},
+    "discharge_registration": REGISTRATION_STATUS_LABELS,
 }
 ROLE_VALUES = frozenset({"department"})
 # Labelled fields whose recorded values are internal keys with no name to show: left out of the trail.
@@ -66,8 +80,9 @@ class TrailEntry:
     action: str
     object_type: str
     reference: str | None
-    # (field key with a label, value, how to show the value: TEXT as is, MESSAGE translated, ROLE named)
-    changes: tuple[tuple[str, str, str], ...]
+    # (field key with a label, value before (None when first set), value after, how to show the values:
+    # TEXT as is, MESSAGE translated, ROLE named)
+    changes: tuple[tuple[str, str | None, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -86,27 +101,40 @@ def _shown(value: Any) -> str:
     return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
 
 
-def _value(key: str, value: Any) -> tuple[str, str]:
+def _names(key: str, object_type: str) -> dict[str, str] | None:
+    if key == "status":
+        return STATUS_MESSAGES.get(object_type)
+    return VALUE_MESSAGES.get(key)
+
+
+def _value(key: str, value: Any, object_type: str) -> tuple[str, str]:
     if key in ROLE_VALUES and value in {role.value for role in Role}:
         return value, ROLE
-    names = VALUE_MESSAGES.get(key)
+    names = _names(key, object_type)
     if names is not None and isinstance(value, str) and value in names:
         return names[value], MESSAGE
     return _shown(value), TEXT
 
 
-def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[tuple[str, str, str], ...]:
-    """The recorded values people can read: a value set (after), or changed (before → after)."""
+def _changes(
+    object_type: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> tuple[tuple[str, str | None, str, str], ...]:
+    """The recorded values people can read: a value set (after), or changed (before → after), both
+    named the same way when the two are codes with names (a status, a grade...)."""
     before, after = before or {}, after or {}
-    shown: list[tuple[str, str, str]] = []
+    shown: list[tuple[str, str | None, str, str]] = []
     for key in [*after, *(key for key in before if key not in after)]:
         if key not in FIELD_LABELS or key in UNSHOWN:
             continue
         if key in after and before.get(key) in (None, ""):
-            shown.append((key, *_value(key, after[key])))
+            shown.append((key, None, *_value(key, after[key], object_type)))
             continue
-        old, new = _shown(before.get(key)), _shown(after.get(key)) if key in after else "—"
-        shown.append((key, f"{old} → {new}", TEXT))
+        old, old_how = _value(key, before.get(key), object_type)
+        new, new_how = _value(key, after[key], object_type) if key in after else ("—", TEXT)
+        if old_how == new_how or new == "—":
+            shown.append((key, old, new, old_how))
+        else:  # one side named, the other not: both as text
+            shown.append((key, _shown(before.get(key)), _shown(after.get(key)), TEXT))
     return tuple(shown)
 
 
@@ -178,7 +206,7 @@ async def unit_trail(
                 action=entry.action,
                 object_type=entry.object_type,
                 reference=entry.object_id if entry.object_type in QUOTED_REFERENCES else None,
-                changes=_changes(entry.before, entry.after),
+                changes=_changes(entry.object_type, entry.before, entry.after),
             )
         )
     return TrailPage(

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from domain.errors import N_
+from domain.registrations.labels import REGISTRATION_STATUS_LABELS
 
-REGISTRATION_STATUS_LABELS = {
-    "registered": N_("Registration in force"),
-    "expired": N_("Expired"),
-    "cancelled": N_("Cancelled"),
-}
 REVISION_LABELS = {
     "registered": N_("Filed the registration"),
     "changed": N_("Changed"),

@@ -17,7 +17,7 @@ from domain.clock import today
 from domain.db import sync_url
 from domain.errors import NotFound
 from domain.ledgers.service import readings as ledgers
-from domain.trail import unit_trail
+from domain.trail import _changes, unit_trail
 from tests.agencies.test_agencies import clerk_actor, reading, registered_agency, unit_with_permit
 from tests.conftest import _create_postgres_database, _drop_postgres_database, database_kind
 from tests.factories import actor, make_enterprise, make_user
@@ -50,7 +50,7 @@ async def test_the_administrator_sees_what_an_agency_did_for_the_unit_with_names
     assert readings.doer == clerk.display_name or readings.doer == clerk.username
     assert readings.agency_name == agency.name  # the agency by name, not its credit code
     assert readings.doer_role == "agency_staff"
-    assert {key: value for key, value, _how in readings.changes}["count"] == "1"
+    assert {key: (old, value) for key, old, value, _how in readings.changes}["count"] == (None, "1")
     # The unit's registration and its permit are on its trail too; another unit's doings are not.
     assert "enterprise.register" in actions
     other = await make_enterprise(session)
@@ -191,3 +191,38 @@ def test_entries_written_before_the_column_existed_find_their_unit(empty_databas
         "execution_report": enterprise_id,
         "agency": None,  # an agency's registration is no unit's
     }
+
+
+def test_a_status_change_is_named_by_the_kind_of_record_it_belongs_to():
+    # An exceedance explained: both statuses by name, as the ledger's warnings show them.
+    assert _changes("exceedance", {"status": "open"}, {"status": "explained"}) == (
+        ("status", "Awaiting explanation", "Explained", "message"),
+    )
+    # The same word of another kind of record is that kind's status.
+    assert _changes("enforcement_case", {"status": "open"}, {"status": "closed"}) == (
+        ("status", "Open (under investigation)", "Closed case", "message"),
+    )
+    assert _changes("permit", None, {"status": "issued"}) == (("status", None, "In force", "message"),)
+    # A kind with no names for its statuses shows the values as recorded, never half named.
+    assert _changes("unknown_kind", {"status": "a"}, {"status": "b"}) == (("status", "a", "b", "text"),)
+
+
+async def test_the_page_shows_a_status_change_in_words(client, session):
+    enterprise = await make_enterprise(session)
+    admin_user = await make_user(session, "enterprise_admin", enterprise=enterprise)
+    from domain.audit.service import record
+
+    record(
+        session,
+        actor(admin_user),
+        action="ledger.explain_exceedance",
+        object_type="exceedance",
+        object_id=1,
+        enterprise_id=enterprise.id,
+        before={"status": "open"},
+        after={"status": "explained"},
+    )
+    await session.commit()
+    await log_in(client, admin_user.username)
+    text = (await client.get(f"/enterprises/{enterprise.credit_code}/trail")).text
+    assert "待说明 → 已说明" in text and "open → explained" not in text
