@@ -25,7 +25,7 @@ from domain.access import Actor
 from domain.enterprises.rules import INDUSTRY_NAMES
 from domain.errors import N_, Conflict, DomainError, FieldError, ValidationFailed, reporting
 from domain.i18n import translations_for
-from domain.permits.content import SECRET_CAPABLE_SECTIONS
+from domain.permits.content import SECRET_CAPABLE_SECTIONS, parse_content
 from domain.permits.labels import LABELS
 from domain.permits.queries.pages import (
     PermitPage,
@@ -63,6 +63,7 @@ from domain.permits.service.decisions import (
 )
 from domain.regions import known_regions_within
 from domain.reports.queries import schedule as report_schedule
+from portal import permit_form
 from portal.forms import parse_day
 from portal.reports import schedule_labels
 from portal.responses import actor_of, db_of, redirect, render
@@ -73,6 +74,9 @@ PAGE_SIZE = 20
 T = TypeVar("T")
 EXPIRY_WINDOWS = (30, 60, 90, 180)
 CONTENT_LIMIT = 500_000
+# Forms whose copy (副本) is edited field by field (portal/permit_form.py); the first application still
+# takes the copy as JSON, as an import does.
+COPY_FORMS = ("change", "renew", "start_change")
 
 
 class PermitNumberConvertor(Convertor[str]):
@@ -553,9 +557,14 @@ def _form_context(
     data: dict[str, str],
     errors: dict[str, list[FieldError]] | None = None,
     page: PermitPage | None = None,
+    copy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    copy_context = (
+        permit_form.context(copy, errors or {}, request_locale(request)) if copy is not None else {}
+    )
     return {
         **_helpers(request),
+        **copy_context,
         "action": action,
         "data": data,
         "errors": errors or {},
@@ -616,15 +625,14 @@ async def apply_submit(request: Request) -> Response:
     return redirect(f"/permits/id/{application.permit_id}?done=apply")
 
 
-def _action_defaults(action: str, page: PermitPage) -> dict[str, str]:
-    current = _pretty(page.detail.content.to_dict())
+def _action_defaults(action: str) -> dict[str, str]:
     return {
-        "change": {"kind": "", "change_description": "", "event_date": "", "content": current},
-        "renew": {"content": current},
+        "change": {"kind": "", "change_description": "", "event_date": ""},
+        "renew": {},
         "replace": {"event_date": "", "change_description": ""},
         "revoke": {"reason": ""},
         "cancel": {"reason": "", "note": ""},
-        "start_change": {"change_description": "", "content": current},
+        "start_change": {"change_description": ""},
     }[action]
 
 
@@ -639,30 +647,39 @@ def _action_form_endpoint(action: str) -> Callable[[Request], Awaitable[Response
         actor = await actor_of(request)
         async with db_of(request).read() as session:
             page = await _load_for(session, actor, action, request.path_params["number"])
-        context = _form_context(request, actor, action, _action_defaults(action, page), page=page)
+        copy = permit_form.values_of(page.detail.content.to_dict()) if action in COPY_FORMS else None
+        context = _form_context(request, actor, action, _action_defaults(action), page=page, copy=copy)
         return render(request, "permits/form.html", context)
 
     endpoint.__name__ = f"permit_{action}_form"
     return endpoint
 
 
+def _proposed(values: dict[str, Any], page: PermitPage) -> dict[str, Any] | None:
+    """The copy the form gives; None when it says what the permit in force says (the content is kept)."""
+    content = permit_form.content_of(values)
+    parsed, problems = parse_content(content)
+    return None if not problems and parsed.to_dict() == page.detail.content.to_dict() else content
+
+
 def _action(
-    action: str, number: str, form: FormData, problems: list[FieldError]
+    action: str, number: str, form: FormData, content: dict[str, Any] | None, problems: list[FieldError]
 ) -> Callable[[AsyncSession, Actor], Awaitable[Any]]:
-    """The use case a permit's own form calls, its fields read from the form (format errors: ``problems``)."""
+    """The use case a permit's own form calls, its fields read from the form; ``content`` the copy the
+    form gives (None: unchanged); format errors (a date that is no date) go to ``problems``."""
     if action in ("change", "renew", "replace"):
+        event_date = _date(form, "event_date", problems)
         data = ApplicationInput(
             kind={"renew": "renewal", "replace": "replacement"}.get(action) or _text(form, "kind"),
             permit_number=number,
-            content=_content(form, problems) if action != "replace" else None,
+            content=content,
             change_description=_text(form, "change_description"),
-            event_date=_date(form, "event_date", problems),
+            event_date=event_date,
         )
         if action == "change":
             return lambda session, actor: apply_for_change(session, actor, data=data)
         return lambda session, actor: submit_application(session, actor, data=data)
     if action == "start_change":
-        content = _content(form, problems)
         return lambda session, actor: start_change(
             session,
             actor,
@@ -682,18 +699,29 @@ def _action(
 def _action_submit_endpoint(action: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         actor = await actor_of(request)
-        form = await request.form()
+        form = await request.form(max_fields=permit_form.MAX_FORM_FIELDS)
         number = request.path_params["number"]
         fields = ACTION_FIELDS[action]
-        data = _echo(form, fields)
+        data = _echo(form, tuple(name for name in fields if name != "content"))
+        # A post without the copy's fields (a client of the old JSON box) keeps the copy as it is.
+        posted = action in COPY_FORMS and any(key.startswith(permit_form.PREFIX) for key in form)
+        copy = permit_form.values_from_form(form) if posted else None
+        async with db_of(request).read() as session:
+            page = await _load_for(session, actor, action, number)
+        if copy is not None and _text(form, "_edit"):
+            # A row added or removed: the same form again, one row more or less; nothing is filed.
+            permit_form.edit(copy, _text(form, "_edit"))
+            context = _form_context(request, actor, action, data, page=page, copy=copy)
+            return render(request, "permits/form.html", context)
         problems: list[FieldError] = []
-        call = _action(action, number, form, problems)
+        call = _action(action, number, form, _proposed(copy, page) if copy is not None else None, problems)
         try:
             await _attempt(request, problems, lambda session: call(session, actor))
         except (ValidationFailed, Conflict) as error:
-            async with db_of(request).read() as session:
-                page = await _load_for(session, actor, action, number)
-            context = _form_context(request, actor, action, data, _grouped(error.errors, fields), page=page)
+            if copy is None and action in COPY_FORMS:
+                copy = permit_form.values_of(page.detail.content.to_dict())
+            errors = _grouped(permit_form.reworded(error.errors), fields)
+            context = _form_context(request, actor, action, data, errors, page=page, copy=copy)
             return render(request, "permits/form.html", context, status_code=_status_of(error))
         return redirect(f"/permits/{number}?done={action}")
 

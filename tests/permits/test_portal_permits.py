@@ -16,6 +16,7 @@ from domain.permits.rules import renewal_deadline, validity_end
 from domain.permits.service.applications import ApplicationInput, submit_application
 from domain.permits.service.decisions import accept_application, grant_application, issue_permit
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
+from tests.permits.copy_fields import copy_fields
 from tests.portal_helpers import log_in, post_form
 
 AUTHORITY = "上海市普陀区生态环境局"
@@ -492,7 +493,7 @@ async def test_a_change_is_filed_issued_and_the_old_version_keeps_its_limits(eng
     permit = await make_permit(session, decision_date=years_ago(1))
     user = await officer(session, client)
     form = await client.get(f"/permits/{permit.number}/change")
-    assert form.status_code == 200 and "&#34;SO2&#34;" in form.text  # pre-filled with the current content
+    assert form.status_code == 200 and 'value="DA001"' in form.text  # pre-filled with the current content
     changed = permit_content()
     changed["outlets"][0]["limits"][0]["concentration_limit"] = 25
     response = await post_form(
@@ -501,7 +502,7 @@ async def test_a_change_is_filed_issued_and_the_old_version_keeps_its_limits(eng
         {
             "kind": "change_items",
             "change_description": "二氧化硫排放限值收严",
-            "content": json.dumps(changed, ensure_ascii=False),
+            **copy_fields(changed),
         },
         page="/permits",
     )
@@ -553,8 +554,9 @@ async def test_a_change_without_a_description_or_kind_is_refused(english, sessio
 
 
 async def test_a_forms_format_errors_show_with_the_domains_and_nothing_is_written(english, session):
-    """A date that is no date and JSON that is no JSON are the form's errors; the use case still runs, so
-    its own errors (the description) show at the same time, and what it would have written is undone."""
+    """A date that is no date is the form's error; the use case still runs, so its own errors (the
+    description, a number of the copy that is no number) show at the same time, and what it would have
+    written is undone."""
     client = english
     permit = await make_permit(session, decision_date=years_ago(1))
     await officer(session, client)
@@ -562,22 +564,29 @@ async def test_a_forms_format_errors_show_with_the_domains_and_nothing_is_writte
     response = await post_form(
         client,
         f"/permits/{permit.number}/change",
-        {"kind": "change_basic", "change_description": "", "event_date": "2024-13-01", "content": "{"},
+        {
+            "kind": "change_basic",
+            "change_description": "",
+            "event_date": "2024-13-01",
+            **copy_fields(
+                {**permit_content(), "outlets": [{**permit_content()["outlets"][0], "height_m": "高"}]}
+            ),
+        },
         page="/permits",
     )
     assert response.status_code == 400
     assert "Expected a date as YYYY-MM-DD." in response.text
-    assert "This is not valid JSON" in response.text
+    assert 'data-field="content.outlets[0].height_m" data-code="type">Expected a number.' in response.text
     field = response.text[response.text.index('id="errors-change_description"') :]
     assert "This field is required." in field.split("</div>")[0]
-    # Valid but for the JSON: the use case alone would have filed the change; the form's error undoes it.
+    # Valid but for the date: the use case alone would have filed the change; the form's error undoes it.
     alone = await post_form(
         client,
         f"/permits/{permit.number}/change",
-        {"kind": "change_items", "change_description": "限值调整", "content": "[1,"},
+        {"kind": "change_items", "change_description": "限值调整", "event_date": "2024-13-01"},
         page="/permits",
     )
-    assert alone.status_code == 400 and "This is not valid JSON" in alone.text
+    assert alone.status_code == 400 and "Expected a date as YYYY-MM-DD." in alone.text
     assert await writes(session) == before
 
 
