@@ -5,6 +5,7 @@ from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.calendar.models import HolidayYear
+from domain.changes.models import ChangeEvent
 from domain.enterprises.models import Enterprise, EnterpriseRevision, ProductionSite
 from domain.ledgers.hj212.models import MonitoringStation, MonitoringStationRevision, StationRejection
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
@@ -64,6 +65,7 @@ __all__ = [
     "CreditEvent",
     "ApiToken",
     "AuditEntry",
+    "ChangeEvent",
     "AuditFinding",
     "EnforcementLead",
     "ExecutionReport",

@@ -13,6 +13,7 @@ from graphql_schema.accounts.mutations import AccountMutation
 from graphql_schema.accounts.queries import AccountQuery
 from graphql_schema.agencies.mutations import AgencyMutation
 from graphql_schema.agencies.queries import AgencyQuery
+from graphql_schema.changes import ChangeQuery
 from graphql_schema.enterprises.mutations import EnterpriseMutation
 from graphql_schema.enterprises.queries import EnterpriseQuery
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
@@ -57,6 +58,7 @@ class Query(
     CaseQuery,
     GradingQuery,
     StatisticsQuery,
+    ChangeQuery,
 ):
     pass
 

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, require
 from domain.access.sql import TargetColumns, allowed
 from domain.audit.models import AuditEntry
+from domain.changes.events import ChangedIds, event_rows
+from domain.changes.models import ChangeEvent
 from domain.clock import utcnow
 from domain.db import insert_rows
 
@@ -63,26 +65,50 @@ def record(
     enterprise_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    changed: ChangedIds | None = None,
 ) -> AuditEntry:
-    """Add an audit entry to the caller's transaction (it commits or rolls back with the change)."""
-    entry = AuditEntry(
-        **entry_values(
-            actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            enterprise_id=enterprise_id,
-            before=before,
-            after=after,
-        )
+    """Add an audit entry to the caller's transaction (it commits or rolls back with the change), and
+    the change feed's events of the objects the action changes (``domain.changes``; ``changed`` gives the
+    row id of one the entry names by a key people read, e.g. ``{ObjectType.PERMIT: permit.id}``)."""
+    values = entry_values(
+        actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        enterprise_id=enterprise_id,
+        before=before,
+        after=after,
     )
+    return add_entry(session, values, changed)
+
+
+def add_entry(session: AsyncSession, values: dict[str, Any], changed: ChangedIds | None = None) -> AuditEntry:
+    """Add one entry (``entry_values``) and its change events to the caller's transaction."""
+    events = event_rows(values, changed)
+    entry = AuditEntry(**values)
     session.add(entry)
+    session.add_all(ChangeEvent(**event) for event in events)
     return entry
 
 
-async def record_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
-    """Write many audit entries (``entry_values``) in one statement, in the caller's transaction."""
+async def record_many(
+    session: AsyncSession, entries: list[dict[str, Any]], changed: list[ChangedIds | None] | None = None
+) -> None:
+    """Write many audit entries (``entry_values``) in one statement, and their change events in one
+    more, in the caller's transaction; ``changed`` (one per entry, as ``record``'s) when needed."""
+    events = [
+        event
+        for index, entry in enumerate(entries)
+        for event in event_rows(entry, changed[index] if changed is not None else None)
+    ]
     await insert_rows(session, AuditEntry.__table__, entries)  # type: ignore[attr-defined]
+    await record_events(session, events)
+
+
+async def record_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Write change events (``domain.changes.events``) in one statement: the feed's rows of a batch
+    whose audit entry is one for many objects (a batch of readings)."""
+    await insert_rows(session, ChangeEvent.__table__, events)  # type: ignore[attr-defined]
 
 
 async def entries_for(

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Target, can, require
 from domain.audit.service import record
 from domain.bounds import day_in_range, out_of_range
+from domain.changes.kinds import ObjectType
 from domain.clock import today, utcnow
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.queries import sites_of
@@ -241,6 +242,7 @@ async def file_registration(
         action="registration.file",
         object_type="discharge_registration",
         object_id=registration.number,
+        changed={ObjectType.REGISTRATION: registration.id},
         enterprise_id=enterprise.id,
         after=found.snapshot(),
     )
@@ -312,6 +314,7 @@ async def change_registration(
         action="registration.change",
         object_type="discharge_registration",
         object_id=registration.number,
+        changed={ObjectType.REGISTRATION: registration.id},
         enterprise_id=found.enterprise.id,
         before={k: before[k] for k in changed},
         after={**{k: after[k] for k in changed}, "changed_on": changed_on.isoformat(), "late": late},
@@ -349,6 +352,7 @@ async def renew_registration(session: AsyncSession, actor: Actor, *, number: str
         action="registration.renew",
         object_type="discharge_registration",
         object_id=registration.number,
+        changed={ObjectType.REGISTRATION: registration.id},
         enterprise_id=found.enterprise.id,
         before={"valid_from": before["valid_from"], "valid_until": before["valid_until"]},
         after={
@@ -393,6 +397,7 @@ async def cancel_registration(
         action="registration.cancel",
         object_type="discharge_registration",
         object_id=registration.number,
+        changed={ObjectType.REGISTRATION: registration.id},
         enterprise_id=found.enterprise.id,
         before={"status": RegistrationStatus.REGISTERED.value},
         after={"status": RegistrationStatus.CANCELLED.value, "reason": reason},

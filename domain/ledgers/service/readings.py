@@ -20,7 +20,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation
-from domain.audit.service import record
+from domain.audit.service import record, record_events
+from domain.changes.kinds import ChangeKind, ObjectType
 from domain.clock import utcnow
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.ledgers import files, rules
@@ -134,7 +135,24 @@ async def _write(
     ]
     # Core executemany on the table: the ORM's bulk layer costs as much as the insert itself here.
     connection = await session.connection()
-    await connection.execute(READINGS.insert(), rows)
+    written = await connection.execute(READINGS.insert().returning(READINGS.c.id), rows)
+    # The change feed's events of the batch, one per reading, in one statement (the audit entry below is
+    # one for the batch).
+    await record_events(
+        session,
+        [
+            {
+                "occurred_at": now,
+                "object_type": ObjectType.READING.value,
+                "object_id": reading_id,
+                "object_key": permit.number or "",
+                "change": ChangeKind.CREATED.value,
+                "action": "ledger.readings",
+                "enterprise_id": permit.enterprise_id,
+            }
+            for reading_id in written.scalars().all()
+        ],
+    )
     series = {(r.outlet_code, r.pollutant) for r in checked}
     first = min(r.measured_at for r in checked)
     last = max(r.period_end for r in checked)

@@ -11,8 +11,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, require
-from domain.audit.models import AuditEntry
-from domain.audit.service import entry_values
+from domain.audit.service import add_entry, entry_values
+from domain.changes.kinds import ObjectType
 from domain.clock import today
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -199,7 +199,7 @@ def permit_state(permit: Permit) -> dict[str, Any]:
 def audit(
     session: AsyncSession, actor: Actor, permit: Permit, action: str, before: dict[str, Any] | None
 ) -> None:
-    session.add(AuditEntry(**audit_values(actor, permit, action, before)))
+    add_entry(session, audit_values(actor, permit, action, before), {ObjectType.PERMIT: permit.id})
 
 
 def audit_values(actor: Actor, permit: Permit, action: str, before: dict[str, Any] | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, Target, can, require
 from domain.audit.service import record_many
+from domain.changes.kinds import ObjectType
 from domain.clock import today
 from domain.db import column_defaults, insert_rows
 from domain.enterprises.models import Enterprise, ProductionSite
@@ -263,7 +264,7 @@ async def _write_imported(
     for model, rows in tables.items():
         await insert_rows(session, model.__table__, rows)
     await insert_rows(session, PermitEvent.__table__, events)  # type: ignore[attr-defined]
-    await record_many(session, entries)
+    await record_many(session, entries, [{ObjectType.PERMIT: permit.id} for permit in permits])
     return permits
 
 

@@ -19,6 +19,7 @@ from domain import uploads
 from domain.access import Actor, Operation, require, role_label
 from domain.audit.service import record
 from domain.calendar.rules import working_days_after
+from domain.changes.kinds import ObjectType
 from domain.clock import today, utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.i18n import DEFAULT_LOCALE, Localized, translate
@@ -187,6 +188,7 @@ async def _review_section(
         action="report.section_cleared" if items is None else "report.section_problems",
         object_type="execution_report",
         object_id=f"{permit.number}/{report.kind}/{report.period}",
+        changed={ObjectType.EXECUTION_REPORT: report.id},
         enterprise_id=permit.enterprise_id,
         after={
             "version": latest.version,
@@ -404,6 +406,7 @@ async def _issue(
         action="report.feedback",
         object_type="execution_report",
         object_id=f"{permit.number}/{report.kind}/{report.period}",
+        changed={ObjectType.EXECUTION_REPORT: report.id, ObjectType.FEEDBACK_FORM: form.id},
         enterprise_id=permit.enterprise_id,
         after={
             "form": form.id,
@@ -523,6 +526,7 @@ async def accept_report(session: AsyncSession, actor: Actor, *, report_id: int) 
         action="report.accept",
         object_type="execution_report",
         object_id=f"{permit.number}/{report.kind}/{report.period}",
+        changed={ObjectType.EXECUTION_REPORT: report.id},
         enterprise_id=permit.enterprise_id,
         after={
             "version": report.latest_version,

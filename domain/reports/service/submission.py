@@ -22,6 +22,8 @@ from domain.access import Actor
 from domain.accounts.models import User
 from domain.audit.service import entry_values, record_many
 from domain.audit_rules import engine, ruleset
+from domain.changes.events import ChangedIds
+from domain.changes.kinds import ObjectType
 from domain.clock import today, utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, ValidationFailed
@@ -289,6 +291,7 @@ async def submit_reports(
     results: dict[tuple[int, str], SubmissionResult] = {}
     finding_rows: list[dict[str, Any]] = []
     audit_rows: list[dict[str, Any]] = []
+    changed: list[ChangedIds | None] = []
     for index, report, submission, findings, permit in new:
         submission.id = ids[(submission.report_id, submission.version)]
         attached.filed_in(on_drafts.get(submission.report_id, []), submission.id, session)
@@ -331,10 +334,11 @@ async def submit_reports(
                 },
             )
         )
+        changed.append({ObjectType.REPORT_SUBMISSION: submission.id, ObjectType.EXECUTION_REPORT: report.id})
         result = SubmissionResult(report, submission, stored, replayed=False, permit=permit)
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
     await insert_rows(session, FINDINGS, finding_rows)
-    await record_many(session, audit_rows)
+    await record_many(session, audit_rows, changed)
     people: dict[tuple[str, str], list[User]] = {}  # a batch's reports share few departments
     for _index, report, submission, _findings, permit in new:
         await _tell_departments(session, report, submission, permit, people)
