@@ -168,3 +168,19 @@ async def changes(
         end_cursor=found[-1].cursor if found else after,
         has_next_page=len(rows) > first,
     )
+
+
+async def last_changed(
+    session: AsyncSession, object_type: ObjectType, ids: Sequence[int]
+) -> dict[int, datetime]:
+    """When each object last changed, as the feed reports it (its objects' ``updatedAt``); an object
+    without a change in the feed (recorded before the feed began) is left out. The caller has read the
+    objects themselves through their access rules."""
+    if not ids:
+        return {}
+    statement = (
+        select(col(ChangeEvent.object_id), sa.func.max(col(ChangeEvent.occurred_at)))
+        .where(col(ChangeEvent.object_type) == object_type.value, col(ChangeEvent.object_id).in_(set(ids)))
+        .group_by(col(ChangeEvent.object_id))
+    )
+    return {object_id: at for object_id, at in (await session.exec(statement)).all()}

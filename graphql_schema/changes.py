@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from domain import feed
 from domain.changes import kinds
 from domain.errors import DomainError
 from graphql_schema.errors import refused
+from graphql_schema.loaders import RequestReader
 from graphql_schema.pagination import PageInfo
 
 
@@ -66,6 +69,37 @@ class ChangeConnection:
     page_info: PageInfo = strawberry.field(
         description="分页信息；没有新变更时 endCursor 为传入的 after，hasNextPage 为 false"
     )
+
+
+UPDATED_AT = (
+    "最后修改时间（UTC，带时区）：变更流（changes）中此对象最后一次变更的时间；"
+    "变更流开始之前记录且此后未变的对象为其记录时间"
+)
+
+
+class ChangeTimes:
+    """When objects last changed (their ``updatedAt``), batched per type for one request."""
+
+    def __init__(self, context: RequestReader) -> None:
+        self.context = context
+        self.loaders: dict[kinds.ObjectType, DataLoader[int, datetime | None]] = {}
+
+    async def updated_at(
+        self, object_type: kinds.ObjectType, object_id: int, recorded_at: datetime
+    ) -> datetime:
+        loader = self.loaders.get(object_type)
+        if loader is None:
+            loader = self.loaders[object_type] = DataLoader(load_fn=self._loader(object_type))
+        changed = await loader.load(object_id)
+        return (changed or recorded_at).astimezone(UTC)
+
+    def _loader(self, object_type: kinds.ObjectType):  # type: ignore[no-untyped-def]
+        async def load(ids: Sequence[int]) -> list[datetime | None]:
+            async with self.context.read() as session:
+                found = await feed.last_changed(session, object_type, ids)
+            return [found.get(object_id) for object_id in ids]
+
+        return load
 
 
 def _change(change: feed.Change) -> ChangeEdge:

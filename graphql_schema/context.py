@@ -19,6 +19,7 @@ from domain.access import Actor
 from domain.db import Database
 from domain.enterprises.queries import enterprises_by_ids
 from domain.i18n import SUPPORTED_LOCALES, negotiate
+from graphql_schema.changes import ChangeTimes
 from graphql_schema.enterprises.loaders import EnterpriseLoaders
 from graphql_schema.enterprises.types import Enterprise
 from graphql_schema.permits.loaders import PermitLoaders
@@ -31,6 +32,7 @@ class Loaders:
     enterprise_by_id: DataLoader[int, Enterprise | None]
     permits: PermitLoaders
     enterprises: EnterpriseLoaders
+    changes: ChangeTimes
 
 
 @dataclass
@@ -52,6 +54,7 @@ class GraphQLContext:
             enterprise_by_id=DataLoader(load_fn=self._load_enterprises),
             permits=PermitLoaders(self),
             enterprises=EnterpriseLoaders(self),
+            changes=ChangeTimes(self),
         )
 
     @asynccontextmanager

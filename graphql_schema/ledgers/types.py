@@ -8,8 +8,10 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.changes.kinds import ObjectType
 from domain.ledgers import entry_rules, models, rules
 from domain.ledgers.queries import period
+from graphql_schema.changes import UPDATED_AT
 
 
 @strawberry.type(description="监测数据（自动监测为小时值，手工监测为一次采样）；更正时原记录作废保留")
@@ -30,6 +32,10 @@ class MonitoringReading:
     voided_at: datetime | None = strawberry.field(description="作废时间；有效记录为 null")
     void_reason: str
     replaces_id: int | None = strawberry.field(description="本记录更正的原记录")
+
+    @strawberry.field(description=UPDATED_AT)
+    async def updated_at(self, info: strawberry.Info) -> datetime:
+        return await info.context.loaders.changes.updated_at(ObjectType.READING, self.id, self.entered_at)
 
     @classmethod
     def from_model(cls, row: models.MonitoringReading) -> MonitoringReading:
@@ -67,6 +73,12 @@ class LedgerEntry:
     on_behalf_of: str | None
     voided_at: datetime | None
     void_reason: str
+
+    @strawberry.field(description=UPDATED_AT)
+    async def updated_at(self, info: strawberry.Info) -> datetime:
+        return await info.context.loaders.changes.updated_at(
+            ObjectType.LEDGER_ENTRY, self.id, self.created_at
+        )
 
     @classmethod
     def from_model(cls, row: models.LedgerEntry) -> LedgerEntry:

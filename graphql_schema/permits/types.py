@@ -16,6 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.calendar.rules import holiday_data_warning, holiday_data_warning_params, uncovered_years_between
+from domain.changes.kinds import ObjectType
 from domain.clock import today
 from domain.i18n import translate
 from domain.pagination import Page
@@ -25,6 +26,7 @@ from domain.permits.queries.register import PermitFilter
 from domain.permits.queries.visible import PermitKey, PermitRow, PermitView, application_overdue
 from domain.permits.reference import pollutant_name
 from domain.permits.state import acceptance_clock_start, deemed_accepted
+from graphql_schema.changes import UPDATED_AT
 from graphql_schema.enterprises.types import EnterpriseIdentity
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
@@ -504,6 +506,13 @@ class Permit:
     key: strawberry.Private[PermitKey]
     enterprise_id: strawberry.Private[int]
     renewal: strawberry.Private[LegalDeadline | None]
+    recorded_at: strawberry.Private[datetime]
+
+    @strawberry.field(description=UPDATED_AT)
+    async def updated_at(self, info: strawberry.Info) -> datetime:
+        return await info.context.loaders.changes.updated_at(
+            ObjectType.PERMIT, self.key.permit_id, self.recorded_at
+        )
 
     @classmethod
     def from_view(cls, view: PermitView) -> Permit:
@@ -526,6 +535,7 @@ class Permit:
             key=view.key,
             enterprise_id=permit.enterprise_id,
             renewal=deadline,
+            recorded_at=permit.updated_at,
         )
 
     @strawberry.field(description="延续期限的依据（天数、条款、规则集）")

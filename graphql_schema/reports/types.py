@@ -11,7 +11,7 @@ segment by segment (``content.emissions[0].concentrationAvg``).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -20,6 +20,7 @@ from strawberry.scalars import JSON
 
 from domain.access import Actor, Role, role_label
 from domain.audit_rules import engine
+from domain.changes.kinds import ObjectType
 from domain.i18n import translate
 from domain.pagination import Page
 from domain.reports import models
@@ -38,6 +39,7 @@ from domain.reports.queries.rows import (
 from domain.reports.queries.schedule import PermitSchedule
 from domain.reports.rules import IDEMPOTENCY_KEY_MAX, PROBLEM_MAX, FeedbackItemInput
 from domain.settings import get_settings
+from graphql_schema.changes import UPDATED_AT
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
 from graphql_schema.pagination import PageInfo
@@ -210,6 +212,11 @@ class ReportFile:
 class ReportSubmission:
     version: int = strawberry.field(description="版本号：第 1 次提交为 1，每次重新提交加 1")
     submitted_at: datetime = strawberry.field(description="服务器收到的时间")
+
+    @strawberry.field(description="最后修改时间（UTC，带时区）：提交只增不改，即收到的时间")
+    def updated_at(self) -> datetime:
+        return self.submitted_at.astimezone(UTC)
+
     content_hash: str = strawberry.field(description="本次提交的 SHA-256 摘要（含上一版本的摘要，构成链）")
     previous_hash: str = strawberry.field(description="上一版本的摘要；第 1 版为 64 个 0")
     receipt_number: str = strawberry.field(description="回执编号")
@@ -391,6 +398,13 @@ class ExecutionReport:
     region_code: str = strawberry.field(description="行政区划代码")
     industry_code: str = strawberry.field(description="行业类别代码")
     key: strawberry.Private[ReportKey]
+    recorded_at: strawberry.Private[datetime]
+
+    @strawberry.field(description=UPDATED_AT)
+    async def updated_at(self, info: strawberry.Info) -> datetime:
+        return await info.context.loaders.changes.updated_at(
+            ObjectType.EXECUTION_REPORT, int(self.id), self.recorded_at
+        )
 
     @classmethod
     def from_row(cls, row: ReportRow) -> ExecutionReport:
@@ -411,6 +425,7 @@ class ExecutionReport:
             region_code=report.region_code,
             industry_code=report.industry_code,
             key=row.key,
+            recorded_at=report.created_at,
         )
 
     @strawberry.field(description="全部提交记录及其时间，最新在前；重新提交不覆盖以前的提交")

@@ -56,3 +56,52 @@ async def test_an_integrator_syncs_permits_through_the_api(database, api):  # no
     assert body["data"]["changes"] == {"edges": [], "pageInfo": {"endCursor": after, "hasNextPage": False}}
     body = (await graphql(api, SYNC, {"after": "nonsense"}, token=token)).json()
     assert body["errors"][0]["extensions"]["field"] == "after"
+
+
+READINGS = """
+query Readings($number: String!) {
+  monitoringReadings(permitNumber: $number, includeVoid: true, first: 10) {
+    nodes { id enteredAt voidedAt updatedAt }
+  }
+}
+"""
+
+
+async def test_updated_at_is_the_last_change_the_feed_reports(database, api):  # noqa: F811
+    from domain.clock import utcnow
+    from domain.ledgers.service import readings
+    from tests.factories import actor
+    from tests.ledgers.test_ledgers import day_start, hours
+
+    async with database.transaction() as session:
+        enterprise = await make_enterprise(session)
+        permit = await make_permit(session, enterprise)
+        user = await make_user(session, "enterprise_staff", enterprise=enterprise)
+        token = await bearer_token(session, user)
+        await readings.record_readings(
+            session, actor(user), permit_number=permit.number, readings=hours(day_start(5), [1.0, 2.0])
+        )
+    async with database.read() as session:
+        from sqlmodel import select
+
+        from domain.ledgers.models import MonitoringReading
+
+        first_id = min(
+            (
+                await session.exec(
+                    select(MonitoringReading.id).where(MonitoringReading.permit_id == permit.id)
+                )
+            ).all()
+        )
+    before_void = utcnow()
+    async with database.transaction() as session:
+        await readings.void_reading(session, actor(user), reading_id=first_id, reason="仪器故障")
+    body = (await graphql(api, READINGS, {"number": permit.number}, token=token)).json()
+    assert "errors" not in body, body
+    nodes = {int(n["id"]): n for n in body["data"]["monitoringReadings"]["nodes"]}
+    voided = nodes[first_id]
+    assert voided["voidedAt"] is not None
+    assert voided["updatedAt"].endswith("+00:00")
+    assert voided["updatedAt"] >= before_void.isoformat()[:19]
+    kept = [n for i, n in nodes.items() if i != first_id]
+    assert kept and all(n["updatedAt"][:19] == n["enteredAt"][:19] for n in kept)
