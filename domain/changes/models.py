@@ -11,7 +11,7 @@ from domain import base  # noqa: F401  (naming convention before any table)
 from domain.clock import utcnow
 
 # On PostgreSQL every row carries the id of the transaction that wrote it (the column's default, see
-# migration 0026); the feed serves only rows of transactions older than every one still running, so a
+# migration 0027); the feed serves only rows of transactions older than every one still running, so a
 # transaction that commits late never lands behind a cursor already served. SQLite serialises writers:
 # the id order is the commit order there and the column stays 0.
 XID_DEFAULT_POSTGRESQL = "(pg_current_xact_id()::text::bigint)"

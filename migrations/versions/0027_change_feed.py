@@ -1,7 +1,7 @@
 """the change feed: an append-only event per create, update, void or state change, with its transaction
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-04 20:30:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.*)
 from alembic import op
 
 
-revision: str = '0026'
-down_revision: str | None = '0025'
+revision: str = '0027'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
