@@ -19,7 +19,7 @@ from domain.db import Database
 from domain.enterprises.service import register_enterprise, update_enterprise
 from domain.errors import NotAuthenticated, ValidationFailed
 from domain.ledgers.service import readings
-from tests.changes.helpers import Client
+from tests.changes.helpers import Client, settle
 from tests.conftest import database_kind
 from tests.factories import actor, enterprise_input, make_enterprise, make_permit, make_user
 from tests.ledgers.test_ledgers import day_start, hours
@@ -86,6 +86,7 @@ async def test_types_narrow_the_feed_and_the_cursor_holds_across_them(database):
     async with database.transaction() as session:
         enterprise = await make_enterprise(session)
         await make_permit(session, enterprise)
+    await settle(database)
     async with database.read() as session:
         page = await feed.changes(session, ADMIN, after=client.cursor, types=[ObjectType.PERMIT])
     assert [c.object_type for c in page.changes] == [ObjectType.PERMIT]
@@ -105,7 +106,7 @@ async def test_a_transaction_that_commits_late_is_not_skipped(database):
         async with database.transaction() as session_late:
             quick = await register_enterprise(session_late, ADMIN, data=enterprise_input())
         # The later transaction has committed; the earlier is still open.
-        between = await client.sync()
+        between = await client.sync(wait=False)
         assert between == [], "served a change behind a transaction still running"
     except BaseException as error:
         await early.__aexit__(type(error), error, error.__traceback__)
@@ -139,7 +140,7 @@ async def test_no_gaps_and_no_duplicates_under_concurrent_writes(database):
 
     async def read() -> None:
         while not done.is_set():
-            seen.extend(await client.sync(page_size=3))
+            seen.extend(await client.sync(page_size=3, wait=False))
             await asyncio.sleep(0.01)
         seen.extend(await client.sync())
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from domain.db import Database
+from tests.changes.helpers import settle
 from tests.changes.test_feed import database  # noqa: F401  (the module's committed database)
 from tests.factories import make_enterprise, make_permit, make_user
 from tests.graphql_helpers import bearer_token, graphql
@@ -36,6 +37,7 @@ async def test_an_integrator_syncs_permits_through_the_api(database, api):  # no
         token = await bearer_token(
             session, await make_user(session, "enterprise_admin", enterprise=enterprise)
         )
+    await settle(database)
     seen, after = [], None
     while True:
         body = (await graphql(api, SYNC, {"after": after}, token=token)).json()
