@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.browser.servers import free_port, running, serve_command
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -27,12 +26,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -51,32 +44,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     subprocess.run([python, "-m", "server.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen(
-        [python, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        pytest.fail("the server did not start: " + (instance / "server.log").read_text()[-2000:])
-    try:
+    port = free_port()
+    with running(serve_command(port), port, env=env, instance=instance) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,15 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from domain.clock import CHINA
-from tests.browser.conftest import CHROMIUM, ROOT, _free_port, screenshot
+from tests.browser.conftest import CHROMIUM, ROOT, screenshot
+from tests.browser.servers import factory_command, free_port, running
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -125,42 +124,14 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     number = _load(url)
-    port = _free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tests.browser.test_ledger_in_chromium:ledger_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+    port = free_port()
+    with running(
+        factory_command("tests.browser.test_ledger_in_chromium:ledger_app", port),
+        port,
         env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        pytest.fail("the server did not start: " + (instance / "server.log").read_text()[-2000:])
-    try:
+        instance=instance,
+    ) as base:
         yield base, number
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture

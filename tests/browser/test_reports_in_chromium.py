@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.browser.conftest import CHROMIUM, ROOT, screenshot
+from tests.browser.servers import factory_command, free_port, running
 
 pytestmark = pytest.mark.browser
 
@@ -112,12 +110,6 @@ async def seed(url: str) -> None:
     await database.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
@@ -142,42 +134,14 @@ def report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tests.browser.test_reports_in_chromium:server_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+    port = free_port()
+    with running(
+        factory_command("tests.browser.test_reports_in_chromium:server_app", port),
+        port,
         env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        pytest.fail("the server did not start: " + (instance / "server.log").read_text()[-2000:])
-    try:
+        instance=instance,
+    ) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
