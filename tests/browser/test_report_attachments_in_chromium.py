@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.browser.conftest import CHROMIUM, ROOT, screenshot
+from tests.browser.servers import free_port, running, serve_command
 
 pytestmark = pytest.mark.browser
 
@@ -64,12 +62,6 @@ async def seed(url: str) -> str:
     return number
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def attachment_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     if not Path(CHROMIUM).exists():
@@ -97,32 +89,9 @@ def attachment_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         text=True,
     )
     permit_number = seeded.stdout.strip().splitlines()[-1]
-    port = _free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen(
-        [python, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90  # a loaded machine starts the server slowly
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        pytest.fail("the server did not start: " + (instance / "server.log").read_text()[-2000:])
-    try:
+    port = free_port()
+    with running(serve_command(port), port, env=env, instance=instance) as base:
         yield base, permit_number, instance
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
