@@ -43,7 +43,6 @@ from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
 from web.request_context import request_locale
 
-QUEUE_PAGE_SIZE = 50
 FREE_PROBLEM_ROWS = 3
 DEFAULT_FEEDBACK_DAYS = 15
 # A large plant's report has hundreds of rows of ten inputs each: more than Starlette's default 1000 fields.
@@ -453,37 +452,6 @@ async def verify_page(request: Request) -> Response:
 # ---------------------------------------------------------------------------
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
-
-
-async def queue_page(request: Request) -> Response:
-    actor = await actor_of(request)
-    page_number = _page_number(request.query_params.get("page"))
-    async with db_of(request).read() as session:
-        found = await review.review_queue_page(
-            session,
-            actor,
-            state=request.query_params.get("state", "submitted")[:16],
-            first=QUEUE_PAGE_SIZE,
-            offset=(page_number - 1) * QUEUE_PAGE_SIZE,
-        )
-    return render(
-        request,
-        "reports/queue.html",
-        {
-            **_helpers(request),
-            "queue": found,
-            "states": review.REVIEW_STATES,
-            "page_number": page_number,
-            "last_page": max(1, -(-found.total // QUEUE_PAGE_SIZE)),
-        },
-    )
-
-
 def _empty_rows() -> list[dict[str, Any]]:
     return [{"problem": "", "field": "", "violation": False} for _ in range(FREE_PROBLEM_ROWS)]
 
@@ -758,7 +726,6 @@ routes = [
     Route("/reports/{permit_number}/{kind}/{period}/submit", submit, methods=["POST"], name="report_submit"),
     Route("/receipts/{receipt_number}.pdf", receipt_pdf, methods=["GET"], name="report_receipt_pdf"),
     Route("/receipts/{receipt_number}", receipt_page, methods=["GET"], name="report_receipt"),
-    Route("/review", queue_page, methods=["GET"], name="review_queue"),
     Route("/review/dashboard", dashboard_page, methods=["GET"], name="review_dashboard"),
     Route("/review/dashboard/urge", urge, methods=["POST"], name="review_urge"),
     Route("/review/{report_id:int}", review_page, methods=["GET"], name="review_report"),

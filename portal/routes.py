@@ -29,6 +29,7 @@ from portal import (
     registrations,
     report_files,
     reports,
+    review_lists,
     statistics,
 )
 from portal.responses import error_page
@@ -56,6 +57,7 @@ def routes() -> list[BaseRoute]:
         *ledgers.routes,
         *agencies.routes,
         *report_files.routes,
+        *review_lists.routes,
         *reports.routes,
         *permit_import.routes,
         *public.routes,

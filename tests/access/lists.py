@@ -34,6 +34,7 @@ from domain.ledgers.queries import ledger as ledger_pages
 from domain.ledgers.queries import records as ledger_records
 from domain.notifications import queries as notifications
 from domain.permits import state as permit_state
+from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.queries import register as permits
 from domain.permits.queries import visible as permit_lists
@@ -230,15 +231,39 @@ def expected_reports(city: City, actor: Actor) -> Keys:
     return frozenset(r.id for r in city.reports if r.kind == "annual" and r.latest_version > 0)
 
 
-def _queue(state: str) -> ListCase:
+def _queue(state: str, filters: ListFilter | None = None, label: str = "") -> ListCase:
+    """The review queue of a state, filtered or not: a row iff can() lets the reader view the report and
+    the filter (restated here from the city) matches it."""
+
     async def fetch(session: Any, actor: Actor, city: City) -> Keys:
         async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
             rows, total = await report_review.review_queue(
-                session, actor, state=state, first=first, offset=offset
+                session, actor, state=state, filters=filters, first=first, offset=offset
             )
             return [r.id for r, _p, _s in rows], total, offset + len(rows) < total
 
         return await walk(page)
+
+    def matches(city: City, report: Any) -> bool:
+        if filters is None:
+            return True
+        permit = city.permit(report.permit_id)
+        unit = city.enterprise(report.enterprise_id)
+        search = filters.search.upper()
+        return (
+            (
+                not filters.district
+                or report.region_code.startswith(regions.significant_prefix(filters.district))
+            )
+            and (not filters.industry or report.industry_code == filters.industry)
+            and (not filters.period or report.period == filters.period)
+            and (
+                not search
+                or search in unit.name.upper()
+                or search in unit.credit_code
+                or search in (permit.number or "")
+            )
+        )
 
     def expected(city: City, actor: Actor) -> Keys | None:
         if not can(actor, OP.PERMIT_LIST):
@@ -246,10 +271,26 @@ def _queue(state: str) -> ListCase:
         return frozenset(
             r.id
             for r in city.reports
-            if r.state == state and can(actor, OP.REPORT_VIEW, permit_target(city.permit(r.permit_id)))
+            if r.state == state
+            and can(actor, OP.REPORT_VIEW, permit_target(city.permit(r.permit_id)))
+            and matches(city, r)
         )
 
-    return ListCase(f"report review queue ({state})", fetch, expected)
+    return ListCase(f"report review queue ({state}{label})", fetch, expected)
+
+
+def _filtered_queues() -> list[ListCase]:
+    """The queue with each filter, sorted several ways (the order never changes which rows are listed)."""
+    return [
+        _queue("submitted", ListFilter(district="370100", sort="unit"), ", district of Jinan, by unit"),
+        _queue(
+            "submitted", ListFilter(district="370211", industry="2614", sort="-due"), ", Qingdao, industry"
+        ),
+        _queue("accepted", ListFilter(district="370102", sort="-received"), ", Lixia district, newest first"),
+        _queue("submitted", ListFilter(search="ma0", sort="errors"), ", search by credit code"),
+        _queue("returned", ListFilter(search="001p", sort="period"), ", search by permit number"),
+        _queue("accepted", ListFilter(search="化工", district="370000"), ", search by name, Shandong"),
+    ]
 
 
 async def fetch_overdue(session: Any, actor: Actor, city: City) -> Keys:
@@ -960,6 +1001,7 @@ CASES = [
     ListCase("a unit's discharge registrations", fetch_registrations, expected_registrations),
     ListCase("reports", fetch_reports, expected_reports),
     *(_queue(state) for state in ("submitted", "returned", "accepted")),
+    *_filtered_queues(),
     ListCase("overdue reports", fetch_overdue, expected_overdue),
     ListCase("filing statistics", fetch_statistics, expected_statistics),
     ListCase("report schedules to file", fetch_schedules, expected_schedules),

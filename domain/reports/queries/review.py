@@ -7,9 +7,11 @@ on each section, the feedback form being assembled and what remains. Reviewing i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,9 +19,13 @@ from domain.access import Actor, Operation, Role, require
 from domain.access.sql import allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
+from domain.permits import list_filters
+from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
+from domain.permits.reference import ReportKind
 from domain.permits.state import TARGET_COLUMNS, target_of
-from domain.reports import departments, lookup, rounds
+from domain.reports import departments, lookup, rounds, rules
+from domain.reports.checks import KINDS, period_error
 from domain.reports.content import sections_of
 from domain.reports.models import (
     AuditFinding,
@@ -81,24 +87,100 @@ def awaits(role: Role) -> sa.ColumnElement[bool]:
     return sa.and_(col(ExecutionReport.state) == "submitted", sa.or_(reviewed < expected, answered))
 
 
+QUEUE_SORTS = ("due", "unit", "received", "errors", "period")
+
+
+def _filtered(statement: Any, filters: ListFilter) -> Any:
+    """The queue's filters as SQL, ANDed with the access rule's (they only ever narrow it)."""
+    if filters.district:
+        statement = statement.where(
+            list_filters.district_condition(col(ExecutionReport.region_code), filters.district)
+        )
+    if filters.industry:
+        statement = statement.where(ExecutionReport.industry_code == filters.industry)
+    if filters.period:
+        statement = statement.where(ExecutionReport.period == filters.period)
+    if filters.resubmitted:
+        statement = statement.where(resubmitted_after_feedback())
+    if filters.search:
+        statement = statement.where(
+            list_filters.search_condition(
+                filters.search,
+                name=col(Enterprise.name),
+                credit_code=col(Enterprise.credit_code),
+                number=col(Permit.number),
+            )
+        )
+    return statement
+
+
+def resubmitted_after_feedback() -> sa.ColumnElement[bool]:
+    """SQL: the unit filed a new version of the report after a feedback form on an earlier one."""
+    answered_on = aliased(ReportSubmission)
+    return (
+        select(FeedbackForm.id)
+        .join(answered_on, col(answered_on.id) == col(FeedbackForm.submission_id))
+        .where(
+            col(FeedbackForm.report_id) == col(ExecutionReport.id),
+            col(answered_on.version) < col(ExecutionReport.latest_version),
+        )
+        .correlate(ExecutionReport)
+        .exists()
+    )
+
+
+def late_reply() -> sa.ColumnElement[bool]:
+    """SQL: the unit answered a feedback form of the report after its deadline (PT §5)."""
+    return (
+        select(FeedbackForm.id)
+        .where(col(FeedbackForm.report_id) == col(ExecutionReport.id), col(FeedbackForm.late).is_(True))
+        .correlate(ExecutionReport)
+        .exists()
+    )
+
+
+def check_queue_filter(filters: ListFilter) -> None:
+    errors = list_filters.check(filters, states=REVIEW_STATES, sorts=QUEUE_SORTS)
+    if filters.period and not any(rules.parse_period(kind, filters.period) for kind in KINDS):
+        errors.append(period_error(ReportKind.QUARTERLY))
+    list_filters.raise_if(errors)
+
+
 async def review_queue(
-    session: AsyncSession, actor: Actor, *, state: str = "submitted", first: int = 50, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    state: str = "submitted",
+    filters: ListFilter | None = None,
+    first: int = 50,
+    offset: int = 0,
 ) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None]], int]:
     """Reports of the jurisdiction in a state: for a department, those awaiting its sections first; then
-    those with rule errors, then by due date."""
-    rows, total = await _queue(session, actor, state=state, first=first, offset=offset)
-    return [(r, p, s) for r, p, s, _a in rows], total
+    those with rule errors, then by due date (or in the filter's order)."""
+    filters = filters or ListFilter()
+    check_queue_filter(filters)
+    rows, total = await _queue(session, actor, state=state, filters=filters, first=first, offset=offset)
+    return [(r, p, s) for r, p, s, _e, _a, _l, _re in rows], total
+
+
+_Row = tuple[ExecutionReport, Permit, ReportSubmission | None, Enterprise, bool, bool, bool]
 
 
 async def _queue(
-    session: AsyncSession, actor: Actor, *, state: str, first: int, offset: int
-) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None, bool]], int]:
+    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter, first: int, offset: int
+) -> tuple[list[_Row], int]:
     require(actor, Operation.PERMIT_LIST)
     role = reviewing_department(actor)
     awaiting = awaits(role) if role is not None else sa.false()
     statement = (
-        select(ExecutionReport, Permit, ReportSubmission, awaiting.label("awaiting"))
+        select(ExecutionReport, Permit, ReportSubmission, Enterprise)
+        .add_columns(
+            awaiting.label("awaiting"),
+            late_reply().label("late_reply"),
+            resubmitted_after_feedback().label("resubmitted"),
+        )
         .join(Permit, col(Permit.id) == col(ExecutionReport.permit_id))
+        .join(Enterprise, col(Enterprise.id) == col(ExecutionReport.enterprise_id))
         .join(
             ReportSubmission,
             sa.and_(
@@ -107,25 +189,34 @@ async def _queue(
             ),
             isouter=True,
         )
-        .where(ExecutionReport.state == state)
+        .where(col(ExecutionReport.state) == state)
     )
     # The SQL form of can(REPORT_VIEW): the reports of the reader's jurisdiction (all: the administrator).
     statement = statement.where(allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS))
+    statement = _filtered(statement, filters)
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    chosen = list_filters.order(
+        filters.sort,
+        {
+            "due": [col(ExecutionReport.due_date)],
+            "unit": [col(Enterprise.name)],
+            "received": [col(ReportSubmission.received_at)],
+            "errors": [col(ReportSubmission.error_count)],
+            "period": [col(ExecutionReport.period_start)],
+        },
+    )
+    default = [
+        sa.case((awaiting, 0), else_=1),
+        col(ReportSubmission.error_count).desc(),
+        col(ExecutionReport.due_date),
+    ]
     rows = (
         await session.exec(
             # The id breaks ties: pages of an order that is not total overlap (PostgreSQL).
-            statement.order_by(
-                sa.case((awaiting, 0), else_=1),
-                col(ReportSubmission.error_count).desc(),
-                col(ExecutionReport.due_date),
-                col(ExecutionReport.id),
-            )
-            .offset(offset)
-            .limit(first)
+            statement.order_by(*(chosen or default), col(ExecutionReport.id)).offset(offset).limit(first)
         )
     ).all()
-    return [(r, p, s, bool(a)) for r, p, s, a in rows], int(total)
+    return [(r, p, s, e, bool(a), bool(late), bool(again)) for r, p, s, e, a, late, again in rows], int(total)
 
 
 REVIEW_STATES = ("submitted", "returned", "accepted")
@@ -138,6 +229,9 @@ class QueueRow:
     submission: ReportSubmission | None
     enterprise_name: str
     awaiting: bool  # awaits the reader's department (its sections, or a re-check)
+    late_reply: bool = False  # a feedback form of the report was answered after its deadline
+    resubmitted: bool = False  # a new version came after a feedback form
+    credit_code: str = ""
 
 
 @dataclass
@@ -149,6 +243,7 @@ class Queue:
     errors: int  # over the rows shown
     warnings: int
     department: Role | None = None  # the reader's department, whose reports come first
+    filters: ListFilter = field(default_factory=ListFilter)
 
 
 async def enterprise_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
@@ -162,21 +257,34 @@ async def enterprise_names(session: AsyncSession, ids: Iterable[int]) -> dict[in
 
 
 async def review_queue_page(
-    session: AsyncSession, actor: Actor, *, state: str = "submitted", first: int = 50, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    state: str = "submitted",
+    filters: ListFilter | None = None,
+    first: int = 50,
+    offset: int = 0,
 ) -> Queue:
-    """Reports of the jurisdiction in a state, those with rule errors first, with their unit."""
+    """Reports of the jurisdiction in a state, filtered, those awaiting the reader's department and those
+    with rule errors first (or in the filter's order), with their unit. Bad filters raise
+    ``ValidationFailed`` naming each."""
     state = state if state in REVIEW_STATES else "submitted"
-    rows, total = await _queue(session, actor, state=state, first=first, offset=offset)
-    names = await enterprise_names(session, (p.enterprise_id for _r, p, _s, _a in rows))
-    queue_rows = [QueueRow(r, p, s, names.get(p.enterprise_id, ""), a) for r, p, s, a in rows]
+    filters = filters or ListFilter()
+    check_queue_filter(filters)
+    rows, total = await _queue(session, actor, state=state, filters=filters, first=first, offset=offset)
+    queue_rows = [
+        QueueRow(r, p, s, e.name, a, late_reply=late, resubmitted=again, credit_code=e.credit_code)
+        for r, p, s, e, a, late, again in rows
+    ]
     return Queue(
         state,
         queue_rows,
         total,
         offset,
-        errors=sum(s.error_count for _r, _p, s, _a in rows if s),
-        warnings=sum(s.warning_count for _r, _p, s, _a in rows if s),
+        errors=sum(s.error_count for _r, _p, s, *_rest in rows if s),
+        warnings=sum(s.warning_count for _r, _p, s, *_rest in rows if s),
         department=reviewing_department(actor),
+        filters=filters,
     )
 
 

@@ -1,0 +1,180 @@
+"""The regulators' lists (issue 17): the review queue with its filters, search, order and export.
+
+The filters are read from the URL into ``domain.permits.list_filters.ListFilter`` (so a filtered list is a
+bookmark, kept by the pager, the state tabs and the export link); the domain query checks them and does
+the filtering, in SQL ANDed with the access rule's. A bad filter is named beside the form and the list is
+shown without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.enterprises.rules import industry_name
+from domain.errors import N_, FieldError, ValidationFailed
+from domain.i18n import translations_for
+from domain.permits import list_filters
+from domain.permits.list_filters import ListFilter
+from domain.permits.reference import REPORT_KIND_LABELS
+from domain.regions import region_name
+from domain.reports.queries import review
+from domain.spreadsheets import Sheet, write_xlsx
+from portal import report_forms as forms
+from portal.reports import _helpers  # the report pages' labels (kinds, states, counts)
+from portal.responses import actor_of, db_of, render
+from portal.templating import field_errors, local_time
+from web.request_context import request_locale
+
+QUEUE_PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+QUEUE_SORTS = (
+    ("", N_("Awaiting my department, then rule errors")),
+    ("due", N_("Due date, earliest first")),
+    ("-due", N_("Due date, latest first")),
+    ("-received", N_("Latest submission, newest first")),
+    ("-errors", N_("Most rule errors first")),
+    ("unit", N_("Unit name")),
+    ("-period", N_("Period, latest first")),
+)
+
+
+def page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
+async def filtered(
+    request: Request, read: Callable[[ListFilter], Awaitable[Any]]
+) -> tuple[Any, ListFilter, list[FieldError]]:
+    """The list under the URL's filters; when one is bad, its error and the list without it."""
+    filters = list_filters.from_params(request.query_params)
+    try:
+        return await read(filters), filters, []
+    except ValidationFailed as failure:
+        filters = list_filters.without_errors(filters, failure.errors)
+        return await read(filters), filters, failure.errors
+
+
+def choices(request: Request, table: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    gettext = translations_for(request_locale(request)).gettext
+    return [(value, gettext(title)) for value, title in table]
+
+
+def download(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+async def queue_page(request: Request) -> Response:
+    actor = await actor_of(request)
+    number = page_number(request.query_params.get("page"))
+
+    async def read(filters: ListFilter) -> review.Queue:
+        async with db_of(request).read() as session:
+            return await review.review_queue_page(
+                session,
+                actor,
+                state=filters.state or "submitted",
+                filters=filters,
+                first=QUEUE_PAGE_SIZE,
+                offset=(number - 1) * QUEUE_PAGE_SIZE,
+            )
+
+    found, filters, errors = await filtered(request, read)
+    query = filters.query()
+    return render(
+        request,
+        "reports/queue.html",
+        {
+            **_helpers(request),
+            "queue": found,
+            "states": review.REVIEW_STATES,
+            "page_number": number,
+            "last_page": max(1, -(-found.total // QUEUE_PAGE_SIZE)),
+            "filters": filters,
+            "query": urlencode(query),
+            "tab_query": urlencode({k: v for k, v in query.items() if k != "state"}),
+            "errors": field_errors(errors),
+            "districts": list_filters.districts_within(actor.region_code),
+            "industries": list_filters.industries(),
+            "sorts": choices(request, QUEUE_SORTS),
+        },
+        status_code=400 if errors else 200,
+    )
+
+
+async def queue_export(request: Request) -> Response:
+    """The queue as filtered, as an XLSX workbook with Chinese headings (the reader's language)."""
+    actor = await actor_of(request)
+    locale = request_locale(request)
+    gettext = translations_for(locale).gettext
+
+    async def read(filters: ListFilter) -> review.Queue:
+        async with db_of(request).read() as session:
+            return await review.review_queue_page(
+                session,
+                actor,
+                state=filters.state or "submitted",
+                filters=filters,
+                first=list_filters.EXPORT_MAX_ROWS,
+            )
+
+    found, _filters, _errors = await filtered(request, read)
+    header = [
+        gettext(N_("Unit")),
+        gettext(N_("Unified social credit code")),
+        gettext(N_("Permit number")),
+        gettext(N_("District")),
+        gettext(N_("Industry")),
+        gettext(N_("Report")),
+        gettext(N_("Period")),
+        gettext(N_("Due date")),
+        gettext(N_("First submitted")),
+        gettext(N_("Version")),
+        gettext(N_("Rule errors")),
+        gettext(N_("Rule warnings")),
+        gettext(N_("State")),
+        gettext(N_("Resubmitted after feedback")),
+        gettext(N_("Feedback answered late")),
+    ]
+    yes, no = gettext(N_("Yes")), gettext(N_("No"))
+
+    def state_of(state: str) -> str:
+        return gettext(forms.STATE_LABELS[state]) if state in forms.STATE_LABELS else state
+
+    rows = [
+        [
+            row.enterprise_name,
+            row.credit_code,
+            row.permit.number or "",
+            region_name(row.report.region_code, locale),
+            industry_name(row.report.industry_code, locale),
+            gettext(REPORT_KIND_LABELS.get(row.report.kind, row.report.kind)),
+            row.report.period,
+            row.report.due_date.isoformat(),
+            local_time(row.report.first_submitted_at),
+            row.report.latest_version,
+            row.submission.error_count if row.submission else 0,
+            row.submission.warning_count if row.submission else 0,
+            state_of(row.report.state),
+            yes if row.resubmitted else no,
+            yes if row.late_reply else no,
+        ]
+        for row in found.rows
+    ]
+    title = gettext(N_("Report review"))
+    return download(write_xlsx([Sheet(title[:31], header, rows)]), f"review-{found.state}.xlsx")
+
+
+routes = [
+    Route("/review", queue_page, methods=["GET"], name="review_queue"),
+    Route("/review/export.xlsx", queue_export, methods=["GET"], name="review_queue_export"),
+]

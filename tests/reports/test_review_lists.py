@@ -1,0 +1,111 @@
+"""The review queue as a regulator works it (issue 17): filters kept in the URL, search by unit name,
+credit code or permit number, a whitelisted order, an XLSX export with Chinese headings of exactly the
+filtered rows, and a reply to a feedback form after its deadline marked late in the queue. Which rows a
+filter may list at all is pinned against can() by tests/access/test_lists.py."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+
+from domain.accounts.models import User
+from domain.clock import history_at, today
+from domain.enterprises.models import Enterprise
+from domain.errors import ValidationFailed
+from domain.permits.list_filters import ListFilter
+from domain.reports.queries.review import review_queue_page
+from domain.reports.rules import FeedbackItemInput
+from domain.reports.service.review import issue_feedback, respond_to_feedback
+from tests.portal_helpers import log_in
+from tests.reports.test_reports import last_full_quarter, submit
+from tests.reports.test_review_by_department import filed
+
+
+async def _late_and_resubmitted(session, db):  # type: ignore[no-untyped-def]
+    """A report returned with a form, answered after its deadline, then filed again; and another unit's."""
+    report_id, permit, staff, who, draft = await filed(session, db)
+    other_id, other_permit, *_rest = await filed(session, db, key="other")
+    form = await issue_feedback(
+        session,
+        who["ecology"],
+        report_id=report_id,
+        items=[FeedbackItemInput("请说明二氧化硫排放量")],
+        deadline=today() + timedelta(days=1),
+    )
+    await session.flush()
+    with history_at(datetime.now(UTC) + timedelta(days=3)):
+        await respond_to_feedback(session, staff, form_id=form.id, response="迟到的说明")
+    await session.flush()
+    await submit(db, staff, permit, last_full_quarter(), {**draft.content, "statement": "已补充"}, "v2")
+    return report_id, permit, other_id, other_permit, who
+
+
+async def test_the_queue_marks_a_late_reply_and_lists_resubmitted_reports_alone(session, db):
+    report_id, permit, other_id, _other, who = await _late_and_resubmitted(session, db)
+    everything = await review_queue_page(session, who["ecology"], state="submitted")
+    rows = {row.report.id: row for row in everything.rows}
+    assert set(rows) == {report_id, other_id}
+    assert rows[report_id].late_reply and rows[report_id].resubmitted
+    assert not rows[other_id].late_reply and not rows[other_id].resubmitted
+    again = await review_queue_page(
+        session, who["ecology"], state="submitted", filters=ListFilter(resubmitted=True)
+    )
+    assert [row.report.id for row in again.rows] == [report_id] and again.total == 1
+    unit = await session.get(Enterprise, permit.enterprise_id)
+    for text in (unit.name, unit.credit_code.lower(), permit.number[-8:].lower()):
+        found = await review_queue_page(session, who["ecology"], filters=ListFilter(search=text))
+        assert [row.report.id for row in found.rows] == [report_id], text
+    by_unit = await review_queue_page(session, who["ecology"], filters=ListFilter(sort="-unit"))
+    names = [row.enterprise_name for row in by_unit.rows]
+    assert names == sorted(names, reverse=True)
+
+
+async def test_bad_filters_are_each_named_and_nothing_is_listed_by_them(session, db):
+    _report_id, _permit, _other_id, _other, who = await _late_and_resubmitted(session, db)
+    bad = ListFilter(
+        district="31", industry="9999", state="lost", period="2026-Q9", search="x" * 61, sort="password"
+    )
+    try:
+        await review_queue_page(session, who["ecology"], filters=bad)
+    except ValidationFailed as failure:
+        assert {e.field for e in failure.errors} == {"district", "industry", "state", "period", "q", "sort"}
+    else:
+        raise AssertionError("bad filters were accepted")
+    try:
+        await review_queue_page(session, who["ecology"], filters=ListFilter(search="单位\x00"))
+    except ValidationFailed as failure:
+        assert [e.code for e in failure.errors] == ["invalid_character"]
+
+
+async def test_the_page_keeps_its_filters_in_links_and_exports_the_filtered_rows_in_chinese(
+    client, session, db
+):
+    report_id, permit, other_id, _other, who = await _late_and_resubmitted(session, db)
+    officer = await session.get(User, who["ecology"].user_id)
+    await log_in(client, officer.username)
+    page = await client.get("/review", params={"district": "310107", "resubmitted": "1", "sort": "due"})
+    assert page.status_code == 200
+    text = page.text
+    assert f'data-report="{report_id}"' in text and f'data-report="{other_id}"' not in text
+    assert f'data-late-reply="{report_id}"' in text and f'data-resubmitted="{report_id}"' in text
+    assert 'href="/review/export.xlsx?district=310107&amp;resubmitted=1&amp;sort=due"' in text
+    assert "/review?state=returned&amp;district=310107&amp;resubmitted=1&amp;sort=due" in text
+    assert "反馈答复逾期" in text and "反馈后重新提交" in text  # the marks are words, in Chinese
+
+    refused = await client.get("/review", params={"sort": "password", "q": "x" * 61})
+    assert refused.status_code == 400
+    assert 'data-field="sort"' in refused.text and 'data-field="q"' in refused.text
+    assert f'data-report="{report_id}"' in refused.text  # the list without the bad filters
+
+    export = await client.get("/review/export.xlsx", params={"district": "310107", "resubmitted": "1"})
+    assert export.status_code == 200 and export.headers["content-type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("排污单位", "统一社会信用代码", "许可证编号")
+    assert len(rows) == 2 and rows[1][2] == permit.number
+    assert rows[1][-1] == "是" and rows[1][-2] == "是"  # resubmitted, answered late
+    assert "2614" not in [str(v) for v in rows[1]] and "310107" not in [str(v) for v in rows[1]]
