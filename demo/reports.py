@@ -40,6 +40,7 @@ from domain.reports.service import review, submission
 LOOKBACK_DAYS = (
     1100  # periods that ended in these three years get a history (the permit, the dashboard trend)
 )
+LATE_ANSWER_AFTER_DAYS = 19  # the late answer: 14 days after a form with a ten-day deadline
 REVIEWED_AFTER_DAYS = 20  # the district accepts a clean report about this long after it arrived
 
 
@@ -50,6 +51,8 @@ class Filed:
     kind: str
     moment: datetime
     errors: int  # of the latest submission: a regulator accepts only a report the rules find clean
+    filer: Actor | None = None
+    period: str = ""
 
 
 def _fate(name: str) -> int:
@@ -182,7 +185,7 @@ async def file_demo_reports(
                 written += 1
                 errors = corrected.submission.error_count
             assert result.report.id is not None
-            filed.append(Filed(result.report.id, permit, kind, latest, errors))
+            filed.append(Filed(result.report.id, permit, kind, latest, errors, filer, period.label))
     await _review(session, filed, reviewers, returned_by, now)
     return written
 
@@ -205,12 +208,30 @@ async def _review(
         key=lambda f: f.moment,
         default=None,
     )
+    # A Putuo unit's clean quarterly report returned with a form and corrected after its deadline: the
+    # district sees the late answer in its queue (issue 17).
+    late = max(
+        (
+            f
+            for f in filed
+            if f.permit.region_code.startswith("31")
+            and f.kind == "quarterly"
+            and f.permit.enterprise_id != returned_by
+            and not f.errors
+            and f.moment + timedelta(days=LATE_ANSWER_AFTER_DAYS + 5) < now
+        ),
+        key=lambda f: f.moment,
+        default=None,
+    )
     for item in filed:
         by = reviewers.get(item.permit.region_code[:2])
         if by is None:
             continue
         if item is returned:
             await _return(session, item, by, now)
+            continue
+        if item is late:
+            await _answered_late(session, item, by)
             continue
         accepted_at = item.moment + timedelta(days=REVIEWED_AFTER_DAYS)
         if item.errors or accepted_at >= now:
@@ -230,6 +251,34 @@ async def _review(
 
 def _sections(kind: str, role: Role) -> list[str]:
     return [section for section, department in rounds.pairs(kind) if department == role.value]
+
+
+async def _answered_late(session: AsyncSession, item: Filed, by: dict[Role, Actor]) -> None:
+    """The ecology section returns the report with a form and a ten-day deadline; the unit files a
+    corrected version four days after it (the form is answered late, PT §5)."""
+    assert item.filer is not None and item.permit.number is not None
+    issued = item.moment + timedelta(days=5)
+    with history_at(issued):
+        await review.issue_feedback(
+            session,
+            by[Role.ECOLOGY],
+            report_id=item.report_id,
+            items=[FeedbackItemInput(problem="请核实二氧化硫排放浓度，并补充污染防治设施运行情况的说明。")],
+            deadline=(issued + CHINA_OFFSET).date() + timedelta(days=10),
+        )
+    with history_at(item.moment + timedelta(days=LATE_ANSWER_AFTER_DAYS)):
+        draft = await editor.get_draft(
+            session, item.filer, permit_number=item.permit.number, kind=item.kind, period=item.period
+        )
+        await submission.submit_report(
+            session,
+            item.filer,
+            permit_number=item.permit.number,
+            kind=item.kind,
+            period=item.period,
+            content={**draft.content, "statement": "已按问题反馈意见单核实更正，并补充了设施运行情况说明。"},
+            idempotency_key=f"demo-late-answer-{item.report_id}",
+        )
 
 
 async def _return(session: AsyncSession, item: Filed, by: dict[Role, Actor], now: datetime) -> None:

@@ -24,6 +24,7 @@ from domain.clock import today
 from domain.enterprises.rules import industry_name
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
+from domain.permits import list_filters
 from domain.permits.reference import REPORT_KIND_LABELS, pollutant_name
 from domain.regions import region_name
 from domain.reports import attached, rules
@@ -38,6 +39,7 @@ from domain.reports.service.submission import Filing
 from domain.reports.service.urging import urge_report
 from portal import report_forms as forms
 from portal.forms import read_uploads
+from portal.list_pages import overdue_filters
 from portal.pdf import render_pdf
 from portal.responses import actor_of, db_of, is_htmx, redirect, render
 from portal.templating import field_errors
@@ -613,7 +615,7 @@ async def urge(request: Request) -> Response:
     actor = await actor_of(request)
     form = await request.form()
     number, kind, period = (str(form.get(name, ""))[:40] for name in ("permit_number", "kind", "period"))
-    back = {"kind": kind[:16], "period": period[:8]}
+    back = {"kind": kind[:16], "period": period[:8], **list_filters.from_params(form).query()}  # type: ignore[arg-type]
     try:
         async with db_of(request).transaction() as session:
             urged = await urge_report(session, actor, permit_number=number, kind=kind, period=period)
@@ -648,12 +650,18 @@ async def dashboard_page(request: Request) -> Response:
     kind = request.query_params.get("kind", "quarterly")[:16]
     period = request.query_params.get("period", "")[:8]
     errors: dict[str, list[FieldError]] = {}
+    filters = list_filters.from_params(request.query_params)
+    try:
+        statistics.check_overdue_filter(filters)
+    except ValidationFailed as error:
+        errors = field_errors(error.errors)
+        filters = list_filters.without_errors(filters, error.errors)
     async with db_of(request).read() as session:
         try:
-            found = await statistics.dashboard(session, actor, kind=kind, period=period)
+            found = await statistics.dashboard(session, actor, kind=kind, period=period, filters=filters)
         except ValidationFailed as error:
-            errors = field_errors(error.errors)
-            found = await statistics.dashboard(session, actor, kind=kind, period=None)
+            errors = {**errors, **field_errors(error.errors)}
+            found = await statistics.dashboard(session, actor, kind=kind, period=None, filters=filters)
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
     helpers = _helpers(request)
@@ -691,6 +699,7 @@ async def dashboard_page(request: Request) -> Response:
             **helpers,
             "d": found,
             "errors": errors,
+            **overdue_filters(request, actor, filters, kind=found.kind, period=found.period.label),
             "urge_notice": _urge_notice(request, found.overdue),
             "period_input": period or found.period.label,
             "kinds": tuple(REPORT_KIND_LABELS),

@@ -8,8 +8,6 @@ shown without it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -17,22 +15,22 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.enterprises.rules import industry_name
-from domain.errors import N_, FieldError, ValidationFailed
+from domain.errors import N_, ValidationFailed
 from domain.i18n import translations_for
 from domain.permits import list_filters
 from domain.permits.list_filters import ListFilter
 from domain.permits.reference import REPORT_KIND_LABELS
 from domain.regions import region_name
-from domain.reports.queries import review
+from domain.reports.queries import review, statistics
 from domain.spreadsheets import Sheet, write_xlsx
 from portal import report_forms as forms
+from portal.list_pages import choices, download, filtered, page_number
 from portal.reports import _helpers  # the report pages' labels (kinds, states, counts)
 from portal.responses import actor_of, db_of, render
 from portal.templating import field_errors, local_time
 from web.request_context import request_locale
 
 QUEUE_PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 QUEUE_SORTS = (
     ("", N_("Awaiting my department, then rule errors")),
     ("due", N_("Due date, earliest first")),
@@ -42,35 +40,6 @@ QUEUE_SORTS = (
     ("unit", N_("Unit name")),
     ("-period", N_("Period, latest first")),
 )
-
-
-def page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
-
-
-async def filtered(
-    request: Request, read: Callable[[ListFilter], Awaitable[Any]]
-) -> tuple[Any, ListFilter, list[FieldError]]:
-    """The list under the URL's filters; when one is bad, its error and the list without it."""
-    filters = list_filters.from_params(request.query_params)
-    try:
-        return await read(filters), filters, []
-    except ValidationFailed as failure:
-        filters = list_filters.without_errors(filters, failure.errors)
-        return await read(filters), filters, failure.errors
-
-
-def choices(request: Request, table: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    gettext = translations_for(request_locale(request)).gettext
-    return [(value, gettext(title)) for value, title in table]
-
-
-def download(body: bytes, filename: str) -> Response:
-    return Response(
-        body,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
 
 
 async def queue_page(request: Request) -> Response:
@@ -174,7 +143,55 @@ async def queue_export(request: Request) -> Response:
     return download(write_xlsx([Sheet(title[:31], header, rows)]), f"review-{found.state}.xlsx")
 
 
+async def overdue_export(request: Request) -> Response:
+    """The dashboard's overdue reports of a period as filtered, as an XLSX workbook (催报 list)."""
+    actor = await actor_of(request)
+    locale = request_locale(request)
+    gettext = translations_for(locale).gettext
+    kind = request.query_params.get("kind", "quarterly")[:16]
+    period = request.query_params.get("period", "")[:8]
+
+    async def read(filters: ListFilter) -> statistics.Dashboard:
+        async with db_of(request).read() as session:
+            try:
+                return await statistics.dashboard(session, actor, kind=kind, period=period, filters=filters)
+            except ValidationFailed as failure:
+                if any(error.field == "period" for error in failure.errors):
+                    return await statistics.dashboard(session, actor, kind=kind, period=None, filters=filters)
+                raise
+
+    found, _filters, _errors = await filtered(request, read)
+    header = [
+        gettext(N_("Unit")),
+        gettext(N_("Permit number")),
+        gettext(N_("District")),
+        gettext(N_("Industry")),
+        gettext(N_("Report")),
+        gettext(N_("Period")),
+        gettext(N_("Due date")),
+        gettext(N_("Days overdue")),
+        gettext(N_("State")),
+    ]
+    rows = [
+        [
+            o.enterprise_name,
+            o.permit.number or "",
+            region_name(o.permit.region_code, locale),
+            industry_name(o.permit.industry_code, locale),
+            gettext(REPORT_KIND_LABELS.get(found.kind, found.kind)),
+            found.period.label,
+            o.due_date.isoformat(),
+            o.days_overdue,
+            gettext(N_("draft started, not submitted") if o.report else N_("nothing filed")),
+        ]
+        for o in found.overdue
+    ]
+    title = gettext(N_("Overdue reports"))
+    return download(write_xlsx([Sheet(title[:31], header, rows)]), f"overdue-{found.period.label}.xlsx")
+
+
 routes = [
     Route("/review", queue_page, methods=["GET"], name="review_queue"),
     Route("/review/export.xlsx", queue_export, methods=["GET"], name="review_queue_export"),
+    Route("/review/dashboard/overdue.xlsx", overdue_export, methods=["GET"], name="review_overdue_export"),
 ]

@@ -9,7 +9,7 @@ Both faces parse their input into a ``ListFilter`` and call ``check``; every bad
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,7 +52,9 @@ def from_params(params: Mapping[str, str]) -> ListFilter:
     return ListFilter(
         district=params.get("district", "")[:12].strip(),
         industry=params.get("industry", "")[:8].strip(),
-        state=params.get("state", "")[:16].strip(),
+        state=(params.get("state") or params.get("status", ""))[
+            :16
+        ].strip(),  # (status: the warnings' old name)
         period=params.get("period", "")[:10].strip(),
         resubmitted=params.get("resubmitted", "") in ("1", "on", "true"),
         search=params.get("q", "")[: SEARCH_MAX + 1].strip(),
@@ -87,9 +89,10 @@ def raise_if(errors: list[FieldError]) -> None:
 
 def without_errors(filters: ListFilter, errors: list[FieldError]) -> ListFilter:
     """The filter with its faulty fields cleared (a page shows the errors and the list unfiltered by them)."""
-    faulty = {str(error.field) for error in errors}
-    names = {"q": "search"}
-    cleared: dict[str, Any] = {names.get(name, name): "" for name in faulty if name != "resubmitted"}
+    names = {"q": "search", "status": "state"}
+    faulty = {names.get(str(error.field), str(error.field)) for error in errors}
+    own = {f.name for f in fields(ListFilter)} - {"resubmitted"}
+    cleared: dict[str, Any] = {name: "" for name in faulty if name in own}
     return replace(filters, **cleared)
 
 

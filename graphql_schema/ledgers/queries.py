@@ -12,6 +12,7 @@ from domain.ledgers import rules
 from domain.ledgers.queries import exceedances as exceedance_queries
 from domain.ledgers.queries import period, records
 from domain.pagination import decode_cursor
+from domain.permits.list_filters import ListFilter
 from graphql_schema.errors import refused
 from graphql_schema.ledgers.types import (
     EmissionFigure,
@@ -123,7 +124,12 @@ class LedgerQuery:
             nodes=nodes,
         )
 
-    @strawberry.field(description="超标记录：企业看本单位，监管部门看本辖区（超量预警）")
+    @strawberry.field(
+        description=(
+            "超标记录：企业看本单位，监管部门看本辖区（超量预警）；可按区县、行业、开始月份筛选，"
+            "按单位名称、信用代码或许可证编号检索（与门户“超量预警”页相同）"
+        )
+    )
     async def exceedances(
         self,
         info: strawberry.Info,
@@ -131,8 +137,32 @@ class LedgerQuery:
         permit_number: str = "",
         first: int = 50,
         after: str | None = None,
+        district: Annotated[
+            str, strawberry.argument(description="行政区划代码（市级代码含下辖各区县）")
+        ] = "",
+        industry: Annotated[str, strawberry.argument(description="行业代码（四位）")] = "",
+        month: Annotated[str, strawberry.argument(description="超标开始的月份，例如 2026-03")] = "",
+        search: Annotated[
+            str, strawberry.argument(description="单位名称、统一社会信用代码或许可证编号的一部分")
+        ] = "",
+        sort: Annotated[
+            str,
+            strawberry.argument(
+                description=(
+                    "排序：started（开始时间）、unit（单位名称）、status（状态）、excess（超标倍数），"
+                    "前加 - 为倒序；不填时待说明的在前、新的在前"
+                )
+            ),
+        ] = "",
     ) -> ExceedancePage:
         context = info.context
+        filters = ListFilter(
+            district=district.strip(),
+            industry=industry.strip(),
+            period=month.strip(),
+            search=search.strip(),
+            sort=sort.strip(),
+        )
         try:
             async with context.read() as session:
                 page = await exceedance_queries.list_exceedances(
@@ -140,6 +170,7 @@ class LedgerQuery:
                     context.actor,
                     status=status,
                     permit_number=permit_number,
+                    filters=filters,
                     first=first,
                     offset=decode_cursor(after),
                 )

@@ -15,17 +15,21 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError
+from domain.pagination import Page, decode_cursor
+from domain.permits.list_filters import SEARCH_MAX, ListFilter
 from domain.reports import rounds
 from domain.reports.models import SectionItem, SectionReview
 from domain.reports.queries import review as review_queries
-from domain.reports.queries.rows import feedback_result, rows_of
+from domain.reports.queries.rows import feedback_result, report_row, rows_of
 from domain.reports.service import review
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
     ExecutionReport,
+    ExecutionReportConnection,
     FeedbackForm,
     FeedbackItemInputType,
+    ReportState,
     camel_path,
     department_name,
     section_title,
@@ -174,8 +178,76 @@ class SectionReviewPayload:
     errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
 
 
+@strawberry.input(description="审核队列的筛选条件（与门户“报告审核”页相同）")
+class ReviewQueueFilterInput:
+    district: str | None = strawberry.field(
+        default=None, description="行政区划代码（GB/T 2260，市级代码含下辖各区县）"
+    )
+    industry: str | None = strawberry.field(default=None, description="行业代码（四位）")
+    period: str | None = strawberry.field(default=None, description="报告期，例如 2026-Q1、2026-03、2026")
+    resubmitted_after_feedback: bool = strawberry.field(
+        default=False, description="仅列出收到问题反馈意见单后重新提交的报告"
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description=f"单位名称、统一社会信用代码或许可证编号的一部分（至多 {SEARCH_MAX} 个字符）",
+    )
+    sort: str | None = strawberry.field(
+        default=None,
+        description=(
+            "排序：due（应提交日期）、unit（单位名称）、received（最新提交时间）、errors（规则错误数）、"
+            "period（报告期），前加 - 为倒序；不填时待本部门审核的在前，其次规则错误多的"
+        ),
+    )
+
+    def to_domain(self) -> ListFilter:
+        return ListFilter(
+            district=(self.district or "").strip(),
+            industry=(self.industry or "").strip(),
+            period=(self.period or "").strip(),
+            resubmitted=self.resubmitted_after_feedback,
+            search=(self.search or "").strip(),
+            sort=(self.sort or "").strip(),
+        )
+
+
 @strawberry.type
 class ReviewQuery:
+    @strawberry.field(
+        description=(
+            "报告审核队列（辖区监管部门和系统管理员）：某一状态的执行报告，可按区县、行业、报告期、"
+            "是否反馈后重新提交筛选，按单位名称、信用代码或许可证编号检索；只列出本人有权查看的报告。"
+        )
+    )
+    async def review_queue(
+        self,
+        info: strawberry.Info,
+        state: Annotated[
+            ReportState, strawberry.argument(description="状态：SUBMITTED、RETURNED 或 ACCEPTED")
+        ] = ReportState.SUBMITTED,
+        filter: Annotated[ReviewQueueFilterInput | None, strawberry.argument(description="筛选条件")] = None,
+        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+    ) -> ExecutionReportConnection:
+        context = info.context
+        try:
+            async with context.read() as session:
+                offset = decode_cursor(after)
+                rows, total = await review_queries.review_queue(
+                    session,
+                    context.actor,
+                    state=state.value,
+                    filters=filter.to_domain() if filter else None,
+                    first=first,
+                    offset=offset,
+                )
+        except DomainError as error:
+            raise refused(error, context.locale, rename={"q": "search"}) from None
+        found = [report_row(context.actor, report, permit) for report, permit, _s in rows]
+        return ExecutionReportConnection.from_page(
+            Page(items=[row for row in found if row is not None], offset=offset, total=total)
+        )
+
     @strawberry.field(
         description=(
             "一份执行报告的分部门审核（辖区监管部门和系统管理员）：每个章节由哪些部门审核、"

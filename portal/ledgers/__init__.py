@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from portal.ledgers.charts import charts, exceedance_list
+from portal.ledgers.charts import charts, exceedance_export, exceedance_list
 from portal.ledgers.entries import add_entry, entries_list, entry_page, revise, revise_form, void_entry
 from portal.ledgers.files import export_xlsx, import_file, import_form, template_csv, template_xlsx
 from portal.ledgers.home import end_shutdown, explain, home, ledger_index, record_shutdown
@@ -21,6 +21,7 @@ from portal.ledgers.stations import overview, register, set_active, stations_pag
 routes = [
     Route("/ledger", ledger_index, methods=["GET"], name="ledger_index"),
     Route("/exceedances", exceedance_list, methods=["GET"], name="exceedance_list"),
+    Route("/exceedances/export.xlsx", exceedance_export, methods=["GET"], name="exceedance_export"),
     Route("/ledger/{number}", home, methods=["GET"], name="ledger_home"),
     Route(
         "/ledger/{number}/exceedances/{exceedance_id:int}/explain",

@@ -361,6 +361,44 @@ def expected_exceedances(city: City, actor: Actor) -> Keys | None:
     )
 
 
+def _warnings(filters: ListFilter, label: str) -> ListCase:
+    """The warnings filtered: a row iff can() lets the reader view the ledger and the filter matches."""
+
+    async def fetch(session: Any, actor: Actor, city: City) -> Keys:
+        async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+            found = await ledger_warnings.list_exceedances(
+                session, actor, filters=filters, first=first, offset=offset
+            )
+            return _paged(found, lambda row: row[0].id)
+
+        return await walk(page)
+
+    def expected(city: City, actor: Actor) -> Keys | None:
+        if not (actor.is_unit_side or can(actor, OP.PERMIT_LIST)):
+            return None
+        search = filters.search.upper()
+        found = set()
+        for e in city.exceedances:
+            permit = city.permit(e.permit_id)
+            unit = city.enterprise(permit.enterprise_id)
+            if not can(actor, OP.LEDGER_VIEW, permit_target(permit)):
+                continue
+            if filters.district and not permit.region_code.startswith(
+                regions.significant_prefix(filters.district)
+            ):
+                continue
+            if filters.state and e.status != filters.state:
+                continue
+            if search and not (
+                search in unit.name.upper() or search in unit.credit_code or search in (permit.number or "")
+            ):
+                continue
+            found.add(e.id)
+        return frozenset(found)
+
+    return ListCase(f"ledger warnings ({label})", fetch, expected)
+
+
 async def fetch_readings(session: Any, actor: Actor, city: City) -> Keys:
     """Each permit's ledger readings, for the permits whose ledger the reader may open."""
     found: set[Hashable] = set()
@@ -1006,6 +1044,9 @@ CASES = [
     ListCase("filing statistics", fetch_statistics, expected_statistics),
     ListCase("report schedules to file", fetch_schedules, expected_schedules),
     ListCase("ledger warnings (exceedances)", fetch_exceedances, expected_exceedances),
+    _warnings(ListFilter(district="370100", state="open", sort="unit"), "open, district of Jinan, by unit"),
+    _warnings(ListFilter(state="explained", search="001p", sort="-excess"), "explained, by permit number"),
+    _warnings(ListFilter(district="310107", search="化工", sort="started"), "Putuo, by name, oldest first"),
     ListCase("my ledgers", fetch_my_ledgers, expected_my_ledgers),
     ListCase("a ledger's readings", fetch_readings, expected_readings),
     ListCase("agency directory", fetch_directory, expected_directory),

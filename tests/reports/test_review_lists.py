@@ -109,3 +109,80 @@ async def test_the_page_keeps_its_filters_in_links_and_exports_the_filtered_rows
     assert len(rows) == 2 and rows[1][2] == permit.number
     assert rows[1][-1] == "是" and rows[1][-2] == "是"  # resubmitted, answered late
     assert "2614" not in [str(v) for v in rows[1]] and "310107" not in [str(v) for v in rows[1]]
+
+
+async def test_the_overdue_list_filters_keeps_its_filters_when_reminding_and_exports(client, session, db):
+    from domain.clock import today as today_
+    from domain.reports.queries.statistics import latest_due_period
+    from tests.portal_helpers import csrf_from
+    from tests.reports.test_reports import unit as make_unit
+
+    late, _staff, officer = await make_unit(session)
+    on_time, staff2, _officer2 = await make_unit(session)
+    period = latest_due_period("quarterly", today_()).label
+    draft_label = period
+    from domain.reports.queries.editor import get_draft
+
+    draft = await get_draft(
+        session, staff2, permit_number=on_time.number, kind="quarterly", period=draft_label
+    )
+    await submit(db, staff2, on_time, draft_label, draft.content, "filed")
+    name = (await session.get(Enterprise, late.enterprise_id)).name
+    user = await session.get(User, officer.user_id)
+    await log_in(client, user.username)
+    query = {"kind": "quarterly", "period": period}
+    everything = await client.get("/review/dashboard", params=query)
+    assert f'data-permit="{late.number}"' in everything.text
+    assert f'data-permit="{on_time.number}"' not in everything.text
+    found = await client.get("/review/dashboard", params={**query, "q": name, "sort": "-days"})
+    assert found.status_code == 200 and f'data-permit="{late.number}"' in found.text
+    nobody = await client.get("/review/dashboard", params={**query, "q": "没有这个单位"})
+    assert f'data-permit="{late.number}"' not in nobody.text
+
+    token = csrf_from(found.text)
+    reminded = await client.post(
+        "/review/dashboard/urge",
+        data={"csrf_token": token, "permit_number": late.number, **query, "q": name, "sort": "-days"},
+    )
+    assert reminded.status_code == 303
+    assert "sort=-days" in reminded.headers["location"] and "urged=told" in reminded.headers["location"]
+
+    export = await client.get("/review/dashboard/overdue.xlsx", params={**query, "q": name})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("排污单位", "许可证编号") and [r[1] for r in rows[1:]] == [late.number]
+    assert rows[1][-1] == "未提交"
+
+
+REVIEW_QUEUE = """
+query($filter: ReviewQueueFilterInput) {
+  reviewQueue(state: SUBMITTED, filter: $filter, first: 10) {
+    totalCount
+    edges { node { permitNumber period } }
+  }
+}
+"""
+
+
+async def test_the_api_filters_the_queue_as_the_page_does(client, session, db):
+    from tests.graphql_helpers import bearer_token, graphql, graphql_data
+
+    _report_id, permit, _other_id, other, who = await _late_and_resubmitted(session, db)
+    token = await bearer_token(session, await session.get(User, who["ecology"].user_id))
+    everything = await graphql_data(client, REVIEW_QUEUE, {}, token=token)
+    assert everything["reviewQueue"]["totalCount"] == 2
+    again = await graphql_data(
+        client, REVIEW_QUEUE, {"filter": {"resubmittedAfterFeedback": True}}, token=token
+    )
+    assert [e["node"]["permitNumber"] for e in again["reviewQueue"]["edges"]] == [permit.number]
+    searched = await graphql_data(
+        client, REVIEW_QUEUE, {"filter": {"search": other.number.lower()}}, token=token
+    )
+    assert [e["node"]["permitNumber"] for e in searched["reviewQueue"]["edges"]] == [other.number]
+    refused = (
+        await graphql(client, REVIEW_QUEUE, {"filter": {"sort": "secret", "search": "x" * 61}}, token=token)
+    ).json()
+    problems = refused["errors"][0]["extensions"]["errors"]
+    assert refused["data"] is None and {(p["field"], p["code"]) for p in problems} >= {
+        ("sort", "choice"),
+        ("search", "too_long"),
+    }

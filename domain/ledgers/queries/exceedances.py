@@ -6,7 +6,9 @@ against ``can()`` row by row by ``tests/access/test_lists.py``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -14,13 +16,40 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
 from domain.access.sql import TargetColumns, allowed
+from domain.bounds import LATEST_DAY, day_in_range
+from domain.clock import china_midnight
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.ledgers.models import Exceedance
-from domain.pagination import Page, check_page_size
+from domain.pagination import MAX_PAGE_SIZE, Page, check_page_size
+from domain.permits import list_filters
+from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
 
 STATUSES = ("open", "explained")
+
+
+WARNING_SORTS = ("started", "unit", "status", "excess")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_range(text: str) -> tuple[datetime, datetime] | None:
+    """The China-time bounds of a month typed as 2026-03; None when it is no month of the product's range."""
+    match = MONTH.match(text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    first = date(int(match.group(1)), int(match.group(2)), 1)
+    if not day_in_range(first) or first.year >= LATEST_DAY.year:
+        return None
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return china_midnight(first), china_midnight(after)
+
+
+def check_warning_filter(filters: ListFilter) -> None:
+    errors = list_filters.check(filters, states=STATUSES, sorts=WARNING_SORTS)
+    if filters.period and month_range(filters.period) is None:
+        errors.append(FieldError("period", "month", N_("Enter a month as 2026-03.")))
+    list_filters.raise_if(errors)
 
 
 async def list_exceedances(
@@ -29,10 +58,12 @@ async def list_exceedances(
     *,
     status: str = "",
     permit_number: str = "",
+    filters: ListFilter | None = None,
     first: int = 50,
     offset: int = 0,
 ) -> Page[tuple[Exceedance, Permit]]:
-    """Enterprise users: their own; regulators: their jurisdiction's (the 超量预警 list)."""
+    """Enterprise users: their own; regulators: their jurisdiction's (the 超量预警 list), filtered by
+    district, industry, status (``status`` or the filter's state), the month it started and a search."""
     if not actor.is_unit_side:
         require(actor, Operation.PERMIT_LIST)
     check_page_size(first)
@@ -44,24 +75,56 @@ async def list_exceedances(
                 )
             ]
         )
-    statement = select(Exceedance, Permit).join(Permit, col(Permit.id) == col(Exceedance.permit_id))
+    filters = filters or ListFilter()
+    check_warning_filter(filters)
+    statement = (
+        select(Exceedance, Permit)
+        .join(Permit, col(Permit.id) == col(Exceedance.permit_id))
+        .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+    )
     # The SQL form of can(LEDGER_VIEW, target_of(permit)): the unit its own, an agency its clients for the
     # ledger or monitoring or reports, regulators their jurisdiction, the administrator all.
     permit = TargetColumns(enterprise_id=col(Permit.enterprise_id), region_code=col(Permit.region_code))
     statement = statement.where(allowed(actor, Operation.LEDGER_VIEW, permit))
+    status = status or filters.state
     if status:
         statement = statement.where(Exceedance.status == status)
     if permit_number:
         statement = statement.where(Permit.number == permit_number.strip().upper())
+    if filters.district:
+        statement = statement.where(
+            list_filters.district_condition(col(Permit.region_code), filters.district)
+        )
+    if filters.industry:
+        statement = statement.where(Permit.industry_code == filters.industry)
+    if filters.period and (bounds := month_range(filters.period)) is not None:
+        statement = statement.where(
+            col(Exceedance.started_at) >= bounds[0], col(Exceedance.started_at) < bounds[1]
+        )
+    if filters.search:
+        statement = statement.where(
+            list_filters.search_condition(
+                filters.search,
+                name=col(Enterprise.name),
+                credit_code=col(Enterprise.credit_code),
+                number=col(Permit.number),
+            )
+        )
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    chosen = list_filters.order(
+        filters.sort,
+        {
+            "started": [col(Exceedance.started_at)],
+            "unit": [col(Enterprise.name)],
+            "status": [col(Exceedance.status)],
+            "excess": [col(Exceedance.max_value) / sa.func.nullif(col(Exceedance.limit_value), 0)],
+        },
+    )
+    default = [col(Exceedance.status).desc(), col(Exceedance.started_at).desc()]
     rows = (
         await session.exec(
             # The id breaks ties: pages of an order that is not total overlap (PostgreSQL).
-            statement.order_by(
-                col(Exceedance.status).desc(), col(Exceedance.started_at).desc(), col(Exceedance.id).desc()
-            )
-            .offset(offset)
-            .limit(first)
+            statement.order_by(*(chosen or default), col(Exceedance.id).desc()).offset(offset).limit(first)
         )
     ).all()
     return Page(items=[(e, p) for e, p in rows], offset=offset, total=int(total))
@@ -72,13 +135,22 @@ class Warning:
     exceedance: Exceedance
     permit_number: str
     enterprise_name: str
+    region_code: str = ""
+    industry_code: str = ""
 
 
 async def warnings(
-    session: AsyncSession, actor: Actor, *, status: str = "", first: int = 50, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: str = "",
+    filters: ListFilter | None = None,
+    first: int = 50,
+    offset: int = 0,
 ) -> Page[Warning]:
-    """Regulators: their jurisdiction's exceedances; enterprise users: their own. Open first, newest first."""
-    page = await list_exceedances(session, actor, status=status, first=first, offset=offset)
+    """Regulators: their jurisdiction's exceedances; enterprise users: their own. Open first, newest first
+    (or in the filter's order)."""
+    page = await list_exceedances(session, actor, status=status, filters=filters, first=first, offset=offset)
     ids = {permit.enterprise_id for _e, permit in page.items}
     names: dict[int, str] = {}
     if ids:
@@ -87,7 +159,21 @@ async def warnings(
         ).all()
         names = {int(i): n for i, n in rows if i is not None}
     return Page(
-        items=[Warning(e, p.number or "", names.get(p.enterprise_id, "")) for e, p in page.items],
+        items=[
+            Warning(e, p.number or "", names.get(p.enterprise_id, ""), p.region_code, p.industry_code)
+            for e, p in page.items
+        ],
         offset=page.offset,
         total=page.total,
     )
+
+
+async def warnings_for_export(session: AsyncSession, actor: Actor, *, filters: ListFilter) -> list[Warning]:
+    """The warnings as filtered, in the list's order, at most ``EXPORT_MAX_ROWS`` of them (page by page)."""
+    found: list[Warning] = []
+    while len(found) < list_filters.EXPORT_MAX_ROWS:
+        page = await warnings(session, actor, filters=filters, first=MAX_PAGE_SIZE, offset=len(found))
+        found.extend(page.items)
+        if not page.has_next:
+            break
+    return found[: list_filters.EXPORT_MAX_ROWS]

@@ -19,6 +19,7 @@ from domain.access import Actor, Operation, Role, require
 from domain.access.sql import allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
+from domain.pagination import check_page_size
 from domain.permits import list_filters
 from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
@@ -157,8 +158,11 @@ async def review_queue(
 ) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None]], int]:
     """Reports of the jurisdiction in a state: for a department, those awaiting its sections first; then
     those with rule errors, then by due date (or in the filter's order)."""
+    check_page_size(first)
     filters = filters or ListFilter()
     check_queue_filter(filters)
+    if state not in REVIEW_STATES:
+        list_filters.raise_if(list_filters.check(ListFilter(state=state), states=REVIEW_STATES))
     rows, total = await _queue(session, actor, state=state, filters=filters, first=first, offset=offset)
     return [(r, p, s) for r, p, s, _e, _a, _l, _re in rows], total
 

@@ -6,8 +6,10 @@ reports past due and never filed; the regulators' dashboard.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, require
 from domain.access.sql import allowed
 from domain.clock import today
+from domain.enterprises.models import Enterprise
+from domain.permits import list_filters
+from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
@@ -146,30 +151,62 @@ class Dashboard:
 
 
 async def _owing(
-    session: AsyncSession, actor: Actor, kind: str, period: rules.Period
+    session: AsyncSession,
+    actor: Actor,
+    kind: str,
+    period: rules.Period,
+    filters: ListFilter | None = None,
 ) -> list[tuple[Permit, rules.PlannedPeriod]]:
-    """Issued permits of the jurisdiction whose validity overlaps the period and that owe its report."""
+    """Issued permits of the jurisdiction whose validity overlaps the period and that owe its report,
+    narrowed by the filter (district, industry, search) in SQL."""
     statement = select(Permit).where(
         Permit.status == PermitStatus.ISSUED,
         col(Permit.valid_from) <= period.end,
         col(Permit.valid_until) >= period.start,
         allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its jurisdiction
     )
+    if filters is not None and filters.district:
+        statement = statement.where(
+            list_filters.district_condition(col(Permit.region_code), filters.district)
+        )
+    if filters is not None and filters.industry:
+        statement = statement.where(Permit.industry_code == filters.industry)
+    if filters is not None and filters.search:
+        statement = statement.join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id)).where(
+            list_filters.search_condition(
+                filters.search,
+                name=col(Enterprise.name),
+                credit_code=col(Enterprise.credit_code),
+                number=col(Permit.number),
+            )
+        )
     permits = (await session.exec(statement.order_by(col(Permit.number)))).all()
     return await plans.owing(session, permits, kind, period.label)
 
 
+OVERDUE_SORTS = ("unit", "days", "permit")
+
+
+def check_overdue_filter(filters: ListFilter) -> None:
+    list_filters.raise_if(list_filters.check(filters, sorts=OVERDUE_SORTS))
+
+
 async def overdue_reports(
-    session: AsyncSession, actor: Actor, *, kind: str, period: str
+    session: AsyncSession, actor: Actor, *, kind: str, period: str, filters: ListFilter | None = None
 ) -> list[OverdueReport]:
-    """Reports of the jurisdiction for a period that are past due and were never submitted."""
+    """Reports of the jurisdiction for a period that are past due and were never submitted, narrowed by
+    the filter (district, industry, search) and in its order (by permit number without one)."""
     require(actor, Operation.PERMIT_LIST)
+    if filters is not None:
+        check_overdue_filter(filters)
     target = checks.period(kind, period)
     on = today()
     if on <= target.end:
         return []
     owing = [
-        (p, item.due_date) for p, item in await _owing(session, actor, kind, target) if on > item.due_date
+        (p, item.due_date)
+        for p, item in await _owing(session, actor, kind, target, filters)
+        if on > item.due_date
     ]
     permits = [p for p, _due in owing]
     reports = {
@@ -185,15 +222,32 @@ async def overdue_reports(
         ).all()
     }
     names = await enterprise_names(session, (p.enterprise_id for p in permits))
-    return [
+    found = [
         OverdueReport(p, names.get(p.enterprise_id, ""), reports.get(p.id or 0), due, (on - due).days)
         for p, due in owing
         if reports.get(p.id or 0) is None or reports[p.id or 0].first_submitted_at is None
     ]
+    sort = filters.sort if filters is not None else ""
+    keys: dict[str, Callable[[OverdueReport], Any]] = {
+        "unit": lambda o: (o.enterprise_name, o.permit.number or ""),
+        "days": lambda o: (o.days_overdue, o.permit.number or ""),
+        "permit": lambda o: o.permit.number or "",
+    }
+    if sort.removeprefix("-") in keys:
+        found.sort(key=keys[sort.removeprefix("-")], reverse=sort.startswith("-"))
+    return found
 
 
-async def dashboard(session: AsyncSession, actor: Actor, *, kind: str, period: str | None) -> Dashboard:
-    """Filing rates for a period by region and industry, the trend of recent periods, the overdue list."""
+async def dashboard(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kind: str,
+    period: str | None,
+    filters: ListFilter | None = None,
+) -> Dashboard:
+    """Filing rates for a period by region and industry, the trend of recent periods, the overdue list
+    (narrowed by the filter; the rates are the whole jurisdiction's)."""
     require(actor, Operation.PERMIT_LIST)
     kind = kind if kind in {k.value for k in ReportKind} else ReportKind.QUARTERLY.value
     target = (
@@ -222,6 +276,6 @@ async def dashboard(session: AsyncSession, actor: Actor, *, kind: str, period: s
         rules.due_date(target, plans.default_due_days()),
         by_region,
         by_industry,
-        await overdue_reports(session, actor, kind=kind, period=target.label),
+        await overdue_reports(session, actor, kind=kind, period=target.label, filters=filters),
         series,
     )
