@@ -226,3 +226,19 @@ async def test_the_page_shows_a_status_change_in_words(client, session):
     await log_in(client, admin_user.username)
     text = (await client.get(f"/enterprises/{enterprise.credit_code}/trail")).text
     assert "待说明 → 已说明" in text and "open → explained" not in text
+
+
+def test_every_action_the_domain_records_has_a_name_people_read():
+    """The trail names each action (ACTION_LABELS); an action written without a label would show its code."""
+    import re
+
+    from domain.audit.labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "domain"
+    recorded = {
+        match.group(1)
+        for path in root.rglob("*.py")
+        for match in re.finditer(r'action=\s*"([a-z0-9_.]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(recorded) > 50
+    assert sorted(recorded - set(ACTION_LABELS)) == []
