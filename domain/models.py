@@ -2,6 +2,7 @@
 
 from domain.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
+from domain.api_budget import ApiBudget
 from domain.audit.models import AuditEntry
 from domain.base import metadata
 from domain.calendar.models import HolidayYear
@@ -51,6 +52,7 @@ from domain.supervision.problems.models import (
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 
 __all__ = [
+    "ApiBudget",
     "GradeDecision",
     "PositiveListEntry",
     "YellowCard",

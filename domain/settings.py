@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     # each path of connections, a list without `first` counted as graphql_list_estimate rows.
     graphql_max_cost: int = Field(default=10_000, ge=1)
     graphql_list_estimate: int = Field(default=5, ge=1)
+    # The rate budget (domain/api_budget.py): estimated rows each caller (a bearer token, a session's
+    # user, an anonymous address) may ask for per window, counted in the database across processes.
+    # 200,000 rows a minute: twenty of the costliest queries, or 2,000 pages of 100 rows.
+    graphql_rate_budget: int = Field(default=200_000, ge=1)
+    graphql_rate_window_seconds: int = Field(default=60, ge=1, le=86_400)
 
     page_size: int = Field(default=20, ge=1, le=200)
 

@@ -21,11 +21,13 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http.ides import get_graphql_ide_html
 
+from domain.access import Actor
 from domain.db import Database
 from domain.errors import N_
 from domain.i18n import translate
 from domain.settings import Settings
 from graphql_schema.context import GraphQLContext, request_id, request_locale
+from graphql_schema.limits import RateBudget
 from graphql_schema.schema import make_schema
 from web.auth import InvalidToken, authenticate
 from web.body_limit import BodyTooLarge, readable_size
@@ -93,7 +95,7 @@ def body_too_large_response(request: Request, limit: int) -> Response:
 
 
 class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
-    def __init__(self, schema: strawberry.Schema, db: Database) -> None:
+    def __init__(self, schema: strawberry.Schema, db: Database, budget: RateBudget | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
@@ -101,6 +103,7 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
             subscription_protocols=(),
         )
         self.db = db
+        self.budget = budget
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page())
@@ -117,6 +120,8 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
             actor=actor,
             locale=request_locale(request),
             request_id=rid,
+            rate_budget=self.budget,
+            rate_subject=rate_subject(request, actor),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -166,4 +171,15 @@ def make_graphql_app(db: Database, settings: Settings) -> ASGIApp:
         settings.graphql_max_cost,
         settings.graphql_list_estimate,
     )
-    return PermitwatchGraphQL(schema, db)
+    budget = RateBudget(settings.graphql_rate_budget, settings.graphql_rate_window_seconds)
+    return PermitwatchGraphQL(schema, db, budget)
+
+
+def rate_subject(request: HTTPConnection, actor: Actor) -> str:
+    """Whose budget a request spends: its bearer token's, its session user's, else its address's."""
+    token_id = getattr(request.state, "api_token_id", None)
+    if token_id is not None:
+        return f"token:{token_id}"
+    if actor.user_id is not None:
+        return f"user:{actor.user_id}"
+    return f"address:{request.client.host if request.client else 'unknown'}"

@@ -22,6 +22,7 @@ from domain.i18n import SUPPORTED_LOCALES, negotiate
 from graphql_schema.changes import ChangeTimes
 from graphql_schema.enterprises.loaders import EnterpriseLoaders
 from graphql_schema.enterprises.types import Enterprise
+from graphql_schema.limits import RateBudget
 from graphql_schema.permits.loaders import PermitLoaders
 
 
@@ -43,6 +44,9 @@ class GraphQLContext:
     actor: Actor
     locale: str
     request_id: str
+    # The caller's rate budget (graphql_schema.limits): None runs unmetered (in-process callers).
+    rate_budget: RateBudget | None = None
+    rate_subject: str = ""
     # One database session at a time per request: graphql-core resolves sibling
     # fields concurrently, and a request should not hold several pool connections.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)

@@ -1,8 +1,9 @@
 """The estimated cost of a GraphQL operation: how many rows it may ask for.
 
-Every connection (a field with a ``first`` argument) fetches ``first`` rows for each row
-of the connections around it, so its rows are the product of ``first`` along its path;
-``first`` left out counts as the argument's default, or the largest page when it has none
+Every connection (a field with a ``first`` argument) fetches ``first`` (or ``last``) rows for each
+row of the connections around it, so its rows are the product of page sizes along its path;
+both left out count as the argument's default, the default page (20) on a Relay connection
+(one with ``last`` too), or the largest page otherwise
 (and a ``first`` above the largest page as the largest page: the resolver refuses it anyway,
 naming the argument).
 A list of objects without ``first`` counts as ``list_estimate`` rows per row around it
@@ -45,9 +46,10 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
-from domain.pagination import MAX_PAGE_SIZE
+from domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 PAGE_ARGUMENT = "first"
+PAGE_ARGUMENTS = ("first", "last")
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,10 @@ class CostPlanner:
         if is_leaf_type(named):
             return
         if PAGE_ARGUMENT in definition.args:
-            path = (*path, self._page_size(node, definition.args[PAGE_ARGUMENT].default_value))
+            default = definition.args[PAGE_ARGUMENT].default_value
+            if not isinstance(default, int) and "last" in definition.args:
+                default = DEFAULT_PAGE_SIZE
+            path = (*path, self._page_size(node, default))
             found.append(path)
             # A connection object's list fields (edges, nodes) are its page; a plain list's are not.
             is_connection = not isinstance(field_type, GraphQLList)
@@ -168,7 +173,7 @@ class CostPlanner:
     def _page_size(self, node: FieldNode, default: Any) -> Factor:
         fallback = default if isinstance(default, int) and default >= 1 else MAX_PAGE_SIZE
         for argument in node.arguments or ():
-            if argument.name.value != PAGE_ARGUMENT:
+            if argument.name.value not in PAGE_ARGUMENTS:
                 continue
             value = argument.value
             if isinstance(value, IntValueNode):

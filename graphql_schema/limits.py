@@ -10,12 +10,21 @@ The cost limit (``graphql_schema.cost``) needs the variables, so it is no valida
 rule: its terms are cached per document, multiplied out per request before execution,
 and an operation over the limit is answered without running. Every response states the
 estimate and the limit in ``extensions.cost``.
+
+The rate budget (``domain.api_budget``) charges each operation's estimate to its caller (a
+bearer token, a session's user, an anonymous address) in the database, one upsert per
+request, so it holds across worker processes. ``extensions.cost`` states what the request
+asked for (``requested``), what is left (``remaining``) and when the window ends
+(``resetAt``); past the budget the operation is refused before it runs, with the code
+``rate_limited``, HTTP 429 and a ``Retry-After`` header.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -24,6 +33,7 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, Vali
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from domain.api_budget import Charge, charge
 from domain.errors import N_
 from domain.i18n import translate
 from graphql_schema.cost import CostCache, evaluate
@@ -46,15 +56,25 @@ class QueryLimits(SchemaExtension):
         yield
 
 
+@dataclass(frozen=True)
+class RateBudget:
+    """Estimated rows a caller may ask for in each window of ``window_seconds``."""
+
+    rows: int
+    window_seconds: int
+
+
 class CostLimit(SchemaExtension):
-    """Estimates the rows an operation asks for; refuses it before execution above the limit."""
+    """Estimates the rows an operation asks for; refuses it before execution above the limit, or
+    when the caller's rate budget is spent."""
 
     def __init__(self, limit: int, cache: CostCache) -> None:
         self.limit = limit
         self.cache = cache
         self.cost: int | None = None
+        self.charge: Charge | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.query is not None:
@@ -62,7 +82,50 @@ class CostLimit(SchemaExtension):
             self.cost = evaluate(terms, context.variables)
             if self.cost > self.limit:
                 context.result = ExecutionResult(data=None, errors=[self._refusal(self.cost)])
+            else:
+                await self._charge(self.cost)
         yield
+
+    async def _charge(self, cost: int) -> None:
+        """Charge the caller's budget (one statement); refuse the operation when it is spent."""
+        request = self.execution_context.context
+        budget: RateBudget | None = getattr(request, "rate_budget", None)
+        if budget is None:
+            return
+        now = datetime.now(UTC)
+        async with request.transaction() as session:
+            self.charge = await charge(
+                session,
+                subject=request.rate_subject,
+                cost=cost,
+                budget=budget.rows,
+                window_seconds=budget.window_seconds,
+                now=now,
+            )
+        if self.charge.refused:
+            retry_after = self.charge.retry_after(now)
+            message = translate(
+                N_(
+                    "You have asked for more rows than your budget of {budget} every {window} seconds. "
+                    "Try again in {seconds} seconds."
+                ),
+                getattr(request, "locale", "en"),
+                budget=budget.rows,
+                window=budget.window_seconds,
+                seconds=retry_after,
+            )
+            error = GraphQLError(
+                message,
+                extensions={
+                    "code": "rate_limited",
+                    "retryAfter": retry_after,
+                    "resetAt": self.charge.reset_at.isoformat(),
+                },
+            )
+            self.execution_context.result = ExecutionResult(data=None, errors=[error])
+            if request.response is not None:
+                request.response.status_code = 429
+                request.response.headers["Retry-After"] = str(retry_after)
 
     def _refusal(self, cost: int) -> GraphQLError:
         locale = getattr(self.execution_context.context, "locale", "en")
@@ -82,7 +145,14 @@ class CostLimit(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         if self.cost is None:
             return {}
-        return {"cost": {"estimatedRows": self.cost, "limit": self.limit}}
+        cost: dict[str, Any] = {"estimatedRows": self.cost, "limit": self.limit}
+        if self.charge is not None:
+            cost |= {
+                "requested": self.charge.requested,
+                "remaining": self.charge.remaining,
+                "resetAt": self.charge.reset_at.isoformat(),
+            }
+        return {"cost": cost}
 
 
 def is_unexpected(error: GraphQLError) -> bool:

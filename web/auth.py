@@ -91,6 +91,7 @@ async def authenticate(connection: HTTPConnection, db: Database, *, request_id: 
         if lookup.touch_due:
             async with db.transaction() as session:
                 await touch_api_token(session, token_id=lookup.token_id)
+        connection.state.api_token_id = lookup.token_id  # the rate budget is per token
         return lookup.actor
     cookie = connection.scope.get("session") or {}
     if cookie.get(SESSION_KEY) is not None and tokens_match(

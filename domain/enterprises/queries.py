@@ -16,7 +16,7 @@ from domain.enterprises.models import PERSONAL_FIELDS, Enterprise, EnterpriseRev
 from domain.enterprises.rules import normalize_credit_code
 from domain.enterprises.targets import TARGET_COLUMNS, target_of
 from domain.errors import N_, NotFound
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,13 @@ def _filtered(actor: Actor, filters: EnterpriseFilter) -> Any:
     return statement
 
 
+ENTERPRISE_ORDER = (Key(col(Enterprise.name)), Key(col(Enterprise.id)))
+
+
+def _enterprise_key(enterprise: Enterprise) -> tuple[Any, ...]:
+    return (enterprise.name, enterprise.id)
+
+
 async def list_enterprises(
     session: AsyncSession,
     actor: Actor,
@@ -133,16 +140,20 @@ async def list_enterprises(
     filters: EnterpriseFilter | None = None,
     first: int = 20,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[Enterprise]:
-    """Enterprises of the actor's jurisdiction, searched by name or credit code, by name order."""
+    """Enterprises of the actor's jurisdiction, searched by name or credit code, by name order
+    (numbered pages from ``offset``, or the API's keyset ``window``)."""
     require(actor, Operation.ENTERPRISE_LIST)
     check_page_size(first)
     statement = _filtered(actor, filters or EnterpriseFilter())
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
-    rows = (
-        await session.exec(
-            statement.order_by(col(Enterprise.name), col(Enterprise.id)).offset(offset).limit(first)
+    if window is not None:
+        return await keyset_page(
+            session, statement, ENTERPRISE_ORDER, window, _enterprise_key, total=int(total)
         )
+    rows = (
+        await session.exec(statement.order_by(*sort_order(ENTERPRISE_ORDER)).offset(offset).limit(first))
     ).all()
     return Page(items=list(rows), offset=offset, total=int(total))
 

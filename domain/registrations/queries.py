@@ -24,7 +24,7 @@ from domain.clock import today
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.registrations import rules
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.rules import EXPIRED, RegistrationStatus
@@ -260,7 +260,12 @@ class PublicRegistrationRow:
 
 
 async def search_registrations(
-    session: AsyncSession, *, filters: RegistrationFilter | None = None, first: int = 20, offset: int = 0
+    session: AsyncSession,
+    *,
+    filters: RegistrationFilter | None = None,
+    first: int = 20,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[PublicRegistrationRow]:
     """Registrations matching the filters, by unit name then number."""
     filters = filters or RegistrationFilter()
@@ -274,15 +279,24 @@ async def search_registrations(
     )
     statement = filter_registrations(statement, filters, on)
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
-    rows = (
-        await session.exec(
-            statement.order_by(col(Enterprise.name), col(DischargeRegistration.number))
-            .offset(max(0, offset))
-            .limit(first)
+    # By unit name then number; the id makes the order total.
+    order = (
+        Key(col(Enterprise.name)),
+        Key(col(DischargeRegistration.number)),
+        Key(col(DischargeRegistration.id)),
+    )
+    page: Page[Any] | None = None
+    if window is not None:
+        page = await keyset_page(
+            session, statement, order, window, lambda r: (r[1].name, r[0].number, r[0].id), total=int(total)
         )
-    ).all()
-    return Page(
-        items=[
+        rows: Any = page.items
+    else:
+        rows = (
+            await session.exec(statement.order_by(*sort_order(order)).offset(max(0, offset)).limit(first))
+        ).all()
+    return (page or Page([], offset, int(total))).mapped(
+        [
             PublicRegistrationRow(
                 number=r.number,
                 unit_name=e.name,
@@ -295,9 +309,7 @@ async def search_registrations(
                 valid_until=r.valid_until,
             )
             for r, e, s in rows
-        ],
-        offset=offset,
-        total=int(total),
+        ]
     )
 
 

@@ -10,7 +10,6 @@ from domain.agencies.queries import authorisations, credit, directory
 from domain.agencies.queries.lookup import may_oversee
 from domain.agency_oversight.queries import filings
 from domain.errors import DomainError
-from domain.pagination import decode_cursor
 from graphql_schema.agencies.types import (
     Agency,
     AgencyAuthorization,
@@ -21,10 +20,9 @@ from graphql_schema.agencies.types import (
     AgencyRank,
 )
 from graphql_schema.errors import refused
+from graphql_schema.pagination import After, Before, First, Last, page_window
 
 CreditCode = Annotated[str, strawberry.argument(description="机构的统一社会信用代码")]
-First = Annotated[int, strawberry.argument(description="每页条数（1–100）")]
-After = Annotated[str | None, strawberry.argument(description="从此游标之后开始")]
 
 
 @strawberry.type
@@ -39,8 +37,10 @@ class AgencyQuery:
         self,
         info: strawberry.Info,
         filter: Annotated[AgencyFilterInput | None, strawberry.argument(description="检索条件")] = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgencyConnection:
         context = info.context
         try:
@@ -49,8 +49,7 @@ class AgencyQuery:
                     session,
                     context.actor,
                     filters=filter.to_domain() if filter else directory.DirectoryFilter(status=""),
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None
@@ -84,8 +83,10 @@ class AgencyQuery:
             str | None, strawberry.argument(description="只看某一委托单位")
         ] = None,
         kind: Annotated[AgencyFilingKind | None, strawberry.argument(description="记录类型")] = None,
-        first: First = 50,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgencyFilingConnection:
         context = info.context
         try:
@@ -97,8 +98,7 @@ class AgencyQuery:
                     filters=filings.FilingFilter(
                         enterprise_credit_code=enterprise_credit_code or "", kind=kind.value if kind else ""
                     ),
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

@@ -9,7 +9,6 @@ import strawberry
 from domain.enterprises.queries import EnterprisePublic as DomainEnterprisePublic
 from domain.enterprises.queries import enterprise_history, list_enterprises, view_enterprise
 from domain.errors import DomainError, NotFound
-from domain.pagination import decode_cursor
 from graphql_schema.enterprises.types import (
     Enterprise,
     EnterpriseConnection,
@@ -19,6 +18,7 @@ from graphql_schema.enterprises.types import (
     EnterpriseRevision,
 )
 from graphql_schema.errors import refused
+from graphql_schema.pagination import After, Before, First, Last, page_window
 
 CreditCode = Annotated[str, strawberry.argument(description="统一社会信用代码")]
 
@@ -47,8 +47,10 @@ class EnterpriseQuery:
     async def enterprises(
         self,
         info: strawberry.Info,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[EnterpriseFilterInput | None, strawberry.argument(description="检索条件")] = None,
     ) -> EnterpriseConnection:
         context = info.context
@@ -58,8 +60,7 @@ class EnterpriseQuery:
                     session,
                     context.actor,
                     filters=filter.to_domain() if filter else None,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
                 return EnterpriseConnection.from_page(page)
         except DomainError as error:

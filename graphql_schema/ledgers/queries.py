@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -11,7 +11,7 @@ from domain.errors import DomainError
 from domain.ledgers import rules
 from domain.ledgers.queries import exceedances as exceedance_queries
 from domain.ledgers.queries import period, records
-from domain.pagination import decode_cursor
+from domain.pagination import Page
 from domain.permits.list_filters import ListFilter
 from graphql_schema.errors import refused
 from graphql_schema.ledgers.types import (
@@ -22,32 +22,110 @@ from graphql_schema.ledgers.types import (
     MonitoringReading,
     RequirementCoverage,
 )
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
 PermitNumber = Annotated[str, strawberry.argument(description="许可证编号")]
 
 
-@strawberry.type(description="一页监测数据")
+@strawberry.type(description="一条监测数据及其游标")
+class MonitoringReadingEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: MonitoringReading = strawberry.field(description="记录")
+
+
+@strawberry.type(description="一页监测数据（Relay 连接）")
 class MonitoringReadingPage:
-    total_count: int
-    end_cursor: str | None
-    has_next_page: bool
-    nodes: list[MonitoringReading]
+    total_count: int = strawberry.field(description="符合条件的记录总数")
+    edges: list[MonitoringReadingEdge] = strawberry.field(description="本页记录")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    end_cursor: str | None = strawberry.field(
+        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+    )
+    has_next_page: bool = strawberry.field(
+        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+    )
+    nodes: list[MonitoringReading] = strawberry.field(
+        description="本页记录", deprecation_reason="Use edges { node }."
+    )
+
+    @classmethod
+    def from_page(cls, page: Page[Any], nodes: list[MonitoringReading]) -> MonitoringReadingPage:
+        return cls(
+            total_count=page.total,
+            edges=[
+                MonitoringReadingEdge(cursor=page.cursor_at(i), node=node) for i, node in enumerate(nodes)
+            ],
+            page_info=PageInfo.from_page(page),
+            end_cursor=page.end_cursor,
+            has_next_page=page.has_next,
+            nodes=nodes,
+        )
 
 
-@strawberry.type(description="一页台账记录")
+@strawberry.type(description="一条台账记录及其游标")
+class LedgerEntryEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: LedgerEntry = strawberry.field(description="记录")
+
+
+@strawberry.type(description="一页台账记录（Relay 连接）")
 class LedgerEntryPage:
-    total_count: int
-    end_cursor: str | None
-    has_next_page: bool
-    nodes: list[LedgerEntry]
+    total_count: int = strawberry.field(description="符合条件的记录总数")
+    edges: list[LedgerEntryEdge] = strawberry.field(description="本页记录")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    end_cursor: str | None = strawberry.field(
+        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+    )
+    has_next_page: bool = strawberry.field(
+        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+    )
+    nodes: list[LedgerEntry] = strawberry.field(
+        description="本页记录", deprecation_reason="Use edges { node }."
+    )
+
+    @classmethod
+    def from_page(cls, page: Page[Any], nodes: list[LedgerEntry]) -> LedgerEntryPage:
+        return cls(
+            total_count=page.total,
+            edges=[LedgerEntryEdge(cursor=page.cursor_at(i), node=node) for i, node in enumerate(nodes)],
+            page_info=PageInfo.from_page(page),
+            end_cursor=page.end_cursor,
+            has_next_page=page.has_next,
+            nodes=nodes,
+        )
 
 
-@strawberry.type(description="一页超标记录")
+@strawberry.type(description="一条超标记录及其游标")
+class ExceedanceEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: Exceedance = strawberry.field(description="记录")
+
+
+@strawberry.type(description="一页超标记录（Relay 连接）")
 class ExceedancePage:
-    total_count: int
-    end_cursor: str | None
-    has_next_page: bool
-    nodes: list[Exceedance]
+    total_count: int = strawberry.field(description="符合条件的记录总数")
+    edges: list[ExceedanceEdge] = strawberry.field(description="本页记录")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    end_cursor: str | None = strawberry.field(
+        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+    )
+    has_next_page: bool = strawberry.field(
+        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+    )
+    nodes: list[Exceedance] = strawberry.field(
+        description="本页记录", deprecation_reason="Use edges { node }."
+    )
+
+    @classmethod
+    def from_page(cls, page: Page[Any], nodes: list[Exceedance]) -> ExceedancePage:
+        return cls(
+            total_count=page.total,
+            edges=[ExceedanceEdge(cursor=page.cursor_at(i), node=node) for i, node in enumerate(nodes)],
+            page_info=PageInfo.from_page(page),
+            end_cursor=page.end_cursor,
+            has_next_page=page.has_next,
+            nodes=nodes,
+        )
 
 
 @strawberry.type
@@ -62,8 +140,10 @@ class LedgerQuery:
         start: datetime | None = None,
         end: datetime | None = None,
         include_void: bool = False,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> MonitoringReadingPage:
         context = info.context
         try:
@@ -77,18 +157,12 @@ class LedgerQuery:
                     start=start,
                     end=end,
                     include_void=include_void,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
                 nodes = [MonitoringReading.from_model(row) for row in page.items]
         except DomainError as error:
             raise refused(error, context.locale) from None
-        return MonitoringReadingPage(
-            total_count=page.total,
-            has_next_page=page.has_next,
-            end_cursor=page.end_cursor,
-            nodes=nodes,
-        )
+        return MonitoringReadingPage.from_page(page, nodes)
 
     @strawberry.field(description="台账记录（生产设施、污染防治设施、非正常工况、其他）")
     async def ledger_records(
@@ -98,8 +172,10 @@ class LedgerQuery:
         kind: str = "",
         start: datetime | None = None,
         end: datetime | None = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> LedgerEntryPage:
         context = info.context
         try:
@@ -111,18 +187,12 @@ class LedgerQuery:
                     kind=kind,
                     start=start,
                     end=end,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
                 nodes = [LedgerEntry.from_model(row) for row in page.items]
         except DomainError as error:
             raise refused(error, context.locale) from None
-        return LedgerEntryPage(
-            total_count=page.total,
-            has_next_page=page.has_next,
-            end_cursor=page.end_cursor,
-            nodes=nodes,
-        )
+        return LedgerEntryPage.from_page(page, nodes)
 
     @strawberry.field(
         description=(
@@ -135,8 +205,10 @@ class LedgerQuery:
         info: strawberry.Info,
         status: str = "",
         permit_number: str = "",
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         district: Annotated[
             str, strawberry.argument(description="行政区划代码（市级代码含下辖各区县）")
         ] = "",
@@ -171,18 +243,12 @@ class LedgerQuery:
                     status=status,
                     permit_number=permit_number,
                     filters=filters,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
                 nodes = [Exceedance.from_model(row, permit.number or "") for row, permit in page.items]
         except DomainError as error:
             raise refused(error, context.locale) from None
-        return ExceedancePage(
-            total_count=page.total,
-            has_next_page=page.has_next,
-            end_cursor=page.end_cursor,
-            nodes=nodes,
-        )
+        return ExceedancePage.from_page(page, nodes)
 
     @strawberry.field(description="台账完整性：所查期间 [start, end) 的应记、已记和缺失时段")
     async def ledger_completeness(

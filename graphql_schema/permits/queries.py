@@ -7,9 +7,9 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError
-from domain.pagination import decode_cursor
 from domain.permits.queries.visible import browse_permits, find_outlet, view_permit
 from graphql_schema.errors import refused
+from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.permits.loaders import enterprise_type
 from graphql_schema.permits.types import Outlet, Permit, PermitConnection, PermitFilterInput
 
@@ -27,8 +27,10 @@ class PermitQuery:
         self,
         info: strawberry.Info,
         filter: Annotated[PermitFilterInput | None, strawberry.argument(description="检索条件")] = None,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> PermitConnection:
         context = info.context
         try:
@@ -37,8 +39,7 @@ class PermitQuery:
                     session,
                     context.actor,
                     filters=filter.to_domain() if filter else None,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

@@ -7,9 +7,9 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError, NotFound
-from domain.pagination import decode_cursor
 from domain.registrations import queries
 from graphql_schema.errors import refused
+from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.registrations.types import (
     RegistrationConnection,
     RegistrationFilterInput,
@@ -33,8 +33,10 @@ class RegistrationQuery:
     async def registrations(
         self,
         info: strawberry.Info,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[RegistrationFilterInput | None, strawberry.argument(description="检索条件")] = None,
     ) -> RegistrationConnection:
         context = info.context
@@ -43,8 +45,7 @@ class RegistrationQuery:
                 page = await queries.search_registrations(
                     session,
                     filters=filter.to_domain() if filter else None,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
                 return RegistrationConnection.from_page(page)
         except DomainError as error:

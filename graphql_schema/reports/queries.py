@@ -9,10 +9,10 @@ from strawberry.scalars import JSON
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
-from domain.pagination import decode_cursor
 from domain.reports.queries import chain, editor, schedule
 from domain.reports.queries.rows import browse_reports, find_report_row
 from graphql_schema.errors import refused
+from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.permits.types import ReportKind
 from graphql_schema.reports.types import (
     AuditFinding,
@@ -53,8 +53,10 @@ class ReportQuery:
         filter: Annotated[
             ExecutionReportFilterInput | None, strawberry.argument(description="检索条件")
         ] = None,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ExecutionReportConnection:
         context = info.context
         try:
@@ -63,8 +65,7 @@ class ReportQuery:
                     session,
                     context.actor,
                     filters=filter.to_domain() if filter else None,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

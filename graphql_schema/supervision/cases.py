@@ -14,12 +14,12 @@ import strawberry
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, FieldError, NotFound, reporting
-from domain.pagination import Page, check_page_size, decode_cursor
+from domain.pagination import Page
 from domain.supervision.cases import queries, service
 from domain.supervision.cases.queries import CasePage, CaseRow, LeadRow, PublicPenalty
 from domain.supervision.cases.rules import CaseInput, DecisionInput, DocumentInput
 from graphql_schema.errors import UserError, refused, user_errors
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
 CaseId = Annotated[strawberry.ID, strawberry.argument(description="案件编号")]
 BY_CASE_ID = {"case": "caseId"}
@@ -61,9 +61,18 @@ class EnforcementLead:
         )
 
 
+@strawberry.type(description="本页线索中的一条及其游标")
+class EnforcementLeadEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: EnforcementLead = strawberry.field(description="记录")
+
+
 @strawberry.type(description="违法线索分页列表")
 class EnforcementLeadConnection:
-    nodes: list[EnforcementLead] = strawberry.field(description="本页线索")
+    edges: list[EnforcementLeadEdge] = strawberry.field(description="本页线索（Relay 边：游标和记录）")
+    nodes: list[EnforcementLead] = strawberry.field(
+        description="本页线索", deprecation_reason="Use edges { node }."
+    )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="待处理线索总数")
 
@@ -151,16 +160,26 @@ class EnforcementCase:
         )
 
 
+@strawberry.type(description="本页案件中的一条及其游标")
+class EnforcementCaseEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: EnforcementCase = strawberry.field(description="记录")
+
+
 @strawberry.type(description="执法案件分页列表")
 class EnforcementCaseConnection:
-    nodes: list[EnforcementCase] = strawberry.field(description="本页案件")
+    edges: list[EnforcementCaseEdge] = strawberry.field(description="本页案件（Relay 边：游标和记录）")
+    nodes: list[EnforcementCase] = strawberry.field(
+        description="本页案件", deprecation_reason="Use edges { node }."
+    )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="符合条件的案件总数")
 
     @classmethod
     def from_page(cls, page: Page[CaseRow]) -> EnforcementCaseConnection:
         return cls(
-            nodes=[EnforcementCase.from_row(row) for row in page.items],
+            nodes=(nodes := [EnforcementCase.from_row(row) for row in page.items]),
+            edges=edges_of(page, nodes, EnforcementCaseEdge),
             page_info=PageInfo.from_page(page),
             total_count=page.total,
         )
@@ -252,19 +271,22 @@ class CaseQuery:
     async def enforcement_leads(
         self,
         info: strawberry.Info,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EnforcementLeadConnection:
         context = info.context
         try:
             async with context.read() as session:
                 page = await queries.leads_inbox(
-                    session, context.actor, first=check_page_size(first), offset=decode_cursor(after)
+                    session, context.actor, window=page_window(first, after, last, before)
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None
         return EnforcementLeadConnection(
-            nodes=[EnforcementLead.from_row(row) for row in page.items],
+            nodes=(nodes := [EnforcementLead.from_row(row) for row in page.items]),
+            edges=edges_of(page, nodes, EnforcementLeadEdge),
             page_info=PageInfo.from_page(page),
             total_count=page.total,
         )
@@ -281,8 +303,10 @@ class CaseQuery:
         view: Annotated[
             str, strawberry.argument(description="active / open / decided / closed / all")
         ] = "active",
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EnforcementCaseConnection:
         context = info.context
         try:
@@ -291,8 +315,7 @@ class CaseQuery:
                     session,
                     context.actor,
                     view=view,
-                    first=check_page_size(first),
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

@@ -11,19 +11,17 @@ import strawberry
 
 from domain.errors import DomainError, NotFound
 from domain.i18n import translate
-from domain.pagination import Page, decode_cursor
+from domain.pagination import Page
 from domain.supervision.inspections import labels, rules
 from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
 from graphql_schema.errors import UserError, refused, user_errors
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
 Year = Annotated[int, strawberry.argument(description="年度")]
 RegionCode = Annotated[str, strawberry.argument(description="辖区行政区划代码，如 310107")]
-First = Annotated[int, strawberry.argument(description="每页条数（1–100）")]
-After = Annotated[str | None, strawberry.argument(description="从此游标之后开始")]
 
 
 @strawberry.type(
@@ -65,9 +63,20 @@ class InspectionPlanLine:
         )
 
 
+@strawberry.type(description="本页计划项，按应完成日期排序中的一条及其游标")
+class InspectionPlanLineEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: InspectionPlanLine = strawberry.field(description="记录")
+
+
 @strawberry.type(description="检查计划项的一页")
 class InspectionPlanLineConnection:
-    nodes: list[InspectionPlanLine] = strawberry.field(description="本页计划项，按应完成日期排序")
+    edges: list[InspectionPlanLineEdge] = strawberry.field(
+        description="本页计划项，按应完成日期排序（Relay 边：游标和记录）"
+    )
+    nodes: list[InspectionPlanLine] = strawberry.field(
+        description="本页计划项，按应完成日期排序", deprecation_reason="Use edges { node }."
+    )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="符合条件的计划项总数")
 
@@ -170,9 +179,20 @@ class InspectionDraw:
         )
 
 
+@strawberry.type(description="本页抽查，最新的在前中的一条及其游标")
+class InspectionDrawEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: InspectionDraw = strawberry.field(description="记录")
+
+
 @strawberry.type(description="双随机抽查的一页")
 class InspectionDrawConnection:
-    nodes: list[InspectionDraw] = strawberry.field(description="本页抽查，最新的在前")
+    edges: list[InspectionDrawEdge] = strawberry.field(
+        description="本页抽查，最新的在前（Relay 边：游标和记录）"
+    )
+    nodes: list[InspectionDraw] = strawberry.field(
+        description="本页抽查，最新的在前", deprecation_reason="Use edges { node }."
+    )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="抽查总数")
 
@@ -235,9 +255,20 @@ class InspectionRecord:
         )
 
 
+@strawberry.type(description="本页记录，最新的在前中的一条及其游标")
+class InspectionRecordEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: InspectionRecord = strawberry.field(description="记录")
+
+
 @strawberry.type(description="检查记录的一页")
 class InspectionRecordConnection:
-    nodes: list[InspectionRecord] = strawberry.field(description="本页记录，最新的在前")
+    edges: list[InspectionRecordEdge] = strawberry.field(
+        description="本页记录，最新的在前（Relay 边：游标和记录）"
+    )
+    nodes: list[InspectionRecord] = strawberry.field(
+        description="本页记录，最新的在前", deprecation_reason="Use edges { node }."
+    )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="可见的记录总数")
 
@@ -278,8 +309,10 @@ class InspectionQuery:
         year: Year,
         state: Annotated[str | None, strawberry.argument(description="done / due / behind")] = None,
         kind: Annotated[str | None, strawberry.argument(description="enforcement / monitoring")] = None,
-        first: First = 50,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> InspectionPlanLineConnection:
         context = info.context
         try:
@@ -291,31 +324,37 @@ class InspectionQuery:
                     year=year,
                     state=state,
                     kind=kind,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None
         return InspectionPlanLineConnection(
-            nodes=[InspectionPlanLine.from_row(row, context.locale) for row in page.items],
+            nodes=(nodes := [InspectionPlanLine.from_row(row, context.locale) for row in page.items]),
+            edges=edges_of(page, nodes, InspectionPlanLineEdge),
             page_info=PageInfo.from_page(page),
             total_count=page.total,
         )
 
     @strawberry.field(description="双随机抽查（公开，任何人可查）：最新的在前。")
     async def inspection_draws(
-        self, info: strawberry.Info, first: First = 20, after: After = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> InspectionDrawConnection:
         context = info.context
         try:
             async with context.read() as session:
                 page: Page[object] = await draw_queries.list_draws(
-                    session, context.actor, first=first, offset=decode_cursor(after)
+                    session, context.actor, window=page_window(first, after, last, before)
                 )  # type: ignore[assignment]
         except DomainError as error:
             raise refused(error, context.locale) from None
         return InspectionDrawConnection(
-            nodes=[InspectionDraw.from_draw(d) for d in page.items],
+            nodes=(nodes := [InspectionDraw.from_draw(d) for d in page.items]),
+            edges=edges_of(page, nodes, InspectionDrawEdge),
             page_info=PageInfo.from_page(page),
             total_count=page.total,
         )
@@ -338,19 +377,22 @@ class InspectionQuery:
         self,
         info: strawberry.Info,
         kind: Annotated[str | None, strawberry.argument(description="enforcement / monitoring")] = None,
-        first: First = 50,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> InspectionRecordConnection:
         context = info.context
         try:
             async with context.read() as session:
                 page = await record_queries.list_records(
-                    session, context.actor, kind=kind, first=first, offset=decode_cursor(after)
+                    session, context.actor, kind=kind, window=page_window(first, after, last, before)
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None
         return InspectionRecordConnection(
-            nodes=[InspectionRecord.from_row(row) for row in page.items],
+            nodes=(nodes := [InspectionRecord.from_row(row) for row in page.items]),
+            edges=edges_of(page, nodes, InspectionRecordEdge),
             page_info=PageInfo.from_page(page),
             total_count=page.total,
         )

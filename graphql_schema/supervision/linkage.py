@@ -11,14 +11,14 @@ import strawberry
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
-from domain.pagination import Page, check_page_size, decode_cursor
+from domain.pagination import Page
 from domain.supervision.departments import department_label
 from domain.supervision.linkage import queries, service
 from domain.supervision.linkage.models import LinkageStep as StepModel
 from domain.supervision.linkage.queries import TaskPage, TaskRow
 from domain.supervision.linkage.rules import StepInput, TaskInput
 from graphql_schema.errors import UserError, refused, user_errors
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
 TaskId = Annotated[strawberry.ID, strawberry.argument(description="联动任务编号")]
 BY_TASK_ID = {"task": "taskId"}
@@ -258,8 +258,10 @@ class LinkageQuery:
         view: Annotated[
             str, strawberry.argument(description="mine / open / overdue / archived / all")
         ] = "mine",
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> LinkageTaskConnection:
         context = info.context
         try:
@@ -268,8 +270,7 @@ class LinkageQuery:
                     session,
                     context.actor,
                     view=view,
-                    first=check_page_size(first),
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

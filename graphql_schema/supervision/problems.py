@@ -12,13 +12,14 @@ import strawberry
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound, reporting
-from domain.pagination import Page, decode_cursor
+from domain.pagination import Page
 from domain.supervision.departments import department_label
 from domain.supervision.problems import intake, queries, rules, service
 from domain.supervision.problems.models import Problem as ProblemModel
 from domain.supervision.problems.models import RectificationItem as ItemModel
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.files import AttachmentContent, AttachmentInput, content_of, decoded
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
 BY_PROBLEM_ID = {"problem": "problemId"}
 BY_ITEM_ID = {"item": "itemId"}
@@ -201,12 +202,24 @@ class Problem:
         )
 
 
-@strawberry.type(description="一页问题")
+@strawberry.type(description="问题清单中的一条及其游标")
+class ProblemEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: Problem = strawberry.field(description="问题")
+
+
+@strawberry.type(description="一页问题（Relay 连接）")
 class ProblemPage:
-    total_count: int
-    end_cursor: str | None
-    has_next_page: bool
-    nodes: list[Problem]
+    total_count: int = strawberry.field(description="符合条件的问题总数")
+    edges: list[ProblemEdge] = strawberry.field(description="本页问题")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    end_cursor: str | None = strawberry.field(
+        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+    )
+    has_next_page: bool = strawberry.field(
+        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+    )
+    nodes: list[Problem] = strawberry.field(description="本页问题", deprecation_reason="Use edges { node }.")
 
 
 @strawberry.type(description="清零看板的一行")
@@ -241,11 +254,14 @@ class ProblemBoard:
 
 
 def _page(page: Page[queries.ProblemRow], locale: str) -> ProblemPage:
+    nodes = [Problem.from_row(row, locale) for row in page.items]
     return ProblemPage(
         total_count=page.total,
+        edges=edges_of(page, nodes, ProblemEdge),
+        page_info=PageInfo.from_page(page),
         has_next_page=page.has_next,
         end_cursor=page.end_cursor,
-        nodes=[Problem.from_row(row, locale) for row in page.items],
+        nodes=nodes,
     )
 
 
@@ -260,8 +276,10 @@ class ProblemQuery:
         source_kind: str = "",
         overdue: bool = False,
         enterprise: str = "",
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ProblemPage:
         context = info.context
         try:
@@ -274,8 +292,7 @@ class ProblemQuery:
                     source_kind=source_kind,
                     overdue=overdue,
                     enterprise=enterprise,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None
@@ -286,8 +303,10 @@ class ProblemQuery:
         self,
         info: strawberry.Info,
         include_closed: bool = False,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ProblemPage:
         context = info.context
         try:
@@ -296,8 +315,7 @@ class ProblemQuery:
                     session,
                     context.actor,
                     include_closed=include_closed,
-                    first=first,
-                    offset=decode_cursor(after),
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

@@ -14,7 +14,7 @@ import strawberry
 
 from domain.enterprises.models import Enterprise
 from domain.errors import DomainError
-from domain.pagination import Page, decode_cursor
+from domain.pagination import Page
 from domain.supervision.cases import cards
 from domain.supervision.inspections import cards as inspection_cards
 from domain.supervision.standing import queries, service
@@ -22,7 +22,7 @@ from domain.supervision.standing.models import PositiveListEntry as EntryModel
 from domain.supervision.standing.models import YellowCard as CardModel
 from domain.supervision.standing.rules import AdmissionInput
 from graphql_schema.errors import UserError, refused, user_errors
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
 CreditCode = Annotated[str, strawberry.argument(description="统一社会信用代码")]
 
@@ -159,14 +159,16 @@ class StandingQuery:
         self,
         info: strawberry.Info,
         removed: Annotated[bool, strawberry.argument(description="为 true 时列出已移出的单位")] = False,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 50,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ListedUnitConnection:
         context = info.context
         try:
             async with context.read() as session:
                 page = await queries.public_list(
-                    session, removed=removed, first=first, offset=decode_cursor(after)
+                    session, removed=removed, window=page_window(first, after, last, before)
                 )
                 return ListedUnitConnection.from_page(page)
         except DomainError as error:

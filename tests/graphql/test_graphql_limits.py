@@ -22,6 +22,12 @@ from tests.graphql_helpers import (
 )
 
 
+def estimate(body: dict) -> dict:  # type: ignore[type-arg]
+    """The estimate and the limit of a response's cost (beside it: the rate budget's figures)."""
+    cost = body["extensions"]["cost"]
+    return {key: cost[key] for key in ("estimatedRows", "limit")}
+
+
 def nested(depth: int) -> str:
     """A selection ``depth`` fields deep (field names need not exist: depth is checked anyway)."""
     inner = "name"
@@ -197,7 +203,7 @@ async def test_an_expensive_query_is_refused_before_it_runs_with_its_cost_and_th
         "limit": settings.graphql_max_cost,
     }
     assert "11200" in error["message"] and str(settings.graphql_max_cost) in error["message"]
-    assert body["extensions"]["cost"] == {"estimatedRows": 11200, "limit": settings.graphql_max_cost}
+    assert estimate(body) == {"estimatedRows": 11200, "limit": settings.graphql_max_cost}
 
 
 async def test_the_refusal_speaks_the_callers_language(client):
@@ -218,7 +224,7 @@ async def test_aliases_are_summed_against_the_limit(db, settings):
         first = (await small.post("/", json={"query": one})).json()
         second = (await small.post("/", json={"query": two})).json()
 
-    assert first["extensions"]["cost"] == {"estimatedRows": 100, "limit": 150}
+    assert estimate(first) == {"estimatedRows": 100, "limit": 150}
     assert "errors" not in first or all(
         e["extensions"]["code"] != "query_too_expensive" for e in first["errors"]
     )
@@ -247,5 +253,10 @@ async def test_every_response_states_its_cost_and_the_limit(client, session, set
     ).json()
 
     # first left out counts as its default page (20); a payload's error list as 5 rows.
-    assert query["extensions"]["cost"] == {"estimatedRows": 20, "limit": settings.graphql_max_cost}
-    assert mutation["extensions"]["cost"] == {"estimatedRows": 5, "limit": settings.graphql_max_cost}
+    assert estimate(query) == {"estimatedRows": 20, "limit": settings.graphql_max_cost}
+    assert estimate(mutation) == {"estimatedRows": 5, "limit": settings.graphql_max_cost}
+    # Each charged to the caller's rate budget: what it asked for, what is left, when the window ends.
+    assert query["extensions"]["cost"]["requested"] == 20
+    assert mutation["extensions"]["cost"]["requested"] == 5
+    assert mutation["extensions"]["cost"]["remaining"] == settings.graphql_rate_budget - 25
+    assert mutation["extensions"]["cost"]["resetAt"] == query["extensions"]["cost"]["resetAt"]

@@ -20,7 +20,7 @@ from domain.agencies.rules import BASE_SCORE, PUBLIC_STATUSES, level_of, qualifi
 from domain.clock import today
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, PermissionDenied, ValidationFailed
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ async def directory(
     filters: DirectoryFilter | None = None,
     first: int = 20,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[AgencyListing]:
     """Agencies with their credit score and level, by name. Anyone reads approved and suspended
     agencies; regulators and the administrator may list every status (empty status: all they may see)."""
@@ -107,9 +108,13 @@ async def directory(
     if filters.region_code:
         statement = statement.where(col(Agency.region_code).startswith(filters.region_code.strip()))
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
-    rows = (
-        await session.exec(statement.order_by(col(Agency.name), col(Agency.id)).offset(offset).limit(first))
-    ).all()
+    order = (Key(col(Agency.name)), Key(col(Agency.id)))
+    if window is not None:
+        page = await keyset_page(
+            session, statement, order, window, lambda r: (r[0].name, r[0].id), total=int(total)
+        )
+        return page.mapped([_listing(agency, points) for agency, points in page.items])
+    rows = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     return Page(items=[_listing(agency, points) for agency, points in rows], offset=offset, total=int(total))
 
 

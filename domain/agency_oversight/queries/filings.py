@@ -23,7 +23,7 @@ from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.ledgers.models import LedgerEntry, MonitoringReading
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.reports.models import ExecutionReport, ReportSubmission
 
@@ -174,6 +174,7 @@ async def filings(
     filters: FilingFilter | None = None,
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[Filing]:
     """Every filing the agency made for its clients, newest first: what, for whom, when, by whom.
 
@@ -200,16 +201,28 @@ async def filings(
     if filters.kind:
         statement = statement.where(union.c.kind == filters.kind)
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
-    rows: Any = (
-        await session.exec(
-            # A total order (ties broken by permit, person, record), so pages never overlap.
-            statement.order_by(
-                union.c.at.desc(), union.c.kind, union.c.permit_id, union.c.person, union.c.ref_id, union.c.n
-            )
-            .offset(offset)
-            .limit(first)
+    # A total order (ties broken by permit, person, record), so pages never overlap.
+    order = (
+        Key(union.c.at, descending=True),
+        Key(union.c.kind),
+        Key(union.c.permit_id),
+        Key(union.c.person),
+        Key(union.c.ref_id, nullable=True),
+        Key(union.c.n),
+    )
+    page: Page[Any] | None = None
+    if window is not None:
+        page = await keyset_page(
+            session,
+            statement,
+            order,
+            window,
+            lambda r: (r.at, r.kind, r.permit_id, r.person, r.ref_id, r.n),
+            total=int(total),
         )
-    ).all()
+        rows: Any = page.items
+    else:
+        rows = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     items = [
         Filing(
             kind=row.kind,
@@ -229,6 +242,8 @@ async def filings(
         )
         for row in rows
     ]
+    if page is not None:
+        return page.mapped(items)
     return Page(items=items, offset=offset, total=int(total))
 
 

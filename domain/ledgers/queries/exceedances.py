@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -21,7 +22,7 @@ from domain.clock import china_midnight
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.ledgers.models import Exceedance
-from domain.pagination import MAX_PAGE_SIZE, Page, check_page_size
+from domain.pagination import MAX_PAGE_SIZE, Key, Page, Window, check_page_size, keyset_page
 from domain.permits import list_filters
 from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
@@ -52,6 +53,33 @@ def check_warning_filter(filters: ListFilter) -> None:
     list_filters.raise_if(errors)
 
 
+# The id breaks ties: pages of an order that is not total overlap (PostgreSQL).
+EXCEEDANCE_ORDER = (
+    Key(col(Exceedance.status), descending=True),
+    Key(col(Exceedance.started_at), descending=True),
+    Key(col(Exceedance.id), descending=True),
+)
+
+
+def _exceedance_key(row: Any) -> tuple[Any, ...]:
+    exceedance = row[0]
+    return (exceedance.status, exceedance.started_at, exceedance.id)
+
+
+def _keyset_order(sort: str) -> tuple[tuple[Key, ...], Any]:
+    """The API's keyset order for a sort: by start or status (either way), else the default order."""
+    columns = {
+        "started": (col(Exceedance.started_at), "started_at"),
+        "status": (col(Exceedance.status), "status"),
+    }
+    key = sort.removeprefix("-")
+    if key not in columns:
+        return EXCEEDANCE_ORDER, _exceedance_key
+    column, attribute = columns[key]
+    order = (Key(column, descending=sort.startswith("-")), Key(col(Exceedance.id), descending=True))
+    return order, lambda row: (getattr(row[0], attribute), row[0].id)
+
+
 async def list_exceedances(
     session: AsyncSession,
     actor: Actor,
@@ -61,6 +89,7 @@ async def list_exceedances(
     filters: ListFilter | None = None,
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[tuple[Exceedance, Permit]]:
     """Enterprise users: their own; regulators: their jurisdiction's (the 超量预警 list), filtered by
     district, industry, status (``status`` or the filter's state), the month it started and a search."""
@@ -111,6 +140,10 @@ async def list_exceedances(
             )
         )
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    if window is not None:
+        keys, key_of = _keyset_order(filters.sort)
+        page = await keyset_page(session, statement, keys, window, key_of, total=int(total))
+        return page.mapped([(e, p) for e, p in page.items])
     chosen = list_filters.order(
         filters.sort,
         {

@@ -20,11 +20,21 @@ from domain.ledgers.lookup import ledger_permit, ledger_record
 from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
 from domain.ledgers.queries.ledger import LedgerContext, context_of, ledger_context
 from domain.ledgers.rules import aware
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 
 # ---------------------------------------------------------------------------
 # Readings
 # ---------------------------------------------------------------------------
+
+
+READING_ORDER = (
+    Key(col(MonitoringReading.measured_at), descending=True),
+    Key(col(MonitoringReading.id), descending=True),
+)
+
+
+def _reading_key(reading: MonitoringReading) -> tuple[Any, ...]:
+    return (reading.measured_at, reading.id)
 
 
 async def readings(
@@ -39,6 +49,7 @@ async def readings(
     include_void: bool = False,
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[MonitoringReading]:
     """Readings of [start, end), newest first (void ones on request)."""
     permit = await ledger_permit(session, actor, permit_number, Operation.LEDGER_VIEW)
@@ -55,12 +66,10 @@ async def readings(
     if not include_void:
         statement = statement.where(col(MonitoringReading.voided_at).is_(None))
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    if window is not None:
+        return await keyset_page(session, statement, READING_ORDER, window, _reading_key, total=int(total))
     rows = (
-        await session.exec(
-            statement.order_by(col(MonitoringReading.measured_at).desc(), col(MonitoringReading.id).desc())
-            .offset(offset)
-            .limit(first)
-        )
+        await session.exec(statement.order_by(*sort_order(READING_ORDER)).offset(offset).limit(first))
     ).all()
     return Page(items=list(rows), offset=offset, total=int(total))
 
@@ -129,6 +138,13 @@ async def exceedance_in_ledger(
 # ---------------------------------------------------------------------------
 
 
+ENTRY_ORDER = (Key(col(LedgerEntry.period_start), descending=True), Key(col(LedgerEntry.id), descending=True))
+
+
+def _entry_key(entry: LedgerEntry) -> tuple[Any, ...]:
+    return (entry.period_start, entry.id)
+
+
 async def entries(
     session: AsyncSession,
     actor: Actor,
@@ -139,6 +155,7 @@ async def entries(
     end: datetime | None = None,
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[LedgerEntry]:
     """Entries whose period starts in [start, end), latest first (void ones included, marked)."""
     permit = await ledger_permit(session, actor, permit_number, Operation.LEDGER_VIEW)
@@ -151,10 +168,11 @@ async def entries(
     if end:
         statement = statement.where(col(LedgerEntry.period_start) < end)
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    if window is not None:
+        return await keyset_page(session, statement, ENTRY_ORDER, window, _entry_key, total=int(total))
+    # The id breaks ties (two entries of one period start): without it pages overlap.
     rows = (
-        await session.exec(
-            statement.order_by(col(LedgerEntry.period_start).desc()).offset(offset).limit(first)
-        )
+        await session.exec(statement.order_by(*sort_order(ENTRY_ORDER)).offset(offset).limit(first))
     ).all()
     return Page(items=list(rows), offset=offset, total=int(total))
 

@@ -19,7 +19,7 @@ from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits import law, rules
 from domain.permits.content import PermitContent, content_from_dict
 from domain.permits.law import Basis, LegalDeadline
@@ -149,6 +149,7 @@ async def list_permits(
     filters: PermitFilter | None = None,
     first: int = 20,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[tuple[Permit, Enterprise]]:
     """Permits the actor may list (regulators: jurisdiction; enterprise users: their own), by expiry."""
     if not actor.is_enterprise_user:
@@ -162,14 +163,26 @@ async def list_permits(
     )
     statement = filter_permits(base_statement, actor, filters, on)
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
-    rows = (
-        await session.exec(
-            statement.order_by(col(Permit.valid_until).is_(None), col(Permit.valid_until), col(Permit.id))
-            .offset(offset)
-            .limit(first)
+    return await permit_page(session, statement, int(total), first=first, offset=offset, window=window)
+
+
+# By expiry, permits without an end last; the id breaks ties.
+PERMIT_ORDER = (Key(col(Permit.valid_until), nullable=True), Key(col(Permit.id)))
+
+
+async def permit_page(
+    session: AsyncSession, statement: Any, total: int, *, first: int, offset: int, window: Window | None
+) -> Page[tuple[Permit, Enterprise]]:
+    """A page of (permit, enterprise) rows by expiry: numbered, or the API's keyset window."""
+    if window is not None:
+        page = await keyset_page(
+            session, statement, PERMIT_ORDER, window, lambda row: (row[0].valid_until, row[0].id), total=total
         )
+        return page.mapped([(permit, enterprise) for permit, enterprise in page.items])
+    rows = (
+        await session.exec(statement.order_by(*sort_order(PERMIT_ORDER)).offset(offset).limit(first))
     ).all()
-    return Page(items=[(permit, enterprise) for permit, enterprise in rows], offset=offset, total=int(total))
+    return Page(items=[(permit, enterprise) for permit, enterprise in rows], offset=offset, total=total)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import EnterprisePublic
 from domain.enterprises.targets import target_of as enterprise_target
-from domain.pagination import Page, check_page_size
+from domain.pagination import Page, Window, check_page_size
 from domain.permits import rules
 from domain.permits.content import content_from_dict
 from domain.permits.law import LegalDeadline
@@ -41,7 +41,13 @@ from domain.permits.models import (
     PermitOutlet,
     PermitVersion,
 )
-from domain.permits.queries.register import PermitFilter, check_permit_filter, filter_permits, list_permits
+from domain.permits.queries.register import (
+    PermitFilter,
+    check_permit_filter,
+    filter_permits,
+    list_permits,
+    permit_page,
+)
 from domain.permits.rules import ApplicationStatus, normal_number
 from domain.permits.state import OPEN_APPLICATION_STATUSES, target_of, waiting_for_materials
 
@@ -109,7 +115,12 @@ async def view_permit(session: AsyncSession, actor: Actor, *, number: str) -> Pe
 
 
 async def list_public_permits(
-    session: AsyncSession, *, filters: PermitFilter | None = None, first: int = 20, offset: int = 0
+    session: AsyncSession,
+    *,
+    filters: PermitFilter | None = None,
+    first: int = 20,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[tuple[Permit, Enterprise]]:
     """Permits anyone may list: those that have a number, in every region, by expiry."""
     filters = filters or PermitFilter()
@@ -124,14 +135,7 @@ async def list_public_permits(
     )
     statement = filter_permits(base_statement, None, filters, today())
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
-    rows = (
-        await session.exec(
-            statement.order_by(col(Permit.valid_until).is_(None), col(Permit.valid_until), col(Permit.id))
-            .offset(offset)
-            .limit(first)
-        )
-    ).all()
-    return Page(items=[(permit, enterprise) for permit, enterprise in rows], offset=offset, total=int(total))
+    return await permit_page(session, statement, int(total), first=first, offset=offset, window=window)
 
 
 def may_list_permits(actor: Actor) -> bool:
@@ -146,19 +150,20 @@ async def browse_permits(
     filters: PermitFilter | None = None,
     first: int = 20,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[PermitRow]:
     """A page of permits for this actor: their own scope in full, or the public list for anyone else."""
     if may_list_permits(actor):
-        page = await list_permits(session, actor, filters=filters, first=first, offset=offset)
+        page = await list_permits(session, actor, filters=filters, first=first, offset=offset, window=window)
     else:
-        page = await list_public_permits(session, filters=filters, first=first, offset=offset)
+        page = await list_public_permits(session, filters=filters, first=first, offset=offset, window=window)
     on = today()
-    rows: list[PermitRow] = []
+    rows: list[PermitRow | None] = []
     for permit, enterprise in page.items:
         view = permit_view(actor, permit, on=on)
-        if view is not None:  # always, for the rows the lists return; never show what is not visible
-            rows.append(PermitRow(view, enterprise_view(actor, enterprise)))
-    return Page(items=rows, offset=page.offset, total=page.total)
+        # Always a view, for the rows the lists return; never show what is not visible.
+        rows.append(PermitRow(view, enterprise_view(actor, enterprise)) if view is not None else None)
+    return page.kept(rows)
 
 
 async def find_outlet(

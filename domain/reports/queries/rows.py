@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, can, require
 from domain.access.sql import allowed
 from domain.errors import N_, FieldError, ValidationFailed
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.reference import ReportKind
 from domain.permits.rules import normal_number
@@ -132,6 +132,20 @@ def _scoped(statement: Any, actor: Actor) -> Any:
     return statement.where(ExecutionReport.kind == ReportKind.ANNUAL, filed)
 
 
+# Latest due date first, then by permit and kind; the id makes the order total (pages never overlap).
+REPORT_ORDER = (
+    Key(col(ExecutionReport.due_date), descending=True),
+    Key(col(Permit.number), nullable=True),
+    Key(col(ExecutionReport.kind)),
+    Key(col(ExecutionReport.id)),
+)
+
+
+def _report_key(row: Any) -> tuple[Any, ...]:
+    report, permit = row
+    return (report.due_date, permit.number, report.kind, report.id)
+
+
 async def browse_reports(
     session: AsyncSession,
     actor: Actor,
@@ -139,6 +153,7 @@ async def browse_reports(
     filters: ReportFilter | None = None,
     first: int = 20,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[ReportRow]:
     """A page of reports for this actor, latest due date first."""
     filters = filters or ReportFilter()
@@ -162,14 +177,11 @@ async def browse_reports(
             prefix = prefix[:-2]
         statement = statement.where(col(ExecutionReport.region_code).startswith(prefix, autoescape=True))
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
+    if window is not None:
+        page = await keyset_page(session, statement, REPORT_ORDER, window, _report_key, total=int(total))
+        return page.kept([report_row(actor, report, permit) for report, permit in page.items])
     rows = (
-        await session.exec(
-            statement.order_by(
-                col(ExecutionReport.due_date).desc(), col(Permit.number), col(ExecutionReport.kind)
-            )
-            .offset(offset)
-            .limit(first)
-        )
+        await session.exec(statement.order_by(*sort_order(REPORT_ORDER)).offset(offset).limit(first))
     ).all()
     found = [report_row(actor, report, permit) for report, permit in rows]
     return Page(items=[row for row in found if row is not None], offset=offset, total=int(total))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
@@ -18,7 +19,7 @@ from domain.access.sql import TargetColumns, allowed
 from domain.bounds import parse_id
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
-from domain.pagination import Page
+from domain.pagination import Key, Page, Window, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.reports.models import EnforcementLead, ExecutionReport
 from domain.supervision.cases import rules
@@ -50,7 +51,7 @@ def _undecided() -> sa.ColumnElement[bool]:
 
 
 async def leads_inbox(
-    session: AsyncSession, actor: Actor, *, first: int = 50, offset: int = 0
+    session: AsyncSession, actor: Actor, *, first: int = 50, offset: int = 0, window: Window | None = None
 ) -> Page[LeadRow]:
     """Leads waiting for the enforcement side (CASE_MANAGE over their unit), oldest first: each is
     dismissed with a reason or opens a case."""
@@ -64,20 +65,20 @@ async def leads_inbox(
         .where(allowed(actor, Operation.CASE_MANAGE, LEAD_COLUMNS), _undecided())
     )
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
-    rows = (
-        await session.exec(
-            statement.order_by(col(EnforcementLead.created_at), col(EnforcementLead.id))
-            .offset(offset)
-            .limit(first)
+    order = (Key(col(EnforcementLead.created_at)), Key(col(EnforcementLead.id)))
+    page: Page[Any] = Page([], offset, int(total))
+    if window is not None:
+        page = await keyset_page(
+            session, statement, order, window, lambda r: (r[0].created_at, r[0].id), total=int(total)
         )
-    ).all()
-    return Page(
+        rows: Any = page.items
+    else:
+        rows = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
+    return page.mapped(
         [
             LeadRow(lead, name, number or "", report.kind, report.period)
             for lead, name, number, report in rows
         ],
-        offset,
-        int(total),
     )
 
 
@@ -132,7 +133,13 @@ async def _numbers(session: AsyncSession, permit_ids: list[int]) -> dict[int, st
 
 
 async def case_list(
-    session: AsyncSession, actor: Actor, *, view: str = "active", first: int = 50, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    view: str = "active",
+    first: int = 50,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[CaseRow]:
     """Cases the actor may see (CASE_VIEW: regulators of the jurisdiction, a unit its own), open ones
     first, then by the day they were opened, newest first."""
@@ -142,21 +149,28 @@ async def case_list(
         raise ValidationFailed([FieldError("view", "unknown_view", N_("Choose one of the lists."))])
     statement = select(EnforcementCase).where(allowed(actor, Operation.CASE_VIEW, CASE_COLUMNS), _view(view))
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
-    cases = list(
-        (
-            await session.exec(
-                statement.order_by(
-                    col(EnforcementCase.status) == "closed",
-                    col(EnforcementCase.opened_on).desc(),
-                    col(EnforcementCase.id).desc(),
-                )
-                .offset(offset)
-                .limit(first)
-            )
-        ).all()
+    order = (
+        Key(col(EnforcementCase.status) == "closed"),
+        Key(col(EnforcementCase.opened_on), descending=True),
+        Key(col(EnforcementCase.id), descending=True),
     )
+    page: Page[Any] = Page([], offset, int(total))
+    if window is not None:
+        page = await keyset_page(
+            session,
+            statement,
+            order,
+            window,
+            lambda c: (c.status == "closed", c.opened_on, c.id),
+            total=int(total),
+        )
+        cases = list(page.items)
+    else:
+        cases = list(
+            (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
+        )
     numbers = await _numbers(session, [c.permit_id for c in cases if c.permit_id is not None])
-    return Page([CaseRow(c, numbers.get(c.permit_id or 0, "")) for c in cases], offset, int(total))
+    return page.mapped([CaseRow(c, numbers.get(c.permit_id or 0, "")) for c in cases])
 
 
 @dataclass(frozen=True)

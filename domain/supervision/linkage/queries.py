@@ -15,7 +15,7 @@ from domain.access import Actor, Operation, Role, can, require
 from domain.access.sql import TargetColumns, allowed
 from domain.clock import today
 from domain.errors import N_, FieldError, ValidationFailed
-from domain.pagination import Page
+from domain.pagination import Key, Page, Window, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.supervision.linkage import rules
 from domain.supervision.linkage.models import LinkageReceiver, LinkageStep, LinkageTask
@@ -127,7 +127,13 @@ async def _rows(session: AsyncSession, tasks: list[LinkageTask], on: date) -> li
 
 
 async def task_list(
-    session: AsyncSession, actor: Actor, *, view: str = "mine", first: int = 50, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    view: str = "mine",
+    first: int = 50,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[TaskRow]:
     """Linkage tasks the actor may see (the SQL form of can(LINKAGE_VIEW)) in one view, open ones due
     first, then newest."""
@@ -140,18 +146,24 @@ async def task_list(
         allowed(actor, Operation.LINKAGE_VIEW, TARGET_COLUMNS), view_filter(actor, view, on)
     )
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    # Open tasks first (archived last), by due day, then newest.
+    order = (
+        Key(col(LinkageTask.archived_at).is_not(None)),
+        Key(col(LinkageTask.due_on)),
+        Key(col(LinkageTask.id), descending=True),
+    )
+    if window is not None:
+        page = await keyset_page(
+            session,
+            statement,
+            order,
+            window,
+            lambda t: (t.archived_at is not None, t.due_on, t.id),
+            total=int(total),
+        )
+        return page.mapped(await _rows(session, list(page.items), on))
     tasks = list(
-        (
-            await session.exec(
-                statement.order_by(
-                    col(LinkageTask.archived_at).is_not(None),
-                    col(LinkageTask.due_on),
-                    col(LinkageTask.id).desc(),
-                )
-                .offset(offset)
-                .limit(first)
-            )
-        ).all()
+        (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     )
     return Page(await _rows(session, tasks, on), offset, int(total))
 

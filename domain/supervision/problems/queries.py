@@ -24,7 +24,7 @@ from domain.clock import as_utc, china_midnight, today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import industry_name
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.regions import region_name
 from domain.supervision.departments import DEPARTMENTS, department_label
@@ -94,12 +94,17 @@ def _listing() -> Any:
 async def _page(
     session: AsyncSession,
     statement: Any,
-    order: list[Any],
+    order: tuple[Key, ...],
+    key_of: Any,
     first: int,
-    offset: int,  # type: ignore[type-arg]
+    offset: int,
+    window: Window | None,
 ) -> Page[ProblemRow]:
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
-    found = (await session.exec(statement.order_by(*order).offset(offset).limit(first))).all()  # type: ignore[call-overload]
+    if window is not None:
+        page = await keyset_page(session, statement, order, window, key_of, total=int(total))
+        return page.mapped(_rows([tuple(r) for r in page.items], today()))
+    found = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     return Page(items=_rows([tuple(r) for r in found], today()), offset=offset, total=int(total))
 
 
@@ -114,6 +119,7 @@ async def problems(
     enterprise: str = "",
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[ProblemRow]:
     """The problems the actor may see (a regulator's jurisdiction, a unit its own), filtered by state,
     owning department, source, overdue only and the unit's name or credit code; overdue first, then by
@@ -157,12 +163,33 @@ async def problems(
         (sa.and_(col(RectificationItem.state) == rules.RECTIFYING, col(RectificationItem.deadline) < on), 0),
         else_=1,
     )
-    order = [overdue_first, col(RectificationItem.deadline).asc().nulls_first(), col(Problem.id).desc()]
-    return await _page(session, statement, order, first, offset)
+    order = (
+        Key(overdue_first),
+        Key(col(RectificationItem.deadline), nullable=True, nulls_first=True),
+        Key(col(Problem.id), descending=True),
+    )
+
+    def key_of(row: Any) -> tuple[Any, ...]:
+        problem, _name, _number, item = row
+        late = (
+            item is not None
+            and item.state == rules.RECTIFYING
+            and item.deadline is not None
+            and item.deadline < on
+        )
+        return (0 if late else 1, item.deadline if item else None, problem.id)
+
+    return await _page(session, statement, order, key_of, first, offset, window)
 
 
 async def rectification_items(
-    session: AsyncSession, actor: Actor, *, include_closed: bool = False, first: int = 50, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    include_closed: bool = False,
+    first: int = 50,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[ProblemRow]:
     """ "My rectification items": the rectification items of what the actor may see (a unit its own, an
     agency its clients' for reports), what is due first: being rectified by deadline, then verified, then
@@ -179,8 +206,18 @@ async def rectification_items(
         (col(RectificationItem.state) == rules.VERIFIED, 1),
         else_=2,
     )
-    order = [rank, col(RectificationItem.deadline).asc(), col(RectificationItem.id).asc()]
-    return await _page(session, statement, order, first, offset)
+    order = (
+        Key(rank),
+        Key(col(RectificationItem.deadline)),
+        Key(col(RectificationItem.id)),
+    )
+    ranks = {rules.RECTIFYING: 0, rules.VERIFIED: 1}
+
+    def key_of(row: Any) -> tuple[Any, ...]:
+        item = row[3]
+        return (ranks.get(item.state, 2), item.deadline, item.id)
+
+    return await _page(session, statement, order, key_of, first, offset, window)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from domain.access.sql import TargetColumns, allowed
 from domain.enterprises.models import Enterprise
 from domain.enterprises.queries import find_enterprise
 from domain.errors import N_, NotAuthenticated, NotFound
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 from domain.supervision.standing.rules import re_entry_from
 from domain.supervision.standing.service import target_of
@@ -78,7 +78,12 @@ def _rows() -> sa.Select:  # type: ignore[type-arg]
 
 
 async def public_list(
-    session: AsyncSession, *, removed: bool = False, first: int = 50, offset: int = 0
+    session: AsyncSession,
+    *,
+    removed: bool = False,
+    first: int = 50,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[ListedUnit]:
     """The positive list as published (JN; AP (7)): the units on it now, or those removed, by name."""
     first = check_page_size(first)
@@ -90,16 +95,42 @@ async def public_list(
     total = (
         await session.exec(select(func.count()).select_from(PositiveListEntry).where(condition))  # type: ignore[call-overload]
     ).one()
+    # Removed units by the day they were removed, latest first; the id makes either order total.
     order = (
-        (col(PositiveListEntry.removed_on).desc(), col(Enterprise.name))
+        (
+            Key(col(PositiveListEntry.removed_on), descending=True),
+            Key(col(Enterprise.name)),
+            Key(col(PositiveListEntry.id)),
+        )
         if removed
-        else (col(Enterprise.name), col(PositiveListEntry.id))
+        else (Key(col(Enterprise.name)), Key(col(PositiveListEntry.id)))
     )
     statement = _rows().where(condition)
+    connection = await session.connection()
+    if window is not None:
+        page = await keyset_page(
+            session,
+            statement.add_columns(col(PositiveListEntry.id)),
+            order,
+            window,
+            lambda row: _listed_key(row, removed),
+            total=int(total),
+            rows=lambda query: _all(connection, query),
+        )
+        return page.mapped([ListedUnit(*row[:-1]) for row in page.items])
     rows = (
-        await (await session.connection()).execute(statement.order_by(*order).offset(offset).limit(first))
+        await connection.execute(statement.order_by(*sort_order(order)).offset(offset).limit(first))
     ).all()
     return Page([ListedUnit(*row) for row in rows], offset, int(total))
+
+
+async def _all(connection: Any, query: Any) -> list[Any]:
+    return list((await connection.execute(query)).all())
+
+
+def _listed_key(row: Any, removed: bool) -> tuple[Any, ...]:
+    unit = ListedUnit(*row[:-1])
+    return (unit.removed_on, unit.name, row[-1]) if removed else (unit.name, row[-1])
 
 
 async def standing_of(session: AsyncSession, actor: Actor, *, credit_code: str) -> Standing:

@@ -12,7 +12,7 @@ from domain.access import Actor, Operation
 from domain.access.sql import TargetColumns, allowed
 from domain.accounts.models import User
 from domain.enterprises.models import Enterprise
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.registrations.models import DischargeRegistration
 from domain.supervision.inspections import rules
@@ -27,7 +27,13 @@ from domain.supervision.inspections.units import in_region
 
 
 async def list_draws(
-    session: AsyncSession, actor: Actor, *, region_code: str | None = None, first: int = 20, offset: int = 0
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    region_code: str | None = None,
+    first: int = 20,
+    offset: int = 0,
+    window: Window | None = None,
 ) -> Page[InspectionDraw]:
     """Every draw, newest first: published under 双随机一公开 (docs/supervision.md says what of it)."""
     first = check_page_size(first)
@@ -35,15 +41,13 @@ async def list_draws(
     if region_code:
         conditions.append(in_region(InspectionDraw.region_code, region_code))
     total = (await session.exec(select(func.count()).select_from(InspectionDraw).where(*conditions))).one()
-    draws = (
-        await session.exec(
-            select(InspectionDraw)
-            .where(*conditions)
-            .order_by(col(InspectionDraw.drawn_at).desc(), col(InspectionDraw.id).desc())
-            .offset(offset)
-            .limit(first)
+    order = (Key(col(InspectionDraw.drawn_at), descending=True), Key(col(InspectionDraw.id), descending=True))
+    statement = select(InspectionDraw).where(*conditions)
+    if window is not None:
+        return await keyset_page(
+            session, statement, order, window, lambda d: (d.drawn_at, d.id), total=int(total)
         )
-    ).all()
+    draws = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     return Page(items=list(draws), offset=offset, total=int(total))
 
 

@@ -17,7 +17,7 @@ from domain.access.sql import TargetColumns, allowed
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
 from domain.registrations.models import DischargeRegistration
@@ -93,6 +93,7 @@ async def plan_lines(
     state: str | None = None,
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[PlanRow]:
     """The plan's lines of a year and jurisdiction, soonest due first: who is due by when, done, behind."""
     require_plan_reader(actor, region_code)
@@ -105,16 +106,20 @@ async def plan_lines(
     total = (
         await session.exec(select(func.count()).select_from(InspectionPlanLine).where(*conditions))
     ).one()
-    rows = (
-        await session.exec(
-            select(InspectionPlanLine, Enterprise.name, Enterprise.management_category, done.label("done_on"))  # type: ignore[attr-defined]
-            .join(Enterprise, col(Enterprise.id) == col(InspectionPlanLine.enterprise_id))
-            .where(*conditions)
-            .order_by(col(InspectionPlanLine.due_on), col(Enterprise.name), col(InspectionPlanLine.id))
-            .offset(offset)
-            .limit(first)
+    statement = (
+        select(InspectionPlanLine, Enterprise.name, Enterprise.management_category, done.label("done_on"))  # type: ignore[attr-defined]
+        .join(Enterprise, col(Enterprise.id) == col(InspectionPlanLine.enterprise_id))
+        .where(*conditions)
+    )
+    order = (Key(col(InspectionPlanLine.due_on)), Key(col(Enterprise.name)), Key(col(InspectionPlanLine.id)))
+    page: Page[Any] | None = None
+    if window is not None:
+        page = await keyset_page(
+            session, statement, order, window, lambda r: (r[0].due_on, r[1], r[0].id), total=int(total)
         )
-    ).all()
+        rows: Any = page.items
+    else:
+        rows = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     permit_ids = sorted({line.permit_id for line, *_ in rows if line.permit_id})
     registration_ids = sorted({line.registration_id for line, *_ in rows if line.registration_id})
     permits = dict(
@@ -143,6 +148,8 @@ async def plan_lines(
         )
         for line, name, category, done_on in rows
     ]
+    if page is not None:
+        return page.mapped(items)
     return Page(items=items, offset=offset, total=int(total))
 
 

@@ -14,7 +14,7 @@ from domain.access import Actor, Operation, Target, can, require
 from domain.access.sql import allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotAuthenticated, NotFound
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.registrations.models import DischargeRegistration
 from domain.supervision.inspections import rules
@@ -50,6 +50,7 @@ async def list_records(
     kind: str | None = None,
     first: int = 50,
     offset: int = 0,
+    window: Window | None = None,
 ) -> Page[RecordRow]:
     """Inspection records the reader may see, newest first: regulators their region's, a unit its own."""
     if not actor.is_authenticated:
@@ -63,17 +64,22 @@ async def list_records(
     if kind:
         conditions.append(InspectionRecord.kind == kind)
     total = (await session.exec(select(func.count()).select_from(InspectionRecord).where(*conditions))).one()
-    rows = (
-        await session.exec(
-            select(InspectionRecord, Enterprise.name, Permit.number)
-            .join(Enterprise, col(Enterprise.id) == col(InspectionRecord.enterprise_id))
-            .outerjoin(Permit, col(Permit.id) == col(InspectionRecord.permit_id))
-            .where(*conditions)
-            .order_by(col(InspectionRecord.inspected_on).desc(), col(InspectionRecord.id).desc())
-            .offset(offset)
-            .limit(first)
+    statement = (
+        select(InspectionRecord, Enterprise.name, Permit.number)
+        .join(Enterprise, col(Enterprise.id) == col(InspectionRecord.enterprise_id))
+        .outerjoin(Permit, col(Permit.id) == col(InspectionRecord.permit_id))
+        .where(*conditions)
+    )
+    order = (
+        Key(col(InspectionRecord.inspected_on), descending=True),
+        Key(col(InspectionRecord.id), descending=True),
+    )
+    if window is not None:
+        page = await keyset_page(
+            session, statement, order, window, lambda r: (r[0].inspected_on, r[0].id), total=int(total)
         )
-    ).all()
+        return page.mapped([RecordRow(r, name, number) for r, name, number in page.items])
+    rows = (await session.exec(statement.order_by(*sort_order(order)).offset(offset).limit(first))).all()
     return Page(
         items=[RecordRow(r, name, number) for r, name, number in rows], offset=offset, total=int(total)
     )

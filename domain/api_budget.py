@@ -1,0 +1,75 @@
+"""The API's rate budget: rows an API caller may ask for in a time window, counted in the database.
+
+Each caller (a bearer token, a portal session's user, an anonymous address) has one row: the window it
+spends in and what it spent there. A request adds its cost with one statement (an upsert that starts a
+new window when the stored one has passed, ``RETURNING`` the sum), so the budget holds across the
+server's worker processes and machines, and costs one round trip per request. Refused requests are
+charged too: a caller who keeps asking past the budget stays refused until the window ends.
+
+Operational metering, not a record of anything a person did: no audit entry, no history.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class ApiBudget(SQLModel, table=True):
+    __tablename__ = "api_budget"
+
+    subject: str = Field(primary_key=True, max_length=80)
+    window_index: int = Field(sa_type=sa.BigInteger)  # seconds since the epoch // window length
+    spent: int = Field(sa_type=sa.BigInteger)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What a request cost and what is left of its caller's budget."""
+
+    requested: int
+    spent: int
+    budget: int
+    reset_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.budget - self.spent)
+
+    @property
+    def refused(self) -> bool:
+        return self.spent > self.budget
+
+    def retry_after(self, now: datetime) -> int:
+        """Whole seconds until the window ends (at least 1)."""
+        return max(1, math.ceil((self.reset_at - now).total_seconds()))
+
+
+# One statement on both databases (PostgreSQL 9.5+, SQLite 3.35+ for RETURNING).
+UPSERT = sa.text(
+    "INSERT INTO api_budget (subject, window_index, spent) VALUES (:subject, :window, :cost) "
+    "ON CONFLICT (subject) DO UPDATE SET "
+    "spent = CASE WHEN api_budget.window_index = excluded.window_index "
+    "THEN api_budget.spent + excluded.spent ELSE excluded.spent END, "
+    "window_index = excluded.window_index "
+    "RETURNING spent"
+)
+
+
+async def charge(
+    session: AsyncSession, *, subject: str, cost: int, budget: int, window_seconds: int, now: datetime
+) -> Charge:
+    """Add ``cost`` to ``subject``'s spending in the window ``now`` falls in (the caller commits)."""
+    epoch = now.astimezone(UTC).timestamp()
+    window = int(epoch // window_seconds)
+    connection = await session.connection()
+    spent = (
+        await connection.execute(UPSERT, {"subject": subject[:80], "window": window, "cost": cost})
+    ).scalar_one()
+    reset_at = datetime.fromtimestamp((window + 1) * window_seconds, tz=UTC)
+    return Charge(requested=cost, spent=int(spent), budget=budget, reset_at=reset_at)
