@@ -321,26 +321,32 @@ class ProblemQuery:
             raise refused(error, context.locale) from None
         return _page(page, context.locale)
 
-    @strawberry.field(description="一个问题及其整改的全部步骤")
-    async def problem(self, info: strawberry.Info, id: strawberry.ID) -> Problem:
+    @strawberry.field(description="一个问题及其整改的全部步骤；不存在或无权查看时为 null")
+    async def problem(self, info: strawberry.Info, id: strawberry.ID) -> Problem | None:
         context = info.context
         try:
             async with context.read() as session:
                 page = await queries.problem_page(
                     session, context.actor, problem_id=_id(id, N_("No such problem."), "problem")
                 )
+        except NotFound:
+            return None  # unknown, or not the caller's to see: one answer (no existence leak)
         except DomainError as error:
             raise refused(error, context.locale, rename={"problem": "id"}) from None
         return Problem.from_page(page, context.locale)
 
-    @strawberry.field(description="整改进度附件的内容（可查看该问题的用户）")
-    async def rectification_attachment(self, info: strawberry.Info, id: strawberry.ID) -> AttachmentContent:
+    @strawberry.field(description="整改进度附件的内容（可查看该问题的用户）；不存在或无权查看时为 null")
+    async def rectification_attachment(
+        self, info: strawberry.Info, id: strawberry.ID
+    ) -> AttachmentContent | None:
         context = info.context
         try:
             async with context.read() as session:
                 found = await queries.attachment(
                     session, context.actor, attachment_id=_id(id, N_("No such file."), "attachment")
                 )
+        except NotFound:
+            return None  # unknown, or not the caller's to see: one answer (no existence leak)
         except DomainError as error:
             raise refused(error, context.locale, rename={"attachment": "id"}) from None
         return content_of(

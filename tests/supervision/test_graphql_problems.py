@@ -47,7 +47,16 @@ async def test_a_progress_report_with_a_file_through_the_api(client, session):
     assert base64.b64decode(read["rectificationAttachment"]["contentBase64"]) == PNG
     stranger = await bearer_token(session, world.stranger)
     refused = (await graphql(client, FILE, {"id": attached["id"]}, token=stranger)).json()
-    assert refused["errors"][0]["extensions"]["code"] == "not_found"
+    # Not the stranger's to see: null, as for a file that does not exist (an expected outcome, no error).
+    assert refused["data"]["rectificationAttachment"] is None and "errors" not in refused
+    unknown = (await graphql(client, FILE, {"id": "999999999"}, token=token)).json()
+    assert unknown["data"]["rectificationAttachment"] is None and "errors" not in unknown
+    others = (
+        await graphql(
+            client, "query($id: ID!) { problem(id: $id) { id } }", {"id": str(problem.id)}, token=stranger
+        )
+    ).json()
+    assert others["data"]["problem"] is None and "errors" not in others
     bad = [{"fileName": "x.png", "contentBase64": "not base64!"}]
     data = await graphql_data(client, PROGRESS, {"id": str(item.id), "files": bad}, token=token)
     assert {"field": "attachments[0]", "code": "base64"} in data["reportRectificationProgress"]["errors"]
