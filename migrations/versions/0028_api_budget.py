@@ -1,7 +1,7 @@
 """the API's rate budget: one row per caller (token, user, address) with its window and spending
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-04 20:40:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.*)
 from alembic import op
 
-revision: str = '0027'
-down_revision: str | None = '0026'
+revision: str = '0028'
+down_revision: str | None = '0027'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
