@@ -25,6 +25,7 @@ from demo.supervision_grading import grade_last_year
 from demo.supervision_inspections import keep_demo_inspections
 from demo.supervision_linkage import run_linkage
 from demo.supervision_problems import Regulators, keep_problems
+from demo.supervision_quality import keep_quality
 from demo.supervision_standing import keep_positive_list
 from domain.access import Actor, Role, operator
 from domain.accounts.models import User
@@ -151,6 +152,7 @@ async def load(
     await run_linkage(session, putuo, codes)
     await run_cases(session, putuo)
     await grade_last_year(session, actor_for(users["pt-permitting"], channel="demo"))
+    await keep_quality(session, actor_for(users["jn-permitting"], channel="demo"), codes)
     if progress is not None:
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):

@@ -49,10 +49,22 @@ from domain.supervision.problems.models import (
     RectificationItem,
     RectificationStep,
 )
+from domain.supervision.quality.models import (
+    QualityAudit,
+    QualityCampaign,
+    QualityCheck,
+    QualityCheckItem,
+    QualityFindingRow,
+)
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 
 __all__ = [
     "ApiBudget",
+    "QualityAudit",
+    "QualityCampaign",
+    "QualityCheck",
+    "QualityCheckItem",
+    "QualityFindingRow",
     "GradeDecision",
     "PositiveListEntry",
     "YellowCard",

@@ -36,6 +36,7 @@ from graphql_schema.supervision.grading import GradingMutation, GradingQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
 from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
+from graphql_schema.supervision.quality import QualityMutation, QualityQuery
 from graphql_schema.supervision.standing import StandingMutation, StandingQuery
 
 
@@ -57,6 +58,7 @@ class Query(
     LinkageQuery,
     CaseQuery,
     GradingQuery,
+    QualityQuery,
     StatisticsQuery,
     ChangeQuery,
 ):
@@ -80,6 +82,7 @@ class Mutation(
     LinkageMutation,
     CaseMutation,
     GradingMutation,
+    QualityMutation,
 ):
     pass
 

@@ -135,12 +135,12 @@ class RateFigure:
     rate: float | None = strawberry.field(description="比率 0-1；无应完成时为空")
 
 
-@strawberry.type(description="“双百”：执行报告按时提交（已记录）与许可证质量核查（尚未记录）")
+@strawberry.type(description="“双百”：执行报告按时提交与许可证质量核查，两半各自计算")
 class DoubleHundred:
     reports_filed: RateFigure = strawberry.field(description="期内到期的执行报告：应提交、已提交")
     reports_on_time: RateFigure = strawberry.field(description="期内到期的执行报告：应提交、按时提交")
-    quality_checked: RateFigure | None = strawberry.field(
-        description="三年内完成质量核查的许可证；平台尚未记录许可证质量核查，始终为空"
+    quality_checked: RateFigure = strawberry.field(
+        description="期末（当期为今天）在期的许可证：应核查数，与三年内经质量核查活动核查完毕的数"
     )
 
 
@@ -274,7 +274,7 @@ class LeaderStatistics:
             double_hundred=DoubleHundred(
                 reports_filed=rate(filing.due, filing.submitted),
                 reports_on_time=rate(filing.due, filing.on_time),
-                quality_checked=None,
+                quality_checked=rate(figures.quality_checked.whole, figures.quality_checked.part),
             ),
             plan=None
             if plan is None

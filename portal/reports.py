@@ -37,6 +37,7 @@ from domain.reports.service import drafts
 from domain.reports.service import review as reviewing
 from domain.reports.service.submission import Filing
 from domain.reports.service.urging import urge_report
+from domain.supervision.quality.queries import quality_half_today
 from portal import report_forms as forms
 from portal.forms import read_uploads
 from portal.list_pages import overdue_filters
@@ -662,6 +663,7 @@ async def dashboard_page(request: Request) -> Response:
         except ValidationFailed as error:
             errors = {**errors, **field_errors(error.errors)}
             found = await statistics.dashboard(session, actor, kind=kind, period=None, filters=filters)
+        quality = await quality_half_today(session, actor)
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
     helpers = _helpers(request)
@@ -698,6 +700,7 @@ async def dashboard_page(request: Request) -> Response:
         {
             **helpers,
             "d": found,
+            "quality": quality,
             "errors": errors,
             **overdue_filters(request, actor, filters, kind=found.kind, period=found.period.label),
             "urge_notice": _urge_notice(request, found.overdue),

@@ -38,6 +38,7 @@ from portal.supervision import grading as supervision_grading
 from portal.supervision import inspections
 from portal.supervision import linkage as supervision_linkage
 from portal.supervision import problems as supervision_problems
+from portal.supervision import quality as supervision_quality
 from portal.supervision import standing as supervision_standing
 from portal.templating import STATIC_DIR
 from web.body_limit import readable_size
@@ -67,6 +68,7 @@ def routes() -> list[BaseRoute]:
         *inspections.routes,
         *supervision_problems.routes,
         *supervision_standing.routes,
+        *supervision_quality.routes,
         *supervision_grading.routes,
         *statistics.routes,
         *supervision_linkage.routes,

@@ -164,7 +164,12 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
                     _rate(filing.submitted / filing.due if filing.due else None),
                 ],
                 [_("Reports filed on time"), filing.due, filing.on_time, _rate(filing.on_time_rate)],
-                [_("Permits quality-checked"), "", "", _("Not yet recorded")],
+                [
+                    _("Permits quality-checked within three years"),
+                    figures.quality_checked.whole,
+                    figures.quality_checked.part,
+                    _rate(figures.quality_checked.rate),
+                ],
             ],
         )
     )

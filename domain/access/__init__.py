@@ -131,6 +131,12 @@ class Operation(StrEnum):
     # Online monitoring stations (HJ 212, docs/integrators.md): register a station's MN and password for
     # an outlet, change or deactivate it. Reading stations and their refused packets is LEDGER_VIEW.
     STATION_MANAGE = "station.manage"
+    # Permit quality (issue 16, the first half of 双百): the audit's findings and the hand-check campaigns
+    # are read by the regulators of the jurisdiction; the permitting section runs the audit and the
+    # campaigns (create, record a checklist, close). Units are not shown them: what they must fix reaches
+    # them as problems.
+    QUALITY_VIEW = "quality.view"
+    QUALITY_CHECK = "quality.check"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -163,6 +169,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.STANDING_MANAGE,
         Operation.GRADING_DECIDE,
         Operation.STATION_MANAGE,
+        Operation.QUALITY_CHECK,
     }
 )
 
@@ -392,7 +399,11 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if actor.is_admin:
                 return ALWAYS
             return jurisdiction(actor) if actor.role in (Role.ENFORCEMENT, Role.MONITORING_STATION) else NEVER
-        case Operation.LINKAGE_ARCHIVE:
+        case Operation.QUALITY_VIEW:
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.is_regulator else NEVER
+        case Operation.LINKAGE_ARCHIVE | Operation.QUALITY_CHECK:
             if actor.is_admin:
                 return ALWAYS
             return jurisdiction(actor) if actor.role == Role.PERMITTING else NEVER

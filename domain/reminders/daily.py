@@ -18,6 +18,7 @@ from domain.reports.service.review import escalate_overdue_feedback
 from domain.supervision.inspections.service.plans import keep_plans_current
 from domain.supervision.problems.intake import raise_overdue_feedback
 from domain.supervision.problems.notices import send_rectification_reminders
+from domain.supervision.quality.audit import audit_new_versions
 
 log = logging.getLogger("permitwatch.worker")
 
@@ -26,7 +27,8 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     """Everything due on a day: renewal reminders, the monthly digest (on the 1st), rectification
     reminders, and feedback problems left unanswered past their deadline becoming problems for the
     department that issued the form (before the form closes) and enforcement leads; each district's
-    inspection plan of the year brought up to the permits issued since."""
+    inspection plan of the year brought up to the permits issued since; the quality audit of every permit
+    version issued since (its findings problems for the permitting section)."""
     await refresh(session)  # count with the holiday schedules loaded since this process started
     summary = await send_due_reminders(session, on=on)
     for part in (
@@ -41,6 +43,7 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     await raise_overdue_feedback(session, on=on)
     await escalate_overdue_feedback(session, on=on)
     await keep_plans_current(session, on=on)
+    await audit_new_versions(session, on=on)
     return summary
 
 

@@ -1,6 +1,6 @@
 """The figures of the leaders' statistics that need a query of their own (docs/statistics.md): the
-filing half of 双百, inspection coverage, rectification, grades, the positive list, agency credit and
-reported emissions, each counted through the SQL form of its record's access rule."""
+filing and quality-check halves of 双百, inspection coverage, rectification, grades, the positive list,
+agency credit and reported emissions, each counted through the SQL form of its record's access rule."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from domain.supervision.grading.rules import Grade
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.problems import rules as problem_rules
 from domain.supervision.problems.models import Problem, RectificationItem
+from domain.supervision.quality.queries import quality_check_counts
 from domain.supervision.standing.models import PositiveListEntry
 
 REPORT_KINDS = (ReportKind.MONTHLY, ReportKind.QUARTERLY, ReportKind.SEMIANNUAL, ReportKind.ANNUAL)
@@ -152,6 +153,14 @@ async def filing_half(
                 submitted += 1
                 on_time += 1 if report.on_time else 0
     return FilingHalf(due, submitted, on_time)
+
+
+async def quality_half(session: AsyncSession, actor: Actor, scope: Scope, permit_where: list[Any]) -> Rate:
+    """Permits in force on the period's last day (today for the current period) and those quality-checked
+    by a campaign in the three years to that day (JN 1(1); ``supervision.quality``)."""
+    last_day = date.fromordinal(scope.following.toordinal() - 1)
+    whole, part = await quality_check_counts(session, actor, on=min(today(), last_day), where=permit_where)
+    return Rate(whole, part)
 
 
 async def plan_coverage(session: AsyncSession, actor: Actor, scope: Scope) -> PlanCoverage | None:

@@ -10,8 +10,9 @@ record (``domain.access.sql.allowed``), so a district's head sees the district a
   (``PermitApplication.late``, docs/domain-rules.md "Renewal");
 - the 双百 pair: the filing half is the reports due for the periods that ended in the period, once
   their due date has passed (the same ``owing`` rule as the filing statistics), and those filed, and
-  filed on time; the quality-check half is
-  not recorded anywhere yet (no permit quality audit exists), so it is None, never a made-up number;
+  filed on time; the quality-check half is the permits in force on the period's last day (today for the
+  current period) and those a quality-check campaign checked in the three years to it
+  (``supervision.quality``);
 - inspection coverage against the year's plan (``plan_summary``, the plan page's figures);
 - rectification (the clear-to-zero board's rules): open now, overdue now, closed in the period, average
   days from raising to closure of those closed in the period; raised and closed by month of the year;
@@ -87,7 +88,7 @@ class LeaderStatistics:
     permits: list[PermitCount]
     renewals: Rate
     filing: FilingHalf
-    quality_checked: Rate | None  # the quality-check half of 双百: not recorded yet
+    quality_checked: Rate  # the quality-check half of 双百: permits in force, checked within three years
     plan: PlanCoverage | None
     rectification: Rectification
     cases_opened: int
@@ -169,6 +170,7 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
     renewals = Rate(int(renewal_rows[0]), int(renewal_rows[1] or 0))
 
     filing = await figures.filing_half(session, actor, scope, permit_where)
+    quality_checked = await figures.quality_half(session, actor, scope, permit_where)
     plan = await figures.plan_coverage(session, actor, scope)
     rectification, raised_by_month, closed_by_month = await figures.rectification(session, actor, scope, rows)
 
@@ -245,7 +247,7 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
         permits=permits,
         renewals=renewals,
         filing=filing,
-        quality_checked=None,
+        quality_checked=quality_checked,
         plan=plan,
         rectification=rectification,
         cases_opened=cases_opened,

@@ -42,6 +42,7 @@ from domain.supervision.cases.models import EnforcementCase, LeadDecision
 from domain.supervision.inspections.models import InspectionDraw, InspectionPlanLine, InspectionRecord
 from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
 from domain.supervision.problems.models import Problem, RectificationItem
+from domain.supervision.quality.models import QualityAudit, QualityCampaign
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
 from tests.factories import credit_code, make_enterprise, make_permit, make_user
 
@@ -88,6 +89,8 @@ class City:
     plan_lines: list[InspectionPlanLine] = field(default_factory=list)
     inspection_records: list[InspectionRecord] = field(default_factory=list)
     draws: list[InspectionDraw] = field(default_factory=list)
+    quality_audits: list[QualityAudit] = field(default_factory=list)
+    quality_campaigns: list[QualityCampaign] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     actors: list[tuple[str, Actor]] = field(default_factory=list)
     audit_ids: set[int] = field(default_factory=set)
@@ -402,6 +405,35 @@ async def build(session: AsyncSession) -> City:
             session.add(receiver)
             city.linkage_receivers.append(receiver)
         city.linkage_tasks.append(task)
+    await session.flush()
+
+    # Permit quality: an audit of every permit's version in force (findings on every other one, an earlier
+    # run with findings that a later clean run replaced on one), campaigns in three regions.
+    for index, permit in enumerate(city.permits):
+        runs = [index % 3] if index != 1 else [4, 0]
+        for count in runs:
+            audit = QualityAudit(
+                permit_id=permit.id or 0,
+                version=permit.content_version,
+                enterprise_id=permit.enterprise_id,
+                region_code=permit.region_code,
+                trigger="daily",
+                ran_by="city",
+                finding_count=count,
+            )
+            session.add(audit)
+            await session.flush()
+            city.quality_audits.append(audit)
+    for name, region, state in (
+        ("普陀", "310107", "open"),
+        ("历下", "370102", "closed"),
+        ("济南", "370100", "open"),
+    ):
+        campaign = QualityCampaign(
+            name=f"{name}核查", region_code=region, kind="targeted", created_by="city", state=state
+        )
+        session.add(campaign)
+        city.quality_campaigns.append(campaign)
     await session.flush()
 
     # Problems (问题) of units of several regions, one on the Qingdao site of a Jinan unit, at every state:

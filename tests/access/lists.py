@@ -52,6 +52,7 @@ from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.linkage import queries as linkage
 from domain.supervision.problems import queries as problem_queries
+from domain.supervision.quality import queries as quality_queries
 from domain.supervision.standing import queries as standing
 from domain.trail import unit_trail
 from tests.access.city import City
@@ -1031,6 +1032,57 @@ def expected_problem_board(city: City, actor: Actor) -> dict[str, Any] | None:
     }
 
 
+# --- Permit quality ------------------------------------------------------------------------------------
+
+
+def _may_read_quality(actor: Actor) -> bool:
+    """Whether QUALITY_VIEW holds for some target at all (the list refuses whoever it never holds for)."""
+    return actor.is_authenticated and (
+        actor.is_admin or (actor.is_regulator and actor.region_code is not None)
+    )
+
+
+async def fetch_flagged_permits(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await quality_queries.flagged_permits(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row.permit_id)
+
+    return await walk(page)
+
+
+def expected_flagged_permits(city: City, actor: Actor) -> Keys | None:
+    """Issued permits whose latest audit of the version in force found something."""
+    if not _may_read_quality(actor):
+        return None
+    latest: dict[int, Any] = {}
+    for audit in city.quality_audits:
+        latest[audit.permit_id] = audit  # built in order: the last one is the latest
+    return frozenset(
+        p.id
+        for p in city.permits
+        if p.status == "issued"
+        and p.id in latest
+        and latest[p.id].finding_count > 0
+        and can(actor, OP.QUALITY_VIEW, permit_target(p))
+    )
+
+
+async def fetch_quality_campaigns(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await quality_queries.campaigns(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row.campaign.id)
+
+    return await walk(page)
+
+
+def expected_quality_campaigns(city: City, actor: Actor) -> Keys | None:
+    if not _may_read_quality(actor):
+        return None
+    return frozenset(
+        c.id for c in city.quality_campaigns if can(actor, OP.QUALITY_VIEW, Target(region_code=c.region_code))
+    )
+
+
 CASES = [
     ListCase("permits (both faces' list)", fetch_permits, expected_permits),
     ListCase("permits (regulators' and units' list)", fetch_permit_list, expected_permit_list),
@@ -1075,4 +1127,6 @@ CASES = [
     ListCase("units on the positive list", fetch_listed_units, expected_listed_units),
     ListCase("last year's grading of a district", fetch_grading, expected_grading),
     ListCase("yellow cards of the year", fetch_yellow_cards, expected_yellow_cards),
+    ListCase("permits the quality audit flagged", fetch_flagged_permits, expected_flagged_permits),
+    ListCase("quality-check campaigns", fetch_quality_campaigns, expected_quality_campaigns),
 ]

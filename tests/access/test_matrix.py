@@ -67,6 +67,8 @@ REGULATOR_VIEW_ONLY = {
     OP.GRADING_VIEW: (Y, N),
     OP.GRADING_DECIDE: (Y, N),
     OP.STATION_MANAGE: (N, N),
+    OP.QUALITY_VIEW: (Y, N),
+    OP.QUALITY_CHECK: (N, N),
 }
 EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
     None: {  # the public
@@ -116,6 +118,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.GRADING_VIEW: (N, N),
         OP.GRADING_DECIDE: (N, N),
         OP.STATION_MANAGE: (N, N),
+        OP.QUALITY_VIEW: (N, N),
+        OP.QUALITY_CHECK: (N, N),
     },
     Role.ENTERPRISE_STAFF: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -164,6 +168,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.GRADING_VIEW: (Y, N),
         OP.GRADING_DECIDE: (N, N),
         OP.STATION_MANAGE: (N, N),
+        OP.QUALITY_VIEW: (N, N),
+        OP.QUALITY_CHECK: (N, N),
     },
     Role.ENTERPRISE_ADMIN: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -212,6 +218,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.GRADING_VIEW: (Y, N),
         OP.GRADING_DECIDE: (N, N),
         OP.STATION_MANAGE: (Y, N),
+        OP.QUALITY_VIEW: (N, N),
+        OP.QUALITY_CHECK: (N, N),
     },
     Role.AGENCY_STAFF: {  # sees enterprises only through authorisations (issue 6)
         OP.VIEW_PUBLIC: (Y, Y),
@@ -260,6 +268,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.GRADING_VIEW: (N, N),
         OP.GRADING_DECIDE: (N, N),
         OP.STATION_MANAGE: (N, N),
+        OP.QUALITY_VIEW: (N, N),
+        OP.QUALITY_CHECK: (N, N),
     },
     Role.PERMITTING: {
         OP.VIEW_PUBLIC: (Y, Y),
@@ -308,6 +318,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.GRADING_VIEW: (Y, N),
         OP.GRADING_DECIDE: (Y, N),
         OP.STATION_MANAGE: (N, N),
+        OP.QUALITY_VIEW: (Y, N),
+        OP.QUALITY_CHECK: (Y, N),
     },
     Role.ECOLOGY: {**REGULATOR_VIEW_ONLY, OP.STATION_MANAGE: (Y, N)},
     Role.POLLUTION_PREVENTION: REGULATOR_VIEW_ONLY,
@@ -377,6 +389,8 @@ EXPECTED: dict[Role | None, dict[Operation, tuple[bool, bool]]] = {
         OP.GRADING_VIEW: (Y, Y),
         OP.GRADING_DECIDE: (Y, Y),
         OP.STATION_MANAGE: (Y, Y),
+        OP.QUALITY_VIEW: (Y, Y),
+        OP.QUALITY_CHECK: (Y, Y),
     },
 }
 

@@ -806,10 +806,10 @@ async def test_the_dashboard_shows_submission_and_on_time_rates_by_region_and_in
     assert '<span class="figure" id="due-count">2</span>' in page.text
     assert '<span class="figure" id="submission-rate">50.0 %</span>' in page.text
     assert f'<span class="figure" id="on-time-rate">{on_time * 100:.1f} %</span>' in page.text
-    # The "double hundred" has two halves; the permit-quality half waits for the quality audit.
+    # The "double hundred" has two halves; the permit-quality half is counted today beside the filing half.
     assert "permit quality checked for every permit (100 %) within three years" in page.text
     assert "execution reports submitted by every unit (100 %) within one year" in page.text
-    assert "Permit-quality half: waits for the quality audit" in page.text
+    assert "Permit-quality half: 0 of 2 permits in force quality-checked within three years" in page.text
     assert "Reports half: not every unit submitted" in page.text
     region = page.text[page.text.index('id="rates-region"') :]
     assert 'data-group="310107"' in region and 'data-group="310110"' not in region

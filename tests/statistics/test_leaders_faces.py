@@ -38,7 +38,7 @@ async def test_the_page_shows_names_charts_and_tables(client, session):
         assert name in page.text
     assert ">SO2<" not in page.text and ">310107<" not in page.text
     assert page.text.count("<svg") >= 4 and 'role="img"' in page.text  # charts, each beside its table
-    assert "尚未记录" in page.text  # the quality-check half of 双百: no number
+    assert "三年内完成质量核查的许可证" in page.text  # the quality-check half of 双百 beside the filing half
     assert 'href="/statistics.xlsx?year=' in page.text
     bad = await client.get("/statistics?year=1999&district=370102", headers={"Accept-Language": "en"})
     assert bad.status_code == 400
@@ -95,7 +95,7 @@ async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(clie
     }
     assert data["rectification"]["open"] == expected.rectification.open == 4
     assert data["doubleHundred"]["reportsOnTime"]["due"] == expected.filing.due == 2
-    assert data["doubleHundred"]["qualityChecked"] is None
+    assert data["doubleHundred"]["qualityChecked"]["due"] == expected.quality_checked.whole
     assert {row["pollutantName"]: row["quantityT"] for row in data["emissions"]} == {
         "二氧化硫": 4.0,
         "化学需氧量": 0.5,

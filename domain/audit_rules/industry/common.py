@@ -35,6 +35,14 @@ from domain.audit_rules.engine import (
     rule,
     rule_finding,
 )
+from domain.audit_rules.industry.requirements import (
+    AUTOMATIC,
+    FREQUENCY,
+    POLLUTANTS,
+    STANDARD,
+    Requirement,
+    remember,
+)
 from domain.errors import N_
 
 THERMAL_POWER = ("4411", "4412")
@@ -182,6 +190,19 @@ def required_pollutants(
     message = MISSING_MARKED_MESSAGE if marked_by else MISSING_MESSAGE
     if outlet_kind != "main" and not marked_by:
         message = MISSING_GENERAL_MESSAGE
+    remember(
+        Requirement(
+            code,
+            POLLUTANTS,
+            scope,
+            title,
+            medium,
+            pollutants,
+            outlet_kind=outlet_kind,
+            marked_by=marked_by,
+            conditional=when is not None,
+        )
+    )
 
     @rule(
         code,
@@ -226,6 +247,19 @@ def required_at_site(
     such outlets, unless ``outlets_required``; ``when``: only where it holds (a coal-fired plant has
     coal-handling outlets)."""
     message = MISSING_SITE_MESSAGE if outlet_kind == "main" else MISSING_SITE_GENERAL_MESSAGE
+    remember(
+        Requirement(
+            code,
+            POLLUTANTS,
+            scope,
+            title,
+            medium,
+            pollutants,
+            outlet_kind=outlet_kind,
+            conditional=when is not None,
+            per_outlet=False,
+        )
+    )
 
     @rule(
         code,
@@ -260,6 +294,9 @@ def automatic_monitoring(
 ) -> None:
     """Register: the pollutants are monitored automatically at main outlets (G022: permits that say so);
     ``marked_by``: only at outlets where one of these is permitted or reported."""
+    remember(
+        Requirement(code, AUTOMATIC, scope, title, medium, pollutants, marked_by=marked_by, key_only=key_only)
+    )
 
     @rule(
         code,
@@ -300,6 +337,11 @@ def frequency_floor(
     """Register: where the permit monitors less often than the guideline's lowest frequency (or not at
     all), the ledger holds at least the results that frequency calls for. Where the permit asks enough,
     a ledger short of it is G025's finding."""
+    remember(
+        Requirement(
+            code, FREQUENCY, scope, title, medium, tuple(floors), outlet_kind=outlet_kind, floors=dict(floors)
+        )
+    )
 
     @rule(
         code,
@@ -344,6 +386,11 @@ def standard_limits(
 ) -> None:
     """Register: a maximum above the standard's limit where the permit allows more (a maximum above the
     permit's own limit is G001/G007). ``medium`` None: fugitive sources (boundary values)."""
+    remember(
+        Requirement(
+            code, STANDARD, scope, title, medium, tuple(values), values=dict(values), standard=standard
+        )
+    )
 
     @rule(
         code,
