@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -125,6 +126,8 @@ def _encode_value(value: Any) -> Any:
         return {"d": value.isoformat()}
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value  # JSON carries a double exactly (the shortest repr that reads back the same)
     return str(value)
 
 
@@ -153,6 +156,8 @@ def _decode_value(value: Any, field: str) -> Any:
     if isinstance(value, str):
         if "\x00" in value:
             raise _invalid(field)
+        return value
+    if isinstance(value, float) and math.isfinite(value):
         return value
     raise _invalid(field)
 

@@ -11,11 +11,11 @@ import strawberry
 
 from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
-from domain.pagination import Page, decode_cursor
+from domain.pagination import Page
 from domain.supervision.quality import audit, campaigns, queries
 from domain.supervision.quality.campaigns import CampaignInput, ItemResult
 from graphql_schema.errors import UserError, refused, user_errors
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
 Id = Annotated[strawberry.ID, strawberry.argument(description="ID")]
 
@@ -84,25 +84,32 @@ class FlaggedPermit:
     finding_count: int = strawberry.field(description="发现数")
 
 
-@strawberry.type(description="发现问题的许可证一页")
+@strawberry.type(description="发现问题的许可证")
+class FlaggedPermitEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: FlaggedPermit = strawberry.field(description="许可证")
+
+
+@strawberry.type(description="发现问题的许可证一页（Relay 连接）")
 class FlaggedPermitConnection:
-    nodes: list[FlaggedPermit] = strawberry.field(description="本页记录")
+    edges: list[FlaggedPermitEdge] = strawberry.field(description="本页记录")
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="记录总数")
 
     @classmethod
     def from_page(cls, page: Page[queries.FlaggedRow]) -> FlaggedPermitConnection:
+        nodes = [
+            FlaggedPermit(
+                permit_id=strawberry.ID(str(r.permit_id)),
+                permit_number=r.number,
+                unit_name=r.enterprise_name,
+                version=r.version,
+                finding_count=r.finding_count,
+            )
+            for r in page.items
+        ]
         return cls(
-            nodes=[
-                FlaggedPermit(
-                    permit_id=strawberry.ID(str(r.permit_id)),
-                    permit_number=r.number,
-                    unit_name=r.enterprise_name,
-                    version=r.version,
-                    finding_count=r.finding_count,
-                )
-                for r in page.items
-            ],
+            edges=edges_of(page, nodes, FlaggedPermitEdge),
             page_info=PageInfo.from_page(page),
             total_count=page.total,
         )
@@ -122,9 +129,15 @@ class QualityCampaign:
     conclusion: str = strawberry.field(description="结论（结束时填写）")
 
 
-@strawberry.type(description="核查活动一页")
+@strawberry.type(description="核查活动")
+class QualityCampaignEdge:
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: QualityCampaign = strawberry.field(description="核查活动")
+
+
+@strawberry.type(description="核查活动一页（Relay 连接）")
 class QualityCampaignConnection:
-    nodes: list[QualityCampaign] = strawberry.field(description="本页记录")
+    edges: list[QualityCampaignEdge] = strawberry.field(description="本页记录")
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="记录总数")
 
@@ -178,14 +191,16 @@ class QualityQuery:
     async def quality_flagged_permits(
         self,
         info: strawberry.Info,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 50,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> FlaggedPermitConnection:
         context = info.context
         try:
             async with context.read() as session:
                 page = await queries.flagged_permits(
-                    session, context.actor, first=first, offset=decode_cursor(after)
+                    session, context.actor, window=page_window(first, after, last, before)
                 )
                 return FlaggedPermitConnection.from_page(page)
         except DomainError as error:
@@ -195,17 +210,19 @@ class QualityQuery:
     async def quality_campaigns(
         self,
         info: strawberry.Info,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 50,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> QualityCampaignConnection:
         context = info.context
         try:
             async with context.read() as session:
                 page = await queries.campaigns(
-                    session, context.actor, first=first, offset=decode_cursor(after)
+                    session, context.actor, window=page_window(first, after, last, before)
                 )
                 return QualityCampaignConnection(
-                    nodes=[_campaign(row) for row in page.items],
+                    edges=edges_of(page, [_campaign(row) for row in page.items], QualityCampaignEdge),
                     page_info=PageInfo.from_page(page),
                     total_count=page.total,
                 )

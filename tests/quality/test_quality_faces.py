@@ -104,13 +104,17 @@ async def test_the_api_runs_the_same_campaign(client, session):
         client,
         """query($p: ID!) {
              permitQuality(permitId: $p) { permitNumber findings { ruleCode field text basis } }
-             qualityCampaigns { totalCount nodes { name sampleSize random } } }""",
+             qualityCampaigns(first: 5) { totalCount edges { cursor node { name sampleSize random } } }
+             qualityFlaggedPermits(first: 5) { totalCount edges { node { permitNumber findingCount } } } }""",
         {"p": str(permit.id)},
         token=token,
     )
     assert read["permitQuality"]["permitNumber"] == permit.number
     assert {f["ruleCode"] for f in read["permitQuality"]["findings"]} == {"PQ06", "PQ07"}
     assert read["qualityCampaigns"]["totalCount"] == 1
+    assert [e["node"]["sampleSize"] for e in read["qualityCampaigns"]["edges"]] != []
+    flagged = read["qualityFlaggedPermits"]["edges"]
+    assert permit.number in {e["node"]["permitNumber"] for e in flagged}
     huge = await graphql_data(
         client,
         'mutation { closeQualityCampaign(campaignId: "99999999999999", conclusion: "x") '

@@ -66,18 +66,41 @@ def _exceedance_key(row: Any) -> tuple[Any, ...]:
     return (exceedance.status, exceedance.started_at, exceedance.id)
 
 
+def _excess(exceedance: Exceedance) -> float | None:
+    """How many times its limit the exceedance's highest value was (None for a limit of zero)."""
+    return exceedance.max_value / exceedance.limit_value if exceedance.limit_value else None
+
+
+# The expression of that ratio in SQL: both columns are double precision, so the database divides as
+# Python does and a cursor's value compares exactly.
+EXCESS = col(Exceedance.max_value) / sa.func.nullif(col(Exceedance.limit_value), 0)
+
+
 def _keyset_order(sort: str) -> tuple[tuple[Key, ...], Any]:
-    """The API's keyset order for a sort: by start or status (either way), else the default order."""
-    columns = {
-        "started": (col(Exceedance.started_at), "started_at"),
-        "status": (col(Exceedance.status), "status"),
-    }
+    """The API's keyset order for each sort of the list (either direction), else the default order. Rows
+    are (exceedance, permit, unit name)."""
     key = sort.removeprefix("-")
-    if key not in columns:
-        return EXCEEDANCE_ORDER, _exceedance_key
-    column, attribute = columns[key]
-    order = (Key(column, descending=sort.startswith("-")), Key(col(Exceedance.id), descending=True))
-    return order, lambda row: (getattr(row[0], attribute), row[0].id)
+    descending = sort.startswith("-")
+    last = Key(col(Exceedance.id), descending=True)
+    match key:
+        case "started":
+            return (Key(col(Exceedance.started_at), descending=descending), last), lambda row: (
+                row[0].started_at,
+                row[0].id,
+            )
+        case "status":
+            return (Key(col(Exceedance.status), descending=descending), last), lambda row: (
+                row[0].status,
+                row[0].id,
+            )
+        case "unit":
+            return (Key(col(Enterprise.name), descending=descending), last), lambda row: (row[2], row[0].id)
+        case "excess":
+            return (Key(EXCESS, descending=descending, nullable=True), last), lambda row: (
+                _excess(row[0]),
+                row[0].id,
+            )
+    return EXCEEDANCE_ORDER, _exceedance_key
 
 
 async def list_exceedances(
@@ -142,15 +165,16 @@ async def list_exceedances(
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
     if window is not None:
         keys, key_of = _keyset_order(filters.sort)
-        page = await keyset_page(session, statement, keys, window, key_of, total=int(total))
-        return page.mapped([(e, p) for e, p in page.items])
+        named = statement.add_columns(col(Enterprise.name))
+        page = await keyset_page(session, named, keys, window, key_of, total=int(total))
+        return page.mapped([(row[0], row[1]) for row in page.items])
     chosen = list_filters.order(
         filters.sort,
         {
             "started": [col(Exceedance.started_at)],
             "unit": [col(Enterprise.name)],
             "status": [col(Exceedance.status)],
-            "excess": [col(Exceedance.max_value) / sa.func.nullif(col(Exceedance.limit_value), 0)],
+            "excess": [EXCESS],
         },
     )
     default = [col(Exceedance.status).desc(), col(Exceedance.started_at).desc()]

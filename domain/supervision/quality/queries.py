@@ -20,7 +20,7 @@ from domain.clock import as_utc, china_midnight, today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
 from domain.i18n import translate
-from domain.pagination import Page, check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit
 from domain.permits.rules import PermitStatus
 from domain.supervision.quality import rules
@@ -165,10 +165,15 @@ def _latest_audits() -> Any:
     )
 
 
+FLAGGED_ORDER = (Key(col(QualityAudit.finding_count), descending=True), Key(col(Permit.id)))
+CAMPAIGN_ORDER = (Key(col(QualityCampaign.id), descending=True),)
+
+
 async def flagged_permits(
-    session: AsyncSession, actor: Actor, *, first: int, offset: int
+    session: AsyncSession, actor: Actor, *, first: int = 50, offset: int = 0, window: Window | None = None
 ) -> Page[FlaggedRow]:
-    """Issued permits whose version in force the latest audit found faults in, most findings first."""
+    """Issued permits whose version in force the latest audit found faults in, most findings first
+    (numbered pages for the portal, a keyset ``window`` for the API)."""
     require_reader(actor)
     check_page_size(first)
     latest = _latest_audits()
@@ -192,28 +197,27 @@ async def flagged_permits(
             .where(*where)
         )
     ).one()
-    rows = (
-        await session.exec(
-            base.order_by(col(QualityAudit.finding_count).desc(), col(Permit.id)).offset(offset).limit(first)
+
+    def flagged(row: Any) -> FlaggedRow:
+        a, p, e = row
+        return FlaggedRow(
+            p.id or 0,
+            p.number or "",
+            e.name,
+            p.industry_code,
+            p.category,
+            a.version,
+            a.finding_count,
+            a.ran_at,
         )
-    ).all()
-    return Page(
-        [
-            FlaggedRow(
-                p.id or 0,
-                p.number or "",
-                e.name,
-                p.industry_code,
-                p.category,
-                a.version,
-                a.finding_count,
-                a.ran_at,
-            )
-            for a, p, e in rows
-        ],
-        offset,
-        int(total),
-    )
+
+    if window is not None:
+        page = await keyset_page(
+            session, base, FLAGGED_ORDER, window, lambda r: (r[0].finding_count, r[1].id), total=int(total)
+        )
+        return page.mapped([flagged(row) for row in page.items])
+    rows = (await session.exec(base.order_by(*sort_order(FLAGGED_ORDER)).offset(offset).limit(first))).all()
+    return Page([flagged(row) for row in rows], offset, int(total))
 
 
 @dataclass(frozen=True)
@@ -222,23 +226,29 @@ class CampaignRow:
     checked: int
 
 
-async def campaigns(session: AsyncSession, actor: Actor, *, first: int, offset: int) -> Page[CampaignRow]:
+async def campaigns(
+    session: AsyncSession, actor: Actor, *, first: int = 50, offset: int = 0, window: Window | None = None
+) -> Page[CampaignRow]:
     """The campaigns of the reader's jurisdiction, newest first, with how many permits are checked."""
     require_reader(actor)
     check_page_size(first)
     where = allowed(actor, Operation.QUALITY_VIEW, CAMPAIGN_COLUMNS)
     total = (await session.exec(select(func.count()).select_from(QualityCampaign).where(where))).one()
-    found = list(
-        (
-            await session.exec(
-                select(QualityCampaign)
-                .where(where)
-                .order_by(col(QualityCampaign.id).desc())
-                .offset(offset)
-                .limit(first)
-            )
-        ).all()
-    )
+    statement = select(QualityCampaign).where(where)
+    keyed: Page[Any] | None = None
+    if window is not None:
+        keyed = await keyset_page(
+            session, statement, CAMPAIGN_ORDER, window, lambda c: (c.id,), total=int(total)
+        )
+        found = list(keyed.items)
+    else:
+        found = list(
+            (
+                await session.exec(
+                    statement.order_by(*sort_order(CAMPAIGN_ORDER)).offset(offset).limit(first)
+                )
+            ).all()
+        )
     ids = [c.id for c in found]
     checked = (
         dict(
@@ -253,7 +263,10 @@ async def campaigns(session: AsyncSession, actor: Actor, *, first: int, offset: 
         if ids
         else {}
     )
-    return Page([CampaignRow(c, int(checked.get(c.id or 0, 0))) for c in found], offset, int(total))
+    rows = [CampaignRow(c, int(checked.get(c.id or 0, 0))) for c in found]
+    if keyed is not None:
+        return keyed.mapped(rows)
+    return Page(rows, offset, int(total))
 
 
 @dataclass(frozen=True)
