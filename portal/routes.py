@@ -104,7 +104,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         return error_page(request, 403)
     if isinstance(exc, NotFound):
         return error_page(request, 404)
-    return error_page(request, 400, message=exc.message if isinstance(exc, DomainError) else None)
+    if not isinstance(exc, DomainError):
+        return error_page(request, 400)
+    # The message with its values filled in (a bound, a field's limit), in the reader's language.
+    return error_page(request, 400, message=translate(exc.message, request_locale(request), **exc.params))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
