@@ -22,6 +22,7 @@ NOT_SYNCED_PREFIXES = (
     "grading.",
     "hj212.",
     "site.",
+    "quality.",
 )
 # A draft's files are the unit's work in progress: filed, they are part of the submission (REPORT_SUBMISSION
 # CREATED); an urging tells people, it changes no object.
