@@ -28,11 +28,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
-    instance = tmp_path_factory.mktemp("instance")
+@pytest.fixture(scope="session")
+def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo city built once per test session (about two minutes): each module's server starts from a
+    copy of it, so modules stay independent of what the others did without each building the city."""
+    instance = tmp_path_factory.mktemp("demo-template")
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{instance / 'browser.db'}",
@@ -44,6 +44,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     subprocess.run([python, "-m", "server.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    return instance
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, demo_instance: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+    instance = tmp_path_factory.mktemp("instance")
+    shutil.copytree(demo_instance, instance, dirs_exist_ok=True)  # the database and any stored files
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{instance / 'browser.db'}",
+        "INSTANCE_PATH": str(instance),
+        "ENVIRONMENT": "test",
+    }
     port = free_port()
     with running(serve_command(port), port, env=env, instance=instance) as base:
         yield base
