@@ -54,9 +54,9 @@ browser-deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	fi
 
+# Both databases at once, in two processes (tools/test_both.sh says why); each half alone below.
 test: install browser-deps
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	BIN=$(BIN) tools/test_both.sh
 
 test-sqlite: install
 	TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider
