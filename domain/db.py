@@ -86,6 +86,7 @@ class Database:
         echo: bool = False,
         pool_size: int = 30,
         max_overflow: int = 10,
+        connect_timeout: int = 5,
     ):
         # Every table must be known before the first flush, or a foreign key (e.g. user_account.agency_id)
         # cannot be resolved when a process only imported part of the domain.
@@ -109,7 +110,12 @@ class Database:
             if not self.is_sqlite:
                 # No ping before each checkout (a round trip per request): a connection the server dropped
                 # fails one request, and SQLAlchemy then discards every pooled connection made before it.
-                kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
+                kwargs.update(
+                    pool_size=pool_size,
+                    max_overflow=max_overflow,
+                    pool_recycle=1800,
+                    connect_args={"connect_timeout": connect_timeout},
+                )
             self.engine = create_async_engine(async_url(url), **kwargs)
             if self.is_sqlite:
                 configure_sqlite(self.engine.sync_engine)

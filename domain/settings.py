@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # sides far more than the query (2 workers x (30 + 10) stays under PostgreSQL's default 100).
     database_pool_size: int = Field(default=30, ge=1, le=500)
     database_max_overflow: int = Field(default=10, ge=0, le=500)
+    # A new PostgreSQL connection that is not made within this many seconds fails (the request answers
+    # 503, web.unavailable) instead of hanging while the database host cannot be reached.
+    database_connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
     secret_key: SecretStr = SecretStr("")
     base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["zh_Hans", "en"] = "zh_Hans"

@@ -31,6 +31,12 @@ from graphql_schema.limits import RateBudget
 from graphql_schema.schema import make_schema
 from web.auth import InvalidToken, authenticate
 from web.body_limit import BodyTooLarge, readable_size
+from web.unavailable import (
+    RETRY_AFTER_SECONDS,
+    database_unavailable,
+    retry_after_headers,
+    unavailable_message,
+)
 
 log = logging.getLogger("permitwatch.graphql")
 
@@ -148,10 +154,21 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
                 error.reason,
                 request_id(request),
             )
-        except Exception:
+        except Exception as error:
             rid = request_id(request)
-            log.exception("GraphQL request %s failed", rid)
-            response = _error_response(500, "internal_error", _internal_error_message(request, rid), rid)
+            if not database_unavailable(error):
+                log.exception("GraphQL request %s failed", rid)
+                response = _error_response(500, "internal_error", _internal_error_message(request, rid), rid)
+            else:  # the database restarts or is away (web.unavailable): 503, try again shortly
+                log.warning("database unavailable, GraphQL request %s: %s", rid, type(error).__name__)
+                response = _error_response(
+                    503,
+                    "database_unavailable",
+                    unavailable_message(request_locale(request)),
+                    rid,
+                    retry_after_headers(),
+                    retryAfter=RETRY_AFTER_SECONDS,
+                )
         await response(scope, receive, send)
 
 

@@ -37,6 +37,12 @@ from domain.api_budget import Charge, charge
 from domain.errors import N_
 from domain.i18n import translate
 from graphql_schema.cost import CostCache, evaluate
+from web.unavailable import (
+    RETRY_AFTER_SECONDS,
+    database_unavailable,
+    retry_after_headers,
+    unavailable_message,
+)
 
 log = logging.getLogger("permitwatch.graphql")
 CACHE_SIZE = 512
@@ -93,15 +99,24 @@ class CostLimit(SchemaExtension):
         if budget is None:
             return
         now = datetime.now(UTC)
-        async with request.transaction() as session:
-            self.charge = await charge(
-                session,
-                subject=request.rate_subject,
-                cost=cost,
-                budget=budget.rows,
-                window_seconds=budget.window_seconds,
-                now=now,
+        try:
+            async with request.transaction() as session:
+                self.charge = await charge(
+                    session,
+                    subject=request.rate_subject,
+                    cost=cost,
+                    budget=budget.rows,
+                    window_seconds=budget.window_seconds,
+                    now=now,
+                )
+        except Exception as lost:
+            if not database_unavailable(lost):
+                raise
+            log.warning("database unavailable, GraphQL request %s", getattr(request, "request_id", None))
+            self.execution_context.result = ExecutionResult(
+                data=None, errors=[database_unavailable_error(request)]
             )
+            return
         if self.charge.refused:
             retry_after = self.charge.retry_after(now)
             message = translate(
@@ -171,6 +186,10 @@ class MaskUnexpectedErrors(MaskErrors):
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         masked = super().anonymise_error(error)
+        if database_unavailable(error.original_error):
+            unavailable = database_unavailable_error(context)
+            masked.message, masked.extensions = unavailable.message, unavailable.extensions
+            return masked
         masked.message = translate(
             N_("Something went wrong on our side. The error was logged as request {request_id}."),
             getattr(context, "locale", "en"),
@@ -180,9 +199,28 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+def database_unavailable_error(context: Any) -> GraphQLError:
+    """The database restarts or is away (web.unavailable): the whole answer becomes a 503 with
+    Retry-After, and the error says so in the caller's language."""
+    response = getattr(context, "response", None)
+    if response is not None:
+        response.status_code = 503
+        response.headers.update(retry_after_headers())
+    return GraphQLError(
+        unavailable_message(getattr(context, "locale", "en")),
+        extensions={
+            "code": "database_unavailable",
+            "retryAfter": RETRY_AFTER_SECONDS,
+            "requestId": getattr(context, "request_id", None),
+        },
+    )
+
+
 def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:
     for error in errors:
-        if is_unexpected(error):
+        if is_unexpected(error) and database_unavailable(error.original_error):
+            log.warning("database unavailable, GraphQL request %s at %s", request_id, error.path)
+        elif is_unexpected(error):
             log.error(
                 "GraphQL error in request %s at %s",
                 request_id,

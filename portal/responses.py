@@ -24,6 +24,12 @@ ERROR_TEXT = {
         N_("Something went wrong on our side"),
         N_("The error was logged with its request number. Please try again in a moment."),
     ),
+    503: (
+        N_("The service is briefly unavailable"),
+        N_(
+            "The database cannot be reached just now, so nothing was done. Please try again in a few seconds."
+        ),
+    ),
     "csrf": (
         N_("The form expired"),
         N_(

@@ -43,6 +43,7 @@ from portal.supervision import standing as supervision_standing
 from portal.templating import STATIC_DIR
 from web.body_limit import readable_size
 from web.request_context import request_id, request_locale
+from web.unavailable import database_unavailable, retry_after_headers
 
 log = logging.getLogger("permitwatch")
 
@@ -111,6 +112,12 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        # Not a bug of the page: the database is restarting or away (web.unavailable). Logged in one line.
+        log.warning("database unavailable, request %s: %s", request_id(request), exc.__class__.__name__)
+        response = error_page(request, 503)
+        response.headers.update(retry_after_headers())
+        return response
     log.exception("unhandled error, request %s", request_id(request), exc_info=exc)
     return error_page(request, 500)
 

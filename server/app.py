@@ -29,6 +29,7 @@ from web.body_limit import BodyLimitMiddleware, BodyLimits
 from web.csrf import CSRFMiddleware
 from web.request_context import RequestContextMiddleware
 from web.security_headers import security_headers
+from web.unavailable import database_unavailable
 
 SESSION_COOKIE = "pw_session"
 GRAPHQL_PATH = "/graphql"
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        connect_timeout=settings.database_connect_timeout_seconds,
     )
     templates = make_templates()
 
@@ -120,8 +122,14 @@ class HolidayScheduleMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and calendar_service.needs_refresh():
-            async with self.db.read() as session:
-                await calendar_service.refresh(session)
+            try:
+                async with self.db.read() as session:
+                    await calendar_service.refresh(session)
+            except Exception as error:
+                # The database is away: keep counting with the schedules held, and let the request
+                # run: /livez answers, anything that needs the database answers 503 (web.unavailable).
+                if not database_unavailable(error):
+                    raise
         await self.app(scope, receive, send)
 
 
