@@ -136,7 +136,10 @@ async def build_city(url: str) -> City:
             )
             await session.flush()
             await agencies.review_agency(
-                session, actor_for(legal, channel="portal"), credit_code=agency.credit_code, decision="approve"
+                session,
+                actor_for(legal, channel="portal"),
+                credit_code=agency.credit_code,
+                decision="approve",
             )
             authorisation = await agencies.authorise_agency(
                 session,
