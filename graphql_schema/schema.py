@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from domain.settings import Settings
@@ -30,6 +32,7 @@ from graphql_schema.reports.attachments import ReportAttachmentMutation, ReportA
 from graphql_schema.reports.mutations import ReportMutation
 from graphql_schema.reports.queries import ReportQuery
 from graphql_schema.reports.review import ReviewMutation, ReviewQuery
+from graphql_schema.scalars import DateTime
 from graphql_schema.statistics import StatisticsQuery
 from graphql_schema.supervision.cases import CaseMutation, CaseQuery
 from graphql_schema.supervision.grading import GradingMutation, GradingQuery
@@ -113,6 +116,7 @@ def make_schema(
         query=Query,
         mutation=Mutation,
         types=[Enterprise, EnterprisePublic],
+        config=StrawberryConfig(scalar_map={datetime: DateTime}),
         extensions=[
             RefuseNulCharacters,
             *limit_extensions(
