@@ -78,6 +78,12 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
+class StorageFull(DomainError):
+    """The volume that keeps uploaded files has no room: nothing was saved (HTTP 507 on the portal)."""
+
+    code = "storage_full"
+
+
 def N_(message: str) -> str:
     """Mark a message id for extraction; translation happens where it is shown."""
     return message

@@ -26,6 +26,7 @@ record without its file. ``get`` checks the hash of what it reads.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.bounds import too_long
-from domain.errors import N_, FieldError, NotFound
+from domain.errors import N_, FieldError, NotFound, StorageFull
 from domain.settings import get_settings
 from domain.spreadsheets import MAX_PARTS, MAX_RATIO, MAX_UNPACKED_BYTES
 
@@ -246,8 +247,26 @@ def file_store() -> FileStore:
     return FileStore(settings.upload_path or settings.instance_path / "uploads")
 
 
-def store(files: Sequence[Checked]) -> None:
-    """Write checked files to the store (before the records that name them are committed)."""
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+def store(files: Sequence[Checked], *, field: str = "attachments") -> None:
+    """Write checked files to the store (before the records that name them are committed).
+
+    When the volume is full (or the account's quota spent) the upload is refused as a whole with
+    ``StorageFull``: the use case's transaction rolls back, so no record names a file that is not there,
+    and the partly written file is removed (``FileStore.put``)."""
     keeper = file_store()
     for item in files:
-        keeper.put(item.content)
+        try:
+            keeper.put(item.content)
+        except OSError as error:
+            if error.errno not in NO_ROOM:
+                raise
+            raise StorageFull(
+                N_(
+                    "The file store is full, so nothing was saved. Please tell the system administrator "
+                    "and try again later."
+                ),
+                field=field,
+            ) from error

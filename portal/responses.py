@@ -24,6 +24,10 @@ ERROR_TEXT = {
         N_("Something went wrong on our side"),
         N_("The error was logged with its request number. Please try again in a moment."),
     ),
+    507: (
+        N_("Not saved: the file store is full"),
+        N_("Nothing was saved. Please tell the system administrator."),
+    ),
     503: (
         N_("The service is briefly unavailable"),
         N_(

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler, Receive, Scope, Send
 
-from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied
+from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied, StorageFull
 from domain.i18n import translate
 from portal import (
     accounts,
@@ -107,6 +107,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         return error_page(request, 404)
     if not isinstance(exc, DomainError):
         return error_page(request, 400)
+    if isinstance(exc, StorageFull):
+        return error_page(request, 507, message=translate(exc.message, request_locale(request)))
     # The message with its values filled in (a bound, a field's limit), in the reader's language.
     return error_page(request, 400, message=translate(exc.message, request_locale(request), **exc.params))
 

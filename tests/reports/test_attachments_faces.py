@@ -172,3 +172,48 @@ async def test_a_reply_with_files_is_the_same_on_both_faces(client, db, session,
         written.append([(r.file_name, r.size, r.sha256) for r in rows])
     assert outcomes[0] == outcomes[1] == expected, [str(o) for o in outcomes]
     assert written[0] == written[1]
+
+
+async def test_a_full_file_store_refuses_the_upload_clearly_on_both_faces_and_writes_nothing(
+    client, db, session, store, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import errno
+
+    def no_room(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(uploads.os, "fsync", no_room)  # the volume fills up while the file is written
+    refusals = []
+    for face in ("portal", "api"):
+        world = await arrange(session, db)
+        staff, permit, label = world["staff"], world["permit"], world["label"]
+        files = [("监测报告.pdf", PDF)]
+        if face == "portal":
+            path = f"/reports/{permit.number}/quarterly/{label}/attachments"
+            client.cookies.clear()
+            assert (await log_in(client, staff.username)).status_code == 303
+            token = csrf_from((await client.get("/notifications")).text)
+            sent = [("attachments", (name, content, "application/pdf")) for name, content in files]
+            response = await client.post(path, data={"csrf_token": token}, files=sent)
+            assert response.status_code == 507
+            assert "文件存储空间已满" in response.text  # in the reader's language, Chinese by default
+            refusals.append((face, "storage_full"))
+        else:
+            variables = {"p": permit.number, "period": label, "files": encoded(files)}
+            data = await graphql_data(client, ATTACH, variables, token=await bearer_token(session, staff))
+            errors = data["attachToReportDraft"]["errors"]
+            assert [(e["field"], e["code"]) for e in errors] == [("attachments", "storage_full")]
+            refusals.append((face, errors[0]["code"]))
+        rows = (
+            await session.exec(
+                select(ReportAttachment).where(ReportAttachment.enterprise_id == permit.enterprise_id)
+            )
+        ).all()
+        assert rows == []
+    assert refusals == [("portal", "storage_full"), ("api", "storage_full")]
+    left = (
+        [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
+        if (tmp_path / "uploads").exists()
+        else []
+    )
+    assert left == [], "a partly written file was left in the store"
