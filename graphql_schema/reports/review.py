@@ -15,7 +15,6 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError
-from domain.pagination import Page, decode_cursor
 from domain.permits.list_filters import SEARCH_MAX, ListFilter
 from domain.reports import rounds
 from domain.reports.models import SectionItem, SectionReview
@@ -23,6 +22,7 @@ from domain.reports.queries import review as review_queries
 from domain.reports.queries.rows import feedback_result, report_row, rows_of
 from domain.reports.service import review
 from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
     ExecutionReport,
@@ -226,26 +226,25 @@ class ReviewQuery:
             ReportState, strawberry.argument(description="状态：SUBMITTED、RETURNED 或 ACCEPTED")
         ] = ReportState.SUBMITTED,
         filter: Annotated[ReviewQueueFilterInput | None, strawberry.argument(description="筛选条件")] = None,
-        first: Annotated[int, strawberry.argument(description="每页条数（1–100）")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="从此游标之后开始")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ExecutionReportConnection:
         context = info.context
         try:
             async with context.read() as session:
-                offset = decode_cursor(after)
-                rows, total = await review_queries.review_queue(
+                page = await review_queries.review_queue_window(
                     session,
                     context.actor,
                     state=state.value,
                     filters=filter.to_domain() if filter else None,
-                    first=first,
-                    offset=offset,
+                    window=page_window(first, after, last, before),
                 )
         except DomainError as error:
             raise refused(error, context.locale, rename={"q": "search"}) from None
-        found = [report_row(context.actor, report, permit) for report, permit, _s in rows]
         return ExecutionReportConnection.from_page(
-            Page(items=[row for row in found if row is not None], offset=offset, total=total)
+            page.kept([report_row(context.actor, report, permit) for report, permit, _s in page.items])
         )
 
     @strawberry.field(

@@ -186,3 +186,75 @@ async def test_the_api_filters_the_queue_as_the_page_does(client, session, db):
         ("sort", "choice"),
         ("search", "too_long"),
     }
+
+
+PAGED_QUEUE = """
+query($filter: ReviewQueueFilterInput, $first: Int, $after: String, $last: Int, $before: String) {
+  reviewQueue(state: SUBMITTED, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+    totalCount
+    edges { cursor node { permitNumber } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def _walk(client, token, sort: str) -> list[str]:  # type: ignore[no-untyped-def]
+    from tests.graphql_helpers import graphql_data
+
+    seen: list[str] = []
+    after = None
+    for _ in range(10):
+        data = await graphql_data(
+            client, PAGED_QUEUE, {"filter": {"sort": sort}, "first": 1, "after": after}, token=token
+        )
+        connection = data["reviewQueue"]
+        seen += [edge["node"]["permitNumber"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return seen
+        after = connection["pageInfo"]["endCursor"]
+    raise AssertionError("the queue did not end")
+
+
+async def test_the_api_pages_the_queue_by_keyset_in_every_order_the_page_offers(client, session, db):
+    """The queue's cursors hold the row's sort keys (not an offset): every order pages as the portal lists
+    it, backwards too, and a report filed while an integrator pages moves no row between pages."""
+    from tests.graphql_helpers import bearer_token, graphql_data
+
+    who = None
+    for key in ("a", "b", "c"):
+        _id, _permit, _staff, who, _draft = await filed(session, db, key=key)
+    assert who is not None
+    reader = who["ecology"]
+    token = await bearer_token(session, await session.get(User, reader.user_id))
+    for sort in ("", "due", "-unit", "received", "-received", "errors", "-period"):
+        portal = await review_queue_page(session, reader, state="submitted", filters=ListFilter(sort=sort))
+        assert await _walk(client, token, sort) == [row.permit.number for row in portal.rows], sort
+
+    first_two = await graphql_data(
+        client, PAGED_QUEUE, {"filter": {"sort": "-received"}, "first": 2}, token=token
+    )
+    listed = [edge["node"]["permitNumber"] for edge in first_two["reviewQueue"]["edges"]]
+    # A report filed now sorts first (the newest received); the next page still starts after the second row.
+    _id, newest, *_rest = await filed(session, db, key="d")
+    rest = await graphql_data(
+        client,
+        PAGED_QUEUE,
+        {
+            "filter": {"sort": "-received"},
+            "first": 10,
+            "after": first_two["reviewQueue"]["pageInfo"]["endCursor"],
+        },
+        token=token,
+    )
+    listed += [edge["node"]["permitNumber"] for edge in rest["reviewQueue"]["edges"]]
+    assert (
+        newest.number not in listed
+        and len(listed) == len(set(listed)) == rest["reviewQueue"]["totalCount"] - 1
+    )
+
+    backwards = await graphql_data(
+        client, PAGED_QUEUE, {"filter": {"sort": "-received"}, "last": 2}, token=token
+    )
+    tail = [edge["node"]["permitNumber"] for edge in backwards["reviewQueue"]["edges"]]
+    assert tail == listed[-2:] and backwards["reviewQueue"]["pageInfo"]["hasPreviousPage"] is True

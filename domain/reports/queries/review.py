@@ -19,7 +19,7 @@ from domain.access import Actor, Operation, Role, require
 from domain.access.sql import allowed
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
-from domain.pagination import check_page_size
+from domain.pagination import Key, Page, Window, check_page_size, keyset_page
 from domain.permits import list_filters
 from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
@@ -167,12 +167,75 @@ async def review_queue(
     return [(r, p, s) for r, p, s, _e, _a, _l, _re in rows], total
 
 
+async def review_queue_window(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    state: str = "submitted",
+    filters: ListFilter | None = None,
+    window: Window,
+) -> Page[tuple[ExecutionReport, Permit, ReportSubmission | None]]:
+    """The same queue, in the same order, paged by keyset (the API's cursors: stable while reports
+    arrive, docs/integrators.md)."""
+    filters = filters or ListFilter()
+    check_queue_filter(filters)
+    if state not in REVIEW_STATES:
+        list_filters.raise_if(list_filters.check(ListFilter(state=state), states=REVIEW_STATES))
+    statement, awaiting, total = await _queue_statement(session, actor, state=state, filters=filters)
+    keys, key_of = _queue_keys(filters.sort, awaiting)
+    page = await keyset_page(session, statement, keys, window, key_of, total=total)
+    return page.mapped([(r, p, s) for r, p, s, *_rest in page.items])
+
+
+def _queue_keys(sort: str, awaiting: sa.ColumnElement[bool]) -> tuple[tuple[Key, ...], Any]:
+    """The queue's order as keyset keys (ending on the report's id) and how to read them off a row."""
+    last = Key(col(ExecutionReport.id))
+    key = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    match key:
+        case "due":
+            return (Key(col(ExecutionReport.due_date), descending=descending), last), lambda row: (
+                row[0].due_date,
+                row[0].id,
+            )
+        case "unit":
+            return (Key(col(Enterprise.name), descending=descending), last), lambda row: (
+                row[3].name,
+                row[0].id,
+            )
+        case "received":
+            return (
+                Key(col(ReportSubmission.received_at), descending=descending, nullable=True),
+                last,
+            ), lambda row: (row[2].received_at if row[2] else None, row[0].id)
+        case "errors":
+            return (
+                Key(col(ReportSubmission.error_count), descending=descending, nullable=True),
+                last,
+            ), lambda row: (row[2].error_count if row[2] else None, row[0].id)
+        case "period":
+            return (Key(col(ExecutionReport.period_start), descending=descending), last), lambda row: (
+                row[0].period_start,
+                row[0].id,
+            )
+    first = Key(sa.case((awaiting, 0), else_=1))
+    errors = Key(col(ReportSubmission.error_count), descending=True, nullable=True)
+    return (first, errors, Key(col(ExecutionReport.due_date)), last), lambda row: (
+        0 if row[4] else 1,
+        row[2].error_count if row[2] else None,
+        row[0].due_date,
+        row[0].id,
+    )
+
+
 _Row = tuple[ExecutionReport, Permit, ReportSubmission | None, Enterprise, bool, bool, bool]
 
 
-async def _queue(
-    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter, first: int, offset: int
-) -> tuple[list[_Row], int]:
+async def _queue_statement(
+    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter
+) -> tuple[Any, sa.ColumnElement[bool], int]:
+    """The queue's rows (report, permit, latest submission, unit, awaiting, late reply, resubmitted)
+    under the reader's access and the filters, unordered; the awaiting condition; their count."""
     require(actor, Operation.PERMIT_LIST)
     role = reviewing_department(actor)
     awaiting = awaits(role) if role is not None else sa.false()
@@ -199,6 +262,13 @@ async def _queue(
     statement = statement.where(allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS))
     statement = _filtered(statement, filters)
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
+    return statement, awaiting, int(total)
+
+
+async def _queue(
+    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter, first: int, offset: int
+) -> tuple[list[_Row], int]:
+    statement, awaiting, total = await _queue_statement(session, actor, state=state, filters=filters)
     chosen = list_filters.order(
         filters.sort,
         {
