@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import sqlalchemy.exc
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
@@ -272,3 +273,33 @@ def _insert_statement(
     if returning:
         statement = statement.returning(*(table.c[name] for name in returning))
     return statement
+
+
+# SQLSTATE classes and codes of a database that is going away or not there yet: 08 connection
+# exceptions, 57P01-57P03 admin or crash shutdown and "cannot connect now" (starting up, recovering).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+# SQLite: its file cannot be opened, or another process held the write lock past the busy timeout.
+_SQLITE_UNAVAILABLE = frozenset({"unable to open database file", "database is locked"})
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database could not be reached or went away,
+    as opposed to a refused statement or a bug."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, sqlalchemy.exc.TimeoutError):
+            return True  # no pooled connection came free in time: the database is not keeping up
+        if isinstance(error, sqlalchemy.exc.DBAPIError):
+            if error.connection_invalidated:
+                return True
+            orig = error.orig
+            state = getattr(orig, "sqlstate", None)
+            if isinstance(error, sqlalchemy.exc.OperationalError):
+                if state is None and type(orig).__module__.startswith("psycopg"):
+                    return True  # psycopg: no connection at all (refused, reset, timed out)
+                if str(orig) in _SQLITE_UNAVAILABLE:
+                    return True
+            return isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
+        error = error.__cause__ or error.__context__
+    return False

@@ -22,7 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http.ides import get_graphql_ide_html
 
 from domain.access import Actor
-from domain.db import Database
+from domain.db import Database, database_unavailable
 from domain.errors import N_
 from domain.i18n import translate
 from domain.settings import Settings
@@ -33,7 +33,6 @@ from web.auth import InvalidToken, authenticate
 from web.body_limit import BodyTooLarge, readable_size
 from web.unavailable import (
     RETRY_AFTER_SECONDS,
-    database_unavailable,
     retry_after_headers,
     unavailable_message,
 )

@@ -34,12 +34,12 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from domain.api_budget import Charge, charge
+from domain.db import database_unavailable
 from domain.errors import N_
 from domain.i18n import translate
 from graphql_schema.cost import CostCache, evaluate
 from web.unavailable import (
     RETRY_AFTER_SECONDS,
-    database_unavailable,
     retry_after_headers,
     unavailable_message,
 )

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler, Receive, Scope, Send
 
+from domain.db import database_unavailable
 from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied, StorageFull
 from domain.i18n import translate
 from portal import (
@@ -43,7 +44,7 @@ from portal.supervision import standing as supervision_standing
 from portal.templating import STATIC_DIR
 from web.body_limit import readable_size
 from web.request_context import request_id, request_locale
-from web.unavailable import database_unavailable, retry_after_headers
+from web.unavailable import retry_after_headers
 
 log = logging.getLogger("permitwatch")
 

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.calendar import service as calendar_service
-from domain.db import Database
+from domain.db import Database, database_unavailable
 from domain.settings import Settings, get_settings
 from graphql_schema.app import body_too_large_response, graphiql_page, make_graphql_app
 from portal import routes as portal
@@ -29,7 +29,6 @@ from web.body_limit import BodyLimitMiddleware, BodyLimits
 from web.csrf import CSRFMiddleware
 from web.request_context import RequestContextMiddleware
 from web.security_headers import security_headers
-from web.unavailable import database_unavailable
 
 SESSION_COOKIE = "pw_session"
 GRAPHQL_PATH = "/graphql"

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from domain.db import Database
+from domain.db import Database, database_unavailable
 from domain.notifications import mailer, outbox
 from domain.settings import Settings
 
@@ -84,9 +84,17 @@ async def run(
     worker = worker or worker_name()
     last_day: date | None = None
     while not stop.is_set():
-        if daily is not None:
-            last_day = await daily(db, last_day)
-        result = await run_once(db, settings, worker=worker, send=send)
+        try:
+            if daily is not None:
+                last_day = await daily(db, last_day)
+            result = await run_once(db, settings, worker=worker, send=send)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            # The database restarts or is away: nothing was lost (a claimed message's lease runs out and
+            # it is claimed again); wait a round and go on, so the worker needs no restart.
+            log.warning("database unavailable, worker %s waits: %s", worker, type(error).__name__)
+            result = RoundResult()
         if result.claimed < settings.worker_batch_size:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=settings.worker_poll_seconds)

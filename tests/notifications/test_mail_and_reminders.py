@@ -343,3 +343,24 @@ async def test_an_unanswered_feedback_form_is_reminded_three_days_before_its_dea
     assert (await send_feedback_reminders(session, on=today())).notices == 0
     assert (await send_feedback_reminders(session, on=deadline - timedelta(days=3))).notices == 1
     assert (await send_feedback_reminders(session, on=deadline - timedelta(days=3))).notices == 0
+
+
+async def test_the_worker_waits_out_a_database_that_is_away_instead_of_exiting():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    away = Database(f"postgresql://permitwatch@127.0.0.1:{port}/permitwatch")
+    settings = get_settings().model_copy(update={"worker_poll_seconds": 0.05})
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.5, stop.set)
+    try:
+        # Rounds fail on the database (and the day's reminders with them); the worker keeps going
+        # until it is told to stop, as it must across a restart of PostgreSQL.
+        await asyncio.wait_for(
+            worker.run(away, settings, stop=stop, worker="w1", daily=remind_if_new_day), timeout=30
+        )
+    finally:
+        await away.dispose()
+    assert stop.is_set()

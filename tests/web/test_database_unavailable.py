@@ -10,9 +10,9 @@ import httpx
 import pytest
 import sqlalchemy.exc
 
-from domain.db import Database
+from domain.db import Database, database_unavailable
 from tests.portal_helpers import csrf_token
-from web.unavailable import RETRY_AFTER_SECONDS, database_unavailable
+from web.unavailable import RETRY_AFTER_SECONDS
 
 
 def closed_port() -> int:
