@@ -8,6 +8,7 @@ Every list is a connection (``edges { cursor node }``, ``pageInfo``, ``totalCoun
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -26,6 +27,10 @@ Last = Annotated[
 Before = Annotated[
     str | None, strawberry.argument(description="到此游标之前为止（取下一页的 pageInfo.startCursor）")
 ]
+UPDATED_SINCE = (
+    "只列出此时间（含）以后新建或变更过的（updatedAt 不早于此时间）；增量同步时传上次同步开始的时间"
+)
+UpdatedSince = Annotated[datetime | None, strawberry.argument(description=UPDATED_SINCE)]
 
 
 def page_window(first: int | None, after: str | None, last: int | None, before: str | None) -> Window:

@@ -22,7 +22,7 @@ from graphql_schema.ledgers.types import (
     MonitoringReading,
     RequirementCoverage,
 )
-from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
+from graphql_schema.pagination import After, Before, First, Last, PageInfo, UpdatedSince, page_window
 
 PermitNumber = Annotated[str, strawberry.argument(description="许可证编号")]
 
@@ -140,6 +140,7 @@ class LedgerQuery:
         start: datetime | None = None,
         end: datetime | None = None,
         include_void: bool = False,
+        updated_since: UpdatedSince = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -157,6 +158,7 @@ class LedgerQuery:
                     start=start,
                     end=end,
                     include_void=include_void,
+                    changed_since=updated_since,
                     window=page_window(first, after, last, before),
                 )
                 nodes = [MonitoringReading.from_model(row) for row in page.items]
@@ -172,6 +174,7 @@ class LedgerQuery:
         kind: str = "",
         start: datetime | None = None,
         end: datetime | None = None,
+        updated_since: UpdatedSince = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -187,6 +190,7 @@ class LedgerQuery:
                     kind=kind,
                     start=start,
                     end=end,
+                    changed_since=updated_since,
                     window=page_window(first, after, last, before),
                 )
                 nodes = [LedgerEntry.from_model(row) for row in page.items]

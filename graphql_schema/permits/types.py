@@ -30,7 +30,7 @@ from graphql_schema.changes import UPDATED_AT
 from graphql_schema.enterprises.types import EnterpriseIdentity
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import UPDATED_SINCE, PageInfo
 
 # ---------------------------------------------------------------------------
 # Enumerations
@@ -662,6 +662,7 @@ class PermitFilterInput:
     renewal_deadline_passed: bool | None = strawberry.field(
         default=None, description="只列出已过延续申请期限且未申请延续的许可证"
     )
+    updated_since: datetime | None = strawberry.field(default=None, description=UPDATED_SINCE)
 
     def to_domain(self) -> PermitFilter:
         return PermitFilter(
@@ -672,6 +673,7 @@ class PermitFilterInput:
             region_code=self.region_code or "",
             expiring_within_days=self.expiring_within_days,
             renewal_deadline_passed=bool(self.renewal_deadline_passed),
+            updated_since=self.updated_since,
         )
 
 

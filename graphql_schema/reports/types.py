@@ -42,7 +42,7 @@ from domain.settings import get_settings
 from graphql_schema.changes import UPDATED_AT
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import camel_case
-from graphql_schema.pagination import PageInfo
+from graphql_schema.pagination import UPDATED_SINCE, PageInfo
 from graphql_schema.permits.types import ReportKind, snake_case
 from graphql_schema.reports.loaders import report_loaders
 
@@ -574,6 +574,7 @@ class ExecutionReportFilterInput:
     region_code: str | None = strawberry.field(
         default=None, description="行政区划代码（310100 含上海市下辖各区）"
     )
+    updated_since: datetime | None = strawberry.field(default=None, description=UPDATED_SINCE)
 
     def to_domain(self) -> ReportFilter:
         return ReportFilter(
@@ -582,6 +583,7 @@ class ExecutionReportFilterInput:
             period=self.period or "",
             state=self.state.value if self.state else "",
             region_code=self.region_code or "",
+            updated_since=self.updated_since,
         )
 
 

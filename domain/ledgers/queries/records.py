@@ -15,6 +15,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation
+from domain.changes.kinds import ObjectType
+from domain.changes.since import updated_since
 from domain.clock import CHINA
 from domain.ledgers.lookup import ledger_permit, ledger_record
 from domain.ledgers.models import ENTRY_KINDS, Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
@@ -47,6 +49,7 @@ async def readings(
     start: datetime | None = None,
     end: datetime | None = None,
     include_void: bool = False,
+    changed_since: datetime | None = None,
     first: int = 50,
     offset: int = 0,
     window: Window | None = None,
@@ -63,6 +66,15 @@ async def readings(
         statement = statement.where(col(MonitoringReading.measured_at) >= start)
     if end:
         statement = statement.where(col(MonitoringReading.measured_at) < end)
+    if changed_since is not None:
+        statement = statement.where(
+            updated_since(
+                ObjectType.READING,
+                col(MonitoringReading.id),
+                col(MonitoringReading.entered_at),
+                changed_since,
+            )
+        )
     if not include_void:
         statement = statement.where(col(MonitoringReading.voided_at).is_(None))
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
@@ -153,6 +165,7 @@ async def entries(
     kind: str = "",
     start: datetime | None = None,
     end: datetime | None = None,
+    changed_since: datetime | None = None,
     first: int = 50,
     offset: int = 0,
     window: Window | None = None,
@@ -167,6 +180,12 @@ async def entries(
         statement = statement.where(col(LedgerEntry.period_start) >= start)
     if end:
         statement = statement.where(col(LedgerEntry.period_start) < end)
+    if changed_since is not None:
+        statement = statement.where(
+            updated_since(
+                ObjectType.LEDGER_ENTRY, col(LedgerEntry.id), col(LedgerEntry.created_at), changed_since
+            )
+        )
     total = (await session.exec(select(sa.func.count()).select_from(statement.subquery()))).one()
     if window is not None:
         return await keyset_page(session, statement, ENTRY_ORDER, window, _entry_key, total=int(total))

@@ -5,7 +5,7 @@ with its content, its versions. Reads only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, can, require
 from domain.access.sql import allowed
 from domain.calendar.rules import holiday_data_warning, holiday_data_warning_params
+from domain.changes.kinds import ObjectType
+from domain.changes.since import updated_since
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.enterprises.rules import normalize_credit_code
@@ -48,6 +50,7 @@ class PermitFilter:
     expiring_within_days: int | None = None
     renewal_deadline_passed: bool = False
     enterprise_id: int | None = None
+    updated_since: datetime | None = None  # changed (or recorded) at or after: an integrator's sync
 
 
 async def find_permit(session: AsyncSession, number: str) -> Permit | None:
@@ -122,6 +125,10 @@ def filter_permits(statement: Any, actor: Actor | None, filters: PermitFilter, o
         )
     if filters.enterprise_id is not None:
         statement = statement.where(Permit.enterprise_id == filters.enterprise_id)
+    if filters.updated_since is not None:
+        statement = statement.where(
+            updated_since(ObjectType.PERMIT, col(Permit.id), col(Permit.updated_at), filters.updated_since)
+        )
     return statement
 
 

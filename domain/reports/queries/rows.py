@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can, require
 from domain.access.sql import allowed
+from domain.changes.kinds import ObjectType
+from domain.changes.since import updated_since
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.pagination import Key, Page, Window, check_page_size, keyset_page, sort_order
 from domain.permits.models import Permit, PermitVersion
@@ -95,6 +98,7 @@ class ReportFilter:
     period: str = ""
     state: str = ""
     region_code: str = ""
+    updated_since: datetime | None = None  # changed (or recorded) at or after: an integrator's sync
 
 
 def check_report_filter(filters: ReportFilter) -> None:
@@ -176,6 +180,15 @@ async def browse_reports(
         while prefix.endswith("00"):
             prefix = prefix[:-2]
         statement = statement.where(col(ExecutionReport.region_code).startswith(prefix, autoescape=True))
+    if filters.updated_since is not None:
+        statement = statement.where(
+            updated_since(
+                ObjectType.EXECUTION_REPORT,
+                col(ExecutionReport.id),
+                col(ExecutionReport.created_at),
+                filters.updated_since,
+            )
+        )
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     if window is not None:
         page = await keyset_page(session, statement, REPORT_ORDER, window, _report_key, total=int(total))
