@@ -1,8 +1,10 @@
 """How domain errors reach GraphQL clients.
 
 Mutations answer with a payload whose ``errors`` list holds one ``UserError`` per
-problem (nothing was written). Queries that are refused raise a GraphQL error
-carrying the same ``code`` and ``field`` in its ``extensions``. Field names are the
+problem (nothing was written). A query of an object (or of a permit's records) that does not
+exist or is not the caller's answers null (``absent``); queries that are refused otherwise (no
+credentials, an argument no request should send) raise a GraphQL error carrying the same
+``code`` and ``field`` in its ``extensions`` (docs/integrators.md, "GraphQL: errors"). Field names are the
 GraphQL ones (camelCase); messages are translated into the caller's locale.
 """
 
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 import strawberry
 from graphql import GraphQLError
 
-from domain.errors import DomainError, FieldError
+from domain.errors import DomainError, FieldError, NotFound, PermissionDenied
 from domain.i18n import translate
 
 
@@ -68,3 +70,12 @@ def refused(error: DomainError, locale: str, *, rename: Mapping[str, str] | None
             "errors": [{"field": p.field, "code": p.code, "message": p.message} for p in problems],
         },
     )
+
+
+def absent(error: DomainError, locale: str, *, rename: Mapping[str, str] | None = None) -> None:
+    """A query's object that does not exist or is not the caller's to see: the answer is null, the same
+    for both, so nobody learns that someone else's object exists. Anything else (no credentials, a
+    malformed argument) is refused with a top-level error."""
+    if isinstance(error, NotFound | PermissionDenied):
+        return None
+    raise refused(error, locale, rename=rename) from None

@@ -19,7 +19,7 @@ from graphql_schema.agencies.types import (
     AgencyFilterInput,
     AgencyRank,
 )
-from graphql_schema.errors import refused
+from graphql_schema.errors import absent, refused
 from graphql_schema.pagination import After, Before, First, Last, page_window
 
 CreditCode = Annotated[str, strawberry.argument(description="机构的统一社会信用代码")]
@@ -87,7 +87,7 @@ class AgencyQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> AgencyFilingConnection:
+    ) -> AgencyFilingConnection | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -101,7 +101,8 @@ class AgencyQuery:
                     window=page_window(first, after, last, before),
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return AgencyFilingConnection.from_page(page)
 
     @strawberry.field(

@@ -13,7 +13,7 @@ from domain.ledgers.queries import exceedances as exceedance_queries
 from domain.ledgers.queries import period, records
 from domain.pagination import Page
 from domain.permits.list_filters import ListFilter
-from graphql_schema.errors import refused
+from graphql_schema.errors import absent, refused
 from graphql_schema.ledgers.types import (
     EmissionFigure,
     Exceedance,
@@ -145,7 +145,7 @@ class LedgerQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> MonitoringReadingPage:
+    ) -> MonitoringReadingPage | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -163,7 +163,8 @@ class LedgerQuery:
                 )
                 nodes = [MonitoringReading.from_model(row) for row in page.items]
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return MonitoringReadingPage.from_page(page, nodes)
 
     @strawberry.field(description="台账记录（生产设施、污染防治设施、非正常工况、其他）")
@@ -179,7 +180,7 @@ class LedgerQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> LedgerEntryPage:
+    ) -> LedgerEntryPage | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -195,7 +196,8 @@ class LedgerQuery:
                 )
                 nodes = [LedgerEntry.from_model(row) for row in page.items]
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return LedgerEntryPage.from_page(page, nodes)
 
     @strawberry.field(
@@ -257,7 +259,7 @@ class LedgerQuery:
     @strawberry.field(description="台账完整性：所查期间 [start, end) 的应记、已记和缺失时段")
     async def ledger_completeness(
         self, info: strawberry.Info, permit_number: PermitNumber, start: datetime, end: datetime
-    ) -> LedgerCompleteness:
+    ) -> LedgerCompleteness | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -265,7 +267,8 @@ class LedgerQuery:
                     session, context.actor, permit_number=permit_number, start=start, end=end
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return LedgerCompleteness(
             ratio=rules.completeness_ratio(items),
             requirements=[RequirementCoverage.from_rule(item) for item in items],
@@ -274,7 +277,7 @@ class LedgerQuery:
     @strawberry.field(description="实际排放量：每个排放口和污染物一项，并说明所用核算方法")
     async def actual_emissions(
         self, info: strawberry.Info, permit_number: PermitNumber, start: datetime, end: datetime
-    ) -> list[EmissionFigure]:
+    ) -> list[EmissionFigure] | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -282,5 +285,6 @@ class LedgerQuery:
                     session, context.actor, permit_number=permit_number, start=start, end=end
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return [EmissionFigure.from_domain(figure) for figure in figures]

@@ -11,7 +11,7 @@ import strawberry
 from domain.errors import DomainError
 from domain.ledgers.hj212 import models
 from domain.ledgers.hj212.queries import permit_stations, stations_overview
-from graphql_schema.errors import refused
+from graphql_schema.errors import absent
 
 
 @strawberry.type(description="在线监测站点（数采仪，按 MN 号登记到许可证的一个排放口）")
@@ -92,7 +92,7 @@ class StationQuery:
         self,
         info: strawberry.Info,
         permit_number: Annotated[str, strawberry.argument(description="许可证编号（可选）")] = "",
-    ) -> MonitoringStations:
+    ) -> MonitoringStations | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -112,4 +112,5 @@ class StationQuery:
                     rejections=[StationRejection.from_model(r) for r in overview.rejections],
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None

@@ -11,7 +11,7 @@ from domain.bounds import parse_id
 from domain.errors import N_, DomainError, NotFound
 from domain.reports.queries import chain, editor, schedule
 from domain.reports.queries.rows import browse_reports, find_report_row
-from graphql_schema.errors import refused
+from graphql_schema.errors import absent, refused
 from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.permits.types import ReportKind
 from graphql_schema.reports.types import (
@@ -103,7 +103,7 @@ class ReportQuery:
         permit_number: Annotated[
             str | None, strawberry.argument(description="许可证编号；不指定时为本人填报的全部许可证")
         ] = None,
-    ) -> list[ScheduledReport]:
+    ) -> list[ScheduledReport] | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -114,7 +114,8 @@ class ReportQuery:
                         await schedule.permit_schedule(session, context.actor, permit_number=permit_number)
                     ]
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return [item for s in schedules for item in ScheduledReport.from_schedule(context.actor, s)]
 
     @strawberry.field(
@@ -125,7 +126,7 @@ class ReportQuery:
     )
     async def report_draft(
         self, info: strawberry.Info, permit_number: PermitNumber, kind: Kind, period: Period
-    ) -> ReportDraft:
+    ) -> ReportDraft | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -133,7 +134,8 @@ class ReportQuery:
                     session, context.actor, permit_number=permit_number, kind=kind.value, period=period
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return ReportDraft.from_draft(draft, permit_number=permit_number, kind=kind.value, period=period)
 
     @strawberry.field(
@@ -148,7 +150,7 @@ class ReportQuery:
         content: Annotated[
             JSON, strawberry.argument(description="报告内容（JSON，camelCase 或 snake_case）")
         ],
-    ) -> list[AuditFinding]:
+    ) -> list[AuditFinding] | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -161,7 +163,8 @@ class ReportQuery:
                     content=snake_content(content),
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return [AuditFinding.from_finding(finding) for finding in findings]
 
     @strawberry.field(
@@ -174,7 +177,7 @@ class ReportQuery:
         self,
         info: strawberry.Info,
         report_id: Annotated[strawberry.ID, strawberry.argument(description="报告编号")],
-    ) -> ReportChain:
+    ) -> ReportChain | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -182,5 +185,6 @@ class ReportQuery:
                     session, context.actor, report_id=parse_report_id(report_id)
                 )
         except DomainError as error:
-            raise refused(error, context.locale, rename=BY_REPORT_ID) from None
+            absent(error, context.locale, rename=BY_REPORT_ID)
+            return None
         return ReportChain.from_domain(verification, context.locale)

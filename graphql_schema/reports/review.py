@@ -21,7 +21,7 @@ from domain.reports.models import SectionItem, SectionReview
 from domain.reports.queries import review as review_queries
 from domain.reports.queries.rows import feedback_result, report_row, rows_of
 from domain.reports.service import review
-from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.reports.queries import BY_REPORT_ID, parse_report_id
 from graphql_schema.reports.types import (
@@ -253,13 +253,14 @@ class ReviewQuery:
             "各部门的审核状态与记录、待并入意见单的问题、尚未通过的章节，以及以前版本的审核记录。"
         )
     )
-    async def report_review(self, info: strawberry.Info, report_id: ReportId) -> ReportReview:
+    async def report_review(self, info: strawberry.Info, report_id: ReportId) -> ReportReview | None:
         context = info.context
         try:
             async with context.read() as session:
                 return await _review(session, context.actor, parse_report_id(report_id))
         except DomainError as error:
-            raise refused(error, context.locale, rename=BY_REPORT_ID) from None
+            absent(error, context.locale, rename=BY_REPORT_ID)
+            return None
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ import strawberry
 from domain.errors import DomainError
 from domain.supervision.grading import queries, service
 from domain.supervision.grading.models import GradeDecision as DecisionModel
-from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.errors import UserError, absent, user_errors
 
 
 @strawberry.enum(description="年度等级评定等级")
@@ -119,7 +119,7 @@ class GradingQuery:
         info: strawberry.Info,
         year: Annotated[int, strawberry.argument(description="评定年度（已结束的年度）")],
         region_code: Annotated[str | None, strawberry.argument(description="区县代码；默认本人辖区")] = None,
-    ) -> Grading:
+    ) -> Grading | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -131,7 +131,8 @@ class GradingQuery:
                 )
                 return Grading.from_view(found)
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
 
 
 @strawberry.type

@@ -17,7 +17,7 @@ from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
-from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
 Year = Annotated[int, strawberry.argument(description="年度")]
@@ -280,7 +280,7 @@ class InspectionQuery:
     )
     async def inspection_plan(
         self, info: strawberry.Info, region_code: RegionCode, year: Year
-    ) -> InspectionPlan:
+    ) -> InspectionPlan | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -288,7 +288,8 @@ class InspectionQuery:
                     session, context.actor, region_code=region_code, year=year
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
         return InspectionPlan(
             region_code=summary.region_code,
             year=summary.year,

@@ -21,7 +21,7 @@ from domain.supervision.standing import queries, service
 from domain.supervision.standing.models import PositiveListEntry as EntryModel
 from domain.supervision.standing.models import YellowCard as CardModel
 from domain.supervision.standing.rules import AdmissionInput
-from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
 CreditCode = Annotated[str, strawberry.argument(description="统一社会信用代码")]
@@ -175,7 +175,7 @@ class StandingQuery:
             raise refused(error, context.locale) from None
 
     @strawberry.field(description="一家单位的正面清单记录和黄牌（辖区监管人员与单位本身可查）。")
-    async def unit_standing(self, info: strawberry.Info, credit_code: CreditCode) -> UnitStanding:
+    async def unit_standing(self, info: strawberry.Info, credit_code: CreditCode) -> UnitStanding | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -183,7 +183,8 @@ class StandingQuery:
                     await queries.standing_of(session, context.actor, credit_code=credit_code)
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
 
 
 async def _standing_after(info: strawberry.Info, credit_code: str) -> UnitStanding:
