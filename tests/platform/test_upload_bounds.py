@@ -73,31 +73,34 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory_before_anything_is_inflate
         lambda: ledger_files.read_readings("bomb.xlsx", bomb),
         lambda: read_permit_file("bomb.xlsx", bomb),
     ):
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             read()
         except Exception as refused:  # noqa: BLE001 - both readers raise a ValidationFailed
             assert refused.errors[0].code == "unpacks_too_large"  # type: ignore[attr-defined]
         else:
             raise AssertionError("the bomb was read")
-        assert time.perf_counter() - started < 1.0
+        assert time.process_time() - started < 1.0
 
 
 def test_a_file_of_a_million_rows_is_refused_within_seconds():
+    # Seconds of this process's CPU (process_time), not of the wall clock: the bound is on the work the
+    # reader does, which other processes on a loaded two-core machine do not change (the wall clock
+    # read 13 s here once, with the suite's other half and seven agents beside it).
     number = "91310107MA0000001C001P"
     # A million rows without readings stop at the first 200 faults; 60,000 good ones at the row limit.
-    started = time.perf_counter()
+    started = time.process_time()
     parsed = ledger_files.read_readings("many.xlsx", workbook_with_sheet(sheet_of_rows(1_000_000)))
     assert len(parsed.errors) == ledger_files.MAX_ERRORS and parsed.errors[0].code == "required"
-    assert time.perf_counter() - started < 10.0
-    started = time.perf_counter()
+    assert time.process_time() - started < 10.0
+    started = time.process_time()
     try:
         ledger_files.read_readings("many.xlsx", workbook_with_sheet(sheet_of_readings(number, 60_000)))
     except Exception as refused:  # noqa: BLE001 - a ValidationFailed
         assert refused.errors[0].code == "too_many_rows", refused.errors[0]  # type: ignore[attr-defined]
     else:
         raise AssertionError("the rows past the limit were read")
-    assert time.perf_counter() - started < 10.0
+    assert time.process_time() - started < 10.0
     # Blank rows count too: a CSV of empty lines is read no further than one of readings.
     header = "permit_number,outlet,pollutant,method,measured_at,concentration,unit"
     csv = ("\n".join([header] + [",,,,,,"] * (ledger_files.MAX_ROWS + 1)) + "\n").encode()
@@ -169,7 +172,9 @@ async def test_the_service_keeps_answering_while_a_large_upload_is_read_and_refu
     assert "more than 50000 rows" in response.text or "unpacks to more than" in response.text
     assert elapsed < 15.0
     assert pings, "no request was answered while the upload was read"
-    assert max(pings) < 0.5, pings
+    # Blocked by the upload, the service would not answer for the whole read (seconds); 2 s leaves room
+    # for a machine running the suite's other half beside this one.
+    assert max(pings) < 2.0, pings
     assert await count(session, MonitoringReading) == 0
 
 

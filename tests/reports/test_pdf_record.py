@@ -252,9 +252,11 @@ async def test_a_report_past_the_pdf_bounds_renders_in_seconds_and_says_what_it_
     enterprise, permit, staff, clerk, (filed,) = await filed_by_agency(db, session, content=big)
     client.cookies.clear()
     await log_in(client, staff.username)
-    started = time.perf_counter()
+    # CPU seconds of this process (the renderer runs in it): what the rendering costs, whatever else the
+    # machine is running.
+    started = time.process_time()
     response = await client.get(record.pdf_path(filed.submission.receipt_number))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert response.status_code == 200
     flat = re.sub(r"\s+", "", text_of(response.content))
     assert f"最多打印共{record.PDF_MAX_ROWS}行" in flat  # the note at the top
