@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Uploaded files (domain/uploads.py), named by their SHA-256; by default INSTANCE_PATH/uploads. Back it
     # up with the database: records name files here.
     upload_path: Path | None = None
+    # The bulk download of the public datasets (domain/disclosure/bulk/export.py), regenerated daily by the
+    # worker and by `permitwatch bulk-export`; by default INSTANCE_PATH/bulk. Derived data: no backup needed.
+    bulk_export_path: Path | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -194,6 +194,11 @@ def _page(request: Request, name: str, context: dict[str, Any], **kwargs: Any) -
     return render(_shared_view(request), name, {**_labels(request), **context}, **kwargs)
 
 
+def shared_page(request: Request, name: str, context: dict[str, Any], **kwargs: Any) -> Response:
+    """A public page rendered the same for every anonymous visitor (no session, no cookie)."""
+    return _page(request, name, context, **kwargs)
+
+
 # ---------------------------------------------------------------------------
 # Labels and addresses
 # ---------------------------------------------------------------------------

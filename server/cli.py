@@ -218,11 +218,16 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
 @main.command()
 @click.option("--once", is_flag=True, help="Send one batch and exit (for cron or tests).")
 @click.option("--no-reminders", is_flag=True, help="Do not write the daily reminders from this worker.")
-def worker(once: bool, no_reminders: bool) -> None:
-    """Send the mail waiting in the outbox, retrying with back-off; writes each day's reminders too."""
+@click.option("--no-bulk-export", is_flag=True, help="Do not write the daily bulk download from this worker.")
+def worker(once: bool, no_reminders: bool, no_bulk_export: bool) -> None:
+    """Send the mail waiting in the outbox, retrying with back-off; writes each day's reminders and the
+    bulk download of the public datasets too."""
     import logging
     import signal
+    from datetime import date
 
+    from domain.clock import today
+    from domain.disclosure.bulk.export import DailyJob
     from domain.notifications import worker as mail_worker
     from domain.reminders.daily import remind_if_new_day
 
@@ -241,7 +246,14 @@ def worker(once: bool, no_reminders: bool) -> None:
         click.echo(
             f"worker {mail_worker.worker_name()} sending mail via {settings.smtp_host}:{settings.smtp_port}"
         )
-        daily = None if no_reminders else remind_if_new_day
+        bulk = DailyJob(settings)
+
+        async def daily(db: Database, last_day: date | None) -> date:
+            day = today() if no_reminders else await remind_if_new_day(db, last_day)
+            if not no_bulk_export:
+                await bulk(db)
+            return day
+
         await mail_worker.run(database, settings, stop=stop, daily=daily)
 
     _run(work)
@@ -271,6 +283,33 @@ def remind(on: object) -> None:
         f"{day.isoformat()}: {summary.notices} notices, {summary.emails} e-mails queued "  # type: ignore[attr-defined]
         f"for {len(summary.permits)} permits"  # type: ignore[attr-defined]
     )
+
+
+@main.command("bulk-export")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, writable=True),
+    default=None,
+    help="Write into this folder instead of BULK_EXPORT_PATH (the folder /public/data serves).",
+)
+def bulk_export(out: str | None) -> None:
+    """Write the bulk download of the public datasets now (CSV, Parquet, dictionary, manifest)."""
+    from pathlib import Path
+
+    from domain.disclosure.bulk.export import export, export_path, summary
+
+    settings = get_settings()
+    root = Path(out) if out else export_path(settings)
+
+    async def work(database: Database) -> object:
+        return await export(database, settings, root=root)
+
+    manifest = _run(work)
+    if manifest is None:
+        click.echo(f"error: another process is writing the bulk download in {root}", err=True)
+        sys.exit(1)
+    click.echo(summary(manifest), nl=False)  # type: ignore[arg-type]
 
 
 @main.command("import-monitoring")

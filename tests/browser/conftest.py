@@ -30,8 +30,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo city built once per test session (about two minutes): each module's server starts from a
-    copy of it, so modules stay independent of what the others did without each building the city."""
+    """The demo city built once per test session (about two minutes), with its bulk download: each module's
+    server starts from a copy of it, so modules stay independent of what the others did without each
+    building the city."""
     instance = tmp_path_factory.mktemp("demo-template")
     env = {
         **os.environ,
@@ -44,6 +45,10 @@ def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [python, "-m", "server.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     subprocess.run([python, "-m", "server.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    # The day's bulk download, as the worker writes it (INSTANCE_PATH/bulk, copied with the instance).
+    subprocess.run(
+        [python, "-m", "server.cli", "bulk-export"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
     return instance
 
 

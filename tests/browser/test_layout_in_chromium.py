@@ -87,6 +87,8 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
             ("/public/positive-list", None),
             ("/public/agencies", "main table a[href^='/public/agencies/']"),
             ("/public/draws", None),
+            ("/public/data", None),
+            ("/public/data/dictionary", None),
             ("/rules", None),
         ],
     ),
@@ -126,6 +128,8 @@ CODES_STILL_SHOWN = {
     "/review/": "audit findings name the outlet's pollutant by code (domain/audit_rules messages)",
     "/admin/audit": "the audit trail shows each change's stored fields as recorded",
     "/rules": "the rule catalogue lists the report fields each rule reads by their paths",
+    "/public/data": "the bulk download names its files and columns as programs read them; the dictionary says "
+    "what each means",
 }
 
 

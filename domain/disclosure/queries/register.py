@@ -137,7 +137,8 @@ def _searched_registrations(filters: PublicPermitFilter, on: date) -> Any | None
     )
 
 
-def _searched_row(row: Any, on: date) -> PublicPermitRow:
+def searched_row(row: Any, on: date) -> PublicPermitRow:
+    """A row of ``register_rows`` as the search shows it (the status as shown on ``on``)."""
     if row.kind == "registration":
         status = registration_rules.display_status(row.status, row.valid_until, on)
     else:
@@ -157,14 +158,10 @@ def _searched_row(row: Any, on: date) -> PublicPermitRow:
     )
 
 
-async def search_permits(
-    session: AsyncSession, *, filters: PublicPermitFilter | None = None, first: int = 20, offset: int = 0
-) -> Page[PublicPermitRow]:
-    """Disclosed permits and registrations matching the filters, by unit name then number."""
-    filters = filters or PublicPermitFilter()
-    check_public_filter(filters)
-    check_page_size(first)
-    on = today()
+def register_rows(filters: PublicPermitFilter, on: date) -> Any:
+    """The public register as one subquery: disclosed permits and the registrations the filters also find,
+    in the rows' columns. The search pages it; the bulk download (``domain.disclosure.bulk``) reads it
+    whole."""
     columns: list[Any] = [
         sa.literal("permit").label("kind"),
         col(Permit.number).label("number"),
@@ -186,16 +183,32 @@ async def search_permits(
     permits = filter_permits(permits, None, filters.as_permit_filter(), on)
     registered = _searched_registrations(filters, on)
     searched: Any = permits if registered is None else sa.union_all(permits, registered)
-    found = searched.subquery()
+    return searched.subquery()
+
+
+def register_order(found: Any) -> tuple[Any, ...]:
+    """The register's order: by unit name, then number."""
+    return (found.c.unit_name, found.c.number)
+
+
+async def search_permits(
+    session: AsyncSession, *, filters: PublicPermitFilter | None = None, first: int = 20, offset: int = 0
+) -> Page[PublicPermitRow]:
+    """Disclosed permits and registrations matching the filters, by unit name then number."""
+    filters = filters or PublicPermitFilter()
+    check_public_filter(filters)
+    check_page_size(first)
+    on = today()
+    found = register_rows(filters, on)
     total = (await session.exec(select(func.count()).select_from(found))).one()
     # Core rows: sqlmodel's select of one subquery would yield its first column only.
     connection = await session.connection()
     rows = (
         await connection.execute(
-            sa.select(found).order_by(found.c.unit_name, found.c.number).offset(max(0, offset)).limit(first)
+            sa.select(found).order_by(*register_order(found)).offset(max(0, offset)).limit(first)
         )
     ).all()
-    return Page(items=[_searched_row(row, on) for row in rows], offset=offset, total=int(total))
+    return Page(items=[searched_row(row, on) for row in rows], offset=offset, total=int(total))
 
 
 @dataclass(frozen=True)
@@ -247,6 +260,23 @@ async def expired_not_renewed(session: AsyncSession, *, month: date) -> ExpiredL
     )
     rows = (await session.exec(statement)).all()
     return ExpiredList(month=first, rows=[_row(permit, enterprise, on) for permit, enterprise in rows])
+
+
+async def all_expired_not_renewed(session: AsyncSession) -> list[tuple[date, PublicPermitRow]]:
+    """Every month's list at once (the bulk download): (the month's first day, row), by last valid day
+    then number; the rows each month's list shows."""
+    on = today()
+    statement = (
+        select(Permit, Enterprise)
+        .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+        .where(*_expired_not_renewed(on))
+        .order_by(col(Permit.valid_until), col(Permit.number))
+    )
+    found = []
+    for permit, enterprise in (await session.exec(statement)).all():
+        assert permit.valid_until is not None
+        found.append((permit.valid_until.replace(day=1), _row(permit, enterprise, on)))
+    return found
 
 
 @dataclass(frozen=True)

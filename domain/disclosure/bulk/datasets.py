@@ -1,0 +1,325 @@
+"""The rows of each dataset of the bulk download: what the public pages list, read with their own filters.
+
+Each reader uses the public read it mirrors (the register's statement, the expired lists' conditions, the
+agency directory's public statuses, the published penalties) or, where the page reads one permit at a time,
+the same conditions over all permits at once: disclosed permits only (``disclosed()``), their current
+version, outlets that are not fugitive sources, annual reports once filed, without the sections the unit
+marked as commercial secret (``domain.reports.content.disclosed``), never who filed them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.access import ANONYMOUS
+from domain.agencies.models import Agency, CreditEvent
+from domain.agencies.queries.directory import DirectoryFilter, directory
+from domain.agencies.rules import PUBLIC_STATUSES as AGENCY_STATUSES
+from domain.clock import china_date, today
+from domain.disclosure.queries.permits import disclosed
+from domain.disclosure.queries.register import (
+    PublicPermitFilter,
+    all_expired_not_renewed,
+    register_order,
+    register_rows,
+    searched_row,
+)
+from domain.enterprises.models import Enterprise
+from domain.enterprises.rules import industry_name
+from domain.pagination import MAX_PAGE_SIZE
+from domain.permits import rules
+from domain.permits.models import Permit, PermitLimit, PermitOutlet, PermitVersion
+from domain.permits.reference import ReportKind, pollutant_name
+from domain.regions import region_name
+from domain.reports.content import disclosed as disclosed_content
+from domain.reports.models import ExecutionReport, ReportSubmission
+from domain.supervision.cases.queries import public_penalties
+
+Rows = list[list[Any]]
+
+# Penalties are read through their public query, which bounds what it returns.
+MAX_PENALTIES = 1_000_000
+
+
+def permit_page(number: str) -> str:
+    return f"/public/permits/{quote(number, safe='')}"
+
+
+def _registration_page(number: str) -> str:
+    return f"/public/registrations/{quote(number, safe='')}"
+
+
+async def permits(session: AsyncSession) -> Rows:
+    """The public register whole: the search's rows, in its order."""
+    on = today()
+    found = register_rows(PublicPermitFilter(), on)
+    connection = await session.connection()
+    rows = (await connection.execute(sa.select(found).order_by(*register_order(found)))).all()
+    out: Rows = []
+    for raw in rows:
+        row = searched_row(raw, on)
+        page = permit_page(row.number) if row.kind == "permit" else _registration_page(row.number)
+        out.append(
+            [
+                row.kind,
+                row.number,
+                row.unit_name,
+                row.credit_code,
+                row.region_code,
+                region_name(row.region_code),
+                row.industry_code,
+                industry_name(row.industry_code),
+                row.category,
+                row.status,
+                row.issuing_authority,
+                row.valid_from,
+                row.valid_until,
+                page,
+            ]
+        )
+    return out
+
+
+def _current_versions() -> Any:
+    """Disclosed permits joined with their unit and current version."""
+    return (
+        select(Permit, Enterprise, PermitVersion)
+        .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+        .join(
+            PermitVersion,
+            sa.and_(
+                col(PermitVersion.permit_id) == col(Permit.id),
+                col(PermitVersion.version) == col(Permit.content_version),
+            ),
+            isouter=True,
+        )
+        .where(*disclosed())
+    )
+
+
+async def outlets(session: AsyncSession) -> Rows:
+    """Every outlet page: the outlets (not fugitive sources) of each disclosed permit's current version."""
+    on = today()
+    statement = (
+        _current_versions()
+        .add_columns(PermitOutlet)
+        .join(
+            PermitOutlet,
+            sa.and_(
+                col(PermitOutlet.permit_id) == col(Permit.id),
+                col(PermitOutlet.version) == col(Permit.content_version),
+            ),
+        )
+        .where(col(PermitOutlet.is_fugitive).is_(False))
+        .order_by(col(Permit.number), col(PermitOutlet.code))
+    )
+    out: Rows = []
+    for permit, enterprise, version, outlet in (await session.exec(statement)).all():
+        name = str(version.basic_info.get("name") if version else "") or enterprise.name
+        out.append(
+            [
+                permit.number,
+                name,
+                rules.display_status(permit.status, permit.valid_until, on),
+                outlet.code,
+                outlet.name,
+                outlet.medium,
+                outlet.kind,
+                outlet.location,
+                outlet.direction,
+                outlet.longitude,
+                outlet.latitude,
+                outlet.height_m,
+                outlet.online_monitoring,
+                f"/public/outlets/{quote(permit.number, safe='')}/{quote(outlet.code, safe='')}",
+            ]
+        )
+    return out
+
+
+async def outlet_limits(session: AsyncSession) -> Rows:
+    """The limits each outlet page lists: of the permit's current version, at outlets not fugitive."""
+    statement = (
+        select(Permit.number, PermitLimit)
+        .join(
+            PermitLimit,
+            sa.and_(
+                col(PermitLimit.permit_id) == col(Permit.id),
+                col(PermitLimit.version) == col(Permit.content_version),
+            ),
+        )
+        .join(
+            PermitOutlet,
+            sa.and_(
+                col(PermitOutlet.permit_id) == col(Permit.id),
+                col(PermitOutlet.version) == col(Permit.content_version),
+                col(PermitOutlet.code) == col(PermitLimit.point_code),
+            ),
+        )
+        .where(*disclosed(), col(PermitOutlet.is_fugitive).is_(False))
+        .order_by(col(Permit.number), col(PermitLimit.point_code), col(PermitLimit.id))
+    )
+    return [
+        [
+            number,
+            limit.point_code,
+            limit.pollutant,
+            pollutant_name(limit.pollutant),
+            limit.concentration_limit,
+            limit.unit,
+            limit.annual_quantity_limit,
+            limit.standard,
+        ]
+        for number, limit in (await session.exec(statement)).all()
+    ]
+
+
+async def annual_reports(session: AsyncSession) -> Rows:
+    """Every submission of every filed annual report of a disclosed permit (``queries.public`` per permit)."""
+    reports = (
+        await session.exec(
+            _current_versions()
+            .add_columns(ExecutionReport)
+            .join(ExecutionReport, col(ExecutionReport.permit_id) == col(Permit.id))
+            .where(ExecutionReport.kind == ReportKind.ANNUAL, col(ExecutionReport.latest_version) > 0)
+            .order_by(col(Permit.number), col(ExecutionReport.period).desc())
+        )
+    ).all()
+    ids = [report.id for *_, report in reports]
+    submissions: dict[int, list[ReportSubmission]] = {}
+    for start in range(0, len(ids), 500):
+        for submission in (
+            await session.exec(
+                select(ReportSubmission)
+                .where(col(ReportSubmission.report_id).in_(ids[start : start + 500]))
+                .order_by(col(ReportSubmission.report_id), col(ReportSubmission.version))
+            )
+        ).all():
+            submissions.setdefault(submission.report_id, []).append(submission)
+    out: Rows = []
+    for permit, enterprise, version, report in reports:
+        # No content of the permit to read its secrets from: everything that could be secret stays hidden.
+        secret = list(version.content.get("secret_sections") or []) if version else None
+        filed = submissions.get(report.id, [])
+        for submission in filed:
+            latest = submission is filed[-1]
+            content, hidden = disclosed_content(dict(submission.content), secret)
+            out.append(
+                [
+                    permit.number,
+                    enterprise.name,
+                    report.period,
+                    report.due_date,
+                    report.on_time,
+                    submission.version,
+                    submission.received_at,
+                    submission.receipt_number,
+                    submission.content_hash,
+                    latest,
+                    ";".join(hidden),
+                    json.dumps(content, ensure_ascii=False, sort_keys=True) if latest else None,
+                ]
+            )
+    return out
+
+
+async def expired(session: AsyncSession) -> Rows:
+    """Every monthly list of permits expired and not renewed."""
+    return [
+        [
+            month.strftime("%Y-%m"),
+            row.number,
+            row.unit_name,
+            row.credit_code,
+            row.region_code,
+            region_name(row.region_code),
+            row.industry_code,
+            industry_name(row.industry_code),
+            row.category,
+            row.valid_until,
+            row.status,
+            row.issuing_authority,
+        ]
+        for month, row in await all_expired_not_renewed(session)
+    ]
+
+
+async def agencies(session: AsyncSession) -> Rows:
+    """The agency directory as the public reads it (approved and suspended agencies), page by page."""
+    out: Rows = []
+    offset = 0
+    while True:
+        page = await directory(
+            session, ANONYMOUS, filters=DirectoryFilter(status=""), first=MAX_PAGE_SIZE, offset=offset
+        )
+        for item in page.items:
+            agency = item.agency
+            out.append(
+                [
+                    agency.credit_code,
+                    agency.name,
+                    agency.region_code,
+                    region_name(agency.region_code),
+                    agency.status,
+                    ";".join(agency.service_types),
+                    item.score,
+                    item.level,
+                    f"/public/agencies/{quote(agency.credit_code, safe='')}",
+                ]
+            )
+        offset += MAX_PAGE_SIZE
+        if offset >= page.total or not page.items:
+            return out
+
+
+async def agency_credit_events(session: AsyncSession) -> Rows:
+    """The events the agencies' public credit pages disclose (``credit_of(public_only=True)``)."""
+    statement = (
+        select(Agency, CreditEvent)
+        .join(CreditEvent, col(CreditEvent.agency_id) == col(Agency.id))
+        .where(col(Agency.status).in_(AGENCY_STATUSES), col(CreditEvent.public).is_(True))
+        .order_by(col(Agency.credit_code), col(CreditEvent.occurred_at).desc(), col(CreditEvent.id))
+    )
+    return [
+        [agency.credit_code, agency.name, china_date(event.occurred_at), event.kind, event.points, event.note]
+        for agency, event in (await session.exec(statement)).all()
+    ]
+
+
+async def penalties(session: AsyncSession) -> Rows:
+    """The published penalties: closed cases with a penalty, newest decision first."""
+    return [
+        [
+            penalty.case_number,
+            penalty.unit_name,
+            penalty.credit_code,
+            penalty.permit_number,
+            penalty.outlet_code,
+            penalty.classification,
+            penalty.legal_basis,
+            penalty.decided_on,
+            penalty.closed_on,
+            penalty.penalty_yuan,
+            ";".join(penalty.measures),
+        ]
+        for penalty in await public_penalties(session, limit=MAX_PENALTIES)
+    ]
+
+
+READERS: dict[str, Callable[[AsyncSession], Awaitable[Rows]]] = {
+    "permits": permits,
+    "outlets": outlets,
+    "outlet_limits": outlet_limits,
+    "annual_reports": annual_reports,
+    "expired": expired,
+    "agencies": agencies,
+    "agency_credit_events": agency_credit_events,
+    "penalties": penalties,
+}
