@@ -568,6 +568,52 @@ def register_station_command(
     click.echo(f"registered station {_run(work)}")
 
 
+@main.command("export-reports")
+@click.option("--enterprise", "credit_code", default="", help="The unit's unified social credit code.")
+@click.option("--region", "region_code", default="", help="Or a jurisdiction: its region code (GB/T 2260).")
+@click.option(
+    "--kind", default="", help="Only reports of this kind (monthly, quarterly, semiannual, annual)."
+)
+@click.option("--year", default="", help="Only periods of this year, e.g. 2025.")
+@click.option("--username", default=None, help="Export as this user (default: the operator, every report).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
+def export_reports_command(
+    credit_code: str, region_code: str, kind: str, year: str, username: str | None, out: str
+) -> None:
+    """Write filed execution reports as one JSON document for the national platform (docs/integrators.md)."""
+    import json
+
+    from domain.accounts.queries import find_user
+    from domain.actors import actor_for
+    from domain.reports.queries.exchange import export_reports
+
+    async def work(database: Database) -> dict:  # type: ignore[type-arg]
+        actor = operator()
+        async with database.read() as session:
+            if username is not None:
+                user = await find_user(session, username=username)
+                if user is None:
+                    click.echo(f"error: username: no user {username}", err=True)
+                    sys.exit(2)
+                actor = actor_for(user, channel="cli")
+            try:
+                return await export_reports(
+                    session, actor, credit_code=credit_code, region_code=region_code, kind=kind, year=year
+                )
+            except DomainError as error:
+                _fail(error)
+                raise
+
+    document = _run(work)
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    if out == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"{document['report_count']} reports written to {out}", err=True)
+
+
 @main.command("export-schema")
 def export_schema_command() -> None:
     """Write the GraphQL schema to graphql_schema/schema.graphql."""

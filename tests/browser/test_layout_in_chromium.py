@@ -128,8 +128,8 @@ CODES_STILL_SHOWN = {
     "/review/": "audit findings name the outlet's pollutant by code (domain/audit_rules messages)",
     "/admin/audit": "the audit trail shows each change's stored fields as recorded",
     "/rules": "the rule catalogue lists the report fields each rule reads by their paths",
-    "/public/data": "the bulk download names its files and columns as programs read them; the dictionary says "
-    "what each means",
+    "/public/data": "the bulk download names its files and columns as programs read them; the dictionary "
+    "says what each means",
 }
 
 
