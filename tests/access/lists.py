@@ -41,6 +41,7 @@ from domain.permits.queries import visible as permit_lists
 from domain.permits.queries import worklist
 from domain.registrations import queries as registrations
 from domain.reports import rules as report_rules
+from domain.reports.queries import exchange as report_exchange
 from domain.reports.queries import review as report_review
 from domain.reports.queries import rows as report_lists
 from domain.reports.queries import schedule as report_schedule
@@ -230,6 +231,26 @@ def expected_reports(city: City, actor: Actor) -> Keys:
             and (r.latest_version > 0 or actor.is_unit_side)
         )
     return frozenset(r.id for r in city.reports if r.kind == "annual" and r.latest_version > 0)
+
+
+async def fetch_exchange(session: Any, actor: Actor, city: City) -> Keys:
+    """The reports exported for the national platform, for both provinces of the city (``export_reports``)."""
+    keys: set[Hashable] = set()
+    for region in ("370000", "310000"):
+        document = await report_exchange.export_reports(session, actor, region_code=region)
+        keys |= {(r["permit_number"], r["kind"], r["period"]) for r in document["reports"]}
+    return frozenset(keys)
+
+
+def expected_exchange(city: City, actor: Actor) -> Keys | None:
+    """Whoever is logged in gets the filed reports they may view (never a draft); the public is refused."""
+    if not actor.is_authenticated:
+        return None
+    return frozenset(
+        (city.permit(r.permit_id).number, r.kind, r.period)
+        for r in city.reports
+        if r.latest_version > 0 and can(actor, OP.REPORT_VIEW, permit_target(city.permit(r.permit_id)))
+    )
 
 
 def _queue(state: str, filters: ListFilter | None = None, label: str = "") -> ListCase:
@@ -1090,6 +1111,7 @@ CASES = [
     ListCase("enterprises", fetch_enterprises, expected_enterprises),
     ListCase("a unit's discharge registrations", fetch_registrations, expected_registrations),
     ListCase("reports", fetch_reports, expected_reports),
+    ListCase("reports exported for the national platform", fetch_exchange, expected_exchange),
     *(_queue(state) for state in ("submitted", "returned", "accepted")),
     *_filtered_queues(),
     ListCase("overdue reports", fetch_overdue, expected_overdue),
