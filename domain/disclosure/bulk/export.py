@@ -14,6 +14,7 @@ generation when none was made on the current China date.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import fcntl
@@ -294,7 +295,10 @@ def write_generation(root: Path, rows: dict[str, Rows], *, generated_at: datetim
 async def export(db: Database, settings: Settings, *, root: Path | None = None) -> Manifest | None:
     """Read every dataset and write a new generation (None: another writer was at work)."""
     rows = await read_rows(db)
-    return write_generation(root or export_path(settings), rows, generated_at=utcnow())
+    # Files are written off the event loop: the worker's mail goes on meanwhile.
+    return await asyncio.to_thread(
+        write_generation, root or export_path(settings), rows, generated_at=utcnow()
+    )
 
 
 async def export_if_due(db: Database, settings: Settings) -> Manifest | None:
