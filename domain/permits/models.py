@@ -53,6 +53,9 @@ class Permit(SQLModel, table=True):
     content_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Set on what a history import wrote (domain/history): its source and batch (docs/integrators.md).
+    imported_from: str | None = Field(default=None, max_length=100)
+    import_batch_id: int | None = None  # history_import.id (no foreign key: added in place, see 0030)
 
 
 class PermitVersion(SQLModel, table=True):
@@ -74,6 +77,9 @@ class PermitVersion(SQLModel, table=True):
     content: dict[str, Any] = Field(sa_type=sa.JSON)
     created_at: datetime = Field(default_factory=utcnow)
     created_by_username: str | None = Field(default=None, max_length=64)
+    # Set on what a history import wrote (domain/history): its source and batch (docs/integrators.md).
+    imported_from: str | None = Field(default=None, max_length=100)
+    import_batch_id: int | None = None  # history_import.id (no foreign key: added in place, see 0030)
 
 
 class PermitOutlet(SQLModel, table=True):
@@ -217,6 +223,11 @@ class PermitApplication(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     submitted_by_username: str | None = Field(default=None, max_length=64)
     on_behalf_of: str | None = Field(default=None, max_length=64)
+    # The application's number on the national platform (申请编号), for history imports to recognise it.
+    platform_id: str | None = Field(default=None, max_length=64)
+    # Set on what a history import wrote (domain/history): its source and batch (docs/integrators.md).
+    imported_from: str | None = Field(default=None, max_length=100)
+    import_batch_id: int | None = None  # history_import.id (no foreign key: added in place, see 0030)
 
 
 class PermitEvent(SQLModel, table=True):

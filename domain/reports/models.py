@@ -81,6 +81,10 @@ class ReportSubmission(SQLModel, table=True):
     attachments: list[dict[str, Any]] = Field(
         default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}
     )
+    # A submission imported from the national platform (domain/history): its source (part of the hash)
+    # and batch; ``received_at`` is then the time the platform received it.
+    imported_from: str | None = Field(default=None, max_length=100)
+    import_batch_id: int | None = None  # history_import.id (no foreign key: added in place, see 0030)
 
 
 class ReportAttachment(SQLModel, table=True):

@@ -256,10 +256,12 @@ def submission_hash(
     content: Any,
     previous_hash: str,
     attachments: Sequence[Mapping[str, Any]] = (),
+    imported_from: str | None = None,
 ) -> str:
     """SHA-256 over what was filed, when, by whom, and the hash before it (a chain per report). The files
     filed with it (names, sizes, hashes) are part of it when there are any (a filing without files hashes
-    as it always did)."""
+    as it always did), and so is the source of a submission imported from the national platform (its
+    ``received_at`` is then the platform's time)."""
     envelope: dict[str, Any] = {
         "report": report_key,
         "version": version,
@@ -271,6 +273,8 @@ def submission_hash(
     }
     if attachments:
         envelope["attachments"] = [dict(a) for a in attachments]
+    if imported_from is not None:
+        envelope["imported_from"] = imported_from
     return hashlib.sha256(canonical_json(envelope).encode("utf-8")).hexdigest()
 
 

@@ -113,6 +113,7 @@ async def verify_chain(session: AsyncSession, actor: Actor, *, report_id: int) -
             content=submission.content,
             previous_hash=submission.previous_hash,
             attachments=submission.attachments or (),
+            imported_from=submission.imported_from,
         )
         intact = (
             recomputed == submission.content_hash
