@@ -421,6 +421,61 @@ def import_permits_command(path: str, username: str) -> None:
     click.echo(f"imported {count} permits")
 
 
+@main.command("import-history")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--username", required=True, help="The permitting officer (or administrator) importing.")
+@click.option(
+    "--source",
+    default="全国排污许可证管理信息平台",
+    show_default=True,
+    help="Where the history comes from; every imported record is marked with it.",
+)
+def import_history_command(path: str, username: str, source: str) -> None:
+    """Import units' history from the national platform (JSON Lines, docs/integrators.md): permit versions,
+    applications and report submissions with their original dates; all or nothing; again: nothing new."""
+    from pathlib import Path
+
+    from domain.accounts.queries import find_user
+    from domain.actors import actor_for_user
+    from domain.history.service import HistoryRejected, HistoryResult, import_history
+
+    source_file = Path(path)
+    data = source_file.read_bytes()
+
+    async def work(database: Database) -> HistoryResult:
+        async with database.read() as session:
+            user = await find_user(session, username=username)
+            if user is None:
+                click.echo(f"error: username: no user {username}", err=True)
+                sys.exit(2)
+            actor = await actor_for_user(session, user, channel="cli")
+        async with database.transaction() as session:
+            return await import_history(session, actor, file_name=source_file.name, data=data, source=source)
+
+    try:
+        result = _run(work)
+    except HistoryRejected as error:
+        for row in error.rows:
+            where = f"line {row.row}" if row.row else "file"
+            click.echo(f"error: {where}: {row.field}: {translate(row.message, 'en', **row.params)}", err=True)
+        if error.total > len(error.rows):
+            click.echo(f"error: {error.total} problems, the first {len(error.rows)} shown", err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(2)
+    except DomainError as error:
+        _fail(error)
+    if result.batch is None:
+        click.echo(f"nothing new: {result.skipped} records were imported before")
+        return
+    click.echo(
+        f"import {result.batch.id} from {result.batch.source}: {result.permits} new permits, "
+        f"{result.versions} permit versions, {result.applications} applications, "
+        f"{result.submissions} report submissions ({result.skipped} already here)"
+    )
+    for key in result.late_reports:
+        click.echo(f"late first submission: {key}")
+
+
 @main.group()
 def holidays() -> None:
     """A year's published holiday schedule (days off and make-up working days)."""

@@ -51,7 +51,8 @@ def _check(
     pending: set[str],
     problems: list[RowError],
 ) -> ApplicationRow | None:
-    values, errors = record.values, []
+    values = record.values
+    errors: list[FieldError] = []
     platform_id = reading.text(values, "platform_id", errors, limit=PLATFORM_ID_LIMIT)
     number = rules.normal_number(str(values.get("permit_number") or ""))
     permit = permits.get(number)

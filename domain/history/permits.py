@@ -78,7 +78,8 @@ def _check(
     sites: dict[int, list[ProductionSite]],
     problems: list[RowError],
 ) -> VersionRow | None:
-    values, errors = record.values, []
+    values = record.values
+    errors: list[FieldError] = []
     code = normalize_credit_code(str(values.get("enterprise_credit_code") or ""))
     enterprise: Enterprise | None = None
     problem = credit_code_error(code, "enterprise_credit_code")
@@ -278,7 +279,7 @@ async def import_versions(
                     )
                 )
         plan.append((number, permit, fresh))
-    outcome.permits = dict(stored_permits)
+    outcome.permits = {number: permit for number, permit in stored_permits.items() if number}
     if problems:
         return outcome, []
     written: list[tuple[VersionRow, Permit]] = []

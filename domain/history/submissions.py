@@ -55,7 +55,8 @@ def _check(
     pending: set[str],
     problems: list[RowError],
 ) -> SubmissionRow | None:
-    values, errors = record.values, []
+    values = record.values
+    errors: list[FieldError] = []
     number = permit_rules.normal_number(str(values.get("permit_number") or ""))
     permit = permits.get(number)
     if permit is None and number not in pending:  # a permit of the file with errors of its own: listed there

@@ -21,7 +21,7 @@ from domain.reports.models import ExecutionReport, ReportSubmission
 from domain.reports.queries.chain import verify_chain
 from tests.factories import actor, make_enterprise, make_user
 
-SAMPLE = Path(__file__).resolve().parents[2] / "docs/examples/national-history.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "web_templates/static/examples/national-history.jsonl"
 
 
 async def putuo(session):
@@ -52,7 +52,14 @@ async def counts(session) -> tuple[int, ...]:
     return tuple(
         [
             await count(session, model)
-            for model in (Permit, PermitVersion, PermitApplication, ReportSubmission, HistoryImport, AuditEntry)
+            for model in (
+                Permit,
+                PermitVersion,
+                PermitApplication,
+                ReportSubmission,
+                HistoryImport,
+                AuditEntry,
+            )
         ]
     )
 
@@ -72,7 +79,9 @@ async def test_the_sample_file_imports_with_its_original_dates_marked_with_its_s
     assert permit.imported_from == DEFAULT_SOURCE and permit.import_batch_id == result.batch.id
     versions = (
         await session.exec(
-            select(PermitVersion).where(PermitVersion.permit_id == permit.id).order_by(col(PermitVersion.version))
+            select(PermitVersion)
+            .where(PermitVersion.permit_id == permit.id)
+            .order_by(col(PermitVersion.version))
         )
     ).all()
     assert [(v.version, v.reason, v.decision_date) for v in versions] == [
@@ -83,7 +92,9 @@ async def test_the_sample_file_imports_with_its_original_dates_marked_with_its_s
     # Report submissions keep the platform's time, not now; the first one fixes the on-time judgement.
     quarter = (
         await session.exec(
-            select(ExecutionReport).where(ExecutionReport.permit_id == permit.id, ExecutionReport.period == "2024-Q3")
+            select(ExecutionReport).where(
+                ExecutionReport.permit_id == permit.id, ExecutionReport.period == "2024-Q3"
+            )
         )
     ).one()
     first = datetime(2024, 10, 15, 15, 30, tzinfo=UTC)  # 23:30 in China on the due date
@@ -96,7 +107,9 @@ async def test_the_sample_file_imports_with_its_original_dates_marked_with_its_s
     )
     annual = (
         await session.exec(
-            select(ExecutionReport).where(ExecutionReport.permit_id == permit.id, ExecutionReport.period == "2024")
+            select(ExecutionReport).where(
+                ExecutionReport.permit_id == permit.id, ExecutionReport.period == "2024"
+            )
         )
     ).one()
     assert (annual.due_date, annual.on_time) == (date(2025, 1, 31), False)  # received 1 February 2025
@@ -117,8 +130,14 @@ async def test_the_sample_file_imports_with_its_original_dates_marked_with_its_s
         await session.exec(select(AuditEntry).where(col(AuditEntry.action).startswith("history.import")))
     ).all()
     assert len(entries) == 1 + 4 + 5 + 3
-    assert {e.actor_username for e in entries} == {officer.username} and {e.on_behalf_of for e in entries} == {None}
-    submitted = next(e for e in entries if e.action == "history.import.submission" and e.after["version"] == 1 and "Q3" in e.object_id)
+    assert {e.actor_username for e in entries} == {officer.username} and {
+        e.on_behalf_of for e in entries
+    } == {None}
+    submitted = next(
+        e
+        for e in entries
+        if e.action == "history.import.submission" and e.after["version"] == 1 and "Q3" in e.object_id
+    )
     assert submitted.after["original"]["received_at"] == "2024-10-15T15:30:00+00:00"
     assert submitted.occurred_at.year == datetime.now(UTC).year
 
@@ -126,9 +145,13 @@ async def test_the_sample_file_imports_with_its_original_dates_marked_with_its_s
 async def test_time_limits_of_imported_applications_count_the_holidays_of_their_year(session):
     officer = await putuo(session)
     await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
-    change = (await session.exec(select(PermitApplication).where(PermitApplication.platform_id == "BG-2024-310107-0017"))).one()
+    change = (
+        await session.exec(
+            select(PermitApplication).where(PermitApplication.platform_id == "BG-2024-310107-0017")
+        )
+    ).one()
     # Received on 8 February 2024, the eve of the Spring Festival holiday (10-17 February, 18 February a
-    # working Sunday): the 3 working days of acceptance run to 19 February, so acceptance that day was in time.
+    # working Sunday): the 3 working days of acceptance run to 19 February: accepted that day, in time.
     steps = application_steps(change)
     assert steps.acceptance.date == date(2024, 2, 19) and not steps.acceptance.missed
     assert (change.received_on, change.accepted_on, change.decided_on) == (
@@ -136,7 +159,11 @@ async def test_time_limits_of_imported_applications_count_the_holidays_of_their_
         date(2024, 2, 19),
         date(2024, 2, 27),
     )
-    refused = (await session.exec(select(PermitApplication).where(PermitApplication.platform_id == "BG-2024-310107-0099"))).one()
+    refused = (
+        await session.exec(
+            select(PermitApplication).where(PermitApplication.platform_id == "BG-2024-310107-0099")
+        )
+    ).one()
     # Received 27 September 2024: National Day (1-7 October, 29 September a working Sunday) -> 8 October.
     assert refused.accept_due == date(2024, 10, 8) and not application_steps(refused).acceptance.missed
 
@@ -147,7 +174,11 @@ async def test_an_acceptance_after_the_holiday_limit_is_shown_as_missed(session)
     late = next(r for r in records if r.get("platform_id") == "BG-2024-310107-0017")
     late.update(accepted_on="2024-02-20")
     await import_history(session, officer, file_name="late.jsonl", data=as_file(records))
-    change = (await session.exec(select(PermitApplication).where(PermitApplication.platform_id == "BG-2024-310107-0017"))).one()
+    change = (
+        await session.exec(
+            select(PermitApplication).where(PermitApplication.platform_id == "BG-2024-310107-0017")
+        )
+    ).one()
     steps = application_steps(change)
     assert steps.acceptance.date == date(2024, 2, 19) and steps.acceptance.missed
 
@@ -182,7 +213,7 @@ async def test_bad_rows_are_listed_by_line_and_field_and_nothing_is_written(sess
     records[0]["enterprise_credit_code"] = records[0]["enterprise_credit_code"][:17] + "X"  # check digit
     records[1]["decision_date"] = "9999-01-01"
     records[2]["valid_from"] = "0001-01-01"
-    records[3]["issuing_authority"] = "=HYPERLINK(\"http://x\")"
+    records[3]["issuing_authority"] = '=HYPERLINK("http://x")'
     records[5]["permit_number"] = "91310107000000099X001P"  # no such permit
     records[6]["received_on"] = "2021-10-18\u0000"
     data = as_file(records)
@@ -224,7 +255,9 @@ async def test_imported_submissions_stay_append_only(session):
     await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
     await session.commit()
     for statement in (
-        sa.update(ReportSubmission).where(ReportSubmission.imported_from.is_not(None)).values(imported_from=None),
+        sa.update(ReportSubmission)
+        .where(ReportSubmission.imported_from.is_not(None))
+        .values(imported_from=None),
         sa.delete(ReportSubmission).where(ReportSubmission.imported_from.is_not(None)),
     ):
         with pytest.raises(DatabaseError):
