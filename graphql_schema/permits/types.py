@@ -320,6 +320,9 @@ class PermitVersion:
     valid_from: date | None = strawberry.field(description="有效期起")
     valid_until: date | None = strawberry.field(description="有效期至（含当日）")
     created_at: datetime = strawberry.field(description="生成时间（UTC）")
+    imported_from: str | None = strawberry.field(
+        description="自全国平台导入的历史版本：其来源（日期为原始值）；在本平台生成的为 null"
+    )
 
     @classmethod
     def from_model(cls, version: models.PermitVersion) -> PermitVersion:
@@ -331,6 +334,7 @@ class PermitVersion:
             valid_from=version.valid_from,
             valid_until=version.valid_until,
             created_at=version.created_at,
+            imported_from=version.imported_from,
         )
 
 
@@ -391,6 +395,10 @@ class PermitApplication:
     completed_on: date | None = strawberry.field(description="办结（核发）日期")
     reason: str = strawberry.field(description="不予受理、不予许可的理由或缩短有效期的理由")
     permit: Permit | None = strawberry.field(description="所涉排污许可证")
+    imported_from: str | None = strawberry.field(
+        description="自全国平台导入的已办结申请：其来源（日期为原始值，期限按当年工作日计算）；否则为 null"
+    )
+    platform_id: str | None = strawberry.field(description="导入的申请在全国平台的申请编号；否则为 null")
 
     @strawberry.field(description="当前环节是否已超过办理期限")
     def overdue(self) -> bool:
@@ -465,6 +473,8 @@ class PermitApplication:
             completed_on=application.completed_on,
             reason=application.reason,
             permit=permit,
+            imported_from=application.imported_from,
+            platform_id=application.platform_id,
             model=application,
         )
 

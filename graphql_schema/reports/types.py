@@ -229,6 +229,12 @@ class ReportSubmission:
     attachments: list[ReportFile] | None = strawberry.field(
         description="随本版本提交的附件（提交时草稿上的文件，计入摘要）；公众查看时为 null"
     )
+    imported_from: str | None = strawberry.field(
+        description=(
+            "自全国平台导入的提交：其来源（计入摘要）；submittedAt 为平台收到的原始时间；"
+            "在本平台提交的为 null"
+        )
+    )
     raw_content: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(
@@ -266,6 +272,7 @@ class ReportSubmission:
                 if view.submitted_by is not None
                 else None
             ),
+            imported_from=submission.imported_from,
             raw_content=view.content,
         )
 

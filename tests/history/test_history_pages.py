@@ -6,8 +6,10 @@ import json
 from sqlmodel import select
 
 from demo.examples import example_records
+from domain.history.service import import_history
 from domain.reports.models import ExecutionReport
 from tests.factories import make_user
+from tests.graphql_helpers import bearer_token, graphql_data
 from tests.history.test_history_import import SAMPLE, putuo
 from tests.portal_helpers import csrf_token, log_in
 
@@ -75,3 +77,31 @@ async def test_the_page_is_refused_to_those_who_may_not_import(client, session):
     assert (await client.get("/permits/import-history")).status_code in (302, 303, 401)
     await log_in(client, unit_admin.username)
     assert (await client.get("/permits/import-history")).status_code == 403
+
+
+async def test_the_api_names_the_source_of_imported_records(client, session):
+    officer = await putuo(session)
+    await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
+    user = await make_user(session, "permitting", region_code="310107")
+    token = await bearer_token(session, user)
+    await session.commit()
+    number = example_records()[0]["number"]
+    data = await graphql_data(
+        client,
+        """query($n: String!) {
+          permit(number: $n) { versions { version decisionDate importedFrom } }
+          executionReport(permitNumber: $n, kind: QUARTERLY, period: "2024-Q3") {
+            firstSubmittedAt onTime submissions { version submittedAt importedFrom }
+          }
+        }""",
+        {"n": number},
+        token=token,
+    )
+    assert sorted(data["permit"]["versions"], key=lambda v: v["version"])[0] == {
+        "version": 1,
+        "decisionDate": "2020-09-15",
+        "importedFrom": "全国排污许可证管理信息平台",
+    }
+    report = data["executionReport"]
+    assert report["onTime"] is True and report["firstSubmittedAt"].startswith("2024-10-15T15:30:00")
+    assert {s["importedFrom"] for s in report["submissions"]} == {"全国排污许可证管理信息平台"}
