@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 
 from demo.examples import example_records
 from domain.audit.models import AuditEntry
+from domain.enterprises.models import Enterprise
 from domain.errors import PermissionDenied
 from domain.history.models import DEFAULT_SOURCE, HistoryImport
 from domain.history.service import HistoryRejected, import_history
@@ -19,7 +20,7 @@ from domain.permits.models import Permit, PermitApplication, PermitVersion
 from domain.permits.queries.deadlines import application_steps
 from domain.reports.models import ExecutionReport, ReportSubmission
 from domain.reports.queries.chain import verify_chain
-from tests.factories import actor, make_enterprise, make_user
+from tests.factories import actor, file_report, make_enterprise, make_user
 
 SAMPLE = Path(__file__).resolve().parents[2] / "web_templates/static/examples/national-history.jsonl"
 
@@ -263,3 +264,47 @@ async def test_imported_submissions_stay_append_only(session):
         with pytest.raises(DatabaseError):
             async with session.begin_nested():
                 await session.exec(statement)
+
+
+async def test_a_filing_here_continues_the_imported_chain_and_no_history_goes_before_it(session, db):
+    officer = await putuo(session)
+    await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
+    number = example_records()[0]["number"]
+    permit = (await session.exec(select(Permit).where(Permit.number == number))).one()
+    enterprise = await session.get(Enterprise, permit.enterprise_id)
+    staff = actor(await make_user(session, "enterprise_staff", enterprise=enterprise))
+    await session.flush()
+    content = {"statement": "2024年度执行报告（更正）。", "production": {"operating_days": 331}}
+    local = await file_report(db, staff, permit, "2024", content, "local-1", kind="annual")
+    imported = (
+        await session.exec(
+            select(ReportSubmission).where(
+                ReportSubmission.report_id == local.report.id, ReportSubmission.version == 1
+            )
+        )
+    ).one()
+    assert local.submission.version == 2 and local.submission.previous_hash == imported.content_hash
+    assert local.submission.imported_from is None
+    report = await session.get(ExecutionReport, local.report.id)
+    await session.refresh(report)
+    assert report.first_submitted_at.replace(tzinfo=UTC) == datetime(2025, 2, 1, 0, 5, tzinfo=UTC)
+    assert report.on_time is False  # judged on the platform's first time, not the filing here
+    assert (await verify_chain(session, officer, report_id=report.id)).intact
+    later = {
+        "type": "submission",
+        "permit_number": number,
+        "kind": "annual",
+        "period": "2024",
+        "received_at": "2025-03-01T09:00:00+08:00",
+        "submitted_by": "张敏",
+        "content": {"statement": "平台上的第二版。"},
+    }
+    for version, code in ((2, "conflict"), (3, "filed_here")):
+        with pytest.raises(HistoryRejected) as caught:
+            await import_history(
+                session,
+                officer,
+                file_name="later.jsonl",
+                data=as_file([*lines(), {**later, "version": version}]),
+            )
+        assert {(p.row, p.code) for p in caught.value.rows} == {(13, code)}

@@ -46,6 +46,10 @@ async def test_the_page_imports_the_sample_and_the_pages_show_what_was_imported(
     assert report_page.status_code == 200
     assert report_page.text.count("自全国排污许可证管理信息平台导入") == 2
     assert "2024-10-15 23:30:00" in report_page.text  # the platform's time, in China time
+    receipt = await client.get(f"/receipts/R20241015-{report.id:07d}-01")
+    assert receipt.status_code == 200
+    assert 'id="receipt-imported"' in receipt.text and "全国平台接收时间" in receipt.text
+    assert "2024-10-15 23:30:00" in receipt.text and "张敏" in receipt.text
     again = await upload(client, SAMPLE.name, SAMPLE.read_bytes(), headers={"Accept-Language": "en"})
     assert again.status_code == 200 and "Nothing new in national-history.jsonl" in again.text
 
