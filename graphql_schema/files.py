@@ -17,10 +17,10 @@ from domain.uploads import Upload
 
 @strawberry.type(description="附件的内容")
 class AttachmentContent:
-    id: strawberry.ID
-    file_name: str
-    media_type: str
-    sha256: str
+    id: strawberry.ID = strawberry.field(description="附件 ID")
+    file_name: str = strawberry.field(description="上传时的文件名")
+    media_type: str = strawberry.field(description="按内容判定的文件类型")
+    sha256: str = strawberry.field(description="文件内容的 SHA-256 摘要")
     content_base64: str = strawberry.field(description="文件内容的 Base64 编码")
 
 
@@ -30,8 +30,8 @@ class AttachmentContent:
     )
 )
 class AttachmentInput:
-    file_name: str
-    content_base64: str
+    file_name: str = strawberry.field(description="文件名（含扩展名）")
+    content_base64: str = strawberry.field(description="文件内容的 Base64 编码")
 
 
 def decoded(

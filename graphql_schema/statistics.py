@@ -17,6 +17,7 @@ from domain.permits.reference import pollutant_name
 from domain.statistics import dispatch, leaders
 from domain.statistics.figures import Rate
 from domain.statistics.scope import scope_of
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import refused
 from graphql_schema.permits.types import PermitCategory, PermitStatus
 from graphql_schema.supervision.grading import Grade
@@ -82,10 +83,10 @@ class DispatchSummary:
 
 @strawberry.enum(description="第三方技术服务机构信用等级（A ≥ 90 分，B ≥ 75，C ≥ 60，D 以下）")
 class CreditLevel(Enum):
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
+    A = enum_value("A", description="A 级（90 分及以上）")
+    B = enum_value("B", description="B 级（75–89 分）")
+    C = enum_value("C", description="C 级（60–74 分）")
+    D = enum_value("D", description="D 级（60 分以下）")
 
 
 @strawberry.type(description="统计口径：地区（本人辖区或其中一个区县）、年份、月份（为空表示全年）、行业")

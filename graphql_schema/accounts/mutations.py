@@ -42,7 +42,7 @@ class AccountMutation:
     async def create_api_token(
         self,
         info: strawberry.Info,
-        input: CreateApiTokenInput,
+        input: Annotated[CreateApiTokenInput, strawberry.argument(description="新令牌的名称、权限和有效期")],
     ) -> CreateApiTokenPayload:
         context = info.context
         scopes = [scope.value for scope in input.scopes] if input.scopes is not None else None

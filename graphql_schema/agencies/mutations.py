@@ -157,7 +157,11 @@ class AgencyMutation:
     @strawberry.mutation(
         description="第三方技术服务机构备案（任何人可提交，无需登录）：状态为待审核，审核通过前不能代任何单位办理业务。"
     )
-    async def register_agency(self, info: strawberry.Info, input: RegisterAgencyInput) -> AgencyPayload:
+    async def register_agency(
+        self,
+        info: strawberry.Info,
+        input: Annotated[RegisterAgencyInput, strawberry.argument(description="备案内容")],
+    ) -> AgencyPayload:
         context = info.context
         data = AgencyInput(
             name=input.name,
@@ -205,7 +209,9 @@ class AgencyMutation:
         description="委托已通过审核的机构在一定范围和期限内代为办理（本单位企业管理员）；范围须为机构备案的服务类型。"
     )
     async def authorize_agency(
-        self, info: strawberry.Info, input: AuthorizeAgencyInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[AuthorizeAgencyInput, strawberry.argument(description="委托内容")],
     ) -> AgencyAuthorizationPayload:
         context = info.context
         problems: list[FieldError] = []

@@ -318,15 +318,15 @@ class AgencyFiling:
 
 @strawberry.type(description="机构代填记录中的一条")
 class AgencyFilingEdge:
-    cursor: str
-    node: AgencyFiling
+    cursor: str = strawberry.field(description="本条记录的游标")
+    node: AgencyFiling = strawberry.field(description="记录")
 
 
 @strawberry.type(description="机构代填记录分页列表，最新在前")
 class AgencyFilingConnection:
-    edges: list[AgencyFilingEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[AgencyFilingEdge] = strawberry.field(description="本页记录")
+    page_info: PageInfo = strawberry.field(description="分页信息")
+    total_count: int = strawberry.field(description="符合条件的记录总数")
 
     @classmethod
     def from_page(cls, page: Page[Filing]) -> AgencyFilingConnection:

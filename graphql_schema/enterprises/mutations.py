@@ -39,7 +39,7 @@ class EnterpriseMutation:
         self,
         info: strawberry.Info,
         credit_code: Annotated[str, strawberry.argument(description="统一社会信用代码")],
-        input: SiteInputType,
+        input: Annotated[SiteInputType, strawberry.argument(description="生产经营场所")],
     ) -> AddSitePayload:
         context = info.context
         try:
@@ -55,7 +55,7 @@ class EnterpriseMutation:
     async def register_enterprise(
         self,
         info: strawberry.Info,
-        input: EnterpriseInputType,
+        input: Annotated[EnterpriseInputType, strawberry.argument(description="排污单位档案")],
     ) -> RegisterEnterprisePayload:
         context = info.context
         try:
@@ -72,7 +72,7 @@ class EnterpriseMutation:
         self,
         info: strawberry.Info,
         credit_code: Annotated[str, strawberry.argument(description="统一社会信用代码")],
-        input: EnterpriseInputType,
+        input: Annotated[EnterpriseInputType, strawberry.argument(description="排污单位档案")],
         expected_version: Annotated[
             int | None, strawberry.argument(description="读取时的版本号；他人已修改时拒绝保存")
         ] = None,

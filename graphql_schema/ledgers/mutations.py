@@ -35,20 +35,20 @@ class SubmitMonitoringBatchPayload:
 
 @strawberry.type(description="台账记录操作的结果")
 class LedgerEntryPayload:
-    entry: LedgerEntry | None
-    errors: list[UserError]
+    entry: LedgerEntry | None = strawberry.field(description="写入后的台账记录；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
 
 
 @strawberry.type(description="说明超标原因的结果")
 class ExplainExceedancePayload:
-    exceedance: Exceedance | None
-    errors: list[UserError]
+    exceedance: Exceedance | None = strawberry.field(description="说明后的超标记录；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
 
 
 @strawberry.type(description="停产记录操作的结果")
 class ShutdownPayload:
-    shutdown: Shutdown | None
-    errors: list[UserError]
+    shutdown: Shutdown | None = strawberry.field(description="写入后的停产记录；失败时为 null")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
 
 
 @strawberry.type
@@ -57,7 +57,12 @@ class LedgerMutation:
         description="批量提交监测数据（一个事务，最多 50,000 条）：全部通过校验才写入，并检查超标。"
     )
     async def submit_monitoring_batch(
-        self, info: strawberry.Info, permit_number: PermitNumber, readings: list[ReadingInputType]
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        readings: Annotated[
+            list[ReadingInputType], strawberry.argument(description="监测数据（最多 50,000 条）")
+        ],
     ) -> SubmitMonitoringBatchPayload:
         context = info.context
         try:
@@ -79,7 +84,10 @@ class LedgerMutation:
 
     @strawberry.mutation(description="新增台账记录")
     async def record_ledger_entry(
-        self, info: strawberry.Info, permit_number: PermitNumber, input: LedgerEntryInputType
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        input: Annotated[LedgerEntryInputType, strawberry.argument(description="台账记录")],
     ) -> LedgerEntryPayload:
         context = info.context
         try:
@@ -99,10 +107,10 @@ class LedgerMutation:
     async def revise_ledger_entry(
         self,
         info: strawberry.Info,
-        id: int,
-        input: LedgerEntryInputType,
-        note: str,
-        expected_revision: int,
+        id: Annotated[int, strawberry.argument(description="台账记录 ID")],
+        input: Annotated[LedgerEntryInputType, strawberry.argument(description="修改后的台账记录")],
+        note: Annotated[str, strawberry.argument(description="修改原因")],
+        expected_revision: Annotated[int, strawberry.argument(description="所修改的版本号（当前版本号）")],
     ) -> LedgerEntryPayload:
         context = info.context
         try:
@@ -127,7 +135,12 @@ class LedgerMutation:
         return LedgerEntryPayload(entry=entry, errors=[])
 
     @strawberry.mutation(description="作废台账记录：须说明原因；记录保留并标记作废")
-    async def void_ledger_entry(self, info: strawberry.Info, id: int, reason: str) -> LedgerEntryPayload:
+    async def void_ledger_entry(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="台账记录 ID")],
+        reason: Annotated[str, strawberry.argument(description="作废原因")],
+    ) -> LedgerEntryPayload:
         context = info.context
         try:
             async with context.transaction() as session:
@@ -142,7 +155,11 @@ class LedgerMutation:
 
     @strawberry.mutation(description="记录超标原因和采取的措施（记录后超标状态为 explained）")
     async def explain_exceedance(
-        self, info: strawberry.Info, id: int, cause: str, measures: str
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="超标记录 ID")],
+        cause: Annotated[str, strawberry.argument(description="超标原因")],
+        measures: Annotated[str, strawberry.argument(description="采取的措施")],
     ) -> ExplainExceedancePayload:
         context = info.context
         try:
@@ -163,9 +180,11 @@ class LedgerMutation:
         self,
         info: strawberry.Info,
         permit_number: PermitNumber,
-        starts_on: date,
-        reason: str,
-        ends_on: date | None = None,
+        starts_on: Annotated[date, strawberry.argument(description="停产第一天")],
+        reason: Annotated[str, strawberry.argument(description="停产原因")],
+        ends_on: Annotated[
+            date | None, strawberry.argument(description="停产最后一天；仍在停产时不填")
+        ] = None,
     ) -> ShutdownPayload:
         context = info.context
         try:
@@ -182,7 +201,12 @@ class LedgerMutation:
         return ShutdownPayload(shutdown=result, errors=[])
 
     @strawberry.mutation(description="记录停产结束（复产前的最后一个停产日）")
-    async def end_shutdown(self, info: strawberry.Info, id: int, ends_on: date) -> ShutdownPayload:
+    async def end_shutdown(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="停产记录 ID")],
+        ends_on: Annotated[date, strawberry.argument(description="停产最后一天")],
+    ) -> ShutdownPayload:
         context = info.context
         try:
             async with context.transaction() as session:

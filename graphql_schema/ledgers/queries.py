@@ -135,11 +135,11 @@ class LedgerQuery:
         self,
         info: strawberry.Info,
         permit_number: PermitNumber,
-        outlet: str = "",
-        pollutant: str = "",
-        start: datetime | None = None,
-        end: datetime | None = None,
-        include_void: bool = False,
+        outlet: Annotated[str, strawberry.argument(description="排放口编号；不填为全部")] = "",
+        pollutant: Annotated[str, strawberry.argument(description="污染物代码；不填为全部")] = "",
+        start: Annotated[datetime | None, strawberry.argument(description="起始时间（含）")] = None,
+        end: Annotated[datetime | None, strawberry.argument(description="截止时间（不含）")] = None,
+        include_void: Annotated[bool, strawberry.argument(description="是否包括已作废的记录")] = False,
         updated_since: UpdatedSince = None,
         first: First = None,
         after: After = None,
@@ -172,9 +172,14 @@ class LedgerQuery:
         self,
         info: strawberry.Info,
         permit_number: PermitNumber,
-        kind: str = "",
-        start: datetime | None = None,
-        end: datetime | None = None,
+        kind: Annotated[
+            str,
+            strawberry.argument(
+                description="记录类型：production_facility / control_facility / abnormal / other；不填为全部"
+            ),
+        ] = "",
+        start: Annotated[datetime | None, strawberry.argument(description="起始时间（含）")] = None,
+        end: Annotated[datetime | None, strawberry.argument(description="截止时间（不含）")] = None,
         updated_since: UpdatedSince = None,
         first: First = None,
         after: After = None,
@@ -209,8 +214,10 @@ class LedgerQuery:
     async def exceedances(
         self,
         info: strawberry.Info,
-        status: str = "",
-        permit_number: str = "",
+        status: Annotated[
+            str, strawberry.argument(description="open（待说明）/ explained（已说明）；不填为全部")
+        ] = "",
+        permit_number: Annotated[str, strawberry.argument(description="许可证编号（可选）")] = "",
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -258,7 +265,11 @@ class LedgerQuery:
 
     @strawberry.field(description="台账完整性：所查期间 [start, end) 的应记、已记和缺失时段")
     async def ledger_completeness(
-        self, info: strawberry.Info, permit_number: PermitNumber, start: datetime, end: datetime
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        start: Annotated[datetime, strawberry.argument(description="起始时间（含）")],
+        end: Annotated[datetime, strawberry.argument(description="截止时间（不含）")],
     ) -> LedgerCompleteness | None:
         context = info.context
         try:
@@ -276,7 +287,11 @@ class LedgerQuery:
 
     @strawberry.field(description="实际排放量：每个排放口和污染物一项，并说明所用核算方法")
     async def actual_emissions(
-        self, info: strawberry.Info, permit_number: PermitNumber, start: datetime, end: datetime
+        self,
+        info: strawberry.Info,
+        permit_number: PermitNumber,
+        start: Annotated[datetime, strawberry.argument(description="起始时间（含）")],
+        end: Annotated[datetime, strawberry.argument(description="截止时间（不含）")],
     ) -> list[EmissionFigure] | None:
         context = info.context
         try:

@@ -16,21 +16,21 @@ from graphql_schema.changes import UPDATED_AT
 
 @strawberry.type(description="监测数据（自动监测为小时值，手工监测为一次采样）；更正时原记录作废保留")
 class MonitoringReading:
-    id: int
+    id: int = strawberry.field(description="监测数据 ID")
     outlet_code: str = strawberry.field(description="排放口编号")
     pollutant: str = strawberry.field(description="污染物代码")
     method: str = strawberry.field(description="automatic 自动 / manual 手工")
     measured_at: datetime = strawberry.field(description="监测时间（开始）")
     period_end: datetime = strawberry.field(description="监测时段结束")
     concentration: float = strawberry.field(description="浓度（废气 mg/m³，废水 mg/L）")
-    unit: str
+    unit: str = strawberry.field(description="浓度单位")
     flow_m3: float | None = strawberry.field(description="流量（m³）")
     quantity_kg: float | None = strawberry.field(description="排放量（kg）")
     entered_at: datetime = strawberry.field(description="服务器接收时间")
-    entered_by: str | None
+    entered_by: str | None = strawberry.field(description="填报人")
     on_behalf_of: str | None = strawberry.field(description="代为填报的第三方机构")
     voided_at: datetime | None = strawberry.field(description="作废时间；有效记录为 null")
-    void_reason: str
+    void_reason: str = strawberry.field(description="作废原因；有效记录为空")
     replaces_id: int | None = strawberry.field(description="本记录更正的原记录")
 
     @strawberry.field(description=UPDATED_AT)
@@ -61,18 +61,18 @@ class MonitoringReading:
 
 @strawberry.type(description="台账记录（生产设施、污染防治设施、非正常工况、其他）；修改保留全部版本")
 class LedgerEntry:
-    id: int
+    id: int = strawberry.field(description="台账记录 ID")
     kind: str = strawberry.field(description="production_facility / control_facility / abnormal / other")
     subject: str = strawberry.field(description="记录对象（设施、排放口）")
-    period_start: datetime
-    period_end: datetime | None
+    period_start: datetime = strawberry.field(description="记录时段开始")
+    period_end: datetime | None = strawberry.field(description="记录时段结束；单一时点的记录为 null")
     data: JSON = strawberry.field(description="记录内容")
     revision: int = strawberry.field(description="当前版本号")
-    created_at: datetime
-    created_by: str | None
-    on_behalf_of: str | None
-    voided_at: datetime | None
-    void_reason: str
+    created_at: datetime = strawberry.field(description="服务器接收时间")
+    created_by: str | None = strawberry.field(description="填报人")
+    on_behalf_of: str | None = strawberry.field(description="代为填报的第三方机构")
+    voided_at: datetime | None = strawberry.field(description="作废时间；有效记录为 null")
+    void_reason: str = strawberry.field(description="作废原因；有效记录为空")
 
     @strawberry.field(description=UPDATED_AT)
     async def updated_at(self, info: strawberry.Info) -> datetime:
@@ -100,21 +100,21 @@ class LedgerEntry:
 
 @strawberry.type(description="超标记录：记录原因和措施前一直处于 open 状态")
 class Exceedance:
-    id: int
-    permit_number: str
-    outlet_code: str
-    pollutant: str
+    id: int = strawberry.field(description="超标记录 ID")
+    permit_number: str = strawberry.field(description="许可证编号")
+    outlet_code: str = strawberry.field(description="排放口编号")
+    pollutant: str = strawberry.field(description="污染物代码")
     kind: str = strawberry.field(description="concentration 浓度超标 / annual_quantity 年排放量超许可量")
-    started_at: datetime
-    ended_at: datetime
-    reading_count: int
-    max_value: float
-    limit_value: float
-    unit: str
+    started_at: datetime = strawberry.field(description="超标开始时间")
+    ended_at: datetime = strawberry.field(description="超标结束时间（最后一条超标监测数据的时段结束）")
+    reading_count: int = strawberry.field(description="超标的监测数据条数")
+    max_value: float = strawberry.field(description="最大值（浓度或年排放量）")
+    limit_value: float = strawberry.field(description="许可限值")
+    unit: str = strawberry.field(description="计量单位")
     status: str = strawberry.field(description="open 待说明 / explained 已说明")
-    cause: str
-    measures: str
-    explained_at: datetime | None
+    cause: str = strawberry.field(description="超标原因；未说明时为空")
+    measures: str = strawberry.field(description="采取的措施；未说明时为空")
+    explained_at: datetime | None = strawberry.field(description="说明的时间；未说明时为 null")
 
     @classmethod
     def from_model(cls, row: models.Exceedance, permit_number: str) -> Exceedance:
@@ -139,19 +139,19 @@ class Exceedance:
 
 @strawberry.type(description="缺失时段")
 class LedgerGap:
-    first_missing: datetime
-    last_missing: datetime
+    first_missing: datetime = strawberry.field(description="第一个缺失时段的开始")
+    last_missing: datetime = strawberry.field(description="最后一个缺失时段的开始")
     missing: int = strawberry.field(description="缺失的时段数（小时、日、月……）")
 
 
 @strawberry.type(description="一项台账或监测要求在所查期间的完整情况")
 class RequirementCoverage:
-    label: str
-    kind: str
-    frequency: str
-    expected: int
-    recorded: int
-    gaps: list[LedgerGap]
+    label: str = strawberry.field(description="要求的名称")
+    kind: str = strawberry.field(description="要求的类型（台账或监测）")
+    frequency: str = strawberry.field(description="记录频次")
+    expected: int = strawberry.field(description="应记录的时段数")
+    recorded: int = strawberry.field(description="已记录的时段数")
+    gaps: list[LedgerGap] = strawberry.field(description="缺失时段")
 
     @classmethod
     def from_rule(cls, item: rules.RequirementCoverage) -> RequirementCoverage:
@@ -171,19 +171,19 @@ class RequirementCoverage:
 @strawberry.type(description="台账完整性：要求与实际记录的对比")
 class LedgerCompleteness:
     ratio: float = strawberry.field(description="已记录时段占应记录时段的比例（0–1）")
-    requirements: list[RequirementCoverage]
+    requirements: list[RequirementCoverage] = strawberry.field(description="各项台账和监测要求的完整情况")
 
 
 @strawberry.type(description="实际排放量（《排污许可管理办法》第三十六条的核算方法顺序）")
 class EmissionFigure:
-    outlet_code: str
-    pollutant: str
+    outlet_code: str = strawberry.field(description="排放口编号")
+    pollutant: str = strawberry.field(description="污染物代码")
     method: str = strawberry.field(
         description="automatic 自动监测 / manual 手工监测 / factor 排污系数或物料衡算 / missing 缺失"
     )
-    quantity_kg: float | None
+    quantity_kg: float | None = strawberry.field(description="排放量（kg）；缺失时为 null")
     automatic_coverage: float = strawberry.field(description="自动监测有效小时占比")
-    readings: int
+    readings: int = strawberry.field(description="参与核算的监测数据条数")
 
     @classmethod
     def from_domain(cls, figure: period.EmissionFigure) -> EmissionFigure:
@@ -199,15 +199,17 @@ class EmissionFigure:
 
 @strawberry.input(description="一条监测数据")
 class ReadingInputType:
-    outlet_code: str
-    pollutant: str
+    outlet_code: str = strawberry.field(description="排放口编号")
+    pollutant: str = strawberry.field(description="污染物代码")
     method: str = strawberry.field(description="automatic / manual")
     measured_at: datetime = strawberry.field(description="监测时间；无时区时按 UTC 处理")
-    concentration: float
+    concentration: float = strawberry.field(description="浓度")
     unit: str = strawberry.field(description="mg/m3、μg/m3、mg/L …")
-    period_end: datetime | None = None
-    flow_m3: float | None = None
-    quantity_kg: float | None = None
+    period_end: datetime | None = strawberry.field(
+        default=None, description="监测时段结束；不填时自动监测按一小时、手工监测按一分钟计"
+    )
+    flow_m3: float | None = strawberry.field(default=None, description="流量（m³）")
+    quantity_kg: float | None = strawberry.field(default=None, description="排放量（kg）")
 
     def to_domain(self) -> rules.ReadingInput:
         return rules.ReadingInput(
@@ -227,9 +229,11 @@ class ReadingInputType:
 @strawberry.input(description="台账记录")
 class LedgerEntryInputType:
     kind: str = strawberry.field(description="production_facility / control_facility / abnormal / other")
-    subject: str
-    period_start: datetime
-    period_end: datetime | None = None
+    subject: str = strawberry.field(description="记录对象（设施、排放口）")
+    period_start: datetime = strawberry.field(description="记录时段开始；无时区时按 UTC 处理")
+    period_end: datetime | None = strawberry.field(
+        default=None, description="记录时段结束；单一时点的记录不填"
+    )
     data: JSON = strawberry.field(
         description="记录内容，如 {status, hours, load_percent} 或 {description, cause, measures}"
     )
@@ -247,14 +251,14 @@ class LedgerEntryInputType:
 
 @strawberry.type(description="停产记录：停产期间不计台账缺失，执行报告载明停产情况（条例第二十二条）")
 class Shutdown:
-    id: int
-    permit_number: str
+    id: int = strawberry.field(description="停产记录 ID")
+    permit_number: str = strawberry.field(description="许可证编号")
     starts_on: date = strawberry.field(description="停产第一天")
     ends_on: date | None = strawberry.field(description="停产最后一天；仍在停产时为 null")
     reason: str = strawberry.field(description="停产原因")
-    recorded_at: datetime
-    recorded_by: str
-    on_behalf_of: str | None
+    recorded_at: datetime = strawberry.field(description="服务器接收时间")
+    recorded_by: str = strawberry.field(description="填报人")
+    on_behalf_of: str | None = strawberry.field(description="代为填报的第三方机构")
 
     @classmethod
     def from_model(cls, row: models.ShutdownPeriod, permit_number: str) -> Shutdown:

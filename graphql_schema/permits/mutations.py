@@ -128,7 +128,9 @@ class PermitMutation:
         description="首次申请排污许可证（本单位企业管理员，或辖区审批科代为录入）；收到之日起计算受理期限。"
     )
     async def apply_for_permit(
-        self, info: strawberry.Info, input: ApplyForPermitInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[ApplyForPermitInput, strawberry.argument(description="申请内容")],
     ) -> PermitApplicationPayload:
         data = ApplicationInput(
             kind="first",
@@ -244,7 +246,9 @@ class PermitMutation:
         )
     )
     async def change_permit(
-        self, info: strawberry.Info, input: ChangePermitInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[ChangePermitInput, strawberry.argument(description="申请内容")],
     ) -> PermitApplicationPayload:
         data = ApplicationInput(
             kind=input.kind.value,
@@ -323,7 +327,11 @@ class PermitMutation:
             "办法（试行）第四十六条：届满 30 个工作日前）；逾期申请照常办理并标记为逾期（late）。"
         )
     )
-    async def renew_permit(self, info: strawberry.Info, input: RenewPermitInput) -> PermitApplicationPayload:
+    async def renew_permit(
+        self,
+        info: strawberry.Info,
+        input: Annotated[RenewPermitInput, strawberry.argument(description="申请内容")],
+    ) -> PermitApplicationPayload:
         data = ApplicationInput(
             kind="renewal",
             permit_number=input.permit_number,
@@ -337,7 +345,9 @@ class PermitMutation:
         description="申请补办遗失或损毁的许可证（办法（试行）第五十一条）：无需受理，10 个工作日内补发。"
     )
     async def replace_permit(
-        self, info: strawberry.Info, input: ReplacePermitInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[ReplacePermitInput, strawberry.argument(description="申请内容")],
     ) -> PermitApplicationPayload:
         data = ApplicationInput(
             kind="replacement",

@@ -42,7 +42,9 @@ class RegistrationMutation:
         description="填报排污登记表（本单位管理员、辖区审批科或系统管理员）：有效期五年；不发许可证、不报执行报告。"
     )
     async def file_registration(
-        self, info: strawberry.Info, input: RegistrationInputType
+        self,
+        info: strawberry.Info,
+        input: Annotated[RegistrationInputType, strawberry.argument(description="排污登记表")],
     ) -> RegistrationPayload:
         actor = info.context.actor
         return await _act(info, lambda s: service.file_registration(s, actor, data=input.to_domain()))
@@ -54,7 +56,7 @@ class RegistrationMutation:
         self,
         info: strawberry.Info,
         number: Number,
-        input: RegistrationInputType,
+        input: Annotated[RegistrationInputType, strawberry.argument(description="排污登记表")],
         changed_on: Annotated[datetime.date, strawberry.argument(description="发生变动的日期")],
     ) -> RegistrationPayload:
         actor = info.context.actor

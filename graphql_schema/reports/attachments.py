@@ -44,7 +44,9 @@ class ReportAttachmentQuery:
             "仅在草稿上的附件，仅本单位及其委托的第三方机构可取得；其他情况为 not_found"
         )
     )
-    async def report_attachment(self, info: strawberry.Info, id: strawberry.ID) -> AttachmentContent:
+    async def report_attachment(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="附件 ID")]
+    ) -> AttachmentContent:
         context = info.context
         try:
             async with context.read() as session:
@@ -69,7 +71,7 @@ class ReportAttachmentMutation:
         permit_number: Annotated[str, strawberry.argument(description="许可证编号")],
         kind: Annotated[ReportKind, strawberry.argument(description="报告类别")],
         period: Annotated[str, strawberry.argument(description="报告期，例如 2026-03、2026-Q1、2026")],
-        attachments: list[AttachmentInput],
+        attachments: Annotated[list[AttachmentInput], strawberry.argument(description="附件")],
     ) -> ReportFilesPayload:
         context = info.context
         files, problems = decoded(attachments)
@@ -89,7 +91,9 @@ class ReportAttachmentMutation:
         return ReportFilesPayload(files=[ReportFile.from_entry(f) for f in on_draft], errors=[])
 
     @strawberry.mutation(description="从报告草稿上移除附件：已提交的版本仍列出该附件并可下载。")
-    async def remove_report_attachment(self, info: strawberry.Info, id: strawberry.ID) -> ReportFilesPayload:
+    async def remove_report_attachment(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="附件 ID")]
+    ) -> ReportFilesPayload:
         context = info.context
         try:
             async with context.transaction() as session:

@@ -93,7 +93,9 @@ class ExecutionReportPayload:
 class ReportMutation:
     @strawberry.mutation(description="保存执行报告草稿（本单位或其委托的第三方机构）；草稿仅本单位可见。")
     async def save_report_draft(
-        self, info: strawberry.Info, input: SaveReportDraftInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[SaveReportDraftInput, strawberry.argument(description="草稿内容")],
     ) -> ReportDraftPayload:
         context = info.context
         try:
@@ -120,7 +122,9 @@ class ReportMutation:
         )
     )
     async def submit_execution_report(
-        self, info: strawberry.Info, input: SubmitExecutionReportInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[SubmitExecutionReportInput, strawberry.argument(description="报告内容")],
     ) -> SubmitExecutionReportPayload:
         context = info.context
         try:

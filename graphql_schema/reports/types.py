@@ -183,7 +183,7 @@ class AuditFinding:
     )
 )
 class ReportFile:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="附件 ID")
     file_name: str = strawberry.field(description="上传时的文件名")
     media_type: str = strawberry.field(description="按内容判定的文件类型")
     size: int = strawberry.field(description="字节数")

@@ -399,7 +399,9 @@ class CaseMutation:
         description="立案（执法大队、法制科）：来自线索或自行发现；任一字段有误时一次列出全部错误"
     )
     async def open_enforcement_case(
-        self, info: strawberry.Info, input: OpenEnforcementCaseInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[OpenEnforcementCaseInput, strawberry.argument(description="立案内容")],
     ) -> EnforcementCasePayload:
         lead_id = None
         if input.lead_id is not None:
@@ -423,7 +425,10 @@ class CaseMutation:
 
     @strawberry.mutation(description="录入处罚决定：决定内容、罚款（元）、措施、文号、日期；单位即时收到通知")
     async def decide_enforcement_case(
-        self, info: strawberry.Info, case_id: CaseId, input: DecideEnforcementCaseInput
+        self,
+        info: strawberry.Info,
+        case_id: CaseId,
+        input: Annotated[DecideEnforcementCaseInput, strawberry.argument(description="处罚决定")],
     ) -> EnforcementCasePayload:
         try:
             parsed = _id(case_id, N_("No such enforcement case."), "case")
@@ -461,7 +466,10 @@ class CaseMutation:
 
     @strawberry.mutation(description="上传案件文书（PDF、JPG、PNG，不超过 10 MB；记录 SHA-256）")
     async def add_case_document(
-        self, info: strawberry.Info, case_id: CaseId, input: CaseDocumentInput
+        self,
+        info: strawberry.Info,
+        case_id: CaseId,
+        input: Annotated[CaseDocumentInput, strawberry.argument(description="案件文书")],
     ) -> EnforcementCasePayload:
         try:
             parsed = _id(case_id, N_("No such enforcement case."), "case")

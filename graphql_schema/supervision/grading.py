@@ -12,21 +12,22 @@ import strawberry
 from domain.errors import DomainError
 from domain.supervision.grading import queries, service
 from domain.supervision.grading.models import GradeDecision as DecisionModel
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import UserError, absent, user_errors
 
 
 @strawberry.enum(description="年度等级评定等级")
 class Grade(Enum):
-    EXCELLENT = "excellent"
-    QUALIFIED = "qualified"
-    UNQUALIFIED = "unqualified"
+    EXCELLENT = enum_value("excellent", description="优秀")
+    QUALIFIED = enum_value("qualified", description="合格")
+    UNQUALIFIED = enum_value("unqualified", description="不合格")
 
 
 @strawberry.enum(description="评定为不合格的情形（附件2第三条）")
 class GradingGround(Enum):
-    PENALTY = "penalty"
-    NOT_PER_PERMIT = "not_per_permit"
-    COMPLAINT_UNRECTIFIED = "complaint_unrectified"
+    PENALTY = enum_value("penalty", description="受到生态环境部门行政处罚")
+    NOT_PER_PERMIT = enum_value("not_per_permit", description="无证排污或未按证排污")
+    COMPLAINT_UNRECTIFIED = enum_value("complaint_unrectified", description="信访投诉问题未按期整改")
 
 
 @strawberry.type(description="不合格情形及其所依据的记录")

@@ -504,7 +504,9 @@ class InspectionMutation:
         description="双随机抽查：随机抽取单位和执法人员（每次两人，同一人不连续两次检查同一单位），结果公开（执法大队）。"
     )
     async def make_inspection_draw(
-        self, info: strawberry.Info, input: InspectionDrawInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[InspectionDrawInput, strawberry.argument(description="抽查范围和人员")],
     ) -> InspectionDrawPayload:
         context = info.context
         try:
@@ -528,7 +530,9 @@ class InspectionMutation:
         description="保存检查记录：逐项填写检查要点，不符合项转为问题并通知被检查单位（执法大队、监测站）。"
     )
     async def record_inspection(
-        self, info: strawberry.Info, input: InspectionRecordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[InspectionRecordInput, strawberry.argument(description="检查记录")],
     ) -> InspectionRecordPayload:
         context = info.context
         try:

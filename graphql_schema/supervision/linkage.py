@@ -327,7 +327,9 @@ class LinkageMutation:
         )
     )
     async def initiate_linkage_task(
-        self, info: strawberry.Info, input: InitiateLinkageTaskInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[InitiateLinkageTaskInput, strawberry.argument(description="联动任务")],
     ) -> LinkageTaskPayload:
         context = info.context
         try:
@@ -340,25 +342,40 @@ class LinkageMutation:
 
     @strawberry.mutation(description="接收联动任务（本部门的环节）。")
     async def receive_linkage_task(
-        self, info: strawberry.Info, task_id: TaskId, input: LinkageStepInput, department: Department = ""
+        self,
+        info: strawberry.Info,
+        task_id: TaskId,
+        input: Annotated[LinkageStepInput, strawberry.argument(description="任务和本部门的环节")],
+        department: Department = "",
     ) -> LinkageTaskPayload:
         return await _step(info, service.receive_task, task_id, department, input)
 
     @strawberry.mutation(description="填写本部门的接收与执行情况；尚未接收的任务同时接收。")
     async def record_linkage_execution(
-        self, info: strawberry.Info, task_id: TaskId, input: LinkageStepInput, department: Department = ""
+        self,
+        info: strawberry.Info,
+        task_id: TaskId,
+        input: Annotated[LinkageStepInput, strawberry.argument(description="任务和本部门的执行情况")],
+        department: Department = "",
     ) -> LinkageTaskPayload:
         return await _step(info, service.record_execution, task_id, department, input)
 
     @strawberry.mutation(description="向发起部门反馈结果（须先填写执行情况）；全部部门反馈后通知审批科归档。")
     async def feed_back_linkage_task(
-        self, info: strawberry.Info, task_id: TaskId, input: LinkageStepInput, department: Department = ""
+        self,
+        info: strawberry.Info,
+        task_id: TaskId,
+        input: Annotated[LinkageStepInput, strawberry.argument(description="任务和反馈内容")],
+        department: Department = "",
     ) -> LinkageTaskPayload:
         return await _step(info, service.feed_back, task_id, department, input)
 
     @strawberry.mutation(description="审批科归档联动任务（各接收部门均已反馈后）。")
     async def archive_linkage_task(
-        self, info: strawberry.Info, task_id: TaskId, input: LinkageStepInput
+        self,
+        info: strawberry.Info,
+        task_id: TaskId,
+        input: Annotated[LinkageStepInput, strawberry.argument(description="任务和归档意见")],
     ) -> LinkageTaskPayload:
         try:
             parsed = _task_id(task_id)

@@ -7,6 +7,7 @@ nothing is written when there are errors."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -34,53 +35,53 @@ def _id(value: str, message: str, field: str) -> int:
 
 @strawberry.type(description="整改进度中的一项数据")
 class ProgressFigure:
-    name: str
-    value: float | None
-    unit: str
+    name: str = strawberry.field(description="名称")
+    value: float | None = strawberry.field(description="数值；未给出时为 null")
+    unit: str = strawberry.field(description="计量单位")
 
 
 @strawberry.type(description="整改进度附件（照片、扫描件）；下载地址仅对可查看该问题的用户有效")
 class RectificationAttachment:
-    id: strawberry.ID
-    file_name: str
-    media_type: str
-    size: int
+    id: strawberry.ID = strawberry.field(description="附件 ID")
+    file_name: str = strawberry.field(description="上传时的文件名")
+    media_type: str = strawberry.field(description="按内容判定的文件类型")
+    size: int = strawberry.field(description="字节数")
     sha256: str = strawberry.field(description="文件的 SHA-256 摘要")
     url: str = strawberry.field(description="门户中的下载地址")
 
 
 @strawberry.type(description="整改事项的一个步骤：下达、报送进度、核查、抽查复核、销号、重新开启；只增不改")
 class RectificationStep:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="步骤 ID")
     kind: str = strawberry.field(
         description="required / progress / verification / recheck / closure / reopening"
     )
     at: datetime = strawberry.field(description="服务器时间")
-    actor: str
-    on_behalf_of: str | None
+    actor: str = strawberry.field(description="经办人")
+    on_behalf_of: str | None = strawberry.field(description="代为办理的第三方机构")
     department: str | None = strawberry.field(description="监管人员所在科室的名称")
-    note: str
+    note: str = strawberry.field(description="说明或意见")
     month: str | None = strawberry.field(description="进度报送所属月份 YYYY-MM")
-    figures: list[ProgressFigure]
+    figures: list[ProgressFigure] = strawberry.field(description="进度数据")
     method: str | None = strawberry.field(description="on_site（现场核查）/ paper（非现场核查）")
     outcome: str | None = strawberry.field(description="passed / failed")
-    sample: str
-    deadline: date | None
-    state_after: str
-    attachments: list[RectificationAttachment]
+    sample: str = strawberry.field(description="抽查复核的对象（排放口、记录、设施）")
+    deadline: date | None = strawberry.field(description="整改期限（下达或重新开启时）")
+    state_after: str = strawberry.field(description="本步骤后的整改状态")
+    attachments: list[RectificationAttachment] = strawberry.field(description="附件")
 
 
 @strawberry.type(description="整改事项：整改措施、期限、单位责任人和状态")
 class RectificationItem:
-    id: strawberry.ID
-    measures: str
-    deadline: date
-    responsible_person: str
+    id: strawberry.ID = strawberry.field(description="整改事项 ID")
+    measures: str = strawberry.field(description="整改措施")
+    deadline: date = strawberry.field(description="整改期限")
+    responsible_person: str = strawberry.field(description="单位整改责任人")
     state: str = strawberry.field(
         description="rectifying（整改中）/ verified（已核查待销号）/ closed（已销号）"
     )
-    overdue: bool
-    closed_at: datetime | None
+    overdue: bool = strawberry.field(description="是否逾期未整改")
+    closed_at: datetime | None = strawberry.field(description="销号时间；未销号时为 null")
 
     @classmethod
     def from_model(cls, item: ItemModel, overdue: bool) -> RectificationItem:
@@ -97,27 +98,29 @@ class RectificationItem:
 
 @strawberry.type(description="问题：来源、单位、许可证、排放口、法律依据、证据和责任科室")
 class Problem:
-    id: strawberry.ID
-    title: str
-    description: str
-    legal_basis: str
-    evidence: str
+    id: strawberry.ID = strawberry.field(description="问题 ID")
+    title: str = strawberry.field(description="问题标题")
+    description: str = strawberry.field(description="问题描述")
+    legal_basis: str = strawberry.field(description="法律依据（条款）")
+    evidence: str = strawberry.field(description="证据")
     source_kind: str = strawberry.field(description="问题来源：" + " / ".join(rules.SOURCE_KINDS))
     source_ref: str = strawberry.field(description="来源记录的编号（同一来源只形成一个问题）")
-    enterprise_name: str
-    permit_number: str | None
-    outlet_code: str | None
-    region_code: str
-    industry_code: str
+    enterprise_name: str = strawberry.field(description="排污单位名称")
+    permit_number: str | None = strawberry.field(description="许可证编号；与许可证无关时为 null")
+    outlet_code: str | None = strawberry.field(description="排放口编号；与排放口无关时为 null")
+    region_code: str = strawberry.field(description="行政区划代码")
+    industry_code: str = strawberry.field(description="行业类别代码")
     department: str = strawberry.field(description="责任科室的名称")
     state: str = strawberry.field(
         description="open（待下达整改）/ rectifying / verified / closed / dismissed（核实不属实，已撤销）"
     )
-    raised_at: datetime
-    raised_by: str
+    raised_at: datetime = strawberry.field(description="登记时间")
+    raised_by: str = strawberry.field(description="登记人")
     closed_at: datetime | None = strawberry.field(description="销号或撤销的时间")
     dismissal_reason: str | None = strawberry.field(description="撤销（核实不属实）的理由；未撤销时为 null")
-    rectification: RectificationItem | None
+    rectification: RectificationItem | None = strawberry.field(
+        description="整改事项；尚未下达整改要求时为 null"
+    )
     steps: list[RectificationStep] = strawberry.field(description="整改的全部步骤，按时间顺序")
 
     @classmethod
@@ -228,9 +231,11 @@ class BoardRow:
     label: str = strawberry.field(description="辖区、科室或行业的名称")
     open: int = strawberry.field(description="未销号的问题")
     overdue: int = strawberry.field(description="逾期未整改的事项")
-    closed_this_month: int
-    closed: int
-    average_days_to_close: float | None
+    closed_this_month: int = strawberry.field(description="本月销号的问题")
+    closed: int = strawberry.field(description="累计销号的问题")
+    average_days_to_close: float | None = strawberry.field(
+        description="从发现到销号的平均天数；尚无销号问题时为 null"
+    )
 
     @classmethod
     def from_row(cls, row: queries.BoardRow) -> BoardRow:
@@ -247,10 +252,10 @@ class BoardRow:
 
 @strawberry.type(description="限期整改清零看板（行动方案（五））")
 class ProblemBoard:
-    by: str
-    month_start: date
-    total: BoardRow
-    rows: list[BoardRow]
+    by: str = strawberry.field(description="统计维度：region / department / industry")
+    month_start: date = strawberry.field(description="本月第一天（本月销号的起算日）")
+    total: BoardRow = strawberry.field(description="合计")
+    rows: list[BoardRow] = strawberry.field(description="各辖区、科室或行业")
 
 
 def _page(page: Page[queries.ProblemRow], locale: str) -> ProblemPage:
@@ -271,11 +276,18 @@ class ProblemQuery:
     async def problems(
         self,
         info: strawberry.Info,
-        state: str = "unclosed",
-        department: str = "",
-        source_kind: str = "",
-        overdue: bool = False,
-        enterprise: str = "",
+        state: Annotated[
+            str,
+            strawberry.argument(
+                description="unclosed（未销号，默认）/ open / rectifying / verified / closed / dismissed"
+            ),
+        ] = "unclosed",
+        department: Annotated[str, strawberry.argument(description="责任科室（角色代码）；不填为全部")] = "",
+        source_kind: Annotated[str, strawberry.argument(description="问题来源；不填为全部")] = "",
+        overdue: Annotated[bool, strawberry.argument(description="仅列逾期未整改的问题")] = False,
+        enterprise: Annotated[
+            str, strawberry.argument(description="单位名称或统一社会信用代码的一部分")
+        ] = "",
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -302,7 +314,7 @@ class ProblemQuery:
     async def rectification_items(
         self,
         info: strawberry.Info,
-        include_closed: bool = False,
+        include_closed: Annotated[bool, strawberry.argument(description="是否包括已销号的事项")] = False,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -322,7 +334,9 @@ class ProblemQuery:
         return _page(page, context.locale)
 
     @strawberry.field(description="一个问题及其整改的全部步骤；不存在或无权查看时为 null")
-    async def problem(self, info: strawberry.Info, id: strawberry.ID) -> Problem | None:
+    async def problem(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="问题 ID")]
+    ) -> Problem | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -337,7 +351,7 @@ class ProblemQuery:
 
     @strawberry.field(description="整改进度附件的内容（可查看该问题的用户）；不存在或无权查看时为 null")
     async def rectification_attachment(
-        self, info: strawberry.Info, id: strawberry.ID
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="附件 ID")]
     ) -> AttachmentContent | None:
         context = info.context
         try:
@@ -354,7 +368,16 @@ class ProblemQuery:
         )
 
     @strawberry.field(description="清零看板：按辖区（region）、科室（department）或行业（industry）统计")
-    async def problem_board(self, info: strawberry.Info, by: str = "region") -> ProblemBoard:
+    async def problem_board(
+        self,
+        info: strawberry.Info,
+        by: Annotated[
+            str,
+            strawberry.argument(
+                description="统计维度：region（辖区，默认）/ department（科室）/ industry（行业）"
+            ),
+        ] = "region",
+    ) -> ProblemBoard:
         context = info.context
         try:
             async with context.read() as session:
@@ -371,7 +394,7 @@ class ProblemQuery:
 
 @strawberry.input(description="整改要求")
 class RectificationInput:
-    measures: str
+    measures: str = strawberry.field(description="整改措施")
     deadline: date = strawberry.field(description="整改期限（不早于今天，最长两年）")
     responsible_person: str = strawberry.field(description="单位整改责任人")
 
@@ -381,12 +404,12 @@ class RectificationInput:
 
 @strawberry.input(description="问题的表述；来源记录已有的内容可不填（沿用来源的建议）")
 class ProblemWordingInput:
-    title: str | None = None
-    description: str | None = None
-    legal_basis: str | None = None
-    evidence: str | None = None
+    title: str | None = strawberry.field(default=None, description="问题标题")
+    description: str | None = strawberry.field(default=None, description="问题描述")
+    legal_basis: str | None = strawberry.field(default=None, description="法律依据（条款）")
+    evidence: str | None = strawberry.field(default=None, description="证据")
     department: str | None = strawberry.field(default=None, description="责任科室（角色代码，如 ecology）")
-    outlet_code: str | None = None
+    outlet_code: str | None = strawberry.field(default=None, description="排放口编号")
     rectification: RectificationInput | None = strawberry.field(
         default=None, description="同时下达的整改要求"
     )
@@ -405,9 +428,9 @@ class ProblemWordingInput:
 
 @strawberry.input(description="进度中的一项数据")
 class ProgressFigureInput:
-    name: str
-    value: float
-    unit: str = ""
+    name: str = strawberry.field(description="名称")
+    value: float = strawberry.field(description="数值")
+    unit: str = strawberry.field(default="", description="计量单位")
 
 
 @strawberry.type(description="问题操作的结果")
@@ -432,9 +455,11 @@ class ProblemMutation:
     async def raise_problem_from_record(
         self,
         info: strawberry.Info,
-        source_kind: str,
-        source_id: strawberry.ID,
-        wording: ProblemWordingInput,
+        source_kind: Annotated[
+            str, strawberry.argument(description="来源类型：audit_finding、feedback_item 或 exceedance")
+        ],
+        source_id: Annotated[strawberry.ID, strawberry.argument(description="来源记录的 ID")],
+        wording: Annotated[ProblemWordingInput, strawberry.argument(description="问题的表述")],
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -461,11 +486,13 @@ class ProblemMutation:
     async def raise_problem(
         self,
         info: strawberry.Info,
-        source_kind: str,
-        request_key: str,
-        credit_code: str,
-        wording: ProblemWordingInput,
-        permit_number: str = "",
+        source_kind: Annotated[str, strawberry.argument(description="问题来源")],
+        request_key: Annotated[
+            str, strawberry.argument(description="客户端生成的请求键：同一请求键只登记一次")
+        ],
+        credit_code: Annotated[str, strawberry.argument(description="统一社会信用代码")],
+        wording: Annotated[ProblemWordingInput, strawberry.argument(description="问题的表述")],
+        permit_number: Annotated[str, strawberry.argument(description="许可证编号（可选）")] = "",
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -486,7 +513,10 @@ class ProblemMutation:
 
     @strawberry.mutation(description="对尚未下达整改要求的问题下达整改要求（辖区监管部门）")
     async def require_rectification(
-        self, info: strawberry.Info, problem_id: strawberry.ID, rectification: RectificationInput
+        self,
+        info: strawberry.Info,
+        problem_id: Annotated[strawberry.ID, strawberry.argument(description="问题 ID")],
+        rectification: Annotated[RectificationInput, strawberry.argument(description="整改要求")],
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -511,7 +541,10 @@ class ProblemMutation:
         )
     )
     async def dismiss_problem(
-        self, info: strawberry.Info, problem_id: strawberry.ID, reason: str
+        self,
+        info: strawberry.Info,
+        problem_id: Annotated[strawberry.ID, strawberry.argument(description="问题 ID")],
+        reason: Annotated[str, strawberry.argument(description="撤销理由")],
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -533,10 +566,14 @@ class ProblemMutation:
     async def report_rectification_progress(
         self,
         info: strawberry.Info,
-        item_id: strawberry.ID,
-        text: str,
-        figures: list[ProgressFigureInput] | None = None,
-        attachments: list[AttachmentInput] | None = None,
+        item_id: Annotated[strawberry.ID, strawberry.argument(description="整改事项 ID")],
+        text: Annotated[str, strawberry.argument(description="进度说明")],
+        figures: Annotated[
+            list[ProgressFigureInput] | None, strawberry.argument(description="进度数据")
+        ] = None,
+        attachments: Annotated[
+            list[AttachmentInput] | None, strawberry.argument(description="附件（照片、扫描件）")
+        ] = None,
     ) -> ProblemPayload:
         context = info.context
         files, problems = decoded(attachments)
@@ -562,7 +599,12 @@ class ProblemMutation:
         description="核查整改情况（辖区监管部门）：现场（on_site）或非现场（paper），通过或不通过"
     )
     async def verify_rectification(
-        self, info: strawberry.Info, item_id: strawberry.ID, method: str, outcome: str, note: str
+        self,
+        info: strawberry.Info,
+        item_id: Annotated[strawberry.ID, strawberry.argument(description="整改事项 ID")],
+        method: Annotated[str, strawberry.argument(description="on_site（现场核查）/ paper（非现场核查）")],
+        outcome: Annotated[str, strawberry.argument(description="passed（通过）/ failed（不通过）")],
+        note: Annotated[str, strawberry.argument(description="核查意见")],
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -582,7 +624,12 @@ class ProblemMutation:
 
     @strawberry.mutation(description="抽查复核已核查或已销号的事项（辖区监管部门）；不通过则退回整改")
     async def recheck_rectification(
-        self, info: strawberry.Info, item_id: strawberry.ID, sample: str, outcome: str, note: str = ""
+        self,
+        info: strawberry.Info,
+        item_id: Annotated[strawberry.ID, strawberry.argument(description="整改事项 ID")],
+        sample: Annotated[str, strawberry.argument(description="抽查的对象（排放口、记录、设施）")],
+        outcome: Annotated[str, strawberry.argument(description="passed（通过）/ failed（不通过）")],
+        note: Annotated[str, strawberry.argument(description="复核意见")] = "",
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -602,7 +649,10 @@ class ProblemMutation:
 
     @strawberry.mutation(description="销号（辖区监管部门）：仅限已核查通过的事项")
     async def close_rectification(
-        self, info: strawberry.Info, item_id: strawberry.ID, note: str = ""
+        self,
+        info: strawberry.Info,
+        item_id: Annotated[strawberry.ID, strawberry.argument(description="整改事项 ID")],
+        note: Annotated[str, strawberry.argument(description="备注")] = "",
     ) -> ProblemPayload:
         context = info.context
         try:
@@ -620,7 +670,11 @@ class ProblemMutation:
 
     @strawberry.mutation(description="重新开启已核查或已销号的事项（辖区监管部门）：说明原因并规定新的期限")
     async def reopen_rectification(
-        self, info: strawberry.Info, item_id: strawberry.ID, reason: str, deadline: date
+        self,
+        info: strawberry.Info,
+        item_id: Annotated[strawberry.ID, strawberry.argument(description="整改事项 ID")],
+        reason: Annotated[str, strawberry.argument(description="重新开启的原因")],
+        deadline: Annotated[date, strawberry.argument(description="新的整改期限")],
     ) -> ProblemPayload:
         context = info.context
         try:

@@ -277,7 +277,10 @@ class QualityMutation:
         description="记录一张许可证核查表的结果；全部记录后该证计为已核查（三年有效），不通过的项成为审批科的问题。"
     )
     async def record_quality_check(
-        self, info: strawberry.Info, check_id: Id, results: list[QualityItemResultInput]
+        self,
+        info: strawberry.Info,
+        check_id: Id,
+        results: Annotated[list[QualityItemResultInput], strawberry.argument(description="核查表各项的结果")],
     ) -> QualityPayload:
         context = info.context
         try:

@@ -21,6 +21,7 @@ from domain.supervision.standing import queries, service
 from domain.supervision.standing.models import PositiveListEntry as EntryModel
 from domain.supervision.standing.models import YellowCard as CardModel
 from domain.supervision.standing.rules import AdmissionInput
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
@@ -29,14 +30,14 @@ CreditCode = Annotated[str, strawberry.argument(description="统一社会信用�
 
 @strawberry.enum(description="移出正面清单的原因")
 class RemovalReason(Enum):
-    YELLOW_CARDS = "yellow_cards"
-    DECISION = "decision"
+    YELLOW_CARDS = enum_value("yellow_cards", description="一个自然年内累积黄牌两张")
+    DECISION = enum_value("decision", description="经决定移出")
 
 
 @strawberry.enum(description="黄牌所依据的记录类型")
 class CardSource(Enum):
-    CASE = "case"
-    INSPECTION = "inspection"
+    CASE = enum_value("case", description="执法案件（轻微免罚）")
+    INSPECTION = enum_value("inspection", description="现场检查记录")
 
 
 @strawberry.type(description="正面清单上的一段记录：纳入日期、依据，及移出日期和原因（如已移出）")
