@@ -12,7 +12,8 @@ SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 
 
 def export_schema() -> str:
-    return print_schema(schema) + "\n"
+    # A bilingual description's blank line comes out indented; block strings drop that whitespace.
+    return "\n".join(line.rstrip() for line in print_schema(schema).splitlines()) + "\n"
 
 
 if __name__ == "__main__":

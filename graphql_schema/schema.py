@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from domain.settings import Settings
+from graphql_schema import bilingual
 from graphql_schema.accounts.mutations import AccountMutation
 from graphql_schema.accounts.queries import AccountQuery
 from graphql_schema.agencies.mutations import AgencyMutation
@@ -112,7 +113,7 @@ def make_schema(
     max_cost: int = _default("graphql_max_cost"),
     list_estimate: int = _default("graphql_list_estimate"),
 ) -> strawberry.Schema:
-    return PermitwatchSchema(
+    built = PermitwatchSchema(
         query=Query,
         mutation=Mutation,
         types=[Enterprise, EnterprisePublic],
@@ -128,6 +129,8 @@ def make_schema(
             ),
         ],
     )
+    bilingual.apply(built._schema)  # each description "<中文>\n\n<English>" (docs/integrators.md)
+    return built
 
 
 schema = make_schema()

@@ -62,7 +62,12 @@ class MonitoringReading:
 @strawberry.type(description="台账记录（生产设施、污染防治设施、非正常工况、其他）；修改保留全部版本")
 class LedgerEntry:
     id: int = strawberry.field(description="台账记录 ID")
-    kind: str = strawberry.field(description="production_facility / control_facility / abnormal / other")
+    kind: str = strawberry.field(
+        description=(
+            "记录类型：production_facility 生产设施 / control_facility 污染防治设施 / "
+            "abnormal 非正常工况 / other 其他"
+        )
+    )
     subject: str = strawberry.field(description="记录对象（设施、排放口）")
     period_start: datetime = strawberry.field(description="记录时段开始")
     period_end: datetime | None = strawberry.field(description="记录时段结束；单一时点的记录为 null")
@@ -201,10 +206,10 @@ class EmissionFigure:
 class ReadingInputType:
     outlet_code: str = strawberry.field(description="排放口编号")
     pollutant: str = strawberry.field(description="污染物代码")
-    method: str = strawberry.field(description="automatic / manual")
-    measured_at: datetime = strawberry.field(description="监测时间；无时区时按 UTC 处理")
+    method: str = strawberry.field(description="监测方式：automatic 自动 / manual 手工")
+    measured_at: datetime = strawberry.field(description="监测时间；不带时区的按北京时间（UTC+8）")
     concentration: float = strawberry.field(description="浓度")
-    unit: str = strawberry.field(description="mg/m3、μg/m3、mg/L …")
+    unit: str = strawberry.field(description="浓度单位：mg/m3、μg/m3、mg/L …")
     period_end: datetime | None = strawberry.field(
         default=None, description="监测时段结束；不填时自动监测按一小时、手工监测按一分钟计"
     )
@@ -228,9 +233,14 @@ class ReadingInputType:
 
 @strawberry.input(description="台账记录")
 class LedgerEntryInputType:
-    kind: str = strawberry.field(description="production_facility / control_facility / abnormal / other")
+    kind: str = strawberry.field(
+        description=(
+            "记录类型：production_facility 生产设施 / control_facility 污染防治设施 / "
+            "abnormal 非正常工况 / other 其他"
+        )
+    )
     subject: str = strawberry.field(description="记录对象（设施、排放口）")
-    period_start: datetime = strawberry.field(description="记录时段开始；无时区时按 UTC 处理")
+    period_start: datetime = strawberry.field(description="记录时段开始；不带时区的按北京时间（UTC+8）")
     period_end: datetime | None = strawberry.field(
         default=None, description="记录时段结束；单一时点的记录不填"
     )

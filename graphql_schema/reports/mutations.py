@@ -46,15 +46,11 @@ def _form_id(value: str) -> int:
     return parsed
 
 
-@strawberry.type(description="催报的结果 / The outcome of reminding a unit of an overdue report")
+@strawberry.type(description="催报的结果")
 class UrgeReportPayload:
-    told: int = strawberry.field(
-        description="本次通知的人数（单位人员及代其报送的机构人员） / People told now"
-    )
-    already_today: bool = strawberry.field(
-        description="今天已催报过，本次未再通知 / Already reminded today: nobody was told again"
-    )
-    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表 / Why it was refused")
+    told: int = strawberry.field(description="本次通知的人数（单位人员及代其报送的机构人员）")
+    already_today: bool = strawberry.field(description="今天已催报过，本次未再通知")
+    errors: list[UserError] = strawberry.field(description="失败原因；成功时为空列表")
 
 
 @strawberry.type(description="保存报告草稿的结果")
@@ -254,15 +250,14 @@ class ReportMutation:
         description=(
             "催报（辖区监管部门）：报告已过截止日期且从未提交时，通知排污单位人员及代其报送的机构人员"
             "（站内消息和邮件），同一报告每天至多一次；未逾期（not_overdue）或已提交（submitted）时拒绝。"
-            " / Remind a unit of a report past due and never submitted, at most once a day."
         )
     )
     async def urge_report(
         self,
         info: strawberry.Info,
-        permit_number: Annotated[str, strawberry.argument(description="许可证编号 / Permit number")],
-        kind: Annotated[str, strawberry.argument(description="报告类型，如 quarterly / Report kind")],
-        period: Annotated[str, strawberry.argument(description="报告期，如 2026-Q3 / Period label")],
+        permit_number: Annotated[str, strawberry.argument(description="许可证编号")],
+        kind: Annotated[str, strawberry.argument(description="报告类别，如 quarterly")],
+        period: Annotated[str, strawberry.argument(description="报告期，如 2026-Q3")],
     ) -> UrgeReportPayload:
         context = info.context
         try:

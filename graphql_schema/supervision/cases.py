@@ -91,7 +91,7 @@ class CaseDocument:
 
 @strawberry.type(description="案件的一个步骤（立案、决定、结案、文书）")
 class CaseStep:
-    kind: str = strawberry.field(description="open / decide / close / document")
+    kind: str = strawberry.field(description="步骤：open 立案 / decide 决定 / close 结案 / document 文书")
     entered_at: datetime = strawberry.field(description="录入时间（服务器时间）")
     entered_by: str = strawberry.field(description="录入账号")
 
@@ -218,7 +218,9 @@ class PublicPenaltyType:
 class OpenEnforcementCaseInput:
     facts: str = strawberry.field(description="违法事实")
     legal_basis: str = strawberry.field(description="法律依据（条款）")
-    classification: str = strawberry.field(description="without_permit / against_permit / other")
+    classification: str = strawberry.field(
+        description="违法类型：without_permit 无证排污 / against_permit 不按证排污 / other 其他"
+    )
     opened_on: date = strawberry.field(description="立案日期（不晚于今天）")
     lead_id: strawberry.ID | None = strawberry.field(default=None, description="来源线索编号")
     credit_code: str = strawberry.field(default="", description="单位统一社会信用代码（无线索时）")
@@ -248,7 +250,9 @@ class DecideEnforcementCaseInput:
 
 @strawberry.input(description="案件文书")
 class CaseDocumentInput:
-    kind: str = strawberry.field(description="record / notice / decision / evidence / other")
+    kind: str = strawberry.field(
+        description="文书类型：record 笔录 / notice 告知书 / decision 处罚决定书 / evidence 证据 / other 其他"
+    )
     file_name: str = strawberry.field(description="文件名（.pdf、.jpg、.png）")
     content_base64: str = strawberry.field(description="文件内容的 Base64 编码；不超过 10 MB")
 
@@ -301,7 +305,10 @@ class CaseQuery:
         self,
         info: strawberry.Info,
         view: Annotated[
-            str, strawberry.argument(description="active / open / decided / closed / all")
+            str,
+            strawberry.argument(
+                description="范围：active 未结案 / open 调查中 / decided 已决定 / closed 已结案 / all 全部"
+            ),
         ] = "active",
         first: First = None,
         after: After = None,

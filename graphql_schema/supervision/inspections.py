@@ -308,8 +308,14 @@ class InspectionQuery:
         info: strawberry.Info,
         region_code: RegionCode,
         year: Year,
-        state: Annotated[str | None, strawberry.argument(description="done / due / behind")] = None,
-        kind: Annotated[str | None, strawberry.argument(description="enforcement / monitoring")] = None,
+        state: Annotated[
+            str | None,
+            strawberry.argument(description="done 已完成 / due 未到期 / behind 已逾期；不填为全部"),
+        ] = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(description="enforcement 执法检查 / monitoring 执法监测；不填为全部"),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -377,7 +383,10 @@ class InspectionQuery:
     async def inspection_records(
         self,
         info: strawberry.Info,
-        kind: Annotated[str | None, strawberry.argument(description="enforcement / monitoring")] = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(description="enforcement 执法检查 / monitoring 执法监测；不填为全部"),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -436,7 +445,9 @@ class InspectionDrawInput:
     region_code: str = strawberry.field(description="辖区")
     year: int = strawberry.field(description="年度")
     kind: str = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
-    pool: str = strawberry.field(description="registration / key / simplified / industry")
+    pool: str = strawberry.field(
+        description="抽取范围：registration 登记单位 / key 重点管理 / simplified 简化管理 / industry 某行业"
+    )
     industry_code: str = strawberry.field(default="", description="按行业抽取时的行业代码")
     units: int | None = strawberry.field(
         default=None, description="抽取单位数；为空按规定比例（登记 20%，简化管理监测 30%）"
@@ -446,7 +457,7 @@ class InspectionDrawInput:
 @strawberry.input(description="检查要点的一项结果")
 class InspectionItemInput:
     code: str = strawberry.field(description="要点编号，如 1.1、R.1、M.1")
-    result: str = strawberry.field(description="passed / failed / not_applicable")
+    result: str = strawberry.field(description="passed 符合 / failed 不符合 / not_applicable 不适用")
     note: str = strawberry.field(default="", description="发现的问题（不符合时必填）")
 
 

@@ -43,7 +43,9 @@ class LinkageReceiver:
 
 @strawberry.type(description="联动任务的一个环节（发起、接收、执行、反馈、归档），按转办单的栏目记录")
 class LinkageStep:
-    kind: str = strawberry.field(description="initiate / receive / execute / feedback / archive")
+    kind: str = strawberry.field(
+        description="环节：initiate 发起 / receive 接收 / execute 执行 / feedback 反馈 / archive 归档"
+    )
     department: str = strawberry.field(description="办理部门（角色代码）")
     department_name: str = strawberry.field(description="办理部门名称")
     text: str = strawberry.field(description="问题描述、接收与执行情况、结果反馈或归档说明")
@@ -256,7 +258,10 @@ class LinkageQuery:
         self,
         info: strawberry.Info,
         view: Annotated[
-            str, strawberry.argument(description="mine / open / overdue / archived / all")
+            str,
+            strawberry.argument(
+                description="范围：mine 本部门待办 / open 未归档 / overdue 逾期 / archived 已归档 / all 全部"
+            ),
         ] = "mine",
         first: First = None,
         after: After = None,

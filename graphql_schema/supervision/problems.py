@@ -54,7 +54,10 @@ class RectificationAttachment:
 class RectificationStep:
     id: strawberry.ID = strawberry.field(description="步骤 ID")
     kind: str = strawberry.field(
-        description="required / progress / verification / recheck / closure / reopening"
+        description=(
+            "步骤：required 下达 / progress 报送进度 / verification 核查 / recheck 抽查复核 / "
+            "closure 销号 / reopening 重新开启"
+        )
     )
     at: datetime = strawberry.field(description="服务器时间")
     actor: str = strawberry.field(description="经办人")
@@ -64,7 +67,7 @@ class RectificationStep:
     month: str | None = strawberry.field(description="进度报送所属月份 YYYY-MM")
     figures: list[ProgressFigure] = strawberry.field(description="进度数据")
     method: str | None = strawberry.field(description="on_site（现场核查）/ paper（非现场核查）")
-    outcome: str | None = strawberry.field(description="passed / failed")
+    outcome: str | None = strawberry.field(description="核查结果：passed 通过 / failed 不通过")
     sample: str = strawberry.field(description="抽查复核的对象（排放口、记录、设施）")
     deadline: date | None = strawberry.field(description="整改期限（下达或重新开启时）")
     state_after: str = strawberry.field(description="本步骤后的整改状态")

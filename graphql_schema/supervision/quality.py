@@ -17,7 +17,9 @@ from domain.supervision.quality.campaigns import CampaignInput, ItemResult
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
-Id = Annotated[strawberry.ID, strawberry.argument(description="ID")]
+PermitId = Annotated[strawberry.ID, strawberry.argument(description="许可证 ID")]
+CheckId = Annotated[strawberry.ID, strawberry.argument(description="核查表 ID")]
+CampaignId = Annotated[strawberry.ID, strawberry.argument(description="核查活动 ID")]
 
 
 def _id(value: object, field: str) -> int:
@@ -176,7 +178,7 @@ class QualityPayload:
 @strawberry.type
 class QualityQuery:
     @strawberry.field(description="一张许可证现行版本的质量审核与核查（辖区监管人员）。")
-    async def permit_quality(self, info: strawberry.Info, permit_id: Id) -> PermitQuality:
+    async def permit_quality(self, info: strawberry.Info, permit_id: PermitId) -> PermitQuality:
         context = info.context
         try:
             async with context.read() as session:
@@ -235,7 +237,7 @@ class QualityMutation:
     @strawberry.mutation(
         description="立即对许可证现行版本运行质量审核（审批科）；每条规则的发现作为审批科的问题，每版本每规则一次。"
     )
-    async def audit_permit_quality(self, info: strawberry.Info, permit_id: Id) -> QualityPayload:
+    async def audit_permit_quality(self, info: strawberry.Info, permit_id: PermitId) -> QualityPayload:
         context = info.context
         try:
             async with context.transaction() as session:
@@ -279,7 +281,7 @@ class QualityMutation:
     async def record_quality_check(
         self,
         info: strawberry.Info,
-        check_id: Id,
+        check_id: CheckId,
         results: Annotated[list[QualityItemResultInput], strawberry.argument(description="核查表各项的结果")],
     ) -> QualityPayload:
         context = info.context
@@ -299,7 +301,7 @@ class QualityMutation:
     async def close_quality_campaign(
         self,
         info: strawberry.Info,
-        campaign_id: Id,
+        campaign_id: CampaignId,
         conclusion: Annotated[str, strawberry.argument(description="结论（至多 2000 字）")],
     ) -> QualityPayload:
         context = info.context
