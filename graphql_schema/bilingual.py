@@ -5,11 +5,12 @@ one table, ``descriptions_en.json`` (Chinese text -> English text), applied once
 graphql-core schema (``apply``), so the committed ``schema.graphql`` and introspection (GraphiQL)
 show both, the Chinese paragraph first (docs/integrators.md, "Descriptions"). A description whose
 Chinese is not in the table stays Chinese only, and ``tests/graphql/test_graphql_descriptions.py``
-names it; ``python -m tools.graphql_descriptions`` lists the Chinese still to translate.
+names it; ``python tools/graphql_descriptions.py`` lists the Chinese still to translate.
 
 The scalars whose text comes from graphql-core or strawberry (English only) get their Chinese here
-(``SCALARS``; ``DateTime`` has its own, graphql_schema/scalars.py); the built-in ones (``String``, ``Int``...) are graphql-core's own objects, shared by every
-schema of the process, so ``apply`` leaves a description that is already bilingual as it is.
+(``SCALARS``; ``DateTime`` has its own, graphql_schema/scalars.py). The built-in ones (``String``,
+``Int``...) are graphql-core's own objects, shared by every schema of the process, so ``apply`` leaves
+a description that is already bilingual as it is.
 """
 
 from __future__ import annotations
