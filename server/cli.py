@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -14,7 +15,10 @@ from domain.access import ALL_ROLES, operator
 from domain.db import Database
 from domain.errors import DomainError
 from domain.i18n import translate
-from domain.settings import get_settings
+from domain.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from domain.notifications.worker import DailyRun
 
 T = TypeVar("T")
 
@@ -215,6 +219,24 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
     )
 
 
+def worker_daily(settings: Settings, *, reminders: bool, bulk_export: bool) -> DailyRun:
+    """What the worker does before each round: the day's reminders once a day, and the day's bulk download
+    when the one in force is not of today (its manifest records the last run)."""
+    from domain.clock import today
+    from domain.disclosure.bulk.export import DailyJob
+    from domain.reminders.daily import remind_if_new_day
+
+    bulk = DailyJob(settings)
+
+    async def daily(db: Database, last_day: date | None) -> date:
+        day = await remind_if_new_day(db, last_day) if reminders else today()
+        if bulk_export:
+            await bulk(db)
+        return day
+
+    return daily
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Send one batch and exit (for cron or tests).")
 @click.option("--no-reminders", is_flag=True, help="Do not write the daily reminders from this worker.")
@@ -224,12 +246,8 @@ def worker(once: bool, no_reminders: bool, no_bulk_export: bool) -> None:
     bulk download of the public datasets too."""
     import logging
     import signal
-    from datetime import date
 
-    from domain.clock import today
-    from domain.disclosure.bulk.export import DailyJob
     from domain.notifications import worker as mail_worker
-    from domain.reminders.daily import remind_if_new_day
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
@@ -246,14 +264,7 @@ def worker(once: bool, no_reminders: bool, no_bulk_export: bool) -> None:
         click.echo(
             f"worker {mail_worker.worker_name()} sending mail via {settings.smtp_host}:{settings.smtp_port}"
         )
-        bulk = DailyJob(settings)
-
-        async def daily(db: Database, last_day: date | None) -> date:
-            day = today() if no_reminders else await remind_if_new_day(db, last_day)
-            if not no_bulk_export:
-                await bulk(db)
-            return day
-
+        daily = worker_daily(settings, reminders=not no_reminders, bulk_export=not no_bulk_export)
         await mail_worker.run(database, settings, stop=stop, daily=daily)
 
     _run(work)

@@ -372,7 +372,17 @@ async def test_the_data_page_lists_the_files_and_serves_them_without_login(
         response = await client.get(f"/public/data/files/{name}")
         assert response.status_code == 200 and response.headers["content-type"] == media, name
         assert response.content == (manifest.folder / name).read_bytes()
-    assert "attachment" in (await client.get("/public/data/files/permits.csv")).headers["content-disposition"]
+    csv_file = await client.get("/public/data/files/permits.csv")
+    assert "attachment" in csv_file.headers["content-disposition"]
+    entry = next(file for file in permits.files if file.name == "permits.csv")
+    assert csv_file.headers["etag"] == f'"{entry.sha256}"'  # the manifest's hash: a poller asks cheaply
+    again = await client.get("/public/data/files/permits.csv", headers={"If-None-Match": f'"{entry.sha256}"'})
+    assert again.status_code == 304 and not again.content
+    head = await client.head("/public/data/files/permits.parquet")
+    assert (
+        head.status_code == 200
+        and int(head.headers["content-length"]) == (manifest.folder / "permits.parquet").stat().st_size
+    )
     for bad in ("../manifest.json", "secret.csv", "%2e%2e%2fcurrent", "current", ".lock"):
         assert (await client.get(f"/public/data/files/{bad}")).status_code == 404, bad
     dictionary = await client.get("/public/data/dictionary")
@@ -386,3 +396,19 @@ def test_the_cli_writes_the_bulk_download(cli, tmp_path):  # type: ignore[no-unt
     manifest = bulk.current_manifest(tmp_path / "out")
     assert manifest is not None and "permits: 0 rows" in result.output
     assert {found.name for found in manifest.datasets} == {found.name for found in DATASETS}
+
+
+async def test_the_worker_writes_the_bulk_download_before_its_rounds_unless_told_not_to(
+    db, settings, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    from server.cli import worker_daily
+
+    monkeypatch.setattr(settings, "bulk_export_path", tmp_path)
+    quiet = worker_daily(settings, reminders=False, bulk_export=False)
+    assert await quiet(db, None) == today() and bulk.current_manifest(tmp_path) is None
+    daily = worker_daily(settings, reminders=False, bulk_export=True)
+    day = await daily(db, None)
+    made = bulk.current_manifest(tmp_path)
+    assert made is not None and made.china_date == day
+    await daily(db, day)  # the next round, the same day: the generation in force stays
+    assert bulk.current_manifest(tmp_path).generation == made.generation  # type: ignore[union-attr]

@@ -87,10 +87,11 @@ async def permits(session: AsyncSession) -> Rows:
     return out
 
 
-def _current_versions() -> Any:
-    """Disclosed permits joined with their unit and current version."""
+def _with_version(*columns: Any) -> Any:
+    """Disclosed permits with their unit and what ``columns`` read of their current version (only what is
+    needed: a version's whole content is large, and a row is read per outlet)."""
     return (
-        select(Permit, Enterprise, PermitVersion)
+        select(Permit, Enterprise, *columns)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
         .join(
             PermitVersion,
@@ -108,8 +109,7 @@ async def outlets(session: AsyncSession) -> Rows:
     """Every outlet page: the outlets (not fugitive sources) of each disclosed permit's current version."""
     on = today()
     statement = (
-        _current_versions()
-        .add_columns(PermitOutlet)
+        _with_version(col(PermitVersion.basic_info), PermitOutlet)
         .join(
             PermitOutlet,
             sa.and_(
@@ -121,8 +121,8 @@ async def outlets(session: AsyncSession) -> Rows:
         .order_by(col(Permit.number), col(PermitOutlet.code))
     )
     out: Rows = []
-    for permit, enterprise, version, outlet in (await session.exec(statement)).all():
-        name = str(version.basic_info.get("name") if version else "") or enterprise.name
+    for permit, enterprise, basic_info, outlet in (await session.exec(statement)).all():
+        name = str((basic_info or {}).get("name") or "") or enterprise.name
         out.append(
             [
                 permit.number,
@@ -185,8 +185,7 @@ async def annual_reports(session: AsyncSession) -> Rows:
     """Every submission of every filed annual report of a disclosed permit (``queries.public`` per permit)."""
     reports = (
         await session.exec(
-            _current_versions()
-            .add_columns(ExecutionReport)
+            _with_version(col(PermitVersion.content), ExecutionReport)
             .join(ExecutionReport, col(ExecutionReport.permit_id) == col(Permit.id))
             .where(ExecutionReport.kind == ReportKind.ANNUAL, col(ExecutionReport.latest_version) > 0)
             .order_by(col(Permit.number), col(ExecutionReport.period).desc())
@@ -204,13 +203,13 @@ async def annual_reports(session: AsyncSession) -> Rows:
         ).all():
             submissions.setdefault(submission.report_id, []).append(submission)
     out: Rows = []
-    for permit, enterprise, version, report in reports:
+    for permit, enterprise, content, report in reports:
         # No content of the permit to read its secrets from: everything that could be secret stays hidden.
-        secret = list(version.content.get("secret_sections") or []) if version else None
+        secret = list(content.get("secret_sections") or []) if content is not None else None
         filed = submissions.get(report.id, [])
         for submission in filed:
             latest = submission is filed[-1]
-            content, hidden = disclosed_content(dict(submission.content), secret)
+            shown, hidden = disclosed_content(dict(submission.content), secret)
             out.append(
                 [
                     permit.number,
@@ -224,7 +223,7 @@ async def annual_reports(session: AsyncSession) -> Rows:
                     submission.content_hash,
                     latest,
                     ";".join(hidden),
-                    json.dumps(content, ensure_ascii=False, sort_keys=True) if latest else None,
+                    json.dumps(shown, ensure_ascii=False, sort_keys=True) if latest else None,
                 ]
             )
     return out

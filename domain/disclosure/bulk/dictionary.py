@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.agencies.labels import KIND_LABELS as CREDIT_EVENT_LABELS
+from domain.agencies.labels import SCOPE_LABELS
 from domain.errors import N_
 from domain.i18n import translations_for
 from domain.permits.reference import Medium, OutletKind, label
@@ -202,9 +203,18 @@ DATASETS: tuple[Dataset, ...] = (
                 N_("Status"),
                 values=(("approved", N_("Approved")), ("suspended", N_("Suspended"))),
             ),
-            Column("service_types", "string", N_("Services offered (codes, separated by ;)")),
+            Column(
+                "service_types",
+                "string",
+                N_("Services offered (codes, separated by ;)"),
+                values=tuple(SCOPE_LABELS.items()),
+            ),
             Column("score", "decimal", N_("Credit score"), unit=N_("points")),
-            Column("level", "string", N_("Credit level")),
+            Column(
+                "level",
+                "string",
+                N_("Credit level (A best, D worst; the thresholds are on each credit page)"),
+            ),
             PAGE,
         ),
     ),
