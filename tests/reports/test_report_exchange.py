@@ -65,6 +65,7 @@ async def test_a_jurisdictions_reports_come_with_every_submission_as_received(se
     first = annual["submissions"][0]
     assert first["received_at"] == mine[0].received_at.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert first["filer"] == {"username": staff.username, "name": "李娜"} and first["on_behalf_of"] is None
+    assert first["imported_from"] is None  # filed here, not imported from the national platform
     assert [s["content"]["statement"] for s in annual["submissions"]] == ["第一次", "更正"]
     assert "production" in first["content"] and "draft" not in json.dumps(document)
     assert annual["submissions"][1]["previous_hash"] == first["content_hash"]  # the chain
@@ -130,3 +131,16 @@ def test_the_cli_writes_the_document_and_names_a_bad_filter(cli, tmp_path):  # t
     assert document["format"] == "permitwatch-reports/1" and document["reports"] == []
     bad = cli("export-reports", "--enterprise", "123")
     assert bad.exit_code == 2 and "enterprise" in bad.output
+
+
+async def test_submissions_imported_from_the_national_platform_say_so(session):  # type: ignore[no-untyped-def]
+    from domain.history.models import DEFAULT_SOURCE
+    from domain.history.service import import_history
+    from tests.history.test_history_import import SAMPLE, putuo
+
+    officer = await putuo(session)
+    result = await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
+    document = await export_reports(session, officer, region_code="310107")
+    submissions = [s for r in document["reports"] for s in r["submissions"]]
+    assert len(submissions) == result.submissions and submissions
+    assert {s["imported_from"] for s in submissions} == {DEFAULT_SOURCE}

@@ -201,6 +201,7 @@ def _report(
                 "receipt_number": s.receipt_number,
                 "content_hash": s.content_hash,
                 "previous_hash": s.previous_hash,
+                "imported_from": s.imported_from,
                 "filer": filers.get(
                     f"user:{s.submitted_by}", {"username": s.submitted_by, "name": s.submitted_by}
                 ),
