@@ -17,6 +17,7 @@ from domain.enterprises.queries import may_register
 from domain.enterprises.rules import category_label, industry_name
 from domain.errors import FieldError
 from domain.i18n import translate, translations_for
+from domain.permits.reference import named_pollutant
 from domain.permits.service.imports import may_import
 from web.csrf import csrf_token
 from web.request_context import request_locale
@@ -34,6 +35,12 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def _label(translations: Any, labels: dict[str, str], key: str) -> str:
     return translations.gettext(labels[key]) if key in labels else key
+
+
+def error_text(error: Any, locale: str) -> str:
+    """An error's or an audit finding's message in the reader's language, a pollutant named, not coded
+    (the rules and the stored findings carry its code: DA001 氮氧化物, not DA001 NOX)."""
+    return translate(error.message, locale, **named_pollutant(error.params or {}, locale))
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -55,7 +62,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "industry_name": lambda code: industry_name(code, locale),
         "category_label": lambda value: category_label(value, locale),
         "role_label": lambda value: role_label(value, locale),
-        "error_text": lambda error: translate(error.message, locale, **error.params),
+        "error_text": lambda error: error_text(error, locale),
         "action_label": lambda action: _label(translations, ACTION_LABELS, action),
         "field_label": lambda name: _label(translations, FIELD_LABELS, name),
         "object_label": lambda kind: _label(translations, OBJECT_LABELS, kind),

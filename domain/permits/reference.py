@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from domain.errors import N_
 
@@ -123,6 +124,13 @@ def pollutant_name(code: str, locale: str = "zh_Hans") -> str:
     if pollutant is None:
         return code
     return pollutant.name_en if locale == "en" else pollutant.name_zh
+
+
+def named_pollutant(params: dict[str, Any], locale: str = "zh_Hans") -> dict[str, Any]:
+    """A message's parameters with its pollutant (a code, as rules and stored findings carry it) by name,
+    for the text people read: "DA001 氮氧化物", not "DA001 NOX"."""
+    code = params.get("pollutant")
+    return {**params, "pollutant": pollutant_name(code, locale)} if isinstance(code, str) else params
 
 
 # Chinese labels of the enumerations (English labels are the values, humanised).

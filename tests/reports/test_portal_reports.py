@@ -373,6 +373,9 @@ async def test_the_check_button_shows_a_restated_concentration_next_to_its_field
         assert ("<html" in response.text) is (not headers)
         at_field = response.text[response.text.index(f'id="msg-{field_id(path)}"') :][:700]
         assert 'data-rule="G003"' in at_field and "0.13" in at_field and "0.43" in at_field
+        # The finding names the pollutant, as people read it, not by its code (issue #17).
+        message = at_field.split('data-rule="G003"', 1)[1].split("</li>", 1)[0]
+        assert "DA001 Sulphur dioxide:" in message and "SO2" not in message
         assert re.search(
             rf'<input id="{field_id(path)}" name="{re.escape(path)}" value="0.13"[^>]*aria-invalid="true"',
             response.text,

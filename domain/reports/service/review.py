@@ -24,6 +24,7 @@ from domain.clock import today, utcnow
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.i18n import DEFAULT_LOCALE, Localized, translate
 from domain.permits.models import Permit
+from domain.permits.reference import named_pollutant
 from domain.permits.state import target_of
 from domain.reports import departments, lookup, notices, rounds, rules
 from domain.reports.content import sections_of
@@ -304,7 +305,7 @@ async def issue_feedback(
     found = [
         _Problem(
             FeedbackItemInput(
-                problem=translate(finding.message, locale, **finding.params),
+                problem=translate(finding.message, locale, **named_pollutant(finding.params, locale)),
                 field=finding.field,
                 rule_code=finding.rule_code,
                 is_violation=finding.id in violations,

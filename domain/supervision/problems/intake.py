@@ -23,7 +23,7 @@ from domain.errors import N_, FieldError, NotFound, ValidationFailed
 from domain.i18n import DEFAULT_LOCALE, translate
 from domain.ledgers.models import Exceedance
 from domain.permits.models import Permit
-from domain.permits.reference import REPORT_KIND_LABELS, pollutant_name
+from domain.permits.reference import REPORT_KIND_LABELS, named_pollutant, pollutant_name
 from domain.permits.state import target_of as permit_target
 from domain.reports.departments import SECTION_LABELS, section_of
 from domain.reports.models import (
@@ -101,7 +101,7 @@ async def _finding(session: AsyncSession, actor: Actor, finding_id: int, locale:
     permit, enterprise = await _permit_enterprise(session, report.permit_id)
     if not can(actor, Operation.REPORT_VIEW, permit_target(permit)):
         raise NotFound(N_("No such audit finding."), field="source_id")
-    message = translate(finding.message, locale, **finding.params)
+    message = translate(finding.message, locale, **named_pollutant(finding.params, locale))
     data = ProblemInput(
         enterprise_id=enterprise.id or 0,
         permit_id=permit.id,
