@@ -441,6 +441,9 @@ async def test_both_faces_show_where_each_department_stands_and_a_late_answer(cl
     assert (await log_in(client, ecology.username)).status_code == 303
     review_page_ = await client.get(f"/review/{report_id}")
     assert f'data-late="{form.id}"' in review_page_.text
+    # The earlier form is read where the reviewer decides: its problems inline, not only their count.
+    earlier = review_page_.text.split('<ul class="rp-forms">', 1)[1].split("</ul>", 1)[0]
+    assert "停产未说明" in earlier and "污防科" in earlier
     assert 'data-department="pollution_prevention"' in review_page_.text and "污防科" in review_page_.text
     assert ">pollution_prevention<" not in review_page_.text and ">shutdowns<" not in review_page_.text
 
