@@ -352,7 +352,11 @@ async def test_an_enterprise_admin_authorises_and_the_clerk_sees_the_client_and_
     assert home.status_code == 200
     clients = home.text.split('id="clients-in-force"')[1].split("</section>")[0]
     assert enterprise.name in clients and other.name not in clients and "Ledger keeping" in clients
-    assert f'href="/ledger/{permit.number}/readings"' in clients
+    # The permit's desks are those the authorisation's scopes open: the ledger's records, not its
+    # monitoring readings (self-monitoring) nor the reports.
+    desks = re.findall(r'data-desk="(\w+)" href="([^"]+)"', clients)
+    assert desks == [("entries", f"/ledger/{permit.number}/entries")]
+    assert (await client.get(f"/ledger/{permit.number}/entries")).text.count('id="add-entry"') == 1
     assert (await client.get(f"/ledger/{permit.number}/readings")).status_code == 200
     assert (await client.get(f"/ledger/{other_permit.number}/readings")).status_code in (403, 404)
     assert (await client.get("/agencies/authorisations")).status_code == 403
@@ -632,3 +636,31 @@ async def test_a_clerk_whose_agency_files_for_no_one_is_told_so(client, session)
     assert page.status_code == 200
     assert "No enterprise has an authorisation in force" in page.text
     assert 'href="/agency"' in page.text
+
+
+async def test_the_events_a_filing_made_show_no_system_note_where_people_read(client, session):
+    agency, clerk = await make_agency(session)
+    await agencies.add_credit_event(
+        session,
+        agency_id=agency.id,
+        kind="feedback_form",
+        source_type="feedback_form",
+        source_id="999999",
+        note="quarterly 2026-Q3",  # as the review use case writes it: the report's kind key and period
+    )
+    await agencies.add_credit_event(
+        session,
+        agency_id=agency.id,
+        kind="training_passed",
+        source_type="regulator",
+        source_id="T-1",
+        note="2026年度培训",
+        recorded_by="pt-legal",
+    )
+    await session.flush()
+    await log_in(client, clerk.username, CLERK_PASSWORD)
+    home = await client.get("/agency", headers=EN)
+    events = home.text.split(f'id="events-{agency.credit_code}"', 1)[1].split("</table>", 1)[0]
+    assert events.count("<tr") == 3  # the heading and both events
+    assert "quarterly" not in events
+    assert "2026年度培训" in events and "pt-legal" in events

@@ -29,6 +29,24 @@ class ClientRow:
     enterprise_credit_code: str
     state: str
     permit_numbers: tuple[str, ...] = ()  # the unit's permits in force: where the agency files
+    # Where the caller may file for the unit today, of DESKS: an agency's staff within its authorisation's
+    # scopes, no one else (a regulator reading the agency's page files nothing for its clients).
+    desks: tuple[str, ...] = ()
+
+
+# The filing desks of a unit's permit an agency may be authorised for, each with the operation it takes.
+DESKS = (
+    ("readings", Operation.MONITORING_WRITE),
+    ("entries", Operation.LEDGER_WRITE),
+    ("reports", Operation.REPORT_WRITE),
+)
+
+
+def _desks(actor: Actor, enterprise_id: int, region_code: str) -> tuple[str, ...]:
+    if not actor.is_agency_staff:
+        return ()
+    target = Target(enterprise_id=enterprise_id, region_code=region_code)
+    return tuple(desk for desk, operation in DESKS if can(actor, operation, target))
 
 
 async def clients_of(session: AsyncSession, actor: Actor, agency: Agency) -> list[ClientRow]:
@@ -37,7 +55,7 @@ async def clients_of(session: AsyncSession, actor: Actor, agency: Agency) -> lis
     on = today()
     rows = (
         await session.exec(
-            select(AgencyAuthorisation, Enterprise.name, Enterprise.credit_code)
+            select(AgencyAuthorisation, Enterprise.name, Enterprise.credit_code, Enterprise.region_code)
             .join(Enterprise, col(Enterprise.id) == col(AgencyAuthorisation.enterprise_id))
             .where(
                 AgencyAuthorisation.agency_id == agency.id,
@@ -57,7 +75,7 @@ async def clients_of(session: AsyncSession, actor: Actor, agency: Agency) -> lis
         )
     ).all()
     permits: dict[int, list[str]] = defaultdict(list)
-    enterprise_ids = {a.enterprise_id for a, _name, _code in rows}
+    enterprise_ids = {a.enterprise_id for a, _name, _code, _region in rows}
     if enterprise_ids:
         for enterprise_id, number in (
             await session.exec(
@@ -72,10 +90,12 @@ async def clients_of(session: AsyncSession, actor: Actor, agency: Agency) -> lis
             )
         ).all():
             permits[enterprise_id].append(number or "")
-    return [
-        ClientRow(a, name, code, authorisation_state(a, agency, on), tuple(permits.get(a.enterprise_id, ())))
-        for a, name, code in rows
-    ]
+    result = []
+    for a, name, code, region in rows:
+        state = authorisation_state(a, agency, on)
+        desks = _desks(actor, a.enterprise_id, region) if state == "in_force" else ()
+        result.append(ClientRow(a, name, code, state, tuple(permits.get(a.enterprise_id, ())), desks))
+    return result
 
 
 async def authorisations_of_enterprise(
