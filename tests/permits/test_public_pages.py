@@ -216,6 +216,8 @@ async def test_the_public_permit_shows_the_original_the_copy_and_the_announcemen
         "Revoked by the authority",
     ):
         assert shown in text, shown
+    limits = text[text.index('id="outlets-title"') : text.index("Sulphur dioxide") + 200]
+    assert "SO2" not in limits.replace('data-pollutant="SO2"', "")  # the name, not its code beside it
     announcements = text[text.index('id="announcements-title"') :]
     assert "Permit revoked" in announcements and "以欺骗手段取得（第四十九条）" in announcements
     assert "Permit issued" in announcements and years_ago(1) in announcements
