@@ -14,9 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from demo.city import DEMO_PASSWORD
-from domain.permits.reference import POLLUTANTS
 from tests.browser.conftest import ARTIFACTS, go_to
+from tests.browser.pages import log_in, overflow, visible_codes
 
 pytestmark = pytest.mark.browser
 
@@ -94,34 +93,6 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
     ),
 }
 
-# The codes that read as nothing else (TN, SS, PM... could be words or units, so are not searched).
-POLLUTANT_CODES = [
-    "SO2",
-    "NOX",
-    "VOCS",
-    "NMHC",
-    "H2S",
-    "HCL",
-    "CRM",
-    "DIOX",
-    "COD",
-    "NH3N",
-    "BOD5",
-    "CR6",
-    "TCR",
-    "FCOLI",
-    "VOLPH",
-    "ANILINE",
-    "AOX",
-]
-CODE = re.compile(
-    r"(?<![A-Za-z0-9_.-])(" + "|".join(POLLUTANT_CODES) + r")(?![A-Za-z0-9_-])"  # a bare pollutant code
-    r"|\b[a-z]+_[a-z_]+\b"  # a section, scope or state key (abnormal_operation, not_applicable)
-    r"|\bcontent\.[a-z]"  # a field path
-    r"|(?<![A-Za-z/])(ledger|reports|monitoring|operations)(?![A-Za-z/])"  # a scope key
-)
-
-
 # Pages still showing codes from outside the layout's reach, each with where the codes come from. The
 # layout is checked there too; the codes check is not, until those parts name things (issue #17).
 CODES_STILL_SHOWN = {
@@ -131,47 +102,6 @@ CODES_STILL_SHOWN = {
     "/public/data": "the bulk download names its files and columns as programs read them; the dictionary "
     "says what each means",
 }
-
-
-def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url("**/")
-
-
-def overflow(page) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
-    """The document's width, the screen's, and the outermost elements that stick out past it."""
-    return page.evaluate(
-        """() => {
-          const inner = window.innerWidth, out = [];
-          for (const el of document.querySelectorAll('body *')) {
-            const r = el.getBoundingClientRect();
-            const parent = el.parentElement;
-            if (r.width && r.right > inner + 1 && !(parent && parent.closest('.table-scroll'))
-                && !(parent && parent.getBoundingClientRect().right > inner + 1)) {
-              const classes = typeof el.className === 'string' ? el.className.split(' ').join('.') : '';
-              out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                       (classes ? '.' + classes : '') + ' ' + Math.round(r.right));
-            }
-          }
-          return [document.documentElement.scrollWidth, inner, out.slice(0, 8)];
-        }"""
-    )
-
-
-def visible_codes(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """Codes shown where a name belongs; a code after its name (氮氧化物 NOX, as permits print it) is fine."""
-    text = page.locator("body").inner_text()
-    found = set()
-    for match in CODE.finditer(text):
-        pollutant = POLLUTANTS.get(match.group(0))
-        before = text[: match.start()].rstrip(" (（")
-        if pollutant is not None and before.endswith((pollutant.name_zh, pollutant.name_en)):
-            continue
-        found.add(match.group(0))
-    return sorted(found)
 
 
 def shot_name(role: str, width: int, url: str) -> str:
