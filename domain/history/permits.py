@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, Target, can
 from domain.audit.service import entry_values
 from domain.clock import today, utcnow
+from domain.db import column_defaults, insert_rows
 from domain.enterprises.models import Enterprise, ProductionSite
 from domain.enterprises.queries import sites_of
 from domain.enterprises.rules import credit_code_error, normalize_credit_code
@@ -283,10 +284,12 @@ async def import_versions(
     if problems:
         return outcome, []
     written: list[tuple[VersionRow, Permit]] = []
-    for number, permit, fresh in plan:
+    touched: list[tuple[Permit, list[VersionRow]]] = []
+    for number, existing, fresh in plan:
         if not fresh:
             continue
         latest = fresh[-1]
+        permit = existing
         if permit is None:
             permit = Permit(
                 number=number,
@@ -311,40 +314,52 @@ async def import_versions(
         permit.renewal_due, permit.renewal_due_approximate = deadline.date, deadline.approximate
         permit.updated_at = utcnow()
         session.add(permit)
-        await session.flush()
-        assert permit.id is not None
         outcome.permits[number] = permit
+        touched.append((permit, fresh))
+    await session.flush()  # once for all the permits: their ids
+    # The versions, their content rows and events in one statement per table (as the permit import).
+    version_defaults, event_defaults = column_defaults(PermitVersion), column_defaults(PermitEvent)
+    versions: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    tables: dict[Any, list[dict[str, Any]]] = {}
+    for permit, fresh in touched:
+        assert permit.id is not None
         for row in fresh:
-            session.add(
-                PermitVersion(
-                    permit_id=permit.id,
-                    version=row.version,
-                    reason=row.reason,
-                    category=row.category,
-                    decision_date=row.decision_date,
-                    valid_from=row.valid_from,
-                    valid_until=row.valid_until,
-                    basic_info=basic_info(row.enterprise, row.site),
-                    content=row.content.to_dict(),
-                    created_by_username=actor.username,
-                    imported_from=source,
-                    import_batch_id=batch,
-                )
+            versions.append(
+                {
+                    **version_defaults,
+                    "permit_id": permit.id,
+                    "version": row.version,
+                    "reason": row.reason,
+                    "category": row.category,
+                    "decision_date": row.decision_date,
+                    "valid_from": row.valid_from,
+                    "valid_until": row.valid_until,
+                    "basic_info": basic_info(row.enterprise, row.site),
+                    "content": row.content.to_dict(),
+                    "created_by_username": actor.username,
+                    "imported_from": source,
+                    "import_batch_id": batch,
+                }
             )
             for model, values in content_rows(permit.id, row.version, row.content).items():
-                session.add_all(model(**value) for value in values)
-            session.add(
-                PermitEvent(
-                    permit_id=permit.id,
-                    kind=EVENT_OF_REASON.get(row.reason, "changed"),
-                    effective_on=row.decision_date,
-                    note=N_("Imported from the national platform"),
-                    actor_username=actor.username,
-                )
+                tables.setdefault(model, []).extend(values)
+            events.append(
+                {
+                    **event_defaults,
+                    "permit_id": permit.id,
+                    "kind": EVENT_OF_REASON.get(row.reason, "changed"),
+                    "effective_on": row.decision_date,
+                    "note": N_("Imported from the national platform"),
+                    "actor_username": actor.username,
+                }
             )
             outcome.versions += 1
             written.append((row, permit))
-    await session.flush()
+    await insert_rows(session, PermitVersion.__table__, versions)  # type: ignore[attr-defined]
+    for model, table_rows in tables.items():
+        await insert_rows(session, model.__table__, table_rows)
+    await insert_rows(session, PermitEvent.__table__, events)  # type: ignore[attr-defined]
     return outcome, written
 
 

@@ -286,14 +286,22 @@ async def _write(
     batch: int,
 ) -> list[tuple[SubmissionRow, ExecutionReport, ReportSubmission]]:
     ledger = await facts.ledger_facts_many(session, [(rows[0].permit, rows[0].period) for _key, rows in plan])
-    written: list[tuple[SubmissionRow, ExecutionReport, ReportSubmission]] = []
-    for key, rows in plan:
-        first = rows[0]
-        report = reports.get(key)
-        if report is None:
+    for key, rows in plan:  # the reports new here first, written together: their ids
+        if key not in reports:
+            first = rows[0]
             planned = await checks.planned(session, first.permit, first.kind, first.period)
-            report = ExecutionReport(**checks.new_report(first.permit, first.kind, first.period, planned))
+            reports[key] = ExecutionReport(
+                **checks.new_report(first.permit, first.kind, first.period, planned)
+            )
+            session.add(reports[key])
+    await session.flush()
+    written: list[tuple[SubmissionRow, ExecutionReport, ReportSubmission]] = []
+    judged_of: list[list[engine.Finding]] = []
+    for key, rows in plan:
+        report = reports[key]
+        assert report.id is not None
         previous = report.head_hash if report.latest_version > 0 else rules.GENESIS
+        first = rows[0]
         assert first.permit.id is not None
         context_facts = ledger[(first.permit.id, first.period.start, first.period.end)]
         for row in rows:
@@ -310,18 +318,6 @@ async def _write(
             if report.first_submitted_at is None:
                 report.first_submitted_at = row.received_at
                 report.on_time = rules.on_time(row.received_at, report.due_date)
-            report.latest_version, report.head_hash = row.version, digest
-            report.state = "submitted"
-            report.draft = row.content
-            if row.accepted_at is not None and row is rows[-1]:
-                report.state, report.accepted_at, report.accepted_by = (
-                    "accepted",
-                    row.accepted_at,
-                    source[:64],
-                )
-            session.add(report)
-            await session.flush()
-            assert report.id is not None
             judged = ruleset.run(
                 facts.rule_context(row.permit, row.kind, row.period, row.content, context_facts)
             )
@@ -342,23 +338,31 @@ async def _write(
                 import_batch_id=batch,
             )
             session.add(submission)
-            await session.flush()
-            session.add_all(
-                AuditFinding(
-                    submission_id=submission.id or 0,
-                    rule_code=f.code,
-                    severity=f.severity,
-                    field=f.field[:200],
-                    message=f.message[:500],
-                    params={
-                        k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
-                        for k, v in f.params.items()
-                    },
-                )
-                for f in judged
-            )
             previous = digest
             written.append((row, report, submission))
+            judged_of.append(judged)
+        last = rows[-1]
+        report.latest_version, report.head_hash = last.version, previous
+        report.state, report.draft = "submitted", last.content
+        if last.accepted_at is not None:
+            report.state, report.accepted_at, report.accepted_by = "accepted", last.accepted_at, source[:64]
+        session.add(report)
+    await session.flush()  # the reports' new heads and every submission, together
+    for (_row, _report, submission), judged in zip(written, judged_of, strict=True):
+        session.add_all(
+            AuditFinding(
+                submission_id=submission.id or 0,
+                rule_code=f.code,
+                severity=f.severity,
+                field=f.field[:200],
+                message=f.message[:500],
+                params={
+                    k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+                    for k, v in f.params.items()
+                },
+            )
+            for f in judged
+        )
     await session.flush()
     return written
 
