@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -164,7 +165,7 @@ async def _every_search_row(session):  # type: ignore[no-untyped-def]
 
 
 async def test_each_dataset_lists_what_the_public_pages_list_and_nothing_they_withhold(
-    session, db, settings, tmp_path
+    client, session, db, settings, tmp_path
 ):  # type: ignore[no-untyped-def]
     world = await arrange(session, db)
     manifest = await bulk.export(db, settings, root=tmp_path)
@@ -174,6 +175,12 @@ async def test_each_dataset_lists_what_the_public_pages_list_and_nothing_they_wi
     # The register: the public search's rows, in its order, with the status it shows.
     searched = await _every_search_row(session)
     assert [(r["number"], r["status"]) for r in files["permits"]] == [(r.number, r.status) for r in searched]
+    # ... and the numbers the search page itself links to, page by page.
+    linked: list[str] = []
+    for page_number in range(1, len(searched) // 20 + 2):
+        html = (await client.get("/public/permits", params={"page": page_number})).text
+        linked += re.findall(r'href="/public/(?:permits|registrations)/([^"]+)"><code>', html)
+    assert linked == [r["number"] for r in files["permits"]]
     statuses = {r["number"]: r["status"] for r in files["permits"]}
     assert statuses[world["expired"].number] == "expired" and statuses[world["revoked"].number] == "revoked"
 
@@ -233,6 +240,8 @@ async def test_each_dataset_lists_what_the_public_pages_list_and_nothing_they_wi
         == ["普环罚〔2026〕1号"]
     )
     assert files["penalties"][0]["penalty_yuan"] == "200000.0"
+    penalties_page = (await client.get("/public/penalties")).text
+    assert "普环罚〔2026〕1号" in penalties_page and "普环罚〔2026〕2号" not in penalties_page
 
     # Nothing the pages withhold is in any file: secret sections, staff, contacts, case facts.
     everything = b"".join(path.read_bytes() for path in (tmp_path / manifest.generation).iterdir())
