@@ -42,8 +42,9 @@ from portal import report_forms as forms
 from portal.forms import read_uploads
 from portal.list_pages import overdue_filters
 from portal.pdf import render_pdf
-from portal.responses import actor_of, db_of, is_htmx, redirect, render
+from portal.responses import actor_of, db_of, is_htmx, reader_of, redirect, render, token_refused
 from portal.templating import field_errors
+from web.auth import InvalidToken
 from web.request_context import request_locale
 
 FREE_PROBLEM_ROWS = 3
@@ -341,7 +342,10 @@ async def _confirmation(
 
 
 async def receipt_page(request: Request) -> Response:
-    actor = await actor_of(request)
+    try:
+        actor = await reader_of(request)
+    except InvalidToken as refused:
+        return token_refused(refused)
     async with db_of(request).read() as session:
         found = await record.copy_of_record(
             session, actor, receipt_number=request.path_params["receipt_number"]
@@ -356,7 +360,10 @@ async def receipt_page(request: Request) -> Response:
 async def receipt_pdf(request: Request) -> Response:
     """The copy of record (存档件) of a submission and its receipt as a PDF, for whoever may read the report:
     rendered from the stored submission, the same bytes each time (``domain.reports.queries.record``)."""
-    actor = await actor_of(request)
+    try:
+        actor = await reader_of(request)
+    except InvalidToken as refused:
+        return token_refused(refused)
     async with db_of(request).read() as session:
         found = await record.copy_of_record(
             session, actor, receipt_number=request.path_params["receipt_number"]

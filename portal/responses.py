@@ -11,7 +11,8 @@ from starlette.responses import RedirectResponse, Response
 from domain.access import Actor
 from domain.db import Database
 from domain.errors import N_
-from web.auth import session_actor
+from web.auth import InvalidToken, authenticate, session_actor
+from web.request_context import request_id
 
 ERROR_TEXT = {
     400: (N_("Something in the request is not right"), N_("Please check what you entered and try again.")),
@@ -50,6 +51,19 @@ def db_of(request: Request) -> Database:
 
 async def actor_of(request: Request) -> Actor:
     return await session_actor(request, db_of(request))
+
+
+async def reader_of(request: Request) -> Actor:
+    """Who fetches a download an API client is given the address of (a receipt's PDF): the caller of a
+    bearer token when the request carries one (docs/integrators.md), else the portal session. A bad token
+    is refused (``InvalidToken``, 401), never read as the public."""
+    if request.headers.get("authorization") is None:
+        return await actor_of(request)
+    return await authenticate(request, db_of(request), request_id=request_id(request) or "")
+
+
+def token_refused(refused: InvalidToken) -> Response:
+    return Response(refused.message, status_code=401, headers=refused.headers, media_type="text/plain")
 
 
 def is_htmx(request: Request) -> bool:

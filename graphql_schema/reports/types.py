@@ -246,7 +246,7 @@ class ReportSubmission:
     @strawberry.field(
         description=(
             "回执及报告存档件（PDF）的下载地址：由保存的提交记录生成，每次下载内容相同；"
-            "须以能查看该报告的账号登录下载。公众查看时为 null"
+            "能查看该报告的账号登录后下载，或以同一 API 令牌（Authorization: Bearer）下载。公众查看时为 null"
         )
     )
     def pdf_url(self) -> str | None:

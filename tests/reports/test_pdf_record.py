@@ -221,7 +221,9 @@ async def test_two_renders_are_the_same_bytes_and_come_from_the_submission_not_t
     assert metadata["/CreationDate"] == stored.received_at.strftime("D:%Y%m%d%H%M%S+00'00")
 
 
-async def test_graphql_gives_the_download_address_to_readers_of_the_report(client, db, session):
+async def test_graphql_gives_the_download_address_to_readers_of_the_report_and_their_token_downloads_it(
+    client, db, session
+):
     enterprise, permit, staff, clerk, (filed,) = await filed_by_agency(db, session)
     token = await bearer_token(session, staff)
     data = await graphql_data(
@@ -233,6 +235,17 @@ async def test_graphql_gives_the_download_address_to_readers_of_the_report(clien
     )
     (submission,) = data["executionReport"]["submissions"]
     assert submission["pdfUrl"].endswith(record.pdf_path(filed.submission.receipt_number))
+
+    # The address downloads with the same token, no portal session needed; the same readers as the portal's.
+    client.cookies.clear()
+    path = record.pdf_path(filed.submission.receipt_number)
+    response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    other = await bearer_token(session, await make_user(session, "enterprise_staff"))
+    assert (await client.get(path, headers={"Authorization": f"Bearer {other}"})).status_code == 404
+    refused = await client.get(path, headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
 
 
 async def test_a_report_past_the_pdf_bounds_renders_in_seconds_and_says_what_it_left_out(client, db, session):
