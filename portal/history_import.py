@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.errors import N_, ValidationFailed
+from domain.errors import N_, Conflict, ValidationFailed
 from domain.history import reading
 from domain.history.models import DEFAULT_SOURCE
 from domain.history.service import HistoryRejected, import_history
@@ -78,9 +78,12 @@ async def history_upload(request: Request) -> Response:
             result = await import_history(session, actor, file_name=filename, data=data, source=source)
     except HistoryRejected as error:
         return _refused(request, error.rows, total=error.total, status=400, filename=filename, source=source)
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:  # the source, or an import of the same file at that moment
         problems = [RowError(0, e.field or "file", e.code, e.message, e.params) for e in error.errors]
-        return _refused(request, problems, total=len(problems), status=400, filename=filename, source=source)
+        status = 409 if isinstance(error, Conflict) else 400
+        return _refused(
+            request, problems, total=len(problems), status=status, filename=filename, source=source
+        )
     return render(request, TEMPLATE, _context(result=result, filename=filename, source=source))
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor
 from domain.audit.service import entry_values, record_many
 from domain.changes.events import ChangedIds
 from domain.changes.kinds import ObjectType
-from domain.errors import N_, FieldError, ValidationFailed
+from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.history import applications, permits, reading, submissions
 from domain.history.models import DEFAULT_SOURCE, SOURCE_LIMIT, HistoryImport
 from domain.permits.rules import normal_number
@@ -185,6 +186,14 @@ async def import_history(
                 result.late_reports.append(key)
         await record_many(session, entries, changed)
         await session.flush()
+    except IntegrityError:
+        # Only when another import wrote the same records between our reads and our writes; the failed
+        # flush left the savepoint inactive, still to be rolled back.
+        await savepoint.rollback()
+        raise Conflict(
+            N_("Another import of the same history arrived at the same moment; import the file again."),
+            field="file",
+        ) from None
     except BaseException:
         if savepoint.is_active:
             await savepoint.rollback()

@@ -186,6 +186,8 @@ class PermitApplication(SQLModel, table=True):
             base.sql_in("status", tuple(s.value for s in ApplicationStatus)), name="status_known"
         ),
         sa.Index("ix_permit_application_status", "status"),
+        # An application imported from a source is that source's number once (domain/history).
+        sa.Index("uq_permit_application_platform", "imported_from", "platform_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,7 +13,8 @@ from sqlmodel import col, func, select
 from demo.examples import example_records
 from domain.audit.models import AuditEntry
 from domain.enterprises.models import Enterprise
-from domain.errors import PermissionDenied
+from domain.errors import Conflict, PermissionDenied
+from domain.history import applications as applications_module
 from domain.history.models import DEFAULT_SOURCE, HistoryImport
 from domain.history.service import HistoryRejected, import_history
 from domain.permits.models import Permit, PermitApplication, PermitVersion
@@ -308,3 +309,16 @@ async def test_a_filing_here_continues_the_imported_chain_and_no_history_goes_be
                 data=as_file([*lines(), {**later, "version": version}]),
             )
         assert {(p.row, p.code) for p in caught.value.rows} == {(13, code)}
+
+
+async def test_two_imports_of_one_file_at_the_same_moment_write_it_once(session, monkeypatch):
+    """An import that read before another wrote the same applications meets the database's unique index
+    when it writes: refused as a conflict, nothing of it written."""
+    officer = await putuo(session)
+    await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
+    before = await counts(session)
+    real_select = applications_module.select
+    monkeypatch.setattr(applications_module, "select", lambda *e: real_select(*e).where(sa.false()))
+    with pytest.raises(Conflict):
+        await import_history(session, officer, file_name=SAMPLE.name, data=SAMPLE.read_bytes())
+    assert await counts(session) == before
