@@ -96,6 +96,11 @@ def decode_cursor(cursor: str | None, field: str = "after") -> tuple[int, int]:
         raise ValidationFailed([FieldError(field, "cursor", N_("This cursor is not valid."))]) from None
 
 
+def _horizon() -> Any:
+    """PostgreSQL: the oldest transaction still running; every event below it has committed."""
+    return sa.cast(sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
+
+
 def _visible(actor: Actor, types: Sequence[ObjectType]) -> Any:
     """The events the actor may read: per object type, the view rule of its objects."""
     columns = TargetColumns(enterprise_id=col(ChangeEvent.enterprise_id), region_code=_REGION)
@@ -144,10 +149,7 @@ async def changes(
         .limit(first + 1)
     )
     if on_postgresql(session):
-        horizon = sa.cast(
-            sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger
-        )
-        statement = statement.where(col(ChangeEvent.xid) < horizon)
+        statement = statement.where(col(ChangeEvent.xid) < _horizon())
     rows = list((await session.exec(statement)).all())
     found = [
         Change(
@@ -184,3 +186,15 @@ async def last_changed(
         .group_by(col(ChangeEvent.object_id))
     )
     return {object_id: at for object_id, at in (await session.exec(statement)).all()}
+
+
+async def head(session: AsyncSession) -> tuple[int, int]:
+    """The feed's end now, as a position (transaction, event): every event up to it has committed, and
+    every event written later lies after it (on PostgreSQL, the last event below the horizon)."""
+    statement = select(col(ChangeEvent.xid), col(ChangeEvent.id)).order_by(
+        col(ChangeEvent.xid).desc(), col(ChangeEvent.id).desc()
+    )
+    if on_postgresql(session):
+        statement = statement.where(col(ChangeEvent.xid) < _horizon())
+    found = (await session.exec(statement.limit(1))).first()
+    return (int(found[0]), int(found[1] or 0)) if found else (-1, 0)

@@ -58,9 +58,12 @@ from domain.supervision.quality.models import (
     QualityFindingRow,
 )
 from domain.supervision.standing.models import PositiveListEntry, YellowCard
+from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiBudget",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "QualityAudit",
     "QualityCampaign",
     "QualityCheck",

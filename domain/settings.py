@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: int = 60
     outbox_lease_seconds: int = 300
     worker_batch_size: int = 20
+    # Webhooks (docs/integrators.md, "Webhooks"): a delivery's time limit, its attempts and their
+    # back-off (base, 2x, 4x... capped at six hours), and whether endpoints may be private addresses
+    # (loopback, 10/8, 192.168/16...): off, so a registered URL cannot reach the server's own network.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    webhook_backoff_seconds: int = Field(default=60, ge=1)
+    webhook_allow_private_addresses: bool = False
     worker_poll_seconds: float = 5.0
 
     # Renewal reminders: working days before the renewal deadline, and the day after it passes

@@ -42,6 +42,7 @@ from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
 from graphql_schema.supervision.problems import ProblemMutation, ProblemQuery
 from graphql_schema.supervision.quality import QualityMutation, QualityQuery
 from graphql_schema.supervision.standing import StandingMutation, StandingQuery
+from graphql_schema.webhooks import WebhookMutation, WebhookQuery
 
 
 @strawberry.type(description="查询")
@@ -65,6 +66,7 @@ class Query(
     QualityQuery,
     StatisticsQuery,
     ChangeQuery,
+    WebhookQuery,
 ):
     pass
 
@@ -87,6 +89,7 @@ class Mutation(
     CaseMutation,
     GradingMutation,
     QualityMutation,
+    WebhookMutation,
 ):
     pass
 

@@ -35,6 +35,7 @@ from portal import (
     reports,
     review_lists,
     statistics,
+    webhooks,
 )
 from portal.responses import error_page
 from portal.supervision import cases as supervision_cases
@@ -57,6 +58,7 @@ def routes() -> list[BaseRoute]:
     return [
         *pages.routes,
         *accounts.routes,
+        *webhooks.routes,
         *enterprises.routes,
         *notifications.routes,
         *permits.routes,

@@ -242,12 +242,13 @@ def worker_daily(settings: Settings, *, reminders: bool, bulk_export: bool) -> D
 @click.option("--no-reminders", is_flag=True, help="Do not write the daily reminders from this worker.")
 @click.option("--no-bulk-export", is_flag=True, help="Do not write the daily bulk download from this worker.")
 def worker(once: bool, no_reminders: bool, no_bulk_export: bool) -> None:
-    """Send the mail waiting in the outbox, retrying with back-off; writes each day's reminders and the
-    bulk download of the public datasets too."""
+    """Send the mail waiting in the outbox and the webhook deliveries, retrying with back-off; writes each
+    day's reminders and the bulk download of the public datasets too."""
     import logging
     import signal
 
     from domain.notifications import worker as mail_worker
+    from domain.webhooks import worker as webhook_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
@@ -256,6 +257,11 @@ def worker(once: bool, no_reminders: bool, no_bulk_export: bool) -> None:
         if once:
             result = await mail_worker.run_once(database, settings)
             click.echo(f"sent {result.sent}, retrying {result.retrying}, failed {result.failed}")
+            hooks = await webhook_worker.run_once(database, settings)
+            click.echo(
+                f"webhooks: queued {hooks.queued}, delivered {hooks.delivered}, "
+                f"retrying {hooks.retrying}, failed {hooks.failed}"
+            )
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -263,9 +269,13 @@ def worker(once: bool, no_reminders: bool, no_bulk_export: bool) -> None:
             loop.add_signal_handler(signum, stop.set)
         click.echo(
             f"worker {mail_worker.worker_name()} sending mail via {settings.smtp_host}:{settings.smtp_port}"
+            " and webhook deliveries"
         )
         daily = worker_daily(settings, reminders=not no_reminders, bulk_export=not no_bulk_export)
-        await mail_worker.run(database, settings, stop=stop, daily=daily)
+        await asyncio.gather(
+            mail_worker.run(database, settings, stop=stop, daily=daily),
+            webhook_worker.run(database, settings, stop=stop),
+        )
 
     _run(work)
 

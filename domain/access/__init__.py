@@ -137,6 +137,9 @@ class Operation(StrEnum):
     # them as problems.
     QUALITY_VIEW = "quality.view"
     QUALITY_CHECK = "quality.check"
+    # Webhooks (docs/integrators.md): register, change, pause, rotate and replay one's own endpoints and
+    # read their deliveries; an endpoint is told only what its owner may read in the change feed.
+    WEBHOOK_MANAGE_OWN = "webhook.manage_own"
 
 
 WRITE_OPERATIONS = frozenset(
@@ -170,6 +173,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.GRADING_DECIDE,
         Operation.STATION_MANAGE,
         Operation.QUALITY_CHECK,
+        Operation.WEBHOOK_MANAGE_OWN,
     }
 )
 
@@ -421,7 +425,12 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if actor.role in (Role.MONITORING_STATION, Role.ECOLOGY):
                 return jurisdiction(actor)
             return NEVER
-        case Operation.TOKEN_MANAGE_OWN | Operation.NOTIFICATIONS_OWN | Operation.SESSION_MANAGE_OWN:
+        case (
+            Operation.TOKEN_MANAGE_OWN
+            | Operation.NOTIFICATIONS_OWN
+            | Operation.SESSION_MANAGE_OWN
+            | Operation.WEBHOOK_MANAGE_OWN
+        ):
             # Asked in general ("may I manage my tokens?") or about one of the actor's own.
             if actor.user_id is None:
                 return NEVER

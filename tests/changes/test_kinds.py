@@ -8,6 +8,7 @@ from domain.changes.kinds import CHANGES_OF
 NOT_SYNCED_PREFIXES = (
     "user.",
     "token.",
+    "webhook.",
     "session.",
     "notifications.",
     "calendar.",
