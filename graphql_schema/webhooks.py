@@ -235,7 +235,12 @@ class WebhookMutation:
         "密钥只在结果中返回一次。"
     )
     async def register_webhook_endpoint(
-        self, info: strawberry.Info, input: RegisterWebhookEndpointInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RegisterWebhookEndpointInput,
+            strawberry.argument(description="要登记的端点：URL、事件类型、是否启用"),
+        ],
     ) -> WebhookEndpointSecretPayload:
         context = info.context
         try:
@@ -256,7 +261,9 @@ class WebhookMutation:
 
     @strawberry.mutation(description="修改自己的 Webhook 端点：URL、事件类型，暂停或启用。")
     async def update_webhook_endpoint(
-        self, info: strawberry.Info, input: UpdateWebhookEndpointInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[UpdateWebhookEndpointInput, strawberry.argument(description="要修改的端点及其新值")],
     ) -> WebhookEndpointPayload:
         context = info.context
         rename = {"endpoint": "id"}
@@ -300,7 +307,12 @@ class WebhookMutation:
         )
     )
     async def replay_webhook_deliveries(
-        self, info: strawberry.Info, input: ReplayWebhookDeliveriesInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ReplayWebhookDeliveriesInput,
+            strawberry.argument(description="要重放什么：一次推送，或变更流中某游标之后的事件"),
+        ],
     ) -> ReplayWebhookDeliveriesPayload:
         context = info.context
         rename: dict[str, Any] = {"endpoint": "endpointId", "delivery": "deliveryId"}
