@@ -35,6 +35,7 @@ from domain.reports.models import (
     SectionReview,
 )
 from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
+from domain.supervision.credit.models import UnitCreditEvent
 from domain.supervision.grading.models import GradeDecision
 from domain.supervision.inspections.models import (
     InspectionDraw,
@@ -71,6 +72,7 @@ __all__ = [
     "QualityFindingRow",
     "GradeDecision",
     "PositiveListEntry",
+    "UnitCreditEvent",
     "YellowCard",
     "HistoryImport",
     "HolidayYear",

@@ -36,6 +36,7 @@ from graphql_schema.reports.review import ReviewMutation, ReviewQuery
 from graphql_schema.scalars import DateTime
 from graphql_schema.statistics import StatisticsQuery
 from graphql_schema.supervision.cases import CaseMutation, CaseQuery
+from graphql_schema.supervision.credit import UnitCreditMutation, UnitCreditQuery
 from graphql_schema.supervision.grading import GradingMutation, GradingQuery
 from graphql_schema.supervision.inspections import InspectionMutation, InspectionQuery
 from graphql_schema.supervision.linkage import LinkageMutation, LinkageQuery
@@ -63,6 +64,7 @@ class Query(
     LinkageQuery,
     CaseQuery,
     GradingQuery,
+    UnitCreditQuery,
     QualityQuery,
     StatisticsQuery,
     ChangeQuery,
@@ -88,6 +90,7 @@ class Mutation(
     LinkageMutation,
     CaseMutation,
     GradingMutation,
+    UnitCreditMutation,
     QualityMutation,
     WebhookMutation,
 ):

@@ -39,6 +39,7 @@ from portal import (
 )
 from portal.responses import error_page
 from portal.supervision import cases as supervision_cases
+from portal.supervision import credit as supervision_credit
 from portal.supervision import grading as supervision_grading
 from portal.supervision import inspections
 from portal.supervision import linkage as supervision_linkage
@@ -80,6 +81,7 @@ def routes() -> list[BaseRoute]:
         *supervision_standing.routes,
         *supervision_quality.routes,
         *supervision_grading.routes,
+        *supervision_credit.routes,
         *statistics.routes,
         *supervision_linkage.routes,
         *supervision_cases.routes,

@@ -128,6 +128,11 @@ class Operation(StrEnum):
     STANDING_MANAGE = "standing.manage"  # admit to the list, issue a yellow card, remove from the list
     GRADING_VIEW = "grading.view"  # the year's grading of permit holders (PT §4, annex 2)
     GRADING_DECIDE = "grading.decide"  # confirm or change a unit's grade
+    # Enterprise environmental credit (企业环境信用, PT §3): a unit's score, level and events with their
+    # sources (its public score and level are on the public page for anyone); the legal and credit section
+    # records and voids events and recomputes a unit's events from its records.
+    UNIT_CREDIT_VIEW = "unit_credit.view"
+    UNIT_CREDIT_RECORD = "unit_credit.record"
     # Online monitoring stations (HJ 212, docs/integrators.md): register a station's MN and password for
     # an outlet, change or deactivate it. Reading stations and their refused packets is LEDGER_VIEW.
     STATION_MANAGE = "station.manage"
@@ -171,6 +176,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.CASE_MANAGE,
         Operation.STANDING_MANAGE,
         Operation.GRADING_DECIDE,
+        Operation.UNIT_CREDIT_RECORD,
         Operation.STATION_MANAGE,
         Operation.QUALITY_CHECK,
         Operation.WEBHOOK_MANAGE_OWN,
@@ -379,7 +385,11 @@ def rule(actor: Actor, operation: Operation) -> Condition:
                 return NEVER
             return _enterprise_scoped(actor)
         case (
-            Operation.INSPECTION_VIEW | Operation.CASE_VIEW | Operation.STANDING_VIEW | Operation.GRADING_VIEW
+            Operation.INSPECTION_VIEW
+            | Operation.CASE_VIEW
+            | Operation.STANDING_VIEW
+            | Operation.GRADING_VIEW
+            | Operation.UNIT_CREDIT_VIEW
         ):
             # Regulators of the jurisdiction; the unit its own inspection records and cases.
             if actor.is_agency_staff:
@@ -415,6 +425,11 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             if actor.is_admin:
                 return ALWAYS
             return jurisdiction(actor) if actor.role in (Role.ENFORCEMENT, Role.LEGAL) else NEVER
+        case Operation.UNIT_CREDIT_RECORD:
+            # The legal and credit section (法制科) organises the units' credit evaluation (the seeds' §3).
+            if actor.is_admin:
+                return ALWAYS
+            return jurisdiction(actor) if actor.role == Role.LEGAL else NEVER
         case Operation.STATION_MANAGE:
             # The unit's administrator for its own outlets; the monitoring station and the ecology section
             # (monitoring supervision) within their jurisdiction.

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain import regions
+from domain import regions, scoring
 from domain.access import Target
 from domain.agencies.models import SERVICE_SCOPES, Agency, AgencyAuthorisation
 from domain.bounds import too_long
@@ -44,10 +44,7 @@ SOURCE_LIMIT = 64  # a certificate or inspection number (CreditEvent.source_id)
 
 
 def level_of(score: float) -> str:
-    for level, threshold in LEVELS:
-        if score >= threshold:
-            return level
-    return "D"
+    return scoring.level_of(score, LEVELS, "D")
 
 
 def formula() -> list[tuple[str, float]]:

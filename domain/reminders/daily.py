@@ -15,6 +15,7 @@ from domain.reminders.digest import send_monthly_digests
 from domain.reminders.due import send_due_reminders, send_feedback_reminders, send_report_reminders
 from domain.reminders.letters import ReminderSummary
 from domain.reports.service.review import escalate_overdue_feedback
+from domain.supervision.credit.service import refresh_all_credit
 from domain.supervision.inspections.service.plans import keep_plans_current
 from domain.supervision.problems.intake import raise_overdue_feedback
 from domain.supervision.problems.notices import send_rectification_reminders
@@ -28,7 +29,8 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     reminders, and feedback problems left unanswered past their deadline becoming problems for the
     department that issued the form (before the form closes) and enforcement leads; each district's
     inspection plan of the year brought up to the permits issued since; the quality audit of every permit
-    version issued since (its findings problems for the permitting section)."""
+    version issued since (its findings problems for the permitting section); every unit's credit events
+    recomputed from its records (a level that changes is told to the unit)."""
     await refresh(session)  # count with the holiday schedules loaded since this process started
     summary = await send_due_reminders(session, on=on)
     for part in (
@@ -44,6 +46,7 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     await escalate_overdue_feedback(session, on=on)
     await keep_plans_current(session, on=on)
     await audit_new_versions(session, on=on)
+    await refresh_all_credit(session)
     return summary
 
 

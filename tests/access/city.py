@@ -39,6 +39,7 @@ from domain.registrations.rules import registration_number
 from domain.reports.models import EnforcementLead, ExecutionReport
 from domain.reports.rules import due_date, parse_period
 from domain.supervision.cases.models import EnforcementCase, LeadDecision
+from domain.supervision.credit.models import UnitCreditEvent
 from domain.supervision.inspections.models import InspectionDraw, InspectionPlanLine, InspectionRecord
 from domain.supervision.linkage.models import LinkageReceiver, LinkageTask
 from domain.supervision.problems.models import Problem, RectificationItem
@@ -86,6 +87,7 @@ class City:
     cases: list[EnforcementCase] = field(default_factory=list)
     positive_list: list[PositiveListEntry] = field(default_factory=list)
     yellow_cards: list[YellowCard] = field(default_factory=list)
+    unit_credit_events: list[UnitCreditEvent] = field(default_factory=list)
     plan_lines: list[InspectionPlanLine] = field(default_factory=list)
     inspection_records: list[InspectionRecord] = field(default_factory=list)
     draws: list[InspectionDraw] = field(default_factory=list)
@@ -555,6 +557,26 @@ async def build(session: AsyncSession) -> City:
             )
             session.add(card)
             city.yellow_cards.append(card)
+    # Enterprise credit: events of units of several regions, one voided (kept, listed).
+    for index, unit in enumerate(city.enterprises[:9]):
+        for number in range(index % 4):
+            event = UnitCreditEvent(
+                enterprise_id=unit.id or 0,
+                region_code=unit.region_code,
+                kind="violation",
+                points=-5.0,
+                source_type="regulator",
+                source_id=f"ev:city-{next(_serial)}",
+                occurred_at=utcnow() - timedelta(days=number),
+                basis="依据",
+                evidence="文书",
+                manual=True,
+                recorded_by="legal",
+                voided_at=utcnow() if number == 2 else None,
+                voided_by="legal" if number == 2 else None,
+            )
+            session.add(event)
+            city.unit_credit_events.append(event)
     await session.flush()
 
     # Inspections: two plan lines of this year for every permit (one done by a record), a record of each

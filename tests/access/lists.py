@@ -33,6 +33,7 @@ from domain.ledgers.queries import exceedances as ledger_warnings
 from domain.ledgers.queries import ledger as ledger_pages
 from domain.ledgers.queries import records as ledger_records
 from domain.notifications import queries as notifications
+from domain.pagination import Window
 from domain.permits import state as permit_state
 from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit, PermitApplication
@@ -47,6 +48,7 @@ from domain.reports.queries import rows as report_lists
 from domain.reports.queries import schedule as report_schedule
 from domain.reports.queries import statistics as report_statistics
 from domain.supervision.cases import queries as cases
+from domain.supervision.credit import queries as unit_credit
 from domain.supervision.grading import queries as grading
 from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
@@ -769,6 +771,62 @@ def expected_yellow_cards(city: City, actor: Actor) -> Keys | None:
     )
 
 
+async def fetch_unit_scores(session: Any, actor: Actor, city: City) -> Keys:
+    async def page(first: int, offset: int) -> tuple[list[Hashable], int, bool]:
+        found = await unit_credit.unit_scores(session, actor, first=first, offset=offset)
+        return _paged(found, lambda row: row.credit_code)
+
+    codes = await walk(page)
+    return frozenset(e.id for e in city.enterprises if e.credit_code in codes)
+
+
+def expected_unit_scores(city: City, actor: Actor) -> Keys | None:
+    """The units whose credit the reader may see (UNIT_CREDIT_VIEW), with or without events."""
+    if not actor.is_authenticated:
+        return None
+    return frozenset(e.id for e in city.enterprises if can(actor, OP.UNIT_CREDIT_VIEW, enterprise_target(e)))
+
+
+async def fetch_unit_credit_events(session: Any, actor: Actor, city: City) -> Keys:
+    """Every unit's events through the keyset connection, three at a time: a unit the reader may not see
+    is refused as a whole (exactly those can() refuses); the public is refused outright."""
+    found: set[Hashable] = set()
+    for unit in city.enterprises[:9]:
+        allowed = can(actor, OP.UNIT_CREDIT_VIEW, enterprise_target(unit))
+        after: str | None = None
+        while True:
+            try:
+                page = await unit_credit.credit_events(
+                    session, actor, credit_code=unit.credit_code, window=Window(first=PAGE, after=after)
+                )
+            except PermissionDenied:
+                assert not allowed, f"refused a unit can() allows: {unit.credit_code}"
+                break
+            assert allowed, f"listed a unit can() refuses: {unit.credit_code}"
+            keys = [event.id for event in page.items]
+            assert not found.intersection(keys), "an event came twice"
+            found.update(keys)
+            if not page.has_next:
+                break
+            after = page.cursor_at(len(page.items) - 1)
+    return frozenset(found)
+
+
+def expected_unit_credit_events(city: City, actor: Actor) -> Keys | None:
+    """The events (voided ones too) of the units the reader may see (UNIT_CREDIT_VIEW)."""
+    if not actor.is_authenticated:
+        return None
+    return frozenset(
+        event.id
+        for event in city.unit_credit_events
+        if can(
+            actor,
+            OP.UNIT_CREDIT_VIEW,
+            Target(enterprise_id=event.enterprise_id, region_code=event.region_code),
+        )
+    )
+
+
 def _grading_region(actor: Actor) -> str:
     return actor.region_code or "310107"  # the administrator grades any district: Putuo here
 
@@ -1149,6 +1207,8 @@ CASES = [
     ListCase("units on the positive list", fetch_listed_units, expected_listed_units),
     ListCase("last year's grading of a district", fetch_grading, expected_grading),
     ListCase("yellow cards of the year", fetch_yellow_cards, expected_yellow_cards),
+    ListCase("units by credit score", fetch_unit_scores, expected_unit_scores),
+    ListCase("a unit's credit events", fetch_unit_credit_events, expected_unit_credit_events),
     ListCase("permits the quality audit flagged", fetch_flagged_permits, expected_flagged_permits),
     ListCase("quality-check campaigns", fetch_quality_campaigns, expected_quality_campaigns),
 ]

@@ -24,6 +24,7 @@ NOT_SYNCED_PREFIXES = (
     "hj212.",
     "site.",
     "quality.",
+    "unit_credit.",
 )
 # A draft's files are the unit's work in progress: filed, they are part of the submission (REPORT_SUBMISSION
 # CREATED); an urging tells people, it changes no object.

@@ -4,7 +4,6 @@ in ``domain.agency_oversight.queries.credit``, above the areas whose records the
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,6 +22,7 @@ from domain.agencies.rules import (
 )
 from domain.clock import china_date, today, utcnow
 from domain.enterprises.models import Enterprise
+from domain.scoring import ScorePoint, daily_history
 
 TREND_DAYS = 30
 
@@ -44,15 +44,8 @@ async def credit_of(session: AsyncSession, *, agency_id: int, public_only: bool 
     return Credit(round(score, 2), level_of(score), shown)
 
 
-@dataclass(frozen=True)
-class ScorePoint:
-    day: date
-    score: float
-
-
 async def score_history(session: AsyncSession, agency: Agency, *, on: date | None = None) -> list[ScorePoint]:
     """The score at the end of each day an event moved it, from registration to today (China dates)."""
-    on = on or today()
     rows = (
         await session.exec(
             select(CreditEvent.occurred_at, CreditEvent.points)
@@ -60,24 +53,8 @@ async def score_history(session: AsyncSession, agency: Agency, *, on: date | Non
             .order_by(col(CreditEvent.occurred_at))
         )
     ).all()
-    start = china_date(agency.created_at)
-    moved: dict[date, float] = defaultdict(float)
-    for occurred_at, points in rows:
-        moved[china_date(occurred_at)] += points
-    days = sorted(moved)
-    if days and days[0] < start:
-        start = days[0]
-    points_list = [ScorePoint(start, BASE_SCORE)]
-    score = BASE_SCORE
-    for day in days:
-        score += moved[day]
-        if day == points_list[-1].day:
-            points_list[-1] = ScorePoint(day, round(score, 2))
-        else:
-            points_list.append(ScorePoint(day, round(score, 2)))
-    if points_list[-1].day < on:
-        points_list.append(ScorePoint(on, points_list[-1].score))
-    return points_list
+    moves = [(china_date(occurred_at), points) for occurred_at, points in rows]
+    return daily_history(BASE_SCORE, china_date(agency.created_at), moves, on=on or today())
 
 
 # ---------------------------------------------------------------------------

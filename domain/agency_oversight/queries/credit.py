@@ -13,13 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor
 from domain.agencies.models import Agency, CreditEvent
-from domain.agencies.queries.credit import ScorePoint, credit_of, score_history
+from domain.agencies.queries.credit import credit_of, score_history
 from domain.agencies.queries.lookup import agency_by_code, visible_agency
 from domain.agencies.rules import PUBLIC_STATUSES, formula, level_thresholds
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, NotFound
 from domain.permits.models import Permit
 from domain.reports.models import ExecutionReport, FeedbackForm, ReportSubmission
+from domain.scoring import ScorePoint
 
 
 @dataclass(frozen=True)
