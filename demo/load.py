@@ -33,6 +33,7 @@ from domain.accounts.service.users import create_user
 from domain.actors import actor_for
 from domain.enterprises.service import register_enterprise
 from domain.errors import N_, FieldError, ValidationFailed
+from domain.supervision.credit.service import refresh_all_credit
 
 
 async def is_empty(session: AsyncSession) -> bool:
@@ -153,6 +154,8 @@ async def load(
     await run_cases(session, putuo)
     await grade_last_year(session, actor_for(users["pt-permitting"], channel="demo"))
     await keep_quality(session, actor_for(users["jn-permitting"], channel="demo"), codes)
+    # Every unit's environmental credit from the records above, as the daily run derives it.
+    await refresh_all_credit(session, actor_for(users["pt-legal"], channel="demo"))
     if progress is not None:
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):

@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
             ("/cases", None),
             ("/standing", None),
             ("/grading", None),
+            ("/credit", "main table a[href^='/credit/']"),
             ("/agencies/ranking", None),
             ("/statistics", None),
             ("/statistics/dispatch", None),
@@ -58,6 +59,7 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
             ("/inspections/records", None),
             ("/supervision/rectification", None),
             ("/cases", None),
+            ("/credit/mine", None),
         ],
     ),
     "agency": (
@@ -161,11 +163,12 @@ NAV_LINKS = {
     "pt-permitting": {
         "/", "/agencies/ranking", "/cases", "/enterprises", "/exceedances", "/grading", "/graphql",
         "/inspections", "/linkage", "/permits", "/public", "/review", "/standing",
-        "/supervision/problems", "/statistics", "/statistics/dispatch", "/stations",
+        "/supervision/problems", "/statistics", "/statistics/dispatch", "/stations", "/credit",
     },
     "shenpu-admin": {
-        "/", "/agencies/authorisations", "/cases", "/exceedances", "/graphql", "/inspections/records",
-        "/ledger", "/my-enterprise", "/permits", "/public", "/reports", "/supervision/rectification",
+        "/", "/agencies/authorisations", "/cases", "/credit/mine", "/exceedances", "/graphql",
+        "/inspections/records", "/ledger", "/my-enterprise", "/permits", "/public", "/reports",
+        "/supervision/rectification",
     },
     "lvyuan-clerk": {"/", "/agency", "/graphql", "/public", "/reports", "/supervision/rectification"},
     "admin": {

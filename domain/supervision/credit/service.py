@@ -157,9 +157,9 @@ async def refresh_credit(session: AsyncSession, actor: Actor, *, credit_code: st
     return await _apply(session, actor, await derive(session, [enterprise.id]), [enterprise.id])
 
 
-async def refresh_all_credit(session: AsyncSession) -> tuple[int, int]:
-    """The daily run: every unit's events from its records."""
-    return await _apply(session, operator("system"), await derive(session), None)
+async def refresh_all_credit(session: AsyncSession, actor: Actor | None = None) -> tuple[int, int]:
+    """The daily run (as the system, or ``actor``): every unit's events from its records."""
+    return await _apply(session, actor or operator("system"), await derive(session), None)
 
 
 async def record_credit_event(
