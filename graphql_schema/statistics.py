@@ -20,6 +20,7 @@ from domain.statistics.scope import scope_of
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import refused
 from graphql_schema.permits.types import PermitCategory, PermitStatus
+from graphql_schema.supervision.credit import UnitCreditLevel
 from graphql_schema.supervision.grading import Grade
 
 
@@ -190,6 +191,19 @@ class CreditLevelCount:
     count: int = strawberry.field(description="机构数")
 
 
+@strawberry.type(description="按环境信用等级统计的单位数")
+class UnitCreditLevelCount:
+    level: UnitCreditLevel = strawberry.field(description="企业环境信用等级")
+    count: int = strawberry.field(description="单位数")
+
+
+@strawberry.type(description="一个区县的单位按企业环境信用等级的分布（当前）")
+class UnitCreditDistrict:
+    region_code: str = strawberry.field(description="区县代码")
+    region_name: str = strawberry.field(description="区县名称")
+    levels: list[UnitCreditLevelCount] = strawberry.field(description="各等级的单位数")
+
+
 @strawberry.type(description="执行报告中报告的排放量（按污染物）")
 class ReportedEmission:
     pollutant_code: str = strawberry.field(description="污染物代码")
@@ -216,6 +230,9 @@ class LeaderStatistics:
     positive_list: int = strawberry.field(description="正面清单内单位（当前）")
     agency_credit: list[CreditLevelCount] | None = strawberry.field(
         description="第三方技术服务机构信用等级分布；无权查看时为空"
+    )
+    unit_credit: list[UnitCreditDistrict] = strawberry.field(
+        description="企业环境信用等级分布，按区县（当前）"
     )
     emissions: list[ReportedEmission] = strawberry.field(description="报告排放量，按污染物")
 
@@ -314,6 +331,17 @@ class LeaderStatistics:
             else [
                 CreditLevelCount(level=CreditLevel(level), count=number)
                 for level, number in figures.agency_levels.items()
+            ],
+            unit_credit=[
+                UnitCreditDistrict(
+                    region_code=district,
+                    region_name=regions.region_name(district, locale),
+                    levels=[
+                        UnitCreditLevelCount(level=UnitCreditLevel(level), count=number)
+                        for level, number in counts.items()
+                    ],
+                )
+                for district, counts in figures.unit_credit.items()
             ],
             emissions=[
                 ReportedEmission(

@@ -21,6 +21,7 @@ from domain.permits.reference import pollutant_name
 from domain.spreadsheets import Sheet, write_csv, write_xlsx
 from domain.statistics import dispatch, leaders
 from domain.statistics.scope import districts_of, industries, scope_of
+from domain.supervision.credit.rules import LEVEL_LABELS as CREDIT_LEVEL_LABELS
 from domain.supervision.grading.rules import GRADE_LABELS, Grade
 from portal.responses import actor_of, db_of, render
 from portal.templating import field_errors
@@ -241,6 +242,22 @@ def tables(figures: leaders.LeaderStatistics, locale: str) -> list[Table]:
                 [_("On the positive list now"), figures.positive_list],
             ],
             [(_(GRADE_LABELS[Grade(grade)]), number) for grade, number in figures.grades.items()],
+        )
+    )
+    found.append(
+        Table(
+            "unit_credit",
+            _("Enterprise environmental credit by district"),
+            [_("District"), *(_(label) for label in CREDIT_LEVEL_LABELS.values())],
+            [
+                [regions.region_name(district, locale), *counts.values()]
+                for district, counts in figures.unit_credit.items()
+            ],
+            [
+                (_(label), sum(counts[level] for counts in figures.unit_credit.values()))
+                for level, label in CREDIT_LEVEL_LABELS.items()
+            ],
+            _("Units by credit level"),
         )
     )
     if figures.agency_levels is not None:

@@ -27,6 +27,7 @@ from domain.reports import rules as report_rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport, ReportSubmission
 from domain.statistics.scope import Scope, in_industry, in_region
+from domain.supervision.credit import queries as credit_queries
 from domain.supervision.grading.models import GradeDecision
 from domain.supervision.grading.rules import Grade
 from domain.supervision.inspections.queries import plan as plan_queries
@@ -313,6 +314,15 @@ async def agency_levels(session: AsyncSession, actor: Actor) -> dict[str, int] |
     for row in (await ranking(session, actor)).rows:
         found[row.level] = found.get(row.level, 0) + 1
     return found
+
+
+async def unit_credit_levels(session: AsyncSession, actor: Actor, scope: Scope) -> dict[str, dict[str, int]]:
+    """Units of the scope by district and environmental credit level, now (``domain.supervision.credit``)."""
+    return await credit_queries.levels_by_region(
+        session,
+        actor,
+        [in_region(col(Enterprise.region_code), scope), in_industry(col(Enterprise.industry_code), scope)],
+    )
 
 
 async def emissions(

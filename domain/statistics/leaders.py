@@ -97,6 +97,7 @@ class LeaderStatistics:
     grades: dict[str, int]
     positive_list: int
     agency_levels: dict[str, int] | None
+    unit_credit: dict[str, dict[str, int]]  # district: environmental credit level: units (now)
     emissions: list[EmissionTotal]
     months: list[MonthPoint]
 
@@ -234,6 +235,7 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
     grades = await figures.grades(session, actor, scope)
     positive_list = await figures.positive_list(session, actor, scope)
     agency_levels = await figures.agency_levels(session, actor)
+    unit_credit = await figures.unit_credit_levels(session, actor, scope)
     emissions = await figures.emissions(session, actor, scope, start, end)
     last_month = 12 if scope.year < on.year else on.month
     months = [
@@ -256,6 +258,7 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
         grades=grades,
         positive_list=positive_list,
         agency_levels=agency_levels,
+        unit_credit=unit_credit,
         emissions=emissions,
         months=months,
     )

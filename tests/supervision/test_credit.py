@@ -14,6 +14,8 @@ from domain.audit.models import AuditEntry
 from domain.clock import today
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.notifications.models import Notification
+from domain.statistics.leaders import leader_statistics
+from domain.statistics.scope import scope_of
 from domain.supervision.cases import service as cases
 from domain.supervision.credit import queries, rules, service
 from domain.supervision.standing import service as standing
@@ -243,3 +245,16 @@ async def test_the_regulators_list_orders_units_by_score_and_filters_by_level(se
     assert [row.credit_code for row in warning.items] == [other.credit_code] and warning.total == 1
     assert (await queries.unit_scores(session, legal, level="poor")).total == 0
     assert (await queries.unit_scores(session, operator(), level="honest")).total >= 1
+
+
+async def test_the_leaders_see_the_units_by_district_and_level(session, bureau):
+    unit, legal, _brigade, _staff = bureau
+    elsewhere = await make_enterprise(session, region_code="370102")
+    await make_enterprise(session)  # another Putuo unit, with no event
+    await service.record_credit_event(
+        session, legal, credit_code=unit.credit_code, kind="serious_violation", basis="依据", evidence="文书3"
+    )
+    figures = await leader_statistics(session, legal, scope_of(legal))
+    putuo = figures.unit_credit["310107"]
+    assert putuo["warning"] == 1 and putuo["honest"] >= 1 and set(putuo) == set(rules.LEVEL_LABELS)
+    assert elsewhere.region_code not in figures.unit_credit  # not the Putuo reader's

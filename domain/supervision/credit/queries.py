@@ -1,9 +1,10 @@
 """What the credit pages and the API show: a unit's score, level, history and events with their sources
 (regulators of its jurisdiction and the unit itself), the public face of it (public-safe events only),
-and the regulators' list of their units by score."""
+the regulators' list of their units by score, and the levels by district for the leaders' statistics."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,3 +246,32 @@ async def unit_scores(
         offset,
         int(count),
     )
+
+
+async def levels_by_region(
+    session: AsyncSession, actor: Actor, conditions: Sequence[Any] = ()
+) -> dict[str, dict[str, int]]:
+    """How many units the reader may see stand at each level, by the unit's region (the leaders'
+    statistics, ``conditions`` on the unit's columns narrowing to their scope); every level is counted."""
+    if not actor.is_authenticated:
+        raise NotAuthenticated(N_("Please log in to continue."))
+    totals = _totals()
+    rows = (
+        await (await session.connection()).execute(
+            sa.select(col(Enterprise.region_code), func.coalesce(totals.c.points, 0))
+            .join(totals, totals.c.unit == col(Enterprise.id), isouter=True)
+            .where(
+                allowed(
+                    actor,
+                    Operation.UNIT_CREDIT_VIEW,
+                    TargetColumns(enterprise_id=col(Enterprise.id), region_code=col(Enterprise.region_code)),
+                ),
+                *conditions,
+            )
+        )
+    ).all()
+    found: dict[str, dict[str, int]] = {}
+    for region_code, points in rows:
+        counts = found.setdefault(region_code, dict.fromkeys(rules.LEVEL_LABELS, 0))
+        counts[rules.level_of(rules.BASE_SCORE + float(points))] += 1
+    return dict(sorted(found.items()))
