@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from domain.pagination import Page
 from domain.supervision.credit import queries, service
 from domain.supervision.credit.models import UnitCreditEvent as EventModel
-from graphql_schema.errors import UserError, refused, user_errors
+from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
 CreditCode = Annotated[str, strawberry.argument(description="统一社会信用代码")]
@@ -214,8 +214,10 @@ def _failed(error: DomainError, locale: str) -> UnitCreditPayload:
 
 @strawberry.type
 class UnitCreditQuery:
-    @strawberry.field(description="一家单位的环境信用（辖区监管人员与单位本身可查）。")
-    async def unit_credit(self, info: strawberry.Info, credit_code: CreditCode) -> UnitCredit:
+    @strawberry.field(
+        description="一家单位的环境信用（辖区监管人员与单位本身可查）；单位不存在或无权查看时为 null。"
+    )
+    async def unit_credit(self, info: strawberry.Info, credit_code: CreditCode) -> UnitCredit | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -223,10 +225,13 @@ class UnitCreditQuery:
                     await queries.unit_credit(session, context.actor, credit_code=credit_code)
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
 
-    @strawberry.field(description="公开的企业环境信用（任何人可查）。")
-    async def public_unit_credit(self, info: strawberry.Info, credit_code: CreditCode) -> PublicUnitCredit:
+    @strawberry.field(description="公开的企业环境信用（任何人可查）；没有该单位时为 null。")
+    async def public_unit_credit(
+        self, info: strawberry.Info, credit_code: CreditCode
+    ) -> PublicUnitCredit | None:
         context = info.context
         try:
             async with context.read() as session:
@@ -234,7 +239,8 @@ class UnitCreditQuery:
                     await queries.public_credit(session, credit_code=credit_code)
                 )
         except DomainError as error:
-            raise refused(error, context.locale) from None
+            absent(error, context.locale)
+            return None
 
 
 @strawberry.type

@@ -190,7 +190,13 @@ async def test_the_pages_show_events_with_their_sources_to_the_regulator_the_uni
     data = await graphql_data(api, query, {"c": unit.credit_code})
     assert [e["kind"] for e in data["publicUnitCredit"]["events"]] == ["COMMENDATION"]
     assert data["publicUnitCredit"]["history"][0]["score"] == 100.0
-    # The full credit is not the public's: the same refusal as the page.
+    # Another unit's credit is null for the unit, as for one that does not exist; the public is refused.
+    staff_token = await bearer_token(session, staff)
+    for code in (other.credit_code, "=1+1"):
+        data = await graphql_data(
+            api, "query($c: String!) { unitCredit(creditCode: $c) { score } }", {"c": code}, token=staff_token
+        )
+        assert data["unitCredit"] is None
     response = await api.post(
         "/graphql",
         json={
