@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.pagination import Page
 from domain.supervision.credit import queries, service
 from domain.supervision.credit.models import UnitCreditEvent as EventModel
+from graphql_schema.enums import enum_value
 from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
@@ -23,41 +24,45 @@ CreditCode = Annotated[str, strawberry.argument(description="统一社会信用�
 
 @strawberry.enum(description="企业环境信用等级（环发〔2013〕150号的四级）")
 class UnitCreditLevel(Enum):
-    HONEST = "honest"
-    GOOD = "good"
-    WARNING = "warning"
-    POOR = "poor"
+    HONEST = enum_value("honest", description="环保诚信（90 分及以上）")
+    GOOD = enum_value("good", description="环保良好（75–89 分）")
+    WARNING = enum_value("warning", description="环保警示（60–74 分）")
+    POOR = enum_value("poor", description="环保不良（60 分以下）")
 
 
 @strawberry.enum(
     description="信用事件类型：由单位自身记录得出的，及法制科记录的（COMMENDATION、VIOLATION、SERIOUS_VIOLATION）"
 )
 class UnitCreditEventKind(Enum):
-    PENALTY_DECIDED = "penalty_decided"
-    YELLOW_CARD = "yellow_card"
-    GRADE_UNQUALIFIED = "grade_unqualified"
-    GRADE_EXCELLENT = "grade_excellent"
-    POSITIVE_LIST = "positive_list"
-    PROBLEM_CONFIRMED = "problem_confirmed"
-    RECTIFICATION_OVERDUE = "rectification_overdue"
-    REPORT_OVERDUE = "report_overdue"
-    EXCEEDANCE_UNEXPLAINED = "exceedance_unexplained"
-    COMMENDATION = "commendation"
-    VIOLATION = "violation"
-    SERIOUS_VIOLATION = "serious_violation"
+    PENALTY_DECIDED = enum_value("penalty_decided", description="受到行政处罚（−20）")
+    YELLOW_CARD = enum_value("yellow_card", description="黄牌（−5）")
+    GRADE_UNQUALIFIED = enum_value("grade_unqualified", description="年度等级评定为不合格（−15）")
+    GRADE_EXCELLENT = enum_value("grade_excellent", description="年度等级评定为优秀（+5）")
+    POSITIVE_LIST = enum_value("positive_list", description="纳入正面清单，在清单期间（+5）")
+    PROBLEM_CONFIRMED = enum_value("problem_confirmed", description="问题经确认，责令整改（−2）")
+    RECTIFICATION_OVERDUE = enum_value("rectification_overdue", description="整改逾期未完成（−5）")
+    REPORT_OVERDUE = enum_value("report_overdue", description="执行报告未按期提交（−3）")
+    EXCEEDANCE_UNEXPLAINED = enum_value(
+        "exceedance_unexplained", description="超标 30 日内未说明原因和措施（−5）"
+    )
+    COMMENDATION = enum_value("commendation", description="受到表彰或有突出贡献（+5，法制科记录）")
+    VIOLATION = enum_value("violation", description="监管部门查实的其他违法行为（−5，法制科记录）")
+    SERIOUS_VIOLATION = enum_value(
+        "serious_violation", description="监管部门查实的严重违法行为（−30，法制科记录）"
+    )
 
 
 @strawberry.enum(description="信用事件所依据的记录类型")
 class UnitCreditSource(Enum):
-    CASE = "case"
-    CARD = "card"
-    GRADE = "grade"
-    LISTING = "listing"
-    PROBLEM = "problem"
-    RECTIFICATION = "rectification"
-    REPORT = "report"
-    EXCEEDANCE = "exceedance"
-    REGULATOR = "regulator"
+    CASE = enum_value("case", description="执法案件")
+    CARD = enum_value("card", description="黄牌")
+    GRADE = enum_value("grade", description="年度等级评定")
+    LISTING = enum_value("listing", description="正面清单")
+    PROBLEM = enum_value("problem", description="问题")
+    RECTIFICATION = enum_value("rectification", description="整改事项")
+    REPORT = enum_value("report", description="执行报告")
+    EXCEEDANCE = enum_value("exceedance", description="超标记录")
+    REGULATOR = enum_value("regulator", description="法制科记录")
 
 
 @strawberry.type(description="信用事件：加减分、所依据的记录；作废的事件保留，不再计分")
