@@ -590,9 +590,11 @@ async def apply_form(request: Request) -> Response:
         "site": request.query_params.get("site", "")[:3],
         "category": defaults.category,
         "issuing_authority": "",
-        "content": _pretty(content_skeleton()),
     }
-    return render(request, "permits/form.html", _form_context(request, actor, "apply", data))
+    # The copy as a form, field by field, pre-filled with the example a unit replaces (as the renewal
+    # and change forms are pre-filled with the copy in force).
+    copy = permit_form.values_of(content_skeleton())
+    return render(request, "permits/form.html", _form_context(request, actor, "apply", data, copy=copy))
 
 
 def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
@@ -604,8 +606,15 @@ def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
 
 async def apply_submit(request: Request) -> Response:
     actor = await actor_of(request)
-    form = await request.form()
-    data = _echo(form, ACTION_FIELDS["apply"])
+    form = await request.form(max_fields=permit_form.MAX_FORM_FIELDS)
+    data = _echo(form, tuple(name for name in ACTION_FIELDS["apply"] if name != "content"))
+    # The copy's fields (the form); a post with a JSON box instead (a client of the old form) still reads.
+    posted = any(key.startswith(permit_form.PREFIX) for key in form)
+    copy = permit_form.values_from_form(form) if posted else None
+    if copy is not None and _text(form, "_edit"):
+        # A row added or removed: the same form again, one row more or less; nothing is filed.
+        permit_form.edit(copy, _text(form, "_edit"))
+        return render(request, "permits/form.html", _form_context(request, actor, "apply", data, copy=copy))
     problems: list[FieldError] = []
     application_input = ApplicationInput(
         kind="first",
@@ -613,14 +622,17 @@ async def apply_submit(request: Request) -> Response:
         site=data["site"],
         category=data["category"],
         issuing_authority=data["issuing_authority"],
-        content=_content(form, problems),
+        content=permit_form.content_of(copy) if copy is not None else _content(form, problems),
     )
     try:
         application = await _attempt(
             request, problems, lambda session: submit_application(session, actor, data=application_input)
         )
     except (ValidationFailed, Conflict) as error:
-        context = _form_context(request, actor, "apply", data, _grouped(error.errors, ACTION_FIELDS["apply"]))
+        if copy is None:
+            data["content"] = _text(form, "content")[:CONTENT_LIMIT]
+        errors = _grouped(permit_form.reworded(error.errors), ACTION_FIELDS["apply"])
+        context = _form_context(request, actor, "apply", data, errors, copy=copy)
         return render(request, "permits/form.html", context, status_code=_status_of(error))
     return redirect(f"/permits/id/{application.permit_id}?done=apply")
 

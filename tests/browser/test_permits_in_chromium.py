@@ -61,10 +61,11 @@ def test_a_first_application_is_filed_accepted_granted_and_issued_through_the_pa
     page.fill("#f-enterprise_credit_code", credit_code)
     page.select_option("#f-category", "key")
     page.fill("#f-issuing_authority", "上海市普陀区生态环境局")
-    content = page.input_value("#f-content")
-    assert '"DA001"' in content  # the skeleton to start from
-    page.fill("#f-content", content.replace("1#排气筒", "1#锅炉烟囱"))
-    page.click("form.permit-form button[type=submit]")
+    # The copy is a form pre-filled with an example, field by field (no JSON box).
+    assert page.locator("#f-content").count() == 0
+    assert page.input_value("#f-content-outlets-0-code") == "DA001"
+    page.fill("#f-content-outlets-0-name", "1#锅炉烟囱")
+    page.click("form.permit-form .actions button[type=submit]")
     page.wait_for_url(re.compile(r".*/permits/id/\d+\?done=apply"))
     assert page.locator("#application").is_visible()
     assert page.locator("h1").inner_text() == unit
@@ -97,14 +98,14 @@ def test_a_first_application_is_filed_accepted_granted_and_issued_through_the_pa
     screenshot(page, "permit-register")
 
 
-def test_broken_json_is_shown_at_the_content_box_and_the_input_kept(page):
+def test_a_wrong_value_is_shown_beside_its_field_and_the_input_kept(page):
     log_in(page, "pt-permitting")
     page.goto("/permits/apply")
     page.fill("#f-enterprise_credit_code", "")
     page.fill("#f-issuing_authority", "上海市普陀区生态环境局")
-    page.fill("#f-content", '{"outlets": [}')
-    page.click("form.permit-form button[type=submit]")
-    page.locator("#errors-content .error").wait_for()
-    assert page.input_value("#f-content") == '{"outlets": [}'
+    page.fill("#f-content-outlets-0-limits-0-concentration-limit", "-5")
+    page.click("form.permit-form .actions button[type=submit]")
+    page.locator("#errors-f-content-outlets-0-limits-0-concentration-limit .error").wait_for()
+    assert page.input_value("#f-content-outlets-0-limits-0-concentration-limit") == "-5"
     assert page.input_value("#f-issuing_authority") == "上海市普陀区生态环境局"
     screenshot(page, "permit-apply-errors")

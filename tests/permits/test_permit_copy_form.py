@@ -292,3 +292,44 @@ async def test_a_regulator_starting_a_change_fills_the_same_form(client, session
         await session.exec(select(PermitApplication).where(PermitApplication.permit_id == permit.id))
     ).one()
     assert application.proposed_content["outlets"][0]["limits"][1]["concentration_limit"] == 30
+
+
+async def test_a_first_application_is_a_form_too_prefilled_and_checked_field_by_field(client, session):
+    """/permits/apply was a JSON box with English keys: the copy is the same form as a change's, pre-filled
+    with an example, rows added in place, every problem beside its field, and the application it files is
+    the content GraphQL's applyForPermit takes."""
+    from domain.enterprises.models import Enterprise
+    from tests.factories import make_enterprise
+
+    enterprise: Enterprise = await make_enterprise(session)
+    officer = await make_user(session, "permitting", region_code="310107")
+    await log_in(client, officer.username)
+    before = await writes(session)  # the log-in's audit entries
+    page = await client.get(f"/permits/apply?credit_code={enterprise.credit_code}")
+    assert page.status_code == 200
+    assert 'name="content"' not in page.text  # no JSON box
+    assert 'name="content.outlets[0].code" type="text" value="DA001"' in page.text
+    assert "&#34;outlets&#34;" not in page.text
+
+    head = {
+        "enterprise_credit_code": enterprise.credit_code,
+        "category": "key",
+        "issuing_authority": "上海市普陀区生态环境局",
+    }
+    added = await post_form(
+        client, "/permits/apply", {**head, **copy_fields(permit_content()), "_edit": "add:content.outlets"}
+    )
+    assert added.status_code == 200 and 'name="content.outlets[1].code"' in added.text
+    assert await writes(session) == before
+
+    wrong = copy.deepcopy(permit_content())
+    wrong["outlets"][0]["limits"][0]["concentration_limit"] = -5
+    refused = await post_form(client, "/permits/apply", {**head, **copy_fields(wrong)})
+    assert refused.status_code in (400, 422)
+    assert field_errors(refused.text, "content.outlets[0].limits[0].concentration_limit").count("error") >= 1
+    assert await writes(session) == before
+
+    filed = await post_form(client, "/permits/apply", {**head, **copy_fields(permit_content())})
+    assert filed.status_code == 303, filed.text[:2000]
+    application = (await session.exec(select(PermitApplication))).one()
+    assert application.kind == "first" and application.status == "submitted"
