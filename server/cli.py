@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
@@ -169,7 +170,20 @@ def create_token_command(username: str, name: str, scopes: tuple[str, ...]) -> N
     default=None,
     help="Total units to create (at least the 64 of the demo city), e.g. 10000 for load tests.",
 )
-def demo(if_empty: bool, size: int | None) -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["province"]),
+    default=None,
+    help="Province-scale data for the scale benchmark (PostgreSQL only; demo/scale.py).",
+)
+@click.option(
+    "--fraction",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="With --scale: the share of the province to generate, e.g. 0.01.",
+)
+def demo(if_empty: bool, size: int | None, scale: str | None, fraction: float) -> None:
     """Load demonstration data (regulators, enterprises, their users) and print the logins."""
     from demo import city as demo_city
     from demo import load as demo_data
@@ -178,6 +192,9 @@ def demo(if_empty: bool, size: int | None) -> None:
     if settings.environment == "production":
         click.echo("error: demonstration data is never loaded into a production database", err=True)
         sys.exit(2)
+    if scale is not None:
+        _demo_at_scale(fraction)
+        return
 
     async def work(database: Database) -> list[demo_city.DemoLogin] | None:
         async with database.transaction() as session:
@@ -208,6 +225,20 @@ def demo(if_empty: bool, size: int | None) -> None:
         sys.exit(2)
     click.echo(f"loaded {size or len(demo_city.ENTERPRISES)} enterprises and {len(logins)} users")
     _print_logins(logins, demo_city.DEMO_PASSWORD)
+
+
+def _demo_at_scale(fraction: float) -> None:
+    from demo import city as demo_city
+    from demo import scale as demo_scale
+
+    started = time.monotonic()
+    try:
+        steps = _run(lambda database: demo_scale.load_province(database, fraction=fraction, say=click.echo))
+    except DomainError as error:
+        _fail(error)
+    rows = sum(step.rows for step in steps)
+    click.echo(f"province x {fraction}: {rows:,} rows in {time.monotonic() - started:,.0f} s")
+    _print_logins(demo_city.LOGINS, demo_city.DEMO_PASSWORD)
 
 
 def _print_logins(logins: list, password: str, heading: str = "demo logins") -> None:  # type: ignore[type-arg]

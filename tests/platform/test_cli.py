@@ -9,6 +9,7 @@ from demo.city import DEMO_PASSWORD, ENTERPRISES, LOGINS
 from domain.accounts.models import ApiToken, User
 from domain.actors import actor_for_token
 from domain.db import Database
+from tests.conftest import database_kind
 
 
 def query(url, work):
@@ -46,6 +47,20 @@ def test_demo_loads_a_city_and_prints_every_login(cli, fresh_database_url):
     assert again.exit_code == 0 and "not loaded" in again.output
     refused = cli("demo")
     assert refused.exit_code == 2
+
+
+def test_the_province_scale_demo_refuses_a_bad_fraction_and_sqlite_writing_nothing(cli, fresh_database_url):
+    async def users(session):
+        return (await session.exec(select(User.username))).all()
+
+    for fraction in ("0", "-1", "1.5", "nan"):
+        bad = cli("demo", "--scale", "province", "--fraction", fraction)
+        assert bad.exit_code == 2 and "fraction" in bad.output, bad.output
+    if database_kind() == "sqlite":
+        refused = cli("demo", "--scale", "province", "--fraction", "0.01")
+        assert refused.exit_code == 2
+        assert "needs PostgreSQL" in refused.output
+    assert query(fresh_database_url, users) == []
 
 
 def test_create_user_and_create_token_as_operators_script_them(cli, fresh_database_url):

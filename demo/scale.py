@@ -1,0 +1,456 @@
+"""Province-scale data for the scale benchmark: ``permitwatch demo --scale province [--fraction F]``.
+
+A province is about 350,000 units with permits in every state, three years of execution reports,
+and 2,000 automatically monitored outlets with a year of hourly readings (about 90 million rows).
+``fraction`` scales every count (0.01 is a hundredth of the province) so the generator can be run and
+tested small. PostgreSQL only: the volumes are beyond what the embedded SQLite is for.
+
+What goes through the product's own bulk paths, exactly as an operator or a unit would write it:
+- the demo city (``demo.load``), then the generated units through ``register_enterprises`` and their
+  permits through ``import_permits`` (``demo.generated``), a transaction per 5,000 units;
+- each filing unit's staff account (``create_user``);
+- three years of execution reports through the filing desk's batch use case ``submit_reports``, each
+  batch stamped with the moment it is filed (``clock.history_at``, as the demo city's own history): the
+  append-only submissions, their hash chain, receipts, audit findings, notices and change events are
+  written by the product itself, so every trigger and chain a test checks holds.
+
+The fast path, and why: hourly readings. Through ``record_readings`` (a JSON-parameter INSERT ... RETURNING
+and one change event per row) 90 million rows take many hours; here each reading is made by the ledger's
+own rule (``domain.ledgers.rules.check_reading``, which gives the canonical unit and the quantity from the
+flow, and refuses what the product refuses) and COPY-ed into ``monitoring_reading``; the change feed's
+events of an outlet's readings are then written by one INSERT ... SELECT in the same transaction (one per
+reading, as ``record_readings`` writes them), the outlet's exceedances by the ledger's own
+``detect_exceedances`` and one audit entry per outlet by ``record``. The table has no trigger that COPY
+would skip (readings are never updated; voids write new rows). The values stay below the permitted
+concentration (the demo city's diurnal pattern), so the detector finds no episode.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from demo.generated import generate
+from demo.load import is_empty, load
+from domain.access import Actor, Role, operator
+from domain.accounts.service.users import create_user
+from domain.actors import actor_for
+from domain.audit.service import record
+from domain.changes.kinds import ChangeKind, ObjectType
+from domain.clock import CHINA, CHINA_OFFSET, history_at, today, utcnow
+from domain.db import Database, on_postgresql
+from domain.enterprises.models import Enterprise
+from domain.errors import N_, FieldError, ValidationFailed
+from domain.ledgers.lookup import points_of
+from domain.ledgers.models import MonitoringReading
+from domain.ledgers.rules import ReadingInput, check_reading
+from domain.ledgers.service.exceedances import detect_exceedances
+from domain.permits.models import Permit
+from domain.permits.reference import ReportKind
+from domain.permits.rules import PermitStatus
+from domain.permits.terms import PermitTerms, terms_of
+from domain.reports import schedule as plans
+from domain.reports.service.submission import Filing, submit_reports
+
+PROVINCE_UNITS = 350_000
+PROVINCE_MONITORED_OUTLETS = 2_000
+LOOKBACK_DAYS = 3 * 365 + 1  # three years of reports
+HOURS = 365 * 24  # a year of hourly readings
+UNIT_CHUNK = 5_000
+FILING_CHUNK = 500
+PASSWORD = "Scale-demo-2026"  # the generated filers' accounts; nobody logs in with them
+READING_COLUMNS = (
+    "permit_id",
+    "outlet_code",
+    "pollutant",
+    "method",
+    "measured_at",
+    "period_end",
+    "concentration",
+    "unit",
+    "flow_m3",
+    "quantity_kg",
+    "entered_at",
+    "entered_by",
+    "on_behalf_of",
+    "source",
+    "void_reason",
+)
+
+
+@dataclass
+class Step:
+    name: str
+    rows: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def fraction_errors(fraction: float) -> list[FieldError]:
+    if not (math.isfinite(fraction) and 0 < fraction <= 1):
+        return [FieldError("fraction", "range", N_("Between {min} and {max}."), {"min": "0", "max": "1"})]
+    return []
+
+
+async def load_province(database: Database, *, fraction: float, say: Callable[[str], None]) -> list[Step]:
+    """The province at ``fraction`` of its size into an empty PostgreSQL database; returns each step's
+    rows and seconds. Every step commits on its own (a failed run leaves what it committed)."""
+    errors = fraction_errors(fraction)
+    if errors:
+        raise ValidationFailed(errors)
+    async with database.transaction() as session:
+        if not on_postgresql(session):
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "scale",
+                        "postgresql_only",
+                        N_("Province-scale data needs PostgreSQL; this database is SQLite."),
+                    )
+                ]
+            )
+    steps: list[Step] = []
+
+    def done(name: str, rows: int, started: float) -> None:
+        step = Step(name, rows, time.monotonic() - started)
+        steps.append(step)
+        say(f"{name}: {rows:,} rows in {step.seconds:,.1f} s ({step.rate:,.1f} rows/s)")
+
+    started = time.monotonic()
+    async with database.transaction() as session:
+        if not await is_empty(session):
+            raise ValidationFailed(
+                [FieldError("scale", "not_empty", N_("Demo data goes into an empty database."))]
+            )
+        await load(session)
+        base = int((await session.exec(select(func.count()).select_from(Enterprise))).one())
+        base_id = int((await session.exec(select(func.max(Enterprise.id)))).one() or 0)
+    done("demo city", base, started)
+
+    units = max(base, round(PROVINCE_UNITS * fraction))
+    started = time.monotonic()
+    for chunk in range(base, units, UNIT_CHUNK):
+        async with database.transaction() as session:
+            await generate(
+                session, operator("demo"), start=chunk, total=min(chunk + UNIT_CHUNK, units), progress=None
+            )
+        say(f"  units {min(chunk + UNIT_CHUNK, units):,} / {units:,}")
+    done("units and permits (register_enterprises, import_permits)", units - base, started)
+
+    started = time.monotonic()
+    outlets = max(1, round(PROVINCE_MONITORED_OUTLETS * fraction))
+    readings = await _readings(database, outlets, say)
+    done(f"hourly readings of {outlets:,} outlets (COPY)", readings, started)
+
+    started = time.monotonic()
+    filers = await _filers(database, say, after=base_id)
+    done("filing staff (create_user)", len(filers), started)
+
+    started = time.monotonic()
+    filed = await _file_reports(database, filers, say)
+    done("report submissions (submit_reports)", filed, started)
+
+    started = time.monotonic()
+    async with database.transaction() as session:
+        connection = await session.connection()
+        await connection.exec_driver_sql("ANALYZE")
+    done("ANALYZE", 0, started)
+    return steps
+
+
+async def _filers(database: Database, say: Callable[[str], None], *, after: int) -> dict[int, Actor]:
+    """A staff account for every generated unit (id above ``after``: the demo city's units file their
+    own history) with a permit in force (enterprise id -> its actor)."""
+    async with database.transaction() as session:
+        rows = (
+            await session.exec(
+                select(Enterprise.id, Enterprise.credit_code)
+                .join(Permit, col(Permit.enterprise_id) == col(Enterprise.id))
+                .where(Permit.status == PermitStatus.ISSUED, col(Enterprise.id) > after)
+                .distinct()
+                .order_by(col(Enterprise.id))
+            )
+        ).all()
+    filers: dict[int, Actor] = {}
+    for start in range(0, len(rows), 1000):
+        async with database.transaction() as session:
+            for enterprise_id, credit_code in rows[start : start + 1000]:
+                assert enterprise_id is not None
+                user = await create_user(
+                    session,
+                    operator("demo"),
+                    username=f"scale{enterprise_id}-staff",
+                    password=PASSWORD,
+                    role=Role.ENTERPRISE_STAFF.value,
+                    display_name="环保专员",
+                    enterprise_credit_code=credit_code,
+                )
+                filers[enterprise_id] = actor_for(user, channel="demo")
+        say(f"  staff {min(start + 1000, len(rows)):,} / {len(rows):,}")
+    return filers
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=hour) - CHINA_OFFSET
+
+
+def _content(kind: str, terms: PermitTerms, fate: int) -> dict[str, Any]:
+    """What a unit files: a row per permitted outlet and pollutant, some without a quantity or over the
+    permitted concentration so the audit rules have findings to make."""
+    emissions = []
+    for index, limit in enumerate(terms.limits):
+        share = 0.35 + ((fate + index) % 9) / 20
+        average = round(limit.concentration_limit * share, 3)
+        emissions.append(
+            {
+                "outlet": limit.point,
+                "pollutant": limit.pollutant,
+                "method": "automatic",
+                "concentration_avg": average,
+                "concentration_max": round(limit.concentration_limit * (1.2 if fate == 7 else 0.9), 3),
+                "unit": limit.unit,
+                "quantity_t": None
+                if fate == 11 or not limit.annual_quantity_limit
+                else round(limit.annual_quantity_limit * share / 4, 3),
+                "compliant": fate != 7,
+            }
+        )
+    content: dict[str, Any] = {
+        "emissions": emissions,
+        "exceedances": [],
+        "abnormal_operation": [],
+        "statement": "本期按照排污许可证要求排放污染物，污染防治设施正常运行。",
+    }
+    if kind == ReportKind.ANNUAL:
+        content["production"] = {
+            "operating_days": 330 - fate,
+            "main_products": "按许可证载明",
+            "output": "持平",
+        }
+        content["disclosure"] = {"done": True, "channels": "全国排污许可证管理信息平台", "notes": ""}
+    return content
+
+
+async def _file_reports(database: Database, filers: dict[int, Actor], say: Callable[[str], None]) -> int:
+    """Three years of every owed report, most on time, some late, about a tenth never filed, grouped by the
+    moment they are filed and handed to ``submit_reports`` a batch at a time, oldest first."""
+    on, now = today(), utcnow()
+    async with database.transaction() as session:
+        permits = (
+            await session.exec(
+                select(Permit).where(
+                    col(Permit.enterprise_id).in_(sorted(filers)), Permit.status == PermitStatus.ISSUED
+                )
+            )
+        ).all()
+        terms = await terms_of(session, list(permits))
+    moments: dict[datetime, list[Filing]] = defaultdict(list)
+    for permit in permits:
+        assert permit.id is not None and permit.number is not None
+        if permit.valid_from is None or permit.valid_until is None:
+            continue
+        start = max(permit.valid_from, on - timedelta(days=LOOKBACK_DAYS))
+        last = min(on - timedelta(days=1), permit.valid_until)
+        for item in plans.permit_plan(permit, terms[permit.id], until=last):
+            period = item.period
+            if not item.owed or period.end >= on or item.begins < start or period.end > permit.valid_until:
+                continue
+            name = f"{permit.number}/{item.kind}/{period.label}"
+            fate = zlib.crc32(name.encode()) % 20
+            if fate < 2:
+                continue  # never filed: overdue
+            due = item.due_date
+            late = fate < 5
+            moment = _at(
+                due + timedelta(days=2 + fate % 12) if late else due - timedelta(days=1 + fate % 9), 10
+            )
+            moment = min(moment, now - timedelta(hours=6))
+            if moment <= _at(period.end + timedelta(days=1), 9):
+                continue
+            moments[moment].append(
+                Filing(
+                    filers[permit.enterprise_id],
+                    permit.number,
+                    item.kind,
+                    period.label,
+                    _content(item.kind, terms[permit.id], fate),
+                    f"scale-{name}",
+                )
+            )
+    total = sum(len(batch) for batch in moments.values())
+    written = 0
+    started = time.monotonic()
+    for moment in sorted(moments):
+        batch = moments[moment]
+        for chunk in range(0, len(batch), FILING_CHUNK):
+            async with database.transaction() as session:
+                with history_at(moment):
+                    outcomes = await submit_reports(session, batch[chunk : chunk + FILING_CHUNK])
+            written += sum(1 for outcome in outcomes if not isinstance(outcome, Exception))
+        if written and (written // 5000) != ((written - len(batch)) // 5000):
+            rate = written / (time.monotonic() - started)
+            say(f"  submissions {written:,} / {total:,} ({rate:,.0f}/s)")
+    return written
+
+
+async def monitored_outlets(session: AsyncSession, count: int) -> list[tuple[Permit, str, list[str]]]:
+    """The first ``count`` outlets with automatic monitoring of permits without readings yet: (permit,
+    outlet, its automatic pollutants)."""
+    chosen: list[tuple[Permit, str, list[str]]] = []
+    offset = 0
+    while len(chosen) < count:
+        permits = (
+            await session.exec(
+                select(Permit)
+                .where(
+                    Permit.status == PermitStatus.ISSUED,
+                    # the demo city's ledgers have a year of readings already
+                    ~sa.exists().where(col(MonitoringReading.permit_id) == col(Permit.id)),
+                )
+                .order_by(col(Permit.id))
+                .offset(offset)
+                .limit(500)
+            )
+        ).all()
+        if not permits:
+            break
+        offset += len(permits)
+        terms = await terms_of(session, list(permits))
+        for permit in permits:
+            assert permit.id is not None
+            limited = {(limit.point, limit.pollutant) for limit in terms[permit.id].limits}
+            by_outlet: dict[str, list[str]] = defaultdict(list)
+            for term in terms[permit.id].monitoring:
+                if term.method == "automatic" and (term.point, term.pollutant) in limited:
+                    by_outlet[term.point].append(term.pollutant)
+            for outlet, pollutants in sorted(by_outlet.items()):
+                if len(chosen) < count:
+                    chosen.append((permit, outlet, pollutants))
+    return chosen
+
+
+async def _readings(database: Database, count: int, say: Callable[[str], None]) -> int:
+    async with database.transaction() as session:
+        chosen = await monitored_outlets(session, count)
+    written = 0
+    started = time.monotonic()
+    end = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    for number, (permit, outlet, pollutants) in enumerate(chosen):
+        async with database.transaction() as session:
+            written += await outlet_readings(
+                session, permit, outlet, pollutants, end=end, hours=HOURS, seed=number
+            )
+        rate = written / (time.monotonic() - started)
+        say(f"  outlets {number + 1:,} / {len(chosen):,}, readings {written:,} ({rate:,.0f}/s)")
+    return written
+
+
+async def outlet_readings(
+    session: AsyncSession,
+    permit: Permit,
+    outlet: str,
+    pollutants: list[str],
+    *,
+    end: datetime,
+    hours: int,
+    seed: int = 0,
+) -> int:
+    """``hours`` hourly readings up to ``end`` of each pollutant at one outlet, as its automatic monitor
+    sends them: made by the ledger's rule, COPY-ed with their change events, the outlet's exceedances
+    detected and one audit entry written, in the caller's transaction (the module's docstring says why)."""
+    assert permit.id is not None
+    begin = end - timedelta(hours=hours)
+    terms = (await terms_of(session, [permit]))[permit.id]
+    points = points_of(terms)
+    rng = random.Random(permit.id * 1000 + seed)
+    medium = points[outlet].medium
+    flow = 150.0 if medium == "water" else 350_000.0
+    rows: list[tuple[Any, ...]] = []
+    now = utcnow()
+    for pollutant in pollutants:
+        limit = points[outlet].limits[pollutant]
+        unit = next(t.unit for t in terms.limits if t.point == outlet and t.pollutant == pollutant)
+        for hour in range(hours):
+            moment = begin + timedelta(hours=hour)
+            diurnal = 0.12 * math.sin((moment.astimezone(CHINA).hour - 6) / 24 * 2 * math.pi)
+            value = round(max(0.01, limit * (0.42 + diurnal + rng.uniform(-0.06, 0.06))), 3)
+            reading = ReadingInput(
+                outlet, pollutant, "automatic", moment, value, unit, flow_m3=flow if medium else None
+            )
+            checked, problems = check_reading(reading, points, now)
+            if checked is None:
+                raise ValidationFailed(problems)
+            rows.append(
+                (
+                    permit.id,
+                    checked.outlet_code,
+                    checked.pollutant,
+                    checked.method,
+                    checked.measured_at,
+                    checked.period_end,
+                    checked.concentration,
+                    checked.unit,
+                    checked.flow_m3,
+                    checked.quantity_kg,
+                    now,
+                    "hj212",
+                    None,
+                    "hj212",
+                    "",
+                )
+            )
+    written = await _copy_readings(session, permit, outlet, rows, now)
+    await detect_exceedances(session, permit, points, {(outlet, p) for p in pollutants}, begin, end)
+    record(
+        session,
+        operator("demo"),
+        action="ledger.readings",
+        object_type="permit",
+        object_id=permit.number or "",
+        enterprise_id=permit.enterprise_id,
+        after={"count": len(rows), "from": begin.isoformat(), "to": end.isoformat(), "source": "hj212"},
+    )
+    return written
+
+
+async def _copy_readings(
+    session: AsyncSession, permit: Permit, outlet: str, rows: list[tuple[Any, ...]], now: datetime
+) -> int:
+    """COPY the rows, then the change feed's event of each (one statement), in the caller's transaction."""
+    connection = await session.connection()
+    raw: Any = (await connection.get_raw_connection()).driver_connection
+    table = MonitoringReading.__tablename__
+    async with raw.cursor() as cursor:
+        async with cursor.copy(f"COPY {table} ({', '.join(READING_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                await copy.write_row(row)
+        await cursor.execute(
+            "INSERT INTO change_event (occurred_at, object_type, object_id, object_key, change, action,"
+            " enterprise_id) SELECT %s, %s, id, %s, %s, 'ledger.readings', %s FROM monitoring_reading"
+            " WHERE permit_id = %s AND outlet_code = %s AND entered_at = %s",
+            (
+                now,
+                ObjectType.READING.value,
+                permit.number or "",
+                ChangeKind.CREATED.value,
+                permit.enterprise_id,
+                permit.id,
+                outlet,
+                now,
+            ),
+        )
+    return len(rows)
