@@ -20,7 +20,7 @@ from domain.audit.service import entry_values
 from domain.clock import today
 from domain.errors import N_, FieldError
 from domain.history import reading
-from domain.history.permits import in_jurisdiction
+from domain.history.permits import permit_of_record
 from domain.permits import law, rules
 from domain.permits.models import Permit, PermitApplication
 from domain.permits.rules import ApplicationKind, ApplicationStatus
@@ -55,22 +55,7 @@ def _check(
     errors: list[FieldError] = []
     platform_id = reading.text(values, "platform_id", errors, limit=PLATFORM_ID_LIMIT)
     number = rules.normal_number(str(values.get("permit_number") or ""))
-    permit = permits.get(number)
-    if permit is None and number not in pending:  # a permit of the file with errors of its own: listed there
-        errors.append(
-            FieldError(
-                "permit_number",
-                "not_found",
-                N_("No permit with this number, here or among the file's permit versions."),
-            )
-        )
-    elif permit is not None and not in_jurisdiction(actor, permit):
-        errors.append(
-            FieldError(
-                "permit_number", "outside_jurisdiction", N_("This region is outside your jurisdiction.")
-            )
-        )
-        permit = None
+    permit = permit_of_record(actor, number, permits, pending, errors)
     kind = reading.choice(values, "kind", errors, KINDS)
     status = reading.choice(values, "status", errors, OUTCOMES)
     category = values.get("category") or (permit.category if permit else None)

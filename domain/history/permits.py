@@ -72,6 +72,31 @@ def in_jurisdiction(actor: Actor, permit: Permit) -> bool:
     )
 
 
+def permit_of_record(
+    actor: Actor, number: str, permits: dict[str, Permit], pending: set[str], errors: list[FieldError]
+) -> Permit | None:
+    """The permit an application or submission of the file belongs to: stored here or among the file's
+    versions, and the importer's to record. None (with the error, unless the permit's own lines already
+    carry theirs: ``pending``) otherwise."""
+    permit = permits.get(number)
+    if permit is None and number not in pending:
+        errors.append(
+            FieldError(
+                "permit_number",
+                "not_found",
+                N_("No permit with this number, here or among the file's permit versions."),
+            )
+        )
+    elif permit is not None and not in_jurisdiction(actor, permit):
+        errors.append(
+            FieldError(
+                "permit_number", "outside_jurisdiction", N_("This region is outside your jurisdiction.")
+            )
+        )
+        return None
+    return permit
+
+
 def _check(
     actor: Actor,
     record: reading.Record,

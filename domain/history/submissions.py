@@ -21,7 +21,7 @@ from domain.audit_rules import engine, ruleset
 from domain.clock import utcnow
 from domain.errors import N_, FieldError
 from domain.history import reading
-from domain.history.permits import in_jurisdiction
+from domain.history.permits import permit_of_record
 from domain.permits import rules as permit_rules
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
@@ -58,22 +58,7 @@ def _check(
     values = record.values
     errors: list[FieldError] = []
     number = permit_rules.normal_number(str(values.get("permit_number") or ""))
-    permit = permits.get(number)
-    if permit is None and number not in pending:  # a permit of the file with errors of its own: listed there
-        errors.append(
-            FieldError(
-                "permit_number",
-                "not_found",
-                N_("No permit with this number, here or among the file's permit versions."),
-            )
-        )
-    elif permit is not None and not in_jurisdiction(actor, permit):
-        errors.append(
-            FieldError(
-                "permit_number", "outside_jurisdiction", N_("This region is outside your jurisdiction.")
-            )
-        )
-        permit = None
+    permit = permit_of_record(actor, number, permits, pending, errors)
     kind = reading.choice(values, "kind", errors, KINDS)
     period: rules.Period | None = None
     if kind:
