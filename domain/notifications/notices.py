@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import ENTERPRISE_ROLES
 from domain.accounts.models import User
+from domain.clock import utcnow
+from domain.db import insert_rows
 from domain.i18n import translate
 from domain.notifications.models import Notification
-from domain.notifications.outbox import enqueue
+from domain.notifications.outbox import NewLetter as Letter
+from domain.notifications.outbox import enqueue_many
 from domain.settings import get_settings
 
 
@@ -36,32 +38,45 @@ async def tell(
     session: AsyncSession, users: list[User], *, kind: str, key: str, title: str, body: str, link: str
 ) -> int:
     """Write the notice (and the mail, when the user has an address) once per key and user; returns how
-    many notices were written."""
-    written = 0
-    url = get_settings().base_url.rstrip("/") + link
+    many notices were written.
+
+    Two statements whatever the number of recipients (a filing tells every person of each reviewing
+    department): the notices in one INSERT that skips keys already written (a replay of the same
+    change), then the mails of the notices just written, in one INSERT that skips keys already queued."""
+    wanted: dict[str, User] = {}
     for user in users:
         assert user.id is not None
-        user_key = f"{key}:{user.id}"[:200]
-        if (await session.exec(select(Notification.id).where(Notification.dedupe_key == user_key))).first():
-            continue
-        notification = Notification(
-            dedupe_key=user_key,
-            user_id=user.id,
-            kind=kind,
-            title=title[:300],
-            body=body,
-            link=link,
-            emailed=bool(user.email),
-        )
-        try:
-            async with session.begin_nested():
-                session.add(notification)
-        except IntegrityError:  # written a moment ago by a replay of the same change
-            continue
-        written += 1
-        if user.email:
-            await enqueue(
-                session,
+        wanted.setdefault(f"{key}:{user.id}"[:200], user)
+    if not wanted:
+        return 0
+    now = utcnow()
+    title = title[:300]
+    written = await insert_rows(
+        session,
+        Notification.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "dedupe_key": user_key,
+                "user_id": user.id,
+                "kind": kind,
+                "title": title,
+                "body": body,
+                "link": link,
+                "emailed": bool(user.email),
+                "created_at": now,
+                "read_at": None,
+            }
+            for user_key, user in wanted.items()
+        ],
+        returning=("dedupe_key",),
+        unless_present=("dedupe_key",),
+    )
+    fresh = {row[0] for row in written}
+    url = get_settings().base_url.rstrip("/") + link
+    await enqueue_many(
+        session,
+        [
+            Letter(
                 dedupe_key=user_key,
                 kind=kind,
                 to_address=user.email,
@@ -70,7 +85,12 @@ async def tell(
                 body_html=f'<p>{escape(body)}</p><p><a href="{escape(url)}">{escape(url)}</a></p>',
                 recipient_user_id=user.id,
             )
-    return written
+            for user_key, user in wanted.items()
+            if user_key in fresh and user.email
+        ],
+        now=now,
+    )
+    return len(fresh)
 
 
 async def _unit_users(session: AsyncSession, enterprise_id: int) -> list[User]:

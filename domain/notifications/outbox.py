@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import utcnow
+from domain.db import insert_rows
 from domain.notifications.models import OutboxMessage
 from domain.settings import get_settings
 
@@ -67,6 +68,56 @@ async def enqueue(
     except IntegrityError:  # another process wrote the same key a moment ago
         return None
     return message
+
+
+@dataclass(frozen=True)
+class NewLetter:
+    """A message to queue: what ``enqueue`` takes, for many at once."""
+
+    dedupe_key: str
+    kind: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str
+    recipient_user_id: int | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession, letters: list[NewLetter], *, now: datetime | None = None
+) -> int:
+    """Queue ``letters`` in one statement, skipping any whose key is queued already; returns how many
+    were queued."""
+    if not letters:
+        return 0
+    now = now or utcnow()
+    written = await insert_rows(
+        session,
+        OutboxMessage.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "dedupe_key": letter.dedupe_key[:200],
+                "kind": letter.kind,
+                "recipient_user_id": letter.recipient_user_id,
+                "to_address": letter.to_address,
+                "subject": letter.subject[:300],
+                "body_text": letter.body_text,
+                "body_html": letter.body_html,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "claimed_at": None,
+                "claimed_by": None,
+                "last_error": "",
+                "created_at": now,
+                "sent_at": None,
+            }
+            for letter in letters
+        ],
+        returning=("id",),
+        unless_present=("dedupe_key",),
+    )
+    return len(written)
 
 
 async def claim(
