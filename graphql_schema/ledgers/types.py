@@ -12,6 +12,13 @@ from domain.changes.kinds import ObjectType
 from domain.ledgers import entry_rules, models, rules
 from domain.ledgers.queries import period
 from graphql_schema.changes import UPDATED_AT
+from graphql_schema.closed_sets import (
+    EmissionMethod,
+    ExceedanceKind,
+    ExceedanceStatus,
+    LedgerEntryKind,
+    ReadingMethod,
+)
 
 
 @strawberry.type(description="监测数据（自动监测为小时值，手工监测为一次采样）；更正时原记录作废保留")
@@ -19,7 +26,7 @@ class MonitoringReading:
     id: int = strawberry.field(description="监测数据 ID")
     outlet_code: str = strawberry.field(description="排放口编号")
     pollutant: str = strawberry.field(description="污染物代码")
-    method: str = strawberry.field(description="automatic 自动 / manual 手工")
+    method: ReadingMethod = strawberry.field(description="automatic 自动 / manual 手工")
     measured_at: datetime = strawberry.field(description="监测时间（开始）")
     period_end: datetime = strawberry.field(description="监测时段结束")
     concentration: float = strawberry.field(description="浓度（废气 mg/m³，废水 mg/L）")
@@ -43,7 +50,7 @@ class MonitoringReading:
             id=row.id or 0,
             outlet_code=row.outlet_code,
             pollutant=row.pollutant,
-            method=row.method,
+            method=ReadingMethod(row.method),
             measured_at=row.measured_at,
             period_end=row.period_end,
             concentration=row.concentration,
@@ -62,7 +69,7 @@ class MonitoringReading:
 @strawberry.type(description="台账记录（生产设施、污染防治设施、非正常工况、其他）；修改保留全部版本")
 class LedgerEntry:
     id: int = strawberry.field(description="台账记录 ID")
-    kind: str = strawberry.field(
+    kind: LedgerEntryKind = strawberry.field(
         description=(
             "记录类型：production_facility 生产设施 / control_facility 污染防治设施 / "
             "abnormal 非正常工况 / other 其他"
@@ -89,7 +96,7 @@ class LedgerEntry:
     def from_model(cls, row: models.LedgerEntry) -> LedgerEntry:
         return cls(
             id=row.id or 0,
-            kind=row.kind,
+            kind=LedgerEntryKind(row.kind),
             subject=row.subject,
             period_start=row.period_start,
             period_end=row.period_end,
@@ -109,14 +116,16 @@ class Exceedance:
     permit_number: str = strawberry.field(description="许可证编号")
     outlet_code: str = strawberry.field(description="排放口编号")
     pollutant: str = strawberry.field(description="污染物代码")
-    kind: str = strawberry.field(description="concentration 浓度超标 / annual_quantity 年排放量超许可量")
+    kind: ExceedanceKind = strawberry.field(
+        description="concentration 浓度超标 / annual_quantity 年排放量超许可量"
+    )
     started_at: datetime = strawberry.field(description="超标开始时间")
     ended_at: datetime = strawberry.field(description="超标结束时间（最后一条超标监测数据的时段结束）")
     reading_count: int = strawberry.field(description="超标的监测数据条数")
     max_value: float = strawberry.field(description="最大值（浓度或年排放量）")
     limit_value: float = strawberry.field(description="许可限值")
     unit: str = strawberry.field(description="计量单位")
-    status: str = strawberry.field(description="open 待说明 / explained 已说明")
+    status: ExceedanceStatus = strawberry.field(description="open 待说明 / explained 已说明")
     cause: str = strawberry.field(description="超标原因；未说明时为空")
     measures: str = strawberry.field(description="采取的措施；未说明时为空")
     explained_at: datetime | None = strawberry.field(description="说明的时间；未说明时为 null")
@@ -128,14 +137,14 @@ class Exceedance:
             permit_number=permit_number,
             outlet_code=row.outlet_code,
             pollutant=row.pollutant,
-            kind=row.kind,
+            kind=ExceedanceKind(row.kind),
             started_at=row.started_at,
             ended_at=row.ended_at,
             reading_count=row.reading_count,
             max_value=row.max_value,
             limit_value=row.limit_value,
             unit=row.unit,
-            status=row.status,
+            status=ExceedanceStatus(row.status),
             cause=row.cause,
             measures=row.measures,
             explained_at=row.explained_at,
@@ -183,7 +192,7 @@ class LedgerCompleteness:
 class EmissionFigure:
     outlet_code: str = strawberry.field(description="排放口编号")
     pollutant: str = strawberry.field(description="污染物代码")
-    method: str = strawberry.field(
+    method: EmissionMethod = strawberry.field(
         description="automatic 自动监测 / manual 手工监测 / factor 排污系数或物料衡算 / missing 缺失"
     )
     quantity_kg: float | None = strawberry.field(description="排放量（kg）；缺失时为 null")
@@ -195,7 +204,7 @@ class EmissionFigure:
         return cls(
             outlet_code=figure.outlet_code,
             pollutant=figure.pollutant,
-            method=figure.method,
+            method=EmissionMethod(figure.method),
             quantity_kg=figure.quantity_kg,
             automatic_coverage=figure.automatic_coverage,
             readings=figure.readings,

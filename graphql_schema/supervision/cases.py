@@ -18,6 +18,7 @@ from domain.pagination import Page
 from domain.supervision.cases import queries, service
 from domain.supervision.cases.queries import CasePage, CaseRow, LeadRow, PublicPenalty
 from domain.supervision.cases.rules import CaseInput, DecisionInput, DocumentInput
+from graphql_schema.closed_sets import CaseStatus
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
@@ -108,7 +109,7 @@ class EnforcementCase:
     )
     facts: str = strawberry.field(description="违法事实")
     legal_basis: str = strawberry.field(description="法律依据（条款）")
-    status: str = strawberry.field(description="open 调查中、decided 已决定、closed 已结案")
+    status: CaseStatus = strawberry.field(description="open 调查中、decided 已决定、closed 已结案")
     opened_on: date = strawberry.field(description="立案日期")
     decision: str | None = strawberry.field(description="处罚决定")
     penalty_yuan: Decimal | None = strawberry.field(description="罚款金额（元）")
@@ -131,7 +132,7 @@ class EnforcementCase:
             classification=case.classification,
             facts=case.facts,
             legal_basis=case.legal_basis,
-            status=case.status,
+            status=CaseStatus(case.status),
             opened_on=case.opened_on,
             decision=case.decision or None,
             penalty_yuan=_yuan(case.penalty_cents),

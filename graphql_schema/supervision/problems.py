@@ -18,6 +18,7 @@ from domain.supervision.departments import department_label
 from domain.supervision.problems import intake, queries, rules, service
 from domain.supervision.problems.models import Problem as ProblemModel
 from domain.supervision.problems.models import RectificationItem as ItemModel
+from graphql_schema.closed_sets import ProblemState, RectificationState
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.files import AttachmentContent, AttachmentInput, content_of, decoded
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
@@ -80,7 +81,7 @@ class RectificationItem:
     measures: str = strawberry.field(description="整改措施")
     deadline: date = strawberry.field(description="整改期限")
     responsible_person: str = strawberry.field(description="单位整改责任人")
-    state: str = strawberry.field(
+    state: RectificationState = strawberry.field(
         description="rectifying（整改中）/ verified（已核查待销号）/ closed（已销号）"
     )
     overdue: bool = strawberry.field(description="是否逾期未整改")
@@ -93,7 +94,7 @@ class RectificationItem:
             measures=item.measures,
             deadline=item.deadline,
             responsible_person=item.responsible_person,
-            state=item.state,
+            state=RectificationState(item.state),
             overdue=overdue,
             closed_at=item.closed_at,
         )
@@ -114,7 +115,7 @@ class Problem:
     region_code: str = strawberry.field(description="行政区划代码")
     industry_code: str = strawberry.field(description="行业类别代码")
     department: str = strawberry.field(description="责任科室的名称")
-    state: str = strawberry.field(
+    state: ProblemState = strawberry.field(
         description="open（待下达整改）/ rectifying / verified / closed / dismissed（核实不属实，已撤销）"
     )
     raised_at: datetime = strawberry.field(description="登记时间")
@@ -198,7 +199,7 @@ class Problem:
             region_code=problem.region_code,
             industry_code=problem.industry_code,
             department=department_label(problem.department, locale),
-            state=problem.state,
+            state=ProblemState(problem.state),
             raised_at=problem.raised_at,
             raised_by=problem.raised_by,
             closed_at=problem.closed_at,
