@@ -67,3 +67,24 @@ class CaseStatus(Enum):
     open = enum_value("open", description="调查中")
     decided = enum_value("decided", description="已作出处理决定")
     closed = enum_value("closed", description="已结案")
+
+
+@strawberry.enum(description="检查的种类")
+class InspectionKind(Enum):
+    enforcement = enum_value("enforcement", description="执法检查")
+    monitoring = enum_value("monitoring", description="执法监测")
+
+
+@strawberry.enum(description="检查计划项的完成情况")
+class PlanLineState(Enum):
+    done = enum_value("done", description="已完成")
+    due = enum_value("due", description="未到期")
+    behind = enum_value("behind", description="已逾期未完成")
+
+
+@strawberry.enum(description="第三方技术服务机构的信用等级")
+class AgencyCreditLevel(Enum):
+    A = enum_value("A", description="A 级：信用分 90 分及以上")
+    B = enum_value("B", description="B 级：信用分 75 分及以上")
+    C = enum_value("C", description="C 级：信用分 60 分及以上")
+    D = enum_value("D", description="D 级：信用分低于 60 分")

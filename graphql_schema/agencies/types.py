@@ -21,6 +21,7 @@ from domain.agency_oversight.queries.filings import Filing
 from domain.clock import today
 from domain.pagination import Page
 from graphql_schema.agencies.loaders import loaders_of
+from graphql_schema.closed_sets import AgencyCreditLevel
 from graphql_schema.enums import enum_value
 from graphql_schema.pagination import PageInfo
 
@@ -112,7 +113,9 @@ class Agency:
     service_types: list[AgencyServiceType] = strawberry.field(description="服务类型")
     qualifications: list[AgencyQualification] = strawberry.field(description="资质")
     credit_score: float = strawberry.field(description="信用分：基础 100 分加上全部信用事件的分值")
-    credit_level: str = strawberry.field(description="信用等级：A ≥ 90，B ≥ 75，C ≥ 60，D 低于 60")
+    credit_level: AgencyCreditLevel = strawberry.field(
+        description="信用等级：A ≥ 90，B ≥ 75，C ≥ 60，D 低于 60"
+    )
     registered_at: datetime = strawberry.field(description="备案提交时间（UTC）")
     contact_person: str | None = strawberry.field(description="联系人（个人信息：仅机构本身和监管部门可见）")
     contact_phone: str | None = strawberry.field(description="联系电话（仅机构本身和监管部门可见）")
@@ -152,7 +155,7 @@ class Agency:
                 for q in qualification_rows(agency, on)
             ],
             credit_score=score,
-            credit_level=level,
+            credit_level=AgencyCreditLevel(level),
             registered_at=agency.created_at,
             contact_person=agency.contact_person if full else None,
             contact_phone=agency.contact_phone if full else None,

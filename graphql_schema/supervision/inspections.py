@@ -17,6 +17,7 @@ from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
+from graphql_schema.closed_sets import InspectionKind, PlanLineState
 from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
@@ -28,7 +29,7 @@ RegionCode = Annotated[str, strawberry.argument(description="辖区行政区划�
     description="检查计划中的一项：某单位在某期间应接受的一次检查（检查频次：实施方案第六、七条）"
 )
 class InspectionPlanLine:
-    kind: str = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
+    kind: InspectionKind = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
     basis: str = strawberry.field(
         description="依据：new_permit 新领证三个月内、key_half_year 重点管理每半年、key_yearly 重点管理每年（正面清单降频）、"  # noqa: E501
         "simplified_yearly 简化管理每年、registration_drawn 登记单位随机抽中、drawn 随机抽中、"
@@ -38,7 +39,7 @@ class InspectionPlanLine:
     period: str = strawberry.field(description="期间：2026、2026-H1、2026-H2，或新领证 new:发证日期")
     starts_on: date = strawberry.field(description="期间起")
     due_on: date = strawberry.field(description="应完成日期")
-    state: str = strawberry.field(description="done 已完成 / due 未到期 / behind 已逾期")
+    state: PlanLineState = strawberry.field(description="done 已完成 / due 未到期 / behind 已逾期")
     done_on: date | None = strawberry.field(description="完成该项的检查日期")
     record_reference: str | None = strawberry.field(description="完成该项的检查记录编号")
     unit_name: str = strawberry.field(description="单位名称")
@@ -48,13 +49,13 @@ class InspectionPlanLine:
     @classmethod
     def from_row(cls, row: plan_queries.PlanRow, locale: str) -> InspectionPlanLine:
         return cls(
-            kind=row.line.kind,
+            kind=InspectionKind(row.line.kind),
             basis=row.line.basis,
             basis_label=translate(labels.BASIS_LABELS[row.line.basis], locale),
             period=row.line.period,
             starts_on=row.line.starts_on,
             due_on=row.line.due_on,
-            state=row.state.value,
+            state=PlanLineState(row.state.value),
             done_on=row.done_on,
             record_reference=row.record_reference or None,
             unit_name=row.unit_name,
@@ -126,7 +127,7 @@ class InspectionDraw:
     reference: str = strawberry.field(description="抽查编号")
     region_code: str = strawberry.field(description="辖区")
     year: int = strawberry.field(description="年度")
-    kind: str = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
+    kind: InspectionKind = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
     pool: str = strawberry.field(
         description="抽取范围：registration 登记单位、key 重点管理、simplified 简化管理、industry 某行业"
     )
@@ -152,7 +153,7 @@ class InspectionDraw:
             reference=draw.reference,
             region_code=draw.region_code,
             year=draw.year,
-            kind=draw.kind,
+            kind=InspectionKind(draw.kind),
             pool=draw.pool,
             industry_code=draw.industry_code,
             seed=draw.seed,
@@ -208,7 +209,7 @@ class InspectionItem:
 @strawberry.type(description="一份执法检查或执法监测记录")
 class InspectionRecord:
     reference: str = strawberry.field(description="记录编号")
-    kind: str = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
+    kind: InspectionKind = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
     inspected_on: date = strawberry.field(description="检查日期")
     unit_name: str = strawberry.field(description="被检查单位")
     permit_number: str | None = strawberry.field(description="许可证编号")
@@ -223,7 +224,7 @@ class InspectionRecord:
     def from_page(cls, page: record_queries.RecordPage, locale: str) -> InspectionRecord:
         return cls(
             reference=page.record.reference,
-            kind=page.record.kind,
+            kind=InspectionKind(page.record.kind),
             inspected_on=page.record.inspected_on,
             unit_name=page.unit_name,
             permit_number=page.permit_number,
@@ -242,7 +243,7 @@ class InspectionRecord:
     def from_row(cls, row: record_queries.RecordRow) -> InspectionRecord:
         return cls(
             reference=row.record.reference,
-            kind=row.record.kind,
+            kind=InspectionKind(row.record.kind),
             inspected_on=row.record.inspected_on,
             unit_name=row.unit_name,
             permit_number=row.permit_number,
