@@ -98,7 +98,6 @@ PAGES: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
 # Pages still showing codes from outside the layout's reach, each with where the codes come from. The
 # layout is checked there too; the codes check is not, until those parts name things (issue #17).
 CODES_STILL_SHOWN = {
-    "/review/": "audit findings name the outlet's pollutant by code (domain/audit_rules messages)",
     "/admin/audit": "the audit trail shows each change's stored fields as recorded",
     "/rules": "the rule catalogue lists the report fields each rule reads by their paths",
     "/public/data": "the bulk download names its files and columns as programs read them; the dictionary "
