@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.access import Operation, can
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from domain.i18n import translations_for
 from domain.supervision.credit import queries, rules, service
@@ -88,7 +87,7 @@ async def _unit_page(
             event.id: queries.source_link(event, credit.enterprise, regulator=regulator)
             for event in credit.events
         },
-        "may_record": can(actor, Operation.UNIT_CREDIT_RECORD, service.target_of(credit.enterprise)),
+        "may_record": service.may_record(actor, credit.enterprise),
         "form": form or {},
         "errors": field_errors(errors or []),
         "done": request.query_params.get("done", ""),

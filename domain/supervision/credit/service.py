@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor, Operation, Target, operator, require
+from domain.access import Actor, Operation, Target, can, operator, require
 from domain.audit.service import record
 from domain.clock import utcnow
 from domain.enterprises.models import Enterprise
@@ -34,6 +34,11 @@ SYSTEM_VOID_REASON = N_("The record it rests on no longer gives this event.")
 
 def target_of(enterprise: Enterprise) -> Target:
     return Target(enterprise_id=enterprise.id, region_code=enterprise.region_code)
+
+
+def may_record(actor: Actor, enterprise: Enterprise) -> bool:
+    """Whether the actor may record and void the unit's credit events (the page offers the forms then)."""
+    return can(actor, Operation.UNIT_CREDIT_RECORD, target_of(enterprise))
 
 
 async def unit_for(session: AsyncSession, actor: Actor, credit_code: str, operation: Operation) -> Enterprise:
