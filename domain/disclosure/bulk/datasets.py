@@ -5,12 +5,16 @@ agency directory's public statuses, the published penalties) or, where the page 
 the same conditions over all permits at once: disclosed permits only (``disclosed()``), their current
 version, outlets that are not fugitive sources, annual reports once filed, without the sections the unit
 marked as commercial secret (``domain.reports.content.disclosed``), never who filed them.
+
+A reader yields its rows in chunks of at most ``CHUNK`` rows, read through a server-side cursor
+(``session.stream``), so the export holds one chunk at a time, not a province's datasets: the annual reports
+alone (a million reports, each with its content) would not fit in memory.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -43,9 +47,28 @@ from domain.reports.models import ExecutionReport, ReportSubmission
 from domain.supervision.cases.queries import public_penalties
 
 Rows = list[list[Any]]
+Chunks = AsyncIterator[Rows]
+
+# Rows a reader yields at a time (and the partition its cursor fetches).
+CHUNK = 2_000
 
 # Penalties are read through their public query, which bounds what it returns.
 MAX_PENALTIES = 1_000_000
+
+
+async def _streamed(
+    session: AsyncSession, statement: Any, size: int | None = None
+) -> AsyncIterator[list[Any]]:
+    """The statement's result rows, ``size`` (by default ``CHUNK``) at a time, from a server-side cursor."""
+    size = size or CHUNK
+    result = await session.stream(statement.execution_options(yield_per=size))
+    async for partition in result.partitions(size):
+        yield list(partition)
+
+
+def _chunked(rows: list[list[Any]]) -> Iterator[Rows]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
 
 
 def permit_page(number: str) -> str:
@@ -56,35 +79,32 @@ def _registration_page(number: str) -> str:
     return f"/public/registrations/{quote(number, safe='')}"
 
 
-async def permits(session: AsyncSession) -> Rows:
+async def permits(session: AsyncSession) -> Chunks:
     """The public register whole: the search's rows, in its order."""
     on = today()
     found = register_rows(PublicPermitFilter(), on)
-    connection = await session.connection()
-    rows = (await connection.execute(sa.select(found).order_by(*register_order(found)))).all()
-    out: Rows = []
-    for raw in rows:
-        row = searched_row(raw, on)
-        page = permit_page(row.number) if row.kind == "permit" else _registration_page(row.number)
-        out.append(
-            [
-                row.kind,
-                row.number,
-                row.unit_name,
-                row.credit_code,
-                row.region_code,
-                region_name(row.region_code),
-                row.industry_code,
-                industry_name(row.industry_code),
-                row.category,
-                row.status,
-                row.issuing_authority,
-                row.valid_from,
-                row.valid_until,
-                page,
-            ]
-        )
-    return out
+    async for rows in _streamed(session, sa.select(found).order_by(*register_order(found))):
+        yield [_register_row(searched_row(raw, on)) for raw in rows]
+
+
+def _register_row(row: Any) -> list[Any]:
+    page = permit_page(row.number) if row.kind == "permit" else _registration_page(row.number)
+    return [
+        row.kind,
+        row.number,
+        row.unit_name,
+        row.credit_code,
+        row.region_code,
+        region_name(row.region_code),
+        row.industry_code,
+        industry_name(row.industry_code),
+        row.category,
+        row.status,
+        row.issuing_authority,
+        row.valid_from,
+        row.valid_until,
+        page,
+    ]
 
 
 def _with_version(*columns: Any) -> Any:
@@ -105,7 +125,7 @@ def _with_version(*columns: Any) -> Any:
     )
 
 
-async def outlets(session: AsyncSession) -> Rows:
+async def outlets(session: AsyncSession) -> Chunks:
     """Every outlet page: the outlets (not fugitive sources) of each disclosed permit's current version."""
     on = today()
     statement = (
@@ -120,31 +140,36 @@ async def outlets(session: AsyncSession) -> Rows:
         .where(col(PermitOutlet.is_fugitive).is_(False))
         .order_by(col(Permit.number), col(PermitOutlet.code))
     )
-    out: Rows = []
-    for permit, enterprise, basic_info, outlet in (await session.exec(statement)).all():
-        name = str((basic_info or {}).get("name") or "") or enterprise.name
-        out.append(
-            [
-                permit.number,
-                name,
-                rules.display_status(permit.status, permit.valid_until, on),
-                outlet.code,
-                outlet.name,
-                outlet.medium,
-                outlet.kind,
-                outlet.location,
-                outlet.direction,
-                outlet.longitude,
-                outlet.latitude,
-                outlet.height_m,
-                outlet.online_monitoring,
-                f"/public/outlets/{quote(permit.number, safe='')}/{quote(outlet.code, safe='')}",
-            ]
-        )
-    return out
+    async for rows in _streamed(session, statement):
+        yield [
+            _outlet_row(permit, enterprise, basic_info, outlet, on)
+            for permit, enterprise, basic_info, outlet in rows
+        ]
 
 
-async def outlet_limits(session: AsyncSession) -> Rows:
+def _outlet_row(
+    permit: Permit, enterprise: Enterprise, basic_info: Any, outlet: PermitOutlet, on: Any
+) -> list[Any]:
+    name = str((basic_info or {}).get("name") or "") or enterprise.name
+    return [
+        permit.number,
+        name,
+        rules.display_status(permit.status, permit.valid_until, on),
+        outlet.code,
+        outlet.name,
+        outlet.medium,
+        outlet.kind,
+        outlet.location,
+        outlet.direction,
+        outlet.longitude,
+        outlet.latitude,
+        outlet.height_m,
+        outlet.online_monitoring,
+        f"/public/outlets/{quote(permit.number or '', safe='')}/{quote(outlet.code, safe='')}",
+    ]
+
+
+async def outlet_limits(session: AsyncSession) -> Chunks:
     """The limits each outlet page lists: of the permit's current version, at outlets not fugitive."""
     statement = (
         select(Permit.number, PermitLimit)
@@ -166,72 +191,74 @@ async def outlet_limits(session: AsyncSession) -> Rows:
         .where(*disclosed(), col(PermitOutlet.is_fugitive).is_(False))
         .order_by(col(Permit.number), col(PermitLimit.point_code), col(PermitLimit.id))
     )
-    return [
-        [
-            number,
-            limit.point_code,
-            limit.pollutant,
-            pollutant_name(limit.pollutant),
-            limit.concentration_limit,
-            limit.unit,
-            limit.annual_quantity_limit,
-            limit.standard,
+    async for rows in _streamed(session, statement):
+        yield [
+            [
+                number,
+                limit.point_code,
+                limit.pollutant,
+                pollutant_name(limit.pollutant),
+                limit.concentration_limit,
+                limit.unit,
+                limit.annual_quantity_limit,
+                limit.standard,
+            ]
+            for number, limit in rows
         ]
-        for number, limit in (await session.exec(statement)).all()
-    ]
 
 
-async def annual_reports(session: AsyncSession) -> Rows:
+# Reports read at a time: each brings its submissions, one of them with its content.
+REPORTS_AT_A_TIME = 500
+
+
+async def annual_reports(session: AsyncSession) -> Chunks:
     """Every submission of every filed annual report of a disclosed permit (``queries.public`` per permit)."""
-    reports = (
-        await session.exec(
-            _with_version(col(PermitVersion.content), ExecutionReport)
-            .join(ExecutionReport, col(ExecutionReport.permit_id) == col(Permit.id))
-            .where(ExecutionReport.kind == ReportKind.ANNUAL, col(ExecutionReport.latest_version) > 0)
-            .order_by(col(Permit.number), col(ExecutionReport.period).desc())
-        )
-    ).all()
-    ids = [report.id for *_, report in reports]
-    submissions: dict[int, list[ReportSubmission]] = {}
-    for start in range(0, len(ids), 500):
+    statement = (
+        _with_version(col(PermitVersion.content), ExecutionReport)
+        .join(ExecutionReport, col(ExecutionReport.permit_id) == col(Permit.id))
+        .where(ExecutionReport.kind == ReportKind.ANNUAL, col(ExecutionReport.latest_version) > 0)
+        .order_by(col(Permit.number), col(ExecutionReport.period).desc())
+    )
+    async for reports in _streamed(session, statement, min(REPORTS_AT_A_TIME, CHUNK)):
+        submissions: dict[int, list[ReportSubmission]] = {}
         for submission in (
             await session.exec(
                 select(ReportSubmission)
-                .where(col(ReportSubmission.report_id).in_(ids[start : start + 500]))
+                .where(col(ReportSubmission.report_id).in_([report.id for *_, report in reports]))
                 .order_by(col(ReportSubmission.report_id), col(ReportSubmission.version))
             )
         ).all():
             submissions.setdefault(submission.report_id, []).append(submission)
-    out: Rows = []
-    for permit, enterprise, content, report in reports:
-        # No content of the permit to read its secrets from: everything that could be secret stays hidden.
-        secret = list(content.get("secret_sections") or []) if content is not None else None
-        filed = submissions.get(report.id, [])
-        for submission in filed:
-            latest = submission is filed[-1]
-            shown, hidden = disclosed_content(dict(submission.content), secret)
-            out.append(
-                [
-                    permit.number,
-                    enterprise.name,
-                    report.period,
-                    report.due_date,
-                    report.on_time,
-                    submission.version,
-                    submission.received_at,
-                    submission.receipt_number,
-                    submission.content_hash,
-                    latest,
-                    ";".join(hidden),
-                    json.dumps(shown, ensure_ascii=False, sort_keys=True) if latest else None,
-                ]
-            )
-    return out
+        out: Rows = []
+        for permit, enterprise, content, report in reports:
+            # No content of the permit to read its secrets from: everything that could be secret stays hidden.
+            secret = list(content.get("secret_sections") or []) if content is not None else None
+            filed = submissions.get(report.id, [])
+            for submission in filed:
+                latest = submission is filed[-1]
+                shown, hidden = disclosed_content(dict(submission.content), secret)
+                out.append(
+                    [
+                        permit.number,
+                        enterprise.name,
+                        report.period,
+                        report.due_date,
+                        report.on_time,
+                        submission.version,
+                        submission.received_at,
+                        submission.receipt_number,
+                        submission.content_hash,
+                        latest,
+                        ";".join(hidden),
+                        json.dumps(shown, ensure_ascii=False, sort_keys=True) if latest else None,
+                    ]
+                )
+        yield out
 
 
-async def expired(session: AsyncSession) -> Rows:
+async def expired(session: AsyncSession) -> Chunks:
     """Every monthly list of permits expired and not renewed."""
-    return [
+    rows = [
         [
             month.strftime("%Y-%m"),
             row.number,
@@ -248,37 +275,37 @@ async def expired(session: AsyncSession) -> Rows:
         ]
         for month, row in await all_expired_not_renewed(session)
     ]
+    for chunk in _chunked(rows):
+        yield chunk
 
 
-async def agencies(session: AsyncSession) -> Rows:
+async def agencies(session: AsyncSession) -> Chunks:
     """The agency directory as the public reads it (approved and suspended agencies), page by page."""
-    out: Rows = []
     offset = 0
     while True:
         page = await directory(
             session, ANONYMOUS, filters=DirectoryFilter(status=""), first=MAX_PAGE_SIZE, offset=offset
         )
-        for item in page.items:
-            agency = item.agency
-            out.append(
-                [
-                    agency.credit_code,
-                    agency.name,
-                    agency.region_code,
-                    region_name(agency.region_code),
-                    agency.status,
-                    ";".join(agency.service_types),
-                    item.score,
-                    item.level,
-                    f"/public/agencies/{quote(agency.credit_code, safe='')}",
-                ]
-            )
+        yield [
+            [
+                item.agency.credit_code,
+                item.agency.name,
+                item.agency.region_code,
+                region_name(item.agency.region_code),
+                item.agency.status,
+                ";".join(item.agency.service_types),
+                item.score,
+                item.level,
+                f"/public/agencies/{quote(item.agency.credit_code, safe='')}",
+            ]
+            for item in page.items
+        ]
         offset += MAX_PAGE_SIZE
         if offset >= page.total or not page.items:
-            return out
+            return
 
 
-async def agency_credit_events(session: AsyncSession) -> Rows:
+async def agency_credit_events(session: AsyncSession) -> Chunks:
     """The events the agencies' public credit pages disclose (``credit_of(public_only=True)``)."""
     statement = (
         select(Agency, CreditEvent)
@@ -286,15 +313,23 @@ async def agency_credit_events(session: AsyncSession) -> Rows:
         .where(col(Agency.status).in_(AGENCY_STATUSES), col(CreditEvent.public).is_(True))
         .order_by(col(Agency.credit_code), col(CreditEvent.occurred_at).desc(), col(CreditEvent.id))
     )
-    return [
-        [agency.credit_code, agency.name, china_date(event.occurred_at), event.kind, event.points, event.note]
-        for agency, event in (await session.exec(statement)).all()
-    ]
+    async for rows in _streamed(session, statement):
+        yield [
+            [
+                agency.credit_code,
+                agency.name,
+                china_date(event.occurred_at),
+                event.kind,
+                event.points,
+                event.note,
+            ]
+            for agency, event in rows
+        ]
 
 
-async def penalties(session: AsyncSession) -> Rows:
+async def penalties(session: AsyncSession) -> Chunks:
     """The published penalties: closed cases with a penalty, newest decision first."""
-    return [
+    rows = [
         [
             penalty.case_number,
             penalty.unit_name,
@@ -310,9 +345,11 @@ async def penalties(session: AsyncSession) -> Rows:
         ]
         for penalty in await public_penalties(session, limit=MAX_PENALTIES)
     ]
+    for chunk in _chunked(rows):
+        yield chunk
 
 
-READERS: dict[str, Callable[[AsyncSession], Awaitable[Rows]]] = {
+READERS: dict[str, Callable[[AsyncSession], Chunks]] = {
     "permits": permits,
     "outlets": outlets,
     "outlet_limits": outlet_limits,

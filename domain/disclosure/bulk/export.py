@@ -32,6 +32,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import china_date, today, utcnow
 from domain.db import Database
@@ -164,31 +165,78 @@ def _utc(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, dataset: Dataset, rows: Rows) -> None:
-    """UTF-8 with a byte-order mark (spreadsheets in China otherwise read it as GBK), CRLF, a header row."""
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow([column.name for column in dataset.columns])
+class CsvFile:
+    """A dataset's CSV, written a chunk at a time: UTF-8 with a byte-order mark (spreadsheets in China
+    otherwise read it as GBK), CRLF, a header row."""
+
+    def __init__(self, path: Path, dataset: Dataset) -> None:
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle, lineterminator="\r\n")
+        self.writer.writerow([column.name for column in dataset.columns])
+
+    def write(self, rows: Rows) -> None:
         for row in rows:
-            writer.writerow([_csv_value(value) for value in row])
-        handle.flush()
-        os.fsync(handle.fileno())
+            self.writer.writerow([_csv_value(value) for value in row])
+
+    def close(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+
+    def abandon(self) -> None:
+        self.handle.close()
 
 
-def write_parquet(path: Path, dataset: Dataset, rows: Rows) -> None:
-    schema = pa.schema([pa.field(column.name, ARROW_TYPES[column.type]) for column in dataset.columns])
-    columns = [
-        pa.array(
-            [_utc(row[index]) for row in rows]
-            if column.type == "timestamp"
-            else [row[index] for row in rows],
-            type=ARROW_TYPES[column.type],
+class ParquetFile:
+    """A dataset's Parquet file (zstd), its rows gathered into row groups of ``ROW_GROUP`` rows."""
+
+    ROW_GROUP = 20_000
+
+    def __init__(self, path: Path, dataset: Dataset) -> None:
+        self.path = path
+        self.dataset = dataset
+        self.schema = pa.schema(
+            [pa.field(column.name, ARROW_TYPES[column.type]) for column in dataset.columns]
         )
-        for index, column in enumerate(dataset.columns)
-    ]
-    pq.write_table(pa.Table.from_arrays(columns, schema=schema), path, compression="zstd")
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        self.pending: Rows = []
+        self.groups = 0
+
+    def write(self, rows: Rows) -> None:
+        self.pending.extend(rows)
+        if len(self.pending) >= self.ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        columns = [
+            pa.array(
+                [_utc(row[index]) for row in self.pending]
+                if column.type == "timestamp"
+                else [row[index] for row in self.pending],
+                type=ARROW_TYPES[column.type],
+            )
+            for index, column in enumerate(self.dataset.columns)
+        ]
+        self.writer.write_table(pa.Table.from_arrays(columns, schema=self.schema))
+        self.pending = []
+        self.groups += 1
+
+    def close(self) -> None:
+        if self.pending or not self.groups:  # an empty dataset still has its typed columns
+            self._flush()
+        self.writer.close()
+        with self.path.open("rb+") as handle:
+            os.fsync(handle.fileno())
+
+    def abandon(self) -> None:
+        self.writer.close()
+
+
+FILES: tuple[tuple[str, type[CsvFile] | type[ParquetFile]], ...] = (
+    (".csv", CsvFile),
+    (".parquet", ParquetFile),
+)
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
@@ -246,14 +294,68 @@ def _prune(root: Path, keep: set[str]) -> None:
             child.unlink(missing_ok=True)
 
 
-async def read_rows(db: Database) -> dict[str, Rows]:
-    """Every dataset's rows, read in one unit of work."""
-    async with db.read() as session:
-        return {found.name: await READERS[found.name](session) for found in DATASETS}
+def _write(files: list[CsvFile | ParquetFile], rows: Rows) -> None:
+    for file in files:
+        file.write(rows)
 
 
-def write_generation(root: Path, rows: dict[str, Rows], *, generated_at: datetime) -> Manifest | None:
-    """Write a generation of the rows read and put it in force; None when another writer holds the lock."""
+def _close(files: list[CsvFile | ParquetFile]) -> list[dict[str, Any]]:
+    for file in files:
+        file.close()
+    return [_entry(file.path) for file in files]
+
+
+async def _write_dataset(session: AsyncSession, folder: Path, found: Dataset) -> dict[str, Any]:
+    """One dataset's files, its rows read a chunk at a time and written off the event loop (the worker's
+    mail goes on meanwhile)."""
+    files = [kind(folder / f"{found.name}{suffix}", found) for suffix, kind in FILES]
+    rows = 0
+    try:
+        async for chunk in READERS[found.name](session):
+            await asyncio.to_thread(_write, files, chunk)
+            rows += len(chunk)
+        entries = await asyncio.to_thread(_close, files)
+    except BaseException:
+        for file in files:
+            file.abandon()
+        raise
+    return {"name": found.name, "rows": rows, "files": entries}
+
+
+def _put_in_force(
+    root: Path,
+    folder: Path,
+    generation: str,
+    generated_at: datetime,
+    datasets: list[dict[str, Any]],
+    previous: str | None,
+) -> Manifest:
+    _write_json(folder / DICTIONARY, dictionary_document())
+    _write_json(
+        folder / MANIFEST,
+        {
+            "format": FORMAT,
+            "generation": generation,
+            "generated_at": generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "dictionary": DICTIONARY,
+            "datasets": datasets,
+            "files": [_entry(folder / DICTIONARY)],
+        },
+    )
+    os.rename(folder, root / generation)
+    _point_at(root, generation)
+    _prune(root, {generation, *([previous] if previous else [])})
+    written = current_manifest(root)
+    assert written is not None and written.generation == generation
+    log.info("bulk export %s: %s", generation, {d["name"]: d["rows"] for d in datasets})
+    return written
+
+
+async def export(db: Database, settings: Settings, *, root: Path | None = None) -> Manifest | None:
+    """Read every dataset, in one unit of work, and write a new generation (None: another writer was at
+    work). A dataset is streamed from the database to its files, so memory stays that of a chunk."""
+    root = root or export_path(settings)
+    generated_at = utcnow()
     generation = generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     with _exclusive(root) as mine:
         if not mine:
@@ -263,42 +365,17 @@ def write_generation(root: Path, rows: dict[str, Rows], *, generated_at: datetim
         _prune(root, {previous.generation} if previous else set())
         folder = root / f"{TEMPORARY}{generation}"
         folder.mkdir()
-        datasets = []
-        for found in DATASETS:
-            files = []
-            for suffix, writer in ((".csv", write_csv), (".parquet", write_parquet)):
-                path = folder / f"{found.name}{suffix}"
-                writer(path, found, rows[found.name])
-                files.append(_entry(path))
-            datasets.append({"name": found.name, "rows": len(rows[found.name]), "files": files})
-        _write_json(folder / DICTIONARY, dictionary_document())
-        _write_json(
-            folder / MANIFEST,
-            {
-                "format": FORMAT,
-                "generation": generation,
-                "generated_at": generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "dictionary": DICTIONARY,
-                "datasets": datasets,
-                "files": [_entry(folder / DICTIONARY)],
-            },
+        async with db.read() as session:
+            datasets = [await _write_dataset(session, folder, found) for found in DATASETS]
+        return await asyncio.to_thread(
+            _put_in_force,
+            root,
+            folder,
+            generation,
+            generated_at,
+            datasets,
+            previous.generation if previous else None,
         )
-        os.rename(folder, root / generation)
-        _point_at(root, generation)
-        _prune(root, {generation, *([previous.generation] if previous else [])})
-        written = current_manifest(root)
-        assert written is not None and written.generation == generation
-        log.info("bulk export %s: %s", generation, {d["name"]: d["rows"] for d in datasets})
-        return written
-
-
-async def export(db: Database, settings: Settings, *, root: Path | None = None) -> Manifest | None:
-    """Read every dataset and write a new generation (None: another writer was at work)."""
-    rows = await read_rows(db)
-    # Files are written off the event loop: the worker's mail goes on meanwhile.
-    return await asyncio.to_thread(
-        write_generation, root or export_path(settings), rows, generated_at=utcnow()
-    )
 
 
 async def export_if_due(db: Database, settings: Settings) -> Manifest | None:
