@@ -282,6 +282,11 @@ _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
 _SQLITE_UNAVAILABLE = frozenset({"unable to open database file", "database is locked"})
 
 
+# Every error SQLAlchemy raises (a lost connection, a refused statement, a pool timeout): the faces tell
+# the database away (``database_unavailable``) from a bug by it.
+DatabaseError = sqlalchemy.exc.SQLAlchemyError
+
+
 def database_unavailable(error: BaseException | None) -> bool:
     """Whether ``error`` (or what caused it) says the database could not be reached or went away,
     as opposed to a refused statement or a bug."""

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler, Receive, Scope, Send
 
-from domain.db import database_unavailable
+from domain.db import DatabaseError, database_unavailable
 from domain.errors import N_, DomainError, NotAuthenticated, NotFound, PermissionDenied, StorageFull
 from domain.i18n import translate
 from portal import (
@@ -124,17 +124,35 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 400, message=translate(exc.message, request_locale(request), **exc.params))
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database error raised by a page: the database away is a 503 answered here, so it does not reach
+    the server's last handler (which answers and then re-raises, and the server logs a traceback for what
+    is not a bug); any other database error is one, and goes on to it (a 500)."""
     if database_unavailable(exc):
-        # Not a bug of the page: the database is restarting or away (web.unavailable). Logged in one line.
-        log.warning("database unavailable, request %s: %s", request_id(request), exc.__class__.__name__)
-        response = error_page(request, 503)
-        response.headers.update(retry_after_headers())
-        return response
+        return _unavailable(request, exc)
+    raise exc
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    # Not a bug of the page: the database is restarting or away (web.unavailable). Logged in one line.
+    log.warning("database unavailable, request %s: %s", request_id(request), exc.__class__.__name__)
+    response = error_page(request, 503)
+    response.headers.update(retry_after_headers())
+    return response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):  # wrapped in another error (its cause): still not a bug of the page
+        return _unavailable(request, exc)
     log.exception("unhandled error, request %s", request_id(request), exc_info=exc)
     return error_page(request, 500)
 
 
 def exception_handlers() -> dict[type[Exception], ExceptionHandler]:
     """Errors a page raises, answered as pages: HTTP errors, domain errors by kind, anything else a 500."""
-    return {HTTPException: _http_error, DomainError: _domain_error, Exception: _server_error}
+    return {
+        HTTPException: _http_error,
+        DomainError: _domain_error,
+        DatabaseError: _database_error,
+        Exception: _server_error,
+    }

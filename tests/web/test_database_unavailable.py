@@ -45,6 +45,25 @@ async def test_a_login_while_the_database_is_away_is_a_503_page_with_retry_after
     assert "Traceback" not in response.text
 
 
+async def test_a_page_while_the_database_is_away_is_answered_without_an_error_escaping(settings):  # type: ignore[no-untyped-def]
+    """The 503 is answered inside the application: an exception that escaped it would be logged by the
+    server with a traceback, for what is not a bug (one warning line is enough)."""
+    from server.app import create_app
+
+    database = Database(f"postgresql://permitwatch@127.0.0.1:{closed_port()}/permitwatch")
+    transport = httpx.ASGITransport(app=create_app(settings, database), raise_app_exceptions=True)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            token = await csrf_token(client)
+            response = await client.post(
+                "/login", data={"username": "someone", "password": "x" * 12, "csrf_token": token, "next": "/"}
+            )
+            assert response.status_code == 503 and response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+            assert (await client.get("/public/permits")).status_code == 503
+    finally:
+        await database.dispose()
+
+
 async def test_the_api_answers_503_with_a_code_and_retry_after_in_english_when_asked(away):
     response = await away.post(
         "/graphql",
