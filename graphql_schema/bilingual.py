@@ -3,7 +3,9 @@
 The Chinese stays in the code beside each field (strawberry ``description=``); the English comes from
 one table, ``descriptions_en.json`` (Chinese text -> English text), applied once to the built
 graphql-core schema (``apply``), so the committed ``schema.graphql`` and introspection (GraphiQL)
-show both, the Chinese paragraph first (docs/integrators.md, "Descriptions"). A description whose
+show both, the Chinese paragraph first (docs/integrators.md, "Descriptions"). A deprecated field's
+reason is written and translated the same way (``deprecation_reason=`` in Chinese, its English from
+the table). A description whose
 Chinese is not in the table stays Chinese only, and ``tests/graphql/test_graphql_descriptions.py``
 names it; ``python tools/graphql_descriptions.py`` lists the Chinese still to translate.
 
@@ -72,6 +74,20 @@ def elements(schema: GraphQLSchema) -> Iterator[tuple[str, Any]]:
                 yield f"{name}.{value_name}", value
 
 
+def deprecated(schema: GraphQLSchema) -> Iterator[tuple[str, Any]]:
+    """Every element that carries a deprecation reason (fields, arguments, input fields, enum values)."""
+    for name, element in elements(schema):
+        if getattr(element, "deprecation_reason", None):
+            yield name, element
+
+
+def bilingual_text(text: str) -> str:
+    """A Chinese text the table translates as "<中文>\\n\\n<English>", any other text as it is."""
+    chinese = chinese_part(text)
+    english = table().get(chinese)
+    return chinese + SEPARATOR + english if english else text
+
+
 def chinese_part(description: str | None) -> str:
     """The Chinese of a description, bilingual or not yet."""
     text = description or ""
@@ -94,6 +110,8 @@ def apply(schema: GraphQLSchema) -> GraphQLSchema:
         chinese = chinese_part(element.description)
         if chinese in english:
             element.description = chinese + SEPARATOR + english[chinese]
+    for _name, element in deprecated(schema):
+        element.deprecation_reason = bilingual_text(element.deprecation_reason)
     return schema
 
 
@@ -106,6 +124,13 @@ def problems(schema: GraphQLSchema) -> list[str]:
             found.append(f"{name}: no Chinese description")
         elif not separator or not LATIN.search(english) or table().get(chinese) != english:
             found.append(f"{name}: no English for {chunk(element.description)!r}")
+    for name, element in deprecated(schema):
+        reason = element.deprecation_reason
+        chinese, separator, english = reason.rpartition(SEPARATOR)
+        if not CHINESE.search(reason):
+            found.append(f"{name}: deprecation reason not in Chinese")
+        elif not separator or not LATIN.search(english) or table().get(chinese) != english:
+            found.append(f"{name}: no English for deprecation reason {chunk(reason)!r}")
     return found
 
 
@@ -117,12 +142,17 @@ def untranslated(schema: GraphQLSchema) -> list[str]:
         chinese = chinese_part(element.description)
         if chinese and CHINESE.search(chinese) and chinese not in english:
             seen.setdefault(chinese)
+    for _name, element in deprecated(schema):
+        chinese = chinese_part(element.deprecation_reason)
+        if CHINESE.search(chinese) and chinese not in english:
+            seen.setdefault(chinese)
     return list(seen)
 
 
 def unused(schema: GraphQLSchema) -> list[str]:
     """Table entries no description of the schema uses any more."""
     used = {chinese_part(element.description) for _name, element in elements(schema)}
+    used |= {chinese_part(element.deprecation_reason) for _name, element in deprecated(schema)}
     return sorted(set(table()) - used)
 
 

@@ -88,3 +88,87 @@ class AgencyCreditLevel(Enum):
     B = enum_value("B", description="B 级：信用分 75 分及以上")
     C = enum_value("C", description="C 级：信用分 60 分及以上")
     D = enum_value("D", description="D 级：信用分低于 60 分")
+
+
+@strawberry.enum(description="问题的来源")
+class ProblemSourceKind(Enum):
+    audit_finding = enum_value("audit_finding", description="执行报告审核发现的问题")
+    feedback_item = enum_value("feedback_item", description="问题反馈意见逾期未解决")
+    exceedance = enum_value("exceedance", description="台账中的超标记录")
+    inspection = enum_value("inspection", description="执法检查")
+    monitoring = enum_value("monitoring", description="执法监测结果")
+    linkage = enum_value("linkage", description="三监联动任务")
+    complaint = enum_value("complaint", description="信访投诉")
+    manual = enum_value("manual", description="监管人员直接登记")
+    permit_audit = enum_value("permit_audit", description="许可证质量审核")
+
+
+@strawberry.enum(description="整改步骤的类型")
+class RectificationStepKind(Enum):
+    required = enum_value("required", description="下达整改要求")
+    progress = enum_value("progress", description="报送整改进度")
+    verification = enum_value("verification", description="核查整改情况")
+    recheck = enum_value("recheck", description="抽查复核")
+    closure = enum_value("closure", description="销号")
+    reopening = enum_value("reopening", description="重新开启整改")
+
+
+@strawberry.enum(description="整改核查的方式")
+class VerificationMethod(Enum):
+    on_site = enum_value("on_site", description="现场核查")
+    paper = enum_value("paper", description="非现场核查（资料核查）")
+
+
+@strawberry.enum(description="整改核查或抽查复核的结果")
+class VerificationOutcome(Enum):
+    passed = enum_value("passed", description="通过")
+    failed = enum_value("failed", description="不通过")
+
+
+@strawberry.enum(description="执法案件步骤的类型")
+class CaseStepKind(Enum):
+    open = enum_value("open", description="立案")
+    decide = enum_value("decide", description="作出处理决定")
+    close = enum_value("close", description="结案")
+    document = enum_value("document", description="附入文书")
+
+
+@strawberry.enum(description="案件文书的类型")
+class CaseDocumentKind(Enum):
+    record = enum_value("record", description="笔录")
+    notice = enum_value("notice", description="告知书")
+    decision = enum_value("decision", description="处罚决定书")
+    evidence = enum_value("evidence", description="证据")
+    other = enum_value("other", description="其他文书")
+
+
+@strawberry.enum(description="联动任务环节的类型（按转办单的栏目）")
+class LinkageStepKind(Enum):
+    initiate = enum_value("initiate", description="发起")
+    receive = enum_value("receive", description="接收")
+    execute = enum_value("execute", description="执行")
+    feedback = enum_value("feedback", description="反馈")
+    archive = enum_value("archive", description="归档")
+
+
+@strawberry.enum(description="等级评定不合格情形所依据记录的类型")
+class GroundRecordKind(Enum):
+    case = enum_value("case", description="执法案件")
+    problem = enum_value("problem", description="问题")
+
+
+@strawberry.enum(description="台账或监测要求的类型")
+class RequirementKind(Enum):
+    monitoring = enum_value("monitoring", description="监测记录（按排放口和污染物）")
+    production_facility = enum_value("production_facility", description="生产设施运行管理信息")
+    control_facility = enum_value("control_facility", description="污染防治设施运行管理信息")
+    abnormal = enum_value("abnormal", description="非正常工况")
+    other = enum_value("other", description="其他环境管理信息")
+
+
+@strawberry.enum(description="执行报告类别（小写值；与参数所用的 ReportKind 是同一组类别）")
+class ReportKindValue(Enum):
+    monthly = enum_value("monthly", description="月度执行报告")
+    quarterly = enum_value("quarterly", description="季度执行报告")
+    semiannual = enum_value("semiannual", description="半年执行报告（上半年；下半年由年报代替）")
+    annual = enum_value("annual", description="年度执行报告")

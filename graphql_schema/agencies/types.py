@@ -21,7 +21,7 @@ from domain.agency_oversight.queries.filings import Filing
 from domain.clock import today
 from domain.pagination import Page
 from graphql_schema.agencies.loaders import loaders_of
-from graphql_schema.closed_sets import AgencyCreditLevel
+from graphql_schema.closed_sets import AgencyCreditLevel, ReportKindValue
 from graphql_schema.enums import enum_value
 from graphql_schema.pagination import PageInfo
 
@@ -284,7 +284,7 @@ class AgencyFiling:
     entry_id: int | None = strawberry.field(description="台账记录编号")
     subject: str | None = strawberry.field(description="台账记录对象")
     report_id: int | None = strawberry.field(description="执行报告编号")
-    report_kind: str | None = strawberry.field(description="报告类别 monthly / quarterly / annual")
+    report_kind: ReportKindValue | None = strawberry.field(description="执行报告：报告类别")
     period: str | None = strawberry.field(description="报告期")
     version: int | None = strawberry.field(description="第几次提交")
     receipt_number: str | None = strawberry.field(description="回执编号")
@@ -312,7 +312,7 @@ class AgencyFiling:
             entry_id=f.ref_id if entry else None,
             subject=f.second_label if entry else None,
             report_id=f.ref_id if report else None,
-            report_kind=f.first_label if report else None,
+            report_kind=ReportKindValue(f.first_label) if report else None,
             period=f.second_label if report else None,
             version=f.count if report else None,
             receipt_number=f.receipt_number if report else None,

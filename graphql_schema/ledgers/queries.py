@@ -39,13 +39,13 @@ class MonitoringReadingPage:
     edges: list[MonitoringReadingEdge] = strawberry.field(description="本页记录")
     page_info: PageInfo = strawberry.field(description="分页信息")
     end_cursor: str | None = strawberry.field(
-        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+        description="本页最后一条记录的游标", deprecation_reason="改用 pageInfo.endCursor。"
     )
     has_next_page: bool = strawberry.field(
-        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+        description="是否还有下一页", deprecation_reason="改用 pageInfo.hasNextPage。"
     )
     nodes: list[MonitoringReading] = strawberry.field(
-        description="本页记录", deprecation_reason="Use edges { node }."
+        description="本页记录", deprecation_reason="改用 edges { node }。"
     )
 
     @classmethod
@@ -74,13 +74,13 @@ class LedgerEntryPage:
     edges: list[LedgerEntryEdge] = strawberry.field(description="本页记录")
     page_info: PageInfo = strawberry.field(description="分页信息")
     end_cursor: str | None = strawberry.field(
-        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+        description="本页最后一条记录的游标", deprecation_reason="改用 pageInfo.endCursor。"
     )
     has_next_page: bool = strawberry.field(
-        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+        description="是否还有下一页", deprecation_reason="改用 pageInfo.hasNextPage。"
     )
     nodes: list[LedgerEntry] = strawberry.field(
-        description="本页记录", deprecation_reason="Use edges { node }."
+        description="本页记录", deprecation_reason="改用 edges { node }。"
     )
 
     @classmethod
@@ -107,13 +107,13 @@ class ExceedancePage:
     edges: list[ExceedanceEdge] = strawberry.field(description="本页记录")
     page_info: PageInfo = strawberry.field(description="分页信息")
     end_cursor: str | None = strawberry.field(
-        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+        description="本页最后一条记录的游标", deprecation_reason="改用 pageInfo.endCursor。"
     )
     has_next_page: bool = strawberry.field(
-        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+        description="是否还有下一页", deprecation_reason="改用 pageInfo.hasNextPage。"
     )
     nodes: list[Exceedance] = strawberry.field(
-        description="本页记录", deprecation_reason="Use edges { node }."
+        description="本页记录", deprecation_reason="改用 edges { node }。"
     )
 
     @classmethod

@@ -18,6 +18,7 @@ from graphql_schema.closed_sets import (
     ExceedanceStatus,
     LedgerEntryKind,
     ReadingMethod,
+    RequirementKind,
 )
 
 
@@ -161,7 +162,7 @@ class LedgerGap:
 @strawberry.type(description="一项台账或监测要求在所查期间的完整情况")
 class RequirementCoverage:
     label: str = strawberry.field(description="要求的名称")
-    kind: str = strawberry.field(description="要求的类型（台账或监测）")
+    kind: RequirementKind = strawberry.field(description="要求的类型（台账或监测）")
     frequency: str = strawberry.field(description="记录频次")
     expected: int = strawberry.field(description="应记录的时段数")
     recorded: int = strawberry.field(description="已记录的时段数")
@@ -171,7 +172,7 @@ class RequirementCoverage:
     def from_rule(cls, item: rules.RequirementCoverage) -> RequirementCoverage:
         return cls(
             label=item.label,
-            kind=item.kind,
+            kind=RequirementKind(item.kind),
             frequency=item.frequency,
             expected=item.expected,
             recorded=item.recorded,

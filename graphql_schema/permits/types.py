@@ -284,8 +284,12 @@ class LedgerRequirement:
 class PermitEvent:
     kind: str = strawberry.field(
         description=(
-            "事项：granted 准予许可、issued 核发、renewed 延续、changed 变更、replaced 补办、"
-            "revoked 撤销、cancelled 注销、refused 不予许可、not_accepted 不予受理等"
+            "事项（字符串而非枚举：申请类事项的值带点号，不能作枚举值）：application.first 首次申请、"
+            "application.renewal 延续申请、application.change_basic / application.change_items / "
+            "application.change_restart 变更申请、application.replacement 补办申请、accepted 受理、"
+            "not_accepted 不予受理、materials_requested 要求补正材料、extended 延长审批期限、"
+            "granted 准予许可、refused 不予许可、issued 核发、renewed 延续、change_started 开始变更、"
+            "changed 变更、replaced 补办、revoked 撤销、cancelled 注销"
         )
     )
     effective_on: date = strawberry.field(description="生效日期")

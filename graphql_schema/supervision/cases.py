@@ -18,7 +18,7 @@ from domain.pagination import Page
 from domain.supervision.cases import queries, service
 from domain.supervision.cases.queries import CasePage, CaseRow, LeadRow, PublicPenalty
 from domain.supervision.cases.rules import CaseInput, DecisionInput, DocumentInput
-from graphql_schema.closed_sets import CaseStatus
+from graphql_schema.closed_sets import CaseDocumentKind, CaseStatus, CaseStepKind, ReportKindValue
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
@@ -44,7 +44,7 @@ class EnforcementLead:
     id: strawberry.ID = strawberry.field(description="线索编号")
     unit_name: str = strawberry.field(description="单位名称")
     permit_number: str = strawberry.field(description="许可证编号")
-    report_kind: str = strawberry.field(description="来源报告类别")
+    report_kind: ReportKindValue = strawberry.field(description="来源报告类别")
     report_period: str = strawberry.field(description="来源报告期")
     description: str = strawberry.field(description="线索内容")
     received_at: datetime = strawberry.field(description="产生时间")
@@ -55,7 +55,7 @@ class EnforcementLead:
             id=strawberry.ID(str(row.lead.id)),
             unit_name=row.unit_name,
             permit_number=row.permit_number,
-            report_kind=row.report_kind,
+            report_kind=ReportKindValue(row.report_kind),
             report_period=row.report_period,
             description=row.lead.description,
             received_at=row.lead.created_at,
@@ -72,7 +72,7 @@ class EnforcementLeadEdge:
 class EnforcementLeadConnection:
     edges: list[EnforcementLeadEdge] = strawberry.field(description="本页线索（Relay 边：游标和记录）")
     nodes: list[EnforcementLead] = strawberry.field(
-        description="本页线索", deprecation_reason="Use edges { node }."
+        description="本页线索", deprecation_reason="改用 edges { node }。"
     )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="待处理线索总数")
@@ -81,7 +81,7 @@ class EnforcementLeadConnection:
 @strawberry.type(description="案件文书（元数据；内容经门户下载）")
 class CaseDocument:
     id: strawberry.ID = strawberry.field(description="文书编号")
-    kind: str = strawberry.field(
+    kind: CaseDocumentKind = strawberry.field(
         description="record 笔录、notice 告知书、decision 处罚决定书、evidence 证据、other 其他"
     )
     file_name: str = strawberry.field(description="文件名")
@@ -92,7 +92,9 @@ class CaseDocument:
 
 @strawberry.type(description="案件的一个步骤（立案、决定、结案、文书）")
 class CaseStep:
-    kind: str = strawberry.field(description="步骤：open 立案 / decide 决定 / close 结案 / document 文书")
+    kind: CaseStepKind = strawberry.field(
+        description="步骤：open 立案 / decide 决定 / close 结案 / document 文书"
+    )
     entered_at: datetime = strawberry.field(description="录入时间（服务器时间）")
     entered_by: str = strawberry.field(description="录入账号")
 
@@ -141,14 +143,15 @@ class EnforcementCase:
             closed_on=case.closed_on,
             lead_id=strawberry.ID(str(case.lead_id)) if case.lead_id else None,
             steps=[
-                CaseStep(kind=s.kind, entered_at=s.created_at, entered_by=s.created_by) for s in page.steps
+                CaseStep(kind=CaseStepKind(s.kind), entered_at=s.created_at, entered_by=s.created_by)
+                for s in page.steps
             ]
             if page
             else None,
             documents=[
                 CaseDocument(
                     id=strawberry.ID(str(d.id)),
-                    kind=d.kind,
+                    kind=CaseDocumentKind(d.kind),
                     file_name=d.file_name,
                     media_type=d.media_type,
                     size=d.size,
@@ -171,7 +174,7 @@ class EnforcementCaseEdge:
 class EnforcementCaseConnection:
     edges: list[EnforcementCaseEdge] = strawberry.field(description="本页案件（Relay 边：游标和记录）")
     nodes: list[EnforcementCase] = strawberry.field(
-        description="本页案件", deprecation_reason="Use edges { node }."
+        description="本页案件", deprecation_reason="改用 edges { node }。"
     )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="符合条件的案件总数")

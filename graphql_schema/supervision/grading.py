@@ -12,6 +12,7 @@ import strawberry
 from domain.errors import DomainError
 from domain.supervision.grading import queries, service
 from domain.supervision.grading.models import GradeDecision as DecisionModel
+from graphql_schema.closed_sets import GroundRecordKind
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import UserError, absent, user_errors
 
@@ -33,7 +34,9 @@ class GradingGround(Enum):
 @strawberry.type(description="不合格情形及其所依据的记录")
 class GroundRecord:
     ground: GradingGround = strawberry.field(description="情形")
-    record_kind: str = strawberry.field(description="记录类型：case（执法案件）或 problem（问题）")
+    record_kind: GroundRecordKind = strawberry.field(
+        description="记录类型：case（执法案件）或 problem（问题）"
+    )
     record_id: strawberry.ID = strawberry.field(description="记录 ID")
     record_label: str = strawberry.field(description="记录名称（文书号或问题标题）")
 
@@ -91,7 +94,7 @@ class Grading:
                     grounds=[
                         GroundRecord(
                             ground=GradingGround(g.ground.value),
-                            record_kind=g.record_kind,
+                            record_kind=GroundRecordKind(g.record_kind),
                             record_id=strawberry.ID(str(g.record_id)),
                             record_label=g.record_label,
                         )

@@ -76,7 +76,7 @@ class InspectionPlanLineConnection:
         description="本页计划项，按应完成日期排序（Relay 边：游标和记录）"
     )
     nodes: list[InspectionPlanLine] = strawberry.field(
-        description="本页计划项，按应完成日期排序", deprecation_reason="Use edges { node }."
+        description="本页计划项，按应完成日期排序", deprecation_reason="改用 edges { node }。"
     )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="符合条件的计划项总数")
@@ -192,7 +192,7 @@ class InspectionDrawConnection:
         description="本页抽查，最新的在前（Relay 边：游标和记录）"
     )
     nodes: list[InspectionDraw] = strawberry.field(
-        description="本页抽查，最新的在前", deprecation_reason="Use edges { node }."
+        description="本页抽查，最新的在前", deprecation_reason="改用 edges { node }。"
     )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="抽查总数")
@@ -268,7 +268,7 @@ class InspectionRecordConnection:
         description="本页记录，最新的在前（Relay 边：游标和记录）"
     )
     nodes: list[InspectionRecord] = strawberry.field(
-        description="本页记录，最新的在前", deprecation_reason="Use edges { node }."
+        description="本页记录，最新的在前", deprecation_reason="改用 edges { node }。"
     )
     page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="可见的记录总数")

@@ -17,6 +17,7 @@ from domain.supervision.linkage import queries, service
 from domain.supervision.linkage.models import LinkageStep as StepModel
 from domain.supervision.linkage.queries import TaskPage, TaskRow
 from domain.supervision.linkage.rules import StepInput, TaskInput
+from graphql_schema.closed_sets import LinkageStepKind
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
@@ -43,7 +44,7 @@ class LinkageReceiver:
 
 @strawberry.type(description="联动任务的一个环节（发起、接收、执行、反馈、归档），按转办单的栏目记录")
 class LinkageStep:
-    kind: str = strawberry.field(
+    kind: LinkageStepKind = strawberry.field(
         description="环节：initiate 发起 / receive 接收 / execute 执行 / feedback 反馈 / archive 归档"
     )
     department: str = strawberry.field(description="办理部门（角色代码）")
@@ -60,7 +61,7 @@ class LinkageStep:
     @classmethod
     def from_model(cls, step: StepModel) -> LinkageStep:
         return cls(
-            kind=step.kind,
+            kind=LinkageStepKind(step.kind),
             department=step.department,
             department_name=department_label(step.department),
             text=step.text,

@@ -18,7 +18,14 @@ from domain.supervision.departments import department_label
 from domain.supervision.problems import intake, queries, rules, service
 from domain.supervision.problems.models import Problem as ProblemModel
 from domain.supervision.problems.models import RectificationItem as ItemModel
-from graphql_schema.closed_sets import ProblemState, RectificationState
+from graphql_schema.closed_sets import (
+    ProblemSourceKind,
+    ProblemState,
+    RectificationState,
+    RectificationStepKind,
+    VerificationMethod,
+    VerificationOutcome,
+)
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.files import AttachmentContent, AttachmentInput, content_of, decoded
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
@@ -54,7 +61,7 @@ class RectificationAttachment:
 @strawberry.type(description="整改事项的一个步骤：下达、报送进度、核查、抽查复核、销号、重新开启；只增不改")
 class RectificationStep:
     id: strawberry.ID = strawberry.field(description="步骤 ID")
-    kind: str = strawberry.field(
+    kind: RectificationStepKind = strawberry.field(
         description=(
             "步骤：required 下达 / progress 报送进度 / verification 核查 / recheck 抽查复核 / "
             "closure 销号 / reopening 重新开启"
@@ -67,8 +74,12 @@ class RectificationStep:
     note: str = strawberry.field(description="说明或意见")
     month: str | None = strawberry.field(description="进度报送所属月份 YYYY-MM")
     figures: list[ProgressFigure] = strawberry.field(description="进度数据")
-    method: str | None = strawberry.field(description="on_site（现场核查）/ paper（非现场核查）")
-    outcome: str | None = strawberry.field(description="核查结果：passed 通过 / failed 不通过")
+    method: VerificationMethod | None = strawberry.field(
+        description="核查方式：on_site（现场核查）/ paper（非现场核查）；非核查步骤为 null"
+    )
+    outcome: VerificationOutcome | None = strawberry.field(
+        description="核查或复核结果：passed 通过 / failed 不通过；其他步骤为 null"
+    )
     sample: str = strawberry.field(description="抽查复核的对象（排放口、记录、设施）")
     deadline: date | None = strawberry.field(description="整改期限（下达或重新开启时）")
     state_after: str = strawberry.field(description="本步骤后的整改状态")
@@ -107,7 +118,7 @@ class Problem:
     description: str = strawberry.field(description="问题描述")
     legal_basis: str = strawberry.field(description="法律依据（条款）")
     evidence: str = strawberry.field(description="证据")
-    source_kind: str = strawberry.field(description="问题来源：" + " / ".join(rules.SOURCE_KINDS))
+    source_kind: ProblemSourceKind = strawberry.field(description="问题来源")
     source_ref: str = strawberry.field(description="来源记录的编号（同一来源只形成一个问题）")
     enterprise_name: str = strawberry.field(description="排污单位名称")
     permit_number: str | None = strawberry.field(description="许可证编号；与许可证无关时为 null")
@@ -138,7 +149,7 @@ class Problem:
         steps = [
             RectificationStep(
                 id=strawberry.ID(str(view.step.id)),
-                kind=view.step.kind,
+                kind=RectificationStepKind(view.step.kind),
                 at=view.step.at,
                 actor=view.step.actor,
                 on_behalf_of=view.step.on_behalf_of,
@@ -151,8 +162,8 @@ class Problem:
                     )
                     for f in view.step.figures
                 ],
-                method=view.step.method,
-                outcome=view.step.outcome,
+                method=VerificationMethod(view.step.method) if view.step.method else None,
+                outcome=VerificationOutcome(view.step.outcome) if view.step.outcome else None,
                 sample=view.step.sample,
                 deadline=view.step.deadline,
                 state_after=view.step.state_after,
@@ -191,7 +202,7 @@ class Problem:
             description=problem.description,
             legal_basis=problem.legal_basis,
             evidence=problem.evidence,
-            source_kind=problem.source_kind,
+            source_kind=ProblemSourceKind(problem.source_kind),
             source_ref=problem.source_ref,
             enterprise_name=enterprise_name,
             permit_number=permit_number,
@@ -221,12 +232,14 @@ class ProblemPage:
     edges: list[ProblemEdge] = strawberry.field(description="本页问题")
     page_info: PageInfo = strawberry.field(description="分页信息")
     end_cursor: str | None = strawberry.field(
-        description="本页最后一条记录的游标", deprecation_reason="Use pageInfo.endCursor."
+        description="本页最后一条记录的游标", deprecation_reason="改用 pageInfo.endCursor。"
     )
     has_next_page: bool = strawberry.field(
-        description="是否还有下一页", deprecation_reason="Use pageInfo.hasNextPage."
+        description="是否还有下一页", deprecation_reason="改用 pageInfo.hasNextPage。"
     )
-    nodes: list[Problem] = strawberry.field(description="本页问题", deprecation_reason="Use edges { node }.")
+    nodes: list[Problem] = strawberry.field(
+        description="本页问题", deprecation_reason="改用 edges { node }。"
+    )
 
 
 @strawberry.type(description="清零看板的一行")
@@ -287,7 +300,10 @@ class ProblemQuery:
             ),
         ] = "unclosed",
         department: Annotated[str, strawberry.argument(description="责任科室（角色代码）；不填为全部")] = "",
-        source_kind: Annotated[str, strawberry.argument(description="问题来源；不填为全部")] = "",
+        source_kind: Annotated[
+            str,
+            strawberry.argument(description="问题来源（ProblemSourceKind 的值，如 complaint）；不填为全部"),
+        ] = "",
         overdue: Annotated[bool, strawberry.argument(description="仅列逾期未整改的问题")] = False,
         enterprise: Annotated[
             str, strawberry.argument(description="单位名称或统一社会信用代码的一部分")
@@ -490,7 +506,9 @@ class ProblemMutation:
     async def raise_problem(
         self,
         info: strawberry.Info,
-        source_kind: Annotated[str, strawberry.argument(description="问题来源")],
+        source_kind: Annotated[
+            str, strawberry.argument(description="问题来源（ProblemSourceKind 的值，如 complaint）")
+        ],
         request_key: Annotated[
             str, strawberry.argument(description="客户端生成的请求键：同一请求键只登记一次")
         ],

@@ -76,3 +76,37 @@ def test_a_description_missing_or_untranslated_is_named():
     assert built.query_type is not None
     assert built.query_type.fields["permitNumber"].description == "许可证编号\n\nPermit number"
     assert bilingual.untranslated(built) == ["一段还没有翻译的说明"]
+
+
+async def test_a_deprecated_fields_reason_is_in_both_languages(client):
+    data = await graphql_data(
+        client,
+        '{ __type(name: "ProblemPage") { fields(includeDeprecated: true) '
+        "{ name isDeprecated deprecationReason } } }",
+    )
+
+    fields = {field["name"]: field for field in data["__type"]["fields"]}
+    assert fields["nodes"]["isDeprecated"] is True
+    assert fields["nodes"]["deprecationReason"] == "改用 edges { node }。\n\nUse edges { node }."
+    assert fields["edges"]["deprecationReason"] is None
+
+
+def test_a_deprecation_reason_in_english_only_or_untranslated_is_named():
+    sdl = '''
+        """查询"""
+        type Query {
+          """许可证编号"""
+          old: Int @deprecated(reason: "Use new.")
+          """是否还有下一页"""
+          older: Int @deprecated(reason: "改用一个还没有翻译的字段。")
+          """本页记录"""
+          new: Int
+        }
+    '''
+    built = bilingual.apply(build_schema(sdl))
+
+    assert bilingual.problems(built) == [
+        "Query.old: deprecation reason not in Chinese",
+        "Query.older: no English for deprecation reason '改用一个还没有翻译的字段。'",
+    ]
+    assert bilingual.untranslated(built) == ["改用一个还没有翻译的字段。"]
