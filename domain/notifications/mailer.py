@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 import aiosmtplib
 
 from domain.notifications.outbox import Letter
 from domain.settings import Settings
+
+
+def message_id(letter: Letter, settings: Settings) -> str:
+    """The same id each time a row of the outbox is sent: the worker marks a message sent after the SMTP
+    server took it, so a worker that dies between the two sends it once more (at least once, never lost);
+    mail clients and archives recognise the second copy by this id. The row's creation time keeps ids of
+    two deployments sending from one domain apart."""
+    domain = settings.smtp_sender.rsplit("@", 1)[-1] or "localhost"
+    return f"<outbox-{letter.id}.{letter.created_at:%Y%m%d%H%M%S%f}@{domain}>"
 
 
 def build(letter: Letter, settings: Settings) -> EmailMessage:
@@ -17,9 +26,7 @@ def build(letter: Letter, settings: Settings) -> EmailMessage:
     message["To"] = letter.to_address
     message["Subject"] = letter.subject
     message["Date"] = formatdate(localtime=False)
-    # A stable id per outbox row: a retry after a lost acknowledgement is recognisable as the same mail.
-    domain = settings.smtp_sender.rsplit("@", 1)[-1] or "localhost"
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{letter.id}", domain=domain)
+    message["Message-ID"] = message_id(letter, settings)
     message.set_content(letter.body_text)
     message.add_alternative(letter.body_html, subtype="html")
     return message

@@ -34,6 +34,7 @@ class Letter:
     body_text: str
     body_html: str
     attempts: int
+    created_at: datetime
 
 
 async def enqueue(
@@ -158,6 +159,7 @@ async def claim(
                 message.body_text,
                 message.body_html,
                 message.attempts,
+                message.created_at,
             )
         )
     return letters

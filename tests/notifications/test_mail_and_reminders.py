@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from domain.calendar.rules import working_days_before
 from domain.clock import utcnow
 from domain.db import Database
-from domain.notifications import outbox, queries, worker
+from domain.notifications import mailer, outbox, queries, worker
 from domain.notifications.models import Notification, OutboxMessage
 from domain.reminders.daily import remind_if_new_day
 from domain.reminders.due import send_due_reminders
@@ -112,6 +112,27 @@ async def test_a_worker_killed_mid_send_loses_nothing(session, db, smtp_server):
     session.add(message)
     await session.flush()
     assert (await worker.run_once(db, get_settings(), worker="w2")).sent == 1
+
+
+async def test_a_mail_sent_again_after_a_worker_died_carries_the_same_message_id(session, db, smtp_server):
+    """The SMTP server took the mail, then the worker died before marking it sent: the next worker sends it
+    again (at least once, never lost), under the same Message-ID, so mail clients recognise the copy."""
+    await write(session, key="once")
+    async with db.transaction() as claim_session:
+        [letter] = await outbox.claim(claim_session, worker="dying", limit=10)
+    await mailer.send(letter, get_settings())  # delivered; the worker dies before mark_sent
+    message = (await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "once"))).one()
+    await session.refresh(message)
+    message.claimed_at = utcnow() - timedelta(seconds=get_settings().outbox_lease_seconds + 1)
+    session.add(message)
+    await session.flush()
+    assert (await worker.run_once(db, get_settings(), worker="w2")).sent == 1
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith(f"<outbox-{message.id}.")
+    await write(session, key="another")
+    assert (await worker.run_once(db, get_settings(), worker="w2")).sent == 1
+    assert smtp_server.messages[2]["Message-ID"] != first["Message-ID"]
 
 
 async def test_two_workers_started_together_deliver_each_message_exactly_once(
