@@ -1,6 +1,7 @@
 """The delivery queue, as the mail outbox (``domain.notifications.outbox``): workers claim due deliveries
 under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), send them outside any transaction, and record
-each outcome; a failure waits the outbox's back-off, up to ``WEBHOOK_MAX_ATTEMPTS``, then stays failed."""
+each outcome; a failure waits the outbox's back-off, up to ``WEBHOOK_MAX_ATTEMPTS``, then stays failed and
+its endpoint's owner is told (``failures``, once per failure streak)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from domain.changes.models import ChangeEvent
 from domain.clock import utcnow
 from domain.notifications.outbox import backoff
 from domain.settings import get_settings
+from domain.webhooks import failures
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -152,4 +154,6 @@ async def mark_failed(
         delivery.status = "pending"
         delivery.next_attempt_at = now + backoff(delivery.attempts, settings.webhook_backoff_seconds)
     session.add(delivery)
+    if delivery.status == "failed":
+        await failures.tell_owner(session, delivery)  # in this transaction, once per failure streak
     return delivery.status

@@ -23,6 +23,7 @@ from domain.clock import utcnow
 from domain.db import Database
 from domain.enterprises.service import update_enterprise
 from domain.ledgers.service import readings
+from domain.notifications.models import Notification
 from domain.settings import get_settings
 from domain.webhooks import service
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -217,6 +218,56 @@ async def test_a_failure_is_retried_marked_as_a_retry_and_nothing_else_twice(dat
     event = verify(secret, retried.headers["x-permitwatch-signature"], retried.body)
     assert (event["attempt"], event["retry"]) == (2, True)
     assert event["eventId"] == json.loads(failed.body)["eventId"] != json.loads(ok.body)["eventId"]
+
+
+async def rename(database: Database, enterprise: Any, *names: str) -> None:
+    async with database.transaction() as session:
+        for name in names:
+            data = enterprise_input(credit_code=enterprise.credit_code, name=name)
+            await update_enterprise(session, ADMIN, credit_code=enterprise.credit_code, data=data)
+
+
+async def notices_of(database: Database, user_id: int) -> list[Notification]:
+    async with database.read() as session:
+        statement = select(Notification).where(Notification.user_id == user_id).order_by(col(Notification.id))
+        return list((await session.exec(statement)).all())
+
+
+async def test_the_owner_is_told_once_per_failure_streak_when_deliveries_are_given_up(database, monkeypatch):
+    monkeypatch.setattr(get_settings(), "webhook_max_attempts", 1)  # the first failure is the last attempt
+    enterprise, admin = await unit_with_admin(database)
+    with receiver() as got:
+        _, endpoint_id = await register(database, admin, got.url, ["ENTERPRISE"])
+        got.answers = [500, 503]
+        await rename(database, enterprise, "第一次失败", "第二次失败")
+        assert (await deliver(database)).failed == 2
+        notices = await notices_of(database, admin.user_id)
+        # Two deliveries given up in one streak: one notice, naming the endpoint and the event.
+        assert len(notices) == 1
+        notice = notices[0]
+        async with database.read() as session:
+            given_up = (
+                await session.exec(
+                    select(WebhookDelivery)
+                    .where(WebhookDelivery.endpoint_id == endpoint_id)
+                    .order_by(col(WebhookDelivery.id))
+                )
+            ).first()
+        assert given_up is not None and given_up.status == "failed"
+        assert notice.kind == "webhook_failing"
+        assert notice.link == f"/account/webhooks/{endpoint_id}"
+        assert got.url in notice.title and got.url in notice.body
+        assert f"{given_up.event_id}" in notice.body and "HTTP 500" in notice.body
+        assert "推送失败" in notice.title and "failing" in notice.title  # Chinese, then English
+        assert "ENTERPRISE" not in notice.body  # the event's type by name, not code
+
+        # A delivery that succeeds ends the streak; the next one given up is told again, once.
+        await rename(database, enterprise, "送达")
+        assert (await deliver(database)).delivered == 1
+        got.answers = [500, 500]
+        await rename(database, enterprise, "再次失败", "又一次失败")
+        assert (await deliver(database)).failed == 2
+    assert len(await notices_of(database, admin.user_id)) == 2
 
 
 async def test_a_paused_endpoint_gets_nothing(database):
