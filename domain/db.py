@@ -14,13 +14,17 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from domain.replica import Replica
+    from domain.settings import Settings
 
 
 def async_url(url: str) -> str:
@@ -88,6 +92,11 @@ class Database:
         pool_size: int = 30,
         max_overflow: int = 10,
         connect_timeout: int = 5,
+        pooler: str = "none",
+        replica_url: str | None = None,
+        replica_max_lag_seconds: float = 10.0,
+        replica_check_seconds: float = 2.0,
+        replica_connect_timeout: int = 2,
     ):
         # Every table must be known before the first flush, or a foreign key (e.g. user_account.agency_id)
         # cannot be resolved when a process only imported part of the domain.
@@ -115,7 +124,7 @@ class Database:
                     pool_size=pool_size,
                     max_overflow=max_overflow,
                     pool_recycle=1800,
-                    connect_args={"connect_timeout": connect_timeout},
+                    connect_args=connect_args(pooler, connect_timeout),
                 )
             self.engine = create_async_engine(async_url(url), **kwargs)
             if self.is_sqlite:
@@ -125,6 +134,31 @@ class Database:
                 self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
             )
             self._writer = async_sessionmaker(bind=writer_engine, class_=AsyncSession, expire_on_commit=False)
+        self.replica: Replica | None = None
+        if replica_url and bind is None:
+            if self.is_sqlite or is_sqlite_url(replica_url):
+                raise ValueError("a read replica (DATABASE_REPLICA_URL) needs PostgreSQL on both sides")
+            from domain.replica import Replica
+
+            # Checked before each checkout (a round trip): a replica that went away is found at once and
+            # the read goes to the primary in the same request (``read``), instead of failing it.
+            replica_engine = create_async_engine(
+                async_url(replica_url),
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_recycle=1800,
+                pool_pre_ping=True,
+                connect_args=connect_args(pooler, replica_connect_timeout),
+                execution_options={"postgresql_readonly": True},
+            )
+            self.replica = Replica(
+                replica_engine,
+                self.engine,
+                max_lag_seconds=replica_max_lag_seconds,
+                check_seconds=replica_check_seconds,
+                check_timeout_seconds=replica_connect_timeout + 1.0,
+            )
         # SQLite allows one writer at a time; queueing writers inside the process
         # instead of in SQLite's busy handler cut p99 from ~0.9 s to ~65 ms here.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite and bind is None else None
@@ -139,12 +173,49 @@ class Database:
             async with self._session(self._writer) as session:
                 yield session
 
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> Database:
+        """The process's database as the deployment's settings describe it (primary, pooler, replica)."""
+        options: dict[str, Any] = {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
+            "connect_timeout": settings.database_connect_timeout_seconds,
+            "pooler": settings.database_pooler,
+            "replica_url": settings.database_replica_url,
+            "replica_max_lag_seconds": settings.database_replica_max_lag_seconds,
+            "replica_check_seconds": settings.database_replica_check_seconds,
+            "replica_connect_timeout": settings.database_replica_connect_timeout_seconds,
+        }
+        return cls(settings.database_url, **{**options, **overrides})
+
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    async def read(self, *, replica: bool = False) -> AsyncIterator[AsyncSession]:
         """A read-only unit of work: nothing is committed; closing releases the connection.
 
         Objects read stay usable after the block (closing detaches without expiring them).
+
+        ``replica=True`` lets the read replica serve it while the replica is in use (domain/replica.py),
+        else the primary does. Only for what any visitor may see, read by a caller who has written
+        nothing in this request and is not logged in: a writer reads their own writes from the primary.
         """
+        if replica and self.replica is not None and await self.replica.in_use():
+            session = self.replica.sessions()
+            try:
+                await session.connection()  # checked out and pinged here, so a dead replica costs no error
+            except Exception as error:
+                await session.close()
+                if not database_unavailable(error):
+                    raise
+                self.replica.unreachable(error)
+            else:
+                async with session:
+                    try:
+                        yield session
+                    except BaseException as error:
+                        if database_unavailable(error):
+                            self.replica.unreachable(error)
+                        raise
+                return
         async with self._reader() as session:
             yield session
 
@@ -162,6 +233,18 @@ class Database:
     async def dispose(self) -> None:
         if self._external_connection is None:
             await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.engine.dispose()
+
+
+def connect_args(pooler: str, connect_timeout: int) -> dict[str, Any]:
+    """psycopg's connection arguments. Behind pgbouncer in transaction pooling (``DATABASE_POOLER=
+    pgbouncer``) a connection's next transaction may run on another server connection, where a statement
+    psycopg prepared on the first (it prepares one after 5 executions) does not exist: prepare none."""
+    args: dict[str, Any] = {"connect_timeout": connect_timeout}
+    if pooler == "pgbouncer":
+        args["prepare_threshold"] = None
+    return args
 
 
 async def ping(session: AsyncSession) -> None:

@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     # A new PostgreSQL connection that is not made within this many seconds fails (the request answers
     # 503, web.unavailable) instead of hanging while the database host cannot be reached.
     database_connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    # What sits between the processes and PostgreSQL: "none", or "pgbouncer" in transaction pooling, where
+    # psycopg must prepare no statements (a transaction may run on another server connection).
+    database_pooler: Literal["none", "pgbouncer"] = "none"
+    # A streaming-replication hot standby (docs/operations.md, "Read replica"): public pages and anonymous
+    # GraphQL queries read there while it is reachable and at most DATABASE_REPLICA_MAX_LAG_SECONDS behind
+    # the primary, checked at most every DATABASE_REPLICA_CHECK_SECONDS per process; else they read from
+    # the primary. Writes, and everything a logged-in user reads, always go to the primary.
+    database_replica_url: str | None = None
+    database_replica_max_lag_seconds: float = Field(default=10.0, gt=0, le=3600)
+    database_replica_check_seconds: float = Field(default=2.0, gt=0, le=300)
+    # A replica that does not answer within this is left for the primary (psycopg's least is 2 s).
+    database_replica_connect_timeout_seconds: int = Field(default=2, ge=1, le=60)
     secret_key: SecretStr = SecretStr("")
     base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["zh_Hans", "en"] = "zh_Hans"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from domain.access import Actor
 from domain.db import Database
@@ -47,6 +49,9 @@ class GraphQLContext:
     # The caller's rate budget (graphql_schema.limits): None runs unmetered (in-process callers).
     rate_budget: RateBudget | None = None
     rate_subject: str = ""
+    # Set for a query operation (never a mutation) by ``QueryReadsFromReplica``: an anonymous caller's
+    # query then reads from the read replica while it is in use (docs/operations.md, "Read replica").
+    query_only: bool = False
     # One database session at a time per request: graphql-core resolves sibling
     # fields concurrently, and a request should not hold several pool connections.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
@@ -64,7 +69,8 @@ class GraphQLContext:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only unit of work. Never await a dataloader inside: the loader needs the lock."""
-        async with self._lock, self.db.read() as session:
+        replica = self.query_only and not self.actor.is_authenticated
+        async with self._lock, self.db.read(replica=replica) as session:
             yield session
 
     @asynccontextmanager
@@ -86,6 +92,21 @@ class GraphQLContext:
                 for key, model in (await enterprises_by_ids(session, list(ids))).items()
             }
         return [found.get(enterprise_id) for enterprise_id in ids]
+
+
+class QueryReadsFromReplica(SchemaExtension):
+    """Lets an anonymous caller's query read from the replica; a mutation (whose reads may check what it
+    is about to write, or show what it wrote) and every logged-in caller read from the primary."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        request = execution.context
+        if isinstance(request, GraphQLContext):
+            try:
+                request.query_only = execution.operation_type is OperationType.QUERY
+            except RuntimeError:  # no document: nothing will be executed
+                request.query_only = False
+        yield
 
 
 def request_locale(connection: HTTPConnection) -> str:

@@ -17,6 +17,7 @@ from graphql_schema.accounts.queries import AccountQuery
 from graphql_schema.agencies.mutations import AgencyMutation
 from graphql_schema.agencies.queries import AgencyQuery
 from graphql_schema.changes import ChangeQuery
+from graphql_schema.context import QueryReadsFromReplica
 from graphql_schema.enterprises.mutations import EnterpriseMutation
 from graphql_schema.enterprises.queries import EnterpriseQuery
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
@@ -126,6 +127,7 @@ def make_schema(
         config=StrawberryConfig(scalar_map={datetime: DateTime}),
         extensions=[
             RefuseNulCharacters,
+            QueryReadsFromReplica,
             *limit_extensions(
                 max_depth=max_depth,
                 max_tokens=max_tokens,

@@ -36,12 +36,19 @@ async def home(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
+    """Readiness: the primary answers. With a read replica, also its state and lag (this process's last
+    check); a replica out of use does not make the node unready, its reads go to the primary."""
+    db = db_of(request)
     try:
-        async with db_of(request).read() as session:
+        async with db.read() as session:
             await ping(session)
     except Exception:  # noqa: BLE001 - health checks report, they do not raise
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    body: dict[str, object] = {"status": "ok", "database": "ok"}
+    if db.replica is not None:
+        await db.replica.in_use()
+        body["replica"] = db.replica.state.as_dict()
+    return JSONResponse(body)
 
 
 async def livez(request: Request) -> Response:

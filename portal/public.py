@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import segno
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -175,6 +177,16 @@ async def conditional(
     return response
 
 
+@asynccontextmanager
+async def public_read(request: Request) -> AsyncIterator[AsyncSession]:
+    """The read of a public page: from the read replica for an anonymous visitor (it shows what anyone
+    may see, at most DATABASE_REPLICA_MAX_LAG_SECONDS old); a logged-in user reads from the primary,
+    so what they just wrote shows at once (docs/operations.md, "Read replica")."""
+    actor = await actor_of(request)
+    async with db_of(request).read(replica=not actor.is_authenticated) as session:
+        yield session
+
+
 def _shared_view(request: Request) -> Request:
     """The request as the templates of a page that is the same for every visitor see it.
 
@@ -259,7 +271,7 @@ def _page_number(raw: str | None) -> int:
 
 async def index(request: Request) -> Response:
     """The public home page: every public list, with the register's counts."""
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await register_freshness(session)
 
         async def build() -> Response:
@@ -287,7 +299,7 @@ async def _search_page(
 ) -> Response:
     """A public search page: the register's freshness, one page of results, filter errors by field."""
     page_number = _page_number(request.query_params.get("page"))
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await register_freshness(session)
 
         async def build() -> Response:
@@ -335,7 +347,7 @@ async def permit_search(request: Request) -> Response:
 
 async def permit_page(request: Request) -> Response:
     number = request.path_params["number"]
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
@@ -347,7 +359,7 @@ async def permit_page(request: Request) -> Response:
 
 async def outlet_page(request: Request) -> Response:
     number, code = request.path_params["number"], request.path_params["code"]
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
@@ -360,7 +372,7 @@ async def outlet_page(request: Request) -> Response:
 async def outlet_sign(request: Request) -> Response:
     """The printable sign hung at the outlet (排污口标志牌), its QR code large."""
     number, code = request.path_params["number"], request.path_params["code"]
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
@@ -374,7 +386,7 @@ async def outlet_sign(request: Request) -> Response:
 async def outlet_qr(request: Request) -> Response:
     number, code = request.path_params["number"], request.path_params["code"]
     base_url = request.app.state.settings.base_url
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await permit_freshness(session, number=number)
 
         async def build() -> Response:
@@ -393,7 +405,7 @@ async def _latest_month(session: Any, on: date) -> date:
 async def expired_list(request: Request) -> Response:
     on = today()
     raw = request.query_params.get("month", "")[:7]
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await register_freshness(session)
         errors: dict[str, Any] = {}
         try:
@@ -425,7 +437,7 @@ async def expired_csv(request: Request) -> Response:
     on = today()
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await register_freshness(session)
         raw = request.query_params.get("month", "")[:7]
         month = parse_month(raw, on) if raw else await _latest_month(session, on)
@@ -477,7 +489,7 @@ async def expired_csv(request: Request) -> Response:
 async def statistics(request: Request) -> Response:
     locale = request_locale(request)
     gettext = translations_for(locale).gettext
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         freshness = await register_freshness(session)
 
         async def build() -> Response:
@@ -517,7 +529,7 @@ async def registration_search(request: Request) -> Response:
 
 async def registration_page(request: Request) -> Response:
     number = request.path_params["number"]
-    async with db_of(request).read() as session:
+    async with public_read(request) as session:
         registration = await registrations.public_registration(session, number=number)
         freshness = combine_freshness(1, registration.changed_at)
 

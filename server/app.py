@@ -49,12 +49,7 @@ class Application(Starlette):
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or get_settings()
-    db = database or Database(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        connect_timeout=settings.database_connect_timeout_seconds,
-    )
+    db = database or Database.from_settings(settings)
     templates = make_templates()
 
     @asynccontextmanager

@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
-        database = Database(get_settings().database_url)
+        database = Database.from_settings(get_settings())
         try:
             return await work(database)
         finally:
@@ -90,6 +90,37 @@ def migrate() -> None:
 
     migrations.upgrade(get_settings().database_url)
     click.echo("database is up to date")
+
+
+@main.command()
+def status() -> None:
+    """The database as this node sees it: the primary answers; the read replica's state and lag."""
+    from domain.db import database_unavailable, ping
+
+    settings = get_settings()
+
+    async def work(database: Database) -> bool:
+        try:
+            async with database.read() as session:
+                await ping(session)
+            click.echo("primary: ok")
+            healthy = True
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            click.echo(f"primary: unreachable ({type(error).__name__})")
+            healthy = False
+        click.echo(f"pooler: {settings.database_pooler}")
+        if database.replica is None:
+            click.echo("replica: none (DATABASE_REPLICA_URL is not set)")
+        else:
+            state = await database.replica.check()
+            behind = "" if state.behind_bytes is None else f", {state.behind_bytes} bytes of WAL to replay"
+            click.echo(f"replica: {state.describe()}{behind}")
+        return healthy
+
+    if not _run(work):
+        sys.exit(1)
 
 
 @main.command("create-user")

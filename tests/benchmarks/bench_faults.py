@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import os
 import secrets
 import shutil
@@ -49,6 +48,7 @@ os.environ.setdefault("SECRET_KEY", "bench-secret-" + "x" * 40)
 os.environ.setdefault("ARGON2_MEMORY_COST", "1024")
 os.environ.setdefault("ARGON2_TIME_COST", "1")
 
+from tests import pg_cluster  # noqa: E402
 from tests.benchmarks.bench_filing_peak import SUBMIT, free_port, report_content  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,54 +72,9 @@ ATTACH = (
 # ---------------------------------------------------------------------------
 
 
-def pg_bin() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    if found:
-        return found[-1].parent
-    located = shutil.which("pg_ctl")
-    if located is None:
-        raise SystemExit("pg_ctl not found: install PostgreSQL's server binaries")
-    return Path(located).parent
-
-
-class Cluster:
+class Cluster(pg_cluster.Cluster):
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="permitwatch-faults-"))
-        self.data = self.folder / "data"
-        self.port = free_port()
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_postgres:
-            shutil.chown(self.folder, "postgres", "postgres")
-
-    def run(self, *args: str) -> None:
-        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, cwd="/")
-
-    def create(self) -> None:
-        self.run(str(pg_bin() / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(
-                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{self.folder}'\nmax_connections = 60\nshared_buffers = 64MB\n"
-            )
-        self.start()
-
-    def pg_ctl(self, *args: str) -> None:
-        self.run(str(pg_bin() / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"), "-w", *args)
-
-    def start(self) -> None:
-        self.pg_ctl("start")
-
-    def restart(self) -> None:
-        self.pg_ctl("-m", "fast", "restart")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.pg_ctl("-m", "immediate", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/permitwatch"
+        super().__init__(prefix="permitwatch-faults-")
 
 
 # ---------------------------------------------------------------------------
