@@ -18,6 +18,7 @@ from domain.accounts.models import User
 from domain.accounts.service.users import create_user
 from domain.actors import actor_for
 from domain.clock import history_at, today
+from domain.supervision.credit.queries import warned_units
 from domain.supervision.inspections import rules
 from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
@@ -88,7 +89,7 @@ async def keep_demo_inspections(session: AsyncSession, operator: Actor, chief: U
     monitors = [station, *await _people(session, operator, STATION, Role.MONITORING_STATION)]
     planner = actor_for(chief, channel="demo")
     year = today().year
-    await plans.generate_plan(session, planner, region_code=REGION, year=year)
+    await plans.generate_plan(session, planner, region_code=REGION, year=year, raised_by=warned_units)
     lines = (await plan_queries.plan_lines(session, planner, region_code=REGION, year=year, first=100)).items
     key = sorted({r.permit_number for r in lines if r.line.basis == "key_half_year" and r.permit_number})
     yearly = sorted(

@@ -15,6 +15,7 @@ from domain.reminders.digest import send_monthly_digests
 from domain.reminders.due import send_due_reminders, send_feedback_reminders, send_report_reminders
 from domain.reminders.letters import ReminderSummary
 from domain.reports.service.review import escalate_overdue_feedback
+from domain.supervision.credit.queries import warned_units
 from domain.supervision.credit.service import refresh_all_credit
 from domain.supervision.inspections.service.plans import keep_plans_current
 from domain.supervision.problems.intake import raise_overdue_feedback
@@ -44,7 +45,7 @@ async def run_daily(session: AsyncSession, *, on: date) -> ReminderSummary:
     summary.notices += await send_rectification_reminders(session, on=on)
     await raise_overdue_feedback(session, on=on)
     await escalate_overdue_feedback(session, on=on)
-    await keep_plans_current(session, on=on)
+    await keep_plans_current(session, on=on, raised_by=warned_units)
     await audit_new_versions(session, on=on)
     await refresh_all_credit(session)
     return summary

@@ -12,6 +12,7 @@ import strawberry
 from domain.errors import DomainError, NotFound
 from domain.i18n import translate
 from domain.pagination import Page
+from domain.supervision.credit.queries import warned_units
 from domain.supervision.inspections import labels, rules
 from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
@@ -33,10 +34,14 @@ class InspectionPlanLine:
     basis: str = strawberry.field(
         description="依据：new_permit 新领证三个月内、key_half_year 重点管理每半年、key_yearly 重点管理每年（正面清单降频）、"  # noqa: E501
         "simplified_yearly 简化管理每年、registration_drawn 登记单位随机抽中、drawn 随机抽中、"
-        "monitoring_key 重点管理每年执法监测、monitoring_simplified_drawn 简化管理随机抽中执法监测"
+        "monitoring_key 重点管理每年执法监测、monitoring_simplified_drawn 简化管理随机抽中执法监测、"
+        "key_quarterly 重点管理每季度（信用警示或不良升频）、"
+        "simplified_half_year 简化管理每半年（信用警示或不良升频）"
     )
     basis_label: str = strawberry.field(description="依据（按请求语言）")
-    period: str = strawberry.field(description="期间：2026、2026-H1、2026-H2，或新领证 new:发证日期")
+    period: str = strawberry.field(
+        description="期间：2026、2026-H1、2026-H2、2026-Q1 至 2026-Q4，或新领证 new:发证日期"
+    )
     starts_on: date = strawberry.field(description="期间起")
     due_on: date = strawberry.field(description="应完成日期")
     state: PlanLineState = strawberry.field(description="done 已完成 / due 未到期 / behind 已逾期")
@@ -507,7 +512,9 @@ class InspectionMutation:
         context = info.context
         try:
             async with context.transaction() as session:
-                found = await plans.generate_plan(session, context.actor, region_code=region_code, year=year)
+                found = await plans.generate_plan(
+                    session, context.actor, region_code=region_code, year=year, raised_by=warned_units
+                )
         except DomainError as error:
             return InspectionPlanPayload(added=None, errors=user_errors(error, context.locale))
         return InspectionPlanPayload(added=found.added, errors=[])

@@ -16,6 +16,7 @@ from domain.clock import today
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.i18n import translate
 from domain.regions import known_regions_within
+from domain.supervision.credit.queries import warned_units
 from domain.supervision.inspections import labels, rules
 from domain.supervision.inspections.queries import common as inspection_access
 from domain.supervision.inspections.queries import draws as draw_queries
@@ -115,7 +116,9 @@ async def generate(request: Request) -> Response:
     year = _year(str(form.get("year", "")))
     try:
         async with db_of(request).transaction() as session:
-            found = await plans.generate_plan(session, actor, region_code=region, year=year)
+            found = await plans.generate_plan(
+                session, actor, region_code=region, year=year, raised_by=warned_units
+            )
     except ValidationFailed as error:
         return error_page(
             request, 400, message=translate(error.message, request_locale(request), **error.params)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -275,3 +276,32 @@ async def levels_by_region(
         counts = found.setdefault(region_code, dict.fromkeys(rules.LEVEL_LABELS, 0))
         counts[rules.level_of(rules.BASE_SCORE + float(points))] += 1
     return dict(sorted(found.items()))
+
+
+async def levels_on(session: AsyncSession, enterprise_ids: Sequence[int], day: date) -> dict[int, str]:
+    """Each unit's level on ``day`` (China date): its events that happened by then and were not voided by
+    then, as the score's history counts them (``history_of``). A unit with no event stands at the base."""
+    scores = {unit: rules.BASE_SCORE for unit in enterprise_ids}
+    if not scores:
+        return {}
+    rows = (
+        await session.exec(
+            select(
+                UnitCreditEvent.enterprise_id,
+                UnitCreditEvent.points,
+                UnitCreditEvent.occurred_at,
+                UnitCreditEvent.voided_at,
+            ).where(col(UnitCreditEvent.enterprise_id).in_(sorted(scores)))
+        )
+    ).all()
+    for unit, points, occurred_at, voided_at in rows:
+        if china_date(occurred_at) <= day and (voided_at is None or china_date(voided_at) > day):
+            scores[unit] += points
+    return {unit: rules.level_of(round(score, 2)) for unit, score in scores.items()}
+
+
+async def warned_units(session: AsyncSession, enterprise_ids: Sequence[int], day: date) -> frozenset[int]:
+    """The units whose credit on ``day`` stands at 环保警示 or 环保不良: the inspection plan visits them more
+    often (``inspections.service.plans.RaisedUnits``; docs/domain-rules.md, Inspection frequency)."""
+    levels = await levels_on(session, enterprise_ids, day)
+    return frozenset(unit for unit, level in levels.items() if level in rules.RAISED_INSPECTION_LEVELS)

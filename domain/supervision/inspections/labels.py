@@ -14,6 +14,8 @@ BASIS_LABELS = {
     "drawn": N_("Drawn at random"),
     "monitoring_key": N_("Key management: monitored yearly"),
     "monitoring_simplified_drawn": N_("Simplified management: drawn for monitoring"),
+    "key_quarterly": N_("Key management, credit warning or poor: every quarter"),
+    "simplified_half_year": N_("Simplified management, credit warning or poor: every half year"),
 }
 STATE_LABELS = {"done": N_("Done"), "due": N_("To do"), "behind": N_("Behind")}
 POOL_LABELS = {

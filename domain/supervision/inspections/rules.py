@@ -46,6 +46,9 @@ class Basis(StrEnum):
     DRAWN = "drawn"  # a unit drawn by a double-random draw from another pool
     MONITORING_KEY = "monitoring_key"  # PT §7: key management, enforcement monitoring yearly
     MONITORING_SIMPLIFIED_DRAWN = "monitoring_simplified_drawn"  # PT §7: simplified, 30 % drawn
+    # PT §6 raised by the unit's environmental credit (警示 / 不良, issue 16; the product's rule):
+    KEY_QUARTERLY = "key_quarterly"  # key management, every quarter
+    SIMPLIFIED_HALF_YEAR = "simplified_half_year"  # simplified management, every half year
 
 
 class Pool(StrEnum):
@@ -114,18 +117,41 @@ def halves(year: int) -> tuple[tuple[str, date, date], tuple[str, date, date]]:
     )
 
 
+def quarters(year: int) -> list[tuple[str, date, date]]:
+    return [
+        (f"{year}-Q{q}", date(year, 3 * q - 2, 1), date(year, 3 * q, calendar.monthrange(year, 3 * q)[1]))
+        for q in range(1, 5)
+    ]
+
+
 def _in_force_during(permit: PermitFacts, start: date, end: date) -> bool:
     if permit.valid_from is None or permit.valid_from > end:
         return False
     return permit.valid_until is None or permit.valid_until >= start
 
 
-def plan_lines(permit: PermitFacts, year: int, *, frequency_lowered: bool = False) -> list[LineSpec]:
+def _periodic(permit: PermitFacts, basis: Basis, periods: Sequence[tuple[str, date, date]]) -> list[LineSpec]:
+    """One enforcement visit in each period in which the permit is in force."""
+    return [
+        LineSpec(InspectionKind.ENFORCEMENT, basis, period, max(start, permit.valid_from or start), end)
+        for period, start, end in periods
+        if _in_force_during(permit, start, end)
+    ]
+
+
+def plan_lines(
+    permit: PermitFacts, year: int, *, frequency_lowered: bool = False, frequency_raised: bool = False
+) -> list[LineSpec]:
     """The visits a permit holder is due in ``year`` (PT §6-7).
 
     ``frequency_lowered`` is the hook of the positive list (正面清单, issue 16): a unit on it is visited
     less often; today only its key-management half-yearly visit becomes yearly. Which units are on the
-    list, and whether more is lowered, the positive list decides when it lands."""
+    list, and whether more is lowered, the positive list decides when it lands.
+
+    ``frequency_raised``: the unit's environmental credit stands at 警示 or 不良 (issue 16; the product's
+    rule, docs/domain-rules.md): it is visited more often, key management every quarter instead of every
+    half year, simplified management every half year instead of once a year. It wins over the positive
+    list (a unit whose credit fell that low is not visited less often for being listed)."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     lines: list[LineSpec] = []
     if not permit.renewed and permit.decision_date is not None:
@@ -133,11 +159,13 @@ def plan_lines(permit: PermitFacts, year: int, *, frequency_lowered: bool = Fals
         due = add_months(issued, NEW_PERMIT_MONTHS)
         if issued <= last and due >= first:
             lines.append(LineSpec(InspectionKind.ENFORCEMENT, Basis.NEW_PERMIT, f"new:{issued}", issued, due))
-    if permit.category == "key" and not frequency_lowered:
-        for period, start, end in halves(year):
-            if _in_force_during(permit, start, end):
-                starts = max(start, permit.valid_from or start)
-                lines.append(LineSpec(InspectionKind.ENFORCEMENT, Basis.KEY_HALF_YEAR, period, starts, end))
+    if frequency_raised:
+        if permit.category == "key":
+            lines += _periodic(permit, Basis.KEY_QUARTERLY, quarters(year))
+        else:
+            lines += _periodic(permit, Basis.SIMPLIFIED_HALF_YEAR, halves(year))
+    elif permit.category == "key" and not frequency_lowered:
+        lines += _periodic(permit, Basis.KEY_HALF_YEAR, halves(year))
     elif _in_force_during(permit, first, last):
         basis = Basis.KEY_YEARLY if permit.category == "key" else Basis.SIMPLIFIED_YEARLY
         starts = max(first, permit.valid_from or first)

@@ -6,6 +6,7 @@ changed (a line whose permit has gone stays, as what was due while it was in for
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,12 @@ from domain.supervision.standing.queries import listed_on
 
 FIRST_YEAR, LAST_YEAR = 2000, 2199
 UNIQUE = ("kind", "subject", "basis", "period")
+
+# Which of the units (ids) are to be visited more often on a day: the environmental credit's answer
+# (``domain.supervision.credit.queries.warned_units``: level 警示 or 不良). Credit sits above inspections
+# (it reads their records), so it is handed in by the callers that plan (the faces, the daily run, the demo)
+# rather than imported here.
+RaisedUnits = Callable[[AsyncSession, Sequence[int], date], Awaitable[frozenset[int]]]
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ async def generate_plan(
     region_code: str,
     year: int,
     lowered_frequency_units: frozenset[int] | None = None,
+    raised_by: RaisedUnits | None = None,
 ) -> PlanGenerated:
     """Add the lines the rules make due in ``year`` for the permit holders of ``region_code``.
 
@@ -77,13 +85,21 @@ async def generate_plan(
     (``rules.plan_lines(frequency_lowered=True)``); by default the units on the list on the day the plan
     is generated (``standing.queries.listed_on``; within the year). A unit listed after its half-yearly
     lines were written keeps them: lines are never taken back.
+    ``raised_by``: which units the credit says to visit more often (``RaisedUnits``), asked on the same
+    day (``rules.plan_lines(frequency_raised=True)``); without it none. Lines of a unit whose credit
+    recovers stay, as lowered ones do.
     Registration units get their lines when a draw picks them (PT §6: 20 % drawn at random)."""
     errors = plan_scope_errors(region_code, year)
     if errors:
         raise ValidationFailed(errors)
     require(actor, Operation.INSPECTION_PLAN, Target(region_code=region_code))
     added, lines = await _add_due_lines(
-        session, region_code=region_code, year=year, lowered=lowered_frequency_units, username=actor.username
+        session,
+        region_code=region_code,
+        year=year,
+        lowered=lowered_frequency_units,
+        raised_by=raised_by,
+        username=actor.username,
     )
     record(
         session,
@@ -97,7 +113,7 @@ async def generate_plan(
     return PlanGenerated(region_code=region_code, year=year, added=added, lines=lines)
 
 
-async def keep_plans_current(session: AsyncSession, *, on: date) -> int:
+async def keep_plans_current(session: AsyncSession, *, on: date, raised_by: RaisedUnits | None = None) -> int:
     """Every day (``reminders.daily``): add to each district's plan of the year the visits of permits
     issued, renewed or listed since, so the plan follows the register without anyone pressing a button.
     Idempotent like ``generate_plan``; the audit trail records a district's plan only when lines were added.
@@ -111,7 +127,12 @@ async def keep_plans_current(session: AsyncSession, *, on: date) -> int:
     total = 0
     for region_code in sorted(regions):
         added, lines = await _add_due_lines(
-            session, region_code=region_code, year=on.year, lowered=None, username=worker.username
+            session,
+            region_code=region_code,
+            year=on.year,
+            lowered=None,
+            raised_by=raised_by,
+            username=worker.username,
         )
         if added:
             record(
@@ -133,6 +154,7 @@ async def _add_due_lines(
     region_code: str,
     year: int,
     lowered: frozenset[int] | None,
+    raised_by: RaisedUnits | None,
     username: str | None,
 ) -> tuple[int, int]:
     """Add the lines the rules make due in the year for the region's permits; (added, due in all)."""
@@ -152,15 +174,17 @@ async def _add_due_lines(
             .order_by(col(Permit.id))
         )
     ).all()
+    day = min(max(today(), first), last)
+    units = sorted({p.enterprise_id for p in permits})
     if lowered_frequency_units is None:
-        day = min(max(today(), first), last)
-        listed = await listed_on(session, sorted({p.enterprise_id for p in permits}), day)
-        lowered_frequency_units = frozenset(listed)
+        lowered_frequency_units = frozenset(await listed_on(session, units, day))
+    raised = await raised_by(session, units, day) if raised_by is not None and units else frozenset()
     wanted: list[dict[str, Any]] = []
     for permit in permits:
         facts = facts_of(permit)
         on_list = permit.enterprise_id in lowered_frequency_units
-        for spec in rules.plan_lines(facts, year, frequency_lowered=on_list):
+        warned = permit.enterprise_id in raised
+        for spec in rules.plan_lines(facts, year, frequency_lowered=on_list, frequency_raised=warned):
             if spec.due_on < first and spec.basis != rules.Basis.NEW_PERMIT:
                 continue
             wanted.append(
