@@ -71,8 +71,9 @@ EXCEEDANCE_GRACE_DAYS = 30  # an exceedance still unexplained this long after de
 NOTE_LIMIT, BASIS_LIMIT, EVIDENCE_LIMIT, REASON_LIMIT = 1000, 500, 500, 1000
 
 
-# The levels at which a unit's inspections come more often (docs/domain-rules.md, Inspection frequency;
-# the product's rule): 环保警示 and 环保不良, as the positive list makes them less frequent.
+# The levels at which a unit's inspections come more often (M48 §39: the credit record sets the
+# frequency; docs/domain-rules.md, Inspection frequency): 环保警示 and 环保不良, as the positive list makes
+# them less frequent.
 RAISED_INSPECTION_LEVELS = ("warning", "poor")
 
 

@@ -46,7 +46,7 @@ class Basis(StrEnum):
     DRAWN = "drawn"  # a unit drawn by a double-random draw from another pool
     MONITORING_KEY = "monitoring_key"  # PT §7: key management, enforcement monitoring yearly
     MONITORING_SIMPLIFIED_DRAWN = "monitoring_simplified_drawn"  # PT §7: simplified, 30 % drawn
-    # PT §6 raised by the unit's environmental credit (警示 / 不良, issue 16; the product's rule):
+    # PT §6 raised by the unit's environmental credit (警示 / 不良, issue 16; M48 §39):
     KEY_QUARTERLY = "key_quarterly"  # key management, every quarter
     SIMPLIFIED_HALF_YEAR = "simplified_half_year"  # simplified management, every half year
 
@@ -148,8 +148,9 @@ def plan_lines(
     less often; today only its key-management half-yearly visit becomes yearly. Which units are on the
     list, and whether more is lowered, the positive list decides when it lands.
 
-    ``frequency_raised``: the unit's environmental credit stands at 警示 or 不良 (issue 16; the product's
-    rule, docs/domain-rules.md): it is visited more often, key management every quarter instead of every
+    ``frequency_raised``: the unit's environmental credit stands at 警示 or 不良 (issue 16; M48 §39 makes the
+    credit record set the frequency, the numbers are the product's: docs/domain-rules.md): it is visited
+    more often, key management every quarter instead of every
     half year, simplified management every half year instead of once a year. It wins over the positive
     list (a unit whose credit fell that low is not visited less often for being listed)."""
     first, last = date(year, 1, 1), date(year, 12, 31)
