@@ -9,6 +9,7 @@ a replay of the same change tells nobody twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
@@ -34,23 +35,41 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notice to some people: ``tell_many`` writes many in two statements."""
+
+    users: list[User]
+    kind: str
+    key: str
+    title: str
+    body: str
+    link: str
+
+
 async def tell(
     session: AsyncSession, users: list[User], *, kind: str, key: str, title: str, body: str, link: str
 ) -> int:
     """Write the notice (and the mail, when the user has an address) once per key and user; returns how
+    many notices were written (``tell_many`` of one)."""
+    return await tell_many(session, [Notice(users, kind, key, title, body, link)])
+
+
+async def tell_many(session: AsyncSession, notices: list[Notice]) -> int:
+    """Write each notice (and the mail, when the user has an address) once per key and user; returns how
     many notices were written.
 
-    Two statements whatever the number of recipients (a filing tells every person of each reviewing
-    department): the notices in one INSERT that skips keys already written (a replay of the same
+    Two statements whatever the number of notices and recipients (a filing tells every person of each
+    reviewing department): the notices in one INSERT that skips keys already written (a replay of the same
     change), then the mails of the notices just written, in one INSERT that skips keys already queued."""
-    wanted: dict[str, User] = {}
-    for user in users:
-        assert user.id is not None
-        wanted.setdefault(f"{key}:{user.id}"[:200], user)
+    wanted: dict[str, tuple[User, Notice]] = {}
+    for notice in notices:
+        for user in notice.users:
+            assert user.id is not None
+            wanted.setdefault(f"{notice.key}:{user.id}"[:200], (user, notice))
     if not wanted:
         return 0
     now = utcnow()
-    title = title[:300]
     written = await insert_rows(
         session,
         Notification.__table__,  # type: ignore[attr-defined]
@@ -58,34 +77,35 @@ async def tell(
             {
                 "dedupe_key": user_key,
                 "user_id": user.id,
-                "kind": kind,
-                "title": title,
-                "body": body,
-                "link": link,
+                "kind": notice.kind,
+                "title": notice.title[:300],
+                "body": notice.body,
+                "link": notice.link,
                 "emailed": bool(user.email),
                 "created_at": now,
                 "read_at": None,
             }
-            for user_key, user in wanted.items()
+            for user_key, (user, notice) in wanted.items()
         ],
         returning=("dedupe_key",),
         unless_present=("dedupe_key",),
     )
     fresh = {row[0] for row in written}
-    url = get_settings().base_url.rstrip("/") + link
+    base = get_settings().base_url.rstrip("/")
     await enqueue_many(
         session,
         [
             Letter(
                 dedupe_key=user_key,
-                kind=kind,
+                kind=notice.kind,
                 to_address=user.email,
-                subject=title,
-                body_text=f"{body}\n\n{url}\n",
-                body_html=f'<p>{escape(body)}</p><p><a href="{escape(url)}">{escape(url)}</a></p>',
+                subject=notice.title[:300],
+                body_text=f"{notice.body}\n\n{base + notice.link}\n",
+                body_html=f'<p>{escape(notice.body)}</p><p><a href="{escape(base + notice.link)}">'
+                f"{escape(base + notice.link)}</a></p>",
                 recipient_user_id=user.id,
             )
-            for user_key, user in wanted.items()
+            for user_key, (user, notice) in wanted.items()
             if user_key in fresh and user.email
         ],
         now=now,

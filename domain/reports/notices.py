@@ -18,7 +18,7 @@ from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.errors import N_
 from domain.i18n import translate
-from domain.notifications.notices import tell
+from domain.notifications.notices import Notice, tell, tell_many
 from domain.permits.models import Permit
 from domain.permits.reference import REPORT_KIND_LABELS
 from domain.reports.departments import SECTION_LABELS
@@ -131,8 +131,23 @@ async def sections_await(
 ) -> int:
     """Each department of the report's jurisdiction is told which of its sections await it (``waiting``:
     department -> section keys): a new version to review, or (``recheck``) the unit's answer to look at."""
+    found = await sections_notices(session, report, permit, waiting, key=key, recheck=recheck, people=people)
+    return await tell_many(session, found)
+
+
+async def sections_notices(
+    session: AsyncSession,
+    report: ExecutionReport,
+    permit: Permit,
+    waiting: Mapping[str, Iterable[str]],
+    *,
+    key: str,
+    recheck: bool = False,
+    people: dict[tuple[str, str], list[User]] | None = None,
+) -> list[Notice]:
+    """The notices of ``sections_await``, not written yet (``tell_many`` writes those of many reports)."""
     enterprise = await _enterprise_name(session, permit)
-    written = 0
+    found: list[Notice] = []
     for department, sections in waiting.items():
         keys = list(dict.fromkeys(sections))
         if not keys:
@@ -173,16 +188,17 @@ async def sections_await(
             known[(department, permit.region_code)] = await department_people(
                 session, department, permit.region_code
             )
-        written += await tell(
-            session,
-            known[(department, permit.region_code)],
-            kind=KIND_SECTIONS,
-            key=f"{key}:{department}",
-            title=title,
-            body=body,
-            link=f"/review/{report.id}",
+        found.append(
+            Notice(
+                known[(department, permit.region_code)],
+                KIND_SECTIONS,
+                f"{key}:{department}",
+                title,
+                body,
+                f"/review/{report.id}",
+            )
         )
-    return written
+    return found
 
 
 async def unit_recipients(session: AsyncSession, permit: Permit) -> list[User]:

@@ -27,6 +27,7 @@ from domain.changes.kinds import ObjectType
 from domain.clock import today, utcnow
 from domain.db import insert_rows, insert_unless_present
 from domain.errors import N_, Conflict, DomainError, ValidationFailed
+from domain.notifications.notices import Notice, tell_many
 from domain.permits.models import Permit
 from domain.permits.rules import normal_number
 from domain.permits.terms import terms_of
@@ -340,8 +341,10 @@ async def submit_reports(
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows, changed)
     people: dict[tuple[str, str], list[User]] = {}  # a batch's reports share few departments
+    told: list[Notice] = []  # written together: two statements for the batch
     for _index, report, submission, _findings, permit in new:
-        await _tell_departments(session, report, submission, permit, people)
+        told += await _department_notices(session, report, submission, permit, people)
+    await tell_many(session, told)
     if replays:
         found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
         for index, report, submission, permit in replays:
@@ -431,21 +434,31 @@ def _submission_values(submission: ReportSubmission) -> dict[str, Any]:
     }
 
 
-async def _tell_departments(
+async def _department_notices(
     session: AsyncSession,
     report: ExecutionReport,
     submission: ReportSubmission,
     permit: Permit,
     people: dict[tuple[str, str], list[User]],
-) -> None:
+) -> list[Notice]:
     """A new version is a new round of review (PT §5): each department of the jurisdiction is told which
     of its sections await it."""
-    waiting: dict[str, list[str]] = {}
-    for section, department in rounds.pairs(report.kind):
-        waiting.setdefault(department, []).append(section)
-    await notices.sections_await(
-        session, report, permit, waiting, key=f"report-sections:{submission.id}", people=people
+    return await notices.sections_notices(
+        session,
+        report,
+        permit,
+        department_sections(report.kind),
+        key=f"report-sections:{submission.id}",
+        people=people,
     )
+
+
+def department_sections(kind: str) -> dict[str, list[str]]:
+    """Department -> the sections of a report of this kind it reviews."""
+    waiting: dict[str, list[str]] = {}
+    for section, department in rounds.pairs(kind):
+        waiting.setdefault(department, []).append(section)
+    return waiting
 
 
 def _plain(value: Any) -> Any:
