@@ -8,27 +8,31 @@ tested small. PostgreSQL only: the volumes are beyond what the embedded SQLite i
 What goes through the product's own bulk paths, exactly as an operator or a unit would write it:
 - the demo city (``demo.load``), then the generated units through ``register_enterprises`` and their
   permits through ``import_permits`` (``demo.generated``), a transaction per 5,000 units;
-- each filing unit's staff account (``create_user``);
-- three years of execution reports through the filing desk's batch use case ``submit_reports``, each
-  batch stamped with the moment it is filed (``clock.history_at``, as the demo city's own history): the
-  append-only submissions, their hash chain, receipts, audit findings, notices and change events are
-  written by the product itself, so every trigger and chain a test checks holds.
+- each filing unit's staff account (``create_users_bulk``: an operator onboarding a register's units,
+  one initial password hashed once);
+- three years of execution reports, a unit's first filing of each, in bulk (``demo.scale_reports``, whose
+  docstring says what it writes and with which of the product's rules): chunks of 2,000 filings of any
+  moments, each stamped with the moment it was filed; the chain check passes on every report and the
+  findings are the audit rules' (tests/platform/test_scale_reports.py).
 
 The fast path, and why: hourly readings. Through ``record_readings`` (a JSON-parameter INSERT ... RETURNING
-and one change event per row) 90 million rows take many hours; here each reading is made by the ledger's
-own rule (``domain.ledgers.rules.check_reading``, which gives the canonical unit and the quantity from the
-flow, and refuses what the product refuses) and COPY-ed into ``monitoring_reading``; the change feed's
-events of an outlet's readings are then written by one INSERT ... SELECT in the same transaction (one per
-reading, as ``record_readings`` writes them), the outlet's exceedances by the ledger's own
-``detect_exceedances`` and one audit entry per outlet by ``record``. The table has no trigger that COPY
-would skip (readings are never updated; voids write new rows). The values stay below the permitted
-concentration (the demo city's diurnal pattern), so the detector finds no episode.
+and one change event per row) 90 million rows take many hours, and even a rule run per row in Python and a
+COPY is hours. Here a series (one pollutant at one outlet, a year of hours) is made in the database by one
+INSERT ... SELECT over ``generate_series`` (the demo city's diurnal pattern, below the permitted
+concentration, with a noise that is a function of the series' seed and the hour), its canonical unit,
+concentration factor and quantity from the flow as the ledger's own rule
+(``domain.ledgers.rules.check_reading``) gives them; then 24 readings spread over the series are made
+again and held to ``check_reading`` of their raw values (equal unit, concentration, flow, quantity and
+period end, or the load stops). The change feed's events of an outlet's readings are written by one
+INSERT ... SELECT in the same transaction (one per reading, as ``record_readings`` writes them), the
+outlet's exceedances by the ledger's own ``detect_exceedances`` and one audit entry per outlet by
+``record``. The table has no trigger a bulk INSERT would skip (readings are never updated; voids write
+new rows); plain INSERTs also suit a partitioned ``monitoring_reading``. The detector finds no episode.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 import zlib
 from collections import defaultdict
@@ -43,32 +47,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo.generated import generate
 from demo.load import is_empty, load
+from demo.scale_reports import FirstFiling, file_first_reports, new_memo
 from domain.access import Actor, Role, operator
-from domain.accounts.service.users import create_user
+from domain.accounts.service.users import MAX_BULK_ACCOUNTS, NewAccount, create_users_bulk
 from domain.actors import actor_for
 from domain.audit.service import record
 from domain.changes.kinds import ChangeKind, ObjectType
-from domain.clock import CHINA, CHINA_OFFSET, history_at, today, utcnow
+from domain.clock import CHINA_OFFSET, today, utcnow
 from domain.db import Database, on_postgresql
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.ledgers.lookup import points_of
 from domain.ledgers.models import MonitoringReading
-from domain.ledgers.rules import ReadingInput, check_reading
+from domain.ledgers.rules import CheckedReading, PointInfo, ReadingInput, check_reading
 from domain.ledgers.service.exceedances import detect_exceedances
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import PermitTerms, terms_of
 from domain.reports import schedule as plans
-from domain.reports.service.submission import Filing, submit_reports
 
 PROVINCE_UNITS = 350_000
 PROVINCE_MONITORED_OUTLETS = 2_000
 LOOKBACK_DAYS = 3 * 365 + 1  # three years of reports
 HOURS = 365 * 24  # a year of hourly readings
 UNIT_CHUNK = 5_000
-FILING_CHUNK = 500
+FILING_CHUNK = 2000
 PASSWORD = "Scale-demo-2026"  # the generated filers' accounts; nobody logs in with them
 READING_COLUMNS = (
     "permit_id",
@@ -158,11 +162,11 @@ async def load_province(database: Database, *, fraction: float, say: Callable[[s
 
     started = time.monotonic()
     filers = await _filers(database, say, after=base_id)
-    done("filing staff (create_user)", len(filers), started)
+    done("filing staff (create_users_bulk)", len(filers), started)
 
     started = time.monotonic()
     filed = await _file_reports(database, filers, say)
-    done("report submissions (submit_reports)", filed, started)
+    done("report submissions (first filings in bulk)", filed, started)
 
     started = time.monotonic()
     async with database.transaction() as session:
@@ -186,21 +190,27 @@ async def _filers(database: Database, say: Callable[[str], None], *, after: int)
             )
         ).all()
     filers: dict[int, Actor] = {}
-    for start in range(0, len(rows), 1000):
+    for start in range(0, len(rows), MAX_BULK_ACCOUNTS):
+        chunk = rows[start : start + MAX_BULK_ACCOUNTS]
         async with database.transaction() as session:
-            for enterprise_id, credit_code in rows[start : start + 1000]:
-                assert enterprise_id is not None
-                user = await create_user(
-                    session,
-                    operator("demo"),
-                    username=f"scale{enterprise_id}-staff",
-                    password=PASSWORD,
-                    role=Role.ENTERPRISE_STAFF.value,
-                    display_name="环保专员",
-                    enterprise_credit_code=credit_code,
-                )
-                filers[enterprise_id] = actor_for(user, channel="demo")
-        say(f"  staff {min(start + 1000, len(rows)):,} / {len(rows):,}")
+            users = await create_users_bulk(
+                session,
+                operator("demo"),
+                accounts=[
+                    NewAccount(
+                        username=f"scale{enterprise_id}-staff",
+                        role=Role.ENTERPRISE_STAFF.value,
+                        display_name="环保专员",
+                        enterprise_credit_code=credit_code,
+                    )
+                    for enterprise_id, credit_code in chunk
+                ],
+                initial_password=PASSWORD,
+            )
+        for user in users:
+            assert user.enterprise_id is not None
+            filers[user.enterprise_id] = actor_for(user, channel="demo")
+        say(f"  staff {start + len(chunk):,} / {len(rows):,}")
     return filers
 
 
@@ -246,8 +256,8 @@ def _content(kind: str, terms: PermitTerms, fate: int) -> dict[str, Any]:
 
 
 async def _file_reports(database: Database, filers: dict[int, Actor], say: Callable[[str], None]) -> int:
-    """Three years of every owed report, most on time, some late, about a tenth never filed, grouped by the
-    moment they are filed and handed to ``submit_reports`` a batch at a time, oldest first."""
+    """Three years of every owed report, most on time, some late, about a tenth never filed, each a first
+    filing at the moment it is filed, written in bulk (``demo.scale_reports``) oldest first."""
     on, now = today(), utcnow()
     async with database.transaction() as session:
         permits = (
@@ -258,7 +268,7 @@ async def _file_reports(database: Database, filers: dict[int, Actor], say: Calla
             )
         ).all()
         terms = await terms_of(session, list(permits))
-    moments: dict[datetime, list[Filing]] = defaultdict(list)
+    filings: list[FirstFiling] = []
     for permit in permits:
         assert permit.id is not None and permit.number is not None
         if permit.valid_from is None or permit.valid_until is None:
@@ -281,29 +291,28 @@ async def _file_reports(database: Database, filers: dict[int, Actor], say: Calla
             moment = min(moment, now - timedelta(hours=6))
             if moment <= _at(period.end + timedelta(days=1), 9):
                 continue
-            moments[moment].append(
-                Filing(
+            filings.append(
+                FirstFiling(
                     filers[permit.enterprise_id],
-                    permit.number,
-                    item.kind,
-                    period.label,
+                    permit,
+                    item,
                     _content(item.kind, terms[permit.id], fate),
                     f"scale-{name}",
+                    moment,
                 )
             )
-    total = sum(len(batch) for batch in moments.values())
+    filings.sort(key=lambda filing: filing.received_at)
+    memo = new_memo()
     written = 0
     started = time.monotonic()
-    for moment in sorted(moments):
-        batch = moments[moment]
-        for chunk in range(0, len(batch), FILING_CHUNK):
-            async with database.transaction() as session:
-                with history_at(moment):
-                    outcomes = await submit_reports(session, batch[chunk : chunk + FILING_CHUNK])
-            written += sum(1 for outcome in outcomes if not isinstance(outcome, Exception))
-        if written and (written // 5000) != ((written - len(batch)) // 5000):
-            rate = written / (time.monotonic() - started)
-            say(f"  submissions {written:,} / {total:,} ({rate:,.0f}/s)")
+    for chunk in range(0, len(filings), FILING_CHUNK):
+        async with database.transaction() as session:
+            written += await file_first_reports(session, filings[chunk : chunk + FILING_CHUNK], memo)
+        rate = written / (time.monotonic() - started)
+        say(
+            f"  submissions {written:,} / {len(filings):,} ({rate:,.0f}/s;"
+            f" rules run {memo.runs:,}, reused {memo.reused:,})"
+        )
     return written
 
 
@@ -370,50 +379,24 @@ async def outlet_readings(
     seed: int = 0,
 ) -> int:
     """``hours`` hourly readings up to ``end`` of each pollutant at one outlet, as its automatic monitor
-    sends them: made by the ledger's rule, COPY-ed with their change events, the outlet's exceedances
-    detected and one audit entry written, in the caller's transaction (the module's docstring says why)."""
+    sends them: made in the database, each series held to the ledger's rule, written with their change
+    events, the outlet's exceedances detected and one audit entry written, in the caller's transaction
+    (the module's docstring says why)."""
     assert permit.id is not None
     begin = end - timedelta(hours=hours)
     terms = (await terms_of(session, [permit]))[permit.id]
     points = points_of(terms)
-    rng = random.Random(permit.id * 1000 + seed)
     medium = points[outlet].medium
-    flow = 150.0 if medium == "water" else 350_000.0
-    rows: list[tuple[Any, ...]] = []
+    flow = (150.0 if medium == "water" else 350_000.0) if medium else None
     now = utcnow()
-    for pollutant in pollutants:
-        limit = points[outlet].limits[pollutant]
+    written = 0
+    for number, pollutant in enumerate(pollutants):
         unit = next(t.unit for t in terms.limits if t.point == outlet and t.pollutant == pollutant)
-        for hour in range(hours):
-            moment = begin + timedelta(hours=hour)
-            diurnal = 0.12 * math.sin((moment.astimezone(CHINA).hour - 6) / 24 * 2 * math.pi)
-            value = round(max(0.01, limit * (0.42 + diurnal + rng.uniform(-0.06, 0.06))), 3)
-            reading = ReadingInput(
-                outlet, pollutant, "automatic", moment, value, unit, flow_m3=flow if medium else None
-            )
-            checked, problems = check_reading(reading, points, now)
-            if checked is None:
-                raise ValidationFailed(problems)
-            rows.append(
-                (
-                    permit.id,
-                    checked.outlet_code,
-                    checked.pollutant,
-                    checked.method,
-                    checked.measured_at,
-                    checked.period_end,
-                    checked.concentration,
-                    checked.unit,
-                    checked.flow_m3,
-                    checked.quantity_kg,
-                    now,
-                    "hj212",
-                    None,
-                    "hj212",
-                    "",
-                )
-            )
-    written = await _copy_readings(session, permit, outlet, rows, now)
+        series = Series(
+            permit.id, outlet, pollutant, unit, points[outlet].limits[pollutant], flow, medium or "air"
+        )
+        written += await _write_series(session, series, points, begin, hours, now, seed * 100 + number)
+    await _change_events(session, permit, outlet, now)
     await detect_exceedances(session, permit, points, {(outlet, p) for p in pollutants}, begin, end)
     record(
         session,
@@ -422,35 +405,133 @@ async def outlet_readings(
         object_type="permit",
         object_id=permit.number or "",
         enterprise_id=permit.enterprise_id,
-        after={"count": len(rows), "from": begin.isoformat(), "to": end.isoformat(), "source": "hj212"},
+        after={"count": written, "from": begin.isoformat(), "to": end.isoformat(), "source": "hj212"},
     )
     return written
 
 
-async def _copy_readings(
-    session: AsyncSession, permit: Permit, outlet: str, rows: list[tuple[Any, ...]], now: datetime
+@dataclass(frozen=True)
+class Series:
+    """One pollutant's hourly readings at one outlet, as its monitor sends them."""
+
+    permit_id: int
+    outlet: str
+    pollutant: str
+    unit: str  # as the monitor sends it (the permit's unit)
+    limit: float  # the permitted concentration
+    flow_m3: float | None  # each hour's flow
+    medium: str
+
+
+# A series' raw values, the demo city's diurnal pattern (below the permitted concentration) with a noise
+# that depends only on the seed and the hour (md5), so that the same hours can be made again to be checked.
+SERIES_VALUES = """
+SELECT h, measured_at, round(greatest(0.01, %(limit)s * (0.42
+         + 0.12 * sin((extract(hour FROM measured_at AT TIME ZONE 'Asia/Shanghai')::float8 - 6)
+                      / 24 * 2 * pi())
+         + (('x' || substr(md5(%(seed)s || ':' || h), 1, 8))::bit(32)::bigint / 4294967295.0 * 0.12 - 0.06))
+       )::numeric, 3)::float8 AS value
+FROM (SELECT h, %(begin)s::timestamptz + h * interval '1 hour' AS measured_at
+      FROM generate_series(0, %(hours)s - 1) AS h) AS hours
+"""
+SAMPLES = 24  # readings of a series checked by ``check_reading`` (first, last and spread between)
+
+
+async def _write_series(
+    session: AsyncSession,
+    series: Series,
+    points: dict[str, PointInfo],
+    begin: datetime,
+    hours: int,
+    now: datetime,
+    seed: int,
 ) -> int:
-    """COPY the rows, then the change feed's event of each (one statement), in the caller's transaction."""
+    """INSERT ... SELECT the series' rows with the canonical unit, concentration and quantity the ledger's
+    ``check_reading`` gives for the first raw value, then hold a sample of the rows written to what
+    ``check_reading`` makes of their raw values: any difference (a unit the rule converts otherwise, a
+    quantity computed otherwise, a value it refuses) stops the load."""
     connection = await session.connection()
     raw: Any = (await connection.get_raw_connection()).driver_connection
-    table = MonitoringReading.__tablename__
-    async with raw.cursor() as cursor:
-        async with cursor.copy(f"COPY {table} ({', '.join(READING_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                await copy.write_row(row)
-        await cursor.execute(
-            "INSERT INTO change_event (occurred_at, object_type, object_id, object_key, change, action,"
-            " enterprise_id) SELECT %s, %s, id, %s, %s, 'ledger.readings', %s FROM monitoring_reading"
-            " WHERE permit_id = %s AND outlet_code = %s AND entered_at = %s",
-            (
-                now,
-                ObjectType.READING.value,
-                permit.number or "",
-                ChangeKind.CREATED.value,
-                permit.enterprise_id,
-                permit.id,
-                outlet,
-                now,
-            ),
+    params = {"limit": series.limit, "seed": seed, "begin": begin, "hours": hours}
+
+    def check(value: float, measured_at: datetime) -> CheckedReading:
+        reading = ReadingInput(
+            series.outlet,
+            series.pollutant,
+            "automatic",
+            measured_at,
+            value,
+            series.unit,
+            flow_m3=series.flow_m3,
         )
-    return len(rows)
+        checked, problems = check_reading(reading, points, now)
+        if checked is None:
+            raise ValidationFailed(problems)
+        return checked
+
+    first = check(1.0, begin)
+    factor, quantity = first.concentration, first.quantity_kg is not None
+    async with raw.cursor() as cursor:
+        await cursor.execute(
+            f"INSERT INTO {MonitoringReading.__tablename__} ({', '.join(READING_COLUMNS)})"
+            " SELECT %(permit)s, %(outlet)s, %(pollutant)s, 'automatic', measured_at,"
+            " measured_at + interval '1 hour', value * %(factor)s, %(unit)s, %(flow)s,"
+            + (" value * %(factor)s * %(flow)s * %(scale)s / 1000000," if quantity else " NULL::float8,")
+            + f" %(now)s, 'hj212', NULL, 'hj212', '' FROM ({SERIES_VALUES}) AS made",
+            {
+                **params,
+                "permit": series.permit_id,
+                "outlet": first.outlet_code,
+                "pollutant": first.pollutant,
+                "factor": factor,
+                "unit": first.unit,
+                "flow": series.flow_m3,
+                "scale": 1000.0 if series.medium == "water" else 1.0,
+                "now": now,
+            },
+        )
+        written = cursor.rowcount
+        sample = sorted({0, hours - 1, *range(0, hours, max(1, hours // SAMPLES))})
+        await cursor.execute(
+            f"SELECT made.value, r.measured_at, r.period_end, r.concentration, r.unit, r.flow_m3,"
+            f" r.quantity_kg FROM ({SERIES_VALUES}) AS made JOIN {MonitoringReading.__tablename__} r"
+            " ON r.permit_id = %(permit)s AND r.outlet_code = %(outlet)s AND r.pollutant = %(pollutant)s"
+            " AND r.method = 'automatic' AND r.measured_at = made.measured_at AND r.entered_at = %(now)s"
+            " WHERE made.h = ANY(%(sample)s)",
+            {
+                **params,
+                "permit": series.permit_id,
+                "outlet": first.outlet_code,
+                "pollutant": first.pollutant,
+                "now": now,
+                "sample": sample,
+            },
+        )
+        rows = await cursor.fetchall()
+    assert len(rows) == len(sample), f"{series}: {len(rows)} of {len(sample)} sampled rows found"
+    for value, measured_at, period_end, concentration, unit, flow_m3, quantity_kg in rows:
+        checked = check(value, measured_at)
+        made = (checked.period_end, checked.concentration, checked.unit, checked.flow_m3, checked.quantity_kg)
+        assert (period_end, concentration, unit, flow_m3, quantity_kg) == made, f"{series}: {made}"
+    return int(written)
+
+
+async def _change_events(session: AsyncSession, permit: Permit, outlet: str, now: datetime) -> None:
+    """The change feed's event of each reading written (one statement), as ``record_readings`` writes
+    them, in the caller's transaction."""
+    connection = await session.connection()
+    await connection.exec_driver_sql(
+        "INSERT INTO change_event (occurred_at, object_type, object_id, object_key, change, action,"
+        " enterprise_id) SELECT %(now)s, %(type)s, id, %(key)s, %(change)s, 'ledger.readings', %(unit)s"
+        " FROM monitoring_reading WHERE permit_id = %(permit)s AND outlet_code = %(outlet)s"
+        " AND entered_at = %(now)s",
+        {
+            "now": now,
+            "type": ObjectType.READING.value,
+            "key": permit.number or "",
+            "change": ChangeKind.CREATED.value,
+            "unit": permit.enterprise_id,
+            "permit": permit.id,
+            "outlet": outlet,
+        },
+    )
