@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_POSTGRES_URL
 
 .PHONY: install run test test-sqlite test-postgres test-browser lint format catalogs extract-messages \
-        system-deps browser-deps bench clean
+        system-deps browser-deps pgbouncer-deps bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
@@ -52,6 +52,15 @@ browser-deps:
 	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	fi
+
+# pgbouncer for tests/benchmarks/bench_pgbouncer.py (connection pooling measured; docs/operations.md,
+# "Connection pooling"): installed once when missing, never part of `make test`.
+pgbouncer-deps:
+	@if [ ! -x /usr/sbin/pgbouncer ]; then \
+	  echo "installing pgbouncer for the connection pooling benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq pgbouncer >/dev/null; \
 	fi
 
 # Both databases at once, in two processes (tools/test_both.sh says why); each half alone below.
