@@ -30,3 +30,29 @@ def test_development_generates_a_secret_once_and_keeps_it_private(tmp_path, monk
 def test_cookies_are_secure_when_served_over_https():
     assert Settings(base_url="https://permits.example.gov.cn").secure_cookies
     assert not Settings(base_url="http://127.0.0.1:8000").secure_cookies
+
+
+def test_the_database_settings_describe_the_replica_and_the_pooler(monkeypatch):
+    from domain.db import Database, connect_args
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app@db-primary/permitwatch")
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgresql://app@db-replica/permitwatch")
+    monkeypatch.setenv("DATABASE_REPLICA_MAX_LAG_SECONDS", "5")
+    monkeypatch.setenv("DATABASE_POOLER", "pgbouncer")
+    settings = Settings()
+    assert settings.database_replica_max_lag_seconds == 5 and settings.database_replica_check_seconds == 2
+    database = Database.from_settings(settings)  # connects to nothing until used
+    assert database.replica is not None and database.replica.max_lag_seconds == 5
+    assert not database.replica.state.in_use  # not checked yet: reads go to the primary
+    # Behind pgbouncer in transaction pooling psycopg must prepare nothing; directly it may.
+    assert connect_args("pgbouncer", 5) == {"connect_timeout": 5, "prepare_threshold": None}
+    assert connect_args("none", 5) == {"connect_timeout": 5}
+    with pytest.raises(ValidationError, match="database_pooler"):
+        Settings(database_pooler="pgpool")
+
+
+def test_a_replica_needs_postgresql():
+    from domain.db import Database
+
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        Database("sqlite:///:memory:", replica_url="sqlite:///replica.db")
