@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     webhook_allow_private_addresses: bool = False
     worker_poll_seconds: float = 5.0
 
+    # Monitoring readings on PostgreSQL (docs/operations.md, "Readings: monthly partitions and the
+    # archive"): the monthly partitions the worker keeps ready ahead of this month; whether it moves the
+    # months past the retention window to the archive schema once a month (off: an operator decides,
+    # `permitwatch archive-readings`); and the window in years, never under the legal five (Regulation
+    # art. 19 and 21).
+    reading_partitions_ahead: int = Field(default=3, ge=1, le=24)
+    reading_archive_enabled: bool = False
+    reading_retention_years: int = Field(default=5, ge=5, le=100)
+
     # Renewal reminders: working days before the renewal deadline, and the day after it passes
     # (docs/domain-rules.md, "Renewal").
     renewal_reminder_lead_days: tuple[int, ...] = (60, 30, 10)

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 import domain.models  # noqa: F401  (registers every table)
 from domain.base import metadata
 from domain.db import is_sqlite_url, sync_url
+from domain.ledgers.partitions import include_name
 from domain.settings import get_settings
 
 config = context.config
@@ -20,7 +21,8 @@ def database_url() -> str:
 def run_migrations_offline() -> None:
     url = sync_url(database_url())
     context.configure(url=url, target_metadata=metadata, literal_binds=True,
-                      render_as_batch=is_sqlite_url(url), compare_type=True)
+                      render_as_batch=is_sqlite_url(url), compare_type=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -31,6 +33,7 @@ def run_with_connection(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the monthly partitions of monitoring_reading are not models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -88,8 +88,20 @@ def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
     from domain import migrate as migrations
 
-    migrations.upgrade(get_settings().database_url)
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
     click.echo("database is up to date")
+
+    async def work(database: Database) -> None:
+        from domain.ledgers.partitions import ensure_partitions
+
+        async with database.transaction() as session:
+            made = await ensure_partitions(session, months_ahead=settings.reading_partitions_ahead)
+        if made.created:
+            first, last = made.created[0], made.created[-1]
+            click.echo(f"reading partitions made: {len(made.created)} ({first} … {last})")
+
+    _run(work)
 
 
 @main.command()
@@ -282,15 +294,25 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
 
 
 def worker_daily(settings: Settings, *, reminders: bool, bulk_export: bool) -> DailyRun:
-    """What the worker does before each round: the day's reminders once a day, and the day's bulk download
-    when the one in force is not of today (its manifest records the last run)."""
+    """What the worker does before each round: once a day the readings' partitions (and their archive when
+    enabled) and the day's reminders, and the day's bulk download when the one in force is not of today
+    (its manifest records the last run)."""
     from domain.clock import today
     from domain.disclosure.bulk.export import DailyJob
+    from domain.ledgers.partitions import upkeep
     from domain.reminders.daily import remind_if_new_day
 
     bulk = DailyJob(settings)
 
     async def daily(db: Database, last_day: date | None) -> date:
+        if today() != last_day:
+            # The readings' monthly partitions ahead, and the archive when enabled (PostgreSQL only).
+            await upkeep(
+                db,
+                months_ahead=settings.reading_partitions_ahead,
+                archive=settings.reading_archive_enabled,
+                retention_years=settings.reading_retention_years,
+            )
         day = await remind_if_new_day(db, last_day) if reminders else today()
         if bulk_export:
             await bulk(db)
@@ -393,6 +415,47 @@ def bulk_export(out: str | None) -> None:
         click.echo(f"error: another process is writing the bulk download in {root}", err=True)
         sys.exit(1)
     click.echo(summary(manifest), nl=False)  # type: ignore[arg-type]
+
+
+@main.command("archive-readings")
+@click.option("--before", required=True, help="Archive the monthly partitions before this month (YYYY-MM).")
+@click.option("--apply", is_flag=True, help="Do it; without it, only list what would move (dry run).")
+def archive_readings_command(before: str, apply: bool) -> None:
+    """Move whole months of monitoring readings older than the retention window (five years, Regulation
+    art. 19 and 21) out of monitoring_reading into the archive schema; nothing is deleted. PostgreSQL only."""
+    from domain.ledgers.partitions import ARCHIVE_SCHEMA, ARCHIVE_VIEW, ArchivePlan, archive_readings
+
+    settings = get_settings()
+
+    async def work(database: Database) -> ArchivePlan:
+        async with database.transaction() as session:
+            return await archive_readings(
+                session,
+                operator(),
+                before=before,
+                apply=apply,
+                retention_years=settings.reading_retention_years,
+            )
+
+    try:
+        plan = _run(work)
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(f"retention window: months from {plan.window_start} on are kept in monitoring_reading")
+    if not plan.months:
+        click.echo(f"no partition before {plan.before}: nothing to archive")
+        return
+    for month in plan.months:
+        click.echo(f"  {month.month}  {month.partition}  {month.readings} readings")
+    total = sum(month.readings for month in plan.months)
+    if plan.applied:
+        click.echo(
+            f"archived {len(plan.months)} months ({total} readings) into schema {ARCHIVE_SCHEMA};"
+            f" read them in {ARCHIVE_VIEW}"
+        )
+    else:
+        click.echo(f"dry run: {len(plan.months)} months ({total} readings) would move; add --apply to do it")
 
 
 @main.command("import-monitoring")

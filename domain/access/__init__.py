@@ -90,6 +90,8 @@ class Operation(StrEnum):
     # regulators of its jurisdiction, the system administrator.
     UNIT_AUDIT_VIEW = "audit.view_unit"
     CALENDAR_MANAGE = "calendar.manage"  # load a year's published holiday schedule
+    # Move monthly partitions of readings past the retention window to the archive (docs/operations.md).
+    READINGS_ARCHIVE = "readings.archive"
     PERMIT_LIST = "permit.list"
     PERMIT_VIEW = "permit.view"
     PERMIT_APPLY = "permit.apply"
@@ -153,6 +155,7 @@ WRITE_OPERATIONS = frozenset(
         Operation.ENTERPRISE_EDIT,
         Operation.USER_MANAGE,
         Operation.CALENDAR_MANAGE,
+        Operation.READINGS_ARCHIVE,
         Operation.TOKEN_MANAGE_OWN,
         Operation.TOKEN_ISSUE_FOR_OTHERS,
         Operation.PERMIT_APPLY,
@@ -366,6 +369,7 @@ def rule(actor: Actor, operation: Operation) -> Condition:
             | Operation.TOKEN_ISSUE_FOR_OTHERS
             | Operation.AUDIT_VIEW
             | Operation.CALENDAR_MANAGE
+            | Operation.READINGS_ARCHIVE
         ):
             return _either(actor.is_admin)
         case Operation.UNIT_AUDIT_VIEW:

@@ -6,12 +6,15 @@ from sqlalchemy import create_engine, inspect, pool
 
 from domain.base import metadata
 from domain.db import sync_url
+from domain.ledgers.partitions import include_name
 
 
 def test_autogenerate_finds_no_difference_between_models_and_migrations(database_url):
     engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == [], f"models and migrations disagree; add a migration: {differences}"
