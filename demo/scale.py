@@ -32,11 +32,14 @@ new rows); plain INSERTs also suit a partitioned ``monitoring_reading``. The det
 
 from __future__ import annotations
 
+import asyncio
 import math
+import multiprocessing
 import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -53,7 +56,7 @@ from domain.accounts.service.users import MAX_BULK_ACCOUNTS, NewAccount, create_
 from domain.actors import actor_for
 from domain.audit.service import record
 from domain.changes.kinds import ChangeKind, ObjectType
-from domain.clock import CHINA_OFFSET, today, utcnow
+from domain.clock import CHINA, CHINA_OFFSET, today, utcnow
 from domain.db import Database, on_postgresql
 from domain.enterprises.models import Enterprise
 from domain.errors import N_, FieldError, ValidationFailed
@@ -73,6 +76,8 @@ LOOKBACK_DAYS = 3 * 365 + 1  # three years of reports
 HOURS = 365 * 24  # a year of hourly readings
 UNIT_CHUNK = 5_000
 FILING_CHUNK = 2000
+REPORT_WORKERS = 2  # processes filing reports
+READING_WORKERS = 2  # outlets written at once (the machine the province is measured on has two cores)
 PASSWORD = "Scale-demo-2026"  # the generated filers' accounts; nobody logs in with them
 READING_COLUMNS = (
     "permit_id",
@@ -158,7 +163,7 @@ async def load_province(database: Database, *, fraction: float, say: Callable[[s
     started = time.monotonic()
     outlets = max(1, round(PROVINCE_MONITORED_OUTLETS * fraction))
     readings = await _readings(database, outlets, say)
-    done(f"hourly readings of {outlets:,} outlets (COPY)", readings, started)
+    done(f"hourly readings of {outlets:,} outlets (INSERT ... SELECT)", readings, started)
 
     started = time.monotonic()
     filers = await _filers(database, say, after=base_id)
@@ -255,15 +260,57 @@ def _content(kind: str, terms: PermitTerms, fate: int) -> dict[str, Any]:
     return content
 
 
-async def _file_reports(database: Database, filers: dict[int, Actor], say: Callable[[str], None]) -> int:
-    """Three years of every owed report, most on time, some late, about a tenth never filed, each a first
-    filing at the moment it is filed, written in bulk (``demo.scale_reports``) oldest first."""
+async def _file_reports(
+    database: Database, filers: dict[int, Actor], say: Callable[[str], None], *, workers: int = REPORT_WORKERS
+) -> int:
+    """Three years of every owed report (``_file_part``), the permits shared out among ``workers``
+    processes: the audit rules and the ledger's facts are Python's work, one core's per process."""
+    if workers <= 1:
+        return await _file_part(database, filers, say, part=0, parts=1)
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        counts = await asyncio.gather(
+            *(
+                loop.run_in_executor(pool, _file_part_apart, database.url, filers, part, workers)
+                for part in range(workers)
+            )
+        )
+    return sum(counts)
+
+
+def _file_part_apart(url: str, filers: dict[int, Actor], part: int, parts: int) -> int:
+    """``_file_part`` in a process of its own (its own connections), printing its progress."""
+
+    async def run() -> int:
+        database = Database(url)
+        try:
+            return await _file_part(
+                database,
+                filers,
+                lambda line: print(f"{line} [{part + 1}/{parts}]", flush=True),
+                part=part,
+                parts=parts,
+            )
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+async def _file_part(
+    database: Database, filers: dict[int, Actor], say: Callable[[str], None], *, part: int, parts: int
+) -> int:
+    """Three years of every owed report of the permits whose id is ``part`` modulo ``parts``, most on time,
+    some late, about a tenth never filed, each a first filing at the moment it is filed, written in bulk
+    (``demo.scale_reports``) oldest first."""
     on, now = today(), utcnow()
     async with database.transaction() as session:
         permits = (
             await session.exec(
                 select(Permit).where(
-                    col(Permit.enterprise_id).in_(sorted(filers)), Permit.status == PermitStatus.ISSUED
+                    col(Permit.enterprise_id).in_(sorted(filers)),
+                    Permit.status == PermitStatus.ISSUED,
+                    col(Permit.id) % parts == part,
                 )
             )
         ).all()
@@ -358,13 +405,24 @@ async def _readings(database: Database, count: int, say: Callable[[str], None]) 
     written = 0
     started = time.monotonic()
     end = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    for number, (permit, outlet, pollutants) in enumerate(chosen):
-        async with database.transaction() as session:
-            written += await outlet_readings(
-                session, permit, outlet, pollutants, end=end, hours=HOURS, seed=number
-            )
-        rate = written / (time.monotonic() - started)
-        say(f"  outlets {number + 1:,} / {len(chosen):,}, readings {written:,} ({rate:,.0f}/s)")
+    queue = list(enumerate(chosen))
+    queue.reverse()
+
+    async def worker() -> None:
+        # An outlet a transaction; READING_WORKERS of them at once keep the database's cores busy (the
+        # rows are made there) while this process waits.
+        nonlocal written
+        while queue:
+            number, (permit, outlet, pollutants) = queue.pop()
+            async with database.transaction() as session:
+                written += await outlet_readings(
+                    session, permit, outlet, pollutants, end=end, hours=HOURS, seed=number
+                )
+            rate = written / (time.monotonic() - started)
+            done = len(chosen) - len(queue)
+            say(f"  outlets {done:,} / {len(chosen):,}, readings {written:,} ({rate:,.0f}/s)")
+
+    await asyncio.gather(*(worker() for _ in range(READING_WORKERS)))
     return written
 
 
@@ -393,10 +451,17 @@ async def outlet_readings(
     for number, pollutant in enumerate(pollutants):
         unit = next(t.unit for t in terms.limits if t.point == outlet and t.pollutant == pollutant)
         series = Series(
-            permit.id, outlet, pollutant, unit, points[outlet].limits[pollutant], flow, medium or "air"
+            permit.id,
+            permit.number or "",
+            permit.enterprise_id,
+            outlet,
+            pollutant,
+            unit,
+            points[outlet].limits[pollutant],
+            flow,
+            medium or "air",
         )
         written += await _write_series(session, series, points, begin, hours, now, seed * 100 + number)
-    await _change_events(session, permit, outlet, now)
     await detect_exceedances(session, permit, points, {(outlet, p) for p in pollutants}, begin, end)
     record(
         session,
@@ -415,6 +480,8 @@ class Series:
     """One pollutant's hourly readings at one outlet, as its monitor sends them."""
 
     permit_id: int
+    permit_number: str
+    enterprise_id: int
     outlet: str
     pollutant: str
     unit: str  # as the monitor sends it (the permit's unit)
@@ -423,16 +490,16 @@ class Series:
     medium: str
 
 
-# A series' raw values, the demo city's diurnal pattern (below the permitted concentration) with a noise
-# that depends only on the seed and the hour (md5), so that the same hours can be made again to be checked.
+# A series' raw values, the demo city's diurnal pattern (below the permitted concentration; ``hour0`` is the
+# China hour of the first) with a noise that depends only on the seed and the hour (the classic sine hash),
+# so that any of its hours can be made again to be checked. ``{hours}`` is the set of hour numbers made.
 SERIES_VALUES = """
-SELECT h, measured_at, round(greatest(0.01, %(limit)s * (0.42
-         + 0.12 * sin((extract(hour FROM measured_at AT TIME ZONE 'Asia/Shanghai')::float8 - 6)
-                      / 24 * 2 * pi())
-         + (('x' || substr(md5(%(seed)s || ':' || h), 1, 8))::bit(32)::bigint / 4294967295.0 * 0.12 - 0.06))
-       )::numeric, 3)::float8 AS value
-FROM (SELECT h, %(begin)s::timestamptz + h * interval '1 hour' AS measured_at
-      FROM generate_series(0, %(hours)s - 1) AS h) AS hours
+SELECT h, %(begin)s::timestamptz + h * interval '1 hour' AS measured_at,
+       round(greatest(0.01, %(limit)s * (0.42
+             + 0.12 * sin(((%(hour0)s + h) %% 24 - 6)::float8 / 24 * 2 * pi())
+             + (abs(sin(%(seed)s * 12.9898 + h * 78.233) * 43758.5453)::numeric %% 1)::float8 * 0.12 - 0.06))
+             * 1000) / 1000 AS value
+FROM {hours} AS h
 """
 SAMPLES = 24  # readings of a series checked by ``check_reading`` (first, last and spread between)
 
@@ -452,7 +519,13 @@ async def _write_series(
     quantity computed otherwise, a value it refuses) stops the load."""
     connection = await session.connection()
     raw: Any = (await connection.get_raw_connection()).driver_connection
-    params = {"limit": series.limit, "seed": seed, "begin": begin, "hours": hours}
+    params = {
+        "limit": series.limit,
+        "seed": seed,
+        "begin": begin,
+        "hours": hours,
+        "hour0": begin.astimezone(CHINA).hour,
+    }
 
     def check(value: float, measured_at: datetime) -> CheckedReading:
         reading = ReadingInput(
@@ -472,12 +545,18 @@ async def _write_series(
     first = check(1.0, begin)
     factor, quantity = first.concentration, first.quantity_kg is not None
     async with raw.cursor() as cursor:
+        # The rows and, from what the INSERT returns, the change feed's event of each (as
+        # ``record_readings`` writes them), in one statement.
         await cursor.execute(
-            f"INSERT INTO {MonitoringReading.__tablename__} ({', '.join(READING_COLUMNS)})"
+            f"WITH written AS (INSERT INTO {MonitoringReading.__tablename__} ({', '.join(READING_COLUMNS)})"
             " SELECT %(permit)s, %(outlet)s, %(pollutant)s, 'automatic', measured_at,"
             " measured_at + interval '1 hour', value * %(factor)s, %(unit)s, %(flow)s,"
             + (" value * %(factor)s * %(flow)s * %(scale)s / 1000000," if quantity else " NULL::float8,")
-            + f" %(now)s, 'hj212', NULL, 'hj212', '' FROM ({SERIES_VALUES}) AS made",
+            + " %(now)s, 'hj212', NULL, 'hj212', '' FROM ("
+            + SERIES_VALUES.format(hours="generate_series(0, %(hours)s - 1)")
+            + ") AS made RETURNING id) INSERT INTO change_event (occurred_at, object_type, object_id,"
+            " object_key, change, action, enterprise_id) SELECT %(now)s, %(type)s, id, %(key)s, %(change)s,"
+            " 'ledger.readings', %(unit_id)s FROM written",
             {
                 **params,
                 "permit": series.permit_id,
@@ -488,16 +567,20 @@ async def _write_series(
                 "flow": series.flow_m3,
                 "scale": 1000.0 if series.medium == "water" else 1.0,
                 "now": now,
+                "type": ObjectType.READING.value,
+                "key": series.permit_number,
+                "change": ChangeKind.CREATED.value,
+                "unit_id": series.enterprise_id,
             },
         )
         written = cursor.rowcount
         sample = sorted({0, hours - 1, *range(0, hours, max(1, hours // SAMPLES))})
         await cursor.execute(
             f"SELECT made.value, r.measured_at, r.period_end, r.concentration, r.unit, r.flow_m3,"
-            f" r.quantity_kg FROM ({SERIES_VALUES}) AS made JOIN {MonitoringReading.__tablename__} r"
+            f" r.quantity_kg FROM ({SERIES_VALUES.format(hours='unnest(%(sample)s::int[])')}) AS made"
+            f" JOIN {MonitoringReading.__tablename__} r"
             " ON r.permit_id = %(permit)s AND r.outlet_code = %(outlet)s AND r.pollutant = %(pollutant)s"
-            " AND r.method = 'automatic' AND r.measured_at = made.measured_at AND r.entered_at = %(now)s"
-            " WHERE made.h = ANY(%(sample)s)",
+            " AND r.method = 'automatic' AND r.measured_at = made.measured_at AND r.entered_at = %(now)s",
             {
                 **params,
                 "permit": series.permit_id,
@@ -514,24 +597,3 @@ async def _write_series(
         made = (checked.period_end, checked.concentration, checked.unit, checked.flow_m3, checked.quantity_kg)
         assert (period_end, concentration, unit, flow_m3, quantity_kg) == made, f"{series}: {made}"
     return int(written)
-
-
-async def _change_events(session: AsyncSession, permit: Permit, outlet: str, now: datetime) -> None:
-    """The change feed's event of each reading written (one statement), as ``record_readings`` writes
-    them, in the caller's transaction."""
-    connection = await session.connection()
-    await connection.exec_driver_sql(
-        "INSERT INTO change_event (occurred_at, object_type, object_id, object_key, change, action,"
-        " enterprise_id) SELECT %(now)s, %(type)s, id, %(key)s, %(change)s, 'ledger.readings', %(unit)s"
-        " FROM monitoring_reading WHERE permit_id = %(permit)s AND outlet_code = %(outlet)s"
-        " AND entered_at = %(now)s",
-        {
-            "now": now,
-            "type": ObjectType.READING.value,
-            "key": permit.number or "",
-            "change": ChangeKind.CREATED.value,
-            "unit": permit.enterprise_id,
-            "permit": permit.id,
-            "outlet": outlet,
-        },
-    )

@@ -1,4 +1,5 @@
-"""The province generator's reports (issue 19): three years of first filings written in bulk hold to
+"""The province generator (issue 19): its readings are what the ledger's rule makes of their values, each
+with its change event; three years of first filings written in bulk hold to
 what the product checks of a filing: every report's hash chain passes the chain check, the stored
 findings are those the audit rules give the content against the period's ledger, and each submission has
 its audit entry, its change events and its notices to the reviewing departments, stamped when filed.
@@ -14,8 +15,13 @@ from demo.generated import generate
 from domain.access import operator
 from domain.audit.models import AuditEntry
 from domain.changes.models import ChangeEvent
+from domain.clock import utcnow
+from domain.ledgers.lookup import points_of
+from domain.ledgers.models import MonitoringReading
+from domain.ledgers.rules import ReadingInput, check_reading
 from domain.notifications.models import Notification
 from domain.permits.models import Permit
+from domain.permits.terms import terms_of
 from domain.reports import checks, facts
 from domain.reports.departments import REVIEWING_DEPARTMENTS
 from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
@@ -33,7 +39,7 @@ async def test_bulk_first_filings_pass_the_chain_check_and_keep_the_rules_findin
     reviewers = [await make_user(session, role, region_code="310107") for role in REVIEWING_DEPARTMENTS]
     filers = await scale._filers(db, lambda _line: None, after=0)
     assert filers
-    filed = await scale._file_reports(db, filers, lambda _line: None)
+    filed = await scale._file_reports(db, filers, lambda _line: None, workers=1)
     assert filed > 20
     submissions = (await session.exec(select(ReportSubmission).order_by(col(ReportSubmission.id)))).all()
     assert len(submissions) == filed
@@ -80,3 +86,41 @@ async def test_bulk_first_filings_pass_the_chain_check_and_keep_the_rules_findin
     ).all()
     received = {s.received_at for s in submissions}
     assert stamped and all(any(0 <= (t - r).total_seconds() < 1 for r in received) for t in stamped)
+
+
+async def test_generated_readings_are_what_the_ledger_rule_makes_each_with_its_change_event(session):  # type: ignore[no-untyped-def]
+    await generate(session, operator("demo"), start=64, total=80, progress=None)
+    (permit, outlet, pollutants), *_ = await scale.monitored_outlets(session, 1)
+    end = utcnow().replace(minute=0, second=0, microsecond=0)
+    written = await scale.outlet_readings(session, permit, outlet, pollutants, end=end, hours=72)
+    assert written == 72 * len(pollutants)
+    readings = (
+        await session.exec(select(MonitoringReading).where(MonitoringReading.permit_id == permit.id))
+    ).all()
+    assert len(readings) == written
+    points = points_of((await terms_of(session, [permit]))[permit.id or 0])
+    for reading in readings[::7]:
+        checked, problems = check_reading(
+            ReadingInput(
+                outlet,
+                reading.pollutant,
+                "automatic",
+                reading.measured_at,
+                reading.concentration,
+                reading.unit,
+                flow_m3=reading.flow_m3,
+            ),
+            points,
+            utcnow(),
+        )
+        assert not problems and checked is not None
+        assert (checked.concentration, checked.quantity_kg) == (reading.concentration, reading.quantity_kg)
+        assert reading.concentration < points[outlet].limits[reading.pollutant]
+    events = (
+        await session.exec(
+            select(ChangeEvent.object_id).where(
+                ChangeEvent.object_type == "READING", ChangeEvent.object_key == permit.number
+            )
+        )
+    ).all()
+    assert sorted(events) == sorted(r.id for r in readings)
