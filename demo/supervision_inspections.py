@@ -18,7 +18,7 @@ from domain.accounts.models import User
 from domain.accounts.service.users import create_user
 from domain.actors import actor_for
 from domain.clock import history_at, today
-from domain.supervision.credit.queries import warned_units
+from domain.supervision.credit.queries import inspection_weights, warned_units
 from domain.supervision.inspections import rules
 from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
@@ -166,6 +166,7 @@ async def keep_demo_inspections(session: AsyncSession, operator: Actor, chief: U
             kind="enforcement",
             pool="registration",
             seed=SPRING_SEED,
+            weighed_by=inspection_weights,
         )
         spring_page = await draw_queries.draw_page(session, reference=spring.reference)
     by_id = {u.id: u for u in brigade}
@@ -192,5 +193,6 @@ async def keep_demo_inspections(session: AsyncSession, operator: Actor, chief: U
             kind="monitoring",
             pool="simplified",
             seed=AUTUMN_SEED,
+            weighed_by=inspection_weights,
         )
     return written

@@ -12,7 +12,7 @@ import strawberry
 from domain.errors import DomainError, NotFound
 from domain.i18n import translate
 from domain.pagination import Page
-from domain.supervision.credit.queries import warned_units
+from domain.supervision.credit.queries import inspection_weights, warned_units
 from domain.supervision.inspections import labels, rules
 from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
@@ -127,6 +127,12 @@ class InspectionDrawPick:
     record_reference: str | None = strawberry.field(description="该次检查的记录编号；尚未检查时为 null")
 
 
+@strawberry.type(description="抽取范围内权重大于 1 的单位（企业环境信用警示为 2、不良为 3）")
+class InspectionDrawWeight:
+    unit_name: str = strawberry.field(description="单位名称")
+    weight: int = strawberry.field(description="抽取权重：相当于几个权重为 1 的单位")
+
+
 @strawberry.type(description="一次双随机抽查（公开）：参数、随机种子、抽取范围和名录的哈希，以及结果")
 class InspectionDraw:
     reference: str = strawberry.field(description="抽查编号")
@@ -148,6 +154,9 @@ class InspectionDraw:
         description="抽中的单位和执法人员（列表中为 null）"
     )
     verified: bool | None = strawberry.field(description="按种子重新抽取结果是否一致（列表中为 null）")
+    weighted_units: list[InspectionDrawWeight] | None = strawberry.field(
+        description="按企业环境信用加权的单位及其权重，其他单位权重为 1（列表中为 null）"
+    )
 
     @classmethod
     def from_draw(cls, draw: object, page: draw_queries.DrawPage | None = None) -> InspectionDraw:
@@ -182,6 +191,13 @@ class InspectionDraw:
                 for p in page.picks
             ],
             verified=None if page is None else page.verified,
+            weighted_units=None
+            if page is None
+            else [
+                InspectionDrawWeight(unit_name=name, weight=weight)
+                for name, weight in zip(page.pool_units, page.pool_weights, strict=True)
+                if weight > 1
+            ],
         )
 
 
@@ -539,6 +555,7 @@ class InspectionMutation:
                     pool=input.pool,
                     industry_code=input.industry_code,
                     units=input.units,
+                    weighed_by=inspection_weights,
                 )
                 page = await draw_queries.draw_page(session, reference=draw.reference)
         except DomainError as error:

@@ -16,7 +16,7 @@ from domain.clock import today
 from domain.errors import N_, Conflict, FieldError, NotFound, ValidationFailed, reporting
 from domain.i18n import translate
 from domain.regions import known_regions_within
-from domain.supervision.credit.queries import warned_units
+from domain.supervision.credit.queries import inspection_weights, warned_units
 from domain.supervision.inspections import labels, rules
 from domain.supervision.inspections.queries import common as inspection_access
 from domain.supervision.inspections.queries import draws as draw_queries
@@ -193,6 +193,7 @@ async def draw_create(request: Request) -> Response:
                 pool=values["pool"],
                 industry_code=values["industry_code"],
                 units=units,
+                weighed_by=inspection_weights,
             )
             reference = draw.reference
     except (ValidationFailed, Conflict) as error:

@@ -305,3 +305,16 @@ async def warned_units(session: AsyncSession, enterprise_ids: Sequence[int], day
     often (``inspections.service.plans.RaisedUnits``; docs/domain-rules.md, Inspection frequency)."""
     levels = await levels_on(session, enterprise_ids, day)
     return frozenset(unit for unit, level in levels.items() if level in rules.RAISED_INSPECTION_LEVELS)
+
+
+async def inspection_weights(
+    session: AsyncSession, enterprise_ids: Sequence[int], day: date
+) -> dict[int, int]:
+    """Each unit's weight in a double-random draw on ``day`` when above 1 (``rules.INSPECTION_DRAW_WEIGHTS``:
+    警示 2, 不良 3; ``inspections.service.draws.UnitWeights``)."""
+    levels = await levels_on(session, enterprise_ids, day)
+    return {
+        unit: rules.INSPECTION_DRAW_WEIGHTS[level]
+        for unit, level in levels.items()
+        if level in rules.INSPECTION_DRAW_WEIGHTS
+    }

@@ -75,6 +75,9 @@ NOTE_LIMIT, BASIS_LIMIT, EVIDENCE_LIMIT, REASON_LIMIT = 1000, 500, 500, 1000
 # frequency; docs/domain-rules.md, Inspection frequency): 环保警示 and 环保不良, as the positive list makes
 # them less frequent.
 RAISED_INSPECTION_LEVELS = ("warning", "poor")
+# And their weight in a double-random draw (双随机): a 警示 unit is drawn as if it were two units, a 不良 one
+# as if three (the product's numbers; M48 §39 has the credit record set the inspection focus).
+INSPECTION_DRAW_WEIGHTS = {"warning": 2, "poor": 3}
 
 
 def level_of(score: float) -> str:

@@ -77,6 +77,10 @@ class InspectionDraw(SQLModel, table=True):
     per_visit: int
     # {member id: [user ids]} of each member's last visit: the "not twice in a row" rule's input.
     last_inspectors: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # {member id: weight} of the members weighing more than 1 (credit 警示 / 不良; rules.draw's weights).
+    member_weights: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False, server_default=sa.text("'{}'"))
+    )
     drawn_at: datetime = Field(default_factory=utcnow)
     drawn_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     drawn_by_username: str | None = Field(default=None, max_length=64)

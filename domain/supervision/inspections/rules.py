@@ -263,16 +263,28 @@ def draw(
     count: int,
     last_inspectors: Mapping[int, Sequence[int]] | None = None,
     per_visit: int = INSPECTORS_PER_VISIT,
+    weights: Mapping[int, int] | None = None,
 ) -> list[Pick]:
     """Draw ``count`` members of the pool and ``per_visit`` inspectors for each, from ``seed``.
 
     Pool and roster are sorted first, so their order as stored or typed never changes the result. An
     inspector who went on a member's last visit (``last_inspectors``) is not drawn for it again (PT §6:
-    not twice in a row on the same unit). Raises ``RosterTooSmall`` when the roster cannot satisfy that."""
+    not twice in a row on the same unit). Raises ``RosterTooSmall`` when the roster cannot satisfy that.
+
+    ``weights`` (member -> a whole number above 1; others weigh 1): a member of weight w is as likely to
+    be drawn as w members of weight 1 would be together, for the first pick (weighted sampling without
+    replacement, Efraimidis–Spirakis: each member in sorted order takes ``rng.random() ** (1 / w)`` and
+    the largest are drawn, largest first). Without weights the draw is ``rng.sample`` as it always was,
+    so draws made before weights existed draw the same again."""
     rng = random.Random(seed)
     members = sorted(set(pool))
     people = sorted(set(roster))
-    chosen = rng.sample(members, min(count, len(members)))
+    heavy = {m: w for m, w in (weights or {}).items() if w > 1 and m in set(members)}
+    if heavy:
+        keys = {m: rng.random() ** (1.0 / heavy.get(m, 1)) for m in members}
+        chosen = sorted(members, key=lambda m: (-keys[m], m))[: min(count, len(members))]
+    else:
+        chosen = rng.sample(members, min(count, len(members)))
     picks = []
     for position, member in enumerate(chosen, start=1):
         excluded = set((last_inspectors or {}).get(member, ()))

@@ -66,6 +66,7 @@ class DrawPage:
     draw: InspectionDraw
     picks: list[PublicPick]
     pool_units: list[str]  # the pool's units' names, in the sorted order the draw used
+    pool_weights: list[int]  # each pool unit's weight in the draw (1, or 2 and 3 for credit 警示 and 不良)
     roster_names: list[str]
     verified: bool
 
@@ -128,6 +129,7 @@ async def draw_page(session: AsyncSession, *, reference: str) -> DrawPage:
             for p in picks
         ],
         pool_units=[by_member.get(m, ("", ""))[1] for m in draw.pool_members],
+        pool_weights=[int((draw.member_weights or {}).get(str(m), 1)) for m in draw.pool_members],
         roster_names=[names.get(i, "—") for i in draw.roster],
         verified=replay.matches,
     )

@@ -8,6 +8,7 @@ on each member's last visit. ``replay_draw`` draws again from them and compares.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +42,11 @@ from domain.supervision.inspections.units import (
 )
 
 SEED_BITS = 63
+
+# Each unit's (enterprise id's) weight in a draw on a day, for those weighing more than 1: the credit's
+# answer (``domain.supervision.credit.queries.inspection_weights``: 警示 2, 不良 3), handed in by the callers
+# that draw, as the plan's ``RaisedUnits`` is (credit sits above inspections).
+UnitWeights = Callable[[AsyncSession, Sequence[int], date], Awaitable[dict[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -152,13 +158,16 @@ async def make_draw(
     industry_code: str = "",
     units: int | None = None,
     seed: int | None = None,
+    weighed_by: UnitWeights | None = None,
 ) -> InspectionDraw:
     """Draw units from the pool and two inspectors for each from the roster, record and publish it.
 
     ``units``: how many units (default: the article's share of the pool, 20 % or 30 % rounded up).
     ``seed``: drawn by the server (``secrets``) unless given (the demo gives one so that it loads the same
     city every time); the faces never take one from a person, so nobody chooses a seed to choose a unit.
-    The inspectors drawn are told at once; the units are not (the visit is unannounced)."""
+    The inspectors drawn are told at once; the units are not (the visit is unannounced).
+    ``weighed_by``: the units' weights (``UnitWeights``; without it every unit weighs 1), published with
+    the draw so that it can be drawn again."""
     industry_code = (industry_code or "").strip()
     errors = _draw_errors(kind, pool, industry_code, units, region_code, year)
     if errors:
@@ -185,6 +194,12 @@ async def make_draw(
     by_member = {m.member: m for m in members}
     previous = await last_inspectors(session, kind=the_kind, subjects=[m.subject for m in members])
     seed = secrets.randbits(SEED_BITS) if seed is None else seed
+    unit_weights = (
+        await weighed_by(session, sorted({m.enterprise_id for m in members}), today()) if weighed_by else {}
+    )
+    weights = {
+        m.member: unit_weights[m.enterprise_id] for m in members if unit_weights.get(m.enterprise_id, 1) > 1
+    }
     try:
         picks = rules.draw(
             seed=seed,
@@ -192,6 +207,7 @@ async def make_draw(
             roster=[p.id or 0 for p in people],
             count=wanted,
             last_inspectors=previous,
+            weights=weights,
         )
     except rules.RosterTooSmall as error:
         enterprise = await session.get(Enterprise, by_member[error.member].enterprise_id)
@@ -226,6 +242,7 @@ async def make_draw(
         units_wanted=wanted,
         per_visit=rules.INSPECTORS_PER_VISIT,
         last_inspectors={str(k): v for k, v in sorted(previous.items())},
+        member_weights={str(k): v for k, v in sorted(weights.items())},
         drawn_at=utcnow(),
         drawn_by_id=actor.user_id,
         drawn_by_username=actor.username,
@@ -284,6 +301,7 @@ async def make_draw(
             "pool_hash": draw.pool_hash,
             "roster_hash": draw.roster_hash,
             "units": wanted,
+            "weights": {str(k): v for k, v in sorted(weights.items())},
             "picks": [[p.member, list(p.inspectors)] for p in picks],
         },
     )
@@ -358,6 +376,7 @@ async def replay_draw(session: AsyncSession, *, reference: str) -> Replay:
         count=draw.units_wanted,
         last_inspectors={int(k): v for k, v in draw.last_inspectors.items()},
         per_visit=draw.per_visit,
+        weights={int(k): int(v) for k, v in (draw.member_weights or {}).items()},
     )
     matches = (
         rules.members_hash(draw.pool_members) == draw.pool_hash
