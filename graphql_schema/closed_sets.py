@@ -172,3 +172,79 @@ class ReportKindValue(Enum):
     quarterly = enum_value("quarterly", description="季度执行报告")
     semiannual = enum_value("semiannual", description="半年执行报告（上半年；下半年由年报代替）")
     annual = enum_value("annual", description="年度执行报告")
+
+
+@strawberry.enum(description="检查计划项的依据（哪一条频次规则使该次检查到期）")
+class InspectionBasis(Enum):
+    new_permit = enum_value("new_permit", description="新领证：发证后三个月内")
+    key_half_year = enum_value("key_half_year", description="重点管理：每半年")
+    key_yearly = enum_value("key_yearly", description="重点管理：每年（正面清单降频）")
+    simplified_yearly = enum_value("simplified_yearly", description="简化管理：每年")
+    registration_drawn = enum_value("registration_drawn", description="登记单位：随机抽中")
+    drawn = enum_value("drawn", description="随机抽中")
+    monitoring_key = enum_value("monitoring_key", description="重点管理：每年执法监测")
+    monitoring_simplified_drawn = enum_value(
+        "monitoring_simplified_drawn", description="简化管理：随机抽中执法监测"
+    )
+    key_quarterly = enum_value("key_quarterly", description="重点管理，信用警示或不良：每季度")
+    simplified_half_year = enum_value("simplified_half_year", description="简化管理，信用警示或不良：每半年")
+
+
+@strawberry.enum(description="双随机抽查的抽取范围")
+class InspectionPool(Enum):
+    registration = enum_value("registration", description="登记单位")
+    key = enum_value("key", description="重点管理的持证单位")
+    simplified = enum_value("simplified", description="简化管理的持证单位")
+    industry = enum_value("industry", description="某一行业的持证单位")
+
+
+@strawberry.enum(description="检查要点的结果")
+class InspectionItemResult(Enum):
+    passed = enum_value("passed", description="符合")
+    failed = enum_value("failed", description="不符合")
+    not_applicable = enum_value("not_applicable", description="不适用")
+
+
+@strawberry.enum(description="联动任务的类型")
+class LinkageTaskKind(Enum):
+    general = enum_value("general", description="一般联动")
+    unpermitted = enum_value("unpermitted", description="应发未发（应取得排污许可证而未取得）")
+    unregistered = enum_value("unregistered", description="应登未登（应排污登记而未登记）")
+    permit_wrong = enum_value("permit_wrong", description="许可证内容与实际不符")
+
+
+@strawberry.enum(description="联动任务一个接收部门的办理进度")
+class LinkageStage(Enum):
+    sent = enum_value("sent", description="已发送，待接收")
+    received = enum_value("received", description="已接收")
+    executed = enum_value("executed", description="已执行")
+    fed_back = enum_value("fed_back", description="已反馈")
+
+
+@strawberry.enum(description="执法案件的违法类型")
+class CaseClassification(Enum):
+    without_permit = enum_value("without_permit", description="无证排污")
+    against_permit = enum_value("against_permit", description="不按证排污")
+    other = enum_value("other", description="其他违法行为")
+
+
+@strawberry.enum(description="登记排放口的排放介质（含无组织排放源）")
+class RegistrationOutletMedium(Enum):
+    air = enum_value("air", description="废气")
+    water = enum_value("water", description="废水")
+    fugitive = enum_value("fugitive", description="无组织排放")
+
+
+@strawberry.enum(description="在线监测站点写入台账的数据")
+class StationLedgerData(Enum):
+    hourly = enum_value("hourly", description="小时数据（2061）")
+    minute = enum_value("minute", description="分钟数据（2051）")
+
+
+@strawberry.enum(description="月度调度中计数的许可证事项")
+class PermitEventCountKind(Enum):
+    issued = enum_value("issued", description="核发")
+    renewed = enum_value("renewed", description="延续")
+    changed = enum_value("changed", description="变更")
+    revoked = enum_value("revoked", description="撤销")
+    cancelled = enum_value("cancelled", description="注销")

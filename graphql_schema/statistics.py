@@ -17,6 +17,7 @@ from domain.permits.reference import pollutant_name
 from domain.statistics import dispatch, leaders
 from domain.statistics.figures import Rate
 from domain.statistics.scope import scope_of
+from graphql_schema.closed_sets import PermitEventCountKind
 from graphql_schema.enums import enum_value
 from graphql_schema.errors import refused
 from graphql_schema.permits.types import PermitCategory, PermitStatus
@@ -26,7 +27,7 @@ from graphql_schema.supervision.grading import Grade
 
 @strawberry.type(description="许可证事项变化：按事项类型计数")
 class PermitEventCount:
-    kind: str = strawberry.field(
+    kind: PermitEventCountKind = strawberry.field(
         description="事项：issued 核发、renewed 延续、changed 变更、revoked 撤销、cancelled 注销"
     )
     count: int = strawberry.field(description="当月件数")
@@ -59,7 +60,7 @@ class DispatchSummary:
         return cls(
             month=summary.month,
             permit_events=[
-                PermitEventCount(kind=kind, count=summary.permit_events.get(kind, 0))
+                PermitEventCount(kind=PermitEventCountKind(kind), count=summary.permit_events.get(kind, 0))
                 for kind in dispatch.PERMIT_EVENT_KINDS
             ],
             exceedances=summary.exceedances,

@@ -11,6 +11,7 @@ import strawberry
 from domain.errors import DomainError
 from domain.ledgers.hj212 import models
 from domain.ledgers.hj212.queries import permit_stations, stations_overview
+from graphql_schema.closed_sets import StationLedgerData
 from graphql_schema.errors import absent
 
 
@@ -20,7 +21,7 @@ class MonitoringStation:
     name: str = strawberry.field(description="名称")
     permit_number: str = strawberry.field(description="许可证编号")
     outlet_code: str = strawberry.field(description="排放口编号")
-    ledger_data: str = strawberry.field(
+    ledger_data: StationLedgerData = strawberry.field(
         description="写入台账的数据：hourly 小时数据（2061）/ minute 分钟数据（2051）"
     )
     minute_interval: int = strawberry.field(description="分钟数据间隔（分钟）")
@@ -35,7 +36,7 @@ class MonitoringStation:
             name=row.name,
             permit_number=permit_number,
             outlet_code=row.outlet_code,
-            ledger_data=row.ledger_data,
+            ledger_data=StationLedgerData(row.ledger_data),
             minute_interval=row.minute_interval,
             active=row.active,
             last_packet_at=row.last_packet_at,

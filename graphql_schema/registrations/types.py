@@ -11,6 +11,7 @@ from domain.pagination import Page
 from domain.registrations import queries as domain_queries
 from domain.registrations import rules
 from domain.registrations.queries import RegistrationRecord
+from graphql_schema.closed_sets import RegistrationOutletMedium
 from graphql_schema.enterprises.types import Located
 from graphql_schema.enums import enum_value
 from graphql_schema.pagination import PageInfo
@@ -26,14 +27,14 @@ class RegistrationStatus(Enum):
 @strawberry.type(description="登记的排放口（DA 废气、DW 废水）或无组织排放源（MF）及其排放的污染物")
 class RegistrationOutlet:
     code: str = strawberry.field(description="排放口编号")
-    medium: str = strawberry.field(description="air 废气 / water 废水 / fugitive 无组织")
+    medium: RegistrationOutletMedium = strawberry.field(description="air 废气 / water 废水 / fugitive 无组织")
     pollutants: list[str] = strawberry.field(description="排放的污染物")
 
     @classmethod
     def from_dict(cls, outlet: dict[str, object]) -> RegistrationOutlet:
         return cls(
             code=str(outlet["code"]),
-            medium=str(outlet["medium"]),
+            medium=RegistrationOutletMedium(str(outlet["medium"])),
             pollutants=[str(p) for p in outlet["pollutants"]],  # type: ignore[attr-defined]
         )
 

@@ -18,7 +18,13 @@ from domain.pagination import Page
 from domain.supervision.cases import queries, service
 from domain.supervision.cases.queries import CasePage, CaseRow, LeadRow, PublicPenalty
 from domain.supervision.cases.rules import CaseInput, DecisionInput, DocumentInput
-from graphql_schema.closed_sets import CaseDocumentKind, CaseStatus, CaseStepKind, ReportKindValue
+from graphql_schema.closed_sets import (
+    CaseClassification,
+    CaseDocumentKind,
+    CaseStatus,
+    CaseStepKind,
+    ReportKindValue,
+)
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
@@ -106,7 +112,7 @@ class EnforcementCase:
     unit_name: str = strawberry.field(description="单位名称")
     permit_number: str | None = strawberry.field(description="许可证编号")
     outlet_code: str | None = strawberry.field(description="排放口编号")
-    classification: str = strawberry.field(
+    classification: CaseClassification = strawberry.field(
         description="without_permit 无证排污、against_permit 不按证排污、other 其他"
     )
     facts: str = strawberry.field(description="违法事实")
@@ -131,7 +137,7 @@ class EnforcementCase:
             unit_name=case.unit_name,
             permit_number=row.permit_number or None,
             outlet_code=case.outlet_code or None,
-            classification=case.classification,
+            classification=CaseClassification(case.classification),
             facts=case.facts,
             legal_basis=case.legal_basis,
             status=CaseStatus(case.status),
@@ -194,7 +200,7 @@ class PublicPenaltyType:
     unit_name: str = strawberry.field(description="单位名称")
     credit_code: str | None = strawberry.field(description="统一社会信用代码")
     permit_number: str | None = strawberry.field(description="许可证编号")
-    classification: str = strawberry.field(
+    classification: CaseClassification = strawberry.field(
         description="without_permit 无证排污、against_permit 不按证排污、other"
     )
     legal_basis: str = strawberry.field(description="法律依据（条款）")
@@ -209,7 +215,7 @@ class PublicPenaltyType:
             unit_name=p.unit_name,
             credit_code=p.credit_code or None,
             permit_number=p.permit_number or None,
-            classification=p.classification,
+            classification=CaseClassification(p.classification),
             legal_basis=p.legal_basis,
             case_number=p.case_number or None,
             decided_on=p.decided_on,

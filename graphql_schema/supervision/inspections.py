@@ -18,7 +18,13 @@ from domain.supervision.inspections.queries import draws as draw_queries
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.inspections.queries import records as record_queries
 from domain.supervision.inspections.service import draws, plans, records
-from graphql_schema.closed_sets import InspectionKind, PlanLineState
+from graphql_schema.closed_sets import (
+    InspectionBasis,
+    InspectionItemResult,
+    InspectionKind,
+    InspectionPool,
+    PlanLineState,
+)
 from graphql_schema.errors import UserError, absent, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, edges_of, page_window
 
@@ -31,7 +37,7 @@ RegionCode = Annotated[str, strawberry.argument(description="辖区行政区划�
 )
 class InspectionPlanLine:
     kind: InspectionKind = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
-    basis: str = strawberry.field(
+    basis: InspectionBasis = strawberry.field(
         description="依据：new_permit 新领证三个月内、key_half_year 重点管理每半年、key_yearly 重点管理每年（正面清单降频）、"  # noqa: E501
         "simplified_yearly 简化管理每年、registration_drawn 登记单位随机抽中、drawn 随机抽中、"
         "monitoring_key 重点管理每年执法监测、monitoring_simplified_drawn 简化管理随机抽中执法监测、"
@@ -55,7 +61,7 @@ class InspectionPlanLine:
     def from_row(cls, row: plan_queries.PlanRow, locale: str) -> InspectionPlanLine:
         return cls(
             kind=InspectionKind(row.line.kind),
-            basis=row.line.basis,
+            basis=InspectionBasis(row.line.basis),
             basis_label=translate(labels.BASIS_LABELS[row.line.basis], locale),
             period=row.line.period,
             starts_on=row.line.starts_on,
@@ -139,7 +145,7 @@ class InspectionDraw:
     region_code: str = strawberry.field(description="辖区")
     year: int = strawberry.field(description="年度")
     kind: InspectionKind = strawberry.field(description="enforcement 执法检查 / monitoring 执法监测")
-    pool: str = strawberry.field(
+    pool: InspectionPool = strawberry.field(
         description="抽取范围：registration 登记单位、key 重点管理、simplified 简化管理、industry 某行业"
     )
     industry_code: str = strawberry.field(description="按行业抽取时的行业代码")
@@ -168,7 +174,7 @@ class InspectionDraw:
             region_code=draw.region_code,
             year=draw.year,
             kind=InspectionKind(draw.kind),
-            pool=draw.pool,
+            pool=InspectionPool(draw.pool),
             industry_code=draw.industry_code,
             seed=draw.seed,
             pool_size=draw.pool_size,
@@ -223,7 +229,9 @@ class InspectionDrawConnection:
 class InspectionItem:
     code: str = strawberry.field(description="要点编号（附件3：1.1 … 5.1；登记单位 R.1 …；执法监测 M.1 …）")
     text: str = strawberry.field(description="要点（按请求语言）")
-    result: str = strawberry.field(description="passed 符合 / failed 不符合 / not_applicable 不适用")
+    result: InspectionItemResult = strawberry.field(
+        description="passed 符合 / failed 不符合 / not_applicable 不适用"
+    )
     note: str = strawberry.field(description="发现的问题")
 
 
@@ -254,7 +262,12 @@ class InspectionRecord:
             inspectors=page.inspectors,
             summary=page.record.summary,
             items=[
-                InspectionItem(code=i.code, text=translate(i.text, locale), result=i.result, note=i.note)
+                InspectionItem(
+                    code=i.code,
+                    text=translate(i.text, locale),
+                    result=InspectionItemResult(i.result),
+                    note=i.note,
+                )
                 for i in page.items
             ],
             draw_reference=page.draw_reference,

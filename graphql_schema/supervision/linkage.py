@@ -17,7 +17,7 @@ from domain.supervision.linkage import queries, service
 from domain.supervision.linkage.models import LinkageStep as StepModel
 from domain.supervision.linkage.queries import TaskPage, TaskRow
 from domain.supervision.linkage.rules import StepInput, TaskInput
-from graphql_schema.closed_sets import LinkageStepKind
+from graphql_schema.closed_sets import LinkageStage, LinkageStepKind, LinkageTaskKind
 from graphql_schema.errors import UserError, refused, user_errors
 from graphql_schema.pagination import After, Before, First, Last, PageInfo, page_window
 
@@ -36,7 +36,7 @@ def _task_id(value: str) -> int:
 class LinkageReceiver:
     department: str = strawberry.field(description="部门（角色代码，如 monitoring_station）")
     department_name: str = strawberry.field(description="部门名称")
-    stage: str = strawberry.field(
+    stage: LinkageStage = strawberry.field(
         description="进度：sent 已发送、received 已接收、executed 已执行、fed_back 已反馈"
     )
     overdue: bool = strawberry.field(description="超过反馈期限仍未反馈")
@@ -78,7 +78,7 @@ class LinkageStep:
 @strawberry.type(description="三监联动任务（PT §8）")
 class LinkageTask:
     id: strawberry.ID = strawberry.field(description="任务编号")
-    kind: str = strawberry.field(
+    kind: LinkageTaskKind = strawberry.field(
         description="general 一般、unpermitted 应发未发、unregistered 应登未登、permit_wrong 许可不符"
     )
     department: str = strawberry.field(description="发起部门（角色代码）")
@@ -108,7 +108,7 @@ class LinkageTask:
         task = row.task
         return cls(
             id=strawberry.ID(str(task.id)),
-            kind=task.kind,
+            kind=LinkageTaskKind(task.kind),
             department=task.department,
             department_name=department_label(task.department),
             unit_name=task.unit_name,
@@ -130,7 +130,7 @@ class LinkageTask:
                 LinkageReceiver(
                     department=r.department,
                     department_name=department_label(r.department),
-                    stage=r.stage,
+                    stage=LinkageStage(r.stage),
                     overdue=r.overdue,
                 )
                 for r in row.receivers

@@ -82,7 +82,7 @@ class RectificationStep:
     )
     sample: str = strawberry.field(description="抽查复核的对象（排放口、记录、设施）")
     deadline: date | None = strawberry.field(description="整改期限（下达或重新开启时）")
-    state_after: str = strawberry.field(description="本步骤后的整改状态")
+    state_after: RectificationState = strawberry.field(description="本步骤后的整改状态")
     attachments: list[RectificationAttachment] = strawberry.field(description="附件")
 
 
@@ -166,7 +166,7 @@ class Problem:
                 outcome=VerificationOutcome(view.step.outcome) if view.step.outcome else None,
                 sample=view.step.sample,
                 deadline=view.step.deadline,
-                state_after=view.step.state_after,
+                state_after=RectificationState(view.step.state_after),
                 attachments=[
                     RectificationAttachment(
                         id=strawberry.ID(str(a.id)),
