@@ -248,3 +248,17 @@ class PermitEventCountKind(Enum):
     changed = enum_value("changed", description="变更")
     revoked = enum_value("revoked", description="撤销")
     cancelled = enum_value("cancelled", description="注销")
+
+
+@strawberry.enum(description="用户的角色")
+class UserRole(Enum):
+    enterprise_staff = enum_value("enterprise_staff", description="企业环保专员")
+    enterprise_admin = enum_value("enterprise_admin", description="企业管理员")
+    agency_staff = enum_value("agency_staff", description="第三方技术服务机构人员")
+    permitting = enum_value("permitting", description="审批科")
+    ecology = enum_value("ecology", description="生态科")
+    pollution_prevention = enum_value("pollution_prevention", description="污防科")
+    legal = enum_value("legal", description="法制科")
+    enforcement = enum_value("enforcement", description="执法大队")
+    monitoring_station = enum_value("monitoring_station", description="监测站")
+    admin = enum_value("admin", description="系统管理员")

@@ -9,6 +9,7 @@ import strawberry
 
 from domain.accounts.models import ApiToken as ApiTokenModel
 from domain.accounts.models import User
+from graphql_schema.closed_sets import UserRole
 from graphql_schema.enterprises.types import Enterprise
 from graphql_schema.enums import enum_value
 
@@ -23,7 +24,7 @@ class ApiTokenScope(Enum):
 class Viewer:
     username: str = strawberry.field(description="用户名")
     display_name: str = strawberry.field(description="显示名称")
-    roles: list[str] = strawberry.field(
+    roles: list[UserRole] = strawberry.field(
         description="角色，例如 permitting（审批科）、enterprise_staff（企业环保专员）"
     )
     region_code: str | None = strawberry.field(description="监管人员的辖区行政区划代码")
@@ -40,7 +41,7 @@ class Viewer:
         return cls(
             username=user.username,
             display_name=user.display_name,
-            roles=[user.role],
+            roles=[UserRole(user.role)],
             region_code=user.region_code,
             enterprise_id=user.enterprise_id,
         )
