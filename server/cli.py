@@ -88,20 +88,21 @@ def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
     from domain import migrate as migrations
 
-    settings = get_settings()
-    migrations.upgrade(settings.database_url)
+    migrations.upgrade(get_settings().database_url)
     click.echo("database is up to date")
+    _run(_ensure_reading_partitions)
 
-    async def work(database: Database) -> None:
-        from domain.ledgers.partitions import ensure_partitions
 
-        async with database.transaction() as session:
-            made = await ensure_partitions(session, months_ahead=settings.reading_partitions_ahead)
-        if made.created:
-            first, last = made.created[0], made.created[-1]
-            click.echo(f"reading partitions made: {len(made.created)} ({first} … {last})")
+async def _ensure_reading_partitions(database: Database) -> None:
+    """PostgreSQL: every month of the readings' retention window and the months ahead has its partition
+    (docs/operations.md), so that readings written next land in their month."""
+    from domain.ledgers.partitions import ensure_partitions
 
-    _run(work)
+    async with database.transaction() as session:
+        made = await ensure_partitions(session, months_ahead=get_settings().reading_partitions_ahead)
+    if made.created:
+        first, last = made.created[0], made.created[-1]
+        click.echo(f"reading partitions made: {len(made.created)} ({first} … {last})")
 
 
 @main.command()
@@ -275,6 +276,7 @@ def _demo_at_scale(fraction: float) -> None:
     from demo import scale as demo_scale
 
     started = time.monotonic()
+    _run(_ensure_reading_partitions)  # the year of readings goes straight to its months
     try:
         steps = _run(lambda database: demo_scale.load_province(database, fraction=fraction, say=click.echo))
     except DomainError as error:

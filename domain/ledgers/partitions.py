@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.access import Actor, Operation, operator, require
 from domain.audit.service import record
 from domain.clock import CHINA, utcnow
-from domain.db import Database, on_postgresql
+from domain.db import Database, database_unavailable, on_postgresql
 from domain.errors import N_, DomainError, FieldError, ValidationFailed
 
 log = logging.getLogger("permitwatch.worker")
@@ -106,6 +106,12 @@ def _bound(moment: datetime) -> str:
     return f"'{moment.strftime('%Y-%m-%d %H:%M:%S')}+08:00'"
 
 
+async def _lock(session: AsyncSession) -> None:
+    """One changer of the partitions at a time (several workers, a migrate beside them): the others wait
+    for its transaction, then find its partitions made."""
+    await session.exec(sa.text("SELECT pg_advisory_xact_lock(hashtext('monitoring_reading partitions'))"))  # type: ignore[call-overload]
+
+
 def _within(month: Month) -> str:
     return f"measured_at >= {_bound(month.start)} AND measured_at < {_bound(month.end)}"
 
@@ -179,6 +185,7 @@ async def ensure_partitions(
     result = Ensured()
     if not await is_partitioned(session):
         return result
+    await _lock(session)
     moment = now or utcnow()
     this_month = Month.of(moment)
     first = min(Month.of(since), this_month) if since is not None else window_start(moment)
@@ -270,6 +277,7 @@ async def archive_readings(
             N_("Archiving readings moves monthly partitions: it is for PostgreSQL; SQLite keeps one table."),
             field="before",
         )
+    await _lock(session)
     oldest_kept = window_start(now or utcnow(), retention_years)
     if month > oldest_kept:
         raise ValidationFailed(
@@ -372,22 +380,29 @@ async def upkeep(
     """The worker's daily care of the partitions: the months ahead made, the default partition emptied,
     and, when the deployment enabled it (``READING_ARCHIVE_ENABLED``), the months that have left the
     retention window archived (an act audited as the worker's; a day with none writes nothing, so it is
-    in effect monthly). Each in its own transaction; nothing on SQLite."""
+    in effect monthly). Each in its own transaction; nothing on SQLite. A failure is logged, never
+    raised (the worker's mail goes on), except the database being away, which the worker waits out."""
     moment = now or utcnow()
-    async with db.transaction() as session:
-        ensured = await ensure_partitions(session, months_ahead=months_ahead, now=moment)
-    plan = None
-    if archive:
+    ensured, plan = Ensured(), None
+    try:
         async with db.transaction() as session:
-            if await is_partitioned(session):
-                plan = await archive_readings(
-                    session,
-                    operator("worker"),
-                    before=str(window_start(moment, retention_years)),
-                    apply=True,
-                    retention_years=retention_years,
-                    now=moment,
-                )
+            ensured = await ensure_partitions(session, months_ahead=months_ahead, now=moment)
+        if archive:
+            async with db.transaction() as session:
+                if await is_partitioned(session):
+                    plan = await archive_readings(
+                        session,
+                        operator("worker"),
+                        before=str(window_start(moment, retention_years)),
+                        apply=True,
+                        retention_years=retention_years,
+                        now=moment,
+                    )
+    except Exception as error:
+        if database_unavailable(error):
+            raise  # the worker waits a round and tries again
+        # Never stop the mail for this: a reading without its month lands in the default partition.
+        log.exception("the readings' partitions could not be kept: %s", error)
     if ensured.created or ensured.left_in_default:
         log.info(
             "reading partitions: made %s, moved from default %s, left in default %s",

@@ -1,13 +1,13 @@
 """monitoring_reading partitioned by month on PostgreSQL (issue 19)
 
 On PostgreSQL the readings table becomes PARTITION BY RANGE (measured_at): one partition per China month
-from the month of the oldest reading (or the first month of the five-year retention window, when that is
-older) to three months ahead, and a DEFAULT partition for any other time;
-the existing rows are moved into them. The primary key becomes (id, measured_at) (a partitioned table's
-unique constraints include the partition key); ids keep their sequence, and the series index and the
-one-valid-reading unique index are recreated on the parent, so every partition has them. SQLite keeps its
-plain table: the model is unchanged there. Afterwards domain/ledgers/partitions.py creates the months
-ahead (the worker, daily; ``permitwatch migrate``). docs/operations.md, "Readings: monthly partitions".
+from the month of the oldest reading (or this month) to three months ahead, and a DEFAULT partition for
+any other time; the existing rows are moved into them. The primary key becomes (id, measured_at) (a
+partitioned table's unique constraints include the partition key); ids keep their sequence, and the
+series index and the one-valid-reading unique index are recreated on the parent, so every partition has
+them. SQLite keeps its plain table: the model is unchanged there. Afterwards domain/ledgers/partitions.py
+makes the other months of the five-year window and the months ahead (``permitwatch migrate``; the worker,
+daily). docs/operations.md, "Readings: monthly partitions and the archive".
 
 The DDL is written out here (not imported from the domain) so that this step stays what it was.
 
@@ -28,7 +28,6 @@ depends_on = None
 
 CHINA = timezone(timedelta(hours=8))
 MONTHS_AHEAD = 3
-RETENTION_MONTHS = 60  # the legal minimum, five years (docs/domain-rules.md)
 
 
 def _months(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
@@ -76,8 +75,7 @@ def upgrade() -> None:
         "SELECT min(measured_at) AT TIME ZONE 'Asia/Shanghai' FROM monitoring_reading_unpartitioned"
     ).scalar()
     now = datetime.now(CHINA)
-    back = now.year * 12 + now.month - 1 - RETENTION_MONTHS
-    first = (back // 12, back % 12 + 1)
+    first = (now.year, now.month)
     if oldest is not None:
         first = min(first, (oldest.year, oldest.month))
     ahead = now.year * 12 + now.month - 1 + MONTHS_AHEAD
