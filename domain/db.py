@@ -202,10 +202,8 @@ class Database:
             session = self.replica.sessions()
             try:
                 await session.connection()  # checked out and pinged here, so a dead replica costs no error
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - whatever keeps it from connecting, read from the primary
                 await session.close()
-                if not database_unavailable(error):
-                    raise
                 self.replica.unreachable(error)
             else:
                 async with session:

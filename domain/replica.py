@@ -9,14 +9,18 @@ a replica connection fails. Each change is logged (``permitwatch.replica``); ``/
 
 How far behind. The replay timestamp alone (``now() - pg_last_xact_replay_timestamp()``) says how old the
 last replayed commit is, which on an idle primary grows without the replica missing anything. The test is
-the WAL position instead: each check first reads the primary's insert position
-(``pg_current_wal_insert_lsn()``: every commit acknowledged so far lies before it, with
-``synchronous_commit = off`` too), then the replica's replayed position (``pg_last_wal_replay_lsn()``),
-again for a moment while it is behind. Once it has replayed that position, it lags by no more than the
+the WAL position instead: each check first reads the primary's flushed position
+(``pg_current_wal_flush_lsn()``: every commit acknowledged so far lies before it, and it is what the
+primary streams; the insert position can stay ahead of what is ever sent while the primary is idle), then
+the replica's replayed position (``pg_last_wal_replay_lsn()``), again for a moment while it is behind.
+(With ``synchronous_commit = off`` a commit is acknowledged up to three ``wal_writer_delay`` before it
+is flushed: the bound holds within that.) Once it has replayed that position, it lags by no more than the
 time since the check began. Still behind, it has replayed at least the position an earlier check saw on
 the primary at time *t* (kept as samples), so everything acknowledged before *t* is there: the lag is at
 most now − *t*. With no such sample (the first check), the replay timestamp's age stands in, an
-overestimate.
+overestimate. Erring is on the safe side only: a position the replica cannot reach yet (the primary's
+background flush can end inside a record that spans a page, on a primary that then stays idle) reads as
+lag, and the public reads from the primary until the next write completes the record.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ UNREACHABLE = "unreachable"
 SETTLE_SECONDS = 0.25
 NOT_A_STANDBY = "not a standby"
 
-_PRIMARY_POSITION = text("SELECT pg_current_wal_insert_lsn()::text")
+_PRIMARY_POSITION = text("SELECT pg_current_wal_flush_lsn()::text")
 _REPLICA_POSITION = text(
     "SELECT pg_is_in_recovery(),"
     " pg_wal_lsn_diff(CAST(:primary AS pg_lsn), pg_last_wal_replay_lsn()),"

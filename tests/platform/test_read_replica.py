@@ -172,13 +172,17 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds:.0f} s for {what}")
+            pytest.fail(f"waited {seconds:.0f} s for {what}; the replica: {LAST_STATE}")
         time.sleep(0.1)
+
+
+LAST_STATE: dict[str, Any] = {}
 
 
 def replica_state(setup: Setup) -> dict[str, Any]:
     response = httpx.get(f"{setup.base}/healthz", timeout=10)
     assert response.status_code == 200, response.text
+    LAST_STATE.update(response.json()["replica"])
     return response.json()["replica"]  # type: ignore[no-any-return]
 
 
