@@ -118,6 +118,7 @@ def status() -> None:
                 await ping(session)
             click.echo("primary: ok")
             healthy = True
+            await _readings_status(database)
         except Exception as error:
             if not database_unavailable(error):
                 raise
@@ -134,6 +135,22 @@ def status() -> None:
 
     if not _run(work):
         sys.exit(1)
+
+
+async def _readings_status(database: Database) -> None:
+    """PostgreSQL: the readings' monthly partitions, and the default partition, which stays empty when the
+    months are made ahead (docs/operations.md)."""
+    from domain.ledgers.partitions import default_rows, is_partitioned, partition_months
+
+    async with database.read() as session:
+        if not await is_partitioned(session):
+            return
+        months = await partition_months(session)
+        waiting = await default_rows(session)
+    span = f", {months[0]} to {months[-1]}" if months else ""
+    click.echo(f"readings: {len(months)} monthly partitions{span}")
+    note = "" if waiting == 0 else " (should be 0: permitwatch migrate or the worker gives them their months)"
+    click.echo(f"readings in the default partition: {waiting}{note}")
 
 
 @main.command("create-user")

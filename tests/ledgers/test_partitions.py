@@ -311,3 +311,11 @@ def test_the_command_is_a_dry_run_unless_applied_and_refuses_the_window(cli):
     assert inside.exit_code == 2
     assert "before:" in inside.output and "5 years" in inside.output
     assert cli("archive-readings", "--before", "2019-13").exit_code == 2
+
+
+@postgresql_only
+def test_status_names_the_partitions_and_what_waits_in_the_default_one(cli):
+    assert cli("migrate").exit_code == 0
+    shown = cli("status")
+    assert "monthly partitions" in shown.output
+    assert "readings in the default partition: 0" in shown.output
