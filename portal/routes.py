@@ -18,6 +18,7 @@ from domain.i18n import translate
 from portal import (
     accounts,
     agencies,
+    api_guide,
     audit_rules,
     enterprises,
     history_import,
@@ -73,6 +74,7 @@ def routes() -> list[BaseRoute]:
         *history_import.routes,
         *public.routes,
         *public_data.routes,
+        *api_guide.routes,
         *registrations.routes,
         *audit_rules.routes,
         *holidays.routes,
