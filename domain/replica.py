@@ -3,9 +3,9 @@
 ``Database.read(replica=True)`` (domain/db.py) takes a session here when ``DATABASE_REPLICA_URL`` is set
 and the replica is *in use*: reachable, a standby, and no more than ``DATABASE_REPLICA_MAX_LAG_SECONDS``
 behind the primary. Otherwise the same read goes to the primary. Whether it is in use is checked at most
-every ``DATABASE_REPLICA_CHECK_SECONDS`` per process (the answer is kept between checks), and at once when
-a replica connection fails. Each change is logged (``permitwatch.replica``); ``/healthz`` and
-``permitwatch status`` show the state and the lag (docs/operations.md, "Read replica").
+every ``DATABASE_REPLICA_CHECK_SECONDS`` per process, beside the requests (the answer is kept between
+checks), and at once when a replica connection fails. Each change is logged (``permitwatch.replica``);
+``/healthz`` and ``permitwatch status`` show the state and the lag (docs/operations.md, "Read replica").
 
 How far behind. The replay timestamp alone (``now() - pg_last_xact_replay_timestamp()``) says how old the
 last replayed commit is, which on an idle primary grows without the replica missing anything. The test is
@@ -115,17 +115,22 @@ class Replica:
         )
         self.state = ReplicaState(False, NOT_CHECKED, None, None, None, max_lag_seconds)
         self._checked = -float("inf")  # monotonic time of the last check
-        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[ReplicaState] | None = None  # the check under way, if any
+        self._task_loop: asyncio.AbstractEventLoop | None = None
         # (monotonic time before reading the primary's position, that position as bytes), oldest first.
         self._samples: deque[tuple[float, int]] = deque(maxlen=256)
 
     async def in_use(self) -> bool:
-        """Whether a read may go to the replica now; checks again when the last answer is old. A check
-        under way elsewhere in the process is not waited for: its last answer stands meanwhile."""
-        if time.monotonic() - self._checked >= self.check_seconds and not self._lock.locked():
-            async with self._lock:
-                if time.monotonic() - self._checked >= self.check_seconds:
-                    await self.check()
+        """Whether a read may go to the replica now. When the last answer is old a check starts beside
+        the request, which goes on with that answer: no request waits for a check (one can take a
+        moment while the replica catches up, or the connect timeout when its host is away), except the
+        process's first, so that its first reads can already go to the replica."""
+        loop = asyncio.get_running_loop()
+        running = self._task is not None and not self._task.done() and self._task_loop is loop
+        if not running and time.monotonic() - self._checked >= self.check_seconds:
+            self._task, self._task_loop = loop.create_task(self.check()), loop
+            if self.state.reason == NOT_CHECKED:
+                await asyncio.shield(self._task)
         return self.state.in_use
 
     async def check(self) -> ReplicaState:
