@@ -33,6 +33,7 @@ from domain.accounts.service.users import create_user
 from domain.actors import actor_for
 from domain.enterprises.service import register_enterprise
 from domain.errors import N_, FieldError, ValidationFailed
+from domain.reports.rollup.counting import rebuild
 from domain.supervision.credit.service import refresh_all_credit
 
 
@@ -160,4 +161,5 @@ async def load(
         progress(len(ENTERPRISES), total)
     if total > len(ENTERPRISES):
         await generate(session, actor, start=len(ENTERPRISES), total=total, progress=progress)
+    await rebuild(session)  # the filing dashboard's counts, as the worker would keep them
     return LOGINS

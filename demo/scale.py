@@ -69,6 +69,7 @@ from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
 from domain.permits.terms import PermitTerms, terms_of
 from domain.reports import schedule as plans
+from domain.reports.rollup.counting import rebuild_in
 
 PROVINCE_UNITS = 350_000
 PROVINCE_MONITORED_OUTLETS = 2_000
@@ -173,6 +174,9 @@ async def load_province(database: Database, *, fraction: float, say: Callable[[s
     started = time.monotonic()
     filed = await _file_reports(database, filers, say)
     done("report submissions (first filings in bulk)", filed, started)
+
+    started = time.monotonic()
+    done("filing rollup (rollup-rebuild)", (await rebuild_in(database)).regions, started)
 
     started = time.monotonic()
     async with database.transaction() as session:

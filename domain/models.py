@@ -34,6 +34,8 @@ from domain.reports.models import (
     SectionItem,
     SectionReview,
 )
+from domain.reports.rollup import marks as _rollup_marks  # noqa: F401  (its flush listener)
+from domain.reports.rollup.models import FilingRollup, FilingRollupMark, FilingRollupState
 from domain.supervision.cases.models import CaseDocument, CaseStep, EnforcementCase, LeadDecision
 from domain.supervision.credit.models import UnitCreditEvent
 from domain.supervision.grading.models import GradeDecision
@@ -133,5 +135,8 @@ __all__ = [
     "EnforcementCase",
     "CaseStep",
     "CaseDocument",
+    "FilingRollup",
+    "FilingRollupMark",
+    "FilingRollupState",
     "metadata",
 ]

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.clock import today
+from domain.clock import as_utc, in_china, today, utcnow
 from domain.enterprises.rules import industry_name
 from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.i18n import translations_for
@@ -701,12 +701,18 @@ async def dashboard_page(request: Request) -> Response:
             for p in found.series
         ],
     }
+    counted = found.counted_at
     return render(
         request,
         "reports/dashboard.html",
         {
             **helpers,
             "d": found,
+            # The rates' age: the worker keeps the rollup they come from (docs/statistics.md).
+            "counted_text": in_china(counted).strftime("%Y-%m-%d %H:%M") if counted else None,
+            "counted_minutes": max(0, int((utcnow() - as_utc(counted)).total_seconds() // 60))
+            if counted
+            else None,
             "quality": quality,
             "errors": errors,
             **overdue_filters(request, actor, filters, kind=found.kind, period=found.period.label),

@@ -313,17 +313,20 @@ def _print_logins(logins: list, password: str, heading: str = "demo logins") -> 
 
 
 def worker_daily(settings: Settings, *, reminders: bool, bulk_export: bool) -> DailyRun:
-    """What the worker does before each round: once a day the readings' partitions (and their archive when
-    enabled) and the day's reminders, and the day's bulk download when the one in force is not of today
-    (its manifest records the last run)."""
+    """What the worker does before each round: the filing rollup brought up to the changes committed since
+    the last round; once a day the readings' partitions (and their archive when enabled) and the day's
+    reminders, and the day's bulk download when the one in force is not of today (its manifest records the
+    last run)."""
     from domain.clock import today
     from domain.disclosure.bulk.export import DailyJob
     from domain.ledgers.partitions import upkeep
     from domain.reminders.daily import remind_if_new_day
+    from domain.reports.rollup.counting import refresh_in
 
     bulk = DailyJob(settings)
 
     async def daily(db: Database, last_day: date | None) -> date:
+        await refresh_in(db)
         if today() != last_day:
             # The readings' monthly partitions ahead, and the archive when enabled (PostgreSQL only).
             await upkeep(
@@ -475,6 +478,19 @@ def archive_readings_command(before: str, apply: bool) -> None:
         )
     else:
         click.echo(f"dry run: {len(plan.months)} months ({total} readings) would move; add --apply to do it")
+
+
+@main.command("rollup-rebuild")
+def rollup_rebuild() -> None:
+    """Count the filing rollup anew from every permit and report (after an import or a migration); the
+    worker keeps it current from then on."""
+    from domain.reports.rollup.counting import rebuild_in
+
+    async def work(database: Database) -> object:
+        return await rebuild_in(database)
+
+    counted = _run(work)
+    click.echo(f"filing rollup rebuilt: {counted.regions} districts")  # type: ignore[attr-defined]
 
 
 @main.command("import-monitoring")

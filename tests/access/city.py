@@ -37,6 +37,7 @@ from domain.permits.models import Permit, PermitApplication
 from domain.registrations.models import DischargeRegistration
 from domain.registrations.rules import registration_number
 from domain.reports.models import EnforcementLead, ExecutionReport
+from domain.reports.rollup.counting import refresh
 from domain.reports.rules import due_date, parse_period
 from domain.supervision.cases.models import EnforcementCase, LeadDecision
 from domain.supervision.credit.models import UnitCreditEvent
@@ -680,4 +681,5 @@ async def build(session: AsyncSession) -> City:
         if actor.user_id is not None
     ]
     city.actors = actors + read_only
+    await refresh(session)  # the worker's round: the filing rollup the dashboard reads
     return city

@@ -107,6 +107,10 @@ async def seed(url: str) -> None:
     # Filed as the server files: through the filing desk, once the unit and its permit are committed.
     content = {**draft.content, "statement": "本单位承诺报告内容真实。"}
     await file_report(database, other_staff, other_permit, label, content, "seed")
+    # The worker's round: the dashboard's rates come from the rollup it counts (no worker runs here).
+    from domain.reports.rollup.counting import refresh_in
+
+    await refresh_in(database)
     await database.dispose()
 
 

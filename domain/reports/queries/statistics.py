@@ -1,21 +1,25 @@
 """Filing statistics ("double hundred", docs/domain-rules.md): submission and on-time rates of a period over
 the permits that owe its report, by region and by industry, their trend over recent periods, and the
 reports past due and never filed; the regulators' dashboard.
+
+The rates come from the filing rollup (``reports.rollup``, docs/statistics.md), kept by the worker and as
+old as its ``counted_at``, read in a few statements whatever the number of permits; the overdue list is
+live, planned only over the permits that have not submitted.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import col, select
+import sqlalchemy as sa
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, require
-from domain.access.sql import allowed
+from domain.access.sql import TargetColumns, allowed
 from domain.clock import today
 from domain.enterprises.models import Enterprise
 from domain.permits import list_filters
@@ -28,6 +32,7 @@ from domain.reports import checks, rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport
 from domain.reports.queries.review import enterprise_names
+from domain.reports.rollup.models import FilingRollup, FilingRollupState
 
 
 @dataclass(frozen=True)
@@ -46,40 +51,51 @@ class FilingRate:
         return self.on_time / self.due if self.due else 1.0
 
 
+def _in_scope(actor: Actor) -> Any:
+    """The SQL form of can() over the rollup's districts: a regulator's jurisdiction (a district's
+    regulator its district, a city's its districts); a grant by unit or agency sees no count."""
+    return allowed(actor, Operation.PERMIT_VIEW, TargetColumns(region_code=col(FilingRollup.region_code)))
+
+
+async def _rates(
+    session: AsyncSession, actor: Actor, kind: str, labels: list[str], by: str
+) -> list[tuple[str, str, int, int, int]]:
+    """(group, period, due, submitted, on time) from the rollup, in one statement whatever the number of
+    permits: its rows are districts (or industries) times periods."""
+    group = col(FilingRollup.region_code) if by == "region" else col(FilingRollup.industry_code)
+    statement = (
+        sa.select(  # type: ignore[call-overload]
+            group,
+            col(FilingRollup.period),
+            func.sum(FilingRollup.due),
+            func.sum(FilingRollup.submitted),
+            func.sum(FilingRollup.on_time),
+        )
+        .where(col(FilingRollup.kind) == kind, col(FilingRollup.period).in_(labels), _in_scope(actor))
+        .group_by(group, col(FilingRollup.period))
+        .order_by(group)
+    )
+    return [
+        (g, p, int(d or 0), int(s or 0), int(o or 0))
+        for g, p, d, s, o in (await session.exec(statement)).all()  # type: ignore[call-overload]
+    ]
+
+
 async def filing_statistics(
     session: AsyncSession, actor: Actor, *, kind: str, period: str, by: str = "region"
 ) -> list[FilingRate]:
-    """Submission and on-time rates for a period, by region or industry, over the permits that owe it."""
+    """Submission and on-time rates for a period, by region or industry, over the permits that owe it
+    (the filing rollup's counts, as of ``counted_at``)."""
     require(actor, Operation.PERMIT_LIST)
     target = checks.period(kind, period)
-    statement = select(Permit).where(
-        Permit.status == PermitStatus.ISSUED,
-        col(Permit.valid_from) <= target.end,
-        col(Permit.valid_until) >= target.start,
-        allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its jurisdiction
-    )
-    permits = (await session.exec(statement)).all()
-    owing = [permit for permit, _item in await plans.owing(session, permits, kind, target.label)]
-    reports = {
-        r.permit_id: r
-        for r in (
-            await session.exec(
-                select(ExecutionReport).where(
-                    ExecutionReport.kind == kind, ExecutionReport.period == target.label
-                )
-            )
-        ).all()
-    }
-    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for permit in owing:
-        key = permit.region_code if by == "region" else permit.industry_code
-        counts = groups[key]
-        counts[0] += 1
-        report = reports.get(permit.id or 0)
-        if report is not None and report.first_submitted_at is not None:
-            counts[1] += 1
-            counts[2] += 1 if report.on_time else 0
-    return [FilingRate(key, *values) for key, values in sorted(groups.items())]
+    rows = await _rates(session, actor, kind, [target.label], by)
+    return [FilingRate(group, due, submitted, on_time) for group, _p, due, submitted, on_time in rows if due]
+
+
+async def counted_at(session: AsyncSession) -> datetime | None:
+    """When the filing rollup was last counted: it holds every change committed before (None: never)."""
+    state = (await session.exec(select(FilingRollupState).where(FilingRollupState.id == 1))).first()
+    return state.counted_at if state is not None else None
 
 
 def latest_due_period(kind: str, on: date) -> rules.Period:
@@ -131,6 +147,7 @@ class Dashboard:
     by_industry: list[FilingRate]
     overdue: list[OverdueReport]
     series: list[SeriesPoint]
+    counted_at: datetime | None = None  # the rates' age (the rollup's); the overdue list is live
 
     @property
     def total(self) -> FilingRate:
@@ -150,19 +167,31 @@ class Dashboard:
         return total.submitted == total.due
 
 
-async def _owing(
+async def _unfiled(
     session: AsyncSession,
     actor: Actor,
     kind: str,
     period: rules.Period,
     filters: ListFilter | None = None,
 ) -> list[tuple[Permit, rules.PlannedPeriod]]:
-    """Issued permits of the jurisdiction whose validity overlaps the period and that owe its report,
-    narrowed by the filter (district, industry, search) in SQL."""
+    """Issued permits of the jurisdiction whose validity overlaps the period, that owe its report and have
+    not submitted it, narrowed by the filter (district, industry, search) in SQL: only those are planned,
+    so the cost follows the reports missing, not the permits in force."""
+    submitted = (
+        select(ExecutionReport.id)
+        .where(
+            col(ExecutionReport.permit_id) == col(Permit.id),
+            ExecutionReport.kind == kind,
+            ExecutionReport.period == period.label,
+            col(ExecutionReport.first_submitted_at).is_not(None),
+        )
+        .exists()
+    )
     statement = select(Permit).where(
         Permit.status == PermitStatus.ISSUED,
         col(Permit.valid_from) <= period.end,
         col(Permit.valid_until) >= period.start,
+        sa.not_(submitted),
         allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its jurisdiction
     )
     if filters is not None and filters.district:
@@ -205,7 +234,7 @@ async def overdue_reports(
         return []
     owing = [
         (p, item.due_date)
-        for p, item in await _owing(session, actor, kind, target, filters)
+        for p, item in await _unfiled(session, actor, kind, target, filters)
         if on > item.due_date
     ]
     permits = [p for p, _due in owing]
@@ -253,23 +282,24 @@ async def dashboard(
     target = (
         checks.period(kind, period.strip()) if period and period.strip() else latest_due_period(kind, today())
     )
-    by_region = await filing_statistics(session, actor, kind=kind, period=target.label, by="region")
-    by_industry = await filing_statistics(session, actor, kind=kind, period=target.label, by="industry")
-    series = []
-    for earlier in previous_periods(kind, target, 6):
-        rates = (
-            by_region
-            if earlier.label == target.label
-            else await filing_statistics(session, actor, kind=kind, period=earlier.label)
+    earlier = previous_periods(kind, target, 6)
+    labels = sorted({p.label for p in earlier} | {target.label})
+    regions = await _rates(session, actor, kind, labels, "region")
+    by_region = [FilingRate(g, d, s, o) for g, p, d, s, o in regions if p == target.label and d]
+    by_industry = [
+        FilingRate(g, d, s, o)
+        for g, _p, d, s, o in await _rates(session, actor, kind, [target.label], "industry")
+        if d
+    ]
+    series = [
+        SeriesPoint(
+            point.label,
+            sum(d for _g, p, d, _s, _o in regions if p == point.label),
+            sum(s for _g, p, _d, s, _o in regions if p == point.label),
+            sum(o for _g, p, _d, _s, o in regions if p == point.label),
         )
-        series.append(
-            SeriesPoint(
-                earlier.label,
-                sum(r.due for r in rates),
-                sum(r.submitted for r in rates),
-                sum(r.on_time for r in rates),
-            )
-        )
+        for point in earlier
+    ]
     return Dashboard(
         kind,
         target,
@@ -278,4 +308,5 @@ async def dashboard(
         by_industry,
         await overdue_reports(session, actor, kind=kind, period=target.label, filters=filters),
         series,
+        await counted_at(session),
     )

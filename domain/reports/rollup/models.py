@@ -1,0 +1,57 @@
+"""The filing rollup's tables: the counts, the marks of what changed since, and how far the counts reach."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from domain.clock import utcnow
+
+
+class FilingRollup(SQLModel, table=True):
+    """Reports of one kind and period owed by the permits in force of one district and industry, how many
+    of them were submitted, and how many on time (the figures of ``reports.queries.statistics``)."""
+
+    __tablename__ = "filing_rollup"
+    __table_args__ = (
+        sa.UniqueConstraint("region_code", "industry_code", "kind", "period", name="uq_filing_rollup_cell"),
+        sa.Index("ix_filing_rollup_kind_period", "kind", "period", "region_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(max_length=6)
+    industry_code: str = Field(max_length=4)
+    kind: str = Field(max_length=16)
+    period: str = Field(max_length=8)
+    due: int = 0
+    submitted: int = 0
+    on_time: int = 0
+
+
+class FilingRollupMark(SQLModel, table=True):
+    """Something that may change the rollup, written in the same transaction as the change: a whole
+    district (``region_code``), a permit (``permit_id``: its district now), or one report of a permit
+    (``permit_id``, ``kind``, ``period``). The worker recounts what the marks name and deletes them."""
+
+    __tablename__ = "filing_rollup_mark"
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str | None = Field(default=None, max_length=6)
+    permit_id: int | None = (
+        None  # no foreign key: a mark outlives nothing, and a deleted permit is counted out
+    )
+    kind: str | None = Field(default=None, max_length=16)
+    period: str | None = Field(default=None, max_length=8)
+    marked_at: datetime = Field(default_factory=utcnow)
+
+
+class FilingRollupState(SQLModel, table=True):
+    """One row: the counts include every change committed before ``counted_at`` (None: never counted)."""
+
+    __tablename__ = "filing_rollup_state"
+
+    id: int = Field(default=1, primary_key=True)
+    counted_at: datetime | None = None
+    rebuilt_at: datetime | None = None

@@ -1,0 +1,223 @@
+"""The filing rollup (docs/statistics.md, The filing rollup): its counts equal the direct computation over
+every permit (tests/reports/filing_reference.py) for varied data — permits in force, revoked, held too
+short, folded, moved to another district; reports on time, late, never filed, drafts, resubmitted, across
+a period boundary and two districts — after a rebuild and after the worker's incremental rounds; the
+dashboard's statements do not grow with the permits; the age is shown."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import func, select
+
+from domain.permits.models import Permit
+from domain.permits.service.cancellation import revoke_permit
+from domain.reports import rules
+from domain.reports import schedule as plans
+from domain.reports.models import ExecutionReport
+from domain.reports.queries.statistics import dashboard, filing_statistics
+from domain.reports.rollup.counting import rebuild, refresh
+from domain.reports.rollup.models import FilingRollup, FilingRollupMark
+from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
+from tests.reports.filing_reference import direct_filing_statistics
+
+KINDS = ("monthly", "quarterly", "semiannual", "annual")
+
+
+def _periods(kind: str) -> list[str]:
+    return [p.label for p in rules.periods_between(kind, date(2023, 1, 1), date(2027, 12, 31))]
+
+
+async def _report(session, permit, kind, label, *, fate):  # type: ignore[no-untyped-def]
+    """A report of a period: "on_time", "late", "draft" (never submitted) or "resubmitted" (on time, three
+    versions)."""
+    period = rules.parse_period(kind, label)
+    assert period is not None
+    due = rules.due_date(period, plans.default_due_days())
+    submitted = fate != "draft"
+    late = fate == "late"
+    first = datetime.combine(due + timedelta(days=5 if late else -3), datetime.min.time(), tzinfo=UTC)
+    session.add(
+        ExecutionReport(
+            permit_id=permit.id,
+            enterprise_id=permit.enterprise_id,
+            region_code=permit.region_code,
+            industry_code=permit.industry_code,
+            kind=kind,
+            period=label,
+            period_start=period.start,
+            period_end=period.end,
+            due_date=due,
+            state="submitted" if submitted else "draft",
+            first_submitted_at=first if submitted else None,
+            on_time=(not late) if submitted else None,
+            latest_version=(3 if fate == "resubmitted" else 1) if submitted else 0,
+        )
+    )
+
+
+async def _cells(session) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    columns = sa.select(*(c for c in FilingRollup.__table__.c if c.name != "id"))  # type: ignore[attr-defined]
+    return sorted(tuple(row) for row in (await session.exec(columns)).all())
+
+
+async def _unreported(session, permit, kind: str) -> str:  # type: ignore[no-untyped-def]
+    """The latest period of a kind the permit owes that has no report yet."""
+    reported = set(
+        (
+            await session.exec(
+                select(ExecutionReport.period).where(
+                    ExecutionReport.permit_id == permit.id, ExecutionReport.kind == kind
+                )
+            )
+        ).all()
+    )
+    owed = [p.label for p in rules.periods_between(kind, permit.valid_from, date(2026, 11, 30))]
+    return [label for label in owed if label not in reported][-1]
+
+
+async def _city(session):  # type: ignore[no-untyped-def]
+    """Permits of two districts of one city and one of another city, and their reports."""
+    fates = ("on_time", "late", None, "draft", "resubmitted", "on_time")
+    permits = []
+    for index, (region, industry, decided, content) in enumerate(
+        (
+            ("310107", "2614", "2024-02-10", permit_content()),
+            ("310107", "4411", "2025-08-20", permit_content(report_kinds=["monthly", "quarterly", "annual"])),
+            (
+                "310107",
+                "2614",
+                "2025-03-28",
+                permit_content(report_kinds=["monthly", "quarterly", "annual"], report_folding=True),
+            ),
+            (
+                "310110",
+                "2614",
+                "2024-11-05",
+                permit_content(report_kinds=["quarterly", "semiannual", "annual"]),
+            ),
+            ("310110", "3011", "2026-01-12", permit_content()),
+            ("310107", "3011", "2023-06-30", permit_content()),  # to be revoked
+            ("370102", "2614", "2024-05-06", permit_content()),  # another city
+        )
+    ):
+        enterprise = await make_enterprise(session, region_code=region, industry_code=industry)
+        permit = await make_permit(session, enterprise, decision_date=decided, content=content)
+        permits.append(permit)
+        count = 0
+        for kind in KINDS:
+            for label in _periods(kind):
+                fate = fates[(index + count) % len(fates)]
+                count += 1
+                if fate is not None:
+                    await _report(session, permit, kind, label, fate=fate)
+    await session.flush()
+    return permits
+
+
+async def _assert_rollup_equals_direct(session, actors) -> None:  # type: ignore[no-untyped-def]
+    for who in actors:
+        for kind in KINDS:
+            for label in _periods(kind):
+                for by in ("region", "industry"):
+                    direct = await direct_filing_statistics(session, who, kind=kind, period=label, by=by)
+                    rolled = await filing_statistics(session, who, kind=kind, period=label, by=by)
+                    assert rolled == direct, (who.username, kind, label, by)
+
+
+async def test_the_rollup_equals_the_direct_count_after_a_rebuild_and_after_each_round(session):
+    permits = await _city(session)
+    city = actor(await make_user(session, "ecology", region_code="310100"))
+    district = actor(await make_user(session, "ecology", region_code="310110"))
+    permitting = actor(await make_user(session, "permitting", region_code="310107"))
+    await rebuild(session)
+    assert (await session.exec(select(func.count()).select_from(FilingRollupMark))).one() == 0
+    await _assert_rollup_equals_direct(session, (city, district))
+    figures = await filing_statistics(session, city, kind="quarterly", period="2025-Q3")
+    assert {r.group for r in figures} == {"310107", "310110"} and all(r.due >= r.submitted for r in figures)
+    assert [
+        r.group for r in await filing_statistics(session, district, kind="quarterly", period="2025-Q3")
+    ] == ["310110"]
+
+    # Changes: a permit revoked, one moved to the other district, a report filed late across the year's
+    # end, a draft submitted, a new permit issued. Each leaves a mark in its own flush.
+    await revoke_permit(session, permitting, number=permits[5].number, reason="以欺骗手段取得许可证")
+    moved = await session.get(Permit, permits[0].id)
+    assert moved is not None
+    moved.region_code = "310110"
+    session.add(moved)
+    await _report(
+        session, permits[3], "quarterly", await _unreported(session, permits[3], "quarterly"), fate="late"
+    )
+    draft = (
+        await session.exec(
+            select(ExecutionReport).where(
+                ExecutionReport.permit_id == permits[1].id, ExecutionReport.state == "draft"
+            )
+        )
+    ).first()
+    assert draft is not None
+    draft.state, draft.first_submitted_at, draft.on_time, draft.latest_version = (
+        "submitted",
+        datetime(2026, 12, 1, tzinfo=UTC),
+        False,
+        1,
+    )
+    session.add(draft)
+    enterprise = await make_enterprise(session, region_code="310110", industry_code="4411")
+    await make_permit(session, enterprise, decision_date="2025-12-15")
+    await session.flush()
+    assert (await session.exec(select(func.count()).select_from(FilingRollupMark))).one() > 0
+    counted = await refresh(session)
+    assert counted.regions == 2 and counted.marks > 0  # both districts: a permit left one for the other
+    assert (await session.exec(select(func.count()).select_from(FilingRollupMark))).one() == 0
+    await _assert_rollup_equals_direct(session, (city, district))
+
+    # A report alone is recounted for its own period, not its district's every period.
+    await _report(
+        session, permits[4], "monthly", await _unreported(session, permits[4], "monthly"), fate="on_time"
+    )
+    before = (await session.exec(select(func.count()).select_from(FilingRollup))).one()
+    counted = await refresh(session)
+    assert (counted.regions, counted.periods) == (0, 1)
+    assert (await session.exec(select(func.count()).select_from(FilingRollup))).one() == before
+    await _assert_rollup_equals_direct(session, (city, district))
+    # Nothing pending: a round changes nothing but the age.
+    snapshot = await _cells(session)
+    counted = await refresh(session)
+    assert counted.marks == 0 and counted.counted_at is not None
+    assert await _cells(session) == snapshot
+    await rebuild(session)
+    assert await _cells(session) == snapshot
+
+
+async def test_the_dashboard_reads_a_fixed_number_of_statements_whatever_the_permits(session):
+    officer = actor(await make_user(session, "ecology", region_code="310100"))
+    counts = []
+    for size in (2, 8):
+        while len((await session.exec(select(Permit))).all()) < size:
+            enterprise = await make_enterprise(session)
+            await make_permit(session, enterprise, decision_date="2025-02-03")
+        await rebuild(session)
+        statements = 0
+
+        def count(*_args: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        connection = await session.connection()
+        sa.event.listen(connection.sync_connection, "before_cursor_execute", count)
+        try:
+            found = await dashboard(session, officer, kind="quarterly", period="2025-Q3")
+        finally:
+            sa.event.remove(connection.sync_connection, "before_cursor_execute", count)
+        assert found.total.due == len((await session.exec(select(Permit))).all())
+        assert found.counted_at is not None
+        counts.append(statements)
+    assert counts[0] == counts[1], counts
+
+
+def test_the_rollup_is_rebuilt_from_the_command_line(cli):  # type: ignore[no-untyped-def]
+    result = cli("rollup-rebuild")
+    assert result.exit_code == 0 and "filing rollup rebuilt: 0 districts" in result.output
