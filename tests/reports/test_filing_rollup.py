@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
 
@@ -26,7 +27,7 @@ KINDS = ("monthly", "quarterly", "semiannual", "annual")
 
 
 def _periods(kind: str) -> list[str]:
-    return [p.label for p in rules.periods_between(kind, date(2023, 1, 1), date(2027, 12, 31))]
+    return [p.label for p in rules.periods_between(kind, date(2024, 1, 1), date(2026, 12, 31))]
 
 
 async def _report(session, permit, kind, label, *, fate):  # type: ignore[no-untyped-def]
@@ -221,3 +222,25 @@ async def test_the_dashboard_reads_a_fixed_number_of_statements_whatever_the_per
 def test_the_rollup_is_rebuilt_from_the_command_line(cli):  # type: ignore[no-untyped-def]
     result = cli("rollup-rebuild")
     assert result.exit_code == 0 and "filing rollup rebuilt: 0 districts" in result.output
+
+
+async def test_a_second_worker_leaves_the_round_to_the_one_counting(engine, settings):  # type: ignore[no-untyped-def]
+    """Two workers at once: the second does not wait on the first's lock, it skips its round."""
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from domain.db import on_postgresql
+
+    async with engine.connect() as first, engine.connect() as second:
+        one = AsyncSession(bind=first, expire_on_commit=False)
+        two = AsyncSession(bind=second, expire_on_commit=False)
+        if not on_postgresql(one):
+            pytest.skip("SQLite has one writer at a time: a second worker waits for the database itself")
+        try:
+            one.add(FilingRollupMark(region_code="310107"))
+            counted = await refresh(one)  # holds the state row until its transaction ends
+            assert counted.marks == 1 and counted.counted_at is not None
+            skipped = await refresh(two)
+            assert skipped.marks == 0 and skipped.counted_at is None
+        finally:
+            await one.rollback()
+            await two.rollback()

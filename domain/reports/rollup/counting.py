@@ -44,15 +44,15 @@ class Counted:
     counted_at: datetime | None = None
 
 
-async def _state(session: AsyncSession) -> FilingRollupState:
-    """The state row, locked: one refresh or rebuild at a time (several workers, the CLI). Pending
+async def _state(session: AsyncSession, *, wait: bool) -> FilingRollupState | None:
+    """The state row, locked: one refresh or rebuild at a time (several workers, the CLI). Without
+    ``wait``, None when another holds it (a worker then leaves this round's count to that one). Pending
     writes of the caller's session are flushed first, so their marks are taken too."""
     await session.flush()
-    state = (
-        await session.exec(select(FilingRollupState).where(FilingRollupState.id == 1).with_for_update())
-    ).first()
-    if state is None:
-        state = FilingRollupState(id=1)
+    statement = select(FilingRollupState).where(FilingRollupState.id == 1)
+    state = (await session.exec(statement.with_for_update(skip_locked=not wait))).first()
+    if state is None and wait:
+        state = FilingRollupState(id=1)  # the migration writes it; a database built otherwise lacks it
         session.add(state)
         await session.flush()
     return state
@@ -148,8 +148,10 @@ async def recount(session: AsyncSession, region: str, pairs: set[Pair] | None = 
 
 async def refresh(session: AsyncSession) -> Counted:
     """The worker's round: take every mark committed so far and recount what they name; the counts then
-    include every change committed before this round began."""
-    state = await _state(session)
+    include every change committed before this round began. Nothing when another worker is counting."""
+    state = await _state(session, wait=False)
+    if state is None:
+        return Counted()
     began = utcnow()
     marks_table = FilingRollupMark.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
@@ -200,7 +202,8 @@ async def refresh(session: AsyncSession) -> Counted:
 
 async def rebuild(session: AsyncSession) -> Counted:
     """Every district's counts anew, and the marks dropped (after imports and migrations)."""
-    state = await _state(session)
+    state = await _state(session, wait=True)
+    assert state is not None
     began = utcnow()
     marks = FilingRollupMark.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
