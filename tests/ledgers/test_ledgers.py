@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from domain.audit.models import AuditEntry
-from domain.clock import utcnow
+from domain.clock import as_utc, utcnow
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.ledgers.entry_rules import EntryInput
 from domain.ledgers.models import Exceedance, LedgerEntryRevision, MonitoringReading
@@ -164,6 +164,43 @@ async def test_a_years_quantity_above_the_permitted_one_opens_an_annual_exceedan
     await readings.record_readings(session, staff, permit_number=permit.number, readings=batch)
     annual = (await session.exec(select(Exceedance).where(Exceedance.kind == "annual_quantity"))).one()
     assert annual.limit_value == 120.5 and annual.max_value == pytest.approx(180.0) and annual.unit == "t"
+
+
+async def test_the_permitted_annual_quantity_is_counted_by_china_calendar_year(session):
+    """The hours either side of the China new year count in their own years: 100 t on 31 December and
+    100 t in the first hours of 1 January (still 31 December in UTC) are each within 120.5 t a year;
+    a UTC year would have added them up and warned of an annual exceedance that did not happen."""
+    from domain.clock import CHINA
+
+    permit, staff = await setup(session)
+    new_year = datetime(utcnow().astimezone(CHINA).year, 1, 1, tzinfo=CHINA)
+
+    def tonnes(start, count):
+        return [
+            ReadingInput(
+                outlet_code="DA001",
+                pollutant="SO2",
+                method="automatic",
+                measured_at=start + timedelta(hours=i),
+                concentration=30,
+                unit="mg/m3",
+                quantity=50,
+                quantity_unit="t",
+            )
+            for i in range(count)
+        ]
+
+    batch = tonnes(new_year - timedelta(hours=2), 2) + tonnes(new_year, 2)  # 22:00-24:00, then 00:00-02:00
+    await readings.record_readings(session, staff, permit_number=permit.number, readings=batch)
+    annual = select(Exceedance).where(Exceedance.kind == "annual_quantity")
+    assert (await session.exec(annual)).all() == []
+    # Two more hours on 1 January pass the year's 120.5 t: the exceedance is the new year's.
+    await readings.record_readings(
+        session, staff, permit_number=permit.number, readings=tonnes(new_year + timedelta(hours=2), 1)
+    )
+    exceedance = (await session.exec(annual)).one()
+    assert exceedance.max_value == pytest.approx(150.0)
+    assert as_utc(exceedance.started_at) == new_year
 
 
 async def test_editing_an_entry_keeps_every_revision_and_voiding_keeps_the_entry(session):

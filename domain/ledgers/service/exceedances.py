@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation
 from domain.audit.service import record
-from domain.clock import utcnow
+from domain.clock import CHINA, china_date, utcnow
 from domain.errors import ValidationFailed
 from domain.ledgers import notices as exceedance_notices
 from domain.ledgers import rules
@@ -80,8 +80,18 @@ async def detect_exceedances(
             )
         annual = points[outlet_code].annual_quantities.get(pollutant)
         if annual is not None:
-            opened += await _check_annual_quantity(session, permit, outlet_code, pollutant, annual, end)
+            # Every China calendar year the batch touched (a batch across the new year adds to both).
+            for year in range(china_date(start).year, china_date(end).year + 1):
+                opened += await _check_annual_quantity(
+                    session, permit, outlet_code, pollutant, annual, year, min(end, _china_new_year(year + 1))
+                )
     return opened
+
+
+def _china_new_year(year: int) -> datetime:
+    """The first moment of a China calendar year, in UTC (the permitted annual quantity is a calendar
+    year's, counted in China time like the ledger's months and the emissions chart)."""
+    return datetime(year, 1, 1, tzinfo=CHINA).astimezone(UTC)
 
 
 async def _upsert_exceedance(
@@ -138,9 +148,15 @@ async def _upsert_exceedance(
 
 
 async def _check_annual_quantity(
-    session: AsyncSession, permit: Permit, outlet_code: str, pollutant: str, annual_t: float, until: datetime
+    session: AsyncSession,
+    permit: Permit,
+    outlet_code: str,
+    pollutant: str,
+    annual_t: float,
+    year: int,
+    until: datetime,
 ) -> int:
-    year_start = datetime(until.year, 1, 1, tzinfo=UTC)
+    year_start, year_end = _china_new_year(year), _china_new_year(year + 1)
     total_kg = (
         await session.exec(
             select(sa.func.coalesce(sa.func.sum(MonitoringReading.quantity_kg), 0.0)).where(
@@ -149,7 +165,7 @@ async def _check_annual_quantity(
                 MonitoringReading.pollutant == pollutant,
                 col(MonitoringReading.voided_at).is_(None),
                 col(MonitoringReading.measured_at) >= year_start,
-                col(MonitoringReading.measured_at) < year_start.replace(year=year_start.year + 1),
+                col(MonitoringReading.measured_at) < year_end,
             )
         )
     ).one()
