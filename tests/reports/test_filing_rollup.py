@@ -244,3 +244,21 @@ async def test_a_second_worker_leaves_the_round_to_the_one_counting(engine, sett
         finally:
             await one.rollback()
             await two.rollback()
+
+
+async def test_every_worker_round_brings_the_rollup_up_to_date(db, session, settings):  # type: ignore[no-untyped-def]
+    from domain.clock import today
+    from server.cli import worker_daily
+
+    officer = actor(await make_user(session, "ecology", region_code="310107"))
+    enterprise = await make_enterprise(session)
+    permit = await make_permit(session, enterprise, decision_date="2025-02-03")
+    await session.commit()  # the round runs in a transaction of its own (the test's, rolled back after)
+    assert await filing_statistics(session, officer, kind="quarterly", period="2025-Q3") == []
+    daily = worker_daily(settings, reminders=False, bulk_export=False)
+    # The permit import writes in bulk SQL: it marks the district itself (no flush to listen to).
+    assert (await session.exec(select(func.count()).select_from(FilingRollupMark))).one() == 1
+    await daily(db, today())  # a round later the same day: no daily work, the rollup's count all the same
+    assert (await session.exec(select(func.count()).select_from(FilingRollupMark))).one() == 0
+    rates = await filing_statistics(session, officer, kind="quarterly", period="2025-Q3")
+    assert [(r.group, r.due, r.submitted) for r in rates] == [(permit.region_code, 1, 0)]

@@ -3,7 +3,8 @@
 A listener on every session's flush looks at the permits, permit versions and execution reports being
 written and adds a ``FilingRollupMark`` for each district, permit or report whose counts may move, so no
 write path (portal, GraphQL, imports, the demo) can change the figures without the worker hearing of it.
-Writes that bypass the ORM (bulk SQL) call ``mark_region`` or leave it to ``permitwatch rollup-rebuild``.
+Writes that bypass the ORM tell ``permits.written`` (the permit import: ``mark_regions`` hears it) or leave
+it to ``permitwatch rollup-rebuild`` (the province-scale demo's bulk filings).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.permits.models import Permit, PermitVersion
 from domain.permits.rules import PermitStatus
+from domain.permits.written import on_bulk_written
 from domain.reports.models import ExecutionReport
 from domain.reports.rollup.models import FilingRollupMark
 
@@ -70,6 +72,8 @@ def _mark(session: Session, _context: Any, _instances: Any) -> None:
         session.add(FilingRollupMark(region_code=region_code, permit_id=permit_id, kind=kind, period=period))
 
 
-async def mark_region(session: AsyncSession, region_code: str) -> None:
-    """A whole district to recount, for a write that bypasses the ORM."""
-    session.add(FilingRollupMark(region_code=region_code))
+@on_bulk_written
+async def mark_regions(session: AsyncSession, region_codes: frozenset[str]) -> None:
+    """Whole districts to recount, for a write that bypasses the ORM (the permit import's bulk insert)."""
+    session.add_all(FilingRollupMark(region_code=region) for region in sorted(region_codes))
+    await session.flush()
