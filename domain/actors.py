@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role
@@ -152,7 +153,7 @@ def _token_statement() -> Any:
 
 
 async def actor_for_token(
-    session: AsyncSession, *, token: str, request_id: str | None = None
+    session: AsyncSession | AsyncConnection, *, token: str, request_id: str | None = None
 ) -> TokenLookup | None:
     """The actor a bearer token stands for, or None when it is unknown, revoked or its user disabled.
 
@@ -163,12 +164,9 @@ async def actor_for_token(
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
+    connection = session if isinstance(session, AsyncConnection) else await session.connection()
     rows = list(
-        (
-            await (await session.connection()).execute(
-                _token_statement(), {"token_hash": key_hash(token), "on": today()}
-            )
-        ).all()
+        (await connection.execute(_token_statement(), {"token_hash": key_hash(token), "on": today()})).all()
     )
     if not rows or rows[0].revoked_at is not None:
         return None

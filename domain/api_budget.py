@@ -3,7 +3,8 @@
 Each caller (a bearer token, a portal session's user, an anonymous address) has one row: the window it
 spends in and what it spent there. A request adds its cost with one statement (an upsert that starts a
 new window when the stored one has passed, ``RETURNING`` the sum), so the budget holds across the
-server's worker processes and machines, and costs one round trip per request. Refused requests are
+server's worker processes and machines, and costs one round trip per request (the statement is its own
+transaction: ``Database.statements``, no BEGIN and no COMMIT). Refused requests are
 charged too: a caller who keeps asking past the budget stays refused until the window ends.
 
 Operational metering, not a record of anything a person did: no audit entry, no history.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +38,8 @@ class Charge:
     spent: int
     budget: int
     reset_at: datetime
+    # The credential version read in the same statement (``with_credential_version``; web/token_cache.py).
+    credential_version: int | None = None
 
     @property
     def remaining(self) -> int:
@@ -59,17 +63,35 @@ UPSERT = sa.text(
     "window_index = excluded.window_index "
     "RETURNING spent"
 )
+# PostgreSQL: the same, returning also the credential version (migration 0038) as of the statement.
+UPSERT_WITH_VERSION = sa.text(
+    str(UPSERT) + ", (SELECT n FROM credential_version WHERE id = 1) AS credential_version"
+)
 
 
 async def charge(
-    session: AsyncSession, *, subject: str, cost: int, budget: int, window_seconds: int, now: datetime
+    session: AsyncSession | AsyncConnection,
+    *,
+    subject: str,
+    cost: int,
+    budget: int,
+    window_seconds: int,
+    now: datetime,
+    with_credential_version: bool = False,
 ) -> Charge:
-    """Add ``cost`` to ``subject``'s spending in the window ``now`` falls in (the caller commits)."""
+    """Add ``cost`` to ``subject``'s spending in the window ``now`` falls in (the caller commits).
+
+    ``with_credential_version`` (PostgreSQL): the same round trip reads the credential version, which a
+    request whose actor was remembered compares with the one it was read at."""
     epoch = now.astimezone(UTC).timestamp()
     window = int(epoch // window_seconds)
-    connection = await session.connection()
-    spent = (
-        await connection.execute(UPSERT, {"subject": subject[:80], "window": window, "cost": cost})
-    ).scalar_one()
+    connection = session if isinstance(session, AsyncConnection) else await session.connection()
+    statement = UPSERT_WITH_VERSION if with_credential_version else UPSERT
+    row = (
+        await connection.execute(statement, {"subject": subject[:80], "window": window, "cost": cost})
+    ).one()
     reset_at = datetime.fromtimestamp((window + 1) * window_seconds, tz=UTC)
-    return Charge(requested=cost, spent=int(spent), budget=budget, reset_at=reset_at)
+    version = int(row[1]) if with_credential_version else None
+    return Charge(
+        requested=cost, spent=int(row[0]), budget=budget, reset_at=reset_at, credential_version=version
+    )

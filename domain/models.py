@@ -1,6 +1,6 @@
 """Every table of the domain, imported in one place for Alembic and the schema checks."""
 
-from domain.accounts.models import ApiToken, LoginAttempt, User, UserSession
+from domain.accounts.models import ApiToken, CredentialVersion, LoginAttempt, User, UserSession
 from domain.agencies.models import Agency, AgencyAuthorisation, CreditEvent
 from domain.api_budget import ApiBudget
 from domain.audit.models import AuditEntry
@@ -87,6 +87,7 @@ __all__ = [
     "AgencyAuthorisation",
     "CreditEvent",
     "ApiToken",
+    "CredentialVersion",
     "AuditEntry",
     "ChangeEvent",
     "AuditFinding",

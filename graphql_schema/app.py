@@ -117,7 +117,7 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GraphQLContext:
         rid = request_id(request)
-        actor = await authenticate(request, self.db, request_id=rid)
+        actor = await authenticate(request, self.db, request_id=rid, remembered=True)
         return GraphQLContext(
             request=request,
             response=response if isinstance(response, Response) else None,
@@ -127,6 +127,7 @@ class PermitwatchGraphQL(GraphQL[GraphQLContext, None]):
             request_id=rid,
             rate_budget=self.budget,
             rate_subject=rate_subject(request, actor),
+            credential_version=getattr(request.state, "credential_version", None),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -49,6 +49,9 @@ class GraphQLContext:
     # The caller's rate budget (graphql_schema.limits): None runs unmetered (in-process callers).
     rate_budget: RateBudget | None = None
     rate_subject: str = ""
+    # The credential version the bearer token's actor was read at, when it may have come from this
+    # process's memory (web.token_cache): the rate budget's statement checks it before the operation runs.
+    credential_version: int | None = None
     # Set for a query operation (never a mutation) by ``QueryReadsFromReplica``: an anonymous caller's
     # query then reads from the read replica while it is in use (docs/operations.md, "Read replica").
     query_only: bool = False

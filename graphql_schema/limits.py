@@ -38,6 +38,7 @@ from domain.db import database_unavailable
 from domain.errors import N_
 from domain.i18n import translate
 from graphql_schema.cost import CostCache, evaluate
+from web.auth import InvalidToken, recheck
 from web.unavailable import (
     RETRY_AFTER_SECONDS,
     retry_after_headers,
@@ -100,15 +101,27 @@ class CostLimit(SchemaExtension):
             return
         now = datetime.now(UTC)
         try:
-            async with request.transaction() as session:
+            # One upsert, its own transaction (Database.statements: one round trip). The request's turn at
+            # the database is held, as for any of its units of work.
+            seen = getattr(request, "credential_version", None)
+            async with request.exclusive(), request.db.statements(write=True) as connection:
                 self.charge = await charge(
-                    session,
+                    connection,
                     subject=request.rate_subject,
                     cost=cost,
                     budget=budget.rows,
                     window_seconds=budget.window_seconds,
                     now=now,
+                    with_credential_version=seen is not None,
                 )
+            if seen is not None and self.charge.credential_version != seen:
+                # Credentials changed somewhere since this actor was read (web.token_cache): read it again
+                # before anything runs; a token refused now is refused here.
+                actor = await recheck(request.request, request.db, request_id=request.request_id)
+                if actor is None:
+                    self._refuse_token(request)
+                    return
+                request.actor = actor
         except Exception as lost:
             if not database_unavailable(lost):
                 raise
@@ -141,6 +154,15 @@ class CostLimit(SchemaExtension):
             if request.response is not None:
                 request.response.status_code = 429
                 request.response.headers["Retry-After"] = str(retry_after)
+
+    def _refuse_token(self, request: Any) -> None:
+        refused = InvalidToken()
+        message = translate(refused.message, getattr(request, "locale", "en"))
+        error = GraphQLError(message, extensions={"code": refused.code})
+        self.execution_context.result = ExecutionResult(data=None, errors=[error])
+        if request.response is not None:
+            request.response.status_code = refused.status_code
+            request.response.headers.update(refused.headers)
 
     def _refusal(self, cost: int) -> GraphQLError:
         locale = getattr(self.execution_context.context, "locale", "en")

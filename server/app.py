@@ -59,8 +59,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     graphql_app = make_graphql_app(db, settings)
     routes = [
-        *portal.routes(),
+        # First: the router tries routes in order, and the portal has a few hundred (0.1 ms per request).
         Route(GRAPHQL_PATH, endpoint=graphql_app, methods=["GET", "POST"], name="graphql"),
+        *portal.routes(),
     ]
 
     async def body_too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

@@ -2,9 +2,10 @@
 
 One module for both faces. The portal knows its users by the session cookie (``session_actor``);
 the GraphQL API by a bearer token, or by the same session cookie when the request also carries the
-session's CSRF token in its header (``authenticate``). Either way the lookup is made in the database
-on every request (``domain.actors``), so an ended session or a revoked token counts for
-nothing at once.
+session's CSRF token in its header (``authenticate``). A session is looked up in the database on every
+request (``domain.actors``); a token's answer may be remembered by the process, checked against the
+credential version before an operation runs (``web.token_cache``). Either way an ended session or a
+revoked token counts for nothing from the next request on.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from starlette.requests import HTTPConnection
 from domain.access import ANONYMOUS, Actor
 from domain.accounts.service.sessions import touch_session
 from domain.accounts.service.tokens import touch_api_token
-from domain.actors import actor_for_session, actor_for_token
+from domain.actors import actor_for_session
 from domain.db import Database
 from domain.errors import N_
 from web.csrf import HEADER as CSRF_HEADER
 from web.csrf import SESSION_CSRF, tokens_match
 from web.request_context import request_id as current_request_id
+from web.token_cache import token_cache
 
 # The signed cookie holds the key of a server-side session record (domain.accounts: UserSession) and the
 # session's CSRF token (web.csrf.SESSION_CSRF); who the user is, and whether the session still stands, is
@@ -68,7 +70,9 @@ async def session_actor(connection: HTTPConnection, db: Database, *, channel: st
     return actor
 
 
-async def authenticate(connection: HTTPConnection, db: Database, *, request_id: str) -> Actor:
+async def authenticate(
+    connection: HTTPConnection, db: Database, *, request_id: str, remembered: bool = False
+) -> Actor:
     """The API caller: a bearer token, else a portal session proven by its CSRF header, else the public.
 
     A browser sends the session cookie with any cross-site POST; only a page of ours
@@ -83,15 +87,18 @@ async def authenticate(connection: HTTPConnection, db: Database, *, request_id: 
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidToken()
         token = token.strip()
-        # Looked up on every request (never remembered), so a revocation anywhere holds at once.
-        async with db.read() as session:
-            lookup = await actor_for_token(session, token=token, request_id=request_id)
+        # ``remembered``: the caller checks the credential version before anything runs (the GraphQL
+        # endpoint, in its rate budget's statement: web.token_cache), so the answer may come from memory.
+        cache = token_cache(db)
+        answer = await (cache.lookup if remembered else cache.read)(token, request_id=request_id)
+        lookup = answer.lookup
         if lookup is None:
             raise InvalidToken()
         if lookup.touch_due:
             async with db.transaction() as session:
                 await touch_api_token(session, token_id=lookup.token_id)
         connection.state.api_token_id = lookup.token_id  # the rate budget is per token
+        connection.state.credential_version = answer.version
         return lookup.actor
     cookie = connection.scope.get("session") or {}
     if cookie.get(SESSION_KEY) is not None and tokens_match(
@@ -99,3 +106,14 @@ async def authenticate(connection: HTTPConnection, db: Database, *, request_id: 
     ):
         return await session_actor(connection, db, channel="graphql")
     return ANONYMOUS
+
+
+async def recheck(connection: HTTPConnection, db: Database, *, request_id: str) -> Actor | None:
+    """The bearer token's actor read again from the database (credentials changed since it was read):
+    None when it is refused now."""
+    _scheme, _, token = (connection.headers.get("authorization") or "").partition(" ")
+    answer = await token_cache(db).read(token.strip(), request_id=request_id)
+    if answer.lookup is None:
+        return None
+    connection.state.credential_version = answer.version
+    return answer.lookup.actor

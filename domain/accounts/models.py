@@ -100,3 +100,15 @@ class UserSession(SQLModel, table=True):
     ended_at: datetime | None = None
     ended_by: str | None = Field(default=None, max_length=64)
     end_reason: str | None = Field(default=None, max_length=24)
+
+
+class CredentialVersion(SQLModel, table=True):
+    """One row: a counter raised, in the same transaction, by any change of what an actor is made of (a
+    token, an account, an agency, an authorisation; PostgreSQL triggers of migration 0038). A process that
+    remembers who a token stands for compares it with the version it read the token at
+    (``web/token_cache.py``)."""
+
+    __tablename__ = "credential_version"
+
+    id: int = Field(primary_key=True)
+    n: int = Field(default=0, sa_type=sa.BigInteger)
