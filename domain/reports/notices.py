@@ -119,6 +119,39 @@ async def department_people(session: AsyncSession, role: Role | str, region_code
     return list((await session.exec(statement)).all())
 
 
+async def departments_people(
+    session: AsyncSession, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], list[User]]:
+    """``department_people`` of each (department, region) pair, in one statement."""
+    if not pairs:
+        return {}
+    covering = {region: _covering(region) for _department, region in pairs}
+    statement = (
+        select(User)
+        .where(
+            col(User.role).in_(sorted({Role(department).value for department, _region in pairs})),
+            col(User.is_active).is_(True),
+            col(User.region_code).in_(sorted({code for codes in covering.values() for code in codes})),
+        )
+        .order_by(col(User.id))
+    )
+    found = list((await session.exec(statement)).all())
+    return {
+        (department, region): [
+            u for u in found if u.role == Role(department).value and u.region_code in covering[region]
+        ]
+        for department, region in pairs
+    }
+
+
+async def enterprise_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """The names of these units, in one statement."""
+    if not ids:
+        return {}
+    statement = select(Enterprise.id, Enterprise.name).where(col(Enterprise.id).in_(sorted(ids)))
+    return {row[0]: row[1] for row in (await session.exec(statement)).all() if row[0] is not None}
+
+
 async def sections_await(
     session: AsyncSession,
     report: ExecutionReport,
@@ -144,9 +177,13 @@ async def sections_notices(
     key: str,
     recheck: bool = False,
     people: dict[tuple[str, str], list[User]] | None = None,
+    enterprise: str | None = None,
 ) -> list[Notice]:
-    """The notices of ``sections_await``, not written yet (``tell_many`` writes those of many reports)."""
-    enterprise = await _enterprise_name(session, permit)
+    """The notices of ``sections_await``, not written yet (``tell_many`` writes those of many reports).
+    ``people`` and ``enterprise`` (the unit's name), when given, spare their reads (``departments_people``,
+    ``enterprise_names`` read them for a batch)."""
+    if enterprise is None:
+        enterprise = await _enterprise_name(session, permit)
     found: list[Notice] = []
     for department, sections in waiting.items():
         keys = list(dict.fromkeys(sections))

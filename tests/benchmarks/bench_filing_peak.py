@@ -864,7 +864,8 @@ PROFILED_STEPS = (
     ("domain.ledgers.queries.period", "period_ledgers", "    the period's ledger (emissions, completeness)"),
     ("domain.permits.terms", "terms_of", "  the permits' terms (from memory)"),
     ("domain.reports.service.submission", "_lock_reports", "  lock (and open) the reports"),
-    ("domain.audit_rules.engine", "run", "  the audit rules themselves"),
+    ("domain.audit_rules.ruleset", "run", "  the audit rules themselves"),
+    ("domain.reports.notices", "sections_notices", "  the departments' notices (built)"),
     ("domain.reports.service.submission", "_answer_open_feedback", "  feedback forms (returned only)"),
 )
 

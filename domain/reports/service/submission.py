@@ -340,10 +340,20 @@ async def submit_reports(
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows, changed)
-    people: dict[tuple[str, str], list[User]] = {}  # a batch's reports share few departments
-    told: list[Notice] = []  # written together: two statements for the batch
+    # Read once for the batch: each department's people (one statement for all departments and
+    # regions), the units' names (one); the notices written together (two statements).
+    people = await notices.departments_people(
+        session,
+        {
+            (department, p.region_code)
+            for _i, r, _s, _f, p in new
+            for department in department_sections(r.kind)
+        },
+    )
+    names = await notices.enterprise_names(session, {p.enterprise_id for _i, _r, _s, _f, p in new})
+    told: list[Notice] = []
     for _index, report, submission, _findings, permit in new:
-        told += await _department_notices(session, report, submission, permit, people)
+        told += await _department_notices(session, report, submission, permit, people, names)
     await tell_many(session, told)
     if replays:
         found = await _findings_of_many(session, [submission.id for _i, _r, submission, _p in replays])
@@ -440,6 +450,7 @@ async def _department_notices(
     submission: ReportSubmission,
     permit: Permit,
     people: dict[tuple[str, str], list[User]],
+    names: dict[int, str],
 ) -> list[Notice]:
     """A new version is a new round of review (PT §5): each department of the jurisdiction is told which
     of its sections await it."""
@@ -450,6 +461,7 @@ async def _department_notices(
         department_sections(report.kind),
         key=f"report-sections:{submission.id}",
         people=people,
+        enterprise=names.get(permit.enterprise_id, ""),
     )
 
 
