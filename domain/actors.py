@@ -1,10 +1,12 @@
 """Who a user, a portal session key or an API token stands for: the ``Actor`` every use case is given.
 
-Read on every request, never remembered: the user's columns, their agency's status and code, and (agency
-staff of an approved agency) one row per authorisation in force today, in one indexed statement, so that
-whatever changed a moment ago in any process (a token or session ended, an account disabled, a role
-changed, an agency suspended, an authorisation revoked) holds from the very next request
-(``tests/benchmarks/bench_auth_lookup`` measures the cost).
+Read from the database: the user's columns, their agency's status and code, and (agency staff of an
+approved agency) one row per authorisation in force today, in one indexed statement, so that whatever
+changed a moment ago in any process (a token or session ended, an account disabled, a role changed, an
+agency suspended, an authorisation revoked) holds from the very next request
+(``tests/benchmarks/bench_auth_lookup`` measures the cost). A session is read on every request; a
+token's answer may be remembered by a process, but only under the credential version it was read at,
+checked before every GraphQL operation runs (``web/token_cache.py``).
 
 It reads the tables of two areas, accounts and agencies, so it lives above both: accounts knows nothing of
 agencies, and agencies (whose staff are accounts) may use accounts.
@@ -157,8 +159,9 @@ async def actor_for_token(
 ) -> TokenLookup | None:
     """The actor a bearer token stands for, or None when it is unknown, revoked or its user disabled.
 
-    Looked up on every request, never remembered: a token revoked, an account disabled or an agency
-    suspended by any process is refused from the next request on. Read-only, so that API reads never take
+    A token revoked, an account disabled or an agency suspended by any process is refused from the next
+    request on (a process that remembers the answer checks the credential version first:
+    ``web/token_cache.py``). Read-only, so that API reads never take
     a write lock; ``touch_due`` tells the caller to record the last-used time (at most once a minute per
     token, ``domain.accounts.service.tokens.touch_api_token``).
     """
@@ -218,7 +221,7 @@ async def actor_for_session(
     """The actor of a portal session key, or None when the session was ended, has expired (the server
     keeps ``session_max_age_seconds`` too, whatever the cookie says) or its account is disabled.
 
-    Read on every request, like a bearer token: an ending holds from the next request in every process;
+    Read on every request: an ending holds from the next request in every process;
     ``touch_due`` tells the caller to record that the session is in use
     (``domain.accounts.service.sessions.touch_session``, at most every few minutes: it is a write)."""
     if not key or len(key) > 128:
