@@ -91,7 +91,7 @@ async def charge(
         await connection.execute(statement, {"subject": subject[:80], "window": window, "cost": cost})
     ).one()
     reset_at = datetime.fromtimestamp((window + 1) * window_seconds, tz=UTC)
-    version = int(row[1]) if with_credential_version else None
+    version = int(row[1]) if with_credential_version and row[1] is not None else None
     return Charge(
         requested=cost, spent=int(row[0]), budget=budget, reset_at=reset_at, credential_version=version
     )

@@ -78,15 +78,15 @@ class TokenCache:
                 return Answer(await actor_for_token(connection, token=token, request_id=request_id), None)
         async with self.db.statements() as connection:
             # The version first: whatever changed up to it is in what the lookup reads after it.
-            version = int((await connection.execute(VERSION)).scalar_one())
+            version = (await connection.execute(VERSION)).scalar()
             lookup = await actor_for_token(connection, token=token, request_id=request_id)
-        if lookup is None:
-            return Answer(None, None)
+        if lookup is None or version is None:  # no version row (never removed by the product): not kept
+            return Answer(lookup, None)
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
         # Touched now if it was due; else it was within the interval: touched at most once an interval.
-        self._entries[key] = _Entry(lookup, version, time.monotonic(), utcnow())
-        return Answer(lookup, version)
+        self._entries[key] = _Entry(lookup, int(version), time.monotonic(), utcnow())
+        return Answer(lookup, int(version))
 
     def _answer(self, entry: _Entry, request_id: str | None) -> TokenLookup:
         interval = timedelta(seconds=get_settings().api_token_touch_interval_seconds)
