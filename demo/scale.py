@@ -10,10 +10,11 @@ What goes through the product's own bulk paths, exactly as an operator or a unit
   permits through ``import_permits`` (``demo.generated``), a transaction per 5,000 units;
 - each filing unit's staff account (``create_users_bulk``: an operator onboarding a register's units,
   one initial password hashed once);
-- three years of execution reports, a unit's first filing of each, in bulk (``demo.scale_reports``, whose
-  docstring says what it writes and with which of the product's rules): chunks of 2,000 filings of any
-  moments, each stamped with the moment it was filed; the chain check passes on every report and the
-  findings are the audit rules' (tests/platform/test_scale_reports.py).
+- three years of execution reports, a unit's first filing of each, in bulk (the filing desk's
+  ``domain.reports.service.first_filings``, whose docstring says what it writes and with which of the
+  product's rules): chunks of 2,000 filings of any moments, each stamped with the moment it was filed;
+  the chain check passes on every report and the findings are the audit rules'
+  (tests/platform/test_scale_reports.py).
 
 The fast path, and why: hourly readings. Through ``record_readings`` (a JSON-parameter INSERT ... RETURNING
 and one change event per row) 90 million rows take many hours, and even a rule run per row in Python and a
@@ -50,7 +51,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo.generated import generate
 from demo.load import is_empty, load
-from demo.scale_reports import FirstFiling, file_first_reports
 from domain.access import Actor, Role, operator
 from domain.accounts.service.users import MAX_BULK_ACCOUNTS, NewAccount, create_users_bulk
 from domain.actors import actor_for
@@ -70,6 +70,7 @@ from domain.permits.rules import PermitStatus
 from domain.permits.terms import PermitTerms, terms_of
 from domain.reports import schedule as plans
 from domain.reports.rollup.counting import rebuild_in
+from domain.reports.service.first_filings import FirstFiling, file_first_reports
 
 PROVINCE_UNITS = 350_000
 PROVINCE_MONITORED_OUTLETS = 2_000
@@ -307,7 +308,7 @@ async def _file_part(
 ) -> int:
     """Three years of every owed report of the permits whose id is ``part`` modulo ``parts``, most on time,
     some late, about a tenth never filed, each a first filing at the moment it is filed, written in bulk
-    (``demo.scale_reports``), period by period within each page of permits."""
+    (``domain.reports.service.first_filings``), period by period within each page of permits."""
     on, now = today(), utcnow()
     written, after, started = 0, 0, time.monotonic()
     while True:  # a page of permits at a time: the province's 350,000 and their filings do not fit at once

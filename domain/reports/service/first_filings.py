@@ -1,6 +1,8 @@
-"""Three years of a province's filed reports, in bulk (issue 19): what ``submit_reports`` writes for a
-unit's first filing of a report, made by the product's own rules and written a few thousand reports a
-statement, each stamped with the moment it was filed.
+"""First filings in bulk, each stamped with the moment it was received: what ``submit_reports`` writes for
+a unit's first filing of a report, made by the same functions and written a few thousand reports a
+statement. For loading a history that is not the national platform's (the province generator, ``permitwatch
+demo --scale province``: three years of a province's filings, issue 19); the national platform's history
+comes in through ``domain.history`` with its source marked.
 
 ``submit_reports`` files the reports that arrive together (one moment) in about a dozen statements; a
 province's history is millions of first filings spread over a thousand days, so calling it a moment at a
@@ -17,7 +19,9 @@ time is statements per filing, and weeks. Here a chunk of filings of any moments
 - the audit entries and change events (``record_many``, as ``submit_reports``), the notices to the
   reviewing departments (``notices.sections_notices``, written by ``tell_many`` as ``submit_reports``
   writes them, each stamped with its filing's moment);
-- every content is first held to ``content.check_shape``, as a filing is.
+- every filing is first held to what ``checks.filing_target`` asks of one: the filer sees the permit and may
+  write its reports (``Operation.REPORT_WRITE``), the permit is issued, the content has its shape and the
+  idempotency key is well formed; one refused filing refuses the batch (nothing written).
 
 No trigger is passed by: PostgreSQL's triggers on these tables refuse updates and deletes (append-only),
 and the inserts are plain INSERTs. Only first filings are made (a unit's later versions and agencies'
@@ -37,7 +41,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.access import Actor
+from domain.access import Actor, Operation, require
 from domain.accounts.models import User
 from domain.audit.service import entry_values, record_many
 from domain.audit_rules import engine, ruleset
@@ -49,7 +53,8 @@ from domain.enterprises.models import Enterprise
 from domain.errors import ValidationFailed
 from domain.notifications.notices import Notice, tell_many
 from domain.permits.models import Permit
-from domain.reports import checks, facts, notices, rules
+from domain.permits.state import target_of
+from domain.reports import checks, facts, lookup, notices, rules
 from domain.reports import content as report_content
 from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
 from domain.reports.service.submission import department_sections
@@ -77,9 +82,15 @@ def _plain(value: Any) -> Any:
 
 async def file_first_reports(session: AsyncSession, filings: Sequence[FirstFiling]) -> int:
     """Write these first filings (of reports not opened yet) in the caller's transaction; returns how
-    many. Refuses (``ValidationFailed``) a content ``submit_reports`` would refuse."""
+    many. Raises what ``submit_reports`` would answer a refused filing with (access, permit state, the
+    content's shape, the key), before anything is written."""
     for filing in filings:
-        problems = report_content.check_shape(filing.planned.kind, filing.content)
+        permit = lookup.visible(filing.actor, filing.permit)
+        require(filing.actor, Operation.REPORT_WRITE, target_of(permit))
+        checks.check_issued(permit)
+        problems = report_content.check_shape(filing.planned.kind, filing.content) + checks.key_errors(
+            filing.key
+        )
         if problems:
             raise ValidationFailed(problems)
     ledger = await facts.ledger_facts_many(session, [(f.permit, f.planned.period) for f in filings])
