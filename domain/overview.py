@@ -25,7 +25,7 @@ from domain.permits.queries.worklist import regulator_worklist
 from domain.reports.models import FeedbackForm
 from domain.reports.queries.review import review_queue
 from domain.reports.queries.schedule import ScheduledReport, my_schedules
-from domain.reports.queries.statistics import latest_due_period, overdue_reports
+from domain.reports.queries.statistics import latest_due_period, overdue_count
 from domain.supervision.cases import queries as case_queries
 from domain.supervision.inspections.queries import plan as plan_queries
 from domain.supervision.linkage import queries as linkage_queries
@@ -192,14 +192,14 @@ async def regulator_work(session: AsyncSession, actor: Actor) -> RegulatorWork |
     warnings = await list_exceedances(session, actor, status="open", first=1)
     worklist = await regulator_worklist(session, actor, first=1)
     period = latest_due_period("quarterly", today())
-    overdue = await overdue_reports(session, actor, kind="quarterly", period=period.label)
+    overdue = await overdue_count(session, actor, kind="quarterly", period=period.label)
     return RegulatorWork(
         reviews_waiting=reviews,
         warnings_open=warnings.total,
         applications_open=worklist.page.total,
         applications_overdue=worklist.overdue,
         overdue_period=period.label,
-        reports_overdue=len(overdue),
+        reports_overdue=overdue,
     )
 
 

@@ -40,7 +40,7 @@ from domain.reports.service.urging import urge_report
 from domain.supervision.quality.queries import quality_half_today
 from portal import report_forms as forms
 from portal.forms import read_uploads
-from portal.list_pages import overdue_filters
+from portal.list_pages import overdue_filters, page_number
 from portal.pdf import render_pdf
 from portal.responses import actor_of, db_of, is_htmx, reader_of, redirect, render, token_refused
 from portal.templating import field_errors
@@ -657,6 +657,7 @@ async def dashboard_page(request: Request) -> Response:
     actor = await actor_of(request)
     kind = request.query_params.get("kind", "quarterly")[:16]
     period = request.query_params.get("period", "")[:8]
+    page = page_number(request.query_params.get("page"))
     errors: dict[str, list[FieldError]] = {}
     filters = list_filters.from_params(request.query_params)
     try:
@@ -666,10 +667,14 @@ async def dashboard_page(request: Request) -> Response:
         filters = list_filters.without_errors(filters, error.errors)
     async with db_of(request).read() as session:
         try:
-            found = await statistics.dashboard(session, actor, kind=kind, period=period, filters=filters)
+            found = await statistics.dashboard(
+                session, actor, kind=kind, period=period, filters=filters, page=page
+            )
         except ValidationFailed as error:
             errors = {**errors, **field_errors(error.errors)}
-            found = await statistics.dashboard(session, actor, kind=kind, period=None, filters=filters)
+            found = await statistics.dashboard(
+                session, actor, kind=kind, period=None, filters=filters, page=page
+            )
         quality = await quality_half_today(session, actor)
     locale = request_locale(request)
     gettext = translations_for(locale).gettext

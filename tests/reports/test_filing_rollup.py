@@ -12,16 +12,17 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
 
+from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
 from domain.permits.service.cancellation import revoke_permit
 from domain.reports import rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport
-from domain.reports.queries.statistics import dashboard, filing_statistics
+from domain.reports.queries.statistics import dashboard, filing_statistics, overdue_page, overdue_reports
 from domain.reports.rollup.counting import rebuild, refresh
-from domain.reports.rollup.models import FilingRollup, FilingRollupMark
+from domain.reports.rollup.models import FilingOverdue, FilingRollup, FilingRollupMark
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
-from tests.reports.filing_reference import direct_filing_statistics
+from tests.reports.filing_reference import direct_filing_statistics, direct_overdue_reports
 
 KINDS = ("monthly", "quarterly", "semiannual", "annual")
 
@@ -125,6 +126,19 @@ async def _assert_rollup_equals_direct(session, actors) -> None:  # type: ignore
                     direct = await direct_filing_statistics(session, who, kind=kind, period=label, by=by)
                     rolled = await filing_statistics(session, who, kind=kind, period=label, by=by)
                     assert rolled == direct, (who.username, kind, label, by)
+                await _assert_overdue_equals_direct(session, who, kind, label)
+
+
+def _shown(rows) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    return [
+        (o.permit.number, o.enterprise_name, o.due_date, o.days_overdue, o.report is not None) for o in rows
+    ]
+
+
+async def _assert_overdue_equals_direct(session, who, kind, label, filters=None) -> None:  # type: ignore[no-untyped-def]
+    direct = _shown(await direct_overdue_reports(session, who, kind=kind, period=label, filters=filters))
+    rolled = _shown(await overdue_reports(session, who, kind=kind, period=label, filters=filters))
+    assert rolled == direct, (who.username, kind, label, filters)
 
 
 async def test_the_rollup_equals_the_direct_count_after_a_rebuild_and_after_each_round(session):
@@ -192,8 +206,50 @@ async def test_the_rollup_equals_the_direct_count_after_a_rebuild_and_after_each
     await rebuild(session)
     assert await _cells(session) == snapshot
 
+    # The overdue list in every order, narrowed, and a page at a time: the reference's rows.
+    quarter = "2025-Q2"
+    for sort in ("", "unit", "-unit", "days", "-days", "permit", "-permit"):
+        for narrowed in (ListFilter(sort=sort), ListFilter(sort=sort, district="310110")):
+            await _assert_overdue_equals_direct(session, city, "quarterly", quarter, narrowed)
+    for label in _periods("monthly"):  # a month with two reports overdue or more
+        whole = _shown(await direct_overdue_reports(session, city, kind="monthly", period=label))
+        if len(whole) >= 2:
+            break
+    assert len(whole) >= 2
+    pages = [await overdue_page(session, city, kind="monthly", period=label, page=n, size=1) for n in (1, 2)]
+    assert [p.total for p in pages] == [len(whole)] * 2 and _shown(pages[0].items + pages[1].items) == whole[
+        :2
+    ]
 
-async def test_the_dashboard_reads_a_fixed_number_of_statements_whatever_the_permits(session):
+
+async def test_a_period_that_ends_brings_its_overdue_rows_at_the_next_round(session):
+    """No write marks the end of a period: the first round of a later day counts the periods ended since."""
+    enterprise = await make_enterprise(session, region_code="310107")
+    permit = await make_permit(session, enterprise, decision_date="2025-02-03")
+    await rebuild(session, on=date(2025, 9, 30))
+
+    async def rows(label: str) -> int:
+        statement = select(func.count()).select_from(FilingOverdue).where(FilingOverdue.period == label)
+        return (await session.exec(statement)).one()
+
+    assert (await rows("2025-Q2"), await rows("2025-Q3")) == (1, 0)  # Q3 has not ended
+    counted = await refresh(session, on=date(2025, 10, 1))
+    assert counted.periods >= 2 and await rows("2025-Q3") == 1  # Q3 and September ended (no monthly owed)
+    await _report(session, permit, "quarterly", "2025-Q3", fate="late")
+    await refresh(session, on=date(2025, 10, 2))
+    assert await rows("2025-Q3") == 0
+
+
+async def test_the_dashboard_reads_a_fixed_number_of_statements_whatever_the_permits(session, monkeypatch):
+    planned = 0
+    real_plan = rules.plan
+
+    def plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal planned
+        planned += 1
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "plan", plan)
     officer = actor(await make_user(session, "ecology", region_code="310100"))
     counts = []
     for size in (2, 8):
@@ -208,12 +264,16 @@ async def test_the_dashboard_reads_a_fixed_number_of_statements_whatever_the_per
             statements += 1
 
         connection = await session.connection()
+        plans._plan.cache_clear()
+        planned = 0
         sa.event.listen(connection.sync_connection, "before_cursor_execute", count)
         try:
             found = await dashboard(session, officer, kind="quarterly", period="2025-Q3")
         finally:
             sa.event.remove(connection.sync_connection, "before_cursor_execute", count)
+        assert planned == 0  # neither the rates nor the overdue list plan a permit per request
         assert found.total.due == len((await session.exec(select(Permit))).all())
+        assert found.overdue_page.total == found.total.due == len(found.overdue)  # nothing filed
         assert found.counted_at is not None
         counts.append(statements)
     assert counts[0] == counts[1], counts

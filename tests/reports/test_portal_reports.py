@@ -805,16 +805,19 @@ async def test_the_dashboard_shows_submission_and_on_time_rates_by_region_and_in
 
     officer = await make_user(session, "ecology")
     await log_in_as(client, officer.username)
-    # The rates come from the rollup the worker counts (docs/statistics.md): not yet counted, the page says
-    # so; the overdue list is live.
+    # The rates and the overdue rows come from the rollup the worker counts (docs/statistics.md): not yet
+    # counted, the page says so.
     page = await client.get(f"/review/dashboard?kind=quarterly&period={period.label}")
-    assert "Rates not yet counted" in page.text
+    assert "Rates and overdue list not yet counted" in page.text
     assert '<span class="figure" id="due-count">0</span>' in page.text
-    assert f'data-permit="{silent.number}"' in page.text[page.text.index('id="overdue"') :]
+    assert f'data-permit="{silent.number}"' not in page.text[page.text.index('id="overdue"') :]
     await refresh(session)  # the worker's round
     page = await client.get(f"/review/dashboard?kind=quarterly&period={period.label}")
     assert page.status_code == 200
-    assert re.search(r"Rates as of \d{4}-\d\d-\d\d \d\d:\d\d \(0 min ago\), counted by the worker", page.text)
+    assert re.search(
+        r"Rates and overdue list as of \d{4}-\d\d-\d\d \d\d:\d\d \(0 min ago\), counted by the worker",
+        page.text,
+    )
     assert '<span class="figure" id="due-count">2</span>' in page.text
     assert '<span class="figure" id="submission-rate">50.0 %</span>' in page.text
     assert f'<span class="figure" id="on-time-rate">{on_time * 100:.1f} %</span>' in page.text

@@ -3,13 +3,12 @@ the permits that owe its report, by region and by industry, their trend over rec
 reports past due and never filed; the regulators' dashboard.
 
 The rates come from the filing rollup (``reports.rollup``, docs/statistics.md), kept by the worker and as
-old as its ``counted_at``, read in a few statements whatever the number of permits; the overdue list is
-live, planned only over the permits that have not submitted.
+old as its ``counted_at``, read in a few statements whatever the number of permits; so does the overdue
+list, a page at a time (the rollup keeps its rows), with each row's submission and permit read now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +21,7 @@ from domain.access import Actor, Operation, require
 from domain.access.sql import TargetColumns, allowed
 from domain.clock import today
 from domain.enterprises.models import Enterprise
+from domain.errors import ValidationFailed
 from domain.permits import list_filters
 from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
@@ -31,8 +31,7 @@ from domain.permits.state import TARGET_COLUMNS
 from domain.reports import checks, rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport
-from domain.reports.queries.review import enterprise_names
-from domain.reports.rollup.models import FilingRollup, FilingRollupState
+from domain.reports.rollup.models import FilingOverdue, FilingRollup, FilingRollupState
 
 
 @dataclass(frozen=True)
@@ -145,9 +144,14 @@ class Dashboard:
     due_date: date
     by_region: list[FilingRate]
     by_industry: list[FilingRate]
-    overdue: list[OverdueReport]
+    overdue_page: OverduePage
     series: list[SeriesPoint]
-    counted_at: datetime | None = None  # the rates' age (the rollup's); the overdue list is live
+    counted_at: datetime | None = None  # the age of the rates and of the overdue rows (the rollup's)
+
+    @property
+    def overdue(self) -> list[OverdueReport]:
+        """The overdue list's page shown."""
+        return self.overdue_page.items
 
     @property
     def total(self) -> FilingRate:
@@ -167,32 +171,41 @@ class Dashboard:
         return total.submitted == total.due
 
 
-async def _unfiled(
-    session: AsyncSession,
-    actor: Actor,
-    kind: str,
-    period: rules.Period,
-    filters: ListFilter | None = None,
-) -> list[tuple[Permit, rules.PlannedPeriod]]:
-    """Issued permits of the jurisdiction whose validity overlaps the period, that owe its report and have
-    not submitted it, narrowed by the filter (district, industry, search) in SQL: only those are planned,
-    so the cost follows the reports missing, not the permits in force."""
+OVERDUE_SORTS = ("unit", "days", "permit")
+OVERDUE_PAGE_SIZE = 50
+
+
+def check_overdue_filter(filters: ListFilter) -> None:
+    list_filters.raise_if(list_filters.check(filters, sorts=OVERDUE_SORTS))
+
+
+def _overdue_rows(actor: Actor, kind: str, period: rules.Period, on: date, filters: ListFilter | None) -> Any:
+    """The overdue rows the rollup keeps for the period (``FilingOverdue``), past due on ``on``, of the
+    jurisdiction (the SQL form of can() on the permit), narrowed by the filter. The permit's status and
+    the report's first submission are read now, so a report filed or a permit revoked since the last
+    round leaves the list at once; the rest is as of the rollup's ``counted_at``."""
     submitted = (
         select(ExecutionReport.id)
         .where(
-            col(ExecutionReport.permit_id) == col(Permit.id),
+            col(ExecutionReport.permit_id) == col(FilingOverdue.permit_id),
             ExecutionReport.kind == kind,
             ExecutionReport.period == period.label,
             col(ExecutionReport.first_submitted_at).is_not(None),
         )
         .exists()
     )
-    statement = select(Permit).where(
-        Permit.status == PermitStatus.ISSUED,
-        col(Permit.valid_from) <= period.end,
-        col(Permit.valid_until) >= period.start,
-        sa.not_(submitted),
-        allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can(): its jurisdiction
+    statement = (
+        select(col(FilingOverdue.due_date), Permit, col(Enterprise.name))
+        .join(Permit, col(Permit.id) == col(FilingOverdue.permit_id))
+        .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id), isouter=True)
+        .where(
+            FilingOverdue.kind == kind,
+            FilingOverdue.period == period.label,
+            col(FilingOverdue.due_date) < on,
+            Permit.status == PermitStatus.ISSUED,
+            sa.not_(submitted),
+            allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can()
+        )
     )
     if filters is not None and filters.district:
         statement = statement.where(
@@ -201,7 +214,7 @@ async def _unfiled(
     if filters is not None and filters.industry:
         statement = statement.where(Permit.industry_code == filters.industry)
     if filters is not None and filters.search:
-        statement = statement.join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id)).where(
+        statement = statement.where(
             list_filters.search_condition(
                 filters.search,
                 name=col(Enterprise.name),
@@ -209,62 +222,133 @@ async def _unfiled(
                 number=col(Permit.number),
             )
         )
-    permits = (await session.exec(statement.order_by(col(Permit.number)))).all()
-    return await plans.owing(session, permits, kind, period.label)
+    return statement
 
 
-OVERDUE_SORTS = ("unit", "days", "permit")
+def _overdue_order(sort: str) -> list[Any]:
+    """The list's order: by permit number, or by unit, or by days overdue (the later the due date, the
+    fewer the days), the permit number breaking ties; ``-`` reverses every key."""
+    keys: dict[str, list[tuple[Any, bool]]] = {
+        "": [(col(Permit.number), False)],
+        "permit": [(col(Permit.number), False)],
+        "unit": [(col(Enterprise.name), False), (col(Permit.number), False)],
+        "days": [(col(FilingOverdue.due_date), True), (col(Permit.number), False)],
+    }
+    key = sort.removeprefix("-")
+    reverse = sort.startswith("-") and key in keys
+    chosen = keys.get(key, keys[""]) + [(col(Permit.id), False)]
+    return [column.desc() if descending != reverse else column.asc() for column, descending in chosen]
 
 
-def check_overdue_filter(filters: ListFilter) -> None:
-    list_filters.raise_if(list_filters.check(filters, sorts=OVERDUE_SORTS))
+async def _overdue_read(
+    session: AsyncSession, kind: str, period: rules.Period, on: date, statement: Any
+) -> list[OverdueReport]:
+    found = (await session.exec(statement)).all()
+    permit_ids = [permit.id for _due, permit, _name in found]
+    drafts = (
+        {
+            r.permit_id: r
+            for r in (
+                await session.exec(
+                    select(ExecutionReport).where(
+                        ExecutionReport.kind == kind,
+                        ExecutionReport.period == period.label,
+                        col(ExecutionReport.permit_id).in_(permit_ids),
+                    )
+                )
+            ).all()
+        }
+        if permit_ids
+        else {}
+    )
+    return [
+        OverdueReport(permit, str(name or ""), drafts.get(permit.id or 0), due, (on - due).days)
+        for due, permit, name in found
+    ]
+
+
+@dataclass
+class OverduePage:
+    """One page of the overdue list, and how many rows the whole list has."""
+
+    items: list[OverdueReport]
+    total: int
+    page: int = 1
+    size: int = OVERDUE_PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _checked(actor: Actor, kind: str, period: str, filters: ListFilter | None) -> rules.Period:
+    require(actor, Operation.PERMIT_LIST)
+    if filters is not None:
+        check_overdue_filter(filters)
+    return checks.period(kind, period)
+
+
+async def overdue_page(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kind: str,
+    period: str,
+    filters: ListFilter | None = None,
+    page: int = 1,
+    size: int = OVERDUE_PAGE_SIZE,
+) -> OverduePage:
+    """A page of the reports of the jurisdiction for a period that are past due and were never submitted
+    (the rollup's overdue rows, docs/statistics.md), narrowed by the filter and in its order (by permit
+    number without one), and their number: two statements for the page and one for its drafts, whatever
+    the number of permits or of rows."""
+    target = _checked(actor, kind, period, filters)
+    on = today()
+    if on <= target.end:
+        return OverduePage([], 0, 1, size)
+    statement = _overdue_rows(actor, kind, target, on, filters)
+    total = int(
+        (await session.exec(select(func.count()).select_from(statement.subquery()))).one()  # type: ignore[call-overload]
+    )
+    last = max(1, -(-total // size))
+    page = min(max(1, page), last)
+    ordered = statement.order_by(*_overdue_order(filters.sort if filters is not None else ""))
+    items = await _overdue_read(session, kind, target, on, ordered.offset((page - 1) * size).limit(size))
+    return OverduePage(items, total, page, size)
 
 
 async def overdue_reports(
     session: AsyncSession, actor: Actor, *, kind: str, period: str, filters: ListFilter | None = None
 ) -> list[OverdueReport]:
-    """Reports of the jurisdiction for a period that are past due and were never submitted, narrowed by
-    the filter (district, industry, search) and in its order (by permit number without one)."""
-    require(actor, Operation.PERMIT_LIST)
-    if filters is not None:
-        check_overdue_filter(filters)
-    target = checks.period(kind, period)
+    """Every row of the overdue list (its export), in the list's order: one statement for the rows and one
+    for the drafts, planning nothing."""
+    target = _checked(actor, kind, period, filters)
     on = today()
     if on <= target.end:
         return []
-    owing = [
-        (p, item.due_date)
-        for p, item in await _unfiled(session, actor, kind, target, filters)
-        if on > item.due_date
-    ]
-    permits = [p for p, _due in owing]
-    reports = {
-        r.permit_id: r
-        for r in (
-            await session.exec(
-                select(ExecutionReport).where(
-                    ExecutionReport.kind == kind,
-                    ExecutionReport.period == target.label,
-                    col(ExecutionReport.permit_id).in_([p.id for p in permits]),
-                )
-            )
-        ).all()
-    }
-    names = await enterprise_names(session, (p.enterprise_id for p in permits))
-    found = [
-        OverdueReport(p, names.get(p.enterprise_id, ""), reports.get(p.id or 0), due, (on - due).days)
-        for p, due in owing
-        if reports.get(p.id or 0) is None or reports[p.id or 0].first_submitted_at is None
-    ]
-    sort = filters.sort if filters is not None else ""
-    keys: dict[str, Callable[[OverdueReport], Any]] = {
-        "unit": lambda o: (o.enterprise_name, o.permit.number or ""),
-        "days": lambda o: (o.days_overdue, o.permit.number or ""),
-        "permit": lambda o: o.permit.number or "",
-    }
-    if sort.removeprefix("-") in keys:
-        found.sort(key=keys[sort.removeprefix("-")], reverse=sort.startswith("-"))
-    return found
+    statement = _overdue_rows(actor, kind, target, on, filters).order_by(
+        *_overdue_order(filters.sort if filters is not None else "")
+    )
+    return await _overdue_read(session, kind, target, on, statement)
+
+
+async def overdue_count(session: AsyncSession, actor: Actor, *, kind: str, period: str) -> int:
+    """How many reports of the jurisdiction for a period are overdue (the home page's figure)."""
+    return (await overdue_page(session, actor, kind=kind, period=period, size=1)).total
+
+
+def _kind(kind: str) -> str:
+    return kind if kind in {k.value for k in ReportKind} else ReportKind.QUARTERLY.value
+
+
+def overdue_target(kind: str, period: str) -> tuple[str, str]:
+    """The kind and period of the overdue list asked for, the dashboard's default when either is not
+    valid (the export: a bad period gives the latest period past due, not an error)."""
+    kind = _kind(kind)
+    try:
+        return kind, checks.period(kind, period.strip()).label
+    except ValidationFailed:
+        return kind, latest_due_period(kind, today()).label
 
 
 async def dashboard(
@@ -274,11 +358,12 @@ async def dashboard(
     kind: str,
     period: str | None,
     filters: ListFilter | None = None,
+    page: int = 1,
 ) -> Dashboard:
     """Filing rates for a period by region and industry, the trend of recent periods, the overdue list
     (narrowed by the filter; the rates are the whole jurisdiction's)."""
     require(actor, Operation.PERMIT_LIST)
-    kind = kind if kind in {k.value for k in ReportKind} else ReportKind.QUARTERLY.value
+    kind = _kind(kind)
     target = (
         checks.period(kind, period.strip()) if period and period.strip() else latest_due_period(kind, today())
     )
@@ -306,7 +391,7 @@ async def dashboard(
         rules.due_date(target, plans.default_due_days()),
         by_region,
         by_industry,
-        await overdue_reports(session, actor, kind=kind, period=target.label, filters=filters),
+        await overdue_page(session, actor, kind=kind, period=target.label, filters=filters, page=page),
         series,
         await counted_at(session),
     )
