@@ -145,6 +145,9 @@ class DoubleHundred:
     quality_checked: RateFigure = strawberry.field(
         description="期末（当期为今天）在期的许可证：应核查数，与三年内经质量核查活动核查完毕的数"
     )
+    reports_counted_at: datetime.datetime | None = strawberry.field(
+        description="执行报告两项数据的统计时间（后台任务按轮统计，此前提交的均已计入）；尚未统计时为空"
+    )
 
 
 @strawberry.type(description="年度检查计划覆盖的一项指标")
@@ -294,6 +297,7 @@ class LeaderStatistics:
                 reports_filed=rate(filing.due, filing.submitted),
                 reports_on_time=rate(filing.due, filing.on_time),
                 quality_checked=rate(figures.quality_checked.whole, figures.quality_checked.part),
+                reports_counted_at=filing.counted_at,
             ),
             plan=None
             if plan is None

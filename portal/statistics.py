@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain import regions
-from domain.clock import today
+from domain.clock import as_utc, in_china, today, utcnow
 from domain.enterprises.rules import category_label, industry_name
 from domain.errors import FieldError, ValidationFailed
 from domain.i18n import translations_for
@@ -305,11 +305,17 @@ async def statistics_page(request: Request) -> Response:
     actor = await actor_of(request)
     locale = request_locale(request)
     query = urlencode({name: value for name, value in filters.items() if value and not errors})
+    counted = figures.filing.counted_at
     return render(
         request,
         "statistics/leaders.html",
         {
             "figures": figures,
+            # The filing half's age: the worker keeps the rollup it comes from (docs/statistics.md).
+            "filing_counted_text": in_china(counted).strftime("%Y-%m-%d %H:%M") if counted else None,
+            "filing_counted_minutes": max(0, int((utcnow() - as_utc(counted)).total_seconds() // 60))
+            if counted
+            else None,
             "tables": tables(figures, locale),
             "years": list(range(today().year, dispatch.FIRST_MONTH.year - 1, -1)),
             "districts": districts_of(actor),

@@ -10,8 +10,9 @@ record (``domain.access.sql.allowed``), so a district's head sees the district a
   (``PermitApplication.late``, docs/domain-rules.md "Renewal");
 - the 双百 pair: the filing half is the reports due for the periods that ended in the period, once
   their due date has passed (the same ``owing`` rule as the filing statistics), and those filed, and
-  filed on time; the quality-check half is the permits in force on the period's last day (today for the
-  current period) and those a quality-check campaign checked in the three years to it
+  filed on time, read from the filing rollup the worker keeps (as of its ``counted_at``, shown); the
+  quality-check half is the permits in force on the period's last day (today for the current period)
+  and those a quality-check campaign checked in the three years to it
   (``supervision.quality``);
 - inspection coverage against the year's plan (``plan_summary``, the plan page's figures);
 - rectification (the clear-to-zero board's rules): open now, overdue now, closed in the period, average
@@ -170,7 +171,7 @@ async def leader_statistics(session: AsyncSession, actor: Actor, scope: Scope) -
     ).one()
     renewals = Rate(int(renewal_rows[0]), int(renewal_rows[1] or 0))
 
-    filing = await figures.filing_half(session, actor, scope, permit_where)
+    filing = await figures.filing_half(session, actor, scope)
     quality_checked = await figures.quality_half(session, actor, scope, permit_where)
     plan = await figures.plan_coverage(session, actor, scope)
     rectification, raised_by_month, closed_by_month = await figures.rectification(session, actor, scope, rows)

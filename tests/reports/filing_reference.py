@@ -30,7 +30,7 @@ from domain.reports.models import ExecutionReport
 from domain.reports.queries.review import enterprise_names
 from domain.reports.queries.statistics import FilingRate, OverdueReport, check_overdue_filter
 from domain.statistics.figures import REPORT_KINDS, FilingHalf
-from domain.statistics.scope import Scope, in_region
+from domain.statistics.scope import Scope
 
 
 async def direct_filing_statistics(
@@ -193,7 +193,10 @@ async def direct_filing_half(
                 select(ExecutionReport).where(
                     col(ExecutionReport.period_end) >= first,
                     col(ExecutionReport.period_end) < following,
-                    in_region(col(ExecutionReport.region_code), scope),
+                    # The permit's district now, not the report's when filed: the code before the rollup
+                    # filtered on the report's (``ExecutionReport.region_code``), so a permit moved to
+                    # another district owed its reports there and had filed none of them.
+                    col(ExecutionReport.permit_id).in_([p.id for p in permits]),
                 )
             )
         ).all()

@@ -10,19 +10,28 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
+from domain.access import Operation
+from domain.access.sql import allowed
 from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
 from domain.permits.service.cancellation import revoke_permit
+from domain.permits.state import TARGET_COLUMNS
 from domain.reports import rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport
 from domain.reports.queries.statistics import dashboard, filing_statistics, overdue_page, overdue_reports
 from domain.reports.rollup.counting import rebuild, refresh
 from domain.reports.rollup.models import FilingOverdue, FilingRollup, FilingRollupMark
+from domain.statistics import figures as leader_figures
+from domain.statistics.scope import in_industry, in_region, scope_of
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
-from tests.reports.filing_reference import direct_filing_statistics, direct_overdue_reports
+from tests.reports.filing_reference import (
+    direct_filing_half,
+    direct_filing_statistics,
+    direct_overdue_reports,
+)
 
 KINDS = ("monthly", "quarterly", "semiannual", "annual")
 
@@ -102,6 +111,15 @@ async def _city(session):  # type: ignore[no-untyped-def]
             ("310110", "3011", "2026-01-12", permit_content()),
             ("310107", "3011", "2023-06-30", permit_content()),  # to be revoked
             ("370102", "2614", "2024-05-06", permit_content()),  # another city
+            (  # its own due days: its reports fall due on other days than the others'
+                "310110",
+                "4411",
+                "2025-01-20",
+                permit_content(
+                    report_kinds=["monthly", "quarterly", "annual"],
+                    report_due_days={"monthly": 28, "quarterly": 5, "annual": 31},
+                ),
+            ),
         )
     ):
         enterprise = await make_enterprise(session, region_code=region, industry_code=industry)
@@ -127,6 +145,39 @@ async def _assert_rollup_equals_direct(session, actors) -> None:  # type: ignore
                     rolled = await filing_statistics(session, who, kind=kind, period=label, by=by)
                     assert rolled == direct, (who.username, kind, label, by)
                 await _assert_overdue_equals_direct(session, who, kind, label)
+        await _assert_filing_half_equals_direct(session, who)
+
+
+async def _assert_filing_half_equals_direct(session, who) -> None:  # type: ignore[no-untyped-def]
+    """The leaders' filing half (双百) as the rollup sums it and as it was planned per request: every year,
+    the months of this year and the last, narrowed to a district and to an industry (this month's reports
+    are not due yet; the permit with its own due days falls due on other days)."""
+    from domain.clock import today
+
+    on = today()
+    scopes = [{"year": str(year)} for year in (2024, 2025, on.year)]
+    scopes += [{"year": str(year), "month": str(month)} for year in (2025, on.year) for month in range(1, 13)]
+    scopes += [{"year": str(on.year), "district": "310110"}, {"year": "2025", "industry": "4411"}]
+    for asked in scopes:
+        if asked.get("district") and not who.region_code.startswith("3101"):
+            continue
+        scope = scope_of(who, **asked)
+        where = [
+            allowed(who, Operation.PERMIT_VIEW, TARGET_COLUMNS),
+            in_region(col(Permit.region_code), scope),
+            in_industry(col(Permit.industry_code), scope),
+        ]
+        direct = await direct_filing_half(session, who, scope, where)
+        rolled = await leader_figures.filing_half(session, who, scope)
+        assert (rolled.due, rolled.submitted, rolled.on_time) == (
+            direct.due,
+            direct.submitted,
+            direct.on_time,
+        ), (
+            who.username,
+            asked,
+        )
+        assert rolled.counted_at is not None
 
 
 def _shown(rows) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]

@@ -4,12 +4,14 @@ figures on every face, the reader's jurisdiction only, and a fixed number of sta
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 from sqlalchemy import event
 
 from domain.access import Role
 from domain.clock import today
+from domain.reports.rollup.counting import refresh
 from domain.statistics import leaders
 from domain.statistics.scope import scope_of
 from tests.factories import actor, make_enterprise, make_user
@@ -39,6 +41,11 @@ async def test_the_page_shows_names_charts_and_tables(client, session):
     assert ">SO2<" not in page.text and ">310107<" not in page.text
     assert page.text.count("<svg") >= 4 and 'role="img"' in page.text  # charts, each beside its table
     assert "三年内完成质量核查的许可证" in page.text  # the quality-check half of 双百 beside the filing half
+    # The filing half comes from the rollup the worker keeps: not counted yet, the page says so; then its age.
+    assert "执行报告提交数据尚未统计" in page.text
+    await refresh(session)
+    counted = await client.get(f"/statistics?year={on.year}&month=1")
+    assert re.search(r"执行报告提交数据更新于 \d{4}-\d\d-\d\d \d\d:\d\d（0 分钟前）", counted.text)
     assert 'href="/statistics.xlsx?year=' in page.text
     bad = await client.get("/statistics?year=1999&district=370102", headers={"Accept-Language": "en"})
     assert bad.status_code == 400
@@ -71,13 +78,13 @@ async def test_the_workbook_opens_with_chinese_headings_and_the_page_figures(cli
 async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(client, session):
     await build_city(session)
     putuo = await make_user(session, Role.LEGAL, region_code="310107")
-    await session.flush()
+    await refresh(session)  # the worker's round: the filing half comes from the filing rollup
     on = today()
     query = """query($y: Int, $m: Int, $d: String) { leaderStatistics(year: $y, month: $m, district: $d) {
       scope { regionName } permitsInForce districts { regionName problemsOpen fines: finesYuan }
       industries { industryName problemsOpen }
       permits { status category count } renewalsOnTime { due done rate }
-      doubleHundred { reportsOnTime { due done } qualityChecked { due } }
+      doubleHundred { reportsOnTime { due done } qualityChecked { due } reportsCountedAt }
       rectification { open overdue closed averageDaysToClose } casesDecided finesYuan
       grades { grade count } positiveList agencyCredit { level count }
       emissions { pollutantName quantityT } } }"""
@@ -95,6 +102,7 @@ async def test_the_api_gives_the_page_figures_and_keeps_to_the_jurisdiction(clie
     }
     assert data["rectification"]["open"] == expected.rectification.open == 4
     assert data["doubleHundred"]["reportsOnTime"]["due"] == expected.filing.due == 2
+    assert data["doubleHundred"]["reportsCountedAt"] is not None
     assert data["doubleHundred"]["qualityChecked"]["due"] == expected.quality_checked.whole
     assert {row["pollutantName"]: row["quantityT"] for row in data["emissions"]} == {
         "二氧化硫": 4.0,
