@@ -29,6 +29,8 @@ UNIT_ALIASES = {"mg/m³": "mg/m3", "mg/Nm3": "mg/m3", "mg/l": "mg/L", "无量纲
 
 
 def text(value: object) -> str:
+    if type(value) is str:  # most values: no copy through str()
+        return value.strip()
     return str(value).strip() if value is not None else ""
 
 

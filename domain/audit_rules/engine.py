@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 ERROR = "error"
@@ -97,18 +98,34 @@ class RuleContext:
     tolerance: float = 0.05  # relative difference allowed between report and ledger
 
     def limit(self, point: str, pollutant: str) -> LimitFact | None:
-        for fact in self.limits:
-            if fact.point == point and fact.pollutant == pollutant:
-                return fact
-        return None
+        """The permit's limit at this point for this pollutant (the first, were one given twice)."""
+        return self._limit_index.get((point, pollutant))
 
     def rows(self, section: str) -> list[tuple[int, dict[str, Any]]]:
-        value = self.content.get(section) or []
-        return (
-            [(i, row) for i, row in enumerate(value) if isinstance(row, dict)]
-            if isinstance(value, list)
-            else []
-        )
+        """The section's rows that are objects, with their index in the report; the rules only read it."""
+        found = self._rows.get(section)
+        if found is None:
+            value = self.content.get(section) or []
+            found = (
+                [(i, row) for i, row in enumerate(value) if isinstance(row, dict)]
+                if isinstance(value, list)
+                else []
+            )
+            self._rows[section] = found
+        return found
+
+    # Worked out once per context: every rule asks for the limits and the rows again (issue 19, the
+    # filing peak). A context is not changed once made (its content included); ``replace`` makes another.
+    @cached_property
+    def _limit_index(self) -> dict[tuple[str, str], LimitFact]:
+        index: dict[tuple[str, str], LimitFact] = {}
+        for fact in self.limits:
+            index.setdefault((fact.point, fact.pollutant), fact)
+        return index
+
+    @cached_property
+    def _rows(self) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,8 @@ class Rule:
 
 
 ALL_KINDS = ("monthly", "quarterly", "semiannual", "annual")
+# A tuple, not ``int | float``: that union is built anew on every call (the rules ask thousands of times).
+_NUMBERS = (int, float)
 _REGISTRY: dict[str, Rule] = {}
 
 
@@ -192,7 +211,7 @@ def tidy(value: object) -> object:
 
 
 def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return None
     return float(value)
 

@@ -421,6 +421,16 @@ def slot_of(moment: datetime, frequency: str, origin: datetime) -> int:
     return moment.year - origin.year
 
 
+def slots_of(moments: Iterable[datetime], frequency: str, origin: datetime) -> set[int]:
+    """The slots these moments fall into (``slot_of`` of each), the origin worked out once: a year of
+    hourly readings is 8,760 moments, and a filing judges its period's coverage (issue 19)."""
+    origin = aware(origin).astimezone(CHINA)
+    if frequency in (Frequency.CONTINUOUS, Frequency.HOURLY):
+        # The time between two instants does not depend on the offset either is written in.
+        return {int((aware(moment) - origin).total_seconds() // 3600) for moment in moments}
+    return {slot_of(moment, frequency, origin) for moment in moments}
+
+
 def slot_count(start: datetime, end: datetime, frequency: str) -> int:
     """How many slots of this frequency the period [start, end) holds (a started slot counts)."""
     if end <= start:
@@ -521,7 +531,7 @@ def coverage(
     inside a shutdown are neither expected nor gaps."""
     slots = slot_count(start, end, frequency)
     excused = excused_slots(frequency, start, slots, shutdowns)
-    filled = {slot_of(moment, frequency, start) for moment in recorded}
+    filled = slots_of(recorded, frequency, start)
     filled = {slot for slot in filled if 0 <= slot < slots and slot not in excused}
     gaps: list[Gap] = []
     previous = -1

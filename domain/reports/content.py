@@ -159,8 +159,13 @@ def empty_content(kind: str) -> dict[str, Any]:
     return content
 
 
+# Tuples, not ``int | float``: a union is built anew on every call (a report checks hundreds of values).
+_NUMBERS = (int, float)
+_SCALARS = (str, int, float)
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value))
+    return isinstance(value, _NUMBERS) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
 def _value_errors(where: str, key: str, value: Any) -> list[FieldError]:
@@ -174,7 +179,7 @@ def _value_errors(where: str, key: str, value: Any) -> list[FieldError]:
     elif key in BOOLEAN_FIELDS:
         if not isinstance(value, bool):
             return [FieldError(where, "type", N_("Expected true or false."))]
-    elif value is not None and not isinstance(value, str | int | float):
+    elif value is not None and not isinstance(value, _SCALARS):
         return [FieldError(where, "type", N_("Expected text."))]
     elif isinstance(value, str) and len(value) > MAX_TEXT:
         return [

@@ -25,6 +25,7 @@ PERIOD_PATTERNS = {
     ReportKind.SEMIANNUAL: re.compile(r"^(\d{4})-H([12])$"),
     ReportKind.ANNUAL: re.compile(r"^(\d{4})$"),
 }
+_KIND_VALUES = frozenset(k.value for k in ReportKind)
 KIND_ORDER = (ReportKind.MONTHLY, ReportKind.QUARTERLY, ReportKind.SEMIANNUAL, ReportKind.ANNUAL)
 MONTHS_PER_PERIOD = {
     ReportKind.MONTHLY: 1,
@@ -59,7 +60,7 @@ def _label(kind: str, year: int, month: int) -> str:
 
 
 def parse_period(kind: str, label: str) -> Period | None:
-    pattern = PERIOD_PATTERNS.get(ReportKind(kind)) if kind in {k.value for k in ReportKind} else None
+    pattern = PERIOD_PATTERNS.get(ReportKind(kind)) if kind in _KIND_VALUES else None
     match = pattern.match(label or "") if pattern else None
     if not match:
         return None

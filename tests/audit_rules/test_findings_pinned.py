@@ -49,7 +49,10 @@ def _judged() -> list[Any]:
             if context.limits:
                 # The same point and pollutant twice in the permit's limits: the first one counts.
                 first = context.limits[0]
-                doubled = (*context.limits, replace(first, concentration_limit=first.concentration_limit / 10))
+                doubled = (
+                    *context.limits,
+                    replace(first, concentration_limit=first.concentration_limit / 10),
+                )
                 judged.append([number, kind, "doubled", _plain(run(replace(context, limits=doubled)))])
     return judged
 

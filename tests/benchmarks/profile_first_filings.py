@@ -105,7 +105,9 @@ def main() -> None:
     try:
         migrate.upgrade(url)
         asyncio.run(
-            profile(url, int(os.environ.get("PROFILE_UNITS", "150")), int(os.environ.get("PROFILE_OUTLETS", "6")))
+            profile(
+                url, int(os.environ.get("PROFILE_UNITS", "150")), int(os.environ.get("PROFILE_OUTLETS", "6"))
+            )
         )
     finally:
         drop_database(url)

@@ -76,8 +76,11 @@ class FirstFiling:
     received_at: datetime
 
 
+_PLAIN = (str, int, float, bool)  # a tuple: ``str | int | ...`` would be built anew on every call
+
+
 def _plain(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+    return value if isinstance(value, _PLAIN) or value is None else str(value)
 
 
 async def file_first_reports(session: AsyncSession, filings: Sequence[FirstFiling]) -> int:

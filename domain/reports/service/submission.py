@@ -473,8 +473,11 @@ def department_sections(kind: str) -> dict[str, list[str]]:
     return waiting
 
 
+_PLAIN = (str, int, float, bool)  # a tuple: ``str | int | ...`` would be built anew on every call
+
+
 def _plain(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+    return value if isinstance(value, _PLAIN) or value is None else str(value)
 
 
 async def _answer_open_feedback(
