@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from domain.bounds import day_in_range, out_of_range
 from domain.clock import CHINA
@@ -431,8 +432,10 @@ def slots_of(moments: Iterable[datetime], frequency: str, origin: datetime) -> s
     return {slot_of(moment, frequency, origin) for moment in moments}
 
 
+@lru_cache(maxsize=4096)
 def slot_count(start: datetime, end: datetime, frequency: str) -> int:
-    """How many slots of this frequency the period [start, end) holds (a started slot counts)."""
+    """How many slots of this frequency the period [start, end) holds (a started slot counts). Remembered:
+    the permits filing one period share their origins and ends (it depends on the instants alone)."""
     if end <= start:
         return 0
     return slot_of(end - timedelta(microseconds=1), frequency, start) + 1
@@ -526,19 +529,24 @@ def coverage(
     end: datetime,
     recorded: Iterable[datetime],
     shutdowns: Iterable[tuple[datetime, datetime]] = (),
+    *,
+    gaps: bool = True,
 ) -> RequirementCoverage:
     """Compare the slots a requirement expects in [start, end) with the moments recorded; slots wholly
-    inside a shutdown are neither expected nor gaps."""
+    inside a shutdown are neither expected nor gaps. ``gaps=False``: the counts alone (the ratio a
+    filing is judged by), without walking the gaps."""
     slots = slot_count(start, end, frequency)
     excused = excused_slots(frequency, start, slots, shutdowns)
     filled = slots_of(recorded, frequency, start)
     filled = {slot for slot in filled if 0 <= slot < slots and slot not in excused}
-    gaps: list[Gap] = []
+    if not gaps:
+        return RequirementCoverage(label, kind, frequency, slots - len(excused), len(filled), [])
+    found: list[Gap] = []
     previous = -1
     # Walk the filled (and excused) slots only (a year of hourly slots is 8,760; the gaps lie between).
     for slot in [*sorted(filled | excused), slots]:
         if slot > previous + 1:
-            gaps.append(
+            found.append(
                 Gap(
                     label,
                     slot_start(previous + 1, frequency, start),
@@ -547,7 +555,7 @@ def coverage(
                 )
             )
         previous = slot
-    return RequirementCoverage(label, kind, frequency, slots - len(excused), len(filled), gaps)
+    return RequirementCoverage(label, kind, frequency, slots - len(excused), len(filled), found)
 
 
 def completeness_ratio(items: Sequence[RequirementCoverage]) -> float:

@@ -82,7 +82,10 @@ async def ledger_facts_many(
     found: dict[FactsKey, LedgerFacts] = {}
     for (first, last), permits in by_window.items():
         start, end = china_midnight(first), china_midnight(last + timedelta(days=1))
-        ledgers_of = await ledgers.period_ledgers(session, list(permits.values()), start=start, end=end)
+        # The completeness ratio is all the facts keep of the coverage: its gaps are not walked.
+        ledgers_of = await ledgers.period_ledgers(
+            session, list(permits.values()), start=start, end=end, gaps=False
+        )
         exceedances: dict[int, list[Exceedance]] = defaultdict(list)
         for exceedance in (
             await session.exec(

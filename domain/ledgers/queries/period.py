@@ -113,10 +113,12 @@ async def period_ledgers(
     end: datetime,
     emissions: bool = True,
     coverage: bool = True,
+    gaps: bool = True,
 ) -> dict[int, PeriodLedger]:
     """The ledgers of many permits over one period [start, end), in three queries whatever the number of
     permits, outlets, pollutants and requirements: at a filing deadline many units file the same period
-    at once. The caller checks access."""
+    at once. ``gaps=False``: each requirement's coverage counts without its gaps (what a filing's
+    completeness ratio needs). The caller checks access."""
     if not permits:
         return {}
     ids = sorted({p.id for p in permits if p.id is not None})
@@ -157,7 +159,9 @@ async def period_ledgers(
             )
         items: list[rules.RequirementCoverage] = []
         if coverage:
-            items = _coverage(permit_terms_, moments.get(permit_id, {}), origins, judged_until, own, spans)
+            items = _coverage(
+                permit_terms_, moments.get(permit_id, {}), origins, judged_until, own, spans, gaps=gaps
+            )
         found[permit_id] = PeriodLedger(
             figures=figures,
             stats=stats,
@@ -338,6 +342,8 @@ def _coverage(
     end: datetime,
     entries: Sequence[LedgerEntry],
     shutdowns: Sequence[tuple[datetime, datetime]] = (),
+    *,
+    gaps: bool = True,
 ) -> list[rules.RequirementCoverage]:
     """Each requirement's slots from the start of the slot the period begins in (a quarterly sample
     taken last month covers this month too when both lie in one quarter) up to ``end``."""
@@ -351,7 +357,9 @@ def _coverage(
         ]
         label = f"{requirement.point} {requirement.pollutant}"
         items.append(
-            rules.coverage(label, "monitoring", requirement.frequency, origin, end, recorded, shutdowns)
+            rules.coverage(
+                label, "monitoring", requirement.frequency, origin, end, recorded, shutdowns, gaps=gaps
+            )
         )
     for ledger_requirement in terms.ledger_requirements:
         if ledger_requirement.kind == "monitoring":
@@ -371,6 +379,7 @@ def _coverage(
                 end,
                 recorded,
                 shutdowns,
+                gaps=gaps,
             )
         )
     return items
