@@ -34,6 +34,7 @@ new rows); plain INSERTs also suit a partitioned ``monitoring_reading``. The det
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import multiprocessing
 import time
@@ -362,22 +363,44 @@ async def _file_part(
         # By period first: a chunk's ledger facts cost a few queries per distinct period (a deadline's
         # filings share theirs), and oldest first within it.
         planned.sort(key=lambda one: (one[2].period.end, one[2].period.start, one[0], one[1].id or 0))
-        for chunk in range(0, len(planned), FILING_CHUNK):
-            filings = [
-                FirstFiling(
-                    filers[permit.enterprise_id],
-                    permit,
-                    item,
-                    _content(item.kind, terms[permit.id or 0], fate),
-                    f"scale-{name}",
-                    moment,
-                )
-                for moment, permit, item, fate, name in planned[chunk : chunk + FILING_CHUNK]
-            ]
-            async with database.transaction() as session:
-                written += await file_first_reports(session, filings)
-            rate = written / (time.monotonic() - started)
-            say(f"  submissions {written:,} ({rate:,.0f}/s)")
+        # The page's permits, terms and plan live until its last chunk: the garbage collector need not
+        # walk them again at every collection the filings' own objects set off (a sixth of a filing's
+        # CPU, issue 19). Unfrozen after the page, so what it leaves is collected as before.
+        gc.freeze()
+        try:
+            written += await _file_page(database, filers, terms, planned, say, started, written)
+        finally:
+            gc.unfreeze()
+
+
+async def _file_page(
+    database: Database,
+    filers: dict[int, Actor],
+    terms: dict[int, PermitTerms],
+    planned: list[tuple[datetime, Permit, Any, int, str]],
+    say: Callable[[str], None],
+    started: float,
+    before: int,
+) -> int:
+    """The filings planned for a page of permits, ``FILING_CHUNK`` a transaction; returns how many."""
+    written = 0
+    for chunk in range(0, len(planned), FILING_CHUNK):
+        filings = [
+            FirstFiling(
+                filers[permit.enterprise_id],
+                permit,
+                item,
+                _content(item.kind, terms[permit.id or 0], fate),
+                f"scale-{name}",
+                moment,
+            )
+            for moment, permit, item, fate, name in planned[chunk : chunk + FILING_CHUNK]
+        ]
+        async with database.transaction() as session:
+            written += await file_first_reports(session, filings)
+        rate = (before + written) / (time.monotonic() - started)
+        say(f"  submissions {before + written:,} ({rate:,.0f}/s)")
+    return written
 
 
 async def monitored_outlets(session: AsyncSession, count: int) -> list[tuple[Permit, str, list[str]]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import functools
+import gc
 import importlib
 import os
 import pstats
@@ -75,6 +76,16 @@ async def profile(url: str, units: int, outlets: int) -> None:
 
         scale.file_first_reports = first_filings.file_first_reports  # type: ignore[attr-defined]
         profiler = cProfile.Profile() if os.environ.get("PROFILE_CPROFILE", "1") == "1" else None
+        collecting: dict[str, float] = {"began": 0.0, "spent": 0.0, "runs": 0}
+
+        def collected(phase: str, _info: dict[str, int]) -> None:
+            if phase == "start":
+                collecting["began"] = time.process_time()
+            else:
+                collecting["spent"] += time.process_time() - collecting["began"]
+                collecting["runs"] += 1
+
+        gc.callbacks.append(collected)
         began, wall = time.process_time(), time.monotonic()
         if profiler:
             profiler.enable()
@@ -87,6 +98,10 @@ async def profile(url: str, units: int, outlets: int) -> None:
         print(f"  wall per filing                                {elapsed / filed * 1000:7.3f} ms")
         for _module, _name, label in STEPS:
             print(f"  {label:<46}{cpu.get(label, 0.0) / filed * 1000:7.3f} ms")
+        print(
+            f"  of which the garbage collector                {collecting['spent'] / filed * 1000:7.3f} ms"
+            f" ({collecting['runs']} runs)"
+        )
         print(f"  load average: {load_average()}  (cProfile {'on' if profiler else 'off'})")
         if profiler:
             order = os.environ.get("PROFILE_SORT", "tottime")
