@@ -28,6 +28,7 @@ from domain.permits.reference import ReportKind
 from domain.permits.service.imports import RowError
 from domain.reports import checks, facts, rules
 from domain.reports import content as report_content
+from domain.reports.awaiting import refresh_review_flags
 from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
 
 KINDS = tuple(kind.value for kind in ReportKind)
@@ -348,7 +349,8 @@ async def _write(
             )
             for f in judged
         )
-    await session.flush()
+    # The reports' stored review flags and error count, for the review queue.
+    await refresh_review_flags(session, [reports[key].id for key, _rows in plan])
     return written
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from domain import base
 from domain.clock import utcnow
@@ -51,6 +51,33 @@ class ExecutionReport(SQLModel, table=True):
     accepted_at: datetime | None = None
     accepted_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # Kept by ``domain.reports.awaiting.refresh_review_flags`` in every write that can change them: the
+    # report awaits each reviewing department (``awaiting.awaits``), and its latest submission's error
+    # count (0 before the first) — stored so the review queue reads its order off an index.
+    awaits_permitting: bool = Field(default=False)
+    awaits_ecology: bool = Field(default=False)
+    awaits_pollution_prevention: bool = Field(default=False)
+    latest_error_count: int = Field(default=0)
+
+
+# The review queue's default order, read in order with its LIMIT (``domain/reports/awaiting.py``): the reports
+# awaiting the reader's department first, then the latest submission's errors, the due date, the id.
+for _flag in ("awaits_permitting", "awaits_ecology", "awaits_pollution_prevention"):
+    sa.Index(
+        f"ix_execution_report_queue_{_flag}",
+        col(ExecutionReport.state),
+        col(getattr(ExecutionReport, _flag)).desc(),
+        col(ExecutionReport.latest_error_count).desc(),
+        col(ExecutionReport.due_date),
+        col(ExecutionReport.id),
+    )
+sa.Index(
+    "ix_execution_report_queue",
+    col(ExecutionReport.state),
+    col(ExecutionReport.latest_error_count).desc(),
+    col(ExecutionReport.due_date),
+    col(ExecutionReport.id),
+)
 
 
 class ReportSubmission(SQLModel, table=True):

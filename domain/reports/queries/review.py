@@ -26,15 +26,14 @@ from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.state import TARGET_COLUMNS, target_of
 from domain.reports import departments, lookup, rounds, rules
+from domain.reports.awaiting import stored_awaits
 from domain.reports.checks import KINDS, period_error
 from domain.reports.content import sections_of
 from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
     FeedbackForm,
-    FeedbackItem,
     ReportSubmission,
-    SectionReview,
 )
 from domain.reports.queries.report import ReportView, findings_by_field, report_view, severity_first
 
@@ -42,50 +41,6 @@ from domain.reports.queries.report import ReportView, findings_by_field, report_
 def reviewing_department(actor: Actor) -> Role | None:
     """The department the actor reviews reports for (PT §5), if any."""
     return actor.role if actor.role in departments.REVIEWING_DEPARTMENTS else None
-
-
-def awaits(role: Role) -> sa.ColumnElement[bool]:
-    """SQL: the report (joined with its latest submission) awaits this department: under review, and a
-    section the department checks has no verdict of it on this version yet, or the unit answered a form
-    with the department's problems and the department has not looked at that section since
-    (``rounds``: pending or recheck)."""
-    own = {
-        kind: sum(1 for s in sections_of(kind) if departments.checks(role, s))
-        for kind in ("annual", "quarterly")
-    }
-    reviewed = (
-        select(sa.func.count(sa.distinct(col(SectionReview.section))))
-        .where(
-            col(SectionReview.submission_id) == col(ReportSubmission.id),
-            col(SectionReview.department) == role.value,
-        )
-        .correlate(ReportSubmission)
-        .scalar_subquery()
-    )
-    looked_again = (
-        select(SectionReview.id)
-        .where(
-            col(SectionReview.submission_id) == col(ReportSubmission.id),
-            col(SectionReview.department) == role.value,
-            col(SectionReview.section) == col(FeedbackItem.section),
-            col(SectionReview.reviewed_at) > col(FeedbackForm.responded_at),
-        )
-        .exists()
-    )
-    answered = (
-        select(FeedbackItem.id)
-        .join(FeedbackForm, col(FeedbackForm.id) == col(FeedbackItem.form_id))
-        .where(
-            col(FeedbackForm.submission_id) == col(ReportSubmission.id),
-            col(FeedbackForm.status) == "answered",
-            col(FeedbackItem.department) == role.value,
-            ~looked_again,
-        )
-        .correlate(ReportSubmission)
-        .exists()
-    )
-    expected = sa.case((col(ExecutionReport.kind) == "annual", own["annual"]), else_=own["quarterly"])
-    return sa.and_(col(ExecutionReport.state) == "submitted", sa.or_(reviewed < expected, answered))
 
 
 QUEUE_SORTS = ("due", "unit", "received", "errors", "period")
@@ -187,7 +142,7 @@ async def review_queue_window(
     return page.mapped([(r, p, s) for r, p, s, *_rest in page.items])
 
 
-def _queue_keys(sort: str, awaiting: sa.ColumnElement[bool]) -> tuple[tuple[Key, ...], Any]:
+def _queue_keys(sort: str, awaiting: sa.ColumnElement[bool] | None) -> tuple[tuple[Key, ...], Any]:
     """The queue's order as keyset keys (ending on the report's id) and how to read them off a row."""
     last = Key(col(ExecutionReport.id))
     key = sort.removeprefix("-")
@@ -218,11 +173,15 @@ def _queue_keys(sort: str, awaiting: sa.ColumnElement[bool]) -> tuple[tuple[Key,
                 row[0].period_start,
                 row[0].id,
             )
-    first = Key(sa.case((awaiting, 0), else_=1))
-    errors = Key(col(ReportSubmission.error_count), descending=True, nullable=True)
-    return (first, errors, Key(col(ExecutionReport.due_date)), last), lambda row: (
-        0 if row[4] else 1,
-        row[2].error_count if row[2] else None,
+    # The stored flags and error count (``domain/reports/awaiting.py``): an index holds this order.
+    errors = Key(col(ExecutionReport.latest_error_count), descending=True)
+    rest = (errors, Key(col(ExecutionReport.due_date)), last)
+    # Read off the latest submission (stored as it is, never stale in the session): the report's copy.
+    if awaiting is None:
+        return rest, lambda row: (row[2].error_count if row[2] else 0, row[0].due_date, row[0].id)
+    return (Key(awaiting, descending=True), *rest), lambda row: (
+        bool(row[4]),
+        row[2].error_count if row[2] else 0,
         row[0].due_date,
         row[0].id,
     )
@@ -233,16 +192,17 @@ _Row = tuple[ExecutionReport, Permit, ReportSubmission | None, Enterprise, bool,
 
 async def _queue_statement(
     session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter
-) -> tuple[Any, sa.ColumnElement[bool], int]:
+) -> tuple[Any, sa.ColumnElement[bool] | None, int]:
     """The queue's rows (report, permit, latest submission, unit, awaiting, late reply, resubmitted)
-    under the reader's access and the filters, unordered; the awaiting condition; their count."""
+    under the reader's access and the filters, unordered; the stored awaiting flag of the reader's
+    department (none for other readers); their count."""
     require(actor, Operation.PERMIT_LIST)
     role = reviewing_department(actor)
-    awaiting = awaits(role) if role is not None else sa.false()
+    awaiting = stored_awaits(role) if role is not None else None
     statement = (
         select(ExecutionReport, Permit, ReportSubmission, Enterprise)
         .add_columns(
-            awaiting.label("awaiting"),
+            (awaiting if awaiting is not None else sa.false()).label("awaiting"),
             late_reply().label("late_reply"),
             resubmitted_after_feedback().label("resubmitted"),
         )
@@ -279,9 +239,10 @@ async def _queue(
             "period": [col(ExecutionReport.period_start)],
         },
     )
+    # The stored flags and error count (``domain/reports/awaiting.py``): an index holds this order.
     default = [
-        sa.case((awaiting, 0), else_=1),
-        col(ReportSubmission.error_count).desc(),
+        *([awaiting.desc()] if awaiting is not None else []),
+        col(ExecutionReport.latest_error_count).desc(),
         col(ExecutionReport.due_date),
     ]
     rows = (

@@ -56,6 +56,7 @@ from domain.permits.models import Permit
 from domain.permits.state import target_of
 from domain.reports import checks, facts, lookup, notices, rules
 from domain.reports import content as report_content
+from domain.reports.awaiting import refresh_review_flags
 from domain.reports.models import AuditFinding, ExecutionReport, ReportSubmission
 from domain.reports.service.submission import department_sections
 
@@ -201,6 +202,8 @@ async def file_first_reports(session: AsyncSession, filings: Sequence[FirstFilin
         changed.append({ObjectType.REPORT_SUBMISSION: submission_id, ObjectType.EXECUTION_REPORT: row["id"]})
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows, changed)
+    # The reports' stored review flags and error count, for the review queue (two statements).
+    await refresh_review_flags(session, [row["id"] for row in report_rows])
     # The units' names, held here so that every notice reads them from the session, not one query each.
     units = (
         await session.exec(

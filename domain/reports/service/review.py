@@ -27,6 +27,7 @@ from domain.permits.models import Permit
 from domain.permits.reference import named_pollutant
 from domain.permits.state import target_of
 from domain.reports import departments, lookup, notices, rounds, rules
+from domain.reports.awaiting import refresh_review_flags
 from domain.reports.content import sections_of
 from domain.reports.models import (
     AuditFinding,
@@ -239,7 +240,7 @@ async def _step(
                 is_violation=item.is_violation,
             )
         )
-    await session.flush()
+    await refresh_review_flags(session, [report.id])  # flushes
     return step
 
 
@@ -419,6 +420,7 @@ async def _issue(
             "sections_waiting": len(round_.waiting),
         },
     )
+    await refresh_review_flags(session, [report.id])
     return form
 
 
@@ -481,6 +483,7 @@ async def respond_to_feedback(
             "files": [{"file_name": f.file_name, "size": f.size, "sha256": f.sha256} for f in replied],
         },
     )
+    await refresh_review_flags(session, [report.id])
     return form
 
 
@@ -534,6 +537,7 @@ async def accept_report(session: AsyncSession, actor: Actor, *, report_id: int) 
             "cleared_by": sorted({v.department for v in round_.verdicts}),
         },
     )
+    await refresh_review_flags(session, [report.id])
     return report
 
 
@@ -571,4 +575,5 @@ async def escalate_overdue_feedback(session: AsyncSession, *, on: date) -> int:
         form.status = "closed"
         form.closed_at = utcnow()
         session.add(form)
+    await refresh_review_flags(session, [form.report_id for form in forms])
     return created

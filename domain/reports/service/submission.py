@@ -32,6 +32,7 @@ from domain.permits.models import Permit
 from domain.permits.rules import normal_number
 from domain.permits.terms import terms_of
 from domain.reports import attached, checks, facts, notices, rounds, rules
+from domain.reports.awaiting import refresh_review_flags
 from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
@@ -340,6 +341,8 @@ async def submit_reports(
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows, changed)
+    # The reports' stored review flags and error count, for the review queue (two statements).
+    await refresh_review_flags(session, [r.id for _i, r, _s, _f, _p in new])
     # Read once for the batch: each department's people (one statement for all departments and
     # regions), the units' names (one); the notices written together (two statements).
     people = await notices.departments_people(
