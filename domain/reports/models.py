@@ -78,6 +78,9 @@ sa.Index(
     col(ExecutionReport.due_date),
     col(ExecutionReport.id),
 )
+# The queue's count: the reports of a state with their permits (the access rule is the permit's), read from
+# the index alone instead of the wide rows (each holds its draft).
+sa.Index("ix_execution_report_state_permit", col(ExecutionReport.state), col(ExecutionReport.permit_id))
 
 
 class ReportSubmission(SQLModel, table=True):
