@@ -166,7 +166,7 @@ class FeedbackForm(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="execution_report.id", index=True)
-    submission_id: int = Field(foreign_key="report_submission.id")
+    submission_id: int = Field(foreign_key="report_submission.id", index=True)
     issued_at: datetime = Field(default_factory=utcnow)
     issued_by: str = Field(max_length=64)
     department: str = Field(max_length=32)
