@@ -48,6 +48,7 @@ async def test_a_bad_row_refuses_the_call_naming_row_and_field_and_writes_nothin
         NewAccount("taken-name", Role.ENTERPRISE_STAFF.value, enterprise_credit_code=unit.credit_code),
         NewAccount("no-unit", Role.ENTERPRISE_STAFF.value, enterprise_credit_code="91310000XXXXXXXX0X"),
         NewAccount("Bad Name!", "wizard"),
+        NewAccount("no-code", Role.ENTERPRISE_STAFF.value),  # told the code is missing, as one account is
     ]
     before = (await session.exec(select(func.count()).select_from(User))).one()
     try:
@@ -60,6 +61,7 @@ async def test_a_bad_row_refuses_the_call_naming_row_and_field_and_writes_nothin
         ("rows[3].enterprise", "not_found"),
         ("rows[4].username", "username_format"),
         ("rows[4].role", "choice"),
+        ("rows[5].enterprise", "required"),
     }
     assert (await session.exec(select(func.count()).select_from(User))).one() == before
     try:

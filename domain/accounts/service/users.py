@@ -29,6 +29,50 @@ from domain.errors import N_, FieldError, NotAuthenticated, NotFound, Validation
 USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
 
 
+def role_errors(
+    role: str,
+    parsed_role: Role | None,
+    *,
+    credit_code: str | None,
+    enterprise: Enterprise | None,
+    region_code: str | None,
+) -> list[FieldError]:
+    """What an account's role asks of it, for one account and for many (``create_users_bulk``): a known
+    role; an enterprise account's unit, found by its credit code; no agency staff (their agency's
+    registration makes them); a regulator's jurisdiction, as a region code."""
+    errors: list[FieldError] = []
+    if parsed_role is None:
+        errors.append(FieldError("role", "choice", N_("Unknown role '{role}'."), {"role": role}))
+    elif parsed_role in ENTERPRISE_ROLES:
+        if not credit_code:
+            errors.append(
+                FieldError(
+                    "enterprise", "required", N_("Enterprise accounts need the enterprise's credit code.")
+                )
+            )
+        elif enterprise is None:
+            errors.append(FieldError("enterprise", "not_found", N_("No enterprise with this credit code.")))
+    elif parsed_role == Role.AGENCY_STAFF:
+        errors.append(
+            FieldError(
+                "role",
+                "agency_registration",
+                N_("Agency staff accounts are created when their agency registers, not here."),
+            )
+        )
+    if parsed_role in REGULATOR_ROLES and not region_code:
+        errors.append(
+            FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code)."))
+        )
+    if region_code and not regions.is_valid_region_code(region_code):
+        errors.append(
+            FieldError(
+                "region", "region_code_format", N_("A region code (GB/T 2260) is six digits, e.g. 310107.")
+            )
+        )
+    return errors
+
+
 async def create_user(
     session: AsyncSession,
     actor: Actor,
@@ -55,46 +99,14 @@ async def create_user(
         if e
     ]
     errors += await passwords.password_errors(password, username, hints=(display_name, email or ""))
-    parsed_role: Role | None = None
-    try:
-        parsed_role = Role(role)
-    except ValueError:
-        errors.append(FieldError("role", "choice", N_("Unknown role '{role}'."), {"role": role}))
+    parsed_role = next((r for r in Role if r.value == role), None)
     enterprise: Enterprise | None = None
-    if parsed_role in ENTERPRISE_ROLES:
-        if not enterprise_credit_code:
-            errors.append(
-                FieldError(
-                    "enterprise", "required", N_("Enterprise accounts need the enterprise's credit code.")
-                )
-            )
-        else:
-            code = normalize_credit_code(enterprise_credit_code)
-            enterprise = (
-                await session.exec(select(Enterprise).where(Enterprise.credit_code == code))
-            ).first()
-            if enterprise is None:
-                errors.append(
-                    FieldError("enterprise", "not_found", N_("No enterprise with this credit code."))
-                )
-    elif parsed_role == Role.AGENCY_STAFF:
-        errors.append(
-            FieldError(
-                "role",
-                "agency_registration",
-                N_("Agency staff accounts are created when their agency registers, not here."),
-            )
-        )
-    if parsed_role in REGULATOR_ROLES and not region_code:
-        errors.append(
-            FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code)."))
-        )
-    if region_code and not regions.is_valid_region_code(region_code):
-        errors.append(
-            FieldError(
-                "region", "region_code_format", N_("A region code (GB/T 2260) is six digits, e.g. 310107.")
-            )
-        )
+    if parsed_role in ENTERPRISE_ROLES and enterprise_credit_code:
+        code = normalize_credit_code(enterprise_credit_code)
+        enterprise = (await session.exec(select(Enterprise).where(Enterprise.credit_code == code))).first()
+    errors += role_errors(
+        role, parsed_role, credit_code=enterprise_credit_code, enterprise=enterprise, region_code=region_code
+    )
     if not errors and await find_user(session, username=username) is not None:
         errors.append(FieldError("username", "duplicate", N_("This username is taken.")))
     if errors:
@@ -246,37 +258,16 @@ async def create_users_bulk(
             errors.append(FieldError("username", "duplicate", N_("This username is taken.")))
         taken.add(username)
         parsed_role = next((r for r in Role if r.value == account.role), None)
-        enterprise: Enterprise | None = None
-        if parsed_role is None:
-            errors.append(FieldError("role", "choice", N_("Unknown role '{role}'."), {"role": account.role}))
-        elif parsed_role in ENTERPRISE_ROLES:
-            code = normalize_credit_code(account.enterprise_credit_code or "")
-            enterprise = units.get(code)
-            if enterprise is None:
-                errors.append(
-                    FieldError("enterprise", "not_found", N_("No enterprise with this credit code."))
-                )
-        elif parsed_role == Role.AGENCY_STAFF:
-            errors.append(
-                FieldError(
-                    "role",
-                    "agency_registration",
-                    N_("Agency staff accounts are created when their agency registers, not here."),
-                )
-            )
+        code = normalize_credit_code(account.enterprise_credit_code or "")
+        enterprise = units.get(code) if parsed_role in ENTERPRISE_ROLES else None
         region = account.region_code or None
-        if parsed_role in REGULATOR_ROLES and not region:
-            errors.append(
-                FieldError("region", "required", N_("Regulator accounts need a jurisdiction (region code)."))
-            )
-        if region and not regions.is_valid_region_code(region):
-            errors.append(
-                FieldError(
-                    "region",
-                    "region_code_format",
-                    N_("A region code (GB/T 2260) is six digits, e.g. 310107."),
-                )
-            )
+        errors += role_errors(
+            account.role,
+            parsed_role,
+            credit_code=account.enterprise_credit_code,
+            enterprise=enterprise,
+            region_code=region,
+        )
         problems += [FieldError(f"rows[{row}].{e.field}", e.code, e.message, e.params) for e in errors]
         if not errors and parsed_role is not None:
             values.append(
