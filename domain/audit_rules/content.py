@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from domain.audit_rules.engine import (
+    Entry,
     Finding,
     MonitoringFact,
     ReportPeriod,
@@ -16,7 +17,9 @@ from domain.audit_rules.engine import (
     SeriesFact,
     differs,
     number,
+    once_per_context,
     rule_finding,
+    text,
 )
 from domain.clock import CHINA
 
@@ -26,16 +29,6 @@ LEDGER_COMPLETENESS_REQUIRED = 0.95  # local practice (JN ch. 2 (2)): below this
 COMPLETENESS_TOLERANCE = 0.01  # reported vs computed completeness ratio (absolute)
 CONTROL_RUNTIME_SHARE = 0.9  # control facilities run at least this share of production hours
 UNIT_ALIASES = {"mg/m³": "mg/m3", "mg/Nm3": "mg/m3", "mg/l": "mg/L", "无量纲": "dimensionless"}
-
-
-def text(value: object) -> str:
-    if type(value) is str:  # most values: no copy through str()
-        return value.strip()
-    return str(value).strip() if value is not None else ""
-
-
-def key_of(row: dict[str, Any]) -> tuple[str, str]:
-    return text(row.get("outlet")), text(row.get("pollutant"))
 
 
 def section(context: RuleContext, name: str) -> dict[str, Any]:
@@ -84,50 +77,44 @@ def months_in(period: ReportPeriod) -> int:
     return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
+# Results per day, and months per result, of the frequencies (expected_results).
+_PER_DAY = {"continuous": 24, "hourly": 24, "daily": 1}
+_MONTHS_APART = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+
+
 def expected_results(frequency: str, period: ReportPeriod, stopped_days: int = 0) -> int | None:
     """Monitoring results a frequency calls for in a period; None when it is longer than the period. Days
     of a shutdown (停产) call for none: no production, nothing to sample."""
-    days, months = max(0, days_in(period) - stopped_days), months_in(period)
-    count = {
-        "continuous": days * 24,
-        "hourly": days * 24,
-        "daily": days,
-        "weekly": days // 7,
-        "monthly": months,
-        "quarterly": months // 3,
-        "semiannual": months // 6,
-        "annual": months // 12,
-    }.get(frequency, 0)
+    if frequency in _PER_DAY:
+        count = max(0, days_in(period) - stopped_days) * _PER_DAY[frequency]
+    elif frequency == "weekly":
+        count = max(0, days_in(period) - stopped_days) // 7
+    elif frequency in _MONTHS_APART:
+        count = months_in(period) // _MONTHS_APART[frequency]
+    else:
+        count = 0
     return count or None
-
-
-def monitoring_of(context: RuleContext, point: str, pollutant: str) -> MonitoringFact | None:
-    for fact in context.monitoring:
-        if fact.point == point and fact.pollutant == pollutant:
-            return fact
-    return None
 
 
 def same_unit(first: str, second: str) -> bool:
     return UNIT_ALIASES.get(first, first) == UNIT_ALIASES.get(second, second)
 
 
-def is_dimensionless(context: RuleContext, row: dict[str, Any]) -> bool:
+def is_dimensionless(entry: Entry) -> bool:
     """pH and the other parameters the permit (or, without a limit, the row) gives as 无量纲."""
-    point, pollutant = key_of(row)
-    limit = context.limit(point, pollutant)
-    unit = limit.unit if limit is not None else text(row.get("unit"))
-    return pollutant == "PH" or same_unit(unit, "dimensionless")
+    unit = entry.limit.unit if entry.limit is not None else text(entry.row.get("unit"))
+    return entry.pollutant == "PH" or same_unit(unit, "dimensionless")
 
 
-def sparse(context: RuleContext) -> set[tuple[str, str]]:
+@once_per_context
+def sparse(context: RuleContext) -> frozenset[tuple[str, str]]:
     """(point, pollutant) monitored less often than the period (e.g. half-yearly in a monthly report): the
     period owes no figure for them, and their absence is no fault of its report."""
-    return {
+    return frozenset(
         (fact.point, fact.pollutant)
         for fact in context.monitoring
         if expected_results(fact.frequency, context.period, context.stopped_days) is None
-    }
+    )
 
 
 def percent(ratio: float) -> float:
@@ -146,42 +133,39 @@ def local(value: datetime) -> str:
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def reported_pairs(context: RuleContext) -> set[tuple[str, str]]:
-    return {key_of(row) for _, row in context.rows("emissions")}
+@once_per_context
+def reported_pairs(context: RuleContext) -> frozenset[tuple[str, str]]:
+    return frozenset((entry.point, entry.pollutant) for entry in context.entries("emissions"))
 
 
 def part_exceeds_whole(context: RuleContext, code: str, part: str, whole: str) -> Iterator[Finding]:
     """A part reported above its whole at one outlet (BOD5 ≤ COD, NH3-N ≤ TN, Cr(VI) ≤ total Cr)."""
-    wholes = {
-        key_of(row)[0]: number(row.get("concentration_avg"))
-        for _, row in context.rows("emissions")
-        if key_of(row)[1] == whole
-    }
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        part_value, whole_value = number(row.get("concentration_avg")), wholes.get(point)
+    entries = context.entries("emissions")
+    wholes = {entry.point: entry.average for entry in entries if entry.pollutant == whole}
+    for entry in entries:
+        part_value, whole_value = entry.average, wholes.get(entry.point)
         if (
-            pollutant == part
+            entry.pollutant == part
             and part_value is not None
             and whole_value is not None
             and part_value > whole_value
         ):
             yield rule_finding(
                 code,
-                f"content.emissions[{index}].concentration_avg",
-                outlet=point,
+                f"content.emissions[{entry.index}].concentration_avg",
+                outlet=entry.point,
                 part=part_value,
                 whole=whole_value,
             )
 
 
-def quantity_exceedance(context: RuleContext, row: dict[str, Any]) -> bool:
+def quantity_exceedance(entry: Entry) -> bool:
     """An exceedance of the permitted annual quantity (the ledger's kind annual_quantity), not of a
     concentration: said by the row's kind, or recognised by its limit being the annual quantity."""
-    kind = text(row.get("kind"))
+    kind = text(entry.row.get("kind"))
     if kind:
         return kind == "annual_quantity"
-    limit, stated = context.limit(*key_of(row)), number(row.get("limit_value"))
+    limit, stated = entry.limit, number(entry.row.get("limit_value"))
     return bool(
         limit
         and limit.annual_quantity_t is not None
@@ -191,12 +175,12 @@ def quantity_exceedance(context: RuleContext, row: dict[str, Any]) -> bool:
     )
 
 
-def permitted_for(context: RuleContext, row: dict[str, Any]) -> tuple[float | None, str]:
+def permitted_for(entry: Entry) -> tuple[float | None, str]:
     """The permitted value an exceedance row is measured against, and its unit."""
-    limit = context.limit(*key_of(row))
+    limit = entry.limit
     if limit is None:
         return None, ""
-    if quantity_exceedance(context, row):
+    if quantity_exceedance(entry):
         return limit.annual_quantity_t, "t"
     return limit.concentration_limit, limit.unit
 

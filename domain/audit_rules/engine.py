@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
-from functools import cached_property
-from typing import Any, Protocol
+from functools import cached_property, wraps
+from typing import Any, Protocol, TypeVar
 
 ERROR = "error"
 WARNING = "warning"
@@ -79,6 +79,50 @@ class ReportPeriod(Protocol):
     def end(self) -> date: ...  # last day (inclusive)
 
 
+def text(value: object) -> str:
+    if type(value) is str:  # most values: no copy through str()
+        return value.strip()
+    return str(value).strip() if value is not None else ""
+
+
+class Entry:
+    """A row of a report's section as the rules read it, worked out once per report (``RuleContext.
+    entries``; issue 19: the rules looked each row's outlet and pollutant up again, some 470 times a
+    filing): its index and values, its outlet and pollutant (``text``: stripped), the permit's limit, the
+    ledger's series and the permit's monitoring for them, its figures as numbers (``number``: None when
+    not a number) and its stated method (``text``). ``written``: the outlet and pollutant as ``str`` writes
+    them, unstripped (G001…G004 compare those). Read only: every rule reads the same one."""
+
+    __slots__ = (
+        "index",
+        "row",
+        "point",
+        "pollutant",
+        "written",
+        "limit",
+        "series",
+        "monitored",
+        "average",
+        "maximum",
+        "quantity",
+        "method",
+    )
+
+    def __init__(self, context: RuleContext, index: int, row: dict[str, Any]) -> None:
+        get = row.get
+        self.index, self.row = index, row
+        outlet, pollutant = get("outlet"), get("pollutant")
+        self.point, self.pollutant = key = text(outlet), text(pollutant)
+        self.written = (str(outlet), str(pollutant))
+        self.limit: LimitFact | None = context._limit_index.get(key)
+        self.series: SeriesFact | None = context.series.get(key)
+        self.monitored: MonitoringFact | None = context._monitoring_index.get(key)
+        self.average = number(get("concentration_avg"))
+        self.maximum = number(get("concentration_max"))
+        self.quantity = number(get("quantity_t"))
+        self.method = text(get("method"))
+
+
 @dataclass(frozen=True)
 class RuleContext:
     kind: str  # monthly / quarterly / semiannual / annual
@@ -100,6 +144,17 @@ class RuleContext:
     def limit(self, point: str, pollutant: str) -> LimitFact | None:
         """The permit's limit at this point for this pollutant (the first, were one given twice)."""
         return self._limit_index.get((point, pollutant))
+
+    def monitored(self, point: str, pollutant: str) -> MonitoringFact | None:
+        """The permit's monitoring of this pollutant at this point (the first, were one given twice)."""
+        return self._monitoring_index.get((point, pollutant))
+
+    def entries(self, section: str) -> list[Entry]:
+        """The section's rows that are objects (``rows``), each read once for every rule (``Entry``)."""
+        found = self._entries.get(section)
+        if found is None:
+            found = self._entries[section] = [Entry(self, index, row) for index, row in self.rows(section)]
+        return found
 
     def rows(self, section: str) -> list[tuple[int, dict[str, Any]]]:
         """The section's rows that are objects, with their index in the report; the rules only read it."""
@@ -124,8 +179,41 @@ class RuleContext:
         return index
 
     @cached_property
+    def _monitoring_index(self) -> dict[tuple[str, str], MonitoringFact]:
+        index: dict[tuple[str, str], MonitoringFact] = {}
+        for fact in self.monitoring:
+            index.setdefault((fact.point, fact.pollutant), fact)
+        return index
+
+    @cached_property
     def _rows(self) -> dict[str, list[tuple[int, dict[str, Any]]]]:
         return {}
+
+    @cached_property
+    def _entries(self) -> dict[str, list[Entry]]:
+        return {}
+
+    @cached_property
+    def _once(self) -> dict[Callable[[RuleContext], Any], Any]:
+        return {}
+
+
+T = TypeVar("T")
+
+
+def once_per_context(function: Callable[[RuleContext], T]) -> Callable[[RuleContext], T]:
+    """A function of the context alone that several rules ask for, worked out once per context. What it
+    returns is shared by the rules: make it immutable (a frozenset, a tuple)."""
+
+    @wraps(function)
+    def once(context: RuleContext) -> T:
+        known = context._once
+        if function in known:
+            return known[function]  # type: ignore[no-any-return]
+        found = known[function] = function(context)
+        return found
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -200,7 +288,14 @@ def registered_count() -> int:
 
 def rule_finding(code: str, field_path: str, **params: object) -> Finding:
     """A finding of the registered rule ``code`` at ``field_path``, its figures written as people do."""
-    return _REGISTRY[code].finding(field_path, **{name: tidy(value) for name, value in params.items()})
+    found = _REGISTRY[code]
+    return Finding(
+        found.code,
+        found.severity,
+        field_path,
+        found.message,
+        {name: tidy(value) if isinstance(value, float) else value for name, value in params.items()},
+    )
 
 
 def tidy(value: object) -> object:

@@ -12,7 +12,6 @@ from domain.audit_rules.content import (
     days_in,
     is_dimensionless,
     is_empty,
-    key_of,
     percent,
     recorded_runs,
     required_runs,
@@ -92,7 +91,7 @@ for _code, _name, _title, _message in ANNUAL_SECTION_RULES:
 
 
 def total_quantity(context: RuleContext) -> float:
-    return sum(number(row.get("quantity_t")) or 0.0 for _, row in context.rows("emissions"))
+    return sum(entry.quantity or 0.0 for entry in context.entries("emissions"))
 
 
 @rule(
@@ -457,9 +456,11 @@ def annual_numbers_in_range(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def no_quantity_when_dimensionless(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        if is_dimensionless(context, row) and number(row.get("quantity_t")) is not None:
-            point, pollutant = key_of(row)
+    for entry in context.entries("emissions"):
+        if entry.quantity is not None and is_dimensionless(entry):
             yield rule_finding(
-                "G069", f"content.emissions[{index}].quantity_t", outlet=point, pollutant=pollutant
+                "G069",
+                f"content.emissions[{entry.index}].quantity_t",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )

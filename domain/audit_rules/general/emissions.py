@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from domain.audit_rules.content import (
     IMPLAUSIBLE_FACTOR,
     is_dimensionless,
-    key_of,
     same_unit,
     text,
 )
@@ -17,7 +16,6 @@ from domain.audit_rules.engine import (
     Finding,
     RuleContext,
     differs,
-    number,
     rule,
     rule_finding,
 )
@@ -35,20 +33,19 @@ from domain.errors import N_
     ),
 )
 def compliant_within_limit(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        limit, reported = context.limit(point, pollutant), number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        limit, reported = entry.limit, entry.maximum
         if (
-            row.get("compliant") is True
+            entry.row.get("compliant") is True
             and limit
             and reported is not None
             and reported > limit.concentration_limit
         ):
             yield rule_finding(
                 "G007",
-                f"content.emissions[{index}].compliant",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].compliant",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=reported,
                 limit=limit.concentration_limit,
                 unit=limit.unit,
@@ -66,20 +63,19 @@ def compliant_within_limit(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def noncompliant_has_reason(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        limit, reported = context.limit(point, pollutant), number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        limit, reported = entry.limit, entry.maximum
         if (
-            row.get("compliant") is False
+            entry.row.get("compliant") is False
             and limit
             and reported is not None
             and reported <= limit.concentration_limit
         ):
             yield rule_finding(
                 "G008",
-                f"content.emissions[{index}].compliant",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].compliant",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=reported,
                 limit=limit.concentration_limit,
                 unit=limit.unit,
@@ -94,11 +90,13 @@ def noncompliant_has_reason(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: no compliance judgement is given."),
 )
 def compliance_judged(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        if not isinstance(row.get("compliant"), bool):
-            point, pollutant = key_of(row)
+    for entry in context.entries("emissions"):
+        if not isinstance(entry.row.get("compliant"), bool):
             yield rule_finding(
-                "G009", f"content.emissions[{index}].compliant", outlet=point, pollutant=pollutant
+                "G009",
+                f"content.emissions[{entry.index}].compliant",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )
 
 
@@ -110,15 +108,14 @@ def compliance_judged(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: the average {average} is above the maximum {maximum}."),
 )
 def average_within_maximum(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        average, maximum = number(row.get("concentration_avg")), number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        average, maximum = entry.average, entry.maximum
         if average is not None and maximum is not None and average > maximum:
-            point, pollutant = key_of(row)
             yield rule_finding(
                 "G010",
-                f"content.emissions[{index}].concentration_avg",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_avg",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 average=average,
                 maximum=maximum,
             )
@@ -135,10 +132,9 @@ def outlet_in_permit(context: RuleContext) -> Iterator[Finding]:
     points = {fact.point for fact in context.limits}
     if not points:
         return
-    for index, row in context.rows("emissions"):
-        point, _ = key_of(row)
-        if point not in points:
-            yield rule_finding("G011", f"content.emissions[{index}].outlet", outlet=point)
+    for entry in context.entries("emissions"):
+        if entry.point not in points:
+            yield rule_finding("G011", f"content.emissions[{entry.index}].outlet", outlet=entry.point)
 
 
 @rule(
@@ -150,11 +146,13 @@ def outlet_in_permit(context: RuleContext) -> Iterator[Finding]:
 )
 def pollutant_in_permit(context: RuleContext) -> Iterator[Finding]:
     points = {fact.point for fact in context.limits}
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        if point in points and context.limit(point, pollutant) is None:
+    for entry in context.entries("emissions"):
+        if entry.point in points and entry.limit is None:
             yield rule_finding(
-                "G012", f"content.emissions[{index}].pollutant", outlet=point, pollutant=pollutant
+                "G012",
+                f"content.emissions[{entry.index}].pollutant",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )
 
 
@@ -167,19 +165,19 @@ def pollutant_in_permit(context: RuleContext) -> Iterator[Finding]:
 )
 def no_duplicate_rows(context: RuleContext) -> Iterator[Finding]:
     seen: dict[tuple[str, str], int] = {}
-    for index, row in context.rows("emissions"):
-        key = key_of(row)
+    for entry in context.entries("emissions"):
+        key = (entry.point, entry.pollutant)
         if key in seen:
             yield rule_finding(
                 "G013",
-                f"content.emissions[{index}]",
-                outlet=key[0],
-                pollutant=key[1],
+                f"content.emissions[{entry.index}]",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 first=seen[key] + 1,
-                second=index + 1,
+                second=entry.index + 1,
             )
         else:
-            seen[key] = index
+            seen[key] = entry.index
 
 
 @rule(
@@ -190,15 +188,17 @@ def no_duplicate_rows(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: reported in {reported_unit}, but the permit sets the limit in {unit}."),
 )
 def unit_matches_permit(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        limit, unit = context.limit(point, pollutant), text(row.get("unit"))
-        if limit and unit and not same_unit(unit, limit.unit):
+    for entry in context.entries("emissions"):
+        limit = entry.limit
+        if not limit:
+            continue
+        unit = text(entry.row.get("unit"))
+        if unit and not same_unit(unit, limit.unit):
             yield rule_finding(
                 "G014",
-                f"content.emissions[{index}].unit",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].unit",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported_unit=unit,
                 unit=limit.unit,
             )
@@ -212,14 +212,16 @@ def unit_matches_permit(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: the average or maximum concentration is missing."),
 )
 def concentrations_given(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        if text(row.get("method")) == "factor":
+    for entry in context.entries("emissions"):
+        if entry.method == "factor":
             continue  # quantities from emission factors or material balance come without a concentration
-        for name in ("concentration_avg", "concentration_max"):
-            if number(row.get(name)) is None:
+        for name, value in (("concentration_avg", entry.average), ("concentration_max", entry.maximum)):
+            if value is None:
                 yield rule_finding(
-                    "G015", f"content.emissions[{index}].{name}", outlet=point, pollutant=pollutant
+                    "G015",
+                    f"content.emissions[{entry.index}].{name}",
+                    outlet=entry.point,
+                    pollutant=entry.pollutant,
                 )
 
 
@@ -234,15 +236,14 @@ def concentrations_given(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def quantity_given(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        limit = context.limit(point, pollutant)
-        if limit and limit.annual_quantity_t is not None and number(row.get("quantity_t")) is None:
+    for entry in context.entries("emissions"):
+        limit = entry.limit
+        if limit and limit.annual_quantity_t is not None and entry.quantity is None:
             yield rule_finding(
                 "G016",
-                f"content.emissions[{index}].quantity_t",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].quantity_t",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 limit=limit.annual_quantity_t,
             )
 
@@ -258,9 +259,8 @@ def quantity_given(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def concentration_plausible(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        limit, reported = context.limit(point, pollutant), number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        limit, reported = entry.limit, entry.maximum
         if (
             limit
             and reported is not None
@@ -269,9 +269,9 @@ def concentration_plausible(context: RuleContext) -> Iterator[Finding]:
         ):
             yield rule_finding(
                 "G017",
-                f"content.emissions[{index}].concentration_max",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_max",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=reported,
                 limit=limit.concentration_limit,
                 unit=limit.unit,
@@ -290,22 +290,20 @@ def concentration_plausible(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def maximum_not_understated(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        fact = context.series.get((point, pollutant))
-        reported = number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        fact, reported = entry.series, entry.maximum
         if fact is None or fact.concentration_max is None or reported is None:
             continue
         if reported < fact.concentration_max and differs(reported, fact.concentration_max, context.tolerance):
-            limit = context.limit(point, pollutant)
+            limit = entry.limit
             yield rule_finding(
                 "G018",
-                f"content.emissions[{index}].concentration_max",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_max",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=reported,
                 recorded=round(fact.concentration_max, 4),
-                unit=limit.unit if limit else text(row.get("unit")),
+                unit=limit.unit if limit else text(entry.row.get("unit")),
             )
 
 
@@ -319,9 +317,8 @@ def maximum_not_understated(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def quantity_within_annual_limit(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        limit, reported = context.limit(point, pollutant), number(row.get("quantity_t"))
+    for entry in context.entries("emissions"):
+        limit, reported = entry.limit, entry.quantity
         if (
             limit
             and limit.annual_quantity_t is not None
@@ -330,9 +327,9 @@ def quantity_within_annual_limit(context: RuleContext) -> Iterator[Finding]:
         ):
             yield rule_finding(
                 "G019",
-                f"content.emissions[{index}].quantity_t",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].quantity_t",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=reported,
                 limit=limit.annual_quantity_t,
                 period=context.period.label,
@@ -350,18 +347,16 @@ def quantity_within_annual_limit(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def quantity_not_zero_when_measured(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        fact = context.series.get((point, pollutant))
-        quantity, average = number(row.get("quantity_t")), number(row.get("concentration_avg"))
-        if is_dimensionless(context, row):
-            continue  # G069: no quantity at all
-        if quantity == 0 and average and average > 0 and fact is not None and fact.readings > 0:
+    for entry in context.entries("emissions"):
+        fact, quantity, average = entry.series, entry.quantity, entry.average
+        if quantity != 0 or is_dimensionless(entry):
+            continue  # G069: no quantity at all for a dimensionless parameter
+        if average and average > 0 and fact is not None and fact.readings > 0:
             yield rule_finding(
                 "G020",
-                f"content.emissions[{index}].quantity_t",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].quantity_t",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 average=average,
                 readings=fact.readings,
             )

@@ -9,7 +9,6 @@ from typing import Any
 
 from domain.audit_rules.content import (
     interval,
-    key_of,
     local,
     moment,
     overlaps,
@@ -40,11 +39,13 @@ from domain.errors import N_
     message=N_("{outlet} {pollutant}: the exceedance has no cause."),
 )
 def exceedance_cause_given(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("exceedances"):
-        if not text(row.get("cause")):
-            point, pollutant = key_of(row)
+    for entry in context.entries("exceedances"):
+        if not text(entry.row.get("cause")):
             yield rule_finding(
-                "G030", f"content.exceedances[{index}].cause", outlet=point, pollutant=pollutant
+                "G030",
+                f"content.exceedances[{entry.index}].cause",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )
 
 
@@ -56,11 +57,13 @@ def exceedance_cause_given(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: the exceedance is explained, but no measures are stated."),
 )
 def exceedance_measures_given(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("exceedances"):
-        if not text(row.get("measures")):
-            point, pollutant = key_of(row)
+    for entry in context.entries("exceedances"):
+        if not text(entry.row.get("measures")):
             yield rule_finding(
-                "G031", f"content.exceedances[{index}].measures", outlet=point, pollutant=pollutant
+                "G031",
+                f"content.exceedances[{entry.index}].measures",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )
 
 
@@ -85,12 +88,14 @@ def _time_fields(row: dict[str, Any]) -> str | None:
     ),
 )
 def exceedance_times_valid(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("exceedances"):
-        wrong = _time_fields(row)
+    for entry in context.entries("exceedances"):
+        wrong = _time_fields(entry.row)
         if wrong:
-            point, pollutant = key_of(row)
             yield rule_finding(
-                "G032", f"content.exceedances[{index}].{wrong}", outlet=point, pollutant=pollutant
+                "G032",
+                f"content.exceedances[{entry.index}].{wrong}",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )
 
 
@@ -103,15 +108,14 @@ def exceedance_times_valid(context: RuleContext) -> Iterator[Finding]:
 )
 def exceedance_within_period(context: RuleContext) -> Iterator[Finding]:
     bounds = period_bounds(context.period)
-    for index, row in context.rows("exceedances"):
-        span = interval(row)
+    for entry in context.entries("exceedances"):
+        span = interval(entry.row)
         if span and not (span[0] < bounds[1] and span[1] >= bounds[0]):
-            point, pollutant = key_of(row)
             yield rule_finding(
                 "G033",
-                f"content.exceedances[{index}].started_at",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.exceedances[{entry.index}].started_at",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 started_at=local(span[0]),
                 period=context.period.label,
             )
@@ -127,16 +131,15 @@ def exceedance_within_period(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def exceedance_limit_matches_permit(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("exceedances"):
-        point, pollutant = key_of(row)
-        permitted, unit = permitted_for(context, row)
-        stated = number(row.get("limit_value"))
+    for entry in context.entries("exceedances"):
+        permitted, unit = permitted_for(entry)
+        stated = number(entry.row.get("limit_value"))
         if permitted is not None and stated is not None and differs(stated, permitted, 1e-6):
             yield rule_finding(
                 "G034",
-                f"content.exceedances[{index}].limit_value",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.exceedances[{entry.index}].limit_value",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 stated=stated,
                 limit=permitted,
                 unit=unit,
@@ -151,17 +154,16 @@ def exceedance_limit_matches_permit(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: the exceedance's peak {peak} is not above the limit {limit}."),
 )
 def exceedance_above_limit(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("exceedances"):
-        point, pollutant = key_of(row)
-        permitted, _ = permitted_for(context, row)
-        limit = permitted if permitted is not None else number(row.get("limit_value"))
-        peak = number(row.get("max_value"))
+    for entry in context.entries("exceedances"):
+        permitted, _ = permitted_for(entry)
+        limit = permitted if permitted is not None else number(entry.row.get("limit_value"))
+        peak = number(entry.row.get("max_value"))
         if peak is not None and limit is not None and peak <= limit:
             yield rule_finding(
                 "G035",
-                f"content.exceedances[{index}].max_value",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.exceedances[{entry.index}].max_value",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 peak=peak,
                 limit=limit,
             )
@@ -179,18 +181,19 @@ def exceedance_above_limit(context: RuleContext) -> Iterator[Finding]:
 )
 def maximum_includes_exceedances(context: RuleContext) -> Iterator[Finding]:
     peaks: dict[tuple[str, str], float] = {}
-    for _, row in context.rows("exceedances"):
-        peak = number(row.get("max_value"))
-        if peak is not None and not quantity_exceedance(context, row):
-            peaks[key_of(row)] = max(peak, peaks.get(key_of(row), peak))
-    for index, row in context.rows("emissions"):
-        key, reported = key_of(row), number(row.get("concentration_max"))
+    for entry in context.entries("exceedances"):
+        peak = number(entry.row.get("max_value"))
+        if peak is not None and not quantity_exceedance(entry):
+            key = (entry.point, entry.pollutant)
+            peaks[key] = max(peak, peaks.get(key, peak))
+    for entry in context.entries("emissions"):
+        key, reported = (entry.point, entry.pollutant), entry.maximum
         if key in peaks and reported is not None and peaks[key] > reported:
             yield rule_finding(
                 "G036",
-                f"content.emissions[{index}].concentration_max",
-                outlet=key[0],
-                pollutant=key[1],
+                f"content.emissions[{entry.index}].concentration_max",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 peak=peaks[key],
                 reported=reported,
             )
@@ -218,8 +221,11 @@ def ledger_exceedances_reported(context: RuleContext) -> Iterator[Finding]:
         span = _fact_span(fact)
         if not (span[0] < bounds[1] and span[1] >= bounds[0]):
             continue
-        rows = [row for _, row in context.rows("exceedances") if key_of(row) == (fact.point, fact.pollutant)]
-        intervals = [interval(row) for row in rows]
+        intervals = [
+            interval(entry.row)
+            for entry in context.entries("exceedances")
+            if (entry.point, entry.pollutant) == (fact.point, fact.pollutant)
+        ]
         # A row with unreadable times is G032's problem; it still counts as mentioning the pair.
         if any(item is None or overlaps(item, span) for item in intervals):
             continue
@@ -242,18 +248,22 @@ def ledger_exceedances_reported(context: RuleContext) -> Iterator[Finding]:
     message=N_("{outlet} {pollutant}: the report gives a peak of {stated}, the ledger recorded {recorded}."),
 )
 def exceedance_peak_matches_ledger(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("exceedances"):
-        span, stated = interval(row), number(row.get("max_value"))
+    for entry in context.entries("exceedances"):
+        span, stated = interval(entry.row), number(entry.row.get("max_value"))
         if span is None or stated is None:
             continue
-        quantity = quantity_exceedance(context, row)
+        quantity = quantity_exceedance(entry)
         for fact in context.exceedances:
             same_kind = (fact.kind == "annual_quantity") == quantity
-            if same_kind and (fact.point, fact.pollutant) == key_of(row) and overlaps(span, _fact_span(fact)):
+            if (
+                same_kind
+                and (fact.point, fact.pollutant) == (entry.point, entry.pollutant)
+                and overlaps(span, _fact_span(fact))
+            ):
                 if differs(stated, fact.max_value, context.tolerance):
                     yield rule_finding(
                         "G038",
-                        f"content.exceedances[{index}].max_value",
+                        f"content.exceedances[{entry.index}].max_value",
                         outlet=fact.point,
                         pollutant=fact.pollutant,
                         stated=stated,

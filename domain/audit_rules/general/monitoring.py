@@ -7,19 +7,15 @@ from collections.abc import Iterator
 from domain.audit_rules.content import (
     FLAT_LINE_MIN_READINGS,
     expected_results,
-    key_of,
-    monitoring_of,
     part_exceeds_whole,
     percent,
     reported_pairs,
-    text,
 )
 from domain.audit_rules.engine import (
     ERROR,
     WARNING,
     Finding,
     RuleContext,
-    number,
     rule,
     rule_finding,
 )
@@ -38,16 +34,14 @@ from domain.ledgers.rules import AUTOMATIC_COVERAGE_REQUIRED
     ),
 )
 def method_matches_ledger(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        fact = context.series.get((point, pollutant))
-        method = text(row.get("method"))
+    for entry in context.entries("emissions"):
+        fact, method = entry.series, entry.method
         if fact and fact.method in ("automatic", "manual", "factor") and method and method != fact.method:
             yield rule_finding(
                 "G021",
-                f"content.emissions[{index}].method",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].method",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=method,
                 recorded=fact.method,
             )
@@ -64,12 +58,14 @@ def method_matches_ledger(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def automatic_not_replaced_by_manual(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        fact = monitoring_of(context, point, pollutant)
-        if fact and fact.method == "automatic" and text(row.get("method")) == "manual":
+    for entry in context.entries("emissions"):
+        fact = entry.monitored
+        if fact and fact.method == "automatic" and entry.method == "manual":
             yield rule_finding(
-                "G022", f"content.emissions[{index}].method", outlet=point, pollutant=pollutant
+                "G022",
+                f"content.emissions[{entry.index}].method",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
             )
 
 
@@ -84,9 +80,8 @@ def automatic_not_replaced_by_manual(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def automatic_coverage_sufficient(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        required, fact = monitoring_of(context, point, pollutant), context.series.get((point, pollutant))
+    for entry in context.entries("emissions"):
+        required, fact = entry.monitored, entry.series
         if (
             required
             and required.method == "automatic"
@@ -95,9 +90,9 @@ def automatic_coverage_sufficient(context: RuleContext) -> Iterator[Finding]:
         ):
             yield rule_finding(
                 "G023",
-                f"content.emissions[{index}].method",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].method",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 coverage=percent(fact.automatic_coverage),
                 required=percent(AUTOMATIC_COVERAGE_REQUIRED),
             )
@@ -114,16 +109,14 @@ def automatic_coverage_sufficient(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def concentrations_backed_by_ledger(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        fact = context.series.get((point, pollutant))
-        reported = number(row.get("concentration_avg"))
+    for entry in context.entries("emissions"):
+        fact, reported = entry.series, entry.average
         if fact is not None and fact.readings == 0 and reported is not None:
             yield rule_finding(
                 "G024",
-                f"content.emissions[{index}].concentration_avg",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_avg",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 reported=reported,
             )
 
@@ -139,18 +132,17 @@ def concentrations_backed_by_ledger(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def manual_frequency_met(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        required, fact = monitoring_of(context, point, pollutant), context.series.get((point, pollutant))
+    for entry in context.entries("emissions"):
+        required, fact = entry.monitored, entry.series
         if required is None or required.method == "automatic" or fact is None:
             continue
         expected = expected_results(required.frequency, context.period, context.stopped_days)
         if expected is not None and fact.readings < expected:
             yield rule_finding(
                 "G025",
-                f"content.emissions[{index}].method",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].method",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 readings=fact.readings,
                 required=expected,
             )
@@ -213,13 +205,11 @@ def ammonia_within_total_nitrogen(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def automatic_data_not_flat(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        fact = context.series.get((point, pollutant))
-        average, maximum = number(row.get("concentration_avg")), number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        fact, average, maximum = entry.series, entry.average, entry.maximum
         if (
             fact is not None
-            and text(row.get("method")) == "automatic"
+            and entry.method == "automatic"
             and fact.readings >= FLAT_LINE_MIN_READINGS
             and average is not None
             and average > 0
@@ -227,9 +217,9 @@ def automatic_data_not_flat(context: RuleContext) -> Iterator[Finding]:
         ):
             yield rule_finding(
                 "G029",
-                f"content.emissions[{index}].concentration_max",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_max",
+                outlet=entry.point,
+                pollutant=entry.pollutant,
                 value=average,
                 readings=fact.readings,
             )

@@ -15,7 +15,6 @@ from domain.audit_rules.engine import (
     Finding,
     RuleContext,
     differs,
-    number,
     rule,
     rule_finding,
 )
@@ -34,25 +33,22 @@ from domain.errors import N_
 )
 def reported_exceedance_explained(context: RuleContext) -> Iterator[Finding]:
     explained = {
-        (str(row.get("outlet")), str(row.get("pollutant")))
-        for _, row in context.rows("exceedances")
-        if str(row.get("cause") or "").strip()
+        entry.written for entry in context.entries("exceedances") if str(entry.row.get("cause") or "").strip()
     }
-    for index, row in context.rows("emissions"):
-        point, pollutant = str(row.get("outlet")), str(row.get("pollutant"))
-        limit = context.limit(point, pollutant)
-        reported = number(row.get("concentration_max"))
+    for entry in context.entries("emissions"):
+        limit = context.limit(*entry.written)
+        reported = entry.maximum
         if (
             limit
             and reported is not None
             and reported > limit.concentration_limit
-            and (point, pollutant) not in explained
+            and entry.written not in explained
         ):
             yield rule_finding(
                 "G001",
-                f"content.emissions[{index}].concentration_max",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_max",
+                outlet=entry.written[0],
+                pollutant=entry.written[1],
                 reported=reported,
                 limit=limit.concentration_limit,
                 unit=limit.unit,
@@ -67,7 +63,7 @@ def reported_exceedance_explained(context: RuleContext) -> Iterator[Finding]:
     message=N_("Main outlet {outlet} ({pollutant}) is missing from the emissions section."),
 )
 def main_outlets_reported(context: RuleContext) -> Iterator[Finding]:
-    reported = {(str(row.get("outlet")), str(row.get("pollutant"))) for _, row in context.rows("emissions")}
+    reported = {entry.written for entry in context.entries("emissions")}
     # A pollutant monitored less often than the period (e.g. quarterly in a monthly report) owes no figure.
     not_due = sparse(context)
     for fact in context.limits:
@@ -86,19 +82,17 @@ def main_outlets_reported(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def concentration_reconciles(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = str(row.get("outlet")), str(row.get("pollutant"))
-        fact = context.series.get((point, pollutant))
-        reported = number(row.get("concentration_avg"))
+    for entry in context.entries("emissions"):
+        fact, reported = context.series.get(entry.written), entry.average
         if fact is None or fact.concentration_avg is None or reported is None:
             continue
         if differs(reported, fact.concentration_avg, context.tolerance):
-            limit = context.limit(point, pollutant)
+            limit = context.limit(*entry.written)
             yield rule_finding(
                 "G003",
-                f"content.emissions[{index}].concentration_avg",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].concentration_avg",
+                outlet=entry.written[0],
+                pollutant=entry.written[1],
                 reported=reported,
                 recorded=round(fact.concentration_avg, 4),
                 unit=limit.unit if limit else "",
@@ -115,18 +109,16 @@ def concentration_reconciles(context: RuleContext) -> Iterator[Finding]:
     ),
 )
 def quantity_reconciles(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = str(row.get("outlet")), str(row.get("pollutant"))
-        fact = context.series.get((point, pollutant))
-        reported = number(row.get("quantity_t"))
+    for entry in context.entries("emissions"):
+        fact, reported = context.series.get(entry.written), entry.quantity
         if fact is None or fact.quantity_t is None or reported is None:
             continue
         if differs(reported, fact.quantity_t, context.tolerance):
             yield rule_finding(
                 "G004",
-                f"content.emissions[{index}].quantity_t",
-                outlet=point,
-                pollutant=pollutant,
+                f"content.emissions[{entry.index}].quantity_t",
+                outlet=entry.written[0],
+                pollutant=entry.written[1],
                 reported=reported,
                 recorded=round(fact.quantity_t, 4),
             )

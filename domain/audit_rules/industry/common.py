@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 
 from domain.audit_rules.content import (
     expected_results,
-    key_of,
-    monitoring_of,
     reported_pairs,
     same_unit,
     section,
@@ -31,7 +29,7 @@ from domain.audit_rules.engine import (
     WARNING,
     Finding,
     RuleContext,
-    number,
+    once_per_context,
     rule,
     rule_finding,
 )
@@ -162,9 +160,10 @@ def main_points(context: RuleContext, medium: str | None) -> list[str]:
     return outlet_points(context, medium, "main")
 
 
-def known_pairs(context: RuleContext) -> set[tuple[str, str]]:
+@once_per_context
+def known_pairs(context: RuleContext) -> frozenset[tuple[str, str]]:
     """(point, pollutant) the permit limits or the report gives."""
-    return {(fact.point, fact.pollutant) for fact in context.limits} | reported_pairs(context)
+    return frozenset((fact.point, fact.pollutant) for fact in context.limits) | reported_pairs(context)
 
 
 def coal_fired(context: RuleContext) -> bool:
@@ -310,18 +309,16 @@ def automatic_monitoring(
         if key_only and context.category != "key":
             return
         points, known = set(main_points(context, medium)), known_pairs(context)
-        for index, row in context.rows("emissions"):
-            point, pollutant = key_of(row)
+        for entry in context.entries("emissions"):
+            point, pollutant = entry.point, entry.pollutant
             if point not in points or pollutant not in pollutants:
                 continue
             if marked_by and not any((point, marker) in known for marker in marked_by):
                 continue
-            required = monitoring_of(context, point, pollutant)
-            if text(row.get("method")) != "automatic" and (
-                required is None or required.method != "automatic"
-            ):
+            required = entry.monitored
+            if entry.method != "automatic" and (required is None or required.method != "automatic"):
                 yield rule_finding(
-                    code, f"content.emissions[{index}].method", outlet=point, pollutant=pollutant
+                    code, f"content.emissions[{entry.index}].method", outlet=point, pollutant=pollutant
                 )
 
 
@@ -353,21 +350,21 @@ def frequency_floor(
     )
     def check(context: RuleContext) -> Iterator[Finding]:
         points = set(outlet_points(context, medium, outlet_kind))
-        for index, row in context.rows("emissions"):
-            point, pollutant = key_of(row)
-            floor, found = floors.get(pollutant), context.series.get((point, pollutant))
+        for entry in context.entries("emissions"):
+            point, pollutant = entry.point, entry.pollutant
+            floor, found = floors.get(pollutant), entry.series
             if point not in points or floor is None or found is None:
                 continue  # no ledger series: G024
-            if found.method == "automatic" or text(row.get("method")) == "automatic":
+            if found.method == "automatic" or entry.method == "automatic":
                 continue
-            permitted = monitoring_of(context, point, pollutant)
+            permitted = entry.monitored
             if permitted is not None and rank(permitted.frequency) <= rank(floor):
                 continue  # the permit asks enough: a ledger short of it is G025
             required = expected_results(floor, context.period, context.stopped_days)
             if required is not None and found.readings < required:
                 yield rule_finding(
                     code,
-                    f"content.emissions[{index}].method",
+                    f"content.emissions[{entry.index}].method",
                     outlet=point,
                     pollutant=pollutant,
                     readings=found.readings,
@@ -401,9 +398,9 @@ def standard_limits(
         message=STANDARD_MESSAGE,
     )
     def check(context: RuleContext) -> Iterator[Finding]:
-        for index, row in context.rows("emissions"):
-            point, pollutant = key_of(row)
-            limit, maximum = context.limit(point, pollutant), number(row.get("concentration_max"))
+        for entry in context.entries("emissions"):
+            point, pollutant = entry.point, entry.pollutant
+            limit, maximum = entry.limit, entry.maximum
             value = values.get(pollutant)
             if limit is None or value is None or maximum is None or limit.medium != medium:
                 continue
@@ -412,7 +409,7 @@ def standard_limits(
             if limit.concentration_limit > value and value < maximum <= limit.concentration_limit:
                 yield rule_finding(
                     code,
-                    f"content.emissions[{index}].concentration_max",
+                    f"content.emissions[{entry.index}].concentration_max",
                     outlet=point,
                     pollutant=pollutant,
                     reported=maximum,
@@ -436,9 +433,9 @@ def ultra_low(code: str, scope: tuple[str, ...], *, values: dict[str, float], ti
     )
     def check(context: RuleContext) -> Iterator[Finding]:
         points = set(main_points(context, "air"))
-        for index, row in context.rows("emissions"):
-            point, pollutant = key_of(row)
-            limit, average = context.limit(point, pollutant), number(row.get("concentration_avg"))
+        for entry in context.entries("emissions"):
+            point, pollutant = entry.point, entry.pollutant
+            limit, average = entry.limit, entry.average
             value = values.get(pollutant)
             if (
                 point in points
@@ -450,7 +447,7 @@ def ultra_low(code: str, scope: tuple[str, ...], *, values: dict[str, float], ti
             ):
                 yield rule_finding(
                     code,
-                    f"content.emissions[{index}].concentration_avg",
+                    f"content.emissions[{entry.index}].concentration_avg",
                     outlet=point,
                     pollutant=pollutant,
                     reported=average,
@@ -499,16 +496,15 @@ def quantities(
     )
     def check(context: RuleContext) -> Iterator[Finding]:
         points = set(main_points(context, medium))
-        for index, row in context.rows("emissions"):
-            point, pollutant = key_of(row)
-            limit = context.limit(point, pollutant)
+        for entry in context.entries("emissions"):
+            point, pollutant, limit = entry.point, entry.pollutant, entry.limit
             if point not in points or pollutant not in pollutants:
                 continue
             if limit is not None and limit.annual_quantity_t is not None:
                 continue  # G016
-            if number(row.get("quantity_t")) is None:
+            if entry.quantity is None:
                 yield rule_finding(
-                    code, f"content.emissions[{index}].quantity_t", outlet=point, pollutant=pollutant
+                    code, f"content.emissions[{entry.index}].quantity_t", outlet=point, pollutant=pollutant
                 )
 
 
@@ -553,9 +549,11 @@ def measured_heavy_metals(code: str, scope: tuple[str, ...], *, title: str) -> N
         message=MEASURED_MESSAGE,
     )
     def check(context: RuleContext) -> Iterator[Finding]:
-        for index, row in context.rows("emissions"):
-            point, pollutant = key_of(row)
-            if pollutant in HEAVY_METALS and text(row.get("method")) == "factor":
+        for entry in context.entries("emissions"):
+            if entry.pollutant in HEAVY_METALS and entry.method == "factor":
                 yield rule_finding(
-                    code, f"content.emissions[{index}].method", outlet=point, pollutant=pollutant
+                    code,
+                    f"content.emissions[{entry.index}].method",
+                    outlet=entry.point,
+                    pollutant=entry.pollutant,
                 )

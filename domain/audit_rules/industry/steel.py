@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from domain.audit_rules.content import monitoring_of, reported_pairs
+from domain.audit_rules.content import reported_pairs
 from domain.audit_rules.engine import WARNING, Finding, RuleContext, rule, rule_finding
 from domain.audit_rules.industry.common import (
     COKING,
@@ -66,7 +66,7 @@ def fugitive_sources_reported(context: RuleContext) -> Iterator[Finding]:
     reported = reported_pairs(context)
     for fact in context.limits:
         key = (fact.point, fact.pollutant)
-        if fact.medium is None and key not in reported and monitoring_of(context, *key) is None:
+        if fact.medium is None and key not in reported and context.monitored(*key) is None:
             # Where the permit monitors the source, G026 asks for it.
             yield rule_finding("I3110-04", "content.emissions", outlet=fact.point, pollutant=fact.pollutant)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from domain.audit_rules.content import key_of, text
+from domain.audit_rules.content import text
 from domain.audit_rules.engine import ERROR, Finding, RuleContext, rule, rule_finding
 from domain.audit_rules.industry.common import (
     SEWAGE_TREATMENT,
@@ -52,14 +52,13 @@ automatic_monitoring(
     message=N_("{outlet}: faecal coliforms are given in {reported_unit}; they are a count per litre."),
 )
 def coliforms_counted(context: RuleContext) -> Iterator[Finding]:
-    for index, row in context.rows("emissions"):
-        point, pollutant = key_of(row)
-        if pollutant == "FCOLI" and text(row.get("unit")).lower() == "mg/l":
+    for entry in context.entries("emissions"):
+        if entry.pollutant == "FCOLI" and text(entry.row.get("unit")).lower() == "mg/l":
             yield rule_finding(
                 "I4620-03",
-                f"content.emissions[{index}].unit",
-                outlet=point,
-                reported_unit=text(row.get("unit")),
+                f"content.emissions[{entry.index}].unit",
+                outlet=entry.point,
+                reported_unit=text(entry.row.get("unit")),
             )
 
 
