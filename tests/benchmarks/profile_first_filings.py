@@ -6,6 +6,9 @@ PROFILE_UNITS units (150) with a year of hourly readings on PROFILE_OUTLETS outl
 years of their reports, prints CPU per filing (process time: PostgreSQL's own work is not counted),
 the split by step and the cProfile top; drops the database.
 
+cProfile is on by default and costs the most where functions are small and many (the audit rules, the
+ORM): PROFILE_CPROFILE=0 prints the CPU a filing costs without it (the split by step stays).
+
 Run: .venv/bin/python -m tests.benchmarks.profile_first_filings
 """
 
