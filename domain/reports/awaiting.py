@@ -91,6 +91,33 @@ def flag_values() -> list[sa.ColumnElement[object]]:
 
 FLAGS = (*(flag_name(role) for role in departments.REVIEWING_DEPARTMENTS), "latest_error_count")
 
+
+def set_new_version_flags(report: ExecutionReport, error_count: int) -> None:
+    """Set the stored flags of a report whose new version was just filed, without reading anything.
+
+    ``awaits`` on a version nobody has looked at yet comes down to the report's state and kind: the new
+    submission has no section verdict (``reviewed`` is 0) and no feedback form was issued on it
+    (``answered`` is false: forms answered by this filing were issued on an earlier version), so the
+    report awaits every department that checks a section of its kind, while it is under review. The
+    filing desk writes these with the report's other columns, in the UPDATE it makes anyway, instead of
+    reading them back (a third of a filing's CPU, issue 19); ``tests/reports/test_review_flags.py`` holds
+    them to the live expression after every step."""
+    for role in departments.REVIEWING_DEPARTMENTS:
+        setattr(report, flag_name(role), report.state == "submitted" and _checks_any(role, report.kind))
+    report.latest_error_count = error_count
+
+
+_OWN_SECTIONS: dict[tuple[Role, str], bool] = {}
+
+
+def _checks_any(role: Role, kind: str) -> bool:
+    """Whether the department checks any section of a report of this kind (fixed by the law's sections)."""
+    key = (role, kind)
+    if key not in _OWN_SECTIONS:
+        _OWN_SECTIONS[key] = any(departments.checks(role, s) for s in sections_of(kind))
+    return _OWN_SECTIONS[key]
+
+
 _BATCH = 500
 
 
@@ -109,35 +136,47 @@ async def refresh_review_flags(session: AsyncSession, report_ids: Iterable[int |
     }
     for start in range(0, len(wanted), _BATCH):
         chunk = wanted[start : start + _BATCH]
-        rows = (
-            await session.exec(
-                select(col(ExecutionReport.id), *flag_values())
-                .join(
-                    ReportSubmission,
-                    sa.and_(
-                        col(ReportSubmission.report_id) == col(ExecutionReport.id),
-                        col(ReportSubmission.version) == col(ExecutionReport.latest_version),
-                    ),
-                    isouter=True,
-                )
-                .where(col(ExecutionReport.id).in_(chunk))
-            )
-        ).all()
+        reading, writing = _statements()
+        rows = (await session.exec(reading, params={"ids": chunk})).all()  # type: ignore[call-overload]
         values = [_values(row) for row in rows]
         if not values:
             continue
-        table = ExecutionReport.__table__  # type: ignore[attr-defined]
-        await session.exec(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("report_id"))
-            .values({name: sa.bindparam(name) for name in FLAGS}),
-            params=values,
-        )
+        await session.exec(writing, params=values)  # type: ignore[call-overload]
         for value in values:
             report = loaded.get(value["report_id"])
             if report is not None:
                 for name in FLAGS:
                     set_committed_value(report, name, value[name])
+
+
+_built: tuple[Any, Any] | None = None
+
+
+def _statements() -> tuple[Any, Any]:
+    """The flags' read (reports by id) and write, built once: building ``flag_values`` costs more CPU
+    than running it."""
+    global _built
+    if _built is None:
+        table = ExecutionReport.__table__  # type: ignore[attr-defined]
+        reading = (
+            select(col(ExecutionReport.id), *flag_values())
+            .join(
+                ReportSubmission,
+                sa.and_(
+                    col(ReportSubmission.report_id) == col(ExecutionReport.id),
+                    col(ReportSubmission.version) == col(ExecutionReport.latest_version),
+                ),
+                isouter=True,
+            )
+            .where(col(ExecutionReport.id).in_(sa.bindparam("ids", expanding=True)))
+        )
+        writing = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("report_id"))
+            .values({name: sa.bindparam(name) for name in FLAGS})
+        )
+        _built = (reading, writing)
+    return _built
 
 
 def _values(row: Any) -> dict[str, Any]:

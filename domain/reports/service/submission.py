@@ -32,7 +32,7 @@ from domain.permits.models import Permit
 from domain.permits.rules import normal_number
 from domain.permits.terms import terms_of
 from domain.reports import attached, checks, facts, notices, rounds, rules
-from domain.reports.awaiting import refresh_review_flags
+from domain.reports.awaiting import set_new_version_flags
 from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
@@ -269,6 +269,7 @@ async def submit_reports(
         report.head_hash = digest
         report.state = "submitted"
         report.draft = filing.content
+        set_new_version_flags(report, submission.error_count)
         session.add(report)
         if returned:  # open feedback forms exist only while the report is returned
             await _answer_open_feedback(session, report, filing.actor, version)
@@ -341,8 +342,6 @@ async def submit_reports(
         outcomes[index] = results[(submission.report_id, submission.idempotency_key)] = result
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows, changed)
-    # The reports' stored review flags and error count, for the review queue (two statements).
-    await refresh_review_flags(session, [r.id for _i, r, _s, _f, _p in new])
     # Read once for the batch: each department's people (one statement for all departments and
     # regions), the units' names (one); the notices written together (two statements).
     people = await notices.departments_people(
