@@ -920,7 +920,8 @@ async def profile_submissions(url: str, count: int) -> None:
         key = stack[-1] if stack else "  GraphQL layer, transaction, commit"
         statements[key] = statements.get(key, 0) + 1
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", counted)
+    for engine in database.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", counted)
     totals = {"token authentication": 0.0, "mutation through the schema": 0.0}
 
     async def one(index: int) -> None:

@@ -249,7 +249,8 @@ async def count_statements(
             if user is not None:
                 await login(http, user, passwords[user])
             clients[user] = http
-        event.listen(database.engine.sync_engine, "before_cursor_execute", remember)
+        for engine in database.engines:  # the token's lookup and the budget's charge run in autocommit
+            event.listen(engine.sync_engine, "before_cursor_execute", remember)
         for page in pages:
             http = clients[page.user if page.graphql is None else None]
             counts = []
@@ -262,7 +263,8 @@ async def count_statements(
                 counts.append(len(statements))
             page.statements = " / ".join(str(n) for n in counts)
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", remember)
+        for engine in database.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", remember)
         for http in clients.values():
             await http.aclose()
         await database.dispose()
