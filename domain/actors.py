@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Role
-from domain.accounts.models import ApiToken, User, UserSession
+from domain.accounts.models import ApiToken, CredentialVersion, User, UserSession
 from domain.accounts.rules import TOKEN_PREFIX, TOKEN_SCOPES, key_hash
 from domain.agencies.models import Agency, AgencyAuthorisation
 from domain.clock import today, utcnow
@@ -141,36 +141,54 @@ class TokenLookup:
     actor: Actor
     token_id: int
     touch_due: bool
+    # The credential version as of the lookup's own snapshot (``with_version``; web/token_cache.py).
+    credential_version: int | None = None
 
 
-@lru_cache(maxsize=1)
-def _token_statement() -> Any:
+@lru_cache(maxsize=2)
+def _token_statement(with_version: bool = False) -> Any:
     """Built once: constructing the statement cost as much as running it (bench_auth_lookup)."""
     tokens = ApiToken.__table__.c  # type: ignore[attr-defined]
+    extra = (
+        [
+            sa.select(CredentialVersion.__table__.c.n)  # type: ignore[attr-defined]
+            .where(CredentialVersion.__table__.c.id == 1)  # type: ignore[attr-defined]
+            .scalar_subquery()
+            .label("version")
+        ]
+        if with_version
+        else []
+    )
     return (
-        _credential_query(tokens.id.label("token_id"), tokens.revoked_at, tokens.scopes, tokens.last_used_at)
+        _credential_query(
+            tokens.id.label("token_id"), tokens.revoked_at, tokens.scopes, tokens.last_used_at, *extra
+        )
         .join(ApiToken.__table__, tokens.user_id == User.__table__.c.id)  # type: ignore[attr-defined]
         .where(tokens.token_hash == sa.bindparam("token_hash"))
     )
 
 
 async def actor_for_token(
-    session: AsyncSession | AsyncConnection, *, token: str, request_id: str | None = None
+    session: AsyncSession | AsyncConnection,
+    *,
+    token: str,
+    request_id: str | None = None,
+    with_version: bool = False,
 ) -> TokenLookup | None:
     """The actor a bearer token stands for, or None when it is unknown, revoked or its user disabled.
 
     A token revoked, an account disabled or an agency suspended by any process is refused from the next
     request on (a process that remembers the answer checks the credential version first:
-    ``web/token_cache.py``). Read-only, so that API reads never take
+    ``web/token_cache.py``; ``with_version`` reads that version in the same statement, so the answer and
+    the version come from one snapshot). Read-only, so that API reads never take
     a write lock; ``touch_due`` tells the caller to record the last-used time (at most once a minute per
     token, ``domain.accounts.service.tokens.touch_api_token``).
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
     connection = session if isinstance(session, AsyncConnection) else await session.connection()
-    rows = list(
-        (await connection.execute(_token_statement(), {"token_hash": key_hash(token), "on": today()})).all()
-    )
+    statement = _token_statement(with_version)
+    rows = list((await connection.execute(statement, {"token_hash": key_hash(token), "on": today()})).all())
     if not rows or rows[0].revoked_at is not None:
         return None
     row = rows[0]
@@ -184,7 +202,8 @@ async def actor_for_token(
     if last_used is not None and last_used.tzinfo is None:
         last_used = last_used.replace(tzinfo=UTC)
     touch_due = last_used is None or utcnow() - last_used >= interval
-    return TokenLookup(actor=actor, token_id=row.token_id, touch_due=touch_due)
+    version = int(row.version) if with_version and row.version is not None else None
+    return TokenLookup(actor=actor, token_id=row.token_id, touch_due=touch_due, credential_version=version)
 
 
 # ---------------------------------------------------------------------------

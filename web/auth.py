@@ -95,8 +95,8 @@ async def authenticate(
         if lookup is None:
             raise InvalidToken()
         if lookup.touch_due:
-            async with db.transaction() as session:
-                await touch_api_token(session, token_id=lookup.token_id)
+            async with db.statements(write=True) as statement_connection:
+                await touch_api_token(statement_connection, token_id=lookup.token_id)
         connection.state.api_token_id = lookup.token_id  # the rate budget is per token
         connection.state.credential_version = answer.version
         return lookup.actor

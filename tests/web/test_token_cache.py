@@ -62,7 +62,8 @@ async def two(fresh_database_url: str) -> AsyncIterator[Two]:
         app = create_app(get_settings(), db)
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
         node = Node(db, http)
-        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *_a, n=node: _count(n))
+        for engine in db.engines:
+            sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *_a, n=node: _count(n))
         nodes.append(node)
     async with nodes[0].db.transaction() as session:
         user = await create_user(

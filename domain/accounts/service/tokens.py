@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,9 +108,13 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, *, token_id: int
     return token
 
 
-async def touch_api_token(session: AsyncSession, *, token_id: int) -> None:
-    """Record when a token was last used (the caller does it at most once a minute per token)."""
-    token = await session.get(ApiToken, token_id)
-    if token is not None:
-        token.last_used_at = utcnow()
-        session.add(token)
+async def touch_api_token(session: AsyncSession | AsyncConnection, *, token_id: int) -> None:
+    """Record when a token was last used (the caller does it at most once a minute per token): one UPDATE,
+    which a caller may run on its own in autocommit (``Database.statements``). Operational metadata, not a
+    change of the token: no audit entry, and the credential version does not move (migration 0038)."""
+    tokens = ApiToken.__table__  # type: ignore[attr-defined]
+    statement = sa.update(tokens).where(tokens.c.id == token_id).values(last_used_at=utcnow())
+    if isinstance(session, AsyncConnection):
+        await session.execute(statement)
+    else:
+        await session.exec(statement)  # type: ignore[call-overload]
