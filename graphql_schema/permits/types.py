@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import strawberry
@@ -156,8 +157,11 @@ class CancellationReason(Enum):
 CAMEL_KEY = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
 
+@lru_cache(maxsize=4096)
 def snake_case(name: str) -> str:
-    """concentrationLimit -> concentration_limit; snake_case and other keys stay as they are."""
+    """concentrationLimit -> concentration_limit; snake_case and other keys stay as they are (remembered:
+    a report's content repeats a few dozen keys, and the regular expressions were a tenth of a filing's
+    GraphQL work)."""
     if not CAMEL_KEY.match(name):
         return name
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
