@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.permits.models import (
@@ -125,19 +125,34 @@ async def _read(session: AsyncSession, keys: list[tuple[int, int]]) -> dict[tupl
     ids = sorted({permit_id for permit_id, _version in keys})
     wanted = set(keys)
 
-    async def rows(model: Any, *order: Any) -> dict[tuple[int, int], list[Any]]:
+    async def rows(model: Any, names: tuple[str, ...], *order: str) -> dict[tuple[int, int], list[Any]]:
+        # Plain rows of the columns the terms keep (no ORM objects: at a deadline every filing process
+        # reads the terms of thousands of permits it has not seen), of the versions wanted only.
+        table = model.__table__
         grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
-        statement = select(model).where(col(model.permit_id).in_(ids)).order_by(*order)
-        for row in (await session.exec(statement)).all():
+        statement = (
+            sa.select(table.c.permit_id, table.c.version, *(table.c[name] for name in names))
+            .where(
+                table.c.permit_id.in_(ids),
+                table.c.version.in_(sorted({version for _permit_id, version in keys})),
+            )
+            .order_by(*(table.c[name] for name in order))
+        )
+        for row in (await session.exec(statement)).all():  # type: ignore[call-overload]
             if (row.permit_id, row.version) in wanted:
                 grouped[(row.permit_id, row.version)].append(row)
         return grouped
 
-    versions = await rows(PermitVersion, col(PermitVersion.id))
-    outlets = await rows(PermitOutlet, col(PermitOutlet.code))
-    limits = await rows(PermitLimit, col(PermitLimit.point_code), col(PermitLimit.id))
-    monitoring = await rows(PermitMonitoring, col(PermitMonitoring.id))
-    ledger = await rows(PermitLedgerRequirement, col(PermitLedgerRequirement.id))
+    versions = await rows(PermitVersion, ("content",), "id")
+    outlets = await rows(PermitOutlet, ("code", "name", "is_fugitive", "medium", "kind"), "code")
+    limits = await rows(
+        PermitLimit,
+        ("point_code", "pollutant", "concentration_limit", "unit", "annual_quantity_limit"),
+        "point_code",
+        "id",
+    )
+    monitoring = await rows(PermitMonitoring, ("point_code", "pollutant", "frequency", "method"), "id")
+    ledger = await rows(PermitLedgerRequirement, ("kind", "frequency"), "id")
     found: dict[tuple[int, int], PermitTerms] = {}
     for permit_id, version in keys:
         key = (permit_id, version)

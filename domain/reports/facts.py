@@ -10,8 +10,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +27,20 @@ from domain.permits.reference import UNIT_LABELS, ReportKind
 from domain.permits.terms import PermitTerms, permit_terms
 from domain.reports import content as report_content
 from domain.reports import rules
+
+
+@lru_cache(maxsize=1)
+def _exceedances_statement() -> Any:
+    """The permits' exceedances overlapping a period, built once (bound per period)."""
+    return (
+        select(Exceedance)
+        .where(
+            col(Exceedance.permit_id).in_(sa.bindparam("ids", expanding=True)),
+            col(Exceedance.started_at) < sa.bindparam("end"),
+            col(Exceedance.ended_at) > sa.bindparam("start"),
+        )
+        .order_by(col(Exceedance.started_at))
+    )
 
 
 def _limits(terms: PermitTerms) -> list[engine.LimitFact]:
@@ -89,14 +105,8 @@ async def ledger_facts_many(
         exceedances: dict[int, list[Exceedance]] = defaultdict(list)
         for exceedance in (
             await session.exec(
-                select(Exceedance)
-                .where(
-                    col(Exceedance.permit_id).in_(sorted(permits)),
-                    col(Exceedance.started_at) < end,
-                    col(Exceedance.ended_at) > start,
-                )
-                .order_by(col(Exceedance.started_at))
-            )
+                _exceedances_statement(), params={"ids": sorted(permits), "start": start, "end": end}
+            )  # type: ignore[call-overload]
         ).all():
             exceedances[exceedance.permit_id].append(exceedance)
         for permit_id, permit in permits.items():

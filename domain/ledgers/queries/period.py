@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -132,14 +134,7 @@ async def period_ledgers(
     earliest = min([start, *origins.values()])
     entries: dict[int, list[LedgerEntry]] = defaultdict(list)
     for entry in (
-        await session.exec(
-            select(LedgerEntry).where(
-                col(LedgerEntry.permit_id).in_(ids),
-                col(LedgerEntry.voided_at).is_(None),
-                col(LedgerEntry.period_start) >= earliest,
-                col(LedgerEntry.period_start) < end,
-            )
-        )
+        await session.exec(_statements().entries, params={"ids": ids, "start": earliest, "end": end})
     ).all():
         entries[entry.permit_id].append(entry)
     sums = await _reading_sums(session, ids, start, end) if emissions else {}
@@ -174,6 +169,68 @@ async def period_ledgers(
     return found
 
 
+@dataclass(frozen=True)
+class _Statements:
+    entries: Any
+    shutdowns: Any
+    sums: Any
+    moments: Any
+
+
+@lru_cache(maxsize=1)
+def _statements() -> _Statements:
+    """The period's reads, built once and bound per call: at a deadline a batch of filings reads the
+    ledgers of several periods, and building a statement cost more CPU than running it (issue 19)."""
+    ids: Any = sa.bindparam("ids", expanding=True)
+    start: Any = sa.bindparam("start")
+    end: Any = sa.bindparam("end")
+    reading = MonitoringReading
+    return _Statements(
+        entries=select(LedgerEntry).where(
+            col(LedgerEntry.permit_id).in_(ids),
+            col(LedgerEntry.voided_at).is_(None),
+            col(LedgerEntry.period_start) >= start,
+            col(LedgerEntry.period_start) < end,
+        ),
+        shutdowns=select(ShutdownPeriod)
+        .where(
+            col(ShutdownPeriod.permit_id).in_(ids),
+            col(ShutdownPeriod.starts_on) <= sa.bindparam("last"),
+            sa.or_(
+                col(ShutdownPeriod.ends_on).is_(None), col(ShutdownPeriod.ends_on) >= sa.bindparam("first")
+            ),
+        )
+        .order_by(col(ShutdownPeriod.starts_on)),
+        sums=sa.select(  # type: ignore[call-overload]
+            reading.permit_id,
+            reading.outlet_code,
+            reading.pollutant,
+            reading.method,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(reading.quantity_kg), 0.0),
+            sa.func.sum(reading.concentration),
+            sa.func.count(col(reading.concentration)),
+            sa.func.max(reading.concentration),
+        )
+        .where(
+            col(reading.permit_id).in_(ids),
+            col(reading.voided_at).is_(None),
+            col(reading.measured_at) >= start,
+            col(reading.measured_at) < end,
+        )
+        .group_by(reading.permit_id, reading.outlet_code, reading.pollutant, reading.method),
+        moments=sa.select(  # type: ignore[call-overload]
+            reading.permit_id, reading.outlet_code, reading.pollutant, reading.method, reading.measured_at
+        ).where(
+            col(reading.permit_id).in_(ids),
+            col(reading.outlet_code).in_(sa.bindparam("outlets", expanding=True)),
+            col(reading.voided_at).is_(None),
+            col(reading.measured_at) >= start,
+            col(reading.measured_at) < end,
+        ),
+    )
+
+
 async def _shutdowns(
     session: AsyncSession, ids: list[int], start: datetime, end: datetime
 ) -> dict[int, list[ShutdownPeriod]]:
@@ -181,15 +238,7 @@ async def _shutdowns(
     first, last = rules.china_day(start), rules.china_day(end)
     found: dict[int, list[ShutdownPeriod]] = defaultdict(list)
     for stop in (
-        await session.exec(
-            select(ShutdownPeriod)
-            .where(
-                col(ShutdownPeriod.permit_id).in_(ids),
-                col(ShutdownPeriod.starts_on) <= last,
-                sa.or_(col(ShutdownPeriod.ends_on).is_(None), col(ShutdownPeriod.ends_on) >= first),
-            )
-            .order_by(col(ShutdownPeriod.starts_on))
-        )
+        await session.exec(_statements().shutdowns, params={"ids": ids, "first": first, "last": last})  # type: ignore[call-overload]
     ).all():
         found[stop.permit_id].append(stop)
     return found
@@ -203,31 +252,7 @@ async def _reading_sums(
 ) -> dict[int, list[SumRow]]:
     """Per permit, outlet, pollutant and method: readings, quantity, and concentration sum/count/max."""
     rows = (
-        await session.exec(  # type: ignore[call-overload]
-            sa.select(  # type: ignore[call-overload]
-                MonitoringReading.permit_id,
-                MonitoringReading.outlet_code,
-                MonitoringReading.pollutant,
-                MonitoringReading.method,
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(MonitoringReading.quantity_kg), 0.0),
-                sa.func.sum(MonitoringReading.concentration),
-                sa.func.count(col(MonitoringReading.concentration)),
-                sa.func.max(MonitoringReading.concentration),
-            )
-            .where(
-                col(MonitoringReading.permit_id).in_(ids),
-                col(MonitoringReading.voided_at).is_(None),
-                col(MonitoringReading.measured_at) >= start,
-                col(MonitoringReading.measured_at) < end,
-            )
-            .group_by(
-                MonitoringReading.permit_id,
-                MonitoringReading.outlet_code,
-                MonitoringReading.pollutant,
-                MonitoringReading.method,
-            )
-        )
+        await session.exec(_statements().sums, params={"ids": ids, "start": start, "end": end})  # type: ignore[call-overload]
     ).all()
     found: dict[int, list[SumRow]] = defaultdict(list)
     for permit_id, *rest in rows:
@@ -313,19 +338,8 @@ async def _required_moments(
     outlets = sorted({series[0] for permit_id in wanted for series in required[permit_id]})
     rows = (
         await session.exec(  # type: ignore[call-overload]
-            sa.select(  # type: ignore[call-overload]
-                MonitoringReading.permit_id,
-                MonitoringReading.outlet_code,
-                MonitoringReading.pollutant,
-                MonitoringReading.method,
-                MonitoringReading.measured_at,
-            ).where(
-                col(MonitoringReading.permit_id).in_(wanted),
-                col(MonitoringReading.outlet_code).in_(outlets),
-                col(MonitoringReading.voided_at).is_(None),
-                col(MonitoringReading.measured_at) >= earliest,
-                col(MonitoringReading.measured_at) < end,
-            )
+            _statements().moments,
+            params={"ids": wanted, "outlets": outlets, "start": earliest, "end": end},
         )
     ).all()
     found: dict[int, Moments] = defaultdict(lambda: defaultdict(list))
