@@ -8,6 +8,7 @@ from domain.base import metadata
 from domain.calendar.models import HolidayYear
 from domain.changes.models import ChangeEvent
 from domain.enterprises.models import Enterprise, EnterpriseRevision, ProductionSite
+from domain.enterprises.public_register import PublicRegisterEntry
 from domain.history.models import HistoryImport
 from domain.ledgers.hj212.models import MonitoringStation, MonitoringStationRevision, StationRejection
 from domain.ledgers.models import Exceedance, LedgerEntry, LedgerEntryRevision, MonitoringReading
@@ -102,6 +103,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseRevision",
     "ProductionSite",
+    "PublicRegisterEntry",
     "Exceedance",
     "LedgerEntry",
     "LedgerEntryRevision",

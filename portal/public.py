@@ -39,6 +39,7 @@ from domain.disclosure.queries.permits import (
     register_freshness,
 )
 from domain.disclosure.queries.register import (
+    COUNT_BOUND,
     ExpiredList,
     PublicPermitFilter,
     expired_not_renewed,
@@ -341,7 +342,7 @@ async def permit_search(request: Request) -> Response:
         lambda session, offset: search_permits(session, filters=filters, first=PAGE_SIZE, offset=offset),
         "public/search.html",
         "public/_results.html",
-        {"filters": filters, **_search_choices()},
+        {"filters": filters, "count_bound": COUNT_BOUND, **_search_choices()},
     )
 
 

@@ -15,6 +15,7 @@ from domain.audit.service import entry_values, record, record_many
 from domain.clock import utcnow
 from domain.db import insert_rows
 from domain.enterprises.models import SNAPSHOT_FIELDS, Enterprise, EnterpriseRevision, ProductionSite
+from domain.enterprises.public_register import rename_unit
 from domain.enterprises.queries import (
     find_enterprise,
     get_enterprise_for_edit,
@@ -301,6 +302,9 @@ async def update_enterprise(
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
+    if "name" in changed:  # the public register lists the unit's permits and registrations by its name
+        assert enterprise.id is not None
+        await rename_unit(session, enterprise_id=enterprise.id, name=enterprise.name)
     return enterprise
 
 

@@ -28,6 +28,7 @@ from domain.history import reading
 from domain.permits import rules
 from domain.permits.content import PermitContent, parse_content
 from domain.permits.models import Permit, PermitEvent, PermitVersion
+from domain.permits.register_entry import refresh_permit_entries
 from domain.permits.rules import ApplicationKind, PermitStatus
 from domain.permits.service.common import basic_info, content_rows
 from domain.permits.service.imports import RowError
@@ -342,6 +343,8 @@ async def import_versions(
         outcome.permits[number] = permit
         touched.append((permit, fresh))
     await session.flush()  # once for all the permits: their ids
+    # The public register lists them as imported (a permit's row, kept by the permits' keeper).
+    await refresh_permit_entries(session, [permit for permit, _fresh in touched])
     # The versions, their content rows and events in one statement per table (as the permit import).
     version_defaults, event_defaults = column_defaults(PermitVersion), column_defaults(PermitEvent)
     versions: list[dict[str, Any]] = []

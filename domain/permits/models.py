@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from domain import base
 from domain.clock import utcnow
@@ -56,6 +56,13 @@ class Permit(SQLModel, table=True):
     # Set on what a history import wrote (domain/history): its source and batch (docs/integrators.md).
     imported_from: str | None = Field(default=None, max_length=100)
     import_batch_id: int | None = None  # history_import.id (no foreign key: added in place, see 0030)
+
+
+# The lists' order by expiry, permits without an end (not yet issued) last: a key that is never NULL, so
+# that a page is read off ix_permit_expiry_order with its LIMIT (domain/permits/queries/register.py).
+EXPIRY = sa.func.coalesce(col(Permit.valid_until), sa.literal_column("'9999-12-31'", sa.Date))
+# PostgreSQL only (where the province runs): SQLite neither needs it nor reflects an expression index.
+sa.Index("ix_permit_expiry_order", EXPIRY, col(Permit.id)).ddl_if(dialect="postgresql")
 
 
 class PermitVersion(SQLModel, table=True):

@@ -31,6 +31,7 @@ from domain.permits.rules import PermitStatus
 from domain.registrations import rules
 from domain.registrations.models import DischargeRegistration, RegistrationRevision
 from domain.registrations.queries import RegistrationRecord, get_registration, target_of
+from domain.registrations.register_entry import refresh_registration_entry
 from domain.registrations.rules import RegistrationInput, RegistrationStatus, RevisionKind
 
 # A permit in these states occupies its site: no registration beside it.
@@ -246,6 +247,7 @@ async def file_registration(
         enterprise_id=enterprise.id,
         after=found.snapshot(),
     )
+    await refresh_registration_entry(session, registration)  # the public register shows it
     return found
 
 
@@ -319,6 +321,7 @@ async def change_registration(
         before={k: before[k] for k in changed},
         after={**{k: after[k] for k in changed}, "changed_on": changed_on.isoformat(), "late": late},
     )
+    await refresh_registration_entry(session, registration)  # the public register shows it
     return found
 
 
@@ -360,6 +363,7 @@ async def renew_registration(session: AsyncSession, actor: Actor, *, number: str
             "valid_until": registration.valid_until.isoformat(),
         },
     )
+    await refresh_registration_entry(session, registration)  # the public register shows it
     return found
 
 
@@ -402,4 +406,5 @@ async def cancel_registration(
         before={"status": RegistrationStatus.REGISTERED.value},
         after={"status": RegistrationStatus.CANCELLED.value, "reason": reason},
     )
+    await refresh_registration_entry(session, registration)  # the public register shows it
     return found

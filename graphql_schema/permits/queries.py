@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from domain.errors import DomainError
 from domain.permits.queries.visible import browse_permits, find_outlet, view_permit
@@ -12,6 +13,23 @@ from graphql_schema.errors import refused
 from graphql_schema.pagination import After, Before, First, Last, page_window
 from graphql_schema.permits.loaders import enterprise_type
 from graphql_schema.permits.types import Outlet, Permit, PermitConnection, PermitFilterInput
+
+
+def _asks_for(selections: list[Selection], name: str) -> bool:
+    """Whether a field of this name is among the selections, through fragments."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        elif _asks_for(selection.selections, name):
+            return True
+    return False
+
+
+def asks_for_total(info: strawberry.Info) -> bool:
+    """Whether the query asks for the connection's totalCount: counting a city's permits costs more than
+    reading its page, so it is counted only for a client that reads it."""
+    return any(_asks_for(field.selections, "totalCount") for field in info.selected_fields)
 
 
 @strawberry.type
@@ -40,6 +58,7 @@ class PermitQuery:
                     context.actor,
                     filters=filter.to_domain() if filter else None,
                     window=page_window(first, after, last, before),
+                    count=asks_for_total(info),
                 )
         except DomainError as error:
             raise refused(error, context.locale) from None

@@ -382,3 +382,48 @@ async def test_a_page_of_permits_costs_the_same_statements_whatever_its_size(cli
     assert all(len(e["node"]["outlets"][0]["pollutants"]) == 3 for e in large["permits"]["edges"])
     assert len(many) == len(few), many
     assert not any("FROM enterprise" in s and "JOIN" not in s for s in many)  # the list's join serves it
+
+
+ORDER = (
+    "query($first: Int!, $after: String) { permits(first: $first, after: $after) {"
+    " pageInfo { hasNextPage endCursor } edges { node { number validUntil } } } }"
+)
+COUNTED_IN_A_FRAGMENT = (
+    "query { permits(first: 1) { ...counted edges { node { number } } } }"
+    " fragment counted on PermitConnection { totalCount }"
+)
+
+
+async def test_the_list_pages_by_expiry_with_permits_not_yet_issued_last_and_counts_only_when_asked(
+    client, session, db
+):
+    later = await make_permit(session, decision_date=years_ago(1))
+    sooner = await make_permit(session, decision_date=years_ago(2))
+    applicant = await make_enterprise(session)
+    await submit_application(
+        session,
+        operator(),
+        data=ApplicationInput(
+            kind="first",
+            enterprise_credit_code=applicant.credit_code,
+            category="key",
+            issuing_authority="上海市普陀区生态环境局",
+            content=permit_content(),
+        ),
+    )
+    await session.flush()
+    token = await regulator_token(session)
+
+    seen, cursor = [], None
+    for _ in range(3):
+        page = (await graphql_data(client, ORDER, {"first": 1, "after": cursor}, token=token))["permits"]
+        seen += [edge["node"]["number"] for edge in page["edges"]]
+        cursor = page["pageInfo"]["endCursor"]
+    assert seen == [sooner.number, later.number, None]  # by expiry; the application, without one, last
+    assert page["pageInfo"]["hasNextPage"] is False
+
+    _data, uncounted = await statements_of(client, db, ORDER, {"first": 5}, token)
+    counted, statements = await statements_of(client, db, COUNTED_IN_A_FRAGMENT, {}, token)
+    assert not any("count(" in statement.lower() for statement in uncounted)
+    assert counted["permits"]["totalCount"] == 3
+    assert any("count(" in statement.lower() for statement in statements)

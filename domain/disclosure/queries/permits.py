@@ -30,10 +30,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.bounds import OutOfRange, in_range, out_of_range
 from domain.clock import china_midnight, today
 from domain.enterprises.models import PERSONAL_FIELDS, Enterprise
+from domain.enterprises.public_register import PublicRegisterEntry
 from domain.errors import N_, FieldError, NotFound, ValidationFailed
+from domain.permits import register_entry
 from domain.permits.models import Permit, PermitEvent
 from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus, normal_number
-from domain.registrations import queries as registrations
 from domain.registrations import rules as registration_rules
 from domain.supervision.cases.queries import cases_changed_at
 from domain.supervision.grading.models import GradeDecision
@@ -151,8 +152,9 @@ def combine_freshness(count: int, *times: datetime | None) -> Freshness:
 
 
 def disclosed() -> tuple[Any, ...]:
-    """The permits that are public: issued at least once (a number and a first version)."""
-    return (col(Permit.number).is_not(None), col(Permit.content_version) >= 1)
+    """The permits that are public: issued at least once (a number and a first version). Decided where the
+    permits' rows of the public register are kept, so that both read the same."""
+    return register_entry.disclosed()
 
 
 def shown_status() -> Any:
@@ -209,18 +211,47 @@ async def _freshness(session: AsyncSession, *conditions: Any) -> Freshness:
 async def register_freshness(session: AsyncSession) -> Freshness:
     """Freshness of the whole public register: lists, the monthly expiry list and the statistics.
 
-    Lists use the whole register on purpose: a permit that leaves a filtered list (revoked,
-    renewed) changes the list although it is no longer among the rows shown. Registrations are
-    part of the register (search, statistics).
+    Read off the register's rows (``PublicRegisterEntry``), which hold everything those pages show, in one
+    statement of index lookups: the last row written (every write replaces a permit's or registration's
+    row under a new id, and stamps its time; a unit's new name stamps the time of its rows), the latest
+    change, and the latest last valid day already passed of a row still in force (its shown status turned
+    to "expired" at the following midnight). The last id stands for the count in the fingerprint: a
+    count would read the whole register for every page. Lists use the whole register on purpose: a
+    permit that leaves a filtered list (revoked, renewed) changes the list although it is no longer
+    among the rows shown.
     """
-    permits = await _freshness(session)
-    count, changed, lapsed = await registrations.registration_freshness(session)
+    entry = PublicRegisterEntry
+    on = today()
+
+    def lapsed(status: str) -> Any:
+        return (
+            select(func.max(entry.valid_until))
+            .where(entry.status == status, col(entry.valid_until) < on)
+            .scalar_subquery()
+        )
+
+    last_id, changed, permit_lapsed, registration_lapsed = (
+        await session.exec(
+            select(
+                select(func.max(entry.id)).scalar_subquery(),
+                select(func.max(entry.changed_at)).scalar_subquery(),
+                lapsed(PermitStatus.ISSUED.value),
+                lapsed(registration_rules.RegistrationStatus.REGISTERED.value),
+            )
+        )
+    ).one()
+    lapsed_days = [_as_date(day) for day in (permit_lapsed, registration_lapsed) if day is not None]
+    if isinstance(changed, str):  # SQLite returns a scalar subquery's timestamp as text
+        changed = datetime.fromisoformat(changed)
     return combine_freshness(
-        permits.count + count,
-        permits.changed_at,
+        int(last_id or 0),
         changed,
-        expiry_transition(lapsed) if lapsed else None,
+        expiry_transition(max(lapsed_days)) if lapsed_days else None,
     )
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 async def permit_freshness(session: AsyncSession, *, number: str) -> Freshness:

@@ -23,15 +23,15 @@ from domain.disclosure.queries.permits import (
     shown_status,
 )
 from domain.enterprises.models import Enterprise
+from domain.enterprises.public_register import ENTRY, PublicRegisterEntry
+from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.pagination import Page, check_page_size
 from domain.permits import rules
 from domain.permits.models import Permit
-from domain.permits.queries.register import PermitFilter, filter_permits
-from domain.permits.rules import CancellationReason, PermitStatus
+from domain.permits.rules import EXPIRED, CancellationReason, PermitStatus
 from domain.registrations import queries as registrations
 from domain.registrations import rules as registration_rules
-from domain.registrations.models import DischargeRegistration
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,6 @@ class PublicPermitFilter:
     category: str = ""
     industry_code: str = ""
     region_code: str = ""
-
-    def as_permit_filter(self) -> PermitFilter:
-        return PermitFilter(
-            query=self.query,
-            status=self.status,
-            category=self.category,
-            industry_code=self.industry_code.strip(),
-            region_code=self.region_code.strip(),
-        )
 
 
 def check_public_filter(filters: PublicPermitFilter) -> None:
@@ -103,38 +94,46 @@ def _row(permit: Permit, enterprise: Enterprise, on: date) -> PublicPermitRow:
     )
 
 
-def _searched_registrations(filters: PublicPermitFilter, on: date) -> Any | None:
-    """The registrations the search also finds, in the permit rows' columns; None when none can match."""
-    if filters.category and filters.category != "registration":
-        return None
-    if filters.status and filters.status not in REGISTRATION_STATUS_FOR:
-        return None
-    columns: list[Any] = [
-        sa.literal("registration").label("kind"),
-        col(DischargeRegistration.number).label("number"),
-        col(Enterprise.name).label("unit_name"),
-        col(Enterprise.credit_code).label("credit_code"),
-        col(DischargeRegistration.region_code).label("region_code"),
-        col(DischargeRegistration.industry_code).label("industry_code"),
-        sa.literal("registration").label("category"),
-        col(DischargeRegistration.status).label("status"),
-        sa.literal("").label("issuing_authority"),
-        col(DischargeRegistration.valid_from).label("valid_from"),
-        col(DischargeRegistration.valid_until).label("valid_until"),
-    ]
-    statement = sa.select(*columns).join(
-        Enterprise, col(Enterprise.id) == col(DischargeRegistration.enterprise_id)
-    )
-    return registrations.filter_registrations(
-        statement,
-        registrations.RegistrationFilter(
-            query=filters.query,
-            status=REGISTRATION_STATUS_FOR.get(filters.status, ""),
-            industry_code=filters.industry_code,
-            region_code=filters.region_code,
-        ),
-        on,
-    )
+# A count beyond this is shown as "more than 10,000", as search pages do: counting every match of a broad
+# search would read the whole register for each page, and no one pages that far.
+COUNT_BOUND = 10_000
+
+# What a search row's shown status is, in the register's stored statuses (a permit's, a registration's).
+_IN_FORCE = (PermitStatus.ISSUED.value, REGISTRATION_STATUS_FOR[PermitStatus.ISSUED.value])
+
+
+def _filtered(statement: Any, filters: PublicPermitFilter, on: date) -> Any:
+    """The search's filters on a statement over the public register's rows (PublicRegisterEntry).
+
+    A permit's status as shown and a registration's read alike: "issued" finds registrations in force,
+    "expired" both lapsed, "cancelled" both cancelled; a registration is never revoked."""
+    entry = PublicRegisterEntry
+    query = filters.query.strip()
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            sa.or_(
+                col(entry.unit_name).like(pattern, escape="\\"),
+                col(entry.credit_code).startswith(normalize_credit_code(query), autoescape=True),
+                col(entry.number).startswith(query.upper(), autoescape=True),
+            )
+        )
+    if filters.status == EXPIRED:
+        statement = statement.where(col(entry.status).in_(_IN_FORCE), col(entry.valid_until) < on)
+    elif filters.status == PermitStatus.ISSUED:
+        statement = statement.where(col(entry.status).in_(_IN_FORCE), col(entry.valid_until) >= on)
+    elif filters.status:
+        statement = statement.where(col(entry.status) == filters.status)
+    if filters.category:
+        statement = statement.where(col(entry.category) == filters.category)
+    if filters.industry_code.strip():
+        statement = statement.where(col(entry.industry_code) == filters.industry_code.strip())
+    if filters.region_code.strip():
+        prefix = filters.region_code.strip()
+        while prefix.endswith("00"):
+            prefix = prefix[:-2]
+        statement = statement.where(col(entry.region_code).startswith(prefix, autoescape=True))
+    return statement
 
 
 def searched_row(row: Any, on: date) -> PublicPermitRow:
@@ -158,57 +157,66 @@ def searched_row(row: Any, on: date) -> PublicPermitRow:
     )
 
 
+_SHOWN = (
+    "kind",
+    "number",
+    "unit_name",
+    "credit_code",
+    "region_code",
+    "industry_code",
+    "category",
+    "status",
+    "issuing_authority",
+    "valid_from",
+    "valid_until",
+)
+
+
 def register_rows(filters: PublicPermitFilter, on: date) -> Any:
-    """The public register as one subquery: disclosed permits and the registrations the filters also find,
-    in the rows' columns. The search pages it; the bulk download (``domain.disclosure.bulk``) reads it
-    whole."""
-    columns: list[Any] = [
-        sa.literal("permit").label("kind"),
-        col(Permit.number).label("number"),
-        col(Enterprise.name).label("unit_name"),
-        col(Enterprise.credit_code).label("credit_code"),
-        col(Permit.region_code).label("region_code"),
-        col(Permit.industry_code).label("industry_code"),
-        col(Permit.category).label("category"),
-        col(Permit.status).label("status"),
-        col(Permit.issuing_authority).label("issuing_authority"),
-        col(Permit.valid_from).label("valid_from"),
-        col(Permit.valid_until).label("valid_until"),
-    ]
-    permits = (
-        sa.select(*columns)
-        .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-        .where(*disclosed())
-    )
-    permits = filter_permits(permits, None, filters.as_permit_filter(), on)
-    registered = _searched_registrations(filters, on)
-    searched: Any = permits if registered is None else sa.union_all(permits, registered)
-    return searched.subquery()
+    """The public register as one subquery: its rows (disclosed permits and registrations) the filters
+    find, in the rows' columns. The bulk download (``domain.disclosure.bulk``) reads it whole."""
+    statement = sa.select(*(ENTRY.c[name] for name in _SHOWN))
+    return _filtered(statement, filters, on).subquery()
 
 
 def register_order(found: Any) -> tuple[Any, ...]:
-    """The register's order: by unit name, then number."""
+    """The register's order: by unit name, then number (the index ix_public_register_entry_order)."""
     return (found.c.unit_name, found.c.number)
 
 
 async def search_permits(
     session: AsyncSession, *, filters: PublicPermitFilter | None = None, first: int = 20, offset: int = 0
 ) -> Page[PublicPermitRow]:
-    """Disclosed permits and registrations matching the filters, by unit name then number."""
+    """Disclosed permits and registrations matching the filters, by unit name then number.
+
+    The page is read off the register's index in order with its LIMIT; the count stops past COUNT_BOUND
+    (``total`` is then COUNT_BOUND + 1: "more than 10,000"), and whether a next page exists is read with
+    the page (one row more)."""
     filters = filters or PublicPermitFilter()
     check_public_filter(filters)
     check_page_size(first)
     on = today()
-    found = register_rows(filters, on)
-    total = (await session.exec(select(func.count()).select_from(found))).one()
-    # Core rows: sqlmodel's select of one subquery would yield its first column only.
+    offset = max(0, offset)
+    shown = sa.select(*(ENTRY.c[name] for name in _SHOWN))
+    statement = _filtered(shown, filters, on).order_by(ENTRY.c.unit_name, ENTRY.c.number)
     connection = await session.connection()
-    rows = (
-        await connection.execute(
-            sa.select(found).order_by(*register_order(found)).offset(max(0, offset)).limit(first)
-        )
-    ).all()
-    return Page(items=[searched_row(row, on) for row in rows], offset=offset, total=int(total))
+    rows = (await connection.execute(statement.offset(offset).limit(first + 1))).all()
+    more_after = len(rows) > first
+    rows = rows[:first]
+    if offset == 0 and not more_after:
+        total = len(rows)  # the whole result is on this page: nothing more to count
+    else:
+        bounded = _filtered(sa.select(ENTRY.c.id), filters, on).limit(COUNT_BOUND + 1).subquery()
+        total = int((await connection.execute(sa.select(sa.func.count()).select_from(bounded))).scalar_one())
+        # A page past the bound still counts its own rows (the pager's "page n of more than m").
+        total = max(total, offset + len(rows) + (1 if more_after else 0))
+    return Page(
+        items=[searched_row(row, on) for row in rows],
+        offset=offset,
+        total=total,
+        more_after=more_after,
+        more_before=offset > 0,
+    )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from domain.permits import law, rules
 from domain.permits.content import PermitContent, content_from_dict
 from domain.permits.law import Basis, LegalDeadline
 from domain.permits.models import (
+    EXPIRY,
     Permit,
     PermitApplication,
     PermitEvent,
@@ -157,8 +158,12 @@ async def list_permits(
     first: int = 20,
     offset: int = 0,
     window: Window | None = None,
+    count: bool = True,
 ) -> Page[tuple[Permit, Enterprise]]:
-    """Permits the actor may list (regulators: jurisdiction; enterprise users: their own), by expiry."""
+    """Permits the actor may list (regulators: jurisdiction; enterprise users: their own), by expiry.
+
+    ``count=False`` (a keyset window only): the total is not counted (``NOT_COUNTED``), for an API
+    client that did not ask for it; counting a city's permits costs more than reading its page."""
     if not actor.is_enterprise_user:
         require(actor, Operation.PERMIT_LIST)
     filters = filters or PermitFilter()
@@ -169,12 +174,33 @@ async def list_permits(
         Enterprise, col(Enterprise.id) == col(Permit.enterprise_id)
     )
     statement = filter_permits(base_statement, actor, filters, on)
-    total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
-    return await permit_page(session, statement, int(total), first=first, offset=offset, window=window)
+    total = await count_permits(session, filters, actor, on) if count or window is None else NOT_COUNTED
+    return await permit_page(session, statement, total, first=first, offset=offset, window=window)
 
 
-# By expiry, permits without an end last; the id breaks ties.
-PERMIT_ORDER = (Key(col(Permit.valid_until), nullable=True), Key(col(Permit.id)))
+# The total of a page whose count was not asked for.
+NOT_COUNTED = -1
+
+
+async def count_permits(
+    session: AsyncSession, filters: PermitFilter, actor: Actor | None, on: date, *conditions: Any
+) -> int:
+    """How many permits the filters find (``actor``: within what it may list; None: the public list,
+    whose disclosure ``conditions`` add). Every permit has its unit: the unit is joined only for a search
+    by its name or code."""
+    statement: Any = select(func.count(col(Permit.id))).where(*conditions)
+    if filters.query.strip():
+        statement = statement.join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+    statement = filter_permits(statement, actor, filters, on)
+    return int((await session.exec(statement)).one())
+
+
+# The last day of any validity, standing for "no end" in the list's order (a permit not yet issued).
+NO_END = date(9999, 12, 31)
+
+# By expiry, permits without an end last (as NO_END: a key that is never NULL, so that the order is an
+# index's, ix_permit_expiry_order, read with the page's LIMIT: models.EXPIRY); the id breaks ties.
+PERMIT_ORDER = (Key(EXPIRY), Key(col(Permit.id)))
 
 
 async def permit_page(
@@ -183,7 +209,12 @@ async def permit_page(
     """A page of (permit, enterprise) rows by expiry: numbered, or the API's keyset window."""
     if window is not None:
         page = await keyset_page(
-            session, statement, PERMIT_ORDER, window, lambda row: (row[0].valid_until, row[0].id), total=total
+            session,
+            statement,
+            PERMIT_ORDER,
+            window,
+            lambda row: (row[0].valid_until or NO_END, row[0].id),
+            total=total,
         )
         return page.mapped([(permit, enterprise) for permit, enterprise in page.items])
     rows = (

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.access import Actor, Operation, can
@@ -42,12 +42,15 @@ from domain.permits.models import (
     PermitVersion,
 )
 from domain.permits.queries.register import (
+    NOT_COUNTED,
     PermitFilter,
     check_permit_filter,
+    count_permits,
     filter_permits,
     list_permits,
     permit_page,
 )
+from domain.permits.register_entry import disclosed
 from domain.permits.rules import ApplicationStatus, normal_number
 from domain.permits.state import OPEN_APPLICATION_STATUSES, target_of, waiting_for_materials
 
@@ -121,8 +124,10 @@ async def list_public_permits(
     first: int = 20,
     offset: int = 0,
     window: Window | None = None,
+    count: bool = True,
 ) -> Page[tuple[Permit, Enterprise]]:
-    """Permits anyone may list: those that have a number, in every region, by expiry."""
+    """Permits anyone may list: those that have a number, in every region, by expiry (``count``: as
+    ``list_permits``)."""
     filters = filters or PermitFilter()
     # The public list is never narrowed to one unit: that filter is for the unit's own users.
     filters = replace(filters, enterprise_id=None)
@@ -131,11 +136,13 @@ async def list_public_permits(
     base_statement = (
         select(Permit, Enterprise)
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-        .where(col(Permit.number).is_not(None), col(Permit.content_version) >= 1)
+        .where(*disclosed())
     )
-    statement = filter_permits(base_statement, None, filters, today())
-    total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
-    return await permit_page(session, statement, int(total), first=first, offset=offset, window=window)
+    on = today()
+    statement = filter_permits(base_statement, None, filters, on)
+    counted = count or window is None
+    total = await count_permits(session, filters, None, on, *disclosed()) if counted else NOT_COUNTED
+    return await permit_page(session, statement, total, first=first, offset=offset, window=window)
 
 
 def may_list_permits(actor: Actor) -> bool:
@@ -151,12 +158,18 @@ async def browse_permits(
     first: int = 20,
     offset: int = 0,
     window: Window | None = None,
+    count: bool = True,
 ) -> Page[PermitRow]:
-    """A page of permits for this actor: their own scope in full, or the public list for anyone else."""
+    """A page of permits for this actor: their own scope in full, or the public list for anyone else.
+    ``count=False`` (a keyset window): the total is not counted (``NOT_COUNTED``), as nobody asked."""
     if may_list_permits(actor):
-        page = await list_permits(session, actor, filters=filters, first=first, offset=offset, window=window)
+        page = await list_permits(
+            session, actor, filters=filters, first=first, offset=offset, window=window, count=count
+        )
     else:
-        page = await list_public_permits(session, filters=filters, first=first, offset=offset, window=window)
+        page = await list_public_permits(
+            session, filters=filters, first=first, offset=offset, window=window, count=count
+        )
     on = today()
     rows: list[PermitRow | None] = []
     for permit, enterprise in page.items:

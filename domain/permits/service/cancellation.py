@@ -12,6 +12,7 @@ from domain.errors import N_, Conflict, FieldError, ValidationFailed
 from domain.permits import rules
 from domain.permits.models import Permit
 from domain.permits.queries.register import get_permit, open_application_of
+from domain.permits.register_entry import refresh_permit_entries
 from domain.permits.rules import ApplicationStatus, CancellationReason, PermitStatus
 from domain.permits.service.common import audit, event, permit_state, require_text
 from domain.permits.state import target_of
@@ -31,6 +32,7 @@ async def revoke_permit(session: AsyncSession, actor: Actor, *, number: str, rea
     await _close_open_application(session, permit, reason)
     event(session, actor, permit, "revoked", note=reason)
     audit(session, actor, permit, "permit.revoke", before)
+    await refresh_permit_entries(session, [permit])  # the public register shows the revocation
     return permit
 
 
@@ -86,6 +88,7 @@ async def cancel_permit(
     await _close_open_application(session, permit, note or ground.value)
     event(session, actor, permit, "cancelled", note=f"{ground.value}: {note}".strip(": "))
     audit(session, actor, permit, "permit.cancel", before)
+    await refresh_permit_entries(session, [permit])  # the public register shows the cancellation
     return permit
 
 

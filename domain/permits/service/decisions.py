@@ -19,6 +19,7 @@ from domain.permits import law, rules
 from domain.permits.content import content_from_dict
 from domain.permits.models import Permit, PermitApplication, PermitVersion
 from domain.permits.queries.register import current_content, find_permit
+from domain.permits.register_entry import refresh_permit_entries
 from domain.permits.rules import ApplicationKind, ApplicationStatus, PermitStatus
 from domain.permits.service.common import (
     audit,
@@ -320,4 +321,5 @@ async def issue_permit(session: AsyncSession, actor: Actor, *, application_id: i
     event_kind = {ApplicationKind.FIRST: "issued", ApplicationKind.RENEWAL: "renewed"}.get(kind, "changed")
     event(session, actor, permit, event_kind, application=application, note=application.change_description)
     audit(session, actor, permit, f"permit.{event_kind}", before)
+    await refresh_permit_entries(session, [permit])  # the public register shows what was issued
     return permit

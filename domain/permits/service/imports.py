@@ -27,6 +27,7 @@ from domain.permits.content import PermitContent, parse_content
 from domain.permits.files.layout import MAX_PROBLEMS, FileProblem, PermitFileRejected
 from domain.permits.files.reading import PermitFile, open_permit_file
 from domain.permits.models import Permit, PermitEvent, PermitVersion
+from domain.permits.register_entry import refresh_permit_entries
 from domain.permits.rules import PermitStatus
 from domain.permits.service.common import audit_values, basic_info, content_rows, event_values
 from domain.permits.written import bulk_written
@@ -267,6 +268,7 @@ async def _write_imported(
     await insert_rows(session, PermitEvent.__table__, events)  # type: ignore[attr-defined]
     await record_many(session, entries, [{ObjectType.PERMIT: permit.id} for permit in permits])
     await bulk_written(session, (permit.region_code for permit in permits))  # the filing rollup's marks
+    await refresh_permit_entries(session, permits)  # the public register lists them
     return permits
 
 
