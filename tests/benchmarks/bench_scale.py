@@ -17,6 +17,8 @@ it is read, never dropped; the run adds two API tokens to it):
 
 Run: BENCH_SCALE_URL=postgresql://postgres@127.0.0.1:5432/permitwatch_scale .venv/bin/python -m
 tests.benchmarks.bench_scale
+BENCH_PAGES="public permit search,GraphQL permits" limits the run to the pages whose names contain one of
+these (comma-separated; /livez and the full sync are always run).
 """
 
 from __future__ import annotations
@@ -441,6 +443,10 @@ def main() -> None:
     print(f"data: {data_size(url)}")
     print(f"filing rollup: {asyncio.run(worker_round(url))}")
     pages, passwords, tokens = asyncio.run(targets(url))
+    chosen = [name.strip() for name in os.environ.get("BENCH_PAGES", "").split(",") if name.strip()]
+    if chosen:  # /livez first and the sync's page last stay
+        middle = [page for page in pages[1:-1] if any(name in page.name for name in chosen)]
+        pages = [pages[0], *middle, pages[-1]]
     asyncio.run(count_statements(url, pages, passwords, tokens))
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
