@@ -78,6 +78,11 @@ COLUMNS = (
     "changed_at",
 )
 
+# SHARE_UNIT: a keeper reads the unit's name with a share lock on the unit's row (FOR SHARE OF enterprise,
+# PostgreSQL; SQLite writes one transaction at a time). A unit's edit renaming it concurrently either
+# waits for the keeper's transaction, and its rename_unit then finds the row written, or is waited for,
+# and the keeper reads the new name: never a row left with the old one.
+
 # Ids a keeper refreshes per statement (PostgreSQL takes at most 32,767 parameters).
 CHUNK = 5000
 

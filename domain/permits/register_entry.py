@@ -41,6 +41,7 @@ def _source(ids: list[int]) -> Any:
         )
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
         .where(col(Permit.id).in_(ids), *disclosed())
+        .with_for_update(read=True, of=Enterprise)  # public_register.SHARE_UNIT
     )
 
 

@@ -40,5 +40,6 @@ async def refresh_registration_entry(session: AsyncSession, registration: Discha
         )
         .join(Enterprise, col(Enterprise.id) == col(DischargeRegistration.enterprise_id))
         .where(col(DischargeRegistration.id).in_(ids))
+        .with_for_update(read=True, of=Enterprise)  # as a permit's row (public_register.SHARE_UNIT)
     )
     await replace_entries(session, "registration_id", ids, source)

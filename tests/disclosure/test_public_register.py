@@ -4,13 +4,16 @@ a bound and shown as "more than 10,000"."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from demo.examples import example_records
 from domain.access import operator
 from domain.clock import today
+from domain.db import Database
 from domain.disclosure.queries import register as public_register
 from domain.disclosure.queries.register import PublicPermitFilter, search_permits
 from domain.enterprises.models import Enterprise
@@ -21,6 +24,7 @@ from domain.permits.service.applications import ApplicationInput, submit_applica
 from domain.permits.service.cancellation import cancel_permit, revoke_permit
 from domain.permits.service.decisions import GrantInput, accept_application, grant_application, issue_permit
 from domain.registrations import service as registrations
+from tests.conftest import database_kind
 from tests.factories import actor, make_enterprise, make_permit, make_user, permit_content
 from tests.history.test_history_import import SAMPLE, putuo
 from tests.registrations.test_registrations import form
@@ -246,3 +250,43 @@ async def test_a_broad_search_is_counted_up_to_a_bound_and_paged_on(client, sess
     monkeypatch.setattr("portal.public.COUNT_BOUND", 10_000)
     exact = await client.get("/public/permits", params={"q": "登记簿计数"}, headers=EN)
     assert "4 permits and registrations found" in exact.text
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="two writers at once: PostgreSQL's locks")
+async def test_a_units_rename_racing_a_decision_on_its_permit_leaves_the_new_name(fresh_database_url):
+    """The decision's transaction rewrites the permit's row with the unit's name, the rename renames the
+    unit's rows: whichever commits first, the register ends with the new name (the keeper's share lock on
+    the unit; without it the rename missed the row the decision had written and not yet committed)."""
+    database = Database(fresh_database_url)
+    try:
+        async with database.transaction() as session:
+            enterprise = await make_enterprise(session, name="上海登记簿竞态旧名有限公司")
+            permit = await make_permit(session, enterprise)
+            officer = actor(await make_user(session, "permitting", region_code="310107"))
+            number, credit, snapshot = permit.number, enterprise.credit_code, enterprise.snapshot()
+        decided, release = asyncio.Event(), asyncio.Event()
+
+        async def decide() -> None:
+            async with database.transaction() as session:
+                await revoke_permit(session, officer, number=number, reason="以欺骗手段取得许可")
+                decided.set()
+                await release.wait()
+
+        async def rename() -> None:
+            await decided.wait()
+            async with database.transaction() as session:
+                renamed = EnterpriseInput(**{**snapshot, "name": "上海登记簿竞态新名有限公司"})
+                await update_enterprise(session, operator(), credit_code=credit, data=renamed)
+
+        deciding, renaming = asyncio.create_task(decide()), asyncio.create_task(rename())
+        await decided.wait()
+        await asyncio.sleep(0.5)  # the rename reaches the decision's locks
+        release.set()
+        await asyncio.gather(deciding, renaming)
+        async with database.transaction() as session:
+            page = await search_permits(session, filters=PublicPermitFilter(query=number))
+        assert [(row.unit_name, row.status) for row in page.items] == [
+            ("上海登记簿竞态新名有限公司", "revoked")
+        ]
+    finally:
+        await database.dispose()
