@@ -55,6 +55,7 @@ async def queue_page(request: Request) -> Response:
                 filters=filters,
                 first=QUEUE_PAGE_SIZE,
                 offset=(number - 1) * QUEUE_PAGE_SIZE,
+                light=True,
             )
 
     found, filters, errors = await filtered(request, read)
@@ -67,7 +68,9 @@ async def queue_page(request: Request) -> Response:
             "queue": found,
             "states": review.REVIEW_STATES,
             "page_number": number,
-            "last_page": max(1, -(-found.total // QUEUE_PAGE_SIZE)),
+            # Counted up to a bound (``review.COUNT_BOUND``): past it the last page is not known, the
+            # pager says "200+" and offers the next page while there is one.
+            "last_page": max(1, -(-min(found.total, found.bound or found.total) // QUEUE_PAGE_SIZE)),
             "filters": filters,
             "query": urlencode(query),
             "tab_query": urlencode({k: v for k, v in query.items() if k != "state"}),
@@ -94,6 +97,8 @@ async def queue_export(request: Request) -> Response:
                 state=filters.state or "submitted",
                 filters=filters,
                 first=list_filters.EXPORT_MAX_ROWS,
+                count=False,  # a workbook has no pager
+                light=True,
             )
 
     found, _filters, _errors = await filtered(request, read)

@@ -260,3 +260,66 @@ async def test_the_api_pages_the_queue_by_keyset_in_every_order_the_page_offers(
     )
     tail = [edge["node"]["permitNumber"] for edge in backwards["reviewQueue"]["edges"]]
     assert tail == listed[-2:] and backwards["reviewQueue"]["pageInfo"]["hasPreviousPage"] is True
+
+
+async def test_past_its_bound_the_queue_says_more_than_and_pages_on(client, session, db, monkeypatch):
+    """A city's queue holds hundreds of thousands of reports: the page counts them up to a bound and says
+    "more than" past it (as search pages do), and its pager goes on while there are rows."""
+    from domain.reports.queries import review
+    from portal import review_lists
+
+    monkeypatch.setattr(review, "COUNT_BOUND", 2)
+    monkeypatch.setattr(review_lists, "QUEUE_PAGE_SIZE", 1)
+    who = None
+    for key in ("a", "b", "c", "d"):
+        _id, _permit, _staff, who, _draft = await filed(session, db, key=key)
+    assert who is not None
+    reader = who["ecology"]
+    first = await review_queue_page(session, reader, first=1)
+    assert (first.total, first.more, first.has_next) == (3, True, True)  # three counted: more than two
+    last = await review_queue_page(session, reader, first=1, offset=3)
+    assert (last.total, last.more, last.has_next, len(last.rows)) == (4, False, False, 1)  # all four counted
+    assert (await review_queue_page(session, reader, first=10)).total == 4  # the page's own rows counted
+    await log_in(client, (await session.get(User, reader.user_id)).username)
+    page = await client.get("/review", headers={"Accept-Language": "en"})
+    assert "More than 2 reports" in page.text and "<span>1 / 2+</span>" in page.text
+    assert ">Next<" in page.text  # the next page while there are rows, though the last is not known
+    fourth = await client.get("/review?page=4", headers={"Accept-Language": "en"})
+    assert "4 reports" in fourth.text and "More than" not in fourth.text and ">Next<" not in fourth.text
+    chinese = await client.get("/review", headers={"Accept-Language": "zh-CN"})
+    assert "超过 2 份报告" in chinese.text
+
+
+async def test_the_api_counts_the_queue_only_when_asked(client, session, db, connection):
+    """``totalCount`` stays exact; a query that does not select it does not count (the count read a city's
+    reports off an index, most of the request)."""
+    from sqlalchemy import event
+
+    from tests.graphql_helpers import bearer_token, graphql_data
+
+    for key in ("a", "b", "c"):
+        _id, _permit, _staff, who, _draft = await filed(session, db, key=key)
+    token = await bearer_token(session, await session.get(User, who["ecology"].user_id))
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", remember)
+    try:
+        counted = await graphql_data(client, PAGED_QUEUE, {"first": 1}, token=token)
+        assert counted["reviewQueue"]["totalCount"] == 3
+        assert any("count(" in s.lower() and "execution_report" in s for s in statements)
+        statements.clear()
+        fragment = (
+            "query { reviewQueue(first: 1) { ...Counted } }"
+            " fragment Counted on ExecutionReportConnection { totalCount }"
+        )
+        assert (await graphql_data(client, fragment, {}, token=token))["reviewQueue"]["totalCount"] == 3
+        statements.clear()
+        plain = "query { reviewQueue(first: 1) { edges { node { permitNumber } } pageInfo { hasNextPage } } }"
+        data = await graphql_data(client, plain, {}, token=token)
+        assert len(data["reviewQueue"]["edges"]) == 1 and data["reviewQueue"]["pageInfo"]["hasNextPage"]
+        assert not any("count(" in s.lower() and "execution_report" in s for s in statements)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", remember)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,6 +44,9 @@ def reviewing_department(actor: Actor) -> Role | None:
 
 
 QUEUE_SORTS = ("due", "unit", "received", "errors", "period")
+# The portal's queue counts at most this many reports past the page it shows, then says "more than" (as
+# search pages do): the count is read off an index a row at a time, and a city holds 200,000.
+COUNT_BOUND = 10_000
 
 
 def _filtered(statement: Any, filters: ListFilter) -> Any:
@@ -110,15 +113,19 @@ async def review_queue(
     filters: ListFilter | None = None,
     first: int = 50,
     offset: int = 0,
+    count_up_to: int | None = None,
 ) -> tuple[list[tuple[ExecutionReport, Permit, ReportSubmission | None]], int]:
     """Reports of the jurisdiction in a state: for a department, those awaiting its sections first; then
-    those with rule errors, then by due date (or in the filter's order)."""
+    those with rule errors, then by due date (or in the filter's order); and their number (of at most
+    ``count_up_to`` + 1 when given)."""
     check_page_size(first)
     filters = filters or ListFilter()
     check_queue_filter(filters)
     if state not in REVIEW_STATES:
         list_filters.raise_if(list_filters.check(ListFilter(state=state), states=REVIEW_STATES))
-    rows, total = await _queue(session, actor, state=state, filters=filters, first=first, offset=offset)
+    rows, total = await _queue(
+        session, actor, state=state, filters=filters, first=first, offset=offset, count_up_to=count_up_to
+    )
     return [(r, p, s) for r, p, s, _e, _a, _l, _re in rows], total
 
 
@@ -129,14 +136,18 @@ async def review_queue_window(
     state: str = "submitted",
     filters: ListFilter | None = None,
     window: Window,
+    count: bool = True,
 ) -> Page[tuple[ExecutionReport, Permit, ReportSubmission | None]]:
     """The same queue, in the same order, paged by keyset (the API's cursors: stable while reports
-    arrive, docs/integrators.md)."""
+    arrive, docs/integrators.md), with the exact number of its reports; without ``count`` its total is 0
+    and nothing is counted (the API counts only when ``totalCount`` is asked for)."""
     filters = filters or ListFilter()
     check_queue_filter(filters)
     if state not in REVIEW_STATES:
         list_filters.raise_if(list_filters.check(ListFilter(state=state), states=REVIEW_STATES))
-    statement, awaiting, total = await _queue_statement(session, actor, state=state, filters=filters)
+    statement, awaiting, total = await _queue_statement(
+        session, actor, state=state, filters=filters, count_up_to=None if count else 0
+    )
     keys, key_of = _queue_keys(filters.sort, awaiting)
     page = await keyset_page(session, statement, keys, window, key_of, total=total)
     return page.mapped([(r, p, s) for r, p, s, *_rest in page.items])
@@ -191,11 +202,13 @@ _Row = tuple[ExecutionReport, Permit, ReportSubmission | None, Enterprise, bool,
 
 
 async def _queue_statement(
-    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter
+    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter, count_up_to: int | None
 ) -> tuple[Any, sa.ColumnElement[bool] | None, int]:
     """The queue's rows (report, permit, latest submission, unit, awaiting)
     under the reader's access and the filters, unordered; the stored awaiting flag of the reader's
-    department (none for other readers); their count."""
+    department (none for other readers); their count, of at most ``count_up_to`` + 1 rows when given
+    (a bounded count: a number past the bound only says "more than"; None counts them all, 0 not at
+    all)."""
     require(actor, Operation.PERMIT_LIST)
     role = reviewing_department(actor)
     awaiting = stored_awaits(role) if role is not None else None
@@ -220,17 +233,23 @@ async def _queue_statement(
     # The SQL form of can(REPORT_VIEW): the reports of the reader's jurisdiction (all: the administrator).
     statement = statement.where(allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS))
     statement = _filtered(statement, filters)
+    if count_up_to == 0:
+        return statement, awaiting, 0
     # Counted on the report and its permit alone (the unit only when the search reads its name): the
     # page's other joins add no row and would make the count read them for every report.
     counted = (
-        select(sa.func.count())
-        .select_from(ExecutionReport)
+        select(ExecutionReport.id)
         .join(Permit, col(Permit.id) == col(ExecutionReport.permit_id))
         .where(col(ExecutionReport.state) == state, allowed(actor, Operation.REPORT_VIEW, TARGET_COLUMNS))
     )
     if filters.search:
         counted = counted.join(Enterprise, col(Enterprise.id) == col(ExecutionReport.enterprise_id))
-    total = (await session.exec(_filtered(counted, filters))).one()
+    counted = _filtered(counted, filters)
+    if count_up_to is not None:
+        # At most bound + 1 rows read off the (state, permit_id) index: a city's 200,000 reports cost
+        # what 10,000 do (the exact count read them all, most of the page's time at province scale).
+        counted = counted.limit(count_up_to + 1)
+    total = (await session.exec(select(sa.func.count()).select_from(counted.subquery()))).one()
     return statement, awaiting, int(total)
 
 
@@ -249,9 +268,24 @@ async def _marks(session: AsyncSession, report_ids: list[int]) -> dict[int, tupl
 
 
 async def _queue(
-    session: AsyncSession, actor: Actor, *, state: str, filters: ListFilter, first: int, offset: int
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    state: str,
+    filters: ListFilter,
+    first: int,
+    offset: int,
+    count_up_to: int | None,
+    light: bool = False,
 ) -> tuple[list[_Row], int]:
-    statement, awaiting, total = await _queue_statement(session, actor, state=state, filters=filters)
+    statement, awaiting, total = await _queue_statement(
+        session, actor, state=state, filters=filters, count_up_to=count_up_to
+    )
+    if light:
+        # The list shows neither the unit's draft nor the submission's content: fifty of each decoded
+        # from JSON were a fifth of the page's time. (Never loaded afterwards: a read-only session.)
+        unread = (ExecutionReport.draft, ReportSubmission.content)
+        statement = statement.options(*(defer(column) for column in unread))  # type: ignore[arg-type]
     chosen = list_filters.order(
         filters.sort,
         {
@@ -299,12 +333,22 @@ class QueueRow:
 class Queue:
     state: str
     rows: list[QueueRow]
-    total: int
+    total: int  # the reports counted, at most ``bound`` + 1
     offset: int
     errors: int  # over the rows shown
     warnings: int
     department: Role | None = None  # the reader's department, whose reports come first
     filters: ListFilter = field(default_factory=ListFilter)
+    bound: int | None = None  # counted up to this many (None: all)
+
+    @property
+    def more(self) -> bool:
+        """More reports than were counted: the page says "more than {bound}"."""
+        return self.bound is not None and self.total > self.bound
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.rows) < self.total
 
 
 async def enterprise_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
@@ -325,14 +369,28 @@ async def review_queue_page(
     filters: ListFilter | None = None,
     first: int = 50,
     offset: int = 0,
+    count: bool = True,
+    light: bool = False,
 ) -> Queue:
     """Reports of the jurisdiction in a state, filtered, those awaiting the reader's department and those
-    with rule errors first (or in the filter's order), with their unit. Bad filters raise
-    ``ValidationFailed`` naming each."""
+    with rule errors first (or in the filter's order), with their unit, and their number counted up to
+    ``COUNT_BOUND`` past the page (or not at all, without ``count``: an export). ``light`` leaves the
+    reports' drafts and the submissions' contents unread (a page's read-only session: they are never
+    loaded later). Bad filters raise ``ValidationFailed`` naming each."""
     state = state if state in REVIEW_STATES else "submitted"
     filters = filters or ListFilter()
     check_queue_filter(filters)
-    rows, total = await _queue(session, actor, state=state, filters=filters, first=first, offset=offset)
+    bound = max(COUNT_BOUND, offset + first) if count else 0
+    rows, total = await _queue(
+        session,
+        actor,
+        state=state,
+        filters=filters,
+        first=first,
+        offset=offset,
+        count_up_to=bound,
+        light=light,
+    )
     queue_rows = [
         QueueRow(r, p, s, e.name, a, late_reply=late, resubmitted=again, credit_code=e.credit_code)
         for r, p, s, e, a, late, again in rows
@@ -346,6 +404,7 @@ async def review_queue_page(
         warnings=sum(s.warning_count for _r, _p, s, *_rest in rows if s),
         department=reviewing_department(actor),
         filters=filters,
+        bound=bound,
     )
 
 
