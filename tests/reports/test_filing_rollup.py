@@ -273,6 +273,43 @@ async def test_the_rollup_equals_the_direct_count_after_a_rebuild_and_after_each
     ]
 
 
+async def test_a_report_filed_or_a_permit_revoked_since_the_round_leaves_the_overdue_list_at_once(session):
+    """The overdue list reads its rows as the worker counted them, except where a mark not yet counted
+    names their permit or district: those are read again, so a report filed or a permit revoked after the
+    round leaves the list (and its count) before the next round."""
+    permits = await _city(session)
+    city = actor(await make_user(session, "ecology", region_code="310100"))
+    permitting = actor(await make_user(session, "permitting", region_code="310107"))
+    await rebuild(session)
+    revoked = permits[5]
+    for label in reversed(_periods("quarterly")):
+        before = await overdue_page(session, city, kind="quarterly", period=label)
+        listed = {o.permit.number: o for o in before.items}
+        others = [o for o in before.items if o.report is None and o.permit.number != revoked.number]
+        if revoked.number in listed and others:
+            break
+    else:
+        raise AssertionError("no quarter with the permit to revoke and another report never started")
+    filed = next(o.permit for o in others)
+    assert before.total == len(before.items) >= 2
+
+    await _report(session, filed, "quarterly", label, fate="late")
+    await revoke_permit(session, permitting, number=revoked.number, reason="以欺骗手段取得许可证")
+    await session.flush()
+    assert (await session.exec(select(func.count()).select_from(FilingRollupMark))).one() > 0  # not counted
+
+    after = await overdue_page(session, city, kind="quarterly", period=label)
+    gone = {filed.number, revoked.number}
+    assert [o.permit.number for o in after.items] == [n for n in listed if n not in gone]
+    assert after.total == before.total - 2
+    assert _shown(await overdue_reports(session, city, kind="quarterly", period=label)) == _shown(after.items)
+    await _assert_overdue_equals_direct(session, city, "quarterly", label)
+    await refresh(session)  # the round counts what the marks named: the same list
+    assert _shown((await overdue_page(session, city, kind="quarterly", period=label)).items) == _shown(
+        after.items
+    )
+
+
 async def test_a_period_that_ends_brings_its_overdue_rows_at_the_next_round(session):
     """No write marks the end of a period: the first round of a later day counts the periods ended since."""
     enterprise = await make_enterprise(session, region_code="310107")

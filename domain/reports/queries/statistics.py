@@ -4,7 +4,8 @@ reports past due and never filed; the regulators' dashboard.
 
 The rates come from the filing rollup (``reports.rollup``, docs/statistics.md), kept by the worker and as
 old as its ``counted_at``, read in a few statements whatever the number of permits; so does the overdue
-list, a page at a time (the rollup keeps its rows), with each row's submission and permit read now.
+list, a page at a time (the rollup keeps its rows, with their permit's number and unit), a row that a
+change not yet counted concerns read again now (``_overdue_rows``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,11 +29,10 @@ from domain.permits.list_filters import ListFilter
 from domain.permits.models import Permit
 from domain.permits.reference import ReportKind
 from domain.permits.rules import PermitStatus
-from domain.permits.state import TARGET_COLUMNS
 from domain.reports import checks, rules
 from domain.reports import schedule as plans
 from domain.reports.models import ExecutionReport
-from domain.reports.rollup.models import FilingOverdue, FilingRollup, FilingRollupState
+from domain.reports.rollup.models import FilingOverdue, FilingRollup, FilingRollupMark, FilingRollupState
 
 
 @dataclass(frozen=True)
@@ -179,11 +180,29 @@ def check_overdue_filter(filters: ListFilter) -> None:
     list_filters.raise_if(list_filters.check(filters, sorts=OVERDUE_SORTS))
 
 
-def _overdue_rows(actor: Actor, kind: str, period: rules.Period, on: date, filters: ListFilter | None) -> Any:
+def _pending() -> sa.ColumnElement[bool]:
+    """SQL: a rollup mark not yet counted names the overdue row's permit or district — something changed
+    since the row was counted (a report filed, the permit revoked, moved or renewed); otherwise the row is
+    as the permit and its report were (every write that could change it leaves a mark, ``marks``)."""
+    permit_marks = select(FilingRollupMark.permit_id).where(col(FilingRollupMark.permit_id).is_not(None))
+    region_marks = select(FilingRollupMark.region_code).where(col(FilingRollupMark.region_code).is_not(None))
+    return sa.or_(
+        col(FilingOverdue.permit_id).in_(permit_marks), col(FilingOverdue.region_code).in_(region_marks)
+    )
+
+
+def _overdue_rows(
+    actor: Actor, kind: str, period: rules.Period, on: date, filters: ListFilter | None, *, page: bool = True
+) -> Any:
     """The overdue rows the rollup keeps for the period (``FilingOverdue``), past due on ``on``, of the
-    jurisdiction (the SQL form of can() on the permit), narrowed by the filter. The permit's status and
-    the report's first submission are read now, so a report filed or a permit revoked since the last
-    round leaves the list at once; the rest is as of the rollup's ``counted_at``."""
+    jurisdiction (the SQL form of can() on the permit), narrowed by the filter; with ``page``, as
+    (due date, permit, unit name), else their ids (to count).
+
+    A row is read as counted (its district, industry, permit number and unit are the permit's when
+    counted), except where a pending mark names its permit or district: that row's permit and report are
+    read now (still issued, in the reader's jurisdiction and the filter, no submission since), so a report
+    filed or a permit revoked since the last round leaves the list at once. The count and the page so
+    read the rows of the period from their own indexes and look at permits only for the page shown."""
     submitted = (
         select(ExecutionReport.id)
         .where(
@@ -194,32 +213,64 @@ def _overdue_rows(actor: Actor, kind: str, period: rules.Period, on: date, filte
         )
         .exists()
     )
+    now = aliased(Permit)  # the permit as it is now (the page's own join is correlated apart)
+    live = (
+        select(now.id)
+        .where(
+            col(now.id) == col(FilingOverdue.permit_id),
+            col(now.status) == PermitStatus.ISSUED,
+            # The SQL form of can() on the permit.
+            allowed(
+                actor,
+                Operation.PERMIT_VIEW,
+                TargetColumns(enterprise_id=col(now.enterprise_id), region_code=col(now.region_code)),
+            ),
+        )
+        .correlate(FilingOverdue)
+    )
+    if filters is not None and filters.district:
+        live = live.where(list_filters.district_condition(col(now.region_code), filters.district))
+    if filters is not None and filters.industry:
+        live = live.where(col(now.industry_code) == filters.industry)
     statement = (
         select(col(FilingOverdue.due_date), Permit, col(Enterprise.name))
         .join(Permit, col(Permit.id) == col(FilingOverdue.permit_id))
         .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id), isouter=True)
-        .where(
-            FilingOverdue.kind == kind,
-            FilingOverdue.period == period.label,
-            col(FilingOverdue.due_date) < on,
-            Permit.status == PermitStatus.ISSUED,
-            sa.not_(submitted),
-            allowed(actor, Operation.PERMIT_VIEW, TARGET_COLUMNS),  # the SQL form of can()
-        )
+        if page
+        else select(FilingOverdue.id)
+    )
+    statement = statement.where(
+        FilingOverdue.kind == kind,
+        FilingOverdue.period == period.label,
+        col(FilingOverdue.due_date) < on,
+        # can() on the permit as counted (its district and unit)...
+        allowed(
+            actor,
+            Operation.PERMIT_VIEW,
+            TargetColumns(
+                enterprise_id=col(FilingOverdue.enterprise_id), region_code=col(FilingOverdue.region_code)
+            ),
+        ),
+        # ...and on the permit as it is now where a change is pending.
+        sa.or_(sa.not_(_pending()), sa.and_(live.exists(), sa.not_(submitted))),
     )
     if filters is not None and filters.district:
         statement = statement.where(
-            list_filters.district_condition(col(Permit.region_code), filters.district)
+            list_filters.district_condition(col(FilingOverdue.region_code), filters.district)
         )
     if filters is not None and filters.industry:
-        statement = statement.where(Permit.industry_code == filters.industry)
+        statement = statement.where(FilingOverdue.industry_code == filters.industry)
     if filters is not None and filters.search:
+        if not page:
+            statement = statement.join(
+                Enterprise, col(Enterprise.id) == col(FilingOverdue.enterprise_id), isouter=True
+            )
         statement = statement.where(
             list_filters.search_condition(
                 filters.search,
                 name=col(Enterprise.name),
                 credit_code=col(Enterprise.credit_code),
-                number=col(Permit.number),
+                number=col(FilingOverdue.permit_number),
             )
         )
     return statement
@@ -227,16 +278,18 @@ def _overdue_rows(actor: Actor, kind: str, period: rules.Period, on: date, filte
 
 def _overdue_order(sort: str) -> list[Any]:
     """The list's order: by permit number, or by unit, or by days overdue (the later the due date, the
-    fewer the days), the permit number breaking ties; ``-`` reverses every key."""
+    fewer the days), the permit number breaking ties; ``-`` reverses every key. By permit number it is
+    the order of ``ix_filing_overdue_page``: a page stops at its LIMIT."""
+    number = col(FilingOverdue.permit_number)
     keys: dict[str, list[tuple[Any, bool]]] = {
-        "": [(col(Permit.number), False)],
-        "permit": [(col(Permit.number), False)],
-        "unit": [(col(Enterprise.name), False), (col(Permit.number), False)],
-        "days": [(col(FilingOverdue.due_date), True), (col(Permit.number), False)],
+        "": [(number, False)],
+        "permit": [(number, False)],
+        "unit": [(col(Enterprise.name), False), (number, False)],
+        "days": [(col(FilingOverdue.due_date), True), (number, False)],
     }
     key = sort.removeprefix("-")
     reverse = sort.startswith("-") and key in keys
-    chosen = keys.get(key, keys[""]) + [(col(Permit.id), False)]
+    chosen = keys.get(key, keys[""]) + [(col(FilingOverdue.permit_id), False)]
     return [column.desc() if descending != reverse else column.asc() for column, descending in chosen]
 
 
@@ -306,12 +359,13 @@ async def overdue_page(
     on = today()
     if on <= target.end:
         return OverduePage([], 0, 1, size)
-    statement = _overdue_rows(actor, kind, target, on, filters)
+    counted = _overdue_rows(actor, kind, target, on, filters, page=False)
     total = int(
-        (await session.exec(select(func.count()).select_from(statement.subquery()))).one()  # type: ignore[call-overload]
+        (await session.exec(select(func.count()).select_from(counted.subquery()))).one()  # type: ignore[call-overload]
     )
     last = max(1, -(-total // size))
     page = min(max(1, page), last)
+    statement = _overdue_rows(actor, kind, target, on, filters)
     ordered = statement.order_by(*_overdue_order(filters.sort if filters is not None else ""))
     items = await _overdue_read(session, kind, target, on, ordered.offset((page - 1) * size).limit(size))
     return OverduePage(items, total, page, size)
@@ -391,7 +445,9 @@ async def dashboard(
         rules.due_date(target, plans.default_due_days()),
         by_region,
         by_industry,
-        await overdue_page(session, actor, kind=kind, period=target.label, filters=filters, page=page),
+        await overdue_page(
+            session, actor, kind=kind, period=target.label, filters=filters, page=page, size=OVERDUE_PAGE_SIZE
+        ),
         series,
         await counted_at(session),
     )

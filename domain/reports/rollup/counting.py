@@ -142,6 +142,7 @@ async def recount(session: AsyncSession, region: str, pairs: set[Pair] | None = 
             submitted.add((permit_id, kind, label))
             cells[(industry, kind, label, due_date)][1] += 1
             cells[(industry, kind, label, due_date)][2] += 1 if on_time else 0
+    numbers = {permit.id: (permit.number or "", permit.enterprise_id) for permit in permits}
     for permit in permits:
         session.expunge(permit)  # a rebuild goes through every district: keep memory flat
     table = FilingRollup.__table__  # type: ignore[attr-defined]
@@ -172,6 +173,8 @@ async def recount(session: AsyncSession, region: str, pairs: set[Pair] | None = 
             "region_code": region,
             "industry_code": industry,
             "permit_id": permit_id,
+            "permit_number": numbers[permit_id][0],
+            "enterprise_id": numbers[permit_id][1],
             "kind": kind,
             "period": label,
             "due_date": due_date,

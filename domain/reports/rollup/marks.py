@@ -22,8 +22,18 @@ from domain.permits.written import on_bulk_written
 from domain.reports.models import ExecutionReport
 from domain.reports.rollup.models import FilingRollupMark
 
-# What a permit's counts depend on: whether it is in force, its validity, where it is counted, its terms.
-PERMIT_FIELDS = ("status", "valid_from", "valid_until", "region_code", "industry_code", "content_version")
+# What a permit's counts depend on: whether it is in force, its validity, where it is counted, its terms;
+# and what the overdue rows keep of it (its number and unit: the list's order and access).
+PERMIT_FIELDS = (
+    "status",
+    "valid_from",
+    "valid_until",
+    "region_code",
+    "industry_code",
+    "content_version",
+    "number",
+    "enterprise_id",
+)
 # What a report's counts depend on: whether and when it was first submitted, and which period it is.
 REPORT_FIELDS = ("first_submitted_at", "on_time", "permit_id", "kind", "period")
 

@@ -43,12 +43,19 @@ class FilingOverdue(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("permit_id", "kind", "period", name="uq_filing_overdue_report"),
         sa.Index("ix_filing_overdue_kind_period", "kind", "period", "region_code"),
+        # The list's default order (permit number), read in order with its LIMIT (migration 0044).
+        sa.Index("ix_filing_overdue_page", "kind", "period", "permit_number", "permit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     region_code: str = Field(max_length=6)
     industry_code: str = Field(max_length=4)
     permit_id: int  # no foreign key, as the marks: a deleted permit's rows go at its district's recount
+    # The permit's number and unit when counted (a permit's change leaves a mark, ``marks``): the list is
+    # ordered, counted and read under the reader's access from these rows alone, the permit read only
+    # for the page's rows and for the rows a pending mark names (``statistics._overdue_rows``).
+    permit_number: str = Field(default="", max_length=22, sa_column_kwargs={"server_default": ""})
+    enterprise_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     kind: str = Field(max_length=16)
     period: str = Field(max_length=8)
     due_date: date
