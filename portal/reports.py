@@ -624,6 +624,9 @@ async def urge(request: Request) -> Response:
     form = await request.form()
     number, kind, period = (str(form.get(name, ""))[:40] for name in ("permit_number", "kind", "period"))
     back = {"kind": kind[:16], "period": period[:8], **list_filters.from_params(form).query()}  # type: ignore[arg-type]
+    page = page_number(str(form.get("page", "")))
+    if page > 1:  # back to the page of the list the reminder was sent from, not its first
+        back["page"] = str(page)
     try:
         async with db_of(request).transaction() as session:
             urged = await urge_report(session, actor, permit_number=number, kind=kind, period=period)

@@ -122,3 +122,40 @@ async def test_one_click_on_the_overdue_list_and_the_same_through_the_api(client
     )
     assert data["urgeReport"]["errors"][0]["code"] == "not_overdue"
     assert len(await _notices(session, staff.user_id)) == 1
+
+
+async def test_after_a_reminder_the_overdue_list_opens_on_the_page_it_was_sent_from(
+    client, session, monkeypatch
+):
+    """The reminder's redirect keeps the list's filters and its page number (it went back to page 1)."""
+    import re
+
+    from domain.reports.queries import statistics
+    from tests.portal_helpers import csrf_from
+
+    monkeypatch.setattr(statistics, "OVERDUE_PAGE_SIZE", 1)  # two overdue reports: two pages
+    first, _staff, officer = await unit(session)
+    second, staff, _officer = await unit(session)
+    label = last_full_quarter()
+    await refresh(session)  # the worker's round: the overdue rows come from the filing rollup
+    await session.commit()
+    await log_in(client, (await session.get(User, officer.user_id)).username)
+    listed = f"/review/dashboard?kind=quarterly&period={label}&sort=permit"
+    page_two = (await client.get(f"{listed}&page=2", headers=EN)).text
+    assert "Page 2 of 2" in page_two
+    [number] = re.findall(r'data-permit="([^"]+)"', page_two)
+    assert number == max(first.number, second.number)
+    [urge_form] = re.findall(r'<form method="post" action="/review/dashboard/urge".*?</form>', page_two, re.S)
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', urge_form))
+    assert form["page"] == "2" and form["sort"] == "permit"
+
+    response = await client.post(
+        "/review/dashboard/urge",
+        data={**form, "csrf_token": csrf_from(page_two), "permit_number": number},
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert "page=2" in location and "sort=permit" in location and "urged=told" in location
+    shown = (await client.get(location, headers=EN)).text
+    assert "Page 2 of 2" in shown and f'data-permit="{number}"' in shown
+    assert "was reminded of its overdue report" in shown
