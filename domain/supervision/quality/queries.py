@@ -402,15 +402,14 @@ def checked_since(on: date) -> datetime:
 
 def quality_checked_clause(on: date) -> Any:
     """Permits (as the outer query's ``Permit``) quality-checked by a campaign in the three years to
-    ``on``."""
-    return (
-        select(QualityCheck.id)
-        .where(
-            QualityCheck.permit_id == col(Permit.id),
+    ``on``. As ``IN`` (not a correlated EXISTS): PostgreSQL reads the checks once into a hash instead of
+    probing them for every permit in force of the jurisdiction (the filing dashboard's 双百 tile: 40 ms
+    of its page for a city at F = 0.05, issue 19)."""
+    return col(Permit.id).in_(
+        select(QualityCheck.permit_id).where(
             col(QualityCheck.checked_at).is_not(None),
             col(QualityCheck.checked_at) >= checked_since(on),
         )
-        .exists()
     )
 
 
