@@ -23,7 +23,7 @@ from domain.ledgers.queries.exceedances import list_exceedances
 from domain.permits.models import Permit
 from domain.permits.queries.worklist import regulator_worklist
 from domain.reports.models import FeedbackForm
-from domain.reports.queries.review import review_queue
+from domain.reports.queries.review import COUNT_BOUND, review_queue
 from domain.reports.queries.schedule import ScheduledReport, my_schedules
 from domain.reports.queries.statistics import latest_due_period, overdue_count
 from domain.supervision.cases import queries as case_queries
@@ -177,24 +177,31 @@ class RegulatorWork:
     warnings not yet explained, open applications (and those past their time limit), and the quarterly
     reports overdue for the last period due, which the dashboard's overdue list reminds (催报)."""
 
-    reviews_waiting: int
+    reviews_waiting: int  # counted up to ``reviews_bound`` + 1: past the bound, "more than"
     warnings_open: int
     applications_open: int
     applications_overdue: int
     overdue_period: str
     reports_overdue: int
+    reviews_bound: int = COUNT_BOUND
+
+    @property
+    def reviews_more(self) -> bool:
+        return self.reviews_waiting > self.reviews_bound
 
 
 async def regulator_work(session: AsyncSession, actor: Actor) -> RegulatorWork | None:
     if not (actor.is_regulator or actor.is_admin) or not can(actor, Operation.PERMIT_LIST):
         return None
-    _rows, reviews = await review_queue(session, actor, state="submitted", first=1)
+    # Counted up to a bound, as the queue's own page counts (a city's queue holds a six-figure number).
+    _rows, reviews = await review_queue(session, actor, state="submitted", first=1, count_up_to=COUNT_BOUND)
     warnings = await list_exceedances(session, actor, status="open", first=1)
     worklist = await regulator_worklist(session, actor, first=1)
     period = latest_due_period("quarterly", today())
     overdue = await overdue_count(session, actor, kind="quarterly", period=period.label)
     return RegulatorWork(
         reviews_waiting=reviews,
+        reviews_bound=COUNT_BOUND,
         warnings_open=warnings.total,
         applications_open=worklist.page.total,
         applications_overdue=worklist.overdue,

@@ -7,6 +7,7 @@ from domain.accounts.models import User
 from domain.actors import actor_for_user
 from domain.clock import today
 from domain.overview import WAITING, regulator_work, unit_work
+from domain.reports.queries.editor import get_draft
 from domain.reports.queries.schedule import my_schedules
 from domain.reports.queries.statistics import latest_due_period, overdue_reports
 from domain.reports.rollup.counting import refresh
@@ -14,7 +15,7 @@ from domain.reports.rules import FeedbackItemInput
 from domain.reports.service.review import issue_feedback
 from tests.portal_helpers import log_in
 from tests.reports.test_report_notices import filed_report
-from tests.reports.test_reports import unit
+from tests.reports.test_reports import last_full_quarter, submit, unit
 
 EN = {"Accept-Language": "en"}
 
@@ -85,3 +86,25 @@ async def test_a_regulators_day_counts_what_its_pages_list(session, db):
     assert permit.number not in {o.permit.number for o in listed}  # it filed that quarter
     staff = await actor_for_user(session, staff_user, channel="portal")
     assert await regulator_work(session, staff) is None
+
+
+async def test_a_regulators_day_counts_the_reviews_up_to_a_bound_and_says_more_past_it(
+    session, db, client, monkeypatch
+):
+    # A city's queue holds six figures: the home page counts as the queue's page does, up to a bound.
+    monkeypatch.setattr("domain.overview.COUNT_BOUND", 1)
+    _permit, _staff_user, _clerk, officer, _result = await filed_report(session, db)
+    label = last_full_quarter()
+    for key in ("second", "third"):
+        other, other_staff, _other_officer = await unit(session)
+        draft = await get_draft(
+            session, other_staff, permit_number=other.number, kind="quarterly", period=label
+        )
+        await submit(db, other_staff, other, label, draft.content, key)
+    day = await regulator_work(session, officer)
+    # Three reports wait; the count stopped one past the bound.
+    assert day is not None and day.reviews_waiting == 2 and day.reviews_bound == 1 and day.reviews_more
+    regulator = await session.get(User, officer.user_id)
+    await log_in(client, regulator.username)
+    home = (await client.get("/", headers=EN)).text
+    assert '<span class="figure">1+</span><span>Reports waiting for review' in home
