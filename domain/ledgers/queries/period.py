@@ -25,6 +25,7 @@ from domain.errors import ValidationFailed
 from domain.ledgers import rules
 from domain.ledgers.lookup import ledger_permit, points_of
 from domain.ledgers.models import LedgerEntry, MonitoringReading, ShutdownPeriod
+from domain.ledgers.queries.counted import Counted, counted_slots, recorded_windows
 from domain.permits.models import Permit
 from domain.permits.terms import PermitTerms, terms_of
 
@@ -138,13 +139,22 @@ async def period_ledgers(
     ).all():
         entries[entry.permit_id].append(entry)
     sums = await _reading_sums(session, ids, start, end) if emissions else {}
-    moments = await _required_moments(session, terms, origins, judged_until) if coverage else {}
     stopped = await _shutdowns(session, ids, earliest, end)
+    spans_of = {
+        permit_id: [rules.shutdown_span(stop.starts_on, stop.ends_on) for stop in stopped.get(permit_id, [])]
+        for permit_id in terms
+    }
+    moments: dict[int, Moments] = {}
+    counted: dict[int, Counted] = {}
+    if coverage and gaps:
+        moments = await _required_moments(session, terms, origins, judged_until)
+    elif coverage:
+        counted = await counted_slots(session, terms, origins, judged_until, spans_of)
     found: dict[int, PeriodLedger] = {}
     for permit_id, permit_terms_ in terms.items():
         own = entries.get(permit_id, [])
         own_stops = stopped.get(permit_id, [])
-        spans = [rules.shutdown_span(stop.starts_on, stop.ends_on) for stop in own_stops]
+        spans = spans_of[permit_id]
         in_period = [e for e in own if rules.aware(e.period_start) >= start]
         figures: list[EmissionFigure] = []
         stats: dict[tuple[str, str], SeriesStats] = {}
@@ -155,7 +165,14 @@ async def period_ledgers(
         items: list[rules.RequirementCoverage] = []
         if coverage:
             items = _coverage(
-                permit_terms_, moments.get(permit_id, {}), origins, judged_until, own, spans, gaps=gaps
+                permit_terms_,
+                moments.get(permit_id, {}),
+                origins,
+                judged_until,
+                own,
+                spans,
+                gaps=gaps,
+                counted=None if gaps else counted.get(permit_id, {}),
             )
         found[permit_id] = PeriodLedger(
             figures=figures,
@@ -358,18 +375,30 @@ def _coverage(
     shutdowns: Sequence[tuple[datetime, datetime]] = (),
     *,
     gaps: bool = True,
+    counted: Counted | None = None,
 ) -> list[rules.RequirementCoverage]:
     """Each requirement's slots from the start of the slot the period begins in (a quarterly sample
-    taken last month covers this month too when both lie in one quarter) up to ``end``."""
+    taken last month covers this month too when both lie in one quarter) up to ``end``. ``counted``:
+    the slots each monitoring requirement recorded, counted by the database (``counted_slots``),
+    instead of the moments."""
     items: list[rules.RequirementCoverage] = []
     for requirement in terms.monitoring:
         origin = origins[requirement.frequency]
+        label = f"{requirement.point} {requirement.pollutant}"
+        if counted is not None:
+            expected, _ = recorded_windows(requirement.frequency, origin, end, shutdowns)
+            series = (requirement.point, requirement.pollutant, requirement.method, requirement.frequency)
+            items.append(
+                rules.RequirementCoverage(
+                    label, "monitoring", requirement.frequency, expected, counted.get(series, 0), []
+                )
+            )
+            continue
         recorded = [
             moment
             for moment in moments.get((requirement.point, requirement.pollutant, requirement.method), [])
             if rules.aware(moment) >= origin
         ]
-        label = f"{requirement.point} {requirement.pollutant}"
         items.append(
             rules.coverage(
                 label, "monitoring", requirement.frequency, origin, end, recorded, shutdowns, gaps=gaps
