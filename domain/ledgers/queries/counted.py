@@ -61,7 +61,7 @@ def recorded_windows(
         if low > at:
             windows.append(
                 (
-                    slot_start(at, frequency, origin),
+                    origin if at == 0 else slot_start(at, frequency, origin),
                     end if low >= slots else slot_start(low, frequency, origin),
                 )
             )

@@ -382,11 +382,18 @@ def _coverage(
     the slots each monitoring requirement recorded, counted by the database (``counted_slots``),
     instead of the moments."""
     items: list[rules.RequirementCoverage] = []
+    expected_of: dict[str, int] = {}  # per frequency: a permit requires several series at each
     for requirement in terms.monitoring:
         origin = origins[requirement.frequency]
         label = f"{requirement.point} {requirement.pollutant}"
         if counted is not None:
-            expected, _ = recorded_windows(requirement.frequency, origin, end, shutdowns)
+            expected = expected_of.get(requirement.frequency)
+            if expected is None:
+                expected = expected_of[requirement.frequency] = (
+                    recorded_windows(requirement.frequency, origin, end, shutdowns)[0]
+                    if shutdowns
+                    else rules.slot_count(origin, end, requirement.frequency)
+                )
             series = (requirement.point, requirement.pollutant, requirement.method, requirement.frequency)
             items.append(
                 rules.RequirementCoverage(
