@@ -9,16 +9,25 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.clock import CHINA, utcnow
 from domain.ledgers import rules
 from domain.ledgers.models import MonitoringReading, ShutdownPeriod
+from domain.ledgers.partitions import Month, ensure_partitions
 from domain.ledgers.queries import period
 from domain.ledgers.queries.counted import excused_runs, recorded_windows
 from domain.permits.reference import Frequency
+from tests.conftest import database_kind
 from tests.factories import make_enterprise, make_permit, permit_content
+from tests.ledgers.test_partitions import months_between, partitions_read
+from tests.ledgers.test_partitions import reading as partition_reading
+
+postgresql_only = pytest.mark.skipif(
+    database_kind() != "postgresql", reason="partitions are PostgreSQL's (SQLite: one plain table)"
+)
 
 # Every frequency, both methods, a series required at two frequencies (DA001 PM, DW001 COD).
 MONITORING = [
@@ -258,3 +267,31 @@ async def test_random_ledgers_count_the_same_in_sql_as_in_python(session, monkey
         session.add(stop(permit.id, first, None if length is None else first + timedelta(days=length)))
     await session.flush()
     await both_ways(session, [permit], start, end, monkeypatch)
+
+
+@postgresql_only
+async def test_the_counted_read_of_a_month_reads_only_its_requirements_months(session):
+    """PostgreSQL: each branch keeps the measured_at range, so the plan reads the month's partition
+    (the hourly series) and the quarter's so far (the quarterly sample), not a year of them."""
+    permit = await make_permit(session)  # SO2 and NOX continuous, COD quarterly
+    now = utcnow()
+    this_month = Month.of(now)
+    await ensure_partitions(session, months_ahead=1, since=Month(this_month.year - 1, 1).start, now=now)
+    for back in range(1, 14):
+        month = this_month.plus(-back)
+        session.add_all(partition_reading(permit, month.start + timedelta(days=3, hours=h)) for h in range(4))
+    await session.flush()
+    await (await session.connection()).exec_driver_sql("ANALYZE monitoring_reading")
+    month = this_month.plus(-2)
+    quarter = rules.slot_floor(month.start, Frequency.QUARTERLY)
+
+    async def file_month() -> None:
+        found = await period.period_ledgers(
+            session, [permit], start=month.start, end=month.end, emissions=False, gaps=False
+        )
+        hourly = next(c for c in found[permit.id].coverage if c.label == "DA001 SO2")
+        assert hourly.recorded == 4
+
+    plans = await partitions_read(session, file_month)
+    assert plans and set().union(*plans) <= months_between(quarter, month.end), plans
+    assert month.partition in set().union(*plans)
