@@ -1,7 +1,8 @@
 """What a value typed by a person may be before anything stores or computes with it.
 
-Ids: the database's integer keys end at ``MAX_ID`` (PostgreSQL ``integer``). A larger id names
-nothing; it must not reach a query, where PostgreSQL (above 2^31) and SQLite (above 2^63) fail.
+Ids: the database's integer keys end at ``MAX_ID`` (PostgreSQL ``integer``), the 64-bit ones at
+``MAX_BIG_ID``. A larger id names nothing; it must not reach a query, where PostgreSQL (above the
+column's type) and SQLite (above 2^63) fail.
 
 Days: a date the product works with lies in ``EARLIEST_DAY`` … ``LATEST_DAY``. Python's calendar
 runs from year 1 to 9999, and a day at either end breaks the first computation that steps past it
@@ -16,16 +17,20 @@ from typing import TypeVar
 
 from domain.errors import N_, FieldError, ValidationFailed
 
-MAX_ID = 2**31 - 1  # PostgreSQL ``integer``; SQLite holds more, but no key of ours grows past this
+MAX_ID = 2**31 - 1  # PostgreSQL ``integer``; SQLite holds more
+# PostgreSQL ``bigint``: the keys that grow past 2^31 (monitoring readings, change events: migration 0045).
+MAX_BIG_ID = 2**63 - 1
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2199, 12, 31)
 D = TypeVar("D", date, datetime)
 
 
-def parse_id(value: object) -> int | None:
-    """The id written in ``value`` (digits only), or None when it cannot name a row."""
+def parse_id(value: object, *, big: bool = False) -> int | None:
+    """The id written in ``value`` (digits only), or None when it cannot name a row; ``big``: a 64-bit
+    key (``MAX_BIG_ID``)."""
     text = str(value).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
+    longest, largest = (19, MAX_BIG_ID) if big else (10, MAX_ID)
+    if not (text.isascii() and text.isdigit()) or len(text) > longest or int(text) > largest:
         return None
     return int(text)
 

@@ -89,7 +89,7 @@ def decode_cursor(cursor: str | None, field: str = "after") -> tuple[int, int]:
         return (-1, 0)
     try:
         kind, xid, event_id = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        if kind != "change" or not xid.isdigit() or int(xid) >= 2**63 or parse_id(event_id) is None:
+        if kind != "change" or not xid.isdigit() or int(xid) >= 2**63 or parse_id(event_id, big=True) is None:
             raise ValueError(cursor)
         return int(xid), int(event_id)
     except (ValueError, UnicodeDecodeError):

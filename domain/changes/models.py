@@ -24,11 +24,17 @@ class ChangeEvent(SQLModel, table=True):
         sa.Index("ix_change_event_object", "object_type", "object_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit (migration 0045): every write adds an event, and the readings it names have 64-bit ids.
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
     xid: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False, server_default=sa.text("0")))
     occurred_at: datetime = Field(default_factory=utcnow)
     object_type: str = Field(max_length=24)
-    object_id: int
+    object_id: int = Field(sa_type=sa.BigInteger)
     # What people call it (a permit number, a credit code...), as the audit trail names it.
     object_key: str = Field(max_length=64)
     change: str = Field(max_length=16)

@@ -31,7 +31,7 @@ class WebhookEndpoint(SQLModel, table=True):
     active: bool = Field(default=True)
     # Where in the feed the endpoint has been given every event up to (domain.feed cursor's keys).
     feed_xid: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False, server_default=sa.text("0")))
-    feed_event_id: int = Field(default=0)
+    feed_event_id: int = Field(default=0, sa_type=sa.BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -52,7 +52,7 @@ class WebhookDelivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id")
-    event_id: int = Field(foreign_key="change_event.id")
+    event_id: int = Field(foreign_key="change_event.id", sa_type=sa.BigInteger)
     # 0: the event's delivery as it happened; 1, 2…: its replays, in order.
     replay: int = Field(default=0)
     status: str = Field(default="pending", max_length=10)

@@ -186,3 +186,25 @@ async def test_a_bad_cursor_or_page_size_is_a_field_error_and_the_public_has_no_
             assert refused.value.errors[0].field == "first"
         with pytest.raises(NotAuthenticated):
             await feed.changes(session, ANONYMOUS)
+
+
+async def test_readings_and_events_past_two_to_the_31_are_fed(database):
+    """A province's hourly readings pass 2^31 ids within years, and so does the feed (migration 0045)."""
+    if database_kind() != "postgresql":
+        pytest.skip("SQLite's integers are 64-bit whatever the column says")
+    client = await at_the_end(database)
+    async with database.transaction() as session:
+        enterprise = await make_enterprise(session)
+        permit = await make_permit(session, enterprise)
+        staff = actor(await make_user(session, "enterprise_staff", enterprise=enterprise))
+        connection = await session.connection()
+        for table in ("monitoring_reading", "change_event"):
+            await connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {2**31 + 1000})"
+            )
+        await readings.record_readings(
+            session, staff, permit_number=permit.number, readings=hours(day_start(5), [10.0, 11.0])
+        )
+    fed = [c for c in await client.sync() if c.object_type == ObjectType.READING]
+    assert len(fed) == 2 and all(c.object_id > 2**31 for c in fed)
+    assert await client.sync() == []  # the cursor holds past 2^31 too
