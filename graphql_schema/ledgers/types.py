@@ -20,11 +20,12 @@ from graphql_schema.closed_sets import (
     ReadingMethod,
     RequirementKind,
 )
+from graphql_schema.scalars import Long
 
 
 @strawberry.type(description="监测数据（自动监测为小时值，手工监测为一次采样）；更正时原记录作废保留")
 class MonitoringReading:
-    id: int = strawberry.field(description="监测数据 ID")
+    id: Long = strawberry.field(description="监测数据 ID")
     outlet_code: str = strawberry.field(description="排放口编号")
     pollutant: str = strawberry.field(description="污染物代码")
     method: ReadingMethod = strawberry.field(description="automatic 自动 / manual 手工")
@@ -39,7 +40,7 @@ class MonitoringReading:
     on_behalf_of: str | None = strawberry.field(description="代为填报的第三方机构")
     voided_at: datetime | None = strawberry.field(description="作废时间；有效记录为 null")
     void_reason: str = strawberry.field(description="作废原因；有效记录为空")
-    replaces_id: int | None = strawberry.field(description="本记录更正的原记录")
+    replaces_id: Long | None = strawberry.field(description="本记录更正的原记录")
 
     @strawberry.field(description=UPDATED_AT)
     async def updated_at(self, info: strawberry.Info) -> datetime:
