@@ -135,7 +135,9 @@ async def test_reading_ids_past_two_to_the_31_are_answered(client, session):
             f"SELECT setval(pg_get_serial_sequence('monitoring_reading', 'id'), {beyond})"
         )
     start = (utcnow() - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    await graphql_data(client, SUBMIT, {"number": permit.number, "readings": hourly(start, [20])}, token=token)
+    await graphql_data(
+        client, SUBMIT, {"number": permit.number, "readings": hourly(start, [20])}, token=token
+    )
     if database_kind() != "postgresql":  # SQLite: the next rowid follows the largest one
         await session.execute(
             MonitoringReading.__table__.update()  # type: ignore[attr-defined]
