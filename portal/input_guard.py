@@ -21,7 +21,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.bounds import MAX_ID
+from domain.bounds import MAX_BIG_ID, MAX_ID
 from domain.errors import N_
 from domain.i18n import translations_for
 from web.csrf import buffer_body
@@ -50,6 +50,39 @@ class IdConvertor(Convertor[int]):
 
 
 register_url_convertor("int", IdConvertor())
+
+
+def digits_up_to(largest: int) -> str:
+    """A regular expression for the decimal numbers 0 … ``largest`` (leading zeros allowed): the
+    shorter numbers, then one alternative per leading digit run of ``largest``'s length."""
+    text = str(largest)
+    alternatives = ["0", f"[1-9][0-9]{{0,{len(text) - 2}}}"] if len(text) > 1 else []
+    for position, digit in enumerate(text):
+        low = 1 if position == 0 and len(text) > 1 else 0
+        if int(digit) > low:
+            rest = len(text) - position - 1
+            alternatives.append(
+                f"{text[:position]}[{low}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else "")
+            )
+    alternatives.append(text)
+    return "0*(?:" + "|".join(alternatives) + ")"
+
+
+class BigIdConvertor(Convertor[int]):
+    """A 64-bit key (monitoring readings: a province's pass 2^31 within years); ``{reading_id:bigint}``."""
+
+    regex = digits_up_to(MAX_BIG_ID)
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        if not 0 <= value <= MAX_BIG_ID:
+            raise ValueError("an id outside the database's range")
+        return str(value)
+
+
+register_url_convertor("bigint", BigIdConvertor())
 
 NUL_MESSAGE = N_("“{field}” contains a character that is not allowed (NUL). Nothing was saved.")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -39,16 +39,16 @@ routes = [
     Route("/ledger/{number}/readings", readings_table, methods=["GET"], name="ledger_readings"),
     Route("/ledger/{number}/readings", add_reading, methods=["POST"], name="ledger_add_reading"),
     Route(
-        "/ledger/{number}/readings/{reading_id:int}/correct",
+        "/ledger/{number}/readings/{reading_id:bigint}/correct",
         correct_form,
         methods=["GET"],
         name="ledger_correct_form",
     ),
     Route(
-        "/ledger/{number}/readings/{reading_id:int}/correct", correct, methods=["POST"], name="ledger_correct"
+        "/ledger/{number}/readings/{reading_id:bigint}/correct", correct, methods=["POST"], name="ledger_correct"
     ),
     Route(
-        "/ledger/{number}/readings/{reading_id:int}/void",
+        "/ledger/{number}/readings/{reading_id:bigint}/void",
         void_reading,
         methods=["POST"],
         name="ledger_void_reading",

@@ -198,6 +198,7 @@ async def test_readings_and_events_past_two_to_the_31_are_fed(database):
         permit = await make_permit(session, enterprise)
         staff = actor(await make_user(session, "enterprise_staff", enterprise=enterprise))
         connection = await session.connection()
+        # This module's own database: the sequences moved past 2^31 stay so for the tests after it.
         for table in ("monitoring_reading", "change_event"):
             await connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {2**31 + 1000})"
