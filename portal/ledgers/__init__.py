@@ -45,7 +45,10 @@ routes = [
         name="ledger_correct_form",
     ),
     Route(
-        "/ledger/{number}/readings/{reading_id:bigint}/correct", correct, methods=["POST"], name="ledger_correct"
+        "/ledger/{number}/readings/{reading_id:bigint}/correct",
+        correct,
+        methods=["POST"],
+        name="ledger_correct",
     ),
     Route(
         "/ledger/{number}/readings/{reading_id:bigint}/void",
