@@ -309,6 +309,10 @@ async def load(
                     status = response.status_code if body_ok(response, page) else -response.status_code
                 except httpx.TimeoutException:
                     status = 0  # no answer within TIMEOUT: counted at TIMEOUT, never dropped
+                except httpx.TransportError:
+                    # The connection closed under the request (the server ends a keep-alive
+                    # connection idle past its timeout as the client reuses it): counted as -1.
+                    status = -1
                 page.latencies.append(time.perf_counter() - began)
                 page.statuses[status] = page.statuses.get(status, 0) + 1
         finally:
