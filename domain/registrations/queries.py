@@ -416,35 +416,6 @@ async def public_registration(session: AsyncSession, *, number: str) -> PublicRe
     )
 
 
-async def registration_freshness(
-    session: AsyncSession, *conditions: Any
-) -> tuple[int, datetime | None, date | None]:
-    """How many registrations, when one last changed, and the last expiry that has passed."""
-    on = today()
-    lapsed = sa.case(
-        (
-            sa.and_(
-                col(DischargeRegistration.status) == RegistrationStatus.REGISTERED,
-                col(DischargeRegistration.valid_until) < on,
-            ),
-            col(DischargeRegistration.valid_until),
-        ),
-        else_=None,
-    )
-    count, changed, last_lapsed = (
-        await session.exec(
-            select(
-                func.count(col(DischargeRegistration.id)),
-                func.max(DischargeRegistration.updated_at),
-                func.max(lapsed),
-            ).where(*conditions)
-        )
-    ).one()
-    if isinstance(last_lapsed, str):  # SQLite returns the CASE of dates as text
-        last_lapsed = date.fromisoformat(last_lapsed)
-    return int(count or 0), changed, last_lapsed
-
-
 async def registration_counts(session: AsyncSession) -> list[tuple[str, int]]:
     """Registrations by status as shown (registered, expired, cancelled), in that order."""
     keyed = select(shown_status().label("key")).subquery()

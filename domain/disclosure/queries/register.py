@@ -23,7 +23,7 @@ from domain.disclosure.queries.permits import (
     shown_status,
 )
 from domain.enterprises.models import Enterprise
-from domain.enterprises.public_register import ENTRY, PublicRegisterEntry
+from domain.enterprises.public_register import COLUMNS, ENTRY, PublicRegisterEntry
 from domain.enterprises.rules import normalize_credit_code
 from domain.errors import N_, FieldError, ValidationFailed
 from domain.pagination import Page, check_page_size
@@ -157,19 +157,8 @@ def searched_row(row: Any, on: date) -> PublicPermitRow:
     )
 
 
-_SHOWN = (
-    "kind",
-    "number",
-    "unit_name",
-    "credit_code",
-    "region_code",
-    "industry_code",
-    "category",
-    "status",
-    "issuing_authority",
-    "valid_from",
-    "valid_until",
-)
+# The register's columns a search row shows: what its keepers write (COLUMNS), less the ids and the time.
+_SHOWN = tuple(c for c in COLUMNS if c not in ("permit_id", "registration_id", "enterprise_id", "changed_at"))
 
 
 def register_rows(filters: PublicPermitFilter, on: date) -> Any:
