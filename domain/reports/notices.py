@@ -182,13 +182,21 @@ async def sections_notices(
     """The notices of ``sections_await``, not written yet (``tell_many`` writes those of many reports).
     ``people`` and ``enterprise`` (the unit's name), when given, spare their reads (``departments_people``,
     ``enterprise_names`` read them for a batch)."""
-    if enterprise is None:
-        enterprise = await _enterprise_name(session, permit)
     found: list[Notice] = []
+    known = {} if people is None else people
     for department, sections in waiting.items():
         keys = list(dict.fromkeys(sections))
         if not keys:
             continue
+        if (department, permit.region_code) not in known:
+            known[(department, permit.region_code)] = await department_people(
+                session, department, permit.region_code
+            )
+        recipients = known[(department, permit.region_code)]
+        if not recipients:
+            continue  # a department with nobody in it yet: no notice to write, none to word
+        if enterprise is None:
+            enterprise = await _enterprise_name(session, permit)
 
         def names(locale: str, keys: list[str] = keys) -> str:
             return ("、" if locale != "en" else ", ").join(translate(SECTION_LABELS[k], locale) for k in keys)
@@ -220,20 +228,8 @@ async def sections_notices(
             )
             for locale in ("zh_Hans", "en")
         )
-        known = {} if people is None else people
-        if (department, permit.region_code) not in known:
-            known[(department, permit.region_code)] = await department_people(
-                session, department, permit.region_code
-            )
         found.append(
-            Notice(
-                known[(department, permit.region_code)],
-                KIND_SECTIONS,
-                f"{key}:{department}",
-                title,
-                body,
-                f"/review/{report.id}",
-            )
+            Notice(recipients, KIND_SECTIONS, f"{key}:{department}", title, body, f"/review/{report.id}")
         )
     return found
 

@@ -30,6 +30,7 @@ import sys
 import time
 from typing import Any
 
+from server.serve import GC_THRESHOLDS
 from tests.benchmarks.bench_filing_peak import (
     CLIENTS,
     SUBMIT,
@@ -105,6 +106,35 @@ async def _call(app: Any, unit: dict[str, Any], body: bytes) -> tuple[int, bytes
     return status, b"".join(chunks)
 
 
+class _GcTimer:
+    """CPU the cyclic garbage collector takes while it is entered (its collections, by generation)."""
+
+    def __init__(self) -> None:
+        self.used = [0.0, 0.0, 0.0]
+        self.runs = [0, 0, 0]
+        self._began = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            self.used[info["generation"]] += time.process_time() - self._began
+            self.runs[info["generation"]] += 1
+
+    def __enter__(self) -> _GcTimer:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self, count: int) -> str:
+        each = ", ".join(
+            f"gen{g} {self.runs[g]} runs {self.used[g] * 1000:.0f} ms" for g in range(3) if self.runs[g]
+        )
+        return f"{sum(self.used) / count * 1000:.3f} ms per request ({each or 'none'})"
+
+
 def _package(path: str) -> str:
     """'sqlalchemy', 'strawberry', 'domain/reports', 'asyncio'... of a profiled function's file."""
     if "site-packages/" in path:
@@ -166,11 +196,15 @@ async def run(url: str, which: str, count: int) -> None:
                 status, answer = await _call(app, unit, data)
             gc.collect()
             gc.freeze()  # as server.app does after building the application
+            gc.set_threshold(*GC_THRESHOLDS)  # as server.serve's workers do
             print(f"\n{label}: status {status}, a warm answer: {answer[:160]!r}")
+            collected = _GcTimer()
             began = time.process_time()
-            await _concurrently(app, [body() for _ in range(count)])
+            with collected:
+                await _concurrently(app, [body() for _ in range(count)])
             used = time.process_time() - began
             print(f"{label}: {used / count * 1000:.2f} ms of app CPU per request over {count} (no profiler)")
+            print(f"{label}: of which the garbage collector {collected.summary(count)}")
             profiler = cProfile.Profile(time.process_time)  # CPU, not the waits
             requests = [body() for _ in range(count)]
             profiler.enable()
@@ -193,7 +227,9 @@ async def run(url: str, which: str, count: int) -> None:
         await app.state.db.dispose()
 
 
-async def batches(url: str, sizes: list[int], rounds: int = 10) -> None:
+async def batches(
+    url: str, sizes: list[int], rounds: int = int(os.environ.get("BENCH_ROUNDS", "10"))
+) -> None:
     """The filing desk's work alone (``submit_reports``), batch by batch: CPU and statements of a batch
     of n filings, so the share that does not grow with n (a batch's fixed cost) shows."""
     from sqlalchemy import event
@@ -246,6 +282,9 @@ async def batches(url: str, sizes: list[int], rounds: int = 10) -> None:
         while next(counter) % (UNITS * 5) < UNITS * 5 - 50:
             async with database.transaction() as session:
                 await submit_reports(session, [filing() for _ in range(49)])
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)  # as in a server worker
         for size in sizes:
             used = 0.0
             statements = 0
@@ -256,18 +295,23 @@ async def batches(url: str, sizes: list[int], rounds: int = 10) -> None:
                     outcomes = await submit_reports(session, batch)
                 used += time.process_time() - began
                 assert not any(isinstance(o, Exception) for o in outcomes), outcomes
-            if size == 1 and os.environ.get("BENCH_PROFILE_LINES", "0") != "0":
+            if (
+                size == int(os.environ.get("BENCH_PROFILE_SIZE", "1"))
+                and os.environ.get("BENCH_PROFILE_LINES", "0") != "0"
+            ):
                 profiler = cProfile.Profile(time.process_time)
                 for _ in range(rounds):
-                    batch = [filing()]
+                    batch = [filing() for _ in range(size)]
                     profiler.enable()
                     async with database.transaction() as session:
                         await submit_reports(session, batch)
                     profiler.disable()
-                _by_package(pstats.Stats(profiler), rounds)
+                _by_package(pstats.Stats(profiler), rounds * size)
                 lines = int(os.environ["BENCH_PROFILE_LINES"])
+                only = os.environ.get("BENCH_PROFILE_ONLY")
                 for order in ("cumulative", "tottime"):
-                    pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(lines)
+                    stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats(order)
+                    stats.print_stats(*([only] if only else []), lines)
             if os.environ.get("BENCH_SHOW_STATEMENTS") == str(size):
                 print(f"the statements of the last batch of {size}:")
                 async with database.transaction() as session:
@@ -292,7 +336,8 @@ def main() -> None:
     try:
         migrate.upgrade(url)
         if which == "batches":
-            asyncio.run(batches(url, [1, 2, 4, 8, 16, 32, 64]))
+            sizes = os.environ.get("BENCH_BATCH_SIZES", "1,2,4,8,16,32,64")
+            asyncio.run(batches(url, [int(size) for size in sizes.split(",")]))
         else:
             asyncio.run(run(url, which, count))
     finally:
