@@ -27,7 +27,8 @@ class ExecutionReport(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    permit_id: int = Field(foreign_key="permit.id", index=True)
+    # Lookups by permit use uq_execution_report_period, which begins with it (migration 0046).
+    permit_id: int = Field(foreign_key="permit.id")
     enterprise_id: int = Field(foreign_key="enterprise.id")
     region_code: str = Field(max_length=6)
     industry_code: str = Field(max_length=4)
@@ -94,7 +95,8 @@ class ReportSubmission(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    report_id: int = Field(foreign_key="execution_report.id", index=True)
+    # Lookups by report use uq_report_submission_version, which begins with it (migration 0046).
+    report_id: int = Field(foreign_key="execution_report.id")
     version: int
     received_at: datetime
     submitted_by: str = Field(max_length=64)

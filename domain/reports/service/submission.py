@@ -158,32 +158,24 @@ async def submit_reports(
 
     by_id = {report.id: report for report in reports.values()}
     keys = sorted({targets[index].key for index in standing})
-    heads = [(report.id, report.latest_version) for report in by_id.values() if report.latest_version > 0]
-    # The submissions this batch may replay (same key) or chain to (each report's latest). A report never
-    # filed has neither: at a deadline, when most filings are first filings, this read is often skipped.
+    filed_reports = sorted(report.id for report in by_id.values() if report.latest_version > 0)
+    # The submissions this batch may replay (same key). A report never filed has none: at a deadline,
+    # when most filings are first filings, this read is often skipped. What a new version chains to is on
+    # the report itself (its head hash, which the database keeps equal to its latest submission's).
     earlier = (
         (
             await session.exec(
                 select(ReportSubmission).where(
-                    sa.or_(
-                        sa.and_(
-                            col(ReportSubmission.report_id).in_(sorted(by_id)),
-                            col(ReportSubmission.idempotency_key).in_(keys),
-                        ),
-                        sa.tuple_(col(ReportSubmission.report_id), col(ReportSubmission.version)).in_(
-                            sorted(heads)
-                        ),
-                    )
+                    col(ReportSubmission.report_id).in_(filed_reports),
+                    col(ReportSubmission.idempotency_key).in_(keys),
                 )
             )
         ).all()
-        if standing and heads
+        if standing and filed_reports
         else []
     )
     filed = {(s.report_id, s.idempotency_key): s for s in earlier}
-    chain_head = {
-        s.report_id: s.content_hash for s in earlier if s.version == by_id[s.report_id].latest_version
-    }
+    chain_head = {report.id: report.head_hash for report in by_id.values() if report.latest_version > 0}
     on_drafts = await attached.on_drafts(session, [r.id for r in by_id.values() if r.id is not None])
     ledger = await facts.ledger_facts_many(
         session, [(targets[i].permit, targets[i].period) for i in standing]
