@@ -144,14 +144,6 @@ async def departments_people(
     }
 
 
-async def enterprise_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    """The names of these units, in one statement."""
-    if not ids:
-        return {}
-    statement = select(Enterprise.id, Enterprise.name).where(col(Enterprise.id).in_(sorted(ids)))
-    return {row[0]: row[1] for row in (await session.exec(statement)).all() if row[0] is not None}
-
-
 async def sections_await(
     session: AsyncSession,
     report: ExecutionReport,
@@ -181,7 +173,7 @@ async def sections_notices(
 ) -> list[Notice]:
     """The notices of ``sections_await``, not written yet (``tell_many`` writes those of many reports).
     ``people`` and ``enterprise`` (the unit's name), when given, spare their reads (``departments_people``,
-    ``enterprise_names`` read them for a batch)."""
+    the filing desk reads the names with the permits)."""
     found: list[Notice] = []
     known = {} if people is None else people
     for department, sections in waiting.items():

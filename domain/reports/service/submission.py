@@ -29,6 +29,7 @@ from domain.changes.events import ChangedIds
 from domain.changes.kinds import ObjectType
 from domain.clock import today, utcnow
 from domain.db import insert_rows, insert_unless_present, update_rows
+from domain.enterprises.models import Enterprise
 from domain.errors import N_, Conflict, DomainError, ValidationFailed
 from domain.notifications.notices import Notice, tell_many
 from domain.permits.models import Permit
@@ -40,6 +41,7 @@ from domain.reports.models import (
     AuditFinding,
     ExecutionReport,
     FeedbackForm,
+    ReportAttachment,
     ReportSubmission,
 )
 
@@ -107,9 +109,16 @@ async def submit_reports(
     """
     outcomes: list[SubmissionResult | DomainError | None] = [None] * len(filings)
     numbers = sorted({normal_number(f.permit_number) for f in filings})
-    permits = {
-        p.number: p for p in (await session.exec(select(Permit).where(col(Permit.number).in_(numbers)))).all()
-    }
+    # Each permit with its unit's name (the departments' notices name the unit): one statement.
+    named = (
+        await session.exec(
+            select(Permit, Enterprise.name)
+            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+            .where(col(Permit.number).in_(numbers))
+        )
+    ).all()
+    permits = {permit.number: permit for permit, _name in named}
+    names = {permit.enterprise_id: name for permit, name in named}
     terms = await terms_of(session, list(permits.values()))  # the terms not yet in memory, in one go
     targets: dict[int, checks.FilingTarget] = {}  # filing index -> what it files
     for index, filing in enumerate(filings):
@@ -131,7 +140,7 @@ async def submit_reports(
         assert target.permit.id is not None
         return (target.permit.id, filings[index].kind, target.period.label)
 
-    reports = await _lock_reports(session, {report_key(index) for index in targets})
+    reports, with_files = await _lock_reports(session, {report_key(index) for index in targets})
     opening: dict[ReportKey, dict[str, Any]] = {}
     for index, target in targets.items():
         wanted = report_key(index)
@@ -153,12 +162,14 @@ async def submit_reports(
         await insert_unless_present(
             session, ExecutionReport, [opening[k] for k in sorted(opening)], ("permit_id", "kind", "period")
         )
-        reports.update(await _lock_reports(session, set(opening)))
+        opened, opened_with_files = await _lock_reports(session, set(opening))
+        reports.update(opened)
+        with_files |= opened_with_files
     standing = [index for index in sorted(targets) if outcomes[index] is None]
 
     by_id = {report.id: report for report in reports.values()}
     keys = sorted({targets[index].key for index in standing})
-    filed_reports = sorted(report.id for report in by_id.values() if report.latest_version > 0)
+    filed_reports = sorted(r.id for r in by_id.values() if r.latest_version > 0 and r.id is not None)
     # The submissions this batch may replay (same key). A report never filed has none: at a deadline,
     # when most filings are first filings, this read is often skipped. What a new version chains to is on
     # the report itself (its head hash, which the database keeps equal to its latest submission's).
@@ -176,7 +187,7 @@ async def submit_reports(
     )
     filed = {(s.report_id, s.idempotency_key): s for s in earlier}
     chain_head = {report.id: report.head_hash for report in by_id.values() if report.latest_version > 0}
-    on_drafts = await attached.on_drafts(session, [r.id for r in by_id.values() if r.id is not None])
+    on_drafts = await attached.on_drafts(session, sorted(with_files))
     ledger = await facts.ledger_facts_many(
         session, [(targets[i].permit, targets[i].period) for i in standing]
     )
@@ -342,7 +353,7 @@ async def submit_reports(
     await insert_rows(session, FINDINGS, finding_rows)
     await record_many(session, audit_rows, changed)
     # Read once for the batch: each department's people (one statement for all departments and
-    # regions), the units' names (one); the notices written together (two statements).
+    # regions; the units' names came with the permits); the notices written together (two statements).
     people = await notices.departments_people(
         session,
         {
@@ -351,7 +362,6 @@ async def submit_reports(
             for department in department_sections(r.kind)
         },
     )
-    names = await notices.enterprise_names(session, {p.enterprise_id for _i, _r, _s, _f, p in new})
     told: list[Notice] = []
     for _index, report, submission, _findings, permit in new:
         told += await _department_notices(session, report, submission, permit, people, names)
@@ -388,21 +398,37 @@ async def _write_reports(session: AsyncSession, reports: list[ExecutionReport]) 
             set_committed_value(report, name, getattr(report, name))
 
 
-async def _lock_reports(session: AsyncSession, keys: set[ReportKey]) -> dict[ReportKey, ExecutionReport]:
-    """The reports with these keys, locked (FOR UPDATE) in the order of their ids."""
+async def _lock_reports(
+    session: AsyncSession, keys: set[ReportKey]
+) -> tuple[dict[ReportKey, ExecutionReport], set[int]]:
+    """The reports with these keys, locked (FOR UPDATE) in the order of their ids, and which of them have
+    files on their draft (asked in the same statement: most have none, and then none are read)."""
     if not keys:
-        return {}
+        return {}, set()
+    files = (
+        sa.exists()
+        .where(
+            col(ReportAttachment.report_id) == col(ExecutionReport.id),
+            col(ReportAttachment.feedback_form_id).is_(None),
+            col(ReportAttachment.removed_at).is_(None),
+        )
+        .label("draft_files")
+    )
     statement = (
-        select(ExecutionReport)
+        select(ExecutionReport, files)
         .where(
             sa.tuple_(
                 col(ExecutionReport.permit_id), col(ExecutionReport.kind), col(ExecutionReport.period)
             ).in_(sorted(keys))
         )
         .order_by(col(ExecutionReport.id))
-        .with_for_update()
+        .with_for_update(of=ExecutionReport)  # type: ignore[arg-type]
     )
-    return {(r.permit_id, r.kind, r.period): r for r in (await session.exec(statement)).all()}
+    rows = (await session.exec(statement)).all()
+    return (
+        {(r.permit_id, r.kind, r.period): r for r, _files in rows},
+        {r.id for r, has_files in rows if has_files and r.id is not None},
+    )
 
 
 async def _findings_of_many(session: AsyncSession, ids: list[int | None]) -> dict[int, list[engine.Finding]]:
