@@ -163,9 +163,15 @@ def _by_package(stats: pstats.Stats, count: int) -> None:
 
 
 async def _concurrently(app: Any, requests: list[tuple[dict[str, Any], bytes]]) -> None:
-    """The requests CLIENTS at a time, as the filing peak's clients send them (the desk batches them)."""
-    for start in range(0, len(requests), CLIENTS):
-        await asyncio.gather(*(_call(app, unit, data) for unit, data in requests[start : start + CLIENTS]))
+    """The requests sent by BENCH_CLIENTS clients, each sending its next once answered (as the filing
+    peak's clients do; the desk batches what arrives while it writes)."""
+    pending = iter(requests)
+
+    async def client() -> None:
+        for unit, data in pending:
+            await _call(app, unit, data)
+
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
 
 
 async def run(url: str, which: str, count: int) -> None:
@@ -341,7 +347,10 @@ def main() -> None:
         else:
             asyncio.run(run(url, which, count))
     finally:
-        drop_database(url)
+        if os.environ.get("BENCH_KEEP_DATABASE"):
+            print(f"kept: {url}")
+        else:
+            drop_database(url)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,19 @@ def _keys(session: Session) -> set[Key]:
     return keys
 
 
+def mark_reports_written(session: Session | AsyncSession, reports: list[ExecutionReport]) -> None:
+    """Marks for reports whose changes are written without the ORM's flush (the filing desk updates a
+    batch's reports in one statement, so the listener below never sees them change): call it before the
+    reports' attributes are told they are stored, while their history still holds the change."""
+    keys = {
+        (report.permit_id, report.kind, report.period)
+        for report in reports
+        if _changed(report, REPORT_FIELDS)
+    }
+    for permit_id, kind, period in sorted(keys):
+        session.add(FilingRollupMark(permit_id=permit_id, kind=kind, period=period))
+
+
 @event.listens_for(Session, "before_flush")
 def _mark(session: Session, _context: Any, _instances: Any) -> None:
     for region_code, permit_id, kind, period in sorted(_keys(session), key=repr):

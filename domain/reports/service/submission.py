@@ -44,6 +44,7 @@ from domain.reports.models import (
     ReportAttachment,
     ReportSubmission,
 )
+from domain.reports.rollup.marks import mark_reports_written
 
 FINDINGS: sa.Table = AuditFinding.__table__  # type: ignore[attr-defined]
 REPORTS: sa.Table = ExecutionReport.__table__  # type: ignore[attr-defined]
@@ -383,8 +384,10 @@ async def submit_reports(
 
 async def _write_reports(session: AsyncSession, reports: list[ExecutionReport]) -> None:
     """Write what the new versions changed on their reports, in one statement for the batch, and tell the
-    ORM the loaded reports are what is stored (so its flush does not write them again one by one)."""
+    ORM the loaded reports are what is stored (so its flush does not write them again one by one). The
+    filing rollup hears of first filings here, as its flush listener would have."""
     unique = {report.id: report for report in reports}
+    mark_reports_written(session, list(unique.values()))
     await update_rows(
         session,
         REPORTS,
