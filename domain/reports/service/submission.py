@@ -110,13 +110,9 @@ async def submit_reports(
     """
     outcomes: list[SubmissionResult | DomainError | None] = [None] * len(filings)
     numbers = sorted({normal_number(f.permit_number) for f in filings})
-    # Each permit with its unit's name (the departments' notices name the unit): one statement.
+    # Each permit with its unit's name: one statement.
     named = (
-        await session.exec(
-            select(Permit, Enterprise.name)
-            .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
-            .where(col(Permit.number).in_(numbers))
-        )
+        await session.exec(_statements().permits, params={"numbers": numbers})  # type: ignore[call-overload]
     ).all()
     permits = {permit.number: permit for permit, _name in named}
     names = {permit.enterprise_id: name for permit, name in named}
@@ -177,10 +173,8 @@ async def submit_reports(
     earlier = (
         (
             await session.exec(
-                select(ReportSubmission).where(
-                    col(ReportSubmission.report_id).in_(filed_reports),
-                    col(ReportSubmission.idempotency_key).in_(keys),
-                )
+                _statements().same_keys,
+                params={"reports": filed_reports, "keys": keys},  # type: ignore[call-overload]
             )
         ).all()
         if standing and filed_reports
@@ -408,6 +402,23 @@ async def _lock_reports(
     files on their draft (asked in the same statement: most have none, and then none are read)."""
     if not keys:
         return {}, set()
+    rows = (await session.exec(_statements().lock, params={"keys": sorted(keys)})).all()  # type: ignore[call-overload]
+    return (
+        {(r.permit_id, r.kind, r.period): r for r, _files in rows},
+        {r.id for r, has_files in rows if has_files and r.id is not None},
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    permits: Any
+    lock: Any
+    same_keys: Any
+
+
+@lru_cache(maxsize=1)
+def _statements() -> _Statements:
+    """The desk's reads, built once and bound per batch (building one cost about as much as running it)."""
     files = (
         sa.exists()
         .where(
@@ -417,20 +428,20 @@ async def _lock_reports(
         )
         .label("draft_files")
     )
-    statement = (
-        select(ExecutionReport, files)
-        .where(
-            sa.tuple_(
-                col(ExecutionReport.permit_id), col(ExecutionReport.kind), col(ExecutionReport.period)
-            ).in_(sorted(keys))
-        )
+    key = sa.tuple_(col(ExecutionReport.permit_id), col(ExecutionReport.kind), col(ExecutionReport.period))
+    return _Statements(
+        # Each permit with its unit's name (the departments' notices name the unit).
+        permits=select(Permit, Enterprise.name)
+        .join(Enterprise, col(Enterprise.id) == col(Permit.enterprise_id))
+        .where(col(Permit.number).in_(sa.bindparam("numbers", expanding=True))),
+        lock=select(ExecutionReport, files)
+        .where(key.in_(sa.bindparam("keys", expanding=True)))
         .order_by(col(ExecutionReport.id))
-        .with_for_update(of=ExecutionReport)  # type: ignore[arg-type]
-    )
-    rows = (await session.exec(statement)).all()
-    return (
-        {(r.permit_id, r.kind, r.period): r for r, _files in rows},
-        {r.id for r, has_files in rows if has_files and r.id is not None},
+        .with_for_update(of=ExecutionReport),  # type: ignore[arg-type]
+        same_keys=select(ReportSubmission).where(
+            col(ReportSubmission.report_id).in_(sa.bindparam("reports", expanding=True)),
+            col(ReportSubmission.idempotency_key).in_(sa.bindparam("keys", expanding=True)),
+        ),
     )
 
 
