@@ -20,6 +20,32 @@ from domain.i18n import translate
 MESSAGE = N_("“{field}” contains a character that is not allowed (NUL). Nothing was saved.")
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any string of ``value`` holds NUL: the common answer (no) at a third of the cost of
+    ``_nul_in_value``, which builds the path of every value it passes (a filing has a hundred). Variables
+    decoded from JSON are exactly these types; anything else gets the full walk."""
+    kind = type(value)
+    if kind is str:
+        return "\x00" in value
+    if kind in _SCALARS:
+        return False
+    # Loops rather than any() over a generator, which costs a third more here.
+    if kind is dict:
+        for key, item in value.items():  # noqa: SIM110
+            if _holds_nul(key) or _holds_nul(item):
+                return True
+        return False
+    if kind is list:
+        for item in value:  # noqa: SIM110
+            if _holds_nul(item):
+                return True
+        return False
+    return isinstance(value, (str, dict, list)) and _nul_in_value(value, "") is not None
+
+
 def _nul_in_value(value: Any, path: str) -> str | None:
     if isinstance(value, str):
         return path if "\x00" in value else None
@@ -69,7 +95,8 @@ def _nul_in_literals(query: str | None, document: DocumentNode) -> bool:
 class RefuseNulCharacters(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        found = _nul_in_value(context.variables or {}, "")
+        variables = context.variables or {}
+        found = _nul_in_value(variables, "") if _holds_nul(variables) else None
         field = (found.lstrip(".") or "variables") if found is not None else None
         if not field and context.graphql_document is not None:
             field = "query" if _nul_in_literals(context.query, context.graphql_document) else None

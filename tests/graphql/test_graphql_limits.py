@@ -7,11 +7,10 @@ import logging
 import httpx
 import pytest
 from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
 
 from domain.enterprises.models import Enterprise
 from graphql_schema.app import make_graphql_app
-from graphql_schema.limits import CACHE_SIZE
+from graphql_schema.limits import CACHE_SIZE, ValidationCache
 from tests.factories import credit_code, make_user
 from tests.graphql_helpers import (
     GRAPHQL,
@@ -127,17 +126,32 @@ async def test_graphiql_is_served_to_browsers(client):
     assert "graphiql" in response.text.lower()
 
 
-async def test_parsing_and_validation_are_cached_across_requests(client):
-    parsed, validated = _get_parse_cache(CACHE_SIZE), _get_validate_cache(CACHE_SIZE)
+async def test_parsing_and_validation_are_cached_across_requests(app, client):
+    parsed = _get_parse_cache(CACHE_SIZE)
+    (validated,) = [
+        factory.args[0]
+        for factory in app.state.graphql_app.schema.extensions
+        if getattr(factory, "func", None) is ValidationCache
+    ]
     query = "{ viewer { username displayName } cacheProbe: viewer { roles } }"
     await graphql_data(client, query)
-    parse_hits, validate_hits = parsed.cache_info().hits, validated.cache_info().hits
+    parse_hits, validate_hits = parsed.cache_info().hits, validated.hits
 
     await graphql_data(client, query)
 
     # The limit rules are the same classes on every request, so the second is a hit.
     assert parsed.cache_info().hits == parse_hits + 1
-    assert validated.cache_info().hits == validate_hits + 1
+    assert validated.hits == validate_hits + 1
+
+
+async def test_validation_is_remembered_per_query_text_with_its_errors(client):
+    query = "{ viewer { username } cacheProbeTwo: nope }"
+    first = (await graphql(client, query)).json()
+    again = (await graphql(client, "" + query)).json()
+    other = (await graphql(client, "{ viewer { username } }")).json()
+
+    assert first == again and "Cannot query field 'nope'" in first["errors"][0]["message"]
+    assert "errors" not in other
 
 
 async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
