@@ -15,8 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -69,6 +72,18 @@ UPSERT_WITH_VERSION = sa.text(
 )
 
 
+@lru_cache(maxsize=8)
+def _driver_sql(dialect: Dialect, with_credential_version: bool) -> tuple[str, tuple[str, ...] | None]:
+    """The upsert as the driver takes it (its SQL in the driver's parameter style, and the order of the
+    parameters when they are positional), compiled once per dialect.
+
+    Run with ``exec_driver_sql``: still SQLAlchemy's execution, its error wrapping and its handling of a
+    lost connection, without building the text statement's cache key and bound parameters on every
+    request (about a tenth of the statement's CPU, round trip included: issue 19)."""
+    compiled = (UPSERT_WITH_VERSION if with_credential_version else UPSERT).compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup or ()) if dialect.positional else None
+
+
 async def charge(
     session: AsyncSession | AsyncConnection,
     *,
@@ -86,10 +101,10 @@ async def charge(
     epoch = now.astimezone(UTC).timestamp()
     window = int(epoch // window_seconds)
     connection = session if isinstance(session, AsyncConnection) else await session.connection()
-    statement = UPSERT_WITH_VERSION if with_credential_version else UPSERT
-    row = (
-        await connection.execute(statement, {"subject": subject[:80], "window": window, "cost": cost})
-    ).one()
+    sql, order = _driver_sql(connection.dialect, with_credential_version)
+    values = {"subject": subject[:80], "window": window, "cost": cost}
+    parameters: Any = values if order is None else tuple(values[name] for name in order)
+    row: Any = (await connection.exec_driver_sql(sql, parameters)).one()
     reset_at = datetime.fromtimestamp((window + 1) * window_seconds, tz=UTC)
     version = int(row[1]) if with_credential_version and row[1] is not None else None
     return Charge(
