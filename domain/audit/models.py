@@ -21,14 +21,14 @@ class AuditEntry(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    occurred_at: datetime = Field(default_factory=utcnow, index=True)
+    occurred_at: datetime = Field(default_factory=utcnow)  # ordered within a unit: ix_audit_entry_enterprise
     actor_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     actor_username: str | None = Field(default=None, max_length=64)
     actor_role: str | None = Field(default=None, max_length=32)
     on_behalf_of: str | None = Field(default=None, max_length=64)
     channel: str = Field(max_length=16)
     request_id: str | None = Field(default=None, max_length=64)
-    action: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64)  # no query selects by it (migration 0046)
     object_type: str = Field(max_length=32)
     object_id: str = Field(max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)

@@ -1,11 +1,14 @@
-"""drop two indexes that others cover: a report's permit, a submission's report
+"""drop four indexes nothing reads: two that unique indexes cover, two no query uses
 
 ``ix_execution_report_permit_id`` (permit_id) is the first column of ``uq_execution_report_period``
 (permit_id, kind, period), and ``ix_report_submission_report_id`` (report_id) the first of
 ``uq_report_submission_version`` (report_id, version): every lookup by permit or by report is served
-by the unique index, whose leading column it is. Each filing wrote both anyway, the report's on every
-new version (its review columns change, so the row is never updated in place): two index entries
-of the filing peak's ~40 for nothing (issue 19).
+by the unique index, whose leading column it is. ``ix_audit_entry_action`` and
+``ix_audit_entry_occurred_at``: no query selects audit entries by action or by time alone (a unit's
+trail reads ``ix_audit_entry_enterprise``, an object's ``ix_audit_entry_object``, the newest the
+primary key). Each filing wrote all four anyway (the report's on every new version: its review columns
+change, so the row is never updated in place), and every write of the platform the audit two: index
+entries for nothing (issue 19, the filing peak).
 
 Revision ID: 0046
 Revises: 0045
@@ -24,6 +27,8 @@ depends_on: str | Sequence[str] | None = None
 INDEXES = (
     ("ix_execution_report_permit_id", "execution_report", "permit_id"),
     ("ix_report_submission_report_id", "report_submission", "report_id"),
+    ("ix_audit_entry_action", "audit_entry", "action"),
+    ("ix_audit_entry_occurred_at", "audit_entry", "occurred_at"),
 )
 
 
