@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from domain.access import Actor
@@ -52,7 +52,7 @@ class GraphQLContext:
     # The credential version the bearer token's actor was read at, when it may have come from this
     # process's memory (web.token_cache): the rate budget's statement checks it before the operation runs.
     credential_version: int | None = None
-    # Set for a query operation (never a mutation) by ``QueryReadsFromReplica``: an anonymous caller's
+    # Set for a query operation (never a mutation) by ``mark_query_only``: an anonymous caller's
     # query then reads from the read replica while it is in use (docs/operations.md, "Read replica").
     query_only: bool = False
     # One database session at a time per request: graphql-core resolves sibling
@@ -97,19 +97,16 @@ class GraphQLContext:
         return [found.get(enterprise_id) for enterprise_id in ids]
 
 
-class QueryReadsFromReplica(SchemaExtension):
+def mark_query_only(execution: ExecutionContext) -> None:
     """Lets an anonymous caller's query read from the replica; a mutation (whose reads may check what it
-    is about to write, or show what it wrote) and every logged-in caller read from the primary."""
-
-    def on_execute(self) -> Iterator[None]:
-        execution = self.execution_context
-        request = execution.context
-        if isinstance(request, GraphQLContext):
-            try:
-                request.query_only = execution.operation_type is OperationType.QUERY
-            except RuntimeError:  # no document: nothing will be executed
-                request.query_only = False
-        yield
+    is about to write, or show what it wrote) and every logged-in caller read from the primary (run
+    before the operation executes by ``graphql_schema.operation_checks``)."""
+    request = execution.context
+    if isinstance(request, GraphQLContext):
+        try:
+            request.query_only = execution.operation_type is OperationType.QUERY
+        except RuntimeError:  # no document: nothing will be executed
+            request.query_only = False
 
 
 def request_locale(connection: HTTPConnection) -> str:

@@ -8,11 +8,10 @@ nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from domain.errors import N_
 from domain.i18n import translate
@@ -92,19 +91,18 @@ def _nul_in_literals(query: str | None, document: DocumentNode) -> bool:
     return found
 
 
-class RefuseNulCharacters(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        variables = context.variables or {}
-        found = _nul_in_value(variables, "") if _holds_nul(variables) else None
-        field = (found.lstrip(".") or "variables") if found is not None else None
-        if not field and context.graphql_document is not None:
-            field = "query" if _nul_in_literals(context.query, context.graphql_document) else None
-        if field:
-            locale = getattr(context.context, "locale", "en")
-            message = translate(MESSAGE, locale, field=field[:60])
-            context.result = ExecutionResult(
-                data=None,
-                errors=[GraphQLError(message, extensions={"code": "invalid_character", "field": field[:60]})],
-            )
-        yield
+def refuse_nul_characters(context: ExecutionContext) -> None:
+    """Answer the operation with the refusal, before it executes, when its variables or its document hold
+    NUL (run by ``graphql_schema.operation_checks``)."""
+    variables = context.variables or {}
+    found = _nul_in_value(variables, "") if _holds_nul(variables) else None
+    field = (found.lstrip(".") or "variables") if found is not None else None
+    if not field and context.graphql_document is not None:
+        field = "query" if _nul_in_literals(context.query, context.graphql_document) else None
+    if field:
+        locale = getattr(context.context, "locale", "en")
+        message = translate(MESSAGE, locale, field=field[:60])
+        context.result = ExecutionResult(
+            data=None,
+            errors=[GraphQLError(message, extensions={"code": "invalid_character", "field": field[:60]})],
+        )

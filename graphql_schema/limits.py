@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable, Iterator
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, ExecutionResult, GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from graphql import ASTValidationRule, ExecutionResult, GraphQLError, parse
+from strawberry.extensions import MaskErrors
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
@@ -52,23 +50,41 @@ log = logging.getLogger("permitwatch.graphql")
 CACHE_SIZE = 512
 
 
-class QueryLimits(SchemaExtension):
+class QueryLimits:
     """Adds the shared limit rules and the token limit to an operation."""
 
     def __init__(self, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
         self.rules = rules
         self.max_tokens = max_tokens
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
+    def apply(self, context: ExecutionContext) -> None:
         context.parse_options["max_tokens"] = self.max_tokens
         context.validation_rules = (*context.validation_rules, *self.rules)
-        yield
+
+
+# strawberry's ParserCache, shared by every schema as strawberry shares it.
+_parse_cached = lru_cache(maxsize=CACHE_SIZE)(parse)
+
+
+def parse_document(context: ExecutionContext) -> None:
+    """The operation's document, parsed once per query text and parse options (the token limit)."""
+    context.graphql_document = _parse_cached(context.query, **context.parse_options)
+
+
+def parsed_documents() -> Any:
+    """The parser cache's ``cache_info()`` (tests)."""
+    return _parse_cached.cache_info()
 
 
 class ValidatedDocuments:
     """The validation errors of each query text (with its parse options and the rules) of one schema, least
-    recently used dropped first."""
+    recently used dropped first.
+
+    strawberry's ValidationCache keyed by the query text rather than the parsed document: the parser
+    cache hands back the same document for the same text and parse options, so the text (which Python
+    hashes once) names it; strawberry's cache hashes the document itself, a frozen dataclass whose hash
+    walks the whole tree on every request (13 µs for the filing mutation: issue 19).
+    """
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
@@ -92,22 +108,6 @@ class ValidatedDocuments:
         return errors
 
 
-class ValidationCache(SchemaExtension):
-    """strawberry's ValidationCache keyed by the query text rather than the parsed document.
-
-    The document the parser cache hands back is the same for the same text and parse options, so the
-    text (which Python hashes once) names it; strawberry's cache hashes the document itself, a frozen
-    dataclass whose hash walks the whole tree on every request (13 µs for the filing mutation: issue 19).
-    """
-
-    def __init__(self, cache: ValidatedDocuments) -> None:
-        self.cache = cache
-
-    def on_validate(self) -> Iterator[None]:
-        self.execution_context.pre_execution_errors = self.cache.errors(self.execution_context)
-        yield
-
-
 @dataclass(frozen=True)
 class RateBudget:
     """Estimated rows a caller may ask for in each window of ``window_seconds``."""
@@ -116,17 +116,19 @@ class RateBudget:
     window_seconds: int
 
 
-class CostLimit(SchemaExtension):
+class CostLimit:
     """Estimates the rows an operation asks for; refuses it before execution above the limit, or
-    when the caller's rate budget is spent."""
+    when the caller's rate budget is spent. One per request (it keeps the request's estimate and charge)."""
 
-    def __init__(self, limit: int, cache: CostCache) -> None:
+    def __init__(self, limit: int, cache: CostCache, execution_context: ExecutionContext) -> None:
         self.limit = limit
         self.cache = cache
+        self.execution_context = execution_context
         self.cost: int | None = None
         self.charge: Charge | None = None
 
-    async def on_execute(self) -> AsyncIterator[None]:
+    async def check(self) -> None:
+        """Before the operation executes: estimate, refuse above the limit, else charge the budget."""
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.query is not None:
@@ -136,7 +138,6 @@ class CostLimit(SchemaExtension):
                 context.result = ExecutionResult(data=None, errors=[self._refusal(self.cost)])
             else:
                 await self._charge(self.cost)
-        yield
 
     async def _charge(self, cost: int) -> None:
         """Charge the caller's budget (one statement); refuse the operation when it is spent."""
@@ -224,7 +225,8 @@ class CostLimit(SchemaExtension):
             message, extensions={"code": "query_too_expensive", "cost": cost, "limit": self.limit}
         )
 
-    def get_results(self) -> dict[str, Any]:
+    def results(self) -> dict[str, Any]:
+        """``extensions.cost`` of the response (nothing when no estimate was made)."""
         if self.cost is None:
             return {}
         cost: dict[str, Any] = {"estimatedRows": self.cost, "limit": self.limit}
@@ -302,17 +304,3 @@ def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:
                 error.path,
                 exc_info=error.original_error,
             )
-
-
-def limit_extensions(
-    *, max_depth: int, max_tokens: int, max_aliases: int, max_cost: int, list_estimate: int
-) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories for a schema: limits, parser and validation caches, error masking."""
-    rules = (depth_rule(max_depth, None), alias_rule(max_aliases))
-    return [
-        partial(QueryLimits, rules, max_tokens),
-        partial(ParserCache, maxsize=CACHE_SIZE),
-        partial(ValidationCache, ValidatedDocuments(CACHE_SIZE)),
-        partial(CostLimit, max_cost, CostCache(CACHE_SIZE, list_estimate)),
-        MaskUnexpectedErrors,
-    ]

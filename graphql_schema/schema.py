@@ -17,15 +17,14 @@ from graphql_schema.accounts.queries import AccountQuery
 from graphql_schema.agencies.mutations import AgencyMutation
 from graphql_schema.agencies.queries import AgencyQuery
 from graphql_schema.changes import ChangeQuery
-from graphql_schema.context import QueryReadsFromReplica
 from graphql_schema.enterprises.mutations import EnterpriseMutation
 from graphql_schema.enterprises.queries import EnterpriseQuery
 from graphql_schema.enterprises.types import Enterprise, EnterprisePublic
-from graphql_schema.input_guard import RefuseNulCharacters
 from graphql_schema.ledgers.mutations import LedgerMutation
 from graphql_schema.ledgers.queries import LedgerQuery
 from graphql_schema.ledgers.stations import StationQuery
-from graphql_schema.limits import limit_extensions, log_unexpected
+from graphql_schema.limits import log_unexpected
+from graphql_schema.operation_checks import operation_checks
 from graphql_schema.permits.mutations import PermitMutation
 from graphql_schema.permits.queries import PermitQuery
 from graphql_schema.registrations.mutations import RegistrationMutation
@@ -126,9 +125,7 @@ def make_schema(
         types=[Enterprise, EnterprisePublic],
         config=StrawberryConfig(scalar_map={datetime: DateTime}),
         extensions=[
-            RefuseNulCharacters,
-            QueryReadsFromReplica,
-            *limit_extensions(
+            operation_checks(
                 max_depth=max_depth,
                 max_tokens=max_tokens,
                 max_aliases=max_aliases,

@@ -6,11 +6,11 @@ import logging
 
 import httpx
 import pytest
-from strawberry.extensions.parser_cache import _get_parse_cache
 
 from domain.enterprises.models import Enterprise
 from graphql_schema.app import make_graphql_app
-from graphql_schema.limits import CACHE_SIZE, ValidationCache
+from graphql_schema.limits import ValidatedDocuments, parsed_documents
+from graphql_schema.operation_checks import OperationChecks
 from tests.factories import credit_code, make_user
 from tests.graphql_helpers import (
     GRAPHQL,
@@ -127,20 +127,19 @@ async def test_graphiql_is_served_to_browsers(client):
 
 
 async def test_parsing_and_validation_are_cached_across_requests(app, client):
-    parsed = _get_parse_cache(CACHE_SIZE)
-    (validated,) = [
-        factory.args[0]
+    ((validated,),) = [
+        [arg for arg in factory.args if isinstance(arg, ValidatedDocuments)]
         for factory in app.state.graphql_app.schema.extensions
-        if getattr(factory, "func", None) is ValidationCache
+        if getattr(factory, "func", None) is OperationChecks
     ]
     query = "{ viewer { username displayName } cacheProbe: viewer { roles } }"
     await graphql_data(client, query)
-    parse_hits, validate_hits = parsed.cache_info().hits, validated.hits
+    parse_hits, validate_hits = parsed_documents().hits, validated.hits
 
     await graphql_data(client, query)
 
     # The limit rules are the same classes on every request, so the second is a hit.
-    assert parsed.cache_info().hits == parse_hits + 1
+    assert parsed_documents().hits == parse_hits + 1
     assert validated.hits == validate_hits + 1
 
 
