@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import strawberry
@@ -53,8 +54,10 @@ from graphql_schema.reports.loaders import report_loaders
 SEGMENT = re.compile(r"^([^\[]*)(.*)$")
 
 
+@lru_cache(maxsize=4096)
 def camel_path(path: str) -> str:
-    """content.emissions[0].concentration_avg -> content.emissions[0].concentrationAvg"""
+    """content.emissions[0].concentration_avg -> content.emissions[0].concentrationAvg (the same few
+    hundred paths of the rules' findings come back in every answer to a filing: converted once)."""
     return ".".join(camel_case(segment) or segment for segment in path.split("."))
 
 
