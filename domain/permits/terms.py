@@ -96,8 +96,12 @@ async def permit_terms(session: AsyncSession, permit: Permit) -> PermitTerms:
     return (await terms_of(session, [permit]))[permit.id]
 
 
+READ_CHUNK = 5_000
+
+
 async def terms_of(session: AsyncSession, permits: Sequence[Permit]) -> dict[int, PermitTerms]:
-    """The terms of many permits' versions in force; those not yet in memory read in five queries."""
+    """The terms of many permits' versions in force; those not yet in memory read in five queries per
+    ``READ_CHUNK`` permits."""
     found: dict[int, PermitTerms] = {}
     missing: dict[tuple[int, int], Permit] = {}
     for permit in permits:
@@ -109,11 +113,14 @@ async def terms_of(session: AsyncSession, permits: Sequence[Permit]) -> dict[int
         else:
             _cache.move_to_end(key)
             found[permit.id] = terms
-    if missing:
-        for key, terms in (await _read(session, sorted(missing))).items():
+    wanted = sorted(missing)
+    # A few thousand permits a read: a province's district holds more permits than a statement may have
+    # parameters (65,535 on PostgreSQL; the filing rollup's rebuild reads a district at a time).
+    for start in range(0, len(wanted), READ_CHUNK):
+        for key, terms in (await _read(session, wanted[start : start + READ_CHUNK])).items():
             _cache[key] = found[key[0]] = terms
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
     return found
 
 
